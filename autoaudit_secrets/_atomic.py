@@ -1,0 +1,57 @@
+"""Atomic file replacement: a temp file in the same directory, the old mode kept, then ``os.replace``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from ._errors import AutoauditSecretsError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text"]
+
+_DEFAULT_MODE = 0o600
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, default_mode: int = _DEFAULT_MODE) -> None:
+    """Replace ``path`` with ``data`` so that readers see either the old or the new file, never a mix.
+
+    The permission bits of an existing file are kept; a new file gets ``default_mode`` (0600: these files hold
+    secrets or their hashes). On any failure the old file is left untouched and the temp file removed.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = default_mode
+    except OSError as exc:
+        raise AutoauditSecretsError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise AutoauditSecretsError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise AutoauditSecretsError(f"cannot write {target}: {exc.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8", default_mode: int = _DEFAULT_MODE
+) -> None:
+    """Text variant of :func:`atomic_write_bytes` (no newline translation)."""
+    atomic_write_bytes(path, text.encode(encoding), default_mode=default_mode)

@@ -1,0 +1,1 @@
+"""autoaudit-secrets internals."""

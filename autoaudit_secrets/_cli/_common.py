@@ -1,0 +1,57 @@
+"""Shared plumbing of the two command-line programs: the only place that prints errors and calls ``sys.exit``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from .._errors import AutoauditSecretsError, UsageError
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Command", "ExitCode", "run_program"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # findings, or settings that do not satisfy the schema
+EXIT_USAGE = 2  # usage or runtime error, one line on stderr
+
+ExitCode = int
+# A subcommand module exposes register(subparsers) which adds parsers whose default `func` is a Command.
+Command = Callable[[argparse.Namespace], ExitCode]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    return _Parser(prog=prog, description=description)
+
+
+def run_program(prog: str, parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> NoReturn:
+    """Parse ``argv``, run the chosen subcommand, and exit with its code.
+
+    Every :class:`AutoauditSecretsError` becomes ``prog: error: <message>`` on stderr and exit 2 (never a
+    traceback); Ctrl-C exits 130; a closed stdout (``| head``) exits quietly.
+    """
+    try:
+        args = parser.parse_args(argv)
+        func: Command | None = getattr(args, "func", None)
+        if func is None:
+            parser.print_help(sys.stderr)
+            sys.exit(EXIT_USAGE)
+        code = func(args)
+        sys.stdout.flush()
+    except AutoauditSecretsError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    sys.exit(code)

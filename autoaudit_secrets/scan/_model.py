@@ -1,0 +1,224 @@
+"""Data types shared by every part of check-secrets: rules, findings, options, and the analyzer interfaces.
+
+This module is the contract between the engine, the rules, the Docker/compose/CI analyzers, git modes, baselines
+and reporters. It imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "AnalysisContext",
+    "ScanConfig",
+    "ScanOptions",
+    "ScanResult",
+    "CommitInfo",
+    "Confidence",
+    "FileAnalyzer",
+    "Finding",
+    "Match",
+    "OutputFormat",
+    "Rule",
+    "ScanStats",
+    "Severity",
+    "TreeAnalyzer",
+]
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. ``error``: a secret or secret file is exposed. ``warning``: a risky practice."""
+
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return 0 if self is Severity.WARNING else 1
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+class Confidence(enum.Enum):
+    """How specific a rule's pattern is. ``high``: a self-identifying token format (a fixed prefix, a checksum);
+    ``medium``: needs a keyword nearby; ``low``: generic, needs entropy or a secret-ish name."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class OutputFormat(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One detection rule, loaded from the declarative TOML records under ``scan/rules/data``.
+
+    ``id`` is stable forever: it is part of the baseline and SARIF contract. ``pattern`` is Python ``re`` syntax
+    restricted to what Hyperscan and RE2 also accept (no look-around, no back-references). ``secret_group`` names
+    the capture group holding the secret (0 = the whole match). ``keywords`` are lower-case literals, one of which
+    must occur in the text for the rule to be tried.
+    """
+
+    id: str
+    name: str
+    description: str
+    remediation: str
+    pattern: str
+    severity: Severity = Severity.ERROR
+    confidence: Confidence = Confidence.HIGH
+    provider: str = ""
+    secret_group: int | str = 0
+    keywords: tuple[str, ...] = ()
+    min_entropy: float | None = None
+    case_insensitive: bool = False
+    filters: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    examples: tuple[str, ...] = field(default=(), repr=False)
+    negative_examples: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule's hit inside one text: character offsets of the whole match and of the secret within it."""
+
+    rule: Rule
+    start: int
+    end: int
+    secret_start: int
+    secret_end: int
+
+    def secret(self, text: str) -> str:
+        return text[self.secret_start : self.secret_end]
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    """Where a finding from git history was introduced."""
+
+    sha: str
+    author_email: str
+    date: str  # ISO 8601
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reported problem. ``secret`` stays in memory (for fingerprints and baselines) and is never printed,
+    serialised or shown by ``repr``; reports use ``preview``."""
+
+    rule_id: str
+    severity: Severity
+    path: str  # relative to the scanned root, "/"-separated
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_line: int
+    end_column: int
+    message: str  # one line, no secret value
+    preview: str  # redacted
+    secret: str = field(default="", repr=False, compare=False)
+    commit: CommitInfo | None = None
+    # For findings about a file as a whole, or found through another file (a Dockerfile's COPY), the related place.
+    related: str | None = None
+
+
+@dataclass(slots=True)
+class ScanStats:
+    files_scanned: int = 0
+    files_skipped: int = 0
+    bytes_scanned: int = 0
+    seconds: float = 0.0
+    findings_suppressed: int = 0
+    findings_baselined: int = 0
+    matcher: str = ""
+
+
+@runtime_checkable
+class AnalysisContext(Protocol):
+    """What the engine offers to analyzers: the token detector and the shared value/name judgements."""
+
+    root: Path
+
+    def detect(self, text: str) -> Sequence[Match]:
+        """Every token-rule match (provider formats, private keys, JWTs, URLs with credentials, ...) in ``text``,
+        base64-decoded layers included, after placeholder and allowlist filtering."""
+        ...
+
+    def is_secret_name(self, name: str) -> bool:
+        """True when a variable/key name says it holds a secret (any case style), or the schema says so."""
+        ...
+
+    def is_placeholder(self, value: str) -> bool:
+        """True for empty values, placeholders (``changeme``, ``<your-key>``, ``xxxx``) and references
+        (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``enc:`` envelopes)."""
+        ...
+
+
+@runtime_checkable
+class FileAnalyzer(Protocol):
+    """Extra, format-aware checks for some files (Dockerfiles, compose files, CI workflows, ``.env`` files).
+
+    The engine still runs its token rules on every file; an analyzer adds what needs the file's structure."""
+
+    id: str
+
+    def applies_to(self, relpath: str) -> bool: ...
+
+    def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]: ...
+
+
+@runtime_checkable
+class TreeAnalyzer(Protocol):
+    """Checks that look at a scanned root as a whole (a Docker build context and what it would copy)."""
+
+    id: str
+
+    def analyze_tree(self, root: Path, ctx: AnalysisContext) -> Iterator[Finding]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanConfig:
+    """What ``[tool.check-secrets]`` / ``.check-secrets.toml`` and the command line configure. Immutable; passed
+    explicitly (there is no global configuration)."""
+
+    disabled_rules: frozenset[str] = frozenset()
+    # When set, only these rule ids run.
+    enabled_rules: frozenset[str] | None = None
+    # gitignore-style globs, relative to the root: findings in matching files are dropped.
+    allow_paths: tuple[str, ...] = ()
+    # Regular expressions matched (search) against the secret value: matching findings are dropped.
+    allow_values: tuple[str, ...] = ()
+    # gitignore-style globs of files not to scan at all.
+    exclude: tuple[str, ...] = ()
+    extra_rules: tuple[Rule, ...] = ()
+    # Env-var names that hold secrets whatever they look like (from ``--schema``: every SecretStr field).
+    secret_names: frozenset[str] = frozenset()
+    fail_on: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """One ``check-secrets scan`` run."""
+
+    root: Path
+    paths: tuple[Path, ...] = ()  # empty: the whole root
+    config: ScanConfig = ScanConfig()
+    no_ignore: bool = False
+    max_file_size: int = 10 * 1024 * 1024
+    jobs: int = 0  # 0: os.cpu_count()
+    shard: tuple[int, int] | None = None  # (K, N), 1 <= K <= N
+
+
+@dataclass(slots=True)
+class ScanResult:
+    findings: list[Finding]
+    stats: ScanStats
