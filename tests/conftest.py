@@ -1,0 +1,101 @@
+"""Shared fixtures and helpers. Sub-packages add their own conftest.py for area-specific fixtures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+BIN_DIR = Path(sys.executable).parent
+
+
+def assert_no_leak(text: str, secrets: Iterable[str], *, where: str = "output") -> None:
+    """Fail when any secret occurs in ``text`` — without printing the secret (pytest's assertion rewriting would
+    show both operands of a plain ``assert secret not in text``)."""
+    for index, secret in enumerate(secrets):
+        if secret and secret in text:
+            pytest.fail(f"secret #{index} (length {len(secret)}) leaked into {where}", pytrace=False)
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(
+    program: str,
+    *args: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 120,
+) -> CliResult:
+    """Run one of our console scripts (``autoaudit-secrets``, ``check-secrets``) as a real subprocess.
+
+    ``env`` replaces the environment except PATH/HOME/LANG (CI variables are not inherited unless given)."""
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"}}
+    base["PATH"] = f"{BIN_DIR}{os.pathsep}{base.get('PATH', '')}"
+    if env:
+        base.update(env)
+    proc = subprocess.run(
+        [str(BIN_DIR / program), *args],
+        cwd=cwd,
+        env=base,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli() -> type[CliRunnerNS]:
+    return CliRunnerNS
+
+
+class CliRunnerNS:
+    """Namespace handed out by the ``cli`` fixture: ``cli.run("check-secrets", "scan", ...)``."""
+
+    run = staticmethod(run_cli)
+    no_leak = staticmethod(assert_no_leak)
+
+
+def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run git in ``cwd`` with a fixed identity and no user/system config."""
+    full_env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_SYSTEM": os.devnull,
+        "GIT_AUTHOR_NAME": "Test Author",
+        "GIT_AUTHOR_EMAIL": "author@example.test",
+        "GIT_COMMITTER_NAME": "Test Author",
+        "GIT_COMMITTER_EMAIL": "author@example.test",
+        **(env or {}),
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    """An empty git repository on branch main in a temp folder."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    return repo
