@@ -173,7 +173,9 @@ class FileAnalyzer(Protocol):
 
     def applies_to(self, relpath: str) -> bool: ...
 
-    def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]: ...
+    def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
+        """Findings for one file. ``text`` is "" for a binary file (sensitive-file checks still apply by name)."""
+        ...
 
 
 @runtime_checkable
