@@ -1,0 +1,240 @@
+"""The streaming git reader behind ``check-secrets git``: added lines, blob ids, commit info, real repos."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from autoaudit_secrets._errors import ScanError, UsageError
+from autoaudit_secrets.scan._git import (
+    BlobReader,
+    CommitChanges,
+    FileChange,
+    GitMode,
+    GitSelection,
+    find_repo_root,
+    iter_changes,
+    resolve_revisions,
+)
+from tests.conftest import git
+
+
+def write(repo: Path, rel: str, text: str | bytes) -> None:
+    path = repo / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def commit_all(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def changes(repo: Path, mode: GitMode, ref: str | None = None) -> list[CommitChanges]:
+    return list(iter_changes(repo, GitSelection(mode, ref)))
+
+
+def by_path(change: CommitChanges) -> dict[str, FileChange]:
+    return {f.path: f for f in change.files}
+
+
+def test_staged_before_first_commit_reads_every_line_of_new_files(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "one\ntwo\nthree\n")
+    git(git_repo, "add", "a.txt")
+    [staged] = changes(git_repo, GitMode.STAGED)
+    assert staged.commit is None
+    assert by_path(staged)["a.txt"].added == {1, 2, 3}
+
+
+def test_staged_reads_only_added_lines_and_ignores_unstaged_edits(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "one\ntwo\nthree\n")
+    commit_all(git_repo, "base")
+    write(git_repo, "a.txt", "one\nTWO\nthree\nfour\n")
+    git(git_repo, "add", "a.txt")
+    write(git_repo, "a.txt", "one\nTWO\nthree\nfour\nunstaged\n")
+    write(git_repo, "untracked.txt", "x\n")
+    [staged] = changes(git_repo, GitMode.STAGED)
+    files = by_path(staged)
+    assert set(files) == {"a.txt"}
+    assert files["a.txt"].added == {2, 4}
+    with BlobReader(git_repo) as blobs:
+        [content] = blobs.read_many([files["a.txt"].blob or ""])
+    assert content == b"one\nTWO\nthree\nfour\n"
+
+
+def test_history_is_oldest_first_with_author_and_iso_date(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "1\n")
+    first = commit_all(git_repo, "first")
+    write(git_repo, "a.txt", "1\n2\n")
+    git(
+        git_repo,
+        "commit",
+        "-qam",
+        "second",
+        env={"GIT_AUTHOR_EMAIL": "other@example.test", "GIT_AUTHOR_DATE": "2024-02-03T04:05:06+01:00"},
+    )
+    second = git(git_repo, "rev-parse", "HEAD").strip()
+    got = changes(git_repo, GitMode.ALL)
+    assert [c.commit.sha for c in got if c.commit] == [first, second]
+    last = got[-1].commit
+    assert last is not None
+    assert last.author_email == "other@example.test"
+    assert last.date == "2024-02-03T04:05:06+01:00"
+    assert by_path(got[-1])["a.txt"].added == {2}
+
+
+def test_amended_commit_replaces_the_original(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "base\n")
+    commit_all(git_repo, "base")
+    write(git_repo, "a.txt", "base\nfirst try\n")
+    commit_all(git_repo, "edit")
+    write(git_repo, "a.txt", "base\nsecond try\nmore\n")
+    git(git_repo, "commit", "-q", "--amend", "-am", "edit (amended)")
+    got = changes(git_repo, GitMode.ALL)
+    assert len(got) == 2
+    with BlobReader(git_repo) as blobs:
+        [content] = blobs.read_many([by_path(got[-1])["a.txt"].blob or ""])
+    assert content == b"base\nsecond try\nmore\n"
+    assert by_path(got[-1])["a.txt"].added == {2, 3}
+
+
+def test_rename_with_an_edit_reports_only_the_edited_line_at_the_new_path(git_repo: Path) -> None:
+    body = "".join(f"line {i}\n" for i in range(1, 21))
+    write(git_repo, "old/name.txt", body)
+    commit_all(git_repo, "base")
+    (git_repo / "new").mkdir()
+    git(git_repo, "mv", "old/name.txt", "new/name.txt")
+    write(git_repo, "new/name.txt", body.replace("line 7\n", "line seven\n"))
+    commit_all(git_repo, "move")
+    last = changes(git_repo, GitMode.ALL)[-1]
+    assert by_path(last) == {"new/name.txt": by_path(last)["new/name.txt"]}
+    assert by_path(last)["new/name.txt"].added == {7}
+
+
+def test_binary_files_are_flagged_and_have_no_added_lines(git_repo: Path) -> None:
+    write(git_repo, "img.bin", b"\x00\x01\x02binary\x00" * 10)
+    commit_all(git_repo, "binary")
+    [only] = changes(git_repo, GitMode.ALL)
+    file = by_path(only)["img.bin"]
+    assert file.binary
+    assert not file.added
+
+
+def test_deleted_files_are_not_listed_but_their_earlier_commit_is(git_repo: Path) -> None:
+    write(git_repo, "gone.txt", "short-lived\n")
+    write(git_repo, "keep.txt", "k\n")
+    commit_all(git_repo, "add")
+    (git_repo / "gone.txt").unlink()
+    commit_all(git_repo, "delete")
+    first, second = changes(git_repo, GitMode.ALL)
+    assert "gone.txt" in by_path(first)
+    assert by_path(second) == {}
+
+
+def test_merge_counts_only_lines_new_to_every_parent(git_repo: Path) -> None:
+    write(git_repo, "f.txt", "l1\nl2\nl3\n")
+    commit_all(git_repo, "base")
+    git(git_repo, "checkout", "-q", "-b", "topic")
+    write(git_repo, "f.txt", "l1\nfrom topic\nl3\n")
+    write(git_repo, "topic-only.txt", "t\n")
+    commit_all(git_repo, "topic")
+    git(git_repo, "checkout", "-q", "main")
+    write(git_repo, "f.txt", "l1\nfrom main\nl3\n")
+    commit_all(git_repo, "main")
+    with pytest.raises(subprocess.CalledProcessError):  # the conflict makes git merge exit 1
+        git(git_repo, "merge", "-q", "topic")
+    write(git_repo, "f.txt", "l1\nresolution\nfrom topic\nl3\n")
+    commit_all(git_repo, "merge")
+    got = changes(git_repo, GitMode.ALL)
+    merge = got[-1]
+    assert merge.parents == 2
+    files = by_path(merge)
+    # topic-only.txt comes unchanged from one parent: not part of the merge's own changes
+    assert set(files) == {"f.txt"}
+    assert files["f.txt"].added == {2}
+
+
+def test_clean_merge_adds_nothing(git_repo: Path) -> None:
+    write(git_repo, "f.txt", "base\n")
+    commit_all(git_repo, "base")
+    git(git_repo, "checkout", "-q", "-b", "topic")
+    write(git_repo, "t.txt", "topic\n")
+    commit_all(git_repo, "topic")
+    git(git_repo, "checkout", "-q", "main")
+    write(git_repo, "m.txt", "main\n")
+    commit_all(git_repo, "main")
+    git(git_repo, "merge", "-q", "--no-edit", "topic")
+    merge = changes(git_repo, GitMode.ALL)[-1]
+    assert merge.parents == 2
+    assert merge.files == ()
+
+
+def test_since_and_range_select_commits_after_the_base(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "1\n")
+    base = commit_all(git_repo, "base")
+    write(git_repo, "a.txt", "1\n2\n")
+    middle = commit_all(git_repo, "two")
+    write(git_repo, "a.txt", "1\n2\n3\n")
+    head = commit_all(git_repo, "three")
+    since = [c.commit.sha for c in changes(git_repo, GitMode.SINCE, base) if c.commit]
+    assert since == [middle, head]
+    ranged = [c.commit.sha for c in changes(git_repo, GitMode.RANGE, f"{middle}..{head}") if c.commit]
+    assert ranged == [head]
+
+
+def test_only_branch_commits_are_seen_by_all_not_by_since(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "1\n")
+    base = commit_all(git_repo, "base")
+    git(git_repo, "checkout", "-q", "-b", "side")
+    write(git_repo, "side.txt", "side\n")
+    side = commit_all(git_repo, "side")
+    git(git_repo, "checkout", "-q", "main")
+    assert side in {c.commit.sha for c in changes(git_repo, GitMode.ALL) if c.commit}
+    assert changes(git_repo, GitMode.SINCE, base) == []
+
+
+def test_odd_paths_are_decoded(git_repo: Path) -> None:
+    names = ["with space.txt", "ünïcode.txt", 'quo"te.txt', "tab\there.txt"]
+    for name in names:
+        write(git_repo, name, "x\n")
+    commit_all(git_repo, "odd")
+    [only] = changes(git_repo, GitMode.ALL)
+    assert set(by_path(only)) == set(names)
+
+
+def test_bad_revision_and_not_a_repository_are_scan_errors(git_repo: Path, tmp_path: Path) -> None:
+    write(git_repo, "a.txt", "1\n")
+    commit_all(git_repo, "base")
+    with pytest.raises(ScanError, match="unknown git revision: no-such-ref"):
+        resolve_revisions(git_repo, GitSelection(GitMode.SINCE, "no-such-ref"))
+    with pytest.raises(UsageError):
+        resolve_revisions(git_repo, GitSelection(GitMode.SINCE, "--output=/tmp/x"))
+    with pytest.raises(UsageError):
+        resolve_revisions(git_repo, GitSelection(GitMode.RANGE, "HEAD"))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(ScanError, match="not a git repository"):
+        find_repo_root(plain)
+
+
+def test_find_repo_root_from_a_subfolder(git_repo: Path) -> None:
+    (git_repo / "sub" / "dir").mkdir(parents=True)
+    assert find_repo_root(git_repo / "sub" / "dir").resolve() == git_repo.resolve()
+
+
+def test_blob_reader_reports_missing_objects_as_none(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "hello\n")
+    commit_all(git_repo, "base")
+    blob = git(git_repo, "rev-parse", "HEAD:a.txt").strip()
+    with BlobReader(git_repo) as blobs:
+        assert blobs.read_many([blob, "0123456789abcdef0123456789abcdef01234567", blob]) == [
+            b"hello\n",
+            None,
+            b"hello\n",
+        ]
