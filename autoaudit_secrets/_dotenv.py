@@ -1,0 +1,369 @@
+"""Our ``.env`` layer: a reader, a value quoter, and a lossless editor.
+
+Grammar (a file is a sequence of lines; only ``\\n`` and ``\\r\\n`` end a line):
+
+* blank lines and comment lines (``#`` after optional spaces/tabs) are ignored;
+* an assignment is ``[export ]NAME=VALUE`` with optional spaces/tabs around ``=``; ``NAME`` is
+  ``[A-Za-z_][A-Za-z0-9_.-]*``;
+* ``VALUE`` is one of
+
+  - **single-quoted** ``'...'``: literal, byte for byte. No escapes, no ``${VAR}`` expansion, may span lines.
+    ``JWT_SECRET='p@ss${HOME}w#rd-$1'`` loads exactly as written. (python-dotenv expands ``${VAR}`` here and
+    treats ``\\'`` as an escape; we do neither, like POSIX shells and Docker Compose.)
+  - **double-quoted** ``"..."``: may span lines; escapes ``\\\\ \\" \\' \\$ \\n \\r \\t \\a \\b \\f \\v``
+    (any other backslash is kept as is); ``${NAME}``, ``${NAME:-default}`` (default when unset or empty) and
+    ``${NAME-default}`` (default when unset) are expanded; ``\\$`` gives a literal ``$``.
+  - **unquoted**: the rest of the line; an inline comment starts at a ``#`` preceded by a space or tab;
+    surrounding spaces/tabs are dropped; backslashes are literal; ``${...}`` is expanded as above.
+
+  After a closing quote only spaces/tabs and an optional ``# comment`` may follow.
+* ``${NAME}`` is looked up first in ``environ`` (the process environment by default, matching the loader's
+  precedence), then in the assignments on *earlier* lines of the same text; an unknown name expands to ``""``.
+  ``$NAME`` without braces is never expanded.
+* a later assignment of the same name wins.
+
+Parse errors raise :class:`~autoaudit_secrets._errors.DotenvError` naming the source and line, never a value.
+
+Why not python-dotenv's parser as is: it expands ``${VAR}`` inside single quotes (python-dotenv #422),
+offers no way to write a literal ``${`` in a double-quoted value, and its single-quote pattern treats ``\\'``
+as an escape, so a value ending in a backslash can swallow the following lines. Our grammar agrees with
+python-dotenv on ordinary files (``tests/test_dotenv.py`` checks that on a corpus), so files stay portable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import AutoauditSecretsError, DotenvError
+
+__all__ = ["DotenvDocument", "format_value", "parse_dotenv", "read_dotenv"]
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+_NAME_RE = re.compile(_NAME)
+# Blank or comment line, including its line ending.
+_BLANK_RE = re.compile(r"[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+# Start of an assignment up to and including "=".
+_ASSIGN_RE = re.compile(rf"([ \t]*)(?:(export)[ \t]+)?({_NAME})[ \t]*=")
+_WS_RE = re.compile(r"[ \t]*")
+_DOUBLE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+# What may follow a value: spaces, an optional comment, then the line end. Group 1 is everything before the
+# line ending (kept when the value is replaced), group 2 the line ending.
+_TRAILER_RE = re.compile(r"([ \t]*(?:#[^\n]*?)?)(\r?\n|\r?\Z)")
+_INLINE_COMMENT_RE = re.compile(r"[ \t]#")
+_REST_OF_LINE_RE = re.compile(r"[^\n]*")
+_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
+_DOUBLE_TOKEN_RE = re.compile(r"\\(.)|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}", re.DOTALL)
+_ESCAPES = {
+    "\\": "\\",
+    '"': '"',
+    "'": "'",
+    "$": "$",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+}
+_SAFE_UNQUOTED_RE = re.compile(r"[A-Za-z0-9_.,/:@%+=\-]+")
+
+
+class _Quote(enum.Enum):
+    NONE = "unquoted"
+    SINGLE = "single"
+    DOUBLE = "double"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One piece of a file: either an assignment (``name`` set) or non-assignment text (comments, blanks)."""
+
+    raw: str
+    line: int
+    name: str | None = None
+    export: bool = False
+    indent: str = ""
+    quote: _Quote = _Quote.NONE
+    content: str = ""  # value text between the quotes (or the trimmed unquoted text), escapes not decoded
+    trailer: str = ""  # spaces and comment after the value, before the line ending
+    newline: str = ""
+
+
+def _tokenize(text: str, source: str) -> list[_Entry]:
+    entries: list[_Entry] = []
+    pos = 0
+    line = 1
+    end = len(text)
+    while pos < end:
+        start = pos
+        blank = _BLANK_RE.match(text, pos)
+        if blank is not None and blank.end() > pos:
+            pos = blank.end()
+            entries.append(_Entry(raw=text[start:pos], line=line))
+            line += 1
+            continue
+        assign = _ASSIGN_RE.match(text, pos)
+        if assign is None:
+            raise DotenvError(f"{source}, line {line}: expected NAME=value")
+        indent, export, name = assign.group(1), assign.group(2) is not None, assign.group(3)
+        after_eq = assign.end()
+        value_start = _WS_RE.match(text, after_eq).end()  # type: ignore[union-attr]
+        first = text[value_start : value_start + 1]
+        if first == "'":
+            close = text.find("'", value_start + 1)
+            if close < 0:
+                raise DotenvError(f"{source}, line {line}: single-quoted value of {name} is not closed")
+            quote, content, pos = _Quote.SINGLE, text[value_start + 1 : close], close + 1
+        elif first == '"':
+            dq = _DOUBLE_RE.match(text, value_start)
+            if dq is None:
+                raise DotenvError(f"{source}, line {line}: double-quoted value of {name} is not closed")
+            quote, content, pos = _Quote.DOUBLE, dq.group(1), dq.end()
+        else:
+            rest_end = _REST_OF_LINE_RE.match(text, after_eq).end()  # type: ignore[union-attr]
+            rest = text[after_eq:rest_end]
+            if rest.endswith("\r"):
+                rest = rest[:-1]
+            comment = _INLINE_COMMENT_RE.search(rest)
+            value_part = rest if comment is None else rest[: comment.start()]
+            content = value_part.strip(" \t")
+            quote = _Quote.NONE
+            # The value ends after its last non-blank character; what follows is the trailer.
+            pos = after_eq + len(value_part.rstrip(" \t")) if content else after_eq
+        trailer = _TRAILER_RE.match(text, pos)
+        if trailer is None:
+            raise DotenvError(f"{source}, line {line}: unexpected text after the value of {name}")
+        pos = trailer.end()
+        raw = text[start:pos]
+        entries.append(
+            _Entry(
+                raw=raw,
+                line=line,
+                name=name,
+                export=export,
+                indent=indent,
+                quote=quote,
+                content=content,
+                trailer=trailer.group(1),
+                newline=trailer.group(2),
+            )
+        )
+        line += raw.count("\n")
+    return entries
+
+
+def _lookup(
+    name: str, op: str | None, default: str | None, env: Mapping[str, str], earlier: Mapping[str, str]
+) -> str:
+    value = env.get(name)
+    if value is None:
+        value = earlier.get(name)
+    if op == ":-" and not value:
+        return default or ""
+    if op == "-" and value is None:
+        return default or ""
+    return value or ""
+
+
+def _decode(entry: _Entry, env: Mapping[str, str] | None, earlier: Mapping[str, str]) -> str:
+    """The value of an assignment; ``env=None`` means no interpolation."""
+    if entry.quote is _Quote.SINGLE:
+        return entry.content
+    if entry.quote is _Quote.DOUBLE:
+
+        def repl(match: re.Match[str]) -> str:
+            escaped = match.group(1)
+            if escaped is not None:
+                return _ESCAPES.get(escaped, "\\" + escaped)
+            if env is None:
+                return match.group(0)
+            return _lookup(match.group(2), match.group(3), match.group(4), env, earlier)
+
+        return _DOUBLE_TOKEN_RE.sub(repl, entry.content)
+    if env is None or "${" not in entry.content:
+        return entry.content
+    return _VAR_RE.sub(
+        lambda m: _lookup(m.group(1), m.group(2), m.group(3), env, earlier),
+        entry.content,
+    )
+
+
+def parse_dotenv(
+    text: str,
+    *,
+    source: str = "<string>",
+    interpolate: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Parse ``.env`` text into ``{name: value}`` (file order; a later duplicate wins).
+
+    ``source`` names the text in error messages. With ``interpolate``, ``${NAME}`` in unquoted and
+    double-quoted values is expanded from ``environ`` (``None``: ``os.environ``), then from earlier lines.
+    Single-quoted values are always literal. Raises :class:`DotenvError` (source and line, never a value) on
+    a syntax error.
+    """
+    env: Mapping[str, str] | None = (os.environ if environ is None else environ) if interpolate else None
+    values: dict[str, str] = {}
+    for entry in _tokenize(text, source):
+        if entry.name is not None:
+            values[entry.name] = _decode(entry, env, values)
+    return values
+
+
+def _read_text(path: Path, *, missing_ok: bool = False) -> str | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise DotenvError(f"cannot read {path}: file not found") from None
+    except OSError as exc:
+        raise DotenvError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        position = exc.start
+        line = data.count(b"\n", 0, position) + 1
+        raise DotenvError(f"{path}, line {line}: not valid UTF-8") from None
+
+
+def read_dotenv(path: str | os.PathLike[str], **kw: Any) -> dict[str, str]:
+    """Read and parse a ``.env`` file (UTF-8, an optional BOM); keyword arguments as for :func:`parse_dotenv`.
+
+    Raises :class:`DotenvError` when the file cannot be read or parsed.
+    """
+    target = Path(path)
+    text = _read_text(target)
+    assert text is not None
+    kw.setdefault("source", str(target))
+    return parse_dotenv(text.removeprefix("\ufeff"), **kw)
+
+
+def format_value(value: str) -> str:
+    """Quote ``value`` so that :func:`parse_dotenv` gives exactly ``value`` back, for any string.
+
+    Plain values (letters, digits, ``_.,/:@%+=-``) stay unquoted; values without a single quote or carriage
+    return are single-quoted (literal); anything else is double-quoted with escapes.
+    """
+    if _SAFE_UNQUOTED_RE.fullmatch(value):
+        return value
+    if "'" not in value and "\r" not in value:
+        return f"'{value}'"
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("$", "\\$")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    return f'"{escaped}"'
+
+
+class DotenvDocument:
+    """A ``.env`` file kept as written: comments, order, blank lines and untouched lines stay byte-identical.
+
+    Use :meth:`set` and :meth:`remove` to edit, :meth:`render` or :meth:`save` to write back.
+    """
+
+    def __init__(self, entries: list[_Entry], *, source: str = "<string>", bom: str = "") -> None:
+        self._entries = list(entries)
+        self._source = source
+        self._bom = bom
+
+    @classmethod
+    def parse(cls, text: str, *, source: str = "<string>") -> DotenvDocument:
+        """Parse ``text``; raises :class:`DotenvError` (source and line) on a syntax error."""
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        return cls(_tokenize(text[len(bom) :], source), source=source, bom=bom)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, missing_ok: bool = False) -> DotenvDocument:
+        """Read ``path``; a missing file is empty with ``missing_ok``, else :class:`DotenvError`."""
+        target = Path(path)
+        text = _read_text(target, missing_ok=missing_ok)
+        return cls.parse(text or "", source=str(target))
+
+    def names(self) -> list[str]:
+        """Assigned names in file order (each once, at its first occurrence)."""
+        seen: dict[str, None] = {}
+        for entry in self._entries:
+            if entry.name is not None:
+                seen.setdefault(entry.name, None)
+        return list(seen)
+
+    def _last_index(self, name: str) -> int | None:
+        for index in range(len(self._entries) - 1, -1, -1):
+            if self._entries[index].name == name:
+                return index
+        return None
+
+    def get(self, name: str) -> str | None:
+        """The value of ``name`` as written (escapes decoded, no interpolation), or ``None`` when absent."""
+        index = self._last_index(name)
+        if index is None:
+            return None
+        return _decode(self._entries[index], None, {})
+
+    def _newline(self) -> str:
+        for entry in self._entries:
+            if entry.raw.endswith("\r\n"):
+                return "\r\n"
+            if entry.raw.endswith("\n"):
+                return "\n"
+        return "\n"
+
+    def set(self, name: str, value: str) -> None:
+        """Set ``name`` to ``value``: its (last) line is replaced in place, keeping ``export``, indentation
+        and an inline comment; a new name is appended at the end."""
+        if not _NAME_RE.fullmatch(name):
+            raise DotenvError(f"invalid variable name {name!r}")
+        quoted = format_value(value)
+        index = self._last_index(name)
+        if index is not None:
+            old = self._entries[index]
+            trailer = old.trailer
+            if trailer and trailer[0] not in " \t":
+                trailer = " " + trailer
+            prefix = f"{old.indent}{'export ' if old.export else ''}{name}="
+            raw = f"{prefix}{quoted}{trailer}{old.newline}"
+            self._entries[index] = self._entry_for(raw, old.line)
+            return
+        newline = self._newline()
+        line = sum(entry.raw.count("\n") for entry in self._entries) + 1
+        if self._entries and not self._entries[-1].raw.endswith("\n"):
+            # The last line has no line break: add one as its own entry so that line stays byte-identical.
+            self._entries.append(_Entry(raw=newline, line=line))
+        self._entries.append(self._entry_for(f"{name}={quoted}{newline}", line))
+
+    def _entry_for(self, raw: str, line: int) -> _Entry:
+        (entry,) = _tokenize(raw, self._source)
+        return dataclasses.replace(entry, line=line)
+
+    def remove(self, name: str) -> bool:
+        """Remove every assignment of ``name``; ``True`` when there was one."""
+        before = len(self._entries)
+        self._entries = [entry for entry in self._entries if entry.name != name]
+        return len(self._entries) != before
+
+    def render(self) -> str:
+        """The document as text."""
+        return self._bom + "".join(entry.raw for entry in self._entries)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the document to ``path`` atomically; an existing file keeps its mode (a new one: 0600)."""
+        from ._atomic import atomic_write_text
+
+        try:
+            atomic_write_text(path, self.render())
+        except DotenvError:
+            raise
+        except AutoauditSecretsError as exc:
+            raise DotenvError(str(exc)) from None
