@@ -1,0 +1,268 @@
+"""CI pipelines: literal secrets where CI secrets belong.
+
+Files: GitHub Actions workflows (``.github/workflows/*.y(a)ml``), composite/Docker actions
+(``.github/actions/<name>/action.y(a)ml``, a root ``action.y(a)ml``), GitLab CI (``.gitlab-ci.yml``,
+``*.gitlab-ci.yml``, ``.gitlab/ci/*.yml``).
+
+Checks (stable ids, all errors):
+
+* ``ci-env-secret``: a literal secret in ``env`` (workflow, job, step, container or service level) or GitLab
+  ``variables`` (plain or ``value:`` form) — a token-rule match, or a non-placeholder literal under a
+  secret-ish/schema name.
+* ``ci-with-secret``: the same in an action's ``with`` inputs.
+* ``ci-credentials-secret``: a literal ``password`` in ``container``/``services`` ``credentials``.
+* ``ci-secrets-literal``: a literal passed in a reusable-workflow call's ``secrets:``.
+* ``ci-run-secret``: a literal secret in a ``run`` script or GitLab
+  ``script``/``before_script``/``after_script``: token formats, credentials in URLs
+  (``git clone https://user:token@…``), ``-p``/``--password`` literals, ``Authorization:`` headers,
+  tokens written to ``.npmrc``/``.netrc``, ``export TOKEN=literal``.
+* ``ci-input-default-secret``: an action input with a secret-ish name and a literal ``default``.
+
+Safe: ``${{ secrets.X }}``, ``${{ vars.X }}``, ``${{ env.X }}`` (any ``${{ … }}`` expression),
+``$CI_VARIABLE``, ``${CI_VAR}``, ``$(command)``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from ._config_values import LiteralSecret, is_literal, judge_assignment, make_finding, shell_secrets
+from ._model import AnalysisContext, Finding, Severity
+from ._yaml_lines import YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
+
+__all__ = [
+    "CI_CREDENTIALS_SECRET",
+    "CI_ENV_SECRET",
+    "CI_INPUT_DEFAULT_SECRET",
+    "CI_RUN_SECRET",
+    "CI_SECRETS_LITERAL",
+    "CI_WITH_SECRET",
+    "CiKind",
+    "WorkflowAnalyzer",
+    "ci_kind",
+]
+
+CI_ENV_SECRET = "ci-env-secret"
+CI_WITH_SECRET = "ci-with-secret"
+CI_RUN_SECRET = "ci-run-secret"
+CI_CREDENTIALS_SECRET = "ci-credentials-secret"
+CI_SECRETS_LITERAL = "ci-secrets-literal"
+CI_INPUT_DEFAULT_SECRET = "ci-input-default-secret"
+
+
+class CiKind(enum.Enum):
+    """Which CI system a file belongs to."""
+
+    GITHUB_WORKFLOW = "github-workflow"
+    GITHUB_ACTION = "github-action"
+    GITLAB = "gitlab"
+
+
+_YAML = re.compile(r".*\.ya?ml", re.IGNORECASE)
+_GITLAB_SCRIPT_KEYS = frozenset({"script", "before_script", "after_script"})
+
+
+def ci_kind(relpath: str) -> CiKind | None:
+    """The CI system ``relpath`` configures, or None."""
+    path = PurePosixPath(relpath)
+    parts = path.parts
+    name = path.name
+    if not _YAML.fullmatch(name):
+        return None
+    for index in range(len(parts) - 2):
+        if parts[index] == ".github" and parts[index + 1] == "workflows":
+            return CiKind.GITHUB_WORKFLOW
+    if name.lower() in {"action.yml", "action.yaml"} and (
+        len(parts) == 1 or (len(parts) >= 3 and parts[-3] == "actions" and ".github" in parts[:-3])
+    ):
+        return CiKind.GITHUB_ACTION
+    if name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml"):
+        return CiKind.GITLAB
+    if len(parts) >= 3 and parts[-3] == ".gitlab" and parts[-2] == "ci":
+        return CiKind.GITLAB
+    return None
+
+
+class WorkflowAnalyzer:
+    """Literal secrets in GitHub Actions and GitLab CI files (see the module docstring)."""
+
+    id = "ci-workflows"
+
+    def applies_to(self, relpath: str) -> bool:
+        return ci_kind(relpath) is not None
+
+    def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
+        kind = ci_kind(relpath)
+        if kind is None or not text:
+            return []
+        doc = load_yaml(text)
+        if doc is None:
+            return []
+        run = _WorkflowRun(relpath, doc, ctx, kind)
+        for root in doc.roots:
+            run.walk(root, ())
+            if kind is CiKind.GITHUB_ACTION and isinstance(root, YMap):
+                run.check_action_inputs(root)
+        return run.findings
+
+
+def _crumb(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "top level"
+
+
+class _WorkflowRun:
+    def __init__(self, relpath: str, doc: YamlDocument, ctx: AnalysisContext, kind: CiKind) -> None:
+        self.relpath = relpath
+        self.doc = doc
+        self.ctx = ctx
+        self.kind = kind
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, int, int]] = set()
+        gitlab = kind is CiKind.GITLAB
+        self.env_fix = "define it as a masked CI/CD variable" if gitlab else "use ${{ secrets.NAME }}"
+
+    def add(self, rule: str, scalar: YScalar, hit: LiteralSecret, offset: int, message: str) -> None:
+        span = self.doc.locate(scalar, offset + hit.offset, hit.secret)
+        key = (rule, span.line, span.column)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.findings.append(
+            make_finding(
+                rule,
+                Severity.ERROR,
+                self.relpath,
+                (span.line, span.column, span.end_line, span.end_column),
+                message,
+                hit.secret,
+            )
+        )
+
+    def walk(self, node: YNode, path: tuple[str | int, ...], depth: int = 0) -> None:
+        if depth > 64:
+            return
+        if isinstance(node, YSeq):
+            for index, item in enumerate(node.items):
+                self.walk(item, (*path, index), depth + 1)
+            return
+        if not isinstance(node, YMap):
+            return
+        for key, value in node.entries():
+            here = (*path, key)
+            if self.kind is CiKind.GITLAB:
+                if key == "variables":
+                    self.check_variables(value, here)
+                elif key in _GITLAB_SCRIPT_KEYS:
+                    self.check_scripts(value, here)
+            else:
+                if key == "env":
+                    self.check_named(value, here, CI_ENV_SECRET, "env")
+                elif key == "with":
+                    self.check_named(value, here, CI_WITH_SECRET, "with")
+                elif key == "credentials":
+                    self.check_named(value, here, CI_CREDENTIALS_SECRET, "credentials")
+                elif key == "run" and isinstance(value, YScalar):
+                    self.check_scripts(value, here)
+                elif key == "secrets" and isinstance(value, YMap) and "jobs" in path:
+                    self.check_passed_secrets(value, here)
+            self.walk(value, here, depth + 1)
+
+    def check_named(self, node: YNode, path: tuple[str | int, ...], rule: str, block: str) -> None:
+        if not isinstance(node, YMap):
+            return
+        for key, value in node.entries():
+            if not isinstance(value, YScalar) or value.is_null:
+                continue
+            hit = judge_assignment(key, value.value, self.ctx)
+            if hit is not None:
+                self.add(
+                    rule,
+                    value,
+                    hit,
+                    0,
+                    f"{_crumb(path)} sets {key} to a literal secret ({hit.reason}) in {block}; "
+                    f"{self.env_fix}",
+                )
+
+    def check_variables(self, node: YNode, path: tuple[str | int, ...]) -> None:
+        if not isinstance(node, YMap):
+            return
+        for key, value in node.entries():
+            scalar = value.get_scalar("value") if isinstance(value, YMap) else value
+            if not isinstance(scalar, YScalar) or scalar.is_null:
+                continue
+            hit = judge_assignment(key, scalar.value, self.ctx)
+            if hit is not None:
+                self.add(
+                    CI_ENV_SECRET,
+                    scalar,
+                    hit,
+                    0,
+                    f"{_crumb(path)} sets {key} to a literal secret ({hit.reason}); {self.env_fix}",
+                )
+
+    def check_scripts(self, node: YNode, path: tuple[str | int, ...]) -> None:
+        scalars: list[YScalar] = []
+        _collect_scalars(node, scalars)
+        where = "script" if self.kind is CiKind.GITLAB else "run script"
+        fix = (
+            "use a masked CI/CD variable ($NAME)"
+            if self.kind is CiKind.GITLAB
+            else "pass it through env from ${{ secrets.NAME }}"
+        )
+        for scalar in scalars:
+            for hit in shell_secrets(scalar.value, self.ctx):
+                self.add(
+                    CI_RUN_SECRET,
+                    scalar,
+                    hit,
+                    0,
+                    f"{_crumb(path)}: a literal secret in a {where} ({hit.reason}); {fix}",
+                )
+
+    def check_passed_secrets(self, node: YMap, path: tuple[str | int, ...]) -> None:
+        for key, value in node.entries():
+            if isinstance(value, YScalar) and not value.is_null and is_literal(value.value, self.ctx):
+                secret = value.value.strip()
+                hit = LiteralSecret(secret, value.value.find(secret), "a literal passed as a secret")
+                self.add(
+                    CI_SECRETS_LITERAL,
+                    value,
+                    hit,
+                    0,
+                    f"{_crumb(path)} passes a literal as secret {key} to a reusable workflow; "
+                    "use ${{ secrets.NAME }}",
+                )
+
+    def check_action_inputs(self, root: YMap) -> None:
+        inputs = root.get_map("inputs")
+        if inputs is None:
+            return
+        for name, spec in inputs.entries():
+            default = spec.get_scalar("default") if isinstance(spec, YMap) else None
+            if default is None or default.is_null:
+                continue
+            hit = judge_assignment(name, default.value, self.ctx)
+            if hit is not None:
+                self.add(
+                    CI_INPUT_DEFAULT_SECRET,
+                    default,
+                    hit,
+                    0,
+                    f"input {name} has a literal secret as its default ({hit.reason}); make it required "
+                    "and pass ${{ secrets.NAME }}",
+                )
+
+
+def _collect_scalars(node: YNode, out: list[YScalar], depth: int = 0) -> None:
+    if isinstance(node, YScalar):
+        out.append(node)
+    elif isinstance(node, YSeq) and depth < 16:
+        for item in node.items:
+            _collect_scalars(item, out, depth + 1)
