@@ -7,6 +7,15 @@ keyring is imported only when the keychain is consulted. ``docs/keys.md`` has th
 from __future__ import annotations
 
 from .._errors import CryptoError, DecryptionError, KeyStoreError
+from ._document import (
+    EditableEnv,
+    EncryptOutcome,
+    RotateOutcome,
+    encrypt_in_document,
+    open_document,
+    public_key_of,
+    rotate_document,
+)
 from ._envelope import ENVELOPE_PREFIX, decrypt_value, encrypt_value, envelope_key_id, is_envelope
 from ._keys import PRIVATE_KEY_PREFIX, PUBLIC_KEY_PREFIX, PrivateKey, PublicKey, generate_private_key
 from ._stores import (
@@ -41,6 +50,8 @@ __all__ = [
     "CryptoError",
     "DecryptionError",
     "DockerSecretKeyStore",
+    "EditableEnv",
+    "EncryptOutcome",
     "EnvKeyStore",
     "FileKeyStore",
     "KeyResolution",
@@ -50,16 +61,21 @@ __all__ = [
     "KeyringRefusedError",
     "PrivateKey",
     "PublicKey",
+    "RotateOutcome",
     "decrypt_value",
     "decrypt_values",
     "default_key_stores",
+    "encrypt_in_document",
     "encrypt_value",
     "envelope_key_id",
     "generate_private_key",
     "insecure_keyring_allowed",
     "is_envelope",
     "looks_secret",
+    "open_document",
     "open_values",
+    "public_key_of",
     "reencrypt_values",
     "resolve_keys",
+    "rotate_document",
 ]

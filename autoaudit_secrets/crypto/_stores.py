@@ -150,6 +150,8 @@ _DENIED_BACKENDS = {
     "keyring.backends.fail.Keyring": "means no OS keychain was found",
     "keyring.backends.null.Keyring": "stores nothing",
 }
+# For these, opting in cannot help: say so instead of suggesting it.
+_NO_KEYCHAIN = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
 _MIN_PRIORITY = 1.0
 
 
@@ -208,9 +210,10 @@ class KeyringKeyStore(KeyStore):
         else:
             usable = [backend for backend in chain if _refusal(backend) is None]
             if not usable:
-                why = _refusal(chain[0]) if chain else "no keyring backend is available"
+                if not chain or all(_backend_name(backend) in _NO_KEYCHAIN for backend in chain):
+                    raise KeyringRefusedError("keyring: no OS keychain is available")
                 raise KeyringRefusedError(
-                    f"{why}; refusing to use it for private keys "
+                    f"{_refusal(chain[0])}; refusing to use it for private keys "
                     f"(set {ALLOW_INSECURE_KEYRING_VAR}=1 or pass --allow-insecure-keyring to use it anyway)"
                 )
         self._usable = usable

@@ -1,0 +1,146 @@
+"""``keygen`` and ``rotate``: create a key pair, or move every encrypted value to a new one.
+
+Status lines go to stderr; stdout carries only what a command exists to print (the private key with
+``--store stdout``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._errors import UsageError
+from ._common import EXIT_OK, ExitCode
+
+__all__ = ["KeyDestination", "add_env_file_option", "add_keyring_option", "key_stores", "register"]
+
+
+class KeyDestination(enum.Enum):
+    """Where a new private key goes."""
+
+    KEYRING = "keyring"
+    STDOUT = "stdout"
+
+
+def add_env_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env-file", type=Path, default=Path(".env"), metavar="F", help="the .env file (default: .env)"
+    )
+
+
+def add_keyring_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-insecure-keyring",
+        action="store_true",
+        help="use a keyring backend that keeps keys in plaintext (or a low-priority one); "
+        "same as AUTOAUDIT_ALLOW_INSECURE_KEYRING=1",
+    )
+
+
+def key_stores(args: argparse.Namespace) -> list[Any]:
+    """The standard private-key lookup order, honouring ``--allow-insecure-keyring``."""
+    from ..crypto import default_key_stores
+
+    allow = True if getattr(args, "allow_insecure_keyring", False) else None
+    return default_key_stores(os.environ, allow_insecure_keyring=allow)
+
+
+def _store_private_key(args: argparse.Namespace, key: Any) -> None:
+    """Put ``key`` where ``--store`` says; raises before anything is printed when the keyring refuses."""
+    from ..crypto import KeyringKeyStore, insecure_keyring_allowed
+
+    destination = KeyDestination(args.store)
+    if destination is KeyDestination.STDOUT:
+        print(key.to_text())
+        sys.stdout.flush()
+        print(f"private key {key.key_id} printed to stdout; store it now, it is not kept", file=sys.stderr)
+        return
+    allow = bool(args.allow_insecure_keyring) or insecure_keyring_allowed(os.environ)
+    backend = KeyringKeyStore(allow_insecure=allow).save(key)
+    print(f"private key {key.key_id} stored in the keyring ({backend})", file=sys.stderr)
+
+
+def _keygen(args: argparse.Namespace) -> ExitCode:
+    from .._dotenv import DotenvDocument
+    from ..crypto import PUBLIC_KEY_VAR, generate_private_key
+
+    path: Path = args.env_file
+    doc = DotenvDocument.load(path, missing_ok=True)
+    existing = doc.get(PUBLIC_KEY_VAR)
+    if existing and not args.force:
+        raise UsageError(
+            f"{path} already has {PUBLIC_KEY_VAR}; use `autoaudit-secrets rotate` to replace it "
+            "(or --force to start over: its enc: values would no longer open)"
+        )
+    key = generate_private_key()
+    _store_private_key(args, key)
+    doc.set(PUBLIC_KEY_VAR, key.public_key.to_text())
+    doc.save(path)
+    print(f"{PUBLIC_KEY_VAR} (key id {key.key_id}) written to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _rotate(args: argparse.Namespace) -> ExitCode:
+    from .._dotenv import DotenvDocument
+    from ..crypto import generate_private_key, rotate_document
+
+    path: Path = args.env_file
+    doc = DotenvDocument.load(path)
+    new_key = generate_private_key()
+    outcome = rotate_document(doc, key_stores(args), new_key, source=str(path))
+    # The new key is stored before the file changes: a failure here leaves the old file and keys working.
+    _store_private_key(args, new_key)
+    doc.save(path)
+    old = ", ".join(outcome.old_key_ids)
+    print(
+        f"{path}: {len(outcome.reencrypted)} value(s) re-encrypted for key id {outcome.new_key_id} "
+        f"(was {old})",
+        file=sys.stderr,
+    )
+    for kid in outcome.old_key_ids:
+        print(
+            f"old key {kid} is still usable; once every copy of {path} is rotated, remove it (keyring: "
+            f"`python -m keyring del autoaudit-secrets {kid}`; CI: drop it from AUTOAUDIT_PRIVATE_KEY)",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def register(subparsers: Any) -> None:
+    """Add ``keygen`` and ``rotate``."""
+    keygen = subparsers.add_parser(
+        "keygen",
+        help="create a key pair: public key into the .env, private key into the keyring",
+        description="Create an X25519 key pair. The public key is written to the .env as "
+        "AUTOAUDIT_PUBLIC_KEY; the private key goes to the OS keychain (default) or to stdout.",
+    )
+    add_env_file_option(keygen)
+    keygen.add_argument(
+        "--store",
+        choices=[choice.value for choice in KeyDestination],
+        default=KeyDestination.KEYRING.value,
+        help="where the private key goes (default: keyring; stdout prints only the key)",
+    )
+    keygen.add_argument("--force", action="store_true", help="replace an existing AUTOAUDIT_PUBLIC_KEY")
+    add_keyring_option(keygen)
+    keygen.set_defaults(func=_keygen)
+
+    rotate = subparsers.add_parser(
+        "rotate",
+        help="new key pair; re-encrypt every enc: value for it",
+        description="Open every enc: value with the current keys, create a new key pair, re-encrypt every "
+        "value for it and replace AUTOAUDIT_PUBLIC_KEY. Old keys are not deleted.",
+    )
+    add_env_file_option(rotate)
+    rotate.add_argument(
+        "--store",
+        choices=[choice.value for choice in KeyDestination],
+        default=KeyDestination.KEYRING.value,
+        help="where the new private key goes (default: keyring; stdout prints only the key)",
+    )
+    add_keyring_option(rotate)
+    rotate.set_defaults(func=_rotate)
