@@ -1,1 +1,62 @@
-"""autoaudit-secrets internals."""
+"""check-secrets reports: ``text`` (for people), ``json`` (versioned, documented by
+``check-secrets-report.schema.json`` beside this file) and ``sarif`` (2.1.0, for GitHub code scanning).
+
+Every reporter takes the same :class:`ReportContext` and returns the whole report as a string. Reports show
+redacted previews only; no secret value ever reaches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._fingerprint import FingerprintCache
+from .._model import Finding, OutputFormat, Rule, ScanStats
+
+__all__ = ["JSON_REPORT_VERSION", "SCHEMA_PATH", "ReportContext", "render_report", "sort_findings"]
+
+#: Version of the JSON report format (``"version"`` in every JSON report). Bumped on incompatible changes.
+JSON_REPORT_VERSION = 1
+#: The JSON Schema of the JSON report.
+SCHEMA_PATH = Path(__file__).resolve().parent / "check-secrets-report.schema.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """Everything a reporter needs besides the findings and stats.
+
+    ``root`` is the scanned root (finding paths are relative to it); ``rules`` maps rule ids to rule records
+    for descriptions and remediation (findings of unknown ids still render); ``fingerprints`` computes the
+    published fingerprints; ``color`` enables ANSI colours in the text report."""
+
+    root: Path
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    fingerprints: FingerprintCache = field(default_factory=FingerprintCache)
+    color: bool = False
+    tool_version: str = ""
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """The order every report uses: path, line, column, rule id, then commit."""
+    return sorted(
+        findings, key=lambda f: (f.path, f.line, f.column, f.rule_id, f.commit.sha if f.commit else "")
+    )
+
+
+def render_report(
+    fmt: OutputFormat, findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext
+) -> str:
+    """The whole report in format ``fmt``, ending with a newline."""
+    ordered = sort_findings(findings)
+    if fmt is OutputFormat.JSON:
+        from ._json import render_json
+
+        return render_json(ordered, stats, ctx)
+    if fmt is OutputFormat.SARIF:
+        from ._sarif import render_sarif
+
+        return render_sarif(ordered, stats, ctx)
+    from ._text import render_text
+
+    return render_text(ordered, stats, ctx)

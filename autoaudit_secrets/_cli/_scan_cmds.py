@@ -1,0 +1,191 @@
+"""``check-secrets scan``, ``check-secrets baseline create`` and ``check-secrets rules``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._errors import ScanError, UsageError
+from ..scan._model import ScanConfig, ScanOptions, ScanResult
+from ._common import EXIT_OK
+from ._scan_output import (
+    add_common_options,
+    config_from_args,
+    emit,
+    fingerprint_cache,
+    parse_shard,
+    parse_size,
+    rule_catalog,
+)
+
+__all__ = ["register"]
+
+_DEFAULT_MAX_FILE_SIZE = ScanOptions(root=Path(".")).max_file_size
+
+
+def register(subparsers: Any) -> None:
+    """Add ``scan``, ``baseline`` and ``rules`` to the check-secrets parser."""
+    scan = subparsers.add_parser(
+        "scan",
+        help="scan files and directories for secrets",
+        description="Scan files and directories for secrets. Exit 0: clean; 1: findings at or above "
+        "--fail-on; 2: usage or runtime error.",
+    )
+    _add_walk_options(scan)
+    add_common_options(scan)
+    scan.set_defaults(func=_cmd_scan)
+
+    baseline = subparsers.add_parser("baseline", help="manage baselines of accepted findings")
+    baseline_sub = baseline.add_subparsers(title="baseline commands", metavar="COMMAND")
+    create = baseline_sub.add_parser(
+        "create",
+        help="record every current finding in a baseline file",
+        description="Scan like `check-secrets scan` and write every finding to a baseline file (keyed "
+        "hashes, no secret), so later scans with --baseline FILE only report new findings.",
+    )
+    _add_walk_options(create)
+    create.add_argument("--output", "-o", metavar="FILE", required=True, help="baseline file to write")
+    create.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
+    create.add_argument("--schema", metavar="MODULE:CLASS", action="append", default=[])
+    create.add_argument("--enable", metavar="RULE", action="append", default=[])
+    create.add_argument("--disable", metavar="RULE", action="append", default=[])
+    create.add_argument("--exclude", metavar="GLOB", action="append", default=[])
+    create.set_defaults(func=_cmd_baseline_create)
+
+    rules = subparsers.add_parser("rules", help="list the detection rules")
+    rules.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
+    rules.add_argument("--config", metavar="FILE", help="also list this configuration's extra rules")
+    rules.set_defaults(func=_cmd_rules)
+
+
+def _add_walk_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("--no-ignore", action="store_true", help="do not honour .gitignore files")
+    parser.add_argument(
+        "--max-file-size",
+        type=parse_size,
+        default=_DEFAULT_MAX_FILE_SIZE,
+        metavar="SIZE",
+        help="skip larger files (bytes, or with k/M/G; default: 10M)",
+    )
+    parser.add_argument(
+        "--jobs", "-j", type=_jobs, default=0, metavar="N", help="worker processes (default: CPU count)"
+    )
+    parser.add_argument(
+        "--shard",
+        type=parse_shard,
+        default=None,
+        metavar="K/N",
+        help="scan only the K-th of N deterministic parts of the files (CI fan-out)",
+    )
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid job count {text[:20]!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("job count must be >= 0 (0: CPU count)")
+    return value
+
+
+def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
+    """The root (finding paths are relative to it) and the paths to scan within it (empty: all of it).
+
+    The root is the single PATH when it is a directory, else the current directory."""
+    given = [Path(p) for p in (args.paths or ["."])]
+    for path in given:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or directory")
+    if len(given) == 1 and given[0].is_dir():
+        return given[0].resolve(), ()
+    cwd = Path.cwd().resolve()
+    resolved = []
+    for path in given:
+        absolute = path.absolute()
+        try:
+            absolute.relative_to(cwd)
+        except ValueError:
+            raise UsageError(
+                f"{path}: outside the current directory (scan it as the single PATH, or cd first)"
+            ) from None
+        resolved.append(absolute)
+    return cwd, tuple(resolved)
+
+
+def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
+    root, paths = _root_and_paths(args)
+    config = config_from_args(args, root)
+    options = ScanOptions(
+        root=root,
+        paths=paths,
+        config=config,
+        no_ignore=args.no_ignore,
+        max_file_size=args.max_file_size,
+        jobs=args.jobs,
+        shard=args.shard,
+    )
+    result: ScanResult = _scanner(config).scan(options)
+    return root, config, result
+
+
+def _scanner(config: ScanConfig) -> Any:
+    try:
+        from ..scan._engine import Scanner
+    except ImportError as exc:
+        raise ScanError(f"the scanning engine is not available ({exc.name})") from None
+    return Scanner(config)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    root, _, result = _run_scan(args)
+    return emit(result.findings, result.stats, args, root=root)
+
+
+def _cmd_baseline_create(args: argparse.Namespace) -> int:
+    from ..scan._baseline import create_baseline, write_baseline
+    from ._scan_output import apply_config_filters
+
+    _, config, result = _run_scan(args)
+    findings, _ = apply_config_filters(result.findings, config)
+    baseline = create_baseline(findings, fingerprint_cache(args))
+    write_baseline(Path(args.output), baseline)
+    print(
+        f"check-secrets: baseline {args.output}: {len(baseline.entries)} accepted "
+        f"finding{'' if len(baseline.entries) == 1 else 's'}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    config = config_from_args(args, Path.cwd())
+    rules = sorted(rule_catalog(config).values(), key=lambda r: r.id)
+    if args.format == "json":
+        items: list[dict[str, Any]] = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "severity": r.severity.value,
+                "confidence": r.confidence.value,
+                "provider": r.provider,
+                "description": r.description,
+                "remediation": r.remediation,
+                "references": list(r.references),
+                "tags": list(r.tags),
+            }
+            for r in rules
+        ]
+        sys.stdout.write(json.dumps({"rules": items}, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    width = max((len(r.id) for r in rules), default=2)
+    lines = [f"{'ID':<{width}}  {'SEVERITY':<8}  {'CONFIDENCE':<10}  NAME"]
+    lines += [f"{r.id:<{width}}  {r.severity.value:<8}  {r.confidence.value:<10}  {r.name}" for r in rules]
+    lines.append(f"{len(rules)} rules")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK

@@ -1,0 +1,266 @@
+"""Options and output shared by every check-secrets command that reports findings (``scan``, ``git ...``).
+
+A command calls :func:`add_common_options` on its parser, :func:`config_from_args` to get the
+:class:`ScanConfig` for its root, runs its scan, and returns :func:`emit`'s exit code::
+
+    def _run(args):
+        root = ...
+        config = config_from_args(args, root)
+        result = Scanner(config).scan(options)
+        return emit(result.findings, result.stats, args, root=root)
+
+:func:`emit` drops findings the configuration suppresses (rule on/off, ``allow-paths``, ``allow-values``: a
+no-op when the engine did it already) and those ``--baseline`` accepts, counting both in the stats, writes the
+report (stdout or ``--output``), and returns 0 (nothing at or above ``--fail-on``) or 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from .._errors import AutoauditSecretsError, ReportError, UsageError
+from ..scan._config import load_config, override_config, resolve_schema_names
+from ..scan._fingerprint import FingerprintCache
+from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Severity
+from ._common import EXIT_FINDINGS, EXIT_OK
+
+__all__ = [
+    "add_common_options",
+    "apply_config_filters",
+    "config_from_args",
+    "emit",
+    "fingerprint_cache",
+    "parse_shard",
+    "parse_size",
+    "rule_catalog",
+]
+
+_CONFIG_ATTR = "_check_secrets_config"
+_CACHE_ATTR = "_check_secrets_fingerprints"
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Add the report, baseline and configuration options every scanning command shares."""
+    group = parser.add_argument_group("report and configuration")
+    group.add_argument(
+        "--format",
+        choices=[f.value for f in OutputFormat],
+        default=OutputFormat.TEXT.value,
+        help="report format (default: text)",
+    )
+    group.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    group.add_argument(
+        "--baseline", metavar="FILE", help="do not report findings accepted in FILE (check-secrets baseline)"
+    )
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: .check-secrets.toml, else [tool.check-secrets] of pyproject.toml, "
+        "at the root)",
+    )
+    group.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        default=None,
+        help="lowest severity that makes the exit code 1 (default: the configuration's, else error)",
+    )
+    group.add_argument(
+        "--schema",
+        metavar="MODULE:CLASS",
+        action="append",
+        default=[],
+        help="settings class whose secret fields' env names are secrets wherever assigned (repeatable)",
+    )
+    group.add_argument(
+        "--enable",
+        metavar="RULE",
+        action="append",
+        default=[],
+        help="run only this rule (repeatable; also re-enables a rule the configuration disables)",
+    )
+    group.add_argument("--disable", metavar="RULE", action="append", default=[], help="do not run this rule")
+    group.add_argument(
+        "--exclude", metavar="GLOB", action="append", default=[], help="gitignore-style glob not to scan"
+    )
+    color = group.add_mutually_exclusive_group()
+    color.add_argument(
+        "--color", dest="color", action="store_true", default=None, help="colour the text report"
+    )
+    color.add_argument("--no-color", dest="color", action="store_false", help="never colour the text report")
+
+
+def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
+    """The configuration for a scan of ``root``: the configuration file (``--config`` or the one found at
+    ``root``) with the command-line options on top. Remembered on ``args`` for :func:`emit`."""
+    config_file = Path(args.config) if getattr(args, "config", None) else None
+    config = load_config(root, config_file)
+    names: frozenset[str] = frozenset()
+    for spec in getattr(args, "schema", None) or ():
+        try:
+            names |= resolve_schema_names(spec)
+        except AutoauditSecretsError as exc:
+            raise UsageError(f"--schema {spec[:80]}: {exc}") from None
+    fail_on = getattr(args, "fail_on", None)
+    enable = list(getattr(args, "enable", None) or ())
+    disable = list(getattr(args, "disable", None) or ())
+    _check_rule_ids(config, [*enable, *disable])
+    config = override_config(
+        config,
+        enable=enable,
+        disable=disable,
+        exclude=list(getattr(args, "exclude", None) or ()),
+        fail_on=Severity(fail_on) if fail_on else None,
+        secret_names=names,
+    )
+    setattr(args, _CONFIG_ATTR, config)
+    return config
+
+
+def _check_rule_ids(config: ScanConfig, ids: Sequence[str]) -> None:
+    if not ids:
+        return
+    from ..scan._config import known_rule_ids
+
+    known = known_rule_ids()
+    if known is None:
+        return
+    valid = set(known) | {r.id for r in config.extra_rules}
+    for rule_id in ids:
+        if rule_id not in valid:
+            raise UsageError(f"unknown rule id {rule_id[:80]!r} (see `check-secrets rules`)")
+
+
+def fingerprint_cache(args: argparse.Namespace) -> FingerprintCache:
+    """The fingerprint cache of this command run (one per ``args``; sized by ``--jobs`` when present)."""
+    cache = getattr(args, _CACHE_ATTR, None)
+    if not isinstance(cache, FingerprintCache):
+        jobs = getattr(args, "jobs", 0)
+        cache = FingerprintCache(jobs=jobs if isinstance(jobs, int) else 0)
+        setattr(args, _CACHE_ATTR, cache)
+    return cache
+
+
+def rule_catalog(config: ScanConfig) -> dict[str, Rule]:
+    """Rule records by id (built-in and the configuration's extra rules) for report texts."""
+    try:
+        from ..scan.rules._registry import load_rules
+    except ImportError:
+        return {r.id: r for r in config.extra_rules}
+    return {r.id: r for r in load_rules(config.extra_rules)}
+
+
+def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tuple[list[Finding], int]:
+    """Drop findings of disabled (or not enabled) rules, in ``allow-paths`` files, or whose secret matches an
+    ``allow-values`` regex. Returns ``(kept, dropped)``."""
+    allow_values = [re.compile(p) for p in config.allow_values]
+    path_spec = None
+    if config.allow_paths:
+        import pathspec
+
+        path_spec = pathspec.GitIgnoreSpec.from_lines(config.allow_paths)
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.rule_id in config.disabled_rules:
+            continue
+        if config.enabled_rules is not None and finding.rule_id not in config.enabled_rules:
+            continue
+        if path_spec is not None and path_spec.match_file(finding.path):
+            continue
+        if finding.secret and any(p.search(finding.secret) for p in allow_values):
+            continue
+        kept.append(finding)
+    return kept, len(findings) - len(kept)
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    choice = getattr(args, "color", None)
+    if choice is not None:
+        return bool(choice)
+    if getattr(args, "output", None) or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _tool_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *, root: Path) -> int:
+    """Filter, baseline, report, and return the exit code (0 clean, 1 findings at or above ``--fail-on``).
+
+    ``findings`` have paths relative to ``root``; ``stats`` is not modified (the report shows a copy with
+    the suppressed and baselined counts added)."""
+    from ..scan.report import ReportContext, render_report
+
+    config = getattr(args, _CONFIG_ATTR, None)
+    if not isinstance(config, ScanConfig):
+        config = config_from_args(args, root)
+    kept, suppressed = apply_config_filters(findings, config)
+    stats = replace(stats, findings_suppressed=stats.findings_suppressed + suppressed)
+    cache = fingerprint_cache(args)
+    baseline_file = getattr(args, "baseline", None)
+    if baseline_file:
+        from ..scan._baseline import load_baseline
+
+        kept, accepted = load_baseline(Path(baseline_file)).split(kept, cache)
+        stats = replace(stats, findings_baselined=stats.findings_baselined + len(accepted))
+    fmt = OutputFormat(getattr(args, "format", None) or OutputFormat.TEXT.value)
+    ctx = ReportContext(
+        root=root,
+        rules=rule_catalog(config),
+        fingerprints=cache,
+        color=_use_color(args) and fmt is OutputFormat.TEXT,
+        tool_version=_tool_version(),
+    )
+    report = render_report(fmt, kept, stats, ctx)
+    _write(report, getattr(args, "output", None))
+    failing = any(f.severity.at_least(config.fail_on) for f in kept)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _write(report: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(report)
+        return
+    from .._atomic import atomic_write_text
+
+    try:
+        atomic_write_text(output, report, default_mode=0o644)
+    except AutoauditSecretsError as exc:
+        raise ReportError(str(exc)) from None
+
+
+_SHARD = re.compile(r"([0-9]+)/([0-9]+)")
+_SIZE = re.compile(r"([0-9]+)\s*([kmg]i?b?|b)?", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` with ``1 <= K <= N`` -> ``(K, N)``; an ``argparse`` type (bad input is a usage error)."""
+    match = _SHARD.fullmatch(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"invalid shard {text[:20]!r}: expected K/N, e.g. 2/3")
+    k, n = int(match.group(1)), int(match.group(2))
+    if n < 1 or not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"invalid shard {text[:20]!r}: need 1 <= K <= N")
+    return k, n
+
+
+def parse_size(text: str) -> int:
+    """A byte size: ``1048576``, ``512k``, ``10M``, ``1GiB`` (powers of 1024); an ``argparse`` type."""
+    match = _SIZE.fullmatch(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"invalid size {text[:20]!r}: expected e.g. 1048576, 512k, 10M")
+    unit = (match.group(2) or "").lower()[:1]
+    size = int(match.group(1)) * _UNITS[unit]
+    if size <= 0:
+        raise argparse.ArgumentTypeError("size must be positive")
+    return size

@@ -1,0 +1,177 @@
+"""Baselines: accepted findings that later scans do not report again.
+
+File format (JSON, UTF-8, written atomically), version 1::
+
+    {
+      "format": "check-secrets-baseline",
+      "version": 1,
+      "hash": "hmac-sha256(key, fingerprint)",
+      "key": "<64 hex digits: this baseline's random HMAC key>",
+      "findings": [
+        {"hash": "<64 hex digits>", "rule": "aws-access-key-id", "path": "config/settings.py", "line": 12}
+      ]
+    }
+
+An entry matches a finding when ``HMAC-SHA256(key, fingerprint(finding))`` equals its ``hash``; the
+fingerprint (see :mod:`._fingerprint`) depends on rule id, path and secret value but not on the line, so a
+baselined secret stays baselined when code moves. ``rule``, ``path`` and ``line`` are for humans reviewing
+the file and are not used for matching. There is no plaintext and no preview in the file.
+
+Why a random per-baseline key on top of the fingerprint: the key is stored in the file and is not a secret,
+so it does not make guessing harder -- that is the job of the memory-hard fingerprint. It makes baseline
+entries unlinkable: they cannot be matched against the fingerprints of a published JSON/SARIF report, nor
+against another baseline of another repository holding the same secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets as _secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._atomic import atomic_write_text
+from .._errors import AutoauditSecretsError, ConfigError
+from ._fingerprint import FingerprintCache, keyed_hash
+from ._model import Finding
+
+__all__ = [
+    "BASELINE_FORMAT",
+    "BASELINE_VERSION",
+    "Baseline",
+    "BaselineEntry",
+    "create_baseline",
+    "load_baseline",
+    "write_baseline",
+]
+
+BASELINE_FORMAT = "check-secrets-baseline"
+BASELINE_VERSION = 1
+_HASH_NAME = "hmac-sha256(key, fingerprint)"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineEntry:
+    """One accepted finding: its keyed hash, plus rule, path and line for human readers."""
+
+    hash: str
+    rule: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """A loaded or freshly created baseline. ``key`` is the per-baseline HMAC key (not a secret)."""
+
+    key: bytes
+    entries: tuple[BaselineEntry, ...]
+
+    def __repr__(self) -> str:
+        return f"Baseline(entries={len(self.entries)})"
+
+    def hashes(self) -> frozenset[str]:
+        return frozenset(e.hash for e in self.entries)
+
+    def split(
+        self, findings: Sequence[Finding], cache: FingerprintCache
+    ) -> tuple[list[Finding], list[Finding]]:
+        """Return ``(new, baselined)``: the findings this baseline does not cover, and those it does."""
+        known = self.hashes()
+        cache.prepare(findings)
+        new: list[Finding] = []
+        old: list[Finding] = []
+        for finding in findings:
+            (old if keyed_hash(self.key, cache.get(finding)) in known else new).append(finding)
+        return new, old
+
+    def to_json(self) -> str:
+        """The file content (stable key order, one entry per line block, trailing newline)."""
+        document = {
+            "format": BASELINE_FORMAT,
+            "version": BASELINE_VERSION,
+            "hash": _HASH_NAME,
+            "key": self.key.hex(),
+            "findings": [
+                {"hash": e.hash, "rule": e.rule, "path": e.path, "line": e.line} for e in self.entries
+            ],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def create_baseline(
+    findings: Iterable[Finding], cache: FingerprintCache, *, key: bytes | None = None
+) -> Baseline:
+    """A new baseline accepting ``findings``, under a fresh random key (or ``key``, for tests)."""
+    items = list(findings)
+    key = key if key is not None else _secrets.token_bytes(32)
+    cache.prepare(items)
+    seen: set[str] = set()
+    entries: list[BaselineEntry] = []
+    for finding in sorted(items, key=lambda f: (f.path, f.line, f.column, f.rule_id)):
+        digest = keyed_hash(key, cache.get(finding))
+        if digest in seen:
+            continue
+        seen.add(digest)
+        entries.append(BaselineEntry(digest, finding.rule_id, finding.path, finding.line))
+    return Baseline(key, tuple(entries))
+
+
+def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> None:
+    """Write ``baseline`` to ``path`` atomically (mode 0644 for a new file: it holds no secret)."""
+    try:
+        atomic_write_text(path, baseline.to_json(), default_mode=0o644)
+    except AutoauditSecretsError as exc:
+        raise ConfigError(f"baseline: {exc}") from None
+
+
+def load_baseline(path: str | os.PathLike[str]) -> Baseline:
+    """Read and validate a baseline file; every problem is a one-line :class:`ConfigError` naming the file."""
+    where = str(path)
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: baseline file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ConfigError(f"{where}: cannot read baseline: {reason}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{where}: not a check-secrets baseline: invalid JSON at line {exc.lineno}"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
+        raise ConfigError(f'{where}: not a check-secrets baseline (no "format": "{BASELINE_FORMAT}")')
+    if data.get("version") != BASELINE_VERSION:
+        raise ConfigError(
+            f"{where}: unsupported baseline version {data.get('version')!r} (this check-secrets reads "
+            f"version {BASELINE_VERSION}; recreate it with `check-secrets baseline create`)"
+        )
+    if data.get("hash") != _HASH_NAME:
+        raise ConfigError(f"{where}: unsupported baseline hash {str(data.get('hash'))[:40]!r}")
+    key_hex = data.get("key")
+    if not isinstance(key_hex, str) or not _HEX64.fullmatch(key_hex):
+        raise ConfigError(f'{where}: baseline "key" must be 64 lower-case hex digits')
+    items = data.get("findings")
+    if not isinstance(items, list):
+        raise ConfigError(f'{where}: baseline "findings" must be a list')
+    entries: list[BaselineEntry] = []
+    for index, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("hash"), str)
+            or not _HEX64.fullmatch(item["hash"])
+        ):
+            raise ConfigError(f'{where}: baseline findings[{index}] needs a "hash" of 64 hex digits')
+        rule, rel, line = item.get("rule", ""), item.get("path", ""), item.get("line", 0)
+        if not isinstance(rule, str) or not isinstance(rel, str) or not isinstance(line, int):
+            raise ConfigError(
+                f"{where}: baseline findings[{index}]: rule/path must be strings, line an integer"
+            )
+        entries.append(BaselineEntry(item["hash"], rule, rel, line))
+    return Baseline(bytes.fromhex(key_hex), tuple(entries))

@@ -1,0 +1,315 @@
+"""check-secrets configuration: ``[tool.check-secrets]`` in ``pyproject.toml``, or ``.check-secrets.toml``.
+
+Lookup, at the scanned root: an explicit ``--config FILE`` wins; else ``.check-secrets.toml`` (keys at its top
+level, or under ``[tool.check-secrets]``); else the ``[tool.check-secrets]`` table of ``pyproject.toml``; else
+defaults. Keys (all optional, kebab-case)::
+
+    exclude      = ["vendor/**", "*.min.js"]   # gitignore-style globs of files not to scan
+    disable      = ["generic-password"]        # rule ids that never run
+    enable       = ["aws-access-key-id"]       # when given, only these rule ids run
+    allow-paths  = ["tests/fixtures/**"]       # globs: findings in these files are dropped
+    allow-values = ["^AKIA[0-9A-Z]{12}TEST$"]  # regexes searched in the secret value: matches are dropped
+    fail-on      = "error"                      # or "warning"
+    schema       = "myapp.settings:Settings"    # or a list; their secret fields' env names are secrets
+
+    [[tool.check-secrets.rules]]               # extra rules, same record format as the built-in ones
+    id = "acme-api-key"
+    ...
+
+Every problem (unknown key, wrong type, bad regex, unknown rule id, bad rule record) is a one-line
+:class:`ConfigError` naming the file and the key. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .._errors import AutoauditSecretsError, ConfigError
+from ._model import Rule, ScanConfig, Severity
+
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "CONFIG_KEYS",
+    "ConfigSource",
+    "find_config_file",
+    "known_rule_ids",
+    "load_config",
+    "override_config",
+    "parse_config_table",
+    "read_config_file",
+    "resolve_schema_names",
+]
+
+CONFIG_FILE_NAME = ".check-secrets.toml"
+_PYPROJECT = "pyproject.toml"
+
+CONFIG_KEYS: tuple[str, ...] = (
+    "exclude",
+    "disable",
+    "enable",
+    "allow-paths",
+    "allow-values",
+    "fail-on",
+    "schema",
+    "rules",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """Where a configuration table came from: the file and the table's name as shown in errors."""
+
+    path: Path
+    table: str  # "[tool.check-secrets]" or "" for a top-level .check-secrets.toml
+
+    def key(self, name: str) -> str:
+        """How a key is named in an error message: ``file: [table] key``."""
+        return f"{self.path}: {self.table + ' ' if self.table else ''}{name}"
+
+
+def find_config_file(root: Path) -> Path | None:
+    """The configuration file of ``root``: ``.check-secrets.toml``, else a ``pyproject.toml`` having a
+    ``[tool.check-secrets]`` table, else ``None``."""
+    dedicated = root / CONFIG_FILE_NAME
+    if dedicated.is_file():
+        return dedicated
+    pyproject = root / _PYPROJECT
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return pyproject  # let read_config_file report the problem
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "check-secrets" in tool:
+            return pyproject
+    return None
+
+
+def read_config_file(path: Path) -> tuple[dict[str, Any], ConfigSource]:
+    """Parse a configuration file and return its check-secrets table and where it came from.
+
+    A ``pyproject.toml`` (or any file with a ``[tool.check-secrets]`` table) yields that table; any other
+    file is read as a ``.check-secrets.toml`` with the keys at the top level."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: configuration file is a directory") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read configuration: not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {_one_line(str(exc))}") from None
+    tool = data.get("tool")
+    if isinstance(tool, dict) and "check-secrets" in tool:
+        table = tool["check-secrets"]
+        source = ConfigSource(path, "[tool.check-secrets]")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.check-secrets] must be a table")
+        return table, source
+    if path.name == _PYPROJECT:
+        return {}, ConfigSource(path, "[tool.check-secrets]")
+    return data, ConfigSource(path, "")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _string_list(value: object, source: ConfigSource, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source.key(key)}: expected a list of strings")
+    return tuple(value)
+
+
+def parse_config_table(
+    table: Mapping[str, Any],
+    source: ConfigSource,
+    *,
+    parse_rule: Callable[[Mapping[str, Any], str], Rule] | None = None,
+    known_ids: Callable[[], Collection[str] | None] | None = None,
+    schema_names: Callable[[str], frozenset[str]] | None = None,
+) -> ScanConfig:
+    """Validate one check-secrets table and turn it into a :class:`ScanConfig`.
+
+    ``parse_rule(record, where)`` turns a ``[[rules]]`` record into a :class:`Rule` (default: the rule
+    registry's ``parse_rule_table``); ``known_ids()`` lists the built-in rule ids, ``None`` for no check
+    (default: :func:`known_rule_ids`); ``schema_names`` maps a ``module:Class`` to its secret env names
+    (default: :func:`resolve_schema_names`)."""
+    unknown = sorted(set(table) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(f"{source.key(unknown[0])}: unknown key (known keys: {', '.join(CONFIG_KEYS)})")
+    exclude = _string_list(table.get("exclude", []), source, "exclude")
+    allow_paths = _string_list(table.get("allow-paths", []), source, "allow-paths")
+    allow_values = _string_list(table.get("allow-values", []), source, "allow-values")
+    for index, pattern in enumerate(allow_values):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"{source.key('allow-values')}[{index}]: invalid regular expression: {exc.msg}"
+                f" at position {exc.pos}"
+            ) from None
+    disable = _string_list(table.get("disable", []), source, "disable")
+    enable_raw = table.get("enable")
+    enable = None if enable_raw is None else _string_list(enable_raw, source, "enable")
+
+    fail_on = Severity.ERROR
+    if "fail-on" in table:
+        fail_on = _parse_severity(table["fail-on"], source.key("fail-on"))
+
+    extra = _parse_rules(table.get("rules", []), source, parse_rule)
+
+    builtin = (known_ids or known_rule_ids)()
+    if builtin is not None:
+        for index, rule in enumerate(extra):
+            if rule.id in builtin:
+                raise ConfigError(
+                    f"{source.key(f'rules[{index}]')}: rule id {rule.id!r} is already a built-in rule"
+                )
+        ids = set(builtin) | {rule.id for rule in extra}
+        for key, values in (("disable", disable), ("enable", enable or ())):
+            for rule_id in values:
+                if rule_id not in ids:
+                    raise ConfigError(f"{source.key(key)}: unknown rule id {rule_id!r}")
+
+    names: frozenset[str] = frozenset()
+    for spec in _string_list(table.get("schema", []), source, "schema"):
+        try:
+            names |= (schema_names or resolve_schema_names)(spec)
+        except AutoauditSecretsError as exc:
+            raise ConfigError(f"{source.key('schema')}: {exc}") from None
+
+    return ScanConfig(
+        disabled_rules=frozenset(disable),
+        enabled_rules=None if enable is None else frozenset(enable),
+        allow_paths=allow_paths,
+        allow_values=allow_values,
+        exclude=exclude,
+        extra_rules=extra,
+        secret_names=names,
+        fail_on=fail_on,
+    )
+
+
+def _parse_severity(value: object, where: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ConfigError(
+            f"{where}: expected one of {', '.join(repr(s.value) for s in Severity)}, got {str(value)[:30]!r}"
+        ) from None
+
+
+def _registry_parse(record: Mapping[str, Any], where: str) -> Rule:
+    from .rules._registry import parse_rule_table
+
+    return parse_rule_table(record, source=where)
+
+
+def _parse_rules(
+    value: object, source: ConfigSource, parse_rule: Callable[[Mapping[str, Any], str], Rule] | None
+) -> tuple[Rule, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source.key('rules')}: expected an array of tables ([[rules]])")
+    if not value:
+        return ()
+    parse_rule = parse_rule or _registry_parse
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, record in enumerate(value):
+        label = f"rules[{index}]" + (f" ({record['id']})" if isinstance(record.get("id"), str) else "")
+        try:
+            rule = parse_rule(record, source.key(f"rules[{index}]"))
+        except AutoauditSecretsError as exc:
+            raise ConfigError(_one_line(str(exc))) from None
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigError(f"{source.key(label)}: invalid rule record ({type(exc).__name__})") from None
+        if rule.id in seen:
+            raise ConfigError(f"{source.key(label)}: duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+        rules.append(rule)
+    return tuple(rules)
+
+
+def known_rule_ids() -> frozenset[str] | None:
+    """Every built-in rule id a configuration may name: the registry's rules and the ids analyzers declare (an
+    optional ``rule_ids`` attribute). ``None`` when the rule registry is not available (no validation)."""
+    try:
+        from .rules._registry import load_rules
+    except ImportError:
+        return None
+    ids = {rule.id for rule in load_rules()}
+    ids.update(_analyzer_rule_ids())
+    return frozenset(ids)
+
+
+def _analyzer_rule_ids() -> Iterable[str]:
+    try:
+        from ._analyzers import load_file_analyzers, load_tree_analyzers
+    except ImportError:
+        return ()
+    ids: list[str] = []
+    for analyzer in [*load_file_analyzers(), *load_tree_analyzers()]:
+        declared = getattr(analyzer, "rule_ids", ())
+        if isinstance(declared, (list, tuple, frozenset, set)):
+            ids.extend(str(i) for i in declared)
+    return ids
+
+
+def resolve_schema_names(spec: str) -> frozenset[str]:
+    """The env-var names of the secret fields of the settings class ``module:Class``."""
+    if spec.count(":") != 1 or not all(spec.split(":")):
+        raise ConfigError(f"schema {spec[:80]!r} must be 'module:Class'")
+    try:
+        from ..settings import import_schema, secret_env_names  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        raise ConfigError("--schema needs autoaudit_secrets.settings, which is not available") from None
+    schema_class = import_schema(spec)
+    names: frozenset[str] = frozenset(secret_env_names(schema_class))
+    return names
+
+
+def load_config(root: Path, config_file: Path | None = None) -> ScanConfig:
+    """The configuration for a scan of ``root``: ``config_file`` if given, else the one found at ``root``."""
+    path = config_file if config_file is not None else find_config_file(root)
+    if path is None:
+        return ScanConfig()
+    table, source = read_config_file(path)
+    return parse_config_table(table, source)
+
+
+def override_config(
+    config: ScanConfig,
+    *,
+    enable: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    fail_on: Severity | None = None,
+    secret_names: Collection[str] = (),
+) -> ScanConfig:
+    """Apply command-line options on top of a file configuration.
+
+    ``enable`` replaces the file's ``enable`` list (only these rules run) and re-enables rules the file
+    disabled; ``disable`` and ``exclude`` add to the file's lists; ``fail_on`` replaces it; ``secret_names``
+    add up."""
+    disabled = (config.disabled_rules - set(enable)) | set(disable)
+    return replace(
+        config,
+        enabled_rules=frozenset(enable) if enable else config.enabled_rules,
+        disabled_rules=frozenset(disabled),
+        exclude=config.exclude + tuple(e for e in exclude if e not in config.exclude),
+        fail_on=fail_on if fail_on is not None else config.fail_on,
+        secret_names=config.secret_names | frozenset(secret_names),
+    )

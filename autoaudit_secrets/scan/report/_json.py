@@ -1,0 +1,86 @@
+"""The JSON report: one versioned object, described by ``check-secrets-report.schema.json``.
+
+::
+
+    {
+      "version": 1,
+      "tool": {"name": "check-secrets", "version": "0.1.0"},
+      "findings": [
+        {"rule": "github-pat-classic", "severity": "error", "path": "src/app.py", "line": 3, "column": 9,
+         "end_line": 3, "end_column": 49, "fingerprint": "<32 hex>", "preview": "ghp_…****",
+         "message": "GitHub classic personal access token", "commit": {"sha": ..., "author_email": ...,
+         "date": ...}, "related": "Dockerfile"}
+      ],
+      "stats": {"findings": 1, "errors": 1, "warnings": 0, "files_scanned": 10, "files_skipped": 0,
+                "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0, "findings_baselined": 0,
+                "matcher": "hyperscan"}
+    }
+
+``commit`` (git modes) and ``related`` are present only when known. Paths are relative to the scanned root
+with ``/`` separators.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .._model import Finding, ScanStats, Severity
+from . import JSON_REPORT_VERSION, ReportContext
+
+__all__ = ["finding_to_dict", "render_json", "stats_to_dict"]
+
+
+def finding_to_dict(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
+    """One finding as a JSON object (no secret: fingerprint and redacted preview only)."""
+    item: dict[str, Any] = {
+        "rule": finding.rule_id,
+        "severity": finding.severity.value,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "fingerprint": ctx.fingerprints.get(finding),
+        "preview": finding.preview,
+        "message": finding.message,
+    }
+    if finding.commit is not None:
+        item["commit"] = {
+            "sha": finding.commit.sha,
+            "author_email": finding.commit.author_email,
+            "date": finding.commit.date,
+        }
+    if finding.related:
+        item["related"] = finding.related
+    return item
+
+
+def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, Any]:
+    """The ``stats`` object: counts of reported findings plus the scan's own statistics."""
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    return {
+        "findings": len(findings),
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "files_scanned": stats.files_scanned,
+        "files_skipped": stats.files_skipped,
+        "bytes_scanned": stats.bytes_scanned,
+        "seconds": round(stats.seconds, 3),
+        "findings_suppressed": stats.findings_suppressed,
+        "findings_baselined": stats.findings_baselined,
+        "matcher": stats.matcher,
+    }
+
+
+def render_json(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
+    """The JSON report of ``findings`` (already sorted)."""
+    ctx.fingerprints.prepare(findings)
+    document = {
+        "version": JSON_REPORT_VERSION,
+        "tool": {"name": "check-secrets", "version": ctx.tool_version},
+        "findings": [finding_to_dict(f, ctx) for f in findings],
+        "stats": stats_to_dict(findings, stats),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,160 @@
+"""The SARIF 2.1.0 report, shaped for GitHub code scanning.
+
+* ``tool.driver.rules`` holds one descriptor per rule that has results: ``shortDescription`` (the rule's
+  name), ``fullDescription``, ``help`` (remediation, text and Markdown), ``helpUri`` (the rule's first
+  reference, when it has one), ``defaultConfiguration.level`` and ``properties`` with ``tags``,
+  ``precision`` (from the rule's confidence) and ``security-severity``: ``9.5`` (critical) for an error of a
+  high-confidence rule, ``8.0`` (high) for other errors, ``5.0`` (medium) for warnings.
+* Each result has ``ruleId``/``ruleIndex``, ``level`` (``error``/``warning``), a message with the redacted
+  preview, one location whose ``artifactLocation.uri`` is the path relative to the scanned root with
+  ``uriBaseId`` ``%SRCROOT%``, a region in Unicode code points, and ``partialFingerprints`` keyed
+  ``checkSecretsFingerprint/v1`` (see :mod:`.._fingerprint`), so alerts are tracked across runs and line
+  moves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from .._fingerprint import FINGERPRINT_SCHEME
+from .._model import Confidence, Finding, Rule, ScanStats, Severity
+from . import ReportContext
+
+__all__ = ["SARIF_SCHEMA_URI", "render_sarif", "security_severity"]
+
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+_SRCROOT = "%SRCROOT%"
+_PRECISION = {Confidence.HIGH: "very-high", Confidence.MEDIUM: "high", Confidence.LOW: "medium"}
+
+
+def security_severity(severity: Severity, confidence: Confidence) -> str:
+    """GitHub's ``security-severity`` score (a decimal string from 0.0 to 10.0)."""
+    if severity is Severity.WARNING:
+        return "5.0"
+    return "9.5" if confidence is Confidence.HIGH else "8.0"
+
+
+def _camel(rule_id: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in rule_id.split("-"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _descriptor(rule_id: str, rule: Rule | None, sample: Finding) -> dict[str, Any]:
+    if rule is None:
+        # A rule id from a format analyzer (Dockerfile, compose, CI...) without a registry record.
+        text = _one_line(sample.message) or rule_id
+        return {
+            "id": rule_id,
+            "name": _camel(rule_id),
+            "shortDescription": {"text": text},
+            "fullDescription": {"text": text},
+            "help": {"text": text, "markdown": text},
+            "defaultConfiguration": {"level": sample.severity.value},
+            "properties": {
+                "tags": ["security", "secrets"],
+                "precision": "high",
+                "security-severity": security_severity(sample.severity, Confidence.MEDIUM),
+            },
+        }
+    remediation = _one_line(rule.remediation)
+    markdown = f"{_one_line(rule.description)}\n\n**Remediation:** {remediation}"
+    if rule.references:
+        markdown += "\n\n**References:**\n" + "\n".join(f"- <{ref}>" for ref in rule.references)
+    tags = ["security", "secrets", *([rule.provider.lower()] if rule.provider else []), *rule.tags]
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": _camel(rule.id),
+        "shortDescription": {"text": _one_line(rule.name)},
+        "fullDescription": {"text": _one_line(rule.description)},
+        "help": {"text": f"{_one_line(rule.description)} Remediation: {remediation}", "markdown": markdown},
+        "defaultConfiguration": {"level": rule.severity.value},
+        "properties": {
+            "tags": list(dict.fromkeys(tags)),
+            "precision": _PRECISION[rule.confidence],
+            "security-severity": security_severity(rule.severity, rule.confidence),
+        },
+    }
+    if rule.references:
+        descriptor["helpUri"] = rule.references[0]
+    return descriptor
+
+
+def _region(finding: Finding) -> dict[str, int]:
+    region = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
+    if finding.end_line > finding.line:
+        region["endLine"] = finding.end_line
+        region["endColumn"] = max(finding.end_column, 1)
+    elif finding.end_line == finding.line and finding.end_column > finding.column:
+        region["endLine"] = finding.end_line
+        region["endColumn"] = finding.end_column
+    return region
+
+
+def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
+    text = _one_line(finding.message) or finding.rule_id
+    if finding.preview:
+        text += f" (secret: {finding.preview})"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index,
+        "level": finding.severity.value,
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": quote(finding.path, safe="/"), "uriBaseId": _SRCROOT},
+                    "region": _region(finding),
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_SCHEME: ctx.fingerprints.get(finding)},
+    }
+    properties: dict[str, Any] = {}
+    if finding.preview:
+        properties["preview"] = finding.preview
+    if finding.commit is not None:
+        properties["commit"] = {
+            "sha": finding.commit.sha,
+            "author_email": finding.commit.author_email,
+            "date": finding.commit.date,
+        }
+    if finding.related:
+        properties["related"] = finding.related
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
+    """The SARIF log of ``findings`` (already sorted): one run, one driver."""
+    ctx.fingerprints.prepare(findings)
+    rule_ids = sorted({f.rule_id for f in findings})
+    samples = {f.rule_id: f for f in reversed(findings)}
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    driver: dict[str, Any] = {
+        "name": "check-secrets",
+        "rules": [_descriptor(r, ctx.rules.get(r), samples[r]) for r in rule_ids],
+    }
+    if ctx.tool_version:
+        driver["semanticVersion"] = ctx.tool_version
+        driver["version"] = ctx.tool_version
+    root_uri = ctx.root.resolve().as_uri()
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": {_SRCROOT: {"uri": root_uri if root_uri.endswith("/") else root_uri + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(f, index[f.rule_id], ctx) for f in findings],
+        "properties": {
+            "filesScanned": stats.files_scanned,
+            "findingsBaselined": stats.findings_baselined,
+            "findingsSuppressed": stats.findings_suppressed,
+        },
+    }
+    log = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

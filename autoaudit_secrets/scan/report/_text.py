@@ -1,0 +1,81 @@
+"""The human-readable report: one block per finding, then a summary line.
+
+::
+
+    config/app.py:12:14: error [aws-access-key-id] AWS access key ID in source
+        secret: AKIA…****
+        fix:    Deactivate the key in IAM, create a new one, ...
+
+Colours (severity, path) only when :attr:`ReportContext.color` is set; control characters in paths,
+messages and previews are escaped so a crafted file name cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._model import Finding, ScanStats, Severity
+from . import ReportContext
+
+__all__ = ["render_text"]
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_SEVERITY_COLOR = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m"}
+_GREEN = "\x1b[32m"
+
+
+def _safe(text: str) -> str:
+    """Escape control characters (and DEL/C1 controls) so the report is one line per field."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _paint(text: str, code: str, ctx: ReportContext) -> str:
+    return f"{code}{text}{_RESET}" if ctx.color else text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render_text(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
+    """The text report of ``findings`` (already sorted)."""
+    lines: list[str] = []
+    for finding in findings:
+        rule = ctx.rules.get(finding.rule_id)
+        where = _paint(f"{_safe(finding.path)}:{finding.line}:{finding.column}", _BOLD, ctx)
+        severity = _paint(finding.severity.value, _SEVERITY_COLOR[finding.severity], ctx)
+        message = finding.message or (rule.name if rule else finding.rule_id)
+        lines.append(f"{where}: {severity} [{finding.rule_id}] {_safe(message)}")
+        if finding.preview:
+            lines.append(f"    secret: {_safe(finding.preview)}")
+        if finding.commit is not None:
+            commit = finding.commit
+            lines.append(f"    commit: {commit.sha[:12]} {_safe(commit.author_email)} {_safe(commit.date)}")
+        if finding.related:
+            lines.append(f"    via:    {_safe(finding.related)}")
+        if rule is not None and rule.remediation:
+            lines.append(_paint(f"    fix:    {_safe(' '.join(rule.remediation.split()))}", _DIM, ctx))
+    lines.append(_summary(findings, stats, ctx))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    warnings = len(findings) - errors
+    extra = []
+    if stats.findings_baselined:
+        extra.append(f"{stats.findings_baselined} baselined")
+    if stats.findings_suppressed:
+        extra.append(f"{stats.findings_suppressed} suppressed")
+    tail = f"{_plural(stats.files_scanned, 'file')} scanned in {stats.seconds:.2f} s"
+    if extra:
+        tail += ", " + ", ".join(extra)
+    if not findings:
+        return _paint(f"check-secrets: no findings ({tail})", _GREEN, ctx)
+    head = f"check-secrets: {_plural(len(findings), 'finding')} ({_plural(errors, 'error')}, "
+    head += f"{_plural(warnings, 'warning')})"
+    return f"{head}; {tail}"
