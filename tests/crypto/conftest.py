@@ -51,7 +51,7 @@ def _stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
 
 @pytest.fixture(scope="session")
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
-    """Start ``dbus-daemon --session`` and ``gnome-keyring-daemon --unlock --components=secrets`` in a temp home.
+    """Start ``dbus-daemon --session`` and ``gnome-keyring-daemon --unlock --components=secrets``, temp home.
 
     Skips when the daemons are not installed, except when ``CI`` is set: then it fails."""
     missing = [name for name in _DAEMONS if shutil.which(name) is None]
@@ -97,20 +97,26 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretS
 
 
 @pytest.fixture
-def secret_service_keyring(secret_service: SecretService, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """Point this process at the private Secret Service and make keyring pick its SecretService backend.
+def secret_service_keyring(
+    secret_service: SecretService, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[object]:
+    """Point this process at the private Secret Service and make it keyring's backend.
 
-    keyring caches its backend on first use, so it is re-initialised here and again afterwards."""
-    import keyring.core
+    keyring caches its backend (and the list of viable ones) on first use, so the SecretService backend is
+    installed explicitly and the previous backend put back afterwards."""
+    import keyring
+    from keyring.backends import SecretService as secret_service_backend
 
+    previous = keyring.get_keyring()
     for name in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
         monkeypatch.setenv(name, secret_service.env[name])
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-    keyring.core.init_backend()
-    backend = keyring.get_keyring()
-    yield backend
-    monkeypatch.undo()
-    keyring.core.init_backend()
+    backend = secret_service_backend.Keyring()
+    assert backend.priority >= 1  # raises when the service is unreachable
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -130,7 +130,7 @@ def test_relabelled_key_id_is_rejected_even_with_that_key() -> None:
     ids=lambda text: f"len{len(text)}",
 )
 def test_malformed_envelopes_are_decryption_errors(envelope: str) -> None:
-    with pytest.raises(DecryptionError, match="not a valid enc:v1 envelope|not supported"):
+    with pytest.raises(DecryptionError, match=r"not a valid enc:v1 envelope|not supported"):
         decrypt_value("NAME", envelope, KEYS)
 
 
