@@ -1,0 +1,268 @@
+"""WorkflowAnalyzer: literal secrets in GitHub Actions workflows/actions and GitLab CI files."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autoaudit_secrets.scan._ci_workflows import CiKind, WorkflowAnalyzer, ci_kind
+from autoaudit_secrets.scan._model import Finding, Severity
+from tests.conftest import assert_no_leak
+from tests.scan._analyzer_fakes import FakeContext, fake_token
+
+PW = "Hx4" + "tN8wqLz2V"
+TOKEN = fake_token("w")
+WORKFLOW = ".github/workflows/ci.yml"
+
+
+def run(text: str, relpath: str = WORKFLOW, root: Path | None = None) -> list[Finding]:
+    body = textwrap.dedent(text)
+    findings = list(WorkflowAnalyzer().analyze(relpath, body, FakeContext(root or Path("."))))
+    for f in findings:
+        assert f.severity is Severity.ERROR
+        assert_no_leak(f.message + repr(f), [PW, TOKEN], where=f"finding {f.rule_id}")
+    return findings
+
+
+def ids_lines(findings: list[Finding]) -> list[tuple[str, int, int]]:
+    return [(f.rule_id, f.line, f.column) for f in findings]
+
+
+def at(text: str, needle: str, occurrence: int = 0) -> tuple[int, int]:
+    """(line, column) of the n-th occurrence of ``needle`` in the dedented ``text``, counted by hand here."""
+    body = textwrap.dedent(text)
+    index = -1
+    for _ in range(occurrence + 1):
+        index = body.index(needle, index + 1)
+    line = body.count("\n", 0, index) + 1
+    return line, index - (body.rfind("\n", 0, index) + 1) + 1
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (".github/workflows/ci.yml", CiKind.GITHUB_WORKFLOW),
+        (".github/workflows/release.yaml", CiKind.GITHUB_WORKFLOW),
+        (".github/actions/setup/action.yml", CiKind.GITHUB_ACTION),
+        ("action.yaml", CiKind.GITHUB_ACTION),
+        (".gitlab-ci.yml", CiKind.GITLAB),
+        ("ci/deploy.gitlab-ci.yml", CiKind.GITLAB),
+        (".gitlab/ci/build.yml", CiKind.GITLAB),
+        (".github/workflows/README.md", None),
+        ("src/action.yml", None),
+        ("workflows/ci.yml", None),
+    ],
+)
+def test_file_kinds(path: str, kind: CiKind | None) -> None:
+    assert ci_kind(path) is kind
+    assert WorkflowAnalyzer().applies_to(path) is (kind is not None)
+
+
+def test_env_at_workflow_job_and_step_level() -> None:
+    text = f"""\
+    name: ci
+    on: push
+    env:
+      REGISTRY_PASSWORD: {PW}
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        env:
+          NPM_TOKEN: {PW}
+        steps:
+          - run: make test
+            env:
+              DEPLOY_KEY_VALUE: plain
+              GH_TOKEN: {TOKEN}
+    """
+    findings = run(text)
+    assert ids_lines(findings) == [
+        ("ci-env-secret", *at(text, PW, 0)),
+        ("ci-env-secret", *at(text, PW, 1)),
+        ("ci-env-secret", *at(text, TOKEN)),
+    ]
+    assert at(text, TOKEN)[0] == 14
+    assert "jobs.test.steps[0].env" in findings[2].message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "${{ secrets.NPM_TOKEN }}",
+        "${{ vars.NPM_TOKEN }}",
+        "${{ env.NPM_TOKEN }}",
+        "'${{ secrets.A || secrets.B }}'",
+        "''",
+    ],
+    ids=["secrets", "vars", "env", "expression", "empty"],
+)
+def test_expressions_are_safe(value: str) -> None:
+    text = (
+        f"jobs:\n  t:\n    env:\n      NPM_TOKEN: {value}\n    steps:\n      - uses: a/b@v1\n        with:\n"
+        f"          token: {value}\n"
+    )
+    assert run(text) == []
+
+
+def test_with_inputs_and_credentials() -> None:
+    text = f"""\
+    jobs:
+      build:
+        container:
+          image: ghcr.io/acme/builder
+          credentials:
+            username: bot
+            password: {PW}
+        steps:
+          - uses: docker/login-action@v3
+            with:
+              username: bot
+              password: {PW}
+          - uses: actions/checkout@v4
+            with:
+              token: ${{{{ github.token }}}}
+    """
+    assert ids_lines(run(text)) == [
+        ("ci-credentials-secret", *at(text, PW, 0)),
+        ("ci-with-secret", *at(text, PW, 1)),
+    ]
+
+
+def test_literal_secret_passed_to_a_reusable_workflow() -> None:
+    text = f"""\
+    on:
+      workflow_call:
+        secrets:
+          deploy_token:
+            required: true
+    jobs:
+      deploy:
+        uses: acme/pipelines/.github/workflows/deploy.yml@v2
+        secrets:
+          deploy_token: {PW}
+          other: ${{{{ secrets.OTHER }}}}
+    """
+    assert ids_lines(run(text)) == [("ci-secrets-literal", *at(text, PW))]
+
+
+RUN_MISTAKES = [
+    ("url-credentials", f"git clone https://deploy:{PW}@github.com/acme/app.git"),
+    ("docker-login-p", f"docker login -u bot -p {PW} ghcr.io"),
+    ("password-flag", f"mysqladmin --password={PW} status"),
+    ("authorization-header", f'curl -H "Authorization: Bearer {PW}" https://api.example.test'),
+    ("export-token", f"export API_TOKEN={PW}"),
+    ("npmrc", f'echo "//registry.npmjs.org/:_authToken={PW}" > ~/.npmrc'),
+    ("token-format", f"gh auth login --with-token <<< {TOKEN}"),
+    ("aws-configure", f"aws configure set aws_secret_access_key {PW}"),
+    ("curl-user", f"curl -u admin:{PW} https://api.example.test"),
+    ("mysql-attached-p", f"mysql -u root -p{PW} -e 'select 1'"),
+]
+
+
+@pytest.mark.parametrize("line", [m[1] for m in RUN_MISTAKES], ids=[m[0] for m in RUN_MISTAKES])
+def test_run_script_literals_point_at_their_physical_line(line: str) -> None:
+    text = f"""\
+    jobs:
+      deploy:
+        steps:
+          - name: deploy
+            run: |
+              set -eu
+              echo start
+              {line}
+              echo done
+    """
+    findings = run(text)
+    secret = TOKEN if TOKEN in line else PW
+    assert at(text, secret)[0] == 8
+    assert ids_lines(findings) == [("ci-run-secret", *at(text, secret))]
+
+
+SAFE_SCRIPTS = [
+    ("password-stdin", 'echo "$REGISTRY_PASSWORD" | docker login -u bot --password-stdin ghcr.io'),
+    ("secret-expression", 'docker login -u bot -p "${{ secrets.REGISTRY_PASSWORD }}" ghcr.io'),
+    ("mkdir-p", "mkdir -p build/out && docker run -p 8080:80 nginx"),
+    ("header-from-env", 'curl -H "Authorization: Bearer $API_TOKEN" https://api.example.test'),
+    ("url-with-variable", "git clone https://x-access-token:${GH_TOKEN}@github.com/acme/app.git"),
+    ("export-reference", "export API_TOKEN=${{ secrets.API_TOKEN }}"),
+    ("command-substitution", 'export API_TOKEN="$(cat /run/secrets/api_token)"'),
+    (
+        "url-without-credentials",
+        "curl https://example.test/download && pip install --index-url https://pypi.org/simple x",
+    ),
+]
+
+
+@pytest.mark.parametrize("script", [s[1] for s in SAFE_SCRIPTS], ids=[s[0] for s in SAFE_SCRIPTS])
+def test_safe_scripts(script: str) -> None:
+    assert run(f"jobs:\n  t:\n    steps:\n      - run: {script!r}\n") == []
+
+
+def test_gitlab_variables_and_scripts() -> None:
+    text = f"""\
+    variables:
+      DOCKER_DRIVER: overlay2
+      REGISTRY_PASSWORD: {PW}
+      DEPLOY_TOKEN:
+        value: {PW}
+        description: deploy token
+    test:
+      variables:
+        CI_DEBUG: "false"
+        DB_PASSWORD: $CI_DB_PASSWORD
+      before_script:
+        - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
+      script:
+        - echo ok
+        - - git clone https://ci:{PW}@gitlab.example.test/acme/app.git
+    """
+    findings = run(text, relpath=".gitlab-ci.yml")
+    assert ids_lines(findings) == [
+        ("ci-env-secret", *at(text, PW, 0)),
+        ("ci-env-secret", *at(text, PW, 1)),
+        ("ci-run-secret", *at(text, PW, 2)),
+    ]
+    assert "masked CI/CD variable" in findings[0].message
+
+
+def test_composite_action_run_and_input_default() -> None:
+    text = f"""\
+    name: setup
+    inputs:
+      api-token:
+        description: token
+        default: {PW}
+      region:
+        default: eu-west-1
+    runs:
+      using: composite
+      steps:
+        - shell: bash
+          run: echo "machine api.example.test login bot password {PW}" > ~/.netrc
+    """
+    findings = run(text, relpath=".github/actions/setup/action.yml")
+    assert sorted(ids_lines(findings)) == [
+        ("ci-input-default-secret", *at(text, PW, 0)),
+        ("ci-run-secret", *at(text, PW, 1)),
+    ]
+
+
+def test_workflow_keys_named_like_secrets_elsewhere_are_ignored() -> None:
+    text = """\
+    permissions:
+      id-token: write
+    jobs:
+      t:
+        strategy:
+          matrix:
+            token: [a, b]
+        steps:
+          - uses: a/b@v1
+    """
+    assert run(text) == []
+
+
+def test_invalid_yaml_gives_nothing() -> None:
+    assert run("jobs: [\n") == []
