@@ -1,4 +1,4 @@
-"""A small stand-in for the engine's :class:`AnalysisContext`, for testing the compose/CI/.env analyzers alone.
+"""A small stand-in for the engine's :class:`AnalysisContext`, to test the compose/CI/.env analyzers alone.
 
 Deliberately simple and independent of the real rules: ``detect`` knows two token shapes, ``is_secret_name``
 looks at the last word of a name, ``is_placeholder`` knows a handful of placeholders and references. The
@@ -25,7 +25,7 @@ _PLACEHOLDERS = {"", "changeme", "xxx", "xxxx", "your-password-here", "placehold
 
 
 def fake_token(seed: str = "a") -> str:
-    """A GitHub-token-shaped value, built at run time so this repository's own scan does not flag the tests."""
+    """A GitHub-token-shaped value, built at run time so our own scan does not flag the tests."""
     return "ghp" + "_" + (seed + "Bc9Xq2" * 6)[:36]
 
 

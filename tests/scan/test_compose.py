@@ -1,4 +1,4 @@
-"""ComposeAnalyzer: literal secrets in environment/build args/commands, committed env files and secret files."""
+"""ComposeAnalyzer: literal secrets in environment, build args, commands; committed env and secret files."""
 
 from __future__ import annotations
 
@@ -221,7 +221,7 @@ def test_healthcheck_with_literal_redis_password(tmp_path: Path) -> None:
     assert [f.rule_id for f in run(tmp_path, text)] == ["compose-command-secret"]
 
 
-# --- env_file ----------------------------------------------------------------------------------------------------
+# --- env_file -------------------------------------------------------------------------------------
 
 ENV_FILE_BODY = f"APP_ENV=production\nDB_PASSWORD={PW}\n"
 
@@ -286,7 +286,7 @@ def test_tracked_env_file_counts_even_when_a_pattern_ignores_it(git_repo: Path) 
     assert [f.rule_id for f in findings] == ["compose-env-file-plaintext"]
 
 
-# --- top-level secrets ---------------------------------------------------------------------------------------------
+# --- top-level secrets ---------------------------------------------------------------------------
 
 
 def test_committed_secret_source_file(tmp_path: Path) -> None:
@@ -305,7 +305,7 @@ def test_gitignored_secret_source_file_is_fine(git_repo: Path) -> None:
     assert run(git_repo, "secrets:\n  db_password:\n    file: ./secrets/db_password\n") == []
 
 
-# --- YAML shapes ---------------------------------------------------------------------------------------------------
+# --- YAML shapes ----------------------------------------------------------------------------------
 
 
 def test_anchor_shared_by_two_services_is_reported_once_at_the_anchor(tmp_path: Path) -> None:
