@@ -138,7 +138,7 @@ def _scanner(config: ScanConfig) -> Any:
     try:
         from ..scan._engine import Scanner
     except ImportError as exc:
-        raise ScanError(f"the scanning engine is not available ({exc.name})") from None
+        raise ScanError(f"cannot load the scanning engine: {exc}") from None
     return Scanner(config)
 
 
