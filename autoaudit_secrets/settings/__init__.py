@@ -1,1 +1,31 @@
-"""autoaudit-secrets internals."""
+"""Typed settings: ``SecretSettings`` and its helpers.
+
+Subclass :class:`SecretSettings`, declare fields (``SecretStr`` for secrets) and call ``MySettings.load()``.
+See ``docs/settings.md`` for precedence, local vs CI, Docker secrets, errors and redaction.
+"""
+
+from __future__ import annotations
+
+from .._errors import SettingsError
+from ._base import AUTO, Auto, InvalidSettingsError, SecretSettings, dotenv_files
+from ._ci import CI_MARKERS, is_ci
+from ._redaction import RedactionFilter, RedactionHandle, install_redaction, secret_values
+from ._schema import example_dotenv, import_schema, secret_env_names
+
+__all__ = [
+    "AUTO",
+    "CI_MARKERS",
+    "Auto",
+    "InvalidSettingsError",
+    "RedactionFilter",
+    "RedactionHandle",
+    "SecretSettings",
+    "SettingsError",
+    "dotenv_files",
+    "example_dotenv",
+    "import_schema",
+    "install_redaction",
+    "is_ci",
+    "secret_env_names",
+    "secret_values",
+]

@@ -1,0 +1,90 @@
+"""``check`` and ``example``: validate the environment against a settings schema, or describe the schema.
+
+``check`` exits 0 when the settings load, 1 with the list of problems on stderr (variable names and what is
+wrong, never a value), 2 on usage errors (bad ``--schema``, unreadable files named on the command line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ._common import EXIT_FINDINGS, EXIT_OK, ExitCode
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``check`` and ``example``."""
+    check = subparsers.add_parser(
+        "check",
+        help="check that the environment (and .env per the local/CI rules) satisfies a settings schema",
+        description="Load the settings class named by --schema the way the application would and report "
+        "every missing or invalid variable. Exit 0: ok; 1: problems (listed on stderr); 2: usage error.",
+    )
+    check.add_argument("--schema", required=True, metavar="module:Class", help="the settings class")
+    check.add_argument(
+        "--env-file",
+        action="append",
+        type=Path,
+        metavar="F",
+        help="read this .env file (repeatable, later files win); default: .env and .env.$APP_ENV "
+        "outside CI, none inside CI",
+    )
+    check.add_argument(
+        "--secrets-dir",
+        type=Path,
+        metavar="DIR",
+        help="Docker secrets directory (default: /run/secrets when it exists)",
+    )
+    check.set_defaults(func=_check)
+
+    example = subparsers.add_parser(
+        "example",
+        help="write a .env.example for a settings schema",
+        description="Write every variable of the schema: secrets blank, defaults for the others, field "
+        "descriptions as comments.",
+    )
+    example.add_argument("--schema", required=True, metavar="module:Class", help="the settings class")
+    example.add_argument(
+        "--output",
+        "-o",
+        default=".env.example",
+        metavar="FILE",
+        help="where to write (default: .env.example; '-' for stdout)",
+    )
+    example.set_defaults(func=_example)
+
+
+def _check(args: argparse.Namespace) -> ExitCode:
+    from .._errors import DotenvError, SettingsError
+    from ..settings import AUTO, import_schema
+
+    schema = import_schema(args.schema)
+    env_file: Any = list(args.env_file) if args.env_file else AUTO
+    secrets_dir: Any = args.secrets_dir if args.secrets_dir is not None else AUTO
+    problem: str | None = None
+    try:
+        schema.load(env_file=env_file, secrets_dir=secrets_dir)
+    except (SettingsError, DotenvError) as exc:
+        problem = str(exc)
+    if problem is not None:
+        print(f"autoaudit-secrets check: {problem}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"ok: the settings satisfy {args.schema}")
+    return EXIT_OK
+
+
+def _example(args: argparse.Namespace) -> ExitCode:
+    from .._atomic import atomic_write_text
+    from ..settings import example_dotenv, import_schema
+
+    text = example_dotenv(import_schema(args.schema))
+    if args.output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    atomic_write_text(args.output, text, default_mode=0o644)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK

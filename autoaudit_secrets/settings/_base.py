@@ -1,0 +1,462 @@
+"""``SecretSettings``: pydantic-settings with our dotenv parser, Docker secrets, CI rules, safe errors."""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Self, TypeAlias
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from .._dotenv import parse_dotenv
+from .._errors import AutoauditSecretsError, DotenvError, SettingsError
+from .._redact import MASK
+from ._ci import is_ci
+from ._fields import EnvField, env_fields
+
+__all__ = [
+    "AUTO",
+    "DEFAULT_SECRETS_DIR",
+    "Auto",
+    "EnvFileArg",
+    "InvalidSettingsError",
+    "SecretSettings",
+    "SecretsDirArg",
+    "dotenv_files",
+]
+
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+_APP_ENV_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_FIELD_IN_MESSAGE_RE = re.compile(r'field "([^"]+)"')
+
+
+class Auto(enum.Enum):
+    """Marker for "decide by the documented rules" (``AUTO``) in :meth:`SecretSettings.load`."""
+
+    AUTO = "auto"
+
+
+AUTO = Auto.AUTO
+PathArg: TypeAlias = str | os.PathLike[str]
+EnvFileArg: TypeAlias = PathArg | Sequence[PathArg] | Literal[Auto.AUTO] | None
+SecretsDirArg: TypeAlias = PathArg | Literal[Auto.AUTO] | None
+
+
+class InvalidSettingsError(SettingsError):
+    """Settings do not satisfy their schema. ``problems`` lists ``(ENV_VAR_NAME, message)``; no values."""
+
+    def __init__(self, schema: str, problems: Sequence[tuple[str, str]]) -> None:
+        self.schema = schema
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        count = len(self.problems)
+        lines = [f"{schema}: {count} setting{'s' if count != 1 else ''} missing or invalid:"]
+        lines.extend(f"  {name}: {message}" for name, message in self.problems)
+        super().__init__("\n".join(lines))
+
+    def errors(self) -> list[dict[str, str]]:
+        """The problems as ``[{"env": NAME, "msg": message}]`` (never a value)."""
+        return [{"env": name, "msg": message} for name, message in self.problems]
+
+
+@dataclass(frozen=True)
+class _Layers:
+    environ: Mapping[str, str]
+    dotenv: Mapping[str, str]
+    secrets: Mapping[str, str]
+
+
+# The layers of the load() call in progress, read by settings_customise_sources. A context variable (not a
+# class attribute) so concurrent loads in threads or tasks never see each other's values.
+_ACTIVE_LAYERS: ContextVar[_Layers | None] = ContextVar("autoaudit_secrets_settings_layers", default=None)
+
+
+class _MappingSource(EnvSettingsSource):
+    """pydantic-settings' environment source fed from a mapping we prepared (one precedence layer)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, str], label: str) -> None:
+        self._values = values
+        self._label = label
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        if self.case_sensitive:
+            return dict(self._values)
+        return {key.lower(): value for key, value in self._values.items()}
+
+    def __repr__(self) -> str:
+        return f"<{self._label} settings source>"
+
+
+class SecretSettings(BaseSettings):
+    """Base class for typed settings: subclass it, declare fields (``SecretStr`` for secrets), call
+    :meth:`load`.
+
+    Environment names are the upper-cased field names (with ``env_prefix``); nested models use ``__``
+    (``DB__PASSWORD``). ``repr``/``str``/``model_dump_json`` never show ``SecretStr`` values.
+    """
+
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__",
+        extra="ignore",
+        hide_input_in_errors=True,
+        env_file=None,
+        secrets_dir=None,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Inside :meth:`load`: init kwargs > environment > .env files > Docker secrets (> defaults)."""
+        layers = _ACTIVE_LAYERS.get()
+        if layers is None:
+            return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+        return (
+            init_settings,
+            _MappingSource(settings_cls, layers.environ, "environment"),
+            _MappingSource(settings_cls, layers.dotenv, ".env files"),
+            _MappingSource(settings_cls, layers.secrets, "Docker secrets"),
+        )
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        env_file: EnvFileArg = AUTO,
+        environ: Mapping[str, str] | None = None,
+        secrets_dir: SecretsDirArg = AUTO,
+    ) -> Self:
+        """Load and validate the settings.
+
+        Precedence, highest first: ``environ`` (``None``: ``os.environ``), ``.env`` files, Docker secret
+        files, field defaults. ``env_file=AUTO`` reads ``.env`` and then ``.env.<APP_ENV>`` from the working
+        directory outside CI and nothing inside CI (see :func:`is_ci`); a path or a list of paths reads
+        exactly those (missing files are an error); ``None`` reads none. ``NAME_FILE=/path`` (in the
+        environment or a ``.env`` file) supplies ``NAME`` from that file. ``secrets_dir=AUTO`` uses
+        ``/run/secrets`` when it exists. Values starting with ``enc:`` are decrypted.
+
+        Raises :class:`SettingsError` naming every missing or invalid variable, never a value, with no
+        exception chained.
+        """
+        env = dict(os.environ if environ is None else environ)
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        fields = env_fields(cls, prefix=prefix)
+        failure: str | None = None
+        try:
+            layers, problems = _collect_layers(fields, env, env_file, secrets_dir)
+        except (DotenvError, _LoadError) as exc:
+            failure = str(exc)
+        if failure is not None:
+            # Raised outside the except block: nothing is chained, not even as __context__.
+            raise SettingsError(failure)
+        instance: Self = _validate(cls, fields, layers, problems)
+        return instance
+
+
+class _LoadError(AutoauditSecretsError):
+    """A whole-load problem (bad APP_ENV, missing explicit file); becomes a SettingsError."""
+
+
+def dotenv_files(env_file: EnvFileArg, environ: Mapping[str, str], *, cwd: Path | None = None) -> list[Path]:
+    """The ``.env`` files :meth:`SecretSettings.load` reads for ``env_file``, lowest precedence first.
+
+    ``AUTO``: outside CI ``.env`` and ``.env.<APP_ENV>`` from ``cwd`` (default: the working directory) when
+    they exist; inside CI none. Explicit paths are returned as given (they must exist).
+    """
+    if env_file is None:
+        return []
+    if env_file is AUTO:
+        if is_ci(environ):
+            return []
+        base = Path.cwd() if cwd is None else cwd
+        candidates = [base / ".env"]
+        app_env = environ.get("APP_ENV", "").strip()
+        if app_env:
+            if not _APP_ENV_RE.fullmatch(app_env):
+                raise _LoadError("APP_ENV: must be a plain name (letters, digits, '_', '.', '-')")
+            candidates.append(base / f".env.{app_env}")
+        return [path for path in candidates if path.is_file()]
+    if isinstance(env_file, (str, os.PathLike)):
+        return [Path(env_file)]
+    return [Path(item) for item in env_file]
+
+
+def _strip_one_newline(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
+def _collect_layers(
+    fields: list[EnvField], environ: dict[str, str], env_file: EnvFileArg, secrets_dir: SecretsDirArg
+) -> tuple[_Layers, dict[str, str]]:
+    known = {field.env_name for field in fields}
+    problems: dict[str, str] = {}
+
+    dotenv: dict[str, str] = {}
+    for path in dotenv_files(env_file, environ):
+        # ${VAR} in a later file sees earlier files; the process environment wins, as in the precedence.
+        dotenv.update(_read_env_file(path, {**dotenv, **environ}))
+
+    env_layer = dict(environ)
+    _resolve_file_references([env_layer, dotenv], known, problems)
+    secrets = _read_secrets_dir(secrets_dir, known, problems)
+    _open_encrypted([env_layer, dotenv, secrets], known, environ, problems)
+    return _Layers(env_layer, dotenv, secrets), problems
+
+
+def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str, str]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _LoadError(f"env file {path} not found") from None
+    except OSError as exc:
+        raise _LoadError(f"cannot read env file {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _LoadError(f"{path}, line {line}: not valid UTF-8") from None
+    return parse_dotenv(text.removeprefix("\ufeff"), source=str(path), environ=interpolation_env)
+
+
+def _resolve_file_references(layers: list[dict[str, str]], known: set[str], problems: dict[str, str]) -> None:
+    """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears."""
+    present = {key.upper() for layer in layers for key in layer}
+    for layer in layers:
+        for key in list(layer):
+            upper = key.upper()
+            if not upper.endswith("_FILE") or upper in known or upper[:-5] not in known:
+                continue
+            name = upper[:-5]
+            path = layer.pop(key)
+            if name in present:
+                problems[name] = f"both {name} and {upper} are set; set only one"
+                continue
+            try:
+                content = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                problems[name] = f"cannot read {upper} file {path}: {exc.strerror or type(exc).__name__}"
+                continue
+            except UnicodeDecodeError:
+                problems[name] = f"{upper} file {path} is not valid UTF-8"
+                continue
+            layer[name] = _strip_one_newline(content)
+
+
+def _read_secrets_dir(
+    secrets_dir: SecretsDirArg, known: set[str], problems: dict[str, str]
+) -> dict[str, str]:
+    if secrets_dir is None:
+        return {}
+    if secrets_dir is AUTO:
+        directory = DEFAULT_SECRETS_DIR
+        if not directory.is_dir():
+            return {}
+    else:
+        directory = Path(secrets_dir)
+        if not directory.is_dir():
+            raise _LoadError(f"secrets directory {directory} does not exist")
+    values: dict[str, str] = {}
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise _LoadError(f"cannot list secrets directory {directory}: {exc.strerror}") from None
+    for entry in entries:
+        name = entry.name.upper()
+        if name not in known or not entry.is_file():
+            continue
+        try:
+            with open(entry.path, encoding="utf-8") as handle:
+                values[name] = _strip_one_newline(handle.read())
+        except OSError as exc:
+            problems[name] = f"cannot read secret file {entry.path}: {exc.strerror or type(exc).__name__}"
+        except UnicodeDecodeError:
+            problems[name] = f"secret file {entry.path} is not valid UTF-8"
+    return values
+
+
+def _open_encrypted(
+    layers: list[dict[str, str]], known: set[str], environ: Mapping[str, str], problems: dict[str, str]
+) -> None:
+    """Decrypt ``enc:`` values in place; the crypto module is imported only when there is one."""
+    for layer in layers:
+        encrypted = {k: v for k, v in layer.items() if v.startswith("enc:") and k.upper() in known}
+        if not encrypted:
+            continue
+        for key in encrypted:
+            del layer[key]
+        failure: str | None = None
+        try:
+            from ..crypto import decrypt_values
+
+            opened, failed = decrypt_values(encrypted, environ=environ)
+        except ImportError:
+            failure = "is encrypted (enc:) but the crypto support is not available"
+        except AutoauditSecretsError as exc:
+            failure = str(exc)
+        if failure is not None:
+            for key in encrypted:
+                problems[key.upper()] = failure
+            continue
+        layer.update(opened)
+        for key, message in failed.items():
+            problems[key.upper()] = message
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "required but not set"
+    unit = (
+        "items"
+        if ctx.get("field_type") in {"List", "Tuple", "Set", "Frozenset", "Dictionary"}
+        else "characters"
+    )
+    if kind in {"too_short", "string_too_short"} and "min_length" in ctx:
+        return f"must have at least {ctx['min_length']} {unit}"
+    if kind in {"too_long", "string_too_long"} and "max_length" in ctx:
+        return f"must have at most {ctx['max_length']} {unit}"
+    message = (
+        str(error.get("msg", "is invalid")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    )
+    return message[:1].lower() + message[1:]
+
+
+def _scrub(message: str, values: Sequence[str]) -> str:
+    for value in values:
+        if len(value) >= 3 and value in message:
+            message = message.replace(value, MASK)
+    return message
+
+
+def _validate(
+    cls: type[SecretSettings], fields: list[EnvField], layers: _Layers, pre_problems: dict[str, str]
+) -> Any:
+    by_path = {field.path: field.env_name for field in fields}
+    by_lower_path = {tuple(part.lower() for part in field.path): field.env_name for field in fields}
+    by_name = {field.path[-1]: field.env_name for field in fields if len(field.path) == 1}
+    known = {field.env_name for field in fields}
+    candidates = sorted(
+        {
+            v
+            for layer in (layers.environ, layers.dotenv, layers.secrets)
+            for k, v in layer.items()
+            if k.upper() in known
+        },
+        key=len,
+        reverse=True,
+    )
+    found: list[tuple[str, str]] = []
+    problems: dict[str, str] = dict(pre_problems)
+    instance: SecretSettings | None = None
+    # pydantic-settings stops at the first complex (JSON) value it cannot decode: note it, drop that
+    # variable, and try again, so that one error lists every problem.
+    for _attempt in range(len(fields) + 1):
+        instance, undecodable = _build(cls, layers, found, by_path, by_lower_path, candidates)
+        if undecodable is None:
+            break
+        name = by_name.get(undecodable, undecodable.upper())
+        problems.setdefault(name, "is not valid JSON")
+        layers = _without(layers, name)
+        found.clear()
+    required_leaves = {
+        field.env_name: [
+            leaf.env_name
+            for leaf in fields
+            if leaf.path[: len(field.path)] == field.path
+            and len(leaf.path) > len(field.path)
+            and not leaf.nested
+            and leaf.field.is_required()
+        ]
+        for field in fields
+        if field.nested
+    }
+    for name, message in found:
+        if name in problems and name not in pre_problems and problems[name] != "is not valid JSON":
+            problems[name] = f"{problems[name]}; {message}"
+        elif name in problems:
+            continue  # the earlier problem (unreadable file, failed decryption, bad JSON) is the cause
+        elif message == "required but not set" and required_leaves.get(name):
+            for leaf in required_leaves[name]:
+                problems.setdefault(leaf, message)
+        else:
+            problems[name] = message
+    if problems:
+        order = {field.env_name: index for index, field in enumerate(fields)}
+        ordered = sorted(problems.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+        raise InvalidSettingsError(cls.__name__, ordered)
+    return instance
+
+
+def _build(
+    cls: type[SecretSettings],
+    layers: _Layers,
+    found: list[tuple[str, str]],
+    by_path: Mapping[tuple[str, ...], str],
+    by_lower_path: Mapping[tuple[str, ...], str],
+    candidates: Sequence[str],
+) -> tuple[SecretSettings | None, str | None]:
+    """Construct ``cls`` from ``layers``; validation problems go to ``found``. Returns the instance (or
+    ``None``) and the field name whose complex value pydantic-settings could not decode (or ``None``)."""
+    token = _ACTIVE_LAYERS.set(layers)
+    instance: SecretSettings | None = None
+    undecodable: str | None = None
+    try:
+        instance = cls()
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=False, include_context=True):
+            loc = tuple(str(part) for part in error.get("loc", ()))
+            name, rest = _env_name_for(loc, by_path, by_lower_path)
+            message = _scrub(_message(error), candidates)
+            if rest:
+                message = f"at {'.'.join(rest)}: {message}"
+            found.append((name, message))
+    except PydanticSettingsError as exc:
+        # The exception's cause holds the undecodable text: keep only the field name.
+        match = _FIELD_IN_MESSAGE_RE.search(str(exc))
+        undecodable = match.group(1) if match else "?"
+    finally:
+        _ACTIVE_LAYERS.reset(token)
+    return instance, undecodable
+
+
+def _without(layers: _Layers, env_name: str) -> _Layers:
+    """``layers`` without ``env_name`` and its nested ``env_name__*`` variables (case-insensitive)."""
+    lowered = env_name.lower()
+
+    def keep(key: str) -> bool:
+        low = key.lower()
+        return low != lowered and not low.startswith(lowered + "__")
+
+    return _Layers(
+        {k: v for k, v in layers.environ.items() if keep(k)},
+        {k: v for k, v in layers.dotenv.items() if keep(k)},
+        {k: v for k, v in layers.secrets.items() if keep(k)},
+    )
+
+
+def _env_name_for(
+    loc: tuple[str, ...], by_path: Mapping[tuple[str, ...], str], by_lower_path: Mapping[tuple[str, ...], str]
+) -> tuple[str, tuple[str, ...]]:
+    for end in range(len(loc), 0, -1):
+        head = loc[:end]
+        name = by_path.get(head) or by_lower_path.get(tuple(part.lower() for part in head))
+        if name is not None:
+            return name, loc[end:]
+    return ("__".join(loc).upper() or "?"), ()

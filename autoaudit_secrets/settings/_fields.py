@@ -1,0 +1,98 @@
+"""Which environment variable feeds which field, and which of them hold secrets."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Secret, SecretBytes, SecretStr
+from pydantic.fields import FieldInfo
+
+__all__ = ["EnvField", "env_fields", "is_secret_annotation", "nested_model"]
+
+NESTED_DELIMITER = "__"
+
+
+@dataclass(frozen=True)
+class EnvField:
+    """One environment variable of a schema: its upper-case name, the field path, and its traits."""
+
+    env_name: str
+    path: tuple[str, ...]  # field names from the top (pydantic's error ``loc``)
+    field: FieldInfo
+    secret: bool
+    nested: bool  # the field is itself a model (its leaves are listed separately, too)
+
+
+def _unwrap(annotation: Any) -> Iterator[Any]:
+    """Every concrete type mentioned by ``annotation`` through Optional/Union/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from _unwrap(typing.get_args(annotation)[0])
+    elif origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            yield from _unwrap(arg)
+    elif origin is not None:
+        yield origin
+    else:
+        yield annotation
+
+
+def is_secret_annotation(annotation: Any) -> bool:
+    """True for ``SecretStr``, ``SecretBytes``, ``Secret[...]`` and Optional/Annotated forms of them."""
+    return any(
+        isinstance(tp, type) and issubclass(tp, (SecretStr, SecretBytes, Secret))
+        for tp in _unwrap(annotation)
+    )
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class a field holds (``Optional[Model]`` included), else ``None``."""
+    for tp in _unwrap(annotation):
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return tp
+    return None
+
+
+def _field_env_name(name: str, info: FieldInfo, prefix: str, *, top: bool) -> tuple[str, str]:
+    """(env-var name, loc name) of one field. At the top level an alias replaces the prefixed name, as in
+    pydantic-settings; in a nested model it follows the parent's name and ``__``."""
+    alias = info.validation_alias if info.validation_alias is not None else info.alias
+    if isinstance(alias, AliasChoices):
+        alias = next((choice for choice in alias.choices if isinstance(choice, str)), None)
+    if isinstance(alias, str):
+        return (alias if top else f"{prefix}{alias}").upper(), alias
+    return f"{prefix}{name}".upper(), name
+
+
+def env_fields(model: type[BaseModel], *, prefix: str = "") -> list[EnvField]:
+    """Every environment variable of ``model`` in field order, nested models expanded with ``__``.
+
+    ``prefix`` is the settings class's ``env_prefix`` (it applies to top-level fields only).
+    """
+    result: list[EnvField] = []
+    _walk(model, prefix, (), result, top=True)
+    return result
+
+
+def _walk(
+    model: type[BaseModel], prefix: str, path: tuple[str, ...], out: list[EnvField], *, top: bool
+) -> None:
+    for name, info in model.model_fields.items():
+        env_name, loc_name = _field_env_name(name, info, prefix, top=top)
+        sub = nested_model(info.annotation)
+        field_path = (*path, loc_name)
+        out.append(
+            EnvField(
+                env_name=env_name,
+                path=field_path,
+                field=info,
+                secret=is_secret_annotation(info.annotation),
+                nested=sub is not None,
+            )
+        )
+        if sub is not None:
+            _walk(sub, env_name + NESTED_DELIMITER, field_path, out, top=False)

@@ -1,0 +1,103 @@
+"""Finding a schema class by ``module:Class`` and describing its variables."""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import json
+import os
+import sys
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from .._dotenv import format_value
+from .._errors import UsageError
+from ._base import SecretSettings
+from ._fields import env_fields
+
+__all__ = ["example_dotenv", "import_schema", "secret_env_names"]
+
+
+def import_schema(spec: str) -> type[SecretSettings]:
+    """Import the settings class named by ``"package.module:Class"`` (``Class`` may be dotted).
+
+    The current directory is put on ``sys.path`` first, as uvicorn does. Raises :class:`UsageError` with a
+    one-line message when the spec is malformed, the module cannot be imported, or the object is not a
+    :class:`SecretSettings` subclass.
+    """
+    module_name, sep, attr_path = spec.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise UsageError(f"schema {spec!r} must look like 'package.module:ClassName'")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    failure: str | None = None
+    module: Any = None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        failure = f"cannot import schema module {module_name!r}: module {exc.name!r} not found"
+    except Exception as exc:  # the user's module failed while importing
+        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+        failure = f"cannot import schema module {module_name!r}: {type(exc).__name__}: {first_line}".rstrip(
+            ": "
+        )
+    if failure is not None:
+        raise UsageError(failure)
+    obj: Any = module
+    for part in attr_path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            raise UsageError(f"schema module {module_name!r} has no {attr_path!r}")
+    if not (isinstance(obj, type) and issubclass(obj, SecretSettings)):
+        raise UsageError(f"schema {spec!r} is not a SecretSettings subclass")
+    return obj
+
+
+def secret_env_names(cls: type[BaseModel]) -> frozenset[str]:
+    """Environment-variable names of every secret field of ``cls`` (nested included, prefix applied)."""
+    prefix = str(getattr(cls, "model_config", {}).get("env_prefix") or "")
+    return frozenset(field.env_name for field in env_fields(cls, prefix=prefix) if field.secret)
+
+
+def _example_value(default: Any) -> str:
+    if default is None or default is PydanticUndefined:
+        return ""
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, enum.Enum):
+        default = default.value
+    if isinstance(default, BaseModel):
+        return default.model_dump_json()
+    if isinstance(default, (list, tuple, set, frozenset, dict)):
+        return json.dumps(
+            list(default) if isinstance(default, (tuple, set, frozenset)) else default, default=str
+        )
+    return str(default)
+
+
+def example_dotenv(cls: type[BaseModel]) -> str:
+    """A ``.env.example`` for ``cls``: every leaf variable, secrets blank, defaults for the rest, field
+    descriptions as comments."""
+    prefix = str(getattr(cls, "model_config", {}).get("env_prefix") or "")
+    lines = [f"# Settings for {cls.__name__}. Secret values are left blank: never commit them.", ""]
+    for field in env_fields(cls, prefix=prefix):
+        if field.nested:
+            continue
+        info = field.field
+        if info.description:
+            lines.extend(f"# {line}".rstrip() for line in info.description.splitlines())
+        if field.secret:
+            lines.append("# secret")
+            value = ""
+        else:
+            required = info.is_required()
+            if required:
+                lines.append("# required")
+            default = PydanticUndefined if required else info.get_default(call_default_factory=True)
+            value = _example_value(default)
+        lines.append(f"{field.env_name}={format_value(value) if value else ''}")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
