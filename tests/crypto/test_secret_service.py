@@ -48,6 +48,17 @@ def test_keygen_set_load_in_process(secret_service_keyring: Any, env_dir: Path) 
     assert problems == {}
     assert opened["DB_PASSWORD"] == SECRET
 
+    # And through the settings loader, again with no key in the environment.
+    from pydantic import SecretStr
+
+    from autoaudit_secrets.settings import SecretSettings
+
+    class DbSettings(SecretSettings):
+        db_password: SecretStr
+
+    settings = DbSettings.load(env_file=env_file, environ={}, secrets_dir=None)
+    assert settings.db_password.get_secret_value() == SECRET
+
 
 def test_keygen_set_get_run_through_the_cli(secret_service: SecretService, env_dir: Path) -> None:
     env = dict(secret_service.env)
