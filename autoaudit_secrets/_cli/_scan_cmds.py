@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._errors import ScanError, UsageError
+from .._errors import AutoauditSecretsError, ScanError, UsageError
 from ..scan._model import ScanConfig, ScanOptions, ScanResult
 from ._common import EXIT_OK
 from ._scan_output import (
@@ -130,7 +130,21 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
         jobs=args.jobs,
         shard=args.shard,
     )
-    result: ScanResult = _scanner(config).scan(options)
+    scanner = _scanner(config)
+    try:
+        result: ScanResult = scanner.scan(options)
+    except AutoauditSecretsError:
+        raise
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise ScanError(f"{where}{exc.strerror or type(exc).__name__}") from None
+    except Exception as exc:
+        if os.environ.get("CHECK_SECRETS_DEBUG"):
+            raise
+        # The message of an unexpected exception might quote file content: show its type only.
+        raise ScanError(
+            f"internal error in the scanner ({type(exc).__name__}); set CHECK_SECRETS_DEBUG=1 for a traceback"
+        ) from None
     return root, config, result
 
 

@@ -273,7 +273,7 @@ def resolve_schema_names(spec: str) -> frozenset[str]:
     if spec.count(":") != 1 or not all(spec.split(":")):
         raise ConfigError(f"schema {spec[:80]!r} must be 'module:Class'")
     try:
-        from ..settings import import_schema, secret_env_names  # type: ignore[attr-defined,unused-ignore]
+        from ..settings import import_schema, secret_env_names
     except ImportError:
         raise ConfigError("--schema needs autoaudit_secrets.settings, which is not available") from None
     schema_class = import_schema(spec)
