@@ -1,25 +1,33 @@
 """Git history and index as a stream of changed files, for ``check-secrets git``.
 
-Everything goes through the ``git`` command line, streamed:
+Everything goes through the ``git`` command line, streamed, and nothing of the history is held in memory
+beyond a small batch of commits:
 
-* one ``git log -p -U0`` (or ``git diff --cached -U0``) pipe is read line by line and turned into
-  :class:`CommitChanges` — per commit, each changed file's post-image blob id and the set of line numbers
-  the commit added to it (nothing of the history is kept beyond the commit being read);
-* one ``git cat-file --batch`` process hands out the post-image of each changed file, so format-aware
-  analyzers (Dockerfiles, compose files) see the whole file, while findings are kept only on added lines.
+* one ``git log --raw -z -c`` (or ``git diff --cached --raw -z``) pipe lists, per commit (oldest first,
+  parents before children), each changed file's path, its new blob id and its blob in each parent;
+* one ``git cat-file --batch`` process hands out each new blob, so the engine sees the file as of that
+  commit — format-aware analyzers (Dockerfiles, compose files) see the whole file;
+* for the rare file that has a finding not reported yet, ``git diff -U0 <base blob> <new blob>`` tells
+  which lines the commit added, and findings are kept only on those lines.
 
-Merge commits are read as dense combined diffs (``--cc``): a line counts as added by a merge only when it is
-new relative to *every* parent — a line written while resolving the merge. Lines inherited from one parent
-were already reported at the commit that introduced them on that parent's side. Renames are detected
-(``-M``) so a moved file is not reported again; only its edited lines count.
+Computing the patch of every commit (``git log -p``) is what dominates the cost of a history scan; this
+design avoids it and stays exact: a secret is reported at the first commit, in topological order, whose
+*added* lines carry it.
 
-Each secret is reported once per run, at the oldest commit (topological order, parents first) that added
-it: the deduplication key is ``(rule id, secret value)``; for findings that carry no value (a file that is
-sensitive by its name), ``(rule id, path)``.
+Merge commits (``-c``): only files that differ from every parent are looked at, and a line counts as added by
+a merge only when it is new relative to every parent that has the file — a line written while resolving the
+merge. Lines inherited from a parent were reported at the commit that introduced them on that side. Renames
+are detected (``-M``): a moved file is diffed against its source, so only its edited lines count.
+
+Each secret is reported once per run: the deduplication key is ``(rule id, secret value)`` — the same secret
+copied to a second file is the same leak — and, for findings that carry no value (a Dockerfile practice, a
+file sensitive by its name), ``(rule id, path)``. A secret present before the scanned range (``--since``,
+``--range``, ``--staged``) is not reported when a commit merely touches its file.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import enum
@@ -28,7 +36,8 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Protocol
@@ -37,17 +46,20 @@ from .._errors import ScanError, UsageError
 from ._model import CommitInfo, Finding, ScanStats
 
 __all__ = [
+    "BlobDiffer",
     "BlobReader",
     "CommitChanges",
     "DocumentScanner",
     "FileChange",
     "GitMode",
     "GitProgress",
+    "GitScanOptions",
     "GitSelection",
     "dedupe_key",
     "find_repo_root",
+    "hunk_added_lines",
     "iter_changes",
-    "parse_patch",
+    "parse_raw",
     "resolve_revisions",
     "scan_changes",
 ]
@@ -65,17 +77,17 @@ _GIT_CONFIG = (
     "-c", "log.showSignature=false",
     "-c", "diff.relative=false",
 )  # fmt: skip
-_DIFF_OPTIONS = (
-    "-p",
-    "-U0",
-    "--full-index",
+_RAW_OPTIONS = (
+    "--raw",
+    "-z",
+    "--no-abbrev",
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
     "-M",
+    "--no-relative",
 )
+_NOT_BLOB_MODES = frozenset({b"160000", b"000000"})  # a submodule commit; no file
 
 
 class GitMode(enum.Enum):
@@ -100,9 +112,8 @@ class FileChange:
     """One file as changed by one commit (or by the index)."""
 
     path: str  # "/"-separated, relative to the repository root
-    blob: str | None  # the post-image blob id; None when git did not show one
-    added: frozenset[int]  # 1-based line numbers, in the post-image, that the change added
-    binary: bool = False
+    blob: str  # the new blob id
+    bases: tuple[str, ...] = ()  # its blob in each parent that had it (a rename: the source); () = new file
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +129,7 @@ class DocumentScanner(Protocol):
     """What git modes need from the engine: scan one document, keeping findings on some lines."""
 
     def scan_document(
-        self, relpath: str, text: str, *, lines: Iterable[int] | None = None
+        self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None
     ) -> list[Finding]: ...
 
 
@@ -208,188 +219,89 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
     return [f"{left_sha}{sep}{right_sha}"]
 
 
-# --------------------------------------------------------------------------------------- patch parsing
+# ------------------------------------------------------------------------------------ raw change listing
 
 
-def _unquote_path(raw: bytes) -> str:
-    """Decode a path as git prints it in a diff header: plain, or C-quoted when it has special characters."""
-    if raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2:
-        body = raw[1:-1]
-        out = bytearray()
-        i = 0
-        simple = {
-            ord("n"): 10,
-            ord("t"): 9,
-            ord("r"): 13,
-            ord("a"): 7,
-            ord("b"): 8,
-            ord("f"): 12,
-            ord("v"): 11,
-        }
-        while i < len(body):
-            ch = body[i]
-            if ch == 0x5C and i + 1 < len(body):  # backslash
-                nxt = body[i + 1]
-                if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
-                    out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
-                    i += 4
-                    continue
-                out.append(simple.get(nxt, nxt))
-                i += 2
-                continue
-            out.append(ch)
-            i += 1
-        raw = bytes(out)
-    return raw.decode("utf-8", errors="replace")
-
-
-def _strip_prefix(path: str, prefix: str) -> str:
-    return path[len(prefix) :] if path.startswith(prefix) else path
-
-
-def _parse_range(spec: bytes) -> tuple[int, int]:
-    start, _, count = spec.partition(b",")
-    return int(start), (int(count) if count else 1)
-
-
-class _FileBuilder:
-    __slots__ = ("added", "binary", "blob", "combined", "deleted", "header_path", "parents", "path")
-
-    def __init__(self, header_path: str, combined: bool) -> None:
-        self.header_path = header_path
-        self.path: str | None = None
-        self.blob: str | None = None
-        self.added: set[int] = set()
-        self.binary = False
-        self.deleted = False
-        self.combined = combined
-        self.parents = 1
-
-    def build(self) -> FileChange | None:
-        if self.deleted:
-            return None
-        path = self.path or self.header_path
-        if not path:
-            return None
-        return FileChange(path=path, blob=self.blob, added=frozenset(self.added), binary=self.binary)
-
-
-def _header_path(line: bytes) -> str:
-    """The post-image path from ``diff --git a/x b/y`` / ``diff --cc y`` (when no ``+++`` line follows)."""
-    if line.startswith(b"diff --cc ") or line.startswith(b"diff --combined "):
-        return _unquote_path(line.split(b" ", 2)[2])
-    rest = line[len(b"diff --git ") :]
-    if rest.startswith(b'"'):
-        # "a/..." "b/..." — the second quoted string
-        end = rest.find(b'" ', 1)
-        second = rest[end + 2 :] if end > 0 else rest
-        return _strip_prefix(_unquote_path(second), "b/")
-    # a/x b/x: without quoting the two halves are the same length when the path did not change
-    half = (len(rest) - 1) // 2
-    if rest[half : half + 3] == b" b/":
-        return _unquote_path(rest[half + 3 :])
-    idx = rest.rfind(b" b/")
-    return _unquote_path(rest[idx + 3 :]) if idx >= 0 else ""
-
-
-def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
-    text = line[1:].decode("utf-8", errors="replace")
+def _parse_commit_header(token: bytes) -> tuple[CommitInfo, int]:
+    text = token[1:].decode("utf-8", errors="replace")
     head, _, rest = text.partition(_FIELD_SEP)
     email, _, date = rest.partition(_FIELD_SEP)
     shas = head.split()
     if not shas:
         raise ScanError("unexpected output from git log (no commit id)")
-    return CommitInfo(sha=shas[0], author_email=email, date=date.strip()), max(len(shas) - 1, 0)
+    return CommitInfo(sha=shas[0], author_email=email, date=date.strip()), len(shas) - 1
 
 
-def parse_patch(lines: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
-    """Turn ``git log -p -U0 --full-index`` output (commit headers written as ``\\x01<sha> <parents>
-    \\x1f<author email>\\x1f<ISO date>``) or ``git diff -U0 --full-index`` output (``staged=True``) into a
-    stream of :class:`CommitChanges`, one per commit, holding only what is needed to scan it."""
+def _raw_entry(token: bytes) -> tuple[int, str | None, tuple[str, ...]]:
+    """``(path tokens that follow, post-image blob or None to skip, base blobs)`` of one raw-diff record
+    (``:old-mode new-mode old-sha new-sha status``, or its combined ``::`` form for merges)."""
+    colons = len(token) - len(token.lstrip(b":"))
+    fields = token[colons:].split()
+    modes = fields[: colons + 1]
+    shas = [s.decode("ascii", errors="replace") for s in fields[colons + 1 : 2 * colons + 2]]
+    status = fields[-1].decode("ascii", errors="replace") if fields else ""
+    paths = 2 if colons == 1 and status[:1] in ("R", "C") else 1
+    if len(modes) != colons + 1 or len(shas) != colons + 1:
+        return paths, None, ()
+    new_sha, new_mode = shas[-1], modes[-1]
+    if new_sha in _NULL_SHA or new_mode in _NOT_BLOB_MODES:
+        return paths, None, ()  # deleted, or a submodule
+    bases = tuple(
+        sha
+        for sha, mode in zip(shas[:-1], modes[:-1], strict=True)
+        if sha not in _NULL_SHA and mode not in _NOT_BLOB_MODES
+    )
+    return paths, new_sha, bases
+
+
+def parse_raw(tokens: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
+    """Turn the NUL-separated tokens of ``git log --raw -z -c`` (commit headers written as
+    ``\\x01<sha> <parent>...\\x1f<author email>\\x1f<ISO date>``) or of ``git diff --raw -z``
+    (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`.
+
+    Deleted files and submodules are left out; a rename or copy keeps its source blob as base."""
     commit: CommitInfo | None = None
     parents = 1
     files: list[FileChange] = []
-    current: _FileBuilder | None = None
-    in_hunk = False
     started = staged
-    # combined-diff hunk state
-    ncols = 0
-    new_line = 0
-
-    def flush_file() -> None:
-        nonlocal current
-        if current is not None:
-            built = current.build()
-            if built is not None and (built.added or built.binary):
-                files.append(built)
-        current = None
-
-    for raw in lines:
-        line = raw[:-1] if raw.endswith(b"\n") else raw
-        if in_hunk:
-            first = line[:1]
-            if first in (b"+", b"-", b" ", b"\\"):
-                if current is not None and current.combined and first != b"\\":
-                    cols = line[:ncols]
-                    if b"-" not in cols:
-                        if cols.count(b"+") == ncols:
-                            current.added.add(new_line)
-                        new_line += 1
-                continue
-            in_hunk = False
-        if line.startswith(_COMMIT_MARK):
-            flush_file()
-            if started and commit is not None:
+    remaining = 0  # path tokens still to read for the current record
+    blob: str | None = None
+    bases: tuple[str, ...] = ()
+    for token in tokens:
+        if remaining:
+            remaining -= 1
+            if remaining == 0 and blob is not None:
+                files.append(FileChange(token.decode("utf-8", errors="replace"), blob, bases))
+            continue
+        token = token.lstrip(b"\n")
+        if not token:
+            continue
+        if token.startswith(_COMMIT_MARK):
+            if started and (commit is not None or staged):
                 yield CommitChanges(commit, tuple(files), parents)
             files = []
-            commit, parents = _parse_commit_line(line)
+            commit, parents = _parse_commit_header(token)
             started = True
-            continue
-        if line.startswith(b"diff "):
-            flush_file()
-            combined = not line.startswith(b"diff --git ")
-            current = _FileBuilder(_header_path(line), combined)
-            continue
-        if current is None:
-            continue
-        if line.startswith(b"@@"):
-            marker_len = len(line) - len(line.lstrip(b"@"))
-            parts = line.split(b" ")
-            if current.combined:
-                ncols = marker_len - 1
-                # @@@ -a,b -c,d +e,f @@@
-                plus = next((p for p in parts[1 : ncols + 2] if p.startswith(b"+")), b"+0,0")
-                new_line, _ = _parse_range(plus[1:])
-            else:
-                plus = parts[2] if len(parts) > 2 else b"+0,0"
-                start, count = _parse_range(plus[1:])
-                current.added.update(range(start, start + count))
-            in_hunk = True
-            continue
-        if line.startswith(b"index "):
-            spec = line[6:].split(b" ", 1)[0]
-            _, _, post = spec.partition(b"..")
-            blob = post.decode("ascii", errors="replace")
-            current.blob = None if blob in _NULL_SHA else blob
-            continue
-        if line.startswith(b"+++ "):
-            target = line[4:]
-            if target == b"/dev/null":
-                current.deleted = True
-            else:
-                current.path = _strip_prefix(_unquote_path(target.rstrip(b"\t")), "b/")
-            continue
-        if line.startswith(b"Binary files ") and line.endswith(b" differ"):
-            current.binary = True
-            if line.endswith(b" and /dev/null differ"):
-                current.deleted = True
-            continue
-        if line.startswith(b"deleted file mode"):
-            current.deleted = True
-            continue
-    flush_file()
+        elif token.startswith(b":"):
+            remaining, blob, bases = _raw_entry(token)
     if started and (commit is not None or staged):
         yield CommitChanges(commit, tuple(files), parents)
+
+
+def hunk_added_lines(diff: bytes) -> frozenset[int]:
+    """The post-image line numbers a ``git diff -U0`` output adds (read from its ``@@`` hunk headers)."""
+    added: set[int] = set()
+    for line in diff.split(b"\n"):
+        if not line.startswith(b"@@ "):
+            continue
+        parts = line.split(b" ")
+        plus = next((p for p in parts[1:] if p.startswith(b"+")), None)
+        if plus is None:
+            continue
+        start, _, count = plus[1:].partition(b",")
+        n = int(count) if count else 1
+        added.update(range(int(start), int(start) + n))
+    return frozenset(added)
 
 
 # ----------------------------------------------------------------------------------- streaming sources
@@ -414,9 +326,11 @@ class _GitPipe:
             self._stderr.close()
             raise ScanError("git is not installed (no 'git' on PATH)") from None
 
-    def lines(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[bytes]:
         assert self.proc.stdout is not None
-        yield from self.proc.stdout
+        fd = self.proc.stdout.fileno()
+        while chunk := os.read(fd, 1 << 18):
+            yield chunk
 
     def finish(self) -> None:
         """Wait for git and raise :class:`ScanError` with git's first message line when it failed."""
@@ -438,20 +352,32 @@ class _GitPipe:
         self._stderr.close()
 
 
+def _split_nul(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        parts = (rest + chunk).split(b"\0")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
 def iter_changes(root: Path, selection: GitSelection) -> Iterator[CommitChanges]:
-    """Stream the changes of ``selection`` in ``root``: oldest commit first (topological order), or one
-    :class:`CommitChanges` with ``commit=None`` for the staged changes."""
+    """Stream the changed files of ``selection`` in ``root``: one :class:`CommitChanges` per commit, oldest
+    first (topological order, parents before children), or a single one with ``commit=None`` for the staged
+    changes. Only the listing is read here (``--raw``); contents come from :class:`BlobReader`."""
     if selection.mode is GitMode.STAGED:
         base = "HEAD" if _has_head(root) else EMPTY_TREE
-        args: list[str] = ["diff", "--cached", *_DIFF_OPTIONS, "--no-relative", base, "--"]
+        args: list[str] = ["diff", "--cached", *_RAW_OPTIONS, base, "--"]
         staged = True
     else:
         revisions = resolve_revisions(root, selection)
         args = [
             "log",
-            *_DIFF_OPTIONS,
-            "--no-relative",
-            "--cc",
+            *_RAW_OPTIONS,
+            "-c",  # merges: files that differ from every parent, with each parent's blob
             "--root",
             "--topo-order",
             "--reverse",
@@ -464,11 +390,42 @@ def iter_changes(root: Path, selection: GitSelection) -> Iterator[CommitChanges]
         staged = False
     pipe = _GitPipe(root, args)
     try:
-        yield from parse_patch(pipe.lines(), staged=staged)
+        yield from parse_raw(_split_nul(pipe.chunks()), staged=staged)
     except BaseException:
         pipe.kill()
         raise
     pipe.finish()
+
+
+class BlobDiffer:
+    """Which lines of a changed file its commit added: ``git diff -U0`` between the base blob(s) and the new
+    one, run only for the few files that have findings."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def added(self, change: FileChange) -> frozenset[int] | None:
+        """1-based added line numbers; None when every line is new (a new file). For a merge, a line counts
+        only when it is new relative to every parent that has the file (a line of the merge resolution)."""
+        if not change.bases:
+            return None
+        result: frozenset[int] | None = None
+        for base in dict.fromkeys(change.bases):
+            if base == change.blob:
+                return frozenset()
+            proc = subprocess.run(
+                ["git", *_GIT_CONFIG, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+                 "--text", base, change.blob],
+                cwd=self._root,
+                env=_git_env(),
+                capture_output=True,
+                check=False,
+            )  # fmt: skip
+            if proc.returncode not in (0, 1):
+                raise ScanError(f"git diff failed: {_first_line(proc.stderr.decode('utf-8', 'replace'))}")
+            lines = hunk_added_lines(proc.stdout)
+            result = lines if result is None else result & lines
+        return result
 
 
 class BlobReader:
@@ -547,68 +504,129 @@ def dedupe_key(finding: Finding) -> tuple[str, str, str]:
     return (finding.rule_id, "p", finding.path)
 
 
-@dataclass(slots=True)
-class _Counters:
-    commits: int = 0
-    files: int = 0
-    last_report: float = field(default=0.0)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 BOMs start with these too
+
+
+@dataclass(frozen=True, slots=True)
+class GitScanOptions:
+    """How :func:`scan_changes` treats each file.
+
+    ``decode`` turns bytes into text (None: binary). ``might_match(data)`` may say the bytes certainly hold no
+    token (the file is then skipped cheaply). ``analyzed(path)`` says a format-aware analyzer looks at the
+    path: such files are always scanned, binary ones with empty text (checks by name). ``skip_path``
+    excludes paths; files over ``max_file_size`` bytes are skipped."""
+
+    decode: Callable[[bytes], str | None]
+    might_match: Callable[[bytes], bool] | None = None
+    analyzed: Callable[[str], bool] | None = None
+    skip_path: Callable[[str], bool] | None = None
+    max_file_size: int = 10 * 1024 * 1024
+    batch_blobs: int = 512
+
+
+def _batches(changes: Iterable[CommitChanges], size: int) -> Iterator[list[CommitChanges]]:
+    batch: list[CommitChanges] = []
+    count = 0
+    for change in changes:
+        batch.append(change)
+        count += len(change.files)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
 
 
 def scan_changes(
     scanner: DocumentScanner,
     changes: Iterable[CommitChanges],
     blobs: BlobReader,
+    differ: BlobDiffer,
+    options: GitScanOptions,
     *,
-    decode: Callable[[bytes], str | None],
-    skip_path: Callable[[str], bool] | None = None,
-    max_file_size: int = 10 * 1024 * 1024,
     progress: GitProgress | None = None,
 ) -> tuple[list[Finding], ScanStats]:
-    """Scan each changed file's post-image, keep findings on the lines the commit added, attach the commit,
-    and drop every finding already reported at an earlier commit (see :func:`dedupe_key`).
+    """Scan each changed file as of its commit and report each secret once, at the first commit (in the
+    order of ``changes``) that added it on an added line, with that commit attached.
 
-    ``decode`` turns blob bytes into text, or None for a binary file (skipped); ``skip_path`` excludes
-    paths."""
+    A file is first scanned whole; only when that yields a finding not seen before are its added lines
+    worked out (:class:`BlobDiffer`) and the file scanned again keeping findings on those lines. A secret
+    found but not on an added line was there before the scanned range: it is not reported, and not looked
+    for again in that file."""
     started = time.perf_counter()
     stats = ScanStats()
     seen: set[tuple[str, str, str]] = set()
+    preexisting: set[tuple[tuple[str, str, str], str]] = set()
     findings: list[Finding] = []
-    counters = _Counters()
-    for change in changes:
-        counters.commits += 1
-        wanted = [
-            f
-            for f in change.files
-            if f.blob is not None and f.added and not f.binary and not (skip_path and skip_path(f.path))
-        ]
-        stats.files_skipped += len(change.files) - len(wanted)
-        contents = blobs.read_many([f.blob for f in wanted if f.blob is not None]) if wanted else []
-        for file, data in zip(wanted, contents, strict=True):
-            if data is None or len(data) > max_file_size:
-                stats.files_skipped += 1
-                continue
-            text = decode(data)
-            if text is None:
-                stats.files_skipped += 1
-                continue
-            stats.files_scanned += 1
-            stats.bytes_scanned += len(data)
-            counters.files += 1
-            for finding in scanner.scan_document(file.path, text, lines=file.added):
-                key = dedupe_key(finding)
-                if key in seen:
+    commits = 0
+    files_done = 0
+    last_report = 0.0
+    skip_path = options.skip_path
+    for batch in _batches(changes, options.batch_blobs):
+        wanted: list[FileChange] = []
+        for change in batch:
+            for file in change.files:
+                if skip_path is not None and skip_path(file.path):
+                    stats.files_skipped += 1
+                else:
+                    wanted.append(file)
+        contents = dict(zip((f.blob for f in wanted), blobs.read_many([f.blob for f in wanted]), strict=True))
+        for change in batch:
+            commits += 1
+            for file in change.files:
+                if file.blob not in contents or (skip_path is not None and skip_path(file.path)):
                     continue
-                seen.add(key)
-                if change.commit is not None:
-                    finding = _with_commit(finding, change.commit)
-                findings.append(finding)
-        if progress is not None:
-            now = time.perf_counter()
-            if now - counters.last_report >= 0.1:
-                counters.last_report = now
-                progress(counters.commits, counters.files)
+                data = contents[file.blob]
+                if data is None or len(data) > options.max_file_size:
+                    stats.files_skipped += 1
+                    continue
+                files_done += 1
+                stats.bytes_scanned += len(data)
+                analyzed = options.analyzed is not None and options.analyzed(file.path)
+                if (
+                    not analyzed
+                    and options.might_match is not None
+                    and not data.startswith(_BOMS)
+                    and not options.might_match(data)
+                ):
+                    stats.files_scanned += 1
+                    continue
+                text = options.decode(data)
+                if text is None:
+                    stats.files_skipped += 1
+                    if not analyzed:
+                        continue
+                    text = ""
+                else:
+                    stats.files_scanned += 1
+                whole = scanner.scan_document(file.path, text)
+                fresh = [
+                    f
+                    for f in whole
+                    if dedupe_key(f) not in seen and (dedupe_key(f), f.path) not in preexisting
+                ]
+                if not fresh:
+                    continue
+                added = differ.added(file)
+                kept = fresh if added is None else scanner.scan_document(file.path, text, lines=added)
+                for finding in kept:
+                    key = dedupe_key(finding)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    findings.append(
+                        finding if change.commit is None else _with_commit(finding, change.commit)
+                    )
+                for finding in fresh:
+                    if dedupe_key(finding) not in seen:
+                        preexisting.add((dedupe_key(finding), finding.path))
+            if progress is not None:
+                now = time.perf_counter()
+                if now - last_report >= 0.1:
+                    last_report = now
+                    progress(commits, files_done)
     if progress is not None:
-        progress(counters.commits, counters.files)
+        progress(commits, files_done)
     stats.seconds = time.perf_counter() - started
     return findings, stats
 

@@ -9,12 +9,14 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError, UsageError
 from autoaudit_secrets.scan._git import (
+    BlobDiffer,
     BlobReader,
     CommitChanges,
     FileChange,
     GitMode,
     GitSelection,
     find_repo_root,
+    hunk_added_lines,
     iter_changes,
     resolve_revisions,
 )
@@ -44,12 +46,24 @@ def by_path(change: CommitChanges) -> dict[str, FileChange]:
     return {f.path: f for f in change.files}
 
 
+def added(repo: Path, change: FileChange) -> frozenset[int] | None:
+    return BlobDiffer(repo).added(change)
+
+
+def content(repo: Path, change: FileChange) -> bytes | None:
+    with BlobReader(repo) as blobs:
+        return blobs.read_many([change.blob])[0]
+
+
 def test_staged_before_first_commit_reads_every_line_of_new_files(git_repo: Path) -> None:
     write(git_repo, "a.txt", "one\ntwo\nthree\n")
     git(git_repo, "add", "a.txt")
     [staged] = changes(git_repo, GitMode.STAGED)
     assert staged.commit is None
-    assert by_path(staged)["a.txt"].added == {1, 2, 3}
+    file = by_path(staged)["a.txt"]
+    assert file.bases == ()
+    assert added(git_repo, file) is None  # a new file: every line is added
+    assert content(git_repo, file) == b"one\ntwo\nthree\n"
 
 
 def test_staged_reads_only_added_lines_and_ignores_unstaged_edits(git_repo: Path) -> None:
@@ -62,10 +76,8 @@ def test_staged_reads_only_added_lines_and_ignores_unstaged_edits(git_repo: Path
     [staged] = changes(git_repo, GitMode.STAGED)
     files = by_path(staged)
     assert set(files) == {"a.txt"}
-    assert files["a.txt"].added == {2, 4}
-    with BlobReader(git_repo) as blobs:
-        [content] = blobs.read_many([files["a.txt"].blob or ""])
-    assert content == b"one\nTWO\nthree\nfour\n"
+    assert added(git_repo, files["a.txt"]) == {2, 4}
+    assert content(git_repo, files["a.txt"]) == b"one\nTWO\nthree\nfour\n"
 
 
 def test_history_is_oldest_first_with_author_and_iso_date(git_repo: Path) -> None:
@@ -86,7 +98,7 @@ def test_history_is_oldest_first_with_author_and_iso_date(git_repo: Path) -> Non
     assert last is not None
     assert last.author_email == "other@example.test"
     assert last.date == "2024-02-03T04:05:06+01:00"
-    assert by_path(got[-1])["a.txt"].added == {2}
+    assert added(git_repo, by_path(got[-1])["a.txt"]) == {2}
 
 
 def test_amended_commit_replaces_the_original(git_repo: Path) -> None:
@@ -98,10 +110,8 @@ def test_amended_commit_replaces_the_original(git_repo: Path) -> None:
     git(git_repo, "commit", "-q", "--amend", "-am", "edit (amended)")
     got = changes(git_repo, GitMode.ALL)
     assert len(got) == 2
-    with BlobReader(git_repo) as blobs:
-        [content] = blobs.read_many([by_path(got[-1])["a.txt"].blob or ""])
-    assert content == b"base\nsecond try\nmore\n"
-    assert by_path(got[-1])["a.txt"].added == {2, 3}
+    assert content(git_repo, by_path(got[-1])["a.txt"]) == b"base\nsecond try\nmore\n"
+    assert added(git_repo, by_path(got[-1])["a.txt"]) == {2, 3}
 
 
 def test_rename_with_an_edit_reports_only_the_edited_line_at_the_new_path(git_repo: Path) -> None:
@@ -114,16 +124,17 @@ def test_rename_with_an_edit_reports_only_the_edited_line_at_the_new_path(git_re
     commit_all(git_repo, "move")
     last = changes(git_repo, GitMode.ALL)[-1]
     assert by_path(last) == {"new/name.txt": by_path(last)["new/name.txt"]}
-    assert by_path(last)["new/name.txt"].added == {7}
+    file = by_path(last)["new/name.txt"]
+    assert len(file.bases) == 1  # diffed against the source of the rename
+    assert added(git_repo, file) == {7}
 
 
-def test_binary_files_are_flagged_and_have_no_added_lines(git_repo: Path) -> None:
-    write(git_repo, "img.bin", b"\x00\x01\x02binary\x00" * 10)
+def test_binary_files_are_listed_with_their_blob(git_repo: Path) -> None:
+    data = b"\x00\x01\x02binary\x00" * 10
+    write(git_repo, "img.bin", data)
     commit_all(git_repo, "binary")
     [only] = changes(git_repo, GitMode.ALL)
-    file = by_path(only)["img.bin"]
-    assert file.binary
-    assert not file.added
+    assert content(git_repo, by_path(only)["img.bin"]) == data
 
 
 def test_deleted_files_are_not_listed_but_their_earlier_commit_is(git_repo: Path) -> None:
@@ -157,7 +168,8 @@ def test_merge_counts_only_lines_new_to_every_parent(git_repo: Path) -> None:
     files = by_path(merge)
     # topic-only.txt comes unchanged from one parent: not part of the merge's own changes
     assert set(files) == {"f.txt"}
-    assert files["f.txt"].added == {2}
+    assert len(files["f.txt"].bases) == 2
+    assert added(git_repo, files["f.txt"]) == {2}
 
 
 def test_clean_merge_adds_nothing(git_repo: Path) -> None:
@@ -238,3 +250,21 @@ def test_blob_reader_reports_missing_objects_as_none(git_repo: Path) -> None:
             None,
             b"hello\n",
         ]
+
+
+def test_submodules_and_deletions_are_not_listed(git_repo: Path, tmp_path: Path) -> None:
+    write(git_repo, "a.txt", "1\n")
+    first = commit_all(git_repo, "base")
+    # a gitlink entry (submodule commit) without needing a second repository
+    git(git_repo, "update-index", "--add", "--cacheinfo", f"160000,{first},sub")
+    (git_repo / "a.txt").unlink()
+    git(git_repo, "add", "-A")
+    [staged] = changes(git_repo, GitMode.STAGED)
+    assert staged.files == ()
+
+
+def test_hunk_headers_give_added_lines() -> None:
+    diff = (
+        b"diff --git a/x b/x\n@@ -1,0 +2,3 @@\n+a\n+b\n+c\n@@ -9 +12 @@\n-x\n+y\n@@ -20,2 +24,0 @@\n-p\n-q\n"
+    )
+    assert hunk_added_lines(diff) == {2, 3, 4, 12}

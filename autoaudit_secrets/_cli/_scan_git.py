@@ -1,0 +1,133 @@
+"""``check-secrets git``: scan staged changes, a pull request's commits, a revision range, or all history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._errors import ScanError
+from ..scan._model import ScanOptions
+from ._scan_output import add_common_options, config_from_args, emit, parse_size
+
+__all__ = ["register"]
+
+_DEFAULT_MAX_FILE_SIZE = ScanOptions(root=Path(".")).max_file_size
+
+
+def register(subparsers: Any) -> None:
+    """Add ``git`` to the check-secrets parser."""
+    parser = subparsers.add_parser(
+        "git",
+        help="scan git history or staged changes",
+        description="Scan what git commits add: the staged changes (pre-commit), the commits after a base "
+        "(pull requests), a revision range, or every commit of every ref. Each secret is reported once, "
+        "at the commit that introduced it, with its author and date. Exit 0: clean; 1: findings at or "
+        "above --fail-on; 2: usage or runtime error (not a repository, unknown revision).",
+    )
+    mode = parser.add_argument_group("what to scan (exactly one)").add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--staged", action="store_true", help="lines added in the index vs HEAD (pre-commit hooks)"
+    )
+    mode.add_argument(
+        "--since", metavar="REF", help="commits after REF up to HEAD (pull requests: origin/main)"
+    )
+    mode.add_argument("--range", metavar="A..B", help="the commits of a revision range (A..B or A...B)")
+    mode.add_argument("--all", action="store_true", help="every commit reachable from any ref")
+    parser.add_argument(
+        "repo", nargs="?", default=".", metavar="PATH", help="a folder inside the repository (default: .)"
+    )
+    parser.add_argument(
+        "--max-file-size",
+        type=parse_size,
+        default=_DEFAULT_MAX_FILE_SIZE,
+        metavar="SIZE",
+        help="skip larger files (bytes, or with k/M/G; default: 10M)",
+    )
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
+    )
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    add_common_options(parser)
+    parser.set_defaults(func=_cmd_git)
+
+
+def _selection(args: argparse.Namespace) -> Any:
+    from ..scan._git import GitMode, GitSelection
+
+    if args.staged:
+        return GitSelection(GitMode.STAGED)
+    if args.all:
+        return GitSelection(GitMode.ALL)
+    if args.since is not None:
+        return GitSelection(GitMode.SINCE, args.since)
+    return GitSelection(GitMode.RANGE, args.range)
+
+
+class _Progress:
+    """A one-line counter rewritten in place on stderr."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, commits: int, files: int) -> None:
+        self.shown = True
+        sys.stderr.write(f"\rcheck-secrets: {commits} commit{'s'[: commits != 1]}, {files} files scanned")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _cmd_git(args: argparse.Namespace) -> int:
+    from ..scan._git import BlobDiffer, BlobReader, GitScanOptions, find_repo_root, iter_changes, scan_changes
+    from ..scan._walker import decode_document
+
+    root = find_repo_root(Path(args.repo))
+    config = config_from_args(args, root)
+    try:
+        from ..scan._engine import Scanner
+    except ImportError as exc:
+        raise ScanError(f"the scanning engine is not available ({exc.name})") from None
+    scanner = Scanner(config)
+    skip_path = None
+    if config.exclude:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(list(config.exclude))
+        skip_path = spec.match_file
+    analyzers = scanner.file_analyzers()
+    options = GitScanOptions(
+        decode=decode_document,
+        might_match=scanner.detector.might_match,
+        analyzed=lambda path: any(a.applies_to(path) for a in analyzers),
+        skip_path=skip_path,
+        max_file_size=args.max_file_size,
+    )
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    progress = _Progress() if show else None
+    try:
+        with BlobReader(root) as blobs:
+            findings, stats = scan_changes(
+                scanner,
+                iter_changes(root, _selection(args)),
+                blobs,
+                BlobDiffer(root),
+                options,
+                progress=progress,
+            )
+    finally:
+        if progress is not None:
+            progress.close()
+    stats.matcher = scanner.matcher_name
+    stats.findings_suppressed += scanner.suppressed
+    findings.sort(key=lambda f: (f.commit.date if f.commit else "", f.path, f.line, f.column, f.rule_id))
+    return emit(findings, stats, args, root=root)

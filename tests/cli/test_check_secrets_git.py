@@ -1,0 +1,385 @@
+"""``check-secrets git`` end to end: real repositories in temp folders, the real console script.
+
+The repositories carry a ``.check-secrets.toml`` with one extra rule for a made-up token format, so the
+tests exercise the git modes (which commit, which line, once per secret) independently of the built-in rule
+set; every token is random per test and no output may contain one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliResult, assert_no_leak, git, run_cli
+
+RULE_ID = "zz-test-token"
+CONFIG = f"""
+[[rules]]
+id = "{RULE_ID}"
+name = "Test token"
+description = "A made-up token format used by the git-mode tests."
+remediation = "Remove it from the repository and its history."
+pattern = 'zzt_[a-f0-9]{{32}}'
+keywords = ["zzt_"]
+examples = ["zzt_9f86d081884c7d659a2feaa0c55ad015"]
+"""
+_PASS_ENV = ("CHECK_SECRETS_MATCHER",)
+
+
+class Repo:
+    """A temp repository plus the tokens planted in it (checked against every output)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tokens: list[str] = []
+        (path / ".check-secrets.toml").write_text(CONFIG, encoding="utf-8")
+        git(path, "config", "user.name", "Test Author")
+        git(path, "config", "user.email", "author@example.test")
+
+    def token(self) -> str:
+        value = "zzt_" + secrets.token_hex(16)
+        self.tokens.append(value)
+        return value
+
+    def write(self, rel: str, text: str | bytes) -> None:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str, *, email: str | None = None) -> str:
+        git(self.path, "add", "-A", "--", ".", ":!.check-secrets.toml")
+        env = {"GIT_AUTHOR_EMAIL": email} if email else None
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.head()
+
+    def head(self) -> str:
+        return git(self.path, "rev-parse", "HEAD").strip()
+
+    def run(self, *args: str, cwd: Path | None = None) -> CliResult:
+        env = {k: os.environ[k] for k in _PASS_ENV if k in os.environ}
+        result = run_cli("check-secrets", "git", *args, cwd=cwd or self.path, env=env)
+        assert_no_leak(result.output, self.tokens)
+        assert "Traceback" not in result.stderr
+        return result
+
+    def findings(self, *args: str) -> tuple[int, list[dict[str, Any]]]:
+        result = self.run(*args, "--format", "json")
+        assert result.returncode in (0, 1), result.stderr
+        report = json.loads(result.stdout)
+        return result.returncode, [f for f in report["findings"] if f["rule"] == RULE_ID]
+
+
+@pytest.fixture
+def repo(git_repo: Path) -> Repo:
+    return Repo(git_repo)
+
+
+def lines_with(*items: str, filler: int = 5) -> str:
+    body = [f"line {i}" for i in range(filler)]
+    return "\n".join([*body, *items]) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------ --staged
+
+
+def test_staged_before_the_first_commit(repo: Repo) -> None:
+    token = repo.token()
+    repo.write("app.py", lines_with(f'key = "{token}"'))
+    git(repo.path, "add", "app.py")
+    code, found = repo.findings("--staged")
+    assert code == 1
+    assert [(f["path"], f["line"]) for f in found] == [("app.py", 6)]
+    assert "commit" not in found[0]
+
+
+def test_staged_reports_only_staged_added_lines(repo: Repo) -> None:
+    old = repo.token()
+    repo.write("app.py", lines_with(f'old = "{old}"'))
+    repo.commit("base")
+    staged, unstaged = repo.token(), repo.token()
+    repo.write("app.py", lines_with(f'old = "{old}"', f'new = "{staged}"'))
+    git(repo.path, "add", "app.py")
+    repo.write("app.py", lines_with(f'old = "{old}"', f'new = "{staged}"', f'later = "{unstaged}"'))
+    repo.write("untracked.py", f'x = "{repo.token()}"\n')
+    code, found = repo.findings("--staged")
+    assert code == 1
+    # the committed secret on line 6 was there before; the unstaged and untracked ones are not in the index
+    assert [(f["path"], f["line"]) for f in found] == [("app.py", 7)]
+
+
+def test_staged_is_clean_once_committed(repo: Repo) -> None:
+    repo.write("app.py", lines_with(f'key = "{repo.token()}"'))
+    git(repo.path, "add", "app.py")
+    assert repo.run("--staged").returncode == 1
+    repo.commit("leak")
+    result = repo.run("--staged")
+    assert result.returncode == 0, result.output
+
+
+# --------------------------------------------------------------------------------------- history modes
+
+
+def test_all_reports_a_deleted_secret_at_the_commit_that_added_it(repo: Repo) -> None:
+    repo.write("config.yaml", lines_with("name: x"))
+    repo.commit("base")
+    token = repo.token()
+    repo.write("config.yaml", lines_with("name: x", f"token: {token}", filler=8))
+    leak = repo.commit("leak", email="leaker@example.test")
+    repo.write("config.yaml", lines_with("name: x", "more: y", filler=8))
+    repo.commit("remove it")
+    assert token not in (repo.path / "config.yaml").read_text()
+    code, found = repo.findings("--all")
+    assert code == 1
+    assert len(found) == 1
+    finding = found[0]
+    assert (finding["path"], finding["line"]) == ("config.yaml", 10)
+    assert finding["commit"]["sha"] == leak
+    assert finding["commit"]["author_email"] == "leaker@example.test"
+    assert finding["commit"]["date"].startswith(
+        git(repo.path, "log", "-1", "--format=%aI", leak).strip()[:10]
+    )
+
+
+def test_each_secret_is_reported_once_at_its_first_commit(repo: Repo) -> None:
+    token = repo.token()
+    repo.write("a.py", lines_with(f'k = "{token}"'))
+    first = repo.commit("add")
+    for i in range(3):
+        repo.write("a.py", lines_with(f"# edit {i}", f'k = "{token}"'))
+        repo.commit(f"edit {i}")
+    repo.write("copy/b.py", f'k2 = "{token}"\n')
+    repo.commit("copy it")
+    _, found = repo.findings("--all")
+    assert [(f["path"], f["commit"]["sha"]) for f in found] == [("a.py", first)]
+
+
+def test_since_covers_the_pull_request_commits_only(repo: Repo) -> None:
+    old = repo.token()
+    repo.write("settings.py", lines_with(f'OLD = "{old}"', filler=10))
+    base = repo.commit("base")
+    # a later commit touches the file holding an old secret: not this range's leak
+    repo.write("settings.py", lines_with(f'OLD = "{old}"', "DEBUG = False", filler=10))
+    repo.commit("touch")
+    token = repo.token()
+    repo.write("deploy/env.sh", f"export TOKEN={token}\n")
+    leak = repo.commit("leak")
+    (repo.path / "deploy/env.sh").unlink()
+    repo.commit("oops, delete it")
+    code, found = repo.findings("--since", base)
+    assert code == 1
+    assert [(f["path"], f["line"], f["commit"]["sha"]) for f in found] == [("deploy/env.sh", 1, leak)]
+    # --range selects the same commits
+    _, ranged = repo.findings("--range", f"{base}..HEAD")
+    assert [f["commit"]["sha"] for f in ranged] == [leak]
+    # and a range after the leak is clean
+    assert repo.findings("--range", f"{leak}..HEAD") == (0, [])
+
+
+def test_secret_only_on_another_branch(repo: Repo) -> None:
+    repo.write("README.md", "hello\n")
+    base = repo.commit("base")
+    git(repo.path, "checkout", "-q", "-b", "experiment")
+    repo.write("exp.py", f'T = "{repo.token()}"\n')
+    side = repo.commit("experiment")
+    git(repo.path, "checkout", "-q", "main")
+    repo.write("README.md", "hello\nworld\n")
+    repo.commit("main moves on")
+    _, found = repo.findings("--all")
+    assert [f["commit"]["sha"] for f in found] == [side]
+    assert repo.findings("--since", base) == (0, [])
+
+
+def conflicting_branches(repo: Repo, *, topic_line: str) -> None:
+    repo.write("f.txt", "a\nb\nc\n")
+    repo.commit("base")
+    git(repo.path, "checkout", "-q", "-b", "topic")
+    repo.write("f.txt", f"a\n{topic_line}\nc\n")
+    repo.commit("topic")
+    git(repo.path, "checkout", "-q", "main")
+    repo.write("f.txt", "a\nfrom main\nc\n")
+    repo.commit("main")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(repo.path, "merge", "-q", "topic")
+
+
+def test_secret_written_in_a_merge_resolution_is_reported_at_the_merge(repo: Repo) -> None:
+    conflicting_branches(repo, topic_line="from topic")
+    token = repo.token()
+    repo.write("f.txt", f"a\nfrom main\nfrom topic\nkey={token}\nc\n")
+    merge = repo.commit("merge")
+    _, found = repo.findings("--all")
+    assert [(f["path"], f["line"], f["commit"]["sha"]) for f in found] == [("f.txt", 4, merge)]
+
+
+def test_secret_inherited_from_a_parent_is_not_reported_again_at_the_merge(repo: Repo) -> None:
+    token = repo.token()
+    conflicting_branches(repo, topic_line=f"key={token}")
+    topic = git(repo.path, "rev-parse", "topic").strip()
+    repo.write("f.txt", f"a\nfrom main\nkey={token}\nc\n")
+    repo.commit("merge")
+    _, found = repo.findings("--all")
+    assert [(f["line"], f["commit"]["sha"]) for f in found] == [(2, topic)]
+    # a pull request whose base is main's pre-merge commit sees the topic commit, not the merge
+    _, since = repo.findings("--since", "HEAD^1")
+    assert [f["commit"]["sha"] for f in since] == [topic]
+
+
+def test_renamed_file_is_not_reported_again(repo: Repo) -> None:
+    token = repo.token()
+    body = lines_with(f'K = "{token}"', filler=20)
+    repo.write("old/name.py", body)
+    first = repo.commit("add")
+    (repo.path / "new").mkdir()
+    git(repo.path, "mv", "old/name.py", "new/name.py")
+    repo.write("new/name.py", body.replace("line 3\n", "line three\n"))
+    renamed = repo.commit("rename")
+    _, found = repo.findings("--all")
+    assert [(f["path"], f["commit"]["sha"]) for f in found] == [("old/name.py", first)]
+    # scanning only the rename commit: the secret was there before it
+    assert repo.findings("--range", f"{first}..{renamed}") == (0, [])
+
+
+def test_amended_commit(repo: Repo) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.commit("base")
+    repo.write("a.py", f'x = 1\nk = "{repo.token()}"\n')
+    repo.commit("leak")
+    # amending the secret away: the original commit is no longer reachable from any ref
+    repo.write("a.py", "x = 1\nk = load()\n")
+    git(repo.path, "commit", "-q", "--amend", "-am", "no leak")
+    assert repo.findings("--all") == (0, [])
+    token = repo.token()
+    repo.write("a.py", f'x = 1\nk = "{token}"\n')
+    git(repo.path, "commit", "-q", "--amend", "-am", "leak after all")
+    _, found = repo.findings("--all")
+    assert [f["commit"]["sha"] for f in found] == [repo.head()]
+
+
+def test_binary_files_are_skipped(repo: Repo) -> None:
+    token = repo.token()
+    repo.write("blob.bin", b"\x00\x01" + f"k={token}\n".encode() + b"\x00" * 64)
+    repo.write("text.txt", "nothing here\n")
+    repo.commit("binary")
+    code, found = repo.findings("--all")
+    assert (code, found) == (0, [])
+
+
+def test_allow_comment_works_in_git_modes(repo: Repo) -> None:
+    repo.write("a.py", f'k = "{repo.token()}"  # check-secrets: allow\n')
+    repo.commit("allowed")
+    result = repo.run("--all", "--format", "json")
+    assert result.returncode == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["findings"] == []
+    assert report["stats"]["findings_suppressed"] >= 1
+    repo.write("b.py", f'k = "{repo.token()}"\n')
+    git(repo.path, "add", "b.py")
+    assert repo.run("--staged").returncode == 1
+
+
+def test_configuration_applies_in_git_modes(repo: Repo) -> None:
+    repo.write("vendor/lib.py", f'k = "{repo.token()}"\n')
+    repo.commit("vendored")
+    assert repo.run("--all").returncode == 1
+    assert repo.run("--all", "--exclude", "vendor/**").returncode == 0
+    assert repo.run("--all", "--disable", RULE_ID).returncode == 0
+
+
+def test_baseline_from_a_scan_survives_a_line_move_in_git_mode(repo: Repo) -> None:
+    token = repo.token()
+    repo.write("app.py", lines_with(f'K = "{token}"', filler=3))
+    repo.commit("known secret")
+    baseline = repo.path.parent / "baseline.json"
+    env = {k: os.environ[k] for k in _PASS_ENV if k in os.environ}
+    created = run_cli("check-secrets", "baseline", "create", "-o", str(baseline), ".", cwd=repo.path, env=env)
+    assert created.returncode == 0, created.output
+    assert_no_leak(baseline.read_text(), repo.tokens, where="baseline")
+    base = repo.head()
+    # move the line: the secret is now on an added line of a new commit
+    repo.write("app.py", "\n".join(["# header", "# more", f'K = "{token}"', "line 0", "line 1"]) + "\n")
+    repo.commit("move it")
+    assert repo.run("--since", base).returncode == 1
+    result = repo.run("--since", base, "--baseline", str(baseline), "--format", "json")
+    assert result.returncode == 0, result.output
+    assert json.loads(result.stdout)["stats"]["findings_baselined"] == 1
+    # a new secret is still reported through the same baseline
+    repo.write("other.py", f'X = "{repo.token()}"\n')
+    repo.commit("new one")
+    assert repo.run("--since", base, "--baseline", str(baseline)).returncode == 1
+
+
+def test_sarif_and_text_reports_carry_the_commit(repo: Repo) -> None:
+    repo.write("a.py", f'k = "{repo.token()}"\n')
+    sha = repo.commit("leak")
+    sarif = repo.run("--all", "--format", "sarif")
+    assert sarif.returncode == 1
+    [result] = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert result["properties"]["commit"]["sha"] == sha
+    text = repo.run("--all", "--no-color")
+    assert text.returncode == 1
+    assert sha[:12] in text.stdout
+
+
+def test_subfolder_path_argument(repo: Repo) -> None:
+    repo.write("sub/a.py", f'k = "{repo.token()}"\n')
+    repo.commit("leak")
+    result = repo.run("--all", ".", cwd=repo.path / "sub")
+    assert result.returncode == 1
+    result = repo.run("--all", str(repo.path / "sub"), cwd=repo.path.parent)
+    assert result.returncode == 1
+
+
+# ----------------------------------------------------------------------------------------------- errors
+
+
+def test_not_a_repository_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = run_cli("check-secrets", "git", "--all", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "not a git repository" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--since", "no-such-branch"), "unknown git revision"),
+        (("--range", "main..nope"), "unknown git revision"),
+        (("--range", "main"), "--range expects A..B"),
+        (("--since", "--output=x"), "expected one argument"),
+        ((), "one of the arguments"),
+        (("--all", "--staged"), "not allowed with"),
+    ],
+    ids=["unknown-since", "unknown-range-end", "range-not-a-range", "option-as-ref", "no-mode", "two-modes"],
+)
+def test_bad_arguments_are_one_line_exit_2(repo: Repo, args: tuple[str, ...], message: str) -> None:
+    repo.write("a.txt", "x\n")
+    repo.commit("base")
+    result = repo.run(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert message in result.stderr
+
+
+def test_since_in_a_repository_without_commits(repo: Repo) -> None:
+    result = repo.run("--since", "main")
+    assert result.returncode == 2
+    assert "unknown git revision" in result.stderr
+
+
+def test_progress_only_when_asked_or_on_a_terminal(repo: Repo) -> None:
+    repo.write("a.txt", "x\n")
+    repo.commit("base")
+    quiet = repo.run("--all")
+    assert quiet.returncode == 0
+    assert "commit" not in quiet.stderr  # stderr is a pipe here: no progress line
+    shown = repo.run("--all", "--progress")
+    assert "1 commit" in shown.stderr
