@@ -1,0 +1,196 @@
+"""Token detection: run the rules' patterns through the matcher, then judge each hit.
+
+A hit becomes a :class:`~autoaudit_secrets.scan._model.Match` when its secret survives the filters: always
+placeholder/reference/documentation-example; the rule's own ``hash``/``uuid``/``min_entropy``; for assignment rules
+(a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64 values are
+decoded (nested, bounded) and scanned again; their matches are placed at the encoded text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from ._entropy import shannon_entropy
+from ._filters import is_doc_example, is_hash, is_placeholder, is_secret_name, is_uuid, name_words
+from ._matcher import Matcher, MatcherBackend, PatternSpec
+from ._model import Confidence, Match, Rule
+
+__all__ = ["Detector", "is_config_path"]
+
+# Base64 runs worth decoding: standard alphabet, 24..1000 characters, ended by a non-base64 character.
+_B64_PATTERN = r"(?P<secret>[A-Za-z0-9+/]{24,1000}={0,2})[^A-Za-z0-9+/=]"
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_MAX_DEPTH = 2
+_MAX_DECODED = 1 << 20  # decoded bytes per document
+
+_CONFIG_SUFFIXES = (
+    ".env", ".yml", ".yaml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".toml", ".tfvars", ".envrc",
+    ".config", ".settings", ".prefs", ".npmrc", ".pypirc", ".netrc", ".pgpass", ".credentials", ".secrets",
+)
+_CODE_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)\b")
+_FORMAT_HOLE = re.compile(r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|\$[A-Za-z_]|\{\{")
+_PATHLIKE = re.compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def is_config_path(relpath: str | None) -> bool:
+    """True for configuration files where unquoted ``NAME=value`` lines are data (``.env``, YAML, INI, …)."""
+    if relpath is None:
+        return True
+    name = relpath.rsplit("/", 1)[-1].lower()
+    return (
+        name.endswith(_CONFIG_SUFFIXES)
+        or name.startswith(".env")
+        or name in {"env", "credentials", "config", "secrets"}
+        or ".env." in name
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    match: Match
+    secret: str  # the (possibly decoded) secret value
+
+
+def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
+    """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or prose?"""
+    v = value.strip()
+    if len(v) < 4:
+        return False
+    password_like = "password" in rule.tags
+    if _CODE_CALL.search(v) or _FORMAT_HOLE.search(v) or _PATHLIKE.search(v):
+        return False
+    if _ENV_NAME.match(v):  # the *name* of an env var holding the secret
+        return False
+    words = name_words(name)
+    if v.lower() in {w for w in words} or v.lower().replace("-", "_") == "_".join(words):
+        return False
+    if v.count(" ") >= (2 if password_like else 1):
+        return False
+    if v.isdigit() and len(v) < 6:
+        return False
+    return not (not password_like and len(v) < 8)
+
+
+class Detector:
+    """Rules + matcher + filters. One per scanner (and per worker process)."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        *,
+        secret_names: AbstractSet[str] = frozenset(),
+        backend: str | MatcherBackend | None = None,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.secret_names = secret_names
+        specs = [PatternSpec(r.pattern, r.case_insensitive, r.keywords) for r in self.rules]
+        specs.append(PatternSpec(_B64_PATTERN))
+        self._b64_index = len(self.rules)
+        self.matcher = Matcher(specs, backend)
+
+    @property
+    def backend(self) -> MatcherBackend:
+        return self.matcher.backend
+
+    def might_match(self, data: bytes) -> bool:
+        """False when no pattern can match the raw bytes of a document (skip decoding it)."""
+        return self.matcher.candidates_bytes(data)
+
+    def detect(self, text: str, relpath: str | None = None) -> list[Match]:
+        """Every accepted token match in ``text`` (base64 layers included, placed at the encoded text)."""
+        return [h.match for h in self.detect_hits(text, relpath)]
+
+    def detect_hits(self, text: str, relpath: str | None = None) -> list[_Hit]:
+        budget = [_MAX_DECODED]
+        hits = self._layer(text, relpath, 0, budget)
+        return _dedupe(hits)
+
+    def _layer(self, text: str, relpath: str | None, depth: int, budget: list[int]) -> list[_Hit]:
+        hits: list[_Hit] = []
+        config_file = is_config_path(relpath)
+        for index, m in self.matcher.find(text):
+            if index == self._b64_index:
+                if depth < _MAX_DEPTH:
+                    hits.extend(self._base64(text, m, relpath, depth, budget))
+                continue
+            rule = self.rules[index]
+            if "config-only" in rule.tags and not config_file:
+                continue
+            hit = self._judge(rule, m)
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _judge(self, rule: Rule, m: re.Match[str]) -> _Hit | None:
+        group = rule.secret_group
+        start, end = m.span(group)
+        if start < 0:
+            return None
+        secret = m.group(group)
+        if not secret or is_placeholder(secret) or is_doc_example(secret):
+            return None
+        filters = rule.filters
+        if ("hash" in filters and is_hash(secret)) or ("uuid" in filters and is_uuid(secret)):
+            return None
+        if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
+            return None
+        if "name" in m.re.groupindex:
+            name = m.group("name") or ""
+            if not is_secret_name(name, self.secret_names) or not _value_looks_literal(rule, name, secret):
+                return None
+            if is_hash(secret) or is_uuid(secret):
+                return None
+        return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
+
+    def _base64(
+        self, text: str, m: re.Match[str], relpath: str | None, depth: int, budget: list[int]
+    ) -> list[_Hit]:
+        start, end = m.span("secret")
+        if start > 0 and text[start - 1] in _B64_CHARS:
+            return []
+        encoded = m.group("secret")
+        if len(encoded) % 4 or budget[0] <= 0:
+            return []
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            return []
+        budget[0] -= len(raw)
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return []
+        printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
+        if printable < 0.95 * len(decoded):
+            return []
+        out = []
+        for inner in self._layer(decoded, relpath, depth + 1, budget):
+            rule = inner.match.rule
+            out.append(_Hit(Match(rule, start, end, start, end), inner.secret))
+        return out
+
+
+def _dedupe(hits: list[_Hit]) -> list[_Hit]:
+    """Drop repeated hits of one rule on one secret span, and low-confidence hits covered by a more specific one."""
+    hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
+    specific = [h for h in hits if h.match.rule.confidence is not Confidence.LOW]
+    out: list[_Hit] = []
+    seen: set[tuple[str, int, int]] = set()
+    for h in hits:
+        m = h.match
+        key = (m.rule.id, m.secret_start, m.secret_end)
+        if key in seen:
+            continue
+        if m.rule.confidence is Confidence.LOW and any(
+            s.match.secret_start < m.secret_end and m.secret_start < s.match.secret_end for s in specific
+        ):
+            continue
+        seen.add(key)
+        out.append(h)
+    return out

@@ -1,0 +1,317 @@
+"""The check-secrets scanner: token rules, file/tree analyzers, suppression and configuration, over a tree.
+
+:class:`Scanner` is the one entry point the CLI, git modes and analyzers use. It holds no global state; a worker
+process builds its own copy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+from .._redact import redact_preview
+from ._detector import Detector
+from ._filters import is_placeholder as _is_placeholder
+from ._filters import is_secret_name as _is_secret_name
+from ._matcher import MatcherBackend
+from ._model import Confidence, FileAnalyzer, Finding, Match, Rule, ScanConfig, ScanOptions, ScanResult, ScanStats
+from ._model import TreeAnalyzer
+from ._suppress import line_allows
+from ._walker import decode_document, iter_chunks, walk
+
+__all__ = ["Scanner"]
+
+# Below these sizes a scan stays in this process (pre-commit: a few files must not pay for worker start-up).
+_PARALLEL_MIN_FILES = 64
+_PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+_CHUNK_BYTES = 2 * 1024 * 1024
+_UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # also prefixes of the UTF-32 BOMs
+
+
+class _Context:
+    """The :class:`~autoaudit_secrets.scan._model.AnalysisContext` handed to analyzers."""
+
+    def __init__(self, scanner: Scanner, root: Path) -> None:
+        self.root = root
+        self._scanner = scanner
+
+    def detect(self, text: str) -> Sequence[Match]:
+        return self._scanner.detect(text)
+
+    def is_secret_name(self, name: str) -> bool:
+        return _is_secret_name(name, self._scanner.config.secret_names)
+
+    def is_placeholder(self, value: str) -> bool:
+        return _is_placeholder(value)
+
+
+def _preview_keep(rule: Rule) -> int:
+    return 0 if rule.confidence is Confidence.LOW or "password" in rule.tags or "generic" in rule.tags else 4
+
+
+class Scanner:
+    """Scans documents and trees with the token rules and the registered analyzers.
+
+    ``rules`` defaults to every built-in rule plus ``config.extra_rules``; ``config.enabled_rules`` /
+    ``disabled_rules`` then select which run. ``matcher`` forces a backend (``"hyperscan"``, ``"re2"``, ``"re"``;
+    default: ``$CHECK_SECRETS_MATCHER`` or the best installed).
+    """
+
+    def __init__(
+        self,
+        config: ScanConfig,
+        *,
+        rules: Sequence[Rule] | None = None,
+        matcher: str | MatcherBackend | None = None,
+    ) -> None:
+        self.config = config
+        if rules is None:
+            from .rules._registry import load_rules
+
+            all_rules: tuple[Rule, ...] = load_rules(config.extra_rules)
+        else:
+            known = {r.id for r in rules}
+            all_rules = tuple(rules) + tuple(r for r in config.extra_rules if r.id not in known)
+        self.rules = tuple(r for r in all_rules if self._rule_enabled(r.id))
+        self.detector = Detector(self.rules, secret_names=config.secret_names, backend=matcher)
+        self._allow_values = [re.compile(p) for p in config.allow_values]
+        self._allow_paths: object | None = None
+        if config.allow_paths:
+            import pathspec
+
+            self._allow_paths = pathspec.GitIgnoreSpec.from_lines(list(config.allow_paths))
+        self._file_analyzers: list[FileAnalyzer] | None = None
+        self._tree_analyzers: list[TreeAnalyzer] | None = None
+        self._root = Path(".")
+        self.suppressed = 0
+
+    # -- configuration -------------------------------------------------------------------------------------
+
+    def _rule_enabled(self, rule_id: str) -> bool:
+        if rule_id in self.config.disabled_rules:
+            return False
+        enabled = self.config.enabled_rules
+        return enabled is None or rule_id in enabled
+
+    @property
+    def matcher_name(self) -> str:
+        """The matcher backend in use (``hyperscan``, ``re2`` or ``re``)."""
+        return self.detector.backend.value
+
+    def file_analyzers(self) -> list[FileAnalyzer]:
+        if self._file_analyzers is None:
+            from ._analyzers import load_file_analyzers
+
+            self._file_analyzers = load_file_analyzers()
+        return self._file_analyzers
+
+    def tree_analyzers(self) -> list[TreeAnalyzer]:
+        if self._tree_analyzers is None:
+            from ._analyzers import load_tree_analyzers
+
+            self._tree_analyzers = load_tree_analyzers()
+        return self._tree_analyzers
+
+    def context(self, root: Path | None = None) -> _Context:
+        """An analysis context (``detect``, ``is_secret_name``, ``is_placeholder``) rooted at ``root``."""
+        return _Context(self, root if root is not None else self._root)
+
+    # -- documents ---------------------------------------------------------------------------------------
+
+    def detect(self, text: str) -> list[Match]:
+        """Token-rule matches in ``text`` (base64 layers included), after placeholder and allowlist filtering."""
+        return [m for m in self.detector.detect(text) if not self._value_allowed(m.secret(text))]
+
+    def _value_allowed(self, secret: str) -> bool:
+        return any(p.search(secret) for p in self._allow_values)
+
+    def _path_allowed(self, relpath: str) -> bool:
+        spec = self._allow_paths
+        return spec is not None and bool(spec.match_file(relpath))  # type: ignore[attr-defined]
+
+    def scan_document(self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None) -> list[Finding]:
+        """Findings in one document: token rules, applicable file analyzers, inline ``check-secrets: allow``
+        comments, and the configuration's allowlists and rule selection. ``lines`` keeps only findings on those
+        1-based lines (git mode: the added lines). ``relpath`` is ``/``-separated, relative to the scan root."""
+        if self._path_allowed(relpath):
+            return []
+        findings: list[Finding] = []
+        if text:
+            findings.extend(self._token_findings(relpath, text))
+        findings.extend(self._analyzer_findings(relpath, text))
+        return self._postfilter(findings, text, lines)
+
+    def _token_findings(self, relpath: str, text: str) -> list[Finding]:
+        hits = self.detector.detect_hits(text, relpath)
+        if not hits:
+            return []
+        starts = _line_starts(text)
+        out: list[Finding] = []
+        for hit in hits:
+            m = hit.match
+            rule = m.rule
+            line, column = _position(starts, m.secret_start)
+            end_line, end_column = _position(starts, max(m.secret_start, m.secret_end - 1))
+            out.append(
+                Finding(
+                    rule_id=rule.id,
+                    severity=rule.severity,
+                    path=relpath,
+                    line=line,
+                    column=column,
+                    end_line=end_line,
+                    end_column=end_column + 1,
+                    message=f"{rule.name} found",
+                    preview=redact_preview(hit.secret, keep=_preview_keep(rule)),
+                    secret=hit.secret,
+                )
+            )
+        return out
+
+    def _analyzer_findings(self, relpath: str, text: str) -> list[Finding]:
+        out: list[Finding] = []
+        ctx: _Context | None = None
+        for analyzer in self.file_analyzers():
+            if analyzer.applies_to(relpath):
+                if ctx is None:
+                    ctx = self.context()
+                out.extend(analyzer.analyze(relpath, text, ctx))
+        return out
+
+    def _postfilter(self, findings: Iterable[Finding], text: str, lines: AbstractSet[int] | None) -> list[Finding]:
+        kept: list[Finding] = []
+        text_lines: list[str] | None = None
+        for f in findings:
+            if not self._rule_enabled(f.rule_id):
+                continue
+            if lines is not None and f.line not in lines:
+                continue
+            if f.secret and self._value_allowed(f.secret):
+                continue
+            if self._path_allowed(f.path):
+                continue
+            if text and f.line >= 1:
+                if text_lines is None:
+                    text_lines = text.split("\n")
+                if f.line <= len(text_lines) and line_allows(text_lines[f.line - 1]):
+                    self.suppressed += 1
+                    continue
+            kept.append(f)
+        return kept
+
+    # -- trees -----------------------------------------------------------------------------------------------
+
+    def scan_file(self, relpath: str, abs_path: str, stats: ScanStats) -> list[Finding]:
+        """Read, decode and scan one file (binary files only get the analyzers' by-name checks)."""
+        try:
+            with open(abs_path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            stats.files_skipped += 1
+            return []
+        stats.bytes_scanned += len(data)
+        analyzers = [a for a in self.file_analyzers() if a.applies_to(relpath)]
+        if not analyzers and not data.startswith(_UNICODE_BOMS) and not self.detector.might_match(data):
+            stats.files_scanned += 1
+            return []
+        text = decode_document(data)
+        if text is None:
+            stats.files_skipped += 1
+            return self.scan_document(relpath, "") if analyzers else []
+        stats.files_scanned += 1
+        return self.scan_document(relpath, text)
+
+    def scan(self, options: ScanOptions) -> ScanResult:
+        """Walk ``options.root`` (or ``options.paths``), scan every file, then run the tree analyzers.
+
+        ``options.jobs`` worker processes (0: CPU count) are used when the scan is large enough; ``options.shard``
+        keeps a deterministic part of the files. Findings are sorted by path, line, column and rule."""
+        started = time.perf_counter()
+        stats = ScanStats(matcher=self.matcher_name)
+        self._root = options.root
+        self.suppressed = 0
+        exclude = tuple(dict.fromkeys((*self.config.exclude, *options.config.exclude)))
+        walked = walk(
+            options.root,
+            options.paths,
+            no_ignore=options.no_ignore,
+            exclude=exclude,
+            max_file_size=options.max_file_size,
+            shard=options.shard,
+        )
+        stats.files_skipped += walked.skipped
+        files = walked.files
+        jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
+        total = sum(size for _, _, size in files)
+        findings: list[Finding] = []
+        if jobs <= 1 or len(files) < _PARALLEL_MIN_FILES or total < _PARALLEL_MIN_BYTES:
+            for rel, abs_path, _ in files:
+                findings.extend(self.scan_file(rel, abs_path, stats))
+        else:
+            findings.extend(self._scan_parallel(files, jobs, stats))
+        if options.shard is None or options.shard[0] == 1:
+            ctx = self.context(options.root)
+            tree_findings: list[Finding] = []
+            for analyzer in self.tree_analyzers():
+                tree_findings.extend(analyzer.analyze_tree(options.root, ctx))
+            findings.extend(self._postfilter(tree_findings, "", None))
+        findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
+        stats.findings_suppressed += self.suppressed
+        stats.seconds = time.perf_counter() - started
+        return ScanResult(findings=findings, stats=stats)
+
+    def _scan_parallel(self, files: list[tuple[str, str, int]], jobs: int, stats: ScanStats) -> list[Finding]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import _worker
+
+        self.detector.matcher.prepare()  # compile (or load) once; forked workers inherit it
+        self.file_analyzers()
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        chunk_bytes = max(256 * 1024, min(_CHUNK_BYTES, sum(s for _, _, s in files) // (jobs * 8) + 1))
+        findings: list[Finding] = []
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_worker.init, initargs=(self, method)
+        ) as pool:
+            for chunk_findings, chunk_stats, suppressed in pool.map(
+                _worker.scan_chunk, iter_chunks(files, chunk_bytes)
+            ):
+                findings.extend(chunk_findings)
+                stats.files_scanned += chunk_stats.files_scanned
+                stats.files_skipped += chunk_stats.files_skipped
+                stats.bytes_scanned += chunk_stats.bytes_scanned
+                self.suppressed += suppressed
+        return findings
+
+    def __getstate__(self) -> dict[str, object]:
+        # A scanner crosses to "spawn" workers as its recipe; compiled databases are rebuilt (or loaded) there.
+        return {"config": self.config, "rules": self.rules, "matcher": self.detector.backend.value}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        rules = state["rules"]
+        config = state["config"]
+        assert isinstance(config, ScanConfig) and isinstance(rules, tuple)
+        self.__init__(config, rules=rules, matcher=str(state["matcher"]))  # type: ignore[misc]
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
+def _position(starts: list[int], offset: int) -> tuple[int, int]:
+    index = bisect.bisect_right(starts, offset) - 1
+    return index + 1, offset - starts[index] + 1

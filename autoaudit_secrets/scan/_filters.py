@@ -1,0 +1,230 @@
+"""Judgements on names and values shared by the rules, the engine and the analyzers.
+
+* :func:`is_secret_name` — does a variable/key name say it holds a secret (``DB_PASSWORD``, ``apiKey``,
+  ``client-secret``, ``auth.token``) as opposed to naming something about a secret (``password_field``,
+  ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``*_FILE``, ``*_PATH``)?
+* :func:`is_placeholder` — is a value empty, a placeholder (``changeme``, ``<your-key>``, ``xxxx``) or a reference
+  to a secret kept elsewhere (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
+  ``enc:`` envelopes)?
+* :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
+
+All functions are pure and cheap; none of them ever logs or echoes the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+
+__all__ = [
+    "FILTER_NAMES",
+    "is_doc_example",
+    "is_hash",
+    "is_placeholder",
+    "is_reference",
+    "is_secret_name",
+    "is_uuid",
+    "name_words",
+]
+
+# The fixed set of filter names a rule record may list (see the rule format in ``rules/_registry.py``).
+FILTER_NAMES = frozenset({"placeholder", "reference", "doc-example", "hash", "uuid", "low-entropy"})
+
+# ---------------------------------------------------------------------------------------------- names
+
+_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+# A last word that alone says "this holds a secret".
+_SECRET_WORDS = frozenset(
+    {
+        "password", "passwd", "passwort", "passphrase", "pwd", "pw", "pass", "secret", "secrets", "token",
+        "apikey", "credential", "credentials", "creds", "auth", "bearer", "privatekey", "secretkey",
+        "accesskey", "authtoken", "accesstoken", "refreshtoken", "clientsecret", "apitoken", "apisecret",
+        "masterkey", "signingkey", "encryptionkey", "sessionkey", "authkey", "appkey", "appsecret",
+        "dbpass", "dbpassword", "pat", "psk",
+    }
+)
+# Suffixes of concatenated lower-case names (``mysqlpassword``, ``githubtoken``).
+_SECRET_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey", "secretkey",
+                    "privatekey", "accesskey")
+# "<qualifier>_key" is a secret key for these qualifiers (``api_key``, ``AWS_SECRET_ACCESS_KEY``).
+_KEY_QUALIFIERS = frozenset(
+    {
+        "api", "secret", "private", "access", "signing", "sign", "encryption", "enc", "crypt", "crypto",
+        "master", "client", "app", "application", "auth", "account", "service", "consumer", "subscription",
+        "storage", "shared", "hmac", "session", "priv", "license", "licence", "admin", "root", "ssh", "webhook",
+        "deploy", "aes", "jwt", "cipher", "server", "user", "partner", "merchant", "primary", "secondary",
+    }
+)
+# Words that may follow the secret word without changing what the name holds (``password_value``).
+_NEUTRAL_TAIL = frozenset({"value", "val", "str", "string", "plain", "plaintext", "raw", "literal", "b64",
+                           "base64", "hex", "encoded", "text", "txt"})
+# Words that, when they follow the secret word, say the name is *about* the secret, not the secret itself.
+_NOT_SECRET_WORDS = frozenset({"public", "pub", "publishable", "min", "max", "length", "len", "policy", "hint"})
+
+
+def name_words(name: str) -> list[str]:
+    """Split an identifier in any case style (snake, kebab, camel, UPPER, dotted) into lower-case words."""
+    name = _CAMEL_1.sub(r"\1_\2", name)
+    name = _CAMEL_2.sub(r"\1_\2", name)
+    return [w for w in _SPLIT.split(name.lower()) if w]
+
+
+def _word_is_secret(word: str, previous: str | None) -> bool:
+    if word in _SECRET_WORDS:
+        return not (word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"})
+    if word == "key":
+        return previous in _KEY_QUALIFIERS
+    return len(word) > 6 and word.endswith(_SECRET_SUFFIXES)
+
+
+def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
+    """True when ``name`` (an identifier, env var, YAML/JSON key, XML tag…) says that it holds a secret.
+
+    The judgement is on the *last* word, so ``db_password`` and ``GITHUB_TOKEN`` hold secrets while
+    ``password_field``, ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``API_KEY_FILE`` and
+    ``SSH_KEY_PATH`` do not. Trailing digits and neutral words (``_value``, ``_b64``) are ignored. ``extra`` holds
+    names that hold secrets whatever they look like (compared case-insensitively).
+    """
+    if extra and (name in extra or name.upper() in {e.upper() for e in extra}):
+        return True
+    words = name_words(name)
+    while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_TAIL):
+        words.pop()
+    if not words:
+        return False
+    if any(w in _NOT_SECRET_WORDS for w in words):
+        return False
+    last = words[-1].rstrip("0123456789") or words[-1]
+    previous = words[-2] if len(words) > 1 else None
+    if last == "pass" and previous is None and name.islower() and len(name) == 4:
+        # a bare ``pass`` is more often a keyword/flag than a password field; still accept PASS=…
+        return True
+    return _word_is_secret(last, previous)
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+_REFERENCE = re.compile(
+    r"""
+    ^\$\{[^}]*\}?$                           # ${VAR} / ${VAR:-default}
+    | ^\$\{\{.*\}\}$                         # ${{ secrets.X }}
+    | ^\$[A-Za-z_][A-Za-z0-9_]*$             # $VAR
+    | ^\$\([^)]*\)?$                         # $(command)
+    | ^\{\{.*\}\}$                           # {{ x }} templates
+    | ^\{%.*%\}$ | ^<%=?.*%>$ | ^\#\{.*\}$   # jinja/erb/ruby interpolation
+    | ^%\([A-Za-z_][A-Za-z0-9_]*\)s$         # %(name)s
+    | ^%[A-Za-z_][A-Za-z0-9_]*%$             # %VAR% (Windows)
+    | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$          # {name} (format string)
+    | ^@Microsoft\.KeyVault\(                # Azure app settings
+    | ^(?:enc|vault|secretref|ssm|sm|awssm|op|env|ENC|ENV|sops|age|kms|gcpsm|azkv):
+    | ^arn:aws:(?:secretsmanager|ssm|kms):
+    | ^!vault | ^!secret
+    """,
+    re.VERBOSE,
+)
+_REFERENCE_ANYWHERE = re.compile(
+    r"os\.environ|os\.getenv|getenv\(|process\.env\b|System\.getenv|Environment\.GetEnvironmentVariable"
+    r"|ENV\[|env\(|\$\{\{|\$\{[A-Za-z_]|\{\{\s*[\w.]|secrets\.[A-Z_]|vault\(|lookup\("
+)
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "", "changeme", "change_me", "change-me", "changeit", "change_it", "replaceme", "replace_me",
+        "replace-me", "placeholder", "redacted", "removed", "hidden", "masked", "secret", "password", "passwd",
+        "token", "apikey", "api_key", "api-key", "key", "none", "null", "nil", "undefined", "true", "false", "yes",
+        "no", "todo", "tbd", "fixme", "xxx", "foo", "bar", "baz", "foobar", "test", "testing", "dummy", "fake",
+        "sample", "example", "default", "empty", "required", "optional", "string", "str", "unset", "notset",
+        "not_set", "not-set", "n/a", "na", "mysecret", "mypassword", "yourpassword", "your_password",
+        "yoursecret", "secretkey", "secret_key", "password1", "pass", "pwd", "value", "your_token", "yourtoken",
+        "insert", "here", "tmp", "temp", "env", "auth", "ok", "off", "on",
+    }
+)
+_PLACEHOLDER_RE = re.compile(
+    r"""(?ix)
+    ^<[^<>]{1,80}>$                          # <your-key>
+    | ^\[[^\[\]]{1,80}\]$                    # [TOKEN]
+    | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?(?:your|the|a|an|own)?[-_ .]?
+       [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|here|value|credentials?)\b
+    | (?:_|-|\b)here\)?$                     # ..._here
+    | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
+    | ^x{4,}[-_a-z0-9]*$ | [-_a-z0-9]*x{6,}$ | \bx{5,}\b
+    | \bchange[-_ ]?(?:me|it|this)\b | \breplace[-_ ]?(?:me|this|with)\b | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
+    | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random)
+       [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?[-_ ]?\d{0,3}$
+    | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?(?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
+    | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
+    | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
+    | [-_](?:dummy|fake|placeholder|redacted)$
+    """
+)
+
+
+def is_reference(value: str) -> bool:
+    """True for a value that points at a secret kept elsewhere (variable, template, secret store, envelope)."""
+    v = value.strip().strip("\"'`")
+    if not v:
+        return False
+    return bool(_REFERENCE.search(v) or _REFERENCE_ANYWHERE.search(v))
+
+
+def is_placeholder(value: str) -> bool:
+    """True for empty values, placeholders (``changeme``, ``<your-key>``, ``xxxx``, ``REPLACE_ME``, one repeated
+    character) and references (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
+    ``enc:`` envelopes)."""
+    v = value.strip().strip("\"'`").strip()
+    if not v:
+        return True
+    low = v.lower()
+    if low in _PLACEHOLDER_WORDS or len(set(low)) == 1:
+        return True
+    if _PLACEHOLDER_RE.search(v):
+        return True
+    return is_reference(v)
+
+
+_DOC_EXAMPLE_VALUES = frozenset(
+    {
+        # AWS documentation's example access key id and secret key (the "EXAMPLE" suffix marks them).
+        "akiaiosfodnn7example",
+        "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
+    }
+)
+
+
+def is_doc_example(value: str) -> bool:
+    """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the like)."""
+    low = value.lower()
+    return low in _DOC_EXAMPLE_VALUES or "example" in low
+
+
+_HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
+_HEX_DIGEST_UPPER = re.compile(r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$")
+_PREFIXED_DIGEST = re.compile(
+    r"^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$", re.IGNORECASE
+)
+_GPG_FINGERPRINT = re.compile(r"^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$")
+_PASSWORD_HASH = re.compile(r"^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
+                            r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$)")
+
+
+def is_hash(value: str) -> bool:
+    """True for hex digests (MD5…SHA-512), ``sha256:…``/``sha512-…`` integrity strings, GPG fingerprints and
+    password hashes (bcrypt, argon2, crypt(3) formats): values that identify or verify, but do not grant."""
+    v = value.strip()
+    return bool(
+        _HEX_DIGEST.match(v)
+        or _HEX_DIGEST_UPPER.match(v)
+        or _PREFIXED_DIGEST.match(v)
+        or _GPG_FINGERPRINT.match(v)
+        or _PASSWORD_HASH.match(v)
+    )
+
+
+_UUID = re.compile(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
+
+
+def is_uuid(value: str) -> bool:
+    """True for a UUID/GUID (any version, with or without dashes/braces)."""
+    return bool(_UUID.match(value.strip()))

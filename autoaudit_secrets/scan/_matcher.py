@@ -1,0 +1,400 @@
+"""A linear-time multi-pattern matcher with a fallback chain.
+
+Backends, best first (``CHECK_SECRETS_MATCHER=hyperscan|re2|re`` or the ``backend`` argument forces one):
+
+``hyperscan``
+    every pattern compiled into one Hyperscan database (patterns Hyperscan cannot compile exactly are added with
+    ``HS_FLAG_PREFILTER``); one pass over the bytes reports ``(pattern, end offset)`` candidates, each confirmed by
+    Python ``re`` in a small window ending there (the pattern's maximum width). Compiled databases are cached on disk
+    under ``$XDG_CACHE_HOME/autoaudit-secrets`` keyed by a hash of the patterns and the Hyperscan version. A
+    document with very many candidates is re-scanned with a ``HS_FLAG_SINGLEMATCH`` database that only says which
+    patterns occur; those are then run by ``re`` over the whole text.
+``re2``
+    an ``re2.Set`` says which patterns occur; RE2 finds their matches in linear time; ``re`` confirms each one in a
+    window (to get Python semantics and named groups).
+``re``
+    Python ``re`` over the whole text, each pattern tried only when one of its keywords occurs (a keyword
+    prefilter). Not linear-time in general; the last resort.
+
+Hyperscan works on bytes: non-ASCII characters are replaced by ``?`` one-for-one so byte and character offsets
+agree. Patterns are written in ASCII, so this only matters for classes such as ``\\w`` matching non-ASCII letters in
+Python (which the fast backends then do not report).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._errors import ScanError
+
+__all__ = ["MATCHER_ENV", "MatcherBackend", "Matcher", "PatternSpec", "cache_dir"]
+
+MATCHER_ENV = "CHECK_SECRETS_MATCHER"
+_WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
+_MAX_CANDIDATES = 20000  # per document, before switching to the single-match database
+_CACHE_FORMAT = "1"
+
+
+class MatcherBackend(enum.Enum):
+    """The matching engine in use (``ScanStats.matcher`` holds its value)."""
+
+    HYPERSCAN = "hyperscan"
+    RE2 = "re2"
+    RE = "re"
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    """One pattern to match: Python ``re`` syntax in the portable subset, its case flag and prefilter keywords
+    (empty: always tried)."""
+
+    pattern: str
+    case_insensitive: bool = False
+    keywords: tuple[str, ...] = ()
+
+
+def cache_dir() -> Path:
+    """Where compiled pattern databases are cached (``$XDG_CACHE_HOME/autoaudit-secrets``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "autoaudit-secrets"
+
+
+def _max_width(pattern: str, flags: int) -> int:
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        width = int(_parser.parse(pattern, flags).getwidth()[1])
+    except Exception:  # pragma: no cover - validated patterns always parse
+        return _WINDOW_LIMIT + 1
+    return width
+
+
+def _available(backend: MatcherBackend) -> bool:
+    try:
+        if backend is MatcherBackend.HYPERSCAN:
+            import hyperscan  # noqa: F401
+        elif backend is MatcherBackend.RE2:
+            import re2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def choose_backend(requested: str | MatcherBackend | None = None) -> MatcherBackend:
+    """The backend to use: the requested one (argument, else ``$CHECK_SECRETS_MATCHER``) or the best available.
+
+    Raises :class:`ScanError` when a forced backend is unknown or not installed."""
+    wanted = requested if requested is not None else (os.environ.get(MATCHER_ENV) or None)
+    if wanted is not None:
+        try:
+            backend = wanted if isinstance(wanted, MatcherBackend) else MatcherBackend(str(wanted).strip().lower())
+        except ValueError:
+            raise ScanError(f"unknown matcher {wanted!s}: choose hyperscan, re2 or re") from None
+        if not _available(backend):
+            raise ScanError(f"matcher {backend.value} is not installed (pip install 'autoaudit-secrets[fast]')")
+        return backend
+    for backend in (MatcherBackend.HYPERSCAN, MatcherBackend.RE2):
+        if _available(backend):
+            return backend
+    return MatcherBackend.RE
+
+
+class Matcher:
+    """Finds every match of a set of patterns in a text. Build once, use for many documents (not thread-safe)."""
+
+    def __init__(self, specs: Sequence[PatternSpec], backend: str | MatcherBackend | None = None) -> None:
+        self.specs = tuple(specs)
+        self.backend = choose_backend(backend)
+        self._flags = [re.IGNORECASE if s.case_insensitive else 0 for s in self.specs]
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(self.specs)
+        self._widths: list[int | None] = [None] * len(self.specs)
+        self._hs: Any = None
+        self._hs_single: Any = None
+        self._hs_scratch: Any = None
+        self._hs_scratch_single: Any = None
+        self._hs_missing: tuple[int, ...] = ()
+        self._re2_set: Any = None
+        self._re2_missing: tuple[int, ...] = ()
+        self._re2_ids: list[int] = []
+        self._re2: list[Any] = [None] * len(self.specs)
+
+    # -- shared helpers ------------------------------------------------------------------------------------
+
+    def regex(self, index: int) -> re.Pattern[str]:
+        """The Python ``re`` pattern of spec ``index`` (compiled on first use)."""
+        compiled = self._compiled[index]
+        if compiled is None:
+            compiled = re.compile(self.specs[index].pattern, self._flags[index])
+            self._compiled[index] = compiled
+        return compiled
+
+    def _width(self, index: int) -> int:
+        width = self._widths[index]
+        if width is None:
+            width = _max_width(self.specs[index].pattern, self._flags[index])
+            self._widths[index] = width
+        return width
+
+    def _keyword_ok(self, index: int, lowered: str) -> bool:
+        keywords = self.specs[index].keywords
+        return not keywords or any(k in lowered for k in keywords)
+
+    def _confirm(self, index: int, text: str, ends: Sequence[int]) -> list[re.Match[str]]:
+        regex = self.regex(index)
+        width = self._width(index)
+        if width > _WINDOW_LIMIT:
+            return list(regex.finditer(text))
+        n = len(text)
+        windows: list[list[int]] = []
+        for end in sorted(set(ends)):
+            lo = max(0, end - width - 2)
+            nl = text.find("\n", end, end + 512)
+            hi = n if nl < 0 else nl
+            hi = min(n, max(hi, end + 2))
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], hi)
+            else:
+                windows.append([lo, hi])
+        found: list[re.Match[str]] = []
+        last_end = -1
+        for lo, hi in windows:
+            for m in regex.finditer(text, lo, hi):
+                if m.start() >= last_end or m.start() == m.end():
+                    found.append(m)
+                    last_end = max(last_end, m.end())
+        return found
+
+    # -- public -----------------------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Compile (or load from cache) the backend's database now rather than on the first document."""
+        if self.backend is MatcherBackend.HYPERSCAN:
+            self._hyperscan_db()
+        elif self.backend is MatcherBackend.RE2:
+            self._re2_set_db()
+
+    def candidates_bytes(self, data: bytes) -> bool:
+        """Cheap test on raw bytes: may any pattern match? (False means "certainly not", for ASCII patterns.)
+
+        Only the Hyperscan backend answers from the bytes; other backends always say True."""
+        if self.backend is not MatcherBackend.HYPERSCAN or not self.specs:
+            return True
+        import hyperscan
+
+        self._hyperscan_db()
+        if self._hs_missing:
+            return True
+
+        def on_match(_id: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
+            return True  # stop at the first candidate
+
+        try:
+            self._hs_single.scan(data, match_event_handler=on_match, scratch=self._hs_scratch_single)
+        except hyperscan.ScanTerminated:
+            return True
+        return False
+
+    def find(self, text: str) -> list[tuple[int, re.Match[str]]]:
+        """Every ``(spec index, re.Match)`` in ``text``, ordered by spec index then position."""
+        if not self.specs or not text:
+            return []
+        if self.backend is MatcherBackend.HYPERSCAN:
+            return self._find_hyperscan(text)
+        if self.backend is MatcherBackend.RE2:
+            return self._find_re2(text)
+        return self._find_re(text)
+
+    # -- re ------------------------------------------------------------------------------------------------
+
+    def _find_re(self, text: str) -> list[tuple[int, re.Match[str]]]:
+        lowered = text.lower()
+        out: list[tuple[int, re.Match[str]]] = []
+        for index in range(len(self.specs)):
+            if self._keyword_ok(index, lowered):
+                out.extend((index, m) for m in self.regex(index).finditer(text))
+        return out
+
+    # -- re2 -----------------------------------------------------------------------------------------------
+
+    def _re2_set_db(self) -> Any:
+        if self._re2_set is None:
+            import re2
+
+            options = re2.Options()
+            options.max_mem = 256 << 20
+            rset = re2.Set.SearchSet(options)
+            self._re2_ids: list[int] = []
+            missing: list[int] = []
+            for index, spec in enumerate(self.specs):
+                try:
+                    rset.Add(("(?i)" if spec.case_insensitive else "") + spec.pattern)
+                    self._re2_ids.append(index)
+                except re2.error:
+                    missing.append(index)
+            rset.Compile()
+            self._re2_set = rset
+            self._re2_missing = tuple(missing)
+        return self._re2_set
+
+    def _find_re2(self, text: str) -> list[tuple[int, re.Match[str]]]:
+        import re2
+
+        rset = self._re2_set_db()
+        hits = sorted(self._re2_ids[i] for i in rset.Match(text) or ())
+        if not hits and not self._re2_missing:
+            return []
+        lowered = text.lower()
+        out: list[tuple[int, re.Match[str]]] = []
+        for index in hits:
+            if not self._keyword_ok(index, lowered):
+                continue
+            compiled = self._re2[index]
+            if compiled is None:
+                spec = self.specs[index]
+                compiled = re2.compile(("(?i)" if spec.case_insensitive else "") + spec.pattern)
+                self._re2[index] = compiled
+            ends = [m.end() for m in compiled.finditer(text)]
+            if ends:
+                out.extend((index, m) for m in self._confirm(index, text, ends))
+        return self._with_missing(out, text, self._re2_missing, lowered)
+
+    # -- hyperscan -----------------------------------------------------------------------------------------
+
+    def _cache_key(self) -> str:
+        import hyperscan
+
+        payload = json.dumps(
+            [_CACHE_FORMAT, getattr(hyperscan, "__version__", "?"), [(s.pattern, s.case_insensitive) for s in self.specs]]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+    def _hyperscan_db(self) -> Any:
+        if self._hs is not None:
+            return self._hs
+        import hyperscan
+
+        key = self._cache_key()
+        base = cache_dir() / f"hs-{key}"
+        try:
+            db = hyperscan.loadb(base.with_suffix(".db").read_bytes())
+            db_single = hyperscan.loadb(base.with_suffix(".single").read_bytes())
+            missing = tuple(json.loads(base.with_suffix(".json").read_text())["missing"])
+        except Exception:
+            db, db_single, missing = self._compile_hyperscan()
+            try:
+                from .._atomic import atomic_write_bytes
+
+                base.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(base.with_suffix(".db"), hyperscan.dumpb(db))
+                atomic_write_bytes(base.with_suffix(".single"), hyperscan.dumpb(db_single))
+                atomic_write_bytes(base.with_suffix(".json"), json.dumps({"missing": list(missing)}).encode())
+            except Exception:  # an unwritable cache only costs time
+                pass
+        self._hs, self._hs_single, self._hs_missing = db, db_single, missing
+        self._hs_scratch = hyperscan.Scratch(db)
+        self._hs_scratch_single = hyperscan.Scratch(db_single)
+        return db
+
+    def _compile_hyperscan(self) -> tuple[Any, Any, tuple[int, ...]]:
+        import hyperscan
+
+        expressions = [s.pattern.encode("ascii", "backslashreplace") for s in self.specs]
+        flags = [hyperscan.HS_FLAG_CASELESS if s.case_insensitive else 0 for s in self.specs]
+        ids: list[int] = []
+        # Patterns Hyperscan cannot compile exactly are added as prefilters (a superset, confirmed by re); the
+        # rare pattern it cannot take even so is left to re (with its keyword prefilter).
+        for i, expr in enumerate(expressions):
+            for extra in (0, hyperscan.HS_FLAG_PREFILTER):
+                probe = hyperscan.Database()
+                try:
+                    probe.compile(expressions=[expr], ids=[i], elements=1, flags=[flags[i] | extra])
+                except hyperscan.error:
+                    continue
+                flags[i] |= extra
+                ids.append(i)
+                break
+        chosen = [expressions[i] for i in ids]
+        chosen_flags = [flags[i] for i in ids]
+        db = hyperscan.Database()
+        db.compile(expressions=chosen, ids=ids, elements=len(ids), flags=chosen_flags)
+        single = hyperscan.Database()
+        single.compile(
+            expressions=chosen,
+            ids=ids,
+            elements=len(ids),
+            flags=[f | hyperscan.HS_FLAG_SINGLEMATCH for f in chosen_flags],
+        )
+        missing = tuple(sorted(set(range(len(expressions))) - set(ids)))
+        return db, single, missing
+
+    def _find_hyperscan(self, text: str) -> list[tuple[int, re.Match[str]]]:
+        db = self._hyperscan_db()
+        data = text.encode("ascii", "replace") + b"\n"
+        ends: dict[int, list[int]] = {}
+        count = 0
+        overflow = False
+
+        def on_match(index: int, _from: int, to: int, _flags: int, _ctx: object) -> bool:
+            nonlocal count, overflow
+            count += 1
+            if count > _MAX_CANDIDATES:
+                overflow = True
+                return True
+            bucket = ends.get(index)
+            if bucket is None:
+                ends[index] = [to]
+            elif to - bucket[-1] > 0:
+                bucket.append(to)
+            return False
+
+        import hyperscan
+
+        try:
+            db.scan(data, match_event_handler=on_match, scratch=self._hs_scratch)
+        except hyperscan.ScanTerminated:
+            pass
+        n = len(text)
+        lowered: str | None = None
+        out: list[tuple[int, re.Match[str]]] = []
+        if overflow:
+            present: set[int] = set()
+
+            def on_single(index: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
+                present.add(index)
+                return False
+
+            self._hs_single.scan(data, match_event_handler=on_single, scratch=self._hs_scratch_single)
+            lowered = text.lower()
+            for index in sorted(present):
+                if self._keyword_ok(index, lowered):
+                    out.extend((index, m) for m in self.regex(index).finditer(text))
+            return self._with_missing(out, text, self._hs_missing, lowered)
+        for index in sorted(ends):
+            if lowered is None:
+                lowered = text.lower()
+            if self._keyword_ok(index, lowered):
+                positions = [min(e, n) for e in ends[index]]
+                out.extend((index, m) for m in self._confirm(index, text, positions))
+        return self._with_missing(out, text, self._hs_missing, lowered)
+
+    def _with_missing(
+        self, out: list[tuple[int, re.Match[str]]], text: str, missing: Sequence[int], lowered: str | None
+    ) -> list[tuple[int, re.Match[str]]]:
+        """Add matches of the patterns the fast backend could not compile (run by ``re`` behind keywords)."""
+        if not missing:
+            return out
+        if lowered is None:
+            lowered = text.lower()
+        for index in missing:
+            if self._keyword_ok(index, lowered):
+                out.extend((index, m) for m in self.regex(index).finditer(text))
+        out.sort(key=lambda pair: pair[0])
+        return out

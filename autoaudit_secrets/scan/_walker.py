@@ -1,0 +1,248 @@
+"""Walking a tree the way git would see it, and decoding file bytes into text.
+
+* ``.gitignore`` files are honoured at every level, also outside a git repository (``pathspec``'s gitignore
+  semantics: nested files, ``!`` negation, directory patterns); a deeper file overrides a shallower one, and files
+  inside an ignored directory cannot be re-included (as in git). ``no_ignore`` turns this off.
+* ``exclude`` globs (gitignore-style, relative to the root) are always honoured; ``.git/`` is always skipped.
+* Symbolic links are followed only when they resolve inside the root, and a directory is entered once (no loops).
+* Files larger than ``max_file_size`` are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._errors import ScanError, UsageError
+
+__all__ = ["WalkResult", "decode_document", "in_shard", "walk"]
+
+_SNIFF = 8192
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
+
+
+def decode_document(data: bytes) -> str | None:
+    """Decode a file's bytes to text, or ``None`` for a binary file.
+
+    A byte-order mark selects UTF-8/UTF-16/UTF-32; otherwise a NUL byte (or many control bytes) in the first 8 KiB
+    means binary; valid UTF-8 decodes as UTF-8, anything else as latin-1 (so offsets stay one byte per character).
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                return data[len(bom) :].decode(encoding, errors="replace")
+    head = data[:_SNIFF]
+    if b"\x00" in head:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    if head and controls > len(head) // 10:
+        return None
+    return data.decode("latin-1")
+
+
+def in_shard(relpath: str, shard: tuple[int, int] | None) -> bool:
+    """Whether ``relpath`` belongs to shard ``(K, N)`` (1-based): a stable hash (CRC-32 of the UTF-8 path) mod N."""
+    if shard is None:
+        return True
+    k, n = shard
+    return zlib.crc32(relpath.encode("utf-8", "surrogateescape")) % n == k - 1
+
+
+@dataclass(slots=True)
+class WalkResult:
+    """Files to scan (relative ``/`` paths, absolute paths, sizes) and how many were skipped."""
+
+    files: list[tuple[str, str, int]] = field(default_factory=list)
+    skipped: int = 0
+    too_large: list[str] = field(default_factory=list)
+
+
+class _Ignores:
+    """The stack of ``.gitignore`` specs that apply to one directory."""
+
+    def __init__(self, specs: tuple[tuple[str, object], ...] = ()) -> None:
+        self.specs = specs  # (directory relpath prefix "" or "a/b/", GitIgnoreSpec)
+
+    def child(self, dir_rel: str, abs_dir: str) -> _Ignores:
+        path = os.path.join(abs_dir, ".gitignore")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            return self
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        prefix = f"{dir_rel}/" if dir_rel else ""
+        return _Ignores((*self.specs, (prefix, spec)))
+
+    def ignored(self, relpath: str, is_dir: bool) -> bool:
+        for prefix, spec in reversed(self.specs):
+            sub = relpath[len(prefix) :]
+            result = spec.check_file(sub + "/" if is_dir else sub)  # type: ignore[attr-defined]
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+
+def _exclude_spec(exclude: Sequence[str]) -> object | None:
+    if not exclude:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(list(exclude))
+
+
+def _excluded(spec: object | None, relpath: str, is_dir: bool) -> bool:
+    if spec is None:
+        return False
+    return bool(spec.match_file(relpath + "/" if is_dir else relpath))  # type: ignore[attr-defined]
+
+
+def walk(
+    root: Path,
+    paths: Sequence[Path] = (),
+    *,
+    no_ignore: bool = False,
+    exclude: Sequence[str] = (),
+    max_file_size: int = 10 * 1024 * 1024,
+    shard: tuple[int, int] | None = None,
+) -> WalkResult:
+    """List the files to scan under ``root`` (or only ``paths``: files or directories, relative to the root or
+    absolute inside it). Explicitly named files are scanned even when a ``.gitignore`` ignores them, but not when
+    ``exclude`` does. Raises :class:`UsageError` for a missing root or a path outside it."""
+    try:
+        root_real = os.path.realpath(root)
+        if not os.path.isdir(root_real):
+            raise UsageError(f"not a directory: {root}")
+    except OSError as exc:
+        raise ScanError(f"cannot read {root}: {exc.strerror}") from None
+    exclude_spec = _exclude_spec(exclude)
+    result = WalkResult()
+    visited: set[tuple[int, int]] = set()
+    seen_files: set[str] = set()
+
+    def add_file(rel: str, abs_path: str, st: os.stat_result) -> None:
+        if rel in seen_files or not in_shard(rel, shard):
+            return
+        seen_files.add(rel)
+        if st.st_size > max_file_size:
+            result.skipped += 1
+            result.too_large.append(rel)
+            return
+        result.files.append((rel, abs_path, st.st_size))
+
+    def inside(real: str) -> bool:
+        return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+    def walk_dir(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
+        try:
+            st = os.stat(abs_dir)
+        except OSError:
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            return
+        visited.add(key)
+        if not no_ignore:
+            ignores = ignores.child(rel_dir, abs_dir)
+        try:
+            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+        except OSError:
+            result.skipped += 1
+            return
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            try:
+                is_link = entry.is_symlink()
+                if is_link:
+                    real = os.path.realpath(entry.path)
+                    if not inside(real):
+                        result.skipped += 1
+                        continue
+                    est = os.stat(real)
+                else:
+                    est = entry.stat(follow_symlinks=False)
+            except OSError:
+                result.skipped += 1
+                continue
+            is_dir = stat.S_ISDIR(est.st_mode)
+            if is_dir and name == ".git":
+                continue
+            if name == ".git" and not is_dir:  # a worktree's gitdir pointer
+                continue
+            if _excluded(exclude_spec, rel, is_dir):
+                continue
+            if not no_ignore and ignores.ignored(rel, is_dir):
+                continue
+            if is_dir:
+                walk_dir(entry.path, rel, ignores)
+            elif stat.S_ISREG(est.st_mode):
+                add_file(rel, entry.path, est)
+
+    def ignores_for(rel_dir: str) -> _Ignores:
+        ignores = _Ignores()
+        if no_ignore:
+            return ignores
+        parts = rel_dir.split("/") if rel_dir else []
+        current_abs = root_real
+        ignores = ignores.child("", current_abs)
+        for i, part in enumerate(parts[:-1] if parts else []):
+            current_abs = os.path.join(current_abs, part)
+            ignores = ignores.child("/".join(parts[: i + 1]), current_abs)
+        return ignores
+
+    targets = list(paths) or [Path(root_real)]
+    for target in targets:
+        abs_target = target if target.is_absolute() else Path(root_real) / target
+        real = os.path.realpath(abs_target)
+        if not inside(real):
+            raise UsageError(f"path is outside the scanned root: {target}")
+        if not os.path.exists(real):
+            raise UsageError(f"no such file or directory: {target}")
+        rel = os.path.relpath(os.path.abspath(abs_target), root_real).replace(os.sep, "/")
+        rel = "" if rel == "." else rel
+        if os.path.isdir(real):
+            if rel and (_excluded(exclude_spec, rel, True) or (not no_ignore and ignores_for(rel).ignored(rel, True))):
+                continue
+            parent_ignores = ignores_for(rel) if rel else _Ignores()
+            walk_dir(real, rel, parent_ignores)
+        else:
+            if _excluded(exclude_spec, rel, False):
+                continue
+            add_file(rel, real, os.stat(real))
+    result.files.sort()
+    return result
+
+
+def iter_chunks(items: Sequence[tuple[str, str, int]], target_bytes: int) -> Iterator[list[tuple[str, str, int]]]:
+    """Split files into chunks of about ``target_bytes`` (at least one file each), for worker processes."""
+    chunk: list[tuple[str, str, int]] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += item[2] + 2048
+        if size >= target_bytes:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk

@@ -1,0 +1,219 @@
+"""Loading and validating the declarative rule records.
+
+Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]`` of tables:
+
+``id`` (required)
+    stable forever, ``^[a-z0-9]+(-[a-z0-9]+)*$``, unique across all files.
+``name``, ``description``, ``remediation`` (required, non-empty)
+    the remediation says how to revoke/rotate.
+``pattern`` (required)
+    Python ``re`` syntax limited to what Hyperscan and RE2 also accept: no look-around, no back-references, no
+    possessive/atomic groups, no ``\\Z``. The secret is the named group ``secret`` when present, else the whole
+    match. An optional named group ``name`` holds the variable/key name of an assignment: the engine then also
+    requires :func:`~autoaudit_secrets.scan._filters.is_secret_name` to accept it.
+``keywords`` (required, at least one)
+    lower-case literals; the rule is only tried on text containing one of them (case-insensitively).
+``severity`` ``"error"`` (default) | ``"warning"``; ``confidence`` ``"high"`` (default) | ``"medium"`` | ``"low"``.
+``provider``, ``references``, ``tags``
+    tag ``config-only`` limits a rule to configuration files (``.env``, YAML, INI, properties, …);
+    tag ``password`` marks rules whose secret may be a human-chosen password (previews show no characters).
+``min_entropy`` (float, bits/char of the secret), ``case_insensitive`` (bool).
+``filters``
+    subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``. The engine always
+    applies ``placeholder``, ``reference`` and ``doc-example``.
+``examples`` (required, at least one), ``negative_examples``
+    strings that must (must not) yield a finding of this rule; the test suite runs all of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from ..._errors import RuleError
+from .._filters import FILTER_NAMES
+from .._model import Confidence, Rule, Severity
+
+__all__ = ["DATA_DIR", "RULE_ID_RE", "load_rules", "parse_rule_table", "validate_pattern"]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+RULE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+_KNOWN_KEYS = frozenset(
+    {
+        "id", "name", "description", "remediation", "pattern", "keywords", "severity", "confidence", "provider",
+        "references", "tags", "min_entropy", "case_insensitive", "filters", "examples", "negative_examples",
+    }
+)
+# Constructs Hyperscan or RE2 reject (checked on the pattern text with escapes removed).
+_FORBIDDEN = (
+    (re.compile(r"\(\?<?[=!]"), "look-around"),
+    (re.compile(r"\(\?P=|\\[1-9]"), "back-reference"),
+    (re.compile(r"\(\?>"), "atomic group"),
+    (re.compile(r"(?:[*+?}])\+"), "possessive quantifier"),
+    (re.compile(r"\\Z"), "\\Z"),
+)
+_ESCAPED = re.compile(r"\\\\|\\[^\\]")
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+_MAX_REPEAT = 1000  # RE2's limit on a counted repetition
+
+
+def _fail(source: str, rule_id: object, message: str) -> RuleError:
+    ident = rule_id if isinstance(rule_id, str) and RULE_ID_RE.match(rule_id) else "?"
+    return RuleError(f"{source}: rule {ident}: {message}")
+
+
+def validate_pattern(pattern: str, *, case_insensitive: bool = False) -> re.Pattern[str]:
+    """Compile ``pattern`` with Python ``re`` after checking it uses only the portable subset.
+
+    Raises ``ValueError`` naming the problem (never the pattern text itself is required in the message).
+    """
+    for forbidden, what in _FORBIDDEN:
+        # keep "\1"-style escapes visible for the back-reference check, drop other escapes
+        text = pattern if what in {"back-reference", "\\Z"} else _ESCAPED.sub("", pattern)
+        if forbidden.search(text):
+            raise ValueError(f"pattern uses a {what}, which Hyperscan/RE2 do not support")
+    for m in _REPEAT.finditer(_ESCAPED.sub("", pattern)):
+        if max(int(m.group(1)), int(m.group(2) or 0)) > _MAX_REPEAT:
+            raise ValueError(f"pattern has a counted repetition above {_MAX_REPEAT} (RE2's limit)")
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE if case_insensitive else 0)
+    except re.error as exc:
+        raise ValueError(f"pattern does not compile: {exc.msg}") from None
+    if compiled.match(""):
+        raise ValueError("pattern matches the empty string")
+    if compiled.groupindex and set(compiled.groupindex) - {"secret", "name"}:
+        raise ValueError("pattern may only name the groups 'secret' and 'name'")
+    return compiled
+
+
+def _str(table: Mapping[str, object], key: str, source: str, rule_id: object, *, required: bool) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise _fail(source, rule_id, f"'{key}' must be a string")
+    if required and not value.strip():
+        raise _fail(source, rule_id, f"'{key}' is required and must not be empty")
+    return value
+
+
+def _str_list(table: Mapping[str, object], key: str, source: str, rule_id: object) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(source, rule_id, f"'{key}' must be a list of strings")
+    return tuple(value)
+
+
+def parse_rule_table(table: Mapping[str, object], *, source: str) -> Rule:
+    """Build a validated :class:`Rule` from one TOML table (a built-in record or a user's ``extra_rules`` entry).
+
+    ``source`` names where the table came from for error messages. Raises :class:`RuleError` on any problem;
+    messages never contain example values.
+    """
+    if not isinstance(table, Mapping):
+        raise RuleError(f"{source}: a rule must be a table")
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not RULE_ID_RE.match(rule_id):
+        raise _fail(source, rule_id, "'id' is required and must match ^[a-z0-9]+(-[a-z0-9]+)*$")
+    unknown = set(table) - _KNOWN_KEYS
+    if unknown:
+        raise _fail(source, rule_id, f"unknown field(s): {', '.join(sorted(unknown))}")
+    name = _str(table, "name", source, rule_id, required=True)
+    description = _str(table, "description", source, rule_id, required=True)
+    remediation = _str(table, "remediation", source, rule_id, required=True)
+    pattern = _str(table, "pattern", source, rule_id, required=True)
+    case_insensitive = table.get("case_insensitive", False)
+    if not isinstance(case_insensitive, bool):
+        raise _fail(source, rule_id, "'case_insensitive' must be true or false")
+    try:
+        compiled = validate_pattern(pattern, case_insensitive=case_insensitive)
+    except ValueError as exc:
+        raise _fail(source, rule_id, str(exc)) from None
+    keywords = _str_list(table, "keywords", source, rule_id)
+    if not keywords or any(not k or k != k.lower() for k in keywords):
+        raise _fail(source, rule_id, "'keywords' needs at least one non-empty lower-case literal")
+    try:
+        severity = Severity(table.get("severity", "error"))
+        confidence = Confidence(table.get("confidence", "high"))
+    except ValueError:
+        raise _fail(source, rule_id, "'severity' must be error|warning and 'confidence' high|medium|low") from None
+    min_entropy = table.get("min_entropy")
+    if min_entropy is not None and (isinstance(min_entropy, bool) or not isinstance(min_entropy, int | float)):
+        raise _fail(source, rule_id, "'min_entropy' must be a number")
+    filters = _str_list(table, "filters", source, rule_id)
+    bad = set(filters) - FILTER_NAMES
+    if bad:
+        raise _fail(source, rule_id, f"unknown filter(s): {', '.join(sorted(bad))}")
+    if "low-entropy" in filters and min_entropy is None:
+        raise _fail(source, rule_id, "filter 'low-entropy' needs 'min_entropy'")
+    examples = _str_list(table, "examples", source, rule_id)
+    if not examples:
+        raise _fail(source, rule_id, "'examples' needs at least one positive example")
+    return Rule(
+        id=rule_id,
+        name=name,
+        description=description,
+        remediation=remediation,
+        pattern=pattern,
+        severity=severity,
+        confidence=confidence,
+        provider=_str(table, "provider", source, rule_id, required=False),
+        secret_group="secret" if "secret" in compiled.groupindex else 0,
+        keywords=keywords,
+        min_entropy=float(min_entropy) if min_entropy is not None else None,
+        case_insensitive=case_insensitive,
+        filters=filters,
+        references=_str_list(table, "references", source, rule_id),
+        tags=_str_list(table, "tags", source, rule_id),
+        examples=examples,
+        negative_examples=_str_list(table, "negative_examples", source, rule_id),
+    )
+
+
+def _parse_file(path: Path) -> list[Rule]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read rule file {path.name}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"rule file {path.name} is not valid TOML: {exc}") from None
+    tables = data.get("rules", [])
+    if not isinstance(tables, list):
+        raise RuleError(f"rule file {path.name}: 'rules' must be an array of tables ([[rules]])")
+    return [parse_rule_table(t, source=path.name) for t in tables]
+
+
+def _check_unique(rules: Iterable[Rule]) -> None:
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleError(f"rule id {rule.id} is defined more than once")
+        seen.add(rule.id)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for name, _, _ in signature:
+        rules.extend(_parse_file(DATA_DIR / name))
+    return tuple(rules)
+
+
+def _signature() -> tuple[tuple[str, int, int], ...]:
+    entries = []
+    for path in sorted(DATA_DIR.glob("*.toml")):
+        st = path.stat()
+        entries.append((path.name, st.st_mtime_ns, st.st_size))
+    return tuple(entries)
+
+
+def load_rules(extra: Sequence[Rule] = ()) -> tuple[Rule, ...]:
+    """Every built-in rule (all ``data/*.toml`` files, in file-name order) followed by ``extra``.
+
+    Validates every record and that ids are unique across all files and ``extra``; raises :class:`RuleError`.
+    """
+    rules = _load_builtin(_signature()) + tuple(extra)
+    _check_unique(rules)
+    return rules
