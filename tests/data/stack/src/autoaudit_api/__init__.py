@@ -1,0 +1,1 @@
+"""autoaudit-api: the AutoAudit HTTP API (stack-proof fixture)."""
