@@ -45,7 +45,7 @@ def test_double_quotes_escapes() -> None:
 
 
 def test_multiline_quoted_values() -> None:
-    text = 'A="first\nsecond"\nB=\'one\ntwo\'\nC=3\n'
+    text = "A=\"first\nsecond\"\nB='one\ntwo'\nC=3\n"
     assert parse_dotenv(text, environ={}) == {"A": "first\nsecond", "B": "one\ntwo", "C": "3"}
 
 
@@ -66,7 +66,7 @@ def test_later_duplicate_wins() -> None:
 
 
 def test_interpolation_from_earlier_lines_in_unquoted_and_double_quoted() -> None:
-    text = 'HOST=db\nURL=postgres://${HOST}/x\nDQ="${HOST}:5432"\nSQ=\'${HOST}\'\n'
+    text = "HOST=db\nURL=postgres://${HOST}/x\nDQ=\"${HOST}:5432\"\nSQ='${HOST}'\n"
     values = parse_dotenv(text, environ={})
     assert values["URL"] == "postgres://db/x"
     assert values["DQ"] == "db:5432"
@@ -117,7 +117,14 @@ SECRET = "hunter2-very-secret-Value"
         (f'A="multi\nline"\nB="{SECRET}" junk\n', 3),
         (f"{SECRET}\n", 1),
     ],
-    ids=["unclosed-single", "unclosed-double", "no-equals", "junk-after-single", "junk-after-multiline", "bare"],
+    ids=[
+        "unclosed-single",
+        "unclosed-double",
+        "no-equals",
+        "junk-after-single",
+        "junk-after-multiline",
+        "bare",
+    ],
 )
 def test_parse_errors_name_source_and_line_never_value(text: str, line: int) -> None:
     with pytest.raises(DotenvError) as info:
@@ -146,7 +153,7 @@ def test_read_dotenv_names_the_file_in_parse_errors(tmp_path: Path) -> None:
 
 def test_read_dotenv_strips_bom_and_keeps_carriage_returns_in_quotes(tmp_path: Path) -> None:
     path = tmp_path / ".env"
-    path.write_bytes("\ufeffA=1\r\nB=\"x\\ry\"\r\n".encode())
+    path.write_bytes('\ufeffA=1\r\nB="x\\ry"\r\n'.encode())
     assert read_dotenv(path, environ={}) == {"A": "1", "B": "x\ry"}
 
 
@@ -155,7 +162,7 @@ def test_read_dotenv_strips_bom_and_keeps_carriage_returns_in_quotes(tmp_path: P
 _COMPAT_CORPUS = [
     "A=1\nB=two words\n",
     "# comment\nexport A=1\n\nB = 2\n",
-    'A="double quoted"\nB=\'single quoted\'\n',
+    "A=\"double quoted\"\nB='single quoted'\n",
     'A="with\\nnewline escape"\n',
     'A="multi\nline"\nB=after\n',
     "A=1 # inline comment\nB=url#fragment\n",
@@ -207,8 +214,8 @@ _BASE = (
     "\n"
     "export FIRST=1   # keep me\n"
     "SECOND='two'\n"
-    "  INDENTED=\"three\"\n"
-    "MULTI=\"a\nb\"\n"
+    '  INDENTED="three"\n'
+    'MULTI="a\nb"\n'
     "LAST=${FIRST}"
 )
 _NAMES = st.sampled_from(["FIRST", "SECOND", "INDENTED", "MULTI", "LAST", "NEW_ONE", "NEW_TWO"])
@@ -266,7 +273,7 @@ def test_document_append_uses_crlf_when_the_file_does() -> None:
 
 
 def test_document_names_get_remove() -> None:
-    doc = DotenvDocument.parse("A=1\nB=\"x\\ny\"\nA=3\nC=${A}\n")
+    doc = DotenvDocument.parse('A=1\nB="x\\ny"\nA=3\nC=${A}\n')
     assert doc.names() == ["A", "B", "C"]
     assert doc.get("A") == "3"
     assert doc.get("B") == "x\ny"
@@ -274,7 +281,7 @@ def test_document_names_get_remove() -> None:
     assert doc.get("Z") is None
     assert doc.remove("A") is True
     assert doc.remove("A") is False
-    assert doc.render() == "B=\"x\\ny\"\nC=${A}\n"
+    assert doc.render() == 'B="x\\ny"\nC=${A}\n'
 
 
 def test_document_rejects_bad_names() -> None:

@@ -6,6 +6,8 @@ See ``docs/settings.md`` for precedence, local vs CI, Docker secrets, errors and
 
 from __future__ import annotations
 
+from pydantic_settings import SettingsConfigDict
+
 from .._errors import SettingsError
 from ._base import AUTO, Auto, InvalidSettingsError, SecretSettings, dotenv_files
 from ._ci import CI_MARKERS, is_ci
@@ -20,6 +22,7 @@ __all__ = [
     "RedactionFilter",
     "RedactionHandle",
     "SecretSettings",
+    "SettingsConfigDict",
     "SettingsError",
     "dotenv_files",
     "example_dotenv",

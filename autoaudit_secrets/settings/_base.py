@@ -278,8 +278,8 @@ def _read_secrets_dir(
         raise _LoadError(f"cannot list secrets directory {directory}: {exc.strerror}") from None
     for entry in entries:
         name = entry.name.upper()
-        if name not in known or not entry.is_file():
-            continue
+        if name not in known or entry.is_dir():
+            continue  # a dangling symlink is not skipped: it is reported as unreadable below
         try:
             with open(entry.path, encoding="utf-8") as handle:
                 values[name] = _strip_one_newline(handle.read())
