@@ -1,0 +1,357 @@
+"""What a ``docker build`` would send into the image: the build-context check.
+
+For every Dockerfile under the scanned root — with its own directory as context, plus every context a compose file
+names for it (``build.context`` / ``build.dockerfile``) — the analyzer applies the build's ignore file with
+Docker's semantics (:mod:`._dockerignore`), resolves the sources of each ``COPY``/``ADD`` against the context
+(``COPY --from`` copies nothing from it), and reports each copied file that is sensitive by name and shape, or
+that holds a secret. Files that git ignores are included on purpose: a gitignored ``.env`` is exactly the file that
+leaks this way. Findings sit on the leaking file; ``related`` names the Dockerfile line that copies it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..._redact import MASK, redact_preview
+from .._model import AnalysisContext, Finding
+from .._sensitive_files import classify_sensitive_file
+from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
+from ._dockerfile_checks import (
+    CONTEXT_FILE_WITH_SECRET,
+    CONTEXT_SECRET_FILE,
+    copy_source_secret_reason,
+    is_secret_variable,
+)
+from ._dockerignore import DockerIgnore, load_dockerignore
+
+__all__ = ["Build", "BuildContextAnalyzer", "discover_builds", "files_sent"]
+
+# Folders never searched for Dockerfiles/compose files (vendored code, tool caches).
+_SKIP_DISCOVERY = frozenset(
+    {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+     ".ruff_cache", "site-packages", ".hg", ".svn"}
+)
+_COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
+_MAX_TEXT = 1024 * 1024  # content of larger files is not scanned (their names still are)
+_MAX_FILES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """One build: a Dockerfile (file on disk, or inline text from compose) and its context folder."""
+
+    dockerfile: Path
+    context: Path
+    origin: str  # "dockerfile" or the compose file that names this build
+    inline: str | None = None
+
+
+def _walk_discovery(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DISCOVERY)
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def discover_builds(root: Path) -> list[Build]:
+    """Every Dockerfile under ``root`` with its directory as context, plus the builds compose files declare."""
+    builds: list[Build] = []
+    compose_files: list[Path] = []
+    for path in _walk_discovery(root):
+        if path.is_symlink():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if is_dockerfile_path(rel):
+            builds.append(Build(path, path.parent, "dockerfile"))
+        elif _COMPOSE_NAME.match(path.name):
+            compose_files.append(path)
+    for compose in compose_files:
+        builds.extend(_compose_builds(root, compose))
+    seen: set[tuple[Path, Path, str | None]] = set()
+    unique: list[Build] = []
+    for build in builds:
+        key = (build.dockerfile.resolve(), build.context.resolve(), build.inline)
+        if key not in seen:
+            seen.add(key)
+            unique.append(build)
+    return unique
+
+
+def _compose_builds(root: Path, compose: Path) -> list[Build]:
+    """The ``build:`` sections of one compose file (minimal reading: context, dockerfile, dockerfile_inline)."""
+    import yaml  # lazy: only when a compose file exists
+
+    try:
+        data = yaml.safe_load(compose.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, yaml.YAMLError):
+        return []
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return []
+    out: list[Build] = []
+    base = compose.parent
+    rel_compose = compose.relative_to(root).as_posix()
+    for service in services.values():
+        build = service.get("build") if isinstance(service, dict) else None
+        if isinstance(build, str):
+            context_s, dockerfile_s, inline = build, "Dockerfile", None
+        elif isinstance(build, dict):
+            context_s = str(build.get("context", "."))
+            dockerfile_s = str(build.get("dockerfile", "Dockerfile"))
+            inline_v = build.get("dockerfile_inline")
+            inline = inline_v if isinstance(inline_v, str) else None
+        else:
+            continue
+        if "://" in context_s or context_s.startswith("git@") or "$" in context_s:
+            continue
+        context = (base / context_s).resolve()
+        if not context.is_dir() or not _inside(context, root):
+            continue
+        dockerfile = (context / dockerfile_s).resolve()
+        if inline is None and (not dockerfile.is_file() or not _inside(dockerfile, root)):
+            continue
+        out.append(Build(dockerfile, context, rel_compose, inline))
+    return out
+
+
+def files_sent(context: Path, ignore: DockerIgnore) -> list[str]:
+    """Files of ``context`` (``/``-separated, relative to it) that the builder receives: the ignore file applied,
+    symlinks left out (Docker sends the link, not its target), ``.git`` reduced to ``.git/config``."""
+    sent: list[str] = []
+    prune_ok = not ignore.has_reincludes
+    for dirpath, dirnames, filenames in os.walk(context, followlinks=False):
+        base = Path(dirpath)
+        rel_dir = base.relative_to(context).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        kept_dirs: list[str] = []
+        for d in sorted(dirnames):
+            rel = prefix + d
+            if (base / d).is_symlink():
+                continue
+            if d == ".git":
+                if (base / d / "config").is_file() and not ignore.excludes(rel + "/config"):
+                    sent.append(rel + "/config")
+                continue
+            if prune_ok and ignore.excludes(rel):
+                continue
+            kept_dirs.append(d)
+        dirnames[:] = kept_dirs
+        for name in sorted(filenames):
+            rel = prefix + name
+            if (base / name).is_symlink() or ignore.excludes(rel):
+                continue
+            sent.append(rel)
+            if len(sent) >= _MAX_FILES:
+                return sent
+    return sent
+
+
+def _normalise_source(source: str) -> str:
+    rel = source.replace("\\", "/").lstrip("/")
+    while rel.startswith("./"):
+        rel = rel[2:]
+    rel = rel.rstrip("/")
+    return "" if rel in ("", ".") else rel
+
+
+def _selects(source: str, rel: str) -> bool:
+    """Does a COPY source (glob per segment, Go ``filepath.Match``) select context file ``rel`` — the file itself
+    or a folder holding it?"""
+    if not source:
+        return True
+    src_parts = source.split("/")
+    parts = rel.split("/")
+    if len(parts) < len(src_parts):
+        return False
+    return all(fnmatch.fnmatchcase(p, s) for p, s in zip(parts, src_parts, strict=False))
+
+
+def _copies(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, list[str], DockerIgnore | None]]:
+    """Context COPY/ADD instructions with their normalised sources (and a ``--exclude`` matcher)."""
+    for ins in dockerfile.instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None:
+            continue
+        words = ins.words()
+        if len(words) < 2:
+            continue
+        sources: list[str] = []
+        for word, _ in words[:-1]:
+            if word.startswith("<<") or "$" in word:
+                continue
+            if ins.keyword == "ADD" and (re.match(r"^[a-z][a-z0-9+.-]*://", word, re.I) or word.startswith("git@")):
+                continue
+            sources.append(_normalise_source(word))
+        excludes = [f.value for f in ins.flags if f.name == "exclude"]
+        if sources:
+            yield ins, sources, DockerIgnore(excludes) if excludes else None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > _MAX_TEXT:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    for bom, codec in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<k>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<v>.*?)\s*$")
+
+
+def _env_secret_line(text: str, ctx: AnalysisContext) -> int | None:
+    """First line of a .env text that assigns a non-placeholder value to a secret-named key."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _ENV_LINE.match(line)
+        if not m:
+            continue
+        value = m.group("v")
+        if value[:1] in ("'", '"'):
+            value = value[1:].split(value[0], 1)[0]
+        else:
+            value = value.split(" #", 1)[0].strip()
+        if value and is_secret_variable(m.group("k"), ctx) and not ctx.is_placeholder(value):
+            return number
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    check_id: str
+    line: int
+    what: str
+    secret: str = ""
+
+
+def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
+    """Is this context file a leak when copied? Sensitive by name/shape first, then its content."""
+    text = _read(path)
+    name = PurePosixPath(rel).name
+    if name == "config" and rel.endswith(".git/config"):
+        matches = list(ctx.detect(text or ""))
+        if matches:
+            m = matches[0]
+            return _Verdict(CONTEXT_FILE_WITH_SECRET.id, (text or "").count("\n", 0, m.start) + 1,
+                            "git config holding a credential", m.secret(text or ""))
+        return None
+    verdict = classify_sensitive_file(rel, text)
+    if verdict is not None:
+        return _Verdict(CONTEXT_SECRET_FILE.id, verdict.line, verdict.check.title)
+    reason = copy_source_secret_reason(rel, text)
+    if reason == "a .env file":
+        line = _env_secret_line(text or "", ctx) if text is not None else 1
+        matches = list(ctx.detect(text)) if text else []
+        if line is None and matches:
+            line = text.count("\n", 0, matches[0].start) + 1 if text else 1
+        if line is not None:
+            return _Verdict(CONTEXT_SECRET_FILE.id, line, "a .env file with secret values")
+        return None
+    if reason is not None:
+        return _Verdict(CONTEXT_SECRET_FILE.id, 1, reason)
+    if text:
+        matches = list(ctx.detect(text))
+        if matches:
+            m = matches[0]
+            rules = ", ".join(sorted({x.rule.id for x in matches}))
+            return _Verdict(CONTEXT_FILE_WITH_SECRET.id, text.count("\n", 0, m.start) + 1,
+                            f"a file holding a secret ({rules})", m.secret(text))
+    return None
+
+
+def _rel_to_root(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+class BuildContextAnalyzer:
+    """TreeAnalyzer: sensitive files and files holding secrets that ``COPY``/``ADD`` would bake into an image."""
+
+    id = "docker-build-context"
+
+    def analyze_tree(self, root: Path, ctx: AnalysisContext) -> Iterator[Finding]:
+        reported: set[tuple[str, str]] = set()
+        verdicts: dict[Path, _Verdict | None] = {}
+        for build in discover_builds(root):
+            yield from self._analyze_build(root, build, ctx, reported, verdicts)
+
+    def _analyze_build(
+        self,
+        root: Path,
+        build: Build,
+        ctx: AnalysisContext,
+        reported: set[tuple[str, str]],
+        verdicts: dict[Path, _Verdict | None],
+    ) -> Iterator[Finding]:
+        if build.inline is not None:
+            text = build.inline
+            where = build.origin
+        else:
+            try:
+                text = build.dockerfile.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return
+            where = _rel_to_root(build.dockerfile, root) or build.dockerfile.name
+        dockerfile = parse_dockerfile(text)
+        copies = list(_copies(dockerfile))
+        if not copies:
+            return
+        ignore = load_dockerignore(build.context, None if build.inline is not None else build.dockerfile)
+        sent = files_sent(build.context, ignore)
+        for ins, sources, excludes in copies:
+            for rel in sent:
+                if not any(_selects(src, rel) for src in sources):
+                    continue
+                if excludes is not None and excludes.excludes(rel):
+                    continue
+                if rel in (".dockerignore",) or rel.endswith(".dockerignore"):
+                    continue
+                path = build.context / rel
+                if path not in verdicts:
+                    verdicts[path] = _judge(rel, path, ctx)
+                verdict = verdicts[path]
+                if verdict is None:
+                    continue
+                if verdict.check_id == CONTEXT_SECRET_FILE.id and rel in sources:
+                    continue  # named explicitly: docker-copy-secret-file reports it on the COPY line
+                relpath = _rel_to_root(path, root)
+                if relpath is None or (relpath, verdict.check_id) in reported:
+                    continue
+                reported.add((relpath, verdict.check_id))
+                check = CONTEXT_SECRET_FILE if verdict.check_id == CONTEXT_SECRET_FILE.id else CONTEXT_FILE_WITH_SECRET
+                related = f"{where}:{ins.line}"
+                yield Finding(
+                    rule_id=check.id,
+                    severity=check.severity,
+                    path=relpath,
+                    line=verdict.line,
+                    column=1,
+                    end_line=verdict.line,
+                    end_column=1,
+                    message=(
+                        f"{verdict.what} would be copied into the image by {ins.keyword} at {related} "
+                        f"(not excluded by .dockerignore). {check.remediation}"
+                    ),
+                    preview=redact_preview(verdict.secret) if verdict.secret else MASK,
+                    secret=verdict.secret,
+                    related=related,
+                )

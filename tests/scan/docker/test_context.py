@@ -1,0 +1,203 @@
+"""The build-context check on real trees (and real git repositories): what COPY/ADD would bake into an image."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from autoaudit_secrets.scan._model import AnalysisContext, Finding, Severity
+from autoaudit_secrets.scan.docker._context import BuildContextAnalyzer, discover_builds, files_sent
+from autoaudit_secrets.scan.docker._dockerignore import DockerIgnore
+from tests.conftest import assert_no_leak, git
+
+HUMAN_PW = "Tr0ub4dor-Horse-91"
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def _run(root: Path, make_ctx: Callable[[Path], AnalysisContext]) -> list[Finding]:
+    return list(BuildContextAnalyzer().analyze_tree(root, make_ctx(root)))
+
+
+def _got(findings: list[Finding]) -> set[tuple[str, str, str | None]]:
+    return {(f.rule_id, f.path, f.related) for f in findings}
+
+
+def test_gitignored_env_copied_because_dockerignore_forgot_it(
+    git_repo: Path, make_ctx: Callable[[Path], AnalysisContext], tokens: object
+) -> None:
+    stripe = tokens.stripe  # type: ignore[attr-defined]
+    _write(
+        git_repo,
+        {
+            ".gitignore": ".env\n",
+            ".dockerignore": ".git\n**/__pycache__\n",
+            "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nUSER 10001\n",
+            ".env": f"APP_ENV=production\nJWT_SECRET={HUMAN_PW}\nSTRIPE_API_KEY={stripe}\n",
+            "app.py": "print('hi')\n",
+        },
+    )
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-q", "-m", "init")
+    # git really ignores it: a plain scan of committed files never sees it.
+    assert git(git_repo, "check-ignore", ".env").strip() == ".env"
+    assert ".env" not in git(git_repo, "ls-files").split()
+
+    findings = _run(git_repo, make_ctx)
+    assert _got(findings) == {("docker-context-secret-file", ".env", "Dockerfile:3")}
+    (finding,) = findings
+    assert finding.severity is Severity.ERROR
+    assert finding.line == 2  # the first secret-named assignment
+    assert "Dockerfile:3" in finding.message and "COPY" in finding.message
+    assert_no_leak(f"{finding.message} {finding.preview} {finding!r}", [HUMAN_PW, stripe])
+
+    # The fix: .dockerignore names it → nothing is reported.
+    (git_repo / ".dockerignore").write_text(".git\n**/__pycache__\n.env\n")
+    assert _run(git_repo, make_ctx) == []
+
+
+def test_env_without_secret_values_is_not_reported(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
+    _write(tmp_path, {"Dockerfile": "FROM a\nCOPY . .\n", ".env": "APP_ENV=dev\nDEBUG=1\nDB_PASSWORD=\n"})
+    assert _run(tmp_path, make_ctx) == []
+
+
+def test_copy_subfolder_resolves_against_context(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM a\nCOPY src/ ./src/\nCOPY pyproject.toml ./\n",
+            "src/app/.env": f"SECRET_KEY={HUMAN_PW}\n",
+            ".env": f"SECRET_KEY={HUMAN_PW}\n",  # not under src/: not copied
+            "src/app/main.py": "x = 1\n",
+            "pyproject.toml": "[project]\nname='x'\n",
+        },
+    )
+    assert _got(_run(tmp_path, make_ctx)) == {("docker-context-secret-file", "src/app/.env", "Dockerfile:2")}
+
+
+def test_sensitive_files_and_secret_content(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext], tokens: object
+) -> None:
+    aws_id, aws_secret = tokens.aws_key_id, tokens.aws_secret  # type: ignore[attr-defined]
+    github = tokens.github  # type: ignore[attr-defined]
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM a\nCOPY . /srv\n",
+            "deploy/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n",
+            "deploy/id_ed25519.pub": "ssh-ed25519 AAAAC3Nza deploy@ci\n",
+            "home/.aws/credentials": f"[default]\naws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n",
+            "config/settings.json": f'{{"integrations": {{"gh": "{github}"}}}}\n',
+            "docs/readme.md": "nothing here\n",
+            ".git/config": f"[remote \"origin\"]\n\turl = https://ci:{HUMAN_PW}@git.example.org/x.git\n",
+            ".git/objects/ab/cdef": "binary-ish object data\n",
+        },
+    )
+    got = _got(_run(tmp_path, make_ctx))
+    assert got == {
+        ("docker-context-secret-file", "deploy/id_ed25519", "Dockerfile:2"),
+        ("docker-context-secret-file", "home/.aws/credentials", "Dockerfile:2"),
+        ("docker-context-file-with-secret", "config/settings.json", "Dockerfile:2"),
+        ("docker-context-file-with-secret", ".git/config", "Dockerfile:2"),
+    }
+
+
+def test_copy_from_stage_and_heredoc_copy_nothing_from_context(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM a AS build\nRUN make\nFROM b\nCOPY --from=build . /app\nCOPY <<EOF /x\nhi\nEOF\n",
+            ".env": f"SECRET_KEY={HUMAN_PW}\n",
+        },
+    )
+    assert _run(tmp_path, make_ctx) == []
+
+
+def test_per_dockerfile_ignore_and_explicit_copy_left_to_dockerfile_check(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "app.Dockerfile": "FROM a\nCOPY . .\n",
+            "app.Dockerfile.dockerignore": ".env\n",
+            ".dockerignore": "*.md\n",  # overridden by the Dockerfile's own ignore file for app.Dockerfile
+            "worker.Dockerfile": "FROM a\nCOPY .env ./\n",  # named explicitly: docker-copy-secret-file's job
+            ".env": f"SECRET_KEY={HUMAN_PW}\n",
+        },
+    )
+    assert _run(tmp_path, make_ctx) == []
+    (tmp_path / "app.Dockerfile.dockerignore").write_text("*.md\n")
+    assert _got(_run(tmp_path, make_ctx)) == {("docker-context-secret-file", ".env", "app.Dockerfile:2")}
+
+
+def test_compose_names_a_context_beyond_the_dockerfile_folder(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n"
+                "  web:\n    build: ./web\n  remote:\n    build: https://github.com/org/repo.git\n"
+            ),
+            "docker/api.Dockerfile": "FROM a\nCOPY . /app\n",
+            ".env": f"JWT_SECRET={HUMAN_PW}\n",
+            "web/Dockerfile": "FROM nginx\nCOPY . /usr/share/nginx/html\n",
+            "web/.htpasswd": "admin:$apr1$abc$defghijklmnop\n",
+        },
+    )
+    builds = discover_builds(tmp_path)
+    pairs = {(b.dockerfile.relative_to(tmp_path).as_posix(), b.context.relative_to(tmp_path).as_posix(), b.origin)
+             for b in builds}
+    assert pairs == {
+        ("docker/api.Dockerfile", "docker", "dockerfile"),
+        ("web/Dockerfile", "web", "dockerfile"),
+        ("docker/api.Dockerfile", ".", "compose.yaml"),
+    }
+    assert _got(_run(tmp_path, make_ctx)) == {
+        ("docker-context-secret-file", ".env", "docker/api.Dockerfile:2"),
+        ("docker-context-secret-file", "web/.htpasswd", "web/Dockerfile:2"),
+    }
+
+
+def test_compose_inline_dockerfile(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
+    _write(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  job:\n    build:\n      context: .\n"
+            "      dockerfile_inline: |\n        FROM alpine\n        COPY . /job\n",
+            ".pgpass": "db:5432:app:app:" + HUMAN_PW + "\n",
+        },
+    )
+    assert _got(_run(tmp_path, make_ctx)) == {("docker-context-secret-file", ".pgpass", "docker-compose.yml:2")}
+
+
+def test_symlinks_are_not_followed(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
+    outside = tmp_path / "outside"
+    _write(outside, {".env": f"SECRET_KEY={HUMAN_PW}\n", "id_rsa": "-----BEGIN RSA PRIVATE KEY-----\n"})
+    root = tmp_path / "root"
+    _write(root, {"Dockerfile": "FROM a\nCOPY . .\n"})
+    os.symlink(outside / ".env", root / ".env")
+    os.symlink(outside, root / "linked")
+    assert _run(root, make_ctx) == []
+
+
+def test_files_sent_prunes_and_reincludes(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"node_modules/a/index.js": "", "src/main.py": "", "src/.env": "", ".env": "", "config/app.yaml": "",
+         "config/db.yaml": ""},
+    )
+    sent = files_sent(tmp_path, DockerIgnore.from_text("node_modules\n.env\nconfig\n!config/app.yaml\n"))
+    assert sent == ["config/app.yaml", "src/.env", "src/main.py"]
