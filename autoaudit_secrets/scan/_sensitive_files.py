@@ -266,8 +266,6 @@ def _name_candidate(relpath: str) -> _Judge | None:
         return _content(GCP_CREDENTIALS, _GCLOUD_ADC, by_name=True)
     if ".azure" in parents and (lower.startswith(("accesstokens", "msal_token_cache", "service_principal"))):
         return _content(AZURE_CREDENTIALS, _AZURE_TOKEN, by_name=True)
-    if suffix == ".json":
-        return _gcp_service_account_judge
     if lower.endswith((".tfstate", ".tfstate.backup")):
         return _whole(TERRAFORM_STATE)
     if lower in ("sitemanager.xml", "recentservers.xml", "filezilla.xml"):
@@ -280,6 +278,8 @@ def _name_candidate(relpath: str) -> _Judge | None:
         return _whole(SHELL_HISTORY)
     if suffix == ".ovpn":
         return _content(OVPN, _OVPN_KEY, by_name=False)
+    if suffix == ".json":
+        return _gcp_service_account_judge
     return None
 
 
