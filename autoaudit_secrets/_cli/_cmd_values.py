@@ -135,6 +135,11 @@ def _run(args: argparse.Namespace) -> ExitCode:
     if problems:
         return _report_problems(problems)
     try:
+        if os.name == "posix":
+            # Become the command: signals (docker stop, Ctrl-C) reach it directly, its exit code is ours.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execvpe(command[0], command, env)
         proc = subprocess.run(command, env=env, check=False)
     except FileNotFoundError:
         print(f"autoaudit-secrets: error: command not found: {command[0]}", file=sys.stderr)
@@ -191,7 +196,8 @@ def register(subparsers: Any) -> None:
         "run",
         help="run a command with the decrypted environment",
         description="Run CMD with the .env values (the process environment wins) and every enc: value "
-        "opened. The command's exit code is passed through.",
+        "opened. On POSIX the command replaces this process (signals reach it, its exit code is the exit "
+        "code); elsewhere it runs as a child and its exit code is passed through.",
     )
     add_env_file_option(run)
     add_keyring_option(run)

@@ -213,6 +213,9 @@ def test_run_passes_the_decrypted_environment_and_the_exit_code(project: Project
     result = project.cli("run", "--", "sh", "-c", script, WANT=DB_PASSWORD, OVERRIDDEN="from-env")
     assert result.returncode == 7, result.stderr
     assert_no_leak(result.output, [DB_PASSWORD])
+    # A command killed by a signal: the shell convention 128+N (or the signal itself when exec'd).
+    killed = project.cli("run", "--", "sh", "-c", "kill -TERM $$")
+    assert killed.returncode in (143, -15)
     assert project.cli("run", "--", "sh", "-c", "exit 0").returncode == 0
     missing = project.cli("run", "--", "no-such-command-autoaudit")
     assert missing.returncode == 127 and "command not found" in missing.stderr
@@ -290,3 +293,19 @@ def test_failed_write_leaves_the_old_file(
     monkeypatch.undo()
     assert project.env_file.read_bytes() == before
     assert sorted(p.name for p in project.path.iterdir()) == [".env"]
+
+
+def test_decrypt_in_place_writes_tricky_values_back_exactly(project: Project) -> None:
+    from autoaudit_secrets._dotenv import read_dotenv
+
+    tricky = {
+        "QUOTED_SECRET": "it's a \"quoted\" # value",
+        "DOLLAR_SECRET": "p@ss${HOME}w$rd",
+        "NEWLINE_SECRET": "line1\nline2",
+        "SPACES_SECRET": "  padded  ",
+    }
+    for name, value in tricky.items():
+        assert project.cli("set", name, input=value + "\n").returncode == 0
+    assert project.cli("decrypt", "--in-place").returncode == 0
+    loaded = read_dotenv(project.env_file, environ={})
+    assert {name: loaded[name] for name in tricky} == tricky

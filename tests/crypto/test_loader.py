@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from autoaudit_secrets._dotenv import DotenvDocument
+from autoaudit_secrets._dotenv import DotenvDocument, parse_dotenv
 from autoaudit_secrets._errors import SettingsError
 from autoaudit_secrets.crypto import (
     PUBLIC_KEY_VAR,
     PrivateKey,
+    decrypt_values,
     encrypt_value,
     generate_private_key,
     rotate_document,
@@ -136,3 +139,15 @@ def test_plaintext_settings_never_import_the_crypto_module(tmp_path: Path) -> No
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "[]"
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.text(max_size=120))
+def test_any_value_survives_set_render_parse_and_decrypt(value: str) -> None:
+    key = generate_private_key()
+    doc = DotenvDocument.parse("# top\nDEBUG=1\n")
+    doc.set("SOME_SECRET", encrypt_value("SOME_SECRET", value, key.public_key))
+    parsed = parse_dotenv(doc.render(), environ={})
+    opened, problems = decrypt_values(parsed, environ={"AUTOAUDIT_PRIVATE_KEY": key.to_text()})
+    assert problems == {}
+    assert opened == {"DEBUG": "1", "SOME_SECRET": value}
