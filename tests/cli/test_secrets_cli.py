@@ -299,7 +299,7 @@ def test_decrypt_in_place_writes_tricky_values_back_exactly(project: Project) ->
     from autoaudit_secrets._dotenv import read_dotenv
 
     tricky = {
-        "QUOTED_SECRET": "it's a \"quoted\" # value",
+        "QUOTED_SECRET": 'it\'s a "quoted" # value',
         "DOLLAR_SECRET": "p@ss${HOME}w$rd",
         "NEWLINE_SECRET": "line1\nline2",
         "SPACES_SECRET": "  padded  ",
@@ -309,3 +309,39 @@ def test_decrypt_in_place_writes_tricky_values_back_exactly(project: Project) ->
     assert project.cli("decrypt", "--in-place").returncode == 0
     loaded = read_dotenv(project.env_file, environ={})
     assert {name: loaded[name] for name in tricky} == tricky
+
+
+def test_low_priority_keyring_needs_an_explicit_opt_in(tmp_path: Path) -> None:
+    from tests.conftest import REPO_ROOT
+
+    store_file = tmp_path / "keyring.json"
+    env = {
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(REPO_ROOT),
+        "PYTHON_KEYRING_BACKEND": "tests.crypto.file_keyring.Keyring",
+        "TEST_KEYRING_FILE": str(store_file),
+    }
+    refused = run_cli("autoaudit-secrets", "keygen", cwd=tmp_path, env=env)
+    _one_line_error(refused)
+    assert "tests.crypto.file_keyring.Keyring has priority 0.5" in refused.stderr
+    assert "--allow-insecure-keyring" in refused.stderr
+    assert not store_file.exists() and not (tmp_path / ".env").exists()
+
+    allowed = run_cli("autoaudit-secrets", "keygen", "--allow-insecure-keyring", cwd=tmp_path, env=env)
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout == "" and store_file.exists()
+    assert run_cli("autoaudit-secrets", "set", "X_TOKEN", "tok-123456", cwd=tmp_path, env=env).returncode == 0
+    # Reading needs the opt-in too: by flag, or by AUTOAUDIT_ALLOW_INSECURE_KEYRING.
+    _one_line_error(run_cli("autoaudit-secrets", "get", "X_TOKEN", cwd=tmp_path, env=env))
+    by_flag = run_cli(
+        "autoaudit-secrets", "get", "X_TOKEN", "--allow-insecure-keyring", cwd=tmp_path, env=env
+    )
+    assert by_flag.stdout == "tok-123456\n", by_flag.stderr
+    by_env = run_cli(
+        "autoaudit-secrets",
+        "get",
+        "X_TOKEN",
+        cwd=tmp_path,
+        env={**env, "AUTOAUDIT_ALLOW_INSECURE_KEYRING": "1"},
+    )
+    assert by_env.stdout == "tok-123456\n", by_env.stderr
