@@ -16,7 +16,14 @@ from typing import Any
 from .._errors import UsageError
 from ._common import EXIT_OK, ExitCode
 
-__all__ = ["KeyDestination", "add_env_file_option", "add_keyring_option", "key_stores", "register"]
+__all__ = [
+    "KeyDestination",
+    "add_env_file_option",
+    "add_keyring_option",
+    "key_stores",
+    "register",
+    "warn_private_key_in_file",
+]
 
 
 class KeyDestination(enum.Enum):
@@ -49,6 +56,19 @@ def key_stores(args: argparse.Namespace) -> list[Any]:
     return default_key_stores(os.environ, allow_insecure_keyring=allow)
 
 
+def warn_private_key_in_file(doc: Any, path: Path) -> None:
+    """Warn (stderr, names only) when the .env itself holds a private key, which defeats the encryption."""
+    from ..crypto import PRIVATE_KEY_FILE_VAR, PRIVATE_KEY_VAR
+
+    for name in (PRIVATE_KEY_VAR, PRIVATE_KEY_FILE_VAR):
+        if doc.get(name) is not None:
+            print(
+                f"warning: {path} sets {name}: whoever has the file can open every value; "
+                "keep the private key out of it",
+                file=sys.stderr,
+            )
+
+
 def _store_private_key(args: argparse.Namespace, key: Any) -> None:
     """Put ``key`` where ``--store`` says; raises before anything is printed when the keyring refuses."""
     from ..crypto import KeyringKeyStore, insecure_keyring_allowed
@@ -70,6 +90,7 @@ def _keygen(args: argparse.Namespace) -> ExitCode:
 
     path: Path = args.env_file
     doc = DotenvDocument.load(path, missing_ok=True)
+    warn_private_key_in_file(doc, path)
     existing = doc.get(PUBLIC_KEY_VAR)
     if existing and not args.force:
         raise UsageError(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import DecryptionError, UsageError
-from ._cmd_keys import add_env_file_option, add_keyring_option, key_stores
+from ._cmd_keys import add_env_file_option, add_keyring_option, key_stores, warn_private_key_in_file
 from ._common import EXIT_OK, EXIT_USAGE, ExitCode
 
 __all__ = ["register"]
@@ -46,6 +46,7 @@ def _set(args: argparse.Namespace) -> ExitCode:
     if name == PUBLIC_KEY_VAR:
         raise UsageError(f"{PUBLIC_KEY_VAR} is managed by keygen/rotate, not set")
     doc = DotenvDocument.load(path)
+    warn_private_key_in_file(doc, path)
     public_key = public_key_of(doc, str(path))
     value = _read_stdin_value() if args.value is None else args.value
     existed = doc.get(name) is not None
@@ -62,6 +63,7 @@ def _encrypt(args: argparse.Namespace) -> ExitCode:
 
     path: Path = args.env_file
     doc = DotenvDocument.load(path)
+    warn_private_key_in_file(doc, path)
     public_key = public_key_of(doc, str(path))
     outcome = encrypt_in_document(doc, args.names or None, public_key, source=str(path))
     for name, reason in outcome.skipped.items():

@@ -13,6 +13,9 @@ from ._stores import KeyStore, default_key_stores, resolve_keys
 __all__ = ["PUBLIC_KEY_VAR", "decrypt_values", "looks_secret", "open_values", "reencrypt_values"]
 
 PUBLIC_KEY_VAR = "AUTOAUDIT_PUBLIC_KEY"
+# Never encrypted by `encrypt` without names: the public key is public, and a private key in the .env
+# (which the CLI warns about) would only be locked with itself.
+_KEY_VARIABLES = frozenset({PUBLIC_KEY_VAR, "AUTOAUDIT_PRIVATE_KEY", "AUTOAUDIT_PRIVATE_KEY_FILE"})
 
 # Name parts that mark a value as a secret. Matched against the name split on "_" (and the whole name).
 _SECRET_WORDS = frozenset(
@@ -35,7 +38,7 @@ def looks_secret(name: str, value: str) -> bool:
     values, the public key, or names that describe a secret rather than hold one (``*_KEY_ID``,
     ``*_KEY_FILE``, ``*_PUBLIC_KEY``).
     """
-    if not value or is_envelope(value) or name == PUBLIC_KEY_VAR:
+    if not value or is_envelope(value) or name in _KEY_VARIABLES:
         return False
     if _URL_WITH_PASSWORD.match(value):
         return True

@@ -345,3 +345,14 @@ def test_low_priority_keyring_needs_an_explicit_opt_in(tmp_path: Path) -> None:
         env={**env, "AUTOAUDIT_ALLOW_INSECURE_KEYRING": "1"},
     )
     assert by_env.stdout == "tok-123456\n", by_env.stderr
+
+
+def test_a_private_key_inside_the_env_file_is_warned_about_not_encrypted(project: Project) -> None:
+    with project.env_file.open("a") as handle:
+        handle.write(f"AUTOAUDIT_PRIVATE_KEY={project.key}\nAPP_SECRET=s-123456789\n")
+    result = project.cli("encrypt")
+    assert result.returncode == 0, result.stderr
+    assert "warning: .env sets AUTOAUDIT_PRIVATE_KEY" in result.stderr
+    assert_no_leak(result.output, [project.key, "s-123456789"])
+    text = project.env_file.read_text()
+    assert f"AUTOAUDIT_PRIVATE_KEY={project.key}\n" in text and "APP_SECRET=enc:v1:" in text
