@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -31,8 +31,8 @@ def free_port() -> int:
 @dataclass
 class EncryptedApp:
     directory: Path
-    private_key: str
-    values: dict[str, str]
+    private_key: str = field(repr=False)
+    values: dict[str, str] = field(repr=False)
 
 
 def _token(n: int = 40) -> str:
