@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ._scan_output import (
     fingerprint_cache,
     parse_shard,
     parse_size,
+    remember_config,
     rule_catalog,
 )
 
@@ -121,6 +123,10 @@ def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
 def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
     root, paths = _root_and_paths(args)
     config = config_from_args(args, root)
+    own_files = _own_files(args, root)
+    if own_files:
+        config = replace(config, exclude=(*config.exclude, *own_files))
+        remember_config(args, config)
     options = ScanOptions(
         root=root,
         paths=paths,
@@ -146,6 +152,25 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
             f"internal error in the scanner ({type(exc).__name__}); set CHECK_SECRETS_DEBUG=1 for a traceback"
         ) from None
     return root, config, result
+
+
+def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:
+    """Anchored exclude globs for the baseline file and a ``baseline create`` output inside the root: they
+    hold hashes, never worth scanning."""
+    globs = []
+    for name in (getattr(args, "baseline", None), args.output if args.func is _cmd_baseline_create else None):
+        if not name:
+            continue
+        try:
+            rel = Path(name).resolve().relative_to(root)
+        except ValueError:
+            continue
+        globs.append("/" + _glob_escape(rel.as_posix()))
+    return tuple(globs)
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
 
 
 def _scanner(config: ScanConfig) -> Any:

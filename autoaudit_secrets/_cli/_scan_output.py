@@ -9,9 +9,10 @@ A command calls :func:`add_common_options` on its parser, :func:`config_from_arg
         result = Scanner(config).scan(options)
         return emit(result.findings, result.stats, args, root=root)
 
-:func:`emit` drops findings the configuration suppresses (rule on/off, ``allow-paths``, ``allow-values``: a
-no-op when the engine did it already) and those ``--baseline`` accepts, counting both in the stats, writes the
-report (stdout or ``--output``), and returns 0 (nothing at or above ``--fail-on``) or 1.
+:func:`emit` drops findings the configuration excludes (rule on/off, ``allow-paths``, ``allow-values``: a
+no-op when the engine did it already, and not counted, like the engine's) and those ``--baseline`` accepts
+(counted in ``findings_baselined``), writes the report (stdout or ``--output``), and returns 0 (nothing at
+or above ``--fail-on``) or 1.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "fingerprint_cache",
     "parse_shard",
     "parse_size",
+    "remember_config",
     "rule_catalog",
 ]
 
@@ -118,8 +120,13 @@ def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
         fail_on=Severity(fail_on) if fail_on else None,
         secret_names=names,
     )
-    setattr(args, _CONFIG_ATTR, config)
+    remember_config(args, config)
     return config
+
+
+def remember_config(args: argparse.Namespace, config: ScanConfig) -> None:
+    """Make ``config`` the configuration :func:`emit` uses for this run (after a command adjusted it)."""
+    setattr(args, _CONFIG_ATTR, config)
 
 
 def _check_rule_ids(config: ScanConfig, ids: Sequence[str]) -> None:
@@ -147,12 +154,14 @@ def fingerprint_cache(args: argparse.Namespace) -> FingerprintCache:
 
 
 def rule_catalog(config: ScanConfig) -> dict[str, Rule]:
-    """Rule records by id (built-in and the configuration's extra rules) for report texts."""
-    try:
-        from ..scan.rules._registry import load_rules
-    except ImportError:
-        return {r.id: r for r in config.extra_rules}
-    return {r.id: r for r in load_rules(config.extra_rules)}
+    """Rule records by id for report texts and listings: the format analyzers' checks, the built-in rules and
+    the configuration's extra rules."""
+    from ..scan._config import analyzer_checks
+    from ..scan.rules._registry import load_rules
+
+    catalog = analyzer_checks()
+    catalog.update((r.id, r) for r in load_rules(config.extra_rules))
+    return catalog
 
 
 def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tuple[list[Finding], int]:
@@ -197,14 +206,13 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
     """Filter, baseline, report, and return the exit code (0 clean, 1 findings at or above ``--fail-on``).
 
     ``findings`` have paths relative to ``root``; ``stats`` is not modified (the report shows a copy with
-    the suppressed and baselined counts added)."""
+    the baselined count added)."""
     from ..scan.report import ReportContext, render_report
 
     config = getattr(args, _CONFIG_ATTR, None)
     if not isinstance(config, ScanConfig):
         config = config_from_args(args, root)
-    kept, suppressed = apply_config_filters(findings, config)
-    stats = replace(stats, findings_suppressed=stats.findings_suppressed + suppressed)
+    kept, _ = apply_config_filters(findings, config)
     cache = fingerprint_cache(args)
     baseline_file = getattr(args, "baseline", None)
     if baseline_file:

@@ -22,6 +22,8 @@ Every problem (unknown key, wrong type, bad regex, unknown rule id, bad rule rec
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -30,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import AutoauditSecretsError, ConfigError
-from ._model import Rule, ScanConfig, Severity
+from ._model import Confidence, Rule, ScanConfig, Severity
 
 __all__ = [
     "CONFIG_FILE_NAME",
     "CONFIG_KEYS",
     "ConfigSource",
+    "analyzer_checks",
     "find_config_file",
     "known_rule_ids",
     "load_config",
@@ -243,29 +246,85 @@ def _parse_rules(
     return tuple(rules)
 
 
-def known_rule_ids() -> frozenset[str] | None:
-    """Every built-in rule id a configuration may name: the registry's rules and the ids analyzers declare (an
-    optional ``rule_ids`` attribute). ``None`` when the rule registry is not available (no validation)."""
-    try:
-        from .rules._registry import load_rules
-    except ImportError:
-        return None
+def known_rule_ids() -> frozenset[str]:
+    """Every built-in rule id a configuration may name: the registry's rules and the checks of the format
+    analyzers (see :func:`analyzer_checks` and :func:`_analyzer_declared_ids`)."""
+    from .rules._registry import load_rules
+
     ids = {rule.id for rule in load_rules()}
     ids.update(_analyzer_rule_ids())
     return frozenset(ids)
 
 
 def _analyzer_rule_ids() -> Iterable[str]:
-    try:
-        from ._analyzers import load_file_analyzers, load_tree_analyzers
-    except ImportError:
-        return ()
+    return analyzer_checks().keys() | set(_analyzer_declared_ids())
+
+
+_ID_CONSTANT = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+
+
+def _analyzer_modules() -> list[Any]:
+    from . import _analyzers
+
+    modules = []
+    for spec in (*_analyzers.FILE_ANALYZERS, *_analyzers.TREE_ANALYZERS):
+        name = importlib.util.resolve_name(spec.partition(":")[0], _analyzers.__package__)
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
+def _analyzer_declared_ids() -> list[str]:
+    """Ids the analyzer modules name: a ``rule_ids`` attribute of the analyzer class, and public upper-case
+    string constants shaped like rule ids (``CI_RUN_SECRET = "ci-run-secret"``)."""
     ids: list[str] = []
-    for analyzer in [*load_file_analyzers(), *load_tree_analyzers()]:
-        declared = getattr(analyzer, "rule_ids", ())
-        if isinstance(declared, (list, tuple, frozenset, set)):
-            ids.extend(str(i) for i in declared)
+    for module in _analyzer_modules():
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str) and _ID_CONSTANT.fullmatch(value):
+                ids.append(value)
+            declared = getattr(value, "rule_ids", None) if isinstance(value, type) else None
+            if isinstance(declared, (tuple, list, frozenset, set)):
+                ids.extend(str(i) for i in declared)
     return ids
+
+
+def _as_rule(check: object) -> Rule | None:
+    rule_id, title = getattr(check, "id", None), getattr(check, "title", None)
+    remediation = getattr(check, "remediation", None)
+    if not (isinstance(rule_id, str) and _ID_CONSTANT.fullmatch(rule_id)):
+        return None
+    if not (isinstance(title, str) and isinstance(remediation, str)):
+        return None
+    severity = getattr(check, "severity", Severity.ERROR)
+    return Rule(
+        id=rule_id,
+        name=title,
+        description=title,
+        remediation=remediation,
+        pattern="",
+        severity=severity if isinstance(severity, Severity) else Severity.ERROR,
+        confidence=Confidence.HIGH,
+        tags=("analyzer",),
+    )
+
+
+def analyzer_checks() -> dict[str, Rule]:
+    """The checks of the format analyzers (Dockerfile, sensitive files, ...) that publish a catalog: public
+    module-level check records with ``id``, ``title``, ``remediation`` (and ``severity``), alone or in tuples.
+    Returned as :class:`Rule` records without a pattern, for listings and report texts."""
+    checks: dict[str, Rule] = {}
+    for module in _analyzer_modules():
+        for name, value in vars(module).items():
+            if name.startswith("_"):
+                continue
+            for item in value if isinstance(value, tuple) else (value,):
+                rule = _as_rule(item)
+                if rule is not None:
+                    checks.setdefault(rule.id, rule)
+    return checks
 
 
 def resolve_schema_names(spec: str) -> frozenset[str]:

@@ -8,6 +8,7 @@ Secret values are made at run time and never printed: every output and file goes
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,16 @@ def acme_test_key() -> str:
     return value
 
 
+# A developer may pick the matcher (CHECK_SECRETS_MATCHER=re|re2|hyperscan); CI runs the default.
+PASS_ENV = {k: os.environ[k] for k in ("CHECK_SECRETS_MATCHER", "XDG_CACHE_HOME") if k in os.environ}
+
+
+def cli(*args: str, cwd: Path) -> CliResult:
+    return run_cli("check-secrets", *args, cwd=cwd, env=PASS_ENV)
+
+
 def scan(tree: Path, *args: str, cwd: Path | None = None) -> CliResult:
-    result = run_cli("check-secrets", "scan", *args, cwd=cwd or tree)
+    result = cli("scan", *args, cwd=cwd or tree)
     check_clean_output(result)
     return result
 
@@ -115,8 +124,9 @@ def test_secret_is_reported_in_text_with_exit_one(tree: Path) -> None:
     result = scan(tree)
     assert result.returncode == 1, result.output
     lines = result.stdout.splitlines()
-    assert "src/pkg/client.py:4:22: error [acme-api-key] ACME API key" in lines
-    assert any(line.startswith("    secret: acme") for line in lines)  # redacted preview
+    # The rule's secret group starts after "acme_": column 27 of "client = Client(key='acme_...
+    assert any(line.startswith("src/pkg/client.py:4:27: error [acme-api-key] ACME API key") for line in lines)
+    assert any(line.startswith("    secret: ") and line.endswith("…****") for line in lines)  # redacted
     assert "    fix:    Revoke it in the ACME console and issue a new one." in lines
     assert "\x1b[" not in result.stdout  # not a terminal: no colour
     coloured = scan(tree, "--color")
@@ -162,7 +172,7 @@ def test_baseline_survives_a_line_move_and_catches_a_new_secret(tree: Path) -> N
     old = acme_key()
     plant(tree, "src/pkg/client.py", old, line=3)
     baseline = tree.parent / "baseline.json"
-    created = run_cli("check-secrets", "baseline", "create", "--output", str(baseline), cwd=tree)
+    created = cli("baseline", "create", "--output", str(baseline), cwd=tree)
     check_clean_output(created)
     assert created.returncode == 0, created.output
     content = baseline.read_text(encoding="utf-8")
@@ -196,11 +206,14 @@ def test_configuration_turns_rules_off_and_the_command_line_back_on(tree: Path) 
     on = scan(tree, "--format", "json", "--enable", "acme-api-key")
     assert [f["rule"] for f in report(on)["findings"]] == ["acme-api-key"]  # --enable: only this rule
     assert on.returncode == 1
-    cli_off = scan(tree, "--format", "json", "--disable", "acme-api-key", "--config", str(tree / "alt.toml"))
-    assert cli_off.returncode == 2  # the explicit config file does not exist
-    (tree / "alt.toml").write_text(CONFIG)
-    cli_off = scan(tree, "--format", "json", "--disable", "acme-api-key", "--config", str(tree / "alt.toml"))
+    alt = tree.parent / "alt.toml"
+    assert scan(tree, "--config", str(alt)).returncode == 2  # the explicit config file does not exist
+    alt.write_text(CONFIG)
+    explicit = scan(tree, "--format", "json", "--config", str(alt))  # replaces the root's file: rule is on
+    assert [f["rule"] for f in ours(report(explicit))] == ["acme-api-key"]
+    cli_off = scan(tree, "--format", "json", "--disable", "acme-api-key", "--config", str(alt))
     assert ours(report(cli_off)) == []
+    assert cli_off.returncode == 0
 
 
 def test_pyproject_table_is_read_when_there_is_no_dedicated_file(tree: Path) -> None:
@@ -225,7 +238,13 @@ def test_path_and_value_allowlists(tree: Path) -> None:
     )
     data = report(scan(tree, "--format", "json"))
     assert [f["path"] for f in ours(data)] == ["src/pkg/client.py"]
-    assert data["stats"]["findings_suppressed"] >= 2
+
+
+def test_inline_allow_comment_is_counted_as_suppressed(tree: Path) -> None:
+    (tree / "src" / "pkg" / "demo.py").write_text(f"KEY = '{acme_key()}'  # check-secrets: allow\n")
+    result = scan(tree, "--format", "json")
+    assert result.returncode == 0
+    assert report(result)["stats"]["findings_suppressed"] == 1
 
 
 def test_fail_on_warning(tree: Path) -> None:
@@ -311,8 +330,7 @@ def test_exclude_gitignore_and_max_file_size(tree: Path) -> None:
 
 def test_root_is_the_single_directory_or_the_current_directory(tree: Path) -> None:
     plant(tree, "src/pkg/client.py", acme_key())
-    from_parent = run_cli(
-        "check-secrets",
+    from_parent = cli(
         "scan",
         "--format",
         "json",
@@ -330,11 +348,11 @@ def test_root_is_the_single_directory_or_the_current_directory(tree: Path) -> No
 
 
 def test_rules_command_lists_builtin_and_extra_rules(tree: Path) -> None:
-    table = run_cli("check-secrets", "rules", cwd=tree)
+    table = cli("rules", cwd=tree)
     assert table.returncode == 0, table.output
     assert table.stdout.splitlines()[0].split() == ["ID", "SEVERITY", "CONFIDENCE", "NAME"]
     assert any(line.split()[:2] == ["acme-test-key", "warning"] for line in table.stdout.splitlines())
-    listing = run_cli("check-secrets", "rules", "--format", "json", cwd=tree)
+    listing = cli("rules", "--format", "json", cwd=tree)
     rules = {r["id"]: r for r in json.loads(listing.stdout)["rules"]}
     assert rules["acme-api-key"]["remediation"].startswith("Revoke it")
     assert len(rules) > 2, "built-in rules are listed too"
