@@ -29,12 +29,32 @@ _MAX_DEPTH = 2
 _MAX_DECODED = 1 << 20  # decoded bytes per document
 
 _CONFIG_SUFFIXES = (
-    ".env", ".yml", ".yaml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".toml", ".tfvars", ".envrc",
-    ".config", ".settings", ".prefs", ".npmrc", ".pypirc", ".netrc", ".pgpass", ".credentials", ".secrets",
+    ".env",
+    ".yml",
+    ".yaml",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".cnf",
+    ".properties",
+    ".toml",
+    ".tfvars",
+    ".envrc",
+    ".config",
+    ".settings",
+    ".prefs",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".pgpass",
+    ".credentials",
+    ".secrets",
 )
 _CODE_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)\b")
 _FORMAT_HOLE = re.compile(r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|\$[A-Za-z_]|\{\{")
-_PATHLIKE = re.compile(r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$")
+_PATHLIKE = re.compile(
+    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
+)
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
@@ -57,6 +77,15 @@ class _Hit:
     secret: str  # the (possibly decoded) secret value
 
 
+def _char_classes(value: str) -> int:
+    return (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )
+
+
 def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
     """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or prose?"""
     v = value.strip()
@@ -74,6 +103,10 @@ def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
         return False
     if v.isdigit() and len(v) < 6:
         return False
+    if password_like and len(v) < 14 and _char_classes(v) < 2:
+        return (
+            False  # a lone dictionary word ("python", "wile"): a test fixture far more often than a password
+        )
     return not (not password_like and len(v) < 8)
 
 
@@ -139,6 +172,13 @@ class Detector:
         if ("hash" in filters and is_hash(secret)) or ("uuid" in filters and is_uuid(secret)):
             return None
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
+            return None
+        if (
+            "password" in rule.tags
+            and rule.confidence is not Confidence.HIGH
+            and len(secret) < 14
+            and (_char_classes(secret) < 2)
+        ):
             return None
         if "name" in m.re.groupindex:
             name = m.group("name") or ""

@@ -20,8 +20,18 @@ from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
 from ._filters import is_secret_name as _is_secret_name
 from ._matcher import MatcherBackend
-from ._model import Confidence, FileAnalyzer, Finding, Match, Rule, ScanConfig, ScanOptions, ScanResult, ScanStats
-from ._model import TreeAnalyzer
+from ._model import (
+    Confidence,
+    FileAnalyzer,
+    Finding,
+    Match,
+    Rule,
+    ScanConfig,
+    ScanOptions,
+    ScanResult,
+    ScanStats,
+    TreeAnalyzer,
+)
 from ._suppress import line_allows
 from ._walker import decode_document, iter_chunks, walk
 
@@ -135,7 +145,9 @@ class Scanner:
         spec = self._allow_paths
         return spec is not None and bool(spec.match_file(relpath))  # type: ignore[attr-defined]
 
-    def scan_document(self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None) -> list[Finding]:
+    def scan_document(
+        self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None
+    ) -> list[Finding]:
         """Findings in one document: token rules, applicable file analyzers, inline ``check-secrets: allow``
         comments, and the configuration's allowlists and rule selection. ``lines`` keeps only findings on those
         1-based lines (git mode: the added lines). ``relpath`` is ``/``-separated, relative to the scan root."""
@@ -184,7 +196,9 @@ class Scanner:
                 out.extend(analyzer.analyze(relpath, text, ctx))
         return out
 
-    def _postfilter(self, findings: Iterable[Finding], text: str, lines: AbstractSet[int] | None) -> list[Finding]:
+    def _postfilter(
+        self, findings: Iterable[Finding], text: str, lines: AbstractSet[int] | None
+    ) -> list[Finding]:
         kept: list[Finding] = []
         text_lines: list[str] | None = None
         for f in findings:

@@ -39,30 +39,124 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 # A last word that alone says "this holds a secret".
 _SECRET_WORDS = frozenset(
     {
-        "password", "passwd", "passwort", "passphrase", "pwd", "pw", "pass", "secret", "secrets", "token",
-        "apikey", "credential", "credentials", "creds", "auth", "bearer", "privatekey", "secretkey",
-        "accesskey", "authtoken", "accesstoken", "refreshtoken", "clientsecret", "apitoken", "apisecret",
-        "masterkey", "signingkey", "encryptionkey", "sessionkey", "authkey", "appkey", "appsecret",
-        "dbpass", "dbpassword", "pat", "psk",
+        "password",
+        "passwd",
+        "passwort",
+        "passphrase",
+        "pwd",
+        "pw",
+        "pass",
+        "secret",
+        "secrets",
+        "token",
+        "apikey",
+        "credential",
+        "credentials",
+        "creds",
+        "auth",
+        "bearer",
+        "privatekey",
+        "secretkey",
+        "accesskey",
+        "authtoken",
+        "accesstoken",
+        "refreshtoken",
+        "clientsecret",
+        "apitoken",
+        "apisecret",
+        "masterkey",
+        "signingkey",
+        "encryptionkey",
+        "sessionkey",
+        "authkey",
+        "appkey",
+        "appsecret",
+        "dbpass",
+        "dbpassword",
+        "pat",
+        "psk",
     }
 )
 # Suffixes of concatenated lower-case names (``mysqlpassword``, ``githubtoken``).
-_SECRET_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey", "secretkey",
-                    "privatekey", "accesskey")
+_SECRET_SUFFIXES = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "secretkey",
+    "privatekey",
+    "accesskey",
+)
 # "<qualifier>_key" is a secret key for these qualifiers (``api_key``, ``AWS_SECRET_ACCESS_KEY``).
 _KEY_QUALIFIERS = frozenset(
     {
-        "api", "secret", "private", "access", "signing", "sign", "encryption", "enc", "crypt", "crypto",
-        "master", "client", "app", "application", "auth", "account", "service", "consumer", "subscription",
-        "storage", "shared", "hmac", "session", "priv", "license", "licence", "admin", "root", "ssh", "webhook",
-        "deploy", "aes", "jwt", "cipher", "server", "user", "partner", "merchant", "primary", "secondary",
+        "api",
+        "secret",
+        "private",
+        "access",
+        "signing",
+        "sign",
+        "encryption",
+        "enc",
+        "crypt",
+        "crypto",
+        "master",
+        "client",
+        "app",
+        "application",
+        "auth",
+        "account",
+        "service",
+        "consumer",
+        "subscription",
+        "storage",
+        "shared",
+        "hmac",
+        "session",
+        "priv",
+        "license",
+        "licence",
+        "admin",
+        "root",
+        "ssh",
+        "webhook",
+        "deploy",
+        "aes",
+        "jwt",
+        "cipher",
+        "server",
+        "user",
+        "partner",
+        "merchant",
+        "primary",
+        "secondary",
     }
 )
 # Words that may follow the secret word without changing what the name holds (``password_value``).
-_NEUTRAL_TAIL = frozenset({"value", "val", "str", "string", "plain", "plaintext", "raw", "literal", "b64",
-                           "base64", "hex", "encoded", "text", "txt"})
+_NEUTRAL_TAIL = frozenset(
+    {
+        "value",
+        "val",
+        "str",
+        "string",
+        "plain",
+        "plaintext",
+        "raw",
+        "literal",
+        "b64",
+        "base64",
+        "hex",
+        "encoded",
+        "text",
+        "txt",
+    }
+)
 # Words that, when they follow the secret word, say the name is *about* the secret, not the secret itself.
-_NOT_SECRET_WORDS = frozenset({"public", "pub", "publishable", "min", "max", "length", "len", "policy", "hint"})
+_NOT_SECRET_WORDS = frozenset(
+    {"public", "pub", "publishable", "min", "max", "length", "len", "policy", "hint"}
+)
 
 
 def name_words(name: str) -> list[str]:
@@ -74,7 +168,9 @@ def name_words(name: str) -> list[str]:
 
 def _word_is_secret(word: str, previous: str | None) -> bool:
     if word in _SECRET_WORDS:
-        return not (word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"})
+        return not (
+            word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
+        )
     if word == "key":
         return previous in _KEY_QUALIFIERS
     return len(word) > 6 and word.endswith(_SECRET_SUFFIXES)
@@ -131,14 +227,84 @@ _REFERENCE_ANYWHERE = re.compile(
 )
 _PLACEHOLDER_WORDS = frozenset(
     {
-        "", "changeme", "change_me", "change-me", "changeit", "change_it", "replaceme", "replace_me",
-        "replace-me", "placeholder", "redacted", "removed", "hidden", "masked", "secret", "password", "passwd",
-        "token", "apikey", "api_key", "api-key", "key", "none", "null", "nil", "undefined", "true", "false", "yes",
-        "no", "todo", "tbd", "fixme", "xxx", "foo", "bar", "baz", "foobar", "test", "testing", "dummy", "fake",
-        "sample", "example", "default", "empty", "required", "optional", "string", "str", "unset", "notset",
-        "not_set", "not-set", "n/a", "na", "mysecret", "mypassword", "yourpassword", "your_password",
-        "yoursecret", "secretkey", "secret_key", "password1", "pass", "pwd", "value", "your_token", "yourtoken",
-        "insert", "here", "tmp", "temp", "env", "auth", "ok", "off", "on",
+        "",
+        "changeme",
+        "change_me",
+        "change-me",
+        "changeit",
+        "change_it",
+        "replaceme",
+        "replace_me",
+        "replace-me",
+        "placeholder",
+        "redacted",
+        "removed",
+        "hidden",
+        "masked",
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "key",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "todo",
+        "tbd",
+        "fixme",
+        "xxx",
+        "foo",
+        "bar",
+        "baz",
+        "foobar",
+        "test",
+        "testing",
+        "dummy",
+        "fake",
+        "sample",
+        "example",
+        "default",
+        "empty",
+        "required",
+        "optional",
+        "string",
+        "str",
+        "unset",
+        "notset",
+        "not_set",
+        "not-set",
+        "n/a",
+        "na",
+        "mysecret",
+        "mypassword",
+        "yourpassword",
+        "your_password",
+        "yoursecret",
+        "secretkey",
+        "secret_key",
+        "password1",
+        "pass",
+        "pwd",
+        "value",
+        "your_token",
+        "yourtoken",
+        "insert",
+        "here",
+        "tmp",
+        "temp",
+        "env",
+        "auth",
+        "ok",
+        "off",
+        "on",
     }
 )
 _PLACEHOLDER_RE = re.compile(
@@ -156,6 +322,7 @@ _PLACEHOLDER_RE = re.compile(
     | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?(?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
+    | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)[-_.]?\d{0,6}!?$
     | [-_](?:dummy|fake|placeholder|redacted)$
     """
 )
@@ -199,14 +366,18 @@ def is_doc_example(value: str) -> bool:
     return low in _DOC_EXAMPLE_VALUES or "example" in low
 
 
-_HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
+_HEX_DIGEST = re.compile(
+    r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$"
+)
 _HEX_DIGEST_UPPER = re.compile(r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$")
 _PREFIXED_DIGEST = re.compile(
     r"^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$", re.IGNORECASE
 )
 _GPG_FINGERPRINT = re.compile(r"^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$")
-_PASSWORD_HASH = re.compile(r"^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
-                            r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$)")
+_PASSWORD_HASH = re.compile(
+    r"^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
+    r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$)"
+)
 
 
 def is_hash(value: str) -> bool:

@@ -35,7 +35,7 @@ from typing import Any
 
 from .._errors import ScanError
 
-__all__ = ["MATCHER_ENV", "MatcherBackend", "Matcher", "PatternSpec", "cache_dir"]
+__all__ = ["MATCHER_ENV", "Matcher", "MatcherBackend", "PatternSpec", "cache_dir"]
 
 MATCHER_ENV = "CHECK_SECRETS_MATCHER"
 _WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
@@ -95,11 +95,15 @@ def choose_backend(requested: str | MatcherBackend | None = None) -> MatcherBack
     wanted = requested if requested is not None else (os.environ.get(MATCHER_ENV) or None)
     if wanted is not None:
         try:
-            backend = wanted if isinstance(wanted, MatcherBackend) else MatcherBackend(str(wanted).strip().lower())
+            backend = (
+                wanted if isinstance(wanted, MatcherBackend) else MatcherBackend(str(wanted).strip().lower())
+            )
         except ValueError:
             raise ScanError(f"unknown matcher {wanted!s}: choose hyperscan, re2 or re") from None
         if not _available(backend):
-            raise ScanError(f"matcher {backend.value} is not installed (pip install 'autoaudit-secrets[fast]')")
+            raise ScanError(
+                f"matcher {backend.value} is not installed (pip install 'autoaudit-secrets[fast]')"
+            )
         return backend
     for backend in (MatcherBackend.HYPERSCAN, MatcherBackend.RE2):
         if _available(backend):
@@ -121,6 +125,7 @@ class Matcher:
         self._hs_scratch: Any = None
         self._hs_scratch_single: Any = None
         self._hs_missing: tuple[int, ...] = ()
+        self._hs_prefilter: tuple[int, ...] = ()
         self._re2_set: Any = None
         self._re2_missing: tuple[int, ...] = ()
         self._re2_ids: list[int] = []
@@ -154,13 +159,15 @@ class Matcher:
             return list(regex.finditer(text))
         n = len(text)
         windows: list[list[int]] = []
-        for end in sorted(set(ends)):
+        hi = -1
+        for end in sorted(ends):
+            if end <= hi:
+                continue  # inside the current window already
             lo = max(0, end - width - 2)
             nl = text.find("\n", end, end + 512)
-            hi = n if nl < 0 else nl
-            hi = min(n, max(hi, end + 2))
+            hi = max(nl if nl >= 0 else min(n, end + 512), min(n, end + 2))
             if windows and lo <= windows[-1][1]:
-                windows[-1][1] = max(windows[-1][1], hi)
+                windows[-1][1] = hi
             else:
                 windows.append([lo, hi])
         found: list[re.Match[str]] = []
@@ -178,6 +185,7 @@ class Matcher:
         """Compile (or load from cache) the backend's database now rather than on the first document."""
         if self.backend is MatcherBackend.HYPERSCAN:
             self._hyperscan_db()
+            self._single_db()
         elif self.backend is MatcherBackend.RE2:
             self._re2_set_db()
 
@@ -197,7 +205,7 @@ class Matcher:
             return True  # stop at the first candidate
 
         try:
-            self._hs_single.scan(data, match_event_handler=on_match, scratch=self._hs_scratch_single)
+            self._hs.scan(data, match_event_handler=on_match, scratch=self._hs_scratch)
         except hyperscan.ScanTerminated:
             return True
         return False
@@ -272,7 +280,11 @@ class Matcher:
         import hyperscan
 
         payload = json.dumps(
-            [_CACHE_FORMAT, getattr(hyperscan, "__version__", "?"), [(s.pattern, s.case_insensitive) for s in self.specs]]
+            [
+                _CACHE_FORMAT,
+                getattr(hyperscan, "__version__", "?"),
+                [(s.pattern, s.case_insensitive) for s in self.specs],
+            ]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -281,59 +293,107 @@ class Matcher:
             return self._hs
         import hyperscan
 
-        key = self._cache_key()
-        base = cache_dir() / f"hs-{key}"
+        base = cache_dir() / f"hs-{self._cache_key()}"
         try:
             db = hyperscan.loadb(base.with_suffix(".db").read_bytes())
-            db_single = hyperscan.loadb(base.with_suffix(".single").read_bytes())
-            missing = tuple(json.loads(base.with_suffix(".json").read_text())["missing"])
+            meta = json.loads(base.with_suffix(".json").read_text())
+            missing, prefilter = tuple(meta["missing"]), tuple(meta["prefilter"])
         except Exception:
-            db, db_single, missing = self._compile_hyperscan()
-            try:
-                from .._atomic import atomic_write_bytes
-
-                base.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write_bytes(base.with_suffix(".db"), hyperscan.dumpb(db))
-                atomic_write_bytes(base.with_suffix(".single"), hyperscan.dumpb(db_single))
-                atomic_write_bytes(base.with_suffix(".json"), json.dumps({"missing": list(missing)}).encode())
-            except Exception:  # an unwritable cache only costs time
-                pass
-        self._hs, self._hs_single, self._hs_missing = db, db_single, missing
+            db, missing, prefilter = self._compile_hyperscan()
+            self._store(base.with_suffix(".db"), hyperscan.dumpb(db))
+            self._store(
+                base.with_suffix(".json"), json.dumps({"missing": missing, "prefilter": prefilter}).encode()
+            )
+        self._hs, self._hs_missing, self._hs_prefilter = db, missing, prefilter
         self._hs_scratch = hyperscan.Scratch(db)
-        self._hs_scratch_single = hyperscan.Scratch(db_single)
         return db
 
-    def _compile_hyperscan(self) -> tuple[Any, Any, tuple[int, ...]]:
+    def _single_db(self) -> Any:
+        """The ``HS_FLAG_SINGLEMATCH`` twin of the database (only for documents with very many candidates)."""
+        if self._hs_single is not None:
+            return self._hs_single
         import hyperscan
 
-        expressions = [s.pattern.encode("ascii", "backslashreplace") for s in self.specs]
+        self._hyperscan_db()
+        path = cache_dir() / f"hs-{self._cache_key()}.single"
+        try:
+            db = hyperscan.loadb(path.read_bytes())
+        except Exception:
+            ids = [i for i in range(len(self.specs)) if i not in set(self._hs_missing)]
+            flags = [self._hs_flags(i) | hyperscan.HS_FLAG_SINGLEMATCH for i in ids]
+            db = hyperscan.Database()
+            db.compile(expressions=[self._hs_expr(i) for i in ids], ids=ids, elements=len(ids), flags=flags)
+            self._store(path, hyperscan.dumpb(db))
+        self._hs_single = db
+        self._hs_scratch_single = hyperscan.Scratch(db)
+        return db
+
+    @staticmethod
+    def _store(path: Path, data: bytes) -> None:
+        try:
+            from .._atomic import atomic_write_bytes
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, data)
+        except Exception:  # an unwritable cache only costs time
+            pass
+
+    def _hs_expr(self, index: int) -> bytes:
+        return self.specs[index].pattern.encode("ascii", "backslashreplace")
+
+    def _hs_flags(self, index: int) -> int:
+        import hyperscan
+
+        flags = hyperscan.HS_FLAG_CASELESS if self.specs[index].case_insensitive else 0
+        if index in self._hs_prefilter:
+            flags |= hyperscan.HS_FLAG_PREFILTER
+        return flags
+
+    def _compile_hyperscan(self) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
+        import hyperscan
+
+        expressions = [self._hs_expr(i) for i in range(len(self.specs))]
         flags = [hyperscan.HS_FLAG_CASELESS if s.case_insensitive else 0 for s in self.specs]
-        ids: list[int] = []
+
+        def build(indices: Sequence[int]) -> Any:
+            db = hyperscan.Database()
+            try:
+                db.compile(
+                    expressions=[expressions[i] for i in indices],
+                    ids=list(indices),
+                    elements=len(indices),
+                    flags=[flags[i] for i in indices],
+                )
+            except hyperscan.error:
+                return None
+            return db
+
+        def failing(indices: list[int]) -> list[int]:
+            # bisect: the few patterns that make a whole-database compile fail
+            if not indices or build(indices) is not None:
+                return []
+            if len(indices) == 1:
+                return indices
+            half = len(indices) // 2
+            return failing(indices[:half]) + failing(indices[half:])
+
+        everything = list(range(len(expressions)))
+        db = build(everything)
+        if db is not None:
+            return db, (), ()
         # Patterns Hyperscan cannot compile exactly are added as prefilters (a superset, confirmed by re); the
         # rare pattern it cannot take even so is left to re (with its keyword prefilter).
-        for i, expr in enumerate(expressions):
-            for extra in (0, hyperscan.HS_FLAG_PREFILTER):
-                probe = hyperscan.Database()
-                try:
-                    probe.compile(expressions=[expr], ids=[i], elements=1, flags=[flags[i] | extra])
-                except hyperscan.error:
-                    continue
-                flags[i] |= extra
-                ids.append(i)
-                break
-        chosen = [expressions[i] for i in ids]
-        chosen_flags = [flags[i] for i in ids]
-        db = hyperscan.Database()
-        db.compile(expressions=chosen, ids=ids, elements=len(ids), flags=chosen_flags)
-        single = hyperscan.Database()
-        single.compile(
-            expressions=chosen,
-            ids=ids,
-            elements=len(ids),
-            flags=[f | hyperscan.HS_FLAG_SINGLEMATCH for f in chosen_flags],
-        )
-        missing = tuple(sorted(set(range(len(expressions))) - set(ids)))
-        return db, single, missing
+        prefilter: list[int] = []
+        missing: list[int] = []
+        for i in failing(everything):
+            flags[i] |= hyperscan.HS_FLAG_PREFILTER
+            (prefilter if build([i]) is not None else missing).append(i)
+        db = build([i for i in everything if i not in set(missing)])
+        if db is None:  # pragma: no cover - every remaining pattern compiled alone
+            raise ScanError(
+                "the rule patterns do not compile together under Hyperscan; set CHECK_SECRETS_MATCHER=re2"
+            )
+        return db, tuple(missing), tuple(prefilter)
 
     def _find_hyperscan(self, text: str) -> list[tuple[int, re.Match[str]]]:
         db = self._hyperscan_db()
@@ -371,7 +431,7 @@ class Matcher:
                 present.add(index)
                 return False
 
-            self._hs_single.scan(data, match_event_handler=on_single, scratch=self._hs_scratch_single)
+            self._single_db().scan(data, match_event_handler=on_single, scratch=self._hs_scratch_single)
             lowered = text.lower()
             for index in sorted(present):
                 if self._keyword_ok(index, lowered):

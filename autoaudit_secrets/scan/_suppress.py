@@ -11,7 +11,9 @@ import re
 __all__ = ["ALLOW_MARKERS", "line_allows"]
 
 ALLOW_MARKERS = ("check-secrets: allow", "gitleaks:allow", "pragma: allowlist secret")
-_ALLOW = re.compile(r"check-secrets\s*:\s*allow|gitleaks\s*:\s*allow|pragma\s*:\s*allowlist[ -]secret", re.IGNORECASE)
+_ALLOW = re.compile(
+    r"check-secrets\s*:\s*allow|gitleaks\s*:\s*allow|pragma\s*:\s*allowlist[ -]secret", re.IGNORECASE
+)
 
 
 def line_allows(line: str) -> bool:

@@ -222,7 +222,9 @@ def walk(
         rel = os.path.relpath(os.path.abspath(abs_target), root_real).replace(os.sep, "/")
         rel = "" if rel == "." else rel
         if os.path.isdir(real):
-            if rel and (_excluded(exclude_spec, rel, True) or (not no_ignore and ignores_for(rel).ignored(rel, True))):
+            if rel and (
+                _excluded(exclude_spec, rel, True) or (not no_ignore and ignores_for(rel).ignored(rel, True))
+            ):
                 continue
             parent_ignores = ignores_for(rel) if rel else _Ignores()
             walk_dir(real, rel, parent_ignores)
@@ -234,7 +236,9 @@ def walk(
     return result
 
 
-def iter_chunks(items: Sequence[tuple[str, str, int]], target_bytes: int) -> Iterator[list[tuple[str, str, int]]]:
+def iter_chunks(
+    items: Sequence[tuple[str, str, int]], target_bytes: int
+) -> Iterator[list[tuple[str, str, int]]]:
     """Split files into chunks of about ``target_bytes`` (at least one file each), for worker processes."""
     chunk: list[tuple[str, str, int]] = []
     size = 0

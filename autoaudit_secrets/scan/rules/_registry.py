@@ -44,8 +44,22 @@ RULE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 _KNOWN_KEYS = frozenset(
     {
-        "id", "name", "description", "remediation", "pattern", "keywords", "severity", "confidence", "provider",
-        "references", "tags", "min_entropy", "case_insensitive", "filters", "examples", "negative_examples",
+        "id",
+        "name",
+        "description",
+        "remediation",
+        "pattern",
+        "keywords",
+        "severity",
+        "confidence",
+        "provider",
+        "references",
+        "tags",
+        "min_entropy",
+        "case_insensitive",
+        "filters",
+        "examples",
+        "negative_examples",
     }
 )
 # Constructs Hyperscan or RE2 reject (checked on the pattern text with escapes removed).
@@ -138,9 +152,13 @@ def parse_rule_table(table: Mapping[str, object], *, source: str) -> Rule:
         severity = Severity(table.get("severity", "error"))
         confidence = Confidence(table.get("confidence", "high"))
     except ValueError:
-        raise _fail(source, rule_id, "'severity' must be error|warning and 'confidence' high|medium|low") from None
+        raise _fail(
+            source, rule_id, "'severity' must be error|warning and 'confidence' high|medium|low"
+        ) from None
     min_entropy = table.get("min_entropy")
-    if min_entropy is not None and (isinstance(min_entropy, bool) or not isinstance(min_entropy, int | float)):
+    if min_entropy is not None and (
+        isinstance(min_entropy, bool) or not isinstance(min_entropy, int | float)
+    ):
         raise _fail(source, rule_id, "'min_entropy' must be a number")
     filters = _str_list(table, "filters", source, rule_id)
     bad = set(filters) - FILTER_NAMES
