@@ -1,9 +1,11 @@
 """Sensitive files, recognised by name and shape — a finding even when no token rule matches.
 
 :func:`classify_sensitive_file` is the public classifier: the :class:`SensitiveFileAnalyzer` below, the Docker
-build-context check and the ``COPY`` check use it. Some names are secret by themselves (``id_rsa``, ``*.kdbx``,
+build-context check and the ``COPY`` check use it. Some names are secret by themselves (``id_rsa``,
+``*.kdbx``,
 ``.git-credentials``); others only when their content holds a credential (``.npmrc`` with an ``_authToken``
-literal, ``.docker/config.json`` with ``auth``, a FileZilla ``sitemanager.xml`` with passwords); for those the text
+literal, ``.docker/config.json`` with ``auth``, a FileZilla ``sitemanager.xml`` with passwords); for those the
+text
 is needed, and ``text=None`` (content unknown) means "judge by the name alone".
 """
 
@@ -50,7 +52,10 @@ class SensitiveFile:
         return self.check.id
 
 
-_REMOVE = "Remove it from the repository and the image, rotate the credential, and add it to .gitignore and .dockerignore."
+_REMOVE = (
+    "Remove it from the repository and the image, rotate the credential, and add it to .gitignore and "
+    ".dockerignore."
+)
 
 
 def _c(id_: str, title: str, remediation: str = _REMOVE) -> SensitiveFileCheck:
@@ -66,7 +71,7 @@ SHADOW = _c("shadow", "Unix shadow password file")
 RAILS_KEY = _c(
     "rails-master-key",
     "Rails master/credentials key",
-    "Do not commit the key: pass it as RAILS_MASTER_KEY from a secret store, and rotate the credentials it opens.",
+    "Never commit the key: pass RAILS_MASTER_KEY from a secret store; rotate the credentials it opens.",
 )
 KEEPASS = _c("keepass", "KeePass password database")
 PKCS12 = _c("pkcs12", "PKCS#12 key store (.p12/.pfx)")
@@ -88,7 +93,9 @@ DOCKER_CONFIG = _c(
 )
 AWS_CREDENTIALS = _c("aws-credentials", "AWS credentials file with keys")
 GCP_SERVICE_ACCOUNT = _c(
-    "gcp-service-account", "GCP service-account key (JSON)", "Delete the key in IAM and use workload identity."
+    "gcp-service-account",
+    "GCP service-account key (JSON)",
+    "Delete the key in IAM and use workload identity.",
 )
 GCP_CREDENTIALS = _c("gcp-credentials", "gcloud credential store")
 AZURE_CREDENTIALS = _c("azure-credentials", "Azure CLI token cache / credentials")
@@ -135,7 +142,9 @@ _SSH_KEY_NAMES = frozenset(
 _SHELL_HISTORIES = frozenset(
     {".bash_history", ".zsh_history", ".sh_history", ".psql_history", ".mysql_history", ".rediscli_history"}
 )
-_PRIVATE_KEY_TEXT = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d")
+_PRIVATE_KEY_TEXT = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d"
+)
 # A literal (not ${VAR}, not empty) after one of these keys.
 _NPM_CRED = re.compile(r"^\s*(?://[^\s=]*:)?_(?:authToken|auth|password)\s*=\s*(?P<v>[^\s$#;][^\s]*)", re.M)
 _PYPIRC_PASS = re.compile(r"^\s*password\s*[:=]\s*(?P<v>\S.*?)\s*$", re.M | re.I)
@@ -146,7 +155,10 @@ _AWS_KEY = re.compile(
 _SERVICE_ACCOUNT = re.compile(r"\"type\"\s*:\s*\"service_account\"")
 _JSON_PRIVATE_KEY = re.compile(r"\"private_key\"\s*:\s*\"-----BEGIN")
 _GCLOUD_ADC = re.compile(r"\"(?:refresh_token|private_key)\"\s*:\s*\"(?P<v>[^\"]+)\"")
-_AZURE_TOKEN = re.compile(r"\"(?:accessToken|refreshToken|secret|client_secret|clientSecret|refresh_token)\"\s*:\s*\"(?P<v>[^\"]+)\"", re.I)
+_AZURE_TOKEN = re.compile(
+    r"\"(?:accessToken|refreshToken|secret|client_secret|clientSecret|refresh_token)\"\s*:\s*\"(?P<v>[^\"]+)\"",
+    re.I,
+)
 _FILEZILLA_PASS = re.compile(r"<Pass\b[^>]*>(?P<v>[^<]+)</Pass>", re.I)
 _IDE_PASS = re.compile(
     r"(?:<property\s+name=\"password\"\s+value=\"(?P<a>[^\"]+)\"|\bpassword\s*=\s*\"(?P<b>[^\"]+)\"|"
@@ -160,7 +172,9 @@ _NETRC_PASS = re.compile(r"\bpassword\s+\S+|\bpasswd\s+\S+", re.I)
 _GIT_CRED_URL = re.compile(r"\w+://[^\s:/@]+:[^\s@]+@")
 _HTPASSWD_LINE = re.compile(r"^[^:\s#]+:\S+", re.M)
 
-_LITERAL_SKIP = re.compile(r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\}|x{3,}|\*+|changeme|none|null|)$", re.I)
+_LITERAL_SKIP = re.compile(
+    r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\}|x{3,}|\*+|changeme|none|null|)$", re.I
+)
 
 
 def _literal(value: str | None) -> bool:
@@ -208,7 +222,7 @@ def _whole(check: SensitiveFileCheck, reason: str = "") -> _Judge:
 
 
 def _content(check: SensitiveFileCheck, pattern: re.Pattern[str], *, by_name: bool) -> _Judge:
-    """Sensitive when the content matches (with a literal value); ``by_name``: also when the content is unknown."""
+    """Sensitive when the content matches (a literal value); ``by_name``: also when content is unknown."""
 
     def judge(text: str | None) -> SensitiveFile | None:
         if text is None:
@@ -228,9 +242,7 @@ def _name_candidate(relpath: str) -> _Judge | None:
     parents = [p.lower() for p in parts[:-1]]
     suffix = PurePosixPath(lower).suffix
 
-    if lower in _SSH_KEY_NAMES or (
-        lower.startswith("id_") and "." not in lower and ".ssh" in parents
-    ):
+    if lower in _SSH_KEY_NAMES or (lower.startswith("id_") and "." not in lower and ".ssh" in parents):
         return _ssh_key_judge
     if lower.endswith(".ppk"):
         return _content(SSH_KEY, _PRIVATE_KEY_TEXT, by_name=True)
@@ -244,7 +256,9 @@ def _name_candidate(relpath: str) -> _Judge | None:
         return _content(HTPASSWD, _HTPASSWD_LINE, by_name=True)
     if lower in ("shadow", "shadow-", "gshadow"):
         return _content(SHADOW, _SHADOW_LINE, by_name=False)
-    if lower == "master.key" or (suffix == ".key" and parents[-1:] == ["credentials"] and "config" in parents):
+    if lower == "master.key" or (
+        suffix == ".key" and parents[-1:] == ["credentials"] and "config" in parents
+    ):
         return _whole(RAILS_KEY)
     if suffix in (".kdbx", ".kdb"):
         return _whole(KEEPASS)
@@ -262,7 +276,9 @@ def _name_candidate(relpath: str) -> _Judge | None:
         return _content(AWS_CREDENTIALS, _AWS_KEY, by_name=lower == "credentials")
     if parents[-1:] == ["gcloud"] and lower in ("credentials.db", "access_tokens.db", "legacy_credentials"):
         return _whole(GCP_CREDENTIALS)
-    if lower == "application_default_credentials.json" or (len(parents) >= 2 and parents[-2] == "legacy_credentials"):
+    if lower == "application_default_credentials.json" or (
+        len(parents) >= 2 and parents[-2] == "legacy_credentials"
+    ):
         return _content(GCP_CREDENTIALS, _GCLOUD_ADC, by_name=True)
     if ".azure" in parents and (lower.startswith(("accesstokens", "msal_token_cache", "service_principal"))):
         return _content(AZURE_CREDENTIALS, _AZURE_TOKEN, by_name=True)
@@ -289,7 +305,8 @@ def _ssh_key_judge(text: str | None) -> SensitiveFile | None:
     m = _PRIVATE_KEY_TEXT.search(text)
     if m:
         return SensitiveFile(SSH_KEY, _line(text, m.start()))
-    # A binary/unknown-format key file named like a key still counts; an empty or clearly public file does not.
+    # A binary/unknown-format key file named like a key still counts; an empty or clearly public file does
+    # not.
     stripped = text.strip()
     if not stripped or stripped.startswith(("ssh-", "ecdsa-", "sk-")):
         return None
@@ -305,7 +322,8 @@ def _gcp_service_account_judge(text: str | None) -> SensitiveFile | None:
 
 
 def classify_sensitive_file(relpath: str, text: str | None = None) -> SensitiveFile | None:
-    """Is the file at ``relpath`` (``/``-separated) a sensitive file? ``text`` is its content, or None when unknown
+    """Is the file at ``relpath`` (``/``-separated) a sensitive file? ``text`` is its content, or None when
+    unknown
     (then files whose sensitivity depends on content are judged by name only where the name is telling).
 
     Public key files (``*.pub``) and empty files are never sensitive."""
@@ -349,7 +367,7 @@ def sensitive_file_finding(relpath: str, verdict: SensitiveFile, *, related: str
         column=1,
         end_line=verdict.line,
         end_column=1,
-        message=f"{verdict.check.title}: {verdict.check.remediation}",
+        message=f"{verdict.check.title} in the tree",
         preview=MASK,
         secret="",
         related=related,

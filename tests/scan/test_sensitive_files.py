@@ -16,7 +16,9 @@ from autoaudit_secrets.scan._sensitive_files import (
 from tests.conftest import assert_no_leak
 
 PW = "Kx9-vault-Pw-2718"  # fake
-KEY_BLOCK = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+KEY_BLOCK = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+)
 
 # (case id, path, content — None: judged by name only, expected check id or None)
 CASES: list[tuple[str, str, str | None, str | None]] = [
@@ -30,13 +32,27 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("netrc", ".netrc", f"machine api.example.org login bot password {PW}\n", "sensitive-file-netrc"),
     ("netrc-windows", "_netrc", None, "sensitive-file-netrc"),
     ("netrc-no-password", ".netrc", "machine api.example.org login bot\n", None),
-    ("git-credentials", ".git-credentials", f"https://bot:{PW}@git.example.org\n", "sensitive-file-git-credentials"),
+    (
+        "git-credentials",
+        ".git-credentials",
+        f"https://bot:{PW}@git.example.org\n",
+        "sensitive-file-git-credentials",
+    ),
     ("htpasswd", "web/.htpasswd", "admin:$apr1$Qx$abcdefghijklmnopqrstu/\n", "sensitive-file-htpasswd"),
     ("shadow", "etc/shadow", "root:$6$salt$hashhashhash:19000:0:99999:7:::\n", "sensitive-file-shadow"),
     ("shadow-named-module", "lib/shadow", "def cast(): pass\n", None),
-    ("rails-master-key", "config/master.key", "0123456789abcdef0123456789abcdef\n", "sensitive-file-rails-master-key"),
-    ("rails-env-key", "config/credentials/production.key", "abcdef0123456789\n",
-     "sensitive-file-rails-master-key"),
+    (
+        "rails-master-key",
+        "config/master.key",
+        "0123456789abcdef0123456789abcdef\n",
+        "sensitive-file-rails-master-key",
+    ),
+    (
+        "rails-env-key",
+        "config/credentials/production.key",
+        "abcdef0123456789\n",
+        "sensitive-file-rails-master-key",
+    ),
     ("keepass", "vault/team.kdbx", None, "sensitive-file-keepass"),
     ("pkcs12", "certs/client.p12", None, "sensitive-file-pkcs12"),
     ("pfx", "certs/client.pfx", None, "sensitive-file-pkcs12"),
@@ -45,38 +61,89 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("npmrc-token", ".npmrc", f"//registry.npmjs.org/:_authToken={PW}\n", "sensitive-file-npmrc-credentials"),
     ("npmrc-reference", ".npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", None),
     ("npmrc-no-cred", ".npmrc", "save-exact=true\n", None),
-    ("pypirc-password", ".pypirc", f"[pypi]\nusername = __token__\npassword = {PW}\n", "sensitive-file-pypirc-credentials"),
+    (
+        "pypirc-password",
+        ".pypirc",
+        f"[pypi]\nusername = __token__\npassword = {PW}\n",
+        "sensitive-file-pypirc-credentials",
+    ),
     ("pypirc-no-password", ".pypirc", "[distutils]\nindex-servers = pypi\n", None),
-    ("docker-config-auth", "home/.docker/config.json", '{"auths": {"r.example.org": {"auth": "Ym90OnB3"}}}',
-     "sensitive-file-docker-config-auth"),
-    ("docker-config-helper", "home/.docker/config.json", '{"credsStore": "desktop", "auths": {"x": {}}}', None),
-    ("aws-credentials", ".aws/credentials", f"[default]\naws_access_key_id = AKIA1\naws_secret_access_key = {PW}\n",
-     "sensitive-file-aws-credentials"),
+    (
+        "docker-config-auth",
+        "home/.docker/config.json",
+        '{"auths": {"r.example.org": {"auth": "Ym90OnB3"}}}',
+        "sensitive-file-docker-config-auth",
+    ),
+    (
+        "docker-config-helper",
+        "home/.docker/config.json",
+        '{"credsStore": "desktop", "auths": {"x": {}}}',
+        None,
+    ),
+    (
+        "aws-credentials",
+        ".aws/credentials",
+        f"[default]\naws_access_key_id = AKIA1\naws_secret_access_key = {PW}\n",
+        "sensitive-file-aws-credentials",
+    ),
     ("aws-credentials-empty-profile", ".aws/credentials", "[default]\nregion = eu-west-1\n", None),
-    ("gcp-service-account", "deploy/sa-key.json",
-     '{"type": "service_account", "project_id": "p", "private_key": "-----BEGIN PRIVATE KEY-----\\nMII"}',
-     "sensitive-file-gcp-service-account"),
+    (
+        "gcp-service-account",
+        "deploy/sa-key.json",
+        '{"type": "service_account", "project_id": "p", "private_key": "-----BEGIN PRIVATE KEY-----\\nMII"}',
+        "sensitive-file-gcp-service-account",
+    ),
     ("gcp-other-json", "deploy/package.json", '{"name": "service_account-helper"}', None),
     ("gcloud-db", ".config/gcloud/credentials.db", None, "sensitive-file-gcp-credentials"),
-    ("azure-tokens", ".azure/msal_token_cache.json", f'{{"RefreshToken": {{"x": {{"secret": "{PW}"}}}}}}',
-     "sensitive-file-azure-credentials"),
-    ("tfstate", "infra/terraform.tfstate", '{"version": 4, "resources": [1]}', "sensitive-file-terraform-state"),
+    (
+        "azure-tokens",
+        ".azure/msal_token_cache.json",
+        f'{{"RefreshToken": {{"x": {{"secret": "{PW}"}}}}}}',
+        "sensitive-file-azure-credentials",
+    ),
+    (
+        "tfstate",
+        "infra/terraform.tfstate",
+        '{"version": 4, "resources": [1]}',
+        "sensitive-file-terraform-state",
+    ),
     ("tfstate-backup", "infra/terraform.tfstate.backup", '{"version": 4}', "sensitive-file-terraform-state"),
-    ("filezilla", "FileZilla/sitemanager.xml", '<Server><Pass encoding="base64">cHc=</Pass></Server>',
-     "sensitive-file-filezilla-passwords"),
+    (
+        "filezilla",
+        "FileZilla/sitemanager.xml",
+        '<Server><Pass encoding="base64">cHc=</Pass></Server>',
+        "sensitive-file-filezilla-passwords",
+    ),
     ("filezilla-no-pass", "FileZilla/recentservers.xml", "<Server><Host>h</Host></Server>", None),
-    ("ide-datasource", ".idea/dataSources.local.xml",
-     f'<data-source><property name="password" value="{PW}"/></data-source>', "sensitive-file-ide-datasource-password"),
-    ("ide-datasource-no-pass", ".idea/dataSources.xml", "<data-source><driver-ref>pg</driver-ref></data-source>",
-     None),
-    ("sublime-sftp", "sftp-config.json", f'{{"host": "h", "user": "u", "password": "{PW}"}}',
-     "sensitive-file-sftp-config-password"),
+    (
+        "ide-datasource",
+        ".idea/dataSources.local.xml",
+        f'<data-source><property name="password" value="{PW}"/></data-source>',
+        "sensitive-file-ide-datasource-password",
+    ),
+    (
+        "ide-datasource-no-pass",
+        ".idea/dataSources.xml",
+        "<data-source><driver-ref>pg</driver-ref></data-source>",
+        None,
+    ),
+    (
+        "sublime-sftp",
+        "sftp-config.json",
+        f'{{"host": "h", "user": "u", "password": "{PW}"}}',
+        "sensitive-file-sftp-config-password",
+    ),
     ("ftpconfig", ".ftpconfig", f'{{"host": "h", "pass": "{PW}"}}', "sensitive-file-sftp-config-password"),
     ("ftpconfig-key-only", ".ftpconfig", '{"host": "h", "privatekey": "~/.ssh/id"}', None),
     ("bash-history", "root/.bash_history", "ls\n", "sensitive-file-shell-history"),
     ("zsh-history", ".zsh_history", "ls\n", "sensitive-file-shell-history"),
     ("empty-history", ".bash_history", "", None),
-    ("ovpn-inline-key", "vpn/office.ovpn", "client\n<key>\n" + KEY_BLOCK + "</key>\n", "sensitive-file-ovpn-inline-key"),
+    (
+        "ovpn-inline-key",
+        "vpn/office.ovpn",
+        "client\n<key>\n" + KEY_BLOCK + "</key>\n",
+        "sensitive-file-ovpn-inline-key",
+    ),
     ("ovpn-no-key", "vpn/office.ovpn", "client\nauth-user-pass\n", None),
     ("plain-source", "src/app.py", "print(1)\n", None),
     ("dotenv-not-ours", ".env", f"SECRET={PW}\n", None),  # .env files belong to the dotenv analyzer
@@ -108,7 +175,10 @@ def test_analyzer_findings(tmp_path: Path) -> None:
     text = f"# comment\n[pypi]\npassword = {PW}\n"
     (finding,) = analyzer.analyze(".pypirc", text, _NullContext(tmp_path))
     assert (finding.rule_id, finding.path, finding.line, finding.severity) == (
-        "sensitive-file-pypirc-credentials", ".pypirc", 3, Severity.ERROR
+        "sensitive-file-pypirc-credentials",
+        ".pypirc",
+        3,
+        Severity.ERROR,
     )
     assert_no_leak(f"{finding.message} {finding.preview} {finding!r}", [PW])
     # Binary files reach analyzers as "": a KeePass database is still reported, by name.

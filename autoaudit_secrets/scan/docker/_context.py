@@ -1,10 +1,12 @@
 """What a ``docker build`` would send into the image: the build-context check.
 
-For every Dockerfile under the scanned root — with its own directory as context, plus every context a compose file
+For every Dockerfile under the scanned root — with its own directory as context, plus every context a compose
+file
 names for it (``build.context`` / ``build.dockerfile``) — the analyzer applies the build's ignore file with
 Docker's semantics (:mod:`._dockerignore`), resolves the sources of each ``COPY``/``ADD`` against the context
 (``COPY --from`` copies nothing from it), and reports each copied file that is sensitive by name and shape, or
-that holds a secret. Files that git ignores are included on purpose: a gitignored ``.env`` is exactly the file that
+that holds a secret. Files that git ignores are included on purpose: a gitignored ``.env`` is exactly the file
+that
 leaks this way. Findings sit on the leaking file; ``related`` names the Dockerfile line that copies it.
 """
 
@@ -33,8 +35,21 @@ __all__ = ["Build", "BuildContextAnalyzer", "discover_builds", "files_sent"]
 
 # Folders never searched for Dockerfiles/compose files (vendored code, tool caches).
 _SKIP_DISCOVERY = frozenset(
-    {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-     ".ruff_cache", "site-packages", ".hg", ".svn"}
+    {
+        ".git",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        ".hg",
+        ".svn",
+    }
 )
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _MAX_TEXT = 1024 * 1024  # content of larger files is not scanned (their names still are)
@@ -67,7 +82,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def discover_builds(root: Path) -> list[Build]:
-    """Every Dockerfile under ``root`` with its directory as context, plus the builds compose files declare."""
+    """Every Dockerfile under ``root`` with its folder as context, plus the builds compose files declare."""
     builds: list[Build] = []
     compose_files: list[Path] = []
     for path in _walk_discovery(root):
@@ -91,7 +106,7 @@ def discover_builds(root: Path) -> list[Build]:
 
 
 def _compose_builds(root: Path, compose: Path) -> list[Build]:
-    """The ``build:`` sections of one compose file (minimal reading: context, dockerfile, dockerfile_inline)."""
+    """The ``build:`` sections of one compose file (context, dockerfile, dockerfile_inline)."""
     import yaml  # lazy: only when a compose file exists
 
     try:
@@ -128,7 +143,8 @@ def _compose_builds(root: Path, compose: Path) -> list[Build]:
 
 
 def files_sent(context: Path, ignore: DockerIgnore) -> list[str]:
-    """Files of ``context`` (``/``-separated, relative to it) that the builder receives: the ignore file applied,
+    """Files of ``context`` (``/``-separated, relative to it) that the builder receives: the ignore file
+    applied,
     symlinks left out (Docker sends the link, not its target), ``.git`` reduced to ``.git/config``."""
     sent: list[str] = []
     prune_ok = not ignore.has_reincludes
@@ -168,7 +184,8 @@ def _normalise_source(source: str) -> str:
 
 
 def _selects(source: str, rel: str) -> bool:
-    """Does a COPY source (glob per segment, Go ``filepath.Match``) select context file ``rel`` — the file itself
+    """Does a COPY source (glob per segment, Go ``filepath.Match``) select context file ``rel`` — the file
+    itself
     or a folder holding it?"""
     if not source:
         return True
@@ -191,7 +208,9 @@ def _copies(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, list[str], Do
         for word, _ in words[:-1]:
             if word.startswith("<<") or "$" in word:
                 continue
-            if ins.keyword == "ADD" and (re.match(r"^[a-z][a-z0-9+.-]*://", word, re.I) or word.startswith("git@")):
+            if ins.keyword == "ADD" and (
+                re.match(r"^[a-z][a-z0-9+.-]*://", word, re.I) or word.startswith("git@")
+            ):
                 continue
             sources.append(_normalise_source(word))
         excludes = [f.value for f in ins.flags if f.name == "exclude"]
@@ -249,8 +268,12 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
         matches = list(ctx.detect(text or ""))
         if matches:
             m = matches[0]
-            return _Verdict(CONTEXT_FILE_WITH_SECRET.id, (text or "").count("\n", 0, m.start) + 1,
-                            "git config holding a credential", m.secret(text or ""))
+            return _Verdict(
+                CONTEXT_FILE_WITH_SECRET.id,
+                (text or "").count("\n", 0, m.start) + 1,
+                "git config holding a credential",
+                m.secret(text or ""),
+            )
         return None
     verdict = classify_sensitive_file(rel, text)
     if verdict is not None:
@@ -271,8 +294,12 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
         if matches:
             m = matches[0]
             rules = ", ".join(sorted({x.rule.id for x in matches}))
-            return _Verdict(CONTEXT_FILE_WITH_SECRET.id, text.count("\n", 0, m.start) + 1,
-                            f"a file holding a secret ({rules})", m.secret(text))
+            return _Verdict(
+                CONTEXT_FILE_WITH_SECRET.id,
+                text.count("\n", 0, m.start) + 1,
+                f"a file holding a secret ({rules})",
+                m.secret(text),
+            )
     return None
 
 
@@ -284,7 +311,7 @@ def _rel_to_root(path: Path, root: Path) -> str | None:
 
 
 class BuildContextAnalyzer:
-    """TreeAnalyzer: sensitive files and files holding secrets that ``COPY``/``ADD`` would bake into an image."""
+    """TreeAnalyzer: sensitive files and files holding secrets that ``COPY``/``ADD`` would put in an image."""
 
     id = "docker-build-context"
 
@@ -337,7 +364,11 @@ class BuildContextAnalyzer:
                 if relpath is None or (relpath, verdict.check_id) in reported:
                     continue
                 reported.add((relpath, verdict.check_id))
-                check = CONTEXT_SECRET_FILE if verdict.check_id == CONTEXT_SECRET_FILE.id else CONTEXT_FILE_WITH_SECRET
+                check = (
+                    CONTEXT_SECRET_FILE
+                    if verdict.check_id == CONTEXT_SECRET_FILE.id
+                    else CONTEXT_FILE_WITH_SECRET
+                )
                 related = f"{where}:{ins.line}"
                 yield Finding(
                     rule_id=check.id,
@@ -349,7 +380,7 @@ class BuildContextAnalyzer:
                     end_column=1,
                     message=(
                         f"{verdict.what} would be copied into the image by {ins.keyword} at {related} "
-                        f"(not excluded by .dockerignore). {check.remediation}"
+                        "(not excluded by .dockerignore)"
                     ),
                     preview=redact_preview(verdict.secret) if verdict.secret else MASK,
                     secret=verdict.secret,

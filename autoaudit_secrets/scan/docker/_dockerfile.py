@@ -1,12 +1,17 @@
 """A Dockerfile parser that keeps physical line numbers.
 
-No Docker engine is involved: this reads the text the way BuildKit's front end does, as far as secret checks need
-it — parser directives (``# escape=``), comments (also between continuation lines), line continuations, JSON (exec)
-and shell forms, heredocs (``RUN <<EOF``, ``<<-EOF``, quoted delimiters, several per line, ``COPY <<EOF /file``),
-multi-stage ``FROM … AS name``, ``ARG``/``ENV``/``LABEL`` with several ``k=v`` pairs and the legacy ``ENV k v``
+No Docker engine is involved: this reads the text the way BuildKit's front end does, as far as secret checks
+need
+it — parser directives (``# escape=``), comments (also between continuation lines), line continuations, JSON
+(exec)
+and shell forms, heredocs (``RUN <<EOF``, ``<<-EOF``, quoted delimiters, several per line, ``COPY <<EOF
+/file``),
+multi-stage ``FROM … AS name``, ``ARG``/``ENV``/``LABEL`` with several ``k=v`` pairs and the legacy ``ENV k
+v``
 form, and ``--flag=value`` options (``--mount``, ``--from``, ``--chown``, ...).
 
-Every :class:`Instruction` maps offsets of its joined (logical) argument text back to physical lines, so a check
+Every :class:`Instruction` maps offsets of its joined (logical) argument text back to physical lines, so a
+check
 can point at the line that holds a secret inside a long continued ``RUN``.
 """
 
@@ -30,11 +35,19 @@ __all__ = [
     "parse_dockerfile",
 ]
 
-_DOCKERFILE_GLOBS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*")
+_DOCKERFILE_GLOBS = (
+    "Dockerfile",
+    "Dockerfile.*",
+    "*.Dockerfile",
+    "*.dockerfile",
+    "Containerfile",
+    "Containerfile.*",
+)
 
 
 def is_dockerfile_path(relpath: str) -> bool:
-    """True for ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile`` and ``Containerfile`` names.
+    """True for ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile`` and ``Containerfile``
+    names.
 
     ``*.dockerignore`` files (``Dockerfile.dockerignore``) are not Dockerfiles."""
     name = PurePosixPath(relpath.replace("\\", "/")).name
@@ -62,7 +75,7 @@ class Mount:
 
     @property
     def target(self) -> str:
-        """Where the mount appears inside the build container (``/run/secrets/<id>`` by default for secrets)."""
+        """Where the mount appears in the build container (``/run/secrets/<id>`` by default for secrets)."""
         for key in ("target", "dst", "destination"):
             if self.options.get(key):
                 return self.options[key]
@@ -90,7 +103,8 @@ class Mount:
 
 @dataclass(frozen=True, slots=True)
 class Heredoc:
-    """A here-document attached to ``RUN``/``COPY``/``ADD``; ``body_line`` is the physical line of its first body
+    """A here-document attached to ``RUN``/``COPY``/``ADD``; ``body_line`` is the physical line of its first
+    body
     line (the body may be empty)."""
 
     delimiter: str
@@ -121,8 +135,10 @@ class KeyValue:
 class Instruction:
     """One logical instruction.
 
-    ``args`` is the text after the keyword and the leading flags, continuation lines joined (escape character and
-    newline removed, comment lines dropped), exactly as Docker sees it. ``json_args`` holds the exec-form list when
+    ``args`` is the text after the keyword and the leading flags, continuation lines joined (escape character
+    and
+    newline removed, comment lines dropped), exactly as Docker sees it. ``json_args`` holds the exec-form list
+    when
     the arguments are a JSON array. ``heredocs`` are in order of appearance.
     """
 
@@ -189,7 +205,8 @@ class Instruction:
         return [(w.value, w.start) for w in _split_words(self.args, self.escape)]
 
     def key_values(self) -> list[KeyValue]:
-        """``ENV``/``ARG``/``LABEL`` pairs; the legacy ``ENV key value`` form gives one pair with the rest of the
+        """``ENV``/``ARG``/``LABEL`` pairs; the legacy ``ENV key value`` form gives one pair with the rest of
+        the
         line as value; ``ARG NAME`` gives ``value=None``."""
         words = _split_words(self.args, self.escape)
         if not words:
@@ -352,7 +369,9 @@ def parse_dockerfile(text: str) -> Dockerfile:
                 m = re.match(r"--([A-Za-z][A-Za-z0-9-]*)(?:=(\S*))?(\s+|$)", logical[cursor:])
                 if not m:
                     break
-                flags.append(Flag(m.group(1).lower(), _unquote(m.group(2) or "", escape), _line_of(pieces, cursor)))
+                flags.append(
+                    Flag(m.group(1).lower(), _unquote(m.group(2) or "", escape), _line_of(pieces, cursor))
+                )
                 cursor += m.end()
         args = logical[cursor:].rstrip()
         shifted = _shift_pieces(pieces, cursor)
@@ -380,9 +399,7 @@ def parse_dockerfile(text: str) -> Dockerfile:
                     body_lines.append(candidate.lstrip("\t") if strip_tabs else candidate)
                 last_line = index
                 body = "\n".join(body_lines) + ("\n" if body_lines else "")
-                heredocs.append(
-                    Heredoc(delimiter, body, body_start, strip_tabs, quoted=m.group(4) is None)
-                )
+                heredocs.append(Heredoc(delimiter, body, body_start, strip_tabs, quoted=m.group(4) is None))
         if kw == "FROM":
             words = _split_words(args, escape)
             name = ""

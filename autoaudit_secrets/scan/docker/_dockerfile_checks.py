@@ -1,7 +1,9 @@
-"""Secret checks on Dockerfiles: literals in ``ENV``/``ARG``/``LABEL``, secret-named build arguments, ``COPY`` of
+"""Secret checks on Dockerfiles: literals in ``ENV``/``ARG``/``LABEL``, secret-named build arguments, ``COPY``
+of
 secret files, secrets in ``RUN``, and mounted secrets persisted into a layer.
 
-Each check has a stable id (see :data:`DOCKERFILE_CHECKS`). Findings point at the physical line holding the secret.
+Each check has a stable id (see :data:`DOCKERFILE_CHECKS`). Findings point at the physical line holding the
+secret.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class DockerCheck:
 
 
 _MOUNT_HINT = (
-    "Pass build-time secrets with `RUN --mount=type=secret,id=NAME` (docker build --secret id=NAME,src=FILE) and "
+    "Pass build-time secrets with `RUN --mount=type=secret,id=NAME` (docker build --secret id=NAME,src=FILE) "
+    "and "
     "runtime secrets as Docker secrets (`NAME_FILE=/run/secrets/NAME`); rotate the exposed value."
 )
 
@@ -70,21 +73,24 @@ COPY_SECRET_FILE = DockerCheck(
     "docker-copy-secret-file",
     Severity.ERROR,
     "COPY/ADD of a secret file into the image",
-    "Do not copy it: mount it for one RUN with `RUN --mount=type=secret,id=NAME,target=PATH`, or provide it at run "
+    "Do not copy it: mount it for one RUN with `RUN --mount=type=secret,id=NAME,target=PATH`, or provide it "
+    "at run "
     "time as a Docker secret; add it to .dockerignore.",
 )
 RUN_SECRET = DockerCheck(
     "docker-run-secret",
     Severity.ERROR,
     "Secret literal in a RUN command (kept in the image history)",
-    "Read the credential from `RUN --mount=type=secret,id=NAME` ($(cat /run/secrets/NAME)) instead of writing it "
+    "Read the credential from `RUN --mount=type=secret,id=NAME` ($(cat /run/secrets/NAME)) instead of "
+    "writing it "
     "in the Dockerfile; rotate it.",
 )
 MOUNTED_SECRET_PERSISTED = DockerCheck(
     "docker-mounted-secret-persisted",
     Severity.ERROR,
     "A mounted build secret is written into the image layer",
-    "Use the secret only in the RUN that mounts it, without writing it to a file outside the mount (or remove the "
+    "Use the secret only in the RUN that mounts it, without writing it to a file outside the mount (or "
+    "remove the "
     "file in the same RUN); prefer `--mount=type=secret,target=PATH` so tools read it in place.",
 )
 CONTEXT_SECRET_FILE = DockerCheck(
@@ -114,12 +120,15 @@ DOCKERFILE_CHECKS: tuple[DockerCheck, ...] = (
     CONTEXT_FILE_WITH_SECRET,
 )
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# --
 # Names and values
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # Names whose last word says the value is a locator or a version, not the secret itself.
-_NOT_SECRET_LAST = frozenset({"file", "files", "path", "dir", "directory", "version", "ver", "url", "uri", "host"})
+_NOT_SECRET_LAST = frozenset(
+    {"file", "files", "path", "dir", "directory", "version", "ver", "url", "uri", "host"}
+)
 _NOT_SECRET_FIRST = frozenset({"public", "pub"})
 
 
@@ -136,9 +145,13 @@ def is_secret_variable(name: str, ctx: AnalysisContext) -> bool:
     return bool(ctx.is_secret_name(name))
 
 
-_REF = re.compile(r"\$(?:\{(?P<b>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?][^}]*)?\}|(?P<s>[A-Za-z_][A-Za-z0-9_]*))")
+_REF = re.compile(
+    r"\$(?:\{(?P<b>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?][^}]*)?\}|(?P<s>[A-Za-z_][A-Za-z0-9_]*))"
+)
 _ONLY_REF = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+?][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)$")
-_BOOLISH = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "none", "null", "enabled", "disabled"})
+_BOOLISH = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "0", "1", "none", "null", "enabled", "disabled"}
+)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?P<auth>[^/@\s]*@)?[^\s]*$", re.I)
 _FINGERPRINTS = re.compile(r"^(?:(?:0x)?(?:[0-9A-F]{16}|[0-9A-F]{40})[\s,]*)+$", re.I)
 _ABS_PATH = re.compile(r"^/[\w.\-/]*$")
@@ -170,7 +183,8 @@ def _harmless_value(name: str, value: str) -> bool:
     return ("gpg" in words or "pgp" in words or "keys" in words) and bool(_FINGERPRINTS.match(stripped))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# --
 # Findings
 
 
@@ -193,7 +207,7 @@ def _finding(
         column=max(column, 1),
         end_line=line,
         end_column=max(column, 1) + len(secret),
-        message=f"{message}. {check.remediation}",
+        message=message,
         preview=redact_preview(secret, keep=keep) if secret else MASK,
         secret=secret,
         related=related,
@@ -204,7 +218,8 @@ def _rule_names(matches: Iterable[Match]) -> str:
     return ", ".join(sorted({m.rule.id for m in matches}))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# --
 # ENV / ARG / LABEL
 
 _KV_CHECK = {"ENV": ENV_SECRET, "ARG": ARG_SECRET_DEFAULT, "LABEL": LABEL_SECRET}
@@ -223,9 +238,12 @@ def _check_key_values(
             redeclared = ins.keyword == "ARG" and ins.stage >= 0 and name in global_args
             if secret_name and ins.keyword in ("ARG", "ENV") and not redeclared:
                 yield _finding(
-                    SECRET_ARG_NO_VALUE, relpath, kv.line, kv.column,
-                    f"{ins.keyword} {name} has no value: whatever is passed with --build-arg is recorded in the "
-                    "image history",
+                    SECRET_ARG_NO_VALUE,
+                    relpath,
+                    kv.line,
+                    kv.column,
+                    f"{ins.keyword} {name} has no value: whatever is passed at build time is recorded in the "
+                    f"image metadata; use RUN --mount=type=secret,id={name.lower()} instead",
                 )
             continue
         matches = list(ctx.detect(value))
@@ -233,8 +251,13 @@ def _check_key_values(
             m = matches[0]
             secret = m.secret(value)
             yield _finding(
-                check, relpath, kv.value_line, kv.column,
-                f"{ins.keyword} {name} holds a secret ({_rule_names(matches)})", secret, keep=4,
+                check,
+                relpath,
+                kv.value_line,
+                kv.column,
+                f"{ins.keyword} {name} holds a secret ({_rule_names(matches)})",
+                secret,
+                keep=4,
             )
             continue
         refs = _refs(value)
@@ -248,17 +271,28 @@ def _check_key_values(
                 and not _harmless_value(name, literal_default)
             ):
                 yield _finding(
-                    check, relpath, kv.value_line, kv.column,
-                    f"{ins.keyword} {name} has a literal secret as the default of a reference", literal_default,
+                    check,
+                    relpath,
+                    kv.value_line,
+                    kv.column,
+                    f"{ins.keyword} {name} has a literal secret as the default of a reference",
+                    literal_default,
                 )
                 continue
             from_args = [r for r, _ in refs if r in args_in_scope]
-            if ins.keyword == "ENV" and from_args and (
-                secret_name or any(is_secret_variable(r, ctx) for r in from_args)
+            if (
+                ins.keyword == "ENV"
+                and from_args
+                and (secret_name or any(is_secret_variable(r, ctx) for r in from_args))
             ):
                 yield _finding(
-                    SECRET_FROM_ARG, relpath, kv.value_line, kv.column,
-                    f"ENV {name} is set from build argument {from_args[0]}",
+                    SECRET_FROM_ARG,
+                    relpath,
+                    kv.value_line,
+                    kv.column,
+                    f"ENV {name} is set from build argument {from_args[0]} and persists in the image config; "
+                    f"use RUN --mount=type=secret,id={from_args[0].lower()} at build time and {name}_FILE "
+                    "at run time",
                 )
                 continue
             if _ONLY_REF.match(value.strip()):
@@ -268,15 +302,22 @@ def _check_key_values(
         if refs and not _REF.sub("", value).strip(" :@/"):
             continue
         yield _finding(
-            check, relpath, kv.value_line, kv.column,
-            f"{ins.keyword} {name} is given a literal value", value,
+            check,
+            relpath,
+            kv.value_line,
+            kv.column,
+            f"{ins.keyword} {name} is given a literal value",
+            value,
         )
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# --
 # COPY / ADD of secret files
 
-_SECRET_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".azure", ".docker", ".kube", "gcloud", ".password-store"})
+_SECRET_DIRS = frozenset(
+    {".ssh", ".aws", ".gnupg", ".azure", ".docker", ".kube", "gcloud", ".password-store"}
+)
 _ENV_OK_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults", ".tmpl", ".tpl", ".schema")
 _CERT_HINT = re.compile(r"cert|chain|bundle|\bca\b|^ca[._-]|public|pub\b|dhparam|trust", re.I)
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
@@ -301,8 +342,10 @@ def _is_env_file(name: str) -> bool:
 
 
 def copy_source_secret_reason(path: str, text: str | None) -> str | None:
-    """Why copying the file ``path`` (``/``-separated, relative to the context) into an image leaks a secret, or
-    None. ``text`` is its content when known (a ``.pem`` certificate or an ``.npmrc`` without a literal token is
+    """Why copying the file ``path`` (``/``-separated, relative to the context) into an image leaks a secret,
+    or
+    None. ``text`` is its content when known (a ``.pem`` certificate or an ``.npmrc`` without a literal token
+    is
     fine); None judges by name."""
     parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".")]
     if not parts:
@@ -396,13 +439,20 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
         if matches:
             m = matches[0]
             yield _finding(
-                COPY_SECRET_FILE, relpath, doc.line_of(m.secret_start), 1,
-                f"{ins.keyword} heredoc writes a secret ({_rule_names(matches)}) into {dest}", m.secret(doc.body),
+                COPY_SECRET_FILE,
+                relpath,
+                doc.line_of(m.secret_start),
+                1,
+                f"{ins.keyword} heredoc writes a secret ({_rule_names(matches)}) into {dest}",
+                m.secret(doc.body),
                 keep=4,
             )
         elif verdict is not None:
             yield _finding(
-                COPY_SECRET_FILE, relpath, doc.body_line + verdict.line - 1, 1,
+                COPY_SECRET_FILE,
+                relpath,
+                doc.body_line + verdict.line - 1,
+                1,
                 f"{ins.keyword} heredoc writes {verdict.check.title} into {dest}",
             )
     context_dir = (ctx.root / relpath).parent
@@ -414,15 +464,24 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
             if matches:
                 line, column = ins.position_at(offset)
                 yield _finding(
-                    RUN_SECRET, relpath, line, column,
-                    f"ADD URL carries a credential ({_rule_names(matches)})", matches[0].secret(source), keep=4,
+                    RUN_SECRET,
+                    relpath,
+                    line,
+                    column,
+                    f"ADD URL carries a credential ({_rule_names(matches)})",
+                    matches[0].secret(source),
+                    keep=4,
                 )
             continue
         line, column = ins.position_at(offset)
         reason = _copy_reason_for_source(context_dir, source)
         if reason:
             yield _finding(
-                COPY_SECRET_FILE, relpath, line, column, f"{ins.keyword} {source} copies {reason} into the image"
+                COPY_SECRET_FILE,
+                relpath,
+                line,
+                column,
+                f"{ins.keyword} {source} copies {reason} into the image",
             )
 
 
@@ -448,7 +507,8 @@ def _copy_reason_for_source(context_dir: Path, source: str) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# --
 # RUN
 
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.-]*://(?P<user>[^\s/:@'\"]*):(?P<v>[^\s@/'\"]+)@", re.I)
@@ -462,7 +522,9 @@ _LOGIN_P = re.compile(
     r"[^\n;&|]*?\s(?:-p|--password)(?:=|\s+)(?P<v>[\"']?[^\s\"';&|]+)",
     re.I,
 )
-_MYSQL_P = re.compile(r"\b(?:mysql|mysqladmin|mysqldump|mariadb)\b[^\n;&|]*?\s-p(?P<v>[^\s\"';&|-][^\s\"';&|]*)")
+_MYSQL_P = re.compile(
+    r"\b(?:mysql|mysqladmin|mysqldump|mariadb)\b[^\n;&|]*?\s-p(?P<v>[^\s\"';&|-][^\s\"';&|]*)"
+)
 _PASSWORD_FLAG = re.compile(
     r"(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|pass|token|api-?key|secret|client-secret|auth-token|"
     r"access-token|secret-key|access-key)(?:=|\s+)(?P<v>[\"']?[^\s\"';&|]+)",
@@ -474,7 +536,9 @@ _AWS_SET = re.compile(
     r"\baws\s+configure\s+set\s+(?:[\w.]*\.)?(?:aws_secret_access_key|aws_session_token)\s+[\"']?(?P<v>[^\s\"';&|]+)",
     re.I,
 )
-_ASSIGN = re.compile(r"(?:^|[\s;&|(])(?:export\s+)?(?P<n>[A-Za-z_][A-Za-z0-9_]*)=(?P<v>\"[^\"]*\"|'[^']*'|[^\s;&|]+)")
+_ASSIGN = re.compile(
+    r"(?:^|[\s;&|(])(?:export\s+)?(?P<n>[A-Za-z_][A-Za-z0-9_]*)=(?P<v>\"[^\"]*\"|'[^']*'|[^\s;&|]+)"
+)
 
 _RUN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_URL_CRED, "a URL with an embedded credential"),
@@ -503,12 +567,12 @@ def _literal_value(value: str, ctx: AnalysisContext) -> str | None:
 def _scan_shell(
     text: str, ctx: AnalysisContext, at: Callable[[int], tuple[int, int]]
 ) -> Iterator[tuple[int, int, str, str, int]]:
-    """(line, column, what, secret, keep) for secrets in shell text; ``at`` maps an offset to (line, column)."""
+    """(line, column, what, secret, keep) for secrets in shell text; ``at`` maps offsets to (line, column)."""
     seen: set[tuple[int, int]] = set()
-    for m in ctx.detect(text):
-        line, column = at(m.secret_start)
-        seen.add((m.secret_start, m.secret_end))
-        yield line, column, f"a {m.rule.id} secret", m.secret(text), 4
+    for hit in ctx.detect(text):
+        line, column = at(hit.secret_start)
+        seen.add((hit.secret_start, hit.secret_end))
+        yield line, column, f"a {hit.rule.id} secret", hit.secret(text), 4
     for pattern, what in _RUN_PATTERNS:
         for m in pattern.finditer(text):
             start, end = m.span("v")
@@ -603,14 +667,27 @@ def _check_persisted(
             line, column = at(start)
             where = targets[0] if targets else "a tool's config file"
             yield _finding(
-                MOUNTED_SECRET_PERSISTED, relpath, line, column,
+                MOUNTED_SECRET_PERSISTED,
+                relpath,
+                line,
+                column,
                 f"RUN writes the mounted secret into {where}, which stays in the layer",
             )
 
 
 _SUBST = re.compile(r"\$\([^()]*\)")
 _ECHO = re.compile(r"^(?:echo|printf)\b.*\$\((?:cat\s|<)")
-_CONFIG_HINTS = (".aws", ".gitconfig", ".npmrc", ".docker", ".config", ".yarnrc", ".pypirc", "pip.conf", ".netrc")
+_CONFIG_HINTS = (
+    ".aws",
+    ".gitconfig",
+    ".npmrc",
+    ".docker",
+    ".config",
+    ".yarnrc",
+    ".pypirc",
+    "pip.conf",
+    ".netrc",
+)
 
 
 def _mentions(segment: str, paths: set[str], variables: set[str]) -> bool:
@@ -631,7 +708,8 @@ def _segments(text: str) -> Iterator[tuple[int, str]]:
         yield pos + (len(segment) - len(segment.lstrip())), segment.strip()
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
+# --
 
 
 def check_dockerfile(relpath: str, dockerfile: Dockerfile, ctx: AnalysisContext) -> Iterator[Finding]:
@@ -656,7 +734,8 @@ def check_dockerfile(relpath: str, dockerfile: Dockerfile, ctx: AnalysisContext)
 
 
 class DockerfileAnalyzer:
-    """FileAnalyzer for ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``."""
+    """FileAnalyzer for ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``,
+    ``Containerfile``."""
 
     id = "dockerfile"
 

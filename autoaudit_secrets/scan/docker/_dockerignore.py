@@ -5,14 +5,18 @@ What Docker does, and this module mirrors:
 * one pattern a line; a line whose first character is ``#`` is a comment; surrounding whitespace is trimmed; a
   UTF-8 BOM on the first line is dropped;
 * ``!`` re-includes; the **last** matching pattern wins;
-* every pattern is cleaned like Go's ``filepath.Clean`` (``./a//b/`` → ``a/b``, ``a/../b`` → ``b``) and a leading
-  ``/`` is stripped: patterns are relative to the context root, and — unlike ``.gitignore`` — a pattern without a
-  slash does **not** match at any depth (``.env`` excludes ``./.env`` only; write ``**/.env`` for every level);
+* every pattern is cleaned like Go's ``filepath.Clean`` (``./a//b/`` → ``a/b``, ``a/../b`` → ``b``) and a
+leading
+  ``/`` is stripped: patterns are relative to the context root, and — unlike ``.gitignore`` — a pattern
+  without a
+  slash does **not** match at any depth (``.env`` excludes ``./.env`` only; write ``**/.env`` for every
+  level);
 * ``*`` and ``?`` do not cross ``/``; ``[...]`` classes and ``\\`` escapes as Go's ``filepath.Match``; ``**``
   matches any number of directories, zero included;
 * a pattern that matches a directory excludes everything beneath it (Docker tries the path and each parent).
 
-A per-Dockerfile ignore file, ``<Dockerfile-name>.dockerignore`` beside the Dockerfile, takes precedence over the
+A per-Dockerfile ignore file, ``<Dockerfile-name>.dockerignore`` beside the Dockerfile, takes precedence over
+the
 context's ``.dockerignore`` (BuildKit).
 """
 
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["DockerIgnore", "clean_pattern", "find_ignore_file", "load_dockerignore", "parse_dockerignore"]
+
 
 def clean_pattern(pattern: str) -> str:
     """Go ``filepath.Clean`` on a ``/``-separated path (the empty path cleans to ``.``)."""
@@ -147,7 +152,7 @@ class DockerIgnore:
         return any(p.exclusion for p in self._patterns)
 
     def excludes(self, relpath: str) -> bool:
-        """True when ``relpath`` (``/``-separated, relative to the context root) is not sent to the builder."""
+        """True when ``relpath`` (``/``-separated, relative to the context root) stays out of the build."""
         path = clean_pattern(relpath.replace("\\", "/")).lstrip("/")
         parent = posixpath.dirname(path)
         parent_dirs = parent.split("/") if parent else []

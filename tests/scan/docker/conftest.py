@@ -55,7 +55,7 @@ def tokens() -> Tokens:
     )
 
 
-# --------------------------------------------------------------------------------------------- stand-in context
+# ----------------------------------------------------------------------------------------- stand-in context
 
 _FAKE_RULES = [
     ("aws-access-key-id", r"\b(?:AKIA|ASIA)[A-Z2-7]{16}\b"),
@@ -65,7 +65,17 @@ _FAKE_RULES = [
     ("private-key", r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----"),
     ("url-credentials", r"\b[a-z]+://[^\s:/@]+:(?P<s>[^\s@/$]{3,})@"),
 ]
-_SECRET_WORDS = {"password", "passwd", "pwd", "secret", "token", "apikey", "credentials", "credential", "pass"}
+_SECRET_WORDS = {
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "credentials",
+    "credential",
+    "pass",
+}
 _KEY_QUALIFIERS = {"api", "private", "access", "secret", "signing", "encryption", "master", "client"}
 
 
@@ -73,8 +83,10 @@ class FakeContext:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._rules = [
-            (Rule(id=rid, name=rid, description="", remediation="", pattern=p, confidence=Confidence.HIGH),
-             re.compile(p))
+            (
+                Rule(id=rid, name=rid, description="", remediation="", pattern=p, confidence=Confidence.HIGH),
+                re.compile(p),
+            )
             for rid, p in _FAKE_RULES
         ]
 

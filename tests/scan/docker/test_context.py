@@ -1,4 +1,4 @@
-"""The build-context check on real trees (and real git repositories): what COPY/ADD would bake into an image."""
+"""The build-context check on real trees (and real git repositories): what COPY/ADD would put in an image."""
 
 from __future__ import annotations
 
@@ -62,7 +62,9 @@ def test_gitignored_env_copied_because_dockerignore_forgot_it(
     assert _run(git_repo, make_ctx) == []
 
 
-def test_env_without_secret_values_is_not_reported(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
+def test_env_without_secret_values_is_not_reported(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
     _write(tmp_path, {"Dockerfile": "FROM a\nCOPY . .\n", ".env": "APP_ENV=dev\nDEBUG=1\nDB_PASSWORD=\n"})
     assert _run(tmp_path, make_ctx) == []
 
@@ -92,12 +94,14 @@ def test_sensitive_files_and_secret_content(
         tmp_path,
         {
             "Dockerfile": "FROM a\nCOPY . /srv\n",
-            "deploy/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n",
+            "deploy/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n"
+            "-----END OPENSSH PRIVATE KEY-----\n",
             "deploy/id_ed25519.pub": "ssh-ed25519 AAAAC3Nza deploy@ci\n",
-            "home/.aws/credentials": f"[default]\naws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n",
+            "home/.aws/credentials": f"[default]\naws_access_key_id = {aws_id}\n"
+            f"aws_secret_access_key = {aws_secret}\n",
             "config/settings.json": f'{{"integrations": {{"gh": "{github}"}}}}\n',
             "docs/readme.md": "nothing here\n",
-            ".git/config": f"[remote \"origin\"]\n\turl = https://ci:{HUMAN_PW}@git.example.org/x.git\n",
+            ".git/config": f'[remote "origin"]\n\turl = https://ci:{HUMAN_PW}@git.example.org/x.git\n',
             ".git/objects/ab/cdef": "binary-ish object data\n",
         },
     )
@@ -116,7 +120,8 @@ def test_copy_from_stage_and_heredoc_copy_nothing_from_context(
     _write(
         tmp_path,
         {
-            "Dockerfile": "FROM a AS build\nRUN make\nFROM b\nCOPY --from=build . /app\nCOPY <<EOF /x\nhi\nEOF\n",
+            "Dockerfile": "FROM a AS build\nRUN make\nFROM b\nCOPY --from=build . /app\n"
+            "COPY <<EOF /x\nhi\nEOF\n",
             ".env": f"SECRET_KEY={HUMAN_PW}\n",
         },
     )
@@ -158,8 +163,10 @@ def test_compose_names_a_context_beyond_the_dockerfile_folder(
         },
     )
     builds = discover_builds(tmp_path)
-    pairs = {(b.dockerfile.relative_to(tmp_path).as_posix(), b.context.relative_to(tmp_path).as_posix(), b.origin)
-             for b in builds}
+    pairs = {
+        (b.dockerfile.relative_to(tmp_path).as_posix(), b.context.relative_to(tmp_path).as_posix(), b.origin)
+        for b in builds
+    }
     assert pairs == {
         ("docker/api.Dockerfile", "docker", "dockerfile"),
         ("web/Dockerfile", "web", "dockerfile"),
@@ -180,7 +187,9 @@ def test_compose_inline_dockerfile(tmp_path: Path, make_ctx: Callable[[Path], An
             ".pgpass": "db:5432:app:app:" + HUMAN_PW + "\n",
         },
     )
-    assert _got(_run(tmp_path, make_ctx)) == {("docker-context-secret-file", ".pgpass", "docker-compose.yml:2")}
+    assert _got(_run(tmp_path, make_ctx)) == {
+        ("docker-context-secret-file", ".pgpass", "docker-compose.yml:2")
+    }
 
 
 def test_symlinks_are_not_followed(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
@@ -196,8 +205,14 @@ def test_symlinks_are_not_followed(tmp_path: Path, make_ctx: Callable[[Path], An
 def test_files_sent_prunes_and_reincludes(tmp_path: Path) -> None:
     _write(
         tmp_path,
-        {"node_modules/a/index.js": "", "src/main.py": "", "src/.env": "", ".env": "", "config/app.yaml": "",
-         "config/db.yaml": ""},
+        {
+            "node_modules/a/index.js": "",
+            "src/main.py": "",
+            "src/.env": "",
+            ".env": "",
+            "config/app.yaml": "",
+            "config/db.yaml": "",
+        },
     )
     sent = files_sent(tmp_path, DockerIgnore.from_text("node_modules\n.env\nconfig\n!config/app.yaml\n"))
     assert sent == ["config/app.yaml", "src/.env", "src/main.py"]

@@ -28,7 +28,9 @@ def _values(tokens: object) -> dict[str, str]:
     }
 
 
-def _analyze(root: Path, ctx: AnalysisContext, text: str, files: dict[str, str] | None = None) -> list[Finding]:
+def _analyze(
+    root: Path, ctx: AnalysisContext, text: str, files: dict[str, str] | None = None
+) -> list[Finding]:
     for rel, content in (files or {}).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,123 +50,300 @@ POSITIVE: list[tuple[str, str, dict[str, str], set[tuple[str, int]]]] = [
     ("env-by-value", "FROM a\nENV SOME_SETTING={stripe}\n", {}, {("docker-env-secret", 2)}),
     ("env-by-name", "FROM a\nENV DB_PASSWORD={pw}\n", {}, {("docker-env-secret", 2)}),
     ("env-legacy-form", "FROM a\nENV JWT_SECRET {pw}\n", {}, {("docker-env-secret", 2)}),
-    ("env-continuation-line", "FROM a\nENV A=1 \\\n    B=2 \\\n    API_TOKEN=\"{pw}\"\n", {},
-     {("docker-env-secret", 4)}),
+    (
+        "env-continuation-line",
+        'FROM a\nENV A=1 \\\n    B=2 \\\n    API_TOKEN="{pw}"\n',
+        {},
+        {("docker-env-secret", 4)},
+    ),
     ("env-base64-value", "FROM a\nENV CONFIG_BLOB={b64}\n", {}, {("docker-env-secret", 2)}),
-    ("env-default-of-reference", "FROM a\nENV SESSION_SECRET=${{SESSION_SECRET:-{pw}}}\n", {},
-     {("docker-env-secret", 2)}),
-    ("arg-camelcase-default", "FROM a\nARG argBasedPassword=\"{pw}\"\n", {}, {("docker-arg-secret-default", 2)}),
+    (
+        "env-default-of-reference",
+        "FROM a\nENV SESSION_SECRET=${{SESSION_SECRET:-{pw}}}\n",
+        {},
+        {("docker-env-secret", 2)},
+    ),
+    (
+        "arg-camelcase-default",
+        'FROM a\nARG argBasedPassword="{pw}"\n',
+        {},
+        {("docker-arg-secret-default", 2)},
+    ),
     ("arg-token-default", "ARG NPM_TOKEN={github}\nFROM a\n", {}, {("docker-arg-secret-default", 1)}),
-    ("label-secret", "FROM a\nLABEL org.example.version=1 api.token=\"{github}\"\n", {},
-     {("docker-label-secret", 2)}),
+    (
+        "label-secret",
+        'FROM a\nLABEL org.example.version=1 api.token="{github}"\n',
+        {},
+        {("docker-label-secret", 2)},
+    ),
     ("arg-no-value", "FROM a\nARG NPM_TOKEN\n", {}, {("docker-secret-arg-no-value", 2)}),
-    ("env-from-arg", "FROM a\nARG GITHUB_TOKEN\nENV GITHUB_TOKEN=$GITHUB_TOKEN\n", {},
-     {("docker-secret-arg-no-value", 2), ("docker-secret-env-from-arg", 3)}),
-    ("env-from-arg-braces", "FROM a\nARG dbPassword\nENV DATABASE_PW=${{dbPassword}}\n", {},
-     {("docker-secret-arg-no-value", 2), ("docker-secret-env-from-arg", 3)}),
+    (
+        "env-from-arg",
+        "FROM a\nARG GITHUB_TOKEN\nENV GITHUB_TOKEN=$GITHUB_TOKEN\n",
+        {},
+        {("docker-secret-arg-no-value", 2), ("docker-secret-env-from-arg", 3)},
+    ),
+    (
+        "env-from-arg-braces",
+        "FROM a\nARG dbPassword\nENV DATABASE_PW=${{dbPassword}}\n",
+        {},
+        {("docker-secret-arg-no-value", 2), ("docker-secret-env-from-arg", 3)},
+    ),
     ("copy-dotenv", "FROM a\nCOPY .env /app/.env\n", {}, {("docker-copy-secret-file", 2)}),
     ("copy-dotenv-production", "FROM a\nCOPY .env.production /app/\n", {}, {("docker-copy-secret-file", 2)}),
     ("copy-ssh-key", "FROM a\nCOPY id_ed25519 /root/.ssh/id_ed25519\n", {}, {("docker-copy-secret-file", 2)}),
-    ("copy-ssh-folder", "FROM a\nCOPY --chown=app .ssh /home/app/.ssh\n", {}, {("docker-copy-secret-file", 2)}),
-    ("copy-aws-folder-json-form", 'FROM a\nCOPY [".aws/credentials", "/root/.aws/"]\n', {},
-     {("docker-copy-secret-file", 2)}),
-    ("copy-private-key", "FROM a\nCOPY tls/server.key /etc/ssl/private/\n", {}, {("docker-copy-secret-file", 2)}),
-    ("copy-pem-holding-key", "FROM a\nCOPY tls/server.pem /etc/ssl/\n",
-     {"tls/server.pem": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"},
-     {("docker-copy-secret-file", 2)}),
+    (
+        "copy-ssh-folder",
+        "FROM a\nCOPY --chown=app .ssh /home/app/.ssh\n",
+        {},
+        {("docker-copy-secret-file", 2)},
+    ),
+    (
+        "copy-aws-folder-json-form",
+        'FROM a\nCOPY [".aws/credentials", "/root/.aws/"]\n',
+        {},
+        {("docker-copy-secret-file", 2)},
+    ),
+    (
+        "copy-private-key",
+        "FROM a\nCOPY tls/server.key /etc/ssl/private/\n",
+        {},
+        {("docker-copy-secret-file", 2)},
+    ),
+    (
+        "copy-pem-holding-key",
+        "FROM a\nCOPY tls/server.pem /etc/ssl/\n",
+        {"tls/server.pem": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"},
+        {("docker-copy-secret-file", 2)},
+    ),
     ("copy-npmrc-absent", "FROM a\nCOPY package.json .npmrc ./\n", {}, {("docker-copy-secret-file", 2)}),
-    ("copy-npmrc-literal", "FROM a\nCOPY package.json .npmrc ./\n",
-     {".npmrc": "//registry.npmjs.org/:_authToken={github}\n"}, {("docker-copy-secret-file", 2)}),
+    (
+        "copy-npmrc-literal",
+        "FROM a\nCOPY package.json .npmrc ./\n",
+        {".npmrc": "//registry.npmjs.org/:_authToken={github}\n"},
+        {("docker-copy-secret-file", 2)},
+    ),
     ("add-netrc", "FROM a\nADD .netrc /root/.netrc\n", {}, {("docker-copy-secret-file", 2)}),
     ("copy-git-credentials", "FROM a\nCOPY .git-credentials /root/\n", {}, {("docker-copy-secret-file", 2)}),
     ("copy-kdbx", "FROM a\nCOPY vault/team.kdbx /data/\n", {}, {("docker-copy-secret-file", 2)}),
     ("copy-bash-history", "FROM a\nCOPY .bash_history /root/\n", {}, {("docker-copy-secret-file", 2)}),
-    ("copy-credentials-json", "FROM a\nCOPY credentials-prod.json /app/\n", {}, {("docker-copy-secret-file", 2)}),
-    ("copy-glob-hits-key", "FROM a\nCOPY keys/* /keys/\n", {"keys/deploy.key": "-----BEGIN RSA PRIVATE KEY-----\n"},
-     {("docker-copy-secret-file", 2)}),
-    ("copy-heredoc-npmrc", "FROM a\nCOPY <<EOF /root/.npmrc\n//registry.npmjs.org/:_authToken={github}\nEOF\n", {},
-     {("docker-copy-secret-file", 3)}),
-    ("run-url-credentials", "FROM a\nRUN apk add git \\\n  && git clone https://ci:{pw}@git.example.org/x.git\n", {},
-     {("docker-run-secret", 3)}),
-    ("run-auth-header", "FROM a\nRUN curl -fsS -H \"Authorization: Bearer {pw}\" https://api.example.org/x\n", {},
-     {("docker-run-secret", 2)}),
-    ("run-docker-login", "FROM a\nRUN docker login -u bot -p {pw} registry.example.org\n", {},
-     {("docker-run-secret", 2)}),
-    ("run-npmrc-token", "FROM a\nRUN echo \"//registry.npmjs.org/:_authToken={pw}\" > /root/.npmrc\n", {},
-     {("docker-run-secret", 2)}),
-    ("run-netrc", "FROM a\nRUN printf 'machine git.example.org login bot password {pw}\\n' >> ~/.netrc\n", {},
-     {("docker-run-secret", 2)}),
-    ("run-aws-configure", "FROM a\nRUN aws configure set aws_secret_access_key {aws_secret}\n", {},
-     {("docker-run-secret", 2)}),
-    ("run-password-flag", "FROM a\nRUN ./install.sh --admin-password={pw} --quiet\n", {}, {("docker-run-secret", 2)}),
+    (
+        "copy-credentials-json",
+        "FROM a\nCOPY credentials-prod.json /app/\n",
+        {},
+        {("docker-copy-secret-file", 2)},
+    ),
+    (
+        "copy-glob-hits-key",
+        "FROM a\nCOPY keys/* /keys/\n",
+        {"keys/deploy.key": "-----BEGIN RSA PRIVATE KEY-----\n"},
+        {("docker-copy-secret-file", 2)},
+    ),
+    (
+        "copy-heredoc-npmrc",
+        "FROM a\nCOPY <<EOF /root/.npmrc\n//registry.npmjs.org/:_authToken={github}\nEOF\n",
+        {},
+        {("docker-copy-secret-file", 3)},
+    ),
+    (
+        "run-url-credentials",
+        "FROM a\nRUN apk add git \\\n  && git clone https://ci:{pw}@git.example.org/x.git\n",
+        {},
+        {("docker-run-secret", 3)},
+    ),
+    (
+        "run-auth-header",
+        'FROM a\nRUN curl -fsS -H "Authorization: Bearer {pw}" https://api.example.org/x\n',
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-docker-login",
+        "FROM a\nRUN docker login -u bot -p {pw} registry.example.org\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-npmrc-token",
+        'FROM a\nRUN echo "//registry.npmjs.org/:_authToken={pw}" > /root/.npmrc\n',
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-netrc",
+        "FROM a\nRUN printf 'machine git.example.org login bot password {pw}\\n' >> ~/.netrc\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-aws-configure",
+        "FROM a\nRUN aws configure set aws_secret_access_key {aws_secret}\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-password-flag",
+        "FROM a\nRUN ./install.sh --admin-password={pw} --quiet\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
     ("run-mysql-p", "FROM a\nRUN mysql -u root -p{pw} -e 'select 1'\n", {}, {("docker-run-secret", 2)}),
-    ("run-token-by-value", "FROM a\nRUN curl -d 'key={stripe}' https://api.example.org\n", {},
-     {("docker-run-secret", 2)}),
-    ("run-heredoc-line", "FROM a\nRUN <<EOF\nset -e\nexport GH_TOKEN={github}\ngh repo list\nEOF\n", {},
-     {("docker-run-secret", 4)}),
-    ("run-exec-form", 'FROM a\nRUN ["sh", "-c", "git clone https://ci:{pw}@git.example.org/x.git"]\n', {},
-     {("docker-run-secret", 2)}),
-    ("persist-redirect", "FROM a\nRUN --mount=type=secret,id=npmrc \\\n    cat /run/secrets/npmrc > /root/.npmrc && npm ci\n",
-     {}, {("docker-mounted-secret-persisted", 3)}),
-    ("persist-append", "FROM a\nRUN --mount=type=secret,id=tok cat /run/secrets/tok >> /etc/app.conf\n", {},
-     {("docker-mounted-secret-persisted", 2)}),
-    ("persist-cp", "FROM a\nRUN --mount=type=secret,id=key cp /run/secrets/key /app/key.pem\n", {},
-     {("docker-mounted-secret-persisted", 2)}),
-    ("persist-custom-target-tee", "FROM a\nRUN --mount=type=secret,id=x,target=/tmp/x cat /tmp/x | tee /app/x\n", {},
-     {("docker-mounted-secret-persisted", 2)}),
-    ("persist-via-variable", "FROM a\nRUN --mount=type=secret,id=tok \\\n    TOKEN=$(cat /run/secrets/tok) \\\n"
-     "    && echo \"$TOKEN\" > /app/token.txt\n", {}, {("docker-mounted-secret-persisted", 4)}),
-    ("persist-env-mount", "FROM a\nRUN --mount=type=secret,id=gh,env=GH_TOKEN echo \"$GH_TOKEN\" > /root/.gh\n", {},
-     {("docker-mounted-secret-persisted", 2)}),
-    ("persist-git-config", "FROM a\nRUN --mount=type=secret,id=gh git config --global "
-     "url.\"https://x:$(cat /run/secrets/gh)@github.com/\".insteadOf https://github.com/\n", {},
-     {("docker-mounted-secret-persisted", 2)}),
+    (
+        "run-token-by-value",
+        "FROM a\nRUN curl -d 'key={stripe}' https://api.example.org\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-heredoc-line",
+        "FROM a\nRUN <<EOF\nset -e\nexport GH_TOKEN={github}\ngh repo list\nEOF\n",
+        {},
+        {("docker-run-secret", 4)},
+    ),
+    (
+        "run-exec-form",
+        'FROM a\nRUN ["sh", "-c", "git clone https://ci:{pw}@git.example.org/x.git"]\n',
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "persist-redirect",
+        "FROM a\nRUN --mount=type=secret,id=npmrc \\\n    cat /run/secrets/npmrc > /root/.npmrc && npm ci\n",
+        {},
+        {("docker-mounted-secret-persisted", 3)},
+    ),
+    (
+        "persist-append",
+        "FROM a\nRUN --mount=type=secret,id=tok cat /run/secrets/tok >> /etc/app.conf\n",
+        {},
+        {("docker-mounted-secret-persisted", 2)},
+    ),
+    (
+        "persist-cp",
+        "FROM a\nRUN --mount=type=secret,id=key cp /run/secrets/key /app/key.pem\n",
+        {},
+        {("docker-mounted-secret-persisted", 2)},
+    ),
+    (
+        "persist-custom-target-tee",
+        "FROM a\nRUN --mount=type=secret,id=x,target=/tmp/x cat /tmp/x | tee /app/x\n",
+        {},
+        {("docker-mounted-secret-persisted", 2)},
+    ),
+    (
+        "persist-via-variable",
+        "FROM a\nRUN --mount=type=secret,id=tok \\\n    TOKEN=$(cat /run/secrets/tok) \\\n"
+        '    && echo "$TOKEN" > /app/token.txt\n',
+        {},
+        {("docker-mounted-secret-persisted", 4)},
+    ),
+    (
+        "persist-env-mount",
+        'FROM a\nRUN --mount=type=secret,id=gh,env=GH_TOKEN echo "$GH_TOKEN" > /root/.gh\n',
+        {},
+        {("docker-mounted-secret-persisted", 2)},
+    ),
+    (
+        "persist-git-config",
+        "FROM a\nRUN --mount=type=secret,id=gh git config --global "
+        'url."https://x:$(cat /run/secrets/gh)@github.com/".insteadOf https://github.com/\n',
+        {},
+        {("docker-mounted-secret-persisted", 2)},
+    ),
 ]
 
 NEGATIVE: list[tuple[str, str, dict[str, str]]] = [
-    ("env-file-path-version-public", "FROM a\nENV JWT_SECRET_FILE=/run/secrets/jwt SSH_KEY_PATH=/keys/id \\\n"
-     "    NODE_VERSION=20.11.1 PUBLIC_KEY=MCowBQYDK2VwAyEA PASSWORD_MIN_LENGTH=12\n", {}),
+    (
+        "env-file-path-version-public",
+        "FROM a\nENV JWT_SECRET_FILE=/run/secrets/jwt SSH_KEY_PATH=/keys/id \\\n"
+        "    NODE_VERSION=20.11.1 PUBLIC_KEY=MCowBQYDK2VwAyEA PASSWORD_MIN_LENGTH=12\n",
+        {},
+    ),
     ("env-url-without-credentials", "FROM a\nENV AUTH_TOKEN_URL=https://auth.example.org/token\n", {}),
     ("env-gpg-fingerprint", "FROM python:3.12\nENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305\n", {}),
-    ("env-placeholder", "FROM a\nENV DB_PASSWORD=changeme API_TOKEN=\"<your-token>\"\n", {}),
+    ("env-placeholder", 'FROM a\nENV DB_PASSWORD=changeme API_TOKEN="<your-token>"\n', {}),
     ("env-reference-no-arg", "FROM a\nENV TOKEN=${TOKEN} PATH=/opt/venv/bin:$PATH\n", {}),
     ("env-boolean", "FROM a\nENV SECRET_SCANNING=false\n", {}),
     ("arg-harmless", "ARG PYTHON_VERSION=3.12\nFROM python:${PYTHON_VERSION}\nARG APP_ENV=production\n", {}),
-    ("label-plain", "FROM a\nLABEL maintainer=\"ops@example.org\" org.opencontainers.image.source=https://x.org\n",
-     {}),
+    (
+        "label-plain",
+        'FROM a\nLABEL maintainer="ops@example.org" org.opencontainers.image.source=https://x.org\n',
+        {},
+    ),
     ("copy-example-env", "FROM a\nCOPY .env.example /app/.env\n", {}),
     ("copy-public-key", "FROM a\nCOPY id_rsa.pub /root/.ssh/authorized_keys\n", {}),
-    ("copy-from-stage", "FROM a AS build\nRUN x\nFROM b\nCOPY --from=build /root/.ssh /x\nCOPY --from=build .env /x\n",
-     {}),
+    (
+        "copy-from-stage",
+        "FROM a AS build\nRUN x\nFROM b\nCOPY --from=build /root/.ssh /x\nCOPY --from=build .env /x\n",
+        {},
+    ),
     ("copy-ca-cert", "FROM a\nCOPY certs/ca.pem /etc/ssl/certs/\n", {}),
-    ("copy-pem-certificate", "FROM a\nCOPY tls/server.pem /etc/ssl/\n",
-     {"tls/server.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}),
-    ("copy-npmrc-reference", "FROM a\nCOPY package.json .npmrc ./\n",
-     {".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"}),
-    ("copy-sources", "FROM a\nCOPY src/ /app/\nCOPY --chown=app:app pyproject.toml ./\nADD https://example.org/x.tgz /\n",
-     {}),
-    ("run-plain", "FROM a\nRUN git clone https://github.com/org/repo.git && mkdir -p /app && pip install -r r.txt\n",
-     {}),
-    ("run-references", "FROM a\nRUN curl -H \"Authorization: Bearer $API_TOKEN\" https://x.org \\\n"
-     "  && docker login -u bot --password-stdin < /run/secrets/pw \\\n"
-     "  && npm config set //registry.npmjs.org/:_authToken ${NPM_TOKEN} \\\n"
-     "  && ./tool --password-file /run/secrets/pw --token \"$(cat /run/secrets/tok)\"\n", {}),
-    ("run-aws-from-secret", "FROM a\nRUN --mount=type=secret,id=aws aws configure set aws_secret_access_key "
-     "\"$(cat /run/secrets/aws)\" --profile ci && aws s3 ls && rm -f ~/.aws/credentials\n", {}),
+    (
+        "copy-pem-certificate",
+        "FROM a\nCOPY tls/server.pem /etc/ssl/\n",
+        {"tls/server.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
+    ),
+    (
+        "copy-npmrc-reference",
+        "FROM a\nCOPY package.json .npmrc ./\n",
+        {".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"},
+    ),
+    (
+        "copy-sources",
+        "FROM a\nCOPY src/ /app/\nCOPY --chown=app:app pyproject.toml ./\nADD https://example.org/x.tgz /\n",
+        {},
+    ),
+    (
+        "run-plain",
+        "FROM a\nRUN git clone https://github.com/org/repo.git && mkdir -p /app && pip install -r r.txt\n",
+        {},
+    ),
+    (
+        "run-references",
+        'FROM a\nRUN curl -H "Authorization: Bearer $API_TOKEN" https://x.org \\\n'
+        "  && docker login -u bot --password-stdin < /run/secrets/pw \\\n"
+        "  && npm config set //registry.npmjs.org/:_authToken ${NPM_TOKEN} \\\n"
+        '  && ./tool --password-file /run/secrets/pw --token "$(cat /run/secrets/tok)"\n',
+        {},
+    ),
+    (
+        "run-aws-from-secret",
+        "FROM a\nRUN --mount=type=secret,id=aws aws configure set aws_secret_access_key "
+        '"$(cat /run/secrets/aws)" --profile ci && aws s3 ls && rm -f ~/.aws/credentials\n',
+        {},
+    ),
     ("mount-in-place", "FROM a\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci\n", {}),
-    ("mount-removed-same-run", "FROM a\nRUN --mount=type=secret,id=npmrc cat /run/secrets/npmrc > /root/.npmrc \\\n"
-     "    && npm ci && rm -f /root/.npmrc\n", {}),
-    ("mount-read-into-env", "FROM a\nRUN --mount=type=secret,id=pip PIP_INDEX_URL=\"$(cat /run/secrets/pip)\" "
-     "pip install . > /tmp/pip.log\n", {}),
+    (
+        "mount-removed-same-run",
+        "FROM a\nRUN --mount=type=secret,id=npmrc cat /run/secrets/npmrc > /root/.npmrc \\\n"
+        "    && npm ci && rm -f /root/.npmrc\n",
+        {},
+    ),
+    (
+        "mount-read-into-env",
+        'FROM a\nRUN --mount=type=secret,id=pip PIP_INDEX_URL="$(cat /run/secrets/pip)" '
+        "pip install . > /tmp/pip.log\n",
+        {},
+    ),
     ("mount-devnull", "FROM a\nRUN --mount=type=secret,id=x cat /run/secrets/x > /dev/null\n", {}),
-    ("cache-mount-redirect", "FROM a\nRUN --mount=type=cache,target=/root/.cache pip install . > /build.log\n", {}),
+    (
+        "cache-mount-redirect",
+        "FROM a\nRUN --mount=type=cache,target=/root/.cache pip install . > /build.log\n",
+        {},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("template", "files", "expected"), [c[1:] for c in POSITIVE], ids=[c[0] for c in POSITIVE])
+@pytest.mark.parametrize(
+    ("template", "files", "expected"), [c[1:] for c in POSITIVE], ids=[c[0] for c in POSITIVE]
+)
 def test_positive(
-    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext], tokens: object, template: str,
-    files: dict[str, str], expected: set[tuple[str, int]],
+    tmp_path: Path,
+    make_ctx: Callable[[Path], AnalysisContext],
+    tokens: object,
+    template: str,
+    files: dict[str, str],
+    expected: set[tuple[str, int]],
 ) -> None:
     values = _values(tokens)
     text = template.format(**values)
@@ -176,7 +355,9 @@ def test_positive(
 
 
 @pytest.mark.parametrize(("text", "files"), [c[1:] for c in NEGATIVE], ids=[c[0] for c in NEGATIVE])
-def test_negative(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext], text: str, files: dict[str, str]) -> None:
+def test_negative(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext], text: str, files: dict[str, str]
+) -> None:
     findings = _analyze(tmp_path, make_ctx(tmp_path), text, files)
     assert sorted(_got(findings)) == []
 
@@ -202,9 +383,16 @@ def test_check_ids_are_stable_and_unique() -> None:
     ids = [c.id for c in DOCKERFILE_CHECKS]
     assert len(ids) == len(set(ids))
     assert {
-        "docker-env-secret", "docker-arg-secret-default", "docker-label-secret", "docker-secret-arg-no-value",
-        "docker-secret-env-from-arg", "docker-copy-secret-file", "docker-run-secret",
-        "docker-mounted-secret-persisted", "docker-context-secret-file", "docker-context-file-with-secret",
+        "docker-env-secret",
+        "docker-arg-secret-default",
+        "docker-label-secret",
+        "docker-secret-arg-no-value",
+        "docker-secret-env-from-arg",
+        "docker-copy-secret-file",
+        "docker-run-secret",
+        "docker-mounted-secret-persisted",
+        "docker-context-secret-file",
+        "docker-context-file-with-secret",
     } == set(ids)
 
 

@@ -51,7 +51,7 @@ def test_continuations_comments_and_physical_lines() -> None:
 
 
 def test_escape_directive_backtick() -> None:
-    text = "# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir C:\\ `\n    && echo done\nENV A=\"x`\"y\"\n"
+    text = '# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir C:\\ `\n    && echo done\nENV A="x`"y"\n'
     df = parse_dockerfile(text)
     assert df.escape == "`"
     run = df.instructions[1]
@@ -68,7 +68,9 @@ def test_directive_only_at_top() -> None:
 
 
 def test_exec_and_shell_form() -> None:
-    df = parse_dockerfile('FROM a\nCMD ["python", "-m", "app"]\nENTRYPOINT python -m app\nRUN ["sh", "-c", "x"]\n')
+    df = parse_dockerfile(
+        'FROM a\nCMD ["python", "-m", "app"]\nENTRYPOINT python -m app\nRUN ["sh", "-c", "x"]\n'
+    )
     assert df.instructions[1].json_args == ("python", "-m", "app")
     assert df.instructions[2].json_args is None
     assert df.instructions[3].json_args == ("sh", "-c", "x")
@@ -93,10 +95,18 @@ def test_heredocs_several_on_one_line_dash_and_quoted() -> None:
     assert kinds == [("FROM", 1, 1), ("RUN", 2, 6), ("COPY", 7, 9), ("RUN", 10, 10)]
     first, second = df.instructions[1].heredocs
     assert (first.delimiter, first.body, first.body_line, first.strip_tabs, first.quoted) == (
-        "EOF", "echo one\n", 3, False, False
+        "EOF",
+        "echo one\n",
+        3,
+        False,
+        False,
     )
     assert (second.delimiter, second.body, second.body_line, second.strip_tabs, second.quoted) == (
-        "PY", "print(1)\n", 5, True, True
+        "PY",
+        "print(1)\n",
+        5,
+        True,
+        True,
     )
     copy = df.instructions[2]
     assert copy.heredocs[0].body == "key = value\n"
@@ -136,7 +146,11 @@ def test_env_arg_label_pairs() -> None:
     )
     df = parse_dockerfile(text)
     env = df.instructions[1].key_values()
-    assert [(kv.key, kv.value, kv.value_line) for kv in env] == [("A", "x y", 2), ("B", "c", 2), ("C", "q r", 3)]
+    assert [(kv.key, kv.value, kv.value_line) for kv in env] == [
+        ("A", "x y", 2),
+        ("B", "c", 2),
+        ("C", "q r", 3),
+    ]
     assert env[2].column == 7
     legacy = df.instructions[2].key_values()
     assert [(kv.key, kv.value, kv.value_line) for kv in legacy] == [("LEGACY", "some value here", 4)]

@@ -1,5 +1,6 @@
-"""``.dockerignore`` semantics, checked against Docker's documented behaviour (docs.docker.com, "Build context":
-.dockerignore files) and its pattern matcher's rules (path *or a parent* must match; last match wins)."""
+"""``.dockerignore`` semantics, checked against Docker's documented behaviour (docs.docker.com, "Build
+context": .dockerignore files) and its pattern matcher's rules (the path *or a parent* must match; the last
+match wins)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def test_parse_normalises() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "clean"), [("", "."), ("./", "."), ("a//b/", "a/b"), ("a/./b/../c", "a/c"), ("/../a", "/a"), ("../a", "../a")]
+    ("raw", "clean"),
+    [("", "."), ("./", "."), ("a//b/", "a/b"), ("a/./b/../c", "a/c"), ("/../a", "/a"), ("../a", "../a")],
 )
 def test_clean_like_go(raw: str, clean: str) -> None:
     assert clean_pattern(raw) == clean
