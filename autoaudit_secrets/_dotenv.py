@@ -32,14 +32,12 @@ python-dotenv on ordinary files (``tests/test_dotenv.py`` checks that on a corpu
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._errors import AutoauditSecretsError, DotenvError
 
@@ -82,8 +80,7 @@ class _Quote(enum.Enum):
     DOUBLE = "double"
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     """One piece of a file: either an assignment (``name`` set) or non-assignment text (comments, blanks)."""
 
     raw: str
@@ -97,67 +94,99 @@ class _Entry:
     newline: str = ""
 
 
-def _tokenize(text: str, source: str) -> list[_Entry]:
+# One pattern for a whole well-formed statement (the fast path; anything it does not match goes through
+# _statement, which handles every case and raises the precise error).
+_STATEMENT_RE = re.compile(
+    r"(?P<blank>[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z))"
+    rf"|(?P<indent>[ \t]*)(?:(?P<export>export)[ \t]+)?(?P<name>{_NAME})[ \t]*="
+    r"(?:[ \t]*'(?P<sq>[^']*)'(?P<sqtrail>[ \t]*(?:#[^\n]*?)?)"
+    r"|[ \t]*\"(?P<dq>(?:[^\"\\]|\\.)*)\"(?P<dqtrail>[ \t]*(?:#[^\n]*?)?)"
+    r"|(?P<uq>(?:[ \t]*[^'\"\s][^\n]*?)??)(?P<uqtrail>[ \t]*(?:(?<=[ \t])#[^\n]*?)?))"
+    r"(?P<nl>\r?\n|\r?\Z)",
+    re.DOTALL,
+)
+
+
+def _tokenize(text: str, source: str, *, fast: bool = True) -> list[_Entry]:
+    """Split ``text`` into entries whose ``raw`` texts concatenate to ``text``."""
     entries: list[_Entry] = []
     pos = 0
     line = 1
     end = len(text)
+    match = _STATEMENT_RE.match
     while pos < end:
-        start = pos
-        blank = _BLANK_RE.match(text, pos)
-        if blank is not None and blank.end() > pos:
-            pos = blank.end()
-            entries.append(_Entry(raw=text[start:pos], line=line))
-            line += 1
-            continue
-        assign = _ASSIGN_RE.match(text, pos)
-        if assign is None:
-            raise DotenvError(f"{source}, line {line}: expected NAME=value")
-        indent, export, name = assign.group(1), assign.group(2) is not None, assign.group(3)
-        after_eq = assign.end()
-        value_start = _WS_RE.match(text, after_eq).end()  # type: ignore[union-attr]
-        first = text[value_start : value_start + 1]
-        if first == "'":
-            close = text.find("'", value_start + 1)
-            if close < 0:
-                raise DotenvError(f"{source}, line {line}: single-quoted value of {name} is not closed")
-            quote, content, pos = _Quote.SINGLE, text[value_start + 1 : close], close + 1
-        elif first == '"':
-            dq = _DOUBLE_RE.match(text, value_start)
-            if dq is None:
-                raise DotenvError(f"{source}, line {line}: double-quoted value of {name} is not closed")
-            quote, content, pos = _Quote.DOUBLE, dq.group(1), dq.end()
+        found = match(text, pos) if fast else None
+        if found is None or found.end() == pos:
+            entry, pos = _statement(text, pos, line, source)
         else:
-            rest_end = _REST_OF_LINE_RE.match(text, after_eq).end()  # type: ignore[union-attr]
-            rest = text[after_eq:rest_end]
-            if rest.endswith("\r"):
-                rest = rest[:-1]
-            comment = _INLINE_COMMENT_RE.search(rest)
-            value_part = rest if comment is None else rest[: comment.start()]
-            content = value_part.strip(" \t")
-            quote = _Quote.NONE
-            # The value ends after its last non-blank character; what follows is the trailer.
-            pos = after_eq + len(value_part.rstrip(" \t")) if content else after_eq
-        trailer = _TRAILER_RE.match(text, pos)
-        if trailer is None:
-            raise DotenvError(f"{source}, line {line}: unexpected text after the value of {name}")
-        pos = trailer.end()
-        raw = text[start:pos]
-        entries.append(
-            _Entry(
-                raw=raw,
-                line=line,
-                name=name,
-                export=export,
-                indent=indent,
-                quote=quote,
-                content=content,
-                trailer=trailer.group(1),
-                newline=trailer.group(2),
-            )
-        )
-        line += raw.count("\n")
+            pos = found.end()
+            blank, indent, export, name, sq, sqtrail, dq, dqtrail, uq, uqtrail, newline = found.groups()
+            if blank is not None:
+                entry = _Entry(blank, line)
+            else:
+                if sq is not None:
+                    quote, content, trailer = _Quote.SINGLE, sq, sqtrail
+                elif dq is not None:
+                    quote, content, trailer = _Quote.DOUBLE, dq, dqtrail
+                else:
+                    quote, content, trailer = _Quote.NONE, uq.strip(" \t"), uqtrail
+                raw = found.group(0)
+                entry = _Entry(raw, line, name, export is not None, indent, quote, content, trailer, newline)
+        entries.append(entry)
+        line += entry.raw.count("\n") if entry.name is not None else 1
     return entries
+
+
+def _statement(text: str, pos: int, line: int, source: str) -> tuple[_Entry, int]:
+    """Tokenize the one statement at ``pos`` step by step; returns it and the position after it."""
+    start = pos
+    blank = _BLANK_RE.match(text, pos)
+    if blank is not None and blank.end() > pos:
+        return _Entry(raw=text[start : blank.end()], line=line), blank.end()
+    assign = _ASSIGN_RE.match(text, pos)
+    if assign is None:
+        raise DotenvError(f"{source}, line {line}: expected NAME=value")
+    indent, export, name = assign.group(1), assign.group(2) is not None, assign.group(3)
+    after_eq = assign.end()
+    value_start = _WS_RE.match(text, after_eq).end()  # type: ignore[union-attr]
+    first = text[value_start : value_start + 1]
+    if first == "'":
+        close = text.find("'", value_start + 1)
+        if close < 0:
+            raise DotenvError(f"{source}, line {line}: single-quoted value of {name} is not closed")
+        quote, content, pos = _Quote.SINGLE, text[value_start + 1 : close], close + 1
+    elif first == '"':
+        dq = _DOUBLE_RE.match(text, value_start)
+        if dq is None:
+            raise DotenvError(f"{source}, line {line}: double-quoted value of {name} is not closed")
+        quote, content, pos = _Quote.DOUBLE, dq.group(1), dq.end()
+    else:
+        rest_end = _REST_OF_LINE_RE.match(text, after_eq).end()  # type: ignore[union-attr]
+        rest = text[after_eq:rest_end]
+        if rest.endswith("\r"):
+            rest = rest[:-1]
+        comment = _INLINE_COMMENT_RE.search(rest)
+        value_part = rest if comment is None else rest[: comment.start()]
+        content = value_part.strip(" \t")
+        quote = _Quote.NONE
+        # The value ends after its last non-blank character; what follows is the trailer.
+        pos = after_eq + len(value_part.rstrip(" \t")) if content else after_eq
+    trailer = _TRAILER_RE.match(text, pos)
+    if trailer is None:
+        raise DotenvError(f"{source}, line {line}: unexpected text after the value of {name}")
+    pos = trailer.end()
+    entry = _Entry(
+        raw=text[start:pos],
+        line=line,
+        name=name,
+        export=export,
+        indent=indent,
+        quote=quote,
+        content=content,
+        trailer=trailer.group(1),
+        newline=trailer.group(2),
+    )
+    return entry, pos
 
 
 def _lookup(
@@ -178,6 +207,8 @@ def _decode(entry: _Entry, env: Mapping[str, str] | None, earlier: Mapping[str, 
     if entry.quote is _Quote.SINGLE:
         return entry.content
     if entry.quote is _Quote.DOUBLE:
+        if "\\" not in entry.content and (env is None or "${" not in entry.content):
+            return entry.content
 
         def repl(match: re.Match[str]) -> str:
             escaped = match.group(1)
@@ -345,7 +376,7 @@ class DotenvDocument:
 
     def _entry_for(self, raw: str, line: int) -> _Entry:
         (entry,) = _tokenize(raw, self._source)
-        return dataclasses.replace(entry, line=line)
+        return entry._replace(line=line)
 
     def remove(self, name: str) -> bool:
         """Remove every assignment of ``name``; ``True`` when there was one."""

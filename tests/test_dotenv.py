@@ -12,7 +12,7 @@ from dotenv import dotenv_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autoaudit_secrets._dotenv import DotenvDocument, format_value, parse_dotenv, read_dotenv
+from autoaudit_secrets._dotenv import DotenvDocument, _tokenize, format_value, parse_dotenv, read_dotenv
 from autoaudit_secrets._errors import DotenvError
 from tests.conftest import assert_no_leak
 
@@ -323,3 +323,32 @@ def test_document_save_error_is_dotenv_error(tmp_path: Path) -> None:
     doc = DotenvDocument.parse("A=1\n")
     with pytest.raises(DotenvError, match="cannot write"):
         doc.save(tmp_path / "missing-dir" / ".env")
+
+
+# ---------------------------------------------------------------------------------------------- fast path
+
+_PIECES = st.sampled_from(
+    ["A", "b_1", "export ", "=", " ", "\t", "'", '"', "\\", "#", "$", "{", "}", "\n", "\r\n", "\r", "x", "é"]
+)
+_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["A=", "export B = ", "  C=", "D= ", "# c", ""]),
+        st.lists(_PIECES, max_size=8).map("".join),
+    ).map("".join),
+    max_size=6,
+).map("\n".join)
+
+
+@given(st.one_of(st.lists(_PIECES, max_size=30).map("".join), _LINES))
+@settings(max_examples=600, deadline=None)
+def test_fast_tokenizer_agrees_with_step_by_step_tokenizer(text: str) -> None:
+    def run(fast: bool) -> object:
+        try:
+            return _tokenize(text, "<t>", fast=fast)
+        except DotenvError as exc:
+            return str(exc)
+
+    fast, slow = run(True), run(False)
+    assert fast == slow
+    if isinstance(fast, list):
+        assert "".join(entry.raw for entry in fast) == text

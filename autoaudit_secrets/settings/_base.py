@@ -123,12 +123,16 @@ class SecretSettings(BaseSettings):
         layers = _ACTIVE_LAYERS.get()
         if layers is None:
             return (init_settings, env_settings, dotenv_settings, file_secret_settings)
-        return (
-            init_settings,
-            _MappingSource(settings_cls, layers.environ, "environment"),
-            _MappingSource(settings_cls, layers.dotenv, ".env files"),
-            _MappingSource(settings_cls, layers.secrets, "Docker secrets"),
-        )
+        sources = [
+            _MappingSource(settings_cls, values, label)
+            for values, label in (
+                (layers.environ, "environment"),
+                (layers.dotenv, ".env files"),
+                (layers.secrets, "Docker secrets"),
+            )
+            if values  # an empty layer adds nothing: skip its source
+        ]
+        return (init_settings, *sources)
 
     @classmethod
     def load(
@@ -216,7 +220,16 @@ def _collect_layers(
     _resolve_file_references([env_layer, dotenv], known, problems)
     secrets = _read_secrets_dir(secrets_dir, known, problems)
     _open_encrypted([env_layer, dotenv, secrets], known, environ, problems)
-    return _Layers(env_layer, dotenv, secrets), problems
+    # Hand pydantic-settings only the variables of this schema: unrelated ones (most of a large environment
+    # or .env) would only slow its per-source scans down.
+    nested_prefixes = tuple(field.env_name + "__" for field in fields if field.nested)
+
+    def relevant(layer: dict[str, str]) -> dict[str, str]:
+        return {
+            k: v for k, v in layer.items() if (up := k.upper()) in known or up.startswith(nested_prefixes)
+        }
+
+    return _Layers(relevant(env_layer), relevant(dotenv), relevant(secrets)), problems
 
 
 def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str, str]:
@@ -238,9 +251,9 @@ def _resolve_file_references(layers: list[dict[str, str]], known: set[str], prob
     """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears."""
     present = {key.upper() for layer in layers for key in layer}
     for layer in layers:
-        for key in list(layer):
+        for key in [k for k in layer if k[-5:].upper() == "_FILE"]:
             upper = key.upper()
-            if not upper.endswith("_FILE") or upper in known or upper[:-5] not in known:
+            if upper in known or upper[:-5] not in known:
                 continue
             name = upper[:-5]
             path = layer.pop(key)

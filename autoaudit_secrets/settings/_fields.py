@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Iterator
@@ -73,9 +74,15 @@ def env_fields(model: type[BaseModel], *, prefix: str = "") -> list[EnvField]:
 
     ``prefix`` is the settings class's ``env_prefix`` (it applies to top-level fields only).
     """
+    return list(_env_fields(model, prefix))
+
+
+@functools.lru_cache(maxsize=256)
+def _env_fields(model: type[BaseModel], prefix: str) -> tuple[EnvField, ...]:
+    # Derived from the class alone, so it is computed once per (class, prefix).
     result: list[EnvField] = []
     _walk(model, prefix, (), result, top=True)
-    return result
+    return tuple(result)
 
 
 def _walk(
