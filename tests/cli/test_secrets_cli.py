@@ -12,9 +12,9 @@ import pytest
 from autoaudit_secrets.crypto import PUBLIC_KEY_VAR, PrivateKey, PublicKey, generate_private_key, is_envelope
 from tests.conftest import CliResult, assert_no_leak, run_cli
 
-DB_PASSWORD = "pg-pass-Zq81!x y"
-API_TOKEN = "tok_live_2b7f0c9e1d4a"
-URL_PASSWORD = "url-pw-4Hk2"
+DB_PASSWORD = "pg-pass-Zq81!x y"  # check-secrets: allow
+API_TOKEN = "tok_live_2b7f0c9e1d4a"  # check-secrets: allow
+URL_PASSWORD = "url-pw-4Hk2"  # check-secrets: allow
 
 
 @dataclass
@@ -261,7 +261,7 @@ def test_bad_input_is_one_line_errors(project: Project, tmp_path: Path) -> None:
     project.env_file.write_text(project.env_file.read_text() + "BROKEN='unterminated\n")
     _one_line_error(project.cli("encrypt"))
     _one_line_error(project.cli("keygen", "--store", "nowhere"))
-    bad_key = project.cli("get", "X", AUTOAUDIT_PRIVATE_KEY="autoaudit-priv-v1:short")
+    bad_key = project.cli("get", "X", AUTOAUDIT_PRIVATE_KEY="autoaudit-priv-v1:short")  # check-secrets: allow
     _one_line_error(bad_key)
 
 

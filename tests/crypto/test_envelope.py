@@ -23,7 +23,7 @@ from tests.conftest import assert_no_leak
 KEY = generate_private_key()
 OTHER = generate_private_key()
 KEYS = {KEY.key_id: KEY}
-SECRET = "s3cr3t-Value-for-tamper-tests"
+SECRET = "s3cr3t-Value-for-tamper-tests"  # check-secrets: allow
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,40}", fullmatch=True)
 

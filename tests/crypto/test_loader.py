@@ -25,8 +25,8 @@ from autoaudit_secrets.crypto import EnvKeyStore as _EnvKeyStore
 from autoaudit_secrets.settings import SecretSettings
 from tests.conftest import REPO_ROOT, assert_no_leak
 
-DB_PASSWORD = "db-Password-9f3k2"
-API_TOKEN = "api-token-77c1e0b2"
+DB_PASSWORD = "db-Password-9f3k2"  # check-secrets: allow
+API_TOKEN = "api-token-77c1e0b2"  # check-secrets: allow
 
 
 class AppSettings(SecretSettings):

@@ -22,7 +22,7 @@ from tests.crypto.conftest import SecretService
 
 pytestmark = pytest.mark.keyring_service
 
-SECRET = "correct-horse-battery-staple-42"
+SECRET = "correct-horse-battery-staple-42"  # check-secrets: allow
 
 
 def test_backend_is_the_secret_service(secret_service_keyring: Any) -> None:
