@@ -2,19 +2,20 @@
 
     python benchmarks/corpus_report.py [--corpus PATH] [--as code|config] [--misses N] [--json]
 
-The corpus (``../shared/corpora/token-examples.jsonl`` next to the repository, or ``$CHECK_SECRETS_CORPUS``) holds,
-per rule of two public scanners (``noseyparker``, ``kingfisher``), strings those scanners expect to flag
-(``examples``) and strings they expect not to flag (``negative_examples``). Every string is scanned as one document
-with the real engine (``Scanner(ScanConfig()).scan_document``), either as a source file (``--as code``, the
-default: rules tagged ``config-only`` do not apply) or as a ``.env`` file (``--as config``).
+The corpus (``../shared/corpora/token-examples.jsonl`` next to the repository, or
+``$CHECK_SECRETS_CORPUS``) holds, per rule of two public scanners (``noseyparker``, ``kingfisher``), strings
+those scanners expect to flag (``examples``) and strings they expect not to flag (``negative_examples``).
+Every string is scanned as one document with the real engine (``Scanner(ScanConfig()).scan_document``),
+either as a source file (``--as code``, the default: rules tagged ``config-only`` do not apply) or as a
+``.env`` file (``--as config``).
 
 - A positive counts as *flagged* when it yields any finding.
-- A negative counts as *wrongly flagged* when it yields any finding. Negatives that are, verbatim, a positive
-  example of another corpus rule (a user token listed as a negative of the bot-token rule) are left out: flagging
-  them is right.
+- A negative counts as *wrongly flagged* when it yields any finding. Negatives that are, verbatim, a
+  positive example of another corpus rule (a user token listed as a negative of the bot-token rule) are left
+  out: flagging them is right.
 
-The report prints counts, shares and the corpus rule names whose examples we miss or whose negatives we flag --
-never an example value.
+The report prints counts, shares and the corpus rule names whose examples we miss or whose negatives we
+flag -- never an example value.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _pct(x: float) -> str:
 
 
 def render(figures: dict[str, SourceFigures], *, mode: str = "code", misses: int = 40) -> str:
-    """A plain-text report: per-source table, then the most-missed corpus rules and the wrongly flagged ones."""
+    """Plain-text report: per-source table, then the most-missed corpus rules and the wrongly flagged ones."""
     lines = [
         f"corpus strings scanned as {MODES[mode]!r} ({mode})",
         "source       records positives  flagged  share  negatives  wrongly  share  (negatives excluded)",
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Per-source accuracy of the built-in rules over the corpus.")
     parser.add_argument("--corpus", type=Path, default=None, help="path of token-examples.jsonl")
     parser.add_argument("--as", dest="mode", choices=sorted(MODES), default="code", help="present strings as")
-    parser.add_argument("--misses", type=int, default=40, help="how many missed corpus rules to list per source")
+    parser.add_argument("--misses", type=int, default=40, help="missed corpus rules to list per source")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     path = args.corpus or default_corpus_path()
