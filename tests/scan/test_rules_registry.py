@@ -1,0 +1,143 @@
+"""Every rule record of every data file: valid, unique, compiles under every backend, and its own examples and
+negative examples behave through ``Scanner.scan_document``. Parametrize ids are rule ids + indices, never values."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from autoaudit_secrets._errors import RuleError
+from autoaudit_secrets.scan import Rule, ScanConfig, Scanner, load_rules, parse_rule_table
+from autoaudit_secrets.scan._detector import is_config_path
+from autoaudit_secrets.scan._matcher import Matcher, MatcherBackend, PatternSpec
+from autoaudit_secrets.scan.rules._registry import RULE_ID_RE
+
+RULES = load_rules()
+_SCANNERS: dict[str, Scanner] = {}
+
+
+def scanner(backend: str = "hyperscan") -> Scanner:
+    if backend not in _SCANNERS:
+        _SCANNERS[backend] = Scanner(ScanConfig(), rules=RULES, matcher=backend)
+    return _SCANNERS[backend]
+
+
+def _relpath(rule: Rule) -> str:
+    return "settings.env" if "config-only" in rule.tags else "example.txt"
+
+
+POSITIVES = [(r, i, ex) for r in RULES for i, ex in enumerate(r.examples)]
+NEGATIVES = [(r, i, ex) for r in RULES for i, ex in enumerate(r.negative_examples)]
+
+
+def test_rule_set_is_large_and_ids_are_unique_and_stable_format() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(RULE_ID_RE.match(i) for i in ids)
+    assert len(RULES) >= 17  # the engine's own generic + key rules at least
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_record_is_complete(rule: Rule) -> None:
+    assert rule.name.strip() and rule.description.strip() and rule.remediation.strip()
+    assert rule.keywords and all(k == k.lower() for k in rule.keywords)
+    assert rule.examples
+    for example in rule.examples:
+        assert any(k in example.lower() for k in rule.keywords), "a positive example lacks every keyword"
+
+
+@pytest.mark.parametrize("backend", [b.value for b in MatcherBackend])
+def test_every_pattern_compiles_under_backend(backend: str) -> None:
+    matcher = Matcher([PatternSpec(r.pattern, r.case_insensitive, r.keywords) for r in RULES], backend)
+    matcher.prepare()
+    # a document touching every rule's first example exercises every compiled pattern
+    text = "\n".join(r.examples[0] for r in RULES)
+    found = {index for index, _ in matcher.find(text)}
+    assert len(found) >= 0.95 * len(RULES)
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), POSITIVES, ids=[f"{r.id}-{i}" for r, i, _ in POSITIVES])
+def test_positive_example_is_found(rule: Rule, index: int, example: str) -> None:
+    ids = {f.rule_id for f in scanner().scan_document(_relpath(rule), example)}
+    if rule.id not in ids:
+        pytest.fail(f"rule {rule.id}: positive example #{index} not detected", pytrace=False)
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), NEGATIVES, ids=[f"{r.id}-{i}" for r, i, _ in NEGATIVES])
+def test_negative_example_is_not_found(rule: Rule, index: int, example: str) -> None:
+    ids = {f.rule_id for f in scanner().scan_document(_relpath(rule), example)}
+    if rule.id in ids:
+        pytest.fail(f"rule {rule.id}: negative example #{index} wrongly detected", pytrace=False)
+
+
+@pytest.mark.parametrize("backend", ["re", "re2"])
+def test_fallback_backends_agree_on_all_examples(backend: str) -> None:
+    fast, other = scanner("hyperscan"), scanner(backend)
+    disagreements = []
+    for rule, index, example in POSITIVES + NEGATIVES:
+        rel = _relpath(rule)
+        a = {(f.rule_id, f.line, f.column) for f in fast.scan_document(rel, example)}
+        b = {(f.rule_id, f.line, f.column) for f in other.scan_document(rel, example)}
+        if a != b:
+            disagreements.append(f"{rule.id}-{index}")
+    assert disagreements == []
+
+
+def test_config_only_rules_need_a_config_file() -> None:
+    rule = next(r for r in RULES if r.id == "generic-password-config")
+    assert is_config_path("deploy/.env.production") and is_config_path("conf/app.yaml")
+    assert not is_config_path("src/app.py")
+    assert rule.id not in {f.rule_id for f in scanner().scan_document("src/app.py", rule.examples[0])}
+
+
+def _table(**overrides: object) -> dict[str, object]:
+    table: dict[str, object] = {
+        "id": "acme-token",
+        "name": "Acme token",
+        "description": "An Acme API token.",
+        "remediation": "Revoke it in the Acme console.",
+        "pattern": r"\bacme_(?P<secret>[a-z0-9]{20})\b",
+        "keywords": ["acme_"],
+        "examples": ["t = acme_q7zt3xm9lp2wk8rv4yb1"],
+    }
+    table.update(overrides)
+    return table
+
+
+def test_parse_rule_table_accepts_a_user_rule_and_scanner_uses_it() -> None:
+    rule = parse_rule_table(_table(), source="pyproject.toml")
+    assert rule.secret_group == "secret"
+    found = Scanner(ScanConfig(extra_rules=(rule,))).scan_document("a.py", rule.examples[0])
+    assert [f.rule_id for f in found] == ["acme-token"]
+    assert found[0].column == len("t = acme_") + 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"id": "Bad_Id"}, "'id'"),
+        ({"name": ""}, "'name'"),
+        ({"remediation": None}, "'remediation'"),
+        ({"pattern": "acme_(?=x)"}, "look-around"),
+        ({"pattern": r"(a)\1"}, "back-reference"),
+        ({"pattern": "a{1,5000}"}, "RE2"),
+        ({"pattern": "acme_("}, "does not compile"),
+        ({"pattern": "(?P<token>x)"}, "groups"),
+        ({"keywords": []}, "keywords"),
+        ({"keywords": ["ACME"]}, "keywords"),
+        ({"severity": "fatal"}, "severity"),
+        ({"filters": ["magic"]}, "unknown filter"),
+        ({"examples": []}, "examples"),
+        ({"colour": "red"}, "unknown field"),
+    ],
+    ids=lambda v: str(v)[:30] if isinstance(v, str) else "case",
+)
+def test_bad_rule_tables_raise_rule_error(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(RuleError, match=re.escape(message)):
+        parse_rule_table(_table(**overrides), source="extra.toml")
+
+
+def test_duplicate_ids_are_refused() -> None:
+    with pytest.raises(RuleError, match="more than once"):
+        load_rules([RULES[0]])
