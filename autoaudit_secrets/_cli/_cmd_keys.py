@@ -11,10 +11,13 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
 from ._common import EXIT_OK, ExitCode
+
+if TYPE_CHECKING:
+    from ..crypto import KeyStore
 
 __all__ = [
     "KeyDestination",
@@ -33,7 +36,17 @@ class KeyDestination(enum.Enum):
     STDOUT = "stdout"
 
 
-def add_env_file_option(parser: argparse.ArgumentParser) -> None:
+def add_env_file_option(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    """Add ``--env-file F``; with ``optional`` the default is ``None`` (meaning: ``.env`` if it exists)."""
+    if optional:
+        parser.add_argument(
+            "--env-file",
+            type=Path,
+            default=None,
+            metavar="F",
+            help="the .env file (default: .env if present)",
+        )
+        return
     parser.add_argument(
         "--env-file", type=Path, default=Path(".env"), metavar="F", help="the .env file (default: .env)"
     )
@@ -48,7 +61,7 @@ def add_keyring_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def key_stores(args: argparse.Namespace) -> list[Any]:
+def key_stores(args: argparse.Namespace) -> list[KeyStore]:
     """The standard private-key lookup order, honouring ``--allow-insecure-keyring``."""
     from ..crypto import default_key_stores
 

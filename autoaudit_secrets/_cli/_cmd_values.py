@@ -122,7 +122,10 @@ def _child_environment(args: argparse.Namespace) -> tuple[dict[str, str], dict[s
     from .._dotenv import read_dotenv
     from ..crypto import open_values
 
-    merged: dict[str, str] = dict(read_dotenv(args.env_file))
+    env_file: Path | None = args.env_file
+    if env_file is None and Path(".env").is_file():
+        env_file = Path(".env")
+    merged: dict[str, str] = dict(read_dotenv(env_file)) if env_file is not None else {}
     merged.update(os.environ)
     return open_values(merged, key_stores(args))
 
@@ -197,11 +200,12 @@ def register(subparsers: Any) -> None:
     run = subparsers.add_parser(
         "run",
         help="run a command with the decrypted environment",
-        description="Run CMD with the .env values (the process environment wins) and every enc: value "
-        "opened. On POSIX the command replaces this process (signals reach it, its exit code is the exit "
-        "code); elsewhere it runs as a child and its exit code is passed through.",
+        description="Run CMD with the .env values (the process environment wins; without --env-file, "
+        "a missing .env is fine) and every enc: value opened. On POSIX the command replaces this "
+        "process (signals reach it, its exit code is the exit code); elsewhere it runs as a child and "
+        "its exit code is passed through.",
     )
-    add_env_file_option(run)
+    add_env_file_option(run, optional=True)
     add_keyring_option(run)
     run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD")
     run.set_defaults(func=_run)

@@ -356,3 +356,23 @@ def test_a_private_key_inside_the_env_file_is_warned_about_not_encrypted(project
     assert_no_leak(result.output, [project.key, "s-123456789"])
     text = project.env_file.read_text()
     assert f"AUTOAUDIT_PRIVATE_KEY={project.key}\n" in text and "APP_SECRET=enc:v1:" in text
+
+
+def test_run_without_a_dotenv_opens_encrypted_environment_values(tmp_path: Path) -> None:
+    from autoaudit_secrets.crypto import encrypt_value
+
+    key = generate_private_key()
+    env = {
+        "HOME": str(tmp_path),
+        "AUTOAUDIT_PRIVATE_KEY": key.to_text(),
+        "API_TOKEN": encrypt_value("API_TOKEN", API_TOKEN, key.public_key),
+        "WANT": API_TOKEN,
+    }
+    result = run_cli(
+        "autoaudit-secrets", "run", "--", "sh", "-c", 'test "$API_TOKEN" = "$WANT"', cwd=tmp_path, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    missing = run_cli(
+        "autoaudit-secrets", "run", "--env-file", "nope.env", "--", "true", cwd=tmp_path, env=env
+    )
+    _one_line_error(missing)
