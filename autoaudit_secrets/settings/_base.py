@@ -86,9 +86,13 @@ class _MappingSource(EnvSettingsSource):
         super().__init__(settings_cls)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        if self.case_sensitive:
-            return dict(self._values)
-        return {key.lower(): value for key, value in self._values.items()}
+        skip_empty = bool(self.env_ignore_empty)
+        fold = not self.case_sensitive
+        return {
+            (key.lower() if fold else key): value
+            for key, value in self._values.items()
+            if not (skip_empty and value == "")
+        }
 
     def __repr__(self) -> str:
         return f"<{self._label} settings source>"
@@ -104,6 +108,9 @@ class SecretSettings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_nested_delimiter="__",
+        # NAME= counts as not set: blanks left in a .env copied from .env.example, or a CI secret that is not
+        # defined (GitHub Actions expands it to ""), fall back to the default or are reported as missing.
+        env_ignore_empty=True,
         extra="ignore",
         hide_input_in_errors=True,
         env_file=None,
@@ -249,7 +256,7 @@ def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str
 
 def _resolve_file_references(layers: list[dict[str, str]], known: set[str], problems: dict[str, str]) -> None:
     """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears."""
-    present = {key.upper() for layer in layers for key in layer}
+    present = {key.upper() for layer in layers for key, value in layer.items() if value != ""}
     for layer in layers:
         for key in [k for k in layer if k[-5:].upper() == "_FILE"]:
             upper = key.upper()

@@ -11,7 +11,7 @@ from settings_schemas import API_TOKEN, DB_PASSWORD, JWT, AppSettings, Mode, Pre
 
 from autoaudit_secrets import settings as settings_pkg
 from autoaudit_secrets._errors import SettingsError
-from autoaudit_secrets.settings import AUTO, InvalidSettingsError, dotenv_files
+from autoaudit_secrets.settings import AUTO, InvalidSettingsError, SettingsConfigDict, dotenv_files
 from autoaudit_secrets.settings import _base as base_module
 
 BASE_ENV = {"JWT_SECRET": JWT, "DB__PASSWORD": DB_PASSWORD}
@@ -67,6 +67,31 @@ def test_env_prefix_applies_to_top_level_names_only() -> None:
     with pytest.raises(SettingsError) as info:
         PrefixedSettings.load(environ={"API_KEY": API_TOKEN}, env_file=None, secrets_dir=None)
     assert "AUTOAUDIT_API_KEY: required but not set" in str(info.value)
+
+
+def test_empty_values_count_as_not_set(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("API_TOKEN=\nPORT=\nJWT_SECRET=\n", encoding="utf-8")
+    s = load({"JWT_SECRET": JWT, "DB__PASSWORD": DB_PASSWORD, "DB__HOST": ""}, env_file=env_file)
+    assert (s.api_token, s.port, s.db.host) == (None, 8000, "localhost")
+    with pytest.raises(InvalidSettingsError) as info:
+        load({"DB__PASSWORD": DB_PASSWORD}, env_file=env_file)
+    assert info.value.problems == (("JWT_SECRET", "required but not set"),)
+
+
+def test_empty_name_does_not_conflict_with_name_file(tmp_path: Path) -> None:
+    secret = tmp_path / "jwt"
+    secret.write_text(JWT, encoding="utf-8")
+    s = load({"JWT_SECRET": "", "JWT_SECRET_FILE": str(secret), "DB__PASSWORD": DB_PASSWORD})
+    assert s.jwt_secret.get_secret_value() == JWT
+
+
+def test_empty_values_kept_when_the_schema_asks() -> None:
+    class KeepEmpty(AppSettings):
+        model_config = SettingsConfigDict(env_ignore_empty=False)
+
+    s = KeepEmpty.load(environ={**BASE_ENV, "API_TOKEN": ""}, env_file=None, secrets_dir=None)
+    assert s.api_token is not None and s.api_token.get_secret_value() == ""
 
 
 def test_environ_none_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
