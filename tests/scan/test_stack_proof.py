@@ -35,8 +35,14 @@ def _stack_repo(tmp_path: Path) -> Path:
     return root
 
 
-def _scan(root: Path) -> list[Finding]:
-    return Scanner(ScanConfig()).scan(ScanOptions(root=root, jobs=1)).findings
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    """One scanner for the module: compiling the matcher database is the slow part, scans are independent."""
+    return Scanner(ScanConfig())
+
+
+def _scan(scanner: Scanner, root: Path) -> list[Finding]:
+    return scanner.scan(ScanOptions(root=root, jobs=1)).findings
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -250,9 +256,9 @@ MISTAKES = [
 ]
 
 
-def test_the_stack_done_right_has_no_findings(tmp_path: Path) -> None:
+def test_the_stack_done_right_has_no_findings(tmp_path: Path, scanner: Scanner) -> None:
     root = _stack_repo(tmp_path)
-    assert [(f.rule_id, f.path, f.line) for f in _scan(root)] == []
+    assert [(f.rule_id, f.path, f.line) for f in _scan(scanner, root)] == []
 
 
 def test_the_stack_done_right_exits_zero_through_the_cli(tmp_path: Path) -> None:
@@ -262,12 +268,12 @@ def test_the_stack_done_right_exits_zero_through_the_cli(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
-def test_each_classic_mistake_is_named(tmp_path: Path, mistake: Mistake) -> None:
+def test_each_classic_mistake_is_named(tmp_path: Path, scanner: Scanner, mistake: Mistake) -> None:
     root = _stack_repo(tmp_path)
     mistake.apply(root)
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", mistake.name)
-    findings = _scan(root)
+    findings = _scan(scanner, root)
     for f in findings:
         assert_no_leak(f.message + f.preview + repr(f), SECRETS, where=f"finding {f.rule_id}")
     expected = (mistake.rule_id, mistake.path, _line_of(root / mistake.path, mistake.marker))
