@@ -126,9 +126,7 @@ DOCKERFILE_CHECKS: tuple[DockerCheck, ...] = (
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # Names whose last word says the value is a locator or a version, not the secret itself.
-_NOT_SECRET_LAST = frozenset(
-    {"file", "files", "path", "dir", "directory", "version", "ver", "url", "uri", "host"}
-)
+_NOT_SECRET_LAST = frozenset({"file", "files", "path", "dir", "directory", "version", "ver"})
 _NOT_SECRET_FIRST = frozenset({"public", "pub"})
 
 
@@ -137,8 +135,9 @@ def _name_words(name: str) -> list[str]:
 
 
 def is_secret_variable(name: str, ctx: AnalysisContext) -> bool:
-    """A secret-bearing variable name: ``ctx.is_secret_name`` minus ``*_FILE``, ``*_PATH``, ``*_VERSION``,
-    ``*_URL``/``*_DIR``, ``PUBLIC_*`` names (they locate or describe a secret, they do not hold one)."""
+    """A secret-bearing variable name: ``ctx.is_secret_name`` (schema names included) minus ``*_FILE``,
+    ``*_PATH``, ``*_DIR``, ``*_VERSION`` and ``PUBLIC_*`` names (they locate or describe a secret, they do not
+    hold one)."""
     words = _name_words(name)
     if words and (words[-1] in _NOT_SECRET_LAST or words[0] in _NOT_SECRET_FIRST):
         return False
