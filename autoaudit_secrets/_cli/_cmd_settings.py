@@ -7,6 +7,7 @@ wrong, never a value), 2 on usage errors (bad ``--schema``, unreadable files nam
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,15 @@ def register(subparsers: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> ExitCode:
-    from .._errors import DotenvError, SettingsError
+    from .._errors import DotenvError, SettingsError, UsageError
     from ..settings import AUTO, import_schema
 
     schema = import_schema(args.schema)
+    for path in args.env_file or ():
+        if not os.access(path, os.R_OK) or path.is_dir():
+            raise UsageError(f"--env-file {path}: not a readable file")
+    if args.secrets_dir is not None and not args.secrets_dir.is_dir():
+        raise UsageError(f"--secrets-dir {args.secrets_dir}: not a directory")
     env_file: Any = list(args.env_file) if args.env_file else AUTO
     secrets_dir: Any = args.secrets_dir if args.secrets_dir is not None else AUTO
     problem: str | None = None

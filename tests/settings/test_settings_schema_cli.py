@@ -215,8 +215,17 @@ def test_cli_check_secrets_dir(workdir: Path) -> None:
         ("check", "--schema", "settings_schemas"),
         ("check", "--schema", "nope_module:X"),
         ("check", "--schema", "settings_schemas:AppSettings", "--bogus"),
+        ("check", "--schema", "settings_schemas:AppSettings", "--env-file", "missing.env"),
+        ("check", "--schema", "settings_schemas:AppSettings", "--secrets-dir", "no-such-dir"),
     ],
-    ids=["no-schema", "bad-spec", "missing-module", "unknown-option"],
+    ids=[
+        "no-schema",
+        "bad-spec",
+        "missing-module",
+        "unknown-option",
+        "missing-env-file",
+        "missing-secrets-dir",
+    ],
 )
 def test_cli_check_usage_errors_exit_2(workdir: Path, args: tuple[str, ...]) -> None:
     result = run_cli("autoaudit-secrets", *args, cwd=workdir, env={"API_TOKEN": API_TOKEN})
