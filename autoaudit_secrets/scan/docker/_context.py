@@ -67,10 +67,13 @@ class Build:
 
 
 def _walk_discovery(root: Path) -> Iterator[Path]:
+    """Candidate Dockerfiles and compose files (a cheap name test first: this walks the whole tree)."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DISCOVERY)
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            lower = name.lower()
+            if "dockerfile" in lower or "containerfile" in lower or "compose" in lower:
+                yield Path(dirpath) / name
 
 
 def _inside(path: Path, root: Path) -> bool:
