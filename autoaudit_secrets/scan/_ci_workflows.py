@@ -29,11 +29,19 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from ._config_values import LiteralSecret, is_literal, judge_assignment, make_finding, shell_secrets
+from ._config_values import (
+    AnalyzerCheck,
+    LiteralSecret,
+    is_literal,
+    judge_assignment,
+    make_finding,
+    shell_secrets,
+)
 from ._model import AnalysisContext, Finding, Severity
 from ._yaml_lines import YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
 
 __all__ = [
+    "CI_CHECKS",
     "CI_CREDENTIALS_SECRET",
     "CI_ENV_SECRET",
     "CI_INPUT_DEFAULT_SECRET",
@@ -51,6 +59,42 @@ CI_RUN_SECRET = "ci-run-secret"
 CI_CREDENTIALS_SECRET = "ci-credentials-secret"
 CI_SECRETS_LITERAL = "ci-secrets-literal"
 CI_INPUT_DEFAULT_SECRET = "ci-input-default-secret"
+
+_USE_CI_SECRETS = (
+    "Store the value as a CI secret (GitHub: ${{ secrets.NAME }}; GitLab: a masked, protected CI/CD variable "
+    "used as $NAME) and rotate the exposed value."
+)
+CI_CHECKS: tuple[AnalyzerCheck, ...] = (
+    AnalyzerCheck(CI_ENV_SECRET, Severity.ERROR, "Literal secret in CI env/variables", _USE_CI_SECRETS),
+    AnalyzerCheck(
+        CI_WITH_SECRET, Severity.ERROR, "Literal secret in an action's with: input", _USE_CI_SECRETS
+    ),
+    AnalyzerCheck(
+        CI_RUN_SECRET,
+        Severity.ERROR,
+        "Literal secret in a CI run/script command",
+        'Pass the secret to the script through env from a CI secret and reference it as "$NAME" '
+        "(use --password-stdin for logins); rotate the exposed value.",
+    ),
+    AnalyzerCheck(
+        CI_CREDENTIALS_SECRET,
+        Severity.ERROR,
+        "Literal registry password in container credentials",
+        _USE_CI_SECRETS,
+    ),
+    AnalyzerCheck(
+        CI_SECRETS_LITERAL,
+        Severity.ERROR,
+        "Literal passed as a secret to a reusable workflow",
+        _USE_CI_SECRETS,
+    ),
+    AnalyzerCheck(
+        CI_INPUT_DEFAULT_SECRET,
+        Severity.ERROR,
+        "Literal secret as an action input's default",
+        "Make the input required without a default and pass ${{ secrets.NAME }}; rotate the value.",
+    ),
+)
 
 
 class CiKind(enum.Enum):

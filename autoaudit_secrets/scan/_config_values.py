@@ -19,6 +19,7 @@ from .._redact import redact_preview
 from ._model import AnalysisContext, Finding, Severity
 
 __all__ = [
+    "AnalyzerCheck",
     "CommittedFiles",
     "LiteralSecret",
     "has_reference",
@@ -28,6 +29,16 @@ __all__ = [
     "shannon_entropy",
     "shell_secrets",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerCheck:
+    """A check's catalog record (stable id, severity, title, how to fix it) for reports and ``rules``."""
+
+    id: str
+    severity: Severity
+    title: str
+    remediation: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ._config_values import judge_assignment, looks_random, make_finding
+from ._config_values import AnalyzerCheck, judge_assignment, looks_random, make_finding
 from ._model import AnalysisContext, Finding, Severity
 
 __all__ = [
+    "DOTENV_CHECKS",
     "DOTENV_EXAMPLE_REAL_SECRET",
     "DOTENV_PLAINTEXT_SECRET",
     "DotenvAssignment",
@@ -34,6 +35,23 @@ __all__ = [
 
 DOTENV_PLAINTEXT_SECRET = "dotenv-plaintext-secret"
 DOTENV_EXAMPLE_REAL_SECRET = "dotenv-example-real-secret"
+
+DOTENV_CHECKS: tuple[AnalyzerCheck, ...] = (
+    AnalyzerCheck(
+        DOTENV_PLAINTEXT_SECRET,
+        Severity.ERROR,
+        "Plaintext secret in a .env file",
+        "Encrypt the value (`autoaudit-secrets encrypt`, an enc: envelope) or keep the file out of the "
+        "repository "
+        "(.gitignore) and the image (.dockerignore); rotate the exposed value.",
+    ),
+    AnalyzerCheck(
+        DOTENV_EXAMPLE_REAL_SECRET,
+        Severity.ERROR,
+        "Real-looking secret in an example .env file",
+        "Example files are committed: replace the value with an empty value or a placeholder and rotate it.",
+    ),
+)
 
 _EXAMPLE_PARTS = frozenset({"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist"})
 # `.env.d.ts` (Vite typings), encrypted bundles and code files are not dotenv files.

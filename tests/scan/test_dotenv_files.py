@@ -151,4 +151,17 @@ def test_schema_names_count_whatever_they_look_like() -> None:
 def test_garbage_lines_and_binary_are_ignored() -> None:
     assert run("this is not dotenv\n=novalue\n'unterminated\n") == []
     assert run("", ".env") == []
-    assert run('DB_PASSWORD="never closed\n') == []
+    unterminated = "DB_PASSWORD=" + '"' + PW + "\n"
+    assert run(unterminated) == []
+
+
+def test_every_check_is_in_the_rule_catalog() -> None:
+    from autoaudit_secrets.scan._ci_workflows import CI_CHECKS
+    from autoaudit_secrets.scan._config import analyzer_checks
+    from autoaudit_secrets.scan._dotenv_files import DOTENV_CHECKS
+    from autoaudit_secrets.scan.docker._compose import COMPOSE_CHECKS
+
+    catalog = analyzer_checks()
+    for check in (*COMPOSE_CHECKS, *CI_CHECKS, *DOTENV_CHECKS):
+        assert catalog[check.id].severity is check.severity
+        assert catalog[check.id].remediation

@@ -28,13 +28,21 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from .._config_values import CommittedFiles, LiteralSecret, judge_assignment, make_finding, shell_secrets
+from .._config_values import (
+    AnalyzerCheck,
+    CommittedFiles,
+    LiteralSecret,
+    judge_assignment,
+    make_finding,
+    shell_secrets,
+)
 from .._dotenv_files import iter_assignments
 from .._model import AnalysisContext, Finding, Severity
 from .._yaml_lines import Span, YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
 
 __all__ = [
     "COMPOSE_BUILD_ARG_SECRET",
+    "COMPOSE_CHECKS",
     "COMPOSE_COMMAND_SECRET",
     "COMPOSE_ENVIRONMENT_SECRET",
     "COMPOSE_ENV_FILE_PLAINTEXT",
@@ -50,6 +58,54 @@ COMPOSE_COMMAND_SECRET = "compose-command-secret"
 COMPOSE_ENV_FILE_PLAINTEXT = "compose-env-file-plaintext"
 COMPOSE_SECRET_FILE_COMMITTED = "compose-secret-file-committed"
 COMPOSE_SECRET_FILE_UNDECLARED = "compose-secret-file-undeclared"
+
+_USE_SECRETS = (
+    "Pass it from the shell as ${NAME} (or ${NAME:?error}), or as NAME_FILE=/run/secrets/<name> with compose "
+    "`secrets:`; rotate the exposed value."
+)
+COMPOSE_CHECKS: tuple[AnalyzerCheck, ...] = (
+    AnalyzerCheck(
+        COMPOSE_ENVIRONMENT_SECRET,
+        Severity.ERROR,
+        "Literal secret in a compose service environment",
+        _USE_SECRETS,
+    ),
+    AnalyzerCheck(
+        COMPOSE_BUILD_ARG_SECRET,
+        Severity.ERROR,
+        "Literal secret in compose build args (kept in image metadata)",
+        "Use a build secret (compose `build.secrets` + `RUN --mount=type=secret`) instead of a build "
+        "argument; "
+        "rotate the exposed value.",
+    ),
+    AnalyzerCheck(
+        COMPOSE_COMMAND_SECRET,
+        Severity.ERROR,
+        "Literal secret in a compose command, entrypoint or healthcheck",
+        'Read the secret from /run/secrets/<name> when the container starts (e.g. "$$(cat /run/secrets/x)"); '
+        "rotate the exposed value.",
+    ),
+    AnalyzerCheck(
+        COMPOSE_ENV_FILE_PLAINTEXT,
+        Severity.ERROR,
+        "Compose env_file is a committed file with plaintext secrets",
+        "Keep env files with secrets out of the repository (.gitignore) or encrypt the values "
+        "(`autoaudit-secrets encrypt`); rotate the exposed values.",
+    ),
+    AnalyzerCheck(
+        COMPOSE_SECRET_FILE_COMMITTED,
+        Severity.ERROR,
+        "Compose secret source file is committed",
+        "Gitignore the secret files, create them at deploy time, remove the file from the repository history "
+        "and rotate the secret.",
+    ),
+    AnalyzerCheck(
+        COMPOSE_SECRET_FILE_UNDECLARED,
+        Severity.WARNING,
+        "*_FILE points at a compose secret the service lacks",
+        "List the secret under the service's `secrets:` and define it in the top-level `secrets:`.",
+    ),
+)
 
 _COMPOSE_NAME = re.compile(r"(?:compose(?:\.[^/]+)?|docker-compose[^/]*)\.ya?ml", re.IGNORECASE)
 _MAX_SECRET_FILE = 64 * 1024
