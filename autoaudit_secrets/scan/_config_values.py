@@ -58,6 +58,7 @@ _REFERENCE = re.compile(
     r"\$\{\{.*?\}\}"
     r"|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+\-=][^}]*)?\}"
     r"|\$[A-Za-z_][A-Za-z0-9_]*"
+    r"|\$[0-9@*#?!]"
     r"|\$\$"
     r"|\$\("
     r"|`[^`]*`"
@@ -220,6 +221,7 @@ _ASSIGNMENT = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=" + _VAL,
     re.MULTILINE,
 )
+_BUILD_SECRET_SPEC = re.compile(r"(?:id|src|source|env|type|target|required)=", re.IGNORECASE)
 _NETRC_CONTEXT = re.compile(r"\bmachine\b|\.netrc\b")
 
 
@@ -246,6 +248,8 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
             continue
         for m in pattern.finditer(script):
             value, offset = _unquote(m.group("val"), m.start("val"))
+            if _BUILD_SECRET_SPEC.match(value):
+                continue  # docker build --secret id=x,src=file: a reference, not a value
             if is_literal(value, ctx) and not _overlaps(hits, offset):
                 hits[offset] = LiteralSecret(value, offset, reason)
     for m in _ASSIGNMENT.finditer(script):

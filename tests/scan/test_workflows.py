@@ -189,6 +189,11 @@ SAFE_SCRIPTS = [
     ("export-reference", "export API_TOKEN=${{ secrets.API_TOKEN }}"),
     ("command-substitution", 'export API_TOKEN="$(cat /run/secrets/api_token)"'),
     (
+        "build-secret-spec",
+        "docker buildx build --secret id=pip_index_url,env=PIP_INDEX_URL --secret=id=npm,src=.npmrc .",
+    ),
+    ("positional-argument", 'login() { export REGISTRY_PASSWORD="$1"; }'),
+    (
         "url-without-credentials",
         "curl https://example.test/download && pip install --index-url https://pypi.org/simple x",
     ),
