@@ -7,13 +7,14 @@ import importlib
 import json
 import os
 import sys
+import traceback
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from .._dotenv import format_value
-from .._errors import UsageError
+from .._errors import AutoauditSecretsError, UsageError
 from ._base import SecretSettings
 from ._fields import env_fields
 
@@ -39,11 +40,16 @@ def import_schema(spec: str) -> type[SecretSettings]:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         failure = f"cannot import schema module {module_name!r}: module {exc.name!r} not found"
-    except Exception as exc:  # the user's module failed while importing
-        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
-        failure = f"cannot import schema module {module_name!r}: {type(exc).__name__}: {first_line}".rstrip(
-            ": "
-        )
+    except SyntaxError as exc:
+        failure = f"cannot import schema module {module_name!r}: syntax error at {exc.filename}:{exc.lineno}"
+    except AutoauditSecretsError as exc:  # our messages never hold a value
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        failure = f"cannot import schema module {module_name!r}: {first_line}"
+    except Exception as exc:  # the module failed while importing
+        # Only the exception type and where it was raised: its text could quote anything, secrets included.
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        failure = f"cannot import schema module {module_name!r}: {type(exc).__name__} raised{where}"
     if failure is not None:
         raise UsageError(failure)
     obj: Any = module

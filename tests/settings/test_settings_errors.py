@@ -158,10 +158,11 @@ def test_all_error_paths_leak_nothing(tmp_path: Path) -> None:
     captured.append(result.output)
 
     # 3. a schema whose module raises at import time: one line, exit 2.
-    (tmp_path / "broken_schema.py").write_text(f"raise RuntimeError('boom')\nX = {JWT!r}\n", encoding="utf-8")
+    (tmp_path / "broken_schema.py").write_text(f"raise RuntimeError({JWT!r})\n", encoding="utf-8")
     broken = run_cli("autoaudit-secrets", "check", "--schema", "broken_schema:X", cwd=tmp_path, env={})
     assert broken.returncode == 2
     assert broken.stderr.count("\n") == 1 and "Traceback" not in broken.stderr
+    assert "RuntimeError raised at" in broken.stderr and "broken_schema.py:1" in broken.stderr
     captured.append(broken.output)
 
     assert_no_leak("\n".join(captured), SECRETS, where="captured output of the error paths")

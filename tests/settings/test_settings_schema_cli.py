@@ -241,3 +241,26 @@ def test_cli_check_dotenv_syntax_error_exits_1_naming_file_and_line(workdir: Pat
     assert result.returncode == 1
     assert ".env, line 2: double-quoted value of JWT_SECRET is not closed" in result.stderr
     assert_no_leak(result.output, SECRETS)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def broken(:\n", "syntax error at"),
+        (f"raise ValueError({JWT!r})\n", "ValueError raised at"),
+        ("import autoaudit_missing_dependency_xyz\n", "module 'autoaudit_missing_dependency_xyz' not found"),
+    ],
+    ids=["syntax", "raises", "missing-dependency"],
+)
+def test_import_schema_reports_module_failures_without_their_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, expected: str
+) -> None:
+    module = f"autoaudit_failing_schema_{abs(hash(source)) % 10_000}"
+    (tmp_path / f"{module}.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    with pytest.raises(UsageError) as info:
+        import_schema(f"{module}:Conf")
+    assert expected in str(info.value) and "\n" not in str(info.value)
+    assert info.value.__context__ is None
+    assert_no_leak(str(info.value), SECRETS)
