@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .._errors import AutoauditSecretsError, ScanError, UsageError
+from .._errors import ScanError, UsageError
 from ..scan._model import ScanConfig, ScanOptions, ScanResult
 from ._common import EXIT_OK
 from ._scan_output import (
@@ -18,6 +18,7 @@ from ._scan_output import (
     config_from_args,
     emit,
     fingerprint_cache,
+    guarded,
     parse_shard,
     parse_size,
     remember_config,
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
     )
     _add_walk_options(scan)
     add_common_options(scan)
-    scan.set_defaults(func=_cmd_scan)
+    scan.set_defaults(func=guarded(_cmd_scan))
 
     baseline = subparsers.add_parser("baseline", help="manage baselines of accepted findings")
     baseline_sub = baseline.add_subparsers(title="baseline commands", metavar="COMMAND")
@@ -50,18 +51,20 @@ def register(subparsers: Any) -> None:
         "hashes, no secret), so later scans with --baseline FILE only report new findings.",
     )
     _add_walk_options(create)
-    create.add_argument("--output", "-o", metavar="FILE", required=True, help="baseline file to write")
+    create.add_argument(
+        "--output", "-o", dest="baseline_output", metavar="FILE", required=True, help="baseline file to write"
+    )
     create.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
     create.add_argument("--schema", metavar="MODULE:CLASS", action="append", default=[])
     create.add_argument("--enable", metavar="RULE", action="append", default=[])
     create.add_argument("--disable", metavar="RULE", action="append", default=[])
     create.add_argument("--exclude", metavar="GLOB", action="append", default=[])
-    create.set_defaults(func=_cmd_baseline_create)
+    create.set_defaults(func=guarded(_cmd_baseline_create))
 
     rules = subparsers.add_parser("rules", help="list the detection rules")
     rules.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
     rules.add_argument("--config", metavar="FILE", help="also list this configuration's extra rules")
-    rules.set_defaults(func=_cmd_rules)
+    rules.set_defaults(func=guarded(_cmd_rules))
 
 
 def _add_walk_options(parser: argparse.ArgumentParser) -> None:
@@ -136,21 +139,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
         jobs=args.jobs,
         shard=args.shard,
     )
-    scanner = _scanner(config)
-    try:
-        result: ScanResult = scanner.scan(options)
-    except AutoauditSecretsError:
-        raise
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        raise ScanError(f"{where}{exc.strerror or type(exc).__name__}") from None
-    except Exception as exc:
-        if os.environ.get("CHECK_SECRETS_DEBUG"):
-            raise
-        # The message of an unexpected exception might quote file content: show its type only.
-        raise ScanError(
-            f"internal error in the scanner ({type(exc).__name__}); set CHECK_SECRETS_DEBUG=1 for a traceback"
-        ) from None
+    result: ScanResult = _scanner(config).scan(options)
     return root, config, result
 
 
@@ -158,7 +147,7 @@ def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:
     """Anchored exclude globs for the baseline file and a ``baseline create`` output inside the root: they
     hold hashes, never worth scanning."""
     globs = []
-    for name in (getattr(args, "baseline", None), args.output if args.func is _cmd_baseline_create else None):
+    for name in (getattr(args, "baseline", None), getattr(args, "baseline_output", None)):
         if not name:
             continue
         try:
@@ -193,9 +182,9 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
     _, config, result = _run_scan(args)
     findings, _ = apply_config_filters(result.findings, config)
     baseline = create_baseline(findings, fingerprint_cache(args))
-    write_baseline(Path(args.output), baseline)
+    write_baseline(Path(args.baseline_output), baseline)
     print(
-        f"check-secrets: baseline {args.output}: {len(baseline.entries)} accepted "
+        f"check-secrets: baseline {args.baseline_output}: {len(baseline.entries)} accepted "
         f"finding{'' if len(baseline.entries) == 1 else 's'}",
         file=sys.stderr,
     )

@@ -18,6 +18,7 @@ or above ``--fail-on``) or 1.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
@@ -25,11 +26,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .._errors import AutoauditSecretsError, ReportError, UsageError
+from .._errors import AutoauditSecretsError, ReportError, ScanError, UsageError
 from ..scan._config import load_config, override_config, resolve_schema_names
 from ..scan._fingerprint import FingerprintCache
 from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Severity
-from ._common import EXIT_FINDINGS, EXIT_OK
+from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
 
 __all__ = [
     "add_common_options",
@@ -37,6 +38,7 @@ __all__ = [
     "config_from_args",
     "emit",
     "fingerprint_cache",
+    "guarded",
     "parse_shard",
     "parse_size",
     "remember_config",
@@ -45,6 +47,33 @@ __all__ = [
 
 _CONFIG_ATTR = "_check_secrets_config"
 _CACHE_ATTR = "_check_secrets_fingerprints"
+
+
+def guarded(command: Command) -> Command:
+    """Wrap a command so that an unexpected exception becomes a one-line error (exit 2), not a traceback.
+
+    Only the exception's type is shown: its message might quote scanned content. ``OSError`` shows the file
+    and the reason. Set ``CHECK_SECRETS_DEBUG=1`` to get the traceback instead."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> ExitCode:
+        try:
+            return command(args)
+        except (AutoauditSecretsError, KeyboardInterrupt, BrokenPipeError):
+            raise
+        except OSError as exc:
+            if os.environ.get("CHECK_SECRETS_DEBUG"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise ScanError(f"{where}{exc.strerror or type(exc).__name__}") from None
+        except Exception as exc:
+            if os.environ.get("CHECK_SECRETS_DEBUG"):
+                raise
+            raise ScanError(
+                f"internal error ({type(exc).__name__}); set CHECK_SECRETS_DEBUG=1 for a traceback"
+            ) from None
+
+    return run
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

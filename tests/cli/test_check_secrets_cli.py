@@ -87,6 +87,7 @@ def one_line_error(result: CliResult) -> str:
 
 
 def report(result: CliResult) -> dict[str, Any]:
+    assert result.stdout.startswith("{"), result.stderr[-1000:]  # stderr was checked for leaks already
     data: dict[str, Any] = json.loads(result.stdout)
     return data
 
@@ -365,3 +366,24 @@ def test_builtin_rule_end_to_end(tmp_path: Path) -> None:
     result = scan(tmp_path, "--format", "json")
     assert result.returncode == 1, result.output
     assert any(f["path"] == "deploy.sh" and f["line"] == 1 for f in report(result)["findings"])
+
+
+def test_unexpected_exceptions_become_one_line_errors_without_their_message() -> None:
+    import argparse
+
+    from autoaudit_secrets._cli._scan_output import guarded
+    from autoaudit_secrets._errors import ScanError
+
+    value = acme_key()
+
+    def broken(args: argparse.Namespace) -> int:
+        raise ValueError(f"could not parse {value}")
+
+    def unreadable(args: argparse.Namespace) -> int:
+        raise PermissionError(13, "Permission denied", "src/app.py")
+
+    with pytest.raises(ScanError) as info:
+        guarded(broken)(argparse.Namespace())
+    assert str(info.value) == "internal error (ValueError); set CHECK_SECRETS_DEBUG=1 for a traceback"
+    with pytest.raises(ScanError, match=r"^src/app\.py: Permission denied$"):
+        guarded(unreadable)(argparse.Namespace())
