@@ -643,7 +643,7 @@ def _check_persisted(
                 continue
             # What the segment's commands print: the secret only when read directly (not inside a $(...) that
             # only feeds a variable or an argument), or echoed from $(...)/a secret variable.
-            direct = _mentions(_SUBST.sub(" ", segment), paths, variables) or bool(_ECHO.match(segment))
+            direct = _prints_secret(segment, paths, variables)
             targets: list[str] = []
             if direct:
                 for r in _REDIRECT.finditer(segment):
@@ -651,10 +651,10 @@ def _check_persisted(
                     if target not in _HARMLESS_TARGETS and target not in paths:
                         targets.append(target)
                 targets += [t.group("t") for t in _TEE.finditer(segment)]
-                if _COPY_CMD.search(" " + segment):
-                    words = segment.split()
-                    if words and not any(p == words[-1] for p in paths):
-                        targets.append(words[-1])
+            if _COPY_CMD.search(" " + segment) and _mentions(_SUBST.sub(" ", segment), paths, set()):
+                words = segment.split()
+                if words and not any(p == words[-1] for p in paths):
+                    targets.append(words[-1])
             targets = [t for t in targets if t not in removed and not t.startswith("$(")]
             config_write = (
                 _CONFIG_WRITERS.search(segment) is not None
@@ -675,7 +675,6 @@ def _check_persisted(
 
 
 _SUBST = re.compile(r"\$\([^()]*\)")
-_ECHO = re.compile(r"^(?:echo|printf)\b.*\$\((?:cat\s|<)")
 _CONFIG_HINTS = (
     ".aws",
     ".gitconfig",
@@ -687,6 +686,44 @@ _CONFIG_HINTS = (
     "pip.conf",
     ".netrc",
 )
+
+
+_PRINTERS = frozenset(
+    {
+        "cat",
+        "echo",
+        "printf",
+        "sed",
+        "awk",
+        "base64",
+        "head",
+        "tail",
+        "cut",
+        "tr",
+        "jq",
+        "yq",
+        "envsubst",
+        "xxd",
+        "tac",
+        "rev",
+        "sort",
+        "uniq",
+    }
+)
+
+
+def _prints_secret(segment: str, paths: set[str], variables: set[str]) -> bool:
+    """Does a pipeline element print the secret (a reader of the secret file, or echo/printf of it)?"""
+    for element in segment.split("|"):
+        words = [w for w in element.split() if not re.match(r"^[A-Za-z_]\w*=", w)]
+        if not words or words[0].rsplit("/", 1)[-1] not in _PRINTERS:
+            continue
+        if words[0] in ("echo", "printf"):
+            if _mentions(element, paths, variables):
+                return True
+        elif _mentions(_SUBST.sub(" ", element), paths, variables):
+            return True
+    return False
 
 
 def _mentions(segment: str, paths: set[str], variables: set[str]) -> bool:
