@@ -411,8 +411,8 @@ def test_wrongsecrets_style_dockerfile_five_leaks(make_ctx: Callable[[Path], Ana
 
 
 def test_official_image_style_dockerfile_is_clean(make_ctx: Callable[[Path], AnalysisContext]) -> None:
-    """GPG fingerprints, checksums, *_FILE/_DIR names, ${VAR} references, cache/ssh mounts, secrets used in place
-    (a command's output redirected is not the secret)."""
+    """GPG fingerprints, checksums, *_FILE/_DIR names, ${VAR} references, cache/ssh mounts, secrets used in
+    place (a command's output redirected is not the secret)."""
     root = DATA_DIR / "docker" / "clean"
     text = (root / "Dockerfile").read_text()
     assert list(DockerfileAnalyzer().analyze("Dockerfile", text, make_ctx(root))) == []
