@@ -295,7 +295,7 @@ class Matcher:
 
         base = cache_dir() / f"hs-{self._cache_key()}"
         try:
-            db = hyperscan.loadb(base.with_suffix(".db").read_bytes())
+            db = hyperscan.loadb(base.with_suffix(".db").read_bytes(), hyperscan.HS_MODE_BLOCK)
             meta = json.loads(base.with_suffix(".json").read_text())
             missing, prefilter = tuple(meta["missing"]), tuple(meta["prefilter"])
         except Exception:
@@ -317,7 +317,7 @@ class Matcher:
         self._hyperscan_db()
         path = cache_dir() / f"hs-{self._cache_key()}.single"
         try:
-            db = hyperscan.loadb(path.read_bytes())
+            db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
         except Exception:
             ids = [i for i in range(len(self.specs)) if i not in set(self._hs_missing)]
             flags = [self._hs_flags(i) | hyperscan.HS_FLAG_SINGLEMATCH for i in ids]

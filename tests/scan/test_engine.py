@@ -1,0 +1,173 @@
+"""Scanner.scan_document / scan / detect: positions, previews, suppression, configuration, base64 layers, jobs and
+shards. Secrets below are made up; assertions never print them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from autoaudit_secrets.scan import Rule, ScanConfig, ScanOptions, Scanner, Severity
+from tests.conftest import assert_no_leak
+
+# Built at run time so no complete token sits in this file.
+GH = "ghp_" + "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2U"
+PEM_BODY = "MIIEpQIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8Zq2k7Gv5nXz1LqP0y7Wd8aH4kBq9Vn2Xx4oKJr7sTf3m1Q8pZcY6uE0hL5w"
+PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + PEM_BODY + "\n-----END RSA PRIVATE KEY-----\n"
+PASSWORD = "Wint3r-Kettle"
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner(ScanConfig())
+
+
+def rule_ids(findings: list) -> list[str]:  # type: ignore[type-arg]
+    return [f.rule_id for f in findings]
+
+
+def test_finding_position_preview_and_secret(scanner: Scanner) -> None:
+    text = "# config\nx = 1\ntoken = '" + GH + "'\n"
+    findings = [f for f in scanner.scan_document("src/app.py", text) if f.rule_id.startswith("github")]
+    assert len(findings) == 1
+    f = findings[0]
+    assert (f.path, f.line, f.column, f.end_line) == ("src/app.py", 3, len("token = '") + 1, 3)
+    assert f.end_column == f.column + len(GH)
+    assert f.secret == GH
+    assert f.severity is Severity.ERROR
+    assert_no_leak(f.preview + f.message + repr(f), [GH])
+
+
+def test_generic_password_preview_shows_no_characters(scanner: Scanner) -> None:
+    findings = scanner.scan_document("app.py", f'DB_PASSWORD = "{PASSWORD}"\n')
+    assert rule_ids(findings) == ["generic-password"]
+    assert findings[0].preview.strip("*") == ""
+    assert_no_leak(findings[0].preview, [PASSWORD[:3]])
+
+
+def test_provider_rule_wins_over_generic_on_the_same_value(scanner: Scanner) -> None:
+    ids = rule_ids(scanner.scan_document("app.py", f'GITHUB_TOKEN = "{GH}"\n'))
+    assert ids and all(not i.startswith("generic") for i in ids)
+
+
+@pytest.mark.parametrize(
+    "marker", ["# check-secrets: allow", "// gitleaks:allow", "# pragma: allowlist secret"], ids=["ours", "gl", "ds"]
+)
+def test_inline_allow_comment_suppresses_only_its_line(marker: str) -> None:
+    scanner = Scanner(ScanConfig())
+    text = f'a = "{GH}"  {marker}\nb = "{GH}"\n'
+    findings = scanner.scan_document("x.py", text)
+    assert [f.line for f in findings] == [2]
+    assert scanner.suppressed == 1
+
+
+def test_lines_filter_keeps_only_given_lines(scanner: Scanner) -> None:
+    text = f'a = "{GH}"\nb = "{GH}"\nc = "{GH}"\n'
+    assert [f.line for f in scanner.scan_document("x.py", text, lines={2, 3})] == [2, 3]
+    assert scanner.scan_document("x.py", text, lines=set()) == []
+
+
+def test_config_rule_selection_and_allowlists() -> None:
+    text = f'token = "{GH}"\npassword = "{PASSWORD}"\n'
+    all_ids = set(rule_ids(Scanner(ScanConfig()).scan_document("a.py", text)))
+    assert "generic-password" in all_ids and len(all_ids) == 2
+    gh_rule = (all_ids - {"generic-password"}).pop()
+    # with the provider rule off, the generic rule reports the token instead
+    without = Scanner(ScanConfig(disabled_rules=frozenset({gh_rule}))).scan_document("a.py", text)
+    assert rule_ids(without) == ["generic-secret", "generic-password"]
+    only_password = ScanConfig(disabled_rules=frozenset({gh_rule, "generic-secret"}))
+    assert rule_ids(Scanner(only_password).scan_document("a.py", text)) == ["generic-password"]
+    assert rule_ids(Scanner(ScanConfig(enabled_rules=frozenset({gh_rule}))).scan_document("a.py", text)) == [gh_rule]
+    assert rule_ids(Scanner(ScanConfig(allow_values=("^Wint3r",))).scan_document("a.py", text)) == [gh_rule]
+    allow_paths = Scanner(ScanConfig(allow_paths=("fixtures/**",)))
+    assert allow_paths.scan_document("fixtures/a.py", text) == []
+    assert len(allow_paths.scan_document("src/a.py", text)) == 2
+
+
+def test_base64_nested_value_is_decoded_and_placed_at_the_encoded_text(scanner: Scanner) -> None:
+    inner = base64.b64encode(f"token: {GH}\n".encode()).decode()
+    outer = base64.b64encode(f"data: {inner}\n".encode()).decode()
+    text = f"kind: Secret\ndata:\n  blob: {outer}\n"
+    findings = [f for f in scanner.scan_document("k8s/secret.yaml", text) if not f.rule_id.startswith("generic")]
+    assert findings, "nested base64 secret not found"
+    f = findings[0]
+    assert (f.line, f.column) == (3, len("  blob: ") + 1)
+    assert f.secret == GH
+    assert_no_leak(f.preview, [GH])
+
+
+def test_private_key_inside_a_json_string(scanner: Scanner) -> None:
+    doc = json.dumps({"type": "service_account", "private_key": PEM})
+    ids = rule_ids(scanner.scan_document("sa.json", doc))
+    assert "private-key-pem" in ids
+
+
+def test_detect_returns_matches_for_analyzers(scanner: Scanner) -> None:
+    text = f"ENV A={GH}"
+    matches = scanner.detect(text)
+    assert any(m.secret(text) == GH for m in matches)
+    assert scanner.detect("ENV A=${TOKEN}") == []
+
+
+def test_extra_rules_from_config() -> None:
+    rule = Rule(
+        id="acme-key",
+        name="Acme key",
+        description="d",
+        remediation="r",
+        pattern=r"acme-(?P<secret>[0-9a-f]{16})",
+        keywords=("acme-",),
+        secret_group="secret",
+        examples=("acme-0123456789abcdef",),
+    )
+    found = Scanner(ScanConfig(extra_rules=(rule,))).scan_document("a.txt", "k=acme-9f8e7d6c5b4a3921")
+    assert rule_ids(found) == ["acme-key"]
+
+
+def _tree(root: Path, n: int) -> None:
+    for i in range(n):
+        d = root / f"pkg{i % 7}"
+        d.mkdir(exist_ok=True)
+        body = "x = 1\n" * 50
+        if i % 5 == 0:
+            body += f'TOKEN = "{GH}"\n'
+        (d / f"m{i}.py").write_text(body)
+
+
+def test_scan_jobs_and_shards_give_the_same_findings(tmp_path: Path) -> None:
+    _tree(tmp_path, 120)
+    scanner = Scanner(ScanConfig())
+    single = scanner.scan(ScanOptions(root=tmp_path, jobs=1))
+    key = [(f.path, f.line, f.rule_id) for f in single.findings]
+    assert len(key) == 24 and single.stats.files_scanned == 120
+    assert single.stats.matcher in {"hyperscan", "re2", "re"}
+    import autoaudit_secrets.scan._engine as engine
+
+    old = engine._PARALLEL_MIN_BYTES
+    engine._PARALLEL_MIN_BYTES = 0  # force the process pool on this small tree
+    try:
+        multi = scanner.scan(ScanOptions(root=tmp_path, jobs=2))
+    finally:
+        engine._PARALLEL_MIN_BYTES = old
+    assert [(f.path, f.line, f.rule_id) for f in multi.findings] == key
+    shards = [scanner.scan(ScanOptions(root=tmp_path, jobs=1, shard=(k, 3))) for k in (1, 2, 3)]
+    merged = sorted((f.path, f.line, f.rule_id) for s in shards for f in s.findings)
+    assert merged == sorted(key)
+    assert sum(s.stats.files_scanned for s in shards) == 120
+    assert all(s.stats.files_scanned < 120 for s in shards)
+    again = scanner.scan(ScanOptions(root=tmp_path, jobs=1, shard=(2, 3)))
+    assert [f.path for f in again.findings] == [f.path for f in shards[1].findings]
+
+
+def test_scan_reports_relative_slash_paths_and_counts(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c.env").write_text(f"DB_PASSWORD={PASSWORD}\n")
+    (tmp_path / "bin.dat").write_bytes(b"\x00\x01" * 100 + GH.encode())
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=tmp_path, jobs=1))
+    assert [(f.path, f.rule_id) for f in result.findings if f.rule_id.startswith("generic")] == [
+        ("a/b/c.env", "generic-password-config")
+    ]
+    assert result.stats.files_skipped >= 1  # the binary file
+    assert result.stats.seconds > 0

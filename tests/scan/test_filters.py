@@ -1,0 +1,85 @@
+"""is_secret_name / is_placeholder / hash, UUID and documentation-example judgements."""
+
+from __future__ import annotations
+
+import pytest
+
+from autoaudit_secrets.scan import is_placeholder, is_secret_name
+from autoaudit_secrets.scan._entropy import shannon_entropy
+from autoaudit_secrets.scan._filters import is_doc_example, is_hash, is_reference, is_uuid, name_words
+
+SECRET_NAMES = [
+    "password", "DB_PASSWORD", "dbPassword", "db-password", "db.password", "PASSWD", "pwd", "mysql_pwd",
+    "secret", "CLIENT_SECRET", "clientSecret", "token", "GITHUB_TOKEN", "accessToken", "api_key", "apiKey",
+    "API-KEY", "apikey", "x-api-key", "private_key", "privateKey", "AWS_SECRET_ACCESS_KEY", "access_key",
+    "auth", "basic_auth", "credentials", "passphrase", "password2", "password_value", "stripeSecretKey",
+    "signing_key", "mysqlpassword",
+]
+NOT_SECRET_NAMES = [
+    "password_field", "token_url", "PASSWORD_MIN_LENGTH", "secret_name", "API_KEY_FILE", "SSH_KEY_PATH",
+    "tokenizer", "max_tokens", "token_type", "key", "keyboard", "public_key", "publicKey", "author",
+    "passport", "password_hash_algorithm", "auth_url", "secretsmanager_arn", "compass", "bypass", "monkey",
+    "passwordPolicy", "api_key_id", "password_prompt", "",
+]
+
+
+@pytest.mark.parametrize("name", SECRET_NAMES)
+def test_secret_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", NOT_SECRET_NAMES)
+def test_not_secret_names(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+def test_extra_secret_names_from_a_schema() -> None:
+    assert not is_secret_name("ACME_DSN")
+    assert is_secret_name("acme_dsn", frozenset({"ACME_DSN"}))
+
+
+def test_name_words_in_every_case_style() -> None:
+    assert name_words("awsSecretAccessKey") == ["aws", "secret", "access", "key"]
+    assert name_words("HTTPServerPassword") == ["http", "server", "password"]
+    assert name_words("db.pass-word_2") == ["db", "pass", "word", "2"]
+
+
+PLACEHOLDERS = [
+    "", "  ", "changeme", "CHANGE_ME", "<your-key>", "<YOUR_API_TOKEN>", "xxxx", "XXXXXXXXXXXX", "********",
+    "REPLACE_ME", "your-api-key-here", "your_password", "${DB_PASSWORD}", "$DB_PASSWORD", "{{ db_password }}",
+    "${{ secrets.API_TOKEN }}", "os.environ['API_KEY']", "enc:v1:abcdef", "aaaaaaaa", "null", "None",
+    "%(password)s", "{password}", "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/x)",
+    "process.env.API_KEY", "test123", "dummy-token", "insert_key_here",
+]
+REAL_LOOKING = ["Tr0ub4dor&3x", "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q", "summer2024!", "ghp_q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2U"]
+
+
+@pytest.mark.parametrize("index", range(len(PLACEHOLDERS)))
+def test_placeholders_and_references(index: int) -> None:
+    assert is_placeholder(PLACEHOLDERS[index])
+
+
+@pytest.mark.parametrize("index", range(len(REAL_LOOKING)))
+def test_real_looking_values_are_not_placeholders(index: int) -> None:
+    assert not is_placeholder(REAL_LOOKING[index])
+
+
+def test_references_are_a_subset_of_placeholders() -> None:
+    assert is_reference("${API_KEY}") and is_reference("{{ x }}") and not is_reference("changeme")
+
+
+def test_hash_uuid_doc_example() -> None:
+    assert is_hash("5f2c9a1b7d4e6f8091a2b3c4d5e6f708")  # md5-length hex
+    assert is_hash("sha512-q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7==")
+    assert is_hash("sha256:" + "ab" * 32)
+    assert is_hash("ABCD 1234 EF56 7890 ABCD  1234 EF56 7890 ABCD 1234")  # GPG fingerprint
+    assert is_hash("$2b$12$abcdefghijklmnopqrstuu8uYc6Jd0Hf5Ug2Ea9Ib3Ko7Mz1Pq4V")
+    assert not is_hash("q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q")
+    assert is_uuid("3f2a9c1b-7d4e-4f80-91a2-b3c4d5e6f708") and not is_uuid("3f2a9c1b-7d4e")
+    assert is_doc_example("AKIAIOSFODNN7EXAMPLE") and not is_doc_example("AKIAQ7ZT3XM9LP2WK8RV")
+
+
+def test_entropy() -> None:
+    assert shannon_entropy("") == 0.0
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("abcd") == pytest.approx(2.0)
