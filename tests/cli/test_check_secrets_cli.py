@@ -387,3 +387,30 @@ def test_unexpected_exceptions_become_one_line_errors_without_their_message() ->
     assert str(info.value) == "internal error (ValueError); set CHECK_SECRETS_DEBUG=1 for a traceback"
     with pytest.raises(ScanError, match=r"^src/app\.py: Permission denied$"):
         guarded(unreadable)(argparse.Namespace())
+
+
+SCHEMA_MODULE = """\
+from pydantic import SecretStr
+
+from autoaudit_secrets.settings import SecretSettings
+
+
+class Settings(SecretSettings):
+    billing_handle: SecretStr
+    log_level: str = "info"
+"""
+
+
+def test_schema_makes_its_secret_fields_secret_names(tmp_path: Path) -> None:
+    (tmp_path / "appsettings.py").write_text(SCHEMA_MODULE)
+    value = "Xk29" + secrets.token_hex(8)  # no token rule knows it; no heuristic calls the name secret
+    LEAKS.append(value)
+    (tmp_path / ".env").write_text(f"BILLING_HANDLE={value}\nLOG_LEVEL=debug\n")
+    plain = scan(tmp_path, "--format", "json")
+    assert plain.returncode == 0 and report(plain)["findings"] == []
+    schema = scan(tmp_path, "--format", "json", "--schema", "appsettings:Settings")
+    assert schema.returncode == 1
+    assert [(f["path"], f["line"]) for f in report(schema)["findings"]] == [(".env", 1)]
+    (tmp_path / ".check-secrets.toml").write_text('schema = "appsettings:Settings"\n')
+    from_config = scan(tmp_path, "--format", "json")
+    assert [(f["path"], f["line"]) for f in report(from_config)["findings"]] == [(".env", 1)]
