@@ -128,7 +128,7 @@ def _token_hit(value: str, ctx: AnalysisContext) -> LiteralSecret | None:
     for match in ctx.detect(value):
         secret = match.secret(value)
         if secret and not has_reference(secret) and not ctx.is_placeholder(secret):
-            return LiteralSecret(secret, match.secret_start, f"a value matching the {match.rule.name} format")
+            return LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}")
     return None
 
 
@@ -144,7 +144,7 @@ def judge_assignment(name: str | None, value: str, ctx: AnalysisContext) -> Lite
     stripped = value.strip()
     if not is_literal(stripped, ctx) or _is_boring(name, stripped):
         return None
-    return LiteralSecret(stripped, value.find(stripped), f"a literal value for the secret-named {name}", True)
+    return LiteralSecret(stripped, value.find(stripped), "a literal under a secret name", True)
 
 
 # --- shell snippets (CI `run`/`script`, compose `command`) ---
@@ -241,7 +241,7 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
         if secret and not has_reference(secret) and not ctx.is_placeholder(secret):
             hits.setdefault(
                 match.secret_start,
-                LiteralSecret(secret, match.secret_start, f"a value matching the {match.rule.name} format"),
+                LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}"),
             )
     for pattern, reason in _SHELL_PATTERNS:
         if reason.endswith(".netrc") and not _NETRC_CONTEXT.search(script):
@@ -261,9 +261,7 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
             and not _is_boring(name, value)
             and not _overlaps(hits, offset)
         ):
-            hits[offset] = LiteralSecret(
-                value, offset, f"a literal assigned to the secret-named {name}", True
-            )
+            hits[offset] = LiteralSecret(value, offset, f"a literal assigned to {name}", True)
     return [hits[k] for k in sorted(hits)]
 
 
