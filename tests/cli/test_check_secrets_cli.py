@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -414,3 +415,49 @@ def test_schema_makes_its_secret_fields_secret_names(tmp_path: Path) -> None:
     (tmp_path / ".check-secrets.toml").write_text('schema = "appsettings:Settings"\n')
     from_config = scan(tmp_path, "--format", "json")
     assert [(f["path"], f["line"]) for f in report(from_config)["findings"]] == [(".env", 1)]
+
+
+def test_colour_by_default_only_on_a_terminal(tree: Path) -> None:
+    import pty
+    import subprocess
+
+    plant(tree, "src/pkg/client.py", acme_key())
+
+    def on_terminal(*args: str, extra_env: dict[str, str] | None = None) -> str:
+        leader, follower = pty.openpty()
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/"),
+            **PASS_ENV,
+            **(extra_env or {}),
+        }
+        try:
+            proc = subprocess.run(
+                [str(Path(sys.executable).parent / "check-secrets"), "scan", *args],
+                cwd=tree,
+                stdout=follower,
+                stderr=subprocess.PIPE,
+                env=env,
+                timeout=120,
+                check=False,
+            )
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(leader)
+        assert proc.returncode == 1, proc.stderr
+        text = b"".join(chunks).decode("utf-8", "replace")
+        assert_no_leak(text, LEAKS, where="terminal output")
+        return text
+
+    assert "\x1b[1;31merror\x1b[0m" in on_terminal()
+    assert "\x1b[" not in on_terminal("--no-color")
+    assert "\x1b[" not in on_terminal(extra_env={"NO_COLOR": "1"})
