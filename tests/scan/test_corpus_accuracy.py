@@ -1,0 +1,131 @@
+"""Recall and false positives of the built-in rules over the shared token-example corpus.
+
+Every example and negative example of ``../shared/corpora/token-examples.jsonl`` (the rule examples of Nosey
+Parker and Kingfisher) goes through the real engine via ``benchmarks/corpus_report.py``. The floors below are
+what the rules reached when they were set (that script prints the figures and the missed corpus rules); a drop
+under a floor is a regression. Nothing here prints an example value: failures name counts and corpus rules.
+
+Without the corpus the test is skipped locally and fails when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _report_module() -> ModuleType:
+    path = REPO_ROOT / "benchmarks" / "corpus_report.py"
+    spec = importlib.util.spec_from_file_location("corpus_report", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("corpus_report", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+REPORT: Any = _report_module()
+Records = list[dict[str, Any]]
+
+# (mode, source) -> (minimum share of positives flagged, maximum share of counted negatives flagged).
+FLOORS: dict[tuple[str, str], tuple[float, float]] = {
+    ("code", "noseyparker"): (0.63, 0.12),
+    ("code", "kingfisher"): (0.27, 0.10),
+    ("code", "all"): (0.36, 0.11),
+    ("config", "noseyparker"): (0.68, 0.16),
+    ("config", "kingfisher"): (0.46, 0.10),
+    ("config", "all"): (0.51, 0.15),
+}
+
+
+@pytest.fixture(scope="module")
+def records() -> Records:
+    path: Path = REPORT.default_corpus_path()
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"token-example corpus missing at {path} (required in CI)", pytrace=False)
+        pytest.skip(f"token-example corpus not present at {path}")
+    loaded: Records = REPORT.load_corpus(path)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def figures(records: Records) -> dict[str, Any]:
+    return {mode: REPORT.evaluate(records, mode=mode) for mode in ("code", "config")}
+
+
+def test_corpus_has_both_sources_and_negatives(records: Records) -> None:
+    assert {"noseyparker", "kingfisher"} <= {r.get("source") for r in records}
+    assert sum(len(r.get("negative_examples") or []) for r in records) > 100
+
+
+@pytest.mark.parametrize(("mode", "source"), sorted(FLOORS), ids=[f"{m}-{s}" for m, s in sorted(FLOORS)])
+def test_recall_and_false_positive_floors(figures: dict[str, Any], mode: str, source: str) -> None:
+    f = figures[mode][source]
+    min_recall, max_fp = FLOORS[(mode, source)]
+    assert f.positives > 0 and f.negatives > 0
+    worst = ", ".join(f"{name} ({n})" for name, n in f.missed_by_rule.most_common(10))
+    assert f.recall >= min_recall, (
+        f"{mode}/{source}: {f.flagged}/{f.positives} positives flagged ({f.recall:.3f} < {min_recall});"
+        f" most missed corpus rules: {worst}"
+    )
+    by = ", ".join(f"{r} ({n})" for r, n in f.our_rules_on_negatives.most_common(10))
+    assert f.false_positive_rate <= max_fp, (
+        f"{mode}/{source}: {f.wrongly_flagged}/{f.negatives} negatives flagged"
+        f" ({f.false_positive_rate:.3f} > {max_fp}); by our rules: {by}"
+    )
+
+
+SELF_IDENTIFYING = [
+    "GitHub Personal Access Token",
+    "GitHub OAuth Access Token",
+    "GitLab Personal Access Token",
+    "Slack Webhook",
+    "Stripe API Key",
+    "SendGrid API Key",
+    "Anthropic API Key",
+    "HuggingFace User Access Token",
+    "Docker Hub Personal Access Token",
+    "DigitalOcean Personal Access Token",
+    "NuGet API Key",
+    "Shopify Access Token (Public App)",
+    "Hashicorp Vault Service Token (>= v1.10)",
+    "Doppler Service Token",
+    "Postman API Key",
+]
+
+
+@pytest.mark.parametrize("corpus_rule", SELF_IDENTIFYING)
+def test_self_identifying_formats_are_fully_recalled(records: Records, corpus_rule: str) -> None:
+    """Prefix-identified tokens need no context: every corpus example of these formats must be found."""
+    from autoaudit_secrets.scan._engine import Scanner
+    from autoaudit_secrets.scan._model import ScanConfig
+
+    scanner = Scanner(ScanConfig())
+    matching = [r for r in records if r.get("rule_name") == corpus_rule]
+    assert matching, f"corpus has no record named {corpus_rule!r}"
+    missed = [
+        f"{r.get('source')}#{i}"
+        for r in matching
+        for i, text in enumerate(r.get("examples") or [])
+        if not scanner.scan_document("corpus/snippet.txt", str(text))
+    ]
+    assert not missed, f"{corpus_rule}: examples not found: {', '.join(missed)}"
+
+
+def test_report_renders_counts_without_example_values(records: Records, figures: dict[str, Any]) -> None:
+    text = REPORT.render(figures["code"], mode="code", misses=1000)
+    assert "noseyparker" in text and "kingfisher" in text
+    values = [str(e) for r in records for e in (r.get("examples") or []) if len(str(e)) >= 12]
+    leaked = sum(1 for v in values if v in text)
+    assert leaked == 0, f"{leaked} corpus example value(s) appear in the report"
