@@ -26,6 +26,7 @@ from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dock
 from ._dockerfile_checks import (
     CONTEXT_FILE_WITH_SECRET,
     CONTEXT_SECRET_FILE,
+    allowed_instruction_lines,
     copy_source_secret_reason,
     is_secret_variable,
 )
@@ -342,7 +343,8 @@ class BuildContextAnalyzer:
                 return
             where = _rel_to_root(build.dockerfile, root) or build.dockerfile.name
         dockerfile = parse_dockerfile(text)
-        copies = list(_copies(dockerfile))
+        allowed = allowed_instruction_lines(text)
+        copies = [c for c in _copies(dockerfile) if c[0].line not in allowed]
         if not copies:
             return
         ignore = load_dockerignore(build.context, None if build.inline is not None else build.dockerfile)

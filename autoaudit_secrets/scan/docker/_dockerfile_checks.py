@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from ..._redact import MASK, redact_preview
 from .._model import AnalysisContext, Finding, Match, Severity
 from .._sensitive_files import classify_sensitive_file
+from .._suppress import line_allows
 from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
 
 __all__ = [
@@ -748,8 +749,30 @@ def _segments(text: str) -> Iterator[tuple[int, str]]:
 # --
 
 
-def check_dockerfile(relpath: str, dockerfile: Dockerfile, ctx: AnalysisContext) -> Iterator[Finding]:
-    """Every Dockerfile check over a parsed Dockerfile at ``relpath`` (relative to ``ctx.root``)."""
+def allowed_instruction_lines(text: str) -> set[int]:
+    """First lines of instructions that a comment line right above allows (``# check-secrets: allow``, also
+    ``gitleaks:allow`` and ``pragma: allowlist secret``). Dockerfiles have no trailing comments, so the marker
+    goes on its own line."""
+    allowed: set[int] = set()
+    marked = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            marked = marked or line_allows(stripped)
+            continue
+        if not stripped:
+            continue
+        if marked:
+            allowed.add(number)
+        marked = False
+    return allowed
+
+
+def check_dockerfile(
+    relpath: str, dockerfile: Dockerfile, ctx: AnalysisContext, *, allowed: set[int] | None = None
+) -> Iterator[Finding]:
+    """Every Dockerfile check over a parsed Dockerfile at ``relpath`` (relative to ``ctx.root``); instructions
+    starting on a line in ``allowed`` are skipped (see :func:`allowed_instruction_lines`)."""
     global_args: set[str] = set()
     stage_args: set[str] = set()
     current_stage = -1
@@ -758,6 +781,10 @@ def check_dockerfile(relpath: str, dockerfile: Dockerfile, ctx: AnalysisContext)
             current_stage = ins.stage
             stage_args = set()
         scope = global_args if ins.stage < 0 else stage_args
+        if allowed and ins.line in allowed:
+            if ins.keyword == "ARG":
+                scope.update(kv.key for kv in ins.key_values())
+            continue
         if ins.keyword in _KV_CHECK:
             # ARG inside a stage re-declares a global one (ARG NAME) — the scope is the stage's.
             yield from _check_key_values(relpath, ins, scope, ctx, global_args)
@@ -781,4 +808,5 @@ class DockerfileAnalyzer:
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
         if not text:
             return []
-        return list(check_dockerfile(relpath, parse_dockerfile(text), ctx))
+        allowed = allowed_instruction_lines(text)
+        return list(check_dockerfile(relpath, parse_dockerfile(text), ctx, allowed=allowed))

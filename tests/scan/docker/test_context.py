@@ -216,3 +216,16 @@ def test_files_sent_prunes_and_reincludes(tmp_path: Path) -> None:
     )
     sent = files_sent(tmp_path, DockerIgnore.from_text("node_modules\n.env\nconfig\n!config/app.yaml\n"))
     assert sent == ["config/app.yaml", "src/.env", "src/main.py"]
+
+
+def test_allow_comment_above_copy(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM a\n# check-secrets: allow — test image, fake credentials only\nCOPY . .\n",
+            ".env": f"SECRET_KEY={HUMAN_PW}\n",
+        },
+    )
+    assert _run(tmp_path, make_ctx) == []
+    (tmp_path / "Dockerfile").write_text("FROM a\n# copies everything\nCOPY . .\n")
+    assert _got(_run(tmp_path, make_ctx)) == {("docker-context-secret-file", ".env", "Dockerfile:3")}

@@ -416,3 +416,21 @@ def test_official_image_style_dockerfile_is_clean(make_ctx: Callable[[Path], Ana
     root = DATA_DIR / "docker" / "clean"
     text = (root / "Dockerfile").read_text()
     assert list(DockerfileAnalyzer().analyze("Dockerfile", text, make_ctx(root))) == []
+
+
+def test_allow_comment_above_an_instruction(tmp_path: Path, ctx: AnalysisContext) -> None:
+    text = (
+        "FROM a\n"
+        "# check-secrets: allow (a throwaway password for the test database image)\n"
+        f"ENV DB_PASSWORD={HUMAN_PW}\n"
+        "# gitleaks:allow\n"
+        "\n"
+        "ARG NPM_TOKEN\n"
+        "ENV API_TOKEN=$NPM_TOKEN\n"  # not allowed: the marker covers the next instruction only
+        "# an ordinary comment\n"
+        f"ENV JWT_SECRET={HUMAN_PW}\n"
+    )
+    assert _got(_analyze(tmp_path, ctx, text)) == {
+        ("docker-secret-env-from-arg", 7),
+        ("docker-env-secret", 9),
+    }
