@@ -1,0 +1,116 @@
+"""The matcher backends: forced by option or CHECK_SECRETS_MATCHER, agreeing with each other, the on-disk
+Hyperscan cache, and the fallbacks for patterns or documents Hyperscan handles differently."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autoaudit_secrets._errors import ScanError
+from autoaudit_secrets.scan import ScanConfig, ScanOptions, Scanner
+from autoaudit_secrets.scan._matcher import MATCHER_ENV, Matcher, MatcherBackend, PatternSpec
+
+BACKENDS = [b.value for b in MatcherBackend]
+SPECS = [
+    PatternSpec(r"\bacme_(?P<secret>[a-z0-9]{12})\b", keywords=("acme_",)),
+    PatternSpec(r"(?:^|[\r\n])pass(?:word)?=(?P<secret>[^\s]{4,40})", case_insensitive=True, keywords=("pass",)),
+    PatternSpec(r"-----BEGIN KEY-----(?P<secret>[A-Za-z0-9+/\r\n]{20,900})", keywords=("begin key",)),
+]
+
+
+def _corpus(seed: int) -> str:
+    rnd = random.Random(seed)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 _=\n"
+    parts = []
+    for _ in range(300):
+        parts.append("".join(rnd.choice(alphabet) for _ in range(rnd.randint(5, 80))))
+        roll = rnd.random()
+        if roll < 0.1:
+            parts.append("acme_" + "".join(rnd.choice("abcdef0123456789") for _ in range(12)) + " ")
+        elif roll < 0.15:
+            parts.append("\nPASSWORD=" + "".join(rnd.choice("XYZxyz789!") for _ in range(10)) + "\n")
+        elif roll < 0.17:
+            parts.append("-----BEGIN KEY-----" + "".join(rnd.choice("ABCabc123+/\n") for _ in range(60)))
+    return "".join(parts)
+
+
+def _spans(backend: str, text: str) -> list[tuple[int, int, int]]:
+    return sorted((i, *m.span("secret")) for i, m in Matcher(SPECS, backend).find(text))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_backends_agree_on_random_documents(seed: int) -> None:
+    text = _corpus(seed)
+    expected = _spans("re", text)
+    assert expected, "the corpus plants matches"
+    assert _spans("re2", text) == expected
+    assert _spans("hyperscan", text) == expected
+
+
+def test_non_ascii_text_keeps_character_offsets() -> None:
+    text = "é€💥 acme_0123456789ab ünïcode\nPassword=Xy7!zz9\n"
+    for backend in BACKENDS:
+        spans = _spans(backend, text)
+        assert [text[s:e] for _, s, e in spans] == ["0123456789ab", "Xy7!zz9"], backend
+
+
+def test_many_candidates_switch_to_single_match_mode() -> None:
+    text = " ".join(f"acme_{i:012d}" for i in range(30000))
+    assert len(_spans("hyperscan", text)) == 30000 == len(_spans("re", text))
+
+
+def test_pattern_hyperscan_cannot_compile_is_left_to_re() -> None:
+    specs = [*SPECS, PatternSpec(r"zz(?:^|[;,])tail=(?P<secret>[0-9]{4})", keywords=("tail=",))]
+    found = [(i, m.group("secret")) for i, m in Matcher(specs, "hyperscan").find("a zz;tail=1234 b")]
+    assert found == [(3, "1234")]
+
+
+def test_hyperscan_database_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = Matcher(SPECS, "hyperscan")
+    first.prepare()
+    cached = list((tmp_path / "autoaudit-secrets").glob("hs-*.db"))
+    assert len(cached) == 1
+
+    def no_compile(self: Matcher) -> None:
+        raise AssertionError("compiled although a cached database exists")
+
+    monkeypatch.setattr(Matcher, "_compile_hyperscan", no_compile)
+    second = Matcher(SPECS, "hyperscan")
+    assert [i for i, _ in second.find("x acme_0123456789ab y")] == [0]
+
+
+def test_unknown_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ScanError, match="unknown matcher"):
+        Matcher(SPECS, "pcre")
+    monkeypatch.setenv(MATCHER_ENV, "nope")
+    with pytest.raises(ScanError, match="unknown matcher"):
+        Scanner(ScanConfig())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_env_var_forces_backend_and_stats_name_it(backend: str, tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text("DB_PASSWORD=Wint3r-Kettle\n")
+    code = (
+        "import sys; from pathlib import Path;"
+        "from autoaudit_secrets.scan import Scanner, ScanConfig, ScanOptions;"
+        "r = Scanner(ScanConfig()).scan(ScanOptions(root=Path(sys.argv[1]), jobs=1));"
+        "print(r.stats.matcher, [f.rule_id for f in r.findings])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        env={"PATH": "/usr/bin:/bin", MATCHER_ENV: backend, "HOME": str(Path.home())},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert proc.stdout.split()[0] == backend
+    assert "generic-password-config" in proc.stdout
+    direct = Scanner(ScanConfig(), matcher=backend).scan(ScanOptions(root=tmp_path, jobs=1))
+    assert direct.stats.matcher == backend
