@@ -252,7 +252,8 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
     fmt = OutputFormat(getattr(args, "format", None) or OutputFormat.TEXT.value)
     ctx = ReportContext(
         root=root,
-        rules=rule_catalog(config),
+        # JSON shows no rule texts; a clean report needs none either.
+        rules=rule_catalog(config) if kept and fmt is not OutputFormat.JSON else {},
         fingerprints=cache,
         color=_use_color(args) and fmt is OutputFormat.TEXT,
         tool_version=_tool_version(),

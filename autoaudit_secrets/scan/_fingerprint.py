@@ -29,7 +29,6 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from ._model import Finding
 
@@ -92,6 +91,8 @@ class FingerprintCache:
             for key in missing:
                 self._known[key] = fingerprint(*key)
             return
+        from concurrent.futures import ThreadPoolExecutor  # lazy: costs start-up time of every scan
+
         with ThreadPoolExecutor(max_workers=min(self._jobs, len(missing))) as pool:
             for key, value in zip(missing, pool.map(lambda k: fingerprint(*k), missing), strict=True):
                 self._known[key] = value
