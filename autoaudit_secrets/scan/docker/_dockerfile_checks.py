@@ -536,6 +536,15 @@ _AWS_SET = re.compile(
     r"\baws\s+configure\s+set\s+(?:[\w.]*\.)?(?:aws_secret_access_key|aws_session_token)\s+[\"']?(?P<v>[^\s\"';&|]+)",
     re.I,
 )
+_CURL_USER = re.compile(
+    r"\b(?:curl|wget)\b[^\n;&|]*?\s(?:-u|--user)(?:=|\s+)[\"']?[^\s:\"'$]+:(?P<v>[^\s\"';&|]+)"
+)
+_CHPASSWD = re.compile(
+    r"\b(?:echo|printf)\s+[\"']?[\w.-]+:(?P<v>[^\s\"':]+)[\"']?\s*\|\s*(?:sudo\s+)?chpasswd\b"
+)
+_HTPASSWD_B = re.compile(
+    r"\bhtpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+(?:-\S+\s+)*\S+\s+\S+\s+[\"']?(?P<v>[^\s\"';&|]+)"
+)
 _ASSIGN = re.compile(
     r"(?:^|[\s;&|(])(?:export\s+)?(?P<n>[A-Za-z_][A-Za-z0-9_]*)=(?P<v>\"[^\"]*\"|'[^']*'|[^\s;&|]+)"
 )
@@ -549,6 +558,9 @@ _RUN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_NPM_TOKEN, "an npm registry token written to .npmrc"),
     (_NETRC_LINE, "a password written to .netrc"),
     (_PASSWORD_FLAG, "a --password-style flag with a literal value"),
+    (_CURL_USER, "curl/wget basic auth with a literal password"),
+    (_CHPASSWD, "a literal password set with chpasswd"),
+    (_HTPASSWD_B, "a literal password given to htpasswd -b"),
 )
 
 

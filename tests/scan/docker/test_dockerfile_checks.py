@@ -189,6 +189,19 @@ POSITIVE: list[tuple[str, str, dict[str, str], set[tuple[str, int]]]] = [
     ),
     ("run-mysql-p", "FROM a\nRUN mysql -u root -p{pw} -e 'select 1'\n", {}, {("docker-run-secret", 2)}),
     (
+        "run-curl-basic-auth",
+        "FROM a\nRUN curl -fsS -u deploy:{pw} https://repo.example.org/pkg.tgz -o /tmp/p.tgz\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    ("run-chpasswd", "FROM a\nRUN echo 'root:{pw}' | chpasswd\n", {}, {("docker-run-secret", 2)}),
+    (
+        "run-htpasswd-b",
+        "FROM nginx\nRUN htpasswd -bc /etc/nginx/.htpasswd admin {pw}\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
         "run-token-by-value",
         "FROM a\nRUN curl -d 'key={stripe}' https://api.example.org\n",
         {},
@@ -310,6 +323,11 @@ NEGATIVE: list[tuple[str, str, dict[str, str]]] = [
         "run-aws-from-secret",
         "FROM a\nRUN --mount=type=secret,id=aws aws configure set aws_secret_access_key "
         '"$(cat /run/secrets/aws)" --profile ci && aws s3 ls && rm -f ~/.aws/credentials\n',
+        {},
+    ),
+    (
+        "run-basic-auth-reference",
+        'FROM a\nRUN curl -u "$REPO_USER:$REPO_PASSWORD" https://x.org && echo "app:$APP_PW" | chpasswd\n',
         {},
     ),
     ("mount-in-place", "FROM a\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci\n", {}),
