@@ -82,7 +82,7 @@ _NOT_DOTENV_SUFFIXES = frozenset(
         "bak",
     }
 )
-_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=[ \t]*")
+_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=(?P<space>[ \t]*)")
 
 
 def is_dotenv_name(relpath: str) -> bool:
@@ -117,23 +117,21 @@ class DotenvAssignment:
     quote: str  # "", "'" or '"'
 
 
-def _closing_quote(text: str, quote: str, start: int) -> int:
-    index = start
-    while index < len(text):
-        char = text[index]
-        if quote == '"' and char == "\\":
-            index += 2
-            continue
-        if char == quote:
-            return index
-        index += 1
-    return -1
+# A quoted value may span lines, up to this many characters (a stray quote must not make the scan quadratic).
+_MAX_QUOTED = 64 * 1024
+_QUOTED = {'"': re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL), "'": re.compile(r"'([^']*)'")}
 
 
 def iter_assignments(text: str) -> Iterator[DotenvAssignment]:
-    """Every assignment of a dotenv text, with the position of its value. Lines that are not assignments
-    (comments, blank lines, garbage) are skipped, as python-dotenv does."""
-    lines = text.splitlines(keepends=True)
+    """Every assignment of a dotenv text, with the position of its value, following the grammar of
+    :mod:`autoaudit_secrets._dotenv` (only ``\\n`` and ``\\r\\n`` end lines; quoted values may span lines).
+    Unlike that strict reader, lines that are not assignments (garbage, an unclosed quote) are skipped rather
+    than rejected: a broken file is still scanned."""
+    raw_lines = text.split("\n")
+    lines = [line.removesuffix("\r") for line in raw_lines]
+    starts = [0]
+    for raw in raw_lines[:-1]:
+        starts.append(starts[-1] + len(raw) + 1)
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -142,27 +140,23 @@ def iter_assignments(text: str) -> Iterator[DotenvAssignment]:
             index += 1
             continue
         name = m.group("name")
-        rest = line[m.end() :].rstrip("\r\n")
+        rest = line[m.end() :]
         column = len(line[: m.end()]) + 1
         if rest[:1] in {'"', "'"}:
             quote = rest[0]
-            joined = rest[1:]
-            last = index
-            close = _closing_quote(joined, quote, 0)
-            while close < 0 and quote == '"' and last + 1 < len(lines):
-                last += 1
-                joined += "\n" + lines[last].rstrip("\r\n")
-                close = _closing_quote(joined, quote, 0)
-            if close < 0:  # unterminated: python-dotenv rejects the line
+            opening = starts[index] + m.end()
+            found = _QUOTED[quote].match(text[opening : opening + _MAX_QUOTED])
+            if found is None:  # unterminated: the strict reader rejects it; skip the line
                 index += 1
                 continue
-            value = joined[:close]
+            value = found.group(1).replace("\r\n", "\n")
+            last = index + value.count("\n")
             value_lines = value.split("\n")
             end_column = (column + 1 + len(value)) if len(value_lines) == 1 else len(value_lines[-1]) + 1
             yield DotenvAssignment(name, value, index + 1, column + 1, last + 1, end_column, quote)
             index = last + 1
             continue
-        comment = re.search(r"(?:^|[ \t])#", rest)
+        comment = re.search(r"(?:^|[ \t])#", rest) if m.group("space") else re.search(r"[ \t]#", rest)
         value = (rest[: comment.start()] if comment else rest).rstrip()
         yield DotenvAssignment(name, value, index + 1, column, index + 1, column + len(value), "")
         index += 1

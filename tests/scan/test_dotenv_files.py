@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autoaudit_secrets.scan._dotenv_files import (
     DotenvFileAnalyzer,
@@ -165,3 +167,51 @@ def test_every_check_is_in_the_rule_catalog() -> None:
     for check in (*COMPOSE_CHECKS, *CI_CHECKS, *DOTENV_CHECKS):
         assert catalog[check.id].severity is check.severity
         assert catalog[check.id].remediation
+
+
+# --- agreement with the strict reader (autoaudit_secrets._dotenv) -------------------------------------------
+
+_NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
+_UNQUOTED = st.from_regex(
+    r"[A-Za-z0-9_./:@${}%=+#-]([A-Za-z0-9_./:@${}%=+# -]{0,12}[A-Za-z0-9_./:@${}%=+-])?", fullmatch=True
+)
+_SINGLE = st.text(st.characters(blacklist_characters="'\r", blacklist_categories=("Cs",)), max_size=15)
+_DOUBLE = st.text(st.characters(blacklist_characters='"\\\r', blacklist_categories=("Cs",)), max_size=15)
+
+
+@st.composite
+def _dotenv_texts(draw: st.DrawFn) -> str:
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["unquoted", "single", "double", "empty", "comment", "blank"]))
+        prefix = (
+            draw(st.sampled_from(["", "export ", "  "])) + draw(_NAMES) + draw(st.sampled_from(["=", " = "]))
+        )
+        if kind == "unquoted":
+            lines.append(prefix + draw(_UNQUOTED) + draw(st.sampled_from(["", "  # note"])))
+        elif kind == "single":
+            lines.append(prefix + "'" + draw(_SINGLE) + "'")
+        elif kind == "double":
+            lines.append(prefix + '"' + draw(_DOUBLE) + '"' + draw(st.sampled_from(["", " # note"])))
+        elif kind == "empty":
+            lines.append(prefix.rstrip())
+        elif kind == "comment":
+            lines.append("# " + draw(_UNQUOTED))
+        else:
+            lines.append("")
+    return draw(st.sampled_from(["\n", "\r\n"])).join(lines) + draw(st.sampled_from(["", "\n"]))
+
+
+@given(_dotenv_texts())
+@settings(max_examples=300, deadline=None)
+def test_assignments_agree_with_the_strict_reader(text: str) -> None:
+    from autoaudit_secrets._dotenv import parse_dotenv
+
+    expected = parse_dotenv(text, interpolate=False)
+    items = list(iter_assignments(text))
+    assert {i.name: i.value for i in items} == {k: v.replace("\r\n", "\n") for k, v in expected.items()}
+    physical = text.replace("\r\n", "\n").split("\n")
+    for item in items:
+        first = item.value.split("\n")[0]
+        line = physical[item.line - 1]
+        assert line[item.column - 1 : item.column - 1 + len(first)] == first
