@@ -109,15 +109,15 @@ def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
             raise UsageError(f"{path}: no such file or directory")
     if len(given) == 1 and given[0].is_dir():
         return given[0].resolve(), ()
-    cwd = Path.cwd().resolve()
+    cwd = Path(os.getcwd())
     resolved = []
     for path in given:
-        absolute = path.absolute()
+        absolute = Path(os.path.abspath(path))  # normalises "..", keeps symlinks as named
         try:
             absolute.relative_to(cwd)
         except ValueError:
             raise UsageError(
-                f"{path}: outside the current directory (scan it as the single PATH, or cd first)"
+                f"{path}: outside the current directory (the root of a multi-path or file scan); cd first"
             ) from None
         resolved.append(absolute)
     return cwd, tuple(resolved)

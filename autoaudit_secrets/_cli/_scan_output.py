@@ -163,10 +163,7 @@ def _check_rule_ids(config: ScanConfig, ids: Sequence[str]) -> None:
         return
     from ..scan._config import known_rule_ids
 
-    known = known_rule_ids()
-    if known is None:
-        return
-    valid = set(known) | {r.id for r in config.extra_rules}
+    valid = known_rule_ids() | {r.id for r in config.extra_rules}
     for rule_id in ids:
         if rule_id not in valid:
             raise UsageError(f"unknown rule id {rule_id[:80]!r} (see `check-secrets rules`)")

@@ -345,6 +345,10 @@ def test_root_is_the_single_directory_or_the_current_directory(tree: Path) -> No
     assert [f["path"] for f in ours(report(from_parent))] == ["src/pkg/client.py"]
     two_paths = scan(tree, "--format", "json", "src/pkg/client.py", "README.md")
     assert [f["path"] for f in ours(report(two_paths))] == ["src/pkg/client.py"]
+    normalised = scan(tree, "--format", "json", "src/../src/pkg/client.py", "README.md")
+    assert [f["path"] for f in ours(report(normalised))] == ["src/pkg/client.py"]
+    (tree.parent / "outside.py").write_text("x = 1\n")
+    assert "outside the current directory" in one_line_error(scan(tree, "../outside.py"))
     inside = scan(tree, "--format", "json", "src")
     assert [f["path"] for f in ours(report(inside))] == []  # root = src, where no config defines acme rules
 
