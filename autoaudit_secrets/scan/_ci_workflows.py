@@ -106,6 +106,7 @@ class CiKind(enum.Enum):
 
 
 _YAML = re.compile(r".*\.ya?ml", re.IGNORECASE)
+_MAX_SCRIPT_LINES = 10_000
 _GITLAB_SCRIPT_KEYS = frozenset({"script", "before_script", "after_script"})
 
 
@@ -168,6 +169,7 @@ class _WorkflowRun:
         self.kind = kind
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int]] = set()
+        self._visited: set[int] = set()
         gitlab = kind is CiKind.GITLAB
         self.env_fix = "define it as a masked CI/CD variable" if gitlab else "use ${{ secrets.NAME }}"
 
@@ -189,8 +191,12 @@ class _WorkflowRun:
         )
 
     def walk(self, node: YNode, path: tuple[str | int, ...], depth: int = 0) -> None:
-        if depth > 64:
+        if depth > 64 or isinstance(node, YScalar):
             return
+        # Aliases share nodes: visit each once (an alias bomb must not expand exponentially).
+        if id(node) in self._visited:
+            return
+        self._visited.add(id(node))
         if isinstance(node, YSeq):
             for index, item in enumerate(node.items):
                 self.walk(item, (*path, index), depth + 1)
@@ -304,9 +310,14 @@ class _WorkflowRun:
                 )
 
 
-def _collect_scalars(node: YNode, out: list[YScalar], depth: int = 0) -> None:
+def _collect_scalars(node: YNode, out: list[YScalar], depth: int = 0, seen: set[int] | None = None) -> None:
+    """The scalars of a (nested) script list, each node once, depth-limited."""
+    seen = set() if seen is None else seen
+    if id(node) in seen or len(out) >= _MAX_SCRIPT_LINES:
+        return
+    seen.add(id(node))
     if isinstance(node, YScalar):
         out.append(node)
     elif isinstance(node, YSeq) and depth < 16:
         for item in node.items:
-            _collect_scalars(item, out, depth + 1)
+            _collect_scalars(item, out, depth + 1, seen)

@@ -96,9 +96,10 @@ class YamlDocument:
         self.text = text
         self.roots = roots
         self._line_starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self._line_starts.append(index + 1)
+        index = text.find("\n")
+        while index >= 0:
+            self._line_starts.append(index + 1)
+            index = text.find("\n", index + 1)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""

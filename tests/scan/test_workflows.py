@@ -271,3 +271,28 @@ def test_workflow_keys_named_like_secrets_elsewhere_are_ignored() -> None:
 
 def test_invalid_yaml_gives_nothing() -> None:
     assert run("jobs: [\n") == []
+
+
+def test_alias_bomb_is_walked_once_per_node() -> None:
+    levels = ["a0: &a0 [{run: echo hi}, {run: echo hi}]"]
+    for i in range(1, 40):
+        levels.append(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]")
+    text = "\n".join(levels) + f"\njobs:\n  t:\n    steps: *a39\n    env:\n      API_TOKEN: {PW}\n"
+    # 2**40 step references if expanded; visited once each, the scan is instant and still finds the literal.
+    assert [f.rule_id for f in run(text)] == ["ci-env-secret"]
+
+
+@pytest.mark.parametrize(
+    "run_value",
+    [
+        f'"git clone https://bot:{PW}@example.test/r.git"',
+        f"'git clone https://bot:{PW}@example.test/r.git'",
+        f">\n          git clone\n          https://bot:{PW}@example.test/r.git",
+        f"|-\n\n          echo one\n\n          git clone https://bot:{PW}@example.test/r.git",
+        f"git clone\n          https://bot:{PW}@example.test/r.git",
+    ],
+    ids=["double-quoted", "single-quoted", "folded", "literal-strip-blank-lines", "plain-multiline"],
+)
+def test_scalar_styles_locate_the_secret(run_value: str) -> None:
+    text = f"jobs:\n  t:\n    steps:\n      - run: {run_value}\n"
+    assert ids_lines(run(text)) == [("ci-run-secret", *at(text, PW))]
