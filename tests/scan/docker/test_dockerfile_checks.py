@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autoaudit_secrets.scan._model import AnalysisContext, Finding, Severity
 from autoaudit_secrets.scan.docker._dockerfile_checks import DOCKERFILE_CHECKS, DockerfileAnalyzer
@@ -452,3 +454,43 @@ def test_allow_comment_above_an_instruction(tmp_path: Path, ctx: AnalysisContext
         ("docker-secret-env-from-arg", 7),
         ("docker-env-secret", 9),
     }
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "FROM a AS b",
+                "ARG TOKEN",
+                "ARG X=$Y",
+                "ENV A=${B:-c}",
+                "ENV PASSWORD",
+                "LABEL a=b",
+                "COPY . .",
+                "COPY --from=b / /",
+                "ADD https://x/y /",
+                "RUN <<EOF",
+                "EOF",
+                "RUN --mount=type=secret",
+                "RUN --mount=type=secret,id=x cat /run/secrets/x > /y",
+                "RUN echo \\",
+                "  # c",
+                "",
+                "COPY <<X /f",
+                "X",
+                "ENV",
+                "RUN curl -u a:$B x",
+                'RUN ["sh", "-c"',
+                "# escape=`",
+                "RUN a `",
+            ]
+        ),
+        max_size=25,
+    )
+)
+def test_checks_never_raise(make_ctx: Callable[[Path], AnalysisContext], lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    ctx = make_ctx(Path("/nonexistent-context"))
+    for finding in DockerfileAnalyzer().analyze("Dockerfile", text, ctx):
+        assert finding.line >= 1 and finding.rule_id.startswith("docker-")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autoaudit_secrets.scan.docker._dockerfile import is_dockerfile_path, parse_dockerfile
 
@@ -196,3 +198,35 @@ def test_garbage_never_raises() -> None:
     # an unterminated heredoc runs to the end of the file
     assert df.instructions[1].heredocs[0].body == "no end\n[\nENV\nARG =\n"
     assert parse_dockerfile("ENV\nARG =\nLABEL\n").instructions[1].key_values()[0].key == ""
+
+
+def test_crlf_line_endings() -> None:
+    text = "FROM a\r\nRUN echo one \\\r\n    && echo two\r\nRUN <<EOF\r\necho three\r\nEOF\r\nENV A=1\r\n"
+    df = parse_dockerfile(text)
+    assert [(i.keyword, i.line, i.end_line) for i in df.instructions] == [
+        ("FROM", 1, 1),
+        ("RUN", 2, 3),
+        ("RUN", 4, 6),
+        ("ENV", 7, 7),
+    ]
+    assert df.instructions[1].line_at(df.instructions[1].args.index("two")) == 3
+    assert df.instructions[2].heredocs[0].body == "echo three\n"
+    assert df.instructions[3].key_values()[0].value == "1"
+
+
+_ALPHABET = "FROMRUNENVARGCOPYLABEL <>-=\\`'\"[]{}$#:/.,\n\t\r EOFabc123"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=400))
+def test_parser_never_raises_and_lines_stay_in_range(text: str) -> None:
+    df = parse_dockerfile(text)
+    total = max(1, len(text.splitlines()))
+    for ins in df.instructions:
+        assert 1 <= ins.line <= ins.end_line <= total
+        for offset in range(0, len(ins.args) + 1, 7):
+            line = ins.line_at(offset)
+            assert ins.line <= line <= ins.end_line
+        ins.key_values()
+        ins.words()
+        ins.mounts()
