@@ -107,6 +107,8 @@ class CiKind(enum.Enum):
 
 _YAML = re.compile(r".*\.ya?ml", re.IGNORECASE)
 _MAX_SCRIPT_LINES = 10_000
+# `with:` inputs whose value is NAME=value lines (docker/build-push-action and similar).
+_KEY_VALUE_INPUTS = frozenset({"build-args", "secrets", "build-secrets", "env", "env-vars", "envs", "args"})
 _GITLAB_SCRIPT_KEYS = frozenset({"script", "before_script", "after_script"})
 
 
@@ -229,6 +231,9 @@ class _WorkflowRun:
         for key, value in node.entries():
             if not isinstance(value, YScalar) or value.is_null:
                 continue
+            if block == "with" and key.lower() in _KEY_VALUE_INPUTS:
+                self.check_key_value_lines(value, path, key)
+                continue
             hit = judge_assignment(key, value.value, self.ctx)
             if hit is not None:
                 self.add(
@@ -239,6 +244,24 @@ class _WorkflowRun:
                     f"{_crumb(path)} sets {key} to a literal secret ({hit.reason}) in {block}; "
                     f"{self.env_fix}",
                 )
+
+    def check_key_value_lines(self, scalar: YScalar, path: tuple[str | int, ...], key: str) -> None:
+        """``NAME=value`` lines of inputs such as ``build-args:`` and ``secrets:`` (build-push-action)."""
+        offset = 0
+        for line in scalar.value.split("\n"):
+            name, sep, literal = line.partition("=")
+            if sep and name.strip():
+                hit = judge_assignment(name.strip(), literal, self.ctx)
+                if hit is not None:
+                    self.add(
+                        CI_WITH_SECRET,
+                        scalar,
+                        hit,
+                        offset + len(name) + 1,
+                        f"{_crumb(path)} sets {name.strip()} to a literal secret ({hit.reason}) in the {key} "
+                        f"input; {self.env_fix}",
+                    )
+            offset += len(line) + 1
 
     def check_variables(self, node: YNode, path: tuple[str | int, ...]) -> None:
         if not isinstance(node, YMap):

@@ -296,3 +296,23 @@ def test_alias_bomb_is_walked_once_per_node() -> None:
 def test_scalar_styles_locate_the_secret(run_value: str) -> None:
     text = f"jobs:\n  t:\n    steps:\n      - run: {run_value}\n"
     assert ids_lines(run(text)) == [("ci-run-secret", *at(text, PW))]
+
+
+def test_key_value_lines_of_build_inputs() -> None:
+    text = f"""\
+    jobs:
+      image:
+        steps:
+          - uses: docker/build-push-action@v6
+            with:
+              build-args: |
+                PYTHON_VERSION=3.12
+                NPM_TOKEN={PW}
+              secrets: |
+                pip_index_url=${{{{ secrets.PIP_INDEX_URL }}}}
+                github_token={PW}
+    """
+    assert ids_lines(run(text)) == [
+        ("ci-with-secret", *at(text, PW, 0)),
+        ("ci-with-secret", *at(text, PW, 1)),
+    ]
