@@ -28,10 +28,13 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..._errors import RuleError
 from .._filters import FILTER_NAMES
@@ -211,11 +214,54 @@ def _check_unique(rules: Iterable[Rule]) -> None:
         seen.add(rule.id)
 
 
+_CACHE_FORMAT = "rules-1"
+
+
+def _rule_to_json(rule: Rule) -> dict[str, object]:
+    data = {f: getattr(rule, f) for f in Rule.__dataclass_fields__}
+    data["severity"] = rule.severity.value
+    data["confidence"] = rule.confidence.value
+    return data
+
+
+def _rule_from_json(data: dict[str, Any]) -> Rule:
+    fields = dict(data)
+    fields["severity"] = Severity(fields["severity"])
+    fields["confidence"] = Confidence(fields["confidence"])
+    for name in ("keywords", "filters", "references", "tags", "examples", "negative_examples"):
+        fields[name] = tuple(fields[name])
+    return Rule(**fields)
+
+
 @functools.lru_cache(maxsize=4)
 def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
+    """Parse and validate the data files, or reuse the validated records cached (as JSON) for identical files.
+
+    Validation compiles every pattern, which costs more than the whole pre-commit budget; the cache key is a hash
+    of the files' bytes, so an edited file is always validated again."""
+    from .._matcher import cache_dir
+
+    blobs = [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
+    digest = hashlib.sha256(_CACHE_FORMAT.encode())
+    for name, blob in blobs:
+        digest.update(name.encode() + b"\0" + blob + b"\0")
+    cache_file = cache_dir() / f"rules-{digest.hexdigest()[:32]}.json"
+    try:
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        return tuple(_rule_from_json(d) for d in cached)
+    except Exception:  # missing, stale or unreadable cache: validate from the files
+        pass
     rules: list[Rule] = []
     for name, _, _ in signature:
         rules.extend(_parse_file(DATA_DIR / name))
+    _check_unique(rules)
+    try:
+        from ..._atomic import atomic_write_bytes
+
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(cache_file, json.dumps([_rule_to_json(r) for r in rules]).encode("utf-8"))
+    except Exception:  # an unwritable cache only costs time
+        pass
     return tuple(rules)
 
 
