@@ -375,6 +375,10 @@ class BuildContextAnalyzer:
                     else CONTEXT_FILE_WITH_SECRET
                 )
                 related = f"{where}:{ins.line}"
+                stage = ""
+                if 0 <= ins.stage < len(dockerfile.stages) - 1:
+                    name = dockerfile.stages[ins.stage] or str(ins.stage)
+                    stage = f" (build stage {name}: kept in the build cache, reachable by COPY --from)"
                 yield Finding(
                     rule_id=check.id,
                     severity=check.severity,
@@ -384,7 +388,7 @@ class BuildContextAnalyzer:
                     end_line=verdict.line,
                     end_column=1,
                     message=(
-                        f"{verdict.what} would be copied into the image by {ins.keyword} at {related} "
+                        f"{verdict.what} would be copied into the image by {ins.keyword} at {related}{stage} "
                         "(not excluded by .dockerignore)"
                     ),
                     preview=redact_preview(verdict.secret) if verdict.secret else MASK,

@@ -229,3 +229,27 @@ def test_allow_comment_above_copy(tmp_path: Path, make_ctx: Callable[[Path], Ana
     assert _run(tmp_path, make_ctx) == []
     (tmp_path / "Dockerfile").write_text("FROM a\n# copies everything\nCOPY . .\n")
     assert _got(_run(tmp_path, make_ctx)) == {("docker-context-secret-file", ".env", "Dockerfile:3")}
+
+
+def test_copy_exclude_flag_and_builder_stage_message(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "# syntax=docker/dockerfile:1.7-labs\nFROM a AS build\n"
+                "COPY --exclude=**/.env --exclude=*.pem . /src\n"
+                "COPY . /all\nFROM b\nCOPY --from=build /src /app\n"
+            ),
+            "conf/.env": f"SECRET_KEY={HUMAN_PW}\n",
+            "tls.pem": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+        },
+    )
+    findings = _run(tmp_path, make_ctx)
+    # Line 3 excludes both; line 4 copies both — in a builder stage, which the message says.
+    assert _got(findings) == {
+        ("docker-context-secret-file", "conf/.env", "Dockerfile:4"),
+        ("docker-context-secret-file", "tls.pem", "Dockerfile:4"),
+    }
+    assert all("build stage build" in f.message for f in findings)
