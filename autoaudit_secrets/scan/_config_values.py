@@ -217,7 +217,7 @@ _SHELL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 _ASSIGNMENT = re.compile(
-    r"(?:^|(?<=[\s;&|(]))(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-x[ \t]+)?)?"
+    r"(?:^|(?<=[\s;&|(\"']))(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-x[ \t]+)?)?"
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=" + _VAL,
     re.MULTILINE,
 )

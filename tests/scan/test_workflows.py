@@ -157,6 +157,7 @@ RUN_MISTAKES = [
     ("token-format", f"gh auth login --with-token <<< {TOKEN}"),
     ("aws-configure", f"aws configure set aws_secret_access_key {PW}"),
     ("curl-user", f"curl -u admin:{PW} https://api.example.test"),
+    ("github-env-file", f'echo "API_TOKEN={PW}" >> "$GITHUB_ENV"'),
     ("mysql-attached-p", f"mysql -u root -p{PW} -e 'select 1'"),
 ]
 
