@@ -470,3 +470,36 @@ def test_colour_by_default_only_on_a_terminal(tree: Path) -> None:
     assert "\x1b[1;31merror\x1b[0m" in on_terminal()
     assert "\x1b[" not in on_terminal("--no-color")
     assert "\x1b[" not in on_terminal(extra_env={"NO_COLOR": "1"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1048576", 1048576),
+        ("512k", 512 * 1024),
+        ("10M", 10 * 1024**2),
+        ("1GiB", 1024**3),
+        ("2 mb", 2 * 1024**2),
+    ],
+)
+def test_size_argument(text: str, expected: int) -> None:
+    from autoaudit_secrets._cli._scan_output import parse_size
+
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5", "10X", "k", "1.5M"])
+def test_bad_size_argument(text: str) -> None:
+    import argparse
+
+    from autoaudit_secrets._cli._scan_output import parse_size
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_size(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1/1", (1, 1)), ("2/3", (2, 3)), (" 3/3 ", (3, 3))])
+def test_shard_argument(text: str, expected: tuple[int, int]) -> None:
+    from autoaudit_secrets._cli._scan_output import parse_shard
+
+    assert parse_shard(text) == expected
