@@ -335,8 +335,21 @@ def classify_sensitive_file(relpath: str, text: str | None = None) -> SensitiveF
     return judge(text)
 
 
+# Any JSON file may be a service-account key, but reading every JSON file of a tree costs time; the engine's
+# private-key rule still sees keys in other JSON files. These names are the usual ones (the console's download
+# is ``<project>-<12 hex>.json``).
+_SA_JSON_NAME = re.compile(
+    r"(?:service|account|cred|key|secret|gcp|gcloud|google|firebase|adminsdk|auth|token|(?:^|[-_.])sa[-_.])"
+    r"|-[0-9a-f]{12}\.json$",
+    re.I,
+)
+
+
 def _applies(relpath: str) -> bool:
-    return _name_candidate(relpath) is not None
+    judge = _name_candidate(relpath)
+    if judge is _gcp_service_account_judge:
+        return bool(_SA_JSON_NAME.search(PurePosixPath(relpath).name))
+    return judge is not None
 
 
 class SensitiveFileAnalyzer:

@@ -168,6 +168,26 @@ def test_ids_are_unique_and_prefixed() -> None:
     assert all(i.startswith("sensitive-file-") for i in ids)
 
 
+@pytest.mark.parametrize(
+    ("name", "applies"),
+    [
+        ("sa-key.json", True),
+        ("my-project-1a2b3c4d5e6f.json", True),
+        ("firebase-adminsdk-x1.json", True),
+        ("credentials.json", True),
+        ("package.json", False),
+        ("tsconfig.json", False),
+    ],
+)
+def test_analyzer_reads_json_only_with_a_credential_name(name: str, applies: bool) -> None:
+    assert SensitiveFileAnalyzer().applies_to(f"deploy/{name}") is applies
+    # the classifier itself (used by the build-context check) judges any JSON by content
+    assert classify_sensitive_file(f"deploy/{name}", SA_JSON) is not None
+
+
+SA_JSON = '{"type": "service_account", "project_id": "p", "private_key": "-----BEGIN PRIVATE KEY-----\\nMII"}'
+
+
 def test_may_be_sensitive_is_a_cheap_name_filter() -> None:
     assert may_be_sensitive("a/.pgpass")
     assert may_be_sensitive("x/.npmrc")
