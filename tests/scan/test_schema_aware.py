@@ -99,3 +99,12 @@ def test_cli_bad_schema_is_a_one_line_error(tree: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_schema_from_the_configuration_file(tree: Path) -> None:
+    (tree / ".check-secrets.toml").write_text('schema = "tests_pkg:Settings"\n')
+    result = run_cli("check-secrets", "scan", ".", cwd=tree)
+    assert result.returncode == 1, result.stderr
+    for rule, rel, line in _expected(tree):
+        assert f"{rel}:{line}" in result.output and rule in result.output
+    assert_no_leak(result.output, [VALUE], where="check-secrets output")
