@@ -187,6 +187,10 @@ def _normalise_source(source: str) -> str:
     return "" if rel in ("", ".") else rel
 
 
+def _has_glob(path: str) -> bool:
+    return any(ch in path for ch in "*?[")
+
+
 def _selects(source: str, rel: str) -> bool:
     """Does a COPY source (glob per segment, Go ``filepath.Match``) select context file ``rel`` — the file
     itself
@@ -350,6 +354,10 @@ class BuildContextAnalyzer:
         ignore = load_dockerignore(build.context, None if build.inline is not None else build.dockerfile)
         sent = files_sent(build.context, ignore)
         for ins, sources, excludes in copies:
+            # Sources the Dockerfile check already reports by name (COPY .env, COPY .ssh): not again per file.
+            named = [
+                src for src in sources if src and not _has_glob(src) and copy_source_secret_reason(src, None)
+            ]
             for rel in sent:
                 if not any(_selects(src, rel) for src in sources):
                     continue
@@ -363,8 +371,8 @@ class BuildContextAnalyzer:
                 verdict = verdicts[path]
                 if verdict is None:
                     continue
-                if verdict.check_id == CONTEXT_SECRET_FILE.id and rel in sources:
-                    continue  # named explicitly: docker-copy-secret-file reports it on the COPY line
+                if verdict.check_id == CONTEXT_SECRET_FILE.id and any(_selects(src, rel) for src in named):
+                    continue  # docker-copy-secret-file reports it on the COPY line
                 relpath = _rel_to_root(path, root)
                 if relpath is None or (relpath, verdict.check_id) in reported:
                     continue

@@ -253,3 +253,20 @@ def test_copy_exclude_flag_and_builder_stage_message(
         ("docker-context-secret-file", "tls.pem", "Dockerfile:4"),
     }
     assert all("build stage build" in f.message for f in findings)
+
+
+def test_secret_folder_named_in_copy_is_reported_once_by_the_dockerfile_check(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": "FROM a\nCOPY .ssh /root/.ssh\nCOPY conf /etc/app\n",
+            ".ssh/id_rsa": "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+            "conf/id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH "
+            "PRIVATE KEY-----\n",
+        },
+    )
+    assert _got(_run(tmp_path, make_ctx)) == {
+        ("docker-context-secret-file", "conf/id_ed25519", "Dockerfile:3")
+    }
