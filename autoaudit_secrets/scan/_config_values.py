@@ -293,9 +293,16 @@ class CommittedFiles:
     def is_committed(self, path: Path) -> bool:
         if path in self._cache:
             return self._cache[path]
-        result = path.is_file() and not self._git_ignores(path)
+        result = path.is_file() and self._inside_root(path) and not self._git_ignores(path)
         self._cache[path] = result
         return result
+
+    def _inside_root(self, path: Path) -> bool:
+        """False for a symbolic link that leads out of the scanned root (never read files outside it)."""
+        try:
+            return path.resolve().is_relative_to(self.root.resolve())
+        except OSError:
+            return False
 
     def _git_ignores(self, path: Path) -> bool:
         try:

@@ -333,3 +333,16 @@ def test_several_documents_and_non_mapping_roots(tmp_path: Path) -> None:
 )
 def test_invalid_or_odd_yaml_gives_no_findings_and_no_error(tmp_path: Path, text: str) -> None:
     assert run(tmp_path, text) == []
+
+
+def test_env_file_symlink_leading_out_of_the_root_is_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "outside.env").write_text(ENV_FILE_BODY)
+    (root / "app.env").symlink_to(tmp_path / "outside.env")
+    assert run(root, "services:\n  api:\n    env_file: app.env\n") == []
+    (root / "inside.env").write_text(ENV_FILE_BODY)
+    (root / "link.env").symlink_to(root / "inside.env")
+    assert [f.rule_id for f in run(root, "services:\n  api:\n    env_file: link.env\n")] == [
+        "compose-env-file-plaintext"
+    ]
