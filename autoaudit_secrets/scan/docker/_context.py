@@ -386,7 +386,7 @@ class BuildContextAnalyzer:
                 stage = ""
                 if 0 <= ins.stage < len(dockerfile.stages) - 1:
                     name = dockerfile.stages[ins.stage] or str(ins.stage)
-                    stage = f" (build stage {name}: kept in the build cache, reachable by COPY --from)"
+                    stage = f" in build stage {name} (kept in the build cache; COPY --from can carry it on)"
                 yield Finding(
                     rule_id=check.id,
                     severity=check.severity,
@@ -396,8 +396,8 @@ class BuildContextAnalyzer:
                     end_line=verdict.line,
                     end_column=1,
                     message=(
-                        f"{verdict.what} would be copied into the image by {ins.keyword} at {related}{stage} "
-                        "(not excluded by .dockerignore)"
+                        f"{verdict.what} would be copied into the image by {ins.keyword} at {related}"
+                        f"{stage}; .dockerignore does not exclude it"
                     ),
                     preview=redact_preview(verdict.secret) if verdict.secret else MASK,
                     secret=verdict.secret,
