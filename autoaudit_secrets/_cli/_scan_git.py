@@ -88,45 +88,40 @@ class _Progress:
 
 
 def _cmd_git(args: argparse.Namespace) -> int:
-    from ..scan._git import BlobDiffer, BlobReader, GitScanOptions, find_repo_root, iter_changes, scan_changes
+    from ..scan._git import BlobReader, ChangeStream, GitScanOptions, find_repo_root, scan_changes
     from ..scan._walker import decode_document
 
     root = find_repo_root(Path(args.repo))
     config = config_from_args(args, root)
-    try:
-        from ..scan._engine import Scanner
-    except ImportError as exc:
-        raise ScanError(f"the scanning engine is not available ({exc.name})") from None
-    scanner = Scanner(config)
-    skip_path = None
-    if config.exclude:
-        import pathspec
+    # git starts now and works on its own while the rules load and compile
+    with ChangeStream(root, _selection(args)) as changes:
+        try:
+            from ..scan._engine import Scanner
+        except ImportError as exc:
+            raise ScanError(f"the scanning engine is not available ({exc.name})") from None
+        scanner = Scanner(config)
+        skip_path = None
+        if config.exclude:
+            import pathspec
 
-        spec = pathspec.GitIgnoreSpec.from_lines(list(config.exclude))
-        skip_path = spec.match_file
-    analyzers = scanner.file_analyzers()
-    options = GitScanOptions(
-        decode=decode_document,
-        might_match=scanner.detector.might_match,
-        analyzed=lambda path: any(a.applies_to(path) for a in analyzers),
-        skip_path=skip_path,
-        max_file_size=args.max_file_size,
-    )
-    show = args.progress if args.progress is not None else sys.stderr.isatty()
-    progress = _Progress() if show else None
-    try:
-        with BlobReader(root) as blobs:
-            findings, stats = scan_changes(
-                scanner,
-                iter_changes(root, _selection(args)),
-                blobs,
-                BlobDiffer(root),
-                options,
-                progress=progress,
-            )
-    finally:
-        if progress is not None:
-            progress.close()
+            spec = pathspec.GitIgnoreSpec.from_lines(list(config.exclude))
+            skip_path = spec.match_file
+        analyzers = scanner.file_analyzers()
+        options = GitScanOptions(
+            decode=decode_document,
+            might_match=scanner.detector.might_match,
+            analyzed=lambda path: any(a.applies_to(path) for a in analyzers),
+            skip_path=skip_path,
+            max_file_size=args.max_file_size,
+        )
+        show = args.progress if args.progress is not None else sys.stderr.isatty()
+        progress = _Progress() if show else None
+        try:
+            with BlobReader(root) as blobs:
+                findings, stats = scan_changes(scanner, changes, blobs, options, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
     stats.matcher = scanner.matcher_name
     stats.findings_suppressed += scanner.suppressed
     findings.sort(key=lambda f: (f.commit.date if f.commit else "", f.path, f.line, f.column, f.rule_id))

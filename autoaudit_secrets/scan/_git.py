@@ -1,39 +1,36 @@
-"""Git history and index as a stream of changed files, for ``check-secrets git``.
+"""Git history and index as a stream of added lines, for ``check-secrets git``.
 
-Everything goes through the ``git`` command line, streamed, and nothing of the history is held in memory
-beyond a small batch of commits:
+Everything goes through the ``git`` command line, streamed; nothing of the history is held in memory beyond a
+bounded read-ahead buffer:
 
-* one ``git log --raw -z -c`` (or ``git diff --cached --raw -z``) pipe lists, per commit (oldest first,
-  parents before children), each changed file's path, its new blob id and its blob in each parent;
-* one ``git cat-file --batch`` process hands out each new blob, so the engine sees the file as of that
-  commit — format-aware analyzers (Dockerfiles, compose files) see the whole file;
-* for the rare file that has a finding not reported yet, ``git diff -U0 <base blob> <new blob>`` tells
-  which lines the commit added, and findings are kept only on those lines.
+* one ``git log -p -U0`` (or ``git diff --cached -U0``) pipe gives, per commit (oldest first, parents before
+  children), each changed file's path, its new blob id, the line numbers the commit added and their text. A
+  reader thread starts it before the rules are loaded, so git works on the other core meanwhile;
+* the added text goes through the matcher's byte-level prefilter: most files stop there;
+* for the few that may hold a token — and for files a format-aware analyzer reads (Dockerfiles, compose
+  files, CI workflows, ``.env``) — one ``git cat-file --batch`` process hands out the file as of the commit,
+  the engine scans it whole, and only findings on the added lines are kept.
 
-Computing the patch of every commit (``git log -p``) is what dominates the cost of a history scan; this
-design avoids it and stays exact: a secret is reported at the first commit, in topological order, whose
-*added* lines carry it.
+Merge commits are read as dense combined diffs (``--cc``): a line counts as added by a merge only when it is
+new relative to *every* parent — a line written while resolving the merge. Lines inherited from a parent
+were reported at the commit that introduced them on that side. Renames are detected (``-M``): a moved file
+is compared with its source, so only its edited lines count.
 
-Merge commits (``-c``): only files that differ from every parent are looked at, and a line counts as added by
-a merge only when it is new relative to every parent that has the file — a line written while resolving the
-merge. Lines inherited from a parent were reported at the commit that introduced them on that side. Renames
-are detected (``-M``): a moved file is diffed against its source, so only its edited lines count.
-
-Each secret is reported once per run: the deduplication key is ``(rule id, secret value)`` — the same secret
-copied to a second file is the same leak — and, for findings that carry no value (a Dockerfile practice, a
-file sensitive by its name), ``(rule id, path)``. A secret present before the scanned range (``--since``,
-``--range``, ``--staged``) is not reported when a commit merely touches its file.
+Each secret is reported once per run, at the first commit that added it: the deduplication key is ``(rule
+id, secret value)`` — the same secret copied to a second file is the same leak — and, for findings that carry
+no value (a Dockerfile practice, a file sensitive by its name), ``(rule id, path)``.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import dataclasses
 import enum
 import os
+import queue
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -46,8 +43,8 @@ from .._errors import ScanError, UsageError
 from ._model import CommitInfo, Finding, ScanStats
 
 __all__ = [
-    "BlobDiffer",
     "BlobReader",
+    "ChangeStream",
     "CommitChanges",
     "DocumentScanner",
     "FileChange",
@@ -57,9 +54,8 @@ __all__ = [
     "GitSelection",
     "dedupe_key",
     "find_repo_root",
-    "hunk_added_lines",
     "iter_changes",
-    "parse_raw",
+    "parse_patch",
     "resolve_revisions",
     "scan_changes",
 ]
@@ -76,18 +72,21 @@ _GIT_CONFIG = (
     "-c", "diff.mnemonicPrefix=false",
     "-c", "log.showSignature=false",
     "-c", "diff.relative=false",
+    "-c", "diff.suppressBlankEmpty=false",
 )  # fmt: skip
-_RAW_OPTIONS = (
-    "--raw",
-    "-z",
-    "--no-abbrev",
+_PATCH_OPTIONS = (
+    "-p",
+    "-U0",
+    "--full-index",
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
-    "-M",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
     "--no-relative",
+    "-M",
 )
-_NOT_BLOB_MODES = frozenset({b"160000", b"000000"})  # a submodule commit; no file
+_READ_AHEAD = 64 * 1024 * 1024  # bytes of git output buffered ahead of the scan, at most
 
 
 class GitMode(enum.Enum):
@@ -112,8 +111,11 @@ class FileChange:
     """One file as changed by one commit (or by the index)."""
 
     path: str  # "/"-separated, relative to the repository root
-    blob: str  # the new blob id
-    bases: tuple[str, ...] = ()  # its blob in each parent that had it (a rename: the source); () = new file
+    blob: str | None  # the new blob id; None when git did not show one
+    added: frozenset[int]  # 1-based line numbers, in the new version, that the change added
+    added_text: bytes = b""  # those lines, newline-separated (for the prefilter)
+    binary: bool = False
+    new_file: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +221,53 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
     return [f"{left_sha}{sep}{right_sha}"]
 
 
-# ------------------------------------------------------------------------------------ raw change listing
+# --------------------------------------------------------------------------------------------- patch parsing
 
 
-def _parse_commit_header(token: bytes) -> tuple[CommitInfo, int]:
-    text = token[1:].decode("utf-8", errors="replace")
+def _unquote_path(raw: bytes) -> str:
+    """Decode a path as git prints it in a diff header: plain, or C-quoted when it has special characters."""
+    if len(raw) >= 2 and raw.startswith(b'"') and raw.endswith(b'"'):
+        body = raw[1:-1]
+        out = bytearray()
+        i = 0
+        while i < len(body):
+            ch = body[i]
+            if ch == 0x5C and i + 1 < len(body):  # backslash escape
+                nxt = body[i + 1]
+                if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
+                    out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                    i += 4
+                    continue
+                out.append(_C_ESCAPES.get(nxt, nxt))
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        raw = bytes(out)
+    return raw.decode("utf-8", errors="replace")
+
+
+_C_ESCAPES = {ord("n"): 10, ord("t"): 9, ord("r"): 13, ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("v"): 11}
+
+
+def _header_path(line: bytes) -> str:
+    """The new path from ``diff --git a/x b/y`` or ``diff --cc y`` (used when no ``+++`` line follows)."""
+    if line.startswith((b"diff --cc ", b"diff --combined ")):
+        return _unquote_path(line.split(b" ", 2)[2])
+    rest = line[len(b"diff --git ") :]
+    if rest.startswith(b'"') or rest.endswith(b'"'):
+        start = rest.rfind(b' "')
+        second = rest[start + 1 :] if start >= 0 else rest
+        return _unquote_path(second).removeprefix("b/")
+    half = (len(rest) - 1) // 2  # "a/x b/x": both halves have the same length when the path did not change
+    if rest[half : half + 3] == b" b/":
+        return _unquote_path(rest[half + 3 :])
+    idx = rest.rfind(b" b/")
+    return _unquote_path(rest[idx + 3 :]) if idx >= 0 else ""
+
+
+def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
+    text = line[1:].decode("utf-8", errors="replace")
     head, _, rest = text.partition(_FIELD_SEP)
     email, _, date = rest.partition(_FIELD_SEP)
     shas = head.split()
@@ -232,83 +276,155 @@ def _parse_commit_header(token: bytes) -> tuple[CommitInfo, int]:
     return CommitInfo(sha=shas[0], author_email=email, date=date.strip()), len(shas) - 1
 
 
-def _raw_entry(token: bytes) -> tuple[int, str | None, tuple[str, ...]]:
-    """``(path tokens that follow, post-image blob or None to skip, base blobs)`` of one raw-diff record
-    (``:old-mode new-mode old-sha new-sha status``, or its combined ``::`` form for merges)."""
-    colons = len(token) - len(token.lstrip(b":"))
-    fields = token[colons:].split()
-    modes = fields[: colons + 1]
-    shas = [s.decode("ascii", errors="replace") for s in fields[colons + 1 : 2 * colons + 2]]
-    status = fields[-1].decode("ascii", errors="replace") if fields else ""
-    paths = 2 if colons == 1 and status[:1] in ("R", "C") else 1
-    if len(modes) != colons + 1 or len(shas) != colons + 1:
-        return paths, None, ()
-    new_sha, new_mode = shas[-1], modes[-1]
-    if new_sha in _NULL_SHA or new_mode in _NOT_BLOB_MODES:
-        return paths, None, ()  # deleted, or a submodule
-    bases = tuple(
-        sha
-        for sha, mode in zip(shas[:-1], modes[:-1], strict=True)
-        if sha not in _NULL_SHA and mode not in _NOT_BLOB_MODES
-    )
-    return paths, new_sha, bases
+def _plus_range(header: bytes, ncols: int) -> tuple[int, int]:
+    """(first line, count) of the new side of a hunk header ``@@ -a,b +c,d @@`` (``@@@ ... @@@`` combined)."""
+    parts = header.split(b" ", ncols + 2)
+    plus = parts[ncols + 1] if len(parts) > ncols + 1 else b"+0,0"
+    start, _, count = plus[1:].partition(b",")
+    return int(start), (int(count) if count else 1)
 
 
-def parse_raw(tokens: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
-    """Turn the NUL-separated tokens of ``git log --raw -z -c`` (commit headers written as
-    ``\\x01<sha> <parent>...\\x1f<author email>\\x1f<ISO date>``) or of ``git diff --raw -z``
-    (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`.
+class _FileBuilder:
+    __slots__ = ("added", "binary", "blob", "combined", "deleted", "header_path", "new_file", "path", "text")
 
-    Deleted files and submodules are left out; a rename or copy keeps its source blob as base."""
+    def __init__(self, header_path: str, combined: bool) -> None:
+        self.header_path = header_path
+        self.combined = combined
+        self.path: str | None = None
+        self.blob: str | None = None
+        self.added: set[int] = set()
+        self.text: list[bytes] = []
+        self.binary = False
+        self.deleted = False
+        self.new_file = False
+
+    def build(self) -> FileChange | None:
+        path = self.path or self.header_path
+        if self.deleted or not path or not (self.added or self.binary):
+            return None
+        return FileChange(
+            path=path,
+            blob=self.blob,
+            added=frozenset(self.added),
+            added_text=b"\n".join(self.text) + b"\n" if self.text else b"",
+            binary=self.binary,
+            new_file=self.new_file,
+        )
+
+
+def parse_patch(lines: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
+    """Turn ``git log -p -U0 --full-index --cc`` output — commit headers written as ``\\x01<sha>
+    <parent>...\\x1f<author email>\\x1f<ISO date>`` — or ``git diff -U0 --full-index`` output
+    (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`, one per
+    commit. ``lines`` are the output's lines without their newline.
+
+    Deleted files and changes that add no line (pure renames, mode changes) are left out; binary files are
+    kept (flagged) so that checks by file name can still see them."""
     commit: CommitInfo | None = None
     parents = 1
     files: list[FileChange] = []
+    current: _FileBuilder | None = None
     started = staged
-    remaining = 0  # path tokens still to read for the current record
-    blob: str | None = None
-    bases: tuple[str, ...] = ()
-    for token in tokens:
-        if remaining:
-            remaining -= 1
-            if remaining == 0 and blob is not None:
-                files.append(FileChange(token.decode("utf-8", errors="replace"), blob, bases))
-            continue
-        token = token.lstrip(b"\n")
-        if not token:
-            continue
-        if token.startswith(_COMMIT_MARK):
+    in_hunk = False
+    remaining = 0  # lines left in a normal hunk: removed + added
+    removed_left = 0
+    ncols = 0  # combined diffs: one column per parent
+    new_line = 0
+
+    def flush() -> None:
+        nonlocal current
+        if current is not None:
+            built = current.build()
+            if built is not None:
+                files.append(built)
+            current = None
+
+    for line in lines:
+        if in_hunk:
+            if current is not None and not current.combined:
+                if line.startswith(b"\\"):  # "\ No newline at end of file"
+                    continue
+                if remaining > 0:
+                    if removed_left > 0:
+                        removed_left -= 1
+                    else:
+                        current.text.append(line[1:])
+                    remaining -= 1
+                    continue
+                in_hunk = False
+            else:
+                first = line[:1]
+                if first in (b"+", b"-", b" "):
+                    if current is not None:
+                        cols = line[:ncols]
+                        if b"-" not in cols:
+                            if cols.count(b"+") == ncols:
+                                current.added.add(new_line)
+                                current.text.append(line[ncols:])
+                            new_line += 1
+                    continue
+                if first == b"\\":
+                    continue
+                in_hunk = False
+        if line.startswith(_COMMIT_MARK):
+            flush()
             if started and (commit is not None or staged):
                 yield CommitChanges(commit, tuple(files), parents)
             files = []
-            commit, parents = _parse_commit_header(token)
+            commit, parents = _parse_commit_line(line)
             started = True
-        elif token.startswith(b":"):
-            remaining, blob, bases = _raw_entry(token)
+            continue
+        if line.startswith(b"diff "):
+            flush()
+            current = _FileBuilder(_header_path(line), not line.startswith(b"diff --git "))
+            continue
+        if current is None:
+            continue
+        if line.startswith(b"@@"):
+            if current.combined:
+                ncols = len(line) - len(line.lstrip(b"@")) - 1
+                new_line, _ = _plus_range(line, ncols)
+            else:
+                start, count = _plus_range(line, 1)
+                minus = line.split(b" ", 2)[1]
+                _, _, removed = minus.partition(b",")
+                removed_left = int(removed) if removed else 1
+                current.added.update(range(start, start + count))
+                remaining = removed_left + count
+            in_hunk = True
+        elif line.startswith(b"index "):
+            spec, _, mode = line[6:].partition(b" ")
+            post = spec.partition(b"..")[2].decode("ascii", errors="replace")
+            current.blob = None if post in _NULL_SHA else post
+            if mode == b"160000":
+                current.deleted = True  # a submodule commit, not a file
+        elif line.startswith(b"+++ "):
+            target = line[4:].rstrip(b"\t")
+            if target == b"/dev/null":
+                current.deleted = True
+            else:
+                current.path = _unquote_path(target).removeprefix("b/")
+        elif line.startswith(b"new file mode"):
+            current.new_file = True
+            if line.endswith(b" 160000"):
+                current.deleted = True
+        elif line.startswith(b"deleted file mode"):
+            current.deleted = True
+        elif line.startswith(b"Binary files ") and line.endswith(b" differ"):
+            current.binary = True
+            if line.endswith(b" and /dev/null differ"):
+                current.deleted = True
+    flush()
     if started and (commit is not None or staged):
         yield CommitChanges(commit, tuple(files), parents)
 
 
-def hunk_added_lines(diff: bytes) -> frozenset[int]:
-    """The post-image line numbers a ``git diff -U0`` output adds (read from its ``@@`` hunk headers)."""
-    added: set[int] = set()
-    for line in diff.split(b"\n"):
-        if not line.startswith(b"@@ "):
-            continue
-        parts = line.split(b" ")
-        plus = next((p for p in parts[1:] if p.startswith(b"+")), None)
-        if plus is None:
-            continue
-        start, _, count = plus[1:].partition(b",")
-        n = int(count) if count else 1
-        added.update(range(int(start), int(start) + n))
-    return frozenset(added)
-
-
-# ----------------------------------------------------------------------------------- streaming sources
+# ----------------------------------------------------------------------------------------- streaming sources
 
 
 class _GitPipe:
-    """A ``git`` process whose stdout is read incrementally; its stderr goes to a temp file (no deadlock)."""
+    """A ``git`` process whose output a background thread reads ahead (up to ``_READ_AHEAD`` bytes), so that
+    git keeps working while the caller is busy; stderr goes to a temp file (no deadlock)."""
 
     def __init__(self, root: Path, args: Sequence[str]) -> None:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/kill()
@@ -320,20 +436,51 @@ class _GitPipe:
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 stdin=subprocess.DEVNULL,
-                bufsize=1 << 20,
+                bufsize=0,
             )
         except FileNotFoundError:
             self._stderr.close()
             raise ScanError("git is not installed (no 'git' on PATH)") from None
+        self._chunks: queue.Queue[bytes | None] = queue.Queue()
+        self._room = threading.Semaphore(_READ_AHEAD // _CHUNK)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="check-secrets-git-reader", daemon=True)
+        self._thread.start()
 
-    def chunks(self) -> Iterator[bytes]:
+    def _read(self) -> None:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
-        while chunk := os.read(fd, 1 << 18):
-            yield chunk
+        try:
+            while not self._stop.is_set():
+                while not self._room.acquire(timeout=0.1):
+                    if self._stop.is_set():
+                        return
+                chunk = os.read(fd, _CHUNK)
+                if not chunk:
+                    break
+                self._chunks.put(chunk)
+        except OSError:
+            pass
+        finally:
+            self._chunks.put(None)
+
+    def lines(self) -> Iterator[bytes]:
+        """The output's lines, without their newline."""
+        rest = b""
+        while True:
+            chunk = self._chunks.get()
+            if chunk is None:
+                break
+            self._room.release()
+            parts = (rest + chunk).split(b"\n")
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
 
     def finish(self) -> None:
         """Wait for git and raise :class:`ScanError` with git's first message line when it failed."""
+        self._thread.join()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         code = self.proc.wait()
@@ -344,88 +491,77 @@ class _GitPipe:
             raise ScanError(f"git failed: {_first_line(message)}")
 
     def kill(self) -> None:
+        self._stop.set()
         with contextlib.suppress(OSError):
             self.proc.kill()
+        self._thread.join(timeout=5)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.proc.wait()
         self._stderr.close()
 
 
-def _split_nul(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    rest = b""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        parts = (rest + chunk).split(b"\0")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
+_CHUNK = 1 << 18
+
+
+class ChangeStream:
+    """The changes of a :class:`GitSelection`, oldest commit first (topological order, parents before
+    children), or one :class:`CommitChanges` with ``commit=None`` for the staged changes.
+
+    Creating it checks the revisions and starts git at once (so git runs while the caller prepares);
+    iterate it once. Use as a context manager, or call :meth:`close`, to stop git early."""
+
+    def __init__(self, root: Path, selection: GitSelection) -> None:
+        if selection.mode is GitMode.STAGED:
+            base = "HEAD" if _has_head(root) else EMPTY_TREE
+            args: list[str] = ["diff", "--cached", *_PATCH_OPTIONS, base, "--"]
+            self._staged = True
+        else:
+            revisions = resolve_revisions(root, selection)
+            args = [
+                "log",
+                *_PATCH_OPTIONS,
+                "--cc",
+                "--root",
+                "--topo-order",
+                "--reverse",
+                "--no-show-signature",
+                "--no-notes",
+                f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
+                *revisions,
+                "--",
+            ]
+            self._staged = False
+        self._pipe = _GitPipe(root, args)
+        self._done = False
+
+    def __iter__(self) -> Iterator[CommitChanges]:
+        try:
+            yield from parse_patch(self._pipe.lines(), staged=self._staged)
+        except BaseException:
+            self.close()
+            raise
+        self._done = True
+        self._pipe.finish()
+
+    def close(self) -> None:
+        if not self._done:
+            self._done = True
+            self._pipe.kill()
+
+    def __enter__(self) -> ChangeStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 def iter_changes(root: Path, selection: GitSelection) -> Iterator[CommitChanges]:
-    """Stream the changed files of ``selection`` in ``root``: one :class:`CommitChanges` per commit, oldest
-    first (topological order, parents before children), or a single one with ``commit=None`` for the staged
-    changes. Only the listing is read here (``--raw``); contents come from :class:`BlobReader`."""
-    if selection.mode is GitMode.STAGED:
-        base = "HEAD" if _has_head(root) else EMPTY_TREE
-        args: list[str] = ["diff", "--cached", *_RAW_OPTIONS, base, "--"]
-        staged = True
-    else:
-        revisions = resolve_revisions(root, selection)
-        args = [
-            "log",
-            *_RAW_OPTIONS,
-            "-c",  # merges: files that differ from every parent, with each parent's blob
-            "--root",
-            "--topo-order",
-            "--reverse",
-            "--no-show-signature",
-            "--no-notes",
-            f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
-            *revisions,
-            "--",
-        ]
-        staged = False
-    pipe = _GitPipe(root, args)
-    try:
-        yield from parse_raw(_split_nul(pipe.chunks()), staged=staged)
-    except BaseException:
-        pipe.kill()
-        raise
-    pipe.finish()
-
-
-class BlobDiffer:
-    """Which lines of a changed file its commit added: ``git diff -U0`` between the base blob(s) and the new
-    one, run only for the few files that have findings."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-
-    def added(self, change: FileChange) -> frozenset[int] | None:
-        """1-based added line numbers; None when every line is new (a new file). For a merge, a line counts
-        only when it is new relative to every parent that has the file (a line of the merge resolution)."""
-        if not change.bases:
-            return None
-        result: frozenset[int] | None = None
-        for base in dict.fromkeys(change.bases):
-            if base == change.blob:
-                return frozenset()
-            proc = subprocess.run(
-                ["git", *_GIT_CONFIG, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
-                 "--text", base, change.blob],
-                cwd=self._root,
-                env=_git_env(),
-                capture_output=True,
-                check=False,
-            )  # fmt: skip
-            if proc.returncode not in (0, 1):
-                raise ScanError(f"git diff failed: {_first_line(proc.stderr.decode('utf-8', 'replace'))}")
-            lines = hunk_added_lines(proc.stdout)
-            result = lines if result is None else result & lines
-        return result
+    """Stream the changes of ``selection`` in ``root`` (see :class:`ChangeStream`)."""
+    with ChangeStream(root, selection) as stream:
+        yield from stream
 
 
 class BlobReader:
@@ -447,6 +583,10 @@ class BlobReader:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._in = self._proc.stdin
         self._out = self._proc.stdout
+
+    def read(self, blob_id: str) -> bytes | None:
+        """The contents of one blob; None for a missing object."""
+        return self.read_many([blob_id])[0]
 
     def read_many(self, blob_ids: Sequence[str]) -> list[bytes | None]:
         """The contents of each blob, in order; None for a missing object (e.g. a submodule commit)."""
@@ -493,7 +633,7 @@ class BlobReader:
         self.close()
 
 
-# -------------------------------------------------------------------------------------------- scanning
+# -------------------------------------------------------------------------------------------------- scanning
 
 
 def dedupe_key(finding: Finding) -> tuple[str, str, str]:
@@ -504,131 +644,89 @@ def dedupe_key(finding: Finding) -> tuple[str, str, str]:
     return (finding.rule_id, "p", finding.path)
 
 
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 BOMs start with these too
-
-
 @dataclass(frozen=True, slots=True)
 class GitScanOptions:
     """How :func:`scan_changes` treats each file.
 
-    ``decode`` turns bytes into text (None: binary). ``might_match(data)`` may say the bytes certainly hold no
-    token (the file is then skipped cheaply). ``analyzed(path)`` says a format-aware analyzer looks at the
-    path: such files are always scanned, binary ones with empty text (checks by name). ``skip_path``
-    excludes paths; files over ``max_file_size`` bytes are skipped."""
+    ``decode`` turns bytes into text (None: binary). ``might_match(data)`` may say bytes certainly hold no
+    token: it is asked about the added lines, and a file whose added lines cannot match is not read at all.
+    ``analyzed(path)`` says a format-aware analyzer reads the path: such files are always read and scanned
+    (a binary one with empty text, for checks by name). ``skip_path`` excludes paths; files over
+    ``max_file_size`` bytes are skipped."""
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
     analyzed: Callable[[str], bool] | None = None
     skip_path: Callable[[str], bool] | None = None
     max_file_size: int = 10 * 1024 * 1024
-    batch_blobs: int = 512
-
-
-def _batches(changes: Iterable[CommitChanges], size: int) -> Iterator[list[CommitChanges]]:
-    batch: list[CommitChanges] = []
-    count = 0
-    for change in changes:
-        batch.append(change)
-        count += len(change.files)
-        if count >= size:
-            yield batch
-            batch, count = [], 0
-    if batch:
-        yield batch
 
 
 def scan_changes(
     scanner: DocumentScanner,
     changes: Iterable[CommitChanges],
     blobs: BlobReader,
-    differ: BlobDiffer,
     options: GitScanOptions,
     *,
     progress: GitProgress | None = None,
 ) -> tuple[list[Finding], ScanStats]:
-    """Scan each changed file as of its commit and report each secret once, at the first commit (in the
-    order of ``changes``) that added it on an added line, with that commit attached.
+    """Scan what each change added and report each secret once, at the first change (in the order of
+    ``changes``) that put it on an added line, with its commit attached.
 
-    A file is first scanned whole; only when that yields a finding not seen before are its added lines
-    worked out (:class:`BlobDiffer`) and the file scanned again keeping findings on those lines. A secret
-    found but not on an added line was there before the scanned range: it is not reported, and not looked
-    for again in that file."""
+    A file is read (as of its commit) and scanned whole only when its added lines may hold a token or an
+    analyzer reads its path; findings are then kept on the added lines only."""
     started = time.perf_counter()
     stats = ScanStats()
     seen: set[tuple[str, str, str]] = set()
-    preexisting: set[tuple[tuple[str, str, str], str]] = set()
     findings: list[Finding] = []
     commits = 0
     files_done = 0
     last_report = 0.0
     skip_path = options.skip_path
+    might_match = options.might_match
     analyzed_paths: dict[str, bool] = {}
-    for batch in _batches(changes, options.batch_blobs):
-        wanted: list[FileChange] = []
-        for change in batch:
-            for file in change.files:
-                if skip_path is not None and skip_path(file.path):
-                    stats.files_skipped += 1
-                else:
-                    wanted.append(file)
-        contents = dict(zip((f.blob for f in wanted), blobs.read_many([f.blob for f in wanted]), strict=True))
-        for change in batch:
-            commits += 1
-            for file in change.files:
-                if file.blob not in contents or (skip_path is not None and skip_path(file.path)):
+    for change in changes:
+        commits += 1
+        for file in change.files:
+            if skip_path is not None and skip_path(file.path):
+                stats.files_skipped += 1
+                continue
+            files_done += 1
+            analyzed = analyzed_paths.get(file.path)
+            if analyzed is None:
+                analyzed = options.analyzed is not None and options.analyzed(file.path)
+                analyzed_paths[file.path] = analyzed
+            if file.binary:
+                stats.files_skipped += 1
+                if not (analyzed and file.new_file):
                     continue
-                data = contents[file.blob]
+                text = ""  # a new binary file: only the checks by name apply
+                lines: frozenset[int] | None = None
+            else:
+                stats.bytes_scanned += len(file.added_text)
+                if not analyzed and might_match is not None and not might_match(file.added_text):
+                    stats.files_scanned += 1
+                    continue
+                data = blobs.read(file.blob) if file.blob is not None else None
                 if data is None or len(data) > options.max_file_size:
                     stats.files_skipped += 1
                     continue
-                files_done += 1
-                stats.bytes_scanned += len(data)
-                analyzed = analyzed_paths.get(file.path)
-                if analyzed is None:
-                    analyzed = options.analyzed is not None and options.analyzed(file.path)
-                    analyzed_paths[file.path] = analyzed
-                if (
-                    not analyzed
-                    and options.might_match is not None
-                    and not data.startswith(_BOMS)
-                    and not options.might_match(data)
-                ):
-                    stats.files_scanned += 1
-                    continue
-                text = options.decode(data)
-                if text is None:
+                decoded = options.decode(data)
+                if decoded is None:
                     stats.files_skipped += 1
-                    if not analyzed:
-                        continue
-                    text = ""
-                else:
-                    stats.files_scanned += 1
-                whole = scanner.scan_document(file.path, text)
-                fresh = [
-                    f
-                    for f in whole
-                    if dedupe_key(f) not in seen and (dedupe_key(f), f.path) not in preexisting
-                ]
-                if not fresh:
                     continue
-                added = differ.added(file)
-                kept = fresh if added is None else scanner.scan_document(file.path, text, lines=added)
-                for finding in kept:
-                    key = dedupe_key(finding)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    findings.append(
-                        finding if change.commit is None else _with_commit(finding, change.commit)
-                    )
-                for finding in fresh:
-                    if dedupe_key(finding) not in seen:
-                        preexisting.add((dedupe_key(finding), finding.path))
-            if progress is not None:
-                now = time.perf_counter()
-                if now - last_report >= 0.1:
-                    last_report = now
-                    progress(commits, files_done)
+                stats.files_scanned += 1
+                text, lines = decoded, file.added
+            for finding in scanner.scan_document(file.path, text, lines=lines):
+                key = dedupe_key(finding)
+                if key in seen:
+                    continue
+                seen.add(key)
+                findings.append(finding if change.commit is None else _with_commit(finding, change.commit))
+        if progress is not None:
+            now = time.perf_counter()
+            if now - last_report >= 0.1:
+                last_report = now
+                progress(commits, files_done)
     if progress is not None:
         progress(commits, files_done)
     stats.seconds = time.perf_counter() - started

@@ -9,15 +9,14 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError, UsageError
 from autoaudit_secrets.scan._git import (
-    BlobDiffer,
     BlobReader,
     CommitChanges,
     FileChange,
     GitMode,
     GitSelection,
     find_repo_root,
-    hunk_added_lines,
     iter_changes,
+    parse_patch,
     resolve_revisions,
 )
 from tests.conftest import git
@@ -46,13 +45,19 @@ def by_path(change: CommitChanges) -> dict[str, FileChange]:
     return {f.path: f for f in change.files}
 
 
-def added(repo: Path, change: FileChange) -> frozenset[int] | None:
-    return BlobDiffer(repo).added(change)
+def added(repo: Path, change: FileChange) -> frozenset[int]:
+    """The added line numbers, checked against the added text the prefilter sees."""
+    data = content(repo, change)
+    assert data is not None
+    lines = data.split(b"\n")
+    assert change.added_text == b"".join(lines[n - 1] + b"\n" for n in sorted(change.added))
+    return change.added
 
 
 def content(repo: Path, change: FileChange) -> bytes | None:
+    assert change.blob is not None
     with BlobReader(repo) as blobs:
-        return blobs.read_many([change.blob])[0]
+        return blobs.read(change.blob)
 
 
 def test_staged_before_first_commit_reads_every_line_of_new_files(git_repo: Path) -> None:
@@ -61,8 +66,8 @@ def test_staged_before_first_commit_reads_every_line_of_new_files(git_repo: Path
     [staged] = changes(git_repo, GitMode.STAGED)
     assert staged.commit is None
     file = by_path(staged)["a.txt"]
-    assert file.bases == ()
-    assert added(git_repo, file) is None  # a new file: every line is added
+    assert file.new_file
+    assert added(git_repo, file) == {1, 2, 3}
     assert content(git_repo, file) == b"one\ntwo\nthree\n"
 
 
@@ -125,16 +130,20 @@ def test_rename_with_an_edit_reports_only_the_edited_line_at_the_new_path(git_re
     last = changes(git_repo, GitMode.ALL)[-1]
     assert by_path(last) == {"new/name.txt": by_path(last)["new/name.txt"]}
     file = by_path(last)["new/name.txt"]
-    assert len(file.bases) == 1  # diffed against the source of the rename
+    assert not file.new_file  # compared with the source of the rename
     assert added(git_repo, file) == {7}
 
 
-def test_binary_files_are_listed_with_their_blob(git_repo: Path) -> None:
+def test_binary_files_are_flagged_with_their_blob(git_repo: Path) -> None:
     data = b"\x00\x01\x02binary\x00" * 10
     write(git_repo, "img.bin", data)
     commit_all(git_repo, "binary")
     [only] = changes(git_repo, GitMode.ALL)
-    assert content(git_repo, by_path(only)["img.bin"]) == data
+    file = by_path(only)["img.bin"]
+    assert file.binary
+    assert file.new_file
+    assert not file.added
+    assert content(git_repo, file) == data
 
 
 def test_deleted_files_are_not_listed_but_their_earlier_commit_is(git_repo: Path) -> None:
@@ -168,8 +177,8 @@ def test_merge_counts_only_lines_new_to_every_parent(git_repo: Path) -> None:
     files = by_path(merge)
     # topic-only.txt comes unchanged from one parent: not part of the merge's own changes
     assert set(files) == {"f.txt"}
-    assert len(files["f.txt"].bases) == 2
-    assert added(git_repo, files["f.txt"]) == {2}
+    assert files["f.txt"].added == {2}
+    assert files["f.txt"].added_text == b"resolution\n"
 
 
 def test_clean_merge_adds_nothing(git_repo: Path) -> None:
@@ -257,14 +266,55 @@ def test_submodules_and_deletions_are_not_listed(git_repo: Path, tmp_path: Path)
     first = commit_all(git_repo, "base")
     # a gitlink entry (submodule commit) without needing a second repository
     git(git_repo, "update-index", "--add", "--cacheinfo", f"160000,{first},sub")
-    (git_repo / "a.txt").unlink()
-    git(git_repo, "add", "-A")
+    git(git_repo, "rm", "-q", "--cached", "a.txt")
+    write(git_repo, "b.txt", "2\n")
+    git(git_repo, "add", "b.txt")
+    assert "sub" in git(git_repo, "diff", "--cached", "--name-only")
     [staged] = changes(git_repo, GitMode.STAGED)
-    assert staged.files == ()
+    assert [f.path for f in staged.files] == ["b.txt"]
+    commit_all(git_repo, "with a submodule entry")
+    assert [f.path for f in changes(git_repo, GitMode.ALL)[-1].files] == ["b.txt"]
 
 
-def test_hunk_headers_give_added_lines() -> None:
-    diff = (
-        b"diff --git a/x b/x\n@@ -1,0 +2,3 @@\n+a\n+b\n+c\n@@ -9 +12 @@\n-x\n+y\n@@ -20,2 +24,0 @@\n-p\n-q\n"
+def test_no_newline_at_end_of_file_markers(git_repo: Path) -> None:
+    write(git_repo, "a.txt", "one\ntwo")
+    commit_all(git_repo, "base")
+    write(git_repo, "a.txt", "one\nTWO")
+    commit_all(git_repo, "edit")
+    last = changes(git_repo, GitMode.ALL)[-1]
+    assert by_path(last)["a.txt"].added == {2}
+    assert by_path(last)["a.txt"].added_text == b"TWO\n"
+
+
+def test_parse_patch_reads_hand_written_output() -> None:
+    mark = "\x01"
+    text = (
+        f"{mark}{'a' * 40} {'b' * 40}\x1fdev@example.test\x1f2024-01-02T03:04:05+00:00\n"
+        "\n"
+        "diff --git a/x.py b/x.py\n"
+        f"index {'1' * 40}..{'2' * 40} 100644\n"
+        "--- a/x.py\n"
+        "+++ b/x.py\n"
+        "@@ -1,0 +2,2 @@\n"
+        "+added one\n"
+        "+diff --git looks like a header but is content\n"
+        "@@ -9 +11 @@\n"
+        "-old\n"
+        "+new\n"
+        "diff --git a/gone.py b/gone.py\n"
+        "deleted file mode 100644\n"
+        f"index {'3' * 40}..{'0' * 40}\n"
+        "--- a/gone.py\n"
+        "+++ /dev/null\n"
+        "@@ -1 +0,0 @@\n"
+        "-bye\n"
     )
-    assert hunk_added_lines(diff) == {2, 3, 4, 12}
+    [change] = list(parse_patch(text.encode().split(b"\n")))
+    assert change.commit is not None
+    assert change.commit.sha == "a" * 40
+    assert change.commit.author_email == "dev@example.test"
+    assert change.parents == 1
+    [file] = change.files
+    assert (file.path, file.blob) == ("x.py", "2" * 40)
+    assert file.added == {2, 3, 11}
+    assert file.added_text == b"added one\ndiff --git looks like a header but is content\nnew\n"
