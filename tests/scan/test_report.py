@@ -89,7 +89,7 @@ def findings() -> list[Finding]:
             20,
             "Build argument NPM_TOKEN looks like a secret but has no value",
             "",
-            related="Dockerfile",
+            related="docker/base.Dockerfile:4",
         ),
     ]
 
@@ -230,6 +230,12 @@ def test_sarif_has_what_github_code_scanning_needs(tmp_path: Path) -> None:
     assert by_rule["generic-password"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "config/db%20settings.yml"
     )
+    (related,) = by_rule["docker-secret-build-arg"]["relatedLocations"]
+    assert related["physicalLocation"] == {
+        "artifactLocation": {"uri": "docker/base.Dockerfile", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 4},
+    }
+    assert "relatedLocations" not in by_rule["acme-api-key"]
     assert by_rule["acme-api-key"]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 3,
         "startColumn": 9,

@@ -9,7 +9,7 @@
   preview, one location whose ``artifactLocation.uri`` is the path relative to the scanned root with
   ``uriBaseId`` ``%SRCROOT%``, a region in Unicode code points, and ``partialFingerprints`` keyed
   ``checkSecretsFingerprint/v1`` (see :mod:`.._fingerprint`), so alerts are tracked across runs and line
-  moves.
+  moves. A finding's ``related`` place (``path`` or ``path:line``) becomes a ``relatedLocations`` entry.
 """
 
 from __future__ import annotations
@@ -115,6 +115,18 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
         ],
         "partialFingerprints": {FINGERPRINT_SCHEME: ctx.fingerprints.get(finding)},
     }
+    if finding.related:
+        related_path, _, related_line = finding.related.rpartition(":")
+        if not (related_path and related_line.isdigit() and int(related_line) >= 1):
+            related_path, related_line = finding.related, ""
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": quote(related_path, safe="/"), "uriBaseId": _SRCROOT}
+        }
+        if related_line:
+            physical["region"] = {"startLine": int(related_line)}
+        result["relatedLocations"] = [
+            {"id": 1, "physicalLocation": physical, "message": {"text": "related place"}}
+        ]
     properties: dict[str, Any] = {}
     if finding.preview:
         properties["preview"] = finding.preview
