@@ -530,6 +530,8 @@ _PASSWORD_FLAG = re.compile(
     r"access-token|secret-key|access-key)(?:=|\s+)(?P<v>[\"']?[^\s\"';&|]+)",
     re.I,
 )
+_OPENSSL_PASS = re.compile(r"\s-pass(?:in|out)?\s+[\"']?pass:(?P<v>[^\s\"';&|]+)")
+_KEYTOOL_PASS = re.compile(r"\s-(?:src|dest|new)?(?:storepass|keypass)\s+[\"']?(?P<v>[^\s\"';&|]+)")
 _NPM_TOKEN = re.compile(r"[:\s]_(?:authToken|auth|password)\s*[=\s]\s*[\"']?(?P<v>[^\s\"';&|]+)")
 _NETRC_LINE = re.compile(r"\bmachine\s+\S+(?:\s+login\s+\S+)?\s+password\s+(?P<v>[^\s\"';&|]+)", re.I)
 _AWS_SET = re.compile(
@@ -558,6 +560,8 @@ _RUN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_NPM_TOKEN, "an npm registry token written to .npmrc"),
     (_NETRC_LINE, "a password written to .netrc"),
     (_PASSWORD_FLAG, "a --password-style flag with a literal value"),
+    (_OPENSSL_PASS, "an openssl pass: literal"),
+    (_KEYTOOL_PASS, "a keytool store/key password literal"),
     (_CURL_USER, "curl/wget basic auth with a literal password"),
     (_CHPASSWD, "a literal password set with chpasswd"),
     (_HTPASSWD_B, "a literal password given to htpasswd -b"),
@@ -571,6 +575,8 @@ def _literal_value(value: str, ctx: AnalysisContext) -> str | None:
         return None
     if "${" in v or re.fullmatch(r".*\$[A-Za-z_]\w*.*", v):
         return None
+    if re.match(r"^(?:id|src|source|env|type|target)=", v):
+        return None  # `docker build --secret id=x,src=file`: a reference to a secret, not one
     if ctx.is_placeholder(v):
         return None
     return v

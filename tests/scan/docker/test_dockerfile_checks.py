@@ -196,6 +196,18 @@ POSITIVE: list[tuple[str, str, dict[str, str], set[tuple[str, int]]]] = [
         {},
         {("docker-run-secret", 2)},
     ),
+    (
+        "run-openssl-pass",
+        "FROM a\nRUN openssl pkcs12 -export -in c.pem -inkey k.pem -out /c.p12 -passout pass:{pw}\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "run-keytool-storepass",
+        "FROM a\nRUN keytool -importcert -file ca.crt -keystore /ks.jks -storepass {pw} -noprompt\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
     ("run-chpasswd", "FROM a\nRUN echo 'root:{pw}' | chpasswd\n", {}, {("docker-run-secret", 2)}),
     (
         "run-htpasswd-b",
@@ -325,6 +337,12 @@ NEGATIVE: list[tuple[str, str, dict[str, str]]] = [
         "run-aws-from-secret",
         "FROM a\nRUN --mount=type=secret,id=aws aws configure set aws_secret_access_key "
         '"$(cat /run/secrets/aws)" --profile ci && aws s3 ls && rm -f ~/.aws/credentials\n',
+        {},
+    ),
+    (
+        "run-secret-references",
+        "FROM docker:27\nRUN docker build --secret id=npm,src=/run/secrets/npm . \\\n"
+        '  && openssl enc -d -in a -out b -pass env:ENC_PASS && keytool -list -storepass "$KS_PASS"\n',
         {},
     ),
     (
