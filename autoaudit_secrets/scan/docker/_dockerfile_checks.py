@@ -121,8 +121,7 @@ DOCKERFILE_CHECKS: tuple[DockerCheck, ...] = (
     CONTEXT_FILE_WITH_SECRET,
 )
 
-# ------------------------------------------------------------------------------------------------------------
-# --
+# ----------------------------------------------------------------------------------------------------
 # Names and values
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -183,8 +182,7 @@ def _harmless_value(name: str, value: str) -> bool:
     return ("gpg" in words or "pgp" in words or "keys" in words) and bool(_FINGERPRINTS.match(stripped))
 
 
-# ------------------------------------------------------------------------------------------------------------
-# --
+# ----------------------------------------------------------------------------------------------------
 # Findings
 
 
@@ -218,8 +216,7 @@ def _rule_names(matches: Iterable[Match]) -> str:
     return ", ".join(sorted({m.rule.id for m in matches}))
 
 
-# ------------------------------------------------------------------------------------------------------------
-# --
+# ----------------------------------------------------------------------------------------------------
 # ENV / ARG / LABEL
 
 _KV_CHECK = {"ENV": ENV_SECRET, "ARG": ARG_SECRET_DEFAULT, "LABEL": LABEL_SECRET}
@@ -250,11 +247,12 @@ def _check_key_values(
         if matches:
             m = matches[0]
             secret = m.secret(value)
+            shift = max(kv.value_raw.find(secret), 0) if "\n" not in kv.value_raw else 0
             yield _finding(
                 check,
                 relpath,
                 kv.value_line,
-                kv.column,
+                kv.column + shift,
                 f"{ins.keyword} {name} holds a secret ({_rule_names(matches)})",
                 secret,
                 keep=4,
@@ -311,8 +309,7 @@ def _check_key_values(
         )
 
 
-# ------------------------------------------------------------------------------------------------------------
-# --
+# ----------------------------------------------------------------------------------------------------
 # COPY / ADD of secret files
 
 _SECRET_DIRS = frozenset(
@@ -507,8 +504,7 @@ def _copy_reason_for_source(context_dir: Path, source: str) -> str | None:
     return None
 
 
-# ------------------------------------------------------------------------------------------------------------
-# --
+# ----------------------------------------------------------------------------------------------------
 # RUN
 
 _URL_CRED = re.compile(r"\b[a-z][a-z0-9+.-]*://(?P<user>[^\s/:@'\"]*):(?P<v>[^\s@/'\"]+)@", re.I)
@@ -763,8 +759,7 @@ def _segments(text: str) -> Iterator[tuple[int, str]]:
         yield pos + (len(segment) - len(segment.lstrip())), segment.strip()
 
 
-# ------------------------------------------------------------------------------------------------------------
-# --
+# ----------------------------------------------------------------------------------------------------
 
 
 def allowed_instruction_lines(text: str) -> set[int]:

@@ -512,3 +512,13 @@ def test_checks_never_raise(make_ctx: Callable[[Path], AnalysisContext], lines: 
     ctx = make_ctx(Path("/nonexistent-context"))
     for finding in DockerfileAnalyzer().analyze("Dockerfile", text, ctx):
         assert finding.line >= 1 and finding.rule_id.startswith("docker-")
+
+
+def test_column_points_at_the_secret_inside_a_value(
+    tmp_path: Path, ctx: AnalysisContext, tokens: object
+) -> None:
+    stripe = _values(tokens)["stripe"]
+    text = f'FROM a\nENV A=1 \\\n    BILLING="mode=live key={stripe}"\n'
+    (finding,) = _analyze(tmp_path, ctx, text)
+    assert (finding.rule_id, finding.line, finding.column) == ("docker-env-secret", 3, 28)
+    assert finding.end_column - finding.column == len(stripe)
