@@ -189,6 +189,7 @@ class _WorkflowRun:
                 (span.line, span.column, span.end_line, span.end_column),
                 message,
                 hit.secret,
+                keep=hit.preview_keep,
             )
         )
 

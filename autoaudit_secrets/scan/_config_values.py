@@ -50,6 +50,12 @@ class LiteralSecret:
     offset: int
     reason: str  # e.g. "a credential in a URL"; never the value
     by_name: bool = False  # found because of the variable's name rather than the value's shape
+    from_rule: bool = False  # a token rule matched (a self-identifying format)
+
+    @property
+    def preview_keep(self) -> int:
+        """Characters a redacted preview may show: a few of a token format, none of a password."""
+        return 4 if self.from_rule else 0
 
 
 # References that a runtime fills in: compose/shell ${VAR}, ${VAR:-x}, ${VAR:?err}, $VAR, $$ (compose's
@@ -128,7 +134,7 @@ def _token_hit(value: str, ctx: AnalysisContext) -> LiteralSecret | None:
     for match in ctx.detect(value):
         secret = match.secret(value)
         if secret and not has_reference(secret) and not ctx.is_placeholder(secret):
-            return LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}")
+            return LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}", from_rule=True)
     return None
 
 
@@ -241,7 +247,7 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
         if secret and not has_reference(secret) and not ctx.is_placeholder(secret):
             hits.setdefault(
                 match.secret_start,
-                LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}"),
+                LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}", from_rule=True),
             )
     for pattern, reason in _SHELL_PATTERNS:
         if reason.endswith(".netrc") and not _NETRC_CONTEXT.search(script):
@@ -326,8 +332,11 @@ def make_finding(
     message: str,
     secret: str,
     related: str | None = None,
+    *,
+    keep: int = 0,
 ) -> Finding:
-    """A :class:`Finding` at ``where`` = (line, column, end_line, end_column) with a redacted preview."""
+    """A :class:`Finding` at ``where`` = (line, column, end_line, end_column) with a redacted preview showing
+    at most ``keep`` leading characters (default: none)."""
     line, column, end_line, end_column = where
     return Finding(
         rule_id=rule_id,
@@ -338,7 +347,7 @@ def make_finding(
         end_line=end_line,
         end_column=end_column,
         message=message,
-        preview=redact_preview(secret) if secret else "",
+        preview=redact_preview(secret, keep=keep) if secret else "",
         secret=secret,
         related=related,
     )

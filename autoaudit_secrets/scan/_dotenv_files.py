@@ -199,8 +199,7 @@ class DotenvFileAnalyzer:
                 rule, message = (
                     DOTENV_PLAINTEXT_SECRET,
                     f"{item.name} holds a plaintext secret in a dotenv file; encrypt it (enc:) or "
-                    f"keep the file "
-                    "out of the repository and the image",
+                    "keep the file out of the repository and the image",
                 )
             start_line, start_col = _value_position(item, item.value.find(hit.secret))
             end_line, end_col = _value_position(item, item.value.find(hit.secret) + len(hit.secret))
@@ -212,6 +211,7 @@ class DotenvFileAnalyzer:
                     (start_line, start_col, end_line, end_col),
                     message,
                     hit.secret,
+                    keep=hit.preview_keep,
                 )
             )
         return findings

@@ -218,3 +218,13 @@ def test_assignments_agree_with_the_strict_reader(text: str) -> None:
         first = item.value.split("\n")[0]
         line = physical[item.line - 1]
         assert line[item.column - 1 : item.column - 1 + len(first)] == first
+
+
+def test_previews_hide_passwords_entirely_and_show_a_token_prefix() -> None:
+    from autoaudit_secrets._redact import MASK
+
+    by_name = run(f"SESSION_SECRET={RANDOM}\n")
+    assert [f.preview for f in by_name] == [MASK]
+    by_format = run(f"GREETING={TOKEN}\n", ".env.example")
+    assert len(by_format) == 1
+    assert by_format[0].preview.startswith(TOKEN[:4]) and by_format[0].preview != MASK

@@ -152,14 +152,22 @@ class _ComposeRun:
         self._seen: set[tuple[str, int, int]] = set()
 
     def add(
-        self, rule: str, severity: Severity, span: Span, message: str, secret: str, related: str | None = None
+        self,
+        rule: str,
+        severity: Severity,
+        span: Span,
+        message: str,
+        secret: str,
+        related: str | None = None,
+        *,
+        keep: int = 0,
     ) -> None:
         key = (rule, span.line, span.column)
         if key in self._seen:  # an anchor reused through aliases
             return
         self._seen.add(key)
         self.findings.append(
-            make_finding(rule, severity, self.relpath, _where(span), message, secret, related)
+            make_finding(rule, severity, self.relpath, _where(span), message, secret, related, keep=keep)
         )
 
     def check_root(self, root: YMap) -> None:
@@ -185,6 +193,7 @@ class _ComposeRun:
                     f"service '{service_name}' sets {key} to a literal secret ({hit.reason}); pass it as "
                     f"${{{key}}} from the environment or as {key}_FILE with compose secrets",
                     hit.secret,
+                    keep=hit.preview_keep,
                 )
             elif key.upper().endswith("_FILE") and value.strip().startswith("/run/secrets/"):
                 self.check_secret_reference(service_name, service, top_secrets, key, scalar, value.strip())
@@ -202,6 +211,7 @@ class _ComposeRun:
                         "build arguments persist in the image metadata — use a build secret "
                         "(RUN --mount=type=secret)",
                         hit.secret,
+                        keep=hit.preview_keep,
                     )
         for field in ("command", "entrypoint"):
             self.check_command(service_name, field, service.get(field))
@@ -233,6 +243,7 @@ class _ComposeRun:
                 f"service '{service_name}' has a literal secret in {field} ({hit.reason}); read it from "
                 "/run/secrets/<name> when the container starts",
                 hit.secret,
+                keep=hit.preview_keep,
             )
 
     def check_secret_reference(
@@ -306,6 +317,7 @@ class _ComposeRun:
                 f"secret(s) ({names}); keep it out of the repository or encrypt the values (enc:)",
                 hits[0][1].secret,
                 related=rel,
+                keep=hits[0][1].preview_keep,
             )
 
     # --- top-level secrets ---
