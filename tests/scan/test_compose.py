@@ -346,3 +346,25 @@ def test_env_file_symlink_leading_out_of_the_root_is_not_read(tmp_path: Path) ->
     assert [f.rule_id for f in run(root, "services:\n  api:\n    env_file: link.env\n")] == [
         "compose-env-file-plaintext"
     ]
+
+
+def test_file_variable_whose_secret_is_not_defined_at_top_level(tmp_path: Path) -> None:
+    text = """\
+    services:
+      db:
+        environment:
+          POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+          REDIS_PASSWORD_FILE: /run/secrets/redis_password
+        secrets: [db_password, redis_password]
+    secrets:
+      db_password:
+        file: ./secrets/db_password
+    """
+    findings = run(tmp_path, text)
+    assert ids_lines(findings) == [("compose-secret-file-undeclared", 5, 28)]
+    assert "redis_password" in findings[0].message
+
+
+def test_override_file_without_top_level_secrets_is_not_judged_on_definitions(tmp_path: Path) -> None:
+    text = "services:\n  db:\n    environment:\n      PW_FILE: /run/secrets/db_pw\n    secrets: [db_pw]\n"
+    assert run(tmp_path, text, relpath="compose.override.yaml") == []

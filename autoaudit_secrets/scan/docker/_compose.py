@@ -250,28 +250,26 @@ class _ComposeRun:
         self, service_name: str, service: YMap, top_secrets: YMap | None, key: str, scalar: YScalar, path: str
     ) -> None:
         secret_name = path[len("/run/secrets/") :].split("/", 1)[0]
-        granted: set[str] = set()
-        sources: set[str] = set()
+        grants: dict[str, str] = {}  # file name under /run/secrets -> the top-level secret it comes from
         listed = service.get("secrets")
         if isinstance(listed, YSeq):
             for item in listed.items:
                 if isinstance(item, YScalar):
-                    granted.add(item.value)
-                    sources.add(item.value)
+                    grants[item.value] = item.value
                 elif isinstance(item, YMap):
                     source = item.get_scalar("source")
                     target = item.get_scalar("target")
                     if source is not None:
-                        sources.add(source.value)
-                        granted.add(target.value.rsplit("/", 1)[-1] if target is not None else source.value)
-        defined = {name for name, _ in top_secrets.entries()} if top_secrets is not None else set()
-        if secret_name in granted and (sources & defined or not sources):
+                        name = target.value.rsplit("/", 1)[-1] if target is not None else source.value
+                        grants[name] = source.value
+        source_name = grants.get(secret_name)
+        if source_name is None:
+            problem = f"the service does not list secret '{secret_name}'"
+        elif top_secrets is not None and top_secrets.get(source_name) is None:
+            # (a file without top-level secrets may be an override of one that has them: not judged)
+            problem = f"the top-level 'secrets:' does not define '{source_name}'"
+        else:
             return
-        problem = (
-            f"the service does not list secret '{secret_name}'"
-            if secret_name not in granted
-            else "the top-level 'secrets:' does not define it"
-        )
         self.add(
             COMPOSE_SECRET_FILE_UNDECLARED,
             Severity.WARNING,
