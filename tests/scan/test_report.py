@@ -14,6 +14,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autoaudit_secrets.scan._fingerprint import FINGERPRINT_SCHEME, FingerprintCache, fingerprint
 from autoaudit_secrets.scan._model import (
@@ -302,3 +304,42 @@ def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
 def test_clean_text_report(tmp_path: Path) -> None:
     text = render_report(OutputFormat.TEXT, [], ScanStats(files_scanned=1, seconds=0.01), ctx(tmp_path))
     assert text == "check-secrets: no findings (1 file scanned in 0.01 s)\n"
+
+
+# Secrets hold a character that no report text, digest or label contains, so a hit can only be a real leak.
+_SECRET_CHARS = "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ!#%&*+-=?@^_~ÄéЖ中"
+_secret = st.text(alphabet=_SECRET_CHARS, min_size=5, max_size=60).map(lambda text: "Ж" + text)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    secret_values=st.lists(_secret, min_size=1, max_size=4),
+    rule_id=st.sampled_from(["acme-api-key", "generic-password", "unknown-analyzer-check"]),
+)
+def test_no_output_or_baseline_ever_holds_a_secret(
+    tmp_path: Path, secret_values: list[str], rule_id: str
+) -> None:
+    from autoaudit_secrets._redact import redact_preview
+    from autoaudit_secrets.scan._baseline import create_baseline
+
+    items = [
+        Finding(
+            rule_id,
+            Severity.ERROR,
+            f"dir/file{i}.py",
+            i + 1,
+            5,
+            i + 1,
+            5 + len(value),
+            "Secret found",
+            redact_preview(value, keep=0 if rule_id == "generic-password" else 4),
+            secret=value,
+        )
+        for i, value in enumerate(secret_values)
+    ]
+    context = ctx(tmp_path)
+    # A preview may show up to 4 leading characters by design; check for anything longer.
+    longer = [value for value in secret_values if len(value) > 4]
+    for fmt in OutputFormat:
+        assert_no_leak(render_report(fmt, items, STATS, context), longer, where=f"{fmt.value} report")
+    assert_no_leak(create_baseline(items, context.fingerprints).to_json(), secret_values, where="baseline")
