@@ -15,7 +15,7 @@ metadata).
   on the ``env_file`` line, naming the file.
 * ``compose-secret-file-committed`` (error): a top-level ``secrets: <name>: file:`` source that is committed.
 * ``compose-secret-file-undeclared`` (warning): a ``*_FILE`` variable pointing at ``/run/secrets/<name>``
-  when the service does not list that secret, or the top-level ``secrets:`` does not define it.
+  when the service does not list that secret, or the file's top-level ``secrets:`` does not define its source.
 
 Safe forms: ``${VAR}``, ``${VAR:-default}``, ``${VAR:?error}``, ``$$`` escapes, bare ``KEY`` (passed through
 from the shell), ``*_FILE: /run/secrets/<name>`` with compose secrets.
