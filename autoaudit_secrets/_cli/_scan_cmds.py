@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
     scan.set_defaults(func=guarded(_cmd_scan))
 
     baseline = subparsers.add_parser("baseline", help="manage baselines of accepted findings")
+    baseline.set_defaults(func=_baseline_without_command)
     baseline_sub = baseline.add_subparsers(title="baseline commands", metavar="COMMAND")
     create = baseline_sub.add_parser(
         "create",
@@ -55,16 +56,22 @@ def register(subparsers: Any) -> None:
         "--output", "-o", dest="baseline_output", metavar="FILE", required=True, help="baseline file to write"
     )
     create.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
-    create.add_argument("--schema", metavar="MODULE:CLASS", action="append", default=[])
-    create.add_argument("--enable", metavar="RULE", action="append", default=[])
-    create.add_argument("--disable", metavar="RULE", action="append", default=[])
-    create.add_argument("--exclude", metavar="GLOB", action="append", default=[])
+    create.add_argument(
+        "--schema", metavar="MODULE:CLASS", action="append", default=[], help="as for scan (repeatable)"
+    )
+    create.add_argument("--enable", metavar="RULE", action="append", default=[], help="as for scan")
+    create.add_argument("--disable", metavar="RULE", action="append", default=[], help="as for scan")
+    create.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as for scan")
     create.set_defaults(func=guarded(_cmd_baseline_create))
 
     rules = subparsers.add_parser("rules", help="list the detection rules")
     rules.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
     rules.add_argument("--config", metavar="FILE", help="also list this configuration's extra rules")
     rules.set_defaults(func=guarded(_cmd_rules))
+
+
+def _baseline_without_command(args: argparse.Namespace) -> int:
+    raise UsageError("baseline needs a command: create (see check-secrets baseline --help)")
 
 
 def _add_walk_options(parser: argparse.ArgumentParser) -> None:

@@ -302,6 +302,11 @@ def test_bad_input_is_a_one_line_usage_error(tree: Path, args: list[str]) -> Non
     one_line_error(scan(tree, *args))
 
 
+def test_baseline_without_a_command_is_a_usage_error(tree: Path) -> None:
+    assert "baseline needs a command" in one_line_error(cli("baseline", cwd=tree))
+    assert "--output" in one_line_error(cli("baseline", "create", cwd=tree))  # the baseline file is required
+
+
 def test_bad_configuration_and_baseline_files_name_the_file(tree: Path) -> None:
     (tree / ".check-secrets.toml").write_text("allow-values = ['(']\n" + CONFIG)
     message = one_line_error(scan(tree))
