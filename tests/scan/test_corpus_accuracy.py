@@ -39,12 +39,14 @@ Records = list[dict[str, Any]]
 
 # (mode, source) -> (minimum share of positives flagged, maximum share of counted negatives flagged).
 FLOORS: dict[tuple[str, str], tuple[float, float]] = {
+    # reached when set: code 64.9% / 10.7% (noseyparker), 29.2% / 4.5% (kingfisher);
+    # config 69.1% / 14.8%, 48.3% / 9.1%. A point or two of slack for changes of the generic rules.
     ("code", "noseyparker"): (0.63, 0.12),
-    ("code", "kingfisher"): (0.27, 0.10),
+    ("code", "kingfisher"): (0.28, 0.05),
     ("code", "all"): (0.36, 0.11),
-    ("config", "noseyparker"): (0.68, 0.16),
-    ("config", "kingfisher"): (0.46, 0.10),
-    ("config", "all"): (0.51, 0.15),
+    ("config", "noseyparker"): (0.67, 0.16),
+    ("config", "kingfisher"): (0.47, 0.10),
+    ("config", "all"): (0.52, 0.15),
 }
 
 
