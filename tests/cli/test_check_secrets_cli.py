@@ -198,6 +198,14 @@ def test_baseline_survives_a_line_move_and_catches_a_new_secret(tree: Path) -> N
     assert new.returncode == 1
     assert [(f["path"], f["line"]) for f in ours(report(new))] == [("src/pkg/other.py", 5)]
 
+    client = tree / "src" / "pkg" / "client.py"
+    client.write_text(client.read_text() + f"backup = Client(key='{acme_key()}')\n")  # beside the old one
+    same_file = scan(tree, "--baseline", str(baseline), "--format", "json")
+    assert [(f["path"], f["line"]) for f in ours(report(same_file))] == [
+        ("src/pkg/client.py", 31),
+        ("src/pkg/other.py", 5),
+    ]
+
 
 def test_configuration_turns_rules_off_and_the_command_line_back_on(tree: Path) -> None:
     plant(tree, "src/pkg/client.py", acme_key())
