@@ -86,7 +86,8 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def discover_builds(root: Path) -> list[Build]:
-    """Every Dockerfile under ``root`` with its folder as context, plus the builds compose files declare."""
+    """Every Dockerfile under ``root`` with its folder as context, plus the builds that compose files and
+    GitHub Actions workflows (``docker/build-push-action``, ``docker build`` in ``run``) declare."""
     builds: list[Build] = []
     compose_files: list[Path] = []
     for path in _walk_discovery(root):
@@ -99,6 +100,11 @@ def discover_builds(root: Path) -> list[Build]:
             compose_files.append(path)
     for compose in compose_files:
         builds.extend(_compose_builds(root, compose))
+    workflows = root / ".github" / "workflows"
+    if workflows.is_dir():
+        for workflow in sorted(workflows.iterdir()):
+            if workflow.suffix in (".yml", ".yaml") and workflow.is_file() and not workflow.is_symlink():
+                builds.extend(_workflow_builds(root, workflow))
     seen: set[tuple[Path, Path, str | None]] = set()
     unique: list[Build] = []
     for build in builds:
@@ -144,6 +150,129 @@ def _compose_builds(root: Path, compose: Path) -> list[Build]:
             continue
         out.append(Build(dockerfile, context, rel_compose, inline))
     return out
+
+
+_DOCKER_BUILD = re.compile(r"\b(?:docker|podman)\s+(?:buildx\s+)?build\b(?P<args>[^\n;&|]*)")
+# Options of `docker build` that take a value (the context is the one positional argument).
+_VALUE_OPTIONS = frozenset(
+    {
+        "-f",
+        "--file",
+        "-t",
+        "--tag",
+        "--build-arg",
+        "--target",
+        "--platform",
+        "--secret",
+        "--ssh",
+        "--label",
+        "--cache-from",
+        "--cache-to",
+        "--network",
+        "--progress",
+        "-o",
+        "--output",
+        "--iidfile",
+        "--build-context",
+        "--add-host",
+        "--shm-size",
+        "--ulimit",
+        "--metadata-file",
+        "--builder",
+        "--attest",
+        "--annotation",
+        "--allow",
+        "--cgroup-parent",
+        "--secret-file",
+        "-m",
+        "--memory",
+        "--isolation",
+    }
+)
+
+
+def _workflow_builds(root: Path, workflow: Path) -> list[Build]:
+    """Builds a GitHub Actions workflow runs from the checked-out tree: ``docker/build-push-action`` with a
+    path ``context`` (its default Git context holds committed files only), and ``docker build`` commands in
+    ``run``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(workflow.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, yaml.YAMLError):
+        return []
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    if not isinstance(jobs, dict):
+        return []
+    origin = workflow.relative_to(root).as_posix()
+    out: list[Build] = []
+    for job in jobs.values():
+        steps = job.get("steps") if isinstance(job, dict) else None
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict):
+                continue
+            uses, with_ = step.get("uses"), step.get("with")
+            if (
+                isinstance(uses, str)
+                and uses.startswith("docker/build-push-action")
+                and isinstance(with_, dict)
+            ):
+                context = with_.get("context")
+                if isinstance(context, str) and "${{" not in context and "://" not in context:
+                    file = with_.get("file")
+                    dockerfile = (
+                        str(file) if isinstance(file, str) and "${{" not in file else f"{context}/Dockerfile"
+                    )
+                    out.extend(_path_build(root, context, dockerfile, origin))
+            run = step.get("run")
+            if isinstance(run, str):
+                for m in _DOCKER_BUILD.finditer(run.replace("\\\n", " ")):
+                    out.extend(_cli_build(root, m.group("args"), origin))
+    return out
+
+
+def _cli_build(root: Path, args: str, origin: str) -> list[Build]:
+    import shlex
+
+    try:
+        words = shlex.split(args)
+    except ValueError:
+        return []
+    dockerfile: str | None = None
+    positional: list[str] = []
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if word in ("-f", "--file") and index + 1 < len(words):
+            dockerfile = words[index + 1]
+            skip = True
+        elif word.startswith("--file="):
+            dockerfile = word.split("=", 1)[1]
+        elif word in _VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            positional.append(word)
+    if len(positional) != 1 or "$" in positional[0] or "://" in positional[0] or positional[0] == "-":
+        return []
+    context = positional[0]
+    if dockerfile is None:
+        dockerfile = f"{context}/Dockerfile"
+    elif "$" in dockerfile:
+        return []
+    return _path_build(root, context, dockerfile, origin)
+
+
+def _path_build(root: Path, context: str, dockerfile: str, origin: str) -> list[Build]:
+    """Paths relative to the repository root (the workflow's working directory)."""
+    context_dir = (root / context).resolve()
+    dockerfile_path = (root / dockerfile).resolve()
+    if not context_dir.is_dir() or not _inside(context_dir, root):
+        return []
+    if not dockerfile_path.is_file() or not _inside(dockerfile_path, root):
+        return []
+    return [Build(dockerfile_path, context_dir, origin)]
 
 
 def files_sent(context: Path, ignore: DockerIgnore) -> list[str]:

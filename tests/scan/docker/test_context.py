@@ -270,3 +270,39 @@ def test_secret_folder_named_in_copy_is_reported_once_by_the_dockerfile_check(
     assert _got(_run(tmp_path, make_ctx)) == {
         ("docker-context-secret-file", "conf/id_ed25519", "Dockerfile:3")
     }
+
+
+def test_github_workflow_builds(tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]) -> None:
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/image.yml": (
+                "on: push\njobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - uses: actions/checkout@v4\n"
+                "      - uses: docker/build-push-action@v6\n"
+                "        with:\n          context: .\n          file: docker/api.Dockerfile\n"
+                "      - uses: docker/build-push-action@v6\n"  # default Git context: committed files only
+                "        with:\n          file: docker/git.Dockerfile\n"
+                "      - run: |\n"
+                "          docker build --build-arg V=1 -t worker \\\n"
+                "            -f docker/worker.Dockerfile .\n"
+                "          docker build -t x ${{ github.workspace }}/y\n"
+            ),
+            "docker/api.Dockerfile": "FROM a\nCOPY . /app\n",
+            "docker/git.Dockerfile": "FROM a\nCOPY . /git\n",
+            "docker/worker.Dockerfile": "FROM a\nRUN true\nCOPY . /w\n",
+            ".env": f"SECRET_KEY={HUMAN_PW}\n",
+        },
+    )
+    builds = {
+        (b.dockerfile.relative_to(tmp_path).as_posix(), b.context.relative_to(tmp_path).as_posix(), b.origin)
+        for b in discover_builds(tmp_path)
+        if b.origin != "dockerfile"
+    }
+    assert builds == {
+        ("docker/api.Dockerfile", ".", ".github/workflows/image.yml"),
+        ("docker/worker.Dockerfile", ".", ".github/workflows/image.yml"),
+    }
+    assert _got(_run(tmp_path, make_ctx)) == {
+        ("docker-context-secret-file", ".env", "docker/api.Dockerfile:2")
+    }
