@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ._entropy import shannon_entropy
 from ._filters import is_doc_example, is_hash, is_placeholder, is_secret_name, is_uuid, name_words
-from ._matcher import Matcher, MatcherBackend, PatternSpec
+from ._matcher import Matcher, MatcherBackend, PatternSpec, Prescan
 from ._model import Confidence, Match, Rule
 
 __all__ = ["Detector", "is_config_path"]
@@ -126,28 +126,33 @@ class Detector:
         specs.append(PatternSpec(_B64_PATTERN))
         self._b64_index = len(self.rules)
         self.matcher = Matcher(specs, backend)
+        self._config_only = frozenset(i for i, r in enumerate(self.rules) if "config-only" in r.tags)
 
     @property
     def backend(self) -> MatcherBackend:
         return self.matcher.backend
 
-    def might_match(self, data: bytes) -> bool:
-        """False when no pattern can match the raw bytes of a document (skip decoding it)."""
-        return self.matcher.candidates_bytes(data)
+    def prescan(self, data: bytes) -> Prescan | None:
+        """Hyperscan's candidates for a document's raw bytes (``None`` with other backends); ``.empty`` means no
+        rule can match, so the document need not even be decoded."""
+        return self.matcher.prescan(data)
 
     def detect(self, text: str, relpath: str | None = None) -> list[Match]:
         """Every accepted token match in ``text`` (base64 layers included, placed at the encoded text)."""
         return [h.match for h in self.detect_hits(text, relpath)]
 
-    def detect_hits(self, text: str, relpath: str | None = None) -> list[_Hit]:
+    def detect_hits(self, text: str, relpath: str | None = None, prescan: Prescan | None = None) -> list[_Hit]:
         budget = [_MAX_DECODED]
-        hits = self._layer(text, relpath, 0, budget)
+        hits = self._layer(text, relpath, 0, budget, prescan)
         return _dedupe(hits)
 
-    def _layer(self, text: str, relpath: str | None, depth: int, budget: list[int]) -> list[_Hit]:
+    def _layer(
+        self, text: str, relpath: str | None, depth: int, budget: list[int], prescan: Prescan | None = None
+    ) -> list[_Hit]:
         hits: list[_Hit] = []
         config_file = is_config_path(relpath)
-        for index, m in self.matcher.find(text):
+        skip = frozenset() if config_file else self._config_only
+        for index, m in self.matcher.find(text, skip, prescan):
             if index == self._b64_index:
                 if depth < _MAX_DEPTH:
                     hits.extend(self._base64(text, m, relpath, depth, budget))

@@ -19,7 +19,7 @@ from .._redact import redact_preview
 from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
 from ._filters import is_secret_name as _is_secret_name
-from ._matcher import MatcherBackend
+from ._matcher import MatcherBackend, Prescan
 from ._model import (
     Confidence,
     FileAnalyzer,
@@ -151,16 +151,26 @@ class Scanner:
         """Findings in one document: token rules, applicable file analyzers, inline ``check-secrets: allow``
         comments, and the configuration's allowlists and rule selection. ``lines`` keeps only findings on those
         1-based lines (git mode: the added lines). ``relpath`` is ``/``-separated, relative to the scan root."""
+        return self._scan_text(relpath, text, lines, None, None)
+
+    def _scan_text(
+        self,
+        relpath: str,
+        text: str,
+        lines: AbstractSet[int] | None,
+        prescan: Prescan | None,
+        analyzers: list[FileAnalyzer] | None,
+    ) -> list[Finding]:
         if self._path_allowed(relpath):
             return []
         findings: list[Finding] = []
         if text:
-            findings.extend(self._token_findings(relpath, text))
-        findings.extend(self._analyzer_findings(relpath, text))
+            findings.extend(self._token_findings(relpath, text, prescan))
+        findings.extend(self._analyzer_findings(relpath, text, analyzers))
         return self._postfilter(findings, text, lines)
 
-    def _token_findings(self, relpath: str, text: str) -> list[Finding]:
-        hits = self.detector.detect_hits(text, relpath)
+    def _token_findings(self, relpath: str, text: str, prescan: Prescan | None = None) -> list[Finding]:
+        hits = self.detector.detect_hits(text, relpath, prescan)
         if not hits:
             return []
         starts = _line_starts(text)
@@ -186,14 +196,15 @@ class Scanner:
             )
         return out
 
-    def _analyzer_findings(self, relpath: str, text: str) -> list[Finding]:
+    def _analyzer_findings(self, relpath: str, text: str, analyzers: list[FileAnalyzer] | None) -> list[Finding]:
         out: list[Finding] = []
         ctx: _Context | None = None
-        for analyzer in self.file_analyzers():
-            if analyzer.applies_to(relpath):
-                if ctx is None:
-                    ctx = self.context()
-                out.extend(analyzer.analyze(relpath, text, ctx))
+        if analyzers is None:
+            analyzers = [a for a in self.file_analyzers() if a.applies_to(relpath)]
+        for analyzer in analyzers:
+            if ctx is None:
+                ctx = self.context()
+            out.extend(analyzer.analyze(relpath, text, ctx))
         return out
 
     def _postfilter(
@@ -231,15 +242,16 @@ class Scanner:
             return []
         stats.bytes_scanned += len(data)
         analyzers = [a for a in self.file_analyzers() if a.applies_to(relpath)]
-        if not analyzers and not data.startswith(_UNICODE_BOMS) and not self.detector.might_match(data):
+        prescan = None if data.startswith(_UNICODE_BOMS) else self.detector.prescan(data)
+        if prescan is not None and prescan.empty and not analyzers:
             stats.files_scanned += 1
             return []
         text = decode_document(data)
         if text is None:
             stats.files_skipped += 1
-            return self.scan_document(relpath, "") if analyzers else []
+            return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         stats.files_scanned += 1
-        return self.scan_document(relpath, text)
+        return self._scan_text(relpath, text, None, prescan, analyzers)
 
     def scan(self, options: ScanOptions) -> ScanResult:
         """Walk ``options.root`` (or ``options.paths``), scan every file, then run the tree analyzers.

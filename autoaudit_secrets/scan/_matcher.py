@@ -29,6 +29,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,21 @@ def choose_backend(requested: str | MatcherBackend | None = None) -> MatcherBack
     return MatcherBackend.RE
 
 
+@dataclass(frozen=True, slots=True)
+class Prescan:
+    """Hyperscan candidates of one document's raw bytes (see :meth:`Matcher.prescan`)."""
+
+    length: int
+    ends: dict[int, list[int]]
+    overflow: bool
+    has_unprefiltered: bool  # some patterns run by re only: the document must be decoded anyway
+
+    @property
+    def empty(self) -> bool:
+        """True when no pattern can match these bytes."""
+        return not self.ends and not self.overflow and not self.has_unprefiltered
+
+
 class Matcher:
     """Finds every match of a set of patterns in a text. Build once, use for many documents (not thread-safe)."""
 
@@ -129,6 +145,7 @@ class Matcher:
         self._re2_set: Any = None
         self._re2_missing: tuple[int, ...] = ()
         self._re2_ids: list[int] = []
+        self._skip: AbstractSet[int] = frozenset()
         self._re2: list[Any] = [None] * len(self.specs)
 
     # -- shared helpers ------------------------------------------------------------------------------------
@@ -149,6 +166,8 @@ class Matcher:
         return width
 
     def _keyword_ok(self, index: int, lowered: str) -> bool:
+        if index in self._skip:
+            return False
         keywords = self.specs[index].keywords
         return not keywords or any(k in lowered for k in keywords)
 
@@ -189,33 +208,16 @@ class Matcher:
         elif self.backend is MatcherBackend.RE2:
             self._re2_set_db()
 
-    def candidates_bytes(self, data: bytes) -> bool:
-        """Cheap test on raw bytes: may any pattern match? (False means "certainly not", for ASCII patterns.)
-
-        Only the Hyperscan backend answers from the bytes; other backends always say True."""
-        if self.backend is not MatcherBackend.HYPERSCAN or not self.specs:
-            return True
-        import hyperscan
-
-        self._hyperscan_db()
-        if self._hs_missing:
-            return True
-
-        def on_match(_id: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
-            return True  # stop at the first candidate
-
-        try:
-            self._hs.scan(data, match_event_handler=on_match, scratch=self._hs_scratch)
-        except hyperscan.ScanTerminated:
-            return True
-        return False
-
-    def find(self, text: str) -> list[tuple[int, re.Match[str]]]:
-        """Every ``(spec index, re.Match)`` in ``text``, ordered by spec index then position."""
+    def find(
+        self, text: str, skip: AbstractSet[int] = frozenset(), prescan: Prescan | None = None
+    ) -> list[tuple[int, re.Match[str]]]:
+        """Every ``(spec index, re.Match)`` in ``text``, ordered by spec index then position; patterns whose
+        index is in ``skip`` are not confirmed (the caller knows they do not apply to this document)."""
         if not self.specs or not text:
             return []
+        self._skip = skip
         if self.backend is MatcherBackend.HYPERSCAN:
-            return self._find_hyperscan(text)
+            return self._find_hyperscan(text, prescan)
         if self.backend is MatcherBackend.RE2:
             return self._find_re2(text)
         return self._find_re(text)
@@ -395,9 +397,19 @@ class Matcher:
             )
         return db, tuple(missing), tuple(prefilter)
 
-    def _find_hyperscan(self, text: str) -> list[tuple[int, re.Match[str]]]:
+    def prescan(self, data: bytes) -> Prescan | None:
+        """Hyperscan only: scan a document's raw bytes once. ``None`` for other backends. The result says whether
+        any pattern may match (``empty``) and is reused by :meth:`find` when the decoded text has one character per
+        byte (ASCII), so most files are scanned exactly once."""
+        if self.backend is not MatcherBackend.HYPERSCAN or not self.specs:
+            return None
+        ends, overflow = self._hs_scan(data + b"\n")
+        return Prescan(len(data), ends, overflow, bool(self._hs_missing))
+
+    def _hs_scan(self, data: bytes) -> tuple[dict[int, list[int]], bool]:
+        import hyperscan
+
         db = self._hyperscan_db()
-        data = text.encode("ascii", "replace") + b"\n"
         ends: dict[int, list[int]] = {}
         count = 0
         overflow = False
@@ -411,16 +423,23 @@ class Matcher:
             bucket = ends.get(index)
             if bucket is None:
                 ends[index] = [to]
-            elif to - bucket[-1] > 0:
+            else:
                 bucket.append(to)
             return False
-
-        import hyperscan
 
         try:
             db.scan(data, match_event_handler=on_match, scratch=self._hs_scratch)
         except hyperscan.ScanTerminated:
             pass
+        return ends, overflow
+
+    def _find_hyperscan(self, text: str, prescan: Prescan | None) -> list[tuple[int, re.Match[str]]]:
+        if prescan is not None and prescan.length == len(text) and text.isascii():
+            ends, overflow = prescan.ends, prescan.overflow
+            data = b""
+        else:
+            data = text.encode("ascii", "replace") + b"\n"
+            ends, overflow = self._hs_scan(data)
         n = len(text)
         lowered: str | None = None
         out: list[tuple[int, re.Match[str]]] = []
@@ -431,6 +450,8 @@ class Matcher:
                 present.add(index)
                 return False
 
+            if not data:
+                data = text.encode("ascii", "replace") + b"\n"
             self._single_db().scan(data, match_event_handler=on_single, scratch=self._hs_scratch_single)
             lowered = text.lower()
             for index in sorted(present):
