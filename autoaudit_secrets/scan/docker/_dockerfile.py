@@ -308,7 +308,7 @@ def _split_words(text: str, escape: str) -> list[_Word]:
 
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
-_HEREDOC = re.compile(r"<<(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 
 
@@ -385,7 +385,7 @@ def parse_dockerfile(text: str) -> Dockerfile:
                 json_args = tuple(parsed)
         heredocs: list[Heredoc] = []
         if kw in _HEREDOC_KEYWORDS and json_args is None and "<<" in args:
-            for m in _HEREDOC.finditer(args):
+            for m in _heredoc_markers(args, escape):
                 delimiter = m.group(2) or m.group(3) or m.group(4)
                 strip_tabs = m.group(1) == "-"
                 body_lines: list[str] = []
@@ -421,6 +421,35 @@ def parse_dockerfile(text: str) -> Dockerfile:
             )
         )
     return Dockerfile(instructions=instructions, directives=directives, escape=escape, stages=stages)
+
+
+def _heredoc_markers(args: str, escape: str) -> list[re.Match[str]]:
+    """``<<WORD`` markers outside quotes (``echo "<<EOF"`` and ``cat <<< text`` are no heredocs)."""
+    found: list[re.Match[str]] = []
+    quote = ""
+    i = 0
+    while i < len(args):
+        ch = args[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == escape and quote == '"':
+                i += 1
+        elif ch == escape:
+            i += 1
+        elif ch in ('"', "'"):
+            quote = ch
+        elif ch == "<":
+            m = _HEREDOC.match(args, i)
+            if m and (i == 0 or args[i - 1] != "<"):
+                found.append(m)
+                i = m.end()
+                continue
+            while i < len(args) and args[i] == "<":
+                i += 1
+            continue
+        i += 1
+    return found
 
 
 def _line_of(pieces: list[tuple[int, int, int]], offset: int) -> int:

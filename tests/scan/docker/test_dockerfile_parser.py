@@ -230,3 +230,13 @@ def test_parser_never_raises_and_lines_stay_in_range(text: str) -> None:
         ins.key_values()
         ins.words()
         ins.mounts()
+
+
+def test_quoted_heredoc_markers_and_here_strings_are_not_heredocs() -> None:
+    text = 'FROM a\nRUN echo "<<EOF" && echo \'<<X\' && cat <<< "word" && echo $((1<<2))\nRUN echo after\n'
+    df = parse_dockerfile(text)
+    assert [(i.keyword, i.line, i.heredocs) for i in df.instructions] == [
+        ("FROM", 1, ()),
+        ("RUN", 2, ()),
+        ("RUN", 3, ()),
+    ]
