@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._errors import AutoauditSecretsError, ReportError, ScanError, UsageError
-from ..scan._config import load_config, override_config, resolve_schema_names
+from ..scan._config import check_globs, load_config, override_config, resolve_schema_names
 from ..scan._fingerprint import FingerprintCache
 from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Severity
 from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
@@ -138,6 +138,11 @@ def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
         except AutoauditSecretsError as exc:
             raise UsageError(f"--schema {spec[:80]}: {exc}") from None
     fail_on = getattr(args, "fail_on", None)
+    exclude = list(getattr(args, "exclude", None) or ())
+    try:
+        check_globs(exclude, "--exclude")
+    except AutoauditSecretsError as exc:
+        raise UsageError(str(exc)) from None
     enable = list(getattr(args, "enable", None) or ())
     disable = list(getattr(args, "disable", None) or ())
     _check_rule_ids(config, [*enable, *disable])
@@ -145,7 +150,7 @@ def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
         config,
         enable=enable,
         disable=disable,
-        exclude=list(getattr(args, "exclude", None) or ()),
+        exclude=exclude,
         fail_on=Severity(fail_on) if fail_on else None,
         secret_names=names,
     )

@@ -39,6 +39,7 @@ __all__ = [
     "CONFIG_KEYS",
     "ConfigSource",
     "analyzer_checks",
+    "check_globs",
     "find_config_file",
     "known_rule_ids",
     "load_config",
@@ -155,6 +156,8 @@ def parse_config_table(
         raise ConfigError(f"{source.key(unknown[0])}: unknown key (known keys: {', '.join(CONFIG_KEYS)})")
     exclude = _string_list(table.get("exclude", []), source, "exclude")
     allow_paths = _string_list(table.get("allow-paths", []), source, "allow-paths")
+    for key, globs in (("exclude", exclude), ("allow-paths", allow_paths)):
+        check_globs(globs, source.key(key))
     allow_values = _string_list(table.get("allow-values", []), source, "allow-values")
     for index, pattern in enumerate(allow_values):
         try:
@@ -205,6 +208,20 @@ def parse_config_table(
         secret_names=names,
         fail_on=fail_on,
     )
+
+
+def check_globs(globs: Sequence[str], where: str) -> None:
+    """Raise a one-line :class:`ConfigError` naming ``where`` and the index of the first glob that is not a
+    valid gitignore-style pattern."""
+    if not globs:
+        return
+    import pathspec
+
+    for index, glob in enumerate(globs):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([glob])
+        except (ValueError, TypeError):
+            raise ConfigError(f"{where}[{index}]: invalid gitignore-style pattern {glob[:80]!r}") from None
 
 
 def _parse_severity(value: object, where: str) -> Severity:

@@ -301,6 +301,7 @@ def test_shards_partition_the_tree(tree: Path) -> None:
         ["--baseline", "missing-baseline.json"],
         ["does-not-exist/"],
         ["--config", "nope.toml"],
+        ["--exclude", "!"],
         ["--schema", "not_a_spec"],
         ["--schema", "no_such_module_xyz:Settings"],
     ],

@@ -115,6 +115,8 @@ def test_explicit_config_file_is_used_instead_of_the_root_one(tmp_path: Path) ->
         ("exclude = 3", "exclude: expected a list of strings"),
         ("allow-paths = [1, 2]", "allow-paths: expected a list of strings"),
         ("rules = 'x'", "rules: expected an array of tables"),
+        ("exclude = ['ok/**', '!']", "exclude[1]: invalid gitignore-style pattern"),
+        ("allow-paths = ['a\\']", "allow-paths[0]: invalid gitignore-style pattern"),
         ("exclude = [", "invalid TOML"),
     ],
     ids=[
@@ -127,6 +129,8 @@ def test_explicit_config_file_is_used_instead_of_the_root_one(tmp_path: Path) ->
         "type",
         "list-type",
         "rules-type",
+        "exclude-glob",
+        "allow-glob",
         "toml",
     ],
 )
