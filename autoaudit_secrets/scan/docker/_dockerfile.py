@@ -314,7 +314,7 @@ _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 
 def parse_dockerfile(text: str) -> Dockerfile:
     """Parse a Dockerfile. Never raises on odd input: unknown syntax is kept as plain instructions."""
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     directives: dict[str, str] = {}
     index = 0
     # Parser directives: only at the very top, before any comment, blank line or instruction.

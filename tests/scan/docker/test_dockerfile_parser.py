@@ -63,6 +63,12 @@ def test_escape_directive_backtick() -> None:
     assert env[0].value == 'x"y'
 
 
+def test_bom_before_directive() -> None:
+    df = parse_dockerfile("\ufeff# escape=`\nFROM a\n")
+    assert df.escape == "`"
+    assert df.instructions[0].keyword == "FROM"
+
+
 def test_directive_only_at_top() -> None:
     df = parse_dockerfile("FROM a\n# escape=`\nRUN echo `\n")
     assert df.escape == "\\"
