@@ -365,8 +365,10 @@ def copy_source_secret_reason(path: str, text: str | None) -> str | None:
         if suffix == ".pem" and _CERT_HINT.search(lower):
             return None
         return "a private key file"
-    if lower.startswith("id_") and ("." not in lower or lower.endswith(("_sk",))):
-        return "an SSH private key"
+    if lower.startswith("id_") and "." not in lower:
+        if text is None or _PRIVATE_KEY.search(text) or "PuTTY-User-Key" in text:
+            return "an SSH private key"
+        return None
     verdict = classify_sensitive_file("/".join(parts), text)
     if verdict is not None:
         return verdict.check.title

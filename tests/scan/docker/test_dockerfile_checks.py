@@ -316,6 +316,11 @@ NEGATIVE: list[tuple[str, str, dict[str, str]]] = [
         {".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"},
     ),
     (
+        "copy-id-named-script",
+        "FROM a\nCOPY id_generator /usr/local/bin/\n",
+        {"id_generator": "#!/bin/sh\necho 1\n"},
+    ),
+    (
         "copy-sources",
         "FROM a\nCOPY src/ /app/\nCOPY --chown=app:app pyproject.toml ./\nADD https://example.org/x.tgz /\n",
         {},
