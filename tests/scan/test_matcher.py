@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 
 from autoaudit_secrets._errors import ScanError
-from autoaudit_secrets.scan import ScanConfig, ScanOptions, Scanner
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
 from autoaudit_secrets.scan._matcher import MATCHER_ENV, Matcher, MatcherBackend, PatternSpec
 
 BACKENDS = [b.value for b in MatcherBackend]
 SPECS = [
     PatternSpec(r"\bacme_(?P<secret>[a-z0-9]{12})\b", keywords=("acme_",)),
-    PatternSpec(r"(?:^|[\r\n])pass(?:word)?=(?P<secret>[^\s]{4,40})", case_insensitive=True, keywords=("pass",)),
+    PatternSpec(
+        r"(?:^|[\r\n])pass(?:word)?=(?P<secret>[^\s]{4,40})", case_insensitive=True, keywords=("pass",)
+    ),
     PatternSpec(r"-----BEGIN KEY-----(?P<secret>[A-Za-z0-9+/\r\n]{20,900})", keywords=("begin key",)),
 ]
 

@@ -1,5 +1,6 @@
 """Every rule record of every data file: valid, unique, compiles under every backend, and its own examples and
-negative examples behave through ``Scanner.scan_document``. Parametrize ids are rule ids + indices, never values."""
+negative examples behave through ``Scanner.scan_document``. Parametrize ids are rule ids + indices, never
+values."""
 
 from __future__ import annotations
 
@@ -57,14 +58,18 @@ def test_every_pattern_compiles_under_backend(backend: str) -> None:
     assert len(found) >= 0.95 * len(RULES)
 
 
-@pytest.mark.parametrize(("rule", "index", "example"), POSITIVES, ids=[f"{r.id}-{i}" for r, i, _ in POSITIVES])
+@pytest.mark.parametrize(
+    ("rule", "index", "example"), POSITIVES, ids=[f"{r.id}-{i}" for r, i, _ in POSITIVES]
+)
 def test_positive_example_is_found(rule: Rule, index: int, example: str) -> None:
     ids = {f.rule_id for f in scanner().scan_document(_relpath(rule), example)}
     if rule.id not in ids:
         pytest.fail(f"rule {rule.id}: positive example #{index} not detected", pytrace=False)
 
 
-@pytest.mark.parametrize(("rule", "index", "example"), NEGATIVES, ids=[f"{r.id}-{i}" for r, i, _ in NEGATIVES])
+@pytest.mark.parametrize(
+    ("rule", "index", "example"), NEGATIVES, ids=[f"{r.id}-{i}" for r, i, _ in NEGATIVES]
+)
 def test_negative_example_is_not_found(rule: Rule, index: int, example: str) -> None:
     ids = {f.rule_id for f in scanner().scan_document(_relpath(rule), example)}
     if rule.id in ids:

@@ -1,6 +1,8 @@
-"""A scan of this Python's standard library finds no error-level secret except the private keys of its own test
+"""A scan of this Python's standard library finds no error-level secret except the private keys of its own
+test
 certificate data (``test/certdata/*.pem``: 14 findings on CPython 3.11). ``site-packages`` is not part of the
-standard library and is excluded. False positives are fixed in the rules and filters, never by allowlisting files."""
+standard library and is excluded. False positives are fixed in the rules and filters, never by allowlisting
+files."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import sysconfig
 from collections import Counter
 from pathlib import Path
 
-from autoaudit_secrets.scan import ScanConfig, ScanOptions, Scanner, Severity
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, Severity
 
 
 def test_stdlib_has_no_error_findings_except_test_certificate_keys() -> None:

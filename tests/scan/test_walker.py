@@ -1,4 +1,5 @@
-"""The walker: .gitignore semantics outside git, excludes, binaries and encodings, size limit, symlinks, huge lines."""
+"""The walker: .gitignore semantics outside git, excludes, binaries and encodings, size limit, symlinks, huge
+lines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autoaudit_secrets._errors import UsageError
-from autoaudit_secrets.scan import ScanConfig, ScanOptions, Scanner, decode_document
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, decode_document
 from autoaudit_secrets.scan._walker import in_shard, walk
 
 GH = "ghp_" + "Zp8Tn4Ws1Yc6Jd0Hf5Ug2Ea9Ib3Ko7Mz1Pq4"
@@ -38,7 +39,13 @@ def test_nested_gitignore_with_negation_outside_git(tmp_path: Path) -> None:
     write(tmp_path, "src/other.log")
     write(tmp_path, "src/local/x.py")
     assert not (tmp_path / ".git").exists()
-    assert files(tmp_path) == [".gitignore", "src/.gitignore", "src/important.log", "src/keep.py", "sub/top-only.txt"]
+    assert files(tmp_path) == [
+        ".gitignore",
+        "src/.gitignore",
+        "src/important.log",
+        "src/keep.py",
+        "sub/top-only.txt",
+    ]
 
 
 def test_no_ignore_and_exclude(tmp_path: Path) -> None:
@@ -60,7 +67,11 @@ def test_max_file_size_skips_and_counts(tmp_path: Path) -> None:
     write(tmp_path, "big.txt", "y" * 5000)
     write(tmp_path, "small.txt", "y")
     result = walk(tmp_path, max_file_size=1000)
-    assert [r for r, _, _ in result.files] == ["small.txt"] and result.skipped == 1 and result.too_large == ["big.txt"]
+    assert (
+        [r for r, _, _ in result.files] == ["small.txt"]
+        and result.skipped == 1
+        and result.too_large == ["big.txt"]
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
@@ -127,5 +138,7 @@ def test_ten_megabyte_single_line_under_two_seconds(tmp_path: Path) -> None:
     started = time.perf_counter()
     result = scanner.scan(ScanOptions(root=tmp_path, jobs=1))
     elapsed = time.perf_counter() - started
-    assert [f.column for f in result.findings if not f.rule_id.startswith("generic")] == [5_000_000 + len(';var k="') + 1]
+    assert [f.column for f in result.findings if not f.rule_id.startswith("generic")] == [
+        5_000_000 + len(';var k="') + 1
+    ]
     assert elapsed < 2.0, f"10 MB single line took {elapsed:.2f}s"
