@@ -28,6 +28,7 @@ from ._dockerfile_checks import (
     CONTEXT_SECRET_FILE,
     allowed_instruction_lines,
     copy_source_secret_reason,
+    detect_in,
     is_secret_variable,
 )
 from ._dockerignore import DockerIgnore, load_dockerignore
@@ -402,7 +403,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
     text = _read(path)
     name = PurePosixPath(rel).name
     if name == "config" and rel.endswith(".git/config"):
-        matches = list(ctx.detect(text or ""))
+        matches = detect_in(ctx, text or "")
         if matches:
             m = matches[0]
             return _Verdict(
@@ -418,7 +419,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
     reason = copy_source_secret_reason(rel, text)
     if reason == "a .env file":
         line = _env_secret_line(text or "", ctx) if text is not None else 1
-        matches = list(ctx.detect(text)) if text else []
+        matches = detect_in(ctx, text) if text else []
         if line is None and matches:
             line = text.count("\n", 0, matches[0].start) + 1 if text else 1
         if line is not None:
@@ -427,7 +428,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
     if reason is not None:
         return _Verdict(CONTEXT_SECRET_FILE.id, 1, reason)
     if text:
-        matches = list(ctx.detect(text))
+        matches = detect_in(ctx, text)
         if matches:
             m = matches[0]
             rules = ", ".join(sorted({x.rule.id for x in matches}))

@@ -26,6 +26,7 @@ __all__ = [
     "DockerfileAnalyzer",
     "check_dockerfile",
     "copy_source_secret_reason",
+    "detect_in",
     "is_secret_variable",
 ]
 
@@ -212,6 +213,22 @@ def _finding(
     )
 
 
+def detect_in(ctx: AnalysisContext, text: str) -> list[Match]:
+    """``ctx.detect`` on a fragment (a value, a command), framed by newlines so that a token at the very start
+    or end of the fragment is delimited as it would be in a file. Offsets refer to ``text``."""
+    framed = "\n" + text + "\n"
+    out: list[Match] = []
+    for m in ctx.detect(framed):
+        if m.secret_start < 1 or m.secret_end > len(text) + 1:
+            continue
+        out.append(
+            Match(
+                m.rule, max(m.start - 1, 0), min(m.end - 1, len(text)), m.secret_start - 1, m.secret_end - 1
+            )
+        )
+    return out
+
+
 def _rule_names(matches: Iterable[Match]) -> str:
     return ", ".join(sorted({m.rule.id for m in matches}))
 
@@ -243,7 +260,7 @@ def _check_key_values(
                     f"image metadata; use RUN --mount=type=secret,id={name.lower()} instead",
                 )
             continue
-        matches = list(ctx.detect(value))
+        matches = detect_in(ctx, value)
         if matches:
             m = matches[0]
             secret = m.secret(value)
@@ -433,7 +450,7 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
     dest = words[-1][0] if words else ""
     # Heredoc content written to a file in the image: a credential in it is in the layer.
     for doc in ins.heredocs:
-        matches = list(ctx.detect(doc.body))
+        matches = detect_in(ctx, doc.body)
         verdict = classify_sensitive_file(dest, doc.body) if dest else None
         if matches:
             m = matches[0]
@@ -459,7 +476,7 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
         if "$" in source:
             continue
         if ins.keyword == "ADD" and re.match(r"^[a-z][a-z0-9+.-]*://|^git@", source, re.I):
-            matches = list(ctx.detect(source))
+            matches = detect_in(ctx, source)
             if matches:
                 line, column = ins.position_at(offset)
                 yield _finding(
@@ -585,7 +602,7 @@ def _scan_shell(
 ) -> Iterator[tuple[int, int, str, str, int]]:
     """(line, column, what, secret, keep) for secrets in shell text; ``at`` maps offsets to (line, column)."""
     seen: set[tuple[int, int]] = set()
-    for hit in ctx.detect(text):
+    for hit in detect_in(ctx, text):
         line, column = at(hit.secret_start)
         seen.add((hit.secret_start, hit.secret_end))
         yield line, column, f"a {hit.rule.id} secret", hit.secret(text), 4

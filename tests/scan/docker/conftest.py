@@ -132,20 +132,13 @@ def _real_context_factory() -> Callable[[Path], AnalysisContext] | None:
     scanner = Scanner(ScanConfig())
 
     class RealContext:
-        """The engine's detector and filters. Until the provider rules land, the stand-in's few token formats
-        are added to the engine's matches (same spans are not repeated)."""
+        """The engine's detector and filters, exactly as the engine hands them to analyzers."""
 
         def __init__(self, root: Path) -> None:
             self.root = root
-            self._fallback = FakeContext(root)
 
         def detect(self, text: str) -> Sequence[Match]:
-            found = list(scanner.detect(text))
-            spans = [(m.secret_start, m.secret_end) for m in found]
-            for m in self._fallback.detect(text):
-                if not any(s < m.secret_end and m.secret_start < e for s, e in spans):
-                    found.append(m)
-            return found
+            return scanner.detect(text)
 
         def is_secret_name(self, name: str) -> bool:
             return _filters.is_secret_name(name)
