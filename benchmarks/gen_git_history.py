@@ -4,7 +4,7 @@ The history is 10,000 commits (by default) of small, realistic changes — a few
 deleted in one to three of a few hundred source, config and docs files, a file added or removed now and then,
 a few merges of short-lived branches — plus a handful of planted secrets: some still in the tree, some deleted
 again a few commits later (history only), one only on an unmerged branch. Everything is written through one
-``git fast-import`` stream, so generation takes seconds. The same seed gives the same repository.
+``git fast-import`` stream and repacked like a fresh clone, so generation takes seconds. The same seed gives the same repository.
 
 The planted tokens are random strings in public token *formats* (prefix, length, alphabet), assembled at run
 time so this file holds no secret-shaped literal.
@@ -287,6 +287,8 @@ def generate(dest: Path, *, commits: int = 10_000, initial_files: int = 250, see
     out.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
+    # pack it the way a clone receives it (fast-import's own pack has long, poor delta chains)
+    subprocess.run(["git", "-C", str(dest), "repack", "-a", "-d", "-f", "-q"], check=True)
     subprocess.run(["git", "-C", str(dest), "checkout", "-q", "-f", "main"], check=True)
     return {"commits": written + 1, "file_changes": changed_files, "files_at_head": len(state.files)}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,20 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _might_match(detector: Any) -> Callable[[bytes], bool] | None:
+    """The engine's byte-level prefilter as a yes/no question (None: no prefilter, scan everything)."""
+    prescan = getattr(detector, "prescan", None)
+    if callable(prescan):
+
+        def check(data: bytes) -> bool:
+            result = prescan(data)
+            return result is None or not result.empty
+
+        return check
+    legacy = getattr(detector, "might_match", None)
+    return legacy if callable(legacy) else None
+
+
 def _cmd_git(args: argparse.Namespace) -> int:
     from ..scan._git import BlobReader, ChangeStream, GitScanOptions, find_repo_root, scan_changes
     from ..scan._walker import decode_document
@@ -109,7 +124,7 @@ def _cmd_git(args: argparse.Namespace) -> int:
         analyzers = scanner.file_analyzers()
         options = GitScanOptions(
             decode=decode_document,
-            might_match=scanner.detector.might_match,
+            might_match=_might_match(scanner.detector),
             analyzed=lambda path: any(a.applies_to(path) for a in analyzers),
             skip_path=skip_path,
             max_file_size=args.max_file_size,

@@ -28,6 +28,7 @@ import dataclasses
 import enum
 import os
 import queue
+import re
 import subprocess
 import tempfile
 import threading
@@ -226,7 +227,7 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
 
 def _unquote_path(raw: bytes) -> str:
     """Decode a path as git prints it in a diff header: plain, or C-quoted when it has special characters."""
-    if len(raw) >= 2 and raw.startswith(b'"') and raw.endswith(b'"'):
+    if raw[:1] == b'"' and len(raw) >= 2 and raw.endswith(b'"'):
         body = raw[1:-1]
         out = bytearray()
         i = 0
@@ -319,17 +320,44 @@ def parse_patch(lines: Iterable[bytes], *, staged: bool = False) -> Iterator[Com
     commit. ``lines`` are the output's lines without their newline.
 
     Deleted files and changes that add no line (pure renames, mode changes) are left out; binary files are
-    kept (flagged) so that checks by file name can still see them."""
+    kept (flagged) so that checks by file name can still see them; submodule entries are left out."""
+    return _parse_chunks(iter([list(lines)]), staged=staged)
+
+
+class _Lines:
+    """The output's lines, a chunk at a time, with look-ahead across chunk boundaries."""
+
+    __slots__ = ("buf", "chunks", "pos")
+
+    def __init__(self, chunks: Iterator[list[bytes]]) -> None:
+        self.chunks = chunks
+        self.buf: list[bytes] = []
+        self.pos = 0
+
+    def fill(self, need: int) -> bool:
+        """Make ``buf[pos:pos + need]`` available if the output has that many lines left."""
+        while len(self.buf) - self.pos < need:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return len(self.buf) > self.pos
+            self.buf = self.buf[self.pos :] + chunk if self.pos < len(self.buf) else chunk
+            self.pos = 0
+        return True
+
+
+_HUNK = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def _parse_chunks(chunks: Iterator[list[bytes]], *, staged: bool) -> Iterator[CommitChanges]:
+    src = _Lines(chunks)
     commit: CommitInfo | None = None
     parents = 1
     files: list[FileChange] = []
     current: _FileBuilder | None = None
     started = staged
-    in_hunk = False
-    remaining = 0  # lines left in a normal hunk: removed + added
-    removed_left = 0
-    ncols = 0  # combined diffs: one column per parent
-    new_line = 0
+    buf: list[bytes] = []
+    pos = end = 0
+    hunk = _HUNK.match
 
     def flush() -> None:
         nonlocal current
@@ -339,84 +367,105 @@ def parse_patch(lines: Iterable[bytes], *, staged: bool = False) -> Iterator[Com
                 files.append(built)
             current = None
 
-    for line in lines:
-        if in_hunk:
-            if current is not None and not current.combined:
-                if line.startswith(b"\\"):  # "\ No newline at end of file"
-                    continue
-                if remaining > 0:
-                    if removed_left > 0:
-                        removed_left -= 1
-                    else:
-                        current.text.append(line[1:])
-                    remaining -= 1
-                    continue
-                in_hunk = False
+    while True:
+        if pos >= end:
+            src.pos = pos
+            if not src.fill(1):
+                break
+            buf, pos, end = src.buf, src.pos, len(src.buf)
+        line = buf[pos]
+        pos += 1
+        first = line[:1]
+        if first == b"-":
+            continue  # "--- a/path": the new path comes from "+++"
+        if first == b"@":
+            if current is None:
+                continue
+            src.pos = pos
+            m = hunk(line)
+            if current.combined or m is None:
+                if current.combined:
+                    _combined_hunk(src, current, line)
             else:
-                first = line[:1]
-                if first in (b"+", b"-", b" "):
-                    if current is not None:
-                        cols = line[:ncols]
-                        if b"-" not in cols:
-                            if cols.count(b"+") == ncols:
-                                current.added.add(new_line)
-                                current.text.append(line[ncols:])
-                            new_line += 1
-                    continue
-                if first == b"\\":
-                    continue
-                in_hunk = False
-        if line.startswith(_COMMIT_MARK):
+                removed = int(m[1]) if m[1] is not None else 1
+                start = int(m[2])
+                count = int(m[3]) if m[3] is not None else 1
+                src.fill(removed + count + 2)
+                buf = src.buf
+                at = src.pos + removed
+                if removed and at < len(buf) and buf[at][:1] == b"\\":
+                    at += 1  # "\ No newline at end of file" after the removed lines
+                if count:
+                    block = b"\n".join(buf[at : at + count])
+                    current.text.append(block[1:].replace(b"\n+", b"\n"))
+                    current.added.update(range(start, start + count))
+                    at += count
+                    if at < len(buf) and buf[at][:1] == b"\\":
+                        at += 1
+                src.pos = at
+            buf, pos, end = src.buf, src.pos, len(src.buf)
+        elif first == b"d":
+            if line.startswith(b"diff "):
+                flush()
+                current = _FileBuilder(_header_path(line), not line.startswith(b"diff --git "))
+            elif current is not None and line.startswith(b"deleted file mode"):
+                current.deleted = True
+        elif first == b"\x01":
             flush()
             if started and (commit is not None or staged):
                 yield CommitChanges(commit, tuple(files), parents)
             files = []
             commit, parents = _parse_commit_line(line)
             started = True
+        elif current is None:
             continue
-        if line.startswith(b"diff "):
-            flush()
-            current = _FileBuilder(_header_path(line), not line.startswith(b"diff --git "))
-            continue
-        if current is None:
-            continue
-        if line.startswith(b"@@"):
-            if current.combined:
-                ncols = len(line) - len(line.lstrip(b"@")) - 1
-                new_line, _ = _plus_range(line, ncols)
-            else:
-                start, count = _plus_range(line, 1)
-                minus = line.split(b" ", 2)[1]
-                _, _, removed = minus.partition(b",")
-                removed_left = int(removed) if removed else 1
-                current.added.update(range(start, start + count))
-                remaining = removed_left + count
-            in_hunk = True
-        elif line.startswith(b"index "):
+        elif first == b"i" and line.startswith(b"index "):
             spec, _, mode = line[6:].partition(b" ")
             post = spec.partition(b"..")[2].decode("ascii", errors="replace")
             current.blob = None if post in _NULL_SHA else post
             if mode == b"160000":
                 current.deleted = True  # a submodule commit, not a file
-        elif line.startswith(b"+++ "):
+        elif first == b"+" and line.startswith(b"+++ "):
             target = line[4:].rstrip(b"\t")
             if target == b"/dev/null":
                 current.deleted = True
             else:
                 current.path = _unquote_path(target).removeprefix("b/")
-        elif line.startswith(b"new file mode"):
+        elif first == b"n" and line.startswith(b"new file mode"):
             current.new_file = True
             if line.endswith(b" 160000"):
                 current.deleted = True
-        elif line.startswith(b"deleted file mode"):
-            current.deleted = True
-        elif line.startswith(b"Binary files ") and line.endswith(b" differ"):
+        elif first == b"B" and line.startswith(b"Binary files ") and line.endswith(b" differ"):
             current.binary = True
             if line.endswith(b" and /dev/null differ"):
                 current.deleted = True
     flush()
     if started and (commit is not None or staged):
         yield CommitChanges(commit, tuple(files), parents)
+
+
+def _combined_hunk(src: _Lines, current: _FileBuilder, header: bytes) -> None:
+    """Read one hunk of a combined diff: a line is added only when every parent's column says ``+``."""
+    ncols = len(header) - len(header.lstrip(b"@")) - 1
+    new_line, _ = _plus_range(header, ncols)
+    texts: list[bytes] = []
+    while src.fill(1):
+        line = src.buf[src.pos]
+        first = line[:1]
+        if first not in (b"+", b"-", b" ", b"\\"):
+            break
+        src.pos += 1
+        if first == b"\\":
+            continue
+        cols = line[:ncols]
+        if b"-" in cols:
+            continue
+        if cols.count(b"+") == ncols:
+            current.added.add(new_line)
+            texts.append(line[ncols:])
+        new_line += 1
+    if texts:
+        current.text.append(b"\n".join(texts))
 
 
 # ----------------------------------------------------------------------------------------- streaming sources
@@ -464,8 +513,8 @@ class _GitPipe:
         finally:
             self._chunks.put(None)
 
-    def lines(self) -> Iterator[bytes]:
-        """The output's lines, without their newline."""
+    def line_chunks(self) -> Iterator[list[bytes]]:
+        """The output's lines, without their newline, a list per chunk read."""
         rest = b""
         while True:
             chunk = self._chunks.get()
@@ -474,9 +523,9 @@ class _GitPipe:
             self._room.release()
             parts = (rest + chunk).split(b"\n")
             rest = parts.pop()
-            yield from parts
+            yield parts
         if rest:
-            yield rest
+            yield [rest]
 
     def finish(self) -> None:
         """Wait for git and raise :class:`ScanError` with git's first message line when it failed."""
@@ -537,7 +586,7 @@ class ChangeStream:
 
     def __iter__(self) -> Iterator[CommitChanges]:
         try:
-            yield from parse_patch(self._pipe.lines(), staged=self._staged)
+            yield from _parse_chunks(self._pipe.line_chunks(), staged=self._staged)
         except BaseException:
             self.close()
             raise
