@@ -28,6 +28,7 @@ from autoaudit_secrets.scan._model import (
     Severity,
 )
 from autoaudit_secrets.scan.report import SCHEMA_PATH, ReportContext, render_report
+from autoaudit_secrets.scan.report._sarif import GENERAL_HELP_URI
 from tests.conftest import DATA_DIR, assert_no_leak
 
 TOKEN = "acme" + "_" + "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -207,6 +208,7 @@ def test_sarif_has_what_github_code_scanning_needs(tmp_path: Path) -> None:
     for rule in rules:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert rule["helpUri"].startswith("https://")
         assert re.fullmatch(r"\d+\.\d", rule["properties"]["security-severity"])
         assert 0 < float(rule["properties"]["security-severity"]) <= 10
         assert rule["defaultConfiguration"]["level"] in {"error", "warning"}
@@ -215,6 +217,7 @@ def test_sarif_has_what_github_code_scanning_needs(tmp_path: Path) -> None:
     assert "Revoke it in the ACME console" in acme["help"]["markdown"]
     assert acme["properties"]["security-severity"] == "9.5"
     assert rules[1]["properties"]["security-severity"] == "5.0"
+    assert rules[2]["helpUri"] == GENERAL_HELP_URI  # a rule without references of its own
     assert rules[2]["properties"]["precision"] == "medium"
     assert "%SRCROOT%" in run["originalUriBaseIds"]
     assert len(run["results"]) == 3

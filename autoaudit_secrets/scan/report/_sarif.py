@@ -2,9 +2,10 @@
 
 * ``tool.driver.rules`` holds one descriptor per rule that has results: ``shortDescription`` (the rule's
   name), ``fullDescription``, ``help`` (remediation, text and Markdown), ``helpUri`` (the rule's first
-  reference, when it has one), ``defaultConfiguration.level`` and ``properties`` with ``tags``,
-  ``precision`` (from the rule's confidence) and ``security-severity``: ``9.5`` (critical) for an error of a
-  high-confidence rule, ``8.0`` (high) for other errors, ``5.0`` (medium) for warnings.
+  reference, else the OWASP Secrets Management Cheat Sheet), ``defaultConfiguration.level`` and
+  ``properties`` with ``tags``, ``precision`` (from the rule's confidence) and ``security-severity``:
+  ``9.5`` (critical) for an error of a high-confidence rule, ``8.0`` (high) for other errors, ``5.0``
+  (medium) for warnings.
 * Each result has ``ruleId``/``ruleIndex``, ``level`` (``error``/``warning``), a message with the redacted
   preview, one location whose ``artifactLocation.uri`` is the path relative to the scanned root with
   ``uriBaseId`` ``%SRCROOT%``, a region in Unicode code points, and ``partialFingerprints`` keyed
@@ -23,10 +24,12 @@ from .._fingerprint import FINGERPRINT_SCHEME
 from .._model import Confidence, Finding, Rule, ScanStats, Severity
 from . import ReportContext
 
-__all__ = ["SARIF_SCHEMA_URI", "render_sarif", "security_severity"]
+__all__ = ["GENERAL_HELP_URI", "SARIF_SCHEMA_URI", "render_sarif", "security_severity"]
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _SRCROOT = "%SRCROOT%"
+# helpUri of rules without references of their own (generic rules, format analyzers' checks).
+GENERAL_HELP_URI = "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html"
 _PRECISION = {Confidence.HIGH: "very-high", Confidence.MEDIUM: "high", Confidence.LOW: "medium"}
 
 
@@ -55,6 +58,7 @@ def _descriptor(rule_id: str, rule: Rule | None, sample: Finding) -> dict[str, A
             "shortDescription": {"text": text},
             "fullDescription": {"text": text},
             "help": {"text": text, "markdown": text},
+            "helpUri": GENERAL_HELP_URI,
             "defaultConfiguration": {"level": sample.severity.value},
             "properties": {
                 "tags": ["security", "secrets"],
@@ -80,8 +84,7 @@ def _descriptor(rule_id: str, rule: Rule | None, sample: Finding) -> dict[str, A
             "security-severity": security_severity(rule.severity, rule.confidence),
         },
     }
-    if rule.references:
-        descriptor["helpUri"] = rule.references[0]
+    descriptor["helpUri"] = rule.references[0] if rule.references else GENERAL_HELP_URI
     return descriptor
 
 
