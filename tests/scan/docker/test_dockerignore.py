@@ -52,6 +52,20 @@ TABLE: list[tuple[str, str, str, bool]] = [
     ("exclude-all-env-stays-out", "**\n!src/\n!pyproject.toml", ".env", True),
     ("exclude-all-gitignored", "**\n!src/\n!pyproject.toml", "src/.env", False),
     ("reinclude-then-exclude", "!keep\nkeep", "keep", True),
+    # The allowlist docs/docker.md recommends.
+    (
+        "our-allowlist-env",
+        "**\n!pyproject.toml\n!src/\n**/__pycache__\n**/.env*\n",
+        "src/app/.env.local",
+        True,
+    ),
+    ("our-allowlist-src", "**\n!pyproject.toml\n!src/\n**/__pycache__\n**/.env*\n", "src/app/main.py", False),
+    (
+        "our-allowlist-cache",
+        "**\n!pyproject.toml\n!src/\n**/__pycache__\n**/.env*\n",
+        "src/__pycache__/a.pyc",
+        True,
+    ),
     # Comments, blank lines, whitespace, BOM.
     ("comment", "# .env\n", ".env", False),
     ("indented-hash-is-a-pattern", "  #x", "#x", True),
