@@ -477,6 +477,21 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
             continue
         if ins.keyword == "ADD" and re.match(r"^[a-z][a-z0-9+.-]*://|^git@", source, re.I):
             matches = detect_in(ctx, source)
+            if not matches:
+                for q in re.finditer(r"[?&](?P<n>[A-Za-z_][\w.-]*)=(?P<v>[^&#]+)", source):
+                    value = _literal_value(q.group("v"), ctx)
+                    if value is not None and is_secret_variable(q.group("n"), ctx):
+                        line, column = ins.position_at(offset)
+                        yield _finding(
+                            RUN_SECRET,
+                            relpath,
+                            line,
+                            column,
+                            f"ADD URL passes {q.group('n')} as a literal",
+                            value,
+                        )
+                        break
+                continue
             if matches:
                 line, column = ins.position_at(offset)
                 yield _finding(
@@ -553,6 +568,7 @@ _AWS_SET = re.compile(
     r"\baws\s+configure\s+set\s+(?:[\w.]*\.)?(?:aws_secret_access_key|aws_session_token)\s+[\"']?(?P<v>[^\s\"';&|]+)",
     re.I,
 )
+_QUERY_PARAM = re.compile(r"(?<=\S)[?&](?P<n>[A-Za-z_][\w.-]*)=(?P<v>[^&\s\"'#;|]+)")
 _CURL_USER = re.compile(
     r"\b(?:curl|wget)\b[^\n;&|]*?\s(?:-u|--user)(?:=|\s+)[\"']?[^\s:\"'$]+:(?P<v>[^\s\"';&|]+)"
 )
@@ -617,17 +633,18 @@ def _scan_shell(
             seen.add((start, end))
             line, column = at(start)
             yield line, column, what, secret, 0
-    for m in _ASSIGN.finditer(text):
-        name = m.group("n")
-        start, end = m.span("v")
-        if any(s <= start < e for s, e in seen) or not is_secret_variable(name, ctx):
-            continue
-        secret = _literal_value(m.group("v"), ctx)
-        if secret is None or _harmless_value(name, secret):
-            continue
-        seen.add((start, end))
-        line, column = at(start)
-        yield line, column, f"{name} assigned a literal", secret, 0
+    for pattern, what in ((_ASSIGN, "assigned a literal"), (_QUERY_PARAM, "given a literal in a URL query")):
+        for m in pattern.finditer(text):
+            name = m.group("n")
+            start, end = m.span("v")
+            if any(s <= start < e for s, e in seen) or not is_secret_variable(name, ctx):
+                continue
+            secret = _literal_value(m.group("v"), ctx)
+            if secret is None or _harmless_value(name, secret):
+                continue
+            seen.add((start, end))
+            line, column = at(start)
+            yield line, column, f"{name} {what}", secret, 0
 
 
 def _check_run(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterator[Finding]:

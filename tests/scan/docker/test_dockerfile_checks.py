@@ -208,6 +208,18 @@ POSITIVE: list[tuple[str, str, dict[str, str], set[tuple[str, int]]]] = [
         {},
         {("docker-run-secret", 2)},
     ),
+    (
+        "run-query-param",
+        'FROM a\nRUN curl -fsSL "https://api.example.org/v1/pkg?format=tgz&api_key={pw}" -o /p.tgz\n',
+        {},
+        {("docker-run-secret", 2)},
+    ),
+    (
+        "add-url-query-token",
+        "FROM a\nADD https://dl.example.org/a.tgz?access_token={pw} /a.tgz\n",
+        {},
+        {("docker-run-secret", 2)},
+    ),
     ("run-chpasswd", "FROM a\nRUN echo 'root:{pw}' | chpasswd\n", {}, {("docker-run-secret", 2)}),
     (
         "run-htpasswd-b",
@@ -348,6 +360,12 @@ NEGATIVE: list[tuple[str, str, dict[str, str]]] = [
         "run-secret-references",
         "FROM docker:27\nRUN docker build --secret id=npm,src=/run/secrets/npm . \\\n"
         '  && openssl enc -d -in a -out b -pass env:ENC_PASS && keytool -list -storepass "$KS_PASS"\n',
+        {},
+    ),
+    (
+        "query-params-harmless",
+        "FROM a\nADD https://dl.example.org/a.tgz?version=1.2&token=${DL_TOKEN} /a.tgz\n"
+        'RUN curl "https://x.org/api?page=2&token_type=bearer&api_key=$API_KEY"\n',
         {},
     ),
     (
