@@ -53,24 +53,33 @@ _CONFIG_SUFFIXES = (
     ".secrets",
 )
 _CODE_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)\b")
-_FORMAT_HOLE = re.compile(r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|\$[A-Za-z_]|\{\{")
+_FORMAT_HOLE = re.compile(r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|(?:^|[^A-Za-z0-9])\$[A-Za-z_]|\{\{")
 _PATHLIKE = re.compile(
-    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
+    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
+    r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
+    r"|^[#.][A-Za-z][\w-]*$"  # a CSS selector
 )
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
+_CODE_SUFFIXES = (
+    ".py", ".pyi", ".pyx", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".java", ".kt", ".kts", ".scala", ".go",
+    ".rb", ".php", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cs", ".fs", ".vb", ".swift", ".m", ".mm",
+    ".rs", ".dart", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hs", ".clj", ".groovy", ".gradle",
+    ".vue", ".svelte", ".html", ".htm", ".css", ".scss", ".sql", ".md", ".rst", ".ipynb", ".tf", ".hcl", ".nix",
+)
+
+
 def is_config_path(relpath: str | None) -> bool:
-    """True for configuration files where unquoted ``NAME=value`` lines are data (``.env``, YAML, INI, …)."""
+    """True where unquoted ``NAME=value`` lines are data: configuration files (``.env``, YAML, INI, properties,
+    shell-style env files) and files of no known programming language. False for source code and documentation,
+    where ``password = secret_from_elsewhere`` assigns a variable."""
     if relpath is None:
         return True
     name = relpath.rsplit("/", 1)[-1].lower()
-    return (
-        name.endswith(_CONFIG_SUFFIXES)
-        or name.startswith(".env")
-        or name in {"env", "credentials", "config", "secrets"}
-        or ".env." in name
-    )
+    if name.startswith(".env") or ".env." in name or name.endswith(_CONFIG_SUFFIXES):
+        return True
+    return not name.endswith(_CODE_SUFFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +109,16 @@ def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
     if _ENV_NAME.match(v):  # the *name* of an env var holding the secret
         return False
     words = name_words(name)
-    if v.lower() in {w for w in words} or v.lower().replace("-", "_") == "_".join(words):
+    if v.lower() in set(words) or v.lower().replace("-", "_") == "_".join(words):
+        return False
+    # the value names the key rather than holding a secret: IAMUserChangePassword = "arn:...IAMUserChangePassword",
+    # CLIENT_AUTH: "clientAuth", "auth0": "types-auth0-python"
+    if len(name) >= (10 if password_like else 4) and name.lower() in v.lower():
+        return False
+    value_words = name_words(v)
+    if value_words and value_words == words[-len(value_words) :]:
+        return False
+    if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
         return False
     if v.count(" ") >= (2 if password_like else 1):
         return False

@@ -312,6 +312,7 @@ _PLACEHOLDER_WORDS = frozenset(
 _PLACEHOLDER_RE = re.compile(
     r"""(?ix)
     ^<[^<>]{1,80}>$                          # <your-key>
+    | ^&lt;.{1,80}&gt;$                      # &lt;your-key&gt; (HTML-escaped)
     | ^\[[^\[\]]{1,80}\]$                    # [TOKEN]
     | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
        (?:your|the|a|an|own)?[-_ .]?
@@ -335,6 +336,25 @@ _PLACEHOLDER_RE = re.compile(
 )
 
 
+# Words meaning "secret"/"password" (several languages) and fillers: a value made only of these is a stand-in
+# (``geheim$parole``, ``my-secret-password``, ``top_secret``), not a credential.
+_STANDIN_WORDS = frozenset(
+    {
+        "secret", "secrets", "password", "passwort", "passwd", "pass", "pwd", "token", "key", "apikey", "api",
+        "geheim", "parole", "kennwort", "motdepasse", "mot", "de", "passe", "contrasena", "senha", "segreto",
+        "hemlig", "salasana", "sekrit", "sekret", "wachtwoord", "haslo", "my", "your", "the", "a", "super", "top",
+        "very", "some", "default", "dummy", "fake", "test", "sample", "example", "value", "here", "new", "old",
+        "private", "access", "client", "user", "admin", "db", "database", "app", "dev", "local",
+    }
+)
+_WORD_SPLIT = re.compile(r"[^a-z]+")
+
+
+def _only_standin_words(low: str) -> bool:
+    words = [w for w in _WORD_SPLIT.split(low) if w]
+    return bool(words) and all(w in _STANDIN_WORDS for w in words) and not any(c.isdigit() for c in low)
+
+
 def is_reference(value: str) -> bool:
     """True for a value that points at a secret kept elsewhere (variable, template, secret store,
     envelope)."""
@@ -353,7 +373,7 @@ def is_placeholder(value: str) -> bool:
     if not v:
         return True
     low = v.lower()
-    if low in _PLACEHOLDER_WORDS or len(set(low)) == 1:
+    if low in _PLACEHOLDER_WORDS or len(set(low)) == 1 or _only_standin_words(low):
         return True
     if _PLACEHOLDER_RE.search(v):
         return True
