@@ -373,6 +373,10 @@ def is_placeholder(value: str) -> bool:
     if not v:
         return True
     low = v.lower()
+    if "%" in low:  # URL-encoded userinfo ("a%20secret")
+        from urllib.parse import unquote
+
+        low = unquote(low)
     if low in _PLACEHOLDER_WORDS or len(set(low)) == 1 or _only_standin_words(low):
         return True
     if _PLACEHOLDER_RE.search(v):
