@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -426,3 +428,30 @@ def test_parse_help_reads_subcommands_and_options() -> None:
     assert scan is not None and {"--format", "-o", "--output", "--no-color", "-j"} <= scan.options
     assert not scan.subcommands
     assert cli_help("check-secrets", ("no-such-command",)) is None
+
+
+_SCRIPT = re.compile(r"(?<![\w/.-])((?:benchmarks|examples)/[\w./-]+\.py)\b")
+
+
+def test_scripts_shown_in_code_exist_and_answer_help() -> None:
+    """``benchmarks/...py`` and ``examples/...py`` commands of the docs name real scripts, and the benchmarks
+    answer ``--help`` (the README sends readers there for the options)."""
+    scripts: set[str] = set()
+    for path in DOCS:
+        for _, text in parse_markdown(path).blocks:
+            scripts.update(_SCRIPT.findall(text))
+    assert "benchmarks/bench_settings.py" in scripts
+    for script in sorted(scripts):
+        target = REPO_ROOT / script
+        assert target.is_file(), f"{script} is shown in the docs but does not exist"
+        if script.startswith("benchmarks/"):
+            proc = subprocess.run(
+                [sys.executable, str(target), "--help"],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert proc.returncode == 0, f"{script} --help exited {proc.returncode}"
+            assert "usage:" in proc.stdout
