@@ -483,6 +483,8 @@ class BuildContextAnalyzer:
             return
         ignore = load_dockerignore(build.context, None if build.inline is not None else build.dockerfile)
         sent = files_sent(build.context, ignore)
+        # Per leaking file, the instruction that matters most: the one in the latest stage (the final image).
+        chosen: dict[tuple[str, str], tuple[Instruction, _Verdict]] = {}
         for ins, sources, excludes in copies:
             # Sources the Dockerfile check already reports by name (COPY .env, COPY .ssh): not again per file.
             named = [
@@ -493,7 +495,7 @@ class BuildContextAnalyzer:
                     continue
                 if excludes is not None and excludes.excludes(rel):
                     continue
-                if rel in (".dockerignore",) or rel.endswith(".dockerignore"):
+                if rel.endswith(".dockerignore"):
                     continue
                 path = build.context / rel
                 if path not in verdicts:
@@ -506,30 +508,30 @@ class BuildContextAnalyzer:
                 relpath = _rel_to_root(path, root)
                 if relpath is None or (relpath, verdict.check_id) in reported:
                     continue
-                reported.add((relpath, verdict.check_id))
-                check = (
-                    CONTEXT_SECRET_FILE
-                    if verdict.check_id == CONTEXT_SECRET_FILE.id
-                    else CONTEXT_FILE_WITH_SECRET
-                )
-                related = f"{where}:{ins.line}"
-                stage = ""
-                if 0 <= ins.stage < len(dockerfile.stages) - 1:
-                    name = dockerfile.stages[ins.stage] or str(ins.stage)
-                    stage = f" in build stage {name} (kept in the build cache; COPY --from can carry it on)"
-                yield Finding(
-                    rule_id=check.id,
-                    severity=check.severity,
-                    path=relpath,
-                    line=verdict.line,
-                    column=1,
-                    end_line=verdict.line,
-                    end_column=1,
-                    message=(
-                        f"{verdict.what} would be copied into the image by {ins.keyword} at {related}"
-                        f"{stage}; .dockerignore does not exclude it"
-                    ),
-                    preview=redact_preview(verdict.secret) if verdict.secret else MASK,
-                    secret=verdict.secret,
-                    related=related,
-                )
+                key = (relpath, verdict.check_id)
+                if key not in chosen or ins.stage > chosen[key][0].stage:
+                    chosen[key] = (ins, verdict)
+        for (relpath, check_id), (ins, verdict) in chosen.items():
+            reported.add((relpath, check_id))
+            check = CONTEXT_SECRET_FILE if check_id == CONTEXT_SECRET_FILE.id else CONTEXT_FILE_WITH_SECRET
+            related = f"{where}:{ins.line}"
+            stage = ""
+            if 0 <= ins.stage < len(dockerfile.stages) - 1:
+                name = dockerfile.stages[ins.stage] or str(ins.stage)
+                stage = f" in build stage {name} (kept in the build cache; COPY --from can carry it on)"
+            yield Finding(
+                rule_id=check.id,
+                severity=check.severity,
+                path=relpath,
+                line=verdict.line,
+                column=1,
+                end_line=verdict.line,
+                end_column=1,
+                message=(
+                    f"{verdict.what} would be copied into the image by {ins.keyword} at {related}"
+                    f"{stage}; .dockerignore does not exclude it"
+                ),
+                preview=redact_preview(verdict.secret) if verdict.secret else MASK,
+                secret=verdict.secret,
+                related=related,
+            )

@@ -306,3 +306,20 @@ def test_github_workflow_builds(tmp_path: Path, make_ctx: Callable[[Path], Analy
     assert _got(_run(tmp_path, make_ctx)) == {
         ("docker-context-secret-file", ".env", "docker/api.Dockerfile:2")
     }
+
+
+def test_final_stage_copy_is_the_one_named(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "FROM a AS build\nCOPY . /src\nRUN make\nFROM b\nCOPY --from=build /out /out\nCOPY . /app\n"
+            ),
+            ".env": f"SECRET_KEY={HUMAN_PW}\n",
+        },
+    )
+    (finding,) = _run(tmp_path, make_ctx)
+    assert (finding.path, finding.related) == (".env", "Dockerfile:6")
+    assert "build stage" not in finding.message
