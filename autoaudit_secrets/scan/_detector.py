@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ._entropy import shannon_entropy
 from ._filters import is_doc_example, is_hash, is_placeholder, is_secret_name, is_uuid, name_words
+from ._lazyre import LazyRegex
 from ._matcher import Matcher, MatcherBackend, PatternSpec, Prescan
 from ._model import Confidence, Match, Rule
 
@@ -52,28 +53,82 @@ _CONFIG_SUFFIXES = (
     ".credentials",
     ".secrets",
 )
-_CODE_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)\b")
-_FORMAT_HOLE = re.compile(r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|(?:^|[^A-Za-z0-9])\$[A-Za-z_]|\{\{")
-_PATHLIKE = re.compile(
+_CODE_CALL = LazyRegex(r"[A-Za-z_][\w.]*\s*\(|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)\b")
+_FORMAT_HOLE = LazyRegex(
+    r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|(?:^|[^A-Za-z0-9])\$[A-Za-z_]|\{\{"
+)
+_PATHLIKE = LazyRegex(
     r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     r"|^[#.][A-Za-z][\w-]*$"  # a CSS selector
 )
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_ENV_NAME = LazyRegex(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
 _CODE_SUFFIXES = (
-    ".py", ".pyi", ".pyx", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".java", ".kt", ".kts", ".scala", ".go",
-    ".rb", ".php", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cs", ".fs", ".vb", ".swift", ".m", ".mm",
-    ".rs", ".dart", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hs", ".clj", ".groovy", ".gradle",
-    ".vue", ".svelte", ".html", ".htm", ".css", ".scss", ".sql", ".md", ".rst", ".ipynb", ".tf", ".hcl", ".nix",
+    ".py",
+    ".pyi",
+    ".pyx",
+    ".js",
+    ".jsx",
+    ".mjs",
+    ".cjs",
+    ".ts",
+    ".tsx",
+    ".java",
+    ".kt",
+    ".kts",
+    ".scala",
+    ".go",
+    ".rb",
+    ".php",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".hpp",
+    ".hh",
+    ".cs",
+    ".fs",
+    ".vb",
+    ".swift",
+    ".m",
+    ".mm",
+    ".rs",
+    ".dart",
+    ".lua",
+    ".pl",
+    ".pm",
+    ".r",
+    ".jl",
+    ".ex",
+    ".exs",
+    ".erl",
+    ".hs",
+    ".clj",
+    ".groovy",
+    ".gradle",
+    ".vue",
+    ".svelte",
+    ".html",
+    ".htm",
+    ".css",
+    ".scss",
+    ".sql",
+    ".md",
+    ".rst",
+    ".ipynb",
+    ".tf",
+    ".hcl",
+    ".nix",
 )
 
 
 def is_config_path(relpath: str | None) -> bool:
-    """True where unquoted ``NAME=value`` lines are data: configuration files (``.env``, YAML, INI, properties,
-    shell-style env files) and files of no known programming language. False for source code and documentation,
-    where ``password = secret_from_elsewhere`` assigns a variable."""
+    """True where unquoted ``NAME=value`` lines are data: configuration files (``.env``, YAML, INI,
+    properties, shell-style env files) and files of no known programming language. False for source code and
+    documentation, where ``password = secret_from_elsewhere`` assigns a variable."""
     if relpath is None:
         return True
     name = relpath.rsplit("/", 1)[-1].lower()
@@ -111,7 +166,8 @@ def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
     words = name_words(name)
     if v.lower() in set(words) or v.lower().replace("-", "_") == "_".join(words):
         return False
-    # the value names the key rather than holding a secret: IAMUserChangePassword = "arn:...IAMUserChangePassword",
+    # the value names the key rather than holding a secret:
+    # IAMUserChangePassword = "arn:...IAMUserChangePassword",
     # CLIENT_AUTH: "clientAuth", "auth0": "types-auth0-python"
     if len(name) >= (10 if password_like else 4) and name.lower() in v.lower():
         return False

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
+from ._lazyre import LazyRegex
+
 __all__ = [
     "FILTER_NAMES",
     "is_doc_example",
@@ -33,9 +35,9 @@ FILTER_NAMES = frozenset({"placeholder", "reference", "doc-example", "hash", "uu
 
 # ---------------------------------------------------------------------------------------------- names
 
-_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
-_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL_1 = LazyRegex(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_2 = LazyRegex(r"([a-z0-9])([A-Z])")
+_SPLIT = LazyRegex(r"[^a-z0-9]+")
 
 # A last word that alone says "this holds a secret".
 _SECRET_WORDS = frozenset(
@@ -205,7 +207,7 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
 
 # ---------------------------------------------------------------------------------------------- values
 
-_REFERENCE = re.compile(
+_REFERENCE = LazyRegex(
     r"""
     ^\$\{[^}]*\}?$                           # ${VAR} / ${VAR:-default}
     | ^\$\{\{.*\}\}$                         # ${{ secrets.X }}
@@ -223,7 +225,7 @@ _REFERENCE = re.compile(
     """,
     re.VERBOSE,
 )
-_REFERENCE_ANYWHERE = re.compile(
+_REFERENCE_ANYWHERE = LazyRegex(
     r"os\.environ|os\.getenv|getenv\(|process\.env\b|System\.getenv|Environment\.GetEnvironmentVariable"
     r"|ENV\[|env\(|\$\{\{|\$\{[A-Za-z_]|\{\{\s*[\w.]|secrets\.[A-Z_]|vault\(|lookup\("
 )
@@ -309,7 +311,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "on",
     }
 )
-_PLACEHOLDER_RE = re.compile(
+_PLACEHOLDER_RE = LazyRegex(
     r"""(?ix)
     ^<[^<>]{1,80}>$                          # <your-key>
     | ^&lt;.{1,80}&gt;$                      # &lt;your-key&gt; (HTML-escaped)
@@ -340,14 +342,64 @@ _PLACEHOLDER_RE = re.compile(
 # (``geheim$parole``, ``my-secret-password``, ``top_secret``), not a credential.
 _STANDIN_WORDS = frozenset(
     {
-        "secret", "secrets", "password", "passwort", "passwd", "pass", "pwd", "token", "key", "apikey", "api",
-        "geheim", "parole", "kennwort", "motdepasse", "mot", "de", "passe", "contrasena", "senha", "segreto",
-        "hemlig", "salasana", "sekrit", "sekret", "wachtwoord", "haslo", "my", "your", "the", "a", "super", "top",
-        "very", "some", "default", "dummy", "fake", "test", "sample", "example", "value", "here", "new", "old",
-        "private", "access", "client", "user", "admin", "db", "database", "app", "dev", "local",
+        "secret",
+        "secrets",
+        "password",
+        "passwort",
+        "passwd",
+        "pass",
+        "pwd",
+        "token",
+        "key",
+        "apikey",
+        "api",
+        "geheim",
+        "parole",
+        "kennwort",
+        "motdepasse",
+        "mot",
+        "de",
+        "passe",
+        "contrasena",
+        "senha",
+        "segreto",
+        "hemlig",
+        "salasana",
+        "sekrit",
+        "sekret",
+        "wachtwoord",
+        "haslo",
+        "my",
+        "your",
+        "the",
+        "a",
+        "super",
+        "top",
+        "very",
+        "some",
+        "default",
+        "dummy",
+        "fake",
+        "test",
+        "sample",
+        "example",
+        "value",
+        "here",
+        "new",
+        "old",
+        "private",
+        "access",
+        "client",
+        "user",
+        "admin",
+        "db",
+        "database",
+        "app",
+        "dev",
+        "local",
     }
 )
-_WORD_SPLIT = re.compile(r"[^a-z]+")
+_WORD_SPLIT = LazyRegex(r"[^a-z]+")
 
 
 def _only_standin_words(low: str) -> bool:
@@ -400,15 +452,15 @@ def is_doc_example(value: str) -> bool:
     return low in _DOC_EXAMPLE_VALUES or "example" in low
 
 
-_HEX_DIGEST = re.compile(
+_HEX_DIGEST = LazyRegex(
     r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$"
 )
-_HEX_DIGEST_UPPER = re.compile(r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$")
-_PREFIXED_DIGEST = re.compile(
+_HEX_DIGEST_UPPER = LazyRegex(r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$")
+_PREFIXED_DIGEST = LazyRegex(
     r"^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$", re.IGNORECASE
 )
-_GPG_FINGERPRINT = re.compile(r"^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$")
-_PASSWORD_HASH = re.compile(
+_GPG_FINGERPRINT = LazyRegex(r"^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$")
+_PASSWORD_HASH = LazyRegex(
     r"^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
     r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$)"
 )
@@ -427,7 +479,7 @@ def is_hash(value: str) -> bool:
     )
 
 
-_UUID = re.compile(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
+_UUID = LazyRegex(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
 
 
 def is_uuid(value: str) -> bool:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from ._lazyre import LazyRegex
+
 __all__ = ["ALLOW_MARKERS", "line_allows"]
 
 ALLOW_MARKERS = ("check-secrets: allow", "gitleaks:allow", "pragma: allowlist secret")
-_ALLOW = re.compile(
+_ALLOW = LazyRegex(
     r"check-secrets\s*:\s*allow|gitleaks\s*:\s*allow|pragma\s*:\s*allowlist[ -]secret", re.IGNORECASE
 )
 

@@ -41,6 +41,7 @@ from typing import Any
 
 from ..._errors import RuleError
 from .._filters import FILTER_NAMES
+from .._lazyre import LazyRegex
 from .._model import Confidence, Rule, Severity
 
 __all__ = ["DATA_DIR", "RULE_ID_RE", "load_rules", "parse_rule_table", "validate_pattern"]
@@ -70,14 +71,14 @@ _KNOWN_KEYS = frozenset(
 )
 # Constructs Hyperscan or RE2 reject (checked on the pattern text with escapes removed).
 _FORBIDDEN = (
-    (re.compile(r"\(\?<?[=!]"), "look-around"),
-    (re.compile(r"\(\?P=|\\[1-9]"), "back-reference"),
-    (re.compile(r"\(\?>"), "atomic group"),
-    (re.compile(r"(?:[*+?}])\+"), "possessive quantifier"),
-    (re.compile(r"\\Z"), "\\Z"),
+    (LazyRegex(r"\(\?<?[=!]"), "look-around"),
+    (LazyRegex(r"\(\?P=|\\[1-9]"), "back-reference"),
+    (LazyRegex(r"\(\?>"), "atomic group"),
+    (LazyRegex(r"(?:[*+?}])\+"), "possessive quantifier"),
+    (LazyRegex(r"\\Z"), "\\Z"),
 )
-_ESCAPED = re.compile(r"\\\\|\\[^\\]")
-_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+_ESCAPED = LazyRegex(r"\\\\|\\[^\\]")
+_REPEAT = LazyRegex(r"\{(\d+)(?:,(\d*))?\}")
 _MAX_REPEAT = 1000  # RE2's limit on a counted repetition
 
 
