@@ -363,11 +363,7 @@ class SensitiveFileAnalyzer:
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
         # The engine passes "" for binary files: judge those by name (a .kdbx, a .p12 is binary).
         verdict = classify_sensitive_file(relpath, text if text else None)
-        if verdict is None and not text:
-            return []
-        if verdict is None:
-            return []
-        return [sensitive_file_finding(relpath, verdict)]
+        return [] if verdict is None else [sensitive_file_finding(relpath, verdict)]
 
 
 def sensitive_file_finding(relpath: str, verdict: SensitiveFile, *, related: str | None = None) -> Finding:
