@@ -26,6 +26,7 @@ __all__ = [
     "SensitiveFileCheck",
     "classify_sensitive_file",
     "may_be_sensitive",
+    "sensitive_file_finding",
 ]
 
 
