@@ -519,3 +519,45 @@ def test_check_secrets_configuration_examples_are_accepted(tmp_path: Path) -> No
             assert re.search(rf"^{re.escape(rule_id)}\s", listed.stdout, re.MULTILINE), f"{where}: {rule_id}"
         scanned = run_cli("check-secrets", "scan", "--no-color", ".", cwd=project)
         assert scanned.returncode == 0, f"{where}: {scanned.output}"
+
+
+def test_python_examples_load_and_fail_without_showing_values(tmp_path: Path) -> None:
+    """The loader examples of README, getting started and the migration notes run as written: they load from
+    the environment, and a too-short JWT_SECRET (where the example asks for a minimum length) stops them with
+    an error naming JWT_SECRET and not showing the value."""
+    import os
+    import secrets
+
+    from tests.conftest import assert_no_leak
+
+    blocks = [
+        (f"{_rel(path)}:{line}", body)
+        for path in OWN_PAGES
+        for line, _, body in lang_blocks(path, "python")
+        if "autoaudit_secrets" in body
+    ]
+    assert len(blocks) >= 3, blocks
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("JWT_", "DATABASE_", "AUTOAUDIT_"))}
+    good = {
+        "JWT_SECRET": secrets.token_urlsafe(40),
+        "DATABASE_URL": f"postgresql://app:{secrets.token_hex(12)}@db/app",
+    }
+    short = secrets.token_hex(5)
+    for number, (where, body) in enumerate(blocks):
+        script = tmp_path / f"example_{number}.py"
+        script.write_text(body, encoding="utf-8")
+        run = functools.partial(
+            subprocess.run,
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        ok = run(env={**base, **good, "CI": "true"})
+        assert ok.returncode == 0, f"{where}: exit {ok.returncode}: {ok.stderr[-400:]}"
+        if "min_length" in body:
+            bad = run(env={**base, **good, "JWT_SECRET": short, "CI": "true"})
+            assert bad.returncode != 0, where
+            assert "JWT_SECRET" in bad.stderr, where
+            assert_no_leak(bad.stdout + bad.stderr, [short, good["DATABASE_URL"]], where=where)
