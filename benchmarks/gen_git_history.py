@@ -4,7 +4,8 @@ The history is 10,000 commits (by default) of small, realistic changes — a few
 deleted in one to three of a few hundred source, config and docs files, a file added or removed now and then,
 a few merges of short-lived branches — plus a handful of planted secrets: some still in the tree, some deleted
 again a few commits later (history only), one only on an unmerged branch. Everything is written through one
-``git fast-import`` stream and repacked like a fresh clone, so generation takes seconds. The same seed gives the same repository.
+``git fast-import`` stream and repacked like a fresh clone, so generation takes seconds. The same seed
+gives the same repository.
 
 The planted tokens are random strings in public token *formats* (prefix, length, alphabet), assembled at run
 time so this file holds no secret-shaped literal.

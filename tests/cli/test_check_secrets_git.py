@@ -273,6 +273,37 @@ def test_binary_files_are_skipped(repo: Repo) -> None:
     assert (code, found) == (0, [])
 
 
+def all_rules(repo: Repo, *args: str) -> list[tuple[str, str, int, str]]:
+    result = repo.run(*args, "--format", "json")
+    assert result.returncode in (0, 1), result.stderr
+    found = json.loads(result.stdout)["findings"]
+    return [(f["rule"], f["path"], f["line"], f.get("commit", {}).get("sha", "")) for f in found]
+
+
+def test_analyzers_see_whole_files_in_history(repo: Repo) -> None:
+    repo.write("Dockerfile", "FROM python:3.11-slim\nRUN pip install app\n")
+    repo.commit("base image")
+    token = repo.token()
+    repo.write("Dockerfile", f"FROM python:3.11-slim\nENV API_TOKEN={token}\nRUN pip install app\n")
+    leak = repo.commit("configure")
+    repo.write("Dockerfile", "FROM python:3.11-slim\nRUN pip install app\n")
+    repo.commit("remove")
+    found = all_rules(repo, "--all")
+    assert ("docker-env-secret", "Dockerfile", 2, leak) in found
+    assert {(path, line, sha) for _, path, line, sha in found} == {("Dockerfile", 2, leak)}
+
+
+def test_a_new_binary_keystore_is_flagged_by_name(repo: Repo) -> None:
+    repo.write("certs/keystore.p12", b"\x30\x82\x00\x01\x00binary keystore")
+    sha = repo.commit("keystore")
+    repo.write("certs/keystore.p12", b"\x30\x82\x00\x01\x00binary keystore, renewed")
+    repo.commit("renew")
+    found = all_rules(repo, "--all")
+    assert [(rule, path, commit) for rule, path, _, commit in found] == [
+        ("sensitive-file-pkcs12", "certs/keystore.p12", sha)
+    ]
+
+
 def test_allow_comment_works_in_git_modes(repo: Repo) -> None:
     repo.write("a.py", f'k = "{repo.token()}"  # check-secrets: allow\n')
     repo.commit("allowed")
