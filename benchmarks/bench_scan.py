@@ -1,13 +1,11 @@
 """check-secrets scan beside gitleaks and betterleaks on the same tree: wall time, peak memory, ratios; plus
-the
-pre-commit case (3 files, interpreter start included) and a 10 MB single-line file.
+the pre-commit case (3 files, interpreter start included) and a 10 MB single-line file.
 
     .venv/bin/python benchmarks/bench_scan.py [--tree DIR] [--repeat N] [--skip-peers]
 
 The default tree is this Python's ``lib/python3.X`` (for a venv: its site-packages). Peers are installed into
-``benchmarks/.peers/scan-venv`` by ``_peers.py``. Peak memory is ``ru_maxrss`` of the waited-for children of
-a small
-wrapper process (the largest single process: for our parallel scan, the largest worker or the parent).
+``benchmarks/.peers/scan-venv`` by ``_peers.py``. Peak memory is ``ru_maxrss`` of the waited-for children of a
+small wrapper process (the largest single process: for our parallel scan, the largest worker or the parent).
 
 Targets (issue 4): wall <= 0.5x betterleaks, peak <= 400 MiB, 3 files <= 120 ms, 10 MB line < 2 s.
 """

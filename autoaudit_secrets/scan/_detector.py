@@ -2,9 +2,8 @@
 
 A hit becomes a :class:`~autoaudit_secrets.scan._model.Match` when its secret survives the filters: always
 placeholder/reference/documentation-example; the rule's own ``hash``/``uuid``/``min_entropy``; for assignment
-rules
-(a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64 values
-are
+rules (a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64
+values are
 decoded (nested, bounded) and scanned again; their matches are placed at the encoded text.
 """
 
@@ -211,8 +210,7 @@ class Detector:
 
     def prescan(self, data: bytes) -> Prescan | None:
         """Hyperscan's candidates for a document's raw bytes (``None`` with other backends); ``.empty`` means
-        no
-        rule can match, so the document need not even be decoded."""
+        no rule can match, so the document need not even be decoded."""
         return self.matcher.prescan(data)
 
     def detect(self, text: str, relpath: str | None = None) -> list[Match]:

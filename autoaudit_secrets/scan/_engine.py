@@ -1,8 +1,7 @@
 """The check-secrets scanner: token rules, file/tree analyzers, suppression and configuration, over a tree.
 
 :class:`Scanner` is the one entry point the CLI, git modes and analyzers use. It holds no global state; a
-worker
-process builds its own copy.
+worker process builds its own copy.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+from .._errors import AutoauditSecretsError, ScanError
 from .._redact import redact_preview
 from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
@@ -152,10 +152,10 @@ class Scanner:
         self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None
     ) -> list[Finding]:
         """Findings in one document: token rules, applicable file analyzers, inline ``check-secrets: allow``
-        comments, and the configuration's allowlists and rule selection. ``lines`` keeps only findings on
-        those
-        1-based lines (git mode: the added lines). ``relpath`` is ``/``-separated, relative to the scan
-        root."""
+        comments, and the configuration's allowlists and rule selection.
+
+        ``lines`` keeps only findings on those 1-based lines (git mode: the added lines); findings about the
+        whole file (line 0) are kept. ``relpath`` is ``/``-separated, relative to the scan root."""
         return self._scan_text(relpath, text, lines, None, None)
 
     def _scan_text(
@@ -211,7 +211,12 @@ class Scanner:
         for analyzer in analyzers:
             if ctx is None:
                 ctx = self.context()
-            out.extend(analyzer.analyze(relpath, text, ctx))
+            try:
+                out.extend(analyzer.analyze(relpath, text, ctx))
+            except AutoauditSecretsError:
+                raise
+            except Exception as exc:  # a bug in one analyzer: one clear line, never the file's content
+                raise ScanError(f"analyzer {analyzer.id} failed on {relpath}: {type(exc).__name__}") from exc
         return out
 
     def _postfilter(
@@ -222,8 +227,8 @@ class Scanner:
         for f in findings:
             if not self._rule_enabled(f.rule_id):
                 continue
-            if lines is not None and f.line not in lines:
-                continue
+            if lines is not None and f.line >= 1 and f.line not in lines:
+                continue  # (findings about a whole file, line 0, are kept)
             if f.secret and self._value_allowed(f.secret):
                 continue
             if self._path_allowed(f.path):
@@ -264,8 +269,8 @@ class Scanner:
         """Walk ``options.root`` (or ``options.paths``), scan every file, then run the tree analyzers.
 
         ``options.jobs`` worker processes (0: CPU count) are used when the scan is large enough;
-        ``options.shard``
-        keeps a deterministic part of the files. Findings are sorted by path, line, column and rule."""
+        ``options.shard`` keeps a deterministic part of the files. Findings are sorted by path, line, column
+        and rule."""
         started = time.perf_counter()
         stats = ScanStats(matcher=self.matcher_name)
         self._root = options.root

@@ -4,7 +4,7 @@
   ``client-secret``, ``auth.token``) as opposed to naming something about a secret (``password_field``,
   ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``*_FILE``, ``*_PATH``)?
 * :func:`is_placeholder` — is a value empty, a placeholder (``changeme``, ``<your-key>``, ``xxxx``) or a
-  reference
+reference
   to a secret kept elsewhere (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
   ``enc:`` envelopes)?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
@@ -185,8 +185,7 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
     The judgement is on the *last* word, so ``db_password`` and ``GITHUB_TOKEN`` hold secrets while
     ``password_field``, ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``API_KEY_FILE`` and
     ``SSH_KEY_PATH`` do not. Trailing digits and neutral words (``_value``, ``_b64``) are ignored. ``extra``
-    holds
-    names that hold secrets whatever they look like (compared case-insensitively).
+    holds names that hold secrets whatever they look like (compared case-insensitively).
     """
     if extra and (name in extra or name.upper() in {e.upper() for e in extra}):
         return True
@@ -418,8 +417,8 @@ def is_reference(value: str) -> bool:
 
 def is_placeholder(value: str) -> bool:
     """True for empty values, placeholders (``changeme``, ``<your-key>``, ``xxxx``, ``REPLACE_ME``, one
-    repeated
-    character) and references (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
+    repeated character) and references (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``,
+    ``os.environ[...]``,
     ``enc:`` envelopes)."""
     v = value.strip().strip("\"'`").strip()
     if not v:

@@ -3,28 +3,23 @@
 Backends, best first (``CHECK_SECRETS_MATCHER=hyperscan|re2|re`` or the ``backend`` argument forces one):
 
 ``hyperscan``
-    every pattern compiled into one Hyperscan database (patterns Hyperscan cannot compile exactly are added
-    with
+    every pattern compiled into one Hyperscan database (patterns it cannot compile exactly are added with
     ``HS_FLAG_PREFILTER``); one pass over the bytes reports ``(pattern, end offset)`` candidates, each
-    confirmed by
-    Python ``re`` in a small window ending there (the pattern's maximum width). Compiled databases are cached
-    on disk
-    under ``$XDG_CACHE_HOME/autoaudit-secrets`` keyed by a hash of the patterns and the Hyperscan version. A
-    document with very many candidates is re-scanned with a ``HS_FLAG_SINGLEMATCH`` database that only says
-    which
-    patterns occur; those are then run by ``re`` over the whole text.
+    confirmed by Python ``re`` in a small window ending there (the pattern's maximum width). Compiled
+    databases are cached on disk under ``$XDG_CACHE_HOME/autoaudit-secrets``, keyed by a hash of the patterns
+    and the Hyperscan version. A document with very many candidates is re-scanned with a
+    ``HS_FLAG_SINGLEMATCH`` database that only says which patterns occur; those are then run by ``re`` over
+    the whole text.
 ``re2``
-    an ``re2.Set`` says which patterns occur; RE2 finds their matches in linear time; ``re`` confirms each
-    one in a
-    window (to get Python semantics and named groups).
+    an ``re2.Set`` says which patterns occur; RE2 finds their matches in linear time; ``re`` confirms each one
+    in a window (to get Python semantics and named groups).
 ``re``
     Python ``re`` over the whole text, each pattern tried only when one of its keywords occurs (a keyword
     prefilter). Not linear-time in general; the last resort.
 
 Hyperscan works on bytes: non-ASCII characters are replaced by ``?`` one-for-one so byte and character offsets
 agree. Patterns are written in ASCII, so this only matters for classes such as ``\\w`` matching non-ASCII
-letters in
-Python (which the fast backends then do not report).
+letters in Python (which the fast backends then do not report).
 """
 
 from __future__ import annotations
@@ -409,10 +404,8 @@ class Matcher:
 
     def prescan(self, data: bytes) -> Prescan | None:
         """Hyperscan only: scan a document's raw bytes once. ``None`` for other backends. The result says
-        whether
-        any pattern may match (``empty``) and is reused by :meth:`find` when the decoded text has one
-        character per
-        byte (ASCII), so most files are scanned exactly once."""
+        whether any pattern may match (``empty``) and is reused by :meth:`find` when the decoded text has one
+        character per byte (ASCII), so most files are scanned exactly once."""
         if self.backend is not MatcherBackend.HYPERSCAN or not self.specs:
             return None
         ends, overflow = self._hs_scan(data + b"\n")

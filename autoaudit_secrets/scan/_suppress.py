@@ -1,8 +1,7 @@
 """Inline suppression comments: a finding on a line carrying one of these markers is dropped (and counted).
 
 ``check-secrets: allow`` is ours; ``gitleaks:allow`` and ``pragma: allowlist secret`` (detect-secrets) are
-honoured
-so that a repository migrates in one step.
+honoured so that a repository migrates in one step.
 """
 
 from __future__ import annotations

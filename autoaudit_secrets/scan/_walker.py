@@ -2,8 +2,7 @@
 
 * ``.gitignore`` files are honoured at every level, also outside a git repository (``pathspec``'s gitignore
   semantics: nested files, ``!`` negation, directory patterns); a deeper file overrides a shallower one, and
-  files
-  inside an ignored directory cannot be re-included (as in git). ``no_ignore`` turns this off.
+  files inside an ignored directory cannot be re-included (as in git). ``no_ignore`` turns this off.
 * ``exclude`` globs (gitignore-style, relative to the root) are always honoured; ``.git/`` is always skipped.
 * Symbolic links are followed only when they resolve inside the root, and a directory is entered once (no
   loops).
@@ -38,9 +37,8 @@ _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
 def decode_document(data: bytes) -> str | None:
     """Decode a file's bytes to text, or ``None`` for a binary file.
 
-    A byte-order mark selects UTF-8/UTF-16/UTF-32; otherwise a NUL byte (or many control bytes) in the first
-    8 KiB
-    means binary; valid UTF-8 decodes as UTF-8, anything else as latin-1 (so offsets stay one byte per
+    A byte-order mark selects UTF-8/UTF-16/UTF-32; otherwise a NUL byte (or many control bytes) in the first 8
+    KiB means binary; valid UTF-8 decodes as UTF-8, anything else as latin-1 (so offsets stay one byte per
     character).
     """
     for bom, encoding in _BOMS:
@@ -63,8 +61,8 @@ def decode_document(data: bytes) -> str | None:
 
 
 def in_shard(relpath: str, shard: tuple[int, int] | None) -> bool:
-    """Whether ``relpath`` belongs to shard ``(K, N)`` (1-based): a stable hash (CRC-32 of the UTF-8 path)
-    mod N."""
+    """Whether ``relpath`` belongs to shard ``(K, N)`` (1-based): a stable hash (CRC-32 of the UTF-8 path) mod
+    N."""
     if shard is None:
         return True
     k, n = shard

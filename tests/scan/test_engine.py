@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan import Rule, ScanConfig, Scanner, ScanOptions, Severity
+from autoaudit_secrets._errors import ScanError
+from autoaudit_secrets.scan import Finding, Rule, ScanConfig, Scanner, ScanOptions, Severity
 from tests.conftest import assert_no_leak
 
 # Built at run time so no complete token sits in this file.
@@ -180,3 +181,29 @@ def test_scan_reports_relative_slash_paths_and_counts(tmp_path: Path) -> None:
     ]
     assert result.stats.files_skipped >= 1  # the binary file
     assert result.stats.seconds > 0
+
+
+class _FileLevelAnalyzer:
+    """A real (tiny) analyzer: one whole-file finding (line 0) for *.key files; raises on *.boom files."""
+
+    id = "test-file-level"
+
+    def applies_to(self, relpath: str) -> bool:
+        return relpath.endswith((".key", ".boom"))
+
+    def analyze(self, relpath: str, text: str, ctx: object) -> list[Finding]:
+        if relpath.endswith(".boom"):
+            raise ValueError(text)  # the message would hold file content: it must not reach the user
+        return [Finding("test-file-level", Severity.ERROR, relpath, 0, 0, 0, 0, "key file", "**********")]
+
+
+def test_analyzer_findings_whole_file_kept_under_lines_and_analyzer_bugs_are_one_line() -> None:
+    scanner = Scanner(ScanConfig())
+    scanner._file_analyzers = [_FileLevelAnalyzer()]  # type: ignore[list-item]
+    text = f'a = "{GH}"\n'
+    found = scanner.scan_document("deploy/id.key", text, lines={5})
+    assert [f.rule_id for f in found] == ["test-file-level"]
+    with pytest.raises(ScanError) as info:
+        scanner.scan_document("x.boom", PASSWORD)
+    assert "test-file-level" in str(info.value) and "ValueError" in str(info.value)
+    assert_no_leak(str(info.value), [PASSWORD])

@@ -1,6 +1,6 @@
 """Generic assignments across file formats: what a reviewer would call a hard-coded secret is found, what is
-code,
-a reference, a placeholder, documentation or a non-secret value is not. Ids are indices, never values."""
+code, a reference, a placeholder, documentation or a non-secret value is not. Ids are indices, never
+values."""
 
 from __future__ import annotations
 

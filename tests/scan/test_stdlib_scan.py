@@ -1,8 +1,7 @@
 """A scan of this Python's standard library finds no error-level secret except the private keys of its own
-test
-certificate data (``test/certdata/*.pem``: 14 findings on CPython 3.11). ``site-packages`` is not part of the
-standard library and is excluded. False positives are fixed in the rules and filters, never by allowlisting
-files."""
+test certificate data (``test/certdata/*.pem``: 14 findings on CPython 3.11). ``site-packages`` is not part of
+the standard library and is excluded. False positives are fixed in the rules and filters, never by
+allowlisting files."""
 
 from __future__ import annotations
 

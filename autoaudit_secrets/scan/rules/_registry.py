@@ -9,9 +9,8 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
 ``pattern`` (required)
     Python ``re`` syntax limited to what Hyperscan and RE2 also accept: no look-around, no back-references, no
     possessive/atomic groups, no ``\\Z``. The secret is the named group ``secret`` when present, else the
-    whole
-    match. An optional named group ``name`` holds the variable/key name of an assignment: the engine then also
-    requires :func:`~autoaudit_secrets.scan._filters.is_secret_name` to accept it.
+    whole match. An optional named group ``name`` holds the variable/key name of an assignment: the engine
+    then also requires :func:`~autoaudit_secrets.scan._filters.is_secret_name` to accept it.
 ``keywords`` (required, at least one)
     lower-case literals; the rule is only tried on text containing one of them (case-insensitively).
 ``severity`` ``"error"`` (default) | ``"warning"``; ``confidence`` ``"high"`` (default) | ``"medium"`` |
@@ -21,9 +20,8 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     tag ``password`` marks rules whose secret may be a human-chosen password (previews show no characters).
 ``min_entropy`` (float, bits/char of the secret), ``case_insensitive`` (bool).
 ``filters``
-    subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``. The
-    engine always
-    applies ``placeholder``, ``reference`` and ``doc-example``.
+    subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``. The engine
+    always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
 """
@@ -243,8 +241,7 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
     """Parse and validate the data files, or reuse the validated records cached (as JSON) for identical files.
 
     Validation compiles every pattern, which costs more than the whole pre-commit budget; the cache key is a
-    hash
-    of the files' bytes, so an edited file is always validated again."""
+    hash of the files' bytes, so an edited file is always validated again."""
     from .._matcher import cache_dir
 
     blobs = [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
