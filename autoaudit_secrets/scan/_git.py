@@ -199,7 +199,10 @@ def _verify_commit(root: Path, ref: str) -> str:
         raise UsageError(f"not a valid git revision: {ref!r}")
     proc = _run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     if proc.returncode != 0:
-        raise ScanError(f"unknown git revision: {ref}")
+        hint = ""
+        if _run_git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+            hint = " (this is a shallow clone: fetch the history, e.g. actions/checkout with fetch-depth: 0)"
+        raise ScanError(f"unknown git revision: {ref}{hint}")
     return proc.stdout.strip()
 
 

@@ -400,6 +400,18 @@ def test_bad_arguments_are_one_line_exit_2(repo: Repo, args: tuple[str, ...], me
     assert message in result.stderr
 
 
+def test_unknown_base_in_a_shallow_clone_hints_at_fetching_history(repo: Repo, tmp_path: Path) -> None:
+    for i in range(3):
+        repo.write("a.txt", f"{i}\n")
+        repo.commit(f"c{i}")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.path}", str(shallow))
+    result = run_cli("check-secrets", "git", "--since", "HEAD~2", cwd=shallow)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
+
+
 def test_since_in_a_repository_without_commits(repo: Repo) -> None:
     result = repo.run("--since", "main")
     assert result.returncode == 2
