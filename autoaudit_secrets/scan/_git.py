@@ -118,7 +118,7 @@ class FileChange:
 
     path: str  # "/"-separated, relative to the repository root
     blob: str | None  # the new blob id; None when git did not show one
-    added: frozenset[int]  # 1-based line numbers, in the new version, that the change added
+    added: AbstractSet[int]  # 1-based line numbers, in the new version, that the change added
     added_text: bytes = b""  # those lines, newline-separated (for the prefilter)
     binary: bool = False
     new_file: bool = False
@@ -313,13 +313,14 @@ class _FileBuilder:
         path = self.path or _header_path(self.header)  # binary files have no "+++" line
         if not path:
             return None
+        text = self.text
         return FileChange(
-            path=path,
-            blob=self.blob,
-            added=frozenset(self.added),
-            added_text=b"\n".join(self.text) + b"\n" if self.text else b"",
-            binary=self.binary,
-            new_file=self.new_file,
+            path,
+            self.blob,
+            self.added,
+            (text[0] if len(text) == 1 else b"\n".join(text)) + b"\n" if text else b"",
+            self.binary,
+            self.new_file,
         )
 
 
