@@ -252,7 +252,8 @@ class Detector:
         if not secret or is_placeholder(secret) or is_doc_example(secret):
             return None
         filters = rule.filters
-        if ("hash" in filters and is_hash(secret)) or ("uuid" in filters and is_uuid(secret)):
+        named = "name" in m.re.groupindex
+        if ("hash" in filters and is_hash(secret, bare_hex=not named)) or ("uuid" in filters and is_uuid(secret)):
             return None
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None
@@ -263,11 +264,11 @@ class Detector:
             and (_char_classes(secret) < 2)
         ):
             return None
-        if "name" in m.re.groupindex:
+        if named:
             name = m.group("name") or ""
             if not is_secret_name(name, self.secret_names) or not _value_looks_literal(rule, name, secret):
                 return None
-            if is_hash(secret) or is_uuid(secret):
+            if is_hash(secret, bare_hex=False) or is_uuid(secret):
                 return None
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
 

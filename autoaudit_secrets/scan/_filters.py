@@ -465,13 +465,15 @@ _PASSWORD_HASH = LazyRegex(
 )
 
 
-def is_hash(value: str) -> bool:
+def is_hash(value: str, *, bare_hex: bool = True) -> bool:
     """True for hex digests (MD5…SHA-512), ``sha256:…``/``sha512-…`` integrity strings, GPG fingerprints and
-    password hashes (bcrypt, argon2, crypt(3) formats): values that identify or verify, but do not grant."""
+    password hashes (bcrypt, argon2, crypt(3) formats): values that identify or verify, but do not grant.
+
+    ``bare_hex=False`` does not count plain hex strings: under a name that says "secret"/"api key", 32 or 40 hex
+    digits are far more often the key itself (many services issue hex keys) than a digest."""
     v = value.strip()
     return bool(
-        _HEX_DIGEST.match(v)
-        or _HEX_DIGEST_UPPER.match(v)
+        (bare_hex and (_HEX_DIGEST.match(v) or _HEX_DIGEST_UPPER.match(v)))
         or _PREFIXED_DIGEST.match(v)
         or _GPG_FINGERPRINT.match(v)
         or _PASSWORD_HASH.match(v)
