@@ -32,16 +32,30 @@ python-dotenv on ordinary files (``tests/test_dotenv.py`` checks that on a corpu
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import errno
 import os
 import re
-from collections.abc import Mapping
+import stat
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ._errors import AutoauditSecretsError, DotenvError
 
-__all__ = ["DotenvDocument", "format_value", "parse_dotenv", "read_dotenv"]
+__all__ = [
+    "DotenvDocument",
+    "NotRegularFileError",
+    "format_value",
+    "is_null_device",
+    "locked_for_update",
+    "parse_dotenv",
+    "read_dotenv",
+    "read_regular_file",
+    "write_target",
+]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 _NAME_RE = re.compile(_NAME)
@@ -58,6 +72,7 @@ _INLINE_COMMENT_RE = re.compile(r"[ \t]#")
 _REST_OF_LINE_RE = re.compile(r"[^\n]*")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
 _DOUBLE_TOKEN_RE = re.compile(r"\\(.)|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}", re.DOTALL)
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPES = {
     "\\": "\\",
     '"': '"',
@@ -202,13 +217,29 @@ def _lookup(
     return value or ""
 
 
+def _split_at_last_brace(content: str) -> tuple[str, str]:
+    """``content`` cut after its last ``}``: no ``${...}`` can match in the tail, so substituting in the head
+    only gives the same result, in linear time (a ``${`` with no ``}`` after it would make every later ``${``
+    rescan to the end: quadratic on a long malformed line)."""
+    cut = content.rfind("}") + 1
+    return content[:cut], content[cut:]
+
+
 def _decode(entry: _Entry, env: Mapping[str, str] | None, earlier: Mapping[str, str]) -> str:
-    """The value of an assignment; ``env=None`` means no interpolation."""
+    """The value of an assignment; ``env=None`` means no interpolation.
+
+    A line break inside a quoted value is ``\\n`` whether the file has ``\\n`` or ``\\r\\n`` line endings (a
+    Windows checkout must load the same values); a carriage return wanted in a value is written ``\\r`` in
+    double quotes, as :func:`format_value` does.
+    """
+    content = entry.content
+    if entry.quote is not _Quote.NONE and "\r\n" in content:
+        content = content.replace("\r\n", "\n")
     if entry.quote is _Quote.SINGLE:
-        return entry.content
+        return content
     if entry.quote is _Quote.DOUBLE:
-        if "\\" not in entry.content and (env is None or "${" not in entry.content):
-            return entry.content
+        if "\\" not in content and (env is None or "${" not in content):
+            return content
 
         def repl(match: re.Match[str]) -> str:
             escaped = match.group(1)
@@ -218,12 +249,18 @@ def _decode(entry: _Entry, env: Mapping[str, str] | None, earlier: Mapping[str, 
                 return match.group(0)
             return _lookup(match.group(2), match.group(3), match.group(4), env, earlier)
 
-        return _DOUBLE_TOKEN_RE.sub(repl, entry.content)
-    if env is None or "${" not in entry.content:
-        return entry.content
-    return _VAR_RE.sub(
-        lambda m: _lookup(m.group(1), m.group(2), m.group(3), env, earlier),
-        entry.content,
+        head, tail = _split_at_last_brace(content)
+        # The tail has no "}", so no ${...}: only its escapes are decoded.
+        return _DOUBLE_TOKEN_RE.sub(repl, head) + _ESCAPE_RE.sub(repl, tail)
+    if env is None or "${" not in content:
+        return content
+    head, tail = _split_at_last_brace(content)
+    return (
+        _VAR_RE.sub(
+            lambda m: _lookup(m.group(1), m.group(2), m.group(3), env, earlier),
+            head,
+        )
+        + tail
     )
 
 
@@ -249,9 +286,60 @@ def parse_dotenv(
     return values
 
 
+class NotRegularFileError(OSError):
+    """Raised by :func:`read_regular_file` for a FIFO, socket, device or directory (``strerror`` says so)."""
+
+
+def is_null_device(info: os.stat_result) -> bool:
+    """Whether ``info`` (from ``os.stat``) describes the null device, the one non-regular file we read."""
+    if not stat.S_ISCHR(info.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) == (null.st_dev, null.st_ino) or info.st_rdev == null.st_rdev
+
+
+def read_regular_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``, which must be a regular file (symlinks followed).
+
+    A FIFO is opened without blocking and refused, as are directories, sockets and devices other than
+    ``/dev/null`` (read as empty): reading one
+    would hang (a FIFO with no writer, ``/dev/zero``) or fail obscurely. Raises :class:`OSError`
+    (:class:`NotRegularFileError` for the non-regular cases; ``FileNotFoundError`` when missing).
+    """
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    )
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if is_null_device(info):
+            return b""  # `--env-file /dev/null`: deliberately nothing
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "is a directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "not a regular file (FIFO, socket or device)"
+            )
+            raise NotRegularFileError(errno.EINVAL, kind)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, max(info.st_size + 1, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _read_text(path: Path, *, missing_ok: bool = False) -> str | None:
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except FileNotFoundError:
         if missing_ok:
             return None
@@ -278,15 +366,69 @@ def read_dotenv(path: str | os.PathLike[str], **kw: Any) -> dict[str, str]:
     return parse_dotenv(text.removeprefix("\ufeff"), **kw)
 
 
+def write_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to ``path`` must replace: a symlinked ``.env`` is written through to its target
+    (replacing the link by a regular file would silently detach it from the file it shares)."""
+    target = Path(path)
+    if target.is_symlink():
+        return Path(os.path.realpath(target))
+    return target
+
+
+_LOCK_WAIT_SECONDS = 30.0
+
+
+@contextlib.contextmanager
+def locked_for_update(path: str | os.PathLike[str], *, wait: float = _LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold an exclusive advisory lock for a read-modify-write of the ``.env`` at ``path``.
+
+    The lock is ``flock`` on the directory holding the file (a symlink is followed first), so two processes
+    editing the same file (``set A`` and ``set B`` at once) run one after the other and neither update is
+    lost, and no lock file is left behind. It waits up to ``wait`` seconds, then raises
+    :class:`DotenvError`. Where ``fcntl`` does not exist (Windows) this does nothing.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    directory = write_target(path).parent
+    try:
+        fd = os.open(directory if str(directory) else ".", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise DotenvError(f"cannot lock {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DotenvError(f"cannot lock {path}: another process keeps editing it") from None
+                time.sleep(0.02)
+            except OSError:
+                break  # a file system without flock: go on unlocked rather than refuse to work
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def format_value(value: str) -> str:
     """Quote ``value`` so that :func:`parse_dotenv` gives exactly ``value`` back, for any string.
 
     Plain values (letters, digits, ``_.,/:@%+=-``) stay unquoted; values without a single quote or carriage
     return are single-quoted (literal); anything else is double-quoted with escapes.
     """
+    return _quote(value, escape_newlines=False)
+
+
+def _quote(value: str, *, escape_newlines: bool) -> str:
+    """:func:`format_value`; with ``escape_newlines`` a line break is always written ``\\n`` (in a file with
+    ``\\r\\n`` line endings a raw ``\\n`` inside single quotes would leave a mixed-endings file)."""
     if _SAFE_UNQUOTED_RE.fullmatch(value):
         return value
-    if "'" not in value and "\r" not in value:
+    if "'" not in value and "\r" not in value and not (escape_newlines and "\n" in value):
         return f"'{value}'"
     escaped = (
         value.replace("\\", "\\\\")
@@ -356,7 +498,7 @@ class DotenvDocument:
         and an inline comment; a new name is appended at the end."""
         if not _NAME_RE.fullmatch(name):
             raise DotenvError(f"invalid variable name {name!r}")
-        quoted = format_value(value)
+        quoted = _quote(value, escape_newlines=self._newline() == "\r\n")
         index = self._last_index(name)
         if index is not None:
             old = self._entries[index]
@@ -389,11 +531,15 @@ class DotenvDocument:
         return self._bom + "".join(entry.raw for entry in self._entries)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the document to ``path`` atomically; an existing file keeps its mode (a new one: 0600)."""
+        """Write the document to ``path`` atomically; an existing file keeps its mode (a new one: 0600).
+
+        A symlink is written through: its target is replaced, the link stays. For a read-modify-write that
+        must not lose a concurrent edit, load and save inside :func:`locked_for_update`.
+        """
         from ._atomic import atomic_write_text
 
         try:
-            atomic_write_text(path, self.render())
+            atomic_write_text(write_target(path), self.render())
         except DotenvError:
             raise
         except AutoauditSecretsError as exc:

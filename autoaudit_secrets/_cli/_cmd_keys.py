@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._dotenv import locked_for_update
 from .._errors import UsageError
 from ._common import EXIT_OK, ExitCode
 
@@ -102,18 +103,19 @@ def _keygen(args: argparse.Namespace) -> ExitCode:
     from ..crypto import PUBLIC_KEY_VAR, generate_private_key
 
     path: Path = args.env_file
-    doc = DotenvDocument.load(path, missing_ok=True)
-    warn_private_key_in_file(doc, path)
-    existing = doc.get(PUBLIC_KEY_VAR)
-    if existing and not args.force:
-        raise UsageError(
-            f"{path} already has {PUBLIC_KEY_VAR}; use `autoaudit-secrets rotate` to replace it "
-            "(or --force to start over: its enc: values would no longer open)"
-        )
-    key = generate_private_key()
-    _store_private_key(args, key)
-    doc.set(PUBLIC_KEY_VAR, key.public_key.to_text())
-    doc.save(path)
+    with locked_for_update(path):
+        doc = DotenvDocument.load(path, missing_ok=True)
+        warn_private_key_in_file(doc, path)
+        existing = doc.get(PUBLIC_KEY_VAR)
+        if existing and not args.force:
+            raise UsageError(
+                f"{path} already has {PUBLIC_KEY_VAR}; use `autoaudit-secrets rotate` to replace it "
+                "(or --force to start over: its enc: values would no longer open)"
+            )
+        key = generate_private_key()
+        _store_private_key(args, key)
+        doc.set(PUBLIC_KEY_VAR, key.public_key.to_text())
+        doc.save(path)
     print(f"{PUBLIC_KEY_VAR} (key id {key.key_id}) written to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -123,12 +125,13 @@ def _rotate(args: argparse.Namespace) -> ExitCode:
     from ..crypto import generate_private_key, rotate_document
 
     path: Path = args.env_file
-    doc = DotenvDocument.load(path)
-    new_key = generate_private_key()
-    outcome = rotate_document(doc, key_stores(args), new_key, source=str(path))
-    # The new key is stored before the file changes: a failure here leaves the old file and keys working.
-    _store_private_key(args, new_key)
-    doc.save(path)
+    with locked_for_update(path):
+        doc = DotenvDocument.load(path)
+        new_key = generate_private_key()
+        outcome = rotate_document(doc, key_stores(args), new_key, source=str(path))
+        # The new key is stored before the file changes: a failure here leaves the old file and keys working.
+        _store_private_key(args, new_key)
+        doc.save(path)
     old = ", ".join(outcome.old_key_ids)
     print(
         f"{path}: {len(outcome.reencrypted)} value(s) re-encrypted for key id {outcome.new_key_id} "

@@ -60,12 +60,13 @@ def register(subparsers: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> ExitCode:
+    from .._dotenv import is_null_device
     from .._errors import DotenvError, SettingsError, UsageError
     from ..settings import AUTO, import_schema
 
     schema = import_schema(args.schema)
     for path in args.env_file or ():
-        if not os.access(path, os.R_OK) or path.is_dir():
+        if not os.access(path, os.R_OK) or not (path.is_file() or is_null_device(path.stat())):
             raise UsageError(f"--env-file {path}: not a readable file")
     if args.secrets_dir is not None and not args.secrets_dir.is_dir():
         raise UsageError(f"--secrets-dir {args.secrets_dir}: not a directory")
@@ -85,12 +86,13 @@ def _check(args: argparse.Namespace) -> ExitCode:
 
 def _example(args: argparse.Namespace) -> ExitCode:
     from .._atomic import atomic_write_text
+    from .._dotenv import write_target
     from ..settings import example_dotenv, import_schema
 
     text = example_dotenv(import_schema(args.schema))
     if args.output == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    atomic_write_text(args.output, text, default_mode=0o644)
+    atomic_write_text(write_target(args.output), text, default_mode=0o644)
     print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -7,6 +7,7 @@ Status lines go to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._dotenv import _NAME_RE, locked_for_update
 from .._errors import DecryptionError, UsageError
 from ._cmd_keys import add_env_file_option, add_keyring_option, key_stores, warn_private_key_in_file
 from ._common import EXIT_OK, EXIT_USAGE, ExitCode
@@ -31,10 +33,29 @@ def _report_problems(problems: Mapping[str, str]) -> ExitCode:
 
 
 def _read_stdin_value() -> str:
-    data = sys.stdin.read()
+    if sys.stdin is None:
+        raise UsageError("no VALUE given and there is no stdin to read it from")
+    raw = sys.stdin.buffer.read()
+    if not raw:
+        # Most likely a producer that failed (`vault read ... | autoaudit-secrets set X`): refuse rather
+        # than replace a secret by "". An empty value is still possible as an argument or a lone newline.
+        raise UsageError("no VALUE given and stdin is empty (pass '' as VALUE to store an empty value)")
+    try:
+        data = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("the value read from stdin is not valid UTF-8") from None
     if data.endswith("\r\n"):
         return data[:-2]
     return data.removesuffix("\n")
+
+
+def _checked_value(value: str) -> str:
+    """``value`` if it can be stored; an argument with bytes that are not UTF-8 arrives with surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError("VALUE is not valid UTF-8 text") from None
+    return value
 
 
 def _set(args: argparse.Namespace) -> ExitCode:
@@ -45,13 +66,19 @@ def _set(args: argparse.Namespace) -> ExitCode:
     name: str = args.name
     if name == PUBLIC_KEY_VAR:
         raise UsageError(f"{PUBLIC_KEY_VAR} is managed by keygen/rotate, not set")
-    doc = DotenvDocument.load(path)
-    warn_private_key_in_file(doc, path)
-    public_key = public_key_of(doc, str(path))
-    value = _read_stdin_value() if args.value is None else args.value
-    existed = doc.get(name) is not None
-    doc.set(name, encrypt_value(name, value, public_key))
-    doc.save(path)
+    if not _NAME_RE.fullmatch(name):
+        raise UsageError(
+            f"invalid variable name {name!r} (letters, digits, '_', '.', '-'; not a digit first)"
+        )
+    # Read the value before taking the lock: stdin may take a while to arrive.
+    value = _checked_value(_read_stdin_value() if args.value is None else args.value)
+    with locked_for_update(path):
+        doc = DotenvDocument.load(path)
+        warn_private_key_in_file(doc, path)
+        public_key = public_key_of(doc, str(path))
+        existed = doc.get(name) is not None
+        doc.set(name, encrypt_value(name, value, public_key))
+        doc.save(path)
     verb = "replaced" if existed else "added"
     print(f"{name} {verb} in {path}, encrypted for key id {public_key.key_id}", file=sys.stderr)
     return EXIT_OK
@@ -62,16 +89,17 @@ def _encrypt(args: argparse.Namespace) -> ExitCode:
     from ..crypto import encrypt_in_document, public_key_of
 
     path: Path = args.env_file
-    doc = DotenvDocument.load(path)
-    warn_private_key_in_file(doc, path)
-    public_key = public_key_of(doc, str(path))
-    outcome = encrypt_in_document(doc, args.names or None, public_key, source=str(path))
-    for name, reason in outcome.skipped.items():
-        print(f"{name}: {reason}", file=sys.stderr)
-    if not outcome.encrypted:
-        print(f"{path}: nothing to encrypt", file=sys.stderr)
-        return EXIT_OK
-    doc.save(path)
+    with locked_for_update(path):
+        doc = DotenvDocument.load(path)
+        warn_private_key_in_file(doc, path)
+        public_key = public_key_of(doc, str(path))
+        outcome = encrypt_in_document(doc, args.names or None, public_key, source=str(path))
+        for name, reason in outcome.skipped.items():
+            print(f"{name}: {reason}", file=sys.stderr)
+        if not outcome.encrypted:
+            print(f"{path}: nothing to encrypt", file=sys.stderr)
+            return EXIT_OK
+        doc.save(path)
     names = ", ".join(outcome.encrypted)
     print(f"{path}: encrypted {len(outcome.encrypted)} value(s): {names}", file=sys.stderr)
     return EXIT_OK
@@ -82,22 +110,23 @@ def _decrypt(args: argparse.Namespace) -> ExitCode:
     from ..crypto import is_envelope, open_document
 
     path: Path = args.env_file
-    doc = DotenvDocument.load(path)
-    opened, problems = open_document(doc, key_stores(args))
-    if problems:
-        return _report_problems(problems)
-    changed = 0
-    for name in doc.names():
-        value = doc.get(name)
-        if value is not None and is_envelope(value):
-            doc.set(name, opened[name])
-            changed += 1
-    if args.in_place:
-        if changed:
-            doc.save(path)
-        print(f"{path}: decrypted {changed} value(s) in place", file=sys.stderr)
-    else:
-        sys.stdout.write(doc.render())
+    with locked_for_update(path) if args.in_place else contextlib.nullcontext():
+        doc = DotenvDocument.load(path)
+        opened, problems = open_document(doc, key_stores(args))
+        if problems:
+            return _report_problems(problems)
+        changed = 0
+        for name in doc.names():
+            value = doc.get(name)
+            if value is not None and is_envelope(value):
+                doc.set(name, opened[name])
+                changed += 1
+        if args.in_place:
+            if changed:
+                doc.save(path)
+            print(f"{path}: decrypted {changed} value(s) in place", file=sys.stderr)
+        else:
+            sys.stdout.write(doc.render())
     return EXIT_OK
 
 

@@ -1,8 +1,10 @@
-"""Shared plumbing of the two command-line programs: the only place that prints errors and calls ``sys.exit``."""
+"""Shared plumbing of the two command-line programs: the only place that prints errors and calls
+``sys.exit``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -31,11 +33,19 @@ def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return _Parser(prog=prog, description=description)
 
 
-def run_program(prog: str, parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> NoReturn:
+def run_program(
+    prog: str,
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    *,
+    debug_var: str | None = None,
+) -> NoReturn:
     """Parse ``argv``, run the chosen subcommand, and exit with its code.
 
     Every :class:`AutoauditSecretsError` becomes ``prog: error: <message>`` on stderr and exit 2 (never a
-    traceback); Ctrl-C exits 130; a closed stdout (``| head``) exits quietly.
+    traceback); Ctrl-C exits 130; a closed stdout (``| head``) exits quietly. With ``debug_var``, any other
+    exception also becomes one line and exit 2 — its type only: exception messages and tracebacks can carry
+    the values being handled — unless that environment variable is set, which re-raises it.
     """
     try:
         args = parser.parse_args(argv)
@@ -54,4 +64,12 @@ def run_program(prog: str, parser: argparse.ArgumentParser, argv: Sequence[str] 
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_OK)
+    except Exception as exc:
+        if debug_var is None or os.environ.get(debug_var):
+            raise
+        print(
+            f"{prog}: error: internal error ({type(exc).__name__}); set {debug_var}=1 for a traceback",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_USAGE)
     sys.exit(code)

@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
                 raise
             continue
         module.register(subparsers)
-    run_program("autoaudit-secrets", parser, argv)
+    run_program("autoaudit-secrets", parser, argv, debug_var="AUTOAUDIT_SECRETS_DEBUG")
 
 
 if __name__ == "__main__":

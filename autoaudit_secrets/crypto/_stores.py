@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._dotenv import read_regular_file
 from .._errors import CryptoError, KeyStoreError
 from ._keys import PrivateKey
 
@@ -85,7 +86,8 @@ def _select(keys: Sequence[PrivateKey], key_ids: Collection[str]) -> dict[str, P
 class EnvKeyStore(KeyStore):
     """Keys in an environment variable (CI): comma- or whitespace-separated ``autoaudit-priv-v1:`` keys."""
 
-    environ: Mapping[str, str]
+    # Not in the repr: the environment holds the private key itself (and every other secret of the process).
+    environ: Mapping[str, str] = field(repr=False)
     variable: str = PRIVATE_KEY_VAR
 
     @property
@@ -101,7 +103,7 @@ class EnvKeyStore(KeyStore):
 
 def _read_key_file(path: Path, source: str, *, missing_ok: bool) -> list[PrivateKey]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path).decode("utf-8")
     except FileNotFoundError:
         if missing_ok:
             return []
@@ -116,7 +118,7 @@ def _read_key_file(path: Path, source: str, *, missing_ok: bool) -> list[Private
 class FileKeyStore(KeyStore):
     """Keys in the file named by ``AUTOAUDIT_PRIVATE_KEY_FILE`` (one or more; ``#`` comment lines allowed)."""
 
-    environ: Mapping[str, str]
+    environ: Mapping[str, str] = field(repr=False)
     variable: str = PRIVATE_KEY_FILE_VAR
 
     @property

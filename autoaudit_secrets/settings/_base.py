@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
-from .._dotenv import parse_dotenv
+from .._dotenv import parse_dotenv, read_regular_file
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._redact import MASK
 from ._ci import is_ci
@@ -241,7 +241,7 @@ def _collect_layers(
 
 def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str, str]:
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except FileNotFoundError:
         raise _LoadError(f"env file {path} not found") from None
     except OSError as exc:
@@ -268,7 +268,7 @@ def _resolve_file_references(layers: list[dict[str, str]], known: set[str], prob
                 problems[name] = f"both {name} and {upper} are set; set only one"
                 continue
             try:
-                content = Path(path).read_text(encoding="utf-8")
+                content = read_regular_file(path).decode("utf-8")
             except OSError as exc:
                 problems[name] = f"cannot read {upper} file {path}: {exc.strerror or type(exc).__name__}"
                 continue
@@ -301,8 +301,7 @@ def _read_secrets_dir(
         if name not in known or entry.is_dir():
             continue  # a dangling symlink is not skipped: it is reported as unreadable below
         try:
-            with open(entry.path, encoding="utf-8") as handle:
-                values[name] = _strip_one_newline(handle.read())
+            values[name] = _strip_one_newline(read_regular_file(entry.path).decode("utf-8"))
         except OSError as exc:
             problems[name] = f"cannot read secret file {entry.path}: {exc.strerror or type(exc).__name__}"
         except UnicodeDecodeError:
