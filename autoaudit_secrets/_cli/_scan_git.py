@@ -46,6 +46,14 @@ def register(subparsers: Any) -> None:
         metavar="SIZE",
         help="skip larger files (bytes, or with k/M/G; default: 10M)",
     )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="git processes producing the patches of long histories in parallel (default: CPU count, max 4)",
+    )
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress",
@@ -57,6 +65,16 @@ def register(subparsers: Any) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
     add_common_options(parser)
     parser.set_defaults(func=_cmd_git)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid job count {text[:20]!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("job count must be >= 0 (0: CPU count)")
+    return value
 
 
 def _selection(args: argparse.Namespace) -> Any:
@@ -109,7 +127,7 @@ def _cmd_git(args: argparse.Namespace) -> int:
     root = find_repo_root(Path(args.repo))
     config = config_from_args(args, root)
     # git starts now and works on its own while the rules load and compile
-    with ChangeStream(root, _selection(args)) as changes:
+    with ChangeStream(root, _selection(args), jobs=args.jobs) as changes:
         try:
             from ..scan._engine import Scanner
         except ImportError as exc:

@@ -486,8 +486,9 @@ class _GitPipe:
     """A ``git`` process whose output a background thread reads ahead (up to ``_READ_AHEAD`` bytes), so that
     git keeps working while the caller is busy; stderr goes to a temp file (no deadlock)."""
 
-    def __init__(self, root: Path, args: Sequence[str]) -> None:
+    def __init__(self, root: Path, args: Sequence[str], stdin: bytes | None = None) -> None:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/kill()
+        self._input = stdin
         try:
             self.proc = subprocess.Popen(
                 ["git", *_GIT_CONFIG, *args],
@@ -495,7 +496,7 @@ class _GitPipe:
                 env=_git_env(),
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                 bufsize=0,
             )
         except FileNotFoundError:
@@ -512,6 +513,11 @@ class _GitPipe:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         try:
+            if self._input is not None and self.proc.stdin is not None:
+                # git reads every revision from stdin before it writes anything: no deadlock
+                with contextlib.suppress(BrokenPipeError):
+                    self.proc.stdin.write(self._input)
+                self.proc.stdin.close()
             while not self._stop.is_set():
                 while not self._room.acquire(timeout=0.1):
                     if self._stop.is_set():
@@ -580,45 +586,64 @@ class ChangeStream:
     children), or one :class:`CommitChanges` with ``commit=None`` for the staged changes.
 
     Creating it checks the revisions and starts git at once (so git runs while the caller prepares);
-    iterate it once. Use as a context manager, or call :meth:`close`, to stop git early."""
+    iterate it once. Use as a context manager, or call :meth:`close`, to stop git early. Histories of at
+    least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel (0: one per CPU,
+    at most 4), each producing the patches of a consecutive part of the commits."""
 
-    def __init__(self, root: Path, selection: GitSelection) -> None:
+    def __init__(self, root: Path, selection: GitSelection, *, jobs: int = 0, min_shard: int = 500) -> None:
+        self._pipes: list[_GitPipe] = []
+        self._done = False
         if selection.mode is GitMode.STAGED:
             base = "HEAD" if _has_head(root) else EMPTY_TREE
-            args: list[str] = ["diff", "--cached", *_PATCH_OPTIONS, base, "--"]
             self._staged = True
-        else:
-            revisions = resolve_revisions(root, selection)
-            args = [
-                "log",
-                *_PATCH_OPTIONS,
-                "--cc",
-                "--root",
-                "--topo-order",
-                "--reverse",
-                "--no-show-signature",
-                "--no-notes",
-                f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
-                *revisions,
-                "--",
-            ]
-            self._staged = False
-        self._pipe = _GitPipe(root, args)
-        self._done = False
+            self._pipes.append(_GitPipe(root, ["diff", "--cached", *_PATCH_OPTIONS, base, "--"]))
+            return
+        self._staged = False
+        revisions = resolve_revisions(root, selection)
+        jobs = jobs or min(os.cpu_count() or 1, 4)
+        log = [
+            "log",
+            *_PATCH_OPTIONS,
+            "--cc",
+            "--root",
+            "--no-show-signature",
+            "--no-notes",
+            f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
+        ]
+        if jobs > 1:
+            proc = _run_git(root, "rev-list", "--topo-order", "--reverse", *revisions, "--")
+            if proc.returncode != 0:
+                raise ScanError(f"git failed: {_first_line(proc.stderr)}")
+            ids = proc.stdout.split()
+            if len(ids) >= min_shard * 2:
+                # Patches are what git spends its time on: several git processes each write the patches of
+                # a consecutive part of the commits, read in order; the later parts wait in their buffers.
+                jobs = min(jobs, len(ids) // min_shard)
+                size = -(-len(ids) // jobs)
+                for start in range(0, len(ids), size):
+                    part = "".join(f"{sha}\n" for sha in ids[start : start + size]).encode("ascii")
+                    self._pipes.append(_GitPipe(root, [*log, "--no-walk=unsorted", "--stdin"], stdin=part))
+                return
+        self._pipes.append(_GitPipe(root, [*log, "--topo-order", "--reverse", *revisions, "--"]))
+
+    def _line_chunks(self) -> Iterator[list[bytes]]:
+        for pipe in self._pipes:
+            yield from pipe.line_chunks()
+            pipe.finish()
 
     def __iter__(self) -> Iterator[CommitChanges]:
         try:
-            yield from _parse_chunks(self._pipe.line_chunks(), staged=self._staged)
+            yield from _parse_chunks(self._line_chunks(), staged=self._staged)
         except BaseException:
             self.close()
             raise
         self._done = True
-        self._pipe.finish()
 
     def close(self) -> None:
         if not self._done:
             self._done = True
-            self._pipe.kill()
+            for pipe in self._pipes:
+                pipe.kill()
 
     def __enter__(self) -> ChangeStream:
         return self

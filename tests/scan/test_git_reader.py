@@ -10,6 +10,7 @@ import pytest
 from autoaudit_secrets._errors import ScanError, UsageError
 from autoaudit_secrets.scan._git import (
     BlobReader,
+    ChangeStream,
     CommitChanges,
     FileChange,
     GitMode,
@@ -318,3 +319,28 @@ def test_parse_patch_reads_hand_written_output() -> None:
     assert (file.path, file.blob) == ("x.py", "2" * 40)
     assert file.added == {2, 3, 11}
     assert file.added_text == b"added one\ndiff --git looks like a header but is content\nnew\n"
+
+
+def test_parallel_git_processes_give_the_same_stream(git_repo: Path) -> None:
+    write(git_repo, "f.txt", "base\n")
+    commit_all(git_repo, "base")
+    for i in range(6):
+        write(git_repo, f"f{i % 3}.txt", f"line {i}\n" * (i + 1))
+        commit_all(git_repo, f"c{i}")
+    git(git_repo, "checkout", "-q", "-b", "topic", "HEAD~3")
+    write(git_repo, "t.txt", "topic\n")
+    commit_all(git_repo, "topic")
+    git(git_repo, "checkout", "-q", "main")
+    git(git_repo, "merge", "-q", "--no-edit", "topic")
+    for i in range(4):
+        write(git_repo, "after.txt", f"after {i}\n")
+        commit_all(git_repo, f"after {i}")
+    selection = GitSelection(GitMode.ALL)
+    with ChangeStream(git_repo, selection, jobs=1) as one:
+        serial = list(one)
+    with ChangeStream(git_repo, selection, jobs=3, min_shard=2) as three:
+        parallel = list(three)
+    assert len(serial) == 13
+    assert parallel == serial
+    shas = [c.commit.sha for c in serial if c.commit]
+    assert shas == git(git_repo, "rev-list", "--topo-order", "--reverse", "--all").split()
