@@ -781,11 +781,12 @@ def scan_changes(
     might_match = options.might_match
     analyzed_paths: dict[str, bool] = {}
     for window in _windows(changes):
-        # one prefilter call for a whole window of commits: when nothing in it can match (the usual case),
-        # no file needs a call of its own
-        quiet = might_match is not None and not might_match(
-            b"\n".join(f.added_text for c in window for f in c.files if not f.binary)
-        )
+        # The prefilter looks at a whole window of commits at once; when something in it may match, halves
+        # are asked until the files that may match are found (a few calls, not one per file).
+        candidates: set[int] | None = None
+        if might_match is not None:
+            texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
+            candidates = _may_match(texts, might_match)
         for change in window:
             commits += 1
             for file in change.files:
@@ -805,9 +806,7 @@ def scan_changes(
                     lines: AbstractSet[int] | None = None
                 else:
                     stats.bytes_scanned += len(file.added_text)
-                    if not analyzed and (
-                        quiet or (might_match is not None and not might_match(file.added_text))
-                    ):
+                    if not analyzed and candidates is not None and id(file) not in candidates:
                         stats.files_scanned += 1
                         continue
                     data = blobs.read(file.blob) if file.blob is not None else None
@@ -837,6 +836,25 @@ def scan_changes(
         progress(commits, files_done)
     stats.seconds = time.perf_counter() - started
     return findings, stats
+
+
+def _may_match(texts: Sequence[tuple[int, bytes]], might_match: Callable[[bytes], bool]) -> set[int]:
+    """The keys of the texts the prefilter cannot rule out, asking about groups first (bisection)."""
+    found: set[int] = set()
+    pending = [(0, len(texts))]
+    while pending:
+        lo, hi = pending.pop()
+        if hi <= lo:
+            continue
+        joined = texts[lo][1] if hi - lo == 1 else b"\n".join(t for _, t in texts[lo:hi])
+        if not might_match(joined):
+            continue
+        if hi - lo == 1:
+            found.add(texts[lo][0])
+        else:
+            mid = (lo + hi) // 2
+            pending += [(mid, hi), (lo, mid)]
+    return found
 
 
 def _windows(

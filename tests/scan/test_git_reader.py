@@ -344,3 +344,21 @@ def test_parallel_git_processes_give_the_same_stream(git_repo: Path) -> None:
     assert parallel == serial
     shas = [c.commit.sha for c in serial if c.commit]
     assert shas == git(git_repo, "rev-list", "--topo-order", "--reverse", "--all").split()
+
+
+def test_prefilter_bisection_finds_exactly_the_files_that_may_match() -> None:
+    from autoaudit_secrets.scan._git import _may_match
+
+    calls: list[bytes] = []
+
+    def might_match(data: bytes) -> bool:
+        calls.append(data)
+        return b"TOKEN" in data
+
+    texts = [(i, b"TOKEN here\n" if i in {3, 17, 18} else b"plain line\n") for i in range(40)]
+    assert _may_match(texts, might_match) == {3, 17, 18}
+    assert len(calls) < 40  # groups first, not one call per file
+    calls.clear()
+    assert _may_match([(i, b"quiet\n") for i in range(40)], might_match) == set()
+    assert len(calls) == 1
+    assert _may_match([], might_match) == set()
