@@ -24,8 +24,11 @@ from ._model import Confidence, Match, Rule
 
 __all__ = ["Detector", "is_config_path"]
 
-# Base64 runs worth decoding: standard alphabet, 24..1000 characters, ended by a non-base64 character.
-_B64_PATTERN = r"(?P<secret>[A-Za-z0-9+/]{24,1000}={0,2})[^A-Za-z0-9+/=]"
+# Base64 runs worth decoding: standard alphabet, 32..1000 characters, after a delimiter (quote, space, =, :,
+# …) and ended by a non-base64 character. (The delimiter keeps Hyperscan from tracking every identifier.)
+_B64_PATTERN = r"[\s\"'=:>,(\[`](?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})(?:[^A-Za-z0-9+/=]|$)"
+_B64_AT_START = LazyRegex(r"(?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})(?:[^A-Za-z0-9+/=]|$)")
+_B64_BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _MAX_DEPTH = 2
 _MAX_DECODED = 1 << 20  # decoded bytes per document
@@ -230,7 +233,12 @@ class Detector:
         hits: list[_Hit] = []
         config_file = is_config_path(relpath)
         skip = frozenset() if config_file else self._config_only
-        for index, m in self.matcher.find(text, skip, prescan):
+        found = self.matcher.find(text, skip, prescan)
+        if depth < _MAX_DEPTH and len(text) >= 32 and _B64_CHARS.issuperset(text[:32]):
+            start_match = _B64_AT_START.match(text)  # a document that *is* base64 (no delimiter in front)
+            if start_match is not None:
+                found.append((self._b64_index, start_match))
+        for index, m in found:
             if index == self._b64_index:
                 if depth < _MAX_DEPTH:
                     hits.extend(self._base64(text, m, relpath, depth, budget))
@@ -253,7 +261,9 @@ class Detector:
             return None
         filters = rule.filters
         named = "name" in m.re.groupindex
-        if ("hash" in filters and is_hash(secret, bare_hex=not named)) or ("uuid" in filters and is_uuid(secret)):
+        if ("hash" in filters and is_hash(secret, bare_hex=not named)) or (
+            "uuid" in filters and is_uuid(secret)
+        ):
             return None
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None
@@ -276,7 +286,7 @@ class Detector:
         self, text: str, m: re.Match[str], relpath: str | None, depth: int, budget: list[int]
     ) -> list[_Hit]:
         start, end = m.span("secret")
-        if start > 0 and text[start - 1] in _B64_CHARS:
+        if start > 0 and text[start - 1] in _B64_BODY_CHARS:
             return []
         encoded = m.group("secret")
         if len(encoded) % 4 or budget[0] <= 0:

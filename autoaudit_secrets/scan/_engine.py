@@ -254,7 +254,11 @@ class Scanner:
             return []
         stats.bytes_scanned += len(data)
         analyzers = [a for a in self.file_analyzers() if a.applies_to(relpath)]
-        prescan = None if data.startswith(_UNICODE_BOMS) else self.detector.prescan(data)
+        unicode_bom = data.startswith(_UNICODE_BOMS)
+        if not unicode_bom and b"\x00" in data[:8192]:  # binary: only the analyzers' by-name checks
+            stats.files_skipped += 1
+            return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
+        prescan = None if unicode_bom else self.detector.prescan(data)
         if prescan is not None and prescan.empty and not analyzers:
             stats.files_scanned += 1
             return []

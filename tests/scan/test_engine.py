@@ -207,3 +207,14 @@ def test_analyzer_findings_whole_file_kept_under_lines_and_analyzer_bugs_are_one
         scanner.scan_document("x.boom", PASSWORD)
     assert "test-file-level" in str(info.value) and "ValueError" in str(info.value)
     assert_no_leak(str(info.value), [PASSWORD])
+
+
+@pytest.mark.parametrize("backend", ["hyperscan", "re2", "re"])
+def test_double_base64_at_end_of_text_and_whole_document(backend: str) -> None:
+    scanner = Scanner(ScanConfig(), matcher=backend)
+    inner = base64.b64encode(f"token: {GH}\n".encode()).decode()
+    outer = base64.b64encode(inner.encode()).decode()
+    at_end = [(f.line, f.column) for f in scanner.scan_document("a.txt", "v=" + outer) if f.secret == GH]
+    assert at_end == [(1, 3)]
+    whole = [f.column for f in scanner.scan_document("blob.b64", outer) if f.secret == GH]
+    assert whole == [1]
