@@ -486,7 +486,9 @@ class _GitPipe:
     """A ``git`` process whose output a background thread reads ahead (up to ``_READ_AHEAD`` bytes), so that
     git keeps working while the caller is busy; stderr goes to a temp file (no deadlock)."""
 
-    def __init__(self, root: Path, args: Sequence[str], stdin: bytes | None = None) -> None:
+    def __init__(
+        self, root: Path, args: Sequence[str], stdin: bytes | None = None, read_ahead: int = _READ_AHEAD
+    ) -> None:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/kill()
         self._input = stdin
         try:
@@ -504,7 +506,7 @@ class _GitPipe:
             raise ScanError("git is not installed (no 'git' on PATH)") from None
         _widen_pipe(self.proc.stdout)
         self._chunks: queue.Queue[bytes | None] = queue.Queue()
-        self._room = threading.Semaphore(_READ_AHEAD // _CHUNK)
+        self._room = threading.Semaphore(max(read_ahead // _CHUNK, 2))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, name="check-secrets-git-reader", daemon=True)
         self._thread.start()
@@ -622,7 +624,14 @@ class ChangeStream:
                 size = -(-len(ids) // jobs)
                 for start in range(0, len(ids), size):
                     part = "".join(f"{sha}\n" for sha in ids[start : start + size]).encode("ascii")
-                    self._pipes.append(_GitPipe(root, [*log, "--no-walk=unsorted", "--stdin"], stdin=part))
+                    self._pipes.append(
+                        _GitPipe(
+                            root,
+                            [*log, "--no-walk=unsorted", "--stdin"],
+                            stdin=part,
+                            read_ahead=_READ_AHEAD // jobs,
+                        )
+                    )
                 return
         self._pipes.append(_GitPipe(root, [*log, "--topo-order", "--reverse", *revisions, "--"]))
 
@@ -680,12 +689,13 @@ class BlobReader:
         self._in = self._proc.stdin
         self._out = self._proc.stdout
 
-    def read(self, blob_id: str) -> bytes | None:
-        """The contents of one blob; None for a missing object."""
-        return self.read_many([blob_id])[0]
+    def read(self, blob_id: str, *, max_size: int | None = None) -> bytes | None:
+        """The contents of one blob; None for a missing object or one larger than ``max_size`` bytes."""
+        return self.read_many([blob_id], max_size=max_size)[0]
 
-    def read_many(self, blob_ids: Sequence[str]) -> list[bytes | None]:
-        """The contents of each blob, in order; None for a missing object (e.g. a submodule commit)."""
+    def read_many(self, blob_ids: Sequence[str], *, max_size: int | None = None) -> list[bytes | None]:
+        """The contents of each blob, in order; None for a missing object (e.g. a submodule commit) and for
+        a blob larger than ``max_size`` bytes (read past, never held in memory)."""
         results: list[bytes | None] = []
         # Requests are tiny; send them in chunks small enough never to fill the pipe while answers wait.
         for start in range(0, len(blob_ids), 256):
@@ -704,6 +714,15 @@ class BlobReader:
                     results.append(None)
                     continue
                 size = int(parts[2])
+                if max_size is not None and size > max_size:
+                    left = size + 1
+                    while left > 0:
+                        skipped = len(self._out.read(min(left, 1 << 20)))
+                        if not skipped:
+                            raise ScanError("git cat-file stopped unexpectedly")
+                        left -= skipped
+                    results.append(None)
+                    continue
                 data = self._out.read(size)
                 self._out.read(1)  # the newline after the contents
                 results.append(data if parts[1] == b"blob" else None)
@@ -809,7 +828,7 @@ def scan_changes(
                     if not analyzed and candidates is not None and id(file) not in candidates:
                         stats.files_scanned += 1
                         continue
-                    data = blobs.read(file.blob) if file.blob is not None else None
+                    data = blobs.read(file.blob, max_size=options.max_file_size) if file.blob else None
                     if data is None or len(data) > options.max_file_size:
                         stats.files_skipped += 1
                         continue

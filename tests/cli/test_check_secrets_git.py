@@ -304,6 +304,13 @@ def test_a_new_binary_keystore_is_flagged_by_name(repo: Repo) -> None:
     ]
 
 
+def test_max_file_size_applies_to_historical_files(repo: Repo) -> None:
+    repo.write("big.txt", "filler line\n" * 3000 + f"k = {repo.token()}\n")
+    repo.commit("big file")
+    assert repo.run("--all").returncode == 1
+    assert repo.run("--all", "--max-file-size", "10k").returncode == 0
+
+
 def test_allow_comment_works_in_git_modes(repo: Repo) -> None:
     repo.write("a.py", f'k = "{repo.token()}"  # check-secrets: allow\n')
     repo.commit("allowed")

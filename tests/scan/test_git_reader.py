@@ -255,6 +255,7 @@ def test_blob_reader_reports_missing_objects_as_none(git_repo: Path) -> None:
     commit_all(git_repo, "base")
     blob = git(git_repo, "rev-parse", "HEAD:a.txt").strip()
     with BlobReader(git_repo) as blobs:
+        assert blobs.read_many([blob, blob], max_size=3) == [None, None]  # too large: read past
         assert blobs.read_many([blob, "0123456789abcdef0123456789abcdef01234567", blob]) == [
             b"hello\n",
             None,
