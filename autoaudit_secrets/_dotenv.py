@@ -54,6 +54,7 @@ __all__ = [
     "parse_dotenv",
     "read_dotenv",
     "read_regular_file",
+    "shown_name",
     "write_target",
 ]
 
@@ -346,12 +347,22 @@ def _read_text(path: Path, *, missing_ok: bool = False) -> str | None:
         raise DotenvError(f"cannot read {path}: file not found") from None
     except OSError as exc:
         raise DotenvError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    bad_at = _utf8_error_at(data)
+    if bad_at is not None:
+        # Raised outside any except block: a UnicodeDecodeError holds the whole file (every value) and would
+        # otherwise stay reachable as __context__.
+        line = data.count(b"\n", 0, bad_at) + 1
+        raise DotenvError(f"{path}, line {line}: not valid UTF-8")
+    return data.decode("utf-8")
+
+
+def _utf8_error_at(data: bytes) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or ``None``; keeps no reference to ``data``."""
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        position = exc.start
-        line = data.count(b"\n", 0, position) + 1
-        raise DotenvError(f"{path}, line {line}: not valid UTF-8") from None
+        return exc.start
+    return None
 
 
 def read_dotenv(path: str | os.PathLike[str], **kw: Any) -> dict[str, str]:
@@ -364,6 +375,12 @@ def read_dotenv(path: str | os.PathLike[str], **kw: Any) -> dict[str, str]:
     assert text is not None
     kw.setdefault("source", str(target))
     return parse_dotenv(text.removeprefix("\ufeff"), **kw)
+
+
+def shown_name(name: str) -> str:
+    """``name`` for a message when it is a valid variable name, else a placeholder: something that is not a
+    name (spaces, punctuation, non-ASCII) is most often a value typed where the name belongs."""
+    return name if _NAME_RE.fullmatch(name) else "the given name (not shown: it is not a valid name)"
 
 
 def write_target(path: str | os.PathLike[str]) -> Path:
@@ -497,7 +514,7 @@ class DotenvDocument:
         """Set ``name`` to ``value``: its (last) line is replaced in place, keeping ``export``, indentation
         and an inline comment; a new name is appended at the end."""
         if not _NAME_RE.fullmatch(name):
-            raise DotenvError(f"invalid variable name {name!r}")
+            raise DotenvError("invalid variable name (not shown: it may be a misplaced value)")
         quoted = _quote(value, escape_newlines=self._newline() == "\r\n")
         index = self._last_index(name)
         if index is not None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._dotenv import _NAME_RE, locked_for_update
+from .._dotenv import _NAME_RE, _utf8_error_at, locked_for_update, shown_name
 from .._errors import DecryptionError, UsageError
 from ._cmd_keys import add_env_file_option, add_keyring_option, key_stores, warn_private_key_in_file
 from ._common import EXIT_OK, EXIT_USAGE, ExitCode
@@ -40,10 +40,9 @@ def _read_stdin_value() -> str:
         # Most likely a producer that failed (`vault read ... | autoaudit-secrets set X`): refuse rather
         # than replace a secret by "". An empty value is still possible as an argument or a lone newline.
         raise UsageError("no VALUE given and stdin is empty (pass '' as VALUE to store an empty value)")
-    try:
-        data = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError("the value read from stdin is not valid UTF-8") from None
+    if _utf8_error_at(raw) is not None:  # raised outside an except: the decode error would hold the value
+        raise UsageError("the value read from stdin is not valid UTF-8")
+    data = raw.decode("utf-8")
     if data.endswith("\r\n"):
         return data[:-2]
     return data.removesuffix("\n")
@@ -51,11 +50,17 @@ def _read_stdin_value() -> str:
 
 def _checked_value(value: str) -> str:
     """``value`` if it can be stored; an argument with bytes that are not UTF-8 arrives with surrogates."""
+    if not _is_utf8_text(value):
+        raise UsageError("VALUE is not valid UTF-8 text")
+    return value
+
+
+def _is_utf8_text(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError("VALUE is not valid UTF-8 text") from None
-    return value
+        return False
+    return True
 
 
 def _set(args: argparse.Namespace) -> ExitCode:
@@ -67,9 +72,8 @@ def _set(args: argparse.Namespace) -> ExitCode:
     if name == PUBLIC_KEY_VAR:
         raise UsageError(f"{PUBLIC_KEY_VAR} is managed by keygen/rotate, not set")
     if not _NAME_RE.fullmatch(name):
-        raise UsageError(
-            f"invalid variable name {name!r} (letters, digits, '_', '.', '-'; not a digit first)"
-        )
+        # Not echoed: a "name" that is not one is most often the value given in the wrong place.
+        raise UsageError("invalid variable name (letters, digits, '_', '.', '-'; not a digit first)")
     # Read the value before taking the lock: stdin may take a while to arrive.
     value = _checked_value(_read_stdin_value() if args.value is None else args.value)
     with locked_for_update(path):
@@ -138,7 +142,7 @@ def _get(args: argparse.Namespace) -> ExitCode:
     doc = DotenvDocument.load(path)
     value = doc.get(args.name)
     if value is None:
-        raise UsageError(f"{args.name} is not set in {path}")
+        raise UsageError(f"{shown_name(args.name)} is not set in {path}")
     opened, problems = open_values({args.name: value}, key_stores(args))
     if problems:
         return _report_problems(problems)

@@ -26,6 +26,14 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2, like every other error."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            # argparse would echo them: `set DB_PASSWORD my pass phrase` (a VALUE with spaces, unquoted)
+            # would print most of the secret.
+            count = len(message.split(":", 1)[1].split())
+            message = (
+                f"{count} unrecognized argument(s), not shown as they may be secret values "
+                "(quote a VALUE that contains spaces)"
+            )
         raise UsageError(message)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .._dotenv import shown_name
 from .._errors import CryptoError, DecryptionError, UsageError
 from ._envelope import encrypt_value, envelope_key_id, is_envelope
 from ._keys import PrivateKey, PublicKey
@@ -82,7 +83,7 @@ def encrypt_in_document(
             if name == PUBLIC_KEY_VAR:
                 raise UsageError(f"{PUBLIC_KEY_VAR} is the public key; it is not encrypted")
             if name not in values:
-                raise UsageError(f"{name} is not set in {source}")
+                raise UsageError(f"{shown_name(name)} is not set in {source}")
     for name in chosen:
         value = values[name]
         if is_envelope(value):

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
 
+from .._dotenv import _utf8_error_at
 from .._errors import CryptoError, DecryptionError
 from ._keys import KEY_ID_BYTES, PrivateKey, PublicKey, b64url_decode, b64url_encode, key_id_hex
 
@@ -123,7 +124,6 @@ def decrypt_value(name: str, envelope: str, private_keys: Mapping[str, PrivateKe
     plain = _unpad(padded)
     if plain is None:
         raise _error(name, kid, FailureReason.MALFORMED)
-    try:
-        return plain.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _error(name, kid, FailureReason.MALFORMED) from None
+    if _utf8_error_at(plain) is not None:  # not raised inside an except: the error would hold the plaintext
+        raise _error(name, kid, FailureReason.MALFORMED)
+    return plain.decode("utf-8")

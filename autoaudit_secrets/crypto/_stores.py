@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._dotenv import read_regular_file
+from .._dotenv import _utf8_error_at, read_regular_file
 from .._errors import CryptoError, KeyStoreError
 from ._keys import PrivateKey
 
@@ -102,16 +102,23 @@ class EnvKeyStore(KeyStore):
 
 
 def _read_key_file(path: Path, source: str, *, missing_ok: bool) -> list[PrivateKey]:
+    # Errors are raised outside the except blocks: a UnicodeDecodeError holds the file's bytes (the private
+    # keys), which must not stay reachable as the KeyStoreError's __context__.
+    problem: str | None = None
+    data = b""
     try:
-        text = read_regular_file(path).decode("utf-8")
+        data = read_regular_file(path)
     except FileNotFoundError:
         if missing_ok:
             return []
-        raise KeyStoreError(f"{source}: {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise KeyStoreError(f"{source}: cannot read {path}: {reason}") from None
-    return _parse_key_list(text, f"{source} ({path})")
+        problem = f"{source}: {path} does not exist"
+    except OSError as exc:
+        problem = f"{source}: cannot read {path}: {exc.strerror or type(exc).__name__}"
+    if problem is None and _utf8_error_at(data) is not None:
+        problem = f"{source}: cannot read {path}: not UTF-8 text"
+    if problem is not None:
+        raise KeyStoreError(problem)
+    return _parse_key_list(data.decode("utf-8"), f"{source} ({path})")
 
 
 @dataclass

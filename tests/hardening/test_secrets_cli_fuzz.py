@@ -70,9 +70,7 @@ def test_names_that_are_not_utf8_or_not_names_are_one_line_errors(project: Proje
     ids=lambda args: "-".join(a.strip("-") for a in args),
 )
 @pytest.mark.parametrize("kind", ["fifo", "directory", "missing"])
-def test_env_file_that_is_a_fifo_directory_or_missing(
-    project: Project, args: list[str], kind: str
-) -> None:
+def test_env_file_that_is_a_fifo_directory_or_missing(project: Project, args: list[str], kind: str) -> None:
     target = project.path / "weird"
     if kind == "fifo":
         os.mkfifo(target)
