@@ -354,6 +354,8 @@ def _message(error: Mapping[str, Any]) -> str:
     message = (
         str(error.get("msg", "is invalid")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     )
+    if message[1:2].isupper():  # an acronym ("URL scheme should be ...") keeps its case
+        return message
     return message[:1].lower() + message[1:]
 
 
