@@ -17,7 +17,15 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ._entropy import shannon_entropy
-from ._filters import is_doc_example, is_hash, is_placeholder, is_secret_name, is_uuid, name_words
+from ._filters import (
+    is_doc_example,
+    is_hash,
+    is_placeholder,
+    is_secret_name,
+    is_sequential,
+    is_uuid,
+    name_words,
+)
 from ._lazyre import LazyRegex
 from ._matcher import Matcher, MatcherBackend, PatternSpec, Prescan
 from ._model import Confidence, Match, Rule
@@ -145,6 +153,15 @@ class _Hit:
     secret: str  # the (possibly decoded) secret value
 
 
+def _looks_like_identifier(value: str) -> bool:
+    """Two or more word-like parts in camel, snake, kebab or dotted case and no digits (``NextToken``,
+    ``prod-db-credentials``, ``AWSAccessKeyId``): an identifier or enum value, not a random secret."""
+    if not all(c.isalpha() or c in "-_." for c in value):
+        return False
+    words = name_words(value)
+    return len(words) >= 2 and sum(len(w) for w in words) >= 3.5 * len(words)
+
+
 def _char_classes(value: str) -> int:
     return (
         any(c.islower() for c in value)
@@ -177,6 +194,10 @@ def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
     if value_words and value_words == words[-len(value_words) :]:
         return False
     if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
+        return False
+    if not password_like and _looks_like_identifier(v):  # "NextToken", "prod-db-credentials"
+        return False
+    if is_sequential(v):  # "123456789012", "abcd1234efgh5678"
         return False
     if v.count(" ") >= (2 if password_like else 1):
         return False
@@ -276,6 +297,9 @@ class Detector:
             return None
         if named:
             name = m.group("name") or ""
+            name_start = m.start("name")
+            if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
+                return None
             if not is_secret_name(name, self.secret_names) or not _value_looks_literal(rule, name, secret):
                 return None
             if is_hash(secret, bare_hex=False) or is_uuid(secret):

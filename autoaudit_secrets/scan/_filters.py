@@ -14,6 +14,7 @@ All functions are pure and cheap; none of them ever logs or echoes the value.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Set as AbstractSet
 
@@ -26,6 +27,7 @@ __all__ = [
     "is_placeholder",
     "is_reference",
     "is_secret_name",
+    "is_sequential",
     "is_uuid",
     "name_words",
 ]
@@ -169,7 +171,48 @@ def name_words(name: str) -> list[str]:
     return [w for w in _SPLIT.split(name.lower()) if w]
 
 
+# "<qualifier>_token" names that are not credentials: pagination/sequence tokens, LLM vocabulary tokens.
+_NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
+    {
+        "next",
+        "prev",
+        "previous",
+        "page",
+        "pagination",
+        "continuation",
+        "sequence",
+        "sync",
+        "cancellation",
+        "cancel",
+        "purchase",
+        "idempotency",
+        "resume",
+        "start",
+        "end",
+        "input",
+        "output",
+        "prompt",
+        "completion",
+        "eos",
+        "bos",
+        "pad",
+        "unk",
+        "mask",
+        "sep",
+        "cls",
+        "special",
+        "stop",
+        "split",
+        "delta",
+        "marker",
+        "sort",
+    }
+)
+
+
 def _word_is_secret(word: str, previous: str | None) -> bool:
+    if word in {"token", "tokens"} and previous in _NOT_SECRET_TOKEN_QUALIFIERS:
+        return False
     if word in _SECRET_WORDS:
         return not (
             word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
@@ -304,6 +347,19 @@ _PLACEHOLDER_WORDS = frozenset(
         "tmp",
         "temp",
         "env",
+        "enabled",
+        "disabled",
+        "enable",
+        "disable",
+        "basic",
+        "bearer",
+        "digest",
+        "oauth",
+        "oauth2",
+        "jwt",
+        "any",
+        "all",
+        "auto",
         "auth",
         "ok",
         "off",
@@ -396,6 +452,13 @@ _STANDIN_WORDS = frozenset(
         "app",
         "dev",
         "local",
+        "string",
+        "str",
+        "text",
+        "foo",
+        "bar",
+        "baz",
+        "foobar",
     }
 )
 _WORD_SPLIT = LazyRegex(r"[^a-z]+")
@@ -404,6 +467,16 @@ _WORD_SPLIT = LazyRegex(r"[^a-z]+")
 def _only_standin_words(low: str) -> bool:
     words = [w for w in _WORD_SPLIT.split(low) if w]
     return bool(words) and all(w in _STANDIN_WORDS for w in words) and not any(c.isdigit() for c in low)
+
+
+def is_sequential(value: str) -> bool:
+    """Mostly runs of consecutive characters (``1234567890``, ``abcd1234efgh``): a made-up value. Used for
+    values of generic assignments only (provider-format examples are often written this way on purpose)."""
+    low = value.lower()
+    if len(low) < 8:
+        return False
+    steps = sum(1 for a, b in itertools.pairwise(low) if ord(b) - ord(a) == 1 or (a, b) == ("9", "0"))
+    return steps >= 0.6 * (len(low) - 1)
 
 
 def is_reference(value: str) -> bool:
@@ -429,6 +502,8 @@ def is_placeholder(value: str) -> bool:
 
         low = unquote(low)
     if low in _PLACEHOLDER_WORDS or len(set(low)) == 1 or _only_standin_words(low):
+        return True
+    if low.endswith(("...", "…")):  # truncated in documentation
         return True
     if _PLACEHOLDER_RE.search(v):
         return True
@@ -469,8 +544,8 @@ def is_hash(value: str, *, bare_hex: bool = True) -> bool:
     """True for hex digests (MD5…SHA-512), ``sha256:…``/``sha512-…`` integrity strings, GPG fingerprints and
     password hashes (bcrypt, argon2, crypt(3) formats): values that identify or verify, but do not grant.
 
-    ``bare_hex=False`` does not count plain hex strings: under a name that says "secret"/"api key", 32 or 40 hex
-    digits are far more often the key itself (many services issue hex keys) than a digest."""
+    ``bare_hex=False`` does not count plain hex strings: under a name that says "secret"/"api key", 32 or 40
+    hex digits are far more often the key itself (many services issue hex keys) than a digest."""
     v = value.strip()
     return bool(
         (bare_hex and (_HEX_DIGEST.match(v) or _HEX_DIGEST_UPPER.match(v)))
