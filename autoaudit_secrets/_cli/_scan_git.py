@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
         type=_jobs,
         default=0,
         metavar="N",
-        help="git processes producing the patches of long histories in parallel (default: CPU count, max 4)",
+        help="git processes producing the patches of long histories in parallel (default: CPUs - 1, max 4)",
     )
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument(

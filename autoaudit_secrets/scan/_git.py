@@ -589,8 +589,8 @@ class ChangeStream:
 
     Creating it checks the revisions and starts git at once (so git runs while the caller prepares);
     iterate it once. Use as a context manager, or call :meth:`close`, to stop git early. Histories of at
-    least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel (0: one per CPU,
-    at most 4), each producing the patches of a consecutive part of the commits."""
+    least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel (0: one per CPU
+    but one, at most 4), each producing the patches of a consecutive part of the commits."""
 
     def __init__(self, root: Path, selection: GitSelection, *, jobs: int = 0, min_shard: int = 500) -> None:
         self._pipes: list[_GitPipe] = []
@@ -602,7 +602,8 @@ class ChangeStream:
             return
         self._staged = False
         revisions = resolve_revisions(root, selection)
-        jobs = jobs or min(os.cpu_count() or 1, 4)
+        # one core stays with the scan itself; git gets the others (parallel parts cost some CPU overall)
+        jobs = jobs or min(max((os.cpu_count() or 1) - 1, 1), 4)
         log = [
             "log",
             *_PATCH_OPTIONS,
