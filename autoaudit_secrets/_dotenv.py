@@ -412,8 +412,10 @@ def locked_for_update(path: str | os.PathLike[str], *, wait: float = _LOCK_WAIT_
     directory = write_target(path).parent
     try:
         fd = os.open(directory if str(directory) else ".", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise DotenvError(f"cannot lock {path}: {exc.strerror or type(exc).__name__}") from None
+    except OSError:
+        # A missing or unreadable (write-only) directory: the read or write reports the real problem.
+        yield
+        return
     try:
         deadline = time.monotonic() + wait
         while True:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._dotenv import locked_for_update
+from .._dotenv import locked_for_update, write_target
 from .._errors import UsageError
 from ._common import EXIT_OK, ExitCode
 
@@ -112,6 +112,12 @@ def _keygen(args: argparse.Namespace) -> ExitCode:
                 f"{path} already has {PUBLIC_KEY_VAR}; use `autoaudit-secrets rotate` to replace it "
                 "(or --force to start over: its enc: values would no longer open)"
             )
+        directory = write_target(path).parent
+        if not os.access(directory, os.W_OK | os.X_OK):
+            # Checked before the key is stored or printed: a key whose public half is written nowhere is
+            # only confusing.
+            reason = "No such file or directory" if not directory.is_dir() else "Permission denied"
+            raise UsageError(f"cannot write {path}: {reason}")
         key = generate_private_key()
         _store_private_key(args, key)
         doc.set(PUBLIC_KEY_VAR, key.public_key.to_text())

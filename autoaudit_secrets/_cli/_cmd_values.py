@@ -172,6 +172,12 @@ def _run(args: argparse.Namespace) -> ExitCode:
     env, problems = _child_environment(args)
     if problems:
         return _report_problems(problems)
+    with_nul = sorted(name for name, value in env.items() if "\x00" in value)
+    if with_nul:
+        raise UsageError(
+            f"cannot run {command[0]}: {', '.join(with_nul)} contain(s) a NUL byte, which an "
+            "environment variable cannot hold"
+        )
     try:
         if os.name == "posix":
             # Become the command: signals (docker stop, Ctrl-C) reach it directly, its exit code is ours.

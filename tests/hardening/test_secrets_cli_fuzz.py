@@ -250,3 +250,16 @@ def test_crlf_document_round_trips_any_value(value: str) -> None:
     text = doc.render()
     assert parse_dotenv(text, environ={}, interpolate=False) == {"A": value, "B": "x", "C": value}
     assert "\n" not in text.replace("\r\n", "")
+
+
+def test_run_with_a_nul_byte_in_a_value_names_the_variable(project: Project) -> None:
+    project.env_file.write_bytes(project.env_file.read_bytes() + b'NUL_VALUE="a\x00b"\n')
+    result = project.cli("run", "--", "true")
+    assert_one_line_error(result)
+    assert "NUL_VALUE" in result.stderr and "NUL byte" in result.stderr
+
+
+def test_keygen_into_a_missing_directory_says_it_cannot_write(project: Project) -> None:
+    result = project.cli("keygen", "--store", "stdout", "--env-file", "no/such/dir/.env")
+    assert_one_line_error(result)
+    assert "cannot write" in result.stderr and "No such file or directory" in result.stderr
