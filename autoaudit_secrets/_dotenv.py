@@ -48,6 +48,7 @@ from ._errors import AutoauditSecretsError, DotenvError
 __all__ = [
     "DotenvDocument",
     "NotRegularFileError",
+    "encoding_problem",
     "format_value",
     "is_null_device",
     "locked_for_update",
@@ -347,13 +348,24 @@ def _read_text(path: Path, *, missing_ok: bool = False) -> str | None:
         raise DotenvError(f"cannot read {path}: file not found") from None
     except OSError as exc:
         raise DotenvError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
-    bad_at = _utf8_error_at(data)
-    if bad_at is not None:
+    problem = encoding_problem(data)
+    if problem is not None:
         # Raised outside any except block: a UnicodeDecodeError holds the whole file (every value) and would
         # otherwise stay reachable as __context__.
-        line = data.count(b"\n", 0, bad_at) + 1
-        raise DotenvError(f"{path}, line {line}: not valid UTF-8")
+        raise DotenvError(f"{path}{problem}")
     return data.decode("utf-8")
+
+
+def encoding_problem(data: bytes) -> str | None:
+    """Why ``data`` is not UTF-8 text, as a suffix for the file name (``", line 3: not valid UTF-8"``), or
+    ``None``. UTF-16 (what Windows PowerShell's ``>`` writes) is named, with the fix."""
+    bad_at = _utf8_error_at(data)
+    if bad_at is None:
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ": UTF-16 text; save it as UTF-8"
+    line = data.count(b"\n", 0, bad_at) + 1
+    return f", line {line}: not valid UTF-8"
 
 
 def _utf8_error_at(data: bytes) -> int | None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
-from .._dotenv import _utf8_error_at, parse_dotenv, read_regular_file
+from .._dotenv import encoding_problem, parse_dotenv, read_regular_file
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._redact import MASK
 from ._ci import is_ci
@@ -246,10 +246,9 @@ def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str
         raise _LoadError(f"env file {path} not found") from None
     except OSError as exc:
         raise _LoadError(f"cannot read env file {path}: {exc.strerror or type(exc).__name__}") from None
-    bad_at = _utf8_error_at(data)
-    if bad_at is not None:  # raised outside the except: the decode error holds the whole file
-        line = data.count(b"\n", 0, bad_at) + 1
-        raise _LoadError(f"{path}, line {line}: not valid UTF-8")
+    problem = encoding_problem(data)
+    if problem is not None:  # raised outside an except: a decode error would hold the whole file
+        raise _LoadError(f"{path}{problem}")
     text = data.decode("utf-8")
     return parse_dotenv(text.removeprefix("\ufeff"), source=str(path), environ=interpolation_env)
 

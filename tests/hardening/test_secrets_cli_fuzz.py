@@ -263,3 +263,12 @@ def test_keygen_into_a_missing_directory_says_it_cannot_write(project: Project) 
     result = project.cli("keygen", "--store", "stdout", "--env-file", "no/such/dir/.env")
     assert_one_line_error(result)
     assert "cannot write" in result.stderr and "No such file or directory" in result.stderr
+
+
+def test_utf16_env_file_is_named_with_the_fix(project: Project) -> None:
+    (project.path / "ps.env").write_bytes("A=1\r\n".encode("utf-16"))
+    for args in (["get", "A", "--env-file", "ps.env"], ["check", "--schema", "hardening_schema:Conf",
+                                                       "--env-file", "ps.env"]):  # fmt: skip
+        result = project.cli(*args)
+        assert "UTF-16 text; save it as UTF-8" in result.stderr
+        assert result.returncode in {1, 2} and "Traceback" not in result.stderr
