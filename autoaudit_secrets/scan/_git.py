@@ -126,7 +126,8 @@ class FileChange:
 
 @dataclass(frozen=True, slots=True)
 class CommitChanges:
-    """The changed files of one commit; ``commit`` is None for the staged changes (not yet a commit)."""
+    """The changed files of one commit; ``commit`` is None for the staged changes (not yet a commit). A
+    commit that changes very many files comes as several consecutive items with the same ``commit``."""
 
     commit: CommitInfo | None
     files: tuple[FileChange, ...]
@@ -356,6 +357,7 @@ class _Lines:
         return True
 
 
+_MAX_FILES_PER_ITEM = 256
 _HUNK = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -418,6 +420,10 @@ def _parse_chunks(chunks: Iterator[list[bytes]], *, staged: bool) -> Iterator[Co
         elif first == b"d":
             if line.startswith(b"diff "):
                 flush()
+                if len(files) >= _MAX_FILES_PER_ITEM and (commit is not None or staged):
+                    # a huge commit (an initial import) is handed over in parts: memory stays bounded
+                    yield CommitChanges(commit, tuple(files), parents)
+                    files = []
                 current = _FileBuilder(line, not line.startswith(b"diff --git "))
             elif current is not None and line.startswith(b"deleted file mode"):
                 current.deleted = True
@@ -800,6 +806,7 @@ def scan_changes(
     skip_path = options.skip_path
     might_match = options.might_match
     analyzed_paths: dict[str, bool] = {}
+    last_commit: CommitInfo | None = None
     for window in _windows(changes):
         # The prefilter looks at a whole window of commits at once; when something in it may match, halves
         # are asked until the files that may match are found (a few calls, not one per file).
@@ -808,7 +815,9 @@ def scan_changes(
             texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
             candidates = _may_match(texts, might_match)
         for change in window:
-            commits += 1
+            if change.commit is None or change.commit is not last_commit:
+                commits += 1
+                last_commit = change.commit
             for file in change.files:
                 if skip_path is not None and skip_path(file.path):
                     stats.files_skipped += 1

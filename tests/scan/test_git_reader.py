@@ -363,3 +363,17 @@ def test_prefilter_bisection_finds_exactly_the_files_that_may_match() -> None:
     assert _may_match([(i, b"quiet\n") for i in range(40)], might_match) == set()
     assert len(calls) == 1
     assert _may_match([], might_match) == set()
+
+
+def test_a_huge_commit_comes_in_parts(git_repo: Path) -> None:
+    for i in range(600):
+        write(git_repo, f"d{i % 7}/f{i}.txt", f"{i}\n")
+    first = commit_all(git_repo, "import")
+    write(git_repo, "after.txt", "x\n")
+    commit_all(git_repo, "after")
+    items = changes(git_repo, GitMode.ALL)
+    parts = [c for c in items if c.commit and c.commit.sha == first]
+    assert len(parts) > 1
+    assert all(len(c.files) <= 256 for c in parts)
+    assert sorted(f.path for c in parts for f in c.files) == sorted(f"d{i % 7}/f{i}.txt" for i in range(600))
+    assert items[-1].commit is not None and items[-1].commit.sha != first
