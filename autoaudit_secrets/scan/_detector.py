@@ -171,7 +171,15 @@ def _char_classes(value: str) -> int:
     )
 
 
-def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
+_DOC_SUFFIXES = (".md", ".rst", ".adoc", ".asciidoc", ".html", ".htm", ".ipynb", ".tex")
+
+
+def is_doc_path(relpath: str | None) -> bool:
+    """True for documentation files, whose made-up example values (``abcd1234efgh5678``) are not leaks."""
+    return relpath is not None and relpath.lower().endswith(_DOC_SUFFIXES)
+
+
+def _value_looks_literal(rule: Rule, name: str, value: str, *, doc_file: bool = False) -> bool:
     """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or
     prose?"""
     v = value.strip()
@@ -197,7 +205,7 @@ def _value_looks_literal(rule: Rule, name: str, value: str) -> bool:
         return False
     if not password_like and _looks_like_identifier(v):  # "NextToken", "prod-db-credentials"
         return False
-    if is_sequential(v):  # "123456789012", "abcd1234efgh5678"
+    if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False
     if v.count(" ") >= (2 if password_like else 1):
         return False
@@ -253,6 +261,7 @@ class Detector:
     ) -> list[_Hit]:
         hits: list[_Hit] = []
         config_file = is_config_path(relpath)
+        doc_file = is_doc_path(relpath)
         skip = frozenset() if config_file else self._config_only
         found = self.matcher.find(text, skip, prescan)
         if depth < _MAX_DEPTH and len(text) >= 32 and _B64_CHARS.issuperset(text[:32]):
@@ -267,12 +276,12 @@ class Detector:
             rule = self.rules[index]
             if "config-only" in rule.tags and not config_file:
                 continue
-            hit = self._judge(rule, m)
+            hit = self._judge(rule, m, doc_file)
             if hit is not None:
                 hits.append(hit)
         return hits
 
-    def _judge(self, rule: Rule, m: re.Match[str]) -> _Hit | None:
+    def _judge(self, rule: Rule, m: re.Match[str], doc_file: bool = False) -> _Hit | None:
         group = rule.secret_group
         start, end = m.span(group)
         if start < 0:
@@ -282,9 +291,9 @@ class Detector:
             return None
         filters = rule.filters
         named = "name" in m.re.groupindex
-        if ("hash" in filters and is_hash(secret, bare_hex=not named)) or (
-            "uuid" in filters and is_uuid(secret)
-        ):
+        if "hash" in filters and is_hash(secret, bare_hex=not named):
+            return None
+        if "uuid" in filters and is_uuid(secret, dashless=not named):
             return None
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None
@@ -300,9 +309,11 @@ class Detector:
             name_start = m.start("name")
             if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
                 return None
-            if not is_secret_name(name, self.secret_names) or not _value_looks_literal(rule, name, secret):
+            if not is_secret_name(name, self.secret_names) or not _value_looks_literal(
+                rule, name, secret, doc_file=doc_file
+            ):
                 return None
-            if is_hash(secret, bare_hex=False) or is_uuid(secret):
+            if is_hash(secret, bare_hex=False) or is_uuid(secret, dashless=False):
                 return None
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
 

@@ -558,6 +558,8 @@ def is_hash(value: str, *, bare_hex: bool = True) -> bool:
 _UUID = LazyRegex(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
 
 
-def is_uuid(value: str) -> bool:
-    """True for a UUID/GUID (any version, with or without dashes/braces)."""
-    return bool(_UUID.match(value.strip()))
+def is_uuid(value: str, *, dashless: bool = True) -> bool:
+    """True for a UUID/GUID (any version, with or without braces; without dashes only when ``dashless``:
+    32 hex digits under a secret name are more often a key than an identifier)."""
+    v = value.strip()
+    return bool(_UUID.match(v)) and (dashless or "-" in v)

@@ -27,6 +27,13 @@ FOUND = [
     ("config.json", '{"db": {"user": "app", "password": "Hm4Nx9Qc2V!"}}\n'),
     ("settings.xml", "<settings><password>Rz7Lq2Wm9Xk</password></settings>\n"),
     ("web.config", '<appSettings><add key="MailPassword" value="Wq8Lz3Rk7Tp" /></appSettings>\n'),
+    ("app/settings.py", 'WEATHER_API_KEY = "951bc382db9abad29c68634761dd6e19"\n'),  # hex keys are keys
+    ("app/settings.py", 'password = "super$ecret"\n'),  # "$" inside a literal is not a reference
+    ("notes.txt", "REACT_APP_AUTH_PASSWORD=wh1teduke\n"),  # unquoted in a file of no known language
+    (
+        "app/settings.py",
+        'CLIENT_SECRET = "abcd1234efgh5678ijkl9012"\n',
+    ),  # code: made-up-looking is still flagged
 ]
 # (relpath, text) that must give no generic finding.
 QUIET = [
@@ -62,6 +69,18 @@ QUIET = [
     ("app/py.py", "password = password.strip()\n"),
     ("src/app.py", "DB_PASSWORD=Tr0ub4dor3x\n"),  # unquoted in code: a variable, not a literal
     ("app/tests.py", 'self.client.login(username="bob", password="python")\n'),
+    ("botocore/paginators.json", '"output_token": "NextToken",\n'),
+    ("api/models.py", 'next_page_token = "CgsI8fXq9wUQmKL4QhIM"\n'),
+    ("cfn/schema.py", '"AWS::ApiGateway::ApiKey": "48205d4ffd7feba3",\n'),
+    ("docs/iam.rst", '"ClientSecret": "123456789012345678901234567890",\n'),  # documentation example
+    ("docs/chat.md", '"token": "abcd1234efgh5678ijkl",\n'),
+    ("llm/config.py", 'eos_token = "endoftext_marker"\n'),
+    ("settings.py", 'SESSION_AUTH = "Disabled"\n'),
+    ("urls.py", 'update_password = "cms/sites/passwords#update"\n'),
+    ("iam.py", 'IAMUserChangePassword = "arn:aws:iam::aws:policy/IAMUserChangePassword"\n'),
+    ("ui.js", "this.addPassword = '#add-password';\n"),
+    ("docs/urllib.py", "passwd='geheim$parole')\n"),
+    ("requests.py", 'proxy = "http://user:a%20secret@proxy.example.net:3128"\n'),
 ]
 
 
