@@ -118,16 +118,21 @@ def main(argv: list[str] | None = None) -> int:
     median = {name: statistics.median(values) for name, values in times.items()}
     ratio = best["check-secrets"] / best["gitleaks"]
     median_ratio = median["check-secrets"] / median["gitleaks"]
+    # runs alternate, so each pair saw about the same machine load: the median of per-pair ratios is the
+    # figure least moved by other work on a shared machine
+    pair_ratio = statistics.median(
+        a / b for a, b in zip(times["check-secrets"], times["gitleaks"], strict=True)
+    )
     print(f"repository: {repo} ({commits} commits), {os.cpu_count()} CPUs, {args.runs} timed runs each")
     for name, values in times.items():
         print(
             f"  {name:<14} best {min(values):6.2f} s   median {statistics.median(values):6.2f} s   "
             f"findings {found[name]}"
         )
-    verdict = "meets" if ratio <= GOAL else "misses"
+    verdict = "meets" if pair_ratio <= GOAL else "misses"
     print(
-        f"  ratio check-secrets / gitleaks: {ratio:.2f}x best to best, {median_ratio:.2f}x median to median "
-        f"({verdict} the {GOAL}x goal)"
+        f"  ratio check-secrets / gitleaks: {pair_ratio:.2f}x median of paired runs "
+        f"({verdict} the {GOAL}x goal); {ratio:.2f}x best to best, {median_ratio:.2f}x median to median"
     )
     if args.json:
         args.json.write_text(
