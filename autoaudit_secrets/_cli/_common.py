@@ -25,8 +25,10 @@ Command = Callable[[argparse.Namespace], ExitCode]
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2, like every other error."""
 
+    hide_unrecognized = False  # set on the top-level parser (which reports unrecognized arguments)
+
     def error(self, message: str) -> NoReturn:
-        if message.startswith("unrecognized arguments:"):
+        if self.hide_unrecognized and message.startswith("unrecognized arguments:"):
             # argparse would echo them: `set DB_PASSWORD my pass phrase` (a VALUE with spaces, unquoted)
             # would print most of the secret.
             count = len(message.split(":", 1)[1].split())
@@ -37,8 +39,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    return _Parser(prog=prog, description=description)
+def new_parser(prog: str, description: str, *, hide_unrecognized: bool = False) -> argparse.ArgumentParser:
+    """The program's top-level parser. With ``hide_unrecognized``, unrecognized arguments are counted, not
+    echoed (for a program that takes secret values as arguments)."""
+    parser = _Parser(prog=prog, description=description)
+    parser.hide_unrecognized = hide_unrecognized
+    return parser
 
 
 def run_program(

@@ -13,7 +13,11 @@ _COMMAND_MODULES = ("_cmd_keys", "_cmd_values", "_cmd_settings")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    parser = new_parser("autoaudit-secrets", "Encrypted .env values, key management, and settings checks.")
+    parser = new_parser(
+        "autoaudit-secrets",
+        "Encrypted .env values, key management, and settings checks.",
+        hide_unrecognized=True,
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         try:
