@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import Any
 
 from .._errors import AutoauditSecretsError, ScanError
 from .._redact import redact_preview
@@ -34,14 +35,14 @@ from ._model import (
     TreeAnalyzer,
 )
 from ._suppress import line_allows
-from ._walker import decode_document, iter_chunks, walk
+from ._walker import decode_document, walk
 
 __all__ = ["Scanner"]
 
 # Below these sizes a scan stays in this process (pre-commit: a few files must not pay for worker start-up).
 _PARALLEL_MIN_FILES = 64
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-_CHUNK_BYTES = 2 * 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
 _UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # also prefixes of the UTF-32 BOMs
 
 
@@ -280,24 +281,23 @@ class Scanner:
         self._root = options.root
         self.suppressed = 0
         exclude = tuple(dict.fromkeys((*self.config.exclude, *options.config.exclude)))
-        walked = walk(
-            options.root,
-            options.paths,
-            no_ignore=options.no_ignore,
-            exclude=exclude,
-            max_file_size=options.max_file_size,
-            shard=options.shard,
-        )
-        stats.files_skipped += walked.skipped
-        files = walked.files
         jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
-        total = sum(size for _, _, size in files)
-        findings: list[Finding] = []
-        if jobs <= 1 or len(files) < _PARALLEL_MIN_FILES or total < _PARALLEL_MIN_BYTES:
-            for rel, abs_path, _ in files:
-                findings.extend(self.scan_file(rel, abs_path, stats))
-        else:
-            findings.extend(self._scan_parallel(files, jobs, stats))
+        dispatch = _Dispatch(self, jobs, stats)
+        try:
+            walked = walk(
+                options.root,
+                options.paths,
+                no_ignore=options.no_ignore,
+                exclude=exclude,
+                max_file_size=options.max_file_size,
+                shard=options.shard,
+                on_file=dispatch.add,
+            )
+        except BaseException:
+            dispatch.abort()
+            raise
+        stats.files_skipped += walked.skipped
+        findings: list[Finding] = dispatch.finish()
         if options.shard is None or options.shard[0] == 1:
             ctx = self.context(options.root)
             tree_findings: list[Finding] = []
@@ -309,31 +309,6 @@ class Scanner:
         stats.seconds = time.perf_counter() - started
         return ScanResult(findings=findings, stats=stats)
 
-    def _scan_parallel(self, files: list[tuple[str, str, int]], jobs: int, stats: ScanStats) -> list[Finding]:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from . import _worker
-
-        self.detector.matcher.prepare()  # compile (or load) once; forked workers inherit it
-        self.file_analyzers()
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        chunk_bytes = max(256 * 1024, min(_CHUNK_BYTES, sum(s for _, _, s in files) // (jobs * 8) + 1))
-        findings: list[Finding] = []
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_worker.init, initargs=(self, method)
-        ) as pool:
-            for chunk_findings, chunk_stats, suppressed in pool.map(
-                _worker.scan_chunk, iter_chunks(files, chunk_bytes)
-            ):
-                findings.extend(chunk_findings)
-                stats.files_scanned += chunk_stats.files_scanned
-                stats.files_skipped += chunk_stats.files_skipped
-                stats.bytes_scanned += chunk_stats.bytes_scanned
-                self.suppressed += suppressed
-        return findings
-
     def __getstate__(self) -> dict[str, object]:
         # A scanner crosses to "spawn" workers as its recipe; compiled databases are rebuilt (or loaded)
         # there.
@@ -344,6 +319,81 @@ class Scanner:
         config = state["config"]
         assert isinstance(config, ScanConfig) and isinstance(rules, tuple)
         self.__init__(config, rules=rules, matcher=str(state["matcher"]))  # type: ignore[misc]
+
+
+class _Dispatch:
+    """Feeds walked files to this process or, once the scan proves large, to a pool of worker processes (the
+    walk goes on while workers scan). Small scans (pre-commit) never start a pool."""
+
+    def __init__(self, scanner: Scanner, jobs: int, stats: ScanStats) -> None:
+        self.scanner = scanner
+        self.jobs = jobs
+        self.stats = stats
+        self.pending: list[tuple[str, str, int]] = []
+        self.pending_bytes = 0
+        self.count = 0
+        self.total = 0
+        self.pool: Any = None
+        self.futures: list[Any] = []
+
+    def add(self, relpath: str, abs_path: str, size: int) -> None:
+        self.pending.append((relpath, abs_path, size))
+        self.pending_bytes += size + 2048
+        self.count += 1
+        self.total += size
+        if self.pool is None:
+            if self.jobs > 1 and self.count >= _PARALLEL_MIN_FILES and self.total >= _PARALLEL_MIN_BYTES:
+                self._start_pool()
+                self._submit()
+        elif self.pending_bytes >= _CHUNK_BYTES:
+            self._submit()
+
+    def _start_pool(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import _worker
+
+        self.scanner.detector.matcher.prepare()  # compile (or load) once; forked workers inherit it
+        self.scanner.file_analyzers()
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_worker.init,
+            initargs=(self.scanner, method),
+        )
+
+    def _submit(self) -> None:
+        from . import _worker
+
+        if self.pending:
+            self.futures.append(self.pool.submit(_worker.scan_chunk, self.pending))
+        self.pending, self.pending_bytes = [], 0
+
+    def abort(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def finish(self) -> list[Finding]:
+        findings: list[Finding] = []
+        if self.pool is None:
+            for rel, abs_path, _ in self.pending:
+                findings.extend(self.scanner.scan_file(rel, abs_path, self.stats))
+            return findings
+        self._submit()
+        try:
+            for future in self.futures:
+                chunk_findings, chunk_stats, suppressed = future.result()
+                findings.extend(chunk_findings)
+                self.stats.files_scanned += chunk_stats.files_scanned
+                self.stats.files_skipped += chunk_stats.files_skipped
+                self.stats.bytes_scanned += chunk_stats.bytes_scanned
+                self.scanner.suppressed += suppressed
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+        return findings
 
 
 def _line_starts(text: str) -> list[int]:

@@ -15,7 +15,7 @@ import codecs
 import os
 import stat
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,11 +128,14 @@ def walk(
     exclude: Sequence[str] = (),
     max_file_size: int = 10 * 1024 * 1024,
     shard: tuple[int, int] | None = None,
+    on_file: Callable[[str, str, int], None] | None = None,
 ) -> WalkResult:
-    """List the files to scan under ``root`` (or only ``paths``: files or directories, relative to the root or
-    absolute inside it). Explicitly named files are scanned even when a ``.gitignore`` ignores them, but not
-    when
-    ``exclude`` does. Raises :class:`UsageError` for a missing root or a path outside it."""
+    """List the files to scan under ``root`` (or only ``paths``: files or directories, relative to the root
+    or absolute inside it). Explicitly named files are scanned even when a ``.gitignore`` ignores them, but
+    not when ``exclude`` does. Raises :class:`UsageError` for a missing root or a path outside it.
+
+    With ``on_file``, each file is handed over as soon as it is found (``(relpath, abspath, size)``, in walk
+    order) instead of being collected in ``files``: scanning starts while the walk goes on."""
     try:
         root_real = os.path.realpath(root)
         if not os.path.isdir(root_real):
@@ -152,7 +155,10 @@ def walk(
             result.skipped += 1
             result.too_large.append(rel)
             return
-        result.files.append((rel, abs_path, st.st_size))
+        if on_file is not None:
+            on_file(rel, abs_path, st.st_size)
+        else:
+            result.files.append((rel, abs_path, st.st_size))
 
     def inside(real: str) -> bool:
         return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
@@ -238,19 +244,3 @@ def walk(
             add_file(rel, real, os.stat(real))
     result.files.sort()
     return result
-
-
-def iter_chunks(
-    items: Sequence[tuple[str, str, int]], target_bytes: int
-) -> Iterator[list[tuple[str, str, int]]]:
-    """Split files into chunks of about ``target_bytes`` (at least one file each), for worker processes."""
-    chunk: list[tuple[str, str, int]] = []
-    size = 0
-    for item in items:
-        chunk.append(item)
-        size += item[2] + 2048
-        if size >= target_bytes:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
