@@ -218,3 +218,15 @@ def test_double_base64_at_end_of_text_and_whole_document(backend: str) -> None:
     assert at_end == [(1, 3)]
     whole = [f.column for f in scanner.scan_document("blob.b64", outer) if f.secret == GH]
     assert whole == [1]
+
+
+def test_scanner_crosses_to_spawned_workers_as_a_recipe() -> None:
+    import pickle
+
+    scanner = Scanner(ScanConfig(disabled_rules=frozenset({"generic-secret"})), matcher="re")
+    clone = pickle.loads(pickle.dumps(scanner))
+    assert clone.matcher_name == "re" and [r.id for r in clone.rules] == [r.id for r in scanner.rules]
+    text = f'a = "{GH}"\npassword = "{PASSWORD}"\n'
+    assert [(f.rule_id, f.line) for f in clone.scan_document("a.py", text)] == [
+        (f.rule_id, f.line) for f in scanner.scan_document("a.py", text)
+    ]
