@@ -68,7 +68,8 @@ def run_program(
             parser.print_help(sys.stderr)
             sys.exit(EXIT_USAGE)
         code = func(args)
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when started with stdout closed (`>&-`)
+            sys.stdout.flush()
     except AutoauditSecretsError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)

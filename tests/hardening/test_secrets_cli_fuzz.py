@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from autoaudit_secrets._dotenv import DotenvDocument, parse_dotenv
 from autoaudit_secrets._errors import DotenvError
+from tests.conftest import BIN_DIR
 
 from .conftest import Project, assert_one_line_error
 
@@ -272,3 +273,19 @@ def test_utf16_env_file_is_named_with_the_fix(project: Project) -> None:
         result = project.cli(*args)
         assert "UTF-16 text; save it as UTF-8" in result.stderr
         assert result.returncode in {1, 2} and "Traceback" not in result.stderr
+
+
+def test_closed_stdout_does_not_turn_success_into_an_error(project: Project) -> None:
+    tmp = project.path
+    proc = subprocess.run(
+        ["sh", "-c", f'"{BIN_DIR / "autoaudit-secrets"}" set DB_PASSWORD pw-closed >&-'],
+        cwd=project.path,
+        env={**{k: v for k, v in os.environ.items() if k in {"PATH", "PYTHONPATH"}}, "HOME": str(tmp)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "DB_PASSWORD" in DotenvDocument.load(project.env_file).names()
