@@ -64,7 +64,14 @@ def _check(args: argparse.Namespace) -> ExitCode:
     from .._errors import DotenvError, SettingsError, UsageError
     from ..settings import AUTO, import_schema
 
-    schema = import_schema(args.schema)
+    problem: str | None = None
+    try:
+        schema = import_schema(args.schema)
+    except SettingsError as exc:  # the module itself loads its settings at import, and they are invalid
+        problem = str(exc)
+    if problem is not None:
+        print(f"autoaudit-secrets check: {problem}", file=sys.stderr)
+        return EXIT_FINDINGS
     for path in args.env_file or ():
         if not os.access(path, os.R_OK) or not (path.is_file() or is_null_device(path.stat())):
             raise UsageError(f"--env-file {path}: not a readable file")
@@ -72,7 +79,6 @@ def _check(args: argparse.Namespace) -> ExitCode:
         raise UsageError(f"--secrets-dir {args.secrets_dir}: not a directory")
     env_file: Any = list(args.env_file) if args.env_file else AUTO
     secrets_dir: Any = args.secrets_dir if args.secrets_dir is not None else AUTO
-    problem: str | None = None
     try:
         schema.load(env_file=env_file, secrets_dir=secrets_dir)
     except (SettingsError, DotenvError) as exc:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from .._dotenv import format_value
-from .._errors import AutoauditSecretsError, UsageError
+from .._errors import AutoauditSecretsError, SettingsError, UsageError
 from ._base import SecretSettings
 from ._fields import env_fields
 
@@ -26,7 +26,8 @@ def import_schema(spec: str) -> type[SecretSettings]:
 
     The current directory is put on ``sys.path`` first, as uvicorn does. Raises :class:`UsageError` with a
     one-line message when the spec is malformed, the module cannot be imported, or the object is not a
-    :class:`SecretSettings` subclass.
+    :class:`SecretSettings` subclass; with :class:`SettingsError` (the full problem list) when the module
+    loads its settings at import time and they are invalid.
     """
     module_name, sep, attr_path = spec.partition(":")
     if not sep or not module_name or not attr_path:
@@ -35,9 +36,12 @@ def import_schema(spec: str) -> type[SecretSettings]:
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     failure: str | None = None
+    settings_problem: str | None = None
     module: Any = None
     try:
         module = importlib.import_module(module_name)
+    except SettingsError as exc:  # the module loads its settings at import time (`settings = X.load()`)
+        settings_problem = str(exc)
     except ModuleNotFoundError as exc:
         failure = f"cannot import schema module {module_name!r}: module {exc.name!r} not found"
     except SyntaxError as exc:
@@ -50,6 +54,9 @@ def import_schema(spec: str) -> type[SecretSettings]:
         frames = traceback.extract_tb(exc.__traceback__)
         where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
         failure = f"cannot import schema module {module_name!r}: {type(exc).__name__} raised{where}"
+    if settings_problem is not None:
+        # The whole (value-free) problem list: it is what `check` is asked for.
+        raise SettingsError(f"{settings_problem}\n(raised while importing {module_name!r})")
     if failure is not None:
         raise UsageError(failure)
     obj: Any = module

@@ -233,3 +233,19 @@ def test_internal_errors_are_one_line_and_name_only_the_exception_type(project: 
     assert "internal error (UnicodeEncodeError)" in result.stderr
     debug = project.cli("get", "DB_PASSWORD", PYTHONIOENCODING="ascii:strict", AUTOAUDIT_SECRETS_DEBUG="1")
     assert "Traceback" in debug.stderr  # the opt-in keeps the traceback for a developer
+
+
+def test_check_on_a_module_that_loads_its_settings_at_import(project: Project) -> None:
+    (project.path / "eager_config.py").write_text(
+        "from pydantic import SecretStr\n"
+        "from autoaudit_secrets.settings import SecretSettings\n"
+        "class Conf(SecretSettings):\n    db_password: SecretStr\n    port: int\n"
+        "settings = Conf.load()\n",
+        encoding="utf-8",
+    )
+    result = project.cli("check", "--schema", "eager_config:Conf", PORT=SECRET)
+    assert_no_leak(result.output, [SECRET], where="check output")
+    assert result.returncode == 1, result.stderr
+    assert "DB_PASSWORD: required but not set" in result.stderr
+    assert "PORT: input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.output
