@@ -526,7 +526,10 @@ class DotenvDocument:
 
     def set(self, name: str, value: str) -> None:
         """Set ``name`` to ``value``: its (last) line is replaced in place, keeping ``export``, indentation
-        and an inline comment; a new name is appended at the end."""
+        and an inline comment; a new name is appended at the end.
+
+        Earlier assignments of ``name`` are removed: the last one wins, so they are dead text, and leaving
+        them would keep an old plaintext secret in a file the user has just encrypted."""
         if not _NAME_RE.fullmatch(name):
             raise DotenvError("invalid variable name (not shown: it may be a misplaced value)")
         quoted = _quote(value, escape_newlines=self._newline() == "\r\n")
@@ -539,6 +542,8 @@ class DotenvDocument:
             prefix = f"{old.indent}{'export ' if old.export else ''}{name}="
             raw = f"{prefix}{quoted}{trailer}{old.newline}"
             self._entries[index] = self._entry_for(raw, old.line)
+            entries = self._entries
+            self._entries = [entry for at, entry in enumerate(entries) if entry.name != name or at >= index]
             return
         newline = self._newline()
         line = sum(entry.raw.count("\n") for entry in self._entries) + 1

@@ -249,3 +249,18 @@ def test_check_on_a_module_that_loads_its_settings_at_import(project: Project) -
     assert "DB_PASSWORD: required but not set" in result.stderr
     assert "PORT: input should be a valid integer" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["encrypt", "set"])
+def test_encrypting_a_duplicated_name_leaves_no_plaintext_copy(project: Project, command: str) -> None:
+    old, new = SECRET + "-old", SECRET + "-new"
+    text = project.env_file.read_text()
+    project.env_file.write_text(f"DB_PASSWORD={old}\n{text}# keep me\nexport DB_PASSWORD={new}  # note\n")
+    args = ["encrypt", "DB_PASSWORD"] if command == "encrypt" else ["set", "DB_PASSWORD", new]
+    result = project.cli(*args)
+    assert result.returncode == 0, result.stderr
+    written = project.env_file.read_text()
+    assert_no_leak(written, [old, new, SECRET], where=f".env after {command}")
+    assert written.count("DB_PASSWORD=") == 1 and "# keep me\nexport DB_PASSWORD=enc:v1:" in written
+    assert written.rstrip("\n").endswith("# note")
+    assert project.cli("get", "DB_PASSWORD").stdout == new + "\n"
