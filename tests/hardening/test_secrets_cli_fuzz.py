@@ -204,8 +204,13 @@ def test_wrong_argument_combinations(project: Project, args: list[str]) -> None:
 # --------------------------------------------------------------------------------------------- properties
 
 
-@given(st.binary(max_size=300))
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("AB_=' \"\\#${}:-\n\r\t\x00xé\ufeff")), max_size=60
+) | st.binary(max_size=80).map(lambda b: b.decode("utf-8", "replace"))
+
+
+@given(st.one_of(st.binary(max_size=300), _TEXT.map(lambda text: text.encode("utf-8", "surrogatepass"))))
+@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_arbitrary_bytes_as_env_file_through_every_reader(project: Project, data: bytes) -> None:
     project.env_file.write_bytes(data)
     for args in (["check", "--schema", "hardening_schema:Conf", "--env-file", ".env"], ["decrypt"],
@@ -225,11 +230,6 @@ def _schema_module(request: pytest.FixtureRequest) -> None:
             "class Conf(SecretSettings):\n    a: str = 'x'\n    db_password: SecretStr | None = None\n",
             encoding="utf-8",
         )
-
-
-_TEXT = st.text(
-    alphabet=st.sampled_from(list("AB_=' \"\\#${}:-\n\r\t\x00xé\ufeff")), max_size=60
-) | st.binary(max_size=80).map(lambda b: b.decode("utf-8", "replace"))
 
 
 @given(_TEXT)
