@@ -72,12 +72,15 @@ def key_stores(args: argparse.Namespace) -> list[KeyStore]:
 
 def warn_private_key_in_file(doc: Any, path: Path) -> None:
     """Warn (stderr, names only) when the .env itself holds a private key, which defeats the encryption."""
-    from ..crypto import PRIVATE_KEY_FILE_VAR, PRIVATE_KEY_VAR
+    from ..crypto import PRIVATE_KEY_FILE_VAR, PRIVATE_KEY_PREFIX, PRIVATE_KEY_VAR
 
-    for name in (PRIVATE_KEY_VAR, PRIVATE_KEY_FILE_VAR):
-        if doc.get(name) is not None:
+    for name in doc.names():
+        value = doc.get(name) or ""
+        # A private key pasted under another name (AUTOAUDIT_PUBLIC_KEY by mistake) defeats it just as well.
+        if name in (PRIVATE_KEY_VAR, PRIVATE_KEY_FILE_VAR) or PRIVATE_KEY_PREFIX in value:
+            what = "sets" if name in (PRIVATE_KEY_VAR, PRIVATE_KEY_FILE_VAR) else "holds a private key in"
             print(
-                f"warning: {path} sets {name}: whoever has the file can open every value; "
+                f"warning: {path} {what} {name}: whoever has the file can open every value; "
                 "keep the private key out of it",
                 file=sys.stderr,
             )

@@ -264,3 +264,17 @@ def test_encrypting_a_duplicated_name_leaves_no_plaintext_copy(project: Project,
     assert written.count("DB_PASSWORD=") == 1 and "# keep me\nexport DB_PASSWORD=enc:v1:" in written
     assert written.rstrip("\n").endswith("# note")
     assert project.cli("get", "DB_PASSWORD").stdout == new + "\n"
+
+
+def test_a_private_key_pasted_under_another_name_is_warned_about(project: Project) -> None:
+    text = project.env_file.read_text()
+    project.env_file.write_text(text + f"BACKUP_NOTE={project.key}\n")
+    result = project.cli("set", "DB_PASSWORD", SECRET)
+    assert_no_leak(result.output, [project.key, SECRET], where="set output")
+    assert result.returncode == 0, result.stderr
+    assert "holds a private key in BACKUP_NOTE" in result.stderr
+    project.env_file.write_text(f"AUTOAUDIT_PUBLIC_KEY={project.key}\n")
+    swapped = project.cli("set", "DB_PASSWORD", SECRET)
+    assert_no_leak(swapped.output, [project.key, SECRET], where="set output")
+    assert swapped.returncode == 2
+    assert "holds a private key in AUTOAUDIT_PUBLIC_KEY" in swapped.stderr
