@@ -35,8 +35,12 @@ __all__ = ["Detector", "is_config_path"]
 # Base64 runs worth decoding: standard alphabet, 32..1000 characters, after a delimiter (quote, space, =, :,
 # …) and ended by a non-base64 character. (The delimiter keeps Hyperscan from tracking every identifier.)
 _B64_PATTERN = r"[\s\"'=:>,(\[`](?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})(?:[^A-Za-z0-9+/=]|$)"
-_B64_AT_START = LazyRegex(r"(?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})(?:[^A-Za-z0-9+/=]|$)")
+# Longer runs (beyond RE2's repetition limit of 1000) are looked for where they matter most: a base64-encoded
+# PEM file ("-----BEGIN" encodes to "LS0tLS1CRUdJT…"); found by their start, extended in Python.
+_B64_PEM_PATTERN = r"(?P<secret>LS0tLS1CRUdJT[A-Za-z0-9+/]{20})"
+_B64_AT_START = LazyRegex(r"(?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})")
 _B64_BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_MAX_B64_RUN = 64 * 1024
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _MAX_DEPTH = 2
 _MAX_DECODED = 1 << 20  # decoded bytes per document
@@ -232,7 +236,9 @@ class Detector:
         self.secret_names = secret_names
         specs = [PatternSpec(r.pattern, r.case_insensitive, r.keywords) for r in self.rules]
         specs.append(PatternSpec(_B64_PATTERN))
+        specs.append(PatternSpec(_B64_PEM_PATTERN))
         self._b64_index = len(self.rules)
+        self._b64_indices = frozenset({len(self.rules), len(self.rules) + 1})
         self.matcher = Matcher(specs, backend)
         self._config_only = frozenset(i for i, r in enumerate(self.rules) if "config-only" in r.tags)
 
@@ -269,9 +275,10 @@ class Detector:
             if start_match is not None:
                 found.append((self._b64_index, start_match))
         for index, m in found:
-            if index == self._b64_index:
+            if index in self._b64_indices:
                 if depth < _MAX_DEPTH:
-                    hits.extend(self._base64(text, m, relpath, depth, budget))
+                    extend = index != self._b64_index
+                    hits.extend(self._base64(text, m, relpath, depth, budget, extend=extend))
                 continue
             rule = self.rules[index]
             if "config-only" in rule.tags and not config_file:
@@ -318,12 +325,27 @@ class Detector:
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
 
     def _base64(
-        self, text: str, m: re.Match[str], relpath: str | None, depth: int, budget: list[int]
+        self,
+        text: str,
+        m: re.Match[str],
+        relpath: str | None,
+        depth: int,
+        budget: list[int],
+        *,
+        extend: bool = False,
     ) -> list[_Hit]:
         start, end = m.span("secret")
         if start > 0 and text[start - 1] in _B64_BODY_CHARS:
             return []
-        encoded = m.group("secret")
+        if extend or end - start >= 1000:  # a long run (a base64-encoded PEM file): all of it, within bounds
+            limit = min(len(text), start + _MAX_B64_RUN)
+            while end < limit and text[end] in _B64_BODY_CHARS:
+                end += 1
+            if end == limit and end < len(text) and text[end] in _B64_BODY_CHARS:
+                return []  # longer than we decode
+            while end < len(text) and end - start < _MAX_B64_RUN and text[end] == "=":
+                end += 1
+        encoded = text[start:end]
         if len(encoded) % 4 or budget[0] <= 0:
             return []
         try:

@@ -230,3 +230,29 @@ def test_scanner_crosses_to_spawned_workers_as_a_recipe() -> None:
     assert [(f.rule_id, f.line) for f in clone.scan_document("a.py", text)] == [
         (f.rule_id, f.line) for f in scanner.scan_document("a.py", text)
     ]
+
+
+@pytest.mark.parametrize("backend", ["hyperscan", "re2", "re"])
+def test_base64_encoded_pem_file_longer_than_one_thousand_characters(backend: str) -> None:
+    import random
+    import textwrap
+
+    rnd = random.Random(7)
+    body = "".join(
+        rnd.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(1600)
+    )
+    pem = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        + "\n".join(textwrap.wrap(body, 64))
+        + "\n-----END RSA PRIVATE KEY-----\n"
+    )
+    encoded = base64.b64encode(pem.encode()).decode()
+    assert len(encoded) > 2000
+    scanner = Scanner(ScanConfig(), matcher=backend)
+    for relpath, text, column in [
+        ("deploy/app.json", '{"privateKey": "' + encoded + '"}', len('{"privateKey": "') + 1),
+        ("deploy/key.b64", encoded, 1),
+    ]:
+        found = [f for f in scanner.scan_document(relpath, text) if f.rule_id == "private-key-pem"]
+        assert [(f.line, f.column) for f in found] == [(1, column)], relpath
+        assert_no_leak(found[0].preview, [body[:8]])
