@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self, TypeAlias
 
@@ -67,9 +67,10 @@ class InvalidSettingsError(SettingsError):
 
 @dataclass(frozen=True)
 class _Layers:
-    environ: Mapping[str, str]
-    dotenv: Mapping[str, str]
-    secrets: Mapping[str, str]
+    # The values are secrets: keep them out of repr (error trackers record local variables).
+    environ: Mapping[str, str] = field(repr=False)
+    dotenv: Mapping[str, str] = field(repr=False)
+    secrets: Mapping[str, str] = field(repr=False)
 
 
 # The layers of the load() call in progress, read by settings_customise_sources. A context variable (not a

@@ -278,3 +278,12 @@ def test_a_private_key_pasted_under_another_name_is_warned_about(project: Projec
     assert_no_leak(swapped.output, [project.key, SECRET], where="set output")
     assert swapped.returncode == 2
     assert "holds a private key in AUTOAUDIT_PUBLIC_KEY" in swapped.stderr
+
+
+def test_the_loaders_internal_layers_keep_values_out_of_repr() -> None:
+    # Error trackers (Sentry and the like) record local variables of failing frames by their repr.
+    from autoaudit_secrets.settings._base import _Layers
+
+    value = "layer-secret-" + "q7Zp2Lw9"
+    layers = _Layers({"JWT_SECRET": value}, {"DB_PASSWORD": value}, {"API_KEY": value})
+    assert_no_leak(repr(layers), [value], where="repr of the load layers")
