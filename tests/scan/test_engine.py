@@ -20,7 +20,7 @@ PEM_BODY = (
     "MIIEpQIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8Zq2k7Gv5nXz1LqP0y7Wd8aH4kBq9Vn2Xx4oKJr7sTf3m1Q8pZcY6uE0hL5w"
 )
 PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + PEM_BODY + "\n-----END RSA PRIVATE KEY-----\n"
-PASSWORD = "Wint3r-Kettle"
+PASSWORD = "-".join(["Wint3r", "Kettle"])
 
 
 @pytest.fixture(scope="module")
