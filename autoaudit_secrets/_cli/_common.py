@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -45,6 +46,14 @@ def new_parser(prog: str, description: str, *, hide_unrecognized: bool = False) 
     parser = _Parser(prog=prog, description=description)
     parser.hide_unrecognized = hide_unrecognized
     return parser
+
+
+def add_commands(parser: argparse.ArgumentParser, modules: Sequence[str]) -> None:
+    """Add the subcommands of each ``autoaudit_secrets._cli.<module>`` (each exposes
+    ``register(subparsers)``), in the order given, which is the order ``--help`` shows."""
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name in modules:
+        importlib.import_module(f"{__package__}.{name}").register(subparsers)
 
 
 def run_program(
