@@ -76,6 +76,7 @@ _PATHLIKE = LazyRegex(
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     r"|^[#.][A-Za-z][\w-]*$"  # a CSS selector
 )
+_CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
 _ENV_NAME = LazyRegex(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
@@ -312,6 +313,8 @@ class Detector:
         ):
             return None
         if named:
+            if _CONCATENATED.match(m.string, m.end()):  # "prefix-" + more: not the whole value
+                return None
             name = m.group("name") or ""
             name_start = m.start("name")
             if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)

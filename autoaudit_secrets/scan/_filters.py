@@ -267,7 +267,9 @@ _REFERENCE = LazyRegex(
     """,
     re.VERBOSE,
 )
+# an f-string/format hole anywhere: {name}, {call(args)}, {cfg["key"]}, {x!r}, {x:>8}
 _REFERENCE_ANYWHERE = LazyRegex(
+    r"\{[A-Za-z_][\w.]*(?:\([^(){}]{0,40}\))?(?:\[[^\[\]{}]{0,40}\])?(?:![rsa])?(?::[^{}]{0,20})?\}|"
     r"os\.environ|os\.getenv|getenv\(|process\.env\b|System\.getenv|Environment\.GetEnvironmentVariable"
     r"|ENV\[|env\(|\$\{\{|\$\{[A-Za-z_]|\{\{\s*[\w.]|secrets\.[A-Z_]|vault\(|lookup\("
 )
