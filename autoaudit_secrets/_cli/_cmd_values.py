@@ -150,6 +150,10 @@ def _get(args: argparse.Namespace) -> ExitCode:
     return EXIT_OK
 
 
+# The variables that carry private keys; `run` keeps them from the child unless asked.
+PRIVATE_KEY_VARIABLES = ("AUTOAUDIT_PRIVATE_KEY", "AUTOAUDIT_PRIVATE_KEY_FILE")
+
+
 def _child_environment(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
     """The .env values under the process environment (which wins, as in the loader), all ``enc:`` opened."""
     from .._dotenv import read_dotenv
@@ -160,7 +164,12 @@ def _child_environment(args: argparse.Namespace) -> tuple[dict[str, str], dict[s
         env_file = Path(".env")
     merged: dict[str, str] = dict(read_dotenv(env_file)) if env_file is not None else {}
     merged.update(os.environ)
-    return open_values(merged, key_stores(args))
+    opened, problems = open_values(merged, key_stores(args))
+    if not args.pass_private_key:
+        # Least privilege: the child gets the opened values, so it has no use for the key that opens them.
+        for name in PRIVATE_KEY_VARIABLES:
+            opened.pop(name, None)
+    return opened, problems
 
 
 def _run(args: argparse.Namespace) -> ExitCode:
@@ -246,5 +255,11 @@ def register(subparsers: Any) -> None:
     )
     add_env_file_option(run, optional=True)
     add_keyring_option(run)
+    run.add_argument(
+        "--pass-private-key",
+        action="store_true",
+        help="also give the command AUTOAUDIT_PRIVATE_KEY/AUTOAUDIT_PRIVATE_KEY_FILE (removed by default: "
+        "it receives the opened values and does not need the key)",
+    )
     run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD")
     run.set_defaults(func=_run)
