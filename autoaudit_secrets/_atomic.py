@@ -10,18 +10,35 @@ from pathlib import Path
 
 from ._errors import AutoauditSecretsError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "write_target"]
 
 _DEFAULT_MODE = 0o600
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, default_mode: int = _DEFAULT_MODE) -> None:
+def write_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to ``path`` must replace: a symlink is written through to its final target.
+
+    Replacing the link itself by a regular file would silently detach it from the file it shares (a
+    ``.env`` linked from a secrets folder, a report or baseline path linked into a CI artifact folder). A
+    dangling link yields the path it points to (the write creates that file); a link loop is returned as is
+    (the write then fails with a one-line error).
+    """
+    target = Path(path)
+    if target.is_symlink():
+        return Path(os.path.realpath(target))
+    return target
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, default_mode: int = _DEFAULT_MODE
+) -> None:
     """Replace ``path`` with ``data`` so that readers see either the old or the new file, never a mix.
 
     The permission bits of an existing file are kept; a new file gets ``default_mode`` (0600: these files hold
-    secrets or their hashes). On any failure the old file is left untouched and the temp file removed.
+    secrets or their hashes). A symlink is written through to its target (:func:`write_target`), never
+    replaced. On any failure the old file is left untouched and the temp file removed.
     """
-    target = Path(path)
+    target = write_target(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)

@@ -43,6 +43,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ._atomic import write_target
 from ._errors import AutoauditSecretsError, DotenvError
 
 __all__ = [
@@ -393,15 +394,6 @@ def shown_name(name: str) -> str:
     """``name`` for a message when it is a valid variable name, else a placeholder: something that is not a
     name (spaces, punctuation, non-ASCII) is most often a value typed where the name belongs."""
     return name if _NAME_RE.fullmatch(name) else "the given name (not shown: it is not a valid name)"
-
-
-def write_target(path: str | os.PathLike[str]) -> Path:
-    """The file a write to ``path`` must replace: a symlinked ``.env`` is written through to its target
-    (replacing the link by a regular file would silently detach it from the file it shares)."""
-    target = Path(path)
-    if target.is_symlink():
-        return Path(os.path.realpath(target))
-    return target
 
 
 _LOCK_WAIT_SECONDS = 30.0

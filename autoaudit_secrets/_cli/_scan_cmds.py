@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -113,7 +114,8 @@ def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
     given = [Path(p) for p in (args.paths or ["."])]
     for path in given:
         if not os.path.lexists(path):
-            raise UsageError(f"{path}: no such file or directory")
+            raise UsageError(f"{_shown(path)}: no such file or directory")
+        _refuse_special(path)
     if len(given) == 1 and given[0].is_dir():
         return given[0].resolve(), ()
     cwd = Path(os.getcwd())
@@ -124,10 +126,30 @@ def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
             absolute.relative_to(cwd)
         except ValueError:
             raise UsageError(
-                f"{path}: outside the current directory (the root of a multi-path or file scan); cd first"
+                f"{_shown(path)}: outside the current directory (the root of a multi-path or file scan); "
+                "cd first"
             ) from None
         resolved.append(absolute)
     return cwd, tuple(resolved)
+
+
+def _shown(path: Path) -> str:
+    """``path`` for a one-line message: control characters escaped (a name must not drive the terminal)."""
+    text = str(path)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _refuse_special(path: Path) -> None:
+    """A FIFO, socket or device named on the command line is refused: reading one would block or never end
+    (inside a directory the walk skips them)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return  # a dangling link or a loop: the walk reports it as skipped
+    if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+        raise UsageError(f"{_shown(path)}: not a regular file or directory (FIFO, socket or device)")
 
 
 def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:

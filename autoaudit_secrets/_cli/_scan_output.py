@@ -210,12 +210,24 @@ def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tup
             continue
         if config.enabled_rules is not None and finding.rule_id not in config.enabled_rules:
             continue
-        if path_spec is not None and path_spec.match_file(finding.path):
+        if path_spec is not None and path_spec.match_file(_matchable(finding.path)):
             continue
         if finding.secret and any(p.search(finding.secret) for p in allow_values):
             continue
         kept.append(finding)
     return kept, len(findings) - len(kept)
+
+
+def _matchable(path: str) -> str:
+    """``path`` as text a glob matcher can take: the bytes of a name that is not UTF-8 (lone surrogates,
+    which the RE2 backend cannot encode) become U+FFFD, which ``*`` and ``?`` still match."""
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path
 
 
 def _use_color(args: argparse.Namespace) -> bool:

@@ -31,9 +31,9 @@ import re
 import secrets as _secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from .._atomic import atomic_write_text
+from .._dotenv import NotRegularFileError, read_regular_file
 from .._errors import AutoauditSecretsError, ConfigError
 from ._fingerprint import FingerprintCache, keyed_hash
 from ._model import Finding
@@ -100,7 +100,9 @@ class Baseline:
                 {"hash": e.hash, "rule": e.rule, "path": e.path, "line": e.line} for e in self.entries
             ],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        from .report import dump_json  # valid UTF-8 even for a path that is not
+
+        return dump_json(document)
 
 
 def create_baseline(
@@ -133,20 +135,30 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read and validate a baseline file; every problem is a one-line :class:`ConfigError` naming the file."""
     where = str(path)
     try:
-        raw = Path(path).read_text(encoding="utf-8")
+        data_bytes = read_regular_file(path)  # a FIFO is refused, not waited on
     except FileNotFoundError:
         raise ConfigError(f"{where}: baseline file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise ConfigError(f"{where}: cannot read baseline: {reason}") from None
+    except NotRegularFileError as exc:
+        raise ConfigError(f"{where}: baseline file {exc.strerror}") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read baseline: {exc.strerror or type(exc).__name__}") from None
+    try:
+        raw = data_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        raw = None
+    if raw is None:
+        raise ConfigError(f"{where}: cannot read baseline: not UTF-8 text")
+    raw = raw.removeprefix("\ufeff")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{where}: not a check-secrets baseline: invalid JSON at line {exc.lineno}"
         ) from None
+    except RecursionError:
+        raise ConfigError(f"{where}: not a check-secrets baseline: JSON nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
-        raise ConfigError(f'{where}: not a check-secrets baseline (no "format": "{BASELINE_FORMAT}")')
+        raise ConfigError(f"{where}: not a check-secrets baseline ({_what_it_is(data)})")
     if data.get("version") != BASELINE_VERSION:
         raise ConfigError(
             f"{where}: unsupported baseline version {data.get('version')!r} (this check-secrets reads "
@@ -175,3 +187,22 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
             )
         entries.append(BaselineEntry(item["hash"], rule, rel, line))
     return Baseline(bytes.fromhex(key_hex), tuple(entries))
+
+
+def _what_it_is(data: object) -> str:
+    """A short guess at what a JSON document given as a baseline is (for the error message); never quotes
+    the document's values."""
+    hint = "create one with `check-secrets baseline create -o FILE`"
+    if isinstance(data, dict):
+        if "plugins_used" in data and "results" in data:
+            return f"it looks like a detect-secrets .secrets.baseline; {hint}"
+        if "$schema" in data and "runs" in data:
+            return f"it is a SARIF report; {hint}"
+        tool = data.get("tool")
+        if isinstance(tool, dict) and tool.get("name") == "check-secrets" and "findings" in data:
+            return f"it is a check-secrets JSON report; {hint}"
+        return f'no "format": "{BASELINE_FORMAT}"; {hint}'
+    if isinstance(data, list) and data and all(isinstance(i, dict) and "RuleID" in i for i in data[:5]):
+        return f"it looks like a gitleaks report; {hint}"
+    kinds = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return f"JSON {kinds.get(type(data), 'null')}, not an object; {hint}"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .._dotenv import NotRegularFileError, read_regular_file
 from .._errors import AutoauditSecretsError, ConfigError
 from ._model import Confidence, Rule, ScanConfig, Severity
 
@@ -85,8 +86,8 @@ def find_config_file(root: Path) -> Path | None:
     pyproject = root / _PYPROJECT
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = tomllib.loads(read_regular_file(pyproject).decode("utf-8").removeprefix("\ufeff"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             return pyproject  # let read_config_file report the problem
         tool = data.get("tool")
         if isinstance(tool, dict) and "check-secrets" in tool:
@@ -100,19 +101,28 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], ConfigSource]:
     A ``pyproject.toml`` (or any file with a ``[tool.check-secrets]`` table) yields that table; any other
     file is read as a ``.check-secrets.toml`` with the keys at the top level."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_regular_file(path)  # a FIFO is refused, not waited on
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: configuration file is a directory") from None
+    except NotRegularFileError as exc:
+        raise ConfigError(f"{path}: configuration file {exc.strerror}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: cannot read configuration: not UTF-8 text") from None
+        text = None
+    if text is None:
+        raise ConfigError(f"{path}: cannot read configuration: not UTF-8 text")
+    text = text.removeprefix("\ufeff")  # a BOM (Windows editors) is not a TOML error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {_one_line(str(exc))}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     tool = data.get("tool")
     if isinstance(tool, dict) and "check-secrets" in tool:
         table = tool["check-secrets"]

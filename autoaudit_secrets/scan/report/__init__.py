@@ -7,14 +7,25 @@ redacted previews only; no secret value ever reaches them.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .._fingerprint import FingerprintCache
 from .._model import Finding, OutputFormat, Rule, ScanStats
 
-__all__ = ["JSON_REPORT_VERSION", "SCHEMA_PATH", "ReportContext", "render_report", "sort_findings"]
+__all__ = [
+    "JSON_REPORT_VERSION",
+    "SCHEMA_PATH",
+    "ReportContext",
+    "dump_json",
+    "path_bytes",
+    "render_report",
+    "sort_findings",
+]
 
 #: Version of the JSON report format (``"version"`` in every JSON report). Bumped on incompatible changes.
 JSON_REPORT_VERSION = 1
@@ -35,6 +46,28 @@ class ReportContext:
     fingerprints: FingerprintCache = field(default_factory=FingerprintCache)
     color: bool = False
     tool_version: str = ""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dump_json(document: Any) -> str:
+    """``document`` as indented JSON that is always valid UTF-8.
+
+    A file name that is not valid UTF-8 reaches us with its odd bytes as lone surrogates (Python's
+    ``surrogateescape``); written raw they would make the report invalid UTF-8 (or fail to encode). They are
+    written as JSON ``\\udcXX`` escapes instead: valid JSON that a reader such as Python's ``json`` turns
+    back into the same string (``os.fsencode`` then gives the exact file name)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def path_bytes(path: str) -> bytes:
+    """The bytes of a finding path as they are on disk (undoing ``surrogateescape``), e.g. for a URI."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "backslashreplace")
 
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:

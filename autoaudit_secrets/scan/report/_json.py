@@ -22,12 +22,11 @@ with ``/`` separators.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from .._model import Finding, ScanStats, Severity
-from . import JSON_REPORT_VERSION, ReportContext
+from . import JSON_REPORT_VERSION, ReportContext, dump_json
 
 __all__ = ["finding_to_dict", "render_json", "stats_to_dict"]
 
@@ -83,4 +82,4 @@ def render_json(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContex
         "findings": [finding_to_dict(f, ctx) for f in findings],
         "stats": stats_to_dict(findings, stats),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(document)

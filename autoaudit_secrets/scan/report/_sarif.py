@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from .._fingerprint import FINGERPRINT_SCHEME
 from .._model import Confidence, Finding, Rule, ScanStats, Severity
-from . import ReportContext
+from . import ReportContext, dump_json, path_bytes
 
 __all__ = ["GENERAL_HELP_URI", "SARIF_SCHEMA_URI", "render_sarif", "security_severity"]
 
@@ -99,6 +98,11 @@ def _region(finding: Finding) -> dict[str, int]:
     return region
 
 
+def _uri(path: str) -> str:
+    """A relative path as a URI reference: its on-disk bytes, percent-encoded (``/`` kept)."""
+    return quote(path_bytes(path), safe="/")
+
+
 def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
     text = _one_line(finding.message) or finding.rule_id
     if finding.preview:
@@ -111,7 +115,7 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(finding.path, safe="/"), "uriBaseId": _SRCROOT},
+                    "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": _SRCROOT},
                     "region": _region(finding),
                 }
             }
@@ -122,9 +126,7 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
         related_path, _, related_line = finding.related.rpartition(":")
         if not (related_path and related_line.isdigit() and int(related_line) >= 1):
             related_path, related_line = finding.related, ""
-        physical: dict[str, Any] = {
-            "artifactLocation": {"uri": quote(related_path, safe="/"), "uriBaseId": _SRCROOT}
-        }
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(related_path), "uriBaseId": _SRCROOT}}
         if related_line:
             physical["region"] = {"startLine": int(related_line)}
         result["relatedLocations"] = [
@@ -172,4 +174,4 @@ def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
         },
     }
     log = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(log)
