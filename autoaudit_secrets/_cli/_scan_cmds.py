@@ -173,18 +173,29 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
 
 
 def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:
-    """Anchored exclude globs for the baseline file and a ``baseline create`` output inside the root: they
-    hold hashes, never worth scanning."""
+    """Anchored exclude globs for our own files inside the root: the baseline file and a ``baseline create``
+    output (they hold hashes, never worth scanning), and the rule cache folder
+    (``~/.cache/autoaudit-secrets``, holding every rule's example tokens: a scan of the home folder, or of a
+    CI workspace that is ``$HOME``, would otherwise report hundreds of them)."""
     globs = []
-    for name in (getattr(args, "baseline", None), getattr(args, "baseline_output", None)):
-        if not name:
-            continue
+    names: list[str | Path] = [
+        n for n in (getattr(args, "baseline", None), getattr(args, "baseline_output", None)) if n
+    ]
+    names.append(_cache_dir())
+    for name in names:
         try:
-            rel = Path(name).resolve().relative_to(root)
-        except ValueError:
+            rel = Path(name).resolve().relative_to(root.resolve())
+        except (ValueError, OSError, RuntimeError):
             continue
-        globs.append("/" + _glob_escape(rel.as_posix()))
+        if rel.parts:
+            globs.append("/" + _glob_escape(rel.as_posix()))
     return tuple(globs)
+
+
+def _cache_dir() -> Path:
+    from ..scan._matcher import cache_dir
+
+    return cache_dir()
 
 
 def _glob_escape(text: str) -> str:

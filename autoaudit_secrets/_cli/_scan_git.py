@@ -10,7 +10,7 @@ from typing import Any
 
 from .._errors import ScanError
 from ..scan._model import ScanOptions
-from ._scan_output import add_common_options, config_from_args, emit, parse_size
+from ._scan_output import add_common_options, config_from_args, emit, guarded, matchable, parse_size
 
 __all__ = ["register"]
 
@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
     add_common_options(parser)
-    parser.set_defaults(func=_cmd_git)
+    parser.set_defaults(func=guarded(_cmd_git))
 
 
 def _jobs(text: str) -> int:
@@ -138,7 +138,10 @@ def _cmd_git(args: argparse.Namespace) -> int:
             import pathspec
 
             spec = pathspec.GitIgnoreSpec.from_lines(list(config.exclude))
-            skip_path = spec.match_file
+
+            def skip_path(path: str) -> bool:
+                return bool(spec.match_file(matchable(path)))
+
         analyzers = scanner.file_analyzers()
         options = GitScanOptions(
             decode=decode_document,

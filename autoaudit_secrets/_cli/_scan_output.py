@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._errors import AutoauditSecretsError, ReportError, ScanError, UsageError
-from ..scan._config import check_globs, load_config, override_config, resolve_schema_names
+from ..scan._config import check_globs, load_config, override_config, printable, resolve_schema_names
 from ..scan._fingerprint import FingerprintCache
 from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Severity
 from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
@@ -39,6 +39,7 @@ __all__ = [
     "emit",
     "fingerprint_cache",
     "guarded",
+    "matchable",
     "parse_shard",
     "parse_size",
     "remember_config",
@@ -64,7 +65,7 @@ def guarded(command: Command) -> Command:
         except OSError as exc:
             if os.environ.get("CHECK_SECRETS_DEBUG"):
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
+            where = f"{printable(str(exc.filename))}: " if exc.filename else ""
             raise ScanError(f"{where}{exc.strerror or type(exc).__name__}") from None
         except Exception as exc:
             if os.environ.get("CHECK_SECRETS_DEBUG"):
@@ -210,7 +211,7 @@ def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tup
             continue
         if config.enabled_rules is not None and finding.rule_id not in config.enabled_rules:
             continue
-        if path_spec is not None and path_spec.match_file(_matchable(finding.path)):
+        if path_spec is not None and path_spec.match_file(matchable(finding.path)):
             continue
         if finding.secret and any(p.search(finding.secret) for p in allow_values):
             continue
@@ -218,7 +219,7 @@ def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tup
     return kept, len(findings) - len(kept)
 
 
-def _matchable(path: str) -> str:
+def matchable(path: str) -> str:
     """``path`` as text a glob matcher can take: the bytes of a name that is not UTF-8 (lone surrogates,
     which the RE2 backend cannot encode) become U+FFFD, which ``*`` and ``?`` still match."""
     if path.isascii():

@@ -133,7 +133,9 @@ def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> None:
 
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read and validate a baseline file; every problem is a one-line :class:`ConfigError` naming the file."""
-    where = str(path)
+    from ._config import printable
+
+    where = printable(str(path))  # a name must not put escapes or newlines into the message
     try:
         data_bytes = read_regular_file(path)  # a FIFO is refused, not waited on
     except FileNotFoundError:

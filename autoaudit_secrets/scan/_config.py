@@ -46,6 +46,7 @@ __all__ = [
     "load_config",
     "override_config",
     "parse_config_table",
+    "printable",
     "read_config_file",
     "resolve_schema_names",
 ]
@@ -74,7 +75,17 @@ class ConfigSource:
 
     def key(self, name: str) -> str:
         """How a key is named in an error message: ``file: [table] key``."""
-        return f"{self.path}: {self.table + ' ' if self.table else ''}{name}"
+        return f"{printable(str(self.path))}: {self.table + ' ' if self.table else ''}{printable(name, 80)}"
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` for a one-line message: control characters (newlines, terminal escapes) escaped, and cut to
+    ``limit`` characters (a TOML key may be any string, ``"\\n\\x1b[2J" = 1``)."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "..."
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def find_config_file(root: Path) -> Path | None:
@@ -100,35 +111,36 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], ConfigSource]:
 
     A ``pyproject.toml`` (or any file with a ``[tool.check-secrets]`` table) yields that table; any other
     file is read as a ``.check-secrets.toml`` with the keys at the top level."""
+    shown = printable(str(path))
     try:
         raw = read_regular_file(path)  # a FIFO is refused, not waited on
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
+        raise ConfigError(f"{shown}: configuration file not found") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: configuration file is a directory") from None
+        raise ConfigError(f"{shown}: configuration file is a directory") from None
     except NotRegularFileError as exc:
-        raise ConfigError(f"{path}: configuration file {exc.strerror}") from None
+        raise ConfigError(f"{shown}: configuration file {exc.strerror}") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+        raise ConfigError(f"{shown}: cannot read configuration: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = None
     if text is None:
-        raise ConfigError(f"{path}: cannot read configuration: not UTF-8 text")
+        raise ConfigError(f"{shown}: cannot read configuration: not UTF-8 text")
     text = text.removeprefix("\ufeff")  # a BOM (Windows editors) is not a TOML error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {_one_line(str(exc))}") from None
+        raise ConfigError(f"{shown}: invalid TOML: {_one_line(str(exc))}") from None
     except RecursionError:
-        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+        raise ConfigError(f"{shown}: invalid TOML: nested too deeply") from None
     tool = data.get("tool")
     if isinstance(tool, dict) and "check-secrets" in tool:
         table = tool["check-secrets"]
         source = ConfigSource(path, "[tool.check-secrets]")
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [tool.check-secrets] must be a table")
+            raise ConfigError(f"{shown}: [tool.check-secrets] must be a table")
         return table, source
     if path.name == _PYPROJECT:
         return {}, ConfigSource(path, "[tool.check-secrets]")

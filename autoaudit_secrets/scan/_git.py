@@ -79,6 +79,9 @@ _GIT_CONFIG = (
     "-c", "log.showSignature=false",
     "-c", "diff.relative=false",
     "-c", "diff.suppressBlankEmpty=false",
+    # git log writes metadata in i18n.logOutputEncoding, which defaults to a repository's i18n.commitEncoding
+    # (Latin-1 in old repositories): we decode UTF-8.
+    "-c", "i18n.logOutputEncoding=UTF-8",
 )  # fmt: skip
 _PATCH_OPTIONS = (
     "-p",

@@ -207,3 +207,15 @@ def test_fifo_dangling_link_and_link_loop_inside_the_tree_are_skipped(tmp_path: 
     assert result.returncode == 1, result.output
     assert [f["path"] for f in json.loads(result.stdout)["findings"]] == ["app.py"]
     assert_no_leak(result.output, [token])
+
+
+def test_control_characters_in_config_keys_and_file_names_are_escaped_in_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / ".check-secrets.toml").write_text('"\\n\\u001b[2Jboom" = 1\n')
+    result = _cs(tmp_path, "scan", ".")
+    _one_line_error(result)
+    assert "\x1b" not in result.stderr and "boom" in result.stderr
+    for option in ("--config", "--baseline"):
+        result = _cs(tmp_path, "scan", "a.txt", option, "x\x1b]0;t\x07\ny")
+        _one_line_error(result)
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr
