@@ -225,6 +225,7 @@ class Scanner:
     ) -> list[Finding]:
         kept: list[Finding] = []
         text_lines: list[str] | None = None
+        allow_by_line: dict[int, bool] = {}
         for f in findings:
             if not self._rule_enabled(f.rule_id):
                 continue
@@ -237,7 +238,11 @@ class Scanner:
             if text and f.line >= 1:
                 if text_lines is None:
                     text_lines = text.split("\n")
-                if f.line <= len(text_lines) and line_allows(text_lines[f.line - 1]):
+                allowed = allow_by_line.get(f.line)
+                if allowed is None:  # once per line: a minified file is one huge line with many findings
+                    allowed = f.line <= len(text_lines) and line_allows(text_lines[f.line - 1])
+                    allow_by_line[f.line] = allowed
+                if allowed:
                     self.suppressed += 1
                     continue
             kept.append(f)

@@ -256,3 +256,18 @@ def test_base64_encoded_pem_file_longer_than_one_thousand_characters(backend: st
         found = [f for f in scanner.scan_document(relpath, text) if f.rule_id == "private-key-pem"]
         assert [(f.line, f.column) for f in found] == [(1, column)], relpath
         assert_no_leak(found[0].preview, [body[:8]])
+
+
+def test_many_findings_on_one_minified_line_stay_linear() -> None:
+    import random
+    import time
+
+    rnd = random.Random(3)
+    text = "".join(f'token="{rnd.getrandbits(64):x}Zq";' for _ in range(6000))
+    scanner = Scanner(ScanConfig())
+    scanner.scan_document("warm.py", "x = 1")
+    started = time.perf_counter()
+    found = scanner.scan_document("app.min.js", text)
+    elapsed = time.perf_counter() - started
+    assert len(found) > 5000 and {f.line for f in found} == {1}
+    assert elapsed < 10, f"{len(found)} findings on one line took {elapsed:.1f}s (was quadratic)"
