@@ -219,3 +219,16 @@ def test_control_characters_in_config_keys_and_file_names_are_escaped_in_errors(
         result = _cs(tmp_path, "scan", "a.txt", option, "x\x1b]0;t\x07\ny")
         _one_line_error(result)
         assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_fifos_in_a_docker_build_context_do_not_hang_the_analyzers(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM alpine\nCOPY . /app\nCOPY id_rsa /root/.ssh/id_rsa\n")
+    for name in ("id_rsa", "notes.txt", "Dockerfile.dev", "docker-compose.yml", ".dockerignore"):
+        os.mkfifo(tmp_path / name)
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    os.mkfifo(tmp_path / ".github" / "workflows" / "ci.yml")
+    for target in (".", "Dockerfile"):
+        result = _cs(tmp_path, "scan", target, "--format", "json")
+        assert result.returncode == 1, result.output
+        rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+        assert "docker-copy-secret-file" in rules  # judged by its name, never read

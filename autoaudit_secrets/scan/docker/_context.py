@@ -32,6 +32,7 @@ from ._dockerfile_checks import (
     is_secret_variable,
 )
 from ._dockerignore import DockerIgnore, load_dockerignore
+from ._read import read_bytes, read_text
 
 __all__ = ["Build", "BuildContextAnalyzer", "discover_builds", "files_sent"]
 
@@ -120,9 +121,12 @@ def _compose_builds(root: Path, compose: Path) -> list[Build]:
     """The ``build:`` sections of one compose file (context, dockerfile, dockerfile_inline)."""
     import yaml  # lazy: only when a compose file exists
 
+    text = read_text(compose)
+    if text is None:
+        return []
     try:
-        data = yaml.safe_load(compose.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
         return []
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
@@ -198,9 +202,12 @@ def _workflow_builds(root: Path, workflow: Path) -> list[Build]:
     ``run``."""
     import yaml
 
+    text = read_text(workflow)
+    if text is None:
+        return []
     try:
-        data = yaml.safe_load(workflow.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
         return []
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, dict):
@@ -357,11 +364,8 @@ def _copies(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, list[str], Do
 
 
 def _read(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > _MAX_TEXT:
-            return None
-        data = path.read_bytes()
-    except OSError:
+    data = read_bytes(path, _MAX_TEXT)  # None for a FIFO or device: never blocks
+    if data is None:
         return None
     if b"\0" in data[:8192]:
         return None
@@ -471,10 +475,10 @@ class BuildContextAnalyzer:
             text = build.inline
             where = build.origin
         else:
-            try:
-                text = build.dockerfile.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            read = read_text(build.dockerfile)
+            if read is None:
                 return
+            text = read
             where = _rel_to_root(build.dockerfile, root) or build.dockerfile.name
         dockerfile = parse_dockerfile(text)
         allowed = allowed_instruction_lines(text)

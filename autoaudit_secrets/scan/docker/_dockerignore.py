@@ -188,8 +188,7 @@ def load_dockerignore(context_dir: Path, dockerfile: Path | None = None) -> Dock
     path = find_ignore_file(context_dir, dockerfile)
     if path is None:
         return DockerIgnore(())
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return DockerIgnore(())
-    return DockerIgnore.from_text(text)
+    from ._read import read_text
+
+    text = read_text(path)
+    return DockerIgnore.from_text(text) if text is not None else DockerIgnore(())
