@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -372,9 +373,16 @@ class Detector:
 
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     """Drop repeated hits of one rule on one secret span, and low-confidence hits covered by a more specific
-    one."""
+    one (linear-logarithmic: a minified file may hold thousands of hits)."""
     hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
-    specific = [h for h in hits if h.match.rule.confidence is not Confidence.LOW]
+    # specific spans sorted by start, with the running maximum of their ends: a span [a, b) overlaps one of
+    # them iff, among those starting before b, the largest end exceeds a
+    starts: list[int] = []
+    max_ends: list[int] = []
+    for h in hits:
+        if h.match.rule.confidence is not Confidence.LOW:
+            starts.append(h.match.secret_start)
+            max_ends.append(max(h.match.secret_end, max_ends[-1] if max_ends else -1))
     out: list[_Hit] = []
     seen: set[tuple[str, int, int]] = set()
     for h in hits:
@@ -382,10 +390,10 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         key = (m.rule.id, m.secret_start, m.secret_end)
         if key in seen:
             continue
-        if m.rule.confidence is Confidence.LOW and any(
-            s.match.secret_start < m.secret_end and m.secret_start < s.match.secret_end for s in specific
-        ):
-            continue
+        if m.rule.confidence is Confidence.LOW:
+            index = bisect.bisect_left(starts, m.secret_end) - 1
+            if index >= 0 and max_ends[index] > m.secret_start:
+                continue
         seen.add(key)
         out.append(h)
     return out
