@@ -35,7 +35,7 @@ from ._model import (
     TreeAnalyzer,
 )
 from ._suppress import line_allows
-from ._walker import decode_document, walk
+from ._walker import decode_document, exclude_matcher, target_relpaths, walk
 
 __all__ = ["Scanner"]
 
@@ -308,11 +308,49 @@ class Scanner:
             tree_findings: list[Finding] = []
             for analyzer in self.tree_analyzers():
                 tree_findings.extend(analyzer.analyze_tree(options.root, ctx))
-            findings.extend(self._postfilter(tree_findings, "", None))
+            findings.extend(self._filter_tree_findings(tree_findings, options, exclude))
         findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
         stats.findings_suppressed += self.suppressed
         stats.seconds = time.perf_counter() - started
         return ScanResult(findings=findings, stats=stats)
+
+    def _filter_tree_findings(
+        self, tree_findings: list[Finding], options: ScanOptions, exclude: Sequence[str]
+    ) -> list[Finding]:
+        """Tree-analyzer findings through the same filters as file findings: ``exclude`` (of the finding's
+        file or of the Dockerfile/compose file it was found through), allow-paths, rule selection, value
+        allowlist and inline allow comments in the finding's file. With explicit ``paths``, a finding is kept
+        when its file or its related file lies within one of them."""
+        if not tree_findings:
+            return []
+        excluded = exclude_matcher(exclude)
+        targets = target_relpaths(options.root, options.paths) if options.paths else None
+        by_path: dict[str, list[Finding]] = {}
+        for f in tree_findings:
+            related = _related_path(f.related)
+            if excluded(f.path) or (related is not None and excluded(related)):
+                continue
+            if targets is not None and not (
+                _within(f.path, targets) or (related is not None and _within(related, targets))
+            ):
+                continue
+            by_path.setdefault(f.path, []).append(f)
+        kept: list[Finding] = []
+        for relpath, group in by_path.items():
+            text = ""
+            if any(f.line >= 1 for f in group):
+                text = self._read_for_suppression(options.root, relpath, options.max_file_size)
+            kept.extend(self._postfilter(group, text, None))
+        return kept
+
+    @staticmethod
+    def _read_for_suppression(root: Path, relpath: str, limit: int) -> str:
+        from .docker._read import read_bytes  # regular files only, never blocking, size-capped
+
+        data = read_bytes(root / relpath, limit)
+        if data is None:
+            return ""
+        return decode_document(data) or ""
 
     def __getstate__(self) -> dict[str, object]:
         # A scanner crosses to "spawn" workers as its recipe; compiled databases are rebuilt (or loaded)
@@ -399,6 +437,18 @@ class _Dispatch:
         finally:
             self.pool.shutdown(cancel_futures=True)
         return findings
+
+
+def _related_path(related: str | None) -> str | None:
+    """The file part of a finding's ``related`` place (``"app/Dockerfile:12"`` -> ``"app/Dockerfile"``)."""
+    if not related:
+        return None
+    head, sep, tail = related.rpartition(":")
+    return head if sep and tail.isdigit() else related
+
+
+def _within(relpath: str, targets: Sequence[str]) -> bool:
+    return any(t == "" or relpath == t or relpath.startswith(t.rstrip("/") + "/") for t in targets)
 
 
 def _line_starts(text: str) -> list[int]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .._errors import ScanError, UsageError
 
-__all__ = ["WalkResult", "decode_document", "in_shard", "walk"]
+__all__ = ["WalkResult", "decode_document", "exclude_matcher", "in_shard", "target_relpaths", "walk"]
 
 _SNIFF = 8192
 _BOMS = (
@@ -118,6 +118,38 @@ def _excluded(spec: object | None, relpath: str, is_dir: bool) -> bool:
     if spec is None:
         return False
     return bool(spec.match_file(relpath + "/" if is_dir else relpath))  # type: ignore[attr-defined]
+
+
+def exclude_matcher(exclude: Sequence[str]) -> Callable[[str], bool]:
+    """A test for ``/``-separated file paths relative to the root: does an ``exclude`` glob match it (or one
+    of its parent directories)?"""
+    spec = _exclude_spec(exclude)
+    if spec is None:
+        return lambda relpath: False
+
+    def excluded(relpath: str) -> bool:
+        parts = relpath.split("/")
+        for i in range(1, len(parts)):
+            if _excluded(spec, "/".join(parts[:i]), True):
+                return True
+        return _excluded(spec, relpath, False)
+
+    return excluded
+
+
+def target_relpaths(root: Path, paths: Sequence[Path]) -> list[str]:
+    """``paths`` (relative to ``root`` or absolute) as ``/``-separated paths relative to the root (``""`` for
+    the root itself), the way :func:`walk` names them. Paths outside the root are left out."""
+    root_real = os.path.realpath(root)
+    out: list[str] = []
+    for target in paths:
+        abs_target = target if target.is_absolute() else Path(root_real) / target
+        rel = os.path.relpath(os.path.abspath(abs_target), root_real).replace(os.sep, "/")
+        if rel == ".":
+            rel = ""
+        if rel != ".." and not rel.startswith("../"):
+            out.append(rel)
+    return out
 
 
 def walk(
