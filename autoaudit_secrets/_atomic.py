@@ -36,16 +36,26 @@ def atomic_write_bytes(
 
     The permission bits of an existing file are kept; a new file gets ``default_mode`` (0600: these files hold
     secrets or their hashes). A symlink is written through to its target (:func:`write_target`), never
-    replaced. On any failure the old file is left untouched and the temp file removed.
+    replaced; a device, FIFO, socket or directory is refused (:class:`AutoauditSecretsError`). On any failure
+    the old file is left untouched and the temp file removed.
     """
     target = write_target(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except FileNotFoundError:
         mode = default_mode
     except OSError as exc:
         raise AutoauditSecretsError(f"cannot write {target}: {exc.strerror}") from None
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            # Never replace a device, FIFO or socket by a file: as root, `-o /dev/null` would turn the
+            # machine's /dev/null into a regular file.
+            kind = (
+                "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file (device, FIFO or socket)"
+            )
+            raise AutoauditSecretsError(f"cannot write {path}: {kind}")
+        mode = stat.S_IMODE(info.st_mode)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:

@@ -21,6 +21,7 @@ import argparse
 import functools
 import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -285,10 +286,27 @@ def _write(report: str, output: str | None) -> None:
         return
     from .._atomic import atomic_write_text
 
+    if _is_stream(output):
+        # `-o /dev/stdout`, `-o /dev/null`, a FIFO, `-o >(jq ...)`: written to, never replaced by a file.
+        try:
+            with open(output, "wb") as handle:
+                handle.write(report.encode("utf-8"))
+        except OSError as exc:
+            raise ReportError(f"cannot write {printable(output)}: {exc.strerror}") from None
+        return
     try:
         atomic_write_text(output, report, default_mode=0o644)
     except AutoauditSecretsError as exc:
         raise ReportError(str(exc)) from None
+
+
+def _is_stream(output: str) -> bool:
+    """Whether ``output`` (symlinks followed) exists and is a device, FIFO or socket."""
+    try:
+        mode = os.stat(output).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 _SHARD = re.compile(r"([0-9]+)/([0-9]+)")

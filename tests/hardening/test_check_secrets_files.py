@@ -232,3 +232,42 @@ def test_fifos_in_a_docker_build_context_do_not_hang_the_analyzers(tmp_path: Pat
         assert result.returncode == 1, result.output
         rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
         assert "docker-copy-secret-file" in rules  # judged by its name, never read
+
+
+def test_report_output_to_dev_stdout_goes_to_stdout(tmp_path: Path) -> None:
+    # A regression here used to mean replacing the target with a file; /dev/stdout resolves into /proc,
+    # where that fails harmlessly (the /dev/null case is covered with a FIFO below, never with the real one).
+    (tmp_path / "a.txt").write_text("hello\n")
+    result = _cs(tmp_path, "scan", "a.txt", "--format", "json", "--output", "/dev/stdout")
+    assert result.returncode == 0, result.output
+    assert json.loads(result.stdout)["findings"] == []
+
+
+def test_report_output_to_a_fifo_is_streamed_not_replaced(tmp_path: Path) -> None:
+    import threading
+
+    (tmp_path / "a.txt").write_text("hello\n")
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "link").symlink_to(fifo)  # like /dev/null -> a device: the link is followed, then streamed
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = _cs(tmp_path, "scan", "a.txt", "--format", "json", "--output", "link")
+    reader.join(10)
+    assert result.returncode == 0, result.output
+    assert json.loads(received[0])["findings"] == []
+    assert fifo.exists() and not fifo.is_file(), "the FIFO was replaced by a regular file"
+
+
+def test_atomic_write_refuses_a_non_regular_target(tmp_path: Path) -> None:
+    from autoaudit_secrets._errors import AutoauditSecretsError
+
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "via-link").symlink_to("pipe")
+    for name in ("pipe", "via-link"):
+        with pytest.raises(AutoauditSecretsError, match="not a regular file"):
+            atomic_write_text(tmp_path / name, "x")
+    assert not (tmp_path / "pipe").is_file()
+    result = _cs(tmp_path, "baseline", "create", "-o", "pipe")
+    _one_line_error(result)
