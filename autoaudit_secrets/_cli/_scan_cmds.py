@@ -104,6 +104,10 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid job count {text[:20]!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("job count must be >= 0 (0: CPU count)")
+    limit = max(32, 4 * (os.cpu_count() or 1))
+    if value > limit:
+        # Each job is a process: -j 100000 would try to start that many on a large tree.
+        raise argparse.ArgumentTypeError(f"job count must be at most {limit}")
     return value
 
 

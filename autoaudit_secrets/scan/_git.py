@@ -206,7 +206,9 @@ def _verify_commit(root: Path, ref: str) -> str:
         hint = ""
         if _run_git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
             hint = " (this is a shallow clone: fetch the history, e.g. actions/checkout with fetch-depth: 0)"
-        raise ScanError(f"unknown git revision: {ref}{hint}")
+        from ._config import printable
+
+        raise ScanError(f"unknown git revision: {printable(ref, 200)}{hint}")
     return proc.stdout.strip()
 
 

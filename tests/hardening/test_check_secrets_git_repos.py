@@ -121,3 +121,24 @@ def test_scan_of_a_home_folder_does_not_report_our_own_rule_cache(tmp_path: Path
     assert _paths(first) == [] and _paths(second) == []
     assert first.returncode == 0 and second.returncode == 0
     assert _paths(_cs(tmp_path, "scan", "home", "--format", "json", **env)) == []
+
+
+def test_revision_arguments_are_escaped_and_never_options(git_repo: Path) -> None:
+    _commit(git_repo, "a.txt", "x\n")
+    for args in (
+        ["--since", "x\x1b]0;title\x07\x1b[2J"],
+        ["--range", "HEAD..--output=pwned"],
+        ["--since", "--output=pwned"],
+    ):
+        result = _cs(git_repo, "git", *args, "--no-progress")
+        assert result.returncode == 2, result.output
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (git_repo / "pwned").exists()
+
+
+@pytest.mark.parametrize("command", [["scan", "."], ["git", "--all"]], ids=["scan", "git"])
+def test_absurd_job_counts_are_refused(git_repo: Path, command: list[str]) -> None:
+    result = _cs(git_repo, *command, "--jobs", "100000")
+    assert result.returncode == 2
+    assert "job count must be at most" in result.stderr
