@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import dataclasses
 import os
 import re
 import time
@@ -92,6 +93,7 @@ class Scanner:
             known = {r.id for r in rules}
             all_rules = tuple(rules) + tuple(r for r in config.extra_rules if r.id not in known)
         self.rules = tuple(r for r in all_rules if self._rule_enabled(r.id))
+        self._token_rule_ids = frozenset(r.id for r in self.rules)
         self.detector = Detector(self.rules, secret_names=config.secret_names, backend=matcher)
         self._allow_values = [re.compile(p) for p in config.allow_values]
         self._allow_paths: object | None = None
@@ -172,8 +174,12 @@ class Scanner:
         findings: list[Finding] = []
         if text:
             findings.extend(self._token_findings(relpath, text, prescan))
+        token_count = len(findings)
         findings.extend(self._analyzer_findings(relpath, text, analyzers))
-        return self._postfilter(findings, text, lines)
+        kept = self._postfilter(findings, text, lines)
+        if token_count and len(findings) > token_count:
+            kept = _merge_same_place(kept, self._token_rule_ids)
+        return kept
 
     def _token_findings(self, relpath: str, text: str, prescan: Prescan | None = None) -> list[Finding]:
         hits = self.detector.detect_hits(text, relpath, prescan)
@@ -437,6 +443,34 @@ class _Dispatch:
         finally:
             self.pool.shutdown(cancel_futures=True)
         return findings
+
+
+def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str]) -> list[Finding]:
+    """One finding per place: when a format analyzer reports the very value a token rule found (same line,
+    column and secret), the analyzer's finding stays (it names the mistake and the fix) and carries the token
+    rule's id in its message; the token rule's finding goes, unless it is the more severe one."""
+    analyzer_at: dict[tuple[int, int, str], int] = {}
+    for index, f in enumerate(findings):
+        if f.secret and f.line >= 1 and f.rule_id not in token_rule_ids:
+            analyzer_at.setdefault((f.line, f.column, f.secret), index)
+    if not analyzer_at:
+        return findings
+    out = list(findings)
+    drop: set[int] = set()
+    for index, f in enumerate(findings):
+        if f.rule_id not in token_rule_ids:
+            continue
+        other = analyzer_at.get((f.line, f.column, f.secret))
+        if other is None or other in drop:
+            continue
+        analyzer = out[other]
+        if f.severity.rank > analyzer.severity.rank:
+            drop.add(other)
+            continue
+        if f.rule_id not in analyzer.message:
+            out[other] = dataclasses.replace(analyzer, message=f"{analyzer.message} (rule {f.rule_id})")
+        drop.add(index)
+    return [f for i, f in enumerate(out) if i not in drop]
 
 
 def _related_path(related: str | None) -> str | None:

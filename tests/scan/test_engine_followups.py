@@ -4,10 +4,11 @@ made-up secrets are built at run time and never printed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
-from tests.conftest import assert_no_leak, run_cli
+from tests.conftest import assert_no_leak, git, run_cli
 
 GH = "ghp_" + "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2U"
 
@@ -68,3 +69,52 @@ def test_cli_scan_of_one_unrelated_file_reports_no_build_context_finding(tmp_pat
     one = run_cli("check-secrets", "scan", "--format", "json", "other/x.py", cwd=tmp_path)
     assert "docker-context" not in one.output and one.returncode == 0, one.output
     assert_no_leak(whole.output + one.output, [GH])
+
+
+# -- 2. one finding per place -----------------------------------------------------------------------------
+
+URI_PASSWORD = "-".join(["Wint3r", "Kettle", "99"])
+URI = f"postgres://app:{URI_PASSWORD}@db:5432/app"
+
+
+def _compose_tree(root: Path) -> None:
+    (root / "docker-compose.yml").write_text(
+        "services:\n  app:\n    image: x\n    environment:\n"
+        f"      DATABASE_URL: {URI}\n      API_TOKEN: {GH}\n"
+    )
+    (root / "Dockerfile").write_text(f"FROM x\nENV DATABASE_URL={URI}\n")
+
+
+def _places(findings: list) -> dict[tuple[str, int, int], list[str]]:  # type: ignore[type-arg]
+    out: dict[tuple[str, int, int], list[str]] = {}
+    for f in findings:
+        out.setdefault((f.path, f.line, f.column), []).append(f.rule_id)
+    return out
+
+
+def test_analyzer_and_token_rule_on_the_same_value_give_one_finding(tmp_path: Path) -> None:
+    _compose_tree(tmp_path)
+    findings = _scan(tmp_path)
+    places = _places(findings)
+    assert sorted(places.values()) == [["compose-environment-secret"]] * 2 + [["docker-env-secret"]]
+    by_rule = {(f.path, f.line): f for f in findings}
+    assert "github-pat-classic" in by_rule[("docker-compose.yml", 6)].message
+    assert "connection-uri-password" in by_rule[("docker-compose.yml", 5)].message
+    assert "connection-uri-password" in by_rule[("Dockerfile", 2)].message
+    assert_no_leak(" ".join(f.message + f.preview for f in findings), [GH, URI_PASSWORD])
+
+
+def test_token_finding_stays_when_the_analyzer_rule_is_disabled(tmp_path: Path) -> None:
+    _compose_tree(tmp_path)
+    findings = _scan(tmp_path, disabled_rules=frozenset({"compose-environment-secret"}))
+    ids = sorted(f.rule_id for f in findings if f.path == "docker-compose.yml")
+    assert ids == ["connection-uri-password", "github-pat-classic"]
+
+
+def test_git_staged_reports_one_finding_per_place(git_repo: Path) -> None:
+    _compose_tree(git_repo)
+    git(git_repo, "add", "docker-compose.yml", "Dockerfile")
+    result = run_cli("check-secrets", "git", "--staged", "--format", "json", cwd=git_repo)
+    rules = sorted(f["rule"] for f in json.loads(result.stdout)["findings"])
+    assert rules == ["compose-environment-secret", "compose-environment-secret", "docker-env-secret"], rules
+    assert_no_leak(result.output, [GH, URI_PASSWORD])

@@ -19,7 +19,9 @@ QUIET: list[tuple[str, str]] = [(rel, text) for rel, text in _CASES["quiet"]]
 
 @pytest.fixture(scope="module")
 def scanner() -> Scanner:
-    return Scanner(ScanConfig())
+    # The dotenv analyzer's finding replaces a token rule's at the same value in a .env file (one finding per
+    # place); here the generic rules themselves are under test.
+    return Scanner(ScanConfig(disabled_rules=frozenset({"dotenv-plaintext-secret"})))
 
 
 def _generic(scanner: Scanner, rel: str, text: str) -> list[str]:

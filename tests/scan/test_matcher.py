@@ -96,7 +96,7 @@ def test_unknown_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_env_var_forces_backend_and_stats_name_it(backend: str, tmp_path: Path) -> None:
-    (tmp_path / "a.env").write_text("DB_PASSWORD=Wint3r-Kettle\n")
+    (tmp_path / "a.ini").write_text("DB_PASSWORD=Wint3r-Kettle\n")
     code = (
         "import sys; from pathlib import Path;"
         "from autoaudit_secrets.scan import Scanner, ScanConfig, ScanOptions;"
@@ -113,6 +113,6 @@ def test_env_var_forces_backend_and_stats_name_it(backend: str, tmp_path: Path) 
     )
     assert proc.returncode == 0, proc.stderr[-500:]
     assert proc.stdout.split()[0] == backend
-    assert "generic-password-config" in proc.stdout
+    assert "generic-password-config" in proc.stdout  # (a .ini file: no dotenv-analyzer finding replaces it)
     direct = Scanner(ScanConfig(), matcher=backend).scan(ScanOptions(root=tmp_path, jobs=1))
     assert direct.stats.matcher == backend
