@@ -138,7 +138,10 @@ def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
         try:
             names |= resolve_schema_names(spec)
         except AutoauditSecretsError as exc:
-            raise UsageError(f"--schema {spec[:80]}: {exc}") from None
+            # One line: a settings problem list (value-free) is joined.
+            detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            detail = detail.replace(":; ", ": ")
+            raise UsageError(f"--schema {printable(spec, 80)}: {detail}") from None
     fail_on = getattr(args, "fail_on", None)
     exclude = list(getattr(args, "exclude", None) or ())
     try:

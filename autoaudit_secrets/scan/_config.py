@@ -218,7 +218,7 @@ def parse_config_table(
         try:
             names |= (schema_names or resolve_schema_names)(spec)
         except AutoauditSecretsError as exc:
-            raise ConfigError(f"{source.key('schema')}: {exc}") from None
+            raise ConfigError(f"{source.key('schema')}: {_one_line(str(exc))}") from None
 
     return ScanConfig(
         disabled_rules=frozenset(disable),

@@ -271,3 +271,28 @@ def test_atomic_write_refuses_a_non_regular_target(tmp_path: Path) -> None:
     assert not (tmp_path / "pipe").is_file()
     result = _cs(tmp_path, "baseline", "create", "-o", "pipe")
     _one_line_error(result)
+
+
+def test_schema_module_that_loads_its_settings_at_import_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / "appsettings.py").write_text(
+        "from autoaudit_secrets.settings import SecretSettings\n\n\n"
+        "class AppSettings(SecretSettings):\n    api_token: str\n    db_password: str\n\n\n"
+        "settings = AppSettings.load()\n"
+    )
+    result = _cs(tmp_path, "scan", "a.txt", "--schema", "appsettings:AppSettings")
+    _one_line_error(result)
+    assert "API_TOKEN" in result.stderr and "DB_PASSWORD" in result.stderr
+
+
+def test_schema_from_the_config_file_failing_at_import_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / "appsettings.py").write_text(
+        "from autoaudit_secrets.settings import SecretSettings\n\n\n"
+        "class AppSettings(SecretSettings):\n    api_token: str\n    db_password: str\n\n\n"
+        "settings = AppSettings.load()\n"
+    )
+    (tmp_path / ".check-secrets.toml").write_text('schema = ["appsettings:AppSettings"]\n')
+    result = _cs(tmp_path, "scan", "a.txt")
+    _one_line_error(result)
+    assert "DB_PASSWORD" in result.stderr

@@ -108,7 +108,6 @@ def test_baseline_of_a_non_utf8_name_is_written_and_accepts_the_finding(tree: tu
     assert_no_leak(raw.decode() + (created.stdout + created.stderr + rescan.stdout).decode(), [token])
 
 
-
 def test_allow_paths_filter_of_the_cli_matches_a_non_utf8_name() -> None:
     # In-process: a full scan with allow-paths and such a name still fails inside the engine (reported).
     from autoaudit_secrets._cli._scan_output import apply_config_filters
