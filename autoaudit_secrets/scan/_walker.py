@@ -2,7 +2,9 @@
 
 * ``.gitignore`` files are honoured at every level, also outside a git repository (``pathspec``'s gitignore
   semantics: nested files, ``!`` negation, directory patterns); a deeper file overrides a shallower one, and
-  files inside an ignored directory cannot be re-included (as in git). ``no_ignore`` turns this off.
+  files inside an ignored directory cannot be re-included (as in git). ``no_ignore`` turns this off. Inside a
+  git work tree, files git tracks are scanned even when a pattern matches them (``git ls-files``), as git
+  ignores only untracked files.
 * ``exclude`` globs (gitignore-style, relative to the root) are always honoured; ``.git/`` is always skipped.
 * Symbolic links are followed only when they resolve inside the root, and a directory is entered once (no
   loops).
@@ -106,6 +108,61 @@ class _Ignores:
         return False
 
 
+class _Tracked:
+    """The files git tracks under the root (``git ls-files``), asked for lazily — only once a ``.gitignore``
+    pattern matches something: git's ignore rules apply to untracked files only, so a force-added file is
+    scanned. Outside a work tree (or without git) nothing is tracked and pure gitignore matching applies."""
+
+    def __init__(self, root_real: str) -> None:
+        self._root = root_real
+        self._files: frozenset[str] | None = None
+        self._dirs: frozenset[str] = frozenset()
+
+    def _load(self) -> frozenset[str]:
+        import subprocess
+
+        files: set[str] = set()
+        try:
+            proc = subprocess.run(
+                ["git", "-C", self._root, "ls-files", "-z", "--cached"],
+                capture_output=True,
+                check=False,
+                timeout=60,
+                env=_git_env(),
+            )
+        except (OSError, subprocess.SubprocessError):
+            proc = None
+        if proc is not None and proc.returncode == 0:
+            files = {os.fsdecode(p) for p in proc.stdout.split(b"\0") if p}
+        dirs: set[str] = set()
+        for path in files:
+            cut = path.rfind("/")
+            while cut > 0:
+                parent = path[:cut]
+                if parent in dirs:
+                    break
+                dirs.add(parent)
+                cut = path.rfind("/", 0, cut)
+        self._dirs = frozenset(dirs)
+        self._files = frozenset(files)
+        return self._files
+
+    def covers(self, relpath: str, is_dir: bool) -> bool:
+        """Whether git tracks ``relpath`` (a directory: some file under it)."""
+        files = self._files if self._files is not None else self._load()
+        return relpath in self._dirs if is_dir else relpath in files
+
+
+def _git_env() -> dict[str, str]:
+    # The root's own repository: a hook's GIT_DIR/GIT_WORK_TREE (possibly relative) must not redirect git.
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    return env
+
+
+_GIT_LOCATION_VARS = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR"})
+
+
 def _exclude_spec(exclude: Sequence[str]) -> object | None:
     if not exclude:
         return None
@@ -175,6 +232,7 @@ def walk(
     except OSError as exc:
         raise ScanError(f"cannot read {root}: {exc.strerror}") from None
     exclude_spec = _exclude_spec(exclude)
+    tracked = _Tracked(root_real)
     result = WalkResult()
     visited: set[tuple[int, int]] = set()
     seen_files: set[str] = set()
@@ -234,7 +292,7 @@ def walk(
                 continue
             if _excluded(exclude_spec, rel, is_dir):
                 continue
-            if not no_ignore and ignores.ignored(rel, is_dir):
+            if not no_ignore and ignores.ignored(rel, is_dir) and not tracked.covers(rel, is_dir):
                 continue
             if is_dir:
                 walk_dir(entry.path, rel, ignores)
@@ -265,7 +323,8 @@ def walk(
         rel = "" if rel == "." else rel
         if os.path.isdir(real):
             if rel and (
-                _excluded(exclude_spec, rel, True) or (not no_ignore and ignores_for(rel).ignored(rel, True))
+                _excluded(exclude_spec, rel, True)
+                or (not no_ignore and ignores_for(rel).ignored(rel, True) and not tracked.covers(rel, True))
             ):
                 continue
             parent_ignores = ignores_for(rel) if rel else _Ignores()

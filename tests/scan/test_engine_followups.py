@@ -118,3 +118,53 @@ def test_git_staged_reports_one_finding_per_place(git_repo: Path) -> None:
     rules = sorted(f["rule"] for f in json.loads(result.stdout)["findings"])
     assert rules == ["compose-environment-secret", "compose-environment-secret", "docker-env-secret"], rules
     assert_no_leak(result.output, [GH, URI_PASSWORD])
+
+
+# -- 3. force-tracked files ----------------------------------------------------------------------------------
+
+
+def _ignored_tree(root: Path) -> None:
+    (root / ".gitignore").write_text("*.cfg\nbuild/\n")
+    (root / "build").mkdir()
+    (root / "tracked.cfg").write_text(f"token = {GH}\n")
+    (root / "build" / "tracked.py").write_text(f"TOKEN = '{GH}'\n")
+    (root / "untracked.cfg").write_text(f"token = {GH}\n")
+    (root / "build" / "untracked.py").write_text(f"TOKEN = '{GH}'\n")
+
+
+def _paths(findings: list) -> list[str]:  # type: ignore[type-arg]
+    return sorted({f.path for f in findings})
+
+
+def test_force_tracked_files_are_scanned_untracked_ignored_ones_are_not(git_repo: Path) -> None:
+    _ignored_tree(git_repo)
+    git(git_repo, "add", ".gitignore")
+    git(git_repo, "add", "-f", "tracked.cfg", "build/tracked.py")
+    assert _paths(_scan(git_repo)) == ["build/tracked.py", "tracked.cfg"]
+    assert _paths(_scan(git_repo, paths=("build",))) == ["build/tracked.py"]
+    every = ["build/tracked.py", "build/untracked.py", "tracked.cfg", "untracked.cfg"]
+    config = ScanConfig()
+    no_ignore = Scanner(config).scan(ScanOptions(root=git_repo, config=config, no_ignore=True))
+    assert _paths(no_ignore.findings) == every
+    result = run_cli("check-secrets", "scan", "--format", "json", cwd=git_repo)
+    assert sorted({f["path"] for f in json.loads(result.stdout)["findings"]}) == [
+        "build/tracked.py",
+        "tracked.cfg",
+    ]
+    assert_no_leak(result.output, [GH])
+
+
+def test_outside_a_work_tree_gitignore_alone_decides(tmp_path: Path) -> None:
+    _ignored_tree(tmp_path)
+    assert _paths(_scan(tmp_path)) == []
+
+
+def test_a_hooks_git_dir_variable_does_not_redirect_the_tracked_list(git_repo: Path) -> None:
+    _ignored_tree(git_repo)
+    (git_repo / "build" / ".gitignore").write_text("*.py\n")  # (the scan root's own ignore file)
+    git(git_repo, "add", "-f", "build/tracked.py")
+    # As a hook sees it: GIT_DIR relative to the work tree's top, while the scan root is a subdirectory.
+    env = {"GIT_DIR": ".git"}
+    result = run_cli("check-secrets", "scan", "--format", "json", ".", cwd=git_repo / "build", env=env)
+    assert sorted({f["path"] for f in json.loads(result.stdout)["findings"]}) == ["tracked.py"], result.stderr
+    assert_no_leak(result.output, [GH])
