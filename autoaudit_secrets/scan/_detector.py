@@ -43,6 +43,7 @@ _B64_AT_START = LazyRegex(r"(?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})")
 _B64_BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _MAX_B64_RUN = 64 * 1024
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_B64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _MAX_DEPTH = 2
 _MAX_DECODED = 1 << 20  # decoded bytes per document
 
@@ -253,6 +254,12 @@ class Detector:
         no rule can match, so the document need not even be decoded."""
         return self.matcher.prescan(data)
 
+    @staticmethod
+    def starts_with_base64(data: bytes) -> bool:
+        """Whether a document's bytes begin with a base64 run long enough to be decoded: such a document is
+        looked at even when the prescan found no delimited candidate (a bare value has nothing in front)."""
+        return len(data) >= 32 and _B64_BYTES.issuperset(data[:32])
+
     def detect(self, text: str, relpath: str | None = None) -> list[Match]:
         """Every accepted token match in ``text`` (base64 layers included, placed at the encoded text)."""
         return [h.match for h in self.detect_hits(text, relpath)]
@@ -268,7 +275,8 @@ class Detector:
         self, text: str, relpath: str | None, depth: int, budget: list[int], prescan: Prescan | None = None
     ) -> list[_Hit]:
         hits: list[_Hit] = []
-        config_file = is_config_path(relpath)
+        # A decoded base64 layer is data (an encoded .env, a Kubernetes secret), whatever file carried it.
+        config_file = depth > 0 or is_config_path(relpath)
         doc_file = is_doc_path(relpath)
         skip = frozenset() if config_file else self._config_only
         found = self.matcher.find(text, skip, prescan)

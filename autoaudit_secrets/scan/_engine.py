@@ -271,7 +271,12 @@ class Scanner:
             stats.files_skipped += 1
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         prescan = None if unicode_bom else self.detector.prescan(data)
-        if prescan is not None and prescan.empty and not analyzers:
+        if (
+            prescan is not None
+            and prescan.empty
+            and not analyzers
+            and not self.detector.starts_with_base64(data)
+        ):
             stats.files_scanned += 1
             return []
         text = decode_document(data)

@@ -4,8 +4,11 @@ made-up secrets are built at run time and never printed."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
+
+import pytest
 
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
 from tests.conftest import assert_no_leak, git, run_cli
@@ -168,3 +171,34 @@ def test_a_hooks_git_dir_variable_does_not_redirect_the_tracked_list(git_repo: P
     result = run_cli("check-secrets", "scan", "--format", "json", ".", cwd=git_repo / "build", env=env)
     assert sorted({f["path"] for f in json.loads(result.stdout)["findings"]}) == ["tracked.py"], result.stderr
     assert_no_leak(result.output, [GH])
+
+
+# -- 4. base64 after "=" or as the whole text ----------------------------------------------------------------
+
+_DOTENV_LINE = "DB_PASSWORD=" + "-".join(["Wint3r", "Kettle", "99"])
+_B64_SECRETS = {"github": GH + "\n", "uri": URI, "dotenv-line": _DOTENV_LINE, "padded-twice": GH}
+_B64_LAYOUTS = {
+    "key-eq": "KEY={}",
+    "key-eq-newline": "KEY={}\n",
+    "bare": "{}",
+    "bare-newline": "{}\n",
+    "export": "export KEY={}\n",
+}
+
+
+@pytest.mark.parametrize("backend", ["hyperscan", "re2", "re"])
+@pytest.mark.parametrize("name", ["app.py", "data.txt", "settings.env"])
+def test_base64_of_a_secret_after_equals_or_bare_is_decoded(tmp_path: Path, backend: str, name: str) -> None:
+    scanner = Scanner(ScanConfig(), matcher=backend)
+    missed = []
+    for secret_id, secret in _B64_SECRETS.items():
+        encoded = base64.b64encode(secret.encode()).decode()
+        for layout_id, layout in _B64_LAYOUTS.items():
+            root = tmp_path / f"{secret_id}-{layout_id}"
+            root.mkdir()
+            (root / name).write_text(layout.format(encoded))
+            findings = scanner.scan(ScanOptions(root=root, jobs=1)).findings
+            if not findings:
+                missed.append(f"{secret_id}/{layout_id}")
+            assert_no_leak(" ".join(f.message + f.preview for f in findings), [GH, URI_PASSWORD, encoded])
+    assert missed == []
