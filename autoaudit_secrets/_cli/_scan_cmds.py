@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ScanError, UsageError
+from ..scan._config import printable
 from ..scan._model import ScanConfig, ScanOptions, ScanResult
 from ._common import EXIT_OK
 from ._scan_output import (
@@ -139,10 +140,7 @@ def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
 
 def _shown(path: Path) -> str:
     """``path`` for a one-line message: control characters escaped (a name must not drive the terminal)."""
-    text = str(path)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return printable(str(path))
 
 
 def _refuse_special(path: Path) -> None:
@@ -257,7 +255,11 @@ def _cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max((len(r.id) for r in rules), default=2)
     lines = [f"{'ID':<{width}}  {'SEVERITY':<8}  {'CONFIDENCE':<10}  NAME"]
-    lines += [f"{r.id:<{width}}  {r.severity.value:<8}  {r.confidence.value:<10}  {r.name}" for r in rules]
+    # A configuration's extra rules name themselves: escaped, a repository's file must not drive the terminal.
+    lines += [
+        f"{printable(r.id):<{width}}  {r.severity.value:<8}  {r.confidence.value:<10}  {printable(r.name)}"
+        for r in rules
+    ]
     lines.append(f"{len(rules)} rules")
     sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
