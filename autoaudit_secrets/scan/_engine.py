@@ -11,6 +11,7 @@ import codecs
 import dataclasses
 import os
 import re
+import stat
 import time
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -36,7 +37,7 @@ from ._model import (
     TreeAnalyzer,
 )
 from ._suppress import line_allows
-from ._walker import decode_document, exclude_matcher, target_relpaths, walk
+from ._walker import decode_document, exclude_matcher, matchable, target_relpaths, walk
 
 __all__ = ["Scanner"]
 
@@ -149,7 +150,7 @@ class Scanner:
 
     def _path_allowed(self, relpath: str) -> bool:
         spec = self._allow_paths
-        return spec is not None and bool(spec.match_file(relpath))  # type: ignore[attr-defined]
+        return spec is not None and bool(spec.match_file(matchable(relpath)))  # type: ignore[attr-defined]
 
     def scan_document(
         self, relpath: str, text: str, *, lines: AbstractSet[int] | None = None
@@ -258,10 +259,8 @@ class Scanner:
 
     def scan_file(self, relpath: str, abs_path: str, stats: ScanStats) -> list[Finding]:
         """Read, decode and scan one file (binary files only get the analyzers' by-name checks)."""
-        try:
-            with open(abs_path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+        data = _read_regular(abs_path)
+        if data is None:
             stats.files_skipped += 1
             return []
         stats.bytes_scanned += len(data)
@@ -476,6 +475,26 @@ def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str])
             out[other] = dataclasses.replace(analyzer, message=f"{analyzer.message} (rule {f.rule_id})")
         drop.add(index)
     return [f for i, f in enumerate(out) if i not in drop]
+
+
+def _read_regular(abs_path: str) -> bytes | None:
+    """A regular file's bytes, or ``None``: opened without blocking (a FIFO swapped in after the walk must not
+    hang the scan) and checked to be a regular file before reading."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(abs_path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _related_path(related: str | None) -> str | None:

@@ -23,7 +23,15 @@ from pathlib import Path
 
 from .._errors import ScanError, UsageError
 
-__all__ = ["WalkResult", "decode_document", "exclude_matcher", "in_shard", "target_relpaths", "walk"]
+__all__ = [
+    "WalkResult",
+    "decode_document",
+    "exclude_matcher",
+    "in_shard",
+    "matchable",
+    "target_relpaths",
+    "walk",
+]
 
 _SNIFF = 8192
 _BOMS = (
@@ -60,6 +68,19 @@ def decode_document(data: bytes) -> str | None:
     if head and controls > len(head) // 10:
         return None
     return data.decode("latin-1")
+
+
+def matchable(relpath: str) -> str:
+    """``relpath`` as glob matching can take it: a name that is not valid UTF-8 (``os.fsdecode`` keeps its odd
+    bytes as lone surrogates, which the RE2-backed matcher cannot encode) gets U+FFFD per odd byte — a ``?``
+    or ``*`` still matches there, and no configured (UTF-8) glob could spell the byte anyway."""
+    if relpath.isascii():
+        return relpath
+    try:
+        relpath.encode("utf-8")
+    except UnicodeEncodeError:
+        return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return relpath
 
 
 def in_shard(relpath: str, shard: tuple[int, int] | None) -> bool:
@@ -100,6 +121,7 @@ class _Ignores:
         return _Ignores((*self.specs, (prefix, spec)))
 
     def ignored(self, relpath: str, is_dir: bool) -> bool:
+        relpath = matchable(relpath)
         for prefix, spec in reversed(self.specs):
             sub = relpath[len(prefix) :]
             result = spec.check_file(sub + "/" if is_dir else sub)  # type: ignore[attr-defined]
@@ -174,6 +196,7 @@ def _exclude_spec(exclude: Sequence[str]) -> object | None:
 def _excluded(spec: object | None, relpath: str, is_dir: bool) -> bool:
     if spec is None:
         return False
+    relpath = matchable(relpath)
     return bool(spec.match_file(relpath + "/" if is_dir else relpath))  # type: ignore[attr-defined]
 
 
@@ -332,6 +355,10 @@ def walk(
         else:
             if _excluded(exclude_spec, rel, False):
                 continue
-            add_file(rel, real, os.stat(real))
+            st = os.stat(real)
+            if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device: never opened (it could block)
+                result.skipped += 1
+                continue
+            add_file(rel, real, st)
     result.files.sort()
     return result

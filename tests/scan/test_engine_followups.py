@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,3 +205,56 @@ def test_base64_of_a_secret_after_equals_or_bare_is_decoded(tmp_path: Path, back
                 missed.append(f"{secret_id}/{layout_id}")
             assert_no_leak(" ".join(f.message + f.preview for f in findings), [GH, URI_PASSWORD, encoded])
     assert missed == []
+
+
+# -- 5. FIFOs and file names that are not valid UTF-8 -----------------------------------------------------
+
+
+def test_an_explicitly_named_fifo_is_skipped_without_opening(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.fifo")
+    (tmp_path / "app.py").write_text(f"TOKEN = '{GH}'\n")
+    code = (
+        "import sys; from pathlib import Path;"
+        "from autoaudit_secrets.scan import Scanner, ScanConfig, ScanOptions;"
+        "r = Scanner(ScanConfig()).scan(ScanOptions(root=Path(sys.argv[1]),"
+        " paths=(Path('pipe.fifo'), Path('app.py')), jobs=1));"
+        "print(r.stats.files_skipped, r.stats.files_scanned, sorted({f.path for f in r.findings}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-400:]
+    assert proc.stdout.split(None, 2) == ["1", "1", "['app.py']\n"]
+
+
+def _bad_name_tree(root: Path) -> bytes:
+    name = b"bad\xffname.py"
+    with open(os.path.join(os.fsencode(root), name), "w") as handle:
+        handle.write(f"TOKEN = '{GH}'\n")
+    (root / "ok.py").write_text(f"TOKEN = '{GH}'\n")
+    return name
+
+
+def test_names_that_are_not_utf8_match_globs_and_are_reported(tmp_path: Path) -> None:
+    name = _bad_name_tree(tmp_path)
+    decoded = os.fsdecode(name)
+    assert _paths(_scan(tmp_path)) == sorted([decoded, "ok.py"])
+    assert _paths(_scan(tmp_path, exclude=("bad*",))) == ["ok.py"]
+    assert _paths(_scan(tmp_path, exclude=("*.py",))) == []
+    assert _paths(_scan(tmp_path, allow_paths=("bad?name.py",))) == ["ok.py"]
+    (tmp_path / ".gitignore").write_text("bad*\n")
+    assert _paths(_scan(tmp_path)) == ["ok.py"]
+    assert _paths(_scan(tmp_path, paths=(decoded,))) == [decoded]  # named explicitly: scanned
+
+
+def test_cli_reports_a_non_utf8_name_with_escapes_and_no_internal_error(tmp_path: Path) -> None:
+    name = _bad_name_tree(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.check-secrets]\nexclude = ["*.log"]\n')
+    as_json = run_cli("check-secrets", "scan", "--format", "json", cwd=tmp_path)
+    assert as_json.returncode == 1, as_json.stderr
+    paths = sorted(f["path"] for f in json.loads(as_json.stdout)["findings"])
+    assert [os.fsencode(p) for p in paths] == sorted([name, b"ok.py"])
+    as_text = run_cli("check-secrets", "scan", cwd=tmp_path)
+    assert as_text.returncode == 1 and "internal error" not in as_text.output, as_text.stderr
+    assert "bad\\udcffname.py" in as_text.stdout or "bad\\xffname.py" in as_text.stdout
+    assert_no_leak(as_json.output + as_text.output, [GH])
