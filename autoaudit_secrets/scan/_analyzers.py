@@ -1,19 +1,26 @@
 """The registry of format-aware analyzers the engine runs beside its token rules.
 
-Each entry is ``"module:Class"`` relative to this package; the class is instantiated with no arguments. Adding an
-analyzer is adding a line here. A module that is not present (not yet written, or trimmed from a build) is skipped;
-any other import error propagates.
+Each entry is ``"module:Class"`` relative to this package; the class is instantiated with no arguments. Adding
+an analyzer is adding a line here. A module that is not present (not yet written, or trimmed from a build) is
+skipped; any other import error propagates.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ._model import FileAnalyzer, TreeAnalyzer
 
-__all__ = ["FILE_ANALYZERS", "TREE_ANALYZERS", "load_file_analyzers", "load_tree_analyzers"]
+__all__ = [
+    "FILE_ANALYZERS",
+    "NAME_HINTS",
+    "TREE_ANALYZERS",
+    "FileAnalyzerSet",
+    "load_file_analyzers",
+    "load_tree_analyzers",
+]
 
 FILE_ANALYZERS: tuple[str, ...] = (
     "._sensitive_files:SensitiveFileAnalyzer",
@@ -26,19 +33,89 @@ FILE_ANALYZERS: tuple[str, ...] = (
 TREE_ANALYZERS: tuple[str, ...] = (".docker._context:BuildContextAnalyzer",)
 
 
+def _dockerfile_hint(name: str) -> bool:
+    return "dockerfile" in name or "containerfile" in name
+
+
+def _compose_hint(name: str) -> bool:
+    return "compose" in name
+
+
+def _yaml_hint(name: str) -> bool:
+    return name.endswith((".yml", ".yaml"))
+
+
+def _dotenv_hint(name: str) -> bool:
+    return ".env" in name
+
+
+# Cheap tests on a file's lower-cased base name that are true whenever the analyzer's ``applies_to`` could be
+# (supersets, checked by the tests): an analyzer module is imported only once some scanned file passes its
+# test, so a pre-commit scan of three .py files does not pay for the compose, CI and Dockerfile parsers. An
+# analyzer without an entry is loaded for every scan.
+NAME_HINTS: dict[str, Callable[[str], bool]] = {
+    ".docker._dockerfile_checks:DockerfileAnalyzer": _dockerfile_hint,
+    ".docker._compose:ComposeAnalyzer": _compose_hint,
+    "._ci_workflows:WorkflowAnalyzer": _yaml_hint,
+    "._dotenv_files:DotenvFileAnalyzer": _dotenv_hint,
+}
+
+
+def _load_one(spec: str) -> object | None:
+    module_name, _, class_name = spec.partition(":")
+    absolute = importlib.util.resolve_name(module_name, __package__)
+    try:
+        module = importlib.import_module(absolute)
+    except ModuleNotFoundError as exc:
+        if exc.name == absolute:
+            return None
+        raise
+    instance: object = getattr(module, class_name)()
+    return instance
+
+
 def _load(specs: Sequence[str]) -> list[object]:
-    loaded: list[object] = []
-    for spec in specs:
-        module_name, _, class_name = spec.partition(":")
-        absolute = importlib.util.resolve_name(module_name, __package__)
-        try:
-            module = importlib.import_module(absolute)
-        except ModuleNotFoundError as exc:
-            if exc.name == absolute:
+    return [a for a in (_load_one(spec) for spec in specs) if a is not None]
+
+
+class FileAnalyzerSet:
+    """The file analyzers of one scanner, each imported the first time a file name could concern it (see
+    :data:`NAME_HINTS`)."""
+
+    def __init__(self, specs: Sequence[str] = FILE_ANALYZERS) -> None:
+        self._specs = tuple(specs)
+        self._loaded: dict[str, FileAnalyzer | None] = {}
+
+    @classmethod
+    def of(cls, analyzers: Sequence[FileAnalyzer]) -> FileAnalyzerSet:
+        """A set of given analyzer instances (no registry, no name hints)."""
+        made = cls(tuple(f"#{i}" for i in range(len(analyzers))))
+        made._loaded = {f"#{i}": a for i, a in enumerate(analyzers)}
+        return made
+
+    def _get(self, spec: str) -> FileAnalyzer | None:
+        if spec not in self._loaded:
+            analyzer = _load_one(spec)
+            self._loaded[spec] = analyzer if isinstance(analyzer, FileAnalyzer) else None
+        return self._loaded[spec]
+
+    def all(self) -> list[FileAnalyzer]:
+        """Every available file analyzer, in registry order (imports them all)."""
+        return [a for a in (self._get(spec) for spec in self._specs) if a is not None]
+
+    def for_path(self, relpath: str) -> list[FileAnalyzer]:
+        """The analyzers whose ``applies_to`` accepts ``relpath``, in registry order."""
+        cut = max(relpath.rfind("/"), relpath.rfind("\\"))
+        name = relpath[cut + 1 :].lower()
+        out: list[FileAnalyzer] = []
+        for spec in self._specs:
+            hint = NAME_HINTS.get(spec)
+            if hint is not None and not hint(name):
                 continue
-            raise
-        loaded.append(getattr(module, class_name)())
-    return loaded
+            analyzer = self._get(spec)
+            if analyzer is not None and analyzer.applies_to(relpath):
+                out.append(analyzer)
+        return out
 
 
 def load_file_analyzers() -> list[FileAnalyzer]:

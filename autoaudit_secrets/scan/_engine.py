@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import AutoauditSecretsError, ScanError
 from .._redact import redact_preview
@@ -38,6 +38,9 @@ from ._model import (
 )
 from ._suppress import line_allows
 from ._walker import decode_document, exclude_matcher, matchable, target_relpaths, walk
+
+if TYPE_CHECKING:
+    from ._analyzers import FileAnalyzerSet
 
 __all__ = ["Scanner"]
 
@@ -102,7 +105,7 @@ class Scanner:
             import pathspec
 
             self._allow_paths = pathspec.GitIgnoreSpec.from_lines(list(config.allow_paths))
-        self._file_analyzers: list[FileAnalyzer] | None = None
+        self._file_analyzers: FileAnalyzerSet | None = None
         self._tree_analyzers: list[TreeAnalyzer] | None = None
         self._root = Path(".")
         self.suppressed = 0
@@ -121,10 +124,19 @@ class Scanner:
         return self.detector.backend.value
 
     def file_analyzers(self) -> list[FileAnalyzer]:
-        if self._file_analyzers is None:
-            from ._analyzers import load_file_analyzers
+        """Every file analyzer (all of them imported)."""
+        return self._analyzer_set().all()
 
-            self._file_analyzers = load_file_analyzers()
+    def analyzers_for(self, relpath: str) -> list[FileAnalyzer]:
+        """The file analyzers that apply to ``relpath``; an analyzer's module is imported only once a file
+        name could concern it."""
+        return self._analyzer_set().for_path(relpath)
+
+    def _analyzer_set(self) -> FileAnalyzerSet:
+        if self._file_analyzers is None:
+            from ._analyzers import FileAnalyzerSet
+
+            self._file_analyzers = FileAnalyzerSet()
         return self._file_analyzers
 
     def tree_analyzers(self) -> list[TreeAnalyzer]:
@@ -215,7 +227,7 @@ class Scanner:
         out: list[Finding] = []
         ctx: _Context | None = None
         if analyzers is None:
-            analyzers = [a for a in self.file_analyzers() if a.applies_to(relpath)]
+            analyzers = self.analyzers_for(relpath)
         for analyzer in analyzers:
             if ctx is None:
                 ctx = self.context()
@@ -264,7 +276,7 @@ class Scanner:
             stats.files_skipped += 1
             return []
         stats.bytes_scanned += len(data)
-        analyzers = [a for a in self.file_analyzers() if a.applies_to(relpath)]
+        analyzers = self.analyzers_for(relpath)
         unicode_bom = data.startswith(_UNICODE_BOMS)
         if not unicode_bom and b"\x00" in data[:8192]:  # binary: only the analyzers' by-name checks
             stats.files_skipped += 1

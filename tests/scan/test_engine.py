@@ -12,6 +12,7 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError
 from autoaudit_secrets.scan import Finding, Rule, ScanConfig, Scanner, ScanOptions, Severity
+from autoaudit_secrets.scan._analyzers import FileAnalyzerSet
 from tests.conftest import assert_no_leak
 
 # Built at run time so no complete token sits in this file.
@@ -199,7 +200,7 @@ class _FileLevelAnalyzer:
 
 def test_analyzer_findings_whole_file_kept_under_lines_and_analyzer_bugs_are_one_line() -> None:
     scanner = Scanner(ScanConfig())
-    scanner._file_analyzers = [_FileLevelAnalyzer()]  # type: ignore[list-item]
+    scanner._file_analyzers = FileAnalyzerSet.of([_FileLevelAnalyzer()])
     text = f'a = "{GH}"\n'
     found = scanner.scan_document("deploy/id.key", text, lines={5})
     assert [f.rule_id for f in found] == ["test-file-level"]

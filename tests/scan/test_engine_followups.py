@@ -258,3 +258,91 @@ def test_cli_reports_a_non_utf8_name_with_escapes_and_no_internal_error(tmp_path
     assert as_text.returncode == 1 and "internal error" not in as_text.output, as_text.stderr
     assert "bad\\udcffname.py" in as_text.stdout or "bad\\xffname.py" in as_text.stdout
     assert_no_leak(as_json.output + as_text.output, [GH])
+
+
+# -- 6. start-up: analyzer modules are imported only when a file name could concern them --------------------
+
+_HINT_NAMES = [
+    "Dockerfile",
+    "dockerfile",
+    "DOCKERFILE",
+    "Dockerfile.prod",
+    "prod.Dockerfile",
+    "api.dockerfile",
+    "Containerfile",
+    "Containerfile.dev",
+    "Dockerfile.dockerignore",
+    "docker-compose.yml",
+    "docker-compose.override.YAML",
+    "compose.yaml",
+    "Compose.yml",
+    "compose.prod.yml",
+    "docker-compose-dev.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/Release.YAML",
+    "action.yml",
+    ".github/actions/x/action.yaml",
+    ".gitlab-ci.yml",
+    "x.gitlab-ci.yml",
+    ".gitlab/ci/build.yml",
+    ".env",
+    ".envrc",
+    ".env.local",
+    ".env.example",
+    "prod.env",
+    "deploy/.env.production",
+    "a/b/Dockerfile",
+    "a\\b\\Dockerfile",
+    "m0.py",
+    "README.md",
+    "values.yaml",
+    "id_rsa",
+    "credentials.json",
+    "x.pem",
+    "settings.ini",
+    ".npmrc",
+    "env",
+    "environment.ts",
+    ".env.py",
+]
+
+
+def test_name_hints_are_supersets_of_applies_to() -> None:
+    from autoaudit_secrets.scan._analyzers import NAME_HINTS, FileAnalyzerSet
+
+    loaded = FileAnalyzerSet()
+    for spec, hint in NAME_HINTS.items():
+        analyzer = loaded._get(spec)
+        assert analyzer is not None, spec
+        wrong = [
+            i
+            for i, rel in enumerate(_HINT_NAMES)
+            if analyzer.applies_to(rel) and not hint(rel.replace("\\", "/").rsplit("/", 1)[-1].lower())
+        ]
+        assert wrong == [], (spec, [_HINT_NAMES[i] for i in wrong])
+        assert any(analyzer.applies_to(rel) for rel in _HINT_NAMES), spec  # the names do exercise it
+    scanner = Scanner(ScanConfig())
+    for rel in _HINT_NAMES:
+        every = [a.id for a in scanner.file_analyzers() if a.applies_to(rel)]
+        assert [a.id for a in scanner.analyzers_for(rel)] == every, rel
+
+
+def test_a_scan_of_python_files_does_not_import_the_compose_ci_and_dotenv_analyzers(tmp_path: Path) -> None:
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text(f"import os\npassword = os.environ['P{i}']\n")
+    code = (
+        "import sys; from pathlib import Path;"
+        "from autoaudit_secrets.scan import Scanner, ScanConfig, ScanOptions;"
+        "r = Scanner(ScanConfig()).scan(ScanOptions(root=Path(sys.argv[1]),"
+        " paths=tuple(Path(f'm{i}.py') for i in range(3)), jobs=1));"
+        "print(r.stats.files_scanned,"
+        " sorted(m for m in sys.modules if m.startswith('autoaudit_secrets.scan')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-400:]
+    assert proc.stdout.startswith("3 ")
+    # (the Dockerfile checks are imported by the build-context tree analyzer anyway)
+    for module in ("docker._compose", "_ci_workflows", "_dotenv_files"):
+        assert f"'autoaudit_secrets.scan.{module}'" not in proc.stdout, module
