@@ -217,23 +217,34 @@ def _check_unique(rules: Iterable[Rule]) -> None:
         seen.add(rule.id)
 
 
-_CACHE_FORMAT = "rules-1"
+_CACHE_FORMAT = "rules-2"
+# The cache holds one JSON array per rule, positional in the order of Rule's fields (no per-rule dict: loading
+# 400+ rules this way costs about half as much as keyword construction, which counts at pre-commit start-up).
+_FIELDS = tuple(Rule.__dataclass_fields__)
+_SEVERITY_AT = _FIELDS.index("severity")
+_CONFIDENCE_AT = _FIELDS.index("confidence")
+_TUPLES_AT = tuple(
+    i
+    for i, f in enumerate(_FIELDS)
+    if f in {"keywords", "filters", "references", "tags", "examples", "negative_examples"}
+)
 
 
-def _rule_to_json(rule: Rule) -> dict[str, object]:
-    data = {f: getattr(rule, f) for f in Rule.__dataclass_fields__}
-    data["severity"] = rule.severity.value
-    data["confidence"] = rule.confidence.value
-    return data
+def _rule_to_json(rule: Rule) -> list[object]:
+    row: list[object] = [getattr(rule, f) for f in _FIELDS]
+    row[_SEVERITY_AT] = rule.severity.value
+    row[_CONFIDENCE_AT] = rule.confidence.value
+    return row
 
 
-def _rule_from_json(data: dict[str, Any]) -> Rule:
-    fields = dict(data)
-    fields["severity"] = Severity(fields["severity"])
-    fields["confidence"] = Confidence(fields["confidence"])
-    for name in ("keywords", "filters", "references", "tags", "examples", "negative_examples"):
-        fields[name] = tuple(fields[name])
-    return Rule(**fields)
+def _rule_from_json(row: list[Any]) -> Rule:
+    if len(row) != len(_FIELDS):
+        raise ValueError("stale rule cache")
+    row[_SEVERITY_AT] = Severity(row[_SEVERITY_AT])
+    row[_CONFIDENCE_AT] = Confidence(row[_CONFIDENCE_AT])
+    for i in _TUPLES_AT:
+        row[i] = tuple(row[i])
+    return Rule(*row)
 
 
 @functools.lru_cache(maxsize=4)
