@@ -221,6 +221,7 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
     from ..scan._baseline import create_baseline, write_baseline
     from ._scan_output import apply_config_filters
 
+    _refuse_to_clobber(Path(args.baseline_output))
     _, config, result = _run_scan(args)
     findings, _ = apply_config_filters(result.findings, config)
     baseline = create_baseline(findings, fingerprint_cache(args))
@@ -231,6 +232,26 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _refuse_to_clobber(target: Path) -> None:
+    """``baseline create -o FILE`` replaces an existing baseline, never another file (``-o .env`` or
+    ``-o settings.py`` typed by mistake would destroy it)."""
+    from .._errors import ConfigError
+    from ..scan._baseline import load_baseline
+
+    try:
+        if os.stat(target).st_size == 0:
+            return
+    except OSError:
+        return  # missing (or unreadable: the write reports it)
+    try:
+        load_baseline(target)
+    except ConfigError:
+        raise UsageError(
+            f"{_shown(target)} exists and is not a check-secrets baseline: not overwritten (remove it first, "
+            "or choose another file)"
+        ) from None
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:

@@ -308,3 +308,29 @@ def test_rules_listing_escapes_a_configured_rules_name(tmp_path: Path) -> None:
     assert result.returncode == 0, result.output
     (line,) = [x for x in result.stdout.splitlines() if x.startswith("acme-key")]
     assert "ACME" in line and "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+def test_baseline_create_never_overwrites_a_file_that_is_not_a_baseline(tmp_path: Path) -> None:
+    token = _github_token()
+    source = f'TOKEN = "{token}"\n'
+    (tmp_path / "app.py").write_text(source)
+    result = _cs(tmp_path, "baseline", "create", "app.py", "-o", "app.py")
+    _one_line_error(result)
+    assert "not a check-secrets baseline" in result.stderr
+    assert (tmp_path / "app.py").read_text() == source
+    assert_no_leak(result.output, [token])
+    # An existing baseline, and an empty file, are replaced.
+    assert _cs(tmp_path, "baseline", "create", "app.py", "-o", "base.json").returncode == 0
+    assert _cs(tmp_path, "baseline", "create", "app.py", "-o", "base.json").returncode == 0
+    (tmp_path / "empty.json").write_text("")
+    assert _cs(tmp_path, "baseline", "create", "app.py", "-o", "empty.json").returncode == 0
+
+
+def test_ten_thousand_tiny_files(tmp_path: Path) -> None:
+    for index in range(10_000):
+        folder = tmp_path / f"d{index // 500}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"f{index}.txt").write_text(f"x = {index}\n")
+    result = _cs(tmp_path, "scan", ".", "--format", "json", timeout=120)
+    assert result.returncode == 0, result.output
+    assert json.loads(result.stdout)["stats"]["files_scanned"] == 10_000

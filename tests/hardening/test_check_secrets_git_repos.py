@@ -142,3 +142,17 @@ def test_absurd_job_counts_are_refused(git_repo: Path, command: list[str]) -> No
     result = _cs(git_repo, *command, "--jobs", "100000")
     assert result.returncode == 2
     assert "job count must be at most" in result.stderr
+
+
+def test_git_history_with_a_non_utf8_file_name_and_excludes(git_repo: Path) -> None:
+    token = _token()
+    with open(os.path.join(os.fsencode(git_repo), b"n\xffame.py"), "w") as handle:
+        handle.write(f'TOKEN = "{token}"\n')
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-q", "-m", "odd name")
+    for fmt in ("json", "sarif", "text"):
+        result = _cs(git_repo, "git", "--all", "--no-progress", "--exclude", "*.log", "--format", fmt)
+        assert result.returncode == 1, result.output
+        assert_no_leak(result.output, [token])
+    excluded = _cs(git_repo, "git", "--all", "--no-progress", "--exclude", "n*me.py")
+    assert excluded.returncode == 0, excluded.output
