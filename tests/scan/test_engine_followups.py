@@ -346,3 +346,25 @@ def test_a_scan_of_python_files_does_not_import_the_compose_ci_and_dotenv_analyz
     # (the Dockerfile checks are imported by the build-context tree analyzer anyway)
     for module in ("docker._compose", "_ci_workflows", "_dotenv_files"):
         assert f"'autoaudit_secrets.scan.{module}'" not in proc.stdout, module
+
+
+def test_rule_cache_round_trips_every_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autoaudit_secrets.scan.rules import _registry
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _registry._load_builtin.cache_clear()
+    try:
+        parsed = _registry.load_rules()  # validated from the TOML files, cache written
+        assert list((tmp_path / "autoaudit-secrets").glob("rules-*.json"))
+        _registry._load_builtin.cache_clear()
+        cached = _registry.load_rules()  # read back from the cache
+    finally:
+        _registry._load_builtin.cache_clear()
+    assert len(cached) == len(parsed)
+    # (ids only on failure: the examples are secret-shaped)
+    assert [
+        a.id
+        for a, b in zip(cached, parsed, strict=True)
+        if a != b or type(a.severity) is not type(b.severity)
+    ] == []
+    assert all(isinstance(r.keywords, tuple) and isinstance(r.examples, tuple) for r in cached)
