@@ -38,7 +38,15 @@ from typing import Any
 
 from .._errors import ScanError
 
-__all__ = ["MATCHER_ENV", "Matcher", "MatcherBackend", "PatternSpec", "cache_dir"]
+__all__ = [
+    "MATCHER_ENV",
+    "Matcher",
+    "MatcherBackend",
+    "PatternSpec",
+    "cache_dir",
+    "prune_cache",
+    "touch_cache",
+]
 
 MATCHER_ENV = "CHECK_SECRETS_MATCHER"
 _WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
@@ -62,6 +70,37 @@ class PatternSpec:
     pattern: str
     case_insensitive: bool = False
     keywords: tuple[str, ...] = ()
+
+
+# How many versions of each cached kind ("hs", "rules") are kept: the newest used. Each rule set or Hyperscan
+# version makes a new entry; without pruning, upgrades and custom rules would grow the cache without bound.
+CACHE_KEEP = 6
+
+
+def prune_cache(kind: str, *, keep: int = CACHE_KEEP) -> None:
+    """Delete all but the ``keep`` most recently used entries of one kind of cache file
+    (``<kind>-<key>.*``).
+
+    Use is tracked by modification time (:func:`touch_cache` on each hit). Best effort: errors only cost
+    time."""
+    try:
+        groups: dict[str, float] = {}
+        entries = list(cache_dir().glob(f"{kind}-*"))
+        for path in entries:
+            key = path.name.split(".", 1)[0]
+            groups[key] = max(groups.get(key, 0.0), path.stat().st_mtime)
+        stale = set(sorted(groups, key=groups.__getitem__, reverse=True)[keep:])
+        for path in entries:
+            if path.name.split(".", 1)[0] in stale:
+                path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def touch_cache(path: Path) -> None:
+    """Mark a cache entry as just used (keeps it out of :func:`prune_cache`'s reach)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 def cache_dir() -> Path:
@@ -305,12 +344,14 @@ class Matcher:
             db = hyperscan.loadb(base.with_suffix(".db").read_bytes(), hyperscan.HS_MODE_BLOCK)
             meta = json.loads(base.with_suffix(".json").read_text())
             missing, prefilter = tuple(meta["missing"]), tuple(meta["prefilter"])
+            touch_cache(base.with_suffix(".db"))
         except Exception:
             db, missing, prefilter = self._compile_hyperscan()
             self._store(base.with_suffix(".db"), hyperscan.dumpb(db))
             self._store(
                 base.with_suffix(".json"), json.dumps({"missing": missing, "prefilter": prefilter}).encode()
             )
+            prune_cache("hs")
         self._hs, self._hs_missing, self._hs_prefilter = db, missing, prefilter
         self._hs_scratch = hyperscan.Scratch(db)
         return db

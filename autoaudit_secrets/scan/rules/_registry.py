@@ -253,7 +253,7 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
 
     Validation compiles every pattern, which costs more than the whole pre-commit budget; the cache key is a
     hash of the files' bytes, so an edited file is always validated again."""
-    from .._matcher import cache_dir
+    from .._matcher import cache_dir, prune_cache, touch_cache
 
     blobs = [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
     digest = hashlib.sha256(_CACHE_FORMAT.encode())
@@ -262,7 +262,9 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
     cache_file = cache_dir() / f"rules-{digest.hexdigest()[:32]}.json"
     try:
         cached = json.loads(cache_file.read_text(encoding="utf-8"))
-        return tuple(_rule_from_json(d) for d in cached)
+        loaded = tuple(_rule_from_json(d) for d in cached)
+        touch_cache(cache_file)
+        return loaded
     except Exception:  # missing, stale or unreadable cache: validate from the files
         pass
     rules: list[Rule] = []
@@ -274,6 +276,7 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
 
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(cache_file, json.dumps([_rule_to_json(r) for r in rules]).encode("utf-8"))
+        prune_cache("rules")
     except Exception:  # an unwritable cache only costs time
         pass
     return tuple(rules)
