@@ -259,7 +259,9 @@ def _unquote_path(raw: bytes) -> str:
             out.append(ch)
             i += 1
         raw = bytes(out)
-    return raw.decode("utf-8", errors="replace")
+    # As the walker names files (os.fsdecode): a name that is not UTF-8 keeps its bytes as lone surrogates, so
+    # fingerprints and baselines match between `scan` and `git`, and reports can give back the exact name.
+    return raw.decode("utf-8", errors="surrogateescape")
 
 
 _C_ESCAPES = {ord("n"): 10, ord("t"): 9, ord("r"): 13, ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("v"): 11}

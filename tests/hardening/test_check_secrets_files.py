@@ -301,7 +301,7 @@ def test_schema_from_the_config_file_failing_at_import_is_one_line(tmp_path: Pat
 def test_rules_listing_escapes_a_configured_rules_name(tmp_path: Path) -> None:
     (tmp_path / "cfg.toml").write_text(
         '[[rules]]\nid = "acme-key"\nname = "ACME \\u001b]0;pwn\\u0007\\u001b[2J"\ndescription = "d"\n'
-        "remediation = \"r\"\npattern = 'acme_(?P<secret>[0-9a-f]{32})'\nkeywords = [\"acme_\"]\n"
+        'remediation = "r"\npattern = \'acme_(?P<secret>[0-9a-f]{32})\'\nkeywords = ["acme_"]\n'
         'examples = ["acme_0123456789abcdef0123456789abcdef"]\n'
     )
     result = _cs(tmp_path, "rules", "--config", "cfg.toml")

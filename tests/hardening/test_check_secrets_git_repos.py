@@ -156,3 +156,17 @@ def test_git_history_with_a_non_utf8_file_name_and_excludes(git_repo: Path) -> N
         assert_no_leak(result.output, [token])
     excluded = _cs(git_repo, "git", "--all", "--no-progress", "--exclude", "n*me.py")
     assert excluded.returncode == 0, excluded.output
+
+
+def test_a_baseline_from_scan_accepts_the_git_finding_of_a_non_utf8_name(git_repo: Path) -> None:
+    token = _token()
+    with open(os.path.join(os.fsencode(git_repo), b"n\xffame.py"), "w") as handle:
+        handle.write(f'TOKEN = "{token}"\n')
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-q", "-m", "odd name")
+    base = git_repo.parent / "base.json"
+    assert _cs(git_repo, "baseline", "create", ".", "-o", str(base)).returncode == 0
+    result = _cs(git_repo, "git", "--all", "--no-progress", "--baseline", str(base), "--format", "json")
+    assert result.returncode == 0, result.output  # same path, same fingerprint in both modes
+    assert json.loads(result.stdout)["stats"]["findings_baselined"] == 1
+    assert_no_leak(result.output + base.read_text(), [token])

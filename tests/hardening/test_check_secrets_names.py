@@ -96,8 +96,7 @@ def test_text_report_of_a_non_utf8_name_in_a_strict_locale(tree: tuple[Path, str
 
 def test_baseline_of_a_non_utf8_name_is_written_and_accepts_the_finding(tree: tuple[Path, str]) -> None:
     root, token = tree
-    # Outside the tree: a baseline inside it is excluded by a glob, and the engine's exclude matching
-    # cannot take such names yet (engine defect, reported).
+    # Outside the tree, so the tree holds only the three odd names.
     created = _run(root, "baseline", "create", ".", "-o", "../base.json")
     assert created.returncode == 0, created.stderr
     raw = (root.parent / "base.json").read_bytes()
@@ -109,7 +108,7 @@ def test_baseline_of_a_non_utf8_name_is_written_and_accepts_the_finding(tree: tu
 
 
 def test_allow_paths_filter_of_the_cli_matches_a_non_utf8_name() -> None:
-    # In-process: a full scan with allow-paths and such a name still fails inside the engine (reported).
+    # In-process: the CLI's own allow-paths filter (the engine applies allow-paths too).
     from autoaudit_secrets._cli._scan_output import apply_config_filters
     from autoaudit_secrets.scan._model import Finding, ScanConfig, Severity
 
