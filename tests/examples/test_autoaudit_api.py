@@ -1,4 +1,5 @@
-"""The example service, end to end: a real uvicorn server on a loopback port, configured from an encrypted .env."""
+"""The example service, end to end: a real uvicorn server on a loopback port, configured from an
+encrypted .env."""
 
 from __future__ import annotations
 
@@ -54,7 +55,9 @@ def encrypted_app(tmp_path: Path) -> EncryptedApp:
         "STRIPE_API_KEY": "sk_test_" + _token(32),
     }
     for name, value in values.items():
-        result = run_cli("autoaudit-secrets", "set", name, "--env-file", ".env", cwd=tmp_path, input=value + "\n")
+        result = run_cli(
+            "autoaudit-secrets", "set", name, "--env-file", ".env", cwd=tmp_path, input=value + "\n"
+        )
         assert result.returncode == 0, result.stderr
     text = (tmp_path / ".env").read_text()
     assert_no_leak(text, values.values(), where="the encrypted .env")
@@ -82,7 +85,17 @@ def server(encrypted_app: EncryptedApp, tmp_path: Path) -> Iterator[Server]:
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "autoaudit_api", "--host", "127.0.0.1", "--port", str(port), "--env-file", ".env"],
+            [
+                sys.executable,
+                "-m",
+                "autoaudit_api",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--env-file",
+                ".env",
+            ],
             cwd=encrypted_app.directory,
             env=_server_env({"AUTOAUDIT_PRIVATE_KEY": encrypted_app.private_key, "LOG_LEVEL": "DEBUG"}),
             stdout=log,
@@ -187,11 +200,20 @@ def test_scan_of_the_fixed_example_is_clean() -> None:
 
 def test_env_example_matches_the_schema() -> None:
     result = run_cli(
-        "autoaudit-secrets", "example", "--schema", "autoaudit_api.settings:ApiSettings", "--output", "-",
+        "autoaudit-secrets",
+        "example",
+        "--schema",
+        "autoaudit_api.settings:ApiSettings",
+        "--output",
+        "-",
         cwd=REPO_ROOT,
     )
     assert result.returncode == 0, result.stderr
-    generated = {line.split("=", 1)[0] for line in result.stdout.splitlines() if "=" in line and not line.startswith("#")}
+    generated = {
+        line.split("=", 1)[0]
+        for line in result.stdout.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     committed = {
         line.split("=", 1)[0]
         for line in (EXAMPLE / ".env.example").read_text().splitlines()

@@ -1,7 +1,7 @@
 """``python -m autoaudit_api --host H --port P``: validate configuration, then serve.
 
-Configuration is loaded and validated before the port is bound: a missing or invalid variable stops start-up with
-the library's error (variables named, no values) and exit code 2.
+Configuration is loaded and validated before the port is bound: a missing or invalid variable
+stops start-up with the library's error (variables named, no values) and exit code 2.
 """
 
 from __future__ import annotations

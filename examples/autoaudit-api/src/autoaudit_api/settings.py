@@ -16,7 +16,9 @@ class ApiSettings(SecretSettings):
         "development", description="Deployment environment."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Root log level.")
-    public_base_url: str = Field("http://localhost:8000", description="URL the frontend uses to reach the API.")
+    public_base_url: str = Field(
+        "http://localhost:8000", description="URL the frontend uses to reach the API."
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (JSON list).")
 
     database_url: SecretStr = Field(description="PostgreSQL DSN, password included (autoaudit-db).")
@@ -26,4 +28,6 @@ class ApiSettings(SecretSettings):
     jwt_ttl_seconds: int = Field(900, gt=0, le=86400, description="Access token lifetime.")
     session_secret: SecretStr = Field(min_length=32, description="Key signing session cookies (>= 32 chars).")
     stripe_api_key: SecretStr = Field(description="Stripe secret key for billing.")
-    sendgrid_api_key: SecretStr | None = Field(None, description="SendGrid key for e-mail; e-mail is off without it.")
+    sendgrid_api_key: SecretStr | None = Field(
+        None, description="SendGrid key for e-mail; e-mail is off without it."
+    )
