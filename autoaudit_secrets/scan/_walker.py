@@ -17,7 +17,7 @@ import codecs
 import os
 import stat
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +42,36 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
+
+
+def walk_topdown(top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top, followlinks=False)`` without recursion (Python 3.11's ``os.walk`` recurses once per
+    level, so a deep enough tree raises RecursionError). Top-down: callers may prune ``dirnames`` in place.
+    Symbolic links to directories are listed in ``dirnames`` but never entered."""
+    stack = [os.fspath(top)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        links: set[str] = set()
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                dirnames.append(entry.name)
+                if entry.is_symlink():
+                    links.add(entry.name)
+            else:
+                filenames.append(entry.name)
+        yield current, dirnames, filenames
+        stack.extend(os.path.join(current, d) for d in reversed(dirnames) if d not in links)
 
 
 def decode_document(data: bytes) -> str | None:
@@ -276,14 +306,16 @@ def walk(
     def inside(real: str) -> bool:
         return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
-    def walk_dir(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
+    def open_dir(
+        abs_dir: str, rel_dir: str, ignores: _Ignores
+    ) -> tuple[Iterator[os.DirEntry[str]], str, _Ignores] | None:
         try:
             st = os.stat(abs_dir)
         except OSError:
-            return
+            return None
         key = (st.st_dev, st.st_ino)
         if key in visited:
-            return
+            return None
         visited.add(key)
         if not no_ignore:
             ignores = ignores.child(rel_dir, abs_dir)
@@ -291,8 +323,20 @@ def walk(
             entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
         except OSError:
             result.skipped += 1
-            return
-        for entry in entries:
+            return None
+        return iter(entries), rel_dir, ignores
+
+    def walk_dir(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
+        # Depth-first in name order, with an explicit stack: a tree nested deeper than Python's recursion
+        # limit must not crash the scan.
+        first = open_dir(abs_dir, rel_dir, ignores)
+        stack = [first] if first is not None else []
+        while stack:
+            entries, rel_dir, ignores = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                continue
             name = entry.name
             rel = f"{rel_dir}/{name}" if rel_dir else name
             try:
@@ -318,7 +362,9 @@ def walk(
             if not no_ignore and ignores.ignored(rel, is_dir) and not tracked.covers(rel, is_dir):
                 continue
             if is_dir:
-                walk_dir(entry.path, rel, ignores)
+                child = open_dir(entry.path, rel, ignores)
+                if child is not None:
+                    stack.append(child)
             elif stat.S_ISREG(est.st_mode):
                 add_file(rel, entry.path, est)
 

@@ -4,7 +4,10 @@ lines."""
 from __future__ import annotations
 
 import codecs
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -142,3 +145,29 @@ def test_ten_megabyte_single_line_under_two_seconds(tmp_path: Path) -> None:
         5_000_000 + len(';var k="') + 1
     ]
     assert elapsed < 2.0, f"10 MB single line took {elapsed:.2f}s"
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    # The scan runs under a small recursion limit, so a modest tree proves the walk (and every other tree
+    # walk: build-context discovery) is not recursive, while the tree stays shallow enough for pytest's own
+    # recursive clean-up of temp folders.
+    limit = 150
+    deep = tmp_path / "tree"
+    deep.mkdir()
+    for _ in range(limit + 50):
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "leaf.txt").write_text("hello\n")
+    code = (
+        f"import sys; sys.setrecursionlimit({limit}); "
+        "from autoaudit_secrets._cli.scan_main import main; main(sys.argv[1:])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "scan", "--format", "json", str(tmp_path / "tree")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stats"]["files_scanned"] == 1

@@ -13,7 +13,6 @@ leaks this way. Findings sit on the leaking file; ``related`` names the Dockerfi
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from ..._redact import MASK, redact_preview
 from .._model import AnalysisContext, Finding
 from .._sensitive_files import classify_sensitive_file
+from .._walker import walk_topdown
 from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
 from ._dockerfile_checks import (
     CONTEXT_FILE_WITH_SECRET,
@@ -71,7 +71,7 @@ class Build:
 
 def _walk_discovery(root: Path) -> Iterator[Path]:
     """Candidate Dockerfiles and compose files (a cheap name test first: this walks the whole tree)."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, dirnames, filenames in walk_topdown(root):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DISCOVERY)
         for name in sorted(filenames):
             lower = name.lower()
@@ -284,12 +284,12 @@ def _path_build(root: Path, context: str, dockerfile: str, origin: str) -> list[
 
 
 def files_sent(context: Path, ignore: DockerIgnore) -> list[str]:
-    """Files of ``context`` (``/``-separated, relative to it) that the builder receives: the ignore file
-    applied,
-    symlinks left out (Docker sends the link, not its target), ``.git`` reduced to ``.git/config``."""
+    """Files of ``context`` (``/``-separated, relative to it) that the builder receives: the ignore
+    file applied, symlinks left out (Docker sends the link, not its target), ``.git`` reduced to
+    ``.git/config``."""
     sent: list[str] = []
     prune_ok = not ignore.has_reincludes
-    for dirpath, dirnames, filenames in os.walk(context, followlinks=False):
+    for dirpath, dirnames, filenames in walk_topdown(context):
         base = Path(dirpath)
         rel_dir = base.relative_to(context).as_posix()
         prefix = "" if rel_dir == "." else rel_dir + "/"
