@@ -106,7 +106,7 @@ def _schema() -> type:
 def _dotenv_text() -> str:
     lines = [
         "# benchmark .env: 200 lines, 20 of them for the schema, the rest unrelated or comments",
-        "export JWT_SECRET='bench-jwt-secret-value-000'",
+        "export JWT_SECRET='bench-jwt-secret-value-000'",  # check-secrets: allow (benchmark data)
         'API_TOKEN="tok_${REGION}_0123456789"',
         "WEBHOOK_SECRET=whsec_0123456789abcdef # inline comment",
         "SMTP_PASSWORD='p@ss${HOME}w#rd-$1'",
@@ -125,7 +125,7 @@ def _dotenv_text() -> str:
         "MAX_UPLOAD_MB=50",
         'SENTRY_DSN="https://key@sentry.example.test/1"',
         "DB__HOST=db.internal",
-        "DB__PASSWORD='bench-db-password'",
+        "DB__PASSWORD='bench-db-password'",  # check-secrets: allow (benchmark data)
     ]
     index = 0
     while len(lines) < 200:
