@@ -281,9 +281,30 @@ def _parse_rules(
             raise ConfigError(f"{source.key(label)}: invalid rule record ({type(exc).__name__})") from None
         if rule.id in seen:
             raise ConfigError(f"{source.key(label)}: duplicate rule id {rule.id!r}")
+        problem = _example_problem(rule)
+        if problem:
+            raise ConfigError(f"{source.key(label)}: {problem}")
         seen.add(rule.id)
         rules.append(rule)
     return tuple(rules)
+
+
+def _example_problem(rule: Rule) -> str | None:
+    """Check a user rule against its own examples, as the built-in rules are checked by the test suite: each
+    example must match the pattern and hold a keyword, no negative example may match. Never shows the
+    example text."""
+    import re
+
+    compiled = re.compile(rule.pattern, re.IGNORECASE if rule.case_insensitive else 0)
+    for number, example in enumerate(rule.examples, 1):
+        if not compiled.search(example):
+            return f"example {number} does not match the rule's pattern"
+        if not any(keyword in example.lower() for keyword in rule.keywords):
+            return f"example {number} holds none of the rule's keywords"
+    for number, negative in enumerate(rule.negative_examples, 1):
+        if compiled.search(negative):
+            return f"negative example {number} matches the rule's pattern"
+    return None
 
 
 def known_rule_ids() -> frozenset[str]:

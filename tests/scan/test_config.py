@@ -219,3 +219,30 @@ def test_real_rule_registry_validates_ids(tmp_path: Path) -> None:
     some = sorted(ids)[0]
     path.write_text(f'disable = ["{some}"]\n')
     assert load_config(tmp_path).disabled_rules == {some}
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("examples = [", 'examples = ["acme_not-hex", '), "example 1 does not match the rule's pattern"),
+        (
+            (
+                'examples = ["acme_0123456789abcdef0123456789abcdef"]',
+                (
+                    'examples = ["acme_0123456789abcdef0123456789abcdef"]\n'
+                    'negative_examples = ["acme_ffffffffffffffffffffffffffffffff"]'
+                ),
+            ),
+            "negative example 1 matches the rule's pattern",
+        ),
+    ],
+    ids=["example-misses", "negative-matches"],
+)
+def test_extra_rule_is_checked_against_its_own_examples(
+    tmp_path: Path, edit: tuple[str, str], expected: str
+) -> None:
+    path = tmp_path / ".check-secrets.toml"
+    path.write_text("[[rules]]\n" + EXTRA_RULE.split("\n", 2)[2].replace(*edit))
+    message = _error(path)
+    assert "rules[0] (acme-api-key)" in message and expected in message
+    assert "acme_not-hex" not in message and "ffffffff" not in message
