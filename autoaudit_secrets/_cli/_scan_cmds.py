@@ -21,6 +21,7 @@ from ._scan_output import (
     emit,
     fingerprint_cache,
     guarded,
+    parse_jobs,
     parse_shard,
     parse_size,
     remember_config,
@@ -87,7 +88,7 @@ def _add_walk_options(parser: argparse.ArgumentParser) -> None:
         help="skip larger files (bytes, or with k/M/G; default: 10M)",
     )
     parser.add_argument(
-        "--jobs", "-j", type=_jobs, default=0, metavar="N", help="worker processes (default: CPU count)"
+        "--jobs", "-j", type=parse_jobs, default=0, metavar="N", help="worker processes (default: CPU count)"
     )
     parser.add_argument(
         "--shard",
@@ -96,20 +97,6 @@ def _add_walk_options(parser: argparse.ArgumentParser) -> None:
         metavar="K/N",
         help="scan only the K-th of N deterministic parts of the files (CI fan-out)",
     )
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid job count {text[:20]!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("job count must be >= 0 (0: CPU count)")
-    limit = max(32, 4 * (os.cpu_count() or 1))
-    if value > limit:
-        # Each job is a process: -j 100000 would try to start that many on a large tree.
-        raise argparse.ArgumentTypeError(f"job count must be at most {limit}")
-    return value
 
 
 def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:

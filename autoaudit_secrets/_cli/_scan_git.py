@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +10,15 @@ from typing import Any
 
 from .._errors import ScanError
 from ..scan._model import ScanOptions
-from ._scan_output import add_common_options, config_from_args, emit, guarded, matchable, parse_size
+from ._scan_output import (
+    add_common_options,
+    config_from_args,
+    emit,
+    guarded,
+    matchable,
+    parse_jobs,
+    parse_size,
+)
 
 __all__ = ["register"]
 
@@ -50,7 +57,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--jobs",
         "-j",
-        type=_jobs,
+        type=parse_jobs,
         default=0,
         metavar="N",
         help="git processes producing the patches of long histories in parallel (default: CPUs - 1, max 4)",
@@ -66,20 +73,6 @@ def register(subparsers: Any) -> None:
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
     add_common_options(parser)
     parser.set_defaults(func=guarded(_cmd_git))
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid job count {text[:20]!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("job count must be >= 0 (0: CPU count)")
-    limit = max(32, 4 * (os.cpu_count() or 1))
-    if value > limit:
-        # Each job is a process: -j 100000 would try to start that many on a large tree.
-        raise argparse.ArgumentTypeError(f"job count must be at most {limit}")
-    return value
 
 
 def _selection(args: argparse.Namespace) -> Any:

@@ -41,6 +41,7 @@ __all__ = [
     "fingerprint_cache",
     "guarded",
     "matchable",
+    "parse_jobs",
     "parse_shard",
     "parse_size",
     "remember_config",
@@ -315,6 +316,21 @@ def _is_stream(output: str) -> bool:
 _SHARD = re.compile(r"([0-9]+)/([0-9]+)")
 _SIZE = re.compile(r"([0-9]+)\s*([kmg]i?b?|b)?", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_jobs(text: str) -> int:
+    """``--jobs N`` of ``scan`` and ``git``: 0 means the CPU count; capped, since each job is a process."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid job count {text[:20]!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("job count must be >= 0 (0: CPU count)")
+    limit = max(32, 4 * (os.cpu_count() or 1))
+    if value > limit:
+        # Each job is a process: -j 100000 would try to start that many on a large tree.
+        raise argparse.ArgumentTypeError(f"job count must be at most {limit}")
+    return value
 
 
 def parse_shard(text: str) -> tuple[int, int]:
