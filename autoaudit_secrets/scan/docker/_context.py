@@ -117,17 +117,22 @@ def discover_builds(root: Path) -> list[Build]:
     return unique
 
 
+def _load_yaml(path: Path) -> object:
+    """The YAML document in ``path``, or ``None`` when it cannot be read or parsed (no findings then)."""
+    import yaml  # lazy: only when a compose file or workflow exists
+
+    text = read_text(path)
+    if text is None:
+        return None
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+
+
 def _compose_builds(root: Path, compose: Path) -> list[Build]:
     """The ``build:`` sections of one compose file (context, dockerfile, dockerfile_inline)."""
-    import yaml  # lazy: only when a compose file exists
-
-    text = read_text(compose)
-    if text is None:
-        return []
-    try:
-        data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError):
-        return []
+    data = _load_yaml(compose)
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         return []
@@ -200,15 +205,7 @@ def _workflow_builds(root: Path, workflow: Path) -> list[Build]:
     """Builds a GitHub Actions workflow runs from the checked-out tree: ``docker/build-push-action`` with a
     path ``context`` (its default Git context holds committed files only), and ``docker build`` commands in
     ``run``."""
-    import yaml
-
-    text = read_text(workflow)
-    if text is None:
-        return []
-    try:
-        data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError):
-        return []
+    data = _load_yaml(workflow)
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, dict):
         return []
