@@ -33,7 +33,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .._atomic import atomic_write_text
-from .._dotenv import NotRegularFileError, read_regular_file
 from .._errors import AutoauditSecretsError, ConfigError
 from ._fingerprint import FingerprintCache, keyed_hash
 from ._model import Finding
@@ -133,24 +132,10 @@ def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> None:
 
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read and validate a baseline file; every problem is a one-line :class:`ConfigError` naming the file."""
-    from ._config import printable
+    from ._config import printable, read_input_text
 
     where = printable(str(path))  # a name must not put escapes or newlines into the message
-    try:
-        data_bytes = read_regular_file(path)  # a FIFO is refused, not waited on
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: baseline file not found") from None
-    except NotRegularFileError as exc:
-        raise ConfigError(f"{where}: baseline file {exc.strerror}") from None
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read baseline: {exc.strerror or type(exc).__name__}") from None
-    try:
-        raw = data_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        raw = None
-    if raw is None:
-        raise ConfigError(f"{where}: cannot read baseline: not UTF-8 text")
-    raw = raw.removeprefix("\ufeff")
+    raw = read_input_text(path, "baseline")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -106,29 +107,39 @@ def find_config_file(root: Path) -> Path | None:
     return None
 
 
+def read_input_text(path: str | os.PathLike[str], what: str) -> str:
+    """The UTF-8 text of a check-secrets input file (``what``: "configuration", "baseline"), a leading BOM
+    (Windows editors) removed. Every problem is a one-line :class:`ConfigError` naming the file; a FIFO or
+    device is refused, not waited on."""
+    shown = printable(str(path))
+    try:
+        raw = read_regular_file(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: {what} file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{shown}: {what} file is a directory") from None
+    except NotRegularFileError as exc:
+        raise ConfigError(f"{shown}: {what} file {exc.strerror}") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read {what}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        text: str | None = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Raised outside the handler: the decode error (which holds the file's bytes) must not stay
+        # reachable as __context__.
+        text = None
+    if text is None:
+        raise ConfigError(f"{shown}: cannot read {what}: not UTF-8 text")
+    return text.removeprefix("\ufeff")
+
+
 def read_config_file(path: Path) -> tuple[dict[str, Any], ConfigSource]:
     """Parse a configuration file and return its check-secrets table and where it came from.
 
     A ``pyproject.toml`` (or any file with a ``[tool.check-secrets]`` table) yields that table; any other
     file is read as a ``.check-secrets.toml`` with the keys at the top level."""
     shown = printable(str(path))
-    try:
-        raw = read_regular_file(path)  # a FIFO is refused, not waited on
-    except FileNotFoundError:
-        raise ConfigError(f"{shown}: configuration file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{shown}: configuration file is a directory") from None
-    except NotRegularFileError as exc:
-        raise ConfigError(f"{shown}: configuration file {exc.strerror}") from None
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read configuration: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is None:
-        raise ConfigError(f"{shown}: cannot read configuration: not UTF-8 text")
-    text = text.removeprefix("\ufeff")  # a BOM (Windows editors) is not a TOML error
+    text = read_input_text(path, "configuration")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
