@@ -41,10 +41,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def new_parser(prog: str, description: str, *, hide_unrecognized: bool = False) -> argparse.ArgumentParser:
-    """The program's top-level parser. With ``hide_unrecognized``, unrecognized arguments are counted, not
-    echoed (for a program that takes secret values as arguments)."""
+    """The program's top-level parser (with ``--version``). With ``hide_unrecognized``, unrecognized arguments
+    are counted, not echoed (for a program that takes secret values as arguments)."""
+    from .. import __version__
+
     parser = _Parser(prog=prog, description=description)
     parser.hide_unrecognized = hide_unrecognized
+    parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
     return parser
 
 
