@@ -57,6 +57,7 @@ __all__ = [
     "read_dotenv",
     "read_regular_file",
     "shown_name",
+    "value_has_reference",
     "write_target",
 ]
 
@@ -265,6 +266,25 @@ def _decode(entry: _Entry, env: Mapping[str, str] | None, earlier: Mapping[str, 
         )
         + tail
     )
+
+
+def has_reference(entry: _Entry) -> bool:
+    """Whether the value of ``entry`` holds a ``${NAME}`` that :func:`parse_dotenv` would expand."""
+    if entry.quote is _Quote.SINGLE or "${" not in entry.content:
+        return False
+    if entry.quote is _Quote.DOUBLE:
+        head, _ = _split_at_last_brace(entry.content)
+        return any(match.group(2) is not None for match in _DOUBLE_TOKEN_RE.finditer(head))
+    return value_has_reference(entry.content)
+
+
+def value_has_reference(value: str) -> bool:
+    """Whether ``value``, written unquoted or double-quoted in a ``.env``, would hold a ``${NAME}`` reference
+    (``${NAME}``, ``${NAME:-default}``, ``${NAME-default}``)."""
+    if "${" not in value:
+        return False
+    head, _ = _split_at_last_brace(value)
+    return _VAR_RE.search(head) is not None
 
 
 def parse_dotenv(
@@ -507,6 +527,13 @@ class DotenvDocument:
         if index is None:
             return None
         return _decode(self._entries[index], None, {})
+
+    def expands(self, name: str) -> bool:
+        """Whether loading expands a ``${VAR}`` reference in the value of ``name`` (unquoted or double-quoted
+        and holding one; never for single quotes or ``\\${``). Such a value changes meaning when it is
+        encrypted: an ``enc:`` value is opened as is, never expanded."""
+        index = self._last_index(name)
+        return index is not None and has_reference(self._entries[index])
 
     def _newline(self) -> str:
         for entry in self._entries:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._dotenv import _NAME_RE, _utf8_error_at, locked_for_update, shown_name
+from .._dotenv import _NAME_RE, _utf8_error_at, locked_for_update, shown_name, value_has_reference
 from .._errors import DecryptionError, UsageError
 from ._cmd_keys import add_env_file_option, add_keyring_option, key_stores, warn_private_key_in_file
 from ._common import EXIT_OK, EXIT_USAGE, ExitCode
@@ -76,6 +76,11 @@ def _set(args: argparse.Namespace) -> ExitCode:
         raise UsageError("invalid variable name (letters, digits, '_', '.', '-'; not a digit first)")
     # Read the value before taking the lock: stdin may take a while to arrive.
     value = _checked_value(_read_stdin_value() if args.value is None else args.value)
+    if not args.literal and value_has_reference(value):
+        from ..crypto._document import reference_refusal
+
+        # Someone copying `URL=postgres://u:${DB_PASSWORD}@db` into `set` expects the expansion they had.
+        raise UsageError(reference_refusal("the value", fix="`set --literal NAME` stores it as written"))
     with locked_for_update(path):
         doc = DotenvDocument.load(path)
         warn_private_key_in_file(doc, path)
@@ -97,7 +102,9 @@ def _encrypt(args: argparse.Namespace) -> ExitCode:
         doc = DotenvDocument.load(path)
         warn_private_key_in_file(doc, path)
         public_key = public_key_of(doc, str(path))
-        outcome = encrypt_in_document(doc, args.names or None, public_key, source=str(path))
+        outcome = encrypt_in_document(
+            doc, args.names or None, public_key, source=str(path), literal=args.literal
+        )
         for name, reason in outcome.skipped.items():
             print(f"{name}: {reason}", file=sys.stderr)
         if not outcome.encrypted:
@@ -206,6 +213,12 @@ def _run(args: argparse.Namespace) -> ExitCode:
     return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
 
 
+_LITERAL_HELP = (
+    "encrypt a value holding ${VAR} as written (an enc: value is never expanded; without this flag such a "
+    "value is refused, unless single-quoted in the .env)"
+)
+
+
 def register(subparsers: Any) -> None:
     """Add ``set``, ``encrypt``, ``decrypt``, ``get`` and ``run``."""
     set_ = subparsers.add_parser(
@@ -216,6 +229,7 @@ def register(subparsers: Any) -> None:
     )
     set_.add_argument("name", metavar="NAME")
     set_.add_argument("value", metavar="VALUE", nargs="?", help="the value (default: read stdin)")
+    set_.add_argument("--literal", action="store_true", help=_LITERAL_HELP)
     add_env_file_option(set_)
     set_.set_defaults(func=_set)
 
@@ -226,6 +240,7 @@ def register(subparsers: Any) -> None:
         "one (names with PASSWORD, SECRET, TOKEN, KEY..., URLs with a password).",
     )
     encrypt.add_argument("names", metavar="NAME", nargs="*")
+    encrypt.add_argument("--literal", action="store_true", help=_LITERAL_HELP)
     add_env_file_option(encrypt)
     encrypt.set_defaults(func=_encrypt)
 

@@ -25,6 +25,7 @@ __all__ = [
     "encrypt_in_document",
     "open_document",
     "public_key_of",
+    "reference_refusal",
     "rotate_document",
 ]
 
@@ -37,6 +38,8 @@ class EditableEnv(Protocol):
     def get(self, name: str) -> str | None: ...
 
     def set(self, name: str, value: str) -> None: ...
+
+    def expands(self, name: str) -> bool: ...
 
 
 def public_key_of(doc: EditableEnv, source: str) -> PublicKey:
@@ -66,12 +69,33 @@ class EncryptOutcome:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+def reference_refusal(subject: str, *, fix: str) -> str:
+    """Why a value holding a ``${VAR}`` reference is not encrypted as is (names only, never the value)."""
+    return (
+        f"{subject} holds a ${{...}} reference, which loading expands; an enc: value is opened as is, never "
+        f"expanded, so once encrypted it would load as the literal text ({fix})"
+    )
+
+
+_ENCRYPT_FIX = (
+    "pass --literal to encrypt it as written, or single-quote it in the .env if it is meant literally"
+)
+
+
 def encrypt_in_document(
-    doc: EditableEnv, names: Sequence[str] | None, public_key: PublicKey, *, source: str = ".env"
+    doc: EditableEnv,
+    names: Sequence[str] | None,
+    public_key: PublicKey,
+    *,
+    source: str = ".env",
+    literal: bool = False,
 ) -> EncryptOutcome:
     """Encrypt plaintext values in place: the given ``names``, or every secret-looking one when ``None``.
 
     A named variable that is absent or is the public key is an error; an already encrypted one is skipped.
+    A value that loading would expand (``${VAR}``, unquoted or double-quoted) would change meaning once
+    encrypted: unless ``literal``, a named one is a :class:`UsageError` (nothing is changed) and an
+    automatically chosen one is skipped with the reason.
     """
     values = _values(doc)
     outcome = EncryptOutcome()
@@ -84,6 +108,13 @@ def encrypt_in_document(
                 raise UsageError(f"{PUBLIC_KEY_VAR} is the public key; it is not encrypted")
             if name not in values:
                 raise UsageError(f"{shown_name(name)} is not set in {source}")
+    if not literal:
+        expanding = [name for name in chosen if not is_envelope(values[name]) and doc.expands(name)]
+        if expanding and names is not None:
+            raise UsageError(reference_refusal(f"{expanding[0]} in {source}", fix=_ENCRYPT_FIX))
+        for name in expanding:
+            outcome.skipped[name] = "not encrypted: " + reference_refusal("its value", fix=_ENCRYPT_FIX)
+        chosen = [name for name in chosen if name not in expanding]
     for name in chosen:
         value = values[name]
         if is_envelope(value):

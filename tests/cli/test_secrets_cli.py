@@ -318,7 +318,8 @@ def test_decrypt_in_place_writes_tricky_values_back_exactly(project: Project) ->
         "SPACES_SECRET": "  padded  ",
     }
     for name, value in tricky.items():
-        assert project.cli("set", name, input=value + "\n").returncode == 0
+        # --literal: DOLLAR_SECRET holds a ${...} reference, stored as written.
+        assert project.cli("set", "--literal", name, input=value + "\n").returncode == 0
     assert project.cli("decrypt", "--in-place").returncode == 0
     loaded = read_dotenv(project.env_file, environ={})
     assert {name: loaded[name] for name in tricky} == tricky
