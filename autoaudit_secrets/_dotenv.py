@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import errno
 import os
 import re
-import stat
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -45,17 +43,15 @@ from typing import Any, NamedTuple
 
 from ._atomic import write_target
 from ._errors import AutoauditSecretsError, DotenvError
+from ._safe_read import read_regular_file
 
 __all__ = [
     "DotenvDocument",
-    "NotRegularFileError",
     "encoding_problem",
     "format_value",
-    "is_null_device",
     "locked_for_update",
     "parse_dotenv",
     "read_dotenv",
-    "read_regular_file",
     "shown_name",
     "value_has_reference",
     "write_target",
@@ -307,57 +303,6 @@ def parse_dotenv(
         if entry.name is not None:
             values[entry.name] = _decode(entry, env, values)
     return values
-
-
-class NotRegularFileError(OSError):
-    """Raised by :func:`read_regular_file` for a FIFO, socket, device or directory (``strerror`` says so)."""
-
-
-def is_null_device(info: os.stat_result) -> bool:
-    """Whether ``info`` (from ``os.stat``) describes the null device, the one non-regular file we read."""
-    if not stat.S_ISCHR(info.st_mode):
-        return False
-    try:
-        null = os.stat(os.devnull)
-    except OSError:
-        return False
-    return (info.st_dev, info.st_ino) == (null.st_dev, null.st_ino) or info.st_rdev == null.st_rdev
-
-
-def read_regular_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of ``path``, which must be a regular file (symlinks followed).
-
-    A FIFO is opened without blocking and refused, as are directories, sockets and devices other than
-    ``/dev/null`` (read as empty): reading one
-    would hang (a FIFO with no writer, ``/dev/zero``) or fail obscurely. Raises :class:`OSError`
-    (:class:`NotRegularFileError` for the non-regular cases; ``FileNotFoundError`` when missing).
-    """
-    flags = (
-        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
-    )
-    fd = os.open(path, flags)
-    try:
-        info = os.fstat(fd)
-        if is_null_device(info):
-            return b""  # `--env-file /dev/null`: deliberately nothing
-        if not stat.S_ISREG(info.st_mode):
-            kind = (
-                "is a directory"
-                if stat.S_ISDIR(info.st_mode)
-                else "not a regular file (FIFO, socket or device)"
-            )
-            raise NotRegularFileError(errno.EINVAL, kind)
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, max(info.st_size + 1, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def _read_text(path: Path, *, missing_ok: bool = False) -> str | None:

@@ -78,8 +78,8 @@ def _strings(record: dict[str, object], key: str) -> list[str]:
 
 def evaluate(records: list[dict[str, object]], *, mode: str = "code") -> dict[str, SourceFigures]:
     """Run every example and negative example through the engine; figures per source plus ``"all"``."""
-    from autoaudit_secrets.scan._engine import Scanner
     from autoaudit_secrets.scan._model import ScanConfig
+    from autoaudit_secrets.scan.engine._scanner import Scanner
 
     relpath = MODES[mode]
     scanner = Scanner(ScanConfig())

@@ -60,8 +60,8 @@ def register(subparsers: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> ExitCode:
-    from .._dotenv import is_null_device
     from .._errors import DotenvError, SettingsError, UsageError
+    from .._safe_read import is_null_device
     from ..settings import AUTO, import_schema
 
     problem: str | None = None

@@ -182,7 +182,7 @@ def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:
 
 
 def _cache_dir() -> Path:
-    from ..scan._matcher import cache_dir
+    from ..scan.engine._matcher import cache_dir
 
     return cache_dir()
 
@@ -193,7 +193,7 @@ def _glob_escape(text: str) -> str:
 
 def _scanner(config: ScanConfig) -> Any:
     try:
-        from ..scan._engine import Scanner
+        from ..scan.engine._scanner import Scanner
     except ImportError as exc:
         raise ScanError(f"cannot load the scanning engine: {exc}") from None
     return Scanner(config)

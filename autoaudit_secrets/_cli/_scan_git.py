@@ -76,7 +76,7 @@ def register(subparsers: Any) -> None:
 
 
 def _selection(args: argparse.Namespace) -> Any:
-    from ..scan._git import GitMode, GitSelection
+    from ..scan.sources._git import GitMode, GitSelection
 
     if args.staged:
         return GitSelection(GitMode.STAGED)
@@ -119,15 +119,15 @@ def _might_match(detector: Any) -> Callable[[bytes], bool] | None:
 
 
 def _cmd_git(args: argparse.Namespace) -> int:
-    from ..scan._git import BlobReader, ChangeStream, GitScanOptions, find_repo_root, scan_changes
-    from ..scan._walker import decode_document
+    from ..scan.sources._git import BlobReader, ChangeStream, GitScanOptions, find_repo_root, scan_changes
+    from ..scan.sources._tree import decode_document
 
     root = find_repo_root(Path(args.repo))
     config = config_from_args(args, root)
     # git starts now and works on its own while the rules load and compile
     with ChangeStream(root, _selection(args), jobs=args.jobs) as changes:
         try:
-            from ..scan._engine import Scanner
+            from ..scan.engine._scanner import Scanner
         except ImportError as exc:
             raise ScanError(f"the scanning engine is not available ({exc.name})") from None
         scanner = Scanner(config)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._dotenv import _utf8_error_at, read_regular_file
+from .._dotenv import _utf8_error_at
 from .._errors import CryptoError, KeyStoreError
+from .._safe_read import read_regular_file
 from ._keys import PrivateKey
 
 __all__ = [

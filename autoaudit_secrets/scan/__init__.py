@@ -29,11 +29,11 @@ from ._model import (
 )
 
 if TYPE_CHECKING:
-    from ._engine import Scanner
-    from ._filters import is_placeholder, is_secret_name
-    from ._matcher import MatcherBackend
-    from ._walker import decode_document
+    from .engine._filters import is_placeholder, is_secret_name
+    from .engine._matcher import MatcherBackend
+    from .engine._scanner import Scanner
     from .rules._registry import load_rules, parse_rule_table
+    from .sources._tree import decode_document
 
 __all__ = [
     "AnalysisContext",
@@ -60,11 +60,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Scanner": "._engine",
-    "MatcherBackend": "._matcher",
-    "decode_document": "._walker",
-    "is_placeholder": "._filters",
-    "is_secret_name": "._filters",
+    "Scanner": ".engine._scanner",
+    "MatcherBackend": ".engine._matcher",
+    "decode_document": ".sources._tree",
+    "is_placeholder": ".engine._filters",
+    "is_secret_name": ".engine._filters",
     "load_rules": ".rules._registry",
     "parse_rule_table": ".rules._registry",
 }

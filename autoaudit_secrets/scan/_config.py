@@ -32,8 +32,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .._dotenv import NotRegularFileError, read_regular_file
 from .._errors import AutoauditSecretsError, ConfigError
+from .._safe_read import NotRegularFileError, read_regular_file
 from ._model import Confidence, Rule, ScanConfig, Severity
 
 __all__ = [
@@ -336,7 +336,7 @@ _ID_CONSTANT = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 
 
 def _analyzer_modules() -> list[Any]:
-    from . import _analyzers
+    from .analyzers import _registry as _analyzers
 
     modules = []
     for spec in (*_analyzers.FILE_ANALYZERS, *_analyzers.TREE_ANALYZERS):

@@ -15,9 +15,10 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
-from .._dotenv import encoding_problem, parse_dotenv, read_regular_file
+from .._dotenv import encoding_problem, parse_dotenv
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._redact import MASK
+from .._safe_read import read_regular_file
 from ._ci import is_ci
 from ._fields import EnvField, env_fields
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan import _matcher
-from autoaudit_secrets.scan._matcher import prune_cache, touch_cache
+from autoaudit_secrets.scan.engine import _matcher
+from autoaudit_secrets.scan.engine._matcher import prune_cache, touch_cache
 
 
 @pytest.fixture

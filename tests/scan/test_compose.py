@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autoaudit_secrets.scan._model import Finding, Severity
-from autoaudit_secrets.scan.docker._compose import ComposeAnalyzer, is_compose_file
+from autoaudit_secrets.scan.analyzers.docker._compose import ComposeAnalyzer, is_compose_file
 from tests.conftest import assert_no_leak, git
 from tests.scan._analyzer_fakes import FakeContext, fake_token
 

@@ -116,8 +116,8 @@ SELF_IDENTIFYING = [
 @pytest.mark.parametrize("corpus_rule", SELF_IDENTIFYING)
 def test_self_identifying_formats_are_fully_recalled(records: Records, corpus_rule: str) -> None:
     """Prefix-identified tokens need no context: every corpus example of these formats must be found."""
-    from autoaudit_secrets.scan._engine import Scanner
     from autoaudit_secrets.scan._model import ScanConfig
+    from autoaudit_secrets.scan.engine._scanner import Scanner
 
     scanner = Scanner(ScanConfig())
     matching = [r for r in records if r.get("rule_name") == corpus_rule]

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autoaudit_secrets.scan._dotenv_files import (
+from autoaudit_secrets.scan._model import Finding, Severity
+from autoaudit_secrets.scan.analyzers._dotenv_files import (
     DotenvFileAnalyzer,
     is_dotenv_name,
     is_example_dotenv_name,
     iter_assignments,
 )
-from autoaudit_secrets.scan._model import Finding, Severity
 from tests.conftest import assert_no_leak
 from tests.scan._analyzer_fakes import FakeContext, fake_token
 
@@ -161,10 +161,10 @@ def test_garbage_lines_and_binary_are_ignored() -> None:
 
 
 def test_every_check_is_in_the_rule_catalog() -> None:
-    from autoaudit_secrets.scan._ci_workflows import CI_CHECKS
     from autoaudit_secrets.scan._config import analyzer_checks
-    from autoaudit_secrets.scan._dotenv_files import DOTENV_CHECKS
-    from autoaudit_secrets.scan.docker._compose import COMPOSE_CHECKS
+    from autoaudit_secrets.scan.analyzers._ci_workflows import CI_CHECKS
+    from autoaudit_secrets.scan.analyzers._dotenv_files import DOTENV_CHECKS
+    from autoaudit_secrets.scan.analyzers.docker._compose import COMPOSE_CHECKS
 
     catalog = analyzer_checks()
     for check in (*COMPOSE_CHECKS, *CI_CHECKS, *DOTENV_CHECKS):

@@ -12,7 +12,7 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError
 from autoaudit_secrets.scan import Finding, Rule, ScanConfig, Scanner, ScanOptions, Severity
-from autoaudit_secrets.scan._analyzers import FileAnalyzerSet
+from autoaudit_secrets.scan.analyzers._registry import FileAnalyzerSet
 from tests.conftest import assert_no_leak
 
 # Built at run time so no complete token sits in this file.
@@ -154,7 +154,7 @@ def test_scan_jobs_and_shards_give_the_same_findings(tmp_path: Path) -> None:
     key = [(f.path, f.line, f.rule_id) for f in single.findings]
     assert len(key) == 24 and single.stats.files_scanned == 120
     assert single.stats.matcher in {"hyperscan", "re2", "re"}
-    import autoaudit_secrets.scan._engine as engine
+    import autoaudit_secrets.scan.engine._scanner as engine
 
     old = engine._PARALLEL_MIN_BYTES
     engine._PARALLEL_MIN_BYTES = 0  # force the process pool on this small tree

@@ -308,7 +308,7 @@ _HINT_NAMES = [
 
 
 def test_name_hints_are_supersets_of_applies_to() -> None:
-    from autoaudit_secrets.scan._analyzers import NAME_HINTS, FileAnalyzerSet
+    from autoaudit_secrets.scan.analyzers._registry import NAME_HINTS, FileAnalyzerSet
 
     loaded = FileAnalyzerSet()
     for spec, hint in NAME_HINTS.items():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from autoaudit_secrets.scan import is_placeholder, is_secret_name
-from autoaudit_secrets.scan._entropy import shannon_entropy
-from autoaudit_secrets.scan._filters import is_doc_example, is_hash, is_reference, is_uuid, name_words
+from autoaudit_secrets.scan.engine._entropy import shannon_entropy
+from autoaudit_secrets.scan.engine._filters import is_doc_example, is_hash, is_reference, is_uuid, name_words
 
 SECRET_NAMES = [
     "password",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autoaudit_secrets._errors import ScanError, UsageError
-from autoaudit_secrets.scan._git import (
+from autoaudit_secrets.scan.sources._git import (
     BlobReader,
     ChangeStream,
     CommitChanges,
@@ -348,7 +348,7 @@ def test_parallel_git_processes_give_the_same_stream(git_repo: Path) -> None:
 
 
 def test_prefilter_bisection_finds_exactly_the_files_that_may_match() -> None:
-    from autoaudit_secrets.scan._git import _may_match
+    from autoaudit_secrets.scan.sources._git import _may_match
 
     calls: list[bytes] = []
 

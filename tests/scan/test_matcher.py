@@ -12,7 +12,7 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
-from autoaudit_secrets.scan._matcher import MATCHER_ENV, Matcher, MatcherBackend, PatternSpec
+from autoaudit_secrets.scan.engine._matcher import MATCHER_ENV, Matcher, MatcherBackend, PatternSpec
 
 BACKENDS = [b.value for b in MatcherBackend]
 SPECS = [

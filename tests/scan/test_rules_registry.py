@@ -10,8 +10,8 @@ import pytest
 
 from autoaudit_secrets._errors import RuleError
 from autoaudit_secrets.scan import Rule, ScanConfig, Scanner, load_rules, parse_rule_table
-from autoaudit_secrets.scan._detector import is_config_path
-from autoaudit_secrets.scan._matcher import Matcher, MatcherBackend, PatternSpec
+from autoaudit_secrets.scan.engine._detector import is_config_path
+from autoaudit_secrets.scan.engine._matcher import Matcher, MatcherBackend, PatternSpec
 from autoaudit_secrets.scan.rules._registry import RULE_ID_RE
 
 RULES = load_rules()

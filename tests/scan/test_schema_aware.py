@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan._engine import Scanner
 from autoaudit_secrets.scan._model import ScanConfig, ScanOptions
+from autoaudit_secrets.scan.engine._scanner import Scanner
 from autoaudit_secrets.settings import import_schema, secret_env_names
 from tests.conftest import assert_no_leak, run_cli
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autoaudit_secrets.scan._model import Severity
-from autoaudit_secrets.scan._sensitive_files import (
+from autoaudit_secrets.scan.analyzers._sensitive_files import (
     SENSITIVE_FILE_CHECKS,
     SensitiveFileAnalyzer,
     classify_sensitive_file,

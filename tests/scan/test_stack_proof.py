@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan._engine import Scanner
 from autoaudit_secrets.scan._model import Finding, ScanConfig, ScanOptions, Severity
+from autoaudit_secrets.scan.engine._scanner import Scanner
 from tests.conftest import DATA_DIR, assert_no_leak, git, run_cli
 
 STACK = DATA_DIR / "stack"

@@ -15,7 +15,7 @@ import pytest
 
 from autoaudit_secrets._errors import UsageError
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, decode_document
-from autoaudit_secrets.scan._walker import in_shard, walk
+from autoaudit_secrets.scan.sources._tree import in_shard, walk
 
 GH = "ghp_" + "Zp8Tn4Ws1Yc6Jd0Hf5Ug2Ea9Ib3Ko7Mz1Pq4"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan._ci_workflows import CiKind, WorkflowAnalyzer, ci_kind
 from autoaudit_secrets.scan._model import Finding, Severity
+from autoaudit_secrets.scan.analyzers._ci_workflows import CiKind, WorkflowAnalyzer, ci_kind
 from tests.conftest import assert_no_leak
 from tests.scan._analyzer_fakes import FakeContext, fake_token
 

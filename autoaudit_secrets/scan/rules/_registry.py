@@ -10,7 +10,7 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     Python ``re`` syntax limited to what Hyperscan and RE2 also accept: no look-around, no back-references, no
     possessive/atomic groups, no ``\\Z``. The secret is the named group ``secret`` when present, else the
     whole match. An optional named group ``name`` holds the variable/key name of an assignment: the engine
-    then also requires :func:`~autoaudit_secrets.scan._filters.is_secret_name` to accept it.
+    then also requires :func:`~autoaudit_secrets.scan.engine._filters.is_secret_name` to accept it.
 ``keywords`` (required, at least one)
     lower-case literals; the rule is only tried on text containing one of them (case-insensitively).
 ``severity`` ``"error"`` (default) | ``"warning"``; ``confidence`` ``"high"`` (default) | ``"medium"`` |
@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from ..._errors import RuleError
-from .._filters import FILTER_NAMES
-from .._lazyre import LazyRegex
 from .._model import Confidence, Rule, Severity
+from ..engine._filters import FILTER_NAMES
+from ..engine._lazyre import LazyRegex
 
 __all__ = ["DATA_DIR", "RULE_ID_RE", "load_rules", "parse_rule_table", "validate_pattern"]
 
@@ -253,7 +253,7 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
 
     Validation compiles every pattern, which costs more than the whole pre-commit budget; the cache key is a
     hash of the files' bytes, so an edited file is always validated again."""
-    from .._matcher import cache_dir, prune_cache, touch_cache
+    from ..engine._matcher import cache_dir, prune_cache, touch_cache
 
     blobs = [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
     digest = hashlib.sha256(_CACHE_FORMAT.encode())

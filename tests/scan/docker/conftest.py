@@ -125,8 +125,8 @@ class FakeContext:
 
 def _real_context_factory() -> Callable[[Path], AnalysisContext] | None:
     try:
-        from autoaudit_secrets.scan import _filters
-        from autoaudit_secrets.scan._engine import Scanner
+        from autoaudit_secrets.scan.engine import _filters
+        from autoaudit_secrets.scan.engine._scanner import Scanner
     except ImportError:
         return None
     scanner = Scanner(ScanConfig())

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autoaudit_secrets.scan._model import AnalysisContext, Finding, Severity
-from autoaudit_secrets.scan.docker._context import BuildContextAnalyzer, discover_builds, files_sent
-from autoaudit_secrets.scan.docker._dockerignore import DockerIgnore
+from autoaudit_secrets.scan.analyzers.docker._context import BuildContextAnalyzer, discover_builds, files_sent
+from autoaudit_secrets.scan.analyzers.docker._dockerignore import DockerIgnore
 from tests.conftest import assert_no_leak, git
 
 HUMAN_PW = "Tr0ub4dor-Horse-91"

@@ -10,7 +10,7 @@ import pytest
 from autoaudit_secrets.scan._model import ScanConfig, ScanOptions, Severity
 from tests.conftest import DATA_DIR, assert_no_leak, git, run_cli
 
-Scanner = pytest.importorskip("autoaudit_secrets.scan._engine").Scanner
+Scanner = pytest.importorskip("autoaudit_secrets.scan.engine._scanner").Scanner
 
 JWT = "Qm9vdHN0cmFwLVNlY3JldC0yMDI2LXh5eg"  # fake; a secret by its name only
 PW = "Tr0ub4dor-Horse-91"  # fake

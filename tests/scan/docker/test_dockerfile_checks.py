@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autoaudit_secrets.scan._model import AnalysisContext, Finding, Severity
-from autoaudit_secrets.scan.docker._dockerfile_checks import DOCKERFILE_CHECKS, DockerfileAnalyzer
+from autoaudit_secrets.scan.analyzers.docker._dockerfile_checks import DOCKERFILE_CHECKS, DockerfileAnalyzer
 from tests.conftest import DATA_DIR, assert_no_leak
 
 HUMAN_PW = "Tr0ub4dor-Horse-91"  # a human password: no token rule knows it, only its name says "secret"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autoaudit_secrets.scan.docker._dockerfile import is_dockerfile_path, parse_dockerfile
+from autoaudit_secrets.scan.analyzers.docker._dockerfile import is_dockerfile_path, parse_dockerfile
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan.docker._dockerignore import (
+from autoaudit_secrets.scan.analyzers.docker._dockerignore import (
     DockerIgnore,
     clean_pattern,
     find_ignore_file,

@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._redact import redact_preview
-from ._model import AnalysisContext, Finding, Severity
+from ..._redact import redact_preview
+from .._model import AnalysisContext, Finding, Severity
 
 __all__ = [
     "AnalyzerCheck",

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..._redact import MASK, redact_preview
-from .._model import AnalysisContext, Finding, Match, Severity
+from ...._redact import MASK, redact_preview
+from ..._model import AnalysisContext, Finding, Match, Severity
+from ...engine._suppress import line_allows
 from .._sensitive_files import classify_sensitive_file
-from .._suppress import line_allows
 from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
 
 __all__ = [

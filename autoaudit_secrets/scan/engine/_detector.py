@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from .._model import Confidence, Match, Rule
 from ._entropy import shannon_entropy
 from ._filters import (
     is_doc_example,
@@ -29,7 +30,6 @@ from ._filters import (
 )
 from ._lazyre import LazyRegex
 from ._matcher import Matcher, MatcherBackend, PatternSpec, Prescan
-from ._model import Confidence, Match, Rule
 
 __all__ = ["Detector", "is_config_path"]
 

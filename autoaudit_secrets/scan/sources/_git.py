@@ -40,13 +40,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Protocol
 
-from .._errors import ScanError, UsageError
+from ..._errors import ScanError, UsageError
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
-from ._model import CommitInfo, Finding, ScanStats
+from .._model import CommitInfo, Finding, ScanStats
 
 __all__ = [
     "BlobReader",
@@ -206,7 +206,7 @@ def _verify_commit(root: Path, ref: str) -> str:
         hint = ""
         if _run_git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
             hint = " (this is a shallow clone: fetch the history, e.g. actions/checkout with fetch-depth: 0)"
-        from ._config import printable
+        from .._config import printable
 
         raise ScanError(f"unknown git revision: {printable(ref, 200)}{hint}")
     return proc.stdout.strip()

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._errors import ScanError, UsageError
+from ..._errors import ScanError, UsageError
 
 __all__ = [
     "WalkResult",

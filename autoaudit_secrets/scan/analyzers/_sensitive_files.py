@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .._redact import MASK
-from ._model import AnalysisContext, Finding, Severity
+from ..._redact import MASK
+from .._model import AnalysisContext, Finding, Severity
 
 __all__ = [
     "SENSITIVE_FILE_CHECKS",

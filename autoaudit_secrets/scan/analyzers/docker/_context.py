@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..._redact import MASK, redact_preview
-from .._model import AnalysisContext, Finding
+from ...._redact import MASK, redact_preview
+from ...._safe_read import read_bytes, read_text
+from ..._model import AnalysisContext, Finding
+from ...sources._tree import walk_topdown
 from .._sensitive_files import classify_sensitive_file
-from .._walker import walk_topdown
 from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
 from ._dockerfile_checks import (
     CONTEXT_FILE_WITH_SECRET,
@@ -32,7 +33,6 @@ from ._dockerfile_checks import (
     is_secret_variable,
 )
 from ._dockerignore import DockerIgnore, load_dockerignore
-from ._read import read_bytes, read_text
 
 __all__ = ["Build", "BuildContextAnalyzer", "discover_builds", "files_sent"]
 

@@ -188,7 +188,7 @@ def load_dockerignore(context_dir: Path, dockerfile: Path | None = None) -> Dock
     path = find_ignore_file(context_dir, dockerfile)
     if path is None:
         return DockerIgnore(())
-    from ._read import read_text
+    from ...._safe_read import read_text
 
     text = read_text(path)
     return DockerIgnore.from_text(text) if text is not None else DockerIgnore(())

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+from .._model import AnalysisContext, Finding, Severity
 from ._config_values import (
     AnalyzerCheck,
     LiteralSecret,
@@ -37,7 +38,6 @@ from ._config_values import (
     make_finding,
     shell_secrets,
 )
-from ._model import AnalysisContext, Finding, Severity
 from ._yaml_lines import YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
 
 __all__ = [

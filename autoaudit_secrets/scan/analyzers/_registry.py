@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Sequence
 
-from ._model import FileAnalyzer, TreeAnalyzer
+from .._model import FileAnalyzer, TreeAnalyzer
 
 __all__ = [
     "FILE_ANALYZERS",

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from .._model import AnalysisContext, Finding, Severity
 from ._config_values import AnalyzerCheck, judge_assignment, looks_random, make_finding
-from ._model import AnalysisContext, Finding, Severity
 
 __all__ = [
     "DOTENV_CHECKS",

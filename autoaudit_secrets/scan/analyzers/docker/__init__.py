@@ -1,8 +1,8 @@
 """Docker awareness for check-secrets: a Dockerfile parser, Dockerfile checks, ``.dockerignore`` semantics and
 the build-context check (what ``COPY``/``ADD`` would put in an image). Compose files are in ``_compose``.
 
-The analyzers are registered in :mod:`autoaudit_secrets.scan._analyzers`; the names below are re-exported
-lazily so importing this package stays cheap.
+The analyzers are registered in :mod:`autoaudit_secrets.scan.analyzers._registry`; the names below are
+re-exported lazily so importing this package stays cheap.
 """
 
 from __future__ import annotations

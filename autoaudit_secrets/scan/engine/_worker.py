@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._model import Finding, ScanStats
+from .._model import Finding, ScanStats
 
 if TYPE_CHECKING:
-    from ._engine import Scanner
+    from ._scanner import Scanner
 
 __all__ = ["init", "scan_chunk"]
 

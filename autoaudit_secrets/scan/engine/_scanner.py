@@ -18,13 +18,9 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._errors import AutoauditSecretsError, ScanError
-from .._redact import redact_preview
-from ._detector import Detector
-from ._filters import is_placeholder as _is_placeholder
-from ._filters import is_secret_name as _is_secret_name
-from ._matcher import MatcherBackend, Prescan
-from ._model import (
+from ..._errors import AutoauditSecretsError, ScanError
+from ..._redact import redact_preview
+from .._model import (
     Confidence,
     FileAnalyzer,
     Finding,
@@ -36,11 +32,15 @@ from ._model import (
     ScanStats,
     TreeAnalyzer,
 )
+from ..sources._tree import decode_document, exclude_matcher, matchable, target_relpaths, walk
+from ._detector import Detector
+from ._filters import is_placeholder as _is_placeholder
+from ._filters import is_secret_name as _is_secret_name
+from ._matcher import MatcherBackend, Prescan
 from ._suppress import line_allows
-from ._walker import decode_document, exclude_matcher, matchable, target_relpaths, walk
 
 if TYPE_CHECKING:
-    from ._analyzers import FileAnalyzerSet
+    from ..analyzers._registry import FileAnalyzerSet
 
 __all__ = ["Scanner"]
 
@@ -90,7 +90,7 @@ class Scanner:
     ) -> None:
         self.config = config
         if rules is None:
-            from .rules._registry import load_rules
+            from ..rules._registry import load_rules
 
             all_rules: tuple[Rule, ...] = load_rules(config.extra_rules)
         else:
@@ -134,14 +134,14 @@ class Scanner:
 
     def _analyzer_set(self) -> FileAnalyzerSet:
         if self._file_analyzers is None:
-            from ._analyzers import FileAnalyzerSet
+            from ..analyzers._registry import FileAnalyzerSet
 
             self._file_analyzers = FileAnalyzerSet()
         return self._file_analyzers
 
     def tree_analyzers(self) -> list[TreeAnalyzer]:
         if self._tree_analyzers is None:
-            from ._analyzers import load_tree_analyzers
+            from ..analyzers._registry import load_tree_analyzers
 
             self._tree_analyzers = load_tree_analyzers()
         return self._tree_analyzers
@@ -367,7 +367,7 @@ class Scanner:
 
     @staticmethod
     def _read_for_suppression(root: Path, relpath: str, limit: int) -> str:
-        from .docker._read import read_bytes  # regular files only, never blocking, size-capped
+        from ..._safe_read import read_bytes  # regular files only, never blocking, size-capped
 
         data = read_bytes(root / relpath, limit)
         if data is None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._errors import ScanError
+from ..._errors import ScanError
 
 __all__ = [
     "MATCHER_ENV",
@@ -379,7 +379,7 @@ class Matcher:
     @staticmethod
     def _store(path: Path, data: bytes) -> None:
         try:
-            from .._atomic import atomic_write_bytes
+            from ..._atomic import atomic_write_bytes
 
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, data)

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+from ..._model import AnalysisContext, Finding, Severity
 from .._config_values import (
     AnalyzerCheck,
     CommittedFiles,
@@ -37,7 +38,6 @@ from .._config_values import (
     shell_secrets,
 )
 from .._dotenv_files import iter_assignments
-from .._model import AnalysisContext, Finding, Severity
 from .._yaml_lines import Span, YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
 
 __all__ = [
