@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,12 +17,46 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 BIN_DIR = Path(sys.executable).parent
 
 
-def assert_no_leak(text: str, secrets: Iterable[str], *, where: str = "output") -> None:
-    """Fail when any secret occurs in ``text`` — without printing the secret (pytest's assertion
-    rewriting would show both operands of a plain ``assert secret not in text``)."""
+def leak_forms(secret: str) -> list[str]:
+    """``secret`` and the escaped spellings it takes when an error or log message quotes it: ``repr``
+    (``%r``, ``{v!r}``), JSON (``ensure_ascii`` on and off), ``ascii()``, a PEM with its newlines written
+    as ``\\n``, and every backslash doubled. Computed here independently of the library's masker."""
+    forms = [
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        secret.replace("\r\n", "\\r\\n").replace("\n", "\\n"),
+        secret.replace("\\", "\\\\"),
+    ]
+    return list(dict.fromkeys(form for form in forms if form))
+
+
+def assert_no_leak(
+    text: str, secrets: Iterable[str], *, where: str = "output", prefixes: bool = False
+) -> None:
+    """Fail when any secret, or an escaped form of it (:func:`leak_forms`), occurs in ``text`` — without
+    printing the secret (pytest's assertion rewriting would show both operands of a plain
+    ``assert secret not in text``).
+
+    ``prefixes=True`` also fails on the first 4 characters of each secret of 5 or more characters (a
+    "preview" of a generic password is a leak too). It is opt-in because 4 characters of an ordinary word
+    ("pass", "http", "user") occur in innocent text: use it with distinctive test values."""
     for index, secret in enumerate(secrets):
-        if secret and secret in text:
-            pytest.fail(f"secret #{index} (length {len(secret)}) leaked into {where}", pytrace=False)
+        if not secret:
+            continue
+        for form in leak_forms(secret):
+            if form in text:
+                kind = "" if form == secret else " (escaped form)"
+                pytest.fail(
+                    f"secret #{index} (length {len(secret)}) leaked into {where}{kind}", pytrace=False
+                )
+        if prefixes and len(secret) > 4:
+            for form in {secret[:4], *(f[:4] for f in leak_forms(secret))}:
+                if form in text:
+                    message = f"the first 4 characters of secret #{index} (length {len(secret)})"
+                    pytest.fail(f"{message} leaked into {where}", pytrace=False)
 
 
 @dataclass(frozen=True)
