@@ -1,18 +1,32 @@
-"""A logging filter that masks every loaded secret value."""
+"""Log redaction: every loaded secret value is masked in every log record, however logging is configured.
+
+Two layers. (1) :func:`install_redaction` wraps the process's log record factory, so a record of the
+logger's subtree is masked when it is created: before any filter, handler or formatter sees it, whichever
+handlers exist (added later by ``logging.basicConfig()`` or ``dictConfig``) and whether or not the logger
+propagates (uvicorn's do not). ``extra`` fields, which ``Logger.makeRecord`` writes after the factory, are
+masked as they are written. (2) A :class:`RedactionFilter` on the logger and its handlers, for records made
+some other way (``logging.makeLogRecord``) and for ``dictConfig`` files that name it.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
+import threading
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 
-from .._redact import MASK
+from ._masking import Masker
 
-__all__ = ["RedactionFilter", "install_redaction", "secret_values"]
+__all__ = ["RedactionFilter", "RedactionHandle", "install_redaction", "secret_values"]
+
+# Attributes every LogRecord has: anything else on a record came from ``extra=``.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
 
 
 def secret_values(settings: BaseModel) -> set[str]:
@@ -40,50 +54,105 @@ def _collect(value: Any, found: set[str]) -> None:
             _collect(item, found)
 
 
-class RedactionFilter(logging.Filter):
-    """Masks secret values in log records: the message with its ``%``-args, exception text and stack info.
+class _MaskedRecordDict(dict[str, Any]):
+    """A masked record's ``__dict__``: ``extra=`` fields, written by ``Logger.makeRecord`` after the record
+    factory returns, are masked as they are stored. ``done`` lists the filters already applied."""
 
-    The record is rewritten in place (``msg`` becomes the formatted, masked message and ``args`` empty), so
+    __slots__ = ("done", "masker")
+
+    def __init__(self, data: dict[str, Any], masker: Masker, done: frozenset[int]) -> None:
+        super().__init__(data)
+        self.masker = masker
+        self.done = done
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, self.masker.mask_object(value))
+
+    def __reduce__(self) -> Any:  # pickled (QueueHandler to another process) as the plain dict it is
+        return (dict, (dict(self),))
+
+
+def _mask_record(record: logging.LogRecord, masker: Masker) -> None:
+    """Mask ``record`` in place: message and args, ``extra`` fields, exception text, stack info.
+
+    The args stay a tuple (masked one by one) when the formatted message then holds no value: formatters
+    such as uvicorn's ``AccessFormatter`` read them, and error trackers group records by the template. A
+    value that only appears once formatted (split across args) collapses the record to its masked text.
+    """
+    msg = record.msg
+    if not isinstance(msg, str):  # an object logged as the message: kept unless its text holds a value
+        try:
+            text = str(msg)
+        except Exception:
+            text = ""
+        if masker.mask(text) != text:
+            msg = text
+    record.msg = masker.mask(msg) if isinstance(msg, str) else msg
+    if record.args:
+        record.args = masker.mask_object(record.args)
+    collapse = False
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken %-format: mask the pieces instead of failing the log call
+        message, collapse = f"{record.msg} {record.args!r}", True
+    masked = masker.mask(message)
+    if collapse or masked != message:
+        record.msg, record.args = masked, None
+    attributes = record.__dict__
+    for key, value in list(attributes.items()):
+        if key not in _STANDARD_ATTRIBUTES:
+            masked = masker.mask_object(value)
+            if masked is not value:
+                dict.__setitem__(attributes, key, masked)
+    if attributes.get("message"):
+        record.message = masker.mask(record.message)
+    if record.exc_info and record.exc_info[0] is not None:
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text = masker.mask(text)
+        record.exc_info = None
+    elif record.exc_text:
+        record.exc_text = masker.mask(record.exc_text)
+    if record.stack_info:
+        record.stack_info = masker.mask(record.stack_info)
+
+
+class RedactionFilter(logging.Filter):
+    """Masks secret values in log records: the message with its ``%``-args, ``extra`` fields, exception text
+    and stack info, each value also in its escaped forms (``repr``, JSON, ``\\n``-escaped).
+
+    ``RedactionFilter(values)`` masks those values; ``RedactionFilter()`` masks every value currently given
+    to :func:`install_redaction` (the form to name in a ``logging.config.dictConfig`` ``filters`` entry).
+    The record is rewritten in place (template and args masked; the exception becomes its masked text), so
     every handler and formatter downstream sees only masked text. Records are never dropped.
     """
 
-    def __init__(self, values: Iterable[str]) -> None:
+    def __init__(self, values: Iterable[str] | None = None) -> None:
         super().__init__()
-        self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self.add(values)
+        self._masker: Masker | None = None if values is None else Masker(values)
 
     def add(self, values: Iterable[str]) -> None:
         """Mask these values too."""
-        self._values.update(value for value in values if value)
-        ordered = sorted(self._values, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(value) for value in ordered)) if ordered else None
+        if self._masker is None:
+            self._masker = Masker()
+        if self._masker.add(values):
+            _HOOK.invalidate()
+
+    @property
+    def masker(self) -> Masker:
+        """The values this filter masks (for ``RedactionFilter()``: all installed ones)."""
+        return self._masker if self._masker is not None else _HOOK.all_values()
 
     def mask(self, text: str) -> str:
-        """``text`` with every secret value replaced by a fixed mask."""
-        if self._pattern is None or not text:
-            return text
-        return self._pattern.sub(MASK, text)
+        """``text`` with every secret value (and its escaped forms) replaced by a fixed mask."""
+        return self.masker.mask(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken %-format: mask the pieces instead of failing the log call
-            message = f"{record.msg} {record.args!r}"
-        record.msg = self.mask(message)
-        record.args = None
-        if getattr(record, "message", None):
-            record.message = self.mask(record.message)
-        if record.exc_info and record.exc_info[0] is not None:
-            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-            record.exc_text = self.mask(text)
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = self.mask(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.mask(record.stack_info)
+        attributes = record.__dict__
+        if isinstance(attributes, _MaskedRecordDict) and id(self) in attributes.done:
+            return True  # masked by the record factory with this filter's values already
+        masker = self.masker
+        if masker:
+            _mask_record(record, masker)
         return True
 
 
@@ -94,6 +163,13 @@ class RedactionHandle:
         self.logger = logger
         self.filter = redaction_filter
         self._handlers: list[logging.Handler] = []
+        name = logger.name
+        self._prefix = "" if logger is logging.getLogger() else name + "."
+        self._name = name
+
+    def covers(self, logger_name: str) -> bool:
+        """Whether records of ``logger_name`` are in this handle's subtree."""
+        return not self._prefix or logger_name == self._name or logger_name.startswith(self._prefix)
 
     def _attach(self) -> None:
         if self.filter not in self.logger.filters:
@@ -104,23 +180,105 @@ class RedactionHandle:
                 self._handlers.append(handler)
 
     def uninstall(self) -> None:
-        """Remove the filter from the logger and the handlers it was added to (safe to call twice)."""
+        """Remove the filter from the logger and the handlers it was added to, and stop masking records of
+        the logger's subtree at creation (safe to call twice)."""
         self.logger.removeFilter(self.filter)
         for handler in self._handlers:
             handler.removeFilter(self.filter)
         self._handlers.clear()
+        _HOOK.remove(self)
+
+
+class _RecordFactoryHook:
+    """The process-wide part: wraps the log record factory while any handle is installed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handles: tuple[RedactionHandle, ...] = ()
+        self._previous: Callable[..., logging.LogRecord] | None = None
+        self._by_name: dict[str, tuple[Masker, frozenset[int]] | None] = {}
+        self._all: Masker | None = None
+
+    def add(self, handle: RedactionHandle) -> None:
+        with self._lock:
+            if handle not in self._handles:
+                self._handles = (*self._handles, handle)
+            if logging.getLogRecordFactory() is not self:
+                # Also when someone replaced the factory since: wrap theirs (they may have wrapped ours,
+                # which then passes records through unchanged for lack of handles to apply).
+                self._previous = logging.getLogRecordFactory()
+                logging.setLogRecordFactory(self)
+            self._invalidate_locked()
+
+    def remove(self, handle: RedactionHandle) -> None:
+        with self._lock:
+            self._handles = tuple(h for h in self._handles if h is not handle)
+            if not self._handles and logging.getLogRecordFactory() is self and self._previous is not None:
+                logging.setLogRecordFactory(self._previous)
+                self._previous = None
+            self._invalidate_locked()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._invalidate_locked()
+
+    def _invalidate_locked(self) -> None:
+        self._by_name = {}
+        self._all = None
+
+    def all_values(self) -> Masker:
+        masker = self._all
+        if masker is None:
+            masker = Masker()
+            for handle in self._handles:
+                masker.merge(handle.filter.masker)
+            self._all = masker
+        return masker
+
+    def _for_name(self, name: str) -> tuple[Masker, frozenset[int]] | None:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            pass
+        handles = [handle for handle in self._handles if handle.covers(name)]
+        entry: tuple[Masker, frozenset[int]] | None = None
+        if handles:
+            if len(handles) == 1:
+                masker = handles[0].filter.masker
+            else:
+                masker = Masker()
+                for handle in handles:
+                    masker.merge(handle.filter.masker)
+            entry = (masker, frozenset(id(handle.filter) for handle in handles))
+        self._by_name[name] = entry
+        return entry
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        previous = self._previous or logging.LogRecord
+        record = previous(*args, **kwargs)
+        entry = self._for_name(str(record.name)) if self._handles else None
+        if entry is not None and entry[0]:
+            masker, done = entry
+            _mask_record(record, masker)
+            record.__dict__ = _MaskedRecordDict(record.__dict__, masker, done)
+        return record
+
+
+_HOOK = _RecordFactoryHook()
 
 
 def install_redaction(
     settings_or_values: BaseModel | Mapping[str, str] | Iterable[str], logger: logging.Logger | None = None
 ) -> RedactionHandle:
-    """Mask every secret value of ``settings_or_values`` in records of ``logger`` (default: root logger).
+    """Mask every secret value of ``settings_or_values`` in records of ``logger`` and its child loggers
+    (default: the root logger, so every record of the process).
 
     ``settings_or_values`` is a loaded settings object (its secret fields are used) or the values themselves
-    (a mapping's values, or an iterable of strings). The filter goes on the logger and on each handler it has
-    now, so records propagated from child loggers are masked by those handlers too; install it after logging
-    is configured. Idempotent: a second call on the same logger adds the values to the existing filter and
-    returns the same handle. ``handle.uninstall()`` removes it.
+    (a mapping's values, or an iterable of strings). Records are masked when they are created (the log
+    record factory is wrapped), so handlers added later (``logging.basicConfig()``, ``dictConfig``) and
+    loggers that do not propagate (uvicorn's) are covered; a filter also goes on the logger and on each
+    handler it has now. Idempotent: a second call on the same logger adds the values to the existing filter
+    and returns the same handle. ``handle.uninstall()`` removes it.
     """
     target = logger if logger is not None else logging.getLogger()
     if isinstance(settings_or_values, BaseModel):
@@ -134,9 +292,11 @@ def install_redaction(
         if isinstance(existing, RedactionFilter) and isinstance(handle, RedactionHandle):
             existing.add(values)
             handle._attach()
+            _HOOK.add(handle)
             return handle
     redaction_filter = RedactionFilter(values)
     handle = RedactionHandle(target, redaction_filter)
     redaction_filter._autoaudit_handle = handle  # type: ignore[attr-defined]
     handle._attach()
+    _HOOK.add(handle)
     return handle

@@ -26,6 +26,9 @@ def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
     yield logger, stream
     logger.removeHandler(handler)
     for f in list(logger.filters):
+        handle = getattr(f, "_autoaudit_handle", None)
+        if handle is not None:
+            handle.uninstall()  # also stops masking this logger's records at creation
         logger.removeFilter(f)
 
 

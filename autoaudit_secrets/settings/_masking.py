@@ -1,0 +1,150 @@
+"""One masker for loaded values: the loader's error messages and the log redaction filter use it alike.
+
+A value is masked as written and in the escaped spellings it takes when code quotes it: ``repr`` (``%r``,
+``{v!r}``), ``ascii()``, JSON (with and without ``ensure_ascii``), a PEM with its newlines written as ``\\n``,
+backslashes doubled, and each of those escaped once more (a ``repr`` of a dict holding a ``repr``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .._redact import MASK
+
+__all__ = ["Masker", "escaped_forms", "json_leaves"]
+
+# Printable ASCII without quotes or backslash: every escaped spelling of such a value is the value itself.
+_PLAIN = re.compile(r"[ !#-&(-\[\]-~]*")
+
+
+def _escapes(value: str) -> Iterator[str]:
+    yield repr(value)[1:-1]
+    yield ascii(value)[1:-1]
+    yield json.dumps(value)[1:-1]
+    yield json.dumps(value, ensure_ascii=False)[1:-1]
+    yield value.replace("\r\n", "\\r\\n").replace("\n", "\\n")
+    yield value.replace("\\", "\\\\")
+    # repr picks double quotes for a value holding ' but not ": the other style escapes the quote
+    yield value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def escaped_forms(value: str) -> frozenset[str]:
+    """``value`` and its escaped spellings, escaped up to twice."""
+    if _PLAIN.fullmatch(value):
+        return frozenset((value,))
+    forms = {value}
+    frontier = {value}
+    for _depth in range(2):
+        new = {form for item in frontier for form in _escapes(item)} - forms
+        forms |= new
+        frontier = new
+    return frozenset(forms)
+
+
+def json_leaves(value: str) -> list[str]:
+    """The strings and numbers inside ``value`` when it is a JSON object or array (a nested model given as
+    ``DB='{"password": "..."}'``), else nothing. Keys are not included: they are field names."""
+    stripped = value.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return []
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return []
+    leaves: list[str] = []
+    todo: list[Any] = [data]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, str):
+            leaves.append(item)
+            leaves.extend(json_leaves(item))  # JSON inside a JSON string
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            leaves.append(json.dumps(item))
+    return leaves
+
+
+class Masker:
+    """Replaces every value it holds, and the escaped forms of each, by :data:`MASK` (longest first).
+
+    ``min_length`` ignores shorter values (masking ``1`` or ``on`` would garble every message). The pattern
+    is compiled on the first :meth:`mask` after values change, so building a masker costs nothing until a
+    message needs it. ``repr()`` shows only how many values it holds.
+    """
+
+    __slots__ = ("_min_length", "_pattern", "_values")
+
+    def __init__(self, values: Iterable[str] = (), *, min_length: int = 1) -> None:
+        self._min_length = max(1, min_length)
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> bool:
+        """Mask these values too; returns whether anything new was added."""
+        before = len(self._values)
+        self._values.update(
+            value for value in values if isinstance(value, str) and len(value) >= self._min_length
+        )
+        if len(self._values) == before:
+            return False
+        self._pattern = None
+        return True
+
+    def merge(self, other: Masker) -> None:
+        """Mask ``other``'s values too."""
+        self.add(other._values)
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"<Masker of {len(self._values)} values>"
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._pattern is None and self._values:
+            forms = {form for value in self._values for form in escaped_forms(value)}
+            ordered = sorted((form for form in forms if len(form) >= self._min_length), key=len, reverse=True)
+            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+        return self._pattern
+
+    def mask(self, text: str) -> str:
+        """``text`` with every value (and escaped form) replaced by the mask."""
+        if not text:
+            return text
+        pattern = self._compiled()
+        if pattern is None:
+            return text
+        masked = pattern.sub(MASK, text)
+        return text if masked == text else masked
+
+    def mask_object(self, value: Any) -> Any:
+        """A copy of ``value`` with values masked: strings, and dicts/lists/tuples of them; any other object
+        whose ``str()`` holds a value becomes its masked ``str()``."""
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            masked_dict = {key: self.mask_object(item) for key, item in value.items()}
+            return value if all(masked_dict[k] is v for k, v in value.items()) else masked_dict
+        if isinstance(value, list) or type(value) is tuple:
+            items = [self.mask_object(item) for item in value]
+            if all(new is old for new, old in zip(items, value, strict=True)):
+                return value
+            return items if isinstance(value, list) else tuple(items)
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        try:
+            text = str(value)
+        except Exception:  # an object whose __str__ fails carries no text we could show
+            return value
+        masked = self.mask(text)
+        return value if masked == text else masked

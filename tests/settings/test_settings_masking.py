@@ -1,0 +1,52 @@
+"""The one masker of the loader: values and their escaped forms, JSON leaves, nothing shown by repr."""
+
+from __future__ import annotations
+
+import json
+
+from autoaudit_secrets._redact import MASK
+from autoaudit_secrets.settings._masking import Masker, escaped_forms, json_leaves
+
+PEM = "-----BEGIN KEY-----\nAAAA\n-----END KEY-----"
+
+
+def test_plain_values_have_one_form() -> None:
+    assert escaped_forms("abc-123_XYZ") == frozenset({"abc-123_XYZ"})
+
+
+def test_escaped_forms_of_a_pem_and_quotes() -> None:
+    forms = escaped_forms(PEM)
+    assert repr(PEM)[1:-1] in forms and json.dumps(PEM)[1:-1] in forms
+    assert repr(repr(PEM)[1:-1])[1:-1] in forms  # a repr of a repr (a dict holding a repr)
+    quoted = 'it\'s "x" \\ é'
+    for form in (repr(quoted), ascii(quoted), json.dumps(quoted), json.dumps(quoted, ensure_ascii=False)):
+        assert form[1:-1] in escaped_forms(quoted), form
+
+
+def test_masks_every_form_longest_first() -> None:
+    masker = Masker([PEM, "abcd", "abcdefgh"])
+    assert masker.mask(f"x{PEM!r}y") == f"x'{MASK}'y"
+    assert masker.mask(json.dumps({"k": PEM})) == '{"k": "' + MASK + '"}'
+    assert masker.mask("xabcdefghx abcd") == f"x{MASK}x {MASK}"
+    assert repr(masker) == "<Masker of 3 values>"
+
+
+def test_min_length_and_objects() -> None:
+    masker = Masker(["1", "on", "secret-value"], min_length=3)
+    assert masker.mask("port 1 on secret-value") == f"port 1 on {MASK}"
+    nested = {"a": ["secret-value", 5], "b": ("x",)}
+    assert masker.mask_object(nested) == {"a": [MASK, 5], "b": ("x",)}
+    untouched = {"a": ["plain"]}
+    assert masker.mask_object(untouched) is untouched
+
+
+def test_json_leaves() -> None:
+    assert sorted(
+        json_leaves('{"password": "p4ss", "port": 5432, "inner": ["a", {"b": "c"}], "on": true}')
+    ) == [
+        "5432",
+        "a",
+        "c",
+        "p4ss",
+    ]
+    assert json_leaves("not json") == [] and json_leaves("{broken") == []
