@@ -17,6 +17,7 @@ from ..scan._model import ScanConfig, ScanOptions, ScanResult
 from ._common import EXIT_OK
 from ._scan_output import (
     add_common_options,
+    add_trust_option,
     config_from_args,
     emit,
     fingerprint_cache,
@@ -62,6 +63,7 @@ def register(subparsers: Any) -> None:
     create.add_argument(
         "--schema", metavar="MODULE:CLASS", action="append", default=[], help="as for scan (repeatable)"
     )
+    add_trust_option(create)
     create.add_argument("--enable", metavar="RULE", action="append", default=[], help="as for scan")
     create.add_argument("--disable", metavar="RULE", action="append", default=[], help="as for scan")
     create.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as for scan")

@@ -35,6 +35,7 @@ from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
 
 __all__ = [
     "add_common_options",
+    "add_trust_option",
     "apply_config_filters",
     "config_from_args",
     "emit",
@@ -111,6 +112,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="settings class whose secret fields' env names are secrets wherever assigned (repeatable)",
     )
+    add_trust_option(group)
     group.add_argument(
         "--enable",
         metavar="RULE",
@@ -129,11 +131,31 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     color.add_argument("--no-color", dest="color", action="store_false", help="never colour the text report")
 
 
+def add_trust_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--trust-config``: let the configuration file's ``schema`` key import its settings classes."""
+    parser.add_argument(
+        "--trust-config",
+        action="store_true",
+        help="import the settings classes the configuration's `schema` key names (runs code of the scanned "
+        "tree: never on untrusted changes such as pull requests)",
+    )
+
+
 def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
     """The configuration for a scan of ``root``: the configuration file (``--config`` or the one found at
-    ``root``) with the command-line options on top. Remembered on ``args`` for :func:`emit`."""
+    ``root``) with the command-line options on top. Remembered on ``args`` for :func:`emit`.
+
+    The file belongs to the scanned tree: its ``schema`` key is imported only with ``--trust-config``, else
+    ignored with a one-line warning."""
     config_file = Path(args.config) if getattr(args, "config", None) else None
-    config = load_config(root, config_file)
+    trusted = bool(getattr(args, "trust_config", False))
+    config = load_config(root, config_file, trust_schema=trusted)
+    if config.ignored_schema and hasattr(args, "trust_config"):
+        print(
+            "check-secrets: warning: the configuration's `schema` key is ignored (importing it would run "
+            "code of the scanned tree); pass --schema MODULE:CLASS, or --trust-config for a trusted tree",
+            file=sys.stderr,
+        )
     names: frozenset[str] = frozenset()
     for spec in getattr(args, "schema", None) or ():
         try:

@@ -11,6 +11,7 @@ defaults. Keys (all optional, kebab-case)::
     allow-values = ["^AKIA[0-9A-Z]{12}TEST$"]  # regexes searched in the secret value: matches are dropped
     fail-on      = "error"                      # or "warning"
     schema       = "myapp.settings:Settings"    # or a list; their secret fields' env names are secrets
+                                                # (imported only when the caller trusts the file)
 
     [[tool.check-secrets.rules]]               # extra rules, same record format as the built-in ones
     id = "acme-api-key"
@@ -18,6 +19,11 @@ defaults. Keys (all optional, kebab-case)::
 
 Every problem (unknown key, wrong type, bad regex, unknown rule id, bad rule record) is a one-line
 :class:`ConfigError` naming the file and the key. Nothing here prints or exits.
+
+The file comes from the scanned tree, which is hostile input (a pull request can change it): reading it never
+imports or runs code. ``schema`` names a module to import, so it is resolved only with ``trust_schema=True``
+(``--trust-config``); otherwise its specs are kept in :attr:`ScanConfig.ignored_schema` for the caller to warn
+about.
 """
 
 from __future__ import annotations
@@ -177,13 +183,16 @@ def parse_config_table(
     parse_rule: Callable[[Mapping[str, Any], str], Rule] | None = None,
     known_ids: Callable[[], Collection[str] | None] | None = None,
     schema_names: Callable[[str], frozenset[str]] | None = None,
+    trust_schema: bool = False,
 ) -> ScanConfig:
     """Validate one check-secrets table and turn it into a :class:`ScanConfig`.
 
     ``parse_rule(record, where)`` turns a ``[[rules]]`` record into a :class:`Rule` (default: the rule
     registry's ``parse_rule_table``); ``known_ids()`` lists the built-in rule ids, ``None`` for no check
     (default: :func:`known_rule_ids`); ``schema_names`` maps a ``module:Class`` to its secret env names
-    (default: :func:`resolve_schema_names`)."""
+    (default: :func:`resolve_schema_names`), called only with ``trust_schema``: importing a module of the
+    scanned tree would run its code, so by default the specs are only checked for their type and returned in
+    ``ignored_schema``."""
     unknown = sorted(set(table) - set(CONFIG_KEYS))
     if unknown:
         raise ConfigError(f"{source.key(unknown[0])}: unknown key (known keys: {', '.join(CONFIG_KEYS)})")
@@ -225,7 +234,11 @@ def parse_config_table(
                     raise ConfigError(f"{source.key(key)}: unknown rule id {rule_id!r}")
 
     names: frozenset[str] = frozenset()
-    for spec in _string_list(table.get("schema", []), source, "schema"):
+    specs = _string_list(table.get("schema", []), source, "schema")
+    for spec in specs:
+        if not _SCHEMA_SPEC.fullmatch(spec):
+            raise ConfigError(f"{source.key('schema')}: schema {spec[:80]!r} must be 'module:Class'")
+    for spec in specs if trust_schema else ():
         try:
             names |= (schema_names or resolve_schema_names)(spec)
         except AutoauditSecretsError as exc:
@@ -240,6 +253,7 @@ def parse_config_table(
         extra_rules=extra,
         secret_names=names,
         fail_on=fail_on,
+        ignored_schema=() if trust_schema else specs,
     )
 
 
@@ -332,6 +346,7 @@ def _analyzer_rule_ids() -> Iterable[str]:
     return analyzer_checks().keys() | set(_analyzer_declared_ids())
 
 
+_SCHEMA_SPEC = re.compile(r"[^:\s]+:[^:\s]+")
 _ID_CONSTANT = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 
 
@@ -412,13 +427,15 @@ def resolve_schema_names(spec: str) -> frozenset[str]:
     return names
 
 
-def load_config(root: Path, config_file: Path | None = None) -> ScanConfig:
-    """The configuration for a scan of ``root``: ``config_file`` if given, else the one found at ``root``."""
+def load_config(root: Path, config_file: Path | None = None, *, trust_schema: bool = False) -> ScanConfig:
+    """The configuration for a scan of ``root``: ``config_file`` if given, else the one found at ``root``.
+
+    Its ``schema`` key is imported only with ``trust_schema`` (see :func:`parse_config_table`)."""
     path = config_file if config_file is not None else find_config_file(root)
     if path is None:
         return ScanConfig()
     table, source = read_config_file(path)
-    return parse_config_table(table, source)
+    return parse_config_table(table, source, trust_schema=trust_schema)
 
 
 def override_config(

@@ -209,6 +209,9 @@ class ScanConfig:
     # Env-var names that hold secrets whatever they look like (from ``--schema``: every SecretStr field).
     secret_names: frozenset[str] = frozenset()
     fail_on: Severity = Severity.ERROR
+    # ``schema`` specs of a configuration file that were not imported (the file was not trusted: importing a
+    # module of the scanned tree would run its code); the CLI warns about them.
+    ignored_schema: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

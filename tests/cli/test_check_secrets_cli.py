@@ -431,13 +431,13 @@ def test_schema_makes_its_secret_fields_secret_names(tmp_path: Path) -> None:
     assert schema.returncode == 1
     assert [(f["path"], f["line"]) for f in report(schema)["findings"]] == [(".env", 1)]
     (tmp_path / ".check-secrets.toml").write_text('schema = "appsettings:Settings"\n')
-    from_config = scan(tmp_path, "--format", "json")
+    from_config = scan(tmp_path, "--format", "json", "--trust-config")
     assert [(f["path"], f["line"]) for f in report(from_config)["findings"]] == [(".env", 1)]
     rule = report(from_config)["findings"][0]["rule"]
     # An analyzer's check id is a valid rule id for the configuration and the command line.
     (tmp_path / ".check-secrets.toml").write_text(f'schema = "appsettings:Settings"\ndisable = ["{rule}"]\n')
-    assert scan(tmp_path).returncode == 0
-    assert scan(tmp_path, "--enable", rule).returncode == 1
+    assert scan(tmp_path, "--trust-config").returncode == 0
+    assert scan(tmp_path, "--trust-config", "--enable", rule).returncode == 1
 
 
 def test_colour_by_default_only_on_a_terminal(tree: Path) -> None:

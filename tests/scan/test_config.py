@@ -180,8 +180,24 @@ def test_schema_key_resolves_secret_names(tmp_path: Path) -> None:
         "app.settings:Settings": frozenset({"DB_PASSWORD"}),
         "app.worker:WorkerSettings": frozenset({"QKEY"}),
     }
-    config = parse_config_table(table, source, known_ids=_known, schema_names=names.__getitem__)
+    config = parse_config_table(
+        table, source, known_ids=_known, schema_names=names.__getitem__, trust_schema=True
+    )
     assert config.secret_names == {"DB_PASSWORD", "QKEY"}
+    assert config.ignored_schema == ()
+
+
+def test_schema_key_of_an_untrusted_file_is_never_resolved(tmp_path: Path) -> None:
+    path = tmp_path / ".check-secrets.toml"
+    path.write_text('schema = ["app.settings:Settings"]\n')
+    table, source = read_config_file(path)
+
+    def importer(spec: str) -> frozenset[str]:
+        raise AssertionError(f"imported {spec}")
+
+    config = parse_config_table(table, source, known_ids=_known, schema_names=importer)
+    assert config.secret_names == frozenset()
+    assert config.ignored_schema == ("app.settings:Settings",)
 
 
 def test_bad_schema_spec_is_a_config_error(tmp_path: Path) -> None:

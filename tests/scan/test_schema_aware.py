@@ -103,7 +103,7 @@ def test_cli_bad_schema_is_a_one_line_error(tree: Path) -> None:
 
 def test_schema_from_the_configuration_file(tree: Path) -> None:
     (tree / ".check-secrets.toml").write_text('schema = "tests_pkg:Settings"\n')
-    result = run_cli("check-secrets", "scan", ".", cwd=tree)
+    result = run_cli("check-secrets", "scan", ".", "--trust-config", cwd=tree)
     assert result.returncode == 1, result.stderr
     for rule, rel, line in _expected(tree):
         assert f"{rel}:{line}" in result.output and rule in result.output
