@@ -462,22 +462,28 @@ class _Dispatch:
 
 
 def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str]) -> list[Finding]:
-    """One finding per place: when a format analyzer reports the very value a token rule found (same line,
-    column and secret), the analyzer's finding stays (it names the mistake and the fix) and carries the token
-    rule's id in its message; the token rule's finding goes, unless it is the more severe one."""
-    analyzer_at: dict[tuple[int, int, str], int] = {}
+    """One finding per place: when a format analyzer reports the very value a token rule found, the analyzer's
+    finding stays (it names the mistake and the fix) and carries the token rule's id in its message; the token
+    rule's finding goes, unless it is the more severe one.
+
+    "The very value" is judged on the line and the value, whatever the quoting: the two findings share a line,
+    their column spans overlap, and the token's secret is the analyzer's value or lies inside it (an analyzer
+    may report ``"value"`` with its quotes, or a whole ``user:password`` pair around the token)."""
+    analyzers_on: dict[int, list[int]] = {}
     for index, f in enumerate(findings):
         if f.secret and f.line >= 1 and f.rule_id not in token_rule_ids:
-            analyzer_at.setdefault((f.line, f.column, f.secret), index)
-    if not analyzer_at:
+            analyzers_on.setdefault(f.line, []).append(index)
+    if not analyzers_on:
         return findings
     out = list(findings)
     drop: set[int] = set()
     for index, f in enumerate(findings):
-        if f.rule_id not in token_rule_ids:
+        if f.rule_id not in token_rule_ids or not f.secret:
             continue
-        other = analyzer_at.get((f.line, f.column, f.secret))
-        if other is None or other in drop:
+        other = next(
+            (i for i in analyzers_on.get(f.line, ()) if i not in drop and _same_value(findings[i], f)), None
+        )
+        if other is None:
             continue
         analyzer = out[other]
         if f.severity.rank > analyzer.severity.rank:
@@ -487,6 +493,17 @@ def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str])
             out[other] = dataclasses.replace(analyzer, message=f"{analyzer.message} (rule {f.rule_id})")
         drop.add(index)
     return [f for i, f in enumerate(out) if i not in drop]
+
+
+def _same_value(analyzer: Finding, token: Finding) -> bool:
+    """Whether an analyzer's finding and a token rule's finding on the same line are about one value."""
+    if token.secret not in analyzer.secret:
+        return False
+    a_end = (
+        analyzer.end_column if analyzer.end_line == analyzer.line else analyzer.column + len(analyzer.secret)
+    )
+    t_end = token.end_column if token.end_line == token.line else token.column + len(token.secret)
+    return analyzer.column < max(t_end, token.column + 1) and token.column < max(a_end, analyzer.column + 1)
 
 
 def _read_regular(abs_path: str) -> bytes | None:

@@ -409,7 +409,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
             m = matches[0]
             return _Verdict(
                 CONTEXT_FILE_WITH_SECRET.id,
-                (text or "").count("\n", 0, m.start) + 1,
+                (text or "").count("\n", 0, m.secret_start) + 1,
                 "git config holding a credential",
                 m.secret(text or ""),
             )
@@ -422,7 +422,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
         line = _env_secret_line(text or "", ctx) if text is not None else 1
         matches = detect_in(ctx, text) if text else []
         if line is None and matches:
-            line = text.count("\n", 0, matches[0].start) + 1 if text else 1
+            line = text.count("\n", 0, matches[0].secret_start) + 1 if text else 1
         if line is not None:
             return _Verdict(CONTEXT_SECRET_FILE.id, line, "a .env file with secret values")
         return None
@@ -435,7 +435,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
             rules = ", ".join(sorted({x.rule.id for x in matches}))
             return _Verdict(
                 CONTEXT_FILE_WITH_SECRET.id,
-                text.count("\n", 0, m.start) + 1,
+                text.count("\n", 0, m.secret_start) + 1,
                 f"a file holding a secret ({rules})",
                 m.secret(text),
             )

@@ -18,7 +18,7 @@ from ...._redact import MASK, redact_preview
 from ..._model import AnalysisContext, Finding, Match, Severity
 from ...engine._suppress import line_allows
 from .._sensitive_files import classify_sensitive_file
-from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
+from ._dockerfile import Dockerfile, Instruction, KeyValue, is_dockerfile_path, parse_dockerfile
 
 __all__ = [
     "DOCKERFILE_CHECKS",
@@ -239,6 +239,15 @@ def _rule_names(matches: Iterable[Match]) -> str:
 _KV_CHECK = {"ENV": ENV_SECRET, "ARG": ARG_SECRET_DEFAULT, "LABEL": LABEL_SECRET}
 
 
+def _column_of(kv: KeyValue, part: str) -> int:
+    """The column of ``part`` of a key-value's value as written: past an opening quote, so a finding on a
+    quoted value points at the same place as a token rule's finding on it (one finding per place). A value
+    continued over several physical lines keeps the value's own column."""
+    if "\n" in kv.value_raw or not part:
+        return kv.column
+    return kv.column + max(kv.value_raw.find(part), 0)
+
+
 def _check_key_values(
     relpath: str, ins: Instruction, args_in_scope: set[str], ctx: AnalysisContext, global_args: set[str]
 ) -> Iterator[Finding]:
@@ -264,12 +273,11 @@ def _check_key_values(
         if matches:
             m = matches[0]
             secret = m.secret(value)
-            shift = max(kv.value_raw.find(secret), 0) if "\n" not in kv.value_raw else 0
             yield _finding(
                 check,
                 relpath,
                 kv.value_line,
-                kv.column + shift,
+                _column_of(kv, secret),
                 f"{ins.keyword} {name} holds a secret ({_rule_names(matches)})",
                 secret,
                 keep=4,
@@ -289,7 +297,7 @@ def _check_key_values(
                     check,
                     relpath,
                     kv.value_line,
-                    kv.column,
+                    _column_of(kv, literal_default),
                     f"{ins.keyword} {name} has a literal secret as the default of a reference",
                     literal_default,
                 )
@@ -320,7 +328,7 @@ def _check_key_values(
             check,
             relpath,
             kv.value_line,
-            kv.column,
+            _column_of(kv, value),
             f"{ins.keyword} {name} is given a literal value",
             value,
         )
