@@ -20,7 +20,8 @@ from tests.conftest import REPO_ROOT, assert_no_leak
 PEM = (
     "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIPz9\n-----END PRIVATE KEY-----"  # check-secrets: allow
 )
-PASSWORD = "Zq8v'pa" + 'ss\\w"rd-7713'  # a quote, a backslash and a double quote: repr and JSON escape them
+# a quote, a backslash and a double quote: repr and JSON escape them
+PASSWORD = "Zq8v'pa" + 'ss\\w"rd-7713'  # check-secrets: allow
 TOKEN = "tok-" + "Kp3QvXr8Lm2Nw"
 SECRETS = [PEM, PASSWORD, TOKEN]
 

@@ -41,9 +41,7 @@ def test_min_length_and_objects() -> None:
 
 
 def test_json_leaves() -> None:
-    assert sorted(
-        json_leaves('{"password": "p4ss", "port": 5432, "inner": ["a", {"b": "c"}], "on": true}')
-    ) == [
+    assert sorted(json_leaves('{"pw": "p4ss", "port": 5432, "inner": ["a", {"b": "c"}], "on": true}')) == [
         "5432",
         "a",
         "c",
