@@ -89,6 +89,15 @@ class Rule:
     examples: tuple[str, ...] = field(default=(), repr=False)
     negative_examples: tuple[str, ...] = field(default=(), repr=False)
 
+    @property
+    def preview_keep(self) -> int:
+        """Leading characters a redacted preview of this rule's secret may show: 4 (a provider prefix,
+        usually) for high-confidence token formats, none for everything else — a password or a generic secret
+        may be human-chosen, and a few characters of it are a real hint."""
+        if self.confidence is not Confidence.HIGH or "password" in self.tags or "generic" in self.tags:
+            return 0
+        return 4
+
 
 @dataclass(frozen=True, slots=True)
 class Match:

@@ -68,3 +68,61 @@ def test_schema_on_the_command_line_is_imported_without_a_warning(tmp_path: Path
     result = _cs(tmp_path, "scan", "--schema", "evil:Settings")
     assert (tmp_path / "IMPORTED").exists()
     assert result.returncode == 1 and result.stderr == ""
+
+
+# -- 5. previews show nothing of a password or a generic secret ----------------------------------------------
+
+
+def _rand(n: int) -> str:
+    import secrets
+    import string
+
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def _password_tree(root: Path) -> list[str]:
+    """Human-style passwords (no token format) in every place an analyzer reports, and a token without a
+    provider prefix (aws-secret-access-key: medium confidence). None may show a character."""
+    pw = {k: "Pw" + _rand(14) for k in ("env", "url", "compose", "compose_url", "dotenv", "yaml", "arg")}
+    aws_secret = _rand(40)
+    (root / "Dockerfile").write_text(
+        "FROM python:3.12\n"
+        f"ENV DB_PASSWORD={pw['env']}\n"
+        f"ENV DATABASE_URL=postgres://app:{pw['url']}@db.internal/app\n"
+        f"ARG ADMIN_PASSWORD={pw['arg']}\n"
+        "COPY . /app\n"
+    )
+    (root / "docker-compose.yml").write_text(
+        "services:\n  db:\n    image: postgres\n    environment:\n"
+        f"      POSTGRES_PASSWORD: {pw['compose']}\n"
+        f"      DATABASE_URL: postgres://app:{pw['compose_url']}@db/app\n"
+    )
+    (root / ".env").write_text(f"DB_PASSWORD={pw['dotenv']}\n")
+    (root / "conf").mkdir()
+    (root / "conf" / "app.yaml").write_text(f"db:\n  password: {pw['yaml']}\n")
+    (root / "conf" / "creds.ini").write_text(f'aws_secret_access_key = "{aws_secret}"\n')
+    return [*pw.values(), aws_secret]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_no_character_of_a_password_or_generic_secret_in_any_preview(tmp_path: Path, fmt: str) -> None:
+    from tests.conftest import assert_no_leak
+
+    values = _password_tree(tmp_path)
+    result = _cs(tmp_path, "scan", "--format", fmt)
+    assert result.returncode == 1, result.stderr
+    if fmt == "text":
+        for place in ("Dockerfile:2", "Dockerfile:3", "compose.yml:5", "conf/app.yaml:2", "creds.ini:1"):
+            assert place in result.stdout
+    assert_no_leak(result.output, values, where=f"{fmt} report", prefixes=True)
+
+
+def test_high_confidence_tokens_keep_their_documented_preview(tmp_path: Path) -> None:
+    import json
+
+    token = "ghp_" + _rand(36)
+    (tmp_path / "app.py").write_text(f'GITHUB = "{token}"\n')
+    (tmp_path / "Dockerfile").write_text(f"FROM python:3.12\nENV GITHUB_TOKEN={token}\n")
+    result = _cs(tmp_path, "scan", "--format", "json")
+    previews = {(f["path"], f["preview"]) for f in json.loads(result.stdout)["findings"]}
+    assert previews == {("app.py", "ghp_…****"), ("Dockerfile", "ghp_…****")}

@@ -51,11 +51,9 @@ class LiteralSecret:
     reason: str  # e.g. "a credential in a URL"; never the value
     by_name: bool = False  # found because of the variable's name rather than the value's shape
     from_rule: bool = False  # a token rule matched (a self-identifying format)
-
-    @property
-    def preview_keep(self) -> int:
-        """Characters a redacted preview may show: a few of a token format, none of a password."""
-        return 4 if self.from_rule else 0
+    # Characters a redacted preview may show: the matching token rule's choice (a few of a high-confidence
+    # token format), none of a password or generic secret.
+    preview_keep: int = 0
 
 
 # References that a runtime fills in: compose/shell ${VAR}, ${VAR:-x}, ${VAR:?err}, $VAR, $$ (compose's
@@ -134,7 +132,13 @@ def _token_hit(value: str, ctx: AnalysisContext) -> LiteralSecret | None:
     for match in ctx.detect(value):
         secret = match.secret(value)
         if secret and not has_reference(secret) and not ctx.is_placeholder(secret):
-            return LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}", from_rule=True)
+            return LiteralSecret(
+                secret,
+                match.secret_start,
+                f"matches rule {match.rule.id}",
+                from_rule=True,
+                preview_keep=match.rule.preview_keep,
+            )
     return None
 
 
@@ -247,7 +251,13 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
         if secret and not has_reference(secret) and not ctx.is_placeholder(secret):
             hits.setdefault(
                 match.secret_start,
-                LiteralSecret(secret, match.secret_start, f"matches rule {match.rule.id}", from_rule=True),
+                LiteralSecret(
+                    secret,
+                    match.secret_start,
+                    f"matches rule {match.rule.id}",
+                    from_rule=True,
+                    preview_keep=match.rule.preview_keep,
+                ),
             )
     for pattern, reason in _SHELL_PATTERNS:
         if reason.endswith(".netrc") and not _NETRC_CONTEXT.search(script):

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from ..._errors import AutoauditSecretsError, ScanError
 from ..._redact import redact_preview
 from .._model import (
-    Confidence,
     FileAnalyzer,
     Finding,
     Match,
@@ -66,10 +65,6 @@ class _Context:
 
     def is_placeholder(self, value: str) -> bool:
         return _is_placeholder(value)
-
-
-def _preview_keep(rule: Rule) -> int:
-    return 0 if rule.confidence is Confidence.LOW or "password" in rule.tags or "generic" in rule.tags else 4
 
 
 class Scanner:
@@ -215,7 +210,7 @@ class Scanner:
                     end_line=end_line,
                     end_column=end_column + 1,
                     message=f"{rule.name} found",
-                    preview=redact_preview(hit.secret, keep=_preview_keep(rule)),
+                    preview=redact_preview(hit.secret, keep=rule.preview_keep),
                     secret=hit.secret,
                 )
             )

@@ -397,6 +397,7 @@ class _Verdict:
     line: int
     what: str
     secret: str = ""
+    keep: int = 0  # characters its preview may show (the token rule's choice; none for a password)
 
 
 def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
@@ -412,6 +413,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
                 (text or "").count("\n", 0, m.secret_start) + 1,
                 "git config holding a credential",
                 m.secret(text or ""),
+                m.rule.preview_keep,
             )
         return None
     verdict = classify_sensitive_file(rel, text)
@@ -438,6 +440,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
                 text.count("\n", 0, m.secret_start) + 1,
                 f"a file holding a secret ({rules})",
                 m.secret(text),
+                m.rule.preview_keep,
             )
     return None
 
@@ -532,7 +535,7 @@ class BuildContextAnalyzer:
                     f"{verdict.what} would be copied into the image by {ins.keyword} at {related}"
                     f"{stage}; .dockerignore does not exclude it"
                 ),
-                preview=redact_preview(verdict.secret) if verdict.secret else MASK,
+                preview=redact_preview(verdict.secret, keep=verdict.keep) if verdict.secret else MASK,
                 secret=verdict.secret,
                 related=related,
             )

@@ -280,7 +280,7 @@ def _check_key_values(
                 _column_of(kv, secret),
                 f"{ins.keyword} {name} holds a secret ({_rule_names(matches)})",
                 secret,
-                keep=4,
+                keep=m.rule.preview_keep,
             )
             continue
         refs = _refs(value)
@@ -469,7 +469,7 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
                 1,
                 f"{ins.keyword} heredoc writes a secret ({_rule_names(matches)}) into {dest}",
                 m.secret(doc.body),
-                keep=4,
+                keep=m.rule.preview_keep,
             )
         elif verdict is not None:
             yield _finding(
@@ -509,7 +509,7 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
                     column,
                     f"ADD URL carries a credential ({_rule_names(matches)})",
                     matches[0].secret(source),
-                    keep=4,
+                    keep=matches[0].rule.preview_keep,
                 )
             continue
         line, column = ins.position_at(offset)
@@ -629,7 +629,7 @@ def _scan_shell(
     for hit in detect_in(ctx, text):
         line, column = at(hit.secret_start)
         seen.add((hit.secret_start, hit.secret_end))
-        yield line, column, f"a {hit.rule.id} secret", hit.secret(text), 4
+        yield line, column, f"a {hit.rule.id} secret", hit.secret(text), hit.rule.preview_keep
     for pattern, what in _RUN_PATTERNS:
         for m in pattern.finditer(text):
             start, end = m.span("v")
