@@ -13,6 +13,7 @@ __all__ = [
     "CryptoError",
     "DecryptionError",
     "DotenvError",
+    "ImageError",
     "KeyStoreError",
     "ReportError",
     "RuleError",
@@ -64,3 +65,7 @@ class RuleError(ScanError):
 
 class ReportError(ScanError):
     """A report could not be produced in the requested format."""
+
+
+class ImageError(ScanError):
+    """A container image (archive or layout) could not be read: one line naming the image and the part."""

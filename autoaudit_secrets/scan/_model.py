@@ -18,6 +18,7 @@ __all__ = [
     "Confidence",
     "FileAnalyzer",
     "Finding",
+    "ImageOrigin",
     "Match",
     "OutputFormat",
     "Rule",
@@ -123,6 +124,24 @@ class CommitInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageOrigin:
+    """Where a finding in a container image is: the image, and the layer or configuration part holding it.
+
+    ``created_by`` is the history entry (the Dockerfile instruction) of the layer or of the configuration
+    step, with every secret found in it and every build-argument value masked. ``deleted_in`` is the 1-based
+    index of a later layer that deletes (whiteout) or replaces the file: the bytes are still in the image."""
+
+    image: str  # as named on the command line (plus ``@tag`` when an archive holds several images)
+    platform: str = ""  # ``os/arch[/variant]`` when known
+    layer_index: int = 0  # 1-based; 0 for the image configuration
+    layer_digest: str = ""  # the layer's uncompressed digest (``diff_id``) when known, else its blob digest
+    created_by: str = ""
+    history_index: int = 0  # 1-based step of the image history that made the layer or holds the finding
+    config_field: str = ""  # for configuration findings: ``history``, ``Env``, ``Labels``, ``Cmd``, ...
+    deleted_in: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One reported problem. ``secret`` stays in memory (for fingerprints and baselines) and is never printed,
     serialised or shown by ``repr``; reports use ``preview``."""
@@ -141,6 +160,8 @@ class Finding:
     # For findings about a file as a whole, or found through another file (a Dockerfile's COPY), the
     # related place.
     related: str | None = None
+    # For findings in a container image (``check-secrets image``): the image, layer and instruction.
+    image: ImageOrigin | None = None
 
 
 @dataclass(slots=True)

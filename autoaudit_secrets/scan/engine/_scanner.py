@@ -141,6 +141,11 @@ class Scanner:
             self._tree_analyzers = load_tree_analyzers()
         return self._tree_analyzers
 
+    def set_root(self, root: Path) -> None:
+        """The folder analyzers look beside a document in (a Dockerfile's build context). :meth:`scan` sets
+        it; a source whose documents are not files on disk (a container layer) sets an empty folder."""
+        self._root = root
+
     def context(self, root: Path | None = None) -> _Context:
         """An analysis context (``detect``, ``is_secret_name``, ``is_placeholder``) rooted at ``root``."""
         return _Context(self, root if root is not None else self._root)
@@ -270,8 +275,20 @@ class Scanner:
         if data is None:
             stats.files_skipped += 1
             return []
+        return self.scan_bytes(relpath, data, stats)
+
+    def scan_bytes(
+        self, relpath: str, data: bytes, stats: ScanStats, *, binary: bool = False
+    ) -> list[Finding]:
+        """Decode and scan one document's bytes, wherever they come from (a file, a container layer's member).
+
+        ``binary`` says the caller already knows the bytes are not text (say, by their magic bytes): only the
+        analyzers' by-name checks run. ``stats`` counts the document as scanned or skipped."""
         stats.bytes_scanned += len(data)
         analyzers = self.analyzers_for(relpath)
+        if binary:
+            stats.files_skipped += 1
+            return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         unicode_bom = data.startswith(_UNICODE_BOMS)
         if not unicode_bom and b"\x00" in data[:8192]:  # binary: only the analyzers' by-name checks
             stats.files_skipped += 1

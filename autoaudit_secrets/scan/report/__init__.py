@@ -71,9 +71,17 @@ def path_bytes(path: str) -> bytes:
 
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
-    """The order every report uses: path, line, column, rule id, then commit."""
+    """The order every report uses: (image, platform,) path, line, column, rule id, then commit."""
     return sorted(
-        findings, key=lambda f: (f.path, f.line, f.column, f.rule_id, f.commit.sha if f.commit else "")
+        findings,
+        key=lambda f: (
+            (f.image.image, f.image.platform) if f.image else ("", ""),
+            f.path,
+            f.line,
+            f.column,
+            f.rule_id,
+            f.commit.sha if f.commit else "",
+        ),
     )
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._model import Finding, ScanStats, Severity
+from .._model import Finding, ImageOrigin, ScanStats, Severity
 from . import JSON_REPORT_VERSION, ReportContext, dump_json
 
-__all__ = ["finding_to_dict", "render_json", "stats_to_dict"]
+__all__ = ["finding_to_dict", "image_to_dict", "render_json", "stats_to_dict"]
 
 
 def finding_to_dict(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
@@ -53,6 +53,28 @@ def finding_to_dict(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
         }
     if finding.related:
         item["related"] = finding.related
+    if finding.image is not None:
+        item["image"] = image_to_dict(finding.image)
+    return item
+
+
+def image_to_dict(origin: ImageOrigin) -> dict[str, Any]:
+    """An image finding's origin as a JSON object (only the fields that are known)."""
+    item: dict[str, Any] = {"name": origin.image}
+    if origin.platform:
+        item["platform"] = origin.platform
+    if origin.layer_index:
+        item["layer_index"] = origin.layer_index
+    if origin.layer_digest:
+        item["layer_digest"] = origin.layer_digest
+    if origin.history_index:
+        item["history_index"] = origin.history_index
+    if origin.created_by:
+        item["created_by"] = origin.created_by
+    if origin.config_field:
+        item["config_field"] = origin.config_field
+    if origin.deleted_in:
+        item["deleted_in_layer"] = origin.deleted_in
     return item
 
 

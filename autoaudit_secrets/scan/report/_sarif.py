@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .._fingerprint import FINGERPRINT_SCHEME
-from .._model import Confidence, Finding, Rule, ScanStats, Severity
+from .._model import Confidence, Finding, ImageOrigin, Rule, ScanStats, Severity
 from . import ReportContext, dump_json, path_bytes
+from ._json import image_to_dict
 
 __all__ = ["GENERAL_HELP_URI", "SARIF_SCHEMA_URI", "render_sarif", "security_severity"]
 
@@ -107,19 +108,18 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
     text = _one_line(finding.message) or finding.rule_id
     if finding.preview:
         text += f" (secret: {finding.preview})"
+    artifact: dict[str, Any] = {"uri": _uri(finding.path), "uriBaseId": _SRCROOT}
+    if finding.image is not None:
+        # A path inside the image, not in the checked-out repository: no %SRCROOT% base; the image, layer and
+        # instruction go in the message.
+        artifact = {"uri": _uri(finding.path)}
+        text += _image_text(finding.image)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
         "level": finding.severity.value,
         "message": {"text": text},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": _SRCROOT},
-                    "region": _region(finding),
-                }
-            }
-        ],
+        "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": _region(finding)}}],
         "partialFingerprints": {FINGERPRINT_SCHEME: ctx.fingerprints.get(finding)},
     }
     if finding.related:
@@ -143,9 +143,26 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
         }
     if finding.related:
         properties["related"] = finding.related
+    if finding.image is not None:
+        properties["image"] = image_to_dict(finding.image)
     if properties:
         result["properties"] = properties
     return result
+
+
+def _image_text(origin: ImageOrigin) -> str:
+    where = f" in image {origin.image}"
+    if origin.platform:
+        where += f" ({origin.platform})"
+    if origin.layer_index:
+        where += f", layer {origin.layer_index}"
+        if origin.layer_digest:
+            where += f" {origin.layer_digest[:19]}"
+    elif origin.config_field and origin.config_field != "history":
+        where += f", config {origin.config_field}"
+    if origin.created_by:
+        where += f", made by: {origin.created_by}"
+    return where
 
 
 def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._model import Finding, ScanStats, Severity
+from .._model import Finding, ImageOrigin, ScanStats, Severity
 from . import ReportContext
 
 __all__ = ["render_text"]
@@ -46,7 +46,7 @@ def render_text(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContex
     lines: list[str] = []
     for finding in findings:
         rule = ctx.rules.get(finding.rule_id)
-        where = _paint(f"{_safe(finding.path)}:{finding.line}:{finding.column}", _BOLD, ctx)
+        where = _paint(f"{_safe(_shown_path(finding))}:{finding.line}:{finding.column}", _BOLD, ctx)
         severity = _paint(finding.severity.value, _SEVERITY_COLOR[finding.severity], ctx)
         message = finding.message or (rule.name if rule else finding.rule_id)
         lines.append(f"{where}: {severity} [{finding.rule_id}] {_safe(message)}")
@@ -57,10 +57,37 @@ def render_text(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContex
             lines.append(f"    commit: {commit.sha[:12]} {_safe(commit.author_email)} {_safe(commit.date)}")
         if finding.related:
             lines.append(f"    via:    {_safe(finding.related)}")
+        if finding.image is not None:
+            lines.extend(_image_lines(finding.image))
         if rule is not None and rule.remediation:
             lines.append(_paint(f"    fix:    {_safe(' '.join(rule.remediation.split()))}", _DIM, ctx))
     lines.append(_summary(findings, stats, ctx))
     return "\n".join(lines) + "\n"
+
+
+def _shown_path(finding: Finding) -> str:
+    """``path``; for an image finding ``IMAGE:/path/in/image`` (or ``IMAGE:<config>``)."""
+    origin = finding.image
+    if origin is None:
+        return finding.path
+    inner = finding.path if finding.path.startswith("<") else "/" + finding.path
+    return f"{origin.image}:{inner}"
+
+
+def _image_lines(origin: ImageOrigin) -> list[str]:
+    lines: list[str] = []
+    platform = f" {origin.platform}" if origin.platform else ""
+    if origin.layer_index:
+        digest = f" {origin.layer_digest[:19]}" if origin.layer_digest else ""
+        lines.append(f"    layer:  {origin.layer_index}{digest}{_safe(platform)}")
+    elif platform:
+        lines.append(f"    image: {_safe(platform)}")
+    if origin.config_field and origin.config_field != "history":
+        lines.append(f"    in:     {_safe(origin.config_field)}")
+    if origin.created_by:
+        step = f"step {origin.history_index}: " if origin.history_index else ""
+        lines.append(f"    by:     {step}{_safe(origin.created_by)}")
+    return lines
 
 
 def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:

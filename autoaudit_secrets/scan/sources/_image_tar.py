@@ -1,0 +1,414 @@
+"""Streaming, hostile-input-safe reading of tar archives and their compression, for container images.
+
+Nothing is ever extracted: a tar is read front to back, one 512-byte header at a time, and a member's bytes
+are handed to the caller (or skipped) in place. The reader is our own — a few dozen lines for the formats
+images use (ustar, GNU long names, pax headers) — so that every malformed input becomes one
+:class:`ImageError` line instead of whatever a general-purpose extractor raises, no member list grows with
+the archive, and nothing a member says (its name, its link target, its size) is ever used as a place on disk.
+
+* :class:`ByteStream` reads a raw file through gzip or zstd (recognised by magic bytes, not by name) and
+  charges every decompressed byte to a :class:`Budget`: a tar bomb stops with an error instead of running for
+  hours;
+* :class:`TarReader` yields :class:`TarMember` records; for the current member, :meth:`TarReader.read` gives
+  its bytes (bounded) and the rest is skipped when the next header is asked for.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from ..._errors import ImageError
+
+__all__ = [
+    "Budget",
+    "ByteStream",
+    "TarMember",
+    "TarReader",
+    "compression_of",
+    "is_tar_header",
+    "normalize_member_name",
+]
+
+_BLOCK = 512
+_CHUNK = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_MAX_META = 1024 * 1024  # a pax header or a GNU long name larger than this is not an image's
+_ZERO_BLOCK = bytes(_BLOCK)
+
+
+class Budget:
+    """How many decompressed bytes may still be read (a tar bomb's defence); shared by every stream of a
+    run."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, count: int, label: str) -> None:
+        self.used += count
+        if self.used > self.limit:
+            raise ImageError(
+                f"{label}: more than {_size(self.limit)} unpacked (a tar bomb?); "
+                "raise --max-unpacked to scan it"
+            )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= scale and count % scale == 0:
+            return f"{count // scale} {unit}"
+    return f"{count} bytes"
+
+
+def compression_of(head: bytes) -> str:
+    """``"gzip"``, ``"zstd"`` or ``""`` (none) from a stream's first bytes."""
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_ZSTD_MAGIC):
+        return "zstd"
+    return ""
+
+
+def is_tar_header(block: bytes) -> bool:
+    """Whether ``block`` (512 bytes) is a valid tar header (checksum), or the zero block of an empty tar."""
+    if len(block) < _BLOCK:
+        return False
+    if block[:_BLOCK] == _ZERO_BLOCK:
+        return True
+    return _checksum_ok(block[:_BLOCK])
+
+
+def _checksum_ok(block: bytes) -> bool:
+    field = block[148:156].rstrip(b"\x00 ").lstrip(b" ")
+    try:
+        stored = int(field or b"-1", 8)
+    except ValueError:
+        return False
+    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
+    if stored == unsigned:
+        return True
+    signed = sum(b - 256 if b > 127 else b for b in block[:148] + block[156:]) + 8 * 32
+    return stored == signed
+
+
+class ByteStream:
+    """A raw binary file read through its compression (gzip, also multi-member, or zstd; else as is).
+
+    Every byte produced counts against ``budget``, and at most a few MiB are decompressed at a time (a bomb
+    never sits in memory); a stream that ends early is :class:`ImageError` naming ``label``. ``consumed``
+    counts raw (compressed) bytes read."""
+
+    def __init__(self, raw: BinaryIO, label: str, budget: Budget) -> None:
+        self._raw = raw
+        self.label = label
+        self._budget = budget
+        self._buf = bytearray()
+        self._pos = 0
+        self._eof = False
+        self.consumed = 0
+        head = self._raw_read(8)
+        self.compression = compression_of(head)
+        self._pending = head  # raw bytes read but not yet decompressed
+        self._gzip: Any = None
+        self._zstd: Any = None
+        if self.compression == "gzip":
+            self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.compression == "zstd":
+            try:
+                import zstandard  # type: ignore[import-not-found,unused-ignore]
+            except ImportError:
+                raise ImageError(
+                    f"{label}: zstd-compressed, and the zstandard package is not installed "
+                    "(pip install zstandard)"
+                ) from None
+            self._zstd = zstandard.ZstdDecompressor().stream_reader(
+                _Prefixed(head, self), read_across_frames=True
+            )
+            self._pending = b""
+
+    def _raw_read(self, count: int) -> bytes:
+        data = self._raw.read(count)
+        self.consumed += len(data)
+        return data
+
+    def _next_output(self) -> bytes | None:
+        """The next piece of decompressed data (b"" when a step produced none), or None at the end."""
+        if self._zstd is not None:
+            try:
+                out: bytes = self._zstd.read(_CHUNK)
+            except Exception as exc:  # zstandard.ZstdError
+                if type(exc).__name__ == "ZstdError":
+                    raise ImageError(f"{self.label}: corrupt zstd data") from None
+                raise
+            return out or None
+        if self._pending:
+            raw, self._pending = self._pending, b""
+        else:
+            raw = self._raw_read(_CHUNK)
+        if self._gzip is None:
+            return raw or None
+        if not raw:
+            if not self._gzip.eof:
+                raise ImageError(f"{self.label}: truncated (the gzip stream ends early)")
+            return None
+        try:
+            out = self._gzip.decompress(raw, 4 * _CHUNK)
+        except zlib.error:
+            raise ImageError(f"{self.label}: corrupt gzip data") from None
+        if self._gzip.unconsumed_tail:
+            self._pending = self._gzip.unconsumed_tail
+        elif self._gzip.eof and self._gzip.unused_data:
+            rest = self._gzip.unused_data
+            if rest.startswith(_GZIP_MAGIC):  # concatenated gzip members
+                self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._pending = rest
+            # anything else after the gzip end (padding) is ignored, as gzip(1) does
+        return out
+
+    def _fill(self) -> bool:
+        """Append decompressed bytes to the buffer; False at the end of the stream."""
+        while True:
+            out = self._next_output()
+            if out is None:
+                self._eof = True
+                return False
+            if out:
+                self._budget.charge(len(out), self.label)
+                if self._pos > _CHUNK:
+                    del self._buf[: self._pos]
+                    self._pos = 0
+                self._buf += out
+                return True
+
+    def read(self, count: int) -> bytes:
+        """Up to ``count`` bytes (fewer only at the end of the stream)."""
+        while len(self._buf) - self._pos < count and not self._eof:
+            if not self._fill():
+                break
+        end = min(self._pos + count, len(self._buf))
+        data = bytes(self._buf[self._pos : end])
+        self._pos = end
+        return data
+
+    def read_exact(self, count: int, what: str) -> bytes:
+        data = self.read(count)
+        if len(data) != count:
+            raise ImageError(f"{self.label}: truncated ({what} ends early)")
+        return data
+
+    def skip(self, count: int, what: str) -> None:
+        while count > 0:
+            available = len(self._buf) - self._pos
+            if available <= 0:
+                if self._eof or not self._fill():
+                    raise ImageError(f"{self.label}: truncated ({what} ends early)")
+                continue
+            step = min(available, count)
+            self._pos += step
+            count -= step
+
+    def drain(self) -> None:
+        """Read to the end (so that a gzip stream's end is checked); the bytes are discarded."""
+        while not self._eof:
+            self._pos = len(self._buf)
+            if not self._fill():
+                break
+
+
+class _Prefixed:
+    """A file object giving ``head`` first, then the rest of a :class:`ByteStream`'s raw file."""
+
+    def __init__(self, head: bytes, stream: ByteStream) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, count: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head[:count], self._head[count:]
+            return data
+        return self._stream._raw_read(count if count >= 0 else _CHUNK)
+
+
+@dataclass(frozen=True, slots=True)
+class TarMember:
+    """One tar entry. ``name`` is as stored (``surrogateescape`` for bytes that are not UTF-8); ``kind`` is
+    ``file``, ``dir``, ``symlink``, ``hardlink``, ``sparse`` or ``other`` (devices, FIFOs)."""
+
+    name: str
+    kind: str
+    size: int
+    linkname: str = ""
+
+
+_KINDS = {
+    b"0": "file",
+    b"\x00": "file",
+    b"7": "file",
+    b"1": "hardlink",
+    b"2": "symlink",
+    b"5": "dir",
+    b"3": "other",
+    b"4": "other",
+    b"6": "other",
+    b"S": "sparse",
+}
+
+
+def _cstr(field: bytes) -> bytes:
+    end = field.find(b"\x00")
+    return field if end < 0 else field[:end]
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _number(field: bytes, label: str) -> int:
+    if field and field[0] & 0x80:  # GNU base-256
+        value = int.from_bytes(field[1:], "big")
+        return -value if field[0] & 0x40 else value
+    text = field.replace(b"\x00", b" ").strip()
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise ImageError(f"{label}: corrupt tar header (bad number field)") from None
+
+
+def _pax_records(data: bytes, label: str) -> dict[str, str]:
+    records: dict[str, str] = {}
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0:
+            break
+        try:
+            length = int(data[pos:space])
+        except ValueError:
+            raise ImageError(f"{label}: corrupt pax header") from None
+        if length <= 0 or pos + length > len(data):
+            raise ImageError(f"{label}: corrupt pax header")
+        record = data[space + 1 : pos + length].rstrip(b"\n")
+        key, sep, value = record.partition(b"=")
+        if sep:
+            records[key.decode("utf-8", "replace")] = _decode(value)
+        pos += length
+    return records
+
+
+class TarReader:
+    """Iterate over the members of a tar read from a :class:`ByteStream`; :meth:`read` gives the current
+    member's bytes. Raises :class:`ImageError` for anything that is not a well-formed tar."""
+
+    def __init__(self, stream: ByteStream) -> None:
+        self.stream = stream
+        self.label = stream.label
+        self._remaining = 0  # unread data bytes of the current member
+        self._padding = 0
+
+    def _skip_current(self) -> None:
+        if self._remaining or self._padding:
+            self.stream.skip(self._remaining + self._padding, "a member")
+        self._remaining = self._padding = 0
+
+    def _read_meta(self, size: int) -> bytes:
+        if size > _MAX_META:
+            raise ImageError(f"{self.label}: oversized tar metadata header ({size} bytes)")
+        data = self.stream.read_exact(size, "a tar header")
+        self.stream.skip(-size % _BLOCK, "a tar header")
+        return data
+
+    def __iter__(self) -> Iterator[TarMember]:
+        long_name: str | None = None
+        long_link: str | None = None
+        pax: dict[str, str] = {}
+        first = True
+        while True:
+            self._skip_current()
+            block = self.stream.read(_BLOCK)
+            if not block:
+                if first:
+                    raise ImageError(f"{self.label}: not a tar archive (empty)")
+                raise ImageError(f"{self.label}: truncated (no end-of-archive marker)")
+            if len(block) < _BLOCK:
+                raise ImageError(f"{self.label}: truncated (a tar header ends early)")
+            if block == _ZERO_BLOCK:
+                return  # end of archive (what follows, a second zero block or padding, is not read)
+            if not _checksum_ok(block):
+                what = "not a tar archive" if first else "corrupt tar header (checksum)"
+                raise ImageError(f"{self.label}: {what}")
+            first = False
+            typeflag = block[156:157]
+            size = _number(block[124:136], self.label)
+            if size < 0:
+                raise ImageError(f"{self.label}: corrupt tar header (negative size)")
+            if typeflag in (b"x", b"g", b"L", b"K"):
+                data = self._read_meta(size)
+                if typeflag == b"x":
+                    pax = _pax_records(data, self.label)
+                elif typeflag == b"L":
+                    long_name = _decode(_cstr(data))
+                elif typeflag == b"K":
+                    long_link = _decode(_cstr(data))
+                continue  # a global pax header ('g') sets nothing we use
+            name_raw = _cstr(block[0:100])
+            if block[257:263] == b"ustar\x00":  # POSIX: a prefix field (GNU uses those bytes otherwise)
+                prefix = _cstr(block[345:500])
+                if prefix:
+                    name_raw = prefix + b"/" + name_raw
+            name = long_name if long_name is not None else _decode(name_raw)
+            linkname = long_link if long_link is not None else _decode(_cstr(block[157:257]))
+            if "path" in pax:
+                name = pax["path"]
+            if "linkpath" in pax:
+                linkname = pax["linkpath"]
+            if "size" in pax:
+                try:
+                    size = int(pax["size"])
+                except ValueError:
+                    raise ImageError(f"{self.label}: corrupt pax header (size)") from None
+                if size < 0:
+                    raise ImageError(f"{self.label}: corrupt pax header (size)")
+            long_name = long_link = None
+            pax = {}
+            kind = _KINDS.get(typeflag, "other")
+            if typeflag in (b"1", b"2", b"3", b"4", b"5", b"6"):
+                size = 0  # links, devices, folders and FIFOs carry no data blocks
+            self._remaining = size
+            self._padding = -size % _BLOCK
+            yield TarMember(name=name, kind=kind, size=size, linkname=linkname)
+
+    def read(self, count: int) -> bytes:
+        """Up to ``count`` more bytes of the current member's data."""
+        count = min(count, self._remaining)
+        if count <= 0:
+            return b""
+        data = self.stream.read_exact(count, "a member's data")
+        self._remaining -= count
+        return data
+
+    @property
+    def remaining(self) -> int:
+        """Unread bytes of the current member."""
+        return self._remaining
+
+
+def normalize_member_name(name: str) -> str | None:
+    """A member name as a ``/``-separated path relative to the image root (``./a//b/`` -> ``a/b``), or
+    ``None`` when ``..`` would leave the root (a path traversal name) or nothing is left."""
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts) if parts else None
