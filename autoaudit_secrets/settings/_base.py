@@ -5,22 +5,23 @@ from __future__ import annotations
 import enum
 import os
 import re
+import traceback
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self, TypeAlias
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from .._dotenv import encoding_problem, parse_dotenv
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
-from .._redact import MASK
 from .._safe_read import read_regular_file
 from ._ci import is_ci
-from ._fields import EnvField, env_fields
+from ._fields import EnvField, env_fields, nested_model
+from ._masking import Masker, json_leaves
 
 __all__ = [
     "AUTO",
@@ -74,9 +75,17 @@ class _Layers:
     secrets: Mapping[str, str] = field(repr=False)
 
 
-# The layers of the load() call in progress, read by settings_customise_sources. A context variable (not a
-# class attribute) so concurrent loads in threads or tasks never see each other's values.
-_ACTIVE_LAYERS: ContextVar[_Layers | None] = ContextVar("autoaudit_secrets_settings_layers", default=None)
+@dataclass(frozen=True)
+class _Active:
+    """The load in progress: its class and layers."""
+
+    cls: type[BaseSettings]
+    layers: _Layers
+
+
+# The load in progress, read by settings_customise_sources. A context variable (not a class attribute) so
+# concurrent loads in threads or tasks never see each other's values.
+_ACTIVE_LAYERS: ContextVar[_Active | None] = ContextVar("autoaudit_secrets_settings_layers", default=None)
 
 
 class _MappingSource(EnvSettingsSource):
@@ -102,7 +111,7 @@ class _MappingSource(EnvSettingsSource):
 
 class SecretSettings(BaseSettings):
     """Base class for typed settings: subclass it, declare fields (``SecretStr`` for secrets), call
-    :meth:`load`.
+    :meth:`load` (or construct it: ``Settings()`` loads the same way).
 
     Environment names are the upper-cased field names (with ``env_prefix``); nested models use ``__``
     (``DB__PASSWORD``). ``repr``/``str``/``model_dump_json`` never show ``SecretStr`` values.
@@ -119,6 +128,20 @@ class SecretSettings(BaseSettings):
         secrets_dir=None,
     )
 
+    def __init__(self, /, **values: Any) -> None:
+        """``Settings()`` loads exactly as ``Settings.load()`` does: the environment, ``.env`` files by the
+        local/CI rule, ``NAME_FILE``, the secrets directory, ``enc:`` values opened, and a value-free
+        :class:`SettingsError` naming every problem. Keyword arguments are field values that override every
+        source (``Settings(port=1)``); pydantic-settings' ``_env_file=`` and ``_secrets_dir=`` are the
+        ``env_file`` and ``secrets_dir`` of :meth:`load`. (``model_validate(data)`` loads this way too, as for
+        any pydantic-settings class, but pydantic wraps the error in its ``ValidationError``.)"""
+        env_file: EnvFileArg = values.pop("_env_file", AUTO)
+        secrets_dir: SecretsDirArg = values.pop("_secrets_dir", None) or AUTO
+        error = _load_into(self, values, env_file, None, secrets_dir)
+        if error is not None:
+            del self, values  # no frame of the traceback keeps a value (error trackers record locals)
+            raise error
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -129,9 +152,10 @@ class SecretSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Inside :meth:`load`: init kwargs > environment > .env files > Docker secrets (> defaults)."""
-        layers = _ACTIVE_LAYERS.get()
-        if layers is None:
+        active = _ACTIVE_LAYERS.get()
+        if active is None or active.cls is not settings_cls:
             return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+        layers = active.layers
         sources = [
             _MappingSource(settings_cls, values, label)
             for values, label in (
@@ -163,18 +187,13 @@ class SecretSettings(BaseSettings):
         Raises :class:`SettingsError` naming every missing or invalid variable, never a value, with no
         exception chained.
         """
-        env = dict(os.environ if environ is None else environ)
-        prefix = str(cls.model_config.get("env_prefix") or "")
-        fields = env_fields(cls, prefix=prefix)
-        failure: str | None = None
-        try:
-            layers, problems = _collect_layers(fields, env, env_file, secrets_dir)
-        except (DotenvError, _LoadError) as exc:
-            failure = str(exc)
-        if failure is not None:
-            # Raised outside the except block: nothing is chained, not even as __context__.
-            raise SettingsError(failure)
-        instance: Self = _validate(cls, fields, layers, problems)
+        instance = cls.__new__(cls)
+        error = _load_into(instance, {}, env_file, environ, secrets_dir)
+        if error is not None:
+            # Error trackers record the local variables of every frame of a traceback: this frame keeps
+            # none that holds a value (the helpers that saw the values have returned).
+            del instance, environ
+            raise error
         return instance
 
 
@@ -271,12 +290,31 @@ def _resolve_file_references(layers: list[dict[str, str]], known: set[str], prob
             try:
                 content = read_regular_file(path).decode("utf-8")
             except OSError as exc:
-                problems[name] = f"cannot read {upper} file {path}: {exc.strerror or type(exc).__name__}"
+                reason = exc.strerror or type(exc).__name__
+                if _looks_like_a_path(path):
+                    problems[name] = f"cannot read {upper} file {path}: {reason}"
+                else:
+                    problems[name] = (
+                        f"cannot read the file {upper} names ({reason}); its value is not shown because it "
+                        f"does not look like a path (is the secret itself in {upper}?)"
+                    )
                 continue
             except UnicodeDecodeError:
                 problems[name] = f"{upper} file {path} is not valid UTF-8"
                 continue
             layer[name] = _strip_one_newline(content)
+
+
+def _looks_like_a_path(value: str) -> bool:
+    """Whether a ``NAME_FILE`` value that could not be read may be shown in the error: it names a file in
+    an existing directory and has no blanks or control characters. Anything else may be the secret itself,
+    put in ``NAME_FILE`` by mistake."""
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return False
+    if os.sep not in value and (os.altsep is None or os.altsep not in value):
+        return False
+    parent = os.path.dirname(os.path.abspath(os.path.expanduser(value)))
+    return parent != os.path.dirname(parent) and os.path.isdir(parent)
 
 
 def _read_secrets_dir(
@@ -360,37 +398,62 @@ def _message(error: Mapping[str, Any]) -> str:
     return message[:1].lower() + message[1:]
 
 
-def _scrub(message: str, values: Sequence[str]) -> str:
-    for value in values:
-        if len(value) >= 3 and value in message:
-            message = message.replace(value, MASK)
-    return message
+def _masker_for(layers: _Layers, init: Mapping[str, Any]) -> Masker:
+    """Every value this load handles (each layer's, the init arguments' strings, the strings and numbers
+    inside JSON values), for masking validator messages. Short values (``1``, ``on``) are left alone."""
+    masker = Masker(min_length=3)
+    values = [v for layer in (layers.environ, layers.dotenv, layers.secrets) for v in layer.values()]
+    values += [v for v in init.values() if isinstance(v, str)]
+    masker.add(values)
+    masker.add(leaf for v in values for leaf in json_leaves(v))
+    return masker
+
+
+def _load_into(
+    instance: SecretSettings,
+    init: dict[str, Any],
+    env_file: EnvFileArg,
+    environ: Mapping[str, str] | None,
+    secrets_dir: SecretsDirArg,
+) -> SettingsError | None:
+    """Validate ``instance`` in place from its sources; returns the error to raise (never raised here, so
+    no frame that saw a value is on its traceback)."""
+    cls = type(instance)
+    env = dict(os.environ if environ is None else environ)
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    fields = env_fields(cls, prefix=prefix)
+    failure: str | None = None
+    try:
+        layers, problems = _collect_layers(fields, env, env_file, secrets_dir)
+    except (DotenvError, _LoadError) as exc:
+        failure = str(exc)
+    if failure is not None:
+        return SettingsError(failure)
+    return _validate(instance, init, fields, layers, problems)
 
 
 def _validate(
-    cls: type[SecretSettings], fields: list[EnvField], layers: _Layers, pre_problems: dict[str, str]
-) -> Any:
+    instance: SecretSettings,
+    init: dict[str, Any],
+    fields: list[EnvField],
+    layers: _Layers,
+    pre_problems: dict[str, str],
+) -> InvalidSettingsError | None:
+    cls = type(instance)
     by_path = {field.path: field.env_name for field in fields}
     by_lower_path = {tuple(part.lower() for part in field.path): field.env_name for field in fields}
     by_name = {field.path[-1]: field.env_name for field in fields if len(field.path) == 1}
-    known = {field.env_name for field in fields}
-    candidates = sorted(
-        {
-            v
-            for layer in (layers.environ, layers.dotenv, layers.secrets)
-            for k, v in layer.items()
-            if k.upper() in known
-        },
-        key=len,
-        reverse=True,
-    )
+    masker = _masker_for(layers, init)
     found: list[tuple[str, str]] = []
     problems: dict[str, str] = dict(pre_problems)
-    instance: SecretSettings | None = None
     # pydantic-settings stops at the first complex (JSON) value it cannot decode: note it, drop that
     # variable, and try again, so that one error lists every problem.
     for _attempt in range(len(fields) + 1):
-        instance, undecodable = _build(cls, layers, found, by_path, by_lower_path, candidates)
+        undecodable, crash = _build(instance, init, layers, found, by_path, by_lower_path, masker, fields)
+        if crash is not None:
+            name, message = crash
+            problems[name] = f"{problems[name]}; {message}" if name in problems else message
+            break
         if undecodable is None:
             break
         name = by_name.get(undecodable, undecodable.upper())
@@ -419,33 +482,36 @@ def _validate(
                 problems.setdefault(leaf, message)
         else:
             problems[name] = message
-    if problems:
-        order = {field.env_name: index for index, field in enumerate(fields)}
-        ordered = sorted(problems.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
-        raise InvalidSettingsError(cls.__name__, ordered)
-    return instance
+    if not problems:
+        return None
+    order = {field.env_name: index for index, field in enumerate(fields)}
+    ordered = sorted(problems.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+    return InvalidSettingsError(cls.__name__, ordered)
 
 
 def _build(
-    cls: type[SecretSettings],
+    instance: SecretSettings,
+    init: dict[str, Any],
     layers: _Layers,
     found: list[tuple[str, str]],
     by_path: Mapping[tuple[str, ...], str],
     by_lower_path: Mapping[tuple[str, ...], str],
-    candidates: Sequence[str],
-) -> tuple[SecretSettings | None, str | None]:
-    """Construct ``cls`` from ``layers``; validation problems go to ``found``. Returns the instance (or
-    ``None``) and the field name whose complex value pydantic-settings could not decode (or ``None``)."""
-    token = _ACTIVE_LAYERS.set(layers)
-    instance: SecretSettings | None = None
+    masker: Masker,
+    fields: list[EnvField],
+) -> tuple[str | None, tuple[str, str] | None]:
+    """Validate ``instance`` from ``init`` and ``layers``; validation problems go to ``found``. Returns the
+    field name whose complex value pydantic-settings could not decode (or ``None``), and the problem made of
+    any other exception a validator raised (or ``None``)."""
+    token = _ACTIVE_LAYERS.set(_Active(type(instance), layers))
     undecodable: str | None = None
+    crash: tuple[str, str] | None = None
     try:
-        instance = cls()
+        BaseSettings.__init__(instance, **init)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False, include_context=True):
             loc = tuple(str(part) for part in error.get("loc", ()))
             name, rest = _env_name_for(loc, by_path, by_lower_path)
-            message = _scrub(_message(error), candidates)
+            message = masker.mask(_message(error))
             if rest:
                 message = f"at {'.'.join(rest)}: {message}"
             found.append((name, message))
@@ -453,9 +519,41 @@ def _build(
         # The exception's cause holds the undecodable text: keep only the field name.
         match = _FIELD_IN_MESSAGE_RE.search(str(exc))
         undecodable = match.group(1) if match else "?"
+    except Exception as exc:  # KeyError(value), TypeError, ... from a validator: its text may hold a value
+        crash = _crash_problem(type(instance), fields, exc)
     finally:
         _ACTIVE_LAYERS.reset(token)
-    return instance, undecodable
+    return undecodable, crash
+
+
+def _crash_problem(cls: type[SecretSettings], fields: list[EnvField], exc: BaseException) -> tuple[str, str]:
+    """``(VARIABLE, message)`` for an exception that is not a validation error: its type and where it was
+    raised, never its text; the variable is that of the field validator it came from, when one is found."""
+    codes: dict[Any, str] = {}
+    models: list[tuple[type[BaseModel], tuple[str, ...]]] = [(cls, ())]
+    models += [(sub, field.path) for field in fields if (sub := nested_model(field.field.annotation))]
+    for model, path in models:
+        decorators = getattr(model, "__pydantic_decorators__", None)
+        for decorator in getattr(decorators, "field_validators", {}).values():
+            code = getattr(decorator.func, "__code__", None)
+            names = [
+                field.env_name
+                for field in fields
+                if field.path[:-1] == path
+                and (field.path[-1] in decorator.info.fields or "*" in decorator.info.fields)
+            ]
+            if code is not None and len(names) == 1:
+                codes[code] = names[0]
+    name = cls.__name__
+    for frame, _lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code in codes:
+            name = codes[frame.f_code]
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return (
+        name,
+        f"validation raised {type(exc).__name__}{where} (its message is not shown: it may hold the value)",
+    )
 
 
 def _without(layers: _Layers, env_name: str) -> _Layers:
