@@ -67,6 +67,11 @@ def register(subparsers: Any) -> None:
     create.add_argument("--enable", metavar="RULE", action="append", default=[], help="as for scan")
     create.add_argument("--disable", metavar="RULE", action="append", default=[], help="as for scan")
     create.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as for scan")
+    create.add_argument(
+        "--image",
+        action="store_true",
+        help="the PATHs are container images (as for `check-secrets image`), not files to scan",
+    )
     create.set_defaults(func=guarded(_cmd_baseline_create))
 
     rules = subparsers.add_parser("rules", help="list the detection rules")
@@ -211,7 +216,14 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
     from ._scan_output import apply_config_filters
 
     _refuse_to_clobber(Path(args.baseline_output))
-    _, config, result = _run_scan(args)
+    if args.image:
+        from ._scan_image import run_image_scan
+
+        if not args.paths:
+            raise UsageError("baseline create --image needs the image archives or layout folders to scan")
+        _, config, result = run_image_scan(args, args.paths)
+    else:
+        _, config, result = _run_scan(args)
     findings, _ = apply_config_filters(result.findings, config)
     baseline = create_baseline(findings, fingerprint_cache(args))
     write_baseline(Path(args.baseline_output), baseline)

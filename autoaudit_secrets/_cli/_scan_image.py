@@ -11,10 +11,10 @@ from typing import Any
 
 from .._errors import ScanError, UsageError
 from ..scan._config import printable
-from ..scan._model import ScanOptions
+from ..scan._model import ScanConfig, ScanOptions
 from ._scan_output import add_common_options, config_from_args, emit, guarded, parse_size
 
-__all__ = ["register"]
+__all__ = ["register", "run_image_scan"]
 
 _DEFAULT_MAX_FILE_SIZE = ScanOptions(root=Path(".")).max_file_size
 _PLATFORM = re.compile(r"[a-z0-9_.-]+/[a-z0-9_.-]+(?:/[a-z0-9_.-]+)?")
@@ -67,9 +67,16 @@ def _parse_platform(text: str) -> str:
 
 
 def _cmd_image(args: argparse.Namespace) -> int:
+    root, _, result = run_image_scan(args, args.images)
+    return emit(result.findings, result.stats, args, root=root)
+
+
+def run_image_scan(args: argparse.Namespace, images: list[str]) -> tuple[Path, ScanConfig, Any]:
+    """Scan ``images`` with the options of ``args`` (``image``, or ``baseline create --image``): the root (the
+    current directory: configuration and baseline are looked up there), the configuration and the result."""
     from ..scan.sources._image import ImageScanOptions, scan_images
 
-    paths = [Path(p) for p in args.images]
+    paths = [Path(p) for p in images]
     for path in paths:
         if not os.path.lexists(path):
             raise UsageError(f"{printable(str(path))}: no such file or directory")
@@ -80,11 +87,12 @@ def _cmd_image(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise ScanError(f"cannot load the scanning engine: {exc}") from None
     scanner = Scanner(config)
+    defaults = ImageScanOptions()
     options = ImageScanOptions(
-        platform=args.platform,
-        max_file_size=args.max_file_size,
-        max_unpacked=args.max_unpacked,
+        platform=getattr(args, "platform", None),
+        max_file_size=getattr(args, "max_file_size", defaults.max_file_size),
+        max_unpacked=getattr(args, "max_unpacked", defaults.max_unpacked),
         exclude=config.exclude,
     )
-    result = scan_images(scanner, paths, options, labels=[printable(p) for p in args.images])
-    return emit(result.findings, result.stats, args, root=root)
+    result = scan_images(scanner, paths, options, labels=[printable(p) for p in images])
+    return root, config, result

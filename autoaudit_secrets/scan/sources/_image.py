@@ -125,7 +125,8 @@ class _Layer:
     paths: set[str] = field(default_factory=set)
     whiteouts: set[str] = field(default_factory=set)
     opaque: set[str] = field(default_factory=set)
-    error: str | None = None
+    error: str | None = None  # why the blob could not be read (to report if an image uses it)
+    fatal: str | None = None  # the archive itself could not be read further
 
 
 def _scan_layer(
@@ -222,7 +223,11 @@ class _Run:
             except ImageError as exc:
                 # Reported only if an image uses this blob (a stray tar in the archive is not our business);
                 # the outer archive goes on at the next member.
-                blobs[name] = _Layer(error=str(exc))
+                message = str(exc)
+                inner = message.removeprefix(stream.label + ": ")
+                blobs[name] = _Layer(
+                    error=inner if inner != message else None, fatal=None if inner != message else message
+                )
 
         contents = read_archive(path, label, self.budget, on_blob)
 
@@ -243,11 +248,13 @@ class _Run:
         layer = blobs.get(name)
         where = f"{entry.name}: layer {index + 1} ({ref.shown_digest or ref.blob})"
         if layer is None:
-            if name in contents.jsons:
+            if name in contents.members:
                 raise ImageError(f"{where}: not a tar archive")
-            raise ImageError(f"{where}: missing from the archive, or not a tar archive")
+            raise ImageError(f"{where}: missing from the archive")
+        if layer.fatal is not None:
+            raise ImageError(layer.fatal)
         if layer.error is not None:
-            raise ImageError(layer.error)
+            raise ImageError(f"{where}: {layer.error}")
         return layer
 
     def _scan_layout(self, root: Path, label: str) -> None:
@@ -320,7 +327,7 @@ class _Run:
                     continue
                 first.add(key)
                 deleted = _deleted_in(finding.path, index, layers)
-                message = finding.message
+                message = finding.message.replace(" in the tree", " in the image")
                 if deleted:
                     message += " (deleted in a later layer, still in the image)"
                 out.append(

@@ -84,6 +84,7 @@ class ArchiveContents:
     jsons: dict[str, bytes] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     candidates: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)  # every regular file member
 
     def resolve(self, name: str) -> str:
         """``name`` with links between members followed (a few hops at most)."""
@@ -132,6 +133,7 @@ def read_archive(path: Path, label: str, budget: Budget, on_blob: OnBlob) -> Arc
                 continue
             if member.kind != "file":
                 continue
+            contents.members.add(name)
             head = reader.read(512)
             stripped = head.lstrip()
             if stripped[:1] in (b"{", b"[") and member.size <= _MAX_JSON:

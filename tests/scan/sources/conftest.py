@@ -13,7 +13,6 @@ import random
 import shutil
 import string
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,10 +187,30 @@ def _context(ctx: Path, busybox: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def built_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImages]:
-    """Build the leaky and clean images once per session and export them (a few seconds)."""
+def built_images(tmp_path_factory: pytest.TempPathFactory) -> BuiltImages:
+    """Build the leaky and clean images once per session and export them (some seconds)."""
+    return build_test_images(tmp_path_factory)
+
+
+def build_test_images(tmp_path_factory: pytest.TempPathFactory) -> BuiltImages:
+    """The test images, built on first use in the session's base temporary folder and reused after (the CLI
+    tests share them)."""
     import time
 
+    work = tmp_path_factory.getbasetemp() / "images"
+    out = work / "out"
+    images = BuiltImages(
+        leaky_docker=out / "leaky-docker.tar",
+        leaky_oci_archive=out / "leaky-oci.tar",
+        leaky_oci_dir=out / "leaky-oci",
+        clean_docker=out / "clean-docker.tar",
+        multi_platform=out / "multi.tar",
+        both_oci_dir=out / "both",
+        seconds=0.0,
+    )
+    done = work / "done"
+    if done.exists():
+        return BuiltImages(**{**images.__dict__, "seconds": float(done.read_text())})
     if shutil.which("buildah") is None:
         _unavailable("buildah is not installed (apt-get install buildah)")
     busybox = _busybox()
@@ -201,7 +220,8 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImag
     if os.geteuid() != 0:
         _unavailable("buildah with chroot isolation and vfs storage needs root here")
     started = time.perf_counter()
-    work = tmp_path_factory.mktemp("images")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
     buildah = Buildah(work / "buildah")
     ctx = work / "ctx"
     _context(ctx, busybox)
@@ -230,17 +250,7 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImag
         ".",
         cwd=ctx,
     )
-    out = work / "out"
     out.mkdir()
-    images = BuiltImages(
-        leaky_docker=out / "leaky-docker.tar",
-        leaky_oci_archive=out / "leaky-oci.tar",
-        leaky_oci_dir=out / "leaky-oci",
-        clean_docker=out / "clean-docker.tar",
-        multi_platform=out / "multi.tar",
-        both_oci_dir=out / "both",
-        seconds=0.0,
-    )
     buildah("push", "-q", "leaky", f"docker-archive:{images.leaky_docker}")
     buildah("push", "-q", "leaky", f"oci-archive:{images.leaky_oci_archive}")
     buildah("push", "-q", "leaky", f"oci:{images.leaky_oci_dir}")
@@ -260,4 +270,6 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImag
     for arch in ("amd64", "arm64"):
         buildah("manifest", "add", "multi", f"multi-{arch}")
     buildah("manifest", "push", "-q", "--all", "multi", f"oci-archive:{images.multi_platform}")
-    yield BuiltImages(**{**images.__dict__, "seconds": time.perf_counter() - started})
+    seconds = time.perf_counter() - started
+    done.write_text(str(seconds))
+    return BuiltImages(**{**images.__dict__, "seconds": seconds})
