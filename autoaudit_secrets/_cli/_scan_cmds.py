@@ -27,6 +27,7 @@ from ._scan_output import (
     parse_size,
     remember_config,
     rule_catalog,
+    warn_slow_matcher,
 )
 
 __all__ = ["register"]
@@ -203,7 +204,9 @@ def _scanner(config: ScanConfig) -> Any:
         from ..scan.engine._scanner import Scanner
     except ImportError as exc:
         raise ScanError(f"cannot load the scanning engine: {exc}") from None
-    return Scanner(config)
+    scanner = Scanner(config)
+    warn_slow_matcher(scanner.matcher_fallback)
+    return scanner
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from ._scan_output import (
     matchable,
     parse_jobs,
     parse_size,
+    warn_slow_matcher,
 )
 
 __all__ = ["register"]
@@ -131,6 +132,7 @@ def _cmd_git(args: argparse.Namespace) -> int:
         except ImportError as exc:
             raise ScanError(f"the scanning engine is not available ({exc.name})") from None
         scanner = Scanner(config)
+        warn_slow_matcher(scanner.matcher_fallback)
         skip_path = None
         if config.exclude:
             import pathspec
@@ -157,6 +159,7 @@ def _cmd_git(args: argparse.Namespace) -> int:
             if progress is not None:
                 progress.close()
     stats.matcher = scanner.matcher_name
+    stats.matcher_fallback = scanner.matcher_fallback
     stats.findings_suppressed += scanner.suppressed
     findings.sort(key=lambda f: (f.commit.date if f.commit else "", f.path, f.line, f.column, f.rule_id))
     return emit(findings, stats, args, root=root)

@@ -306,6 +306,12 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
+def warn_slow_matcher(note: str | None) -> None:
+    """The one stderr line of a run whose matcher fell back from Hyperscan (``note`` says why and the fix)."""
+    if note:
+        print(f"check-secrets: warning: {note}", file=sys.stderr, flush=True)
+
+
 def _write(report: str, output: str | None) -> None:
     if not output:
         sys.stdout.write(report)

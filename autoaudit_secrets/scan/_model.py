@@ -173,6 +173,8 @@ class ScanStats:
     findings_suppressed: int = 0
     findings_baselined: int = 0
     matcher: str = ""
+    # Set when the matcher was chosen automatically and is not Hyperscan: why, and how to install it.
+    matcher_fallback: str | None = None
 
 
 @runtime_checkable

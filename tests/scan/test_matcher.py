@@ -3,6 +3,7 @@ Hyperscan cache, and the fallbacks for patterns or documents Hyperscan handles d
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from autoaudit_secrets._errors import ScanError
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
 from autoaudit_secrets.scan.engine._matcher import MATCHER_ENV, Matcher, MatcherBackend, PatternSpec
+from tests.conftest import git, run_cli
 
 BACKENDS = [b.value for b in MatcherBackend]
 SPECS = [
@@ -116,3 +118,68 @@ def test_env_var_forces_backend_and_stats_name_it(backend: str, tmp_path: Path) 
     assert "generic-password-config" in proc.stdout  # (a .ini file: no dotenv-analyzer finding replaces it)
     direct = Scanner(ScanConfig(), matcher=backend).scan(ScanOptions(root=tmp_path, jobs=1))
     assert direct.stats.matcher == backend
+
+
+def _without(tmp_path: Path, *modules: str) -> dict[str, str]:
+    """An environment in which importing ``modules`` fails (stub packages first on PYTHONPATH), as on a
+    machine where they are not installed."""
+    stubs = tmp_path / "stubs"
+    for name in modules:
+        (stubs / name).mkdir(parents=True)
+        (stubs / name / "__init__.py").write_text(f"raise ImportError('no {name} here')\n")
+    return {"PYTHONPATH": str(stubs)}  # (run_cli passes no CHECK_SECRETS_MATCHER)
+
+
+def _tree(tmp_path: Path, files: int = 1) -> Path:
+    root = tmp_path / "tree"
+    root.mkdir()
+    for i in range(files):
+        (root / f"m{i}.py").write_text(
+            "import os\nVALUE = os.environ['X']\n" * (1 + 80_000 // 34 * (files > 1))
+        )
+    return root
+
+
+@pytest.mark.parametrize(
+    ("missing", "backend", "fix"),
+    [
+        (("hyperscan",), "re2", "pip install hyperscan"),
+        (("hyperscan", "re2"), "re", "autoaudit-secrets[fast]"),
+    ],
+)
+def test_a_fallback_matcher_is_announced_once(
+    missing: tuple[str, ...], backend: str, fix: str, tmp_path: Path
+) -> None:
+    env = _without(tmp_path, *missing)
+    root = _tree(tmp_path, files=70)  # large enough for worker processes: still one line
+    result = run_cli("check-secrets", "scan", ".", "--jobs", "2", "--format", "json", cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)["stats"]
+    assert stats["matcher"] == backend
+    assert fix in stats["matcher_fallback"]
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("check-secrets: warning: ") and fix in lines[0], lines
+    text = run_cli("check-secrets", "scan", ".", "--no-color", cwd=root, env=env)
+    assert text.stdout.splitlines()[-1] == f"check-secrets: note: {stats['matcher_fallback']}"
+    assert text.stderr.count("warning:") == 1
+
+
+def test_a_forced_matcher_is_not_a_fallback(tmp_path: Path) -> None:
+    env = {MATCHER_ENV: "re"}
+    root = _tree(tmp_path)
+    result = run_cli("check-secrets", "scan", ".", "--format", "json", cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)["stats"]
+    assert (stats["matcher"], stats["matcher_fallback"]) == ("re", None)
+    assert result.stderr == ""
+
+
+def test_git_mode_announces_a_fallback_matcher(tmp_path: Path) -> None:
+    env = _without(tmp_path, "hyperscan")
+    root = _tree(tmp_path)
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    result = run_cli("check-secrets", "git", "--staged", "--format", "json", cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stats"]["matcher"] == "re2"
+    assert result.stderr.count("check-secrets: warning: hyperscan is not installed") == 1

@@ -156,6 +156,7 @@ def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
         "findings_suppressed": 2,
         "findings_baselined": 1,
         "matcher": "re",
+        "matcher_fallback": None,
     }
 
 

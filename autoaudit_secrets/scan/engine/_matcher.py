@@ -44,6 +44,7 @@ __all__ = [
     "MatcherBackend",
     "PatternSpec",
     "cache_dir",
+    "fallback_note",
     "prune_cache",
     "touch_cache",
 ]
@@ -130,6 +131,26 @@ def _available(backend: MatcherBackend) -> bool:
     return True
 
 
+# Where ``pip install autoaudit-secrets`` brings Hyperscan along (the platforms it publishes wheels for; the
+# dependency marker in pyproject.toml says the same).
+_HYPERSCAN_PLATFORMS = "Linux x86_64/aarch64, macOS x86_64/arm64, Windows x64"
+
+
+def fallback_note(backend: MatcherBackend) -> str | None:
+    """One line saying why an automatically chosen ``backend`` is slower than Hyperscan and how to fix it;
+    ``None`` for Hyperscan. (A backend forced with ``$CHECK_SECRETS_MATCHER`` is the user's choice: the
+    caller does not ask.)"""
+    if backend is MatcherBackend.HYPERSCAN:
+        return None
+    fix = (
+        f"fix: `pip install hyperscan` ({_HYPERSCAN_PLATFORMS}); elsewhere "
+        "`pip install 'autoaudit-secrets[fast]'` for RE2"
+    )
+    if backend is MatcherBackend.RE2:
+        return f"hyperscan is not installed: scanning with re2, 10-20x slower; {fix}"
+    return f"neither hyperscan nor google-re2 is installed: scanning with re, 40-50x slower; {fix}"
+
+
 def choose_backend(requested: str | MatcherBackend | None = None) -> MatcherBackend:
     """The backend to use: the requested one (argument, else ``$CHECK_SECRETS_MATCHER``) or the best
     available.
@@ -154,6 +175,10 @@ def choose_backend(requested: str | MatcherBackend | None = None) -> MatcherBack
     return MatcherBackend.RE
 
 
+def _requested(requested: str | MatcherBackend | None) -> bool:
+    return requested is not None or bool(os.environ.get(MATCHER_ENV))
+
+
 @dataclass(frozen=True, slots=True)
 class Prescan:
     """Hyperscan candidates of one document's raw bytes (see :meth:`Matcher.prescan`)."""
@@ -176,6 +201,8 @@ class Matcher:
     def __init__(self, specs: Sequence[PatternSpec], backend: str | MatcherBackend | None = None) -> None:
         self.specs = tuple(specs)
         self.backend = choose_backend(backend)
+        # Why the automatically chosen backend is not Hyperscan (None when it is, or when one was forced).
+        self.fallback: str | None = None if _requested(backend) else fallback_note(self.backend)
         self._flags = [re.IGNORECASE if s.case_insensitive else 0 for s in self.specs]
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self.specs)
         self._widths: list[int | None] = [None] * len(self.specs)

@@ -118,6 +118,12 @@ class Scanner:
         """The matcher backend in use (``hyperscan``, ``re2`` or ``re``)."""
         return self.detector.backend.value
 
+    @property
+    def matcher_fallback(self) -> str | None:
+        """Why the automatically chosen matcher is slower than Hyperscan and how to fix it (one line), or
+        ``None`` (Hyperscan in use, or a matcher forced with ``$CHECK_SECRETS_MATCHER``)."""
+        return self.detector.matcher.fallback
+
     def file_analyzers(self) -> list[FileAnalyzer]:
         """Every file analyzer (all of them imported)."""
         return self._analyzer_set().all()
@@ -316,7 +322,7 @@ class Scanner:
         ``options.shard`` keeps a deterministic part of the files. Findings are sorted by path, line, column
         and rule."""
         started = time.perf_counter()
-        stats = ScanStats(matcher=self.matcher_name)
+        stats = ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
         self._root = options.root
         self.suppressed = 0
         exclude = tuple(dict.fromkeys((*self.config.exclude, *options.config.exclude)))

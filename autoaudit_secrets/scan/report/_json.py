@@ -13,7 +13,7 @@
       ],
       "stats": {"findings": 1, "errors": 1, "warnings": 0, "files_scanned": 10, "files_skipped": 0,
                 "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0, "findings_baselined": 0,
-                "matcher": "hyperscan"}
+                "matcher": "hyperscan", "matcher_fallback": null}
     }
 
 ``commit`` (git modes) and ``related`` are present only when known. Paths are relative to the scanned root
@@ -92,6 +92,7 @@ def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, An
         "findings_suppressed": stats.findings_suppressed,
         "findings_baselined": stats.findings_baselined,
         "matcher": stats.matcher,
+        "matcher_fallback": stats.matcher_fallback,
     }
 
 

@@ -90,6 +90,11 @@ def _image_lines(origin: ImageOrigin) -> list[str]:
     return lines
 
 
+def _fallback(stats: ScanStats) -> str:
+    """The matcher fallback note as a line of its own after the summary (empty with Hyperscan)."""
+    return f"\ncheck-secrets: note: {stats.matcher_fallback}" if stats.matcher_fallback else ""
+
+
 def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = len(findings) - errors
@@ -102,7 +107,7 @@ def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) 
     if extra:
         tail += ", " + ", ".join(extra)
     if not findings:
-        return _paint(f"check-secrets: no findings ({tail})", _GREEN, ctx)
+        return _paint(f"check-secrets: no findings ({tail})", _GREEN, ctx) + _fallback(stats)
     head = f"check-secrets: {_plural(len(findings), 'finding')} ({_plural(errors, 'error')}, "
     head += f"{_plural(warnings, 'warning')})"
-    return f"{head}; {tail}"
+    return f"{head}; {tail}{_fallback(stats)}"
