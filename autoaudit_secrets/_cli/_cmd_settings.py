@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
 def _check(args: argparse.Namespace) -> ExitCode:
     from .._errors import DotenvError, SettingsError, UsageError
     from .._safe_read import is_null_device
-    from ..settings import AUTO, import_schema
+    from ..settings import AUTO, InvalidSettingsError, describe_sources, import_schema
 
     problem: str | None = None
     try:
@@ -83,10 +83,16 @@ def _check(args: argparse.Namespace) -> ExitCode:
         schema.load(env_file=env_file, secrets_dir=secrets_dir)
     except (SettingsError, DotenvError) as exc:
         problem = str(exc)
+        if isinstance(exc, InvalidSettingsError) and exc.sources and not exc.sources_shown:
+            problem += "\nsources:" + "".join(f"\n  {note}" for note in exc.sources)
     if problem is not None:
         print(f"autoaudit-secrets check: {problem}", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"ok: the settings satisfy {args.schema}")
+    # Which sources gave them (names and paths only): "ok" in CI with a skipped .env is worth knowing.
+    print("sources:")
+    for note in describe_sources(env_file, None, secrets_dir):
+        print(f"  {note}")
     return EXIT_OK
 
 

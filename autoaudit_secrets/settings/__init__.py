@@ -9,7 +9,15 @@ from __future__ import annotations
 from pydantic_settings import SettingsConfigDict
 
 from .._errors import SettingsError
-from ._base import AUTO, Auto, InvalidSettingsError, SecretSettings, dotenv_files
+from ._base import (
+    AUTO,
+    Auto,
+    InvalidSettingsError,
+    SecretSettings,
+    SourceNote,
+    describe_sources,
+    dotenv_files,
+)
 from ._ci import CI_MARKERS, is_ci
 from ._redaction import RedactionFilter, RedactionHandle, install_redaction, secret_values
 from ._schema import example_dotenv, import_schema, secret_env_names
@@ -24,6 +32,8 @@ __all__ = [
     "SecretSettings",
     "SettingsConfigDict",
     "SettingsError",
+    "SourceNote",
+    "describe_sources",
     "dotenv_files",
     "example_dotenv",
     "import_schema",

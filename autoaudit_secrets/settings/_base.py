@@ -19,7 +19,7 @@ from pydantic_settings import SettingsError as PydanticSettingsError
 from .._dotenv import encoding_problem, parse_dotenv
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._safe_read import read_regular_file
-from ._ci import is_ci
+from ._ci import ci_marker
 from ._fields import EnvField, env_fields, nested_model
 from ._masking import Masker, json_leaves
 
@@ -31,6 +31,8 @@ __all__ = [
     "InvalidSettingsError",
     "SecretSettings",
     "SecretsDirArg",
+    "SourceNote",
+    "describe_sources",
     "dotenv_files",
 ]
 
@@ -51,15 +53,40 @@ EnvFileArg: TypeAlias = PathArg | Sequence[PathArg] | Literal[Auto.AUTO] | None
 SecretsDirArg: TypeAlias = PathArg | Literal[Auto.AUTO] | None
 
 
-class InvalidSettingsError(SettingsError):
-    """Settings do not satisfy their schema. ``problems`` lists ``(ENV_VAR_NAME, message)``; no values."""
+@dataclass(frozen=True)
+class SourceNote:
+    """One source of a load, read or skipped, and why: names and paths only, never a value."""
 
-    def __init__(self, schema: str, problems: Sequence[tuple[str, str]]) -> None:
+    source: str
+    read: bool
+    why: str = ""
+
+    def __str__(self) -> str:
+        return f"{'read' if self.read else 'skipped'}: {self.source}" + (f" ({self.why})" if self.why else "")
+
+
+_MISSING = "required but not set"
+
+
+class InvalidSettingsError(SettingsError):
+    """Settings do not satisfy their schema. ``problems`` lists ``(ENV_VAR_NAME, message)``; no values.
+
+    ``sources`` says which sources the load read and which it skipped, and why; the message includes them
+    when a variable is missing (``sources_shown``)."""
+
+    def __init__(
+        self, schema: str, problems: Sequence[tuple[str, str]], sources: Sequence[SourceNote] = ()
+    ) -> None:
         self.schema = schema
         self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        self.sources: tuple[SourceNote, ...] = tuple(sources)
         count = len(self.problems)
         lines = [f"{schema}: {count} setting{'s' if count != 1 else ''} missing or invalid:"]
         lines.extend(f"  {name}: {message}" for name, message in self.problems)
+        self.sources_shown = bool(self.sources) and any(m.startswith(_MISSING) for _, m in self.problems)
+        if self.sources_shown:
+            lines.append("sources:")
+            lines.extend(f"  {note}" for note in self.sources)
         super().__init__("\n".join(lines))
 
     def errors(self) -> list[dict[str, str]]:
@@ -207,11 +234,20 @@ def dotenv_files(env_file: EnvFileArg, environ: Mapping[str, str], *, cwd: Path 
     ``AUTO``: outside CI ``.env`` and ``.env.<APP_ENV>`` from ``cwd`` (default: the working directory) when
     they exist; inside CI none. Explicit paths are returned as given (they must exist).
     """
+    return _dotenv_plan(env_file, environ, cwd)[0]
+
+
+def _dotenv_plan(
+    env_file: EnvFileArg, environ: Mapping[str, str], cwd: Path | None
+) -> tuple[list[Path], list[SourceNote]]:
+    """The ``.env`` files to read, and a note for each file read or skipped."""
     if env_file is None:
-        return []
+        return [], [SourceNote(".env files", False, "env_file=None")]
     if env_file is AUTO:
-        if is_ci(environ):
-            return []
+        marker = ci_marker(environ)
+        if marker is not None:
+            why = f"CI detected: {marker} is set; pass env_file= or --env-file to read one"
+            return [], [SourceNote(".env files", False, why)]
         base = Path.cwd() if cwd is None else cwd
         candidates = [base / ".env"]
         app_env = environ.get("APP_ENV", "").strip()
@@ -219,10 +255,55 @@ def dotenv_files(env_file: EnvFileArg, environ: Mapping[str, str], *, cwd: Path 
             if not _APP_ENV_RE.fullmatch(app_env):
                 raise _LoadError("APP_ENV: must be a plain name (letters, digits, '_', '.', '-')")
             candidates.append(base / f".env.{app_env}")
-        return [path for path in candidates if path.is_file()]
-    if isinstance(env_file, (str, os.PathLike)):
-        return [Path(env_file)]
-    return [Path(item) for item in env_file]
+        paths = [path for path in candidates if path.is_file()]
+        notes = [
+            SourceNote(str(path), True)
+            if path in paths
+            else SourceNote(path.name, False, f"no {path.name} in {base}")
+            for path in candidates
+        ]
+        return paths, notes
+    paths = (
+        [Path(env_file)] if isinstance(env_file, (str, os.PathLike)) else [Path(item) for item in env_file]
+    )
+    return paths, [SourceNote(str(path), True) for path in paths]
+
+
+def _secrets_plan(secrets_dir: SecretsDirArg) -> tuple[Path | None, SourceNote]:
+    """The secrets directory to read (or ``None``) and its note."""
+    if secrets_dir is None:
+        return None, SourceNote("secrets directory", False, "secrets_dir=None")
+    if secrets_dir is AUTO:
+        if not DEFAULT_SECRETS_DIR.is_dir():
+            return None, SourceNote(str(DEFAULT_SECRETS_DIR), False, "no such directory")
+        return DEFAULT_SECRETS_DIR, SourceNote(str(DEFAULT_SECRETS_DIR), True)
+    directory = Path(secrets_dir)
+    if not directory.is_dir():
+        raise _LoadError(f"secrets directory {directory} does not exist")
+    return directory, SourceNote(str(directory), True)
+
+
+def describe_sources(
+    env_file: EnvFileArg = AUTO, environ: Mapping[str, str] | None = None, secrets_dir: SecretsDirArg = AUTO
+) -> list[SourceNote]:
+    """What :meth:`SecretSettings.load` with these arguments would read and skip, and why (names and paths
+    only; nothing is read). Raises :class:`SettingsError` for a bad ``APP_ENV`` or a missing explicit
+    secrets directory, as ``load()`` would."""
+    env = os.environ if environ is None else environ
+    failure: str | None = None
+    try:
+        notes = [_environment_note(environ)]
+        notes += _dotenv_plan(env_file, env, None)[1]
+        notes.append(_secrets_plan(secrets_dir)[1])
+    except _LoadError as exc:
+        failure = str(exc)
+    if failure is not None:
+        raise SettingsError(failure)
+    return notes
+
+
+def _environment_note(environ: Mapping[str, str] | None) -> SourceNote:
+    return SourceNote("the process environment" if environ is None else "the environ= mapping", True)
 
 
 def _strip_one_newline(text: str) -> str:
@@ -234,19 +315,28 @@ def _strip_one_newline(text: str) -> str:
 
 
 def _collect_layers(
-    fields: list[EnvField], environ: dict[str, str], env_file: EnvFileArg, secrets_dir: SecretsDirArg
-) -> tuple[_Layers, dict[str, str]]:
+    fields: list[EnvField],
+    environ: dict[str, str],
+    env_file: EnvFileArg,
+    secrets_dir: SecretsDirArg,
+    environment_note: SourceNote,
+) -> tuple[_Layers, dict[str, str], list[SourceNote]]:
     known = {field.env_name for field in fields}
     problems: dict[str, str] = {}
+    notes = [environment_note]
 
     dotenv: dict[str, str] = {}
-    for path in dotenv_files(env_file, environ):
+    paths, dotenv_notes = _dotenv_plan(env_file, environ, None)
+    for path in paths:
         # ${VAR} in a later file sees earlier files; the process environment wins, as in the precedence.
         dotenv.update(_read_env_file(path, {**dotenv, **environ}))
+    notes += dotenv_notes
 
     env_layer = dict(environ)
     _resolve_file_references([env_layer, dotenv], known, problems)
-    secrets = _read_secrets_dir(secrets_dir, known, problems)
+    directory, secrets_note = _secrets_plan(secrets_dir)
+    secrets = _read_secrets_dir(directory, known, problems) if directory is not None else {}
+    notes.append(secrets_note)
     _open_encrypted([env_layer, dotenv, secrets], known, environ, problems)
     # Hand pydantic-settings only the variables of this schema: unrelated ones (most of a large environment
     # or .env) would only slow its per-source scans down.
@@ -257,7 +347,7 @@ def _collect_layers(
             k: v for k, v in layer.items() if (up := k.upper()) in known or up.startswith(nested_prefixes)
         }
 
-    return _Layers(relevant(env_layer), relevant(dotenv), relevant(secrets)), problems
+    return _Layers(relevant(env_layer), relevant(dotenv), relevant(secrets)), problems, notes
 
 
 def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str, str]:
@@ -317,19 +407,7 @@ def _looks_like_a_path(value: str) -> bool:
     return parent != os.path.dirname(parent) and os.path.isdir(parent)
 
 
-def _read_secrets_dir(
-    secrets_dir: SecretsDirArg, known: set[str], problems: dict[str, str]
-) -> dict[str, str]:
-    if secrets_dir is None:
-        return {}
-    if secrets_dir is AUTO:
-        directory = DEFAULT_SECRETS_DIR
-        if not directory.is_dir():
-            return {}
-    else:
-        directory = Path(secrets_dir)
-        if not directory.is_dir():
-            raise _LoadError(f"secrets directory {directory} does not exist")
+def _read_secrets_dir(directory: Path, known: set[str], problems: dict[str, str]) -> dict[str, str]:
     values: dict[str, str] = {}
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
@@ -424,12 +502,14 @@ def _load_into(
     fields = env_fields(cls, prefix=prefix)
     failure: str | None = None
     try:
-        layers, problems = _collect_layers(fields, env, env_file, secrets_dir)
+        layers, problems, notes = _collect_layers(
+            fields, env, env_file, secrets_dir, _environment_note(environ)
+        )
     except (DotenvError, _LoadError) as exc:
         failure = str(exc)
     if failure is not None:
         return SettingsError(failure)
-    return _validate(instance, init, fields, layers, problems)
+    return _validate(instance, init, fields, layers, problems, notes)
 
 
 def _validate(
@@ -438,6 +518,7 @@ def _validate(
     fields: list[EnvField],
     layers: _Layers,
     pre_problems: dict[str, str],
+    notes: list[SourceNote],
 ) -> InvalidSettingsError | None:
     cls = type(instance)
     by_path = {field.path: field.env_name for field in fields}
@@ -486,7 +567,7 @@ def _validate(
         return None
     order = {field.env_name: index for index, field in enumerate(fields)}
     ordered = sorted(problems.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
-    return InvalidSettingsError(cls.__name__, ordered)
+    return InvalidSettingsError(cls.__name__, ordered, notes)
 
 
 def _build(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CI_MARKERS", "is_ci"]
+__all__ = ["CI_MARKERS", "ci_marker", "is_ci"]
 
 # Variables whose presence (with any value other than an explicit "off") marks a CI run. `CI` itself is set
 # by almost every service (GitHub Actions, GitLab, CircleCI, Travis, Buildkite, Woodpecker, ...); the others
@@ -43,4 +43,9 @@ def is_ci(environ: Mapping[str, str]) -> bool:
     CI, ``CI=false`` is not. Inside CI the settings loader reads no ``.env`` file unless one is passed
     explicitly.
     """
-    return any(environ.get(name, "").strip().lower() not in _OFF for name in CI_MARKERS)
+    return ci_marker(environ) is not None
+
+
+def ci_marker(environ: Mapping[str, str]) -> str | None:
+    """The first of :data:`CI_MARKERS` that makes ``environ`` a CI run (see :func:`is_ci`), else ``None``."""
+    return next((name for name in CI_MARKERS if environ.get(name, "").strip().lower() not in _OFF), None)

@@ -136,7 +136,12 @@ def test_cli_check_ok_from_environment(workdir: Path) -> None:
         env={"JWT_SECRET": JWT, "DB__PASSWORD": DB_PASSWORD},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "ok: the settings satisfy settings_schemas:AppSettings\n"
+    assert result.stdout.splitlines()[:3] == [
+        "ok: the settings satisfy settings_schemas:AppSettings",
+        "sources:",
+        "  read: the process environment",
+    ]
+    assert f"  skipped: .env (no .env in {workdir})" in result.stdout.splitlines()
     assert_no_leak(result.output, SECRETS)
 
 
