@@ -431,13 +431,26 @@ def _quote(value: str, *, escape_newlines: bool) -> str:
 class DotenvDocument:
     """A ``.env`` file kept as written: comments, order, blank lines and untouched lines stay byte-identical.
 
-    Use :meth:`set` and :meth:`remove` to edit, :meth:`render` or :meth:`save` to write back.
+    Use :meth:`set` and :meth:`remove` to edit, :meth:`render` or :meth:`save` to write back. Every operation
+    costs time proportional to what it touches (a name index, removed lines left as holes), so editing every
+    value of a file is linear in its size.
     """
 
     def __init__(self, entries: list[_Entry], *, source: str = "<string>", bom: str = "") -> None:
-        self._entries = list(entries)
+        self._slots: list[_Entry | None] = list(entries)
+        self._where: dict[str, list[int]] = {}  # name -> slots of its live assignments, ascending
+        for index, entry in enumerate(self._slots):
+            if entry is not None and entry.name is not None:
+                self._where.setdefault(entry.name, []).append(index)
+        self._lines = sum(entry.raw.count("\n") for entry in entries)  # line breaks in the live text
         self._source = source
         self._bom = bom
+        self._newline_style: str | None = None
+
+    @property
+    def _entries(self) -> list[_Entry]:
+        """The live pieces, in order."""
+        return [entry for entry in self._slots if entry is not None]
 
     @classmethod
     def parse(cls, text: str, *, source: str = "<string>") -> DotenvDocument:
@@ -454,39 +467,62 @@ class DotenvDocument:
 
     def names(self) -> list[str]:
         """Assigned names in file order (each once, at its first occurrence)."""
-        seen: dict[str, None] = {}
-        for entry in self._entries:
-            if entry.name is not None:
-                seen.setdefault(entry.name, None)
-        return list(seen)
+        return sorted(self._where, key=lambda name: self._where[name][0])
 
     def _last_index(self, name: str) -> int | None:
-        for index in range(len(self._entries) - 1, -1, -1):
-            if self._entries[index].name == name:
-                return index
-        return None
+        slots = self._where.get(name)
+        return slots[-1] if slots else None
 
     def get(self, name: str) -> str | None:
         """The value of ``name`` as written (escapes decoded, no interpolation), or ``None`` when absent."""
         index = self._last_index(name)
         if index is None:
             return None
-        return _decode(self._entries[index], None, {})
+        entry = self._slots[index]
+        assert entry is not None
+        return _decode(entry, None, {})
 
     def expands(self, name: str) -> bool:
         """Whether loading expands a ``${VAR}`` reference in the value of ``name`` (unquoted or double-quoted
         and holding one; never for single quotes or ``\\${``). Such a value changes meaning when it is
         encrypted: an ``enc:`` value is opened as is, never expanded."""
         index = self._last_index(name)
-        return index is not None and has_reference(self._entries[index])
+        entry = None if index is None else self._slots[index]
+        return entry is not None and has_reference(entry)
 
     def _newline(self) -> str:
-        for entry in self._entries:
-            if entry.raw.endswith("\r\n"):
-                return "\r\n"
-            if entry.raw.endswith("\n"):
-                return "\n"
-        return "\n"
+        if self._newline_style is None:
+            for entry in self._slots:
+                if entry is None:
+                    continue
+                if entry.raw.endswith("\r\n"):
+                    self._newline_style = "\r\n"
+                    break
+                if entry.raw.endswith("\n"):
+                    self._newline_style = "\n"
+                    break
+            else:
+                return "\n"  # nothing to go by yet: decided again once the text has a line break
+        return self._newline_style
+
+    def _put(self, index: int, entry: _Entry | None) -> None:
+        old = self._slots[index]
+        if old is not None:
+            self._lines -= old.raw.count("\n")
+        if entry is not None:
+            self._lines += entry.raw.count("\n")
+        self._slots[index] = entry
+
+    def _append(self, entry: _Entry) -> None:
+        self._slots.append(None)
+        self._put(len(self._slots) - 1, entry)
+
+    def _last_live(self) -> _Entry | None:
+        for index in range(len(self._slots) - 1, -1, -1):
+            entry = self._slots[index]
+            if entry is not None:
+                return entry
+        return None
 
     def set(self, name: str, value: str) -> None:
         """Set ``name`` to ``value``: its (last) line is replaced in place, keeping ``export``, indentation
@@ -497,24 +533,29 @@ class DotenvDocument:
         if not _NAME_RE.fullmatch(name):
             raise DotenvError("invalid variable name (not shown: it may be a misplaced value)")
         quoted = _quote(value, escape_newlines=self._newline() == "\r\n")
-        index = self._last_index(name)
-        if index is not None:
-            old = self._entries[index]
+        slots = self._where.get(name)
+        if slots:
+            index = slots[-1]
+            old = self._slots[index]
+            assert old is not None
             trailer = old.trailer
             if trailer and trailer[0] not in " \t":
                 trailer = " " + trailer
             prefix = f"{old.indent}{'export ' if old.export else ''}{name}="
             raw = f"{prefix}{quoted}{trailer}{old.newline}"
-            self._entries[index] = self._entry_for(raw, old.line)
-            entries = self._entries
-            self._entries = [entry for at, entry in enumerate(entries) if entry.name != name or at >= index]
+            self._put(index, self._entry_for(raw, old.line))
+            for earlier in slots[:-1]:
+                self._put(earlier, None)
+            self._where[name] = [index]
             return
         newline = self._newline()
-        line = sum(entry.raw.count("\n") for entry in self._entries) + 1
-        if self._entries and not self._entries[-1].raw.endswith("\n"):
+        line = self._lines + 1
+        last = self._last_live()
+        if last is not None and not last.raw.endswith("\n"):
             # The last line has no line break: add one as its own entry so that line stays byte-identical.
-            self._entries.append(_Entry(raw=newline, line=line))
-        self._entries.append(self._entry_for(f"{name}={quoted}{newline}", line))
+            self._append(_Entry(raw=newline, line=line))
+        self._append(self._entry_for(f"{name}={quoted}{newline}", line))
+        self._where[name] = [len(self._slots) - 1]
 
     def _entry_for(self, raw: str, line: int) -> _Entry:
         (entry,) = _tokenize(raw, self._source)
@@ -522,13 +563,14 @@ class DotenvDocument:
 
     def remove(self, name: str) -> bool:
         """Remove every assignment of ``name``; ``True`` when there was one."""
-        before = len(self._entries)
-        self._entries = [entry for entry in self._entries if entry.name != name]
-        return len(self._entries) != before
+        slots = self._where.pop(name, None)
+        for index in slots or ():
+            self._put(index, None)
+        return bool(slots)
 
     def render(self) -> str:
         """The document as text."""
-        return self._bom + "".join(entry.raw for entry in self._entries)
+        return self._bom + "".join(entry.raw for entry in self._slots if entry is not None)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the document to ``path`` atomically; an existing file keeps its mode (a new one: 0600).

@@ -24,6 +24,8 @@ __all__ = [
     "KeyDestination",
     "add_env_file_option",
     "add_keyring_option",
+    "add_store_option",
+    "add_strict_option",
     "key_stores",
     "register",
     "warn_private_key_in_file",
@@ -35,6 +37,14 @@ class KeyDestination(enum.Enum):
 
     KEYRING = "keyring"
     STDOUT = "stdout"
+    FILE = "file"
+
+
+# What to do where there is no OS keychain (containers, WSL, CI, headless Linux).
+_NO_KEYCHAIN_HINT = (
+    "instead use --store file PATH (a new 0600 key file; then set AUTOAUDIT_PRIVATE_KEY_FILE=PATH) or "
+    "--store stdout (keep the printed key as a CI secret in AUTOAUDIT_PRIVATE_KEY)"
+)
 
 
 def add_env_file_option(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
@@ -62,12 +72,51 @@ def add_keyring_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_strict_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a private key file (AUTOAUDIT_PRIVATE_KEY_FILE) that its group or others can read "
+        "(default: a warning)",
+    )
+
+
+def add_store_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--store",
+        nargs="+",
+        default=[KeyDestination.KEYRING.value],
+        metavar="WHERE",
+        help=f"where {what} goes: keyring (default: the OS keychain), stdout (printed once, e.g. for a CI "
+        "secret), or file PATH (a new file, mode 0600, never overwritten; use it with "
+        "AUTOAUDIT_PRIVATE_KEY_FILE=PATH)",
+    )
+
+
+def _destination(args: argparse.Namespace) -> tuple[KeyDestination, Path | None]:
+    """``--store``'s destination and, for ``file``, its path; a wrong shape is a :class:`UsageError`."""
+    words: list[str] = list(args.store)
+    choices = ", ".join(choice.value for choice in KeyDestination)
+    try:
+        destination = KeyDestination(words[0])
+    except ValueError:
+        raise UsageError(f"--store: choose one of {choices} (not {words[0]!r})") from None
+    if destination is KeyDestination.FILE:
+        if len(words) != 2 or not words[1]:
+            raise UsageError("--store file needs one PATH: --store file PATH")
+        return destination, Path(words[1])
+    if len(words) != 1:
+        raise UsageError(f"--store {destination.value} takes no PATH")
+    return destination, None
+
+
 def key_stores(args: argparse.Namespace) -> list[KeyStore]:
-    """The standard private-key lookup order, honouring ``--allow-insecure-keyring``."""
+    """The standard private-key lookup order, honouring ``--allow-insecure-keyring`` and ``--strict``."""
     from ..crypto import default_key_stores
 
     allow = True if getattr(args, "allow_insecure_keyring", False) else None
-    return default_key_stores(os.environ, allow_insecure_keyring=allow)
+    strict = bool(getattr(args, "strict", False))
+    return default_key_stores(os.environ, allow_insecure_keyring=allow, strict=strict)
 
 
 def warn_private_key_in_file(doc: Any, path: Path) -> None:
@@ -86,18 +135,51 @@ def warn_private_key_in_file(doc: Any, path: Path) -> None:
             )
 
 
+def _check_key_file_target(path: Path) -> None:
+    """Refuse ``--store file PATH`` before any key is made: PATH must be new, in a writable directory."""
+    if os.path.lexists(path):
+        raise UsageError(f"--store file {path}: already exists; refusing to overwrite a key file")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir() or not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"--store file {path}: cannot create it (directory missing or not writable)")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse before a key is made or stored when the .env could not be rewritten (read-only...)."""
+    from .._atomic import write_refusal
+
+    refusal = write_refusal(path)
+    if refusal is not None:
+        raise UsageError(f"cannot write {path}: {refusal}")
+
+
 def _store_private_key(args: argparse.Namespace, key: Any) -> None:
     """Put ``key`` where ``--store`` says; raises before anything is printed when the keyring refuses."""
+    from .._atomic import atomic_create_bytes
+    from .._errors import KeyStoreError
     from ..crypto import KeyringKeyStore, insecure_keyring_allowed
 
-    destination = KeyDestination(args.store)
+    destination, key_file = _destination(args)
     if destination is KeyDestination.STDOUT:
         print(key.to_text())
         sys.stdout.flush()
         print(f"private key {key.key_id} printed to stdout; store it now, it is not kept", file=sys.stderr)
         return
+    if destination is KeyDestination.FILE:
+        assert key_file is not None
+        text = f"# autoaudit-secrets private key {key.key_id}\n{key.to_text()}\n"
+        atomic_create_bytes(key_file, text.encode("ascii"), mode=0o600)
+        print(
+            f"private key {key.key_id} written to {key_file} (mode 0600); use it with "
+            f"AUTOAUDIT_PRIVATE_KEY_FILE={key_file}, and keep the file out of git and images",
+            file=sys.stderr,
+        )
+        return
     allow = bool(args.allow_insecure_keyring) or insecure_keyring_allowed(os.environ)
-    backend = KeyringKeyStore(allow_insecure=allow).save(key)
+    try:
+        backend = KeyringKeyStore(allow_insecure=allow).save(key)
+    except KeyStoreError as exc:
+        raise KeyStoreError(f"{exc}; {_NO_KEYCHAIN_HINT}") from None
     print(f"private key {key.key_id} stored in the keyring ({backend})", file=sys.stderr)
 
 
@@ -106,6 +188,9 @@ def _keygen(args: argparse.Namespace) -> ExitCode:
     from ..crypto import PUBLIC_KEY_VAR, generate_private_key
 
     path: Path = args.env_file
+    _, key_file = _destination(args)
+    if key_file is not None:
+        _check_key_file_target(key_file)
     with locked_for_update(path):
         doc = DotenvDocument.load(path, missing_ok=True)
         warn_private_key_in_file(doc, path)
@@ -115,6 +200,7 @@ def _keygen(args: argparse.Namespace) -> ExitCode:
                 f"{path} already has {PUBLIC_KEY_VAR}; use `autoaudit-secrets rotate` to replace it "
                 "(or --force to start over: its enc: values would no longer open)"
             )
+        _check_writable(path)
         directory = write_target(path).parent
         if not os.access(directory, os.W_OK | os.X_OK):
             # Checked before the key is stored or printed: a key whose public half is written nowhere is
@@ -134,8 +220,12 @@ def _rotate(args: argparse.Namespace) -> ExitCode:
     from ..crypto import generate_private_key, rotate_document
 
     path: Path = args.env_file
+    _, key_file = _destination(args)
+    if key_file is not None:
+        _check_key_file_target(key_file)
     with locked_for_update(path):
         doc = DotenvDocument.load(path)
+        _check_writable(path)
         new_key = generate_private_key()
         outcome = rotate_document(doc, key_stores(args), new_key, source=str(path))
         # The new key is stored before the file changes: a failure here leaves the old file and keys working.
@@ -150,7 +240,8 @@ def _rotate(args: argparse.Namespace) -> ExitCode:
     for kid in outcome.old_key_ids:
         print(
             f"old key {kid} is still usable; once every copy of {path} is rotated, remove it (keyring: "
-            f"`python -m keyring del autoaudit-secrets {kid}`; CI: drop it from AUTOAUDIT_PRIVATE_KEY)",
+            f"`python -m keyring del autoaudit-secrets {kid}`; CI: drop it from AUTOAUDIT_PRIVATE_KEY; key "
+            "file: a file may hold both keys, one per line, until then)",
             file=sys.stderr,
         )
     return EXIT_OK
@@ -162,15 +253,11 @@ def register(subparsers: Any) -> None:
         "keygen",
         help="create a key pair: public key into the .env, private key into the keyring",
         description="Create an X25519 key pair. The public key is written to the .env as "
-        "AUTOAUDIT_PUBLIC_KEY; the private key goes to the OS keychain (default) or to stdout.",
+        "AUTOAUDIT_PUBLIC_KEY; the private key goes to the OS keychain (default), to stdout, or to a new "
+        "0600 file (for machines without a keychain: containers, WSL, CI, headless Linux).",
     )
     add_env_file_option(keygen)
-    keygen.add_argument(
-        "--store",
-        choices=[choice.value for choice in KeyDestination],
-        default=KeyDestination.KEYRING.value,
-        help="where the private key goes (default: keyring; stdout prints only the key)",
-    )
+    add_store_option(keygen, "the private key")
     keygen.add_argument("--force", action="store_true", help="replace an existing AUTOAUDIT_PUBLIC_KEY")
     add_keyring_option(keygen)
     keygen.set_defaults(func=_keygen)
@@ -182,11 +269,7 @@ def register(subparsers: Any) -> None:
         "value for it and replace AUTOAUDIT_PUBLIC_KEY. Old keys are not deleted.",
     )
     add_env_file_option(rotate)
-    rotate.add_argument(
-        "--store",
-        choices=[choice.value for choice in KeyDestination],
-        default=KeyDestination.KEYRING.value,
-        help="where the new private key goes (default: keyring; stdout prints only the key)",
-    )
+    add_store_option(rotate, "the new private key")
     add_keyring_option(rotate)
+    add_strict_option(rotate)
     rotate.set_defaults(func=_rotate)

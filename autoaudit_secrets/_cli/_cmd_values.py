@@ -17,7 +17,13 @@ from typing import Any
 
 from .._dotenv import _NAME_RE, _utf8_error_at, locked_for_update, shown_name, value_has_reference
 from .._errors import DecryptionError, UsageError
-from ._cmd_keys import add_env_file_option, add_keyring_option, key_stores, warn_private_key_in_file
+from ._cmd_keys import (
+    add_env_file_option,
+    add_keyring_option,
+    add_strict_option,
+    key_stores,
+    warn_private_key_in_file,
+)
 from ._common import EXIT_OK, EXIT_USAGE, ExitCode
 
 __all__ = ["register"]
@@ -165,13 +171,20 @@ def _child_environment(args: argparse.Namespace) -> tuple[dict[str, str], dict[s
     """The .env values under the process environment (which wins, as in the loader), all ``enc:`` opened."""
     from .._dotenv import read_dotenv
     from ..crypto import open_values
+    from ..crypto._envelope import is_versioned_envelope
 
     env_file: Path | None = args.env_file
     if env_file is None and Path(".env").is_file():
         env_file = Path(".env")
     merged: dict[str, str] = dict(read_dotenv(env_file)) if env_file is not None else {}
     merged.update(os.environ)
-    opened, problems = open_values(merged, key_stores(args))
+    # Only our envelopes (enc:v1:, or a later enc:vN:) are opened; another tool's value that happens to
+    # start with "enc:" is passed on unchanged, as it would be without us.
+    ours = {name: value for name, value in merged.items() if is_versioned_envelope(value)}
+    opened, problems = open_values(ours, key_stores(args))
+    opened = {**merged, **opened}
+    for name in problems:
+        opened.pop(name, None)
     if not args.pass_private_key:
         # Least privilege: the child gets the opened values, so it has no use for the key that opens them.
         for name in PRIVATE_KEY_VARIABLES:
@@ -252,12 +265,14 @@ def register(subparsers: Any) -> None:
     add_env_file_option(decrypt)
     decrypt.add_argument("--in-place", action="store_true", help="rewrite the file with plaintext values")
     add_keyring_option(decrypt)
+    add_strict_option(decrypt)
     decrypt.set_defaults(func=_decrypt)
 
     get = subparsers.add_parser("get", help="print one decrypted value", description="Print NAME's value.")
     get.add_argument("name", metavar="NAME")
     add_env_file_option(get)
     add_keyring_option(get)
+    add_strict_option(get)
     get.set_defaults(func=_get)
 
     run = subparsers.add_parser(
@@ -270,6 +285,7 @@ def register(subparsers: Any) -> None:
     )
     add_env_file_option(run, optional=True)
     add_keyring_option(run)
+    add_strict_option(run)
     run.add_argument(
         "--pass-private-key",
         action="store_true",

@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from types import FrameType
+from typing import NoReturn, TextIO
 
 from .._errors import AutoauditSecretsError, UsageError
 
@@ -59,20 +62,48 @@ def add_commands(parser: argparse.ArgumentParser, modules: Sequence[str]) -> Non
         importlib.import_module(f"{__package__}.{name}").register(subparsers)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks and temp-file clean-up run."""
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _one_line_warnings(prog: str) -> None:
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        print(f"{prog}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
 def run_program(
     prog: str,
     parser: argparse.ArgumentParser,
     argv: Sequence[str] | None,
     *,
     debug_var: str | None = None,
+    terminate_cleanly: bool = False,
 ) -> NoReturn:
     """Parse ``argv``, run the chosen subcommand, and exit with its code.
 
     Every :class:`AutoauditSecretsError` becomes ``prog: error: <message>`` on stderr and exit 2 (never a
     traceback); Ctrl-C exits 130; a closed stdout (``| head``) exits quietly. With ``debug_var``, any other
     exception also becomes one line and exit 2 — its type only: exception messages and tracebacks can carry
-    the values being handled — unless that environment variable is set, which re-raises it.
+    the values being handled — unless that environment variable is set, which re-raises it. Warnings are
+    printed as one ``prog: warning: <message>`` line. With ``terminate_cleanly``, SIGTERM (``kill``, ``docker
+    stop``, a CI timeout) unwinds like Ctrl-C, so a write in progress removes its temp file; exit 143.
     """
+    _one_line_warnings(prog)
+    if terminate_cleanly:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         args = parser.parse_args(argv)
         func: Command | None = getattr(args, "func", None)
@@ -88,6 +119,9 @@ def run_program(
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         sys.exit(130)
+    except _Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        sys.exit(143)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(EXIT_OK)

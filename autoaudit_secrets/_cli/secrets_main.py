@@ -18,7 +18,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         hide_unrecognized=True,
     )
     add_commands(parser, _COMMAND_MODULES)
-    run_program("autoaudit-secrets", parser, argv, debug_var="AUTOAUDIT_SECRETS_DEBUG")
+    run_program(
+        "autoaudit-secrets", parser, argv, debug_var="AUTOAUDIT_SECRETS_DEBUG", terminate_cleanly=True
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ envelope length reveals only a size bucket.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
@@ -30,9 +31,11 @@ __all__ = [
     "encrypt_value",
     "envelope_key_id",
     "is_envelope",
+    "is_versioned_envelope",
 ]
 
 ENVELOPE_PREFIX = "enc:v1:"
+_VERSIONED = re.compile(r"enc:v[0-9]+:")
 _ANY_ENVELOPE = "enc:"
 _INFO_LABEL = b"autoaudit-secrets enc:v1"
 _PAD_BLOCK = 32
@@ -67,6 +70,12 @@ def _info(name: str, raw_key_id: bytes) -> bytes:
 def is_envelope(value: str) -> bool:
     """True for any ``enc:`` value (including versions this release cannot read)."""
     return value.startswith(_ANY_ENVELOPE)
+
+
+def is_versioned_envelope(value: str) -> bool:
+    """True for ``enc:v<digits>:...``: this format (``enc:v1:``) or a later version of it; not for other
+    tools' values that merely start with ``enc:``."""
+    return _VERSIONED.match(value) is not None
 
 
 def _pad(data: bytes) -> bytes:

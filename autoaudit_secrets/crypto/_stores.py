@@ -9,7 +9,10 @@ during a rotation the new key can come from one source and the old one from anot
 from __future__ import annotations
 
 import abc
+import os
 import re
+import stat
+import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ __all__ = [
     "DockerSecretKeyStore",
     "EnvKeyStore",
     "FileKeyStore",
+    "InsecureKeyFileWarning",
     "KeyResolution",
     "KeyStore",
     "KeyringKeyStore",
@@ -50,6 +54,10 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 class KeyringRefusedError(KeyStoreError):
     """The keyring backend would keep keys in plaintext (or nowhere), and the user has not opted in."""
+
+
+class InsecureKeyFileWarning(UserWarning):
+    """A private key file (``AUTOAUDIT_PRIVATE_KEY_FILE``) can be read by its group or by others."""
 
 
 class KeyStore(abc.ABC):
@@ -122,12 +130,29 @@ def _read_key_file(path: Path, source: str, *, missing_ok: bool) -> list[Private
     return _parse_key_list(data.decode("utf-8"), f"{source} ({path})")
 
 
+def key_file_exposure(path: Path) -> str | None:
+    """Why the private key file at ``path`` is exposed (group or others may access it), or ``None``."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # reading it reports the problem
+    mode = stat.S_IMODE(info.st_mode)
+    if not stat.S_ISREG(info.st_mode) or os.name != "posix" or mode & 0o077 == 0:
+        return None
+    return f"{path} is accessible by its group or others (mode {mode:04o}); chmod 600 {path}"
+
+
 @dataclass
 class FileKeyStore(KeyStore):
-    """Keys in the file named by ``AUTOAUDIT_PRIVATE_KEY_FILE`` (one or more; ``#`` comment lines allowed)."""
+    """Keys in the file named by ``AUTOAUDIT_PRIVATE_KEY_FILE`` (one or more; ``#`` comment lines allowed).
+
+    A file its group or others may access is used with an :class:`InsecureKeyFileWarning`, or refused with
+    ``strict``.
+    """
 
     environ: Mapping[str, str] = field(repr=False)
     variable: str = PRIVATE_KEY_FILE_VAR
+    strict: bool = False
 
     @property
     def label(self) -> str:  # type: ignore[override]
@@ -137,6 +162,11 @@ class FileKeyStore(KeyStore):
         name = self.environ.get(self.variable, "").strip()
         if not name:
             return {}
+        exposure = key_file_exposure(Path(name))
+        if exposure is not None:
+            if self.strict:
+                raise KeyStoreError(f"{self.variable}: refused (--strict): {exposure}")
+            warnings.warn(f"{self.variable}: {exposure}", InsecureKeyFileWarning, stacklevel=2)
         return _select(_read_key_file(Path(name), self.variable, missing_ok=False), key_ids)
 
 
@@ -213,7 +243,12 @@ class KeyringKeyStore(KeyStore):
                 import keyring
             except ImportError:
                 raise KeyStoreError("keyring: the keyring package is not installed") from None
-            root = keyring.get_keyring()
+            try:
+                root = keyring.get_keyring()
+            except Exception as exc:
+                # A backend forced by PYTHON_KEYRING_BACKEND (or keyringrc.cfg) that cannot start: no D-Bus
+                # session, a missing module, another OS's keychain.
+                raise KeyStoreError(f"keyring: {_backend_failure(exc)}") from None
         chain = list(getattr(root, "backends", None) or [root]) if _is_chainer(root) else [root]
         if self.allow_insecure:
             usable = chain
@@ -271,6 +306,14 @@ class KeyringKeyStore(KeyStore):
         return _backend_name(backend)
 
 
+def _backend_failure(exc: Exception) -> str:
+    """One line on why keyring could not set up its backend (keyring's own messages name no secret)."""
+    forced = os.environ.get("PYTHON_KEYRING_BACKEND", "").strip()
+    what = f"the backend PYTHON_KEYRING_BACKEND={forced}" if forced else "the configured backend"
+    detail = " ".join(str(exc).split())[:200]
+    return f"{what} cannot be used ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
 def _is_chainer(backend: Any) -> bool:
     return type(backend).__name__ == "ChainerBackend"
 
@@ -281,12 +324,14 @@ def default_key_stores(
     docker_secret: Path = DEFAULT_DOCKER_SECRET,
     allow_insecure_keyring: bool | None = None,
     keyring_backend: Any = None,
+    strict: bool = False,
 ) -> list[KeyStore]:
-    """The standard lookup order; ``allow_insecure_keyring=None`` reads AUTOAUDIT_ALLOW_INSECURE_KEYRING."""
+    """The standard lookup order; ``allow_insecure_keyring=None`` reads AUTOAUDIT_ALLOW_INSECURE_KEYRING;
+    ``strict`` refuses a key file its group or others may access (else: a warning)."""
     allow = insecure_keyring_allowed(environ) if allow_insecure_keyring is None else allow_insecure_keyring
     return [
         EnvKeyStore(environ),
-        FileKeyStore(environ),
+        FileKeyStore(environ, strict=strict),
         DockerSecretKeyStore(docker_secret),
         KeyringKeyStore(allow_insecure=allow, backend=keyring_backend),
     ]

@@ -67,6 +67,7 @@ def test_key_file_and_encrypted_environment_values(tmp_path: Path) -> None:
     _write_env(env_file, key)
     key_file = tmp_path / "private.key"
     key_file.write_text(key.to_text() + "\n")
+    key_file.chmod(0o600)
     override = encrypt_value("API_TOKEN", "from-the-environment", key.public_key)
     settings = _load(env_file, {"AUTOAUDIT_PRIVATE_KEY_FILE": str(key_file), "API_TOKEN": override})
     assert settings.api_token.get_secret_value() == "from-the-environment"

@@ -78,6 +78,7 @@ def test_malformed_env_entry_names_the_entry_not_the_text() -> None:
 def test_file_store_reads_keys_and_comments(tmp_path: Path) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(f"# team key, rotated 2026-11\n{NEW.to_text()}\n{OLD.to_text()}\n")
+    key_file.chmod(0o600)
     store = FileKeyStore({"AUTOAUDIT_PRIVATE_KEY_FILE": str(key_file)})
     assert store.find([OLD.key_id]) == {OLD.key_id: OLD}
     with pytest.raises(KeyStoreError, match="does not exist"):
@@ -94,6 +95,7 @@ def test_docker_secret_store_is_silent_when_absent(tmp_path: Path) -> None:
 def test_first_source_holding_a_key_wins_and_later_sources_are_not_read(tmp_path: Path) -> None:
     broken_file = tmp_path / "broken"
     broken_file.write_text("not a key\n")
+    broken_file.chmod(0o600)
     environ = {"AUTOAUDIT_PRIVATE_KEY": NEW.to_text(), "AUTOAUDIT_PRIVATE_KEY_FILE": str(broken_file)}
     stores = default_key_stores(environ, docker_secret=tmp_path / "none", keyring_backend=fail.Keyring())
     # Everything needed is in the first source: the broken file and the keyless keyring are never consulted.

@@ -87,6 +87,7 @@ def test_key_file_that_is_not_utf8_error_does_not_carry_the_key(tmp_path: Path) 
     key = generate_private_key()
     key_file = tmp_path / "key"
     key_file.write_bytes(key.to_text().encode() + b"\n\xff\n")
+    key_file.chmod(0o600)
     with pytest.raises(KeyStoreError) as info:
         FileKeyStore({PRIVATE_KEY_FILE_VAR: str(key_file)}).find([key.key_id])
     _assert_clean_error(info.value, [key.to_text()])
