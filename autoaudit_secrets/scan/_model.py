@@ -167,7 +167,10 @@ class Finding:
 @dataclass(slots=True)
 class ScanStats:
     files_scanned: int = 0
-    files_skipped: int = 0
+    files_skipped: int = 0  # binary, unreadable or special files (named on the command line: an error)
+    files_truncated: int = 0  # larger than max_file_size: only their first and last parts were scanned
+    # Files that could not be read (relative paths, not in reports); one named explicitly is an error.
+    unreadable: list[str] = field(default_factory=list)
     bytes_scanned: int = 0
     seconds: float = 0.0
     findings_suppressed: int = 0

@@ -331,6 +331,8 @@ def test_exclude_gitignore_and_max_file_size(tree: Path) -> None:
     plant(tree, "vendor/lib.py", acme_key())
     plant(tree, "build/out.py", acme_key())
     plant(tree, "data/big.txt", acme_key())
+    filler = "filler line\n" * 10_000
+    (tree / "data" / "huge.txt").write_text(filler + acme_key() + "\n" + filler)
     with (tree / "data" / "big.txt").open("a") as handle:
         handle.write("x" * 200_000 + "\n")
     (tree / ".gitignore").write_text("build/\n")
@@ -338,10 +340,12 @@ def test_exclude_gitignore_and_max_file_size(tree: Path) -> None:
     def found(*args: str) -> set[str]:
         return {f["path"] for f in ours(report(scan(tree, "--format", "json", *args)))}
 
-    assert found() == {"vendor/lib.py", "data/big.txt"}
-    assert found("--exclude", "vendor/**") == {"data/big.txt"}
-    assert found("--no-ignore") == {"vendor/lib.py", "build/out.py", "data/big.txt"}
-    assert found("--max-file-size", "100k") == {"vendor/lib.py"}
+    assert found() == {"vendor/lib.py", "data/big.txt", "data/huge.txt"}
+    assert found("--exclude", "vendor/**") == {"data/big.txt", "data/huge.txt"}
+    assert found("--no-ignore") == {"vendor/lib.py", "build/out.py", "data/big.txt", "data/huge.txt"}
+    # Over the limit only the first and last 50k are read: the key on big.txt's first line is found, the one
+    # in the middle of huge.txt is not.
+    assert found("--max-file-size", "100k") == {"vendor/lib.py", "data/big.txt"}
 
 
 def test_root_is_the_single_directory_or_the_current_directory(tree: Path) -> None:

@@ -6,6 +6,7 @@ failure, not a stuck suite)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,54 @@ def test_high_confidence_tokens_keep_their_documented_preview(tmp_path: Path) ->
     result = _cs(tmp_path, "scan", "--format", "json")
     previews = {(f["path"], f["preview"]) for f in json.loads(result.stdout)["findings"]}
     assert previews == {("app.py", "ghp_…****"), ("Dockerfile", "ghp_…****")}
+
+
+# -- 3. fail closed: nothing unread is reported as clean ---------------------------------------------------
+
+
+def _token() -> str:
+    return "ghp_" + _rand(36)
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc (a file whose read fails)")
+def test_a_named_file_whose_read_fails_is_exit_2_naming_it() -> None:
+    # /proc/PID/mem opens but its first read fails (EIO), even for root: a file nobody could read.
+    proc_dir = Path(f"/proc/{os.getpid()}")
+    result = run_cli("check-secrets", "scan", "mem", cwd=proc_dir, timeout=60)
+    assert result.returncode == 2, result.output
+    assert result.stderr.startswith("check-secrets: error: mem: cannot read")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads a mode-000 file")
+def test_a_named_file_without_read_permission_is_exit_2_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "locked.py").write_text(f'TOKEN = "{_token()}"\n')
+    (tmp_path / "locked.py").chmod(0)
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    result = _cs(tmp_path, "scan", "ok.py", "locked.py")
+    assert result.returncode == 2 and "locked.py" in result.stderr
+
+
+def test_files_skipped_inside_a_tree_are_on_the_text_summary_line(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01" * 100)
+    (tmp_path / "app.py").write_text("x = 1\n")
+    result = _cs(tmp_path, "scan")
+    assert result.returncode == 0
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "2 skipped" in summary, summary
+
+
+def test_secrets_at_the_top_and_bottom_of_an_oversized_file_are_found(tmp_path: Path) -> None:
+    import json
+
+    top, bottom = _token(), _token()
+    filler = "INSERT INTO t VALUES (1, 'some row of a dump');\n" * 60_000  # ~2.8 MB
+    (tmp_path / "dump.sql").write_text(f"-- {top}\n{filler}-- {bottom}\n")
+    result = _cs(tmp_path, "scan", "--max-file-size", "1M", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("dump.sql", 1), ("dump.sql", 60_002)]
+    assert report["stats"]["files_truncated"] == 1
+    text = _cs(tmp_path, "scan", "--max-file-size", "1M")
+    assert "1 over --max-file-size scanned partly" in text.stdout.splitlines()[-1]

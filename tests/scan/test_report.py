@@ -151,6 +151,7 @@ def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
         "warnings": 1,
         "files_scanned": 12,
         "files_skipped": 1,
+        "files_truncated": 0,
         "bytes_scanned": 4096,
         "seconds": 0.25,
         "findings_suppressed": 2,
@@ -287,7 +288,7 @@ def test_text_report_lines(tmp_path: Path) -> None:
     assert any(line.startswith("    commit: abababababab dev@example.test") for line in lines)
     assert lines[-1] == (
         "check-secrets: 3 findings (2 errors, 1 warning); "
-        "12 files scanned in 0.25 s, 1 baselined, 2 suppressed"
+        "12 files scanned in 0.25 s, 1 baselined, 2 suppressed, 1 skipped (binary, unreadable or special)"
     )
 
 

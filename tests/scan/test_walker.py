@@ -66,13 +66,14 @@ def test_git_directory_is_skipped(tmp_path: Path) -> None:
     assert files(tmp_path, no_ignore=True) == ["a.py"]
 
 
-def test_max_file_size_skips_and_counts(tmp_path: Path) -> None:
+def test_files_over_max_file_size_are_listed_and_named(tmp_path: Path) -> None:
+    # (the scanner reads their first and last parts: a big file is never silently left out)
     write(tmp_path, "big.txt", "y" * 5000)
     write(tmp_path, "small.txt", "y")
     result = walk(tmp_path, max_file_size=1000)
     assert (
-        [r for r, _, _ in result.files] == ["small.txt"]
-        and result.skipped == 1
+        [r for r, _, _ in result.files] == ["big.txt", "small.txt"]
+        and result.skipped == 0
         and result.too_large == ["big.txt"]
     )
 

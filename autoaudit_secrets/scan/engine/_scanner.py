@@ -104,6 +104,8 @@ class Scanner:
         self._tree_analyzers: list[TreeAnalyzer] | None = None
         self._root = Path(".")
         self.suppressed = 0
+        #: Larger files are scanned partly (see :meth:`scan_file`); :meth:`scan` sets it from its options.
+        self.max_file_size: int | None = None
 
     # -- configuration -------------------------------------------------------------------------------------
 
@@ -276,28 +278,53 @@ class Scanner:
     # -- trees -----------------------------------------------------------------------------------------------
 
     def scan_file(self, relpath: str, abs_path: str, stats: ScanStats) -> list[Finding]:
-        """Read, decode and scan one file (binary files only get the analyzers' by-name checks)."""
-        data = _read_regular(abs_path)
-        if data is None:
+        """Read, decode and scan one file (binary files only get the analyzers' by-name checks).
+
+        A file larger than :attr:`max_file_size` is scanned partly: its first and last ``max_file_size / 2``
+        bytes (cut at line ends), so a key at the top of a big dump is still found; counted in
+        ``files_truncated``."""
+        parts = _read_regular(abs_path, self.max_file_size)
+        if parts is None:
             stats.files_skipped += 1
+            stats.unreadable.append(relpath)
             return []
-        return self.scan_bytes(relpath, data, stats)
+        if len(parts) > 1:
+            stats.files_truncated += 1
+        findings = self.scan_bytes(relpath, parts[0][0], stats)
+        for data, lines_before in parts[1:]:
+            tail = self.scan_bytes(relpath, data, stats, analyzers=[], count=False)
+            findings.extend(
+                dataclasses.replace(f, line=f.line + lines_before, end_line=f.end_line + lines_before)
+                for f in tail
+                if f.line >= 1
+            )
+        return findings
 
     def scan_bytes(
-        self, relpath: str, data: bytes, stats: ScanStats, *, binary: bool = False
+        self,
+        relpath: str,
+        data: bytes,
+        stats: ScanStats,
+        *,
+        binary: bool = False,
+        analyzers: list[FileAnalyzer] | None = None,
+        count: bool = True,
     ) -> list[Finding]:
         """Decode and scan one document's bytes, wherever they come from (a file, a container layer's member).
 
         ``binary`` says the caller already knows the bytes are not text (say, by their magic bytes): only the
-        analyzers' by-name checks run. ``stats`` counts the document as scanned or skipped."""
+        analyzers' by-name checks run. ``stats`` counts the document as scanned or skipped (not with
+        ``count=False``: the tail of a file whose head was counted). ``analyzers`` overrides the file
+        analyzers that apply to ``relpath`` (``[]``: token rules only)."""
         stats.bytes_scanned += len(data)
-        analyzers = self.analyzers_for(relpath)
+        if analyzers is None:
+            analyzers = self.analyzers_for(relpath)
         if binary:
-            stats.files_skipped += 1
+            stats.files_skipped += count
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         unicode_bom = data.startswith(_UNICODE_BOMS)
         if not unicode_bom and b"\x00" in data[:8192]:  # binary: only the analyzers' by-name checks
-            stats.files_skipped += 1
+            stats.files_skipped += count
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         prescan = None if unicode_bom else self.detector.prescan(data)
         if (
@@ -306,13 +333,13 @@ class Scanner:
             and not analyzers
             and not self.detector.starts_with_base64(data)
         ):
-            stats.files_scanned += 1
+            stats.files_scanned += count
             return []
         text = decode_document(data)
         if text is None:
-            stats.files_skipped += 1
+            stats.files_skipped += count
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
-        stats.files_scanned += 1
+        stats.files_scanned += count
         return self._scan_text(relpath, text, None, prescan, analyzers)
 
     def scan(self, options: ScanOptions) -> ScanResult:
@@ -325,6 +352,7 @@ class Scanner:
         stats = ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
         self._root = options.root
         self.suppressed = 0
+        self.max_file_size = options.max_file_size
         exclude = tuple(dict.fromkeys((*self.config.exclude, *options.config.exclude)))
         jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
         dispatch = _Dispatch(self, jobs, stats)
@@ -343,6 +371,14 @@ class Scanner:
             raise
         stats.files_skipped += walked.skipped
         findings: list[Finding] = dispatch.finish()
+        if options.paths and stats.unreadable:
+            # A file named explicitly that could not be read is an error, never "no findings".
+            named = set(target_relpaths(options.root, options.paths))
+            for relpath in stats.unreadable:
+                if relpath in named:
+                    from .._config import printable
+
+                    raise ScanError(f"{printable(relpath)}: cannot read it (named on the command line)")
         if options.shard is None or options.shard[0] == 1:
             ctx = self.context(options.root)
             tree_findings: list[Finding] = []
@@ -395,13 +431,20 @@ class Scanner:
     def __getstate__(self) -> dict[str, object]:
         # A scanner crosses to "spawn" workers as its recipe; compiled databases are rebuilt (or loaded)
         # there.
-        return {"config": self.config, "rules": self.rules, "matcher": self.detector.backend.value}
+        return {
+            "config": self.config,
+            "rules": self.rules,
+            "matcher": self.detector.backend.value,
+            "max_file_size": self.max_file_size,
+        }
 
     def __setstate__(self, state: dict[str, object]) -> None:
         rules = state["rules"]
         config = state["config"]
         assert isinstance(config, ScanConfig) and isinstance(rules, tuple)
         self.__init__(config, rules=rules, matcher=str(state["matcher"]))  # type: ignore[misc]
+        limit = state.get("max_file_size")
+        self.max_file_size = limit if isinstance(limit, int) else None
 
 
 class _Dispatch:
@@ -472,6 +515,8 @@ class _Dispatch:
                 findings.extend(chunk_findings)
                 self.stats.files_scanned += chunk_stats.files_scanned
                 self.stats.files_skipped += chunk_stats.files_skipped
+                self.stats.files_truncated += chunk_stats.files_truncated
+                self.stats.unreadable.extend(chunk_stats.unreadable)
                 self.stats.bytes_scanned += chunk_stats.bytes_scanned
                 self.scanner.suppressed += suppressed
         finally:
@@ -524,9 +569,13 @@ def _same_value(analyzer: Finding, token: Finding) -> bool:
     return analyzer.column < max(t_end, token.column + 1) and token.column < max(a_end, analyzer.column + 1)
 
 
-def _read_regular(abs_path: str) -> bytes | None:
-    """A regular file's bytes, or ``None``: opened without blocking (a FIFO swapped in after the walk must not
-    hang the scan) and checked to be a regular file before reading."""
+def _read_regular(abs_path: str, limit: int | None = None) -> list[tuple[bytes, int]] | None:
+    """A regular file's bytes as ``[(bytes, lines before them)]``, or ``None``: opened without blocking (a
+    FIFO swapped in after the walk must not hang the scan) and checked to be a regular file before reading.
+
+    A file larger than ``limit`` gives two parts: its first ``limit / 2`` bytes up to the last line end in
+    them, and its last ``limit / 2`` bytes from the first line start in them, with the number of lines before
+    that (counted by reading the middle in blocks, never holding it)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_BINARY", 0)
     try:
@@ -534,14 +583,40 @@ def _read_regular(abs_path: str) -> bytes | None:
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
+            if limit is None or info.st_size <= limit:
+                return [(handle.read(), 0)]
+            return _head_and_tail(handle, info.st_size, max(limit // 2, 1))
     except OSError:
         return None
     finally:
         os.close(fd)
+
+
+def _head_and_tail(handle: Any, size: int, chunk: int) -> list[tuple[bytes, int]]:
+    head = handle.read(chunk)
+    cut = head.rfind(b"\n") + 1
+    if cut > 0:
+        head = head[:cut]  # never half a line (nor half a UTF-8 character)
+    tail_start = max(len(head), size - chunk)
+    newlines = head.count(b"\n")
+    handle.seek(len(head))
+    remaining = tail_start - len(head)
+    while remaining > 0:
+        block = handle.read(min(remaining, _CHUNK_BYTES))
+        if not block:
+            break
+        newlines += block.count(b"\n")
+        remaining -= len(block)
+    tail = handle.read(chunk)
+    first = tail.find(b"\n") + 1
+    if tail_start > len(head) and 0 < first < len(tail):  # drop the partial line the tail starts in
+        newlines += 1
+        tail = tail[first:]
+    return [(head, 0), (tail, newlines)] if tail else [(head, 0)]
 
 
 def _related_path(related: str | None) -> str | None:

@@ -104,6 +104,12 @@ def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) 
     if stats.findings_suppressed:
         extra.append(f"{stats.findings_suppressed} suppressed")
     tail = f"{_plural(stats.files_scanned, 'file')} scanned in {stats.seconds:.2f} s"
+    # What was not read (fully) is said on the summary line too, not only in JSON: "no findings" about a
+    # tree must not hide the files nobody looked at.
+    if stats.files_skipped:
+        extra.append(f"{stats.files_skipped} skipped (binary, unreadable or special)")
+    if stats.files_truncated:
+        extra.append(f"{stats.files_truncated} over --max-file-size scanned partly")
     if extra:
         tail += ", " + ", ".join(extra)
     if not findings:

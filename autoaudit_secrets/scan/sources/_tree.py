@@ -8,7 +8,9 @@
 * ``exclude`` globs (gitignore-style, relative to the root) are always honoured; ``.git/`` is always skipped.
 * Symbolic links are followed only when they resolve inside the root, and a directory is entered once (no
   loops).
-* Files larger than ``max_file_size`` are skipped and counted.
+* Files larger than ``max_file_size`` are listed all the same (and named in ``too_large``): the scanner reads
+  only their first and last parts. Unreadable entries inside the tree are skipped and counted; a path named
+  explicitly that cannot be read is an error (never reported as clean).
 """
 
 from __future__ import annotations
@@ -262,6 +264,23 @@ def target_relpaths(root: Path, paths: Sequence[Path]) -> list[str]:
     return out
 
 
+def _check_readable(real: str, target: Path, *, directory: bool) -> None:
+    """A path named explicitly must be readable: skipping it would report "no findings" about a file nobody
+    looked at. Raises :class:`ScanError` naming it."""
+    try:
+        if directory:
+            with os.scandir(real):
+                pass
+        else:
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+            os.close(os.open(real, flags))
+    except OSError as exc:
+        from .._config import printable
+
+        reason = exc.strerror or type(exc).__name__
+        raise ScanError(f"{printable(str(target))}: cannot read: {reason}") from None
+
+
 def walk(
     root: Path,
     paths: Sequence[Path] = (),
@@ -295,9 +314,7 @@ def walk(
             return
         seen_files.add(rel)
         if st.st_size > max_file_size:
-            result.skipped += 1
-            result.too_large.append(rel)
-            return
+            result.too_large.append(rel)  # still scanned: its first and last parts
         if on_file is not None:
             on_file(rel, abs_path, st.st_size)
         else:
@@ -367,6 +384,8 @@ def walk(
                     stack.append(child)
             elif stat.S_ISREG(est.st_mode):
                 add_file(rel, entry.path, est)
+            elif in_shard(rel, shard):
+                result.skipped += 1  # a FIFO, socket or device: never opened, but counted
 
     def ignores_for(rel_dir: str) -> _Ignores:
         ignores = _Ignores()
@@ -391,6 +410,7 @@ def walk(
         rel = os.path.relpath(os.path.abspath(abs_target), root_real).replace(os.sep, "/")
         rel = "" if rel == "." else rel
         if os.path.isdir(real):
+            _check_readable(real, target, directory=True)
             if rel and (
                 _excluded(exclude_spec, rel, True)
                 or (not no_ignore and ignores_for(rel).ignored(rel, True) and not tracked.covers(rel, True))
@@ -405,6 +425,7 @@ def walk(
             if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device: never opened (it could block)
                 result.skipped += 1
                 continue
+            _check_readable(real, target, directory=False)
             add_file(rel, real, st)
     result.files.sort()
     return result
