@@ -8,7 +8,7 @@ from typing import NoReturn
 from ._common import add_commands, new_parser, run_program
 
 # Each module adds its subcommands with register(subparsers).
-_COMMAND_MODULES = ("_scan_cmds", "_scan_git", "_scan_image")
+_COMMAND_MODULES = ("_scan_cmds", "_scan_git", "_scan_image", "_scan_migrate")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
