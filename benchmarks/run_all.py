@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_settings.py", "bench_scan.py", "bench_git.py", "corpus_report.py")
+SCRIPTS = ("bench_settings.py", "bench_env_edit.py", "bench_scan.py", "bench_git.py", "corpus_report.py")
 
 
 def main() -> int:
