@@ -164,7 +164,7 @@ class SecretSettings(BaseSettings):
         any pydantic-settings class, but pydantic wraps the error in its ``ValidationError``.)"""
         env_file: EnvFileArg = values.pop("_env_file", AUTO)
         secrets_dir: SecretsDirArg = values.pop("_secrets_dir", None) or AUTO
-        error = _load_into(self, values, env_file, None, secrets_dir)
+        error = _guarded_load_into(self, values, env_file, None, secrets_dir)
         if error is not None:
             del self, values  # no frame of the traceback keeps a value (error trackers record locals)
             raise error
@@ -215,7 +215,7 @@ class SecretSettings(BaseSettings):
         exception chained.
         """
         instance = cls.__new__(cls)
-        error = _load_into(instance, {}, env_file, environ, secrets_dir)
+        error = _guarded_load_into(instance, {}, env_file, environ, secrets_dir)
         if error is not None:
             # Error trackers record the local variables of every frame of a traceback: this frame keeps
             # none that holds a value (the helpers that saw the values have returned).
@@ -333,9 +333,14 @@ def _collect_layers(
     notes += dotenv_notes
 
     env_layer = dict(environ)
-    _resolve_file_references([env_layer, dotenv], known, problems)
+    notes += _resolve_file_references([env_layer, dotenv], known, problems)
     directory, secrets_note = _secrets_plan(secrets_dir)
     secrets = _read_secrets_dir(directory, known, problems) if directory is not None else {}
+    if directory is not None:
+        count = len(secrets)
+        secrets_note = SourceNote(
+            secrets_note.source, True, f"{count} file{'s' if count != 1 else ''} of this schema"
+        )
     notes.append(secrets_note)
     _open_encrypted([env_layer, dotenv, secrets], known, environ, problems)
     # Hand pydantic-settings only the variables of this schema: unrelated ones (most of a large environment
@@ -364,8 +369,12 @@ def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str
     return parse_dotenv(text.removeprefix("\ufeff"), source=str(path), environ=interpolation_env)
 
 
-def _resolve_file_references(layers: list[dict[str, str]], known: set[str], problems: dict[str, str]) -> None:
-    """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears."""
+def _resolve_file_references(
+    layers: list[dict[str, str]], known: set[str], problems: dict[str, str]
+) -> list[SourceNote]:
+    """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears; a note for
+    each file read."""
+    notes: list[SourceNote] = []
     present = {key.upper() for layer in layers for key, value in layer.items() if value != ""}
     for layer in layers:
         for key in [k for k in layer if k[-5:].upper() == "_FILE"]:
@@ -393,6 +402,8 @@ def _resolve_file_references(layers: list[dict[str, str]], known: set[str], prob
                 problems[name] = f"{upper} file {path} is not valid UTF-8"
                 continue
             layer[name] = _strip_one_newline(content)
+            notes.append(SourceNote(path, True, upper))
+    return notes
 
 
 def _looks_like_a_path(value: str) -> bool:
@@ -485,6 +496,24 @@ def _masker_for(layers: _Layers, init: Mapping[str, Any]) -> Masker:
     masker.add(values)
     masker.add(leaf for v in values for leaf in json_leaves(v))
     return masker
+
+
+def _guarded_load_into(
+    instance: SecretSettings,
+    init: dict[str, Any],
+    env_file: EnvFileArg,
+    environ: Mapping[str, str] | None,
+    secrets_dir: SecretsDirArg,
+) -> SettingsError | None:
+    """:func:`_load_into`, with any unexpected exception (an OS error nobody foresaw, a bug) turned into a
+    SettingsError naming its type and place: its text and its frames' locals could hold values."""
+    try:
+        return _load_into(instance, init, env_file, environ, secrets_dir)
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        message = f"{type(instance).__name__}: loading failed: {type(exc).__name__} raised{where}"
+    return SettingsError(f"{message} (its message is not shown: it may hold a value)")
 
 
 def _load_into(

@@ -191,3 +191,26 @@ def test_name_file_holding_the_secret_itself_is_not_echoed(tmp_path: Path) -> No
     with pytest.raises(InvalidSettingsError) as info:
         _Secretive.load(environ={"API_TOKEN_FILE": str(real), "PORT": "1"}, env_file=None, secrets_dir=None)
     assert str(real) in str(info.value)  # a real path is still shown
+
+
+def test_an_unforeseen_failure_inside_the_loader_is_a_value_free_settings_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A bug or an error nobody foresaw deep in the pipeline (here: the decryption step raising a plain
+    # ValueError that quotes what it was given) must not escape with the value in its text or its frames.
+    import autoaudit_secrets.crypto as crypto
+
+    def broken(values: dict[str, str], **_: object) -> None:
+        raise ValueError(f"cannot handle {values!r}")
+
+    monkeypatch.setattr(crypto, "decrypt_values", broken)
+    with pytest.raises(SettingsError) as info:
+        _Secretive.load(
+            environ={"API_TOKEN": "enc:v1:" + TOKEN, "PORT": TOKEN}, env_file=None, secrets_dir=None
+        )
+    err = info.value
+    assert str(err).startswith("_Secretive: loading failed: ValueError raised at ")
+    assert err.__cause__ is None and err.__context__ is None
+    assert_no_leak(str(err), [TOKEN], where="SettingsError")
+    for frame in _frames_of(err):
+        assert_no_leak("\n".join(_strings(frame.f_locals, set())), [TOKEN], where=frame.f_code.co_name)

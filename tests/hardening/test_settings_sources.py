@@ -8,8 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from autoaudit_secrets.settings import InvalidSettingsError, SourceNote, describe_sources
+from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings, SourceNote, describe_sources
 from autoaudit_secrets.settings import _base as base_module
 from tests.conftest import DATA_DIR, assert_no_leak, run_cli
 
@@ -85,4 +86,25 @@ def test_missing_error_of_load_lists_the_sources(
             ".env files", False, "CI detected: GITLAB_CI is set; pass env_file= or --env-file to read one"
         ),
         SourceNote("secrets directory", False, "secrets_dir=None"),
+    ]
+
+
+class _Token(SecretSettings):
+    api_token: SecretStr
+    port: int
+
+
+def test_name_file_and_secrets_dir_reads_are_listed_as_sources(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(JWT, encoding="utf-8")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    with pytest.raises(InvalidSettingsError) as info:
+        _Token.load(environ={"API_TOKEN_FILE": str(token_file)}, env_file=None, secrets_dir=secrets)
+    notes = [str(note) for note in info.value.sources]
+    assert notes == [
+        "read: the environ= mapping",
+        "skipped: .env files (env_file=None)",
+        f"read: {token_file} (API_TOKEN_FILE)",
+        f"read: {secrets} (0 files of this schema)",
     ]
