@@ -19,11 +19,12 @@ BIN_DIR = Path(sys.executable).parent
 
 def leak_forms(secret: str) -> list[str]:
     """``secret`` and the escaped spellings it takes when an error or log message quotes it: ``repr``
-    (``%r``, ``{v!r}``), JSON (``ensure_ascii`` on and off), ``ascii()``, a PEM with its newlines written
+    (``%r``, ``{v!r}``, also of its UTF-8 bytes), JSON (``ensure_ascii`` on and off), ``ascii()``, a PEM with its newlines written
     as ``\\n``, and every backslash doubled. Computed here independently of the library's masker."""
     forms = [
         secret,
         repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
         ascii(secret)[1:-1],
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],

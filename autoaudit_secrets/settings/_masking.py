@@ -1,8 +1,9 @@
 """One masker for loaded values: the loader's error messages and the log redaction filter use it alike.
 
 A value is masked as written and in the escaped spellings it takes when code quotes it: ``repr`` (``%r``,
-``{v!r}``), ``ascii()``, JSON (with and without ``ensure_ascii``), a PEM with its newlines written as ``\\n``,
-backslashes doubled, and each of those escaped once more (a ``repr`` of a dict holding a ``repr``).
+``{v!r}``, also of the UTF-8 bytes), ``ascii()``, JSON (with and without ``ensure_ascii``), a PEM with its
+newlines written as ``\\n``, backslashes doubled, each of those escaped once more (a ``repr`` of a dict
+holding a ``repr``), and the value percent-encoded as in a URL query string (access logs).
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from .._redact import MASK
 
 __all__ = ["Masker", "escaped_forms", "json_leaves"]
 
-# Printable ASCII without quotes or backslash: every escaped spelling of such a value is the value itself.
-_PLAIN = re.compile(r"[ !#-&(-\[\]-~]*")
+# Letters, digits and -._~: every escaped or URL-encoded spelling of such a value is the value itself.
+_PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
 
 
 def _escapes(value: str) -> Iterator[str]:
     yield repr(value)[1:-1]
+    yield repr(value.encode("utf-8", "surrogatepass"))[2:-1]  # %r of value.encode()
     yield ascii(value)[1:-1]
     yield json.dumps(value)[1:-1]
     yield json.dumps(value, ensure_ascii=False)[1:-1]
@@ -31,11 +34,18 @@ def _escapes(value: str) -> Iterator[str]:
     yield value.replace("\\", "\\\\").replace("'", "\\'")
 
 
+def _url_encodings(value: str) -> Iterator[str]:
+    # A secret in a query string reaches access logs percent-encoded, as clients encode it.
+    yield quote(value, safe="", errors="surrogatepass")
+    yield quote(value, safe="/", errors="surrogatepass")
+    yield quote_plus(value, safe="", errors="surrogatepass")
+
+
 def escaped_forms(value: str) -> frozenset[str]:
-    """``value`` and its escaped spellings, escaped up to twice."""
+    """``value``, its escaped spellings (escaped up to twice) and its URL encodings."""
     if _PLAIN.fullmatch(value):
         return frozenset((value,))
-    forms = {value}
+    forms = {value, *_url_encodings(value)}
     frontier = {value}
     for _depth in range(2):
         new = {form for item in frontier for form in _escapes(item)} - forms

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, quote_plus
 
 from autoaudit_secrets._redact import MASK
 from autoaudit_secrets.settings._masking import Masker, escaped_forms, json_leaves
@@ -48,3 +49,16 @@ def test_json_leaves() -> None:
         "p4ss",
     ]
     assert json_leaves("not json") == [] and json_leaves("{broken") == []
+
+
+def test_bytes_repr_and_url_encodings() -> None:
+    value = "s3cr+t/é=="
+    masker = Masker([value])
+    assert masker.mask(repr(value.encode())) == f"b'{MASK}'"
+    for encoded in (quote(value, safe=""), quote(value), quote_plus(value)):
+        assert masker.mask(f"GET /cb?token={encoded} HTTP/1.1") == f"GET /cb?token={MASK} HTTP/1.1", encoded
+
+
+def test_values_with_lone_surrogates_do_not_break_the_masker() -> None:
+    value = "abc\udcff\ud800xyz"  # a .env file name or value read with surrogateescape
+    assert Masker([value]).mask(f"x{value!r}y") == f"x'{MASK}'y"
