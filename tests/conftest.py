@@ -19,8 +19,9 @@ BIN_DIR = Path(sys.executable).parent
 
 def leak_forms(secret: str) -> list[str]:
     """``secret`` and the escaped spellings it takes when an error or log message quotes it: ``repr``
-    (``%r``, ``{v!r}``, also of its UTF-8 bytes), JSON (``ensure_ascii`` on and off), ``ascii()``, a PEM with its newlines written
-    as ``\\n``, and every backslash doubled. Computed here independently of the library's masker."""
+    (``%r``, ``{v!r}``, also of its UTF-8 bytes), JSON (``ensure_ascii`` on and off), ``ascii()``, a PEM
+    with its newlines written as ``\\n``, and every backslash doubled. Computed here independently of the
+    library's masker."""
     forms = [
         secret,
         repr(secret)[1:-1],
