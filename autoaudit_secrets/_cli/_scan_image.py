@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .._errors import ScanError, UsageError
 from ..scan._config import printable
@@ -31,7 +32,13 @@ def register(subparsers: Any) -> None:
         "layer's files like `check-secrets scan`, files deleted by a later layer included. Exit 0: clean; "
         "1: findings at or above --fail-on; 2: usage error, or an image (part) that could not be read.",
     )
-    parser.add_argument("images", nargs="+", metavar="PATH", help="image archives or OCI layout folders")
+    parser.add_argument(
+        "images",
+        nargs="+",
+        metavar="PATH",
+        help="image archives or OCI layout folders; - reads an archive from standard input "
+        "(docker save app | check-secrets image -)",
+    )
     parser.add_argument(
         "--platform",
         type=_parse_platform,
@@ -76,10 +83,17 @@ def run_image_scan(args: argparse.Namespace, images: list[str]) -> tuple[Path, S
     current directory: configuration and baseline are looked up there), the configuration and the result."""
     from ..scan.sources._image import ImageScanOptions, scan_images
 
-    paths = [Path(p) for p in images]
-    for path in paths:
+    if images.count("-") > 1:
+        raise UsageError("standard input (-) can be given once")
+    paths: list[Path | BinaryIO] = []
+    for name in images:
+        if name == "-":
+            paths.append(sys.stdin.buffer)  # `docker save app | check-secrets image -`: read once, streamed
+            continue
+        path = Path(name)
         if not os.path.lexists(path):
             raise UsageError(f"{printable(str(path))}: no such file or directory")
+        paths.append(path)
     root = Path.cwd()
     config = config_from_args(args, root)
     try:

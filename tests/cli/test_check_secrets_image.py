@@ -4,13 +4,14 @@ formats, baselines, --platform, and one-line errors for what cannot be read — 
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from autoaudit_secrets.scan.report import SCHEMA_PATH
-from tests.conftest import DATA_DIR, run_cli
+from tests.conftest import BIN_DIR, DATA_DIR, run_cli
 from tests.scan.sources.conftest import LEAKS, BuiltImages, build_test_images
 
 
@@ -123,6 +124,23 @@ def test_fail_on_and_disable_work_as_for_scan(images: BuiltImages) -> None:
     )
     assert code == 1
     assert "docker-arg-secret-default" not in {f["rule"] for f in json.loads(out)["findings"]}
+
+
+def test_archive_from_standard_input(images: BuiltImages) -> None:
+    import gzip
+
+    piped = subprocess.run(
+        [str(BIN_DIR / "check-secrets"), "image", "-", "--format", "json"],
+        cwd=images.leaky_docker.parent,
+        input=gzip.compress(images.leaky_docker.read_bytes(), compresslevel=1),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert piped.returncode == 1, piped.stderr
+    report = json.loads(piped.stdout)
+    assert {f["image"]["name"] for f in report["findings"]} == {"-"}
+    assert "root/.ssh/id_ed25519" in {f["path"] for f in report["findings"]}
 
 
 def test_unreadable_images_are_one_line_errors(images: BuiltImages, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..._errors import ImageError
 from .._model import Finding, ImageOrigin, ScanStats
@@ -208,13 +208,13 @@ class _Run:
 
     # -- sources -------------------------------------------------------------------------------------------
 
-    def scan_path(self, path: Path, label: str) -> None:
-        if path.is_dir():
+    def scan_path(self, path: Path | BinaryIO, label: str) -> None:
+        if isinstance(path, Path) and path.is_dir():
             self._scan_layout(path, label)
         else:
             self._scan_archive(path, label)
 
-    def _scan_archive(self, path: Path, label: str) -> None:
+    def _scan_archive(self, path: Path | BinaryIO, label: str) -> None:
         blobs: dict[str, _Layer] = {}
 
         def on_blob(name: str, stream: ByteStream) -> None:
@@ -386,14 +386,15 @@ class _Run:
 
 def scan_images(
     scanner: Scanner,
-    paths: Sequence[Path],
+    paths: Sequence[Path | BinaryIO],
     options: ImageScanOptions,
     *,
     labels: Sequence[str] | None = None,
     on_image: Callable[[str], None] | None = None,
 ) -> ImageScanResult:
-    """Scan every image of ``paths`` (archives or layout folders). ``labels`` name them in findings and errors
-    (default: the paths as given). Findings are sorted by image, path, line, column and rule."""
+    """Scan every image of ``paths`` (archives or layout folders; an open binary stream is read as an archive,
+    once, front to back). ``labels`` name them in findings and errors (default: the paths as given, ``-`` for
+    a stream). Findings are sorted by image, path, line, column and rule."""
     started = time.perf_counter()
     run = _Run(scanner, options)
     with tempfile.TemporaryDirectory(prefix="check-secrets-image-") as empty:
@@ -402,7 +403,7 @@ def scan_images(
         scanner.set_root(Path(empty))
         suppressed_before = scanner.suppressed
         for i, path in enumerate(paths):
-            label = labels[i] if labels is not None else os.fspath(path)
+            label = labels[i] if labels is not None else (os.fspath(path) if isinstance(path, Path) else "-")
             run.scan_path(path, label)
             if on_image is not None:
                 on_image(label)

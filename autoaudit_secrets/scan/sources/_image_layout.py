@@ -112,11 +112,13 @@ class _MemberFile:
 OnBlob = Callable[[str, ByteStream], None]
 
 
-def read_archive(path: Path, label: str, budget: Budget, on_blob: OnBlob) -> ArchiveContents:
-    """One pass over the archive at ``path``: JSON members kept, layer-like members passed to ``on_blob(name,
-    stream)`` (the stream reads the member through its compression), links recorded."""
+def read_archive(source: Path | BinaryIO, label: str, budget: Budget, on_blob: OnBlob) -> ArchiveContents:
+    """One pass over the archive at ``source`` (a path, or an open binary stream such as standard input): JSON
+    members kept, layer-like members passed to ``on_blob(name, stream)`` (the stream reads the member through
+    its compression), links recorded."""
     contents = ArchiveContents()
-    with _open_regular(path, label) as raw:
+    opened = _open_regular(source, label) if isinstance(source, Path) else _Closing(source, close=False)
+    with opened as raw:
         outer = ByteStream(raw, label, budget)
         reader = TarReader(outer)
         for member in reader:
@@ -147,14 +149,16 @@ def read_archive(path: Path, label: str, budget: Budget, on_blob: OnBlob) -> Arc
 
 
 class _Closing:
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, *, close: bool = True) -> None:
         self.handle = handle
+        self.close = close
 
     def __enter__(self) -> BinaryIO:
         return self.handle
 
     def __exit__(self, *exc: object) -> None:
-        self.handle.close()
+        if self.close:
+            self.handle.close()
 
 
 def _open_regular(path: Path, label: str) -> _Closing:

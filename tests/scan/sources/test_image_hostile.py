@@ -257,6 +257,12 @@ def test_layer_that_is_not_a_tar(scanner: Scanner, tmp_path: Path) -> None:
     assert error_of(scanner, archive).endswith("not a tar archive")
 
 
+def test_zstd_layer_without_zstandard_or_corrupt_is_an_error(scanner: Scanner, tmp_path: Path) -> None:
+    layer = b"\x28\xb5\x2f\xfd" + b"\x00" * 600  # the zstd magic, then no valid frame
+    message = error_of(scanner, docker_archive(tmp_path / "a.tar", [layer]))
+    assert "zstandard package is not installed" in message or "corrupt zstd data" in message
+
+
 def test_corrupt_tar_header_in_a_layer(scanner: Scanner, tmp_path: Path) -> None:
     layer = bytearray(layer_tar([("a.txt", b"hello\n", "file"), ("b.txt", b"again\n", "file")]))
     layer[1024 + 10] ^= 0xFF  # the second header's name: its checksum no longer matches
