@@ -94,8 +94,9 @@ class Rule:
     def preview_keep(self) -> int:
         """Leading characters a redacted preview of this rule's secret may show: 4 (a provider prefix,
         usually) for high-confidence token formats, none for everything else — a password or a generic secret
-        may be human-chosen, and a few characters of it are a real hint."""
-        if self.confidence is not Confidence.HIGH or "password" in self.tags or "generic" in self.tags:
+        may be human-chosen, and a few characters of it are a real hint; a private key's secret is its key
+        material, which has no prefix to show."""
+        if self.confidence is not Confidence.HIGH or {"password", "generic", "private-key"} & set(self.tags):
             return 0
         return 4
 
