@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml examples/autoaudit-api/pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck check bench docs clean
+.PHONY: demo test lint typecheck check bench docs doc-samples clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m autoaudit_secrets.scan.rules._docgen > docs/rules.md
+
+doc-samples: $(STAMP)
+	$(BIN)/python tools/doc_samples.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

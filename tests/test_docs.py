@@ -215,7 +215,12 @@ def command_lines(doc: Markdown) -> list[tuple[int, str]]:
     result: list[tuple[int, str]] = []
     for start, block in doc.blocks:
         pending = ""
+        # In a transcript (``$ command`` lines and what they print) only the ``$`` lines are commands: the
+        # output may name a program in prose ("autoaudit-secrets can encrypt .env values").
+        transcript = any(line.startswith("$ ") for line in block.splitlines())
         for offset, line in enumerate(block.splitlines()):
+            if transcript and not pending and not line.startswith("$ "):
+                continue
             if line.rstrip().endswith("\\") and not line.rstrip().endswith("\\\\"):
                 pending += line.rstrip()[:-1] + " "
                 continue
