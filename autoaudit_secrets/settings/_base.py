@@ -178,10 +178,12 @@ class SecretSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Inside :meth:`load`: init kwargs > environment > .env files > Docker secrets (> defaults)."""
+        """Init kwargs > environment > .env files > Docker secrets (> defaults), as prepared by :meth:`load`
+        (which ``Settings()`` runs too). Outside it (only ``BaseSettings.__init__`` called directly) the init
+        kwargs alone: pydantic-settings' own sources would hand back ``enc:`` ciphertext, skip our rules."""
         active = _ACTIVE_LAYERS.get()
         if active is None or active.cls is not settings_cls:
-            return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+            return (init_settings,)
         layers = active.layers
         sources = [
             _MappingSource(settings_cls, values, label)
@@ -553,13 +555,12 @@ def _validate(
     by_path = {field.path: field.env_name for field in fields}
     by_lower_path = {tuple(part.lower() for part in field.path): field.env_name for field in fields}
     by_name = {field.path[-1]: field.env_name for field in fields if len(field.path) == 1}
-    masker = _masker_for(layers, init)
     found: list[tuple[str, str]] = []
     problems: dict[str, str] = dict(pre_problems)
     # pydantic-settings stops at the first complex (JSON) value it cannot decode: note it, drop that
     # variable, and try again, so that one error lists every problem.
     for _attempt in range(len(fields) + 1):
-        undecodable, crash = _build(instance, init, layers, found, by_path, by_lower_path, masker, fields)
+        undecodable, crash = _build(instance, init, layers, found, by_path, by_lower_path, fields)
         if crash is not None:
             name, message = crash
             problems[name] = f"{problems[name]}; {message}" if name in problems else message
@@ -606,7 +607,6 @@ def _build(
     found: list[tuple[str, str]],
     by_path: Mapping[tuple[str, ...], str],
     by_lower_path: Mapping[tuple[str, ...], str],
-    masker: Masker,
     fields: list[EnvField],
 ) -> tuple[str | None, tuple[str, str] | None]:
     """Validate ``instance`` from ``init`` and ``layers``; validation problems go to ``found``. Returns the
@@ -618,6 +618,7 @@ def _build(
     try:
         BaseSettings.__init__(instance, **init)
     except ValidationError as exc:
+        masker = _masker_for(layers, init)  # only now: a load without problems never pays for it
         for error in exc.errors(include_url=False, include_input=False, include_context=True):
             loc = tuple(str(part) for part in error.get("loc", ()))
             name, rest = _env_name_for(loc, by_path, by_lower_path)
