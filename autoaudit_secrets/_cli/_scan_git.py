@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from ._scan_output import (
     config_from_args,
     emit,
     guarded,
-    matchable,
     parse_jobs,
     parse_size,
     warn_slow_matcher,
@@ -61,7 +59,8 @@ def register(subparsers: Any) -> None:
         type=parse_jobs,
         default=0,
         metavar="N",
-        help="git processes producing the patches of long histories in parallel (default: CPUs - 1, max 4)",
+        help="worker processes scanning parts of a long history in parallel, each with its own git "
+        "(default: the CPU count; 1: one process)",
     )
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument(
@@ -105,56 +104,24 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _might_match(detector: Any) -> Callable[[bytes], bool] | None:
-    """The engine's byte-level prefilter as a yes/no question (None: no prefilter, scan everything)."""
-    prescan = getattr(detector, "prescan", None)
-    if callable(prescan):
-
-        def check(data: bytes) -> bool:
-            result = prescan(data)
-            return result is None or not result.empty
-
-        return check
-    legacy = getattr(detector, "might_match", None)
-    return legacy if callable(legacy) else None
-
-
 def _cmd_git(args: argparse.Namespace) -> int:
-    from ..scan.sources._git import BlobReader, ChangeStream, GitScanOptions, find_repo_root, scan_changes
-    from ..scan.sources._tree import decode_document
+    from ..scan.sources._git import HistoryOptions, HistoryScan, find_repo_root
 
     root = find_repo_root(Path(args.repo))
     config = config_from_args(args, root)
     # git starts now and works on its own while the rules load and compile
-    with ChangeStream(root, _selection(args), jobs=args.jobs) as changes:
+    with HistoryScan(root, _selection(args), jobs=args.jobs) as history:
         try:
             from ..scan.engine._scanner import Scanner
         except ImportError as exc:
             raise ScanError(f"the scanning engine is not available ({exc.name})") from None
         scanner = Scanner(config)
         warn_slow_matcher(scanner.matcher_fallback)
-        skip_path = None
-        if config.exclude:
-            import pathspec
-
-            spec = pathspec.GitIgnoreSpec.from_lines(list(config.exclude))
-
-            def skip_path(path: str) -> bool:
-                return bool(spec.match_file(matchable(path)))
-
-        analyzers = scanner.file_analyzers()
-        options = GitScanOptions(
-            decode=decode_document,
-            might_match=_might_match(scanner.detector),
-            analyzed=lambda path: any(a.applies_to(path) for a in analyzers),
-            skip_path=skip_path,
-            max_file_size=args.max_file_size,
-        )
+        settings = HistoryOptions(exclude=tuple(config.exclude), max_file_size=args.max_file_size)
         show = args.progress if args.progress is not None else sys.stderr.isatty()
         progress = _Progress() if show else None
         try:
-            with BlobReader(root) as blobs:
-                findings, stats = scan_changes(scanner, changes, blobs, options, progress=progress)
+            findings, stats = history.run(scanner, settings, progress=progress)
         finally:
             if progress is not None:
                 progress.close()

@@ -357,6 +357,8 @@ class SensitiveFileAnalyzer:
     """FileAnalyzer: one ``sensitive-file-*`` finding per sensitive file (placed at the evidence line)."""
 
     id = "sensitive-files"
+    # git modes: a file stays the same finding across its versions, whatever line holds the evidence
+    finding_scope = "file"
 
     def applies_to(self, relpath: str) -> bool:
         return _applies(relpath)

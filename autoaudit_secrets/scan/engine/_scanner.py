@@ -182,6 +182,63 @@ class Scanner:
         whole file (line 0) are kept. ``relpath`` is ``/``-separated, relative to the scan root."""
         return self._scan_text(relpath, text, lines, None, None)
 
+    def scan_lines(self, relpath: str, text: str, numbers: Sequence[int]) -> list[Finding]:
+        """Token findings in some lines of a document (git mode: the lines a commit added), placed in the
+        document.
+
+        ``text`` holds the lines numbered ``numbers`` (1-based, ascending), each ended by a newline. A match
+        that would join lines which are not neighbours in the document is not one: the runs of consecutive
+        lines are then scanned one by one. Inline ``check-secrets: allow`` comments, the allowlists and the
+        rule selection apply; the file analyzers do not run (see :meth:`analyze_document`)."""
+        if self._path_allowed(relpath) or not text:
+            return []
+        before = self.suppressed
+        found = self._postfilter(self._token_findings(relpath, text), text, None)
+        out: list[Finding] = []
+        for f in found:
+            first, last = numbers[f.line - 1], numbers[f.end_line - 1]
+            if last - first != f.end_line - f.line:
+                self.suppressed = before
+                return self._scan_runs(relpath, text, numbers)
+            out.append(dataclasses.replace(f, line=first, end_line=last) if first != f.line else f)
+        return out
+
+    def _scan_runs(self, relpath: str, text: str, numbers: Sequence[int]) -> list[Finding]:
+        lines = text.split("\n")
+        out: list[Finding] = []
+        start = 0
+        for index in range(1, len(numbers) + 1):
+            if index == len(numbers) or numbers[index] != numbers[index - 1] + 1:
+                run = "".join(f"{line}\n" for line in lines[start:index])
+                out.extend(self.scan_lines(relpath, run, numbers[start:index]))
+                start = index
+        return out
+
+    def analyze_document(
+        self,
+        relpath: str,
+        text: str,
+        analyzers: list[FileAnalyzer],
+        *,
+        root: Path | None = None,
+        count_suppressed: AbstractSet[int] | None = None,
+    ) -> list[Finding]:
+        """The findings of ``analyzers`` alone on one document (``text`` is "" for a binary file), through
+        inline allow comments, the allowlists and the rule selection. Findings allowed inline are counted as
+        suppressed only on the lines of ``count_suppressed`` (all when None)."""
+        if self._path_allowed(relpath) or not analyzers:
+            return []
+        found = self._analyzer_findings(relpath, text, analyzers, self.context(root))
+        return self._postfilter(found, text, None, count=count_suppressed)
+
+    def merge_same_place(self, findings: list[Finding]) -> list[Finding]:
+        """One finding per place between token rules and analyzers (see :func:`_merge_same_place`)."""
+        return _merge_same_place(findings, self._token_rule_ids)
+
+    def is_token_rule(self, rule_id: str) -> bool:
+        """Whether ``rule_id`` is one of the (enabled) token rules, not an analyzer check."""
+        return rule_id in self._token_rule_ids
+
     def _scan_text(
         self,
         relpath: str,
@@ -234,10 +291,9 @@ class Scanner:
         return out
 
     def _analyzer_findings(
-        self, relpath: str, text: str, analyzers: list[FileAnalyzer] | None
+        self, relpath: str, text: str, analyzers: list[FileAnalyzer] | None, ctx: _Context | None = None
     ) -> list[Finding]:
         out: list[Finding] = []
-        ctx: _Context | None = None
         if analyzers is None:
             analyzers = self.analyzers_for(relpath)
         for analyzer in analyzers:
@@ -252,7 +308,12 @@ class Scanner:
         return out
 
     def _postfilter(
-        self, findings: Iterable[Finding], text: str, lines: AbstractSet[int] | None
+        self,
+        findings: Iterable[Finding],
+        text: str,
+        lines: AbstractSet[int] | None,
+        *,
+        count: AbstractSet[int] | None = None,
     ) -> list[Finding]:
         kept: list[Finding] = []
         text_lines: list[str] | None = None
@@ -274,7 +335,8 @@ class Scanner:
                     allowed = f.line <= len(text_lines) and line_allows(text_lines[f.line - 1])
                     allow_by_line[f.line] = allowed
                 if allowed:
-                    self.suppressed += 1
+                    if count is None or f.line in count:
+                        self.suppressed += 1
                     continue
             kept.append(f)
         return kept

@@ -6,19 +6,21 @@ bounded read-ahead buffer:
 * one ``git log -p -U0`` (or ``git diff --cached -U0``) pipe gives, per commit (oldest first, parents before
   children), each changed file's path, its new blob id, the line numbers the commit added and their text. A
   reader thread starts it before the rules are loaded, so git works on the other core meanwhile;
-* the added text goes through the matcher's byte-level prefilter: most files stop there;
-* for the few that may hold a token — and for files a format-aware analyzer reads (Dockerfiles, compose
-  files, CI workflows, ``.env``) — one ``git cat-file --batch`` process hands out the file as of the commit,
-  the engine scans it whole, and only findings on the added lines are kept.
+* the added text goes through the matcher's byte-level prefilter; only the added lines that may hold a
+  token are decoded and scanned (positions are mapped back to the file's lines);
+* files a format-aware analyzer reads (Dockerfiles, compose files, CI workflows, ``.env``, sensitive files)
+  are fetched as of the commit from one ``git cat-file --batch`` process when the commit changes them; the
+  analyzer's findings are compared with what it found in the version(s) before the change (remembered per
+  blob), and only new ones are reported;
+* a long history is split into consecutive parts of its commit list, scanned by worker processes with their
+  own git; the parts' findings are put back in commit order (the same report as one process).
 
 Merge commits are read as dense combined diffs (``--cc``): a line counts as added by a merge only when it is
 new relative to *every* parent — a line written while resolving the merge. Lines inherited from a parent
 were reported at the commit that introduced them on that side. Renames are detected (``-M``): a moved file
 is compared with its source, so only its edited lines count.
 
-Each secret is reported once per run, at the first commit that added it: the deduplication key is ``(rule
-id, secret value)`` — the same secret copied to a second file is the same leak — and, for findings that carry
-no value (a Dockerfile practice, a file sensitive by its name), ``(rule id, path)``.
+Each secret is reported once per run, at the first commit that added it (see :func:`dedupe_key`).
 """
 
 from __future__ import annotations
@@ -46,24 +48,29 @@ try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
-from .._model import CommitInfo, Finding, ScanStats
+from .._model import CommitInfo, FileAnalyzer, Finding, ScanStats
 
 __all__ = [
     "BlobReader",
     "ChangeStream",
     "CommitChanges",
-    "DocumentScanner",
     "FileChange",
     "GitMode",
     "GitProgress",
     "GitScanOptions",
     "GitSelection",
+    "HistoryOptions",
+    "HistoryScan",
+    "HistoryScanner",
     "dedupe_key",
     "find_repo_root",
+    "finding_scope",
     "iter_changes",
+    "list_commits",
     "parse_patch",
     "resolve_revisions",
     "scan_changes",
+    "scan_options",
 ]
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -122,9 +129,12 @@ class FileChange:
     path: str  # "/"-separated, relative to the repository root
     blob: str | None  # the new blob id; None when git did not show one
     added: AbstractSet[int]  # 1-based line numbers, in the new version, that the change added
-    added_text: bytes = b""  # those lines, newline-separated (for the prefilter)
+    added_text: bytes = b""  # those lines in ascending order, each ended by a newline
     binary: bool = False
     new_file: bool = False
+    # the blob ids of the version(s) before the change (one per parent of a merge; empty for a new file)
+    old_blobs: tuple[str, ...] = ()
+    old_path: str | None = None  # the path before the change when it differs (a rename)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +312,19 @@ def _plus_range(header: bytes, ncols: int) -> tuple[int, int]:
 
 
 class _FileBuilder:
-    __slots__ = ("added", "binary", "blob", "combined", "deleted", "header", "new_file", "path", "text")
+    __slots__ = (
+        "added",
+        "binary",
+        "blob",
+        "combined",
+        "deleted",
+        "header",
+        "new_file",
+        "old_blobs",
+        "old_path",
+        "path",
+        "text",
+    )
 
     def __init__(self, header: bytes, combined: bool) -> None:
         self.header = header
@@ -314,6 +336,8 @@ class _FileBuilder:
         self.binary = False
         self.deleted = False
         self.new_file = False
+        self.old_blobs: tuple[str, ...] = ()
+        self.old_path: str | None = None
 
     def build(self) -> FileChange | None:
         if self.deleted or not (self.added or self.binary):
@@ -329,6 +353,8 @@ class _FileBuilder:
             (text[0] if len(text) == 1 else b"\n".join(text)) + b"\n" if text else b"",
             self.binary,
             self.new_file,
+            () if self.new_file else self.old_blobs,
+            self.old_path if self.old_path != path else None,
         )
 
 
@@ -397,7 +423,11 @@ def _parse_chunks(chunks: Iterator[list[bytes]], *, staged: bool) -> Iterator[Co
         pos += 1
         first = line[:1]
         if first == b"-":
-            continue  # "--- a/path": the new path comes from "+++"
+            if current is not None and current.path is None and line.startswith(b"--- "):
+                source = line[4:].rstrip(b"\t")
+                if source != b"/dev/null":
+                    current.old_path = _unquote_path(source).removeprefix("a/")
+            continue  # the new path comes from "+++"
         if first == b"@":
             if current is None:
                 continue
@@ -445,8 +475,12 @@ def _parse_chunks(chunks: Iterator[list[bytes]], *, staged: bool) -> Iterator[Co
             continue
         elif first == b"i" and line.startswith(b"index "):
             spec, _, mode = line[6:].partition(b" ")
-            post = spec.partition(b"..")[2].decode("ascii", errors="replace")
+            pre, _, post_bytes = spec.partition(b"..")
+            post = post_bytes.decode("ascii", errors="replace")
             current.blob = None if post in _NULL_SHA else post
+            current.old_blobs = tuple(
+                b for b in pre.decode("ascii", errors="replace").split(",") if b and b not in _NULL_SHA
+            )
             if mode == b"160000":
                 current.deleted = True  # a submodule commit, not a file
         elif first == b"+" and line.startswith(b"+++ "):
@@ -596,6 +630,30 @@ def _widen_pipe(stream: IO[bytes] | None) -> None:
         fcntl.fcntl(stream.fileno(), setsize, 1 << 20)
 
 
+_LOG = (
+    "log",
+    *_PATCH_OPTIONS,
+    "--cc",
+    "--root",
+    "--no-show-signature",
+    "--no-notes",
+    f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
+)
+
+
+def _lines(ids: Sequence[str]) -> bytes:
+    return "".join(f"{sha}\n" for sha in ids).encode("ascii")
+
+
+def list_commits(root: Path, revisions: Sequence[str]) -> list[str]:
+    """The commits of ``revisions`` (``git log`` arguments), oldest first: topological order, parents before
+    children — the order in which history modes read and report them."""
+    proc = _run_git(root, "rev-list", "--topo-order", "--reverse", *revisions, "--")
+    if proc.returncode != 0:
+        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
+    return proc.stdout.split()
+
+
 class ChangeStream:
     """The changes of a :class:`GitSelection`, oldest commit first (topological order, parents before
     children), or one :class:`CommitChanges` with ``commit=None`` for the staged changes.
@@ -605,7 +663,15 @@ class ChangeStream:
     least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel (0: one per CPU
     but one, at most 4), each producing the patches of a consecutive part of the commits."""
 
-    def __init__(self, root: Path, selection: GitSelection, *, jobs: int = 0, min_shard: int = 500) -> None:
+    def __init__(
+        self,
+        root: Path,
+        selection: GitSelection,
+        *,
+        jobs: int = 0,
+        min_shard: int = 500,
+        commits: Sequence[str] | None = None,
+    ) -> None:
         self._pipes: list[_GitPipe] = []
         self._done = False
         if selection.mode is GitMode.STAGED:
@@ -614,40 +680,35 @@ class ChangeStream:
             self._pipes.append(_GitPipe(root, ["diff", "--cached", *_PATCH_OPTIONS, base, "--"]))
             return
         self._staged = False
+        if commits is not None:
+            if not commits:
+                return
+            # exactly these commits, in this order (a part of a history read by several workers)
+            self._pipes.append(
+                _GitPipe(root, [*_LOG, "--no-walk=unsorted", "--stdin"], stdin=_lines(commits))
+            )
+            return
         revisions = resolve_revisions(root, selection)
         # one core stays with the scan itself; git gets the others (parallel parts cost some CPU overall)
         jobs = jobs or min(max((os.cpu_count() or 1) - 1, 1), 4)
-        log = [
-            "log",
-            *_PATCH_OPTIONS,
-            "--cc",
-            "--root",
-            "--no-show-signature",
-            "--no-notes",
-            f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
-        ]
         if jobs > 1:
-            proc = _run_git(root, "rev-list", "--topo-order", "--reverse", *revisions, "--")
-            if proc.returncode != 0:
-                raise ScanError(f"git failed: {_first_line(proc.stderr)}")
-            ids = proc.stdout.split()
+            ids = list_commits(root, revisions)
             if len(ids) >= min_shard * 2:
                 # Patches are what git spends its time on: several git processes each write the patches of
                 # a consecutive part of the commits, read in order; the later parts wait in their buffers.
                 jobs = min(jobs, len(ids) // min_shard)
                 size = -(-len(ids) // jobs)
                 for start in range(0, len(ids), size):
-                    part = "".join(f"{sha}\n" for sha in ids[start : start + size]).encode("ascii")
                     self._pipes.append(
                         _GitPipe(
                             root,
-                            [*log, "--no-walk=unsorted", "--stdin"],
-                            stdin=part,
+                            [*_LOG, "--no-walk=unsorted", "--stdin"],
+                            stdin=_lines(ids[start : start + size]),
                             read_ahead=_READ_AHEAD // jobs,
                         )
                     )
                 return
-        self._pipes.append(_GitPipe(root, [*log, "--topo-order", "--reverse", *revisions, "--"]))
+        self._pipes.append(_GitPipe(root, [*_LOG, "--topo-order", "--reverse", *revisions, "--"]))
 
     def _line_chunks(self) -> Iterator[list[bytes]]:
         for pipe in self._pipes:
@@ -765,12 +826,56 @@ class BlobReader:
 # -------------------------------------------------------------------------------------------------- scanning
 
 
-def dedupe_key(finding: Finding) -> tuple[str, str, str]:
-    """What makes two findings the same leak across commits: the rule and the secret value (or, for findings
-    without a value, the rule and the path)."""
+class HistoryScanner(Protocol):
+    """What git modes need from the engine (:class:`~autoaudit_secrets.scan.engine._scanner.Scanner`)."""
+
+    def scan_lines(self, relpath: str, text: str, numbers: Sequence[int]) -> list[Finding]: ...
+
+    def analyzers_for(self, relpath: str) -> list[FileAnalyzer]: ...
+
+    def analyze_document(
+        self,
+        relpath: str,
+        text: str,
+        analyzers: list[FileAnalyzer],
+        *,
+        root: Path | None = None,
+        count_suppressed: AbstractSet[int] | None = None,
+    ) -> list[Finding]: ...
+
+    def merge_same_place(self, findings: list[Finding]) -> list[Finding]: ...
+
+    def is_token_rule(self, rule_id: str) -> bool: ...
+
+
+DedupeKey = tuple[str, ...]
+FILE_SCOPE = "file"
+
+
+def finding_scope(analyzer: object) -> str:
+    """``"file"`` for an analyzer whose findings are about a file as a whole (a file sensitive by its name is
+    the same finding whatever line holds the evidence), else ``"line"``."""
+    return str(getattr(analyzer, "finding_scope", "line"))
+
+
+def _identity(finding: Finding, scope: str) -> DedupeKey:
+    """What a finding is within one file, across its versions: the rule and the secret value; for a finding
+    without a value, the rule and — unless it is about the whole file — its message (which names what it is
+    about: the ``COPY`` source, the variable; never a secret)."""
     if finding.secret:
         return (finding.rule_id, "v", finding.secret)
-    return (finding.rule_id, "p", finding.path)
+    if scope == FILE_SCOPE:
+        return (finding.rule_id, "p")
+    return (finding.rule_id, "m", finding.message)
+
+
+def dedupe_key(finding: Finding, scope: str = "line") -> DedupeKey:
+    """What makes two findings the same leak across commits: the rule and the secret value — the same secret
+    copied to a second file is the same leak —; for findings without a value, the rule, the path and (unless
+    the finding is about the whole file) its message: a second secret-named ``ARG`` or ``COPY`` of another
+    secret file added to a Dockerfile later is another finding."""
+    key = _identity(finding, scope)
+    return key if finding.secret else (*key[:2], finding.path, *key[2:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -778,20 +883,207 @@ class GitScanOptions:
     """How :func:`scan_changes` treats each file.
 
     ``decode`` turns bytes into text (None: binary). ``might_match(data)`` may say bytes certainly hold no
-    token: it is asked about the added lines, and a file whose added lines cannot match is not read at all.
-    ``analyzed(path)`` says a format-aware analyzer reads the path: such files are always read and scanned
-    (a binary one with empty text, for checks by name). ``skip_path`` excludes paths; files over
-    ``max_file_size`` bytes are skipped."""
+    token: it is asked about the added lines, and lines that cannot match are not decoded or scanned.
+    ``skip_path`` excludes paths; a file whose added lines exceed ``max_file_size`` bytes is skipped, and
+    larger files are not read for the analyzers. ``root``
+    is the repository's top folder (the analyzers' context)."""
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
-    analyzed: Callable[[str], bool] | None = None
     skip_path: Callable[[str], bool] | None = None
     max_file_size: int = 10 * 1024 * 1024
+    root: Path | None = None
+
+
+_IDENTITY_CACHE = 4096  # analyzed file versions remembered (identities only)
+
+
+class _HistoryScan:
+    """The state of one history scan: the secrets reported so far and, per analyzed file version, what its
+    analyzers found (so that a version's findings are compared with its parent's, not reported again)."""
+
+    def __init__(
+        self,
+        scanner: HistoryScanner,
+        blobs: BlobReader,
+        options: GitScanOptions,
+        progress: GitProgress | None = None,
+    ) -> None:
+        self.scanner = scanner
+        self.blobs = blobs
+        self.options = options
+        self.progress = progress
+        self.stats = ScanStats()
+        self.seen: set[DedupeKey] = set()
+        self.found: list[tuple[DedupeKey, Finding]] = []
+        self.commits = 0
+        self.files_done = 0
+        self._analyzers: dict[str, list[FileAnalyzer]] = {}
+        self._identities: dict[tuple[str, str, str], frozenset[DedupeKey]] = {}
+
+    def run(self, changes: Iterable[CommitChanges]) -> None:
+        started = time.perf_counter()
+        last_report = 0.0
+        might_match = self.options.might_match
+        last_commit: CommitInfo | None = None
+        for window in _windows(changes):
+            # The prefilter looks at a whole window of commits at once; when something in it may match,
+            # halves are asked until the files that may match are found (a few calls, not one per file).
+            candidates: set[int] | None = None
+            if might_match is not None:
+                texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
+                candidates = _may_match(texts, might_match)
+            for change in window:
+                if change.commit is None or change.commit is not last_commit:
+                    self.commits += 1
+                    last_commit = change.commit
+                for file in change.files:
+                    self._file(change.commit, file, candidates is None or id(file) in candidates)
+                if self.progress is not None:
+                    now = time.perf_counter()
+                    if now - last_report >= 0.1:
+                        last_report = now
+                        self.progress(self.commits, self.files_done)
+        if self.progress is not None:
+            self.progress(self.commits, self.files_done)
+        self.stats.seconds = time.perf_counter() - started
+
+    # -- one changed file ---------------------------------------------------------------------------------
+
+    def _file(self, commit: CommitInfo | None, file: FileChange, candidate: bool) -> None:
+        options, stats, path = self.options, self.stats, file.path
+        if options.skip_path is not None and options.skip_path(path):
+            stats.files_skipped += 1
+            return
+        self.files_done += 1
+        analyzers = self._analyzers.get(path)
+        if analyzers is None:
+            analyzers = self._analyzers[path] = self.scanner.analyzers_for(path)
+        tokens: list[Finding] = []
+        text: str | None = None
+        if file.binary:
+            stats.files_skipped += 1
+            if not analyzers:
+                return
+            text = ""  # only the checks by name apply
+        elif len(file.added_text) > options.max_file_size:
+            stats.files_skipped += 1  # (a new file's added lines are the file)
+            return
+        else:
+            stats.bytes_scanned += len(file.added_text)
+            stats.files_scanned += 1
+            if candidate:
+                added = options.decode(file.added_text)
+                if added:
+                    tokens = self.scanner.scan_lines(path, added, sorted(file.added))
+        if analyzers:
+            self._with_analyzers(commit, file, analyzers, tokens, text)
+        else:
+            for finding in tokens:
+                self._report(commit, finding, "line")
+
+    def _with_analyzers(
+        self,
+        commit: CommitInfo | None,
+        file: FileChange,
+        analyzers: list[FileAnalyzer],
+        tokens: list[Finding],
+        text: str | None,
+    ) -> None:
+        """Run the analyzers on the file as of the commit; report what the version before did not have."""
+        path = file.path
+        if text is None:
+            data = self.blobs.read(file.blob, max_size=self.options.max_file_size) if file.blob else None
+            text = self.options.decode(data) if data is not None else None
+            if text is None:  # unreadable, too large or binary now: the token findings stand alone
+                for finding in tokens:
+                    self._report(commit, finding, "line")
+                return
+        found: list[Finding] = []
+        new_places: dict[tuple[str, int, int], str] = {}  # (rule, line, column) -> scope
+        for analyzer in analyzers:
+            scope = finding_scope(analyzer)
+            results = self.scanner.analyze_document(
+                path, text, [analyzer], root=self.options.root, count_suppressed=file.added
+            )
+            if file.blob:
+                self._remember(
+                    (analyzer.id, path, file.blob), frozenset(_identity(f, scope) for f in results)
+                )
+            if not results:
+                continue
+            before = self._before(analyzer, file)
+            for finding in results:
+                if _identity(finding, scope) not in before:
+                    new_places[(finding.rule_id, finding.line, finding.column)] = scope
+                found.append(finding)
+        if not found:
+            for finding in tokens:
+                self._report(commit, finding, "line")
+            return
+        # a token finding at the place of an analyzer's finding is that finding (reported now, or earlier when
+        # the version before had it)
+        merged = self.scanner.merge_same_place([*tokens, *found]) if tokens else found
+        for finding in merged:
+            if self.scanner.is_token_rule(finding.rule_id):
+                self._report(commit, finding, "line")
+                continue
+            # (merging may have replaced the object: its message then names the token rule)
+            scope_of = new_places.get((finding.rule_id, finding.line, finding.column))
+            if scope_of is not None:
+                self._report(commit, finding, scope_of)
+
+    def _before(self, analyzer: FileAnalyzer, file: FileChange) -> frozenset[DedupeKey]:
+        """What ``analyzer`` found in the version(s) before the change: nothing for a new file; for a merge,
+        what any parent had."""
+        if file.new_file or not file.old_blobs:
+            return frozenset()
+        old_path = file.old_path or file.path
+        out: frozenset[DedupeKey] = frozenset()
+        for blob in file.old_blobs:
+            out |= self._analyzed(analyzer, old_path, blob, binary=file.binary)
+        return out
+
+    def _analyzed(
+        self, analyzer: FileAnalyzer, path: str, blob: str, *, binary: bool
+    ) -> frozenset[DedupeKey]:
+        key = (analyzer.id, path, blob)
+        known = self._identities.get(key)
+        if known is not None:
+            return known
+        ids: set[DedupeKey] = set()
+        if analyzer.applies_to(path):
+            text: str | None = ""
+            if not binary:
+                data = self.blobs.read(blob, max_size=self.options.max_file_size)
+                text = self.options.decode(data) if data is not None else None
+            if text is not None:
+                scope = finding_scope(analyzer)
+                results = self.scanner.analyze_document(
+                    path, text, [analyzer], root=self.options.root, count_suppressed=frozenset()
+                )
+                ids.update(_identity(f, scope) for f in results)
+        known = frozenset(ids)
+        self._remember(key, known)
+        return known
+
+    def _remember(self, key: tuple[str, str, str], ids: frozenset[DedupeKey]) -> None:
+        cache = self._identities
+        cache.pop(key, None)
+        cache[key] = ids
+        if len(cache) > _IDENTITY_CACHE:
+            del cache[next(iter(cache))]  # the least recently stored
+
+    def _report(self, commit: CommitInfo | None, finding: Finding, scope: str) -> None:
+        key = dedupe_key(finding, scope)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.found.append((key, finding if commit is None else dataclasses.replace(finding, commit=commit)))
 
 
 def scan_changes(
-    scanner: DocumentScanner,
+    scanner: HistoryScanner,
     changes: Iterable[CommitChanges],
     blobs: BlobReader,
     options: GitScanOptions,
@@ -801,88 +1093,24 @@ def scan_changes(
     """Scan what each change added and report each secret once, at the first change (in the order of
     ``changes``) that put it on an added line, with its commit attached.
 
-    A file is read (as of its commit) and scanned whole only when its added lines may hold a token or an
-    analyzer reads its path; findings are then kept on the added lines only."""
-    started = time.perf_counter()
-    stats = ScanStats()
-    seen: set[tuple[str, str, str]] = set()
-    findings: list[Finding] = []
-    commits = 0
-    files_done = 0
-    last_report = 0.0
-    skip_path = options.skip_path
-    might_match = options.might_match
-    analyzed_paths: dict[str, bool] = {}
-    last_commit: CommitInfo | None = None
-    for window in _windows(changes):
-        # The prefilter looks at a whole window of commits at once; when something in it may match, halves
-        # are asked until the files that may match are found (a few calls, not one per file).
-        candidates: set[int] | None = None
-        if might_match is not None:
-            texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
-            candidates = _may_match(texts, might_match)
-        for change in window:
-            if change.commit is None or change.commit is not last_commit:
-                commits += 1
-                last_commit = change.commit
-            for file in change.files:
-                if skip_path is not None and skip_path(file.path):
-                    stats.files_skipped += 1
-                    continue
-                files_done += 1
-                analyzed = analyzed_paths.get(file.path)
-                if analyzed is None:
-                    analyzed = options.analyzed is not None and options.analyzed(file.path)
-                    analyzed_paths[file.path] = analyzed
-                if file.binary:
-                    stats.files_skipped += 1
-                    if not (analyzed and file.new_file):
-                        continue
-                    text = ""  # a new binary file: only the checks by name apply
-                    lines: AbstractSet[int] | None = None
-                else:
-                    stats.bytes_scanned += len(file.added_text)
-                    if not analyzed and candidates is not None and id(file) not in candidates:
-                        stats.files_scanned += 1
-                        continue
-                    data = blobs.read(file.blob, max_size=options.max_file_size) if file.blob else None
-                    if data is None or len(data) > options.max_file_size:
-                        stats.files_skipped += 1
-                        continue
-                    decoded = options.decode(data)
-                    if decoded is None:
-                        stats.files_skipped += 1
-                        continue
-                    stats.files_scanned += 1
-                    text, lines = decoded, file.added
-                for finding in scanner.scan_document(file.path, text, lines=lines):
-                    key = dedupe_key(finding)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    findings.append(
-                        finding if change.commit is None else _with_commit(finding, change.commit)
-                    )
-            if progress is not None:
-                now = time.perf_counter()
-                if now - last_report >= 0.1:
-                    last_report = now
-                    progress(commits, files_done)
-    if progress is not None:
-        progress(commits, files_done)
-    stats.seconds = time.perf_counter() - started
-    return findings, stats
+    Token rules look at the added lines only (those the prefilter cannot rule out). The analyzers of a
+    file (Dockerfile, compose, CI workflow, ``.env``, sensitive files) run on the file as of the commit,
+    only when the commit changes it, and report what the file's version before the change did not have."""
+    scan = _HistoryScan(scanner, blobs, options, progress)
+    scan.run(changes)
+    return [f for _, f in scan.found], scan.stats
 
 
 def _may_match(texts: Sequence[tuple[int, bytes]], might_match: Callable[[bytes], bool]) -> set[int]:
-    """The keys of the texts the prefilter cannot rule out, asking about groups first (bisection)."""
+    """The keys of the texts the prefilter cannot rule out, asking about groups first (bisection). Each text
+    is preceded by a newline, as its first line is in its file (a token may need a delimiter before it)."""
     found: set[int] = set()
     pending = [(0, len(texts))]
     while pending:
         lo, hi = pending.pop()
         if hi <= lo:
             continue
-        joined = texts[lo][1] if hi - lo == 1 else b"\n".join(t for _, t in texts[lo:hi])
+        joined = b"\n" + texts[lo][1] if hi - lo == 1 else b"\n".join([b"", *(t for _, t in texts[lo:hi])])
         if not might_match(joined):
             continue
         if hi - lo == 1:
@@ -910,5 +1138,181 @@ def _windows(
         yield window
 
 
-def _with_commit(finding: Finding, commit: CommitInfo) -> Finding:
-    return dataclasses.replace(finding, commit=commit)
+# ------------------------------------------------------------------------------------------ whole histories
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryOptions:
+    """The settings of a history scan that cross to worker processes."""
+
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = 10 * 1024 * 1024
+
+
+def scan_options(scanner: object, root: Path, settings: HistoryOptions) -> GitScanOptions:
+    """The :class:`GitScanOptions` of ``scanner`` (its matcher's byte-level prefilter) and ``settings``."""
+    from ._tree import decode_document, matchable
+
+    skip_path: Callable[[str], bool] | None = None
+    if settings.exclude:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(list(settings.exclude))
+
+        def skip_path(path: str) -> bool:
+            return bool(spec.match_file(matchable(path)))
+
+    return GitScanOptions(
+        decode=decode_document,
+        might_match=_might_match(getattr(scanner, "detector", None)),
+        skip_path=skip_path,
+        max_file_size=settings.max_file_size,
+        root=root,
+    )
+
+
+def _might_match(detector: object) -> Callable[[bytes], bool] | None:
+    """The engine's byte-level prefilter as a yes/no question (None: no prefilter, scan everything)."""
+    prescan = getattr(detector, "prescan", None)
+    if not callable(prescan):
+        return None
+
+    def check(data: bytes) -> bool:
+        result = prescan(data)
+        return result is None or not result.empty
+
+    return check
+
+
+# Histories of at least this many commits per worker are split into parts scanned by worker processes.
+_MIN_PART = 400
+
+
+class HistoryScan:
+    """One ``check-secrets git`` run: git is started at once (before the rules are loaded) for a short history
+    or the staged changes; a long history (``jobs`` > 1 and at least ``2 * min_part`` commits) is split into
+    consecutive parts of its topologically ordered commits, each scanned by a worker process with its own git,
+    and the parts' findings are put back in order — the output is the same whatever ``jobs``."""
+
+    def __init__(
+        self, root: Path, selection: GitSelection, *, jobs: int = 0, min_part: int = _MIN_PART
+    ) -> None:
+        self.root = root
+        self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+        self.parts: list[list[str]] = []
+        self.stream: ChangeStream | None = None
+        if selection.mode is not GitMode.STAGED and self.jobs > 1:
+            ids = list_commits(root, resolve_revisions(root, selection))
+            if len(ids) >= 2 * min_part:
+                count = max(self.jobs, min(3 * self.jobs, len(ids) // min_part))  # a few parts per worker
+                size = -(-len(ids) // count)
+                self.parts = [ids[start : start + size] for start in range(0, len(ids), size)]
+                return
+            self.stream = ChangeStream(root, selection, commits=ids)
+            return
+        self.stream = ChangeStream(root, selection, jobs=1)
+
+    def run(
+        self, scanner: HistoryScanner, settings: HistoryOptions, *, progress: GitProgress | None = None
+    ) -> tuple[list[Finding], ScanStats]:
+        """Scan; findings in the order of the commits that introduced them (each secret once)."""
+        started = time.perf_counter()
+        if self.stream is not None:
+            with self.stream, BlobReader(self.root) as blobs:
+                scan = _HistoryScan(scanner, blobs, scan_options(scanner, self.root, settings), progress)
+                scan.run(self.stream)
+            found, stats = [f for _, f in scan.found], scan.stats
+        else:
+            found, stats = self._run_parts(scanner, settings, progress)
+        stats.seconds = time.perf_counter() - started
+        return found, stats
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+    def __enter__(self) -> HistoryScan:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run_parts(
+        self, scanner: HistoryScanner, settings: HistoryOptions, progress: GitProgress | None
+    ) -> tuple[list[Finding], ScanStats]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        prepare = getattr(getattr(getattr(scanner, "detector", None), "matcher", None), "prepare", None)
+        if callable(prepare):
+            prepare()  # compile (or load) the pattern database once; forked workers inherit it
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        stats = ScanStats()
+        seen: set[DedupeKey] = set()
+        found: list[Finding] = []
+        commits = files = 0
+        suppressed = 0
+        with ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(self.parts)),
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(scanner, self.root, settings),
+        ) as pool:
+            futures = [pool.submit(_scan_part, part) for part in self.parts]
+            try:
+                for future in futures:  # in order: the first part to introduce a secret reports it
+                    part = future.result()
+                    for key, finding in part.found:
+                        if key not in seen:
+                            seen.add(key)
+                            found.append(finding)
+                    stats.files_scanned += part.stats.files_scanned
+                    stats.files_skipped += part.stats.files_skipped
+                    stats.bytes_scanned += part.stats.bytes_scanned
+                    suppressed += part.suppressed
+                    commits += part.commits
+                    files += part.files
+                    if progress is not None:
+                        progress(commits, files)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        counter = getattr(scanner, "suppressed", None)
+        if isinstance(counter, int):
+            scanner.suppressed = counter + suppressed  # type: ignore[attr-defined]
+        return found, stats
+
+
+@dataclass(frozen=True, slots=True)
+class _PartResult:
+    found: list[tuple[DedupeKey, Finding]]
+    stats: ScanStats
+    suppressed: int
+    commits: int
+    files: int
+
+
+# The scanner and settings of this worker process (set once by the pool initializer; process-local).
+_worker_state: dict[str, object] = {}
+
+
+def _init_worker(scanner: HistoryScanner, root: Path, settings: HistoryOptions) -> None:
+    _worker_state.update(scanner=scanner, root=root, settings=settings)
+
+
+def _scan_part(commits: list[str]) -> _PartResult:
+    scanner = _worker_state["scanner"]
+    root = _worker_state["root"]
+    settings = _worker_state["settings"]
+    assert isinstance(root, Path) and isinstance(settings, HistoryOptions)
+    before = getattr(scanner, "suppressed", 0)
+    stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits)
+    with stream, BlobReader(root) as blobs:
+        scan = _HistoryScan(scanner, blobs, scan_options(scanner, root, settings))  # type: ignore[arg-type]
+        scan.run(stream)
+    return _PartResult(
+        scan.found, scan.stats, getattr(scanner, "suppressed", 0) - before, scan.commits, scan.files_done
+    )

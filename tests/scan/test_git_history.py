@@ -1,0 +1,292 @@
+"""History scans (``check-secrets git``): token rules on the added lines only, analyzers only on the files a
+commit changes with their findings compared with the file's version before, and ``--jobs`` parts that give
+the same report as one process.
+
+Real repositories in temp folders; tokens are random per test and never appear in any output.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autoaudit_secrets.scan._model import Finding, ScanConfig
+from autoaudit_secrets.scan.engine._scanner import Scanner
+from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
+from tests.cli.test_check_secrets_git import RULE_ID, Repo
+from tests.conftest import git
+
+
+@pytest.fixture
+def repo(git_repo: Path) -> Repo:
+    return Repo(git_repo)
+
+
+def _password() -> str:
+    """A random literal that the Dockerfile checks take for a password (mixed classes, 20 characters)."""
+    return "Qx7" + secrets.token_hex(8) + "!k"
+
+
+def _by_rule(findings: list[dict[str, Any]], rule: str) -> list[dict[str, Any]]:
+    return [f for f in findings if f["rule"] == rule]
+
+
+def _all(repo: Repo, *args: str) -> list[dict[str, Any]]:
+    result = repo.run("--all", "--format", "json", *args)
+    assert result.returncode in (0, 1), result.stderr
+    findings: list[dict[str, Any]] = json.loads(result.stdout)["findings"]
+    return findings
+
+
+# -------------------------------------------------------------------------------------------- added lines
+
+
+def test_secret_inserted_in_the_middle_of_a_long_file_is_found_at_its_line(repo: Repo) -> None:
+    body = [f"line {n} of an ordinary module" for n in range(1, 2001)]
+    repo.write("module.py", "\n".join(body) + "\n")
+    repo.commit("a long file")
+    token = repo.token()
+    body.insert(1000, f'API = "{token}"')
+    repo.write("module.py", "\n".join(body) + "\n")
+    inserted = repo.commit("insert a key in the middle")
+    body[10] = "line 11, edited"
+    repo.write("module.py", "\n".join(body) + "\n")
+    repo.commit("edit another line")
+    [finding] = _by_rule(_all(repo), RULE_ID)
+    assert (finding["path"], finding["line"], finding["column"]) == ("module.py", 1001, 8)
+    assert finding["commit"]["sha"] == inserted
+
+
+def test_token_joining_lines_of_two_hunks_is_not_a_token(repo: Repo) -> None:
+    """The added lines of one file are scanned together; a match may not join lines that are not neighbours
+    in the file (here a key's BEGIN line in one hunk and its END line in another)."""
+    lines = [f"filler {n}" for n in range(1, 41)]
+    repo.write("notes.txt", "\n".join(lines) + "\n")
+    repo.commit("notes")
+    body = secrets.token_hex(48)
+    lines[4] = "-----BEGIN RSA PRIVATE KEY-----"
+    lines[5] = body[:64]
+    lines[30] = body[64:]
+    lines[31] = "-----END RSA PRIVATE KEY-----"
+    repo.write("notes.txt", "\n".join(lines) + "\n")
+    repo.commit("two separate edits")
+    assert not [f for f in _all(repo) if f["path"] == "notes.txt"]
+
+
+def test_secret_on_added_lines_of_a_merge_resolution(repo: Repo) -> None:
+    repo.write("conf.txt", "a\nb\nc\n")
+    repo.commit("base")
+    git(repo.path, "checkout", "-q", "-b", "side")
+    repo.write("conf.txt", "a\nside\nc\n")
+    repo.commit("side")
+    git(repo.path, "checkout", "-q", "main")
+    repo.write("conf.txt", "a\nmain\nc\n")
+    repo.commit("main")
+    with pytest.raises(subprocess.CalledProcessError):  # both sides changed line 2: a conflict
+        git(repo.path, "merge", "-q", "side", "-m", "merge")
+    token = repo.token()
+    repo.write("conf.txt", f"a\nmain\nk = {token}\nc\n")
+    git(repo.path, "add", "conf.txt")
+    git(repo.path, "commit", "-q", "--no-edit")
+    merge = repo.head()
+    [finding] = _by_rule(_all(repo), RULE_ID)
+    assert (finding["line"], finding["commit"]["sha"]) == (3, merge)
+    assert len(finding["commit"]["sha"]) == 40
+
+
+# ---------------------------------------------------------------------------------------------- analyzers
+
+
+def test_dockerfile_secret_is_reported_once_at_the_commit_that_added_it(repo: Repo) -> None:
+    password = _password()
+    repo.write("Dockerfile", "FROM python:3.12-slim\nWORKDIR /app\n")
+    repo.commit("dockerfile")
+    repo.write("Dockerfile", f"FROM python:3.12-slim\nWORKDIR /app\nENV DB_PASSWORD={password}\n")
+    introduced = repo.commit("hard-code the password")
+    # later commits touch the file: a new first line moves the secret down, a version bump, a new RUN line
+    repo.write(
+        "Dockerfile",
+        f"# syntax=docker/dockerfile:1\nFROM python:3.13-slim\nWORKDIR /app\nENV DB_PASSWORD={password}\n",
+    )
+    repo.commit("move it down")
+    repo.write(
+        "Dockerfile",
+        f"# syntax=docker/dockerfile:1\nFROM python:3.13-slim\nWORKDIR /app\nENV DB_PASSWORD={password}\n"
+        "RUN pip install flask\n",
+    )
+    repo.commit("install flask")
+    findings = _all(repo)
+    [env] = _by_rule(findings, "docker-env-secret")
+    assert (env["path"], env["line"], env["commit"]["sha"]) == ("Dockerfile", 3, introduced)
+    assert len([f for f in findings if f["path"] == "Dockerfile"]) == 1
+    repo.run("--all")  # the text report does not show it either (checked by Repo.run)
+    assert password not in repo.run("--all").output
+
+
+def test_dockerfile_finding_without_a_value_is_reported_per_line_once(repo: Repo) -> None:
+    repo.write("Dockerfile", "FROM alpine:3\nARG GITHUB_TOKEN\nRUN echo hi\n")
+    first = repo.commit("first secret-named arg")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\nRUN echo hello\n")
+    repo.commit("bump, edit")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\nARG NPM_TOKEN\nRUN echo hello\n")
+    second = repo.commit("a second one")
+    repo.write("Dockerfile", "FROM alpine:3.20\nRUN echo hello\nARG GITHUB_TOKEN\nARG NPM_TOKEN\n")
+    repo.commit("reorder")
+    found = sorted(
+        (f["line"], f["commit"]["sha"]) for f in _by_rule(_all(repo), "docker-secret-arg-no-value")
+    )
+    assert found == [(2, first), (3, second)]
+
+
+def test_finding_present_before_the_range_is_not_reported_for_an_edit_elsewhere(repo: Repo) -> None:
+    password = _password()
+    repo.write("Dockerfile", f"FROM alpine:3\nENV API_PASSWORD={password}\nRUN echo a\n")
+    base = repo.commit("old leak")
+    repo.write("Dockerfile", f"FROM alpine:3\nRUN echo b\nENV API_PASSWORD={password}\n")
+    repo.commit("reorder and edit")
+    code, _ = repo.findings("--since", base)
+    assert code == 0
+    result = repo.run("--since", base, "--format", "json")
+    assert json.loads(result.stdout)["findings"] == []
+    # the whole history still has it, once, at the first commit
+    [env] = _by_rule(_all(repo), "docker-env-secret")
+    assert env["commit"]["sha"] == base
+
+
+def test_workflow_literal_reported_once_and_a_new_one_later(repo: Repo) -> None:
+    first, second = _password(), _password()
+    workflow = (
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v3\n      - run: make\n        env:\n"
+        f"          DEPLOY_PASSWORD: {first}\n"
+    )
+    repo.write(".github/workflows/ci.yml", workflow)
+    introduced = repo.commit("ci")
+    repo.write(".github/workflows/ci.yml", workflow.replace("@v3", "@v4"))
+    repo.commit("bump checkout")
+    repo.write(
+        ".github/workflows/ci.yml",
+        workflow.replace("@v3", "@v4") + f"          REGISTRY_PASSWORD: {second}\n",
+    )
+    later = repo.commit("second literal")
+    found = sorted((f["line"], f["commit"]["sha"]) for f in _by_rule(_all(repo), "ci-env-secret"))
+    assert found == sorted([(9, introduced), (10, later)])
+
+
+def test_renamed_into_a_sensitive_name_is_reported(repo: Repo) -> None:
+    repo.write("notes/key.txt", "-----BEGIN OPENSSH PRIVATE KEY-----\n" + secrets.token_hex(30) + "\n")
+    repo.commit("a text file")
+    git(repo.path, "mv", "notes/key.txt", "notes/id_rsa")
+    repo.write("notes/id_rsa", (repo.path / "notes/id_rsa").read_text() + "more\n")
+    renamed = repo.commit("rename to id_rsa, one more line")
+    found = [f for f in _all(repo) if f["rule"] == "sensitive-file-ssh-private-key"]
+    assert [(f["path"], f["commit"]["sha"]) for f in found] == [("notes/id_rsa", renamed)]
+
+
+class _CountingScanner(Scanner):
+    """A real scanner that records which files its analyzers were run on."""
+
+    def __init__(self, config: ScanConfig) -> None:
+        super().__init__(config)
+        self.analyzed: Counter[str] = Counter()
+
+    def analyze_document(self, relpath: str, text: str, analyzers: Any, **kwargs: Any) -> list[Finding]:
+        self.analyzed[relpath] += 1
+        return super().analyze_document(relpath, text, analyzers, **kwargs)
+
+
+def test_analyzers_run_only_on_files_the_commit_changes(repo: Repo) -> None:
+    repo.write("Dockerfile", "FROM alpine:3\nARG GITHUB_TOKEN\n")
+    repo.write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    repo.commit("analyzed files")
+    for n in range(6):
+        repo.write("app.py", f"print({n})\n")
+        repo.commit(f"app {n}")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\n")
+    repo.commit("bump")
+    scanner = _CountingScanner(ScanConfig())
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        findings, _ = history.run(scanner, HistoryOptions())
+    # the Dockerfile: its two versions (the version before the bump is remembered, not analyzed again);
+    # the workflow: once, when it was added; app.py has no analyzer
+    assert scanner.analyzed == Counter({"Dockerfile": 2, ".github/workflows/ci.yml": 1})
+    assert [f.rule_id for f in findings] == ["docker-secret-arg-no-value"]
+
+
+# ----------------------------------------------------------------------------------------------- --jobs
+
+
+def _history_with_branches(repo: Repo) -> None:
+    """About fifty commits with secrets, Dockerfile edits, a branch, a merge and a rename."""
+    for n in range(20):
+        repo.write(
+            f"src/m{n % 5}.py", f"VALUE_{n} = {n}\n" + (f'KEY = "{repo.token()}"\n' if n % 4 == 0 else "")
+        )
+        if n % 3 == 0:
+            repo.write("Dockerfile", f"FROM alpine:3.{n}\nARG GITHUB_TOKEN\nENV APP_PASSWORD={_password()}\n")
+        repo.commit(f"c{n}")
+    git(repo.path, "checkout", "-q", "-b", "feature")
+    for n in range(10):
+        repo.write("feature.txt", f"f{n}\nk = {repo.token()}\n")
+        repo.commit(f"f{n}")
+    git(repo.path, "checkout", "-q", "main")
+    for n in range(10):
+        repo.write("src/late.py", f"late {n}\n")
+        repo.commit(f"late {n}")
+    git(repo.path, "merge", "-q", "--no-ff", "feature", "-m", "merge feature")
+    (repo.path / "docs").mkdir()
+    git(repo.path, "mv", "feature.txt", "docs/feature.md")
+    repo.commit("move")
+    token = repo.token()
+    for n in range(10):
+        repo.write("src/again.py", f"K = '{token}'\n# {n}\n")  # the same secret, re-added: reported once
+        repo.commit(f"again {n}")
+
+
+def _report(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]]:
+    return [
+        (f.rule_id, f.path, f.line, f.column, f.commit.sha if f.commit else "", f.message) for f in findings
+    ]
+
+
+def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
+    _history_with_branches(repo)
+    runs = []
+    for jobs, min_part in ((1, 400), (2, 5), (3, 7)):
+        with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=jobs, min_part=min_part) as history:
+            assert bool(history.parts) == (jobs > 1)
+            findings, stats = history.run(Scanner(ScanConfig()), HistoryOptions())
+        runs.append((_report(findings), stats.files_scanned, stats.bytes_scanned))
+    assert runs[0][0], "the history has findings"
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+
+
+def test_cli_jobs_output_is_identical_to_jobs_1(repo: Repo) -> None:
+    """A history long enough for parts (fast-import: 1,000 commits in a second)."""
+    tokens = [repo.token() for _ in range(5)]
+    stream = []
+    for n in range(1000):
+        mark = n + 1
+        body = f"value = {n}\n" + (f"key = {tokens[n // 200]}\n" if n % 200 == 7 else "")
+        data = body.encode()
+        parent = "" if n == 0 else f"from :{mark - 1}\n"
+        stream.append(
+            f"commit refs/heads/main\nmark :{mark}\ncommitter T <t@example.test> {1700000000 + n} +0000\n"
+            f"data 2\nc\n{parent}M 100644 inline f{n % 37}.txt\ndata {len(data)}\n".encode()
+            + data
+            + b"\n"
+        )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(stream), check=True)
+    git(repo.path, "checkout", "-q", "-f", "main")
+    one = repo.run("--all", "--format", "json", "--jobs", "1")
+    two = repo.run("--all", "--format", "json", "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    first, second = json.loads(one.stdout), json.loads(two.stdout)
+    assert first["findings"] == second["findings"]
+    assert len(_by_rule(first["findings"], RULE_ID)) == 5
