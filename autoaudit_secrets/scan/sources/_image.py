@@ -15,10 +15,11 @@ For each image of a ``docker save``/``podman save`` archive (tar, also gzip), an
 * each finding carries an :class:`~autoaudit_secrets.scan._model.ImageOrigin`: image, platform, layer index
   and digest, and the history entry that made the layer, secrets masked.
 
-A layer blob is scanned once per archive or layout even when several images or platforms share it. Anything
-that cannot be read — a truncated archive, a layer that is not a tar, a missing blob, more unpacked bytes than
-the budget — is an :class:`ImageError`: the scan never reports "clean" about what it did not read.
-Path-traversal names, links, devices and oversized members are skipped and counted (``files_skipped``).
+A layer blob is scanned once per run even when several images, platforms or archives share it (by its sha256
+digest, checked by hashing the later copies: a blob whose name lies is an error). Anything that cannot be read
+— a truncated archive, a layer that is not a tar, a missing blob, more unpacked bytes than the budget — is an
+:class:`ImageError`: the scan never reports "clean" about what it did not read. Path-traversal names, links,
+devices and oversized members are skipped and counted (``files_skipped``).
 """
 
 from __future__ import annotations
@@ -172,6 +173,14 @@ def _scan_layer(
     return layer
 
 
+def digest_of_name(name: str) -> str:
+    """The sha256 digest a member name claims (``blobs/sha256/<hex>``, ``<hex>.tar``), or ``""``."""
+    stem = name.rsplit("/", 1)[-1].removesuffix(".tar")
+    if len(stem) == 64 and all(c in "0123456789abcdef" for c in stem):
+        return f"sha256:{stem}"
+    return ""
+
+
 def _under(path: str, folder: str) -> bool:
     return folder == "" or path.startswith(folder + "/")
 
@@ -205,6 +214,9 @@ class _Run:
         self.findings: list[Finding] = []
         self.images: list[str] = []
         self.excluded = exclude_matcher(options.exclude)
+        # Layer blobs scanned in this run whose bytes matched their sha256 digest: another archive or layout
+        # holding the same layer (a shared base image) is not scanned again.
+        self.verified: dict[str, _Layer] = {}
 
     # -- sources -------------------------------------------------------------------------------------------
 
@@ -214,12 +226,25 @@ class _Run:
         else:
             self._scan_archive(path, label)
 
+    def _scan_blob(self, stream: ByteStream, digest: str) -> _Layer:
+        """Scan a layer blob, or reuse the result of a blob with the same digest scanned earlier in this run
+        (checked: the raw bytes are hashed, not decompressed — a blob whose name lies is an error)."""
+        known = self.verified.get(digest) if digest else None
+        if known is not None:
+            if stream.hash_rest() != digest:
+                raise ImageError(f"{stream.label}: content does not match its digest {digest[:19]}")
+            return known
+        layer = _scan_layer(stream, self.scanner, self.options, self.stats, self.excluded)
+        if digest and stream.raw_digest() == digest:
+            self.verified[digest] = layer
+        return layer
+
     def _scan_archive(self, path: Path | BinaryIO, label: str) -> None:
         blobs: dict[str, _Layer] = {}
 
         def on_blob(name: str, stream: ByteStream) -> None:
             try:
-                blobs[name] = _scan_layer(stream, self.scanner, self.options, self.stats, self.excluded)
+                blobs[name] = self._scan_blob(stream, digest_of_name(name))
             except ImageError as exc:
                 # Reported only if an image uses this blob (a stray tar in the archive is not our business);
                 # the outer archive goes on at the next member.
@@ -271,7 +296,9 @@ class _Run:
                     where = f"{entry.name}: layer {i + 1} ({ref.shown_digest or ref.blob})"
                     with open_layout_blob(root, ref.blob, label) as handle:
                         stream = ByteStream(handle, where, self.budget)
-                        layer = _scan_layer(stream, self.scanner, self.options, self.stats, self.excluded)
+                        layer = self._scan_blob(
+                            stream, ref.digest if ref.digest.startswith("sha256:") else ""
+                        )
                     cache[ref.blob] = layer
                 layers.append(layer)
             self._finish_image(entry, layers)

@@ -15,6 +15,7 @@ the archive, and nothing a member says (its name, its link target, its size) is 
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class ByteStream:
 
     def __init__(self, raw: BinaryIO, label: str, budget: Budget) -> None:
         self._raw = raw
+        self._hasher = hashlib.sha256()
         self.label = label
         self._budget = budget
         self._buf = bytearray()
@@ -133,7 +135,19 @@ class ByteStream:
     def _raw_read(self, count: int) -> bytes:
         data = self._raw.read(count)
         self.consumed += len(data)
+        self._hasher.update(data)
         return data
+
+    def raw_digest(self) -> str:
+        """``sha256:<hex>`` of the raw bytes read so far (after :meth:`drain`: of the whole stream)."""
+        return "sha256:" + self._hasher.hexdigest()
+
+    def hash_rest(self) -> str:
+        """Read the rest of the raw stream without decompressing it; its :meth:`raw_digest`."""
+        while self._raw_read(_CHUNK):
+            pass
+        self._eof = True
+        return self.raw_digest()
 
     def _next_output(self) -> bytes | None:
         """The next piece of decompressed data (b"" when a step produced none), or None at the end."""

@@ -323,6 +323,41 @@ def test_layout_digests_cannot_leave_the_folder(scanner: Scanner, tmp_path: Path
     assert "missing" in error_of(scanner, root) or "outside" in error_of(scanner, root)
 
 
+def _oci_image(root: Path, layer: bytes, *, claimed: str | None = None) -> Path:
+    """An OCI layout with one image of one layer (stored under ``claimed`` digest, default its own)."""
+    layer_digest = claimed or "sha256:" + hashlib.sha256(layer).hexdigest()
+    config = json.dumps({"os": "linux", "architecture": "amd64", "rootfs": {"diff_ids": []}}).encode()
+    config_digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    manifest = json.dumps(
+        {"config": {"digest": config_digest}, "layers": [{"digest": layer_digest, "mediaType": "x"}]}
+    ).encode()
+    manifest_digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    blobs = {layer_digest: layer, config_digest: config, manifest_digest: manifest}
+    return _layout(root, {"manifests": [{"digest": manifest_digest}]}, blobs)
+
+
+def test_a_layer_shared_by_two_layouts_is_scanned_once(scanner: Scanner, tmp_path: Path) -> None:
+    layer = layer_tar([("app/a.py", f"'{TOKEN}'".encode(), "file"), ("app/b.py", b"x = 1\n", "file")])
+    first = _oci_image(tmp_path / "one", layer)
+    second = _oci_image(tmp_path / "two", layer)
+    result = scan_images(scanner, [first, second], ImageScanOptions())
+    assert result.stats.files_scanned == 2  # not 4
+    assert [f.image.image for f in result.findings if f.image] == [str(first), str(second)]
+
+
+def test_a_blob_whose_name_lies_about_its_digest_is_an_error(scanner: Scanner, tmp_path: Path) -> None:
+    genuine = layer_tar([("app/a.py", b"x = 1\n", "file")])
+    digest = "sha256:" + hashlib.sha256(genuine).hexdigest()
+    hidden = layer_tar([("app/a.py", f"'{TOKEN}'".encode(), "file")])
+    first = _oci_image(tmp_path / "one", genuine)
+    liar = _oci_image(tmp_path / "two", hidden, claimed=digest)
+    with pytest.raises(ImageError) as info:
+        scan_images(scanner, [first, liar], ImageScanOptions())
+    assert "does not match its digest" in str(info.value)
+    # Alone, the lying blob is simply scanned: its content is what the image holds.
+    assert [f.path for f in scan(scanner, liar).findings] == ["app/a.py"]
+
+
 def test_unknown_platform_is_an_error(scanner: Scanner, tmp_path: Path) -> None:
     archive = docker_archive(tmp_path / "a.tar", [layer_tar([("a.txt", b"x", "file")])])
     assert "no image for platform linux/s390x" in error_of(scanner, archive, platform="linux/s390x")
