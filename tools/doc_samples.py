@@ -219,6 +219,27 @@ def _key_file(s: Session) -> None:
     s.run("autoaudit-secrets get DB_PASSWORD", comment="opened with the key file")
 
 
+@scenario("settings-check-sources")
+def _settings_check_sources(s: Session) -> None:
+    s.write(
+        "app_config.py",
+        "from pydantic import Field, SecretStr\n"
+        "from autoaudit_secrets import SecretSettings\n\n\n"
+        "class Settings(SecretSettings):\n"
+        "    database_url: SecretStr\n"
+        "    jwt_secret: SecretStr = Field(min_length=32)\n"
+        "    port: int = 8000\n",
+    )
+    s.write(
+        ".env",
+        f"DATABASE_URL=postgresql://app:{_token(_ALNUM, 20)}@db/app\nJWT_SECRET={_token(_ALNUM, 40)}\n",
+    )
+    s.run("autoaudit-secrets check --schema app_config:Settings")
+    s.env["GITHUB_ACTIONS"] = "true"
+    s.lines.append("$ export GITHUB_ACTIONS=true")
+    s.run("autoaudit-secrets check --schema app_config:Settings", show_exit=True)
+
+
 def _busybox() -> Path | None:
     for candidate in ("/bin/busybox", "/usr/bin/busybox"):
         path = Path(candidate)
