@@ -24,10 +24,21 @@ Grammar (a file is a sequence of lines; only ``\\n`` and ``\\r\\n`` end a line):
 
 Parse errors raise :class:`~autoaudit_secrets._errors.DotenvError` naming the source and line, never a value.
 
-Why not python-dotenv's parser as is: it expands ``${VAR}`` inside single quotes (python-dotenv #422),
-offers no way to write a literal ``${`` in a double-quoted value, and its single-quote pattern treats ``\\'``
-as an escape, so a value ending in a backslash can swallow the following lines. Our grammar agrees with
-python-dotenv on ordinary files (``tests/test_dotenv.py`` checks that on a corpus), so files stay portable.
+One grammar for the whole package: the settings loader (:func:`parse_dotenv`), the lossless editor behind
+``set``/``encrypt``/``decrypt``/``rotate`` (:class:`DotenvDocument`) and check-secrets' ``.env`` analyzer
+(``_tokenize(..., lenient=True)``: broken lines skipped, each value with its exact position) all read ``.env``
+text here. python-dotenv is not used (pydantic-settings still installs it). Why not build on its parser:
+
+* it expands ``${VAR}`` inside single quotes (python-dotenv #422), has no way to write a literal ``${`` in a
+  double-quoted value (``"\\${HOME}"`` gives a backslash and the expanded value), and treats ``\\'`` as an
+  escape in single quotes, so ``P='C:\\dir\\'`` is silently dropped;
+* it skips broken lines with a log message, where the loader must stop with the line number; its bindings
+  carry a line but no column and decoded values, so the scanner could not point at a value exactly;
+* its ``set_key`` rewrites the line (``export`` and the inline comment are lost) and the whole file per key;
+* parsing 200,000 lines took 9.5 s against 2.4 s here (measured under load, same machine).
+
+Our grammar agrees with python-dotenv on ordinary files (``tests/test_dotenv.py`` checks that on a corpus), so
+files stay portable.
 """
 
 from __future__ import annotations
@@ -68,6 +79,8 @@ _DOUBLE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 # What may follow a value: spaces, an optional comment, then the line end. Group 1 is everything before the
 # line ending (kept when the value is replaced), group 2 the line ending.
 _TRAILER_RE = re.compile(r"([ \t]*(?:#[^\n]*?)?)(\r?\n|\r?\Z)")
+# Lenient mode: anything up to the line end after a closing quote.
+_ANY_TRAILER_RE = re.compile(r"([^\n]*?)(\r?\n|\r?\Z)")
 _INLINE_COMMENT_RE = re.compile(r"[ \t]#")
 _REST_OF_LINE_RE = re.compile(r"[^\n]*")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}")
@@ -107,6 +120,7 @@ class _Entry(NamedTuple):
     content: str = ""  # value text between the quotes (or the trimmed unquoted text), escapes not decoded
     trailer: str = ""  # spaces and comment after the value, before the line ending
     newline: str = ""
+    value_at: int = 0  # offset in ``raw`` where ``content`` starts (after an opening quote)
 
 
 # One pattern for a whole well-formed statement (the fast path; anything it does not match goes through
@@ -122,37 +136,117 @@ _STATEMENT_RE = re.compile(
 )
 
 
-def _tokenize(text: str, source: str, *, fast: bool = True) -> list[_Entry]:
-    """Split ``text`` into entries whose ``raw`` texts concatenate to ``text``."""
+# Lenient tokenizing (the scanner): a quoted value may span lines only up to this many characters, so that
+# stray quotes cannot make the scan of a hostile file slow.
+_LENIENT_WINDOW = 64 * 1024
+
+
+def _tokenize(text: str, source: str, *, fast: bool = True, lenient: bool = False) -> list[_Entry]:
+    """Split ``text`` into entries whose ``raw`` texts concatenate to ``text``.
+
+    Strict (the default): a statement that is not ``NAME=value``, an unclosed quote or text after a closing
+    quote raises :class:`DotenvError`. ``lenient`` (for scanning files that may be broken or hostile) never
+    raises: such a line becomes a non-assignment entry and tokenizing goes on with the next line, text after a
+    closing quote is kept as the trailer, and a quoted value must close within ``_LENIENT_WINDOW`` characters.
+    Linear in the size of ``text`` either way.
+    """
     entries: list[_Entry] = []
     pos = 0
     line = 1
     end = len(text)
     match = _STATEMENT_RE.match
+    quotes: dict[str, int] = {}  # lenient: next position of each quote character (see _next_quote)
     while pos < end:
-        found = match(text, pos) if fast else None
-        if found is None or found.end() == pos:
-            entry, pos = _statement(text, pos, line, source)
+        if lenient:
+            line_end = text.find("\n", pos)
+            line_end = end if line_end < 0 else line_end + 1
+            # The fast path only for one-line statements; anything longer takes the bounded step-by-step path.
+            found = match(text, pos, line_end) if fast else None
         else:
+            found = match(text, pos) if fast else None
+        if found is None or found.end() == pos:
+            if lenient:
+                entry, pos = _lenient_statement(text, pos, line, quotes)
+            else:
+                entry, pos = _statement(text, pos, line, source)
+        else:
+            start = pos
             pos = found.end()
             blank, indent, export, name, sq, sqtrail, dq, dqtrail, uq, uqtrail, newline = found.groups()
             if blank is not None:
                 entry = _Entry(blank, line)
             else:
                 if sq is not None:
-                    quote, content, trailer = _Quote.SINGLE, sq, sqtrail
+                    quote, content, trailer, value_at = _Quote.SINGLE, sq, sqtrail, found.start("sq")
                 elif dq is not None:
-                    quote, content, trailer = _Quote.DOUBLE, dq, dqtrail
+                    quote, content, trailer, value_at = _Quote.DOUBLE, dq, dqtrail, found.start("dq")
                 else:
-                    quote, content, trailer = _Quote.NONE, uq.strip(" \t"), uqtrail
+                    content = uq.strip(" \t")
+                    value_at = found.start("uq") + (len(uq) - len(uq.lstrip(" \t")) if content else 0)
+                    quote, trailer = _Quote.NONE, uqtrail
                 raw = found.group(0)
-                entry = _Entry(raw, line, name, export is not None, indent, quote, content, trailer, newline)
+                entry = _Entry(
+                    raw,
+                    line,
+                    name,
+                    export is not None,
+                    indent,
+                    quote,
+                    content,
+                    trailer,
+                    newline,
+                    value_at - start,
+                )
         entries.append(entry)
         line += entry.raw.count("\n") if entry.name is not None else 1
     return entries
 
 
-def _statement(text: str, pos: int, line: int, source: str) -> tuple[_Entry, int]:
+def _next_quote(text: str, char: str, start: int, cache: dict[str, int]) -> int:
+    """``text.find(char, start)`` for positions that only grow: each character is searched for once per
+    occurrence, so many unclosed quotes cost linear time, not one scan to the end each."""
+    hit = cache.get(char)
+    if hit is None or (hit != -1 and hit < start):
+        hit = text.find(char, start)
+        cache[char] = hit
+    return hit
+
+
+def _lenient_statement(text: str, pos: int, line: int, quotes: dict[str, int]) -> tuple[_Entry, int]:
+    """:func:`_statement` for :func:`_tokenize`'s lenient mode: never raises."""
+    nl = text.find("\n", pos)
+    next_line = len(text) if nl < 0 else nl + 1
+    limit = min(len(text), max(next_line, pos + _LENIENT_WINDOW))
+    skipped = _Entry(raw=text[pos:next_line], line=line), next_line
+    blank = _BLANK_RE.match(text, pos)
+    if blank is not None and blank.end() > pos:
+        return _Entry(raw=text[pos : blank.end()], line=line), blank.end()
+    assign = _ASSIGN_RE.match(text, pos, next_line)
+    if assign is None:
+        return skipped
+    value_start = _WS_RE.match(text, assign.end()).end()  # type: ignore[union-attr]
+    first = text[value_start : value_start + 1]
+    if first == "'":
+        close = _next_quote(text, "'", value_start + 1, quotes)
+        if close < 0 or close >= limit:
+            return skipped
+    elif first == '"':
+        close = _next_quote(text, '"', value_start + 1, quotes)
+        dq = None if close < 0 or close >= limit else _DOUBLE_RE.match(text, value_start, limit)
+        if dq is None:
+            return skipped
+    try:
+        return _statement(text, pos, line, "<lenient>")
+    except DotenvError:
+        pass
+    # Only "unexpected text after the value" is left: keep the value, the rest of its last line is trailer.
+    entry, _ = _statement(text, pos, line, "<lenient>", trailer_re=_ANY_TRAILER_RE)
+    return entry, pos + len(entry.raw)
+
+
+def _statement(
+    text: str, pos: int, line: int, source: str, *, trailer_re: re.Pattern[str] | None = None
+) -> tuple[_Entry, int]:
     """Tokenize the one statement at ``pos`` step by step; returns it and the position after it."""
     start = pos
     blank = _BLANK_RE.match(text, pos)
@@ -170,11 +264,13 @@ def _statement(text: str, pos: int, line: int, source: str) -> tuple[_Entry, int
         if close < 0:
             raise DotenvError(f"{source}, line {line}: single-quoted value of {name} is not closed")
         quote, content, pos = _Quote.SINGLE, text[value_start + 1 : close], close + 1
+        value_at = value_start + 1
     elif first == '"':
         dq = _DOUBLE_RE.match(text, value_start)
         if dq is None:
             raise DotenvError(f"{source}, line {line}: double-quoted value of {name} is not closed")
         quote, content, pos = _Quote.DOUBLE, dq.group(1), dq.end()
+        value_at = value_start + 1
     else:
         rest_end = _REST_OF_LINE_RE.match(text, after_eq).end()  # type: ignore[union-attr]
         rest = text[after_eq:rest_end]
@@ -184,9 +280,10 @@ def _statement(text: str, pos: int, line: int, source: str) -> tuple[_Entry, int
         value_part = rest if comment is None else rest[: comment.start()]
         content = value_part.strip(" \t")
         quote = _Quote.NONE
+        value_at = after_eq + (len(value_part) - len(value_part.lstrip(" \t")) if content else 0)
         # The value ends after its last non-blank character; what follows is the trailer.
         pos = after_eq + len(value_part.rstrip(" \t")) if content else after_eq
-    trailer = _TRAILER_RE.match(text, pos)
+    trailer = (trailer_re or _TRAILER_RE).match(text, pos)
     if trailer is None:
         raise DotenvError(f"{source}, line {line}: unexpected text after the value of {name}")
     pos = trailer.end()
@@ -200,6 +297,7 @@ def _statement(text: str, pos: int, line: int, source: str) -> tuple[_Entry, int
         content=content,
         trailer=trailer.group(1),
         newline=trailer.group(2),
+        value_at=value_at - start,
     )
     return entry, pos
 

@@ -7,14 +7,13 @@ walked with ``--no-ignore``) must not hold a plaintext value under a secret-ish 
 ``.env.dist``) are meant to hold fake values, so only real-looking secrets count there: a token-rule
 match, or a high-entropy value under a secret name (``dotenv-example-real-secret``).
 
-The parser here is line-aware (it reports the physical line and column of each value) and follows
-python-dotenv's syntax: ``export`` prefixes, single/double quotes (double-quoted values may span lines),
-``#`` comments.
+Assignments are read with the loader's grammar (:mod:`autoaudit_secrets._dotenv`, one grammar for loading,
+editing and scanning), leniently: broken lines are skipped, not fatal; each value comes with its physical
+line and column.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -86,7 +85,6 @@ _NOT_DOTENV_SUFFIXES = frozenset(
         "bak",
     }
 )
-_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=(?P<space>[ \t]*)")
 
 
 def is_dotenv_name(relpath: str) -> bool:
@@ -121,49 +119,31 @@ class DotenvAssignment:
     quote: str  # "", "'" or '"'
 
 
-# A quoted value may span lines, up to this many characters (a stray quote must not make the scan quadratic).
-_MAX_QUOTED = 64 * 1024
-_QUOTED = {'"': re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL), "'": re.compile(r"'([^']*)'")}
-
-
 def iter_assignments(text: str) -> Iterator[DotenvAssignment]:
-    """Every assignment of a dotenv text, with the position of its value, following the grammar of
-    :mod:`autoaudit_secrets._dotenv` (only ``\\n`` and ``\\r\\n`` end lines; quoted values may span lines).
-    Unlike that strict reader, lines that are not assignments (garbage, an unclosed quote) are skipped rather
-    than rejected: a broken file is still scanned."""
-    raw_lines = text.split("\n")
-    lines = [line.removesuffix("\r") for line in raw_lines]
-    starts = [0]
-    for raw in raw_lines[:-1]:
-        starts.append(starts[-1] + len(raw) + 1)
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        m = _LINE.match(line)
-        if m is None:
-            index += 1
+    """Every assignment of a dotenv text, with the position of its value, read by the loader's own grammar
+    (:mod:`autoaudit_secrets._dotenv`, tokenized leniently): what the scanner reports is exactly what the
+    loader would load. Unlike the strict reader, lines that are not assignments (garbage, an unclosed quote)
+    are skipped rather than rejected, and a quoted value followed by junk is still read: a broken file is
+    still scanned. Values are as written (escapes not decoded, no ``${VAR}`` expansion), so positions are
+    exact; a line break inside a quoted value is ``\\n`` whatever the file's line endings."""
+    from ..._dotenv import _Quote, _tokenize
+
+    quotes = {_Quote.NONE: "", _Quote.SINGLE: "'", _Quote.DOUBLE: '"'}
+    # A UTF-8 BOM (Windows editors) is not part of the first name, as for the loader; columns still count it,
+    # as every other position in the text does.
+    bom = 1 if text.startswith("\ufeff") else 0
+    for entry in _tokenize(text[bom:], "<scan>", lenient=True):
+        if entry.name is None:
             continue
-        name = m.group("name")
-        rest = line[m.end() :]
-        column = len(line[: m.end()]) + 1
-        if rest[:1] in {'"', "'"}:
-            quote = rest[0]
-            opening = starts[index] + m.end()
-            found = _QUOTED[quote].match(text[opening : opening + _MAX_QUOTED])
-            if found is None:  # unterminated: the strict reader rejects it; skip the line
-                index += 1
-                continue
-            value = found.group(1).replace("\r\n", "\n")
-            last = index + value.count("\n")
-            value_lines = value.split("\n")
-            end_column = (column + 1 + len(value)) if len(value_lines) == 1 else len(value_lines[-1]) + 1
-            yield DotenvAssignment(name, value, index + 1, column + 1, last + 1, end_column, quote)
-            index = last + 1
-            continue
-        comment = re.search(r"(?:^|[ \t])#", rest) if m.group("space") else re.search(r"[ \t]#", rest)
-        value = (rest[: comment.start()] if comment else rest).rstrip()
-        yield DotenvAssignment(name, value, index + 1, column, index + 1, column + len(value), "")
-        index += 1
+        value = entry.content
+        if entry.quote is not _Quote.NONE and "\r\n" in value:
+            value = value.replace("\r\n", "\n")
+        column = entry.value_at + 1 + (bom if entry.line == 1 else 0)
+        newlines = value.count("\n")
+        end_column = column + len(value) if not newlines else len(value) - value.rfind("\n")
+        yield DotenvAssignment(
+            entry.name, value, entry.line, column, entry.line + newlines, end_column, quotes[entry.quote]
+        )
 
 
 class DotenvFileAnalyzer:
