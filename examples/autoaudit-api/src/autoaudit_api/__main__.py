@@ -31,10 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"autoaudit-api: configuration error: {exc}", file=sys.stderr)
         return 2
 
+    # Every record of the process is masked when it is created, uvicorn's loggers (which do not propagate)
+    # and handlers configured later included: one call, before logging is configured, is enough.
+    install_redaction(settings)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redaction_loggers = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "fastapi", "autoaudit_api")
-    for name in redaction_loggers:
-        install_redaction(settings, logger=logging.getLogger(name))
     log.info("configuration loaded for %s (%d settings)", settings.app_env, len(type(settings).model_fields))
 
     import uvicorn
