@@ -226,7 +226,9 @@ def rule_catalog(config: ScanConfig) -> dict[str, Rule]:
 def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tuple[list[Finding], int]:
     """Drop findings of disabled (or not enabled) rules, in ``allow-paths`` files, or whose secret matches an
     ``allow-values`` regex. Returns ``(kept, dropped)``."""
-    allow_values = [re.compile(p) for p in config.allow_values]
+    from ..scan.engine._linear import ValueAllowlist
+
+    allow_values = ValueAllowlist(config.allow_values)  # linear time: the repository wrote them
     path_spec = None
     if config.allow_paths:
         import pathspec
@@ -240,7 +242,7 @@ def apply_config_filters(findings: Sequence[Finding], config: ScanConfig) -> tup
             continue
         if path_spec is not None and path_spec.match_file(matchable(finding.path)):
             continue
-        if finding.secret and any(p.search(finding.secret) for p in allow_values):
+        if finding.secret and allow_values and allow_values.allows(finding.secret):
             continue
         kept.append(finding)
     return kept, len(findings) - len(kept)

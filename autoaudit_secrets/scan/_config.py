@@ -203,12 +203,21 @@ def parse_config_table(
     allow_values = _string_list(table.get("allow-values", []), source, "allow-values")
     for index, pattern in enumerate(allow_values):
         try:
-            re.compile(pattern)
+            re.compile(pattern)  # (compiling runs nothing: Python's messages are the clearest)
         except re.error as exc:
             raise ConfigError(
                 f"{source.key('allow-values')}[{index}]: invalid regular expression: {exc.msg}"
                 f" at position {exc.pos}"
             ) from None
+        except (RecursionError, OverflowError):
+            where = f"{source.key('allow-values')}[{index}]"
+            raise ConfigError(f"{where}: regular expression too complex") from None
+        from .engine._linear import ValueAllowlist
+
+        try:
+            ValueAllowlist.check(pattern)  # matched by RE2 or Hyperscan, never by re: see engine/_linear.py
+        except ValueError as exc:
+            raise ConfigError(f"{source.key('allow-values')}[{index}]: {exc}") from None
     disable = _string_list(table.get("disable", []), source, "disable")
     enable_raw = table.get("enable")
     enable = None if enable_raw is None else _string_list(enable_raw, source, "enable")
@@ -314,13 +323,29 @@ def _parse_rules(
     return tuple(rules)
 
 
-def _example_problem(rule: Rule) -> str | None:
-    """Check a user rule against its own examples, as the built-in rules are checked by the test suite: each
-    example must match the pattern and hold a keyword, no negative example may match. Never shows the
-    example text."""
-    import re
+#: The widest match a configured rule may have (characters): the engine confirms a candidate in a window this
+#: wide, so every rule needs a maximum width ({m,n} rather than *, + or {m,}).
+MAX_RULE_WIDTH = 4096
 
-    compiled = re.compile(rule.pattern, re.IGNORECASE if rule.case_insensitive else 0)
+
+def _example_problem(rule: Rule) -> str | None:
+    """Check a user rule: it must run on the linear-time engine (RE2: the repository supplies it, and Python's
+    re could be made to hang) with a bounded match width, and match its own examples, as the built-in rules
+    are checked by the test suite: each example must match and hold a keyword, no negative example may
+    match. Never shows the example text."""
+    from .engine._linear import LinearPattern
+    from .engine._matcher import max_width
+
+    width = max_width(rule.pattern, re.IGNORECASE if rule.case_insensitive else 0)
+    if width > MAX_RULE_WIDTH:
+        return (
+            f"pattern has no maximum match width of at most {MAX_RULE_WIDTH} characters (bound every "
+            "repetition: {m,n} instead of *, + or {m,})"
+        )
+    try:
+        compiled = LinearPattern(rule.pattern, case_insensitive=rule.case_insensitive)
+    except ValueError as exc:
+        return f"pattern: {exc}"
     for number, example in enumerate(rule.examples, 1):
         if not compiled.search(example):
             return f"example {number} does not match the rule's pattern"

@@ -178,3 +178,115 @@ def test_secrets_at_the_top_and_bottom_of_an_oversized_file_are_found(tmp_path: 
     assert report["stats"]["files_truncated"] == 1
     text = _cs(tmp_path, "scan", "--max-file-size", "1M")
     assert "1 over --max-file-size scanned partly" in text.stdout.splitlines()[-1]
+
+
+# -- 2. a repository's regular expressions run in linear time ---------------------------------------------
+
+_RULE = """
+[[rules]]
+id = "acme-key"
+name = "ACME key"
+description = "An ACME key."
+remediation = "Revoke it."
+keywords = ["acme_"]
+"""
+
+
+def _lower(n: int) -> str:
+    import secrets
+    import string
+
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(n))
+
+
+def _run_hostile(root: Path, config: str, text: str) -> CliResult:
+    (root / ".check-secrets.toml").write_text(config)
+    (root / "app.txt").write_text(text)
+    try:
+        return _cs(root, "scan", timeout=90)
+    except Exception as exc:  # subprocess.TimeoutExpired: the scanner hung
+        pytest.fail(f"check-secrets did not finish: {type(exc).__name__}", pytrace=False)
+
+
+def test_catastrophic_allow_values_regex_does_not_hang(tmp_path: Path) -> None:
+    secret = _lower(34) + "-"  # ^([a-z0-9]+)+$ backtracks 2^34 ways on it under Python's re
+    config = (
+        'allow-values = ["^([a-z0-9]+)+$"]\n'
+        + _RULE
+        + f"pattern = 'acme_(?P<secret>[a-z0-9]{{34}}-)'\nexamples = [\"acme_{_lower(34)}-\"]\n"
+    )
+    result = _run_hostile(tmp_path, config, f"key = acme_{secret}\n")
+    assert result.returncode == 1, result.output  # the value does not match the allowlist: still reported
+    assert "app.txt:1" in result.stdout
+
+
+def test_rule_pattern_without_a_maximum_width_is_refused_naming_the_rule(tmp_path: Path) -> None:
+    config = _RULE + "pattern = 'acme_(?P<secret>(?:[a-z]+)+!)'\nexamples = [\"acme_abcdef!\"]\n"
+    # under Python's re over the whole file: exponential at the long run without "!"
+    result = _run_hostile(tmp_path, config, f"acme_{'a' * 40}\nacme_abcdef!\n")
+    assert result.returncode == 2, result.output
+    assert result.stderr.startswith("check-secrets: error: ") and len(result.stderr.splitlines()) == 1
+    assert "acme-key" in result.stderr and "maximum match width" in result.stderr
+
+
+def test_bounded_catastrophic_rule_pattern_runs_in_linear_time(tmp_path: Path) -> None:
+    config = _RULE + "pattern = 'acme_(?P<secret>(?:[a-z]{1,30}){1,30}!)'\nexamples = [\"acme_abcdef!\"]\n"
+    result = _run_hostile(tmp_path, config, f"acme_{'a' * 40}\nacme_qwertyuiop!\n")
+    assert result.returncode == 1, result.output
+    assert "app.txt:2" in result.stdout and "app.txt:1:" not in result.stdout
+
+
+def test_catastrophic_negative_example_does_not_hang_the_config_check(tmp_path: Path) -> None:
+    config = (
+        _RULE
+        + "pattern = 'acme_(?P<secret>(?:[a-z]{1,30}){1,30}!)'\n"
+        + f'examples = ["acme_abcdef!"]\nnegative_examples = ["acme_{"a" * 45}"]\n'
+    )
+    result = _run_hostile(tmp_path, config, "nothing here\n")
+    assert result.returncode == 1, result.output  # the config's own example is found: the rule loaded and ran
+    assert "app.txt" not in result.stdout and ".check-secrets.toml:9" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("construct", "pattern"),
+    [
+        ("back-reference", "acme_(?P<secret>([a-z]{8})\\\\2)"),
+        ("look-ahead", "acme_(?=x)(?P<secret>[a-z]{8})"),
+    ],
+)
+def test_constructs_without_a_linear_engine_are_one_line_errors(
+    tmp_path: Path, construct: str, pattern: str
+) -> None:
+    config = _RULE + f"pattern = '{pattern}'\nexamples = [\"acme_abcdefgh\"]\n"
+    result = _run_hostile(tmp_path, config, "x\n")
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, (construct, result.output)
+    assert "acme-key" in result.stderr
+
+
+def test_without_a_linear_engine_configured_regexes_are_refused(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    for name in ("re2", "hyperscan"):
+        (blocked / f"{name}.py").write_text(f"raise ModuleNotFoundError('no {name} (test)', name={name!r})\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".check-secrets.toml").write_text('allow-values = ["^test"]\n')
+    (root / "app.txt").write_text("x\n")
+    env = {"HOME": str(root), "PYTHONPATH": str(blocked)}
+    result = run_cli("check-secrets", "scan", cwd=root, env=env, timeout=90)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "allow-values" in result.stderr and "linear-time" in result.stderr
+    (root / ".check-secrets.toml").write_text('exclude = ["vendor/**"]\n')
+    assert run_cli("check-secrets", "scan", cwd=root, env=env, timeout=90).returncode == 0
+
+
+def test_every_built_in_rule_has_a_bounded_match_width() -> None:
+    import re
+
+    from autoaudit_secrets.scan.engine._matcher import max_width
+    from autoaudit_secrets.scan.rules._registry import load_rules
+
+    unbounded = [
+        r.id for r in load_rules() if max_width(r.pattern, re.IGNORECASE if r.case_insensitive else 0) > 4096
+    ]
+    assert unbounded == []

@@ -234,10 +234,15 @@ class Detector:
         *,
         secret_names: AbstractSet[str] = frozenset(),
         backend: str | MatcherBackend | None = None,
+        untrusted: AbstractSet[str] = frozenset(),
     ) -> None:
         self.rules = tuple(rules)
         self.secret_names = secret_names
-        specs = [PatternSpec(r.pattern, r.case_insensitive, r.keywords) for r in self.rules]
+        # Rules whose id is in ``untrusted`` come from a configuration file: RE2 runs them, never re.
+        specs = [
+            PatternSpec(r.pattern, r.case_insensitive, r.keywords, linear=r.id in untrusted)
+            for r in self.rules
+        ]
         specs.append(PatternSpec(_B64_PATTERN))
         specs.append(PatternSpec(_B64_PEM_PATTERN))
         self._b64_index = len(self.rules)

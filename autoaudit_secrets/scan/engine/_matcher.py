@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..._errors import ScanError
 
@@ -45,6 +45,7 @@ __all__ = [
     "PatternSpec",
     "cache_dir",
     "fallback_note",
+    "max_width",
     "prune_cache",
     "touch_cache",
 ]
@@ -66,11 +67,13 @@ class MatcherBackend(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class PatternSpec:
     """One pattern to match: Python ``re`` syntax in the portable subset, its case flag and prefilter keywords
-    (empty: always tried)."""
+    (empty: always tried). ``linear``: the pattern is untrusted (a scanned repository's configuration) and is
+    never run by Python ``re`` — RE2 confirms and extracts its matches (see :mod:`._linear`)."""
 
     pattern: str
     case_insensitive: bool = False
     keywords: tuple[str, ...] = ()
+    linear: bool = False
 
 
 # How many versions of each cached kind ("hs", "rules") are kept: the newest used. Each rule set or Hyperscan
@@ -110,12 +113,14 @@ def cache_dir() -> Path:
     return Path(base) / "autoaudit-secrets"
 
 
-def _max_width(pattern: str, flags: int) -> int:
+def max_width(pattern: str, flags: int = 0) -> int:
+    """The widest match of ``pattern`` in characters (huge when a repetition is unbounded). Parsing only:
+    nothing is matched, so a hostile pattern costs time linear in its length."""
     from re import _parser  # type: ignore[attr-defined]
 
     try:
         width = int(_parser.parse(pattern, flags).getwidth()[1])
-    except Exception:  # pragma: no cover - validated patterns always parse
+    except Exception:  # (validated patterns always parse)
         return _WINDOW_LIMIT + 1
     return width
 
@@ -221,17 +226,25 @@ class Matcher:
     # -- shared helpers ------------------------------------------------------------------------------------
 
     def regex(self, index: int) -> re.Pattern[str]:
-        """The Python ``re`` pattern of spec ``index`` (compiled on first use)."""
+        """The Python ``re`` pattern of spec ``index`` (compiled on first use); for a ``linear`` spec, its RE2
+        twin with the same interface (a repository's pattern never runs on ``re``)."""
         compiled = self._compiled[index]
         if compiled is None:
-            compiled = re.compile(self.specs[index].pattern, self._flags[index])
+            spec = self.specs[index]
+            if spec.linear:
+                from ._linear import LinearPattern
+
+                linear = LinearPattern(spec.pattern, case_insensitive=spec.case_insensitive)
+                compiled = cast("re.Pattern[str]", linear)
+            else:
+                compiled = re.compile(spec.pattern, self._flags[index])
             self._compiled[index] = compiled
         return compiled
 
     def _width(self, index: int) -> int:
         width = self._widths[index]
         if width is None:
-            width = _max_width(self.specs[index].pattern, self._flags[index])
+            width = max_width(self.specs[index].pattern, self._flags[index])
             self._widths[index] = width
         return width
 

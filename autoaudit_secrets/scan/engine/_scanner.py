@@ -10,7 +10,6 @@ import bisect
 import codecs
 import dataclasses
 import os
-import re
 import stat
 import time
 from collections.abc import Iterable, Sequence
@@ -35,6 +34,7 @@ from ..sources._tree import decode_document, exclude_matcher, matchable, target_
 from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
 from ._filters import is_secret_name as _is_secret_name
+from ._linear import ValueAllowlist
 from ._matcher import MatcherBackend, Prescan
 from ._suppress import line_allows
 
@@ -93,8 +93,13 @@ class Scanner:
             all_rules = tuple(rules) + tuple(r for r in config.extra_rules if r.id not in known)
         self.rules = tuple(r for r in all_rules if self._rule_enabled(r.id))
         self._token_rule_ids = frozenset(r.id for r in self.rules)
-        self.detector = Detector(self.rules, secret_names=config.secret_names, backend=matcher)
-        self._allow_values = [re.compile(p) for p in config.allow_values]
+        self.detector = Detector(
+            self.rules,
+            secret_names=config.secret_names,
+            backend=matcher,
+            untrusted=frozenset(r.id for r in config.extra_rules),
+        )
+        self._allow_values = ValueAllowlist(config.allow_values)
         self._allow_paths: object | None = None
         if config.allow_paths:
             import pathspec
@@ -166,7 +171,7 @@ class Scanner:
         return [m for m in self.detector.detect(text) if not self._value_allowed(m.secret(text))]
 
     def _value_allowed(self, secret: str) -> bool:
-        return any(p.search(secret) for p in self._allow_values)
+        return bool(self._allow_values) and self._allow_values.allows(secret)
 
     def _path_allowed(self, relpath: str) -> bool:
         spec = self._allow_paths
