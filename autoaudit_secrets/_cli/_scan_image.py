@@ -51,7 +51,8 @@ def register(subparsers: Any) -> None:
         type=parse_size,
         default=_DEFAULT_MAX_FILE_SIZE,
         metavar="SIZE",
-        help="skip larger files inside layers (bytes, or with k/M/G; default: 10M)",
+        help="of a larger file inside a layer, scan only its first and last SIZE/2 bytes (bytes, or with "
+        "k/M/G; default: 10M)",
     )
     parser.add_argument(
         "--max-unpacked",

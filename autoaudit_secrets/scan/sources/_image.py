@@ -19,7 +19,7 @@ A layer blob is scanned once per run even when several images, platforms or arch
 digest, checked by hashing the later copies: a blob whose name lies is an error). Anything that cannot be read
 — a truncated archive, a layer that is not a tar, a missing blob, more unpacked bytes than the budget — is an
 :class:`ImageError`: the scan never reports "clean" about what it did not read. Path-traversal names, links,
-devices and oversized members are skipped and counted (``files_skipped``).
+and devices are skipped and counted (``files_skipped``); oversized members are scanned at both ends.
 """
 
 from __future__ import annotations
@@ -158,19 +158,60 @@ def _scan_layer(
         if member.kind != "file":
             stats.files_skipped += 1  # links (never followed), devices, FIFOs, sparse files
             continue
-        if member.size > options.max_file_size:
-            stats.files_skipped += 1
-            continue
         if excluded(name):
             continue
         head = reader.read(_HEAD)
         if is_binary_magic(head):
             layer.findings.extend(scanner.scan_bytes(name, head, stats, binary=True))
             continue
+        if member.size > options.max_file_size:
+            layer.findings.extend(
+                _scan_large(name, head, reader, member.size, options.max_file_size, scanner, stats)
+            )
+            continue
         data = head + reader.read(member.size - len(head)) if member.size > len(head) else head
         layer.findings.extend(scanner.scan_bytes(name, data, stats))
     stream.drain()
     return layer
+
+
+def _scan_large(
+    name: str, first: bytes, reader: TarReader, size: int, limit: int, scanner: Scanner, stats: ScanStats
+) -> list[Finding]:
+    """A member larger than ``limit``, as ``scan`` treats a large file: its first and last ``limit / 2`` bytes
+    (cut at line ends; findings in the tail keep their real line numbers), the middle streamed past."""
+    chunk = max(limit // 2, 1)
+    head_raw = first + reader.read(chunk - len(first)) if len(first) < chunk else first
+    cut = head_raw.rfind(b"\n") + 1
+    head = head_raw[:cut] if cut > 0 else head_raw
+    tail_start = max(len(head), size - chunk)
+    newlines = head.count(b"\n")
+    if tail_start <= len(head_raw):
+        newlines += head_raw[len(head) : tail_start].count(b"\n")
+        tail = head_raw[tail_start:] + reader.read(size - len(head_raw))
+    else:
+        newlines += head_raw[len(head) :].count(b"\n")
+        remaining = tail_start - len(head_raw)
+        while remaining > 0:
+            block = reader.read(min(remaining, _READ))
+            if not block:
+                break
+            newlines += block.count(b"\n")
+            remaining -= len(block)
+        tail = reader.read(chunk)
+    start = tail.find(b"\n") + 1
+    if tail_start > len(head) and 0 < start < len(tail):  # the partial line the tail starts in
+        newlines += 1
+        tail = tail[start:]
+    stats.files_truncated += 1
+    findings = scanner.scan_bytes(name, head, stats)
+    if tail:
+        findings.extend(
+            dataclasses.replace(f, line=f.line + newlines, end_line=f.end_line + newlines)
+            for f in scanner.scan_bytes(name, tail, stats, analyzers=[], count=False)
+            if f.line >= 1
+        )
+    return findings
 
 
 def digest_of_name(name: str) -> str:

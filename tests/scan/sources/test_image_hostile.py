@@ -219,15 +219,21 @@ def test_links_are_never_followed(scanner: Scanner, tmp_path: Path) -> None:
     assert result.stats.files_skipped == 3
 
 
-def test_huge_member_is_skipped_and_counted(scanner: Scanner, tmp_path: Path) -> None:
-    big = (f"{TOKEN}\n" + "x" * 2000 + "\n").encode() * 600  # ~1.2 MB
+def test_huge_member_is_scanned_at_both_ends_as_scan_does(scanner: Scanner, tmp_path: Path) -> None:
+    filler = ("x" * 99 + "\n").encode() * 30000  # 3 MB of lines
+    other = LEAKS.build_arg
+    big = f"a = '{TOKEN}'\n".encode() + filler + f"c = '{LEAKS.dotenv_stripe}'\n".encode() + filler
+    big += f"b = '{other}'\n".encode()
     result = scan(
         scanner,
         docker_archive(tmp_path / "a.tar", [layer_tar([("big.txt", big, "file")])]),
         max_file_size=1024 * 1024,
     )
-    assert result.findings == []
-    assert result.stats.files_skipped == 1
+    names = {TOKEN: "first", LEAKS.dotenv_stripe: "middle", other: "last"}
+    found = {(names.get(f.secret, "?"), f.line) for f in result.findings}
+    # The first and last 512 KiB are scanned (with the real line numbers), the middle is streamed past.
+    assert found == {("first", 1), ("last", 60003)}
+    assert result.stats.files_truncated == 1
 
 
 def test_tar_bomb_stops_at_the_byte_budget(scanner: Scanner, tmp_path: Path) -> None:
