@@ -19,6 +19,7 @@ Every JSON document is hostile input: wrong types, missing keys, digests that wo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import posixpath
@@ -333,6 +334,9 @@ def _oci_entries(
             entries.append(ImageEntry(name=shown, platform=plat, config=config, layers=tuple(layers)))
 
     visit(_dict(_parse(data, f"{label}: {index_path}"), f"{label}: {index_path}"), 0, "")
+    if len({e.name for e in entries}) == 1:
+        # One image (or the platforms of one): the reference name says nothing the path does not.
+        entries = [dataclasses.replace(e, name=label) for e in entries]
     return entries
 
 
