@@ -209,14 +209,65 @@ def test_analyzers_run_only_on_files_the_commit_changes(repo: Repo) -> None:
         repo.write("app.py", f"print({n})\n")
         repo.commit(f"app {n}")
     repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\n")
-    repo.commit("bump")
+    repo.commit("bump: a FROM line cannot give the file a finding")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\nARG NPM_TOKEN\n")
+    repo.commit("a line the checks read")
     scanner = _CountingScanner(ScanConfig())
     with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
         findings, _ = history.run(scanner, HistoryOptions())
-    # the Dockerfile: its two versions (the version before the bump is remembered, not analyzed again);
-    # the workflow: once, when it was added; app.py has no analyzer
-    assert scanner.analyzed == Counter({"Dockerfile": 2, ".github/workflows/ci.yml": 1})
-    assert [f.rule_id for f in findings] == ["docker-secret-arg-no-value"]
+    # the Dockerfile: when added, and at the last commit together with the version before it (read from its
+    # blob, as the bump was not analyzed); the workflow: once, when added; app.py has no analyzer
+    assert scanner.analyzed == Counter({"Dockerfile": 3, ".github/workflows/ci.yml": 1})
+    assert sorted((f.rule_id, f.line) for f in findings) == [
+        ("docker-secret-arg-no-value", 2),
+        ("docker-secret-arg-no-value", 3),
+    ]
+
+
+def test_inert_lines_of_dockerfiles_and_workflows() -> None:
+    from autoaudit_secrets.scan.analyzers._ci_workflows import WorkflowAnalyzer
+    from autoaudit_secrets.scan.analyzers.docker._dockerfile_checks import DockerfileAnalyzer
+
+    ctx = Scanner(ScanConfig()).context()
+    docker, workflow = DockerfileAnalyzer(), WorkflowAnalyzer()
+    for inert in (
+        "FROM python:3.13-slim AS build",
+        "# a comment",
+        "",
+        'ARG APP_VERSION="1.2.3"',
+        "EXPOSE 8080",
+    ):
+        assert not docker.may_change(inert + "\n", ctx), inert
+    for relevant in (
+        "ARG GITHUB_TOKEN",
+        "ENV DB_PASSWORD=abc",
+        "ENV X=$SECRET_ARG",
+        "COPY id_rsa /root/.ssh/",
+        "RUN curl -u me:pw https://example.test",
+        "  && echo done",
+        "# escape=`",
+        "FROM alpine:3 \\",
+    ):
+        assert docker.may_change(relevant + "\n", ctx), relevant
+    for inert in (
+        "      - uses: actions/checkout@v4",
+        '        java-version: "21"',
+        "    steps:",
+        "fi",
+        "- master",
+    ):
+        assert not workflow.may_change(inert + "\n", ctx), inert
+    for relevant in (
+        "        with:",
+        "        env:",
+        "jobs:",
+        "          DEPLOY_PASSWORD: hunter2hunter2",
+        "          mysql -psecret",
+        "          export TOKEN=abc",
+        "      - run: make",
+        "          git clone https://user:pw@example.test/r.git",
+    ):
+        assert workflow.may_change(relevant + "\n", ctx), relevant
 
 
 # ----------------------------------------------------------------------------------------------- --jobs

@@ -110,6 +110,15 @@ _MAX_SCRIPT_LINES = 10_000
 # `with:` inputs whose value is NAME=value lines (docker/build-push-action and similar).
 _KEY_VALUE_INPUTS = frozenset({"build-args", "secrets", "build-secrets", "env", "env-vars", "envs", "args"})
 _GITLAB_SCRIPT_KEYS = frozenset({"script", "before_script", "after_script"})
+# `key: value` lines with a plain value (no spaces, "=", "$", "://", …) and the keys the checks read.
+_PLAIN_KEY_LINE = re.compile(r"\s*(?:-\s+)?([\w.-]+):\s+(?!.*://)([\"']?)[\w./@+:-]+\2\s*")
+_KEY_ONLY = re.compile(r"\s*(?:-\s+)?([\w.-]+):\s*")
+_PLAIN_TEXT = re.compile(r"\s*(?:-\s+)?#?[\w .,()/+*!?&;|<>{}\[\]]*")
+_NAME_LINE = re.compile(r"\s*(?:-\s+)?(name):\s+[\w .,()/+]+")  # step names: words and spaces
+_READ_KEYS = frozenset(
+    {"env", "with", "credentials", "run", "secrets", "inputs", "default", "variables", "value", "services",
+     "container", "jobs", *_GITLAB_SCRIPT_KEYS}
+)  # fmt: skip
 
 
 def ci_kind(relpath: str) -> CiKind | None:
@@ -140,6 +149,23 @@ class WorkflowAnalyzer:
 
     def applies_to(self, relpath: str) -> bool:
         return ci_kind(relpath) is not None
+
+    def may_change(self, added: str, ctx: AnalysisContext) -> bool:
+        """Whether adding these lines (git modes: what a commit added to a CI file) could give the file a
+        finding it did not have. False only when every line is blank, plain text that no shell or YAML check
+        reads (no ``=``, ``:``, ``@``, ``$``, quotes or ``-`` flags: ``fi``, ``- master``, a comment), a
+        ``key: plain-value`` line or a ``key:`` line under a key that is neither secret-ish nor read by a
+        check (``uses: actions/checkout@v4``, ``java-version: "21"``, ``steps:``). Token matches on the added
+        lines are looked for separately."""
+        for line in added.split("\n"):
+            if not line.strip():
+                continue
+            if _PLAIN_TEXT.fullmatch(line):
+                continue
+            m = _PLAIN_KEY_LINE.fullmatch(line) or _NAME_LINE.fullmatch(line) or _KEY_ONLY.fullmatch(line)
+            if m is None or m.group(1) in _READ_KEYS or ctx.is_secret_name(m.group(1)):
+                return True
+        return False
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
         kind = ci_kind(relpath)

@@ -25,6 +25,7 @@ Each secret is reported once per run, at the first commit that added it (see :fu
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import enum
@@ -40,7 +41,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from ..._errors import ScanError, UsageError
 
@@ -48,7 +49,10 @@ try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
-from .._model import CommitInfo, FileAnalyzer, Finding, ScanStats
+from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, ScanStats
+
+if TYPE_CHECKING:
+    from ..engine._matcher import Prescan
 
 __all__ = [
     "BlobReader",
@@ -847,6 +851,8 @@ class HistoryScanner(Protocol):
 
     def is_token_rule(self, rule_id: str) -> bool: ...
 
+    def context(self, root: Path | None = None) -> AnalysisContext: ...
+
 
 DedupeKey = tuple[str, ...]
 FILE_SCOPE = "file"
@@ -882,7 +888,9 @@ def dedupe_key(finding: Finding, scope: str = "line") -> DedupeKey:
 class GitScanOptions:
     """How :func:`scan_changes` treats each file.
 
-    ``decode`` turns bytes into text (None: binary). ``might_match(data)`` may say bytes certainly hold no
+    ``decode`` turns bytes into text (None: binary). ``prescan`` is the matcher's byte-level scan (one call
+    per window of changed files says which files' added lines may hold a token); else ``might_match(data)``
+    may say bytes certainly hold no
     token: it is asked about the added lines, and lines that cannot match are not decoded or scanned.
     ``skip_path`` excludes paths; a file whose added lines exceed ``max_file_size`` bytes is skipped, and
     larger files are not read for the analyzers. ``root``
@@ -890,6 +898,7 @@ class GitScanOptions:
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
+    prescan: Callable[[bytes], Prescan | None] | None = None
     skip_path: Callable[[str], bool] | None = None
     max_file_size: int = 10 * 1024 * 1024
     root: Path | None = None
@@ -920,17 +929,22 @@ class _HistoryScan:
         self.files_done = 0
         self._analyzers: dict[str, list[FileAnalyzer]] = {}
         self._identities: dict[tuple[str, str, str], frozenset[DedupeKey]] = {}
+        self._ctx: AnalysisContext | None = None
 
     def run(self, changes: Iterable[CommitChanges]) -> None:
         started = time.perf_counter()
         last_report = 0.0
         might_match = self.options.might_match
+        prescan = self.options.prescan
         last_commit: CommitInfo | None = None
         for window in _windows(changes):
             # The prefilter looks at a whole window of commits at once; when something in it may match,
             # halves are asked until the files that may match are found (a few calls, not one per file).
             candidates: set[int] | None = None
-            if might_match is not None:
+            if prescan is not None:
+                texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
+                candidates = _prescan_candidates(texts, prescan)
+            elif might_match is not None:
                 texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
                 candidates = _may_match(texts, might_match)
             for change in window:
@@ -961,6 +975,7 @@ class _HistoryScan:
             analyzers = self._analyzers[path] = self.scanner.analyzers_for(path)
         tokens: list[Finding] = []
         text: str | None = None
+        added: str | None = None
         if file.binary:
             stats.files_skipped += 1
             if not analyzers:
@@ -972,15 +987,27 @@ class _HistoryScan:
         else:
             stats.bytes_scanned += len(file.added_text)
             stats.files_scanned += 1
-            if candidate:
+            if candidate or analyzers:
                 added = options.decode(file.added_text)
-                if added:
-                    tokens = self.scanner.scan_lines(path, added, sorted(file.added))
+            if candidate and added:
+                tokens = self.scanner.scan_lines(path, added, sorted(file.added))
+        if analyzers and not tokens and added is not None and file.old_blobs:
+            # an analyzer that is sure the added lines cannot give it a new finding is not run (the version
+            # is analyzed later, from its blob, if a child's change needs to be compared with it)
+            analyzers = [a for a in analyzers if self._may_change(a, added)]
         if analyzers:
             self._with_analyzers(commit, file, analyzers, tokens, text)
         else:
             for finding in tokens:
                 self._report(commit, finding, "line")
+
+    def _may_change(self, analyzer: FileAnalyzer, added: str) -> bool:
+        may_change = getattr(analyzer, "may_change", None)
+        if may_change is None:
+            return True
+        if self._ctx is None:
+            self._ctx = self.scanner.context(self.options.root)
+        return bool(may_change(added, self._ctx))
 
     def _with_analyzers(
         self,
@@ -1101,6 +1128,33 @@ def scan_changes(
     return [f for _, f in scan.found], scan.stats
 
 
+def _prescan_candidates(
+    texts: Sequence[tuple[int, bytes]], prescan: Callable[[bytes], Prescan | None]
+) -> set[int] | None:
+    """The keys of the texts where the matcher's prescan of all of them joined (each preceded by a newline,
+    as its first line is in its file) ends a candidate match; None: every text (no prescan, or too many)."""
+    if not texts:
+        return set()
+    result = prescan(b"\n".join([b"", *(t for _, t in texts)]))
+    if result is None or result.overflow or result.has_unprefiltered:
+        return None
+    if not result.ends:
+        return set()
+    starts: list[int] = []
+    offset = 0
+    for _, text in texts:
+        offset += 1  # the newline before it
+        starts.append(offset)
+        offset += len(text)
+    found: set[int] = set()
+    for ends in result.ends.values():
+        for end in ends:
+            index = bisect.bisect_right(starts, end - 1) - 1
+            if index >= 0:
+                found.add(texts[index][0])
+    return found
+
+
 def _may_match(texts: Sequence[tuple[int, bytes]], might_match: Callable[[bytes], bool]) -> set[int]:
     """The keys of the texts the prefilter cannot rule out, asking about groups first (bisection). Each text
     is preceded by a newline, as its first line is in its file (a token may need a delimiter before it)."""
@@ -1164,24 +1218,16 @@ def scan_options(scanner: object, root: Path, settings: HistoryOptions) -> GitSc
 
     return GitScanOptions(
         decode=decode_document,
-        might_match=_might_match(getattr(scanner, "detector", None)),
+        prescan=_prescan(getattr(scanner, "detector", None)),
         skip_path=skip_path,
         max_file_size=settings.max_file_size,
         root=root,
     )
 
 
-def _might_match(detector: object) -> Callable[[bytes], bool] | None:
-    """The engine's byte-level prefilter as a yes/no question (None: no prefilter, scan everything)."""
+def _prescan(detector: object) -> Callable[[bytes], Prescan | None] | None:
     prescan = getattr(detector, "prescan", None)
-    if not callable(prescan):
-        return None
-
-    def check(data: bytes) -> bool:
-        result = prescan(data)
-        return result is None or not result.empty
-
-    return check
+    return prescan if callable(prescan) else None
 
 
 # Histories of at least this many commits per worker are split into parts scanned by worker processes.

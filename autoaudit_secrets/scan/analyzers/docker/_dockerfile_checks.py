@@ -853,6 +853,31 @@ def check_dockerfile(
             continue
 
 
+# Lines that never carry a finding nor change what other lines mean (git modes skip the checks of a commit
+# that adds only such lines): blank lines, comments (not a parser directive), instructions no check reads, and
+# ARG/ENV/LABEL of plain values under names that are not secret-ish. "=" "$" "://" and quotes inside other
+# instructions are left to the checks (the line may continue a RUN).
+_INERT_INSTRUCTION = re.compile(
+    r"(?i)\s*(?:FROM|WORKDIR|EXPOSE|USER|CMD|ENTRYPOINT|HEALTHCHECK|STOPSIGNAL|VOLUME|MAINTAINER)\s[^=$'\"`\\]*"
+)
+_PLAIN_ASSIGNMENT = re.compile(r"(?i)\s*(?:ARG|ENV|LABEL)((?:\s+[A-Za-z_][\w.-]*=\"?[\w.:/@+-]*\"?)+)\s*")
+_PAIR = re.compile(r"([A-Za-z_][\w.-]*)=")
+
+
+def _inert_line(line: str, ctx: AnalysisContext) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if stripped.startswith("#"):
+        return "escape" not in stripped.lower()
+    if "://" in stripped:
+        return False
+    if _INERT_INSTRUCTION.fullmatch(line):
+        return True
+    m = _PLAIN_ASSIGNMENT.fullmatch(line)
+    return m is not None and not any(is_secret_variable(n, ctx) for n in _PAIR.findall(m.group(1)))
+
+
 class DockerfileAnalyzer:
     """FileAnalyzer for ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``,
     ``Containerfile``."""
@@ -861,6 +886,12 @@ class DockerfileAnalyzer:
 
     def applies_to(self, relpath: str) -> bool:
         return is_dockerfile_path(relpath)
+
+    def may_change(self, added: str, ctx: AnalysisContext) -> bool:
+        """Whether adding these lines (git modes: what a commit added to a Dockerfile) could give the file a
+        finding it did not have; False only for lines that never carry one nor change what other lines
+        mean (a ``FROM`` bump, a comment, ``ARG VERSION=1.2``)."""
+        return not all(_inert_line(line, ctx) for line in added.split("\n"))
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
         if not text:
