@@ -5,6 +5,8 @@
 2. check-secrets on the fixed example: clean.
 3. The example's settings loaded from an encrypted .env with only the private key in the environment, printed
    redacted.
+4. Where buildah is installed (and we are root): the leaky copy built into an image, saved, and scanned
+   with check-secrets image — the .env swept in by the copy and the secret ENV, each with its instruction.
 
 Every secret used here is generated on the spot and fake.
 """
@@ -56,6 +58,35 @@ def run(
         sys.stdout.write(proc.stdout + proc.stderr)
         raise SystemExit(f"demo: `{shown}` exited {proc.returncode}, expected {expect}")
     return proc
+
+
+def build_leaky_image(leaky: Path, work: Path) -> Path | None:
+    """The leaky copy as an image (FROM scratch, the project copied in, a secret ENV), saved as a
+    docker-archive; None when buildah (or root) is missing."""
+    if shutil.which("buildah") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    storage = work / "buildah"
+    base = [
+        "buildah",
+        "--root",
+        str(storage / "root"),
+        "--runroot",
+        str(storage / "run"),
+        "--storage-driver",
+        "vfs",
+    ]
+    archive = work / "leaky-image.tar"
+
+    def buildah(*args: str) -> str:
+        return subprocess.run([*base, *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    container = buildah("from", "scratch")
+    buildah("copy", container, str(leaky), "/app")
+    buildah("config", "--add-history", "--env", f"JWT_SECRET={fake(40)}", container)
+    buildah("config", "--created-by", "COPY . /app", container)  # the history entry of the committed layer
+    buildah("commit", "-q", container, "leaky-autoaudit-api")
+    buildah("push", "-q", "leaky-autoaudit-api", f"docker-archive:{archive}")
+    return archive
 
 
 def fake(n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
@@ -144,6 +175,17 @@ def main() -> int:
         ]
         if leaked:
             raise SystemExit(f"demo: secret values of {leaked} were shown")
+        step("4. check-secrets image on the leaky copy, built into an image")
+        archive = build_leaky_image(leaky, work)
+        if archive is None:
+            print("(skipped: building the image needs buildah and root — apt-get install buildah)")
+        else:
+            print(
+                f"{DIM}$ buildah from scratch; buildah copy … /app; buildah config --env JWT_SECRET=…;"
+                f" buildah push … docker-archive:leaky-image.tar{RESET}"
+            )
+            run("check-secrets", "image", archive.name, cwd=work, expect=(1,))
+
         print(
             f"\n{BOLD}Done.{RESET} The guard caught the leaks, the fixed service is clean,"
             " and its secrets were loaded from an encrypted .env without ever being shown."
