@@ -143,6 +143,20 @@ def test_whiteouts_and_opaque_folders(scanner: Scanner, tmp_path: Path) -> None:
         assert ("deleted in a later layer" in finding.message) == (finding.path != "keep/k.py")
 
 
+def test_a_file_overwritten_later_is_still_in_the_image(scanner: Scanner, tmp_path: Path) -> None:
+    layers = [
+        layer_tar([("app/settings.py", f"TOKEN = '{TOKEN}'\n".encode(), "file")]),
+        layer_tar(
+            [("app/settings.py", b"TOKEN = os.environ['TOKEN']\n", "file")]
+        ),  # the "fix", a layer later
+    ]
+    result = scan(scanner, docker_archive(tmp_path / "a.tar", layers))
+    assert [(f.path, f.image.layer_index, f.image.deleted_in) for f in result.findings if f.image] == [
+        ("app/settings.py", 1, 2)
+    ]
+    assert "still in the image" in result.findings[0].message
+
+
 def test_binary_members_are_judged_by_magic_bytes_not_names(scanner: Scanner, tmp_path: Path) -> None:
     elf = b"\x7fELF" + f" {TOKEN} ".encode() * 3  # a token inside an executable: not text, not scanned
     text_named_bin = f"TOKEN={TOKEN}\n".encode()  # text, whatever the name says
