@@ -19,6 +19,7 @@ SCRIPTS = (
     "bench_scan.py",
     "bench_git.py",
     "bench_image.py",
+    "bench_fingerprints.py",
     "corpus_report.py",
 )
 

@@ -164,9 +164,19 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
         max_file_size=args.max_file_size,
         jobs=args.jobs,
         shard=args.shard,
+        fingerprints=_needs_fingerprints(args),
     )
     result: ScanResult = _scanner(config).scan(options)
+    fingerprint_cache(args).add(result.fingerprints)  # the slow ones, computed by the worker processes
     return root, config, result
+
+
+def _needs_fingerprints(args: argparse.Namespace) -> bool:
+    """Whether this run's output shows or matches fingerprints (JSON, SARIF, a baseline)."""
+    fmt = getattr(args, "format", None)
+    return bool(
+        fmt in ("json", "sarif") or getattr(args, "baseline", None) or getattr(args, "baseline_output", None)
+    )
 
 
 def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:

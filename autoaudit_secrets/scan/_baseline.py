@@ -1,10 +1,10 @@
 """Baselines: accepted findings that later scans do not report again.
 
-File format (JSON, UTF-8, written atomically), version 1::
+File format (JSON, UTF-8, written atomically), version 2::
 
     {
       "format": "check-secrets-baseline",
-      "version": 1,
+      "version": 2,
       "hash": "hmac-sha256(key, fingerprint)",
       "key": "<64 hex digits: this baseline's random HMAC key>",
       "findings": [
@@ -16,6 +16,10 @@ An entry matches a finding when ``HMAC-SHA256(key, fingerprint(finding))`` equal
 fingerprint (see :mod:`._fingerprint`) depends on rule id, path and secret value but not on the line, so a
 baselined secret stays baselined when code moves. ``rule``, ``path`` and ``line`` are for humans reviewing
 the file and are not used for matching. There is no plaintext and no preview in the file.
+
+Version 1 is the same format over fingerprint scheme v1 (scrypt for every value, see
+:func:`~._fingerprint.legacy_fingerprint`): such a baseline keeps working — its findings are matched with
+the v1 fingerprint, at v1's cost — and ``baseline create`` writes version 2.
 
 Why a random per-baseline key on top of the fingerprint: the key is stored in the file and is not a secret,
 so it does not make guessing harder -- that is the job of the memory-hard fingerprint. It makes baseline
@@ -48,7 +52,8 @@ __all__ = [
 ]
 
 BASELINE_FORMAT = "check-secrets-baseline"
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 _HASH_NAME = "hmac-sha256(key, fingerprint)"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -65,10 +70,12 @@ class BaselineEntry:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """A loaded or freshly created baseline. ``key`` is the per-baseline HMAC key (not a secret)."""
+    """A loaded or freshly created baseline. ``key`` is the per-baseline HMAC key (not a secret); ``version``
+    1 entries hash fingerprint scheme v1, version 2 entries the current scheme."""
 
     key: bytes
     entries: tuple[BaselineEntry, ...]
+    version: int = BASELINE_VERSION
 
     def __repr__(self) -> str:
         return f"Baseline(entries={len(self.entries)})"
@@ -81,18 +88,20 @@ class Baseline:
     ) -> tuple[list[Finding], list[Finding]]:
         """Return ``(new, baselined)``: the findings this baseline does not cover, and those it does."""
         known = self.hashes()
-        cache.prepare(findings)
+        legacy = self.version == 1
+        cache.prepare(findings, legacy=legacy)
         new: list[Finding] = []
         old: list[Finding] = []
         for finding in findings:
-            (old if keyed_hash(self.key, cache.get(finding)) in known else new).append(finding)
+            digest = keyed_hash(self.key, cache.get(finding, legacy=legacy))
+            (old if digest in known else new).append(finding)
         return new, old
 
     def to_json(self) -> str:
         """The file content (stable key order, one entry per line block, trailing newline)."""
         document = {
             "format": BASELINE_FORMAT,
-            "version": BASELINE_VERSION,
+            "version": self.version,
             "hash": _HASH_NAME,
             "key": self.key.hex(),
             "findings": [
@@ -146,10 +155,12 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
         raise ConfigError(f"{where}: not a check-secrets baseline: JSON nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
         raise ConfigError(f"{where}: not a check-secrets baseline ({_what_it_is(data)})")
-    if data.get("version") != BASELINE_VERSION:
+    version = data.get("version")
+    if isinstance(version, bool) or version not in _READABLE_VERSIONS:
         raise ConfigError(
-            f"{where}: unsupported baseline version {data.get('version')!r} (this check-secrets reads "
-            f"version {BASELINE_VERSION}; recreate it with `check-secrets baseline create`)"
+            f"{where}: unsupported baseline version {str(version)[:20]} (this check-secrets reads "
+            f"versions {', '.join(map(str, _READABLE_VERSIONS))}; recreate it with `check-secrets baseline "
+            "create`)"
         )
     if data.get("hash") != _HASH_NAME:
         raise ConfigError(f"{where}: unsupported baseline hash {str(data.get('hash'))[:40]!r}")
@@ -173,7 +184,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
                 f"{where}: baseline findings[{index}]: rule/path must be strings, line an integer"
             )
         entries.append(BaselineEntry(item["hash"], rule, rel, line))
-    return Baseline(bytes.fromhex(key_hex), tuple(entries))
+    return Baseline(bytes.fromhex(key_hex), tuple(entries), int(version))
 
 
 def _what_it_is(data: object) -> str:

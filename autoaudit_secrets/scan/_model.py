@@ -261,9 +261,13 @@ class ScanOptions:
     max_file_size: int = 10 * 1024 * 1024
     jobs: int = 0  # 0: os.cpu_count()
     shard: tuple[int, int] | None = None  # (K, N), 1 <= K <= N
+    # A report or baseline will need fingerprints: worker processes compute the slow ones for their findings.
+    fingerprints: bool = False
 
 
 @dataclass(slots=True)
 class ScanResult:
     findings: list[Finding]
     stats: ScanStats
+    # Fingerprints the worker processes computed, by (rule id, path, secret) (see ScanOptions.fingerprints).
+    fingerprints: dict[tuple[str, str, str], str] = field(default_factory=dict)

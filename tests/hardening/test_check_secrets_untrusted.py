@@ -290,3 +290,57 @@ def test_every_built_in_rule_has_a_bounded_match_width() -> None:
         r.id for r in load_rules() if max_width(r.pattern, re.IGNORECASE if r.case_insensitive else 0) > 4096
     ]
     assert unbounded == []
+
+
+# -- 7. fingerprints: cost follows risk; old baselines keep working ----------------------------------------
+
+_V1 = Path(__file__).resolve().parents[1] / "data" / "baseline_v1"
+
+
+def test_a_baseline_written_by_the_previous_release_still_accepts_its_findings(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    # tests/data/baseline_v1: a tree and the version-1 baseline `baseline create` wrote for it before
+    # fingerprints depended on the value's entropy (tokens then had scrypt fingerprints too).
+    shutil.copytree(_V1 / "tree", tmp_path / "tree")
+    shutil.copy(_V1 / "baseline-v1.json", tmp_path / "baseline-v1.json")
+    result = _cs(
+        tmp_path / "tree", "scan", "--no-ignore", "--baseline", "../baseline-v1.json", "--format", "json"
+    )
+    assert result.returncode == 0, result.output
+    assert json.loads(result.stdout)["stats"]["findings_baselined"] == 4
+
+
+def test_fingerprints_of_low_entropy_values_are_unchanged_and_tokens_get_the_fast_hash(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+    import hmac
+    import json
+    import shutil
+
+    shutil.copytree(_V1 / "tree", tmp_path / "tree")
+    result = _cs(tmp_path / "tree", "scan", "--no-ignore", "--format", "json")
+    found = {(f["rule"], f["path"]): f["fingerprint"] for f in json.loads(result.stdout)["findings"]}
+    # Published by the previous release for the same tree (scrypt): a password's fingerprint must not move.
+    assert found[("dotenv-plaintext-secret", ".env")] == "56c999990aa17419c39d55769286fc40"
+    assert found[("generic-password-config", "config/db.yaml")] == "3cb73cf711a7e7fe66505aeecf64456c"
+    token = (tmp_path / "tree" / "app.py").read_text().split('"')[1]
+    key = b"check-secrets/fp2\x00github-pat-classic\x00app.py"
+    assert (
+        found[("github-pat-classic", "app.py")]
+        == hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:32]
+    )
+
+
+def test_a_new_baseline_is_version_2_and_accepts_the_same_findings(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    shutil.copytree(_V1 / "tree", tmp_path / "tree")
+    tree = tmp_path / "tree"
+    assert _cs(tree, "baseline", "create", "--no-ignore", "-o", "../b.json").returncode == 0
+    assert json.loads((tmp_path / "b.json").read_text())["version"] == 2
+    result = _cs(tree, "scan", "--no-ignore", "--baseline", "../b.json", "--format", "sarif")
+    assert result.returncode == 0, result.output

@@ -19,7 +19,14 @@ from autoaudit_secrets.scan._baseline import (
     load_baseline,
     write_baseline,
 )
-from autoaudit_secrets.scan._fingerprint import FingerprintCache, fingerprint, keyed_hash
+from autoaudit_secrets.scan._fingerprint import (
+    FAST_HASH_MIN_BITS,
+    FingerprintCache,
+    estimated_bits,
+    fingerprint,
+    keyed_hash,
+    legacy_fingerprint,
+)
 from autoaudit_secrets.scan._model import Finding, Severity
 from tests.conftest import assert_no_leak
 
@@ -186,3 +193,35 @@ def test_bad_baseline_files_are_one_line_config_errors(tmp_path: Path, content: 
 def test_missing_baseline_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="baseline file not found"):
         load_baseline(tmp_path / "nope.json")
+
+
+def test_high_entropy_values_get_the_documented_fast_keyed_hash() -> None:
+    import hmac
+
+    key = b"check-secrets/fp2\x00" + b"acme-token" + b"\x00" + b"a.py"
+    expected = hmac.new(key, TOKEN.encode(), hashlib.sha256).digest()[:16].hex()
+    assert fingerprint("acme-token", "a.py", TOKEN) == expected
+    assert estimated_bits(TOKEN) >= FAST_HASH_MIN_BITS > estimated_bits(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "correcthorsebatterystaple",  # one character class: a passphrase, not a token
+        "Summer2024!",  # a human password
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaAAAAA1",  # long, but little entropy per character
+    ],
+)
+def test_low_entropy_values_keep_the_slow_scrypt(value: str) -> None:
+    assert estimated_bits(value) < FAST_HASH_MIN_BITS
+    assert fingerprint("r", "p", value) == legacy_fingerprint("r", "p", value)
+
+
+def test_new_baselines_are_version_2_and_version_1_files_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    write_baseline(path, create_baseline([finding()], FingerprintCache(jobs=1)))
+    assert json.loads(path.read_text())["version"] == 2 == load_baseline(path).version
+    data = json.loads(path.read_text())
+    data["version"] = 1
+    path.write_text(json.dumps(data))
+    assert load_baseline(path).version == 1

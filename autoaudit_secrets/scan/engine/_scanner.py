@@ -111,6 +111,8 @@ class Scanner:
         self.suppressed = 0
         #: Larger files are scanned partly (see :meth:`scan_file`); :meth:`scan` sets it from its options.
         self.max_file_size: int | None = None
+        #: Worker processes compute the slow fingerprints of their findings (``ScanOptions.fingerprints``).
+        self.fingerprints_in_workers = False
 
     # -- configuration -------------------------------------------------------------------------------------
 
@@ -424,6 +426,7 @@ class Scanner:
         self._root = options.root
         self.suppressed = 0
         self.max_file_size = options.max_file_size
+        self.fingerprints_in_workers = options.fingerprints
         exclude = tuple(dict.fromkeys((*self.config.exclude, *options.config.exclude)))
         jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
         dispatch = _Dispatch(self, jobs, stats)
@@ -459,7 +462,7 @@ class Scanner:
         findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
         stats.findings_suppressed += self.suppressed
         stats.seconds = time.perf_counter() - started
-        return ScanResult(findings=findings, stats=stats)
+        return ScanResult(findings=findings, stats=stats, fingerprints=dispatch.fingerprints)
 
     def _filter_tree_findings(
         self, tree_findings: list[Finding], options: ScanOptions, exclude: Sequence[str]
@@ -507,6 +510,7 @@ class Scanner:
             "rules": self.rules,
             "matcher": self.detector.backend.value,
             "max_file_size": self.max_file_size,
+            "fingerprints_in_workers": self.fingerprints_in_workers,
         }
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -516,6 +520,7 @@ class Scanner:
         self.__init__(config, rules=rules, matcher=str(state["matcher"]))  # type: ignore[misc]
         limit = state.get("max_file_size")
         self.max_file_size = limit if isinstance(limit, int) else None
+        self.fingerprints_in_workers = bool(state.get("fingerprints_in_workers"))
 
 
 class _Dispatch:
@@ -532,6 +537,7 @@ class _Dispatch:
         self.total = 0
         self.pool: Any = None
         self.futures: list[Any] = []
+        self.fingerprints: dict[tuple[str, str, str], str] = {}
 
     def add(self, relpath: str, abs_path: str, size: int) -> None:
         self.pending.append((relpath, abs_path, size))
@@ -582,7 +588,8 @@ class _Dispatch:
         self._submit()
         try:
             for future in self.futures:
-                chunk_findings, chunk_stats, suppressed = future.result()
+                chunk_findings, chunk_stats, suppressed, computed = future.result()
+                self.fingerprints.update(computed)
                 findings.extend(chunk_findings)
                 self.stats.files_scanned += chunk_stats.files_scanned
                 self.stats.files_skipped += chunk_stats.files_skipped

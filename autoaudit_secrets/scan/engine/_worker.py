@@ -21,12 +21,21 @@ def init(scanner: Scanner, method: str) -> None:
     _state["scanner"] = scanner
 
 
-def scan_chunk(files: list[tuple[str, str, int]]) -> tuple[list[Finding], ScanStats, int]:
-    """Scan a chunk of ``(relpath, abspath, size)``; return its findings, stats and suppressed count."""
+def scan_chunk(
+    files: list[tuple[str, str, int]],
+) -> tuple[list[Finding], ScanStats, int, dict[tuple[str, str, str], str]]:
+    """Scan a chunk of ``(relpath, abspath, size)``; return its findings, stats, suppressed count, and the
+    slow fingerprints of its findings when the scan asked for them (computed here, in parallel with the other
+    workers, rather than after the scan in the main process)."""
     scanner = _state["scanner"]
     before = scanner.suppressed
     stats = ScanStats()
     findings: list[Finding] = []
     for rel, abs_path, _ in files:
         findings.extend(scanner.scan_file(rel, abs_path, stats))
-    return findings, stats, scanner.suppressed - before
+    computed: dict[tuple[str, str, str], str] = {}
+    if scanner.fingerprints_in_workers and findings:
+        from .._fingerprint import fingerprint_all
+
+        computed = fingerprint_all(findings)
+    return findings, stats, scanner.suppressed - before, computed

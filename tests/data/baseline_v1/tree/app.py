@@ -1,0 +1,2 @@
+GITHUB_TOKEN = "ghp_P6VvCeQp7hAgDt7zX6R52TklSQQdm5kFKfet"
+STRIPE = "sk_live_yw1tOjX5zfmKP6fDJwnQq3nQEE22Ml4F"
