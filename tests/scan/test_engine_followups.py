@@ -304,6 +304,11 @@ _HINT_NAMES = [
     "env",
     "environment.ts",
     ".env.py",
+    ".msmtprc",
+    "config/database.yml",
+    "db/seed.sql",
+    "etc/ppp/chap-secrets",
+    "openvpn/auth.txt",
 ]
 
 

@@ -35,9 +35,12 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("ssh-key-named-but-public", "id_ed25519", "ssh-ed25519 AAAAC3Nza user@host\n", None),
     ("putty", "keys/server.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\n", "sensitive-file-ssh-private-key"),
     ("pgpass", ".pgpass", f"db:5432:app:app:{PW}\n", "sensitive-file-pgpass"),
+    ("pgpass-header-only", ".pgpass", "# hostname:port:database:username:password\n", None),
+    ("pgpass-windows", "AppData/postgresql/pgpass.conf", f"*:*:*:postgres:{PW}\n", "sensitive-file-pgpass"),
     ("netrc", ".netrc", f"machine api.example.org login bot password {PW}\n", "sensitive-file-netrc"),
     ("netrc-windows", "_netrc", None, "sensitive-file-netrc"),
     ("netrc-no-password", ".netrc", "machine api.example.org login bot\n", None),
+    ("netrc-reference", ".netrc", "machine api.example.org login bot password ${NETRC_PASSWORD}\n", None),
     (
         "git-credentials",
         ".git-credentials",

@@ -28,6 +28,7 @@ FILE_ANALYZERS: tuple[str, ...] = (
     ".docker._compose:ComposeAnalyzer",
     "._ci_workflows:WorkflowAnalyzer",
     "._dotenv_files:DotenvFileAnalyzer",
+    "._credential_files:CredentialFileAnalyzer",
 )
 
 TREE_ANALYZERS: tuple[str, ...] = (".docker._context:BuildContextAnalyzer",)
@@ -49,6 +50,40 @@ def _dotenv_hint(name: str) -> bool:
     return ".env" in name
 
 
+# Endings of every name the credential-file records (rules/data/files/credential-files.toml) can match: a
+# superset checked by the tests, so that scans of source code never load that module and its data.
+_CREDENTIAL_FILE_ENDINGS = (
+    "rc",
+    "cfg",
+    "boto",
+    "pass",
+    ".json",
+    ".ini",
+    "secrets",
+    "passwd",
+    "password",
+    ".pas",
+    "s3fs",
+    ".conf",
+    ".cnf",
+    "credentials",
+    "creds",
+    ".cifs",
+    ".txt",
+    ".auth",
+    ".code-workspace",
+    ".xml",
+    ".yml",
+    ".yaml",
+    ".sql",
+    "config",
+)
+
+
+def _credential_file_hint(name: str) -> bool:
+    return name.endswith(_CREDENTIAL_FILE_ENDINGS)
+
+
 # Cheap tests on a file's lower-cased base name that are true whenever the analyzer's ``applies_to`` could be
 # (supersets, checked by the tests): an analyzer module is imported only once some scanned file passes its
 # test, so a pre-commit scan of three .py files does not pay for the compose, CI and Dockerfile parsers. An
@@ -58,6 +93,7 @@ NAME_HINTS: dict[str, Callable[[str], bool]] = {
     ".docker._compose:ComposeAnalyzer": _compose_hint,
     "._ci_workflows:WorkflowAnalyzer": _yaml_hint,
     "._dotenv_files:DotenvFileAnalyzer": _dotenv_hint,
+    "._credential_files:CredentialFileAnalyzer": _credential_file_hint,
 }
 
 

@@ -169,7 +169,9 @@ _IDE_PASS = re.compile(
 _SFTP_PASS = re.compile(r"\"(?:password|pass|passphrase)\"\s*:\s*\"(?P<v>[^\"]+)\"", re.I)
 _OVPN_KEY = re.compile(r"<key>|<pkcs12>|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _SHADOW_LINE = re.compile(r"^[a-z_][a-z0-9_.-]*:(?:\$[0-9a-z]+\$[^:]+|[!*x]?[^:\s]*):\d*:", re.M | re.I)
-_NETRC_PASS = re.compile(r"\bpassword\s+\S+|\bpasswd\s+\S+", re.I)
+_NETRC_PASS = re.compile(r"\bpassw(?:or)?d\s+(?P<v>\S+)", re.I)
+# hostname:port:database:username:password (":" and "\\" escaped by a backslash inside fields)
+_PGPASS_LINE = re.compile(r"^[ \t]*[^#\s](?:[^:\n\\]|\\.)*(?::(?:[^:\n\\]|\\.)*){3}:(?P<v>[^\n]+)$", re.M)
 _GIT_CRED_URL = re.compile(r"\w+://[^\s:/@]+:[^\s@]+@")
 _HTPASSWD_LINE = re.compile(r"^[^:\s#]+:\S+", re.M)
 
@@ -247,8 +249,8 @@ def _name_candidate(relpath: str) -> _Judge | None:
         return _ssh_key_judge
     if lower.endswith(".ppk"):
         return _content(SSH_KEY, _PRIVATE_KEY_TEXT, by_name=True)
-    if lower == ".pgpass":
-        return _whole(PGPASS)
+    if lower in (".pgpass", "pgpass.conf"):
+        return _content(PGPASS, _PGPASS_LINE, by_name=True)
     if lower in (".netrc", "_netrc"):
         return _content(NETRC, _NETRC_PASS, by_name=True)
     if lower == ".git-credentials":

@@ -35,12 +35,16 @@ AREA_TITLES: Mapping[str, str] = {
     "providers-secrets": "Secret managers, encryption and infrastructure",
     "providers-apis": "Other named APIs",
     "keys": "Private keys, tokens and connection strings",
+    "frameworks": "Web framework secrets",
+    "cmdline": "Credentials on command lines",
+    "call-shapes": "Environment defaults, multi-assignments and other call shapes",
     "generic": "Generic assignments",
 }
 
 # Analyzer check id prefix -> section title (longest prefix wins).
 CHECK_GROUPS: Mapping[str, str] = {
     "sensitive-file": "Sensitive files",
+    "credential-file": "Credential-store files",
     "docker-context": "Docker build context",
     "docker": "Dockerfiles",
     "compose": "Compose files",
