@@ -344,3 +344,28 @@ def test_a_new_baseline_is_version_2_and_accepts_the_same_findings(tmp_path: Pat
     assert json.loads((tmp_path / "b.json").read_text())["version"] == 2
     result = _cs(tree, "scan", "--no-ignore", "--baseline", "../b.json", "--format", "sarif")
     assert result.returncode == 0, result.output
+
+
+# -- 8. the rule cache is verified before use ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tamper", ["drop-a-row", "drop-a-row-and-fix-the-digest", "garbage"])
+def test_a_tampered_rule_cache_is_rebuilt_and_never_drops_a_rule(tmp_path: Path, tamper: str) -> None:
+    import hashlib
+    import json
+
+    token = _token()
+    (tmp_path / "app.py").write_text(f'GITHUB = "{token}"\n')
+    assert _cs(tmp_path, "scan").returncode == 1  # builds the cache under HOME/.cache
+    (cache,) = (tmp_path / ".cache" / "autoaudit-secrets").glob("rules-*.json")
+    head, rows_text = cache.read_text().split("\n", 1)
+    rows = [row for row in json.loads(rows_text) if row[0] != "github-pat-classic"]
+    new_rows = json.dumps(rows)
+    header = json.loads(head)
+    if tamper == "drop-a-row-and-fix-the-digest":  # an attacker who read our source recomputes the digest
+        header["digest"] = hashlib.sha256(f"{header['source']}\0{new_rows}".encode()).hexdigest()
+    text = "not json" if tamper == "garbage" else f"{json.dumps(header)}\n{new_rows}\n"
+    cache.write_text(text)
+    result = _cs(tmp_path, "scan", "--exclude", ".cache")
+    assert result.returncode == 1 and "github-pat-classic" in result.stdout, result.output
+    assert "github-pat-classic" in cache.read_text()  # rebuilt

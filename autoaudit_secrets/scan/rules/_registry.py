@@ -217,9 +217,13 @@ def _check_unique(rules: Iterable[Rule]) -> None:
         seen.add(rule.id)
 
 
-_CACHE_FORMAT = "rules-2"
+_CACHE_FORMAT = "rules-3"
 # The cache holds one JSON array per rule, positional in the order of Rule's fields (no per-rule dict: loading
-# 400+ rules this way costs about half as much as keyword construction, which counts at pre-commit start-up).
+# 400+ rules this way costs about half as much as keyword construction, which counts at pre-commit start-up),
+# with the digest of the packaged rule files it was made from and a digest binding the rows to them. It is
+# verified before use (see _verified_cache): a damaged or edited cache is rebuilt, never trusted to hold
+# fewer rules than the package.
+_ID_LINE = re.compile(rb"""^[ \t]*id[ \t]*=[ \t]*["']([^"'\r\n]*)["']""", re.MULTILINE)
 _FIELDS = tuple(Rule.__dataclass_fields__)
 _SEVERITY_AT = _FIELDS.index("severity")
 _CONFIDENCE_AT = _FIELDS.index("confidence")
@@ -259,14 +263,15 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
     digest = hashlib.sha256(_CACHE_FORMAT.encode())
     for name, blob in blobs:
         digest.update(name.encode() + b"\0" + blob + b"\0")
-    cache_file = cache_dir() / f"rules-{digest.hexdigest()[:32]}.json"
+    source = digest.hexdigest()
+    cache_file = cache_dir() / f"rules-{source[:32]}.json"
     try:
-        cached = json.loads(cache_file.read_text(encoding="utf-8"))
-        loaded = tuple(_rule_from_json(d) for d in cached)
+        loaded = _verified_cache(cache_file.read_text(encoding="utf-8"), source, blobs)
+    except Exception:  # missing, unreadable or damaged cache: validate from the files
+        loaded = None
+    if loaded is not None:
         touch_cache(cache_file)
         return loaded
-    except Exception:  # missing, stale or unreadable cache: validate from the files
-        pass
     rules: list[Rule] = []
     for name, _, _ in signature:
         rules.extend(_parse_file(DATA_DIR / name))
@@ -275,11 +280,36 @@ def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ..
         from ..._atomic import atomic_write_bytes
 
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(cache_file, json.dumps([_rule_to_json(r) for r in rules]).encode("utf-8"))
+        rows = json.dumps([_rule_to_json(r) for r in rules])
+        header = json.dumps({"source": source, "digest": _rows_digest(source, rows)})
+        atomic_write_bytes(cache_file, f"{header}\n{rows}\n".encode())
         prune_cache("rules")
     except Exception:  # an unwritable cache only costs time
         pass
     return tuple(rules)
+
+
+def _rows_digest(source: str, rows: str) -> str:
+    return hashlib.sha256(f"{source}\0{rows}".encode()).hexdigest()
+
+
+def _verified_cache(text: str, source: str, blobs: Sequence[tuple[str, bytes]]) -> tuple[Rule, ...] | None:
+    """The rules of a cache file, or ``None`` when it cannot be trusted: another format or source digest, rows
+    that do not match their digest (a damaged or edited file), or rule ids other than the packaged files' own
+    (the files' ``id = ...`` lines, read without parsing them): an edited cache must never drop a rule."""
+    head, _, body = text.partition("\n")
+    header = json.loads(head)
+    if not isinstance(header, dict) or header.get("source") != source:
+        return None
+    if header.get("digest") != _rows_digest(source, body.rstrip("\n")):
+        return None
+    rows = json.loads(body)
+    if not isinstance(rows, list):
+        return None
+    packaged = sorted(match.decode("utf-8") for _, blob in blobs for match in _ID_LINE.findall(blob))
+    if sorted(row[0] for row in rows if isinstance(row, list) and row) != packaged:
+        return None
+    return tuple(_rule_from_json(row) for row in rows)
 
 
 def _signature() -> tuple[tuple[str, int, int], ...]:
