@@ -346,7 +346,7 @@ def test_a_new_baseline_is_version_2_and_accepts_the_same_findings(tmp_path: Pat
     assert result.returncode == 0, result.output
 
 
-# -- 8. the rule cache is verified before use ------------------------------------------------------------------
+# -- 8. the rule cache is verified before use ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("tamper", ["drop-a-row", "drop-a-row-and-fix-the-digest", "garbage"])
