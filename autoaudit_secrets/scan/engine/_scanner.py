@@ -189,18 +189,21 @@ class Scanner:
         whole file (line 0) are kept. ``relpath`` is ``/``-separated, relative to the scan root."""
         return self._scan_text(relpath, text, lines, None, None)
 
-    def scan_lines(self, relpath: str, text: str, numbers: Sequence[int]) -> list[Finding]:
+    def scan_lines(
+        self, relpath: str, text: str, numbers: Sequence[int], *, prescan: Prescan | None = None
+    ) -> list[Finding]:
         """Token findings in some lines of a document (git mode: the lines a commit added), placed in the
         document.
 
         ``text`` holds the lines numbered ``numbers`` (1-based, ascending), each ended by a newline. A match
         that would join lines which are not neighbours in the document is not one: the runs of consecutive
         lines are then scanned one by one. Inline ``check-secrets: allow`` comments, the allowlists and the
-        rule selection apply; the file analyzers do not run (see :meth:`analyze_document`)."""
+        rule selection apply; the file analyzers do not run (see :meth:`analyze_document`). ``prescan`` is
+        the matcher's prescan of ``text``'s bytes, when the caller has it."""
         if self._path_allowed(relpath) or not text:
             return []
         before = self.suppressed
-        found = self._postfilter(self._token_findings(relpath, text), text, None)
+        found = self._postfilter(self._token_findings(relpath, text, prescan), text, None)
         out: list[Finding] = []
         for f in found:
             first, last = numbers[f.line - 1], numbers[f.end_line - 1]

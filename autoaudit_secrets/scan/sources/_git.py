@@ -833,7 +833,9 @@ class BlobReader:
 class HistoryScanner(Protocol):
     """What git modes need from the engine (:class:`~autoaudit_secrets.scan.engine._scanner.Scanner`)."""
 
-    def scan_lines(self, relpath: str, text: str, numbers: Sequence[int]) -> list[Finding]: ...
+    def scan_lines(
+        self, relpath: str, text: str, numbers: Sequence[int], *, prescan: Prescan | None = None
+    ) -> list[Finding]: ...
 
     def analyzers_for(self, relpath: str) -> list[FileAnalyzer]: ...
 
@@ -940,19 +942,22 @@ class _HistoryScan:
         for window in _windows(changes):
             # The prefilter looks at a whole window of commits at once; when something in it may match,
             # halves are asked until the files that may match are found (a few calls, not one per file).
-            candidates: set[int] | None = None
+            candidates: dict[int, Prescan | None] | None = None
             if prescan is not None:
                 texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
                 candidates = _prescan_candidates(texts, prescan)
             elif might_match is not None:
                 texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
-                candidates = _may_match(texts, might_match)
+                candidates = dict.fromkeys(_may_match(texts, might_match))
             for change in window:
                 if change.commit is None or change.commit is not last_commit:
                     self.commits += 1
                     last_commit = change.commit
                 for file in change.files:
-                    self._file(change.commit, file, candidates is None or id(file) in candidates)
+                    hit = candidates is None or id(file) in candidates
+                    self._file(
+                        change.commit, file, hit, None if candidates is None else candidates.get(id(file))
+                    )
                 if self.progress is not None:
                     now = time.perf_counter()
                     if now - last_report >= 0.1:
@@ -964,7 +969,9 @@ class _HistoryScan:
 
     # -- one changed file ---------------------------------------------------------------------------------
 
-    def _file(self, commit: CommitInfo | None, file: FileChange, candidate: bool) -> None:
+    def _file(
+        self, commit: CommitInfo | None, file: FileChange, candidate: bool, prescan: Prescan | None
+    ) -> None:
         options, stats, path = self.options, self.stats, file.path
         if options.skip_path is not None and options.skip_path(path):
             stats.files_skipped += 1
@@ -990,7 +997,7 @@ class _HistoryScan:
             if candidate or analyzers:
                 added = options.decode(file.added_text)
             if candidate and added:
-                tokens = self.scanner.scan_lines(path, added, sorted(file.added))
+                tokens = self.scanner.scan_lines(path, added, sorted(file.added), prescan=prescan)
         if analyzers and not tokens and added is not None and file.old_blobs:
             # an analyzer that is sure the added lines cannot give it a new finding is not run (the version
             # is analyzed later, from its blob, if a child's change needs to be compared with it)
@@ -1130,29 +1137,34 @@ def scan_changes(
 
 def _prescan_candidates(
     texts: Sequence[tuple[int, bytes]], prescan: Callable[[bytes], Prescan | None]
-) -> set[int] | None:
-    """The keys of the texts where the matcher's prescan of all of them joined (each preceded by a newline,
-    as its first line is in its file) ends a candidate match; None: every text (no prescan, or too many)."""
+) -> dict[int, Prescan | None] | None:
+    """The texts where the matcher's prescan of all of them joined (each preceded by a newline, as its first
+    line is in its file) ends a candidate match, each with its share of the prescan (the ends inside it,
+    reused when the text is scanned); None: every text (no prescan, or too many candidates)."""
     if not texts:
-        return set()
+        return {}
     result = prescan(b"\n".join([b"", *(t for _, t in texts)]))
     if result is None or result.overflow or result.has_unprefiltered:
         return None
     if not result.ends:
-        return set()
+        return {}
     starts: list[int] = []
     offset = 0
     for _, text in texts:
         offset += 1  # the newline before it
         starts.append(offset)
         offset += len(text)
-    found: set[int] = set()
-    for ends in result.ends.values():
+    shares: dict[int, dict[int, list[int]]] = {}
+    for pattern, ends in result.ends.items():
         for end in ends:
             index = bisect.bisect_right(starts, end - 1) - 1
             if index >= 0:
-                found.add(texts[index][0])
-    return found
+                shares.setdefault(index, {}).setdefault(pattern, []).append(end - starts[index])
+    from ..engine._matcher import Prescan
+
+    return {
+        texts[index][0]: Prescan(len(texts[index][1]), ends, False, False) for index, ends in shares.items()
+    }
 
 
 def _may_match(texts: Sequence[tuple[int, bytes]], might_match: Callable[[bytes], bool]) -> set[int]:

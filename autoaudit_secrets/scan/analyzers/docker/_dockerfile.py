@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -272,6 +273,13 @@ def _unquote(raw: str, escape: str = "\\") -> str:
 
 def _split_words(text: str, escape: str) -> list[_Word]:
     """Split like Docker's word splitter: whitespace separates, quotes group, the escape char escapes."""
+    return list(_split_words_cached(text, escape))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_words_cached(text: str, escape: str) -> tuple[_Word, ...]:
+    # (memoized: each instruction's words are asked for several times, and a history scan meets the same
+    # instructions in every version of a Dockerfile)
     words: list[_Word] = []
     i = 0
     n = len(text)
@@ -304,7 +312,7 @@ def _split_words(text: str, escape: str) -> list[_Word]:
                 value.append(ch)
             i += 1
         words.append(_Word("".join(value), text[start:i], start))
-    return words
+    return tuple(words)
 
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
