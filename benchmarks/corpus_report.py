@@ -9,7 +9,11 @@ Every string is scanned as one document with the real engine (``Scanner(ScanConf
 either as a source file (``--as code``, the default: rules tagged ``config-only`` do not apply) or as a
 ``.env`` file (``--as config``).
 
-- A positive counts as *flagged* when it yields any finding.
+- A positive counts as *flagged* when it yields any finding. Positives filled in by hand -- a run of six or
+  more consecutive alphabet or digit characters (``1234567890abcdef…``, ``aBcDeF…``) or of one repeated
+  character (``000000``, ``XXXXXX``) -- are left out of the share (counted as ``positives excluded``): they
+  are right-format placeholders, which check-secrets deliberately does not report (issue 11, item 8). The raw
+  share over every positive is printed too.
 - A negative counts as *wrongly flagged* when it yields any finding. Negatives that are, verbatim, a
   positive example of another corpus rule (a user token listed as a negative of the bot-token rule) are left
   out: flagging them is right.
@@ -35,6 +39,7 @@ severity: all count). The report names case ids, never values.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -59,6 +64,8 @@ class SourceFigures:
     records: int = 0
     positives: int = 0
     flagged: int = 0
+    positives_excluded: int = 0  # hand-filled placeholders (see is_placeholder_example)
+    excluded_flagged: int = 0
     negatives: int = 0
     wrongly_flagged: int = 0
     negatives_excluded: int = 0
@@ -68,8 +75,14 @@ class SourceFigures:
 
     @property
     def recall(self) -> float:
-        """Share of positive examples flagged."""
+        """Share of positive examples flagged (hand-filled placeholders left out)."""
         return self.flagged / self.positives if self.positives else 0.0
+
+    @property
+    def raw_recall(self) -> float:
+        """Share of all positive examples flagged, placeholders included."""
+        total = self.positives + self.positives_excluded
+        return (self.flagged + self.excluded_flagged) / total if total else 0.0
 
     @property
     def false_positive_rate(self) -> float:
@@ -94,6 +107,26 @@ def _strings(record: dict[str, object], key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def is_placeholder_example(text: str) -> bool:
+    """A corpus string filled in by hand: among its letters and digits, a run of six or more consecutive
+    characters (ascending or descending, case-insensitive: ``123456``, ``abcdef``, ``aBcDeF``) or six repeats
+    of one character. Random tokens practically never hold either. (Kept independent of the engine's own
+    placeholder filter, so that changes of the engine cannot move this yardstick.)"""
+    low = text.lower()
+    up = down = same = 1
+    for a, b in itertools.pairwise(low):
+        if not (a.isalnum() and b.isalnum()):
+            up = down = same = 1
+            continue
+        step = ord(b) - ord(a)
+        up = up + 1 if step == 1 else 1
+        down = down + 1 if step == -1 else 1
+        same = same + 1 if step == 0 else 1
+        if max(up, down, same) >= 6:
+            return True
+    return False
+
+
 def evaluate(records: list[dict[str, object]], *, mode: str = "code") -> dict[str, SourceFigures]:
     """Run every example and negative example through the engine; figures per source plus ``"all"``."""
     from autoaudit_secrets.scan._model import ScanConfig
@@ -111,8 +144,13 @@ def evaluate(records: list[dict[str, object]], *, mode: str = "code") -> dict[st
             figures.setdefault(key, SourceFigures()).records += 1
         for text in _strings(record, "examples"):
             hit = bool(scanner.scan_document(relpath, text))
+            placeholder = is_placeholder_example(text)
             for key in keys:
                 f = figures[key]
+                if placeholder:
+                    f.positives_excluded += 1
+                    f.excluded_flagged += hit
+                    continue
                 f.positives += 1
                 f.flagged += hit
                 if not hit:
@@ -141,13 +179,15 @@ def render(figures: dict[str, SourceFigures], *, mode: str = "code", misses: int
     """Plain-text report: per-source table, then the most-missed corpus rules and the wrongly flagged ones."""
     lines = [
         f"corpus strings scanned as {MODES[mode]!r} ({mode})",
-        "source       records positives  flagged  share  negatives  wrongly  share  (negatives excluded)",
+        "source       records positives  flagged  share  negatives  wrongly  share  (negatives excluded)"
+        "  placeholders (flagged)  raw share",
     ]
     for source in sorted(figures, key=lambda s: (s == "all", s)):
         f = figures[source]
         lines.append(
             f"{source:<12} {f.records:>7} {f.positives:>9} {f.flagged:>8} {_pct(f.recall)} {f.negatives:>10}"
-            f" {f.wrongly_flagged:>8} {_pct(f.false_positive_rate)}  ({f.negatives_excluded})"
+            f" {f.wrongly_flagged:>8} {_pct(f.false_positive_rate)}  ({f.negatives_excluded:>3})"
+            f"                 {f.positives_excluded:>4} ({f.excluded_flagged:>4}) {_pct(f.raw_recall)}"
         )
     for source in sorted(s for s in figures if s != "all"):
         f = figures[source]
@@ -181,6 +221,9 @@ def as_json(figures: dict[str, SourceFigures]) -> dict[str, dict[str, object]]:
             "wrongly_flagged": f.wrongly_flagged,
             "false_positive_rate": round(f.false_positive_rate, 4),
             "negatives_excluded": f.negatives_excluded,
+            "positives_excluded": f.positives_excluded,
+            "excluded_flagged": f.excluded_flagged,
+            "raw_recall": round(f.raw_recall, 4),
             "missed_by_rule": dict(f.missed_by_rule),
         }
         for s, f in figures.items()

@@ -37,18 +37,24 @@ def _report_module() -> ModuleType:
 REPORT: Any = _report_module()
 Records = list[dict[str, Any]]
 
-# (mode, source) -> (minimum share of positives flagged, maximum share of counted negatives flagged).
+# (mode, source) -> (minimum share of positives flagged, maximum share of counted negatives flagged). The
+# share of positives leaves out hand-filled placeholders (``1234567890abcdef…``, ``XXXXXX``; see
+# ``is_placeholder_example``), which check-secrets deliberately does not report (issue 11, item 8): about 40%
+# of the kingfisher examples are such fills, so the raw share says more about placeholders than about recall.
 FLOORS: dict[tuple[str, str], tuple[float, float]] = {
-    # reached when set: code 71.2% / 10.7% (noseyparker), 51.9% / 4.5% (kingfisher), 56.3% / 9.7% (all);
-    # config 73.0% / 15.6%, 54.4% / 9.1%, 58.7% / 14.6%. A point or two of slack for changes of the
-    # generic rules.
-    ("code", "noseyparker"): (0.70, 0.12),
-    ("code", "kingfisher"): (0.50, 0.05),
-    ("code", "all"): (0.55, 0.11),
-    ("config", "noseyparker"): (0.72, 0.16),
-    ("config", "kingfisher"): (0.53, 0.10),
-    ("config", "all"): (0.57, 0.15),
+    # reached when set (issue 11): code 72.0% / 9.0% (noseyparker), 57.8% / 4.5% (kingfisher), 62.4% / 8.3%
+    # (all); config 73.0% / 13.9%, 60.5% / 9.1%, 64.5% / 13.2%. (Before issue 11 on the same yardstick: code
+    # 72.0% / 10.7%, 55.9% / 4.5%, 61.2% / 9.7%; config 73.3% / 15.6%, 58.7% / 9.1%, 63.4% / 14.6%.)
+    ("code", "noseyparker"): (0.72, 0.095),
+    ("code", "kingfisher"): (0.57, 0.05),
+    ("code", "all"): (0.62, 0.09),
+    ("config", "noseyparker"): (0.73, 0.14),
+    ("config", "kingfisher"): (0.60, 0.10),
+    ("config", "all"): (0.64, 0.14),
 }
+# At most this share of a source's positives may be set aside as placeholders (the yardstick must not swallow
+# the corpus).
+MAX_PLACEHOLDER_SHARE = 0.45
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +84,7 @@ def test_recall_and_false_positive_floors(figures: dict[str, Any], mode: str, so
     min_recall, max_fp = FLOORS[(mode, source)]
     assert f.positives > 0 and f.negatives > 0
     worst = ", ".join(f"{name} ({n})" for name, n in f.missed_by_rule.most_common(10))
+    assert f.positives_excluded <= MAX_PLACEHOLDER_SHARE * (f.positives + f.positives_excluded)
     assert f.recall >= min_recall, (
         f"{mode}/{source}: {f.flagged}/{f.positives} positives flagged ({f.recall:.3f} < {min_recall});"
         f" most missed corpus rules: {worst}"
@@ -105,30 +112,39 @@ SELF_IDENTIFYING = [
     "Hashicorp Vault Service Token (>= v1.10)",
     "Doppler Service Token",
     "Postman API Key",
-    "MaxMind License Key",
-    "Nightfall API Key",
-    "Ticket Tailor API Key",
     "Ubidots Token",
-    "Zoho CRM API Access Token",
 ]
 
 
 @pytest.mark.parametrize("corpus_rule", SELF_IDENTIFYING)
 def test_self_identifying_formats_are_fully_recalled(records: Records, corpus_rule: str) -> None:
-    """Prefix-identified tokens need no context: every corpus example of these formats must be found."""
+    """Prefix-identified tokens need no context: every real-looking corpus example of these formats must be
+    found (hand-filled placeholders such as ``NF-abcdef1234567890…`` are deliberately not reported)."""
     from autoaudit_secrets.scan._model import ScanConfig
     from autoaudit_secrets.scan.engine._scanner import Scanner
 
     scanner = Scanner(ScanConfig())
     matching = [r for r in records if r.get("rule_name") == corpus_rule]
     assert matching, f"corpus has no record named {corpus_rule!r}"
-    missed = [
-        f"{r.get('source')}#{i}"
+    real = [
+        (f"{r.get('source')}#{i}", str(text))
         for r in matching
         for i, text in enumerate(r.get("examples") or [])
-        if not scanner.scan_document("corpus/snippet.txt", str(text))
+        if not REPORT.is_placeholder_example(str(text))
     ]
+    assert real, f"{corpus_rule}: no real-looking example in the corpus"
+    missed = [where for where, text in real if not scanner.scan_document("corpus/snippet.txt", text)]
     assert not missed, f"{corpus_rule}: examples not found: {', '.join(missed)}"
+
+
+def test_placeholder_yardstick() -> None:
+    """Hand-filled runs are set aside; random tokens and short runs are not."""
+    assert REPORT.is_placeholder_example("api_key = 1234567890abcdef1234567890abcdef")
+    assert REPORT.is_placeholder_example("ghp_000000000000000000000000000000000000")
+    assert REPORT.is_placeholder_example("token: aBcDeFgHiJkLmNoP")
+    assert REPORT.is_placeholder_example("token: zyxwvu98")
+    assert not REPORT.is_placeholder_example("token = 'q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q'")  # check-secrets: allow
+    assert not REPORT.is_placeholder_example("id 12345 and abcde-fghij")
 
 
 def test_report_renders_counts_without_example_values(records: Records, figures: dict[str, Any]) -> None:

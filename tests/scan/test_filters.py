@@ -41,6 +41,14 @@ SECRET_NAMES = [
     "stripeSecretKey",
     "signing_key",
     "mysqlpassword",
+    "APP_KEY",
+    "AUTH_KEY",
+    "GITLAB_KEY",
+    "appKey",
+    "hmac_key",
+    "LICENSE_KEY",
+    "secret_key_base",
+    "X-API-Key",
 ]
 NOT_SECRET_NAMES = [
     "password_field",
@@ -68,6 +76,21 @@ NOT_SECRET_NAMES = [
     "api_key_id",
     "password_prompt",
     "",
+    "PRIMARY_KEY",
+    "FOREIGN_KEY",
+    "SORT_KEY",
+    "CACHE_KEY",
+    "primaryKey",
+    "partition_key",
+    "KEY_ID",
+    "APP_KEY_PATH",
+    "TLS_KEY_FILE",
+    "RECAPTCHA_SITE_KEY",
+    "GPG_KEY",
+    "KEY_2",
+    "encrypted_password",
+    "hashed_password",
+    "InstrumentationKey",
 ]
 
 
@@ -121,12 +144,35 @@ PLACEHOLDERS = [
     "test123",
     "dummy-token",
     "insert_key_here",
+    "ghp_" + "0" * 36,
+    "sk_live_" + "X" * 24,
+    "1234567890abcdef" * 2,
+    "AIza" + "SyA-1234567890abcdefghijklmnopqrstu",
+    "ghp_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+    "00000000-0000-0000-0000-000000000000",
+    "12345678-1234-1234-1234-123456789012",
+    "sk_live_" + "*" * 20 + "1234",
+    "ghp_" + "#" * 36,
+    "replace_with_a_long_random_string",
+    "CHANGE_ME_BEFORE_DEPLOY",
+    "(hidden)",
+    "sk_live_" + "ExampleKeyDoNotUse1234567890",
+    "dummy-secret-for-tests-only",
+    "encrypted:" + "BEcJ0k2Cm5rLi397uxQY4M+/Fr2snDYERqY94h8Id4Ws",
+    "ENC[AES256_GCM,data:q7Zt3Xm9,iv:Xk8Rv4Yb1Nc6Qs0J,tag:Hf7Tg2Ue9Ia3,type:str]",
+    "ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
+    "$ANSIBLE_VAULT;1.1;AES256",
+    "AQICAH" + "hVq8Lz3Rk7TpXk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7GsH4aT9yVx3k",
 ]
 REAL_LOOKING = [
     "Tr0ub4dor&3x",
     "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q",
     "summer2024!",
     "ghp_" + "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2U",
+    "0y#dgygda4)hxb*@+anfky=ejs&ew6(&+*5p14=lq",
+    "3f2a9c1b-7d4e-4f80-91a2-b3c4d5e6f708",
+    "5f2c9a1b7d4e6f8091a2b3c4d5e6f708",
+    "v9sswdzc2it8axf4jxwqt7h_1234",
 ]
 
 
@@ -153,6 +199,15 @@ def test_hash_uuid_doc_example() -> None:
     assert not is_hash("q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q")
     assert is_uuid("3f2a9c1b-7d4e-4f80-91a2-b3c4d5e6f708") and not is_uuid("3f2a9c1b-7d4e")
     assert is_doc_example("AKIAIOSFODNN7EXAMPLE") and not is_doc_example("AKIA" + "Q7ZT3XM9LP2WK8RV")
+
+
+def test_textbook_jwts_are_documentation() -> None:
+    header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    # {"sub":"1234567890","name":"John Doe","iat":1516239022} and {"sub":"8721345","name":"Alex River"}
+    textbook = header + ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.sig"
+    real = header + ".eyJzdWIiOiI4NzIxMzQ1IiwibmFtZSI6IkFsZXggUml2ZXIifQ.sig"
+    assert is_doc_example(textbook) and not is_doc_example(real)
+    assert not is_doc_example(header + ".not-base64!.sig")
 
 
 def test_entropy() -> None:

@@ -40,16 +40,18 @@ CASES: list[Any] = REPORT.load_realworld()
 # class -> (minimum recall, minimum precision), errors only. Raise a floor when a change lifts a class; never
 # lower one to make a change pass.
 FLOORS: dict[str, tuple[float, float]] = {
-    "punctuation": (0.86, 1.00),
-    "bare-key-names": (0.30, 1.00),
-    "context-over-shape": (0.78, 1.00),
-    "placeholders": (1.00, 0.53),
-    "ciphertexts": (1.00, 0.61),
+    # before issue 11's generic-assignment work: punctuation 0.81 / 1.00, bare-key-names 0.31 / 1.00,
+    # context-over-shape 0.60 / 1.00, placeholders 1.00 / 0.54, ciphertexts 1.00 / 0.62, all 0.66 / 0.88
+    "punctuation": (1.00, 1.00),
+    "bare-key-names": (1.00, 1.00),
+    "context-over-shape": (0.97, 1.00),
+    "placeholders": (1.00, 1.00),
+    "ciphertexts": (1.00, 1.00),
     "cmdline": (0.96, 1.00),
     "frameworks": (0.97, 1.00),
     "call-shapes": (0.94, 1.00),
     "credential-files": (1.00, 1.00),
-    "all": (0.84, 0.94),
+    "all": (0.98, 1.00),
 }
 # The corpus may only grow: at least this many cases of each label (issue 11 asks for 300 / 150 overall).
 MIN_POSITIVES = 380

@@ -69,15 +69,75 @@ _CONFIG_SUFFIXES = (
     ".credentials",
     ".secrets",
 )
-_CODE_CALL = LazyRegex(r"[A-Za-z_][\w.]*\s*\(|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)\b")
+# Code rather than a literal: the whole value is a call (``get_secret()``, ``vault.read("x")``), a dotted path
+# (``settings.API_KEY``) or an attribute of a well-known object. A "(" inside a random value (Django's key
+# alphabet has both parentheses) is not a call.
+_CODE_CALL = LazyRegex(
+    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)[.\[]"
+    r"|^[+.]\s*(?:new\s+)?[A-Za-z_$][\w.$]*\s*[(\[]"  # "..." + new Buffer(…) / '.$p['…
+)
+# "k=v;k2=v2": a connection string or settings list, not one value (the rules for connection strings judge it)
+_KEY_VALUE_LIST = LazyRegex(r";\s*[A-Za-z_][\w.]*\s*=")
+# Format holes filled in at run time: %s / %d standing alone (not "d%s" inside a random run), %(name)s,
+# Ruby's %{name} and #{expr}, {}, {0}, {name}, ${...}, {{ ... }}.
 _FORMAT_HOLE = LazyRegex(
-    r"%[sdr]|%\(\w+\)|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|(?:^|[^A-Za-z0-9])\$[A-Za-z_]|\{\{"
+    r"(?:^|[^A-Za-z0-9%])%[sdr](?![A-Za-z0-9])|%\(\w+\)|%\{\w+\}|\#\{|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|\{\{"
+)
+# ``$name`` is literal text in the files of these languages and formats (as in Django's key alphabet): they
+# interpolate only ``${…}``/``{…}`` or nothing. Elsewhere (shell, dotenv, Dockerfile, Makefile, PHP, Perl,
+# Groovy/Kotlin/Scala templates, PowerShell, compose and CI files, unknown types) it may be filled in, except
+# inside single quotes.
+_DOLLAR_NAME = LazyRegex(r"(?:^|[^A-Za-z0-9])\$[A-Za-z_]")
+_LITERAL_DOLLAR_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".java",
+    ".go",
+    ".rs",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".cs",
+    ".js",
+    ".jsx",
+    ".mjs",
+    ".cjs",
+    ".ts",
+    ".tsx",
+    ".rb",
+    ".swift",
+    ".dart",
+    ".lua",
+    ".ex",
+    ".exs",
+    ".erl",
+    ".hs",
+    ".clj",
+    ".jl",
+    ".r",
+    ".vue",
+    ".svelte",
+    ".sql",
+    ".tf",
+    ".hcl",
+    ".yml",
+    ".yaml",
+    ".json",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".properties",
+    ".xml",
+    ".config",
 )
 _PATHLIKE = LazyRegex(
     r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     r"|^[#.][A-Za-z][\w-]*$"  # a CSS selector
 )
+_QUOTES = frozenset("\"'")
 _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
 _ENV_NAME = LazyRegex(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
@@ -160,9 +220,14 @@ class _Hit:
     secret: str  # the (possibly decoded) secret value
 
 
+_VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
+
+
 def _looks_like_identifier(value: str) -> bool:
-    """Two or more word-like parts in camel, snake, kebab or dotted case and no digits (``NextToken``,
-    ``prod-db-credentials``, ``AWSAccessKeyId``): an identifier or enum value, not a random secret."""
+    """Two or more word-like parts in camel, snake, kebab or dotted case and no digits but a version suffix
+    (``NextToken``, ``prod-db-credentials``, ``AWSAccessKeyId``, ``todo-app-state-v3``): an identifier or enum
+    value, not a random secret."""
+    value = _VERSION_SUFFIX.sub("", value)
     if not all(c.isalpha() or c in "-_." for c in value):
         return False
     words = name_words(value)
@@ -186,14 +251,39 @@ def is_doc_path(relpath: str | None) -> bool:
     return relpath is not None and relpath.lower().endswith(_DOC_SUFFIXES)
 
 
-def _value_looks_literal(rule: Rule, name: str, value: str, *, doc_file: bool = False) -> bool:
+def interpolates_dollar(relpath: str | None) -> bool:
+    """Whether ``$name`` inside a double-quoted or bare value of this file may be filled in by a tool: false
+    only for languages and formats where it is literal text (see ``_LITERAL_DOLLAR_SUFFIXES``); compose files
+    and CI pipelines interpolate it."""
+    if relpath is None:
+        return True
+    low = relpath.lower()
+    name = low.rsplit("/", 1)[-1]
+    if not name.endswith(_LITERAL_DOLLAR_SUFFIXES):
+        return True
+    return (
+        "compose" in name
+        or ".gitlab-ci" in name
+        or "/.github/workflows/" in f"/{low}"
+        or name in {"bitbucket-pipelines.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml"}
+    )
+
+
+def _value_looks_literal(
+    rule: Rule, name: str, value: str, *, doc_file: bool = False, dollar_refs: bool = True
+) -> bool:
     """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or
-    prose?"""
+    prose? ``dollar_refs``: ``$name`` in the value is a reference to be filled in (see
+    :func:`interpolates_dollar`)."""
     v = value.strip()
     if len(v) < 4:
         return False
     password_like = "password" in rule.tags
     if _CODE_CALL.search(v) or _FORMAT_HOLE.search(v) or _PATHLIKE.search(v):
+        return False
+    if dollar_refs and _DOLLAR_NAME.search(v):
+        return False
+    if _KEY_VALUE_LIST.search(v):
         return False
     if _ENV_NAME.match(v):  # the *name* of an env var holding the secret
         return False
@@ -283,6 +373,7 @@ class Detector:
         # A decoded base64 layer is data (an encoded .env, a Kubernetes secret), whatever file carried it.
         config_file = depth > 0 or is_config_path(relpath)
         doc_file = is_doc_path(relpath)
+        dollar_refs = interpolates_dollar(relpath)
         skip = frozenset() if config_file else self._config_only
         found = self.matcher.find(text, skip, prescan)
         if depth < _MAX_DEPTH and len(text) >= 32 and _B64_CHARS.issuperset(text[:32]):
@@ -298,12 +389,14 @@ class Detector:
             rule = self.rules[index]
             if "config-only" in rule.tags and not config_file:
                 continue
-            hit = self._judge(rule, m, doc_file)
+            hit = self._judge(rule, m, doc_file, dollar_refs)
             if hit is not None:
                 hits.append(hit)
         return hits
 
-    def _judge(self, rule: Rule, m: re.Match[str], doc_file: bool = False) -> _Hit | None:
+    def _judge(
+        self, rule: Rule, m: re.Match[str], doc_file: bool = False, dollar_refs: bool = True
+    ) -> _Hit | None:
         group = rule.secret_group
         start, end = m.span(group)
         if start < 0:
@@ -313,9 +406,12 @@ class Detector:
             return None
         filters = rule.filters
         named = "name" in m.re.groupindex
+        # Context over shape: under a name that says secret/token/key (checked below), hex strings and UUIDs
+        # are credentials (many services issue them so); only where nothing names the value are they
+        # taken for digests and identifiers. Prefixed digests and password hashes never grant anything.
         if "hash" in filters and is_hash(secret, bare_hex=not named):
             return None
-        if "uuid" in filters and is_uuid(secret, dashless=not named):
+        if "uuid" in filters and not named and is_uuid(secret):
             return None
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None
@@ -333,11 +429,17 @@ class Detector:
             name_start = m.start("name")
             if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
                 return None
-            if not is_secret_name(name, self.secret_names) or not _value_looks_literal(
-                rule, name, secret, doc_file=doc_file
+            if not is_secret_name(name, self.secret_names):
+                return None
+            opening = m.string[start - 1] if start > 0 else ""
+            if opening in _QUOTES and m.string[end : end + 1] in _QUOTES and m.string[end] != opening:
+                return None  # "…'…": cut at a quote of the other kind, so not the whole value
+            single_quoted = opening == "'"
+            if not _value_looks_literal(
+                rule, name, secret, doc_file=doc_file, dollar_refs=dollar_refs and not single_quoted
             ):
                 return None
-            if is_hash(secret, bare_hex=False) or is_uuid(secret, dashless=False):
+            if is_hash(secret, bare_hex=False):
                 return None
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
 

@@ -94,49 +94,129 @@ _SECRET_SUFFIXES = (
     "privatekey",
     "accesskey",
 )
-# "<qualifier>_key" is a secret key for these qualifiers (``api_key``, ``AWS_SECRET_ACCESS_KEY``).
-_KEY_QUALIFIERS = frozenset(
+# A name ending in a bare "key" holds a secret (``APP_KEY``, ``GITLAB_KEY``, ``appKey``, ``hmac_key``) unless
+# the word before it says what kind of non-secret key it is: a database or data-structure key, a cache,
+# message or lookup key, a public or identifying key, a UI key.
+_NOT_SECRET_KEY_QUALIFIERS = frozenset(
     {
-        "api",
-        "secret",
-        "private",
-        "access",
-        "signing",
-        "sign",
-        "encryption",
-        "enc",
-        "crypt",
-        "crypto",
-        "master",
-        "client",
-        "app",
-        "application",
-        "auth",
-        "account",
-        "service",
-        "consumer",
-        "subscription",
-        "storage",
-        "shared",
-        "hmac",
-        "session",
-        "priv",
-        "license",
-        "licence",
-        "admin",
-        "root",
-        "ssh",
-        "webhook",
-        "deploy",
-        "aes",
-        "jwt",
-        "cipher",
-        "server",
-        "user",
-        "partner",
-        "merchant",
+        # databases, tables, data structures
         "primary",
-        "secondary",
+        "foreign",
+        "sort",
+        "partition",
+        "clustering",
+        "shard",
+        "hash",
+        "range",
+        "row",
+        "unique",
+        "composite",
+        "natural",
+        "surrogate",
+        "candidate",
+        "join",
+        "group",
+        "index",
+        "order",
+        "lookup",
+        "dict",
+        "map",
+        "object",
+        "bucket",
+        "file",
+        "column",
+        "field",
+        "property",
+        "attribute",
+        "attr",
+        "json",
+        "yaml",
+        "item",
+        "list",
+        "node",
+        "entity",
+        "model",
+        "resource",
+        "record",
+        "table",
+        "schema",
+        # caches, queues, messages, translations, configuration names
+        "cache",
+        "redis",
+        "memcache",
+        "lock",
+        "queue",
+        "stream",
+        "topic",
+        "routing",
+        "message",
+        "event",
+        "metric",
+        "i18n",
+        "translation",
+        "locale",
+        "label",
+        "tag",
+        "config",
+        "setting",
+        "settings",
+        "env",
+        "state",
+        "feature",
+        "flag",
+        "experiment",
+        "variant",
+        "dedup",
+        "dedupe",
+        "idempotency",
+        "correlation",
+        "request",
+        "cursor",
+        "page",
+        "next",
+        "prev",
+        "previous",
+        "last",
+        "first",
+        "continuation",
+        "pagination",
+        "marker",
+        "route",
+        "url",
+        "query",
+        "param",
+        "header",
+        "registry",
+        # keys that identify or are public by design
+        "site",
+        "search",
+        "host",
+        "gpg",
+        "pgp",
+        "kms",
+        "cmk",
+        "vapid",
+        "instrumentation",
+        "verify",
+        "verification",
+        "encrypted",
+        "wrapped",
+        # keyboards
+        "hot",
+        "shortcut",
+        "keyboard",
+        "press",
+        "pressed",
+        "ctrl",
+        "shift",
+        "alt",
+        "meta",
+        "esc",
+        "enter",
+        "tab",
+        "arrow",
+        "react",
+        "music",
     }
 )
 # Words that may follow the secret word without changing what the name holds (``password_value``).
@@ -156,11 +236,17 @@ _NEUTRAL_TAIL = frozenset(
         "encoded",
         "text",
         "txt",
+        "base",
     }
 )
 # Words that, when they follow the secret word, say the name is *about* the secret, not the secret itself.
 _NOT_SECRET_WORDS = frozenset(
     {"public", "pub", "publishable", "min", "max", "length", "len", "policy", "hint"}
+)
+# Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
+# (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
+_TRANSFORMED_WORDS = frozenset(
+    {"encrypted", "hashed", "wrapped", "sealed", "ciphered", "masked", "obfuscated"}
 )
 
 
@@ -218,7 +304,7 @@ def _word_is_secret(word: str, previous: str | None) -> bool:
             word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
         )
     if word == "key":
-        return previous in _KEY_QUALIFIERS
+        return previous is not None and not previous.isdigit() and previous not in _NOT_SECRET_KEY_QUALIFIERS
     return len(word) > 6 and word.endswith(_SECRET_SUFFIXES)
 
 
@@ -227,8 +313,12 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
 
     The judgement is on the *last* word, so ``db_password`` and ``GITHUB_TOKEN`` hold secrets while
     ``password_field``, ``token_url``, ``PASSWORD_MIN_LENGTH``, ``secret_name``, ``API_KEY_FILE`` and
-    ``SSH_KEY_PATH`` do not. Trailing digits and neutral words (``_value``, ``_b64``) are ignored. ``extra``
-    holds names that hold secrets whatever they look like (compared case-insensitively).
+    ``SSH_KEY_PATH`` do not. A bare ``key`` after another word is a secret (``APP_KEY``, ``GITLAB_KEY``,
+    ``appKey``) unless that word names a non-secret kind of key (``PRIMARY_KEY``, ``CACHE_KEY``, ``SORT_KEY``,
+    ``SITE_KEY``); ``KEY_ID``, ``*_KEY_PATH`` end in another word. Trailing digits and neutral words
+    (``_value``, ``_b64``, ``_base``) are ignored; a transformed copy (``encrypted_password``,
+    ``hashed_password``) is not the secret. ``extra`` holds names that hold secrets whatever they look like
+    (compared case-insensitively).
     """
     if extra and (name in extra or name.upper() in {e.upper() for e in extra}):
         return True
@@ -237,7 +327,7 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
         words.pop()
     if not words:
         return False
-    if any(w in _NOT_SECRET_WORDS for w in words):
+    if any(w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS for w in words):
         return False
     last = words[-1].rstrip("0123456789") or words[-1]
     previous = words[-2] if len(words) > 1 else None
@@ -262,6 +352,13 @@ _REFERENCE = LazyRegex(
     | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$          # {name} (format string)
     | ^@Microsoft\.KeyVault\(                # Azure app settings
     | ^(?:enc|vault|secretref|ssm|sm|awssm|op|env|ENC|ENV|sops|age|kms|gcpsm|azkv):
+    | ^encrypted:[A-Za-z0-9+/]{16}            # dotenvx ciphertext
+    | ^ENC\[[A-Z0-9_]{2,20},                  # sops ciphertext: ENC[AES256_GCM,data:…,type:str]
+    | ^ENC\([A-Za-z0-9+/=_-]{8,}\)$          # Jasypt ciphertext
+    | ^\$ANSIBLE_VAULT;                       # Ansible Vault
+    | ^AQICAH[A-Za-z0-9+/]{60}                # AWS KMS ciphertext blob (version 1, 2, 2, 0, 'x' ...)
+    | ^CiQA[A-Za-z0-9+/]{60}                  # Google Cloud KMS ciphertext (protobuf field 1, 36 bytes)
+    | ^-----BEGIN\ (?:AGE\ ENCRYPTED\ FILE|PGP\ MESSAGE)-----
     | ^arn:aws:(?:secretsmanager|ssm|kms):
     | ^!vault | ^!secret
     """,
@@ -379,7 +476,11 @@ _PLACEHOLDER_RE = LazyRegex(
     | (?:_|-|\b)here\)?$                     # ..._here
     | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
     | ^x{4,}[-_a-z0-9]*$ | [-_a-z0-9]*x{6,}$ | \bx{5,}\b
-    | \bchange[-_ ]?(?:me|it|this)\b | \breplace[-_ ]?(?:me|this|with)\b
+    | (?:^|[^a-z])change[-_ ]?(?:me|it|this)(?:[^a-z]|$)
+    | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
+    | ^\([a-z][a-z _-]{0,40}\)$               # (hidden), (not set)
+    | example | sample | dummy | placeholder | redacted | do[-_ ]?not[-_ ]?use | not[-_ ]?real
+    | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random)
        [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?
@@ -509,7 +610,37 @@ def is_placeholder(value: str) -> bool:
         return True
     if _PLACEHOLDER_RE.search(v):
         return True
+    if len(v) >= 8 and _filler_inside(low):
+        return True
     return is_reference(v)
+
+
+def _filler_inside(low: str) -> bool:
+    """A right-format value filled in by hand: mostly runs of one character or of consecutive characters
+    (``ghp_0000…``, ``xoxb-…-XXXX…``, the nil UUID, ``1234567890abcdef…``, ``aBcDeF…``), or one alphabet or
+    digit sequence of ten or more (``…-ABCDEFGHIJKL-…``). Random tokens hold neither: a run of four ascending
+    hex digits has odds of about 1 in 4000 per position, and such runs cover a few percent of a token at most.
+    (Short runs inside an otherwise random value, ``…h_12345678``, are left alone.)"""
+    chars = [c for c in low if c.isalnum()]
+    n = len(chars)
+    if n < 8:
+        return False
+    covered = [False] * n
+    longest_same = longest_seq = 1
+    for kind in (0, 1, -1):  # same character, ascending, descending
+        begin = 0
+        for i in range(1, n + 1):
+            if i < n and ord(chars[i]) - ord(chars[i - 1]) == kind:
+                continue
+            length = i - begin
+            if kind == 0:
+                longest_same = max(longest_same, length)
+            else:
+                longest_seq = max(longest_seq, length)
+            if length >= 4:
+                covered[begin:i] = [True] * length
+            begin = i
+    return longest_seq >= 10 or longest_same >= max(6, 0.3 * n) or sum(covered) >= 0.5 * n
 
 
 _DOC_EXAMPLE_VALUES = frozenset(
@@ -523,9 +654,37 @@ _DOC_EXAMPLE_VALUES = frozenset(
 
 def is_doc_example(value: str) -> bool:
     """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the
-    like)."""
+    like) and for textbook JWTs (see :func:`_is_textbook_jwt`)."""
     low = value.lower()
-    return low in _DOC_EXAMPLE_VALUES or "example" in low
+    if low in _DOC_EXAMPLE_VALUES or "example" in low:
+        return True
+    return value.startswith("eyJ") and _is_textbook_jwt(value)
+
+
+_TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith", "max mustermann"})
+
+
+def _is_textbook_jwt(value: str) -> bool:
+    """A JWT whose claims are the made-up ones of documentation (jwt.io's sample and its copies): the subject
+    is a run of consecutive digits (``1234567890``) or the name is a textbook name (``John Doe``)."""
+    import base64
+    import binascii
+    import json
+
+    parts = value.split(".")
+    if len(parts) < 3:
+        return False
+    body = parts[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(claims, dict):
+        return False
+    name, sub = claims.get("name"), claims.get("sub")
+    if isinstance(name, str) and name.strip().lower() in _TEXTBOOK_NAMES:
+        return True
+    return isinstance(sub, str) and sub.isdigit() and len(sub) >= 6 and is_sequential(sub)
 
 
 _HEX_DIGEST = LazyRegex(
@@ -538,7 +697,9 @@ _PREFIXED_DIGEST = LazyRegex(
 _GPG_FINGERPRINT = LazyRegex(r"^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$")
 _PASSWORD_HASH = LazyRegex(
     r"^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
-    r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$)"
+    r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$"
+    # PostgreSQL md5/SCRAM verifiers, MySQL native password hashes
+    r"|md5[0-9a-f]{32}$|SCRAM-SHA-256\$\d+:|\*[0-9A-F]{40}$)"
 )
 
 
