@@ -402,10 +402,15 @@ class Detector:
         if start < 0:
             return None
         secret = m.group(group)
-        if not secret or is_placeholder(secret) or is_doc_example(secret):
+        if not secret:
+            return None
+        named = "name" in m.re.groupindex
+        # the name first: most candidates of the assignment rules are ordinary names (cacheKey, sort_key)
+        if named and not is_secret_name(m.group("name") or "", self.secret_names):
+            return None
+        if is_placeholder(secret) or is_doc_example(secret):
             return None
         filters = rule.filters
-        named = "name" in m.re.groupindex
         # Context over shape: under a name that says secret/token/key (checked below), hex strings and UUIDs
         # are credentials (many services issue them so); only where nothing names the value are they
         # taken for digests and identifiers. Prefixed digests and password hashes never grant anything.
@@ -428,8 +433,6 @@ class Detector:
             name = m.group("name") or ""
             name_start = m.start("name")
             if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
-                return None
-            if not is_secret_name(name, self.secret_names):
                 return None
             opening = m.string[start - 1] if start > 0 else ""
             if opening in _QUOTES and m.string[end : end + 1] in _QUOTES and m.string[end] != opening:

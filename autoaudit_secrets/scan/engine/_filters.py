@@ -14,7 +14,9 @@ All functions are pure and cheap; none of them ever logs or echoes the value.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 from collections.abc import Set as AbstractSet
 
@@ -322,6 +324,12 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
     """
     if extra and (name in extra or name.upper() in {e.upper() for e in extra}):
         return True
+    return _name_verdict(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_verdict(name: str) -> bool:
+    """:func:`is_secret_name` without the extra names (cached: a file repeats its names many times)."""
     words = name_words(name)
     while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_TAIL):
         words.pop()
@@ -621,26 +629,22 @@ def _filler_inside(low: str) -> bool:
     digit sequence of ten or more (``…-ABCDEFGHIJKL-…``). Random tokens hold neither: a run of four ascending
     hex digits has odds of about 1 in 4000 per position, and such runs cover a few percent of a token at most.
     (Short runs inside an otherwise random value, ``…h_12345678``, are left alone.)"""
-    chars = [c for c in low if c.isalnum()]
-    n = len(chars)
+    codes = [ord(c) for c in low if c.isalnum()]
+    n = len(codes)
     if n < 8:
         return False
-    covered = [False] * n
-    longest_same = longest_seq = 1
-    for kind in (0, 1, -1):  # same character, ascending, descending
-        begin = 0
-        for i in range(1, n + 1):
-            if i < n and ord(chars[i]) - ord(chars[i - 1]) == kind:
-                continue
-            length = i - begin
-            if kind == 0:
-                longest_same = max(longest_same, length)
+    covered = 0
+    longest_same = longest_seq = 0  # in steps (characters - 1)
+    for step, group in itertools.groupby(map(operator.sub, codes[1:], codes)):
+        if -1 <= step <= 1:
+            steps = sum(1 for _ in group)
+            if step:
+                longest_seq = max(longest_seq, steps)
             else:
-                longest_seq = max(longest_seq, length)
-            if length >= 4:
-                covered[begin:i] = [True] * length
-            begin = i
-    return longest_seq >= 10 or longest_same >= max(6, 0.3 * n) or sum(covered) >= 0.5 * n
+                longest_same = max(longest_same, steps)
+            if steps >= 3:  # a run of four characters or more
+                covered += steps + 1
+    return longest_seq >= 9 or longest_same + 1 >= max(6, 0.3 * n) or covered >= 0.5 * n
 
 
 _DOC_EXAMPLE_VALUES = frozenset(
