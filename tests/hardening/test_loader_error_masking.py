@@ -214,3 +214,18 @@ def test_an_unforeseen_failure_inside_the_loader_is_a_value_free_settings_error(
     assert_no_leak(str(err), [TOKEN], where="SettingsError")
     for frame in _frames_of(err):
         assert_no_leak("\n".join(_strings(frame.f_locals, set())), [TOKEN], where=frame.f_code.co_name)
+
+
+def test_no_frame_of_a_successful_load_stays_alive() -> None:
+    settings = _Secretive.load(environ={"API_TOKEN": TOKEN, "PORT": "1"}, env_file=None, secrets_dir=None)
+    assert settings.api_token.get_secret_value() == TOKEN
+    gc.collect()
+    live = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, types.FrameType) and "autoaudit_secrets" in obj.f_code.co_filename
+    ]
+    for frame in live:
+        assert_no_leak(
+            "\n".join(_strings(frame.f_locals, set())), [TOKEN], where=f"live {frame.f_code.co_name}"
+        )
