@@ -1306,6 +1306,9 @@ class HistoryScan:
         prepare = getattr(getattr(getattr(scanner, "detector", None), "matcher", None), "prepare", None)
         if callable(prepare):
             prepare()  # compile (or load) the pattern database once; forked workers inherit it
+        load_analyzers = getattr(scanner, "file_analyzers", None)
+        if callable(load_analyzers):
+            load_analyzers()  # import the analyzer modules once, before the fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         stats = ScanStats()
         seen: set[DedupeKey] = set()
