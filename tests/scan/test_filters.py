@@ -49,6 +49,9 @@ SECRET_NAMES = [
     "LICENSE_KEY",
     "secret_key_base",
     "X-API-Key",
+    "DOTENV_PRIVATE_KEY_PRODUCTION",
+    "API_KEY_STAGING",
+    "db_password_old",
 ]
 NOT_SECRET_NAMES = [
     "password_field",

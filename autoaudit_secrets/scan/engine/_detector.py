@@ -221,6 +221,7 @@ class _Hit:
 
 
 _VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
+_LOWER_WORDS = LazyRegex(r"^_{0,2}[a-z]+(?:[-_.][a-z]+){2,}$")
 
 
 def _looks_like_identifier(value: str) -> bool:
@@ -230,6 +231,8 @@ def _looks_like_identifier(value: str) -> bool:
     value = _VERSION_SUFFIX.sub("", value)
     if not all(c.isalpha() or c in "-_." for c in value):
         return False
+    if _LOWER_WORDS.match(value):  # _auth_user_id, orders.created
+        return True
     words = name_words(value)
     return len(words) >= 2 and sum(len(w) for w in words) >= 3.5 * len(words)
 
