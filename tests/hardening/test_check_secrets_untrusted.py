@@ -369,3 +369,35 @@ def test_a_tampered_rule_cache_is_rebuilt_and_never_drops_a_rule(tmp_path: Path,
     result = _cs(tmp_path, "scan", "--exclude", ".cache")
     assert result.returncode == 1 and "github-pat-classic" in result.stdout, result.output
     assert "github-pat-classic" in cache.read_text()  # rebuilt
+
+
+def test_a_document_with_very_many_candidates_is_not_rescanned_whole_by_re() -> None:
+    # Past 20,000 candidates the matcher used to run every present pattern with Python's re over the whole
+    # document (~55 KB/s). Now only a block that is itself that dense is, and sparse patterns stay windowed.
+    from autoaudit_secrets.scan.engine._matcher import Matcher, MatcherBackend, PatternSpec
+
+    spans: dict[int, list[int]] = {0: [], 1: []}
+
+    class Spy(Matcher):
+        def regex(self, index: int):  # type: ignore[no-untyped-def]
+            real = super().regex(index)
+
+            class Recorder:
+                def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # type: ignore[no-untyped-def]
+                    spans[index].append((len(text) if endpos is None else endpos) - pos)
+                    return real.finditer(text, pos, len(text) if endpos is None else endpos)
+
+            return Recorder()  # type: ignore[return-value]
+
+    pytest.importorskip("hyperscan")
+    token = "AKIA" + "Q7ZX3KLM2PWR9TNB"  # check-secrets: allow
+    dense = "".join(f"secret_{i}\n" for i in range(120_000))
+    text = dense + "x = 1\n" * 100_000 + f"key = {token}\n" + "y = 2\n" * 100_000
+    matcher = Spy(
+        [PatternSpec(r"secret_[0-9]{1,6}"), PatternSpec(r"AKIA[A-Z0-9]{16}")], MatcherBackend.HYPERSCAN
+    )
+    found = matcher.find(text)
+    assert sum(1 for index, _ in found if index == 0) == 120_000
+    assert [m.group() for index, m in found if index == 1] == [token]
+    assert max(spans[1]) < 10_000  # the sparse pattern: a window around its one candidate
+    assert max(spans[0]) < len(text) // 3  # the dense one: block by block, never the whole document

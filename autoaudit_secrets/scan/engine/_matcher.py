@@ -52,7 +52,8 @@ __all__ = [
 
 MATCHER_ENV = "CHECK_SECRETS_MATCHER"
 _WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
-_MAX_CANDIDATES = 20000  # per document, before switching to the single-match database
+_MAX_CANDIDATES = 20000  # per scan call, before a document is scanned in blocks (see _find_in_blocks)
+_BLOCK_BYTES = 256 * 1024
 _CACHE_FORMAT = "1"
 
 
@@ -528,20 +529,10 @@ class Matcher:
         lowered: str | None = None
         out: list[tuple[int, re.Match[str]]] = []
         if overflow:
-            present: set[int] = set()
-
-            def on_single(index: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
-                present.add(index)
-                return False
-
             if not data:
                 data = text.encode("ascii", "replace") + b"\n"
-            self._single_db().scan(data, match_event_handler=on_single, scratch=self._hs_scratch_single)
-            lowered = text.lower()
-            for index in sorted(present):
-                if self._keyword_ok(index, lowered):
-                    out.extend((index, m) for m in self.regex(index).finditer(text))
-            return self._with_missing(out, text, self._hs_missing, lowered)
+            out = self._find_in_blocks(text, data)
+            return self._with_missing(out, text, self._hs_missing, None)
         for index in sorted(ends):
             if lowered is None:
                 lowered = text.lower()
@@ -549,6 +540,51 @@ class Matcher:
                 positions = [min(e, n) for e in ends[index]]
                 out.extend((index, m) for m in self._confirm(index, text, positions))
         return self._with_missing(out, text, self._hs_missing, lowered)
+
+    def _find_in_blocks(self, text: str, data: bytes) -> list[tuple[int, re.Match[str]]]:
+        """A document with more candidates than one scan keeps (a minified bundle, a generated table): scanned
+        in blocks of about :data:`_BLOCK_BYTES` cut at line ends, each confirmed in windows like any document.
+        Only a block that is itself that dense has its present patterns run over the block — never the whole
+        document, so a few dense lines no longer slow every pattern down to ``re`` speed over all of it."""
+        lowered = text.lower()
+        n = len(text)
+        found: dict[int, dict[tuple[int, int], re.Match[str]]] = {}
+        present: set[int] = set()
+
+        def on_single(index: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
+            present.add(index)
+            return False
+
+        start = 0
+        size = len(data)
+        while start < size:
+            stop = min(size, start + _BLOCK_BYTES)
+            hi = min(n, stop + 512)  # a block cut inside a line: matches may run past it
+            if stop < size:
+                newline = data.rfind(b"\n", start, stop)
+                if newline > start:
+                    stop = hi = newline + 1  # cut after a line: every match ending in the block is in it
+            block = data[start:stop]
+            ends, overflow = self._hs_scan(block)
+            if overflow:
+                present.clear()
+                self._single_db().scan(block, match_event_handler=on_single, scratch=self._hs_scratch_single)
+                for index in sorted(present):
+                    if self._keyword_ok(index, lowered):
+                        lo = max(0, start - self._width(index) - 2)
+                        for m in self.regex(index).finditer(text, lo, min(n, hi)):
+                            found.setdefault(index, {})[m.span()] = m
+            else:
+                for index in sorted(ends):
+                    if self._keyword_ok(index, lowered):
+                        positions = [min(start + e, n) for e in ends[index]]
+                        for m in self._confirm(index, text, positions):
+                            found.setdefault(index, {})[m.span()] = m
+            start = stop
+        out: list[tuple[int, re.Match[str]]] = []
+        for index in sorted(found):
+            out.extend((index, m) for _, m in sorted(found[index].items()))
+        return out
 
     def _with_missing(
         self, out: list[tuple[int, re.Match[str]]], text: str, missing: Sequence[int], lowered: str | None
