@@ -42,11 +42,11 @@ Records = list[dict[str, Any]]
 # ``is_placeholder_example``), which check-secrets deliberately does not report (issue 11, item 8): about 40%
 # of the kingfisher examples are such fills, so the raw share says more about placeholders than about recall.
 FLOORS: dict[tuple[str, str], tuple[float, float]] = {
-    # reached when set (issue 11): code 72.0% / 9.0% (noseyparker), 57.8% / 4.5% (kingfisher), 62.4% / 8.3%
-    # (all); config 73.0% / 13.9%, 60.5% / 9.1%, 64.5% / 13.2%. (Before issue 11 on the same yardstick: code
+    # reached when set (issue 11): code 72.0% / 9.0% (noseyparker), 58.1% / 4.5% (kingfisher), 62.6% / 8.3%
+    # (all); config 73.0% / 13.9%, 60.7% / 9.1%, 64.7% / 13.2%. (Before issue 11 on the same yardstick: code
     # 72.0% / 10.7%, 55.9% / 4.5%, 61.2% / 9.7%; config 73.3% / 15.6%, 58.7% / 9.1%, 63.4% / 14.6%.)
     ("code", "noseyparker"): (0.72, 0.095),
-    ("code", "kingfisher"): (0.57, 0.05),
+    ("code", "kingfisher"): (0.58, 0.05),
     ("code", "all"): (0.62, 0.09),
     ("config", "noseyparker"): (0.73, 0.14),
     ("config", "kingfisher"): (0.60, 0.10),

@@ -51,6 +51,7 @@ SECRET_NAMES = [
     "X-API-Key",
     "DOTENV_PRIVATE_KEY_PRODUCTION",
     "API_KEY_STAGING",
+    "API_SECRET_KEY_V2",
     "db_password_old",
 ]
 NOT_SECRET_NAMES = [

@@ -350,11 +350,14 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
     return _name_verdict(name)
 
 
+_VERSION_WORD = LazyRegex(r"^v\d{1,3}$")  # API_SECRET_KEY_V2
+
+
 @functools.lru_cache(maxsize=4096)
 def _name_verdict(name: str) -> bool:
     """:func:`is_secret_name` without the extra names (cached: a file repeats its names many times)."""
     words = name_words(name)
-    while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_TAIL):
+    while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_TAIL or _VERSION_WORD.match(words[-1])):
         words.pop()
     if not words:
         return False
