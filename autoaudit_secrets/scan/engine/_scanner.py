@@ -650,27 +650,41 @@ def _same_value(analyzer: Finding, token: Finding) -> bool:
     return analyzer.column < max(t_end, token.column + 1) and token.column < max(a_end, analyzer.column + 1)
 
 
+_READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
 def _read_regular(abs_path: str, limit: int | None = None) -> list[tuple[bytes, int]] | None:
     """A regular file's bytes as ``[(bytes, lines before them)]``, or ``None``: opened without blocking (a
     FIFO swapped in after the walk must not hang the scan) and checked to be a regular file before reading.
 
     A file larger than ``limit`` gives two parts: its first ``limit / 2`` bytes up to the last line end in
     them, and its last ``limit / 2`` bytes from the first line start in them, with the number of lines before
-    that (counted by reading the middle in blocks, never holding it)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    flags |= getattr(os, "O_BINARY", 0)
+    that (counted by reading the middle in blocks, never holding it).
+
+    Otherwise bare ``os.read`` of the size ``fstat`` gives, plus one byte: one read for a file that does not
+    change under us (a buffered file object costs more than the read itself on small files); a file that grew
+    or came up short is read on to its end."""
     try:
-        fd = os.open(abs_path, flags)
+        fd = os.open(abs_path, _READ_FLAGS)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            if limit is None or info.st_size <= limit:
-                return [(handle.read(), 0)]
-            return _head_and_tail(handle, info.st_size, max(limit // 2, 1))
+        size = info.st_size
+        if limit is not None and size > limit:
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                return _head_and_tail(handle, size, max(limit // 2, 1))
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            return [(data, 0)]
+        chunks = [data]
+        while chunk := os.read(fd, max(size, 1 << 16)):
+            chunks.append(chunk)
+        return [(b"".join(chunks), 0)]
     except OSError:
         return None
     finally:
