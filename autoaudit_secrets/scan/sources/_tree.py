@@ -281,6 +281,10 @@ def _check_readable(real: str, target: Path, *, directory: bool) -> None:
         raise ScanError(f"{printable(str(target))}: cannot read: {reason}") from None
 
 
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
 def walk(
     root: Path,
     paths: Sequence[Path] = (),
@@ -309,10 +313,16 @@ def walk(
     visited: set[tuple[int, int]] = set()
     seen_files: set[str] = set()
 
+    # A file can be reached twice only when several targets overlap.
+    dedupe = len(paths) > 1
+
     def add_file(rel: str, abs_path: str, st: os.stat_result) -> None:
-        if rel in seen_files or not in_shard(rel, shard):
+        if shard is not None and not in_shard(rel, shard):
             return
-        seen_files.add(rel)
+        if dedupe:
+            if rel in seen_files:
+                return
+            seen_files.add(rel)
         if st.st_size > max_file_size:
             result.too_large.append(rel)  # still scanned: its first and last parts
         if on_file is not None:
@@ -325,7 +335,7 @@ def walk(
 
     def open_dir(
         abs_dir: str, rel_dir: str, ignores: _Ignores
-    ) -> tuple[Iterator[os.DirEntry[str]], str, _Ignores] | None:
+    ) -> tuple[list[os.DirEntry[str]], _Ignores] | None:
         try:
             st = os.stat(abs_dir)
         except OSError:
@@ -337,55 +347,63 @@ def walk(
         if not no_ignore:
             ignores = ignores.child(rel_dir, abs_dir)
         try:
-            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+            with os.scandir(abs_dir) as scan:
+                entries = list(scan)
         except OSError:
             result.skipped += 1
             return None
-        return iter(entries), rel_dir, ignores
+        entries.sort(key=_entry_name)
+        return entries, ignores
 
     def walk_dir(abs_dir: str, rel_dir: str, ignores: _Ignores) -> None:
-        # Depth-first in name order, with an explicit stack: a tree nested deeper than Python's recursion
-        # limit must not crash the scan.
-        first = open_dir(abs_dir, rel_dir, ignores)
-        stack = [first] if first is not None else []
+        # Depth-first, directories in name order (the first path to reach a directory through a symlink is
+        # the one reported), with an explicit stack: a tree nested deeper than Python's recursion limit must
+        # not crash the scan. A directory's files are handed over as its entries are read; its subdirectories
+        # are opened (and marked visited) when their turn comes, as a recursive walk would.
+        stack: list[tuple[str, str, _Ignores]] = [(abs_dir, rel_dir, ignores)]
+        isreg, isdir = stat.S_ISREG, stat.S_ISDIR
         while stack:
-            entries, rel_dir, ignores = stack[-1]
-            entry = next(entries, None)
-            if entry is None:
-                stack.pop()
+            abs_dir, rel_dir, ignores = stack.pop()
+            opened = open_dir(abs_dir, rel_dir, ignores)
+            if opened is None:
                 continue
-            name = entry.name
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            try:
-                is_link = entry.is_symlink()
-                if is_link:
-                    real = os.path.realpath(entry.path)
-                    if not inside(real):
-                        result.skipped += 1
-                        continue
-                    est = os.stat(real)
-                else:
-                    est = entry.stat(follow_symlinks=False)
-            except OSError:
-                result.skipped += 1
-                continue
-            is_dir = stat.S_ISDIR(est.st_mode)
-            if is_dir and name == ".git":
-                continue
-            if name == ".git" and not is_dir:  # a worktree's gitdir pointer
-                continue
-            if _excluded(exclude_spec, rel, is_dir):
-                continue
-            if not no_ignore and ignores.ignored(rel, is_dir) and not tracked.covers(rel, is_dir):
-                continue
-            if is_dir:
-                child = open_dir(entry.path, rel, ignores)
-                if child is not None:
-                    stack.append(child)
-            elif stat.S_ISREG(est.st_mode):
-                add_file(rel, entry.path, est)
-            elif in_shard(rel, shard):
-                result.skipped += 1  # a FIFO, socket or device: never opened, but counted
+            entries, ignores = opened
+            prefix = f"{rel_dir}/" if rel_dir else ""
+            check_ignores = not no_ignore and bool(ignores.specs)
+            subdirs: list[tuple[str, str, _Ignores]] = []
+            est: os.stat_result | None
+            for entry in entries:
+                name = entry.name
+                try:
+                    if entry.is_symlink():
+                        real = os.path.realpath(entry.path)
+                        if not inside(real):
+                            result.skipped += 1
+                            continue
+                        target = os.stat(real)
+                        est, is_dir = target, isdir(target.st_mode)
+                    elif entry.is_dir(follow_symlinks=False):
+                        est, is_dir = None, True  # (d_type: no stat; open_dir stats it)
+                    else:
+                        est = entry.stat(follow_symlinks=False)
+                        is_dir = False
+                except OSError:
+                    result.skipped += 1
+                    continue
+                if name == ".git":  # the repository (or a worktree's gitdir pointer)
+                    continue
+                rel = prefix + name
+                if exclude_spec is not None and _excluded(exclude_spec, rel, is_dir):
+                    continue
+                if check_ignores and ignores.ignored(rel, is_dir) and not tracked.covers(rel, is_dir):
+                    continue
+                if is_dir:
+                    subdirs.append((entry.path, rel, ignores))
+                elif est is not None and isreg(est.st_mode):
+                    add_file(rel, entry.path, est)
+                elif in_shard(rel, shard):
+                    result.skipped += 1  # a FIFO, socket or device: never opened, but counted
+            stack.extend(reversed(subdirs))
 
     def ignores_for(rel_dir: str) -> _Ignores:
         ignores = _Ignores()
