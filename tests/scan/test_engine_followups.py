@@ -312,24 +312,78 @@ _HINT_NAMES = [
 ]
 
 
+# Sensitive files in every folder-dependent variant (besides the classifier's own cases).
+_SENSITIVE_NAMES = [
+    ".bash_history",
+    "home/.zsh_history",
+    "gcloud/legacy_credentials/me@example.org/adc.json",
+    "x/gcloud/Legacy_Credentials/me/.boto",
+    ".azure/accessTokens.json",
+    ".azure/msal_token_cache.bin",
+    ".idea/dataSources.local.xml",
+    ".idea/dataSources.xml",
+    "infra/prod.tfstate",
+    "infra/prod.tfstate.backup",
+    "vpn/client.ovpn",
+    "my-project-0123456789ab.json",
+    "firebase-adminsdk.json",
+    "sftp-config.json",
+    ".vscode/sftp.json",
+    "deployment.json",
+    ".aws/credentials",
+    ".aws/config",
+    "home/.config/gcloud/credentials.db",
+    "home/.config/gcloud/access_tokens.db",
+    "gcloud/legacy_credentials",
+    "home/.ssh/id_custom",
+    "config/credentials/staging.key",
+    "FileZilla/sitemanager.xml",
+    ".docker/config.json",
+    ".dockercfg",
+    "a\\b\\.netrc",
+    "identity",
+    "etc/gshadow",
+    "db.kdb",
+    "trust.bks",
+]
+
+
+def _hint_cases() -> list[str]:
+    from tests.scan.test_sensitive_files import CASES
+
+    return [*_HINT_NAMES, *_SENSITIVE_NAMES, *(c[1] for c in CASES)]
+
+
 def test_name_hints_are_supersets_of_applies_to() -> None:
-    from autoaudit_secrets.scan.analyzers._registry import NAME_HINTS, FileAnalyzerSet
+    from autoaudit_secrets.scan.analyzers._registry import NAME_HINTS, PATH_HINTS, FileAnalyzerSet
 
     loaded = FileAnalyzerSet()
+    cases = _hint_cases()
     for spec, hint in NAME_HINTS.items():
         analyzer = loaded._get(spec)
         assert analyzer is not None, spec
+        path_hint = PATH_HINTS.get(spec, lambda rel: False)
         wrong = [
-            i
-            for i, rel in enumerate(_HINT_NAMES)
-            if analyzer.applies_to(rel) and not hint(rel.replace("\\", "/").rsplit("/", 1)[-1].lower())
+            rel
+            for rel in cases
+            if analyzer.applies_to(rel)
+            and not hint(rel.replace("\\", "/").rsplit("/", 1)[-1].lower())
+            and not path_hint(rel)
         ]
-        assert wrong == [], (spec, [_HINT_NAMES[i] for i in wrong])
-        assert any(analyzer.applies_to(rel) for rel in _HINT_NAMES), spec  # the names do exercise it
+        assert wrong == [], (spec, wrong)
+        assert any(analyzer.applies_to(rel) for rel in cases), spec  # the names do exercise it
     scanner = Scanner(ScanConfig())
-    for rel in _HINT_NAMES:
+    for rel in cases:
         every = [a.id for a in scanner.file_analyzers() if a.applies_to(rel)]
         assert [a.id for a in scanner.analyzers_for(rel)] == every, rel
+        assert [a.id for a in scanner.analyzers_for(rel)] == every, rel  # (again: from the per-name memo)
+
+
+def test_the_sensitive_file_hint_skips_ordinary_names() -> None:
+    from autoaudit_secrets.scan.analyzers._registry import NAME_HINTS
+
+    hint = NAME_HINTS["._sensitive_files:SensitiveFileAnalyzer"]
+    assert not any(hint(n) for n in ("__init__.py", "readme.md", "app.js", "makefile", "setup.cfg", "x.pyc"))
 
 
 def test_a_scan_of_python_files_does_not_import_the_compose_ci_and_dotenv_analyzers(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from .._model import FileAnalyzer, TreeAnalyzer
 __all__ = [
     "FILE_ANALYZERS",
     "NAME_HINTS",
+    "PATH_HINTS",
     "TREE_ANALYZERS",
     "FileAnalyzerSet",
     "load_file_analyzers",
@@ -84,17 +85,38 @@ def _credential_file_hint(name: str) -> bool:
     return name.endswith(_CREDENTIAL_FILE_ENDINGS)
 
 
+def _sensitive_hint(name: str) -> bool:
+    from ._sensitive_files import name_may_be_sensitive
+
+    return name_may_be_sensitive(name)
+
+
+def _sensitive_path_hint(relpath: str) -> bool:
+    # every file of gcloud's legacy_credentials/<account>/ counts, whatever its name
+    return "legacy_credentials" in relpath.lower()
+
+
 # Cheap tests on a file's lower-cased base name that are true whenever the analyzer's ``applies_to`` could be
 # (supersets, checked by the tests): an analyzer module is imported only once some scanned file passes its
 # test, so a pre-commit scan of three .py files does not pay for the compose, CI and Dockerfile parsers. An
 # analyzer without an entry is loaded for every scan.
 NAME_HINTS: dict[str, Callable[[str], bool]] = {
+    "._sensitive_files:SensitiveFileAnalyzer": _sensitive_hint,
     ".docker._dockerfile_checks:DockerfileAnalyzer": _dockerfile_hint,
     ".docker._compose:ComposeAnalyzer": _compose_hint,
     "._ci_workflows:WorkflowAnalyzer": _yaml_hint,
     "._dotenv_files:DotenvFileAnalyzer": _dotenv_hint,
     "._credential_files:CredentialFileAnalyzer": _credential_file_hint,
 }
+
+# The rare analyzer whose files are not all recognisable by base name has a test on the whole relative path
+# too, asked for every file (keep it cheap): the analyzer is a candidate when either test passes.
+PATH_HINTS: dict[str, Callable[[str], bool]] = {
+    "._sensitive_files:SensitiveFileAnalyzer": _sensitive_path_hint,
+}
+
+# How many distinct base names FileAnalyzerSet remembers (a bound on memory for pathological trees).
+_NAME_MEMO_LIMIT = 1 << 16
 
 
 def _load_one(spec: str) -> object | None:
@@ -121,6 +143,9 @@ class FileAnalyzerSet:
     def __init__(self, specs: Sequence[str] = FILE_ANALYZERS) -> None:
         self._specs = tuple(specs)
         self._loaded: dict[str, FileAnalyzer | None] = {}
+        # base name -> the specs worth asking about it (their name hint passes, or they have none)
+        self._by_name: dict[str, tuple[str, ...]] = {}
+        self._path_hints = tuple((s, PATH_HINTS[s]) for s in self._specs if s in PATH_HINTS)
 
     @classmethod
     def of(cls, analyzers: Sequence[FileAnalyzer]) -> FileAnalyzerSet:
@@ -139,15 +164,27 @@ class FileAnalyzerSet:
         """Every available file analyzer, in registry order (imports them all)."""
         return [a for a in (self._get(spec) for spec in self._specs) if a is not None]
 
+    def _candidates(self, name: str) -> tuple[str, ...]:
+        candidates = self._by_name.get(name)
+        if candidates is None:
+            lower = name.lower()
+            candidates = tuple(s for s in self._specs if (hint := NAME_HINTS.get(s)) is None or hint(lower))
+            if len(self._by_name) < _NAME_MEMO_LIMIT:
+                self._by_name[name] = candidates
+        return candidates
+
     def for_path(self, relpath: str) -> list[FileAnalyzer]:
-        """The analyzers whose ``applies_to`` accepts ``relpath``, in registry order."""
+        """The analyzers whose ``applies_to`` accepts ``relpath``, in registry order. The name hints are
+        asked once per distinct base name; ``applies_to`` only for the analyzers they leave."""
         cut = max(relpath.rfind("/"), relpath.rfind("\\"))
-        name = relpath[cut + 1 :].lower()
+        candidates = self._candidates(relpath[cut + 1 :])
+        for spec, path_hint in self._path_hints:
+            if spec not in candidates and path_hint(relpath):
+                candidates = tuple(s for s in self._specs if s in candidates or s == spec)
+        if not candidates:
+            return []
         out: list[FileAnalyzer] = []
-        for spec in self._specs:
-            hint = NAME_HINTS.get(spec)
-            if hint is not None and not hint(name):
-                continue
+        for spec in candidates:
             analyzer = self._get(spec)
             if analyzer is not None and analyzer.applies_to(relpath):
                 out.append(analyzer)

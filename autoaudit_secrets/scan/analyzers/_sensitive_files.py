@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from ..._redact import MASK
 from .._model import AnalysisContext, Finding, Severity
@@ -201,8 +200,46 @@ def _first_literal(pattern: re.Pattern[str], text: str) -> int | None:
     return None
 
 
-def _parts(relpath: str) -> tuple[str, ...]:
-    return PurePosixPath(relpath.replace("\\", "/")).parts
+def _parts(relpath: str) -> list[str]:
+    # (PurePosixPath(...).parts without the object: empty and "." components dropped)
+    return [p for p in relpath.replace("\\", "/").split("/") if p and p != "."]
+
+
+def _suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix``."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+# Every lower-cased base name _name_candidate can accept, whatever the folders (see name_may_be_sensitive).
+_CANDIDATE_NAMES = frozenset(
+    {
+        ".pgpass", ".netrc", "_netrc", ".git-credentials", ".htpasswd", "shadow", "shadow-", "gshadow",
+        "master.key", ".npmrc", ".pypirc", "config.json", ".dockercfg", "dockercfg", "credentials", "config",
+        "credentials.db", "access_tokens.db", "legacy_credentials", "application_default_credentials.json",
+        "sitemanager.xml", "recentservers.xml", "filezilla.xml", ".ftpconfig", "sftp-config.json",
+        ".sftp.json", "sftp.json", "deployment.json",
+    }
+)  # fmt: skip
+_CANDIDATE_SUFFIXES = (
+    ".ppk", ".key", ".kdbx", ".kdb", ".p12", ".pfx", ".jks", ".keystore", ".bks", ".tfstate",
+    ".tfstate.backup", ".ovpn", ".json", ".xml",
+)  # fmt: skip
+_CANDIDATE_PREFIXES = ("id_", "accesstokens", "msal_token_cache", "service_principal")
+
+
+def name_may_be_sensitive(lower_name: str) -> bool:
+    """Cheap test on a lower-cased base name, true whenever :meth:`SensitiveFileAnalyzer.applies_to` could be
+    true for a file of that name in some folder — except under ``legacy_credentials/<account>/``, where every
+    file counts (the registry's path hint). Lets the engine skip the analyzer for most files by name alone,
+    and remember the answer per name."""
+    return (
+        lower_name in _CANDIDATE_NAMES
+        or lower_name in _SSH_KEY_NAMES
+        or lower_name in _SHELL_HISTORIES
+        or lower_name.endswith(_CANDIDATE_SUFFIXES)
+        or lower_name.startswith(_CANDIDATE_PREFIXES)
+    )
 
 
 def may_be_sensitive(relpath: str) -> bool:
@@ -243,7 +280,7 @@ def _name_candidate(relpath: str) -> _Judge | None:
     name = parts[-1]
     lower = name.lower()
     parents = [p.lower() for p in parts[:-1]]
-    suffix = PurePosixPath(lower).suffix
+    suffix = _suffix(lower)
 
     if lower in _SSH_KEY_NAMES or (lower.startswith("id_") and "." not in lower and ".ssh" in parents):
         return _ssh_key_judge
@@ -351,7 +388,7 @@ _SA_JSON_NAME = re.compile(
 def _applies(relpath: str) -> bool:
     judge = _name_candidate(relpath)
     if judge is _gcp_service_account_judge:
-        return bool(_SA_JSON_NAME.search(PurePosixPath(relpath).name))
+        return bool(_SA_JSON_NAME.search(relpath[relpath.rfind("/") + 1 :]))  # (PurePosixPath(...).name)
     return judge is not None
 
 
