@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,45 @@ def test_git_mode_announces_a_fallback_matcher(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["stats"]["matcher"] == "re2"
     assert result.stderr.count("check-secrets: warning: hyperscan is not installed") == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "bounds"),
+    [
+        (r"tok_[A-Za-z0-9]{20,1000}", (0, 0)),  # one line: the window starts at the line
+        (r"(?:^|[\r\n])key=(?P<secret>[^\s]{8,900})", (1, 0)),  # a line feed only in front
+        (r"\bk\s{0,2}=\s{0,2}(?P<secret>[a-z]{20,1000})(?:[^a-z]|$)", (6, 1)),  # ... and in the delimiter
+        (r"(?s)a.{0,500}", (0, 500)),  # only the "a" is sure to lie on one line
+    ],
+)
+def test_confirm_windows_are_bounded_by_the_lines_a_match_can_span(
+    pattern: str, bounds: tuple[int, int]
+) -> None:
+    from autoaudit_secrets.scan.engine._matcher import _line_bounds
+
+    assert _line_bounds(pattern, 0) == bounds
+
+
+@pytest.mark.parametrize("backend", ["hyperscan", "re2"])
+def test_line_bounded_windows_find_what_the_whole_text_holds(backend: str) -> None:
+    specs = [
+        PatternSpec(r"\btok_(?P<secret>[A-Za-z0-9]{20,1000})\b"),
+        PatternSpec(r"(?:^|[\r\n])key=(?P<secret>[^\s]{8,900})"),
+        PatternSpec(r"\bk\s{0,2}=\s{0,2}(?P<secret>[a-z]{20,1000})(?:[^a-z]|$)"),
+    ]
+    rnd = random.Random(7)
+    lines = []
+    for _ in range(400):
+        filler = "".join(rnd.choice("abc xyz=_\t") for _ in range(rnd.randint(0, 1500)))
+        roll = rnd.random()
+        if roll < 0.2:
+            filler += " tok_" + "".join(rnd.choice("Ab9") for _ in range(rnd.randint(15, 60)))
+        elif roll < 0.3:
+            lines.append("key=" + "".join(rnd.choice("xY7!") for _ in range(rnd.randint(5, 40))))
+        elif roll < 0.4:
+            filler += "k =\n " + "".join(rnd.choice("qrs") for _ in range(rnd.randint(18, 50))) + ";"
+        lines.append(filler)
+    text = "\n".join(lines)
+    expected = sorted((i, m.span()) for i, spec in enumerate(specs) for m in re.finditer(spec.pattern, text))
+    found = sorted((i, m.span()) for i, m in Matcher(specs, backend).find(text))
+    assert found == expected and len(expected) > 50

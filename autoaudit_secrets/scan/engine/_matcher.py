@@ -126,6 +126,106 @@ def max_width(pattern: str, flags: int = 0) -> int:
     return width
 
 
+def _line_bounds(pattern: str, flags: int) -> tuple[int, int]:
+    """``(head, tail)``: a match of ``pattern`` holds line feeds only in its first ``head`` and its last
+    ``tail`` characters. Found by splitting the top-level elements around the widest run of elements that
+    cannot match a line feed (anchors and lookarounds add no text); the middle part then lies on one line, so
+    a match ending at ``end`` starts at most ``head`` characters before the start of the line holding
+    ``end - tail``. ``(width, 0)`` (no bound) when every element may match a line feed or when unsure."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern, flags)
+    except Exception:  # pragma: no cover - validated patterns always parse
+        return _WINDOW_LIMIT + 1, 0
+    newline_categories = {
+        c.CATEGORY_SPACE,
+        c.CATEGORY_NOT_DIGIT,
+        c.CATEGORY_NOT_WORD,
+        c.CATEGORY_LINEBREAK,
+        c.CATEGORY_UNI_SPACE,
+        c.CATEGORY_UNI_NOT_DIGIT,
+        c.CATEGORY_UNI_NOT_WORD,
+        c.CATEGORY_UNI_LINEBREAK,
+        c.CATEGORY_LOC_NOT_WORD,
+    }
+    known_categories = newline_categories | {
+        c.CATEGORY_DIGIT,
+        c.CATEGORY_NOT_SPACE,
+        c.CATEGORY_WORD,
+        c.CATEGORY_NOT_LINEBREAK,
+        c.CATEGORY_UNI_DIGIT,
+        c.CATEGORY_UNI_NOT_SPACE,
+        c.CATEGORY_UNI_WORD,
+        c.CATEGORY_UNI_NOT_LINEBREAK,
+        c.CATEGORY_LOC_WORD,
+    }
+
+    def in_set(items: Any) -> bool:
+        negate = hit = False
+        for op, av in items:
+            if op is c.NEGATE:
+                negate = True
+            elif op is c.LITERAL:
+                hit = hit or av == 10
+            elif op is c.RANGE:
+                hit = hit or av[0] <= 10 <= av[1]
+            elif op is c.CATEGORY and av in known_categories:
+                hit = hit or av in newline_categories
+            else:
+                return True
+        return hit != negate
+
+    def seq(items: Any, dotall: bool) -> bool:
+        for op, av in items:
+            if op is c.LITERAL:
+                found = av == 10
+            elif op is c.NOT_LITERAL:
+                found = av != 10
+            elif op is c.ANY:
+                found = dotall
+            elif op is c.IN:
+                found = in_set(av)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                found = av[1] != 0 and seq(av[2], dotall)
+            elif op is c.SUBPATTERN:
+                _, add, remove, sub = av
+                found = seq(sub, (dotall or bool(add & re.DOTALL)) and not remove & re.DOTALL)
+            elif op is c.BRANCH:
+                found = any(seq(branch, dotall) for branch in av[1])
+            elif op is c.ATOMIC_GROUP:
+                found = seq(av, dotall)
+            elif op is c.GROUPREF_EXISTS:
+                found = seq(av[1], dotall) or (av[2] is not None and seq(av[2], dotall))
+            elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                found = False
+            else:  # a back-reference, or something new: assume it can
+                return True
+            if found:
+                return True
+        return False
+
+    def width(items: list[Any]) -> int:
+        return int(_parser.SubPattern(parsed.state, items).getwidth()[1]) if items else 0
+
+    dotall = bool(parsed.state.flags & re.DOTALL)
+    items = list(parsed.data)
+    crossing = [seq([item], dotall) for item in items]
+    best: tuple[int, int, int] | None = None  # (core width, start, end)
+    start = 0
+    for position in range(len(items) + 1):
+        if position == len(items) or crossing[position]:
+            if position > start:
+                core = width(items[start:position])
+                if best is None or core > best[0]:
+                    best = (core, start, position)
+            start = position + 1
+    if best is None:
+        return width(items), 0
+    return width(items[: best[1]]), width(items[best[2] :])
+
+
 def _available(backend: MatcherBackend) -> bool:
     try:
         if backend is MatcherBackend.HYPERSCAN:
@@ -212,6 +312,7 @@ class Matcher:
         self._flags = [re.IGNORECASE if s.case_insensitive else 0 for s in self.specs]
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self.specs)
         self._widths: list[int | None] = [None] * len(self.specs)
+        self._bounds: list[tuple[int, int] | None] = [None] * len(self.specs)
         self._hs: Any = None
         self._hs_single: Any = None
         self._hs_scratch: Any = None
@@ -249,6 +350,13 @@ class Matcher:
             self._widths[index] = width
         return width
 
+    def _line_bounds(self, index: int) -> tuple[int, int]:
+        bounds = self._bounds[index]
+        if bounds is None:
+            bounds = _line_bounds(self.specs[index].pattern, self._flags[index])
+            self._bounds[index] = bounds
+        return bounds
+
     def _keyword_ok(self, index: int, lowered: str) -> bool:
         if index in self._skip:
             return False
@@ -263,10 +371,17 @@ class Matcher:
         n = len(text)
         windows: list[list[int]] = []
         hi = -1
+        # A match holds line feeds only in its first `head` and last `tail` characters, so it starts at most
+        # `head` characters before the line holding end - tail: however wide the pattern (a token of up to
+        # 1000 characters), its window need not reach further back than that.
+        head, tail = self._line_bounds(index)
+        bounded = head + tail < width
         for end in sorted(ends):
             if end <= hi:
                 continue  # inside the current window already
             lo = max(0, end - width - 2)
+            if bounded and end - tail > lo:
+                lo = max(lo, text.rfind("\n", lo, end - tail) + 1 - head)
             nl = text.find("\n", end, end + 512)
             hi = max(nl if nl >= 0 else min(n, end + 512), min(n, end + 2))
             if windows and lo <= windows[-1][1]:
