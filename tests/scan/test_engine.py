@@ -12,6 +12,7 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError
 from autoaudit_secrets.scan import Finding, Rule, ScanConfig, Scanner, ScanOptions, Severity
+from autoaudit_secrets.scan._model import ScanStats
 from autoaudit_secrets.scan.analyzers._registry import FileAnalyzerSet
 from tests.conftest import assert_no_leak
 
@@ -272,3 +273,26 @@ def test_many_findings_on_one_minified_line_stay_linear() -> None:
     elapsed = time.perf_counter() - started
     assert len(found) > 5000 and {f.line for f in found} == {1}
     assert elapsed < 10, f"{len(found)} findings on one line took {elapsed:.1f}s (was quadratic)"
+
+
+def test_a_few_large_files_are_shared_by_the_workers_from_the_first_file(tmp_path: Path) -> None:
+    from autoaudit_secrets.scan.engine._scanner import _CHUNK_BYTES, _Dispatch
+    from autoaudit_secrets.scan.sources._tree import walk
+
+    line = "value = compute(alpha, beta)  # an ordinary line of code\n"
+    for i in range(6):
+        body = line * (_CHUNK_BYTES // len(line) + 1)
+        (tmp_path / f"big{i}.py").write_text(body + f"TOKEN = 'ghp_{'k7Qx' * 9}'\n")  # check-secrets: allow
+    scanner = Scanner(ScanConfig())
+    stats = ScanStats()
+    dispatch = _Dispatch(scanner, 2, stats)
+    walk(tmp_path, on_file=dispatch.add)
+    assert dispatch.pool is not None  # six files of 1 MB: worth workers
+    # every file went out on its own as soon as the pool started, none waits for the end of the walk
+    assert len(dispatch.futures) == 6 and dispatch.pending == []
+    findings = dispatch.finish()
+    single = scanner.scan(ScanOptions(root=tmp_path, jobs=1))
+    assert sorted((f.path, f.line, f.rule_id) for f in findings) == [
+        (f.path, f.line, f.rule_id) for f in single.findings
+    ]
+    assert len(single.findings) == 6 and stats.files_scanned == 6

@@ -43,10 +43,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Scanner"]
 
-# Below these sizes a scan stays in this process (pre-commit: a few files must not pay for worker start-up).
-_PARALLEL_MIN_FILES = 64
+# Below these sizes a scan stays in this process (pre-commit: a few small files must not pay for worker
+# start-up); a few large files are worth workers.
+_PARALLEL_MIN_FILES = 2
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+# Work is handed to workers in chunks of about this many bytes, a file counting _FILE_COST on top of its size.
 _CHUNK_BYTES = 1024 * 1024
+_FILE_COST = 2048
 _UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # also prefixes of the UTF-32 BOMs
 
 
@@ -544,13 +547,20 @@ class _Dispatch:
 
     def add(self, relpath: str, abs_path: str, size: int) -> None:
         self.pending.append((relpath, abs_path, size))
-        self.pending_bytes += size + 2048
+        self.pending_bytes += size + _FILE_COST
         self.count += 1
         self.total += size
         if self.pool is None:
-            if self.jobs > 1 and self.count >= _PARALLEL_MIN_FILES and self.total >= _PARALLEL_MIN_BYTES:
+            if self.jobs > 1 and self.total >= _PARALLEL_MIN_BYTES and self.count >= _PARALLEL_MIN_FILES:
                 self._start_pool()
-                self._submit()
+                # what was collected so far goes out in chunks too: the workers share it from the start
+                # (one chunk of it made the first worker scan all of it while the others waited)
+                collected, self.pending, self.pending_bytes = self.pending, [], 0
+                for item in collected:
+                    self.pending.append(item)
+                    self.pending_bytes += item[2] + _FILE_COST
+                    if self.pending_bytes >= _CHUNK_BYTES:
+                        self._submit()
         elif self.pending_bytes >= _CHUNK_BYTES:
             self._submit()
 
