@@ -386,25 +386,55 @@ def test_the_sensitive_file_hint_skips_ordinary_names() -> None:
     assert not any(hint(n) for n in ("__init__.py", "readme.md", "app.js", "makefile", "setup.cfg", "x.pyc"))
 
 
-def test_a_scan_of_python_files_does_not_import_the_compose_ci_and_dotenv_analyzers(tmp_path: Path) -> None:
-    for i in range(3):
-        (tmp_path / f"m{i}.py").write_text(f"import os\npassword = os.environ['P{i}']\n")
+def _modules_after_scan(root: Path, names: list[str]) -> tuple[int, str]:
     code = (
         "import sys; from pathlib import Path;"
         "from autoaudit_secrets.scan import Scanner, ScanConfig, ScanOptions;"
         "r = Scanner(ScanConfig()).scan(ScanOptions(root=Path(sys.argv[1]),"
-        " paths=tuple(Path(f'm{i}.py') for i in range(3)), jobs=1));"
-        "print(r.stats.files_scanned,"
+        " paths=tuple(Path(n) for n in sys.argv[2:]), jobs=1));"
+        "print(r.stats.files_scanned, len(r.findings),"
         " sorted(m for m in sys.modules if m.startswith('autoaudit_secrets.scan')))"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code, str(root), *names],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-400:]
-    assert proc.stdout.startswith("3 ")
-    # (the Dockerfile checks are imported by the build-context tree analyzer anyway)
-    for module in ("docker._compose", "_ci_workflows", "_dotenv_files"):
-        assert f"'autoaudit_secrets.scan.{module}'" not in proc.stdout, module
+    scanned, _, modules = proc.stdout.partition(" ")
+    return int(scanned), modules
+
+
+_DOCKER_AND_FORMAT_MODULES = (
+    "docker._compose",
+    "docker._context",
+    "docker._dockerfile_checks",
+    "docker._dockerignore",
+    "_ci_workflows",
+    "_dotenv_files",
+    "_sensitive_files",
+)
+
+
+def test_a_scan_of_python_files_imports_no_analyzer_it_cannot_need(tmp_path: Path) -> None:
+    """The pre-commit case: three source files need no Docker, compose, CI, .env or sensitive-file code —
+    and no walk of the tree for Dockerfiles (the build-context check runs only when one is in scope)."""
+    (tmp_path / "src").mkdir()
+    for i in range(3):
+        (tmp_path / "src" / f"m{i}.py").write_text(f"import os\npassword = os.environ['P{i}']\n")
+    (tmp_path / "image").mkdir()  # a build context elsewhere: not the named files' folder nor one above it
+    (tmp_path / "image" / "Dockerfile").write_text("FROM python:3.12\nCOPY . /app\n")
+    (tmp_path / "image" / ".env").write_text("API_TOKEN=" + "Zq8Vw2Lm5Rt9Xc3B" + "\n")
+    scanned, modules = _modules_after_scan(tmp_path, [f"src/m{i}.py" for i in range(3)])
+    assert scanned == 3
+    for module in _DOCKER_AND_FORMAT_MODULES:
+        assert f"'autoaudit_secrets.scan.analyzers.{module}'" not in modules, module
+    # naming the Dockerfile brings the build-context check (and so its finding about the .env it copies)
+    _, with_dockerfile = _modules_after_scan(tmp_path, ["image/Dockerfile"])
+    assert "'autoaudit_secrets.scan.analyzers.docker._context'" in with_dockerfile
+    assert with_dockerfile.split()[0] != "0"  # a finding: the .env goes into the image
 
 
 def test_rule_cache_round_trips_every_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "NAME_HINTS",
     "PATH_HINTS",
     "TREE_ANALYZERS",
+    "TREE_NAME_HINTS",
     "FileAnalyzerSet",
     "load_file_analyzers",
     "load_tree_analyzers",
@@ -86,7 +87,7 @@ def _credential_file_hint(name: str) -> bool:
 
 
 def _sensitive_hint(name: str) -> bool:
-    from ._sensitive_files import name_may_be_sensitive
+    from ._sensitive_names import name_may_be_sensitive
 
     return name_may_be_sensitive(name)
 
@@ -113,6 +114,21 @@ NAME_HINTS: dict[str, Callable[[str], bool]] = {
 # too, asked for every file (keep it cheap): the analyzer is a candidate when either test passes.
 PATH_HINTS: dict[str, Callable[[str], bool]] = {
     "._sensitive_files:SensitiveFileAnalyzer": _sensitive_path_hint,
+}
+
+
+def _build_hint(name: str) -> bool:
+    # what makes a folder a build context: a Dockerfile/Containerfile, an ignore file, a compose file
+    return (
+        _dockerfile_hint(name) or name.endswith(".dockerignore") or (_compose_hint(name) and _yaml_hint(name))
+    )
+
+
+# For a scan limited to named files (pre-commit), a tree analyzer runs only when something in scope concerns
+# it: a named file, or an entry of a named file's folder or of a folder above it up to the root, passes its
+# test (lower-cased base names). The build-context check: a Dockerfile, .dockerignore or compose file.
+TREE_NAME_HINTS: dict[str, Callable[[str], bool]] = {
+    ".docker._context:BuildContextAnalyzer": _build_hint,
 }
 
 # How many distinct base names FileAnalyzerSet remembers (a bound on memory for pathological trees).
@@ -196,6 +212,13 @@ def load_file_analyzers() -> list[FileAnalyzer]:
     return [a for a in _load(FILE_ANALYZERS) if isinstance(a, FileAnalyzer)]
 
 
-def load_tree_analyzers() -> list[TreeAnalyzer]:
-    """Instantiate every available tree analyzer, in registry order."""
-    return [a for a in _load(TREE_ANALYZERS) if isinstance(a, TreeAnalyzer)]
+def load_tree_analyzers(names: Sequence[str] | None = None) -> list[TreeAnalyzer]:
+    """Instantiate the available tree analyzers, in registry order: all of them, or with ``names`` (the
+    lower-cased base names of the files a scan is limited to) only those some name may concern (see
+    :data:`TREE_NAME_HINTS`); the others are not even imported."""
+    specs = [
+        spec
+        for spec in TREE_ANALYZERS
+        if names is None or (hint := TREE_NAME_HINTS.get(spec)) is None or any(hint(n) for n in names)
+    ]
+    return [a for a in _load(specs) if isinstance(a, TreeAnalyzer)]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from ..._redact import MASK
 from .._model import AnalysisContext, Finding, Severity
+from ._sensitive_names import SHELL_HISTORIES as _SHELL_HISTORIES
+from ._sensitive_names import SSH_KEY_NAMES as _SSH_KEY_NAMES
 
 __all__ = [
     "SENSITIVE_FILE_CHECKS",
@@ -136,12 +138,6 @@ SENSITIVE_FILE_CHECKS: tuple[SensitiveFileCheck, ...] = (
     OVPN,
 )
 
-_SSH_KEY_NAMES = frozenset(
-    {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "identity", "id_xmss"}
-)
-_SHELL_HISTORIES = frozenset(
-    {".bash_history", ".zsh_history", ".sh_history", ".psql_history", ".mysql_history", ".rediscli_history"}
-)
 _PRIVATE_KEY_TEXT = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d"
 )
@@ -209,37 +205,6 @@ def _suffix(name: str) -> str:
     """``PurePosixPath(name).suffix``."""
     dot = name.rfind(".")
     return name[dot:] if 0 < dot < len(name) - 1 else ""
-
-
-# Every lower-cased base name _name_candidate can accept, whatever the folders (see name_may_be_sensitive).
-_CANDIDATE_NAMES = frozenset(
-    {
-        ".pgpass", ".netrc", "_netrc", ".git-credentials", ".htpasswd", "shadow", "shadow-", "gshadow",
-        "master.key", ".npmrc", ".pypirc", "config.json", ".dockercfg", "dockercfg", "credentials", "config",
-        "credentials.db", "access_tokens.db", "legacy_credentials", "application_default_credentials.json",
-        "sitemanager.xml", "recentservers.xml", "filezilla.xml", ".ftpconfig", "sftp-config.json",
-        ".sftp.json", "sftp.json", "deployment.json",
-    }
-)  # fmt: skip
-_CANDIDATE_SUFFIXES = (
-    ".ppk", ".key", ".kdbx", ".kdb", ".p12", ".pfx", ".jks", ".keystore", ".bks", ".tfstate",
-    ".tfstate.backup", ".ovpn", ".json", ".xml",
-)  # fmt: skip
-_CANDIDATE_PREFIXES = ("id_", "accesstokens", "msal_token_cache", "service_principal")
-
-
-def name_may_be_sensitive(lower_name: str) -> bool:
-    """Cheap test on a lower-cased base name, true whenever :meth:`SensitiveFileAnalyzer.applies_to` could be
-    true for a file of that name in some folder — except under ``legacy_credentials/<account>/``, where every
-    file counts (the registry's path hint). Lets the engine skip the analyzer for most files by name alone,
-    and remember the answer per name."""
-    return (
-        lower_name in _CANDIDATE_NAMES
-        or lower_name in _SSH_KEY_NAMES
-        or lower_name in _SHELL_HISTORIES
-        or lower_name.endswith(_CANDIDATE_SUFFIXES)
-        or lower_name.startswith(_CANDIDATE_PREFIXES)
-    )
 
 
 def may_be_sensitive(relpath: str) -> bool:

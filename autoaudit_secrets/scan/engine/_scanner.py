@@ -159,6 +159,35 @@ class Scanner:
             self._tree_analyzers = load_tree_analyzers()
         return self._tree_analyzers
 
+    def _tree_analyzers_for(self, options: ScanOptions) -> list[TreeAnalyzer]:
+        """The tree analyzers a scan needs: all of them for a directory; for named files only those that
+        something in scope concerns — the named files and the entries of their folders and of the folders
+        above them, up to the root (naming three source files beside no Dockerfile loads no Docker code and
+        walks no tree for Dockerfiles)."""
+        if not options.paths:
+            return self.tree_analyzers()
+        root = os.path.realpath(options.root)
+        under = root.rstrip(os.sep) + os.sep
+        names: set[str] = set()
+        folders: set[str] = set()
+        for target in options.paths:
+            path = os.path.realpath(target if target.is_absolute() else options.root / target)
+            if os.path.isdir(path):
+                return self.tree_analyzers()
+            names.add(os.path.basename(path).lower())
+            folder = os.path.dirname(path)
+            while folder not in folders and (folder == root or folder.startswith(under)):
+                folders.add(folder)
+                folder = os.path.dirname(folder)
+        for folder in folders:
+            try:
+                names.update(name.lower() for name in os.listdir(folder))
+            except OSError:
+                continue
+        from ..analyzers._registry import load_tree_analyzers
+
+        return load_tree_analyzers(sorted(names))
+
     def set_root(self, root: Path) -> None:
         """The folder analyzers look beside a document in (a Dockerfile's build context). :meth:`scan` sets
         it; a source whose documents are not files on disk (a container layer) sets an empty folder."""
@@ -462,7 +491,7 @@ class Scanner:
         if options.shard is None or options.shard[0] == 1:
             ctx = self.context(options.root)
             tree_findings: list[Finding] = []
-            for analyzer in self.tree_analyzers():
+            for analyzer in self._tree_analyzers_for(options):
                 tree_findings.extend(analyzer.analyze_tree(options.root, ctx))
             findings.extend(self._filter_tree_findings(tree_findings, options, exclude))
         findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
