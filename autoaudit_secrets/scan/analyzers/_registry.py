@@ -12,6 +12,7 @@ import importlib.util
 from collections.abc import Callable, Sequence
 
 from .._model import FileAnalyzer, TreeAnalyzer
+from ._sensitive_names import name_may_be_sensitive  # (names only: no analyzer code)
 
 __all__ = [
     "FILE_ANALYZERS",
@@ -86,12 +87,6 @@ def _credential_file_hint(name: str) -> bool:
     return name.endswith(_CREDENTIAL_FILE_ENDINGS)
 
 
-def _sensitive_hint(name: str) -> bool:
-    from ._sensitive_names import name_may_be_sensitive
-
-    return name_may_be_sensitive(name)
-
-
 def _sensitive_path_hint(relpath: str) -> bool:
     # every file of gcloud's legacy_credentials/<account>/ counts, whatever its name
     return "legacy_credentials" in relpath.lower()
@@ -102,7 +97,7 @@ def _sensitive_path_hint(relpath: str) -> bool:
 # test, so a pre-commit scan of three .py files does not pay for the compose, CI and Dockerfile parsers. An
 # analyzer without an entry is loaded for every scan.
 NAME_HINTS: dict[str, Callable[[str], bool]] = {
-    "._sensitive_files:SensitiveFileAnalyzer": _sensitive_hint,
+    "._sensitive_files:SensitiveFileAnalyzer": name_may_be_sensitive,
     ".docker._dockerfile_checks:DockerfileAnalyzer": _dockerfile_hint,
     ".docker._compose:ComposeAnalyzer": _compose_hint,
     "._ci_workflows:WorkflowAnalyzer": _yaml_hint,
