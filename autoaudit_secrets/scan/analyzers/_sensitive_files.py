@@ -239,6 +239,8 @@ def _content(check: SensitiveFileCheck, pattern: re.Pattern[str], *, by_name: bo
 
 
 def _name_candidate(relpath: str) -> _Judge | None:
+    # (A name accepted here must pass _sensitive_names.name_may_be_sensitive too: the engine asks that first;
+    # test_name_hints_are_supersets_of_applies_to checks it on the classifier's cases.)
     parts = _parts(relpath)
     if not parts:
         return None

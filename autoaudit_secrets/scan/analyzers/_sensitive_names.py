@@ -15,7 +15,8 @@ SHELL_HISTORIES = frozenset(
 # Every lower-cased base name _name_candidate can accept, whatever the folders (see name_may_be_sensitive).
 _CANDIDATE_NAMES = frozenset(
     {
-        ".pgpass", ".netrc", "_netrc", ".git-credentials", ".htpasswd", "shadow", "shadow-", "gshadow",
+        ".pgpass", "pgpass.conf", ".netrc", "_netrc", ".git-credentials", ".htpasswd", "shadow", "shadow-",
+        "gshadow",
         "master.key", ".npmrc", ".pypirc", "config.json", ".dockercfg", "dockercfg", "credentials", "config",
         "credentials.db", "access_tokens.db", "legacy_credentials", "application_default_credentials.json",
         "sitemanager.xml", "recentservers.xml", "filezilla.xml", ".ftpconfig", "sftp-config.json",
