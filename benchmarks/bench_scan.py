@@ -149,16 +149,18 @@ def large_files(dest: Path, source: Path, count: int = 64, size: int = 2 * MIB) 
     if marker.exists():
         return dest
     dest.mkdir(parents=True, exist_ok=True)
-    texts = (p for p in sorted(source.rglob("*.py")) if p.is_file() and "site-packages" not in p.parts)
+    texts = [p for p in sorted(source.rglob("*.py")) if p.is_file() and "site-packages" not in p.parts]
+    if not texts:
+        raise SystemExit(f"no .py files under {source} to build the large files from")
+    position = 0
     for i in range(count):
         parts: list[bytes] = []
         total = 0
-        for path in texts:
-            data = path.read_bytes()
+        while total < size:  # the sources in turn, starting over when they run out
+            data = texts[position % len(texts)].read_bytes()
+            position += 1
             parts.append(data)
             total += len(data)
-            if total >= size:
-                break
         (dest / f"large{i:02}.py").write_bytes(b"".join(parts))
     marker.touch()
     return dest
