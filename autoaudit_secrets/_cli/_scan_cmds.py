@@ -16,6 +16,7 @@ from ..scan._config import printable
 from ..scan._model import ScanConfig, ScanOptions, ScanResult
 from ._common import EXIT_OK
 from ._scan_output import (
+    TREE_CACHE_ATTR,
     add_common_options,
     add_trust_option,
     config_from_args,
@@ -189,6 +190,9 @@ def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:
         n for n in (getattr(args, "baseline", None), getattr(args, "baseline_output", None)) if n
     ]
     names.append(_cache_dir())
+    avoided = getattr(args, TREE_CACHE_ATTR, None)  # a cache folder inside the root, not used this run
+    if isinstance(avoided, Path):
+        names.append(avoided)
     for name in names:
         try:
             rel = Path(name).resolve().relative_to(root.resolve())

@@ -34,6 +34,7 @@ from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Se
 from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
 
 __all__ = [
+    "TREE_CACHE_ATTR",
     "add_common_options",
     "add_trust_option",
     "apply_config_filters",
@@ -141,12 +142,52 @@ def add_trust_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
     )
 
 
+TREE_CACHE_ATTR = "_check_secrets_tree_cache"
+
+
+def _keep_cache_out_of(root: Path) -> Path | None:
+    """Never read the rule and pattern caches from inside the scanned tree. A CI workspace can be ``$HOME``,
+    so a repository could ship ``.cache/autoaudit-secrets/`` with a crafted compiled Hyperscan database (which
+    is deserialised, not validated) or rule cache: then this run caches in a private folder of the temp
+    directory instead (``$XDG_CACHE_HOME`` is set for this process and its workers). Returns the folder that
+    was avoided, or ``None``."""
+    from ..scan.engine._matcher import cache_dir
+
+    try:
+        cache = cache_dir().resolve()
+        inside = cache == root.resolve() or root.resolve() in cache.parents
+    except (OSError, RuntimeError):
+        return None
+    if not inside:
+        return None
+    import tempfile
+
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    private = Path(tempfile.gettempdir()) / f"autoaudit-secrets-cache-{uid}"
+    try:
+        private.mkdir(mode=0o700, exist_ok=True)
+        info = private.lstat()
+        if (
+            not stat.S_ISDIR(info.st_mode)
+            or info.st_mode & 0o077
+            or (hasattr(os, "getuid") and info.st_uid != uid)
+        ):
+            raise PermissionError  # someone else's or a shared folder: do not trust it either
+    except OSError:
+        private = Path(tempfile.mkdtemp(prefix="autoaudit-secrets-cache-"))
+    os.environ["XDG_CACHE_HOME"] = str(private)
+    return cache
+
+
 def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
     """The configuration for a scan of ``root``: the configuration file (``--config`` or the one found at
     ``root``) with the command-line options on top. Remembered on ``args`` for :func:`emit`.
 
     The file belongs to the scanned tree: its ``schema`` key is imported only with ``--trust-config``, else
     ignored with a one-line warning."""
+    inside = _keep_cache_out_of(root)
+    if inside is not None:
+        setattr(args, TREE_CACHE_ATTR, inside)  # still excluded from the scan (see _scan_cmds._own_files)
     config_file = Path(args.config) if getattr(args, "config", None) else None
     trusted = bool(getattr(args, "trust_config", False))
     config = load_config(root, config_file, trust_schema=trusted)

@@ -115,8 +115,11 @@ def test_scan_of_a_home_folder_does_not_report_our_own_rule_cache(tmp_path: Path
     home.mkdir()
     (home / "notes.txt").write_text("nothing here\n")
     env = {"HOME": str(home)}
-    first = _cs(home, "scan", ".", "--format", "json", **env)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert _cs(elsewhere, "scan", ".", **env).returncode == 0  # fills HOME/.cache/autoaudit-secrets
     assert (home / ".cache" / "autoaudit-secrets").is_dir(), "the rule cache is not where this test expects"
+    first = _cs(home, "scan", ".", "--format", "json", **env)
     second = _cs(home, "scan", ".", "--format", "json", **env)
     assert _paths(first) == [] and _paths(second) == []
     assert first.returncode == 0 and second.returncode == 0

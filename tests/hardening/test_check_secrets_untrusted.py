@@ -355,8 +355,14 @@ def test_a_tampered_rule_cache_is_rebuilt_and_never_drops_a_rule(tmp_path: Path,
     import json
 
     token = _token()
-    (tmp_path / "app.py").write_text(f'GITHUB = "{token}"\n')
-    assert _cs(tmp_path, "scan").returncode == 1  # builds the cache under HOME/.cache
+    repo = tmp_path / "repo"  # HOME is tmp_path: the cache is outside the scanned tree
+    repo.mkdir()
+    (repo / "app.py").write_text(f'GITHUB = "{token}"\n')
+
+    def scan() -> CliResult:
+        return run_cli("check-secrets", "scan", cwd=repo, env={"HOME": str(tmp_path)}, timeout=60)
+
+    assert scan().returncode == 1  # builds the cache under HOME/.cache
     (cache,) = (tmp_path / ".cache" / "autoaudit-secrets").glob("rules-*.json")
     head, rows_text = cache.read_text().split("\n", 1)
     rows = [row for row in json.loads(rows_text) if row[0] != "github-pat-classic"]
@@ -366,9 +372,22 @@ def test_a_tampered_rule_cache_is_rebuilt_and_never_drops_a_rule(tmp_path: Path,
         header["digest"] = hashlib.sha256(f"{header['source']}\0{new_rows}".encode()).hexdigest()
     text = "not json" if tamper == "garbage" else f"{json.dumps(header)}\n{new_rows}\n"
     cache.write_text(text)
-    result = _cs(tmp_path, "scan", "--exclude", ".cache")
+    result = scan()
     assert result.returncode == 1 and "github-pat-classic" in result.stdout, result.output
     assert "github-pat-classic" in cache.read_text()  # rebuilt
+
+
+def test_caches_inside_the_scanned_tree_are_never_read(tmp_path: Path) -> None:
+    # A CI workspace can be $HOME: a repository could ship .cache/autoaudit-secrets/ with a crafted compiled
+    # Hyperscan database (deserialised, not validated). The run caches elsewhere and skips that folder.
+    planted = tmp_path / ".cache" / "autoaudit-secrets"
+    planted.mkdir(parents=True)
+    for name in ("hs-0.db", "hs-0.json", "rules-0.json"):
+        (planted / name).write_text(f"planted {_token()}\n")
+    (tmp_path / "app.py").write_text(f'GITHUB = "{_token()}"\n')
+    result = _cs(tmp_path, "scan")
+    assert result.returncode == 1 and "app.py:1" in result.stdout and ".cache" not in result.stdout
+    assert sorted(p.name for p in planted.iterdir()) == ["hs-0.db", "hs-0.json", "rules-0.json"]
 
 
 def test_a_document_with_very_many_candidates_is_not_rescanned_whole_by_re() -> None:
