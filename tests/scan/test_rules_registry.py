@@ -60,6 +60,19 @@ def test_every_pattern_compiles_under_backend(backend: str) -> None:
     assert len(found) >= 0.95 * len(RULES)
 
 
+def test_every_pattern_compiles_exactly_under_re2() -> None:
+    """RE2 is the linear engine where Hyperscan has no wheel: a pattern it refuses (nested counted repeats
+    over its limit of 1000) would fall back to ``re`` there, so every built-in pattern must compile."""
+    re2 = pytest.importorskip("re2")  # the test extra installs google-re2
+    refused = []
+    for rule in RULES:
+        try:
+            re2.compile(("(?i)" if rule.case_insensitive else "") + rule.pattern)
+        except Exception:
+            refused.append(rule.id)
+    assert refused == []
+
+
 @pytest.mark.parametrize(
     ("rule", "index", "example"), POSITIVES, ids=[f"{r.id}-{i}" for r, i, _ in POSITIVES]
 )
