@@ -440,6 +440,7 @@ class Matcher:
 
             options = re2.Options()
             options.max_mem = 256 << 20
+            options.log_errors = False  # a pattern RE2 refuses is left to re, not printed on stderr
             rset = re2.Set.SearchSet(options)
             self._re2_ids = []
             missing: list[int] = []
