@@ -10,9 +10,17 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["NotRegularFileError", "is_null_device", "read_bytes", "read_regular_file", "read_text"]
+__all__ = [
+    "NotRegularFileError",
+    "head_and_tail",
+    "is_null_device",
+    "read_bytes",
+    "read_regular_file",
+    "read_text",
+]
 
 _DEFAULT_LIMIT = 10 * 1024 * 1024
 
@@ -85,3 +93,39 @@ def read_text(path: Path, limit: int = _DEFAULT_LIMIT) -> str | None:
     """:func:`read_bytes` decoded as UTF-8 (undecodable bytes replaced), or ``None``."""
     data = read_bytes(path, limit)
     return None if data is None else data.decode("utf-8", errors="replace")
+
+
+_BLOCK = 1024 * 1024
+
+
+def head_and_tail(
+    read: Callable[[int], bytes], size: int, chunk: int, first: bytes = b""
+) -> list[tuple[bytes, int]]:
+    """The parts of a ``size``-byte stream too large to scan whole, read sequentially with ``read`` (a file,
+    or a tar member that cannot seek; ``first`` is what was already read of it): its first ``chunk`` bytes up
+    to the last line end in them, and its last ``chunk`` bytes from the first line start in them, each with
+    the number of lines before it (the middle is counted in blocks, never held). One part when no tail is
+    left."""
+    head_raw = first + read(chunk - len(first)) if len(first) < chunk else first
+    cut = head_raw.rfind(b"\n") + 1
+    head = head_raw[:cut] if cut > 0 else head_raw  # never half a line (nor half a UTF-8 character)
+    tail_start = max(len(head), size - chunk)
+    newlines = head.count(b"\n")
+    if tail_start <= len(head_raw):
+        newlines += head_raw[len(head) : tail_start].count(b"\n")
+        tail = head_raw[tail_start:] + read(max(size - len(head_raw), 0))
+    else:
+        newlines += head_raw[len(head) :].count(b"\n")
+        remaining = tail_start - len(head_raw)
+        while remaining > 0:
+            block = read(min(remaining, _BLOCK))
+            if not block:
+                break
+            newlines += block.count(b"\n")
+            remaining -= len(block)
+        tail = read(chunk)
+    start = tail.find(b"\n") + 1
+    if tail_start > len(head) and 0 < start < len(tail):  # drop the partial line the tail starts in
+        newlines += 1
+        tail = tail[start:]
+    return [(head, 0), (tail, newlines)] if tail else [(head, 0)]

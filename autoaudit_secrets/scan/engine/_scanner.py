@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..._errors import AutoauditSecretsError, ScanError
 from ..._redact import redact_preview
+from ..._safe_read import head_and_tail
 from .._model import (
     FileAnalyzer,
     Finding,
@@ -716,7 +717,7 @@ def _read_regular(abs_path: str, limit: int | None = None) -> list[tuple[bytes, 
         size = info.st_size
         if limit is not None and size > limit:
             with os.fdopen(fd, "rb", closefd=False) as handle:
-                return _head_and_tail(handle, size, max(limit // 2, 1))
+                return head_and_tail(handle.read, size, max(limit // 2, 1))
         data = os.read(fd, size + 1)
         if len(data) == size:
             return [(data, 0)]
@@ -728,29 +729,6 @@ def _read_regular(abs_path: str, limit: int | None = None) -> list[tuple[bytes, 
         return None
     finally:
         os.close(fd)
-
-
-def _head_and_tail(handle: Any, size: int, chunk: int) -> list[tuple[bytes, int]]:
-    head = handle.read(chunk)
-    cut = head.rfind(b"\n") + 1
-    if cut > 0:
-        head = head[:cut]  # never half a line (nor half a UTF-8 character)
-    tail_start = max(len(head), size - chunk)
-    newlines = head.count(b"\n")
-    handle.seek(len(head))
-    remaining = tail_start - len(head)
-    while remaining > 0:
-        block = handle.read(min(remaining, _CHUNK_BYTES))
-        if not block:
-            break
-        newlines += block.count(b"\n")
-        remaining -= len(block)
-    tail = handle.read(chunk)
-    first = tail.find(b"\n") + 1
-    if tail_start > len(head) and 0 < first < len(tail):  # drop the partial line the tail starts in
-        newlines += 1
-        tail = tail[first:]
-    return [(head, 0), (tail, newlines)] if tail else [(head, 0)]
 
 
 def _related_path(related: str | None) -> str | None:

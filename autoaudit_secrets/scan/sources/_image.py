@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..._errors import ImageError
+from ..._safe_read import head_and_tail
 from .._model import Finding, ImageOrigin, ScanStats
 from ._image_config import HistoryStep, config_documents, history_steps, shown_instruction
 from ._image_layout import (
@@ -59,7 +60,6 @@ CONFIG_PATH = "<config>"
 _WHITEOUT = ".wh."
 _OPAQUE = ".wh..wh..opq"
 _HEAD = 8192
-_READ = 1024 * 1024
 
 # Leading bytes of files that cannot hold a text secret: executables, compressed data, images, fonts, ...
 _MAGIC: tuple[bytes, ...] = (
@@ -180,32 +180,10 @@ def _scan_large(
 ) -> list[Finding]:
     """A member larger than ``limit``, as ``scan`` treats a large file: its first and last ``limit / 2`` bytes
     (cut at line ends; findings in the tail keep their real line numbers), the middle streamed past."""
-    chunk = max(limit // 2, 1)
-    head_raw = first + reader.read(chunk - len(first)) if len(first) < chunk else first
-    cut = head_raw.rfind(b"\n") + 1
-    head = head_raw[:cut] if cut > 0 else head_raw
-    tail_start = max(len(head), size - chunk)
-    newlines = head.count(b"\n")
-    if tail_start <= len(head_raw):
-        newlines += head_raw[len(head) : tail_start].count(b"\n")
-        tail = head_raw[tail_start:] + reader.read(size - len(head_raw))
-    else:
-        newlines += head_raw[len(head) :].count(b"\n")
-        remaining = tail_start - len(head_raw)
-        while remaining > 0:
-            block = reader.read(min(remaining, _READ))
-            if not block:
-                break
-            newlines += block.count(b"\n")
-            remaining -= len(block)
-        tail = reader.read(chunk)
-    start = tail.find(b"\n") + 1
-    if tail_start > len(head) and 0 < start < len(tail):  # the partial line the tail starts in
-        newlines += 1
-        tail = tail[start:]
+    (head, _), *rest = head_and_tail(reader.read, size, max(limit // 2, 1), first)
     stats.files_truncated += 1
     findings = scanner.scan_bytes(name, head, stats)
-    if tail:
+    for tail, newlines in rest:
         findings.extend(
             dataclasses.replace(f, line=f.line + newlines, end_line=f.end_line + newlines)
             for f in scanner.scan_bytes(name, tail, stats, analyzers=[], count=False)
