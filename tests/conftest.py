@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -138,3 +139,17 @@ def git_repo(tmp_path: Path) -> Path:
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     return repo
+
+
+def corpus_report_module() -> ModuleType:
+    """``benchmarks/corpus_report.py`` as a module: the corpus tests share its loaders and scoring."""
+    import importlib.util
+    import sys
+
+    path = REPO_ROOT / "benchmarks" / "corpus_report.py"
+    spec = importlib.util.spec_from_file_location("corpus_report", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("corpus_report", module)
+    spec.loader.exec_module(module)
+    return module

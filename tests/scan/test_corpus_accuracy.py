@@ -10,31 +10,18 @@ Without the corpus the test is skipped locally and fails when ``CI`` is set.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import corpus_report_module
 
 pytestmark = pytest.mark.slow
 
 
-def _report_module() -> ModuleType:
-    path = REPO_ROOT / "benchmarks" / "corpus_report.py"
-    spec = importlib.util.spec_from_file_location("corpus_report", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("corpus_report", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-REPORT: Any = _report_module()
+REPORT: Any = corpus_report_module()
 Records = list[dict[str, Any]]
 
 # (mode, source) -> (minimum share of positives flagged, maximum share of counted negatives flagged). The
