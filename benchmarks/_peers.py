@@ -8,12 +8,14 @@ find their executables. They are benchmark references only, never project depend
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import venv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["DEFAULT_VENV", "PEERS_DIR", "Peers", "ensure_default_install", "ensure_peers"]
 
@@ -117,3 +119,24 @@ if __name__ == "__main__":
     for exe in (peers.gitleaks, peers.betterleaks):
         print(exe, peers.version(exe))
     sys.exit(0)
+
+
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+err = p.stderr.decode(errors="replace").strip().splitlines()
+print(json.dumps({"rc": p.returncode, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
+                  "maxrss_kb": use.ru_maxrss, "stderr": err[-1] if err else ""}))
+"""
+
+
+def measure(cmd: list[str], cwd: Path) -> dict[str, Any]:
+    """Run ``cmd`` in a fresh wrapper process: wall, CPU (with children) and peak RSS (KiB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, str(cwd), *cmd], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result

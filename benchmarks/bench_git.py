@@ -39,41 +39,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _peers import PEERS_DIR, ensure_peers  # noqa: E402
+from _peers import ensure_default_install, ensure_peers, measure  # noqa: E402
 from gen_git_history import generate  # noqa: E402
 
 WORK = HERE / ".work"
 DEFAULT_REAL = WORK / "wrongsecrets"
-DEFAULT_VENV = PEERS_DIR.parent / "default-venv"
 GOAL = 0.5
-
-_WRAPPER = """
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - t
-use = resource.getrusage(resource.RUSAGE_CHILDREN)
-err = p.stderr.decode(errors="replace").strip().splitlines()
-print(json.dumps({"rc": p.returncode, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
-                  "stderr": err[-1] if err else ""}))
-"""
-
-
-def measure(cmd: list[str], cwd: Path) -> dict[str, Any]:
-    """Run ``cmd`` in a fresh wrapper process: wall time and CPU time of it and its children."""
-    out = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, str(cwd), *cmd], capture_output=True, text=True, check=True
-    ).stdout
-    result: dict[str, Any] = json.loads(out)
-    return result
-
 
 # ------------------------------------------------------------------------------------------------ inputs
 
@@ -142,24 +119,6 @@ def generated_repo(commits: int, regenerate: bool) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------- tools
-
-
-def default_install() -> Path:
-    """check-secrets from a plain ``pip install .`` (no extras) of this checkout in a throwaway venv."""
-    python = DEFAULT_VENV / "bin" / "python"
-    if not python.exists():
-        DEFAULT_VENV.parent.mkdir(parents=True, exist_ok=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(DEFAULT_VENV)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--force-reinstall",
-         "--no-deps", str(HERE.parent)],
-        check=True,
-    )  # fmt: skip
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(HERE.parent)],
-        check=True,
-    )
-    return DEFAULT_VENV / "bin" / "check-secrets"
 
 
 def this_check_secrets() -> Path:
@@ -276,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no real history at {real} (--prepare-real SRC or --real PATH): skipped", flush=True)
     if not args.no_generated:
         inputs.append(generated_repo(args.commits, args.regenerate))
-    ours = default_install() if args.default_install else this_check_secrets()
+    ours = ensure_default_install() if args.default_install else this_check_secrets()
     results = [bench(repo, ours, args.format, args.runs) for repo in inputs]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -39,30 +39,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _peers import ensure_default_install, ensure_peers  # noqa: E402
+from _peers import ensure_default_install, ensure_peers, measure  # noqa: E402
 
 WORK = HERE / ".work" / "scan-bench"
 MIB = 1024 * 1024
-
-_WRAPPER = """
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - t
-use = resource.getrusage(resource.RUSAGE_CHILDREN)
-err = p.stderr.decode(errors="replace").strip().splitlines()
-print(json.dumps({"rc": p.returncode, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
-                  "maxrss_kb": use.ru_maxrss, "stderr": err[-1] if err else ""}))
-"""
-
-
-def measure(cmd: list[str], cwd: Path) -> dict[str, Any]:
-    """Run ``cmd`` in a fresh wrapper process: wall, CPU (with children) and peak RSS (KiB)."""
-    out = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, str(cwd), *cmd], capture_output=True, text=True, check=True
-    ).stdout
-    result: dict[str, Any] = json.loads(out)
-    return result
 
 
 def count_findings(path: Path) -> int | None:
