@@ -7,6 +7,7 @@ Real repositories in temp folders; tokens are random per test and never appear i
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import subprocess
@@ -69,10 +70,12 @@ def test_token_joining_lines_of_two_hunks_is_not_a_token(repo: Repo) -> None:
     lines = [f"filler {n}" for n in range(1, 41)]
     repo.write("notes.txt", "\n".join(lines) + "\n")
     repo.commit("notes")
-    body = secrets.token_hex(48)
+    # Base64 key material, split so that neither hunk alone is long enough for a key (the rule wants 64
+    # characters after BEGIN) while the two joined are one: only a join across the unchanged lines finds it.
+    body = base64.b64encode(secrets.token_bytes(72)).decode()
     lines[4] = "-----BEGIN RSA PRIVATE KEY-----"
-    lines[5] = body[:64]
-    lines[30] = body[64:]
+    lines[5] = body[:40]
+    lines[30] = body[40:]
     lines[31] = "-----END RSA PRIVATE KEY-----"
     repo.write("notes.txt", "\n".join(lines) + "\n")
     repo.commit("two separate edits")
