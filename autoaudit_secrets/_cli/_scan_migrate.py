@@ -131,7 +131,7 @@ def _cmd_gitleaks(args: argparse.Namespace) -> int:
 def _cmd_detect_secrets(args: argparse.Namespace) -> int:
     from ..scan._baseline import create_baseline, write_baseline
     from ..scan._migrate import carry_decisions, read_detect_secrets_baseline
-    from ._scan_cmds import _refuse_to_clobber, _run_scan
+    from ._scan_cmds import _DEFAULT_MAX_FILE_SIZE, _refuse_to_clobber, _run_scan
     from ._scan_output import apply_config_filters, fingerprint_cache
 
     source = Path(args.baseline_file)
@@ -143,7 +143,7 @@ def _cmd_detect_secrets(args: argparse.Namespace) -> int:
     scan_args = argparse.Namespace(
         paths=[str(root)],
         no_ignore=False,
-        max_file_size=10 * 1024 * 1024,
+        max_file_size=_DEFAULT_MAX_FILE_SIZE,
         jobs=0,
         shard=None,
         config=None,

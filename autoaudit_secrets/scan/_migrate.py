@@ -192,28 +192,24 @@ def _carry_allowlist(
     if str(allowlist.get("condition", "OR")).upper() == "AND":
         out.not_carried.append(f'{where}: condition = "AND" (our allow lists are each enough on their own)')
         return
-    for pattern in _strings(allowlist.get("paths")):
+    for number, pattern in enumerate(_strings(allowlist.get("paths")), start=1):
         globs = regex_to_globs(pattern)
         if globs:
             allow_paths.extend(g for g in globs if g not in allow_paths)
             out.carried.append(f"{where} path regex -> allow-paths {', '.join(globs)}")
         else:
             out.not_carried.append(
-                f"{where} path regex #{_strings(allowlist.get('paths')).index(pattern) + 1}: too complex to "
-                "turn into a glob; add an allow-paths glob by hand"
+                f"{where} path regex #{number}: too complex to turn into a glob; "
+                "add an allow-paths glob by hand"
             )
-    target = str(allowlist.get("regexTarget", "secret"))
-    for pattern in _strings(allowlist.get("regexes")):
-        if pattern not in allow_values:
-            allow_values.append(pattern)
-    if _strings(allowlist.get("regexes")):
+    regexes = _strings(allowlist.get("regexes"))
+    stopwords = ["(?i)" + re.escape(word) for word in _strings(allowlist.get("stopwords"))]
+    allow_values.extend(v for v in dict.fromkeys(regexes + stopwords) if v not in allow_values)
+    if regexes:
+        target = str(allowlist.get("regexTarget", "secret"))
         note = "" if target == "secret" else f" (they were matched against the {target}; ours, the secret)"
         out.carried.append(f"{where} regexes -> allow-values{note}")
-    for word in _strings(allowlist.get("stopwords")):
-        value = "(?i)" + re.escape(word)
-        if value not in allow_values:
-            allow_values.append(value)
-    if _strings(allowlist.get("stopwords")):
+    if stopwords:
         out.carried.append(f"{where} stopwords -> allow-values (case-insensitive literals)")
     if allowlist.get("commits"):
         out.not_carried.append(
