@@ -63,6 +63,44 @@ def test_non_ascii_text_keeps_character_offsets() -> None:
         assert [text[s:e] for _, s, e in spans] == ["0123456789ab", "Xy7!zz9"], backend
 
 
+def _non_ascii_corpus(seed: int) -> str:
+    rnd = random.Random(seed)
+    words = _corpus(seed).split(" ")
+    return " ".join(w + rnd.choice(["", "", "é", "€", "💥", "ß\n"]) for w in words)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_a_prescan_of_the_raw_bytes_is_reused_for_their_text(
+    seed: int, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A document is scanned by Hyperscan once, as the bytes read from disk: the candidates' byte offsets are
+    # moved to character offsets of the decoded text (UTF-8), not found again by re-encoding the text.
+    text = _non_ascii_corpus(seed)
+    if encoding == "latin-1":
+        text = text.encode("latin-1", "replace").decode("latin-1")
+    assert not text.isascii()
+    data = text.encode(encoding)
+    matcher = Matcher(SPECS, "hyperscan")
+    prescan = matcher.prescan(data)
+    assert prescan is not None and prescan.ends
+    scans: list[int] = []
+    real_scan = matcher._hs_scan
+    monkeypatch.setattr(matcher, "_hs_scan", lambda chunk: scans.append(len(chunk)) or real_scan(chunk))
+    reused = sorted((i, *m.span("secret")) for i, m in matcher.find(text, prescan=prescan))
+    assert scans == [], "the text was scanned again"
+    assert reused == _spans("re", text)
+
+
+def test_a_prescan_of_other_bytes_is_not_taken_for_the_text() -> None:
+    matcher = Matcher(SPECS, "hyperscan")
+    text = "é acme_0123456789ab\n"
+    other = matcher.prescan(("x" * 30 + " acme_0123456789ab\n").encode())
+    assert other is not None
+    spans = [(i, *m.span("secret")) for i, m in matcher.find(text, prescan=other)]
+    assert spans == _spans("re", text)
+
+
 def test_many_candidates_switch_to_single_match_mode() -> None:
     text = " ".join(f"acme_{i:012d}" for i in range(30000))
     assert len(_spans("hyperscan", text)) == 30000 == len(_spans("re", text))

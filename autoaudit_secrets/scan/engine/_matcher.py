@@ -293,11 +293,71 @@ class Prescan:
     ends: dict[int, list[int]]
     overflow: bool
     has_unprefiltered: bool  # some patterns run by re only: the document must be decoded anyway
+    # The bytes scanned (the document's own; None for a share of a joined scan): their decoding need not be
+    # scanned again, nor lowered as text for the keyword checks (see Matcher.find).
+    data: bytes | None = None
 
     @property
     def empty(self) -> bool:
         """True when no pattern can match these bytes."""
         return not self.ends and not self.overflow and not self.has_unprefiltered
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes that continue a UTF-8 character
+
+
+class _Lowered:
+    """A document lowered for the keyword checks, computed once and only when a check needs it. ASCII keywords
+    (all the built-in ones) are looked for in the lowered *bytes* — the document's own when it has them, else
+    its ASCII rendering — which is ten times cheaper than lowering a non-ASCII ``str``; a non-ASCII keyword is
+    looked for in the lowered text."""
+
+    __slots__ = ("_bytes", "_raw", "_str", "_text")
+
+    def __init__(self, text: str, raw: bytes | None = None) -> None:
+        self._text = text
+        self._raw = raw
+        self._bytes: bytes | None = None
+        self._str: str | None = None
+
+    def has_bytes(self, keyword: bytes) -> bool:
+        lowered = self._bytes
+        if lowered is None:
+            raw = self._raw if self._raw is not None else self._text.encode("ascii", "replace")
+            lowered = self._bytes = raw.lower()
+        return keyword in lowered
+
+    def has_text(self, keyword: str) -> bool:
+        lowered = self._str
+        if lowered is None:
+            lowered = self._str = self._text.lower()
+        return keyword in lowered
+
+
+def _text_ends(prescan: Prescan, text: str) -> dict[int, list[int]] | None:
+    """The prescan's candidate ends as offsets in ``text``, the decoding of the bytes it scanned: the same
+    when each character is one byte (ASCII, latin-1); for UTF-8, each end less the continuation bytes before
+    it (an end inside a character moves past it). ``None`` when ``text`` is not known to be the decoding of
+    those bytes (then the text is scanned again)."""
+    data = prescan.data
+    if prescan.length == len(text):
+        if data is None and not text.isascii():
+            return None
+        return prescan.ends  # one byte per character
+    if data is None or len(data) != prescan.length or data.startswith(b"\xef\xbb\xbf"):
+        return None
+    positions = sorted({end for ends in prescan.ends.values() for end in ends})
+    chars: dict[int, int] = {}
+    before = continued = 0
+    for end in positions:
+        segment = data[before:end]
+        continued += len(segment) - len(segment.translate(None, _CONTINUATION))
+        chars[end] = end - continued
+        before = end
+    tail = data[before:]
+    if len(data) - continued - (len(tail) - len(tail.translate(None, _CONTINUATION))) != len(text):
+        return None  # not the UTF-8 decoding of these bytes after all
+    return {index: [chars[end] for end in ends] for index, ends in prescan.ends.items()}
 
 
 class Matcher:
@@ -324,6 +384,7 @@ class Matcher:
         self._re2_ids: list[int] = []
         self._skip: AbstractSet[int] = frozenset()
         self._re2: list[Any] = [None] * len(self.specs)
+        self._keywords: list[tuple[tuple[bytes, ...], tuple[str, ...]] | None] = [None] * len(self.specs)
 
     # -- shared helpers ------------------------------------------------------------------------------------
 
@@ -357,11 +418,33 @@ class Matcher:
             self._bounds[index] = bounds
         return bounds
 
-    def _keyword_ok(self, index: int, lowered: str) -> bool:
+    def _keyword_ok(
+        self, index: int, lowered: _Lowered, text: str | None = None, ends: Sequence[int] = ()
+    ) -> bool:
+        """Whether pattern ``index`` is tried on this document: one of its keywords occurs in it (or it has
+        none). With candidate ``ends`` in ``text``, the text just before the first few is looked at first: a
+        keyword is nearly always part of the match, and a whole large document is lowered and searched only
+        when it is not there."""
         if index in self._skip:
             return False
-        keywords = self.specs[index].keywords
-        return not keywords or any(k in lowered for k in keywords)
+        if text is not None and ends and self.specs[index].keywords:
+            reach = min(self._width(index), 1024) + 2
+            keywords = self.specs[index].keywords
+            for end in ends[:4]:
+                window = text[max(0, end - reach) : end + 2].lower()
+                if any(k in window for k in keywords):
+                    return True
+        keywords = self._keywords[index]
+        if keywords is None:
+            spec_keywords = self.specs[index].keywords
+            keywords = self._keywords[index] = (
+                tuple(k.encode() for k in spec_keywords if k.isascii()),
+                tuple(k for k in spec_keywords if not k.isascii()),
+            )
+        ascii_keywords, other = keywords
+        if not ascii_keywords and not other:
+            return True
+        return any(lowered.has_bytes(k) for k in ascii_keywords) or any(lowered.has_text(k) for k in other)
 
     def _confirm(self, index: int, text: str, ends: Sequence[int]) -> list[re.Match[str]]:
         regex = self.regex(index)
@@ -425,7 +508,7 @@ class Matcher:
     # -- re ------------------------------------------------------------------------------------------------
 
     def _find_re(self, text: str) -> list[tuple[int, re.Match[str]]]:
-        lowered = text.lower()
+        lowered = _Lowered(text)
         out: list[tuple[int, re.Match[str]]] = []
         for index in range(len(self.specs)):
             if self._keyword_ok(index, lowered):
@@ -462,7 +545,7 @@ class Matcher:
         hits = sorted(self._re2_ids[i] for i in rset.Match(text) or ())
         if not hits and not self._re2_missing:
             return []
-        lowered = text.lower()
+        lowered = _Lowered(text)
         out: list[tuple[int, re.Match[str]]] = []
         for index in hits:
             if not self._keyword_ok(index, lowered):
@@ -602,12 +685,15 @@ class Matcher:
 
     def prescan(self, data: bytes) -> Prescan | None:
         """Hyperscan only: scan a document's raw bytes once. ``None`` for other backends. The result says
-        whether any pattern may match (``empty``) and is reused by :meth:`find` when the decoded text has one
-        character per byte (ASCII), so most files are scanned exactly once."""
+        whether any pattern may match (``empty``) and is reused by :meth:`find` for the text these bytes
+        decode to (one byte per character, or UTF-8: ends are moved to character offsets), so a file is
+        scanned exactly once. Over raw UTF-8 a non-ASCII character counts as two to four bytes, so a value
+        of non-ASCII characters near a pattern's upper bound (``[^\\s]{8,64}``) may exceed it in bytes and
+        not be a candidate."""
         if self.backend is not MatcherBackend.HYPERSCAN or not self.specs:
             return None
         ends, overflow = self._hs_scan(data + b"\n")
-        return Prescan(len(data), ends, overflow, bool(self._hs_missing))
+        return Prescan(len(data), ends, overflow, bool(self._hs_missing), data)
 
     def _hs_scan(self, data: bytes) -> tuple[dict[int, list[int]], bool]:
         import hyperscan
@@ -635,34 +721,34 @@ class Matcher:
         return ends, overflow
 
     def _find_hyperscan(self, text: str, prescan: Prescan | None) -> list[tuple[int, re.Match[str]]]:
-        if prescan is not None and prescan.length == len(text) and text.isascii():
-            ends, overflow = prescan.ends, prescan.overflow
+        reused = _text_ends(prescan, text) if prescan is not None else None
+        if reused is not None:
+            assert prescan is not None
+            ends, overflow = reused, prescan.overflow
             data = b""
+            lowered = _Lowered(text, prescan.data)
         else:
             data = text.encode("ascii", "replace") + b"\n"
             ends, overflow = self._hs_scan(data)
+            lowered = _Lowered(text, data)
         n = len(text)
-        lowered: str | None = None
         out: list[tuple[int, re.Match[str]]] = []
         if overflow:
             if not data:
                 data = text.encode("ascii", "replace") + b"\n"
-            out = self._find_in_blocks(text, data)
-            return self._with_missing(out, text, self._hs_missing, None)
+            out = self._find_in_blocks(text, data, lowered)
+            return self._with_missing(out, text, self._hs_missing, lowered)
         for index in sorted(ends):
-            if lowered is None:
-                lowered = text.lower()
-            if self._keyword_ok(index, lowered):
-                positions = [min(e, n) for e in ends[index]]
+            positions = [min(e, n) for e in ends[index]]
+            if self._keyword_ok(index, lowered, text, positions):
                 out.extend((index, m) for m in self._confirm(index, text, positions))
         return self._with_missing(out, text, self._hs_missing, lowered)
 
-    def _find_in_blocks(self, text: str, data: bytes) -> list[tuple[int, re.Match[str]]]:
+    def _find_in_blocks(self, text: str, data: bytes, lowered: _Lowered) -> list[tuple[int, re.Match[str]]]:
         """A document with more candidates than one scan keeps (a minified bundle, a generated table): scanned
         in blocks of about :data:`_BLOCK_BYTES` cut at line ends, each confirmed in windows like any document.
         Only a block that is itself that dense has its present patterns run over the block — never the whole
         document, so a few dense lines no longer slow every pattern down to ``re`` speed over all of it."""
-        lowered = text.lower()
         n = len(text)
         found: dict[int, dict[tuple[int, int], re.Match[str]]] = {}
         present: set[int] = set()
@@ -703,13 +789,11 @@ class Matcher:
         return out
 
     def _with_missing(
-        self, out: list[tuple[int, re.Match[str]]], text: str, missing: Sequence[int], lowered: str | None
+        self, out: list[tuple[int, re.Match[str]]], text: str, missing: Sequence[int], lowered: _Lowered
     ) -> list[tuple[int, re.Match[str]]]:
         """Add matches of the patterns the fast backend could not compile (run by ``re`` behind keywords)."""
         if not missing:
             return out
-        if lowered is None:
-            lowered = text.lower()
         for index in missing:
             if self._keyword_ok(index, lowered):
                 out.extend((index, m) for m in self.regex(index).finditer(text))

@@ -1163,7 +1163,8 @@ def _prescan_candidates(
     from ..engine._matcher import Prescan
 
     return {
-        texts[index][0]: Prescan(len(texts[index][1]), ends, False, False) for index, ends in shares.items()
+        texts[index][0]: Prescan(len(texts[index][1]), ends, False, False, texts[index][1])
+        for index, ends in shares.items()
     }
 
 
