@@ -21,7 +21,7 @@ from autoaudit_secrets.scan._model import Finding, ScanConfig
 from autoaudit_secrets.scan.engine._scanner import Scanner
 from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
 from tests.cli.test_check_secrets_git import RULE_ID, Repo
-from tests.conftest import git
+from tests.conftest import git, run_cli
 
 
 @pytest.fixture
@@ -130,6 +130,29 @@ def test_dockerfile_secret_is_reported_once_at_the_commit_that_added_it(repo: Re
     assert len([f for f in findings if f["path"] == "Dockerfile"]) == 1
     repo.run("--all")  # the text report does not show it either (checked by Repo.run)
     assert password not in repo.run("--all").output
+
+
+def test_history_judges_copy_sources_by_the_commit_not_by_todays_files(repo: Repo) -> None:
+    """A whole history is not checked against the working tree: an old Dockerfile's COPY of an innocent file
+    is not blamed on what that path holds today; a source named like a key is still reported."""
+    repo.write("Dockerfile", "FROM alpine:3\nCOPY settings.txt /app/\n")
+    repo.write("settings.txt", "debug = false\n")
+    repo.commit("copy the settings")
+    repo.write("Dockerfile", "FROM alpine:3\nCOPY settings.txt /app/\nCOPY id_rsa /root/.ssh/\n")
+    named = repo.commit("copy a key by name")
+    # today, uncommitted: the copied settings file is a private key
+    body = base64.b64encode(secrets.token_bytes(96)).decode()
+    (repo.path / "settings.txt").write_text(
+        f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
+    copies = _by_rule(_all(repo), "docker-copy-secret-file")
+    assert [(f["line"], f["commit"]["sha"]) for f in copies] == [(3, named)]
+    # the same tree scanned as a tree does look at today's settings.txt
+    tree = json.loads(run_cli("check-secrets", "scan", str(repo.path), "--format", "json").stdout)
+    assert any(
+        f["rule"] == "docker-context-file-with-secret" and "Dockerfile:2" in f["message"]
+        for f in tree["findings"]
+    ), "the tree scan reads the file COPY names"
 
 
 def test_dockerfile_finding_without_a_value_is_reported_per_line_once(repo: Repo) -> None:
@@ -312,13 +335,17 @@ def _report(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]
 def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
     _history_with_branches(repo)
     runs = []
-    for jobs, min_part in ((1, 400), (2, 5), (3, 7)):
+    # 1 job: one git, scanned here; 2 jobs: two gits write parts of the patches, scanned here; 3 and more:
+    # worker processes, each with its own git
+    for jobs, min_part in ((1, 400), (2, 5), (3, 7), (4, 5)):
         with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=jobs, min_part=min_part) as history:
-            assert bool(history.parts) == (jobs > 1)
+            assert bool(history.parts) == (jobs > 2)
             findings, stats = history.run(Scanner(ScanConfig()), HistoryOptions())
+            if history.stream is not None:
+                assert len(history.stream._pipes) == (2 if jobs == 2 else 1)
         runs.append((_report(findings), stats.files_scanned, stats.bytes_scanned))
     assert runs[0][0], "the history has findings"
-    assert runs[1] == runs[0] and runs[2] == runs[0]
+    assert all(run == runs[0] for run in runs[1:])
 
 
 def test_cli_jobs_output_is_identical_to_jobs_1(repo: Repo) -> None:

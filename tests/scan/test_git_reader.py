@@ -18,6 +18,7 @@ from autoaudit_secrets.scan.sources._git import (
     find_repo_root,
     iter_changes,
     parse_patch,
+    plan_commits,
     resolve_revisions,
 )
 from tests.conftest import git
@@ -192,9 +193,15 @@ def test_clean_merge_adds_nothing(git_repo: Path) -> None:
     write(git_repo, "m.txt", "main\n")
     commit_all(git_repo, "main")
     git(git_repo, "merge", "-q", "--no-edit", "topic")
-    merge = changes(git_repo, GitMode.ALL)[-1]
-    assert merge.parents == 2
-    assert merge.files == ()
+    merge = git(git_repo, "rev-parse", "HEAD").strip()
+    # every file of a clean merge is some parent's version: git is not even asked for its (empty) combined
+    # diff, and the stream says how many such merges it left out
+    with ChangeStream(git_repo, GitSelection(GitMode.ALL)) as stream:
+        read = [c.commit.sha for c in stream if c.commit]
+    assert merge not in read and len(read) == 3
+    assert stream.quiet_merges == 1
+    plan = plan_commits(git_repo, ["--all"])
+    assert plan.quiet_merges == 1 and merge not in plan.commits
 
 
 def test_since_and_range_select_commits_after_the_base(git_repo: Path) -> None:
@@ -341,10 +348,12 @@ def test_parallel_git_processes_give_the_same_stream(git_repo: Path) -> None:
         serial = list(one)
     with ChangeStream(git_repo, selection, jobs=3, min_shard=2) as three:
         parallel = list(three)
-    assert len(serial) == 13
+    assert len(serial) == 12  # 13 commits, less the clean merge
     assert parallel == serial
     shas = [c.commit.sha for c in serial if c.commit]
-    assert shas == git(git_repo, "rev-list", "--topo-order", "--reverse", "--all").split()
+    merges = set(git(git_repo, "rev-list", "--merges", "--all").split())
+    everything = git(git_repo, "rev-list", "--topo-order", "--reverse", "--all").split()
+    assert shas == [sha for sha in everything if sha not in merges]
 
 
 def test_prefilter_bisection_finds_exactly_the_files_that_may_match() -> None:

@@ -429,10 +429,10 @@ class Matcher:
             return False
         if text is not None and ends and self.specs[index].keywords:
             reach = min(self._width(index), 1024) + 2
-            keywords = self.specs[index].keywords
+            near = self.specs[index].keywords
             for end in ends[:4]:
                 window = text[max(0, end - reach) : end + 2].lower()
-                if any(k in window for k in keywords):
+                if any(k in window for k in near):
                     return True
         keywords = self._keywords[index]
         if keywords is None:

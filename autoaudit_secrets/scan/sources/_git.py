@@ -58,6 +58,7 @@ __all__ = [
     "BlobReader",
     "ChangeStream",
     "CommitChanges",
+    "CommitPlan",
     "FileChange",
     "GitMode",
     "GitProgress",
@@ -72,6 +73,7 @@ __all__ = [
     "iter_changes",
     "list_commits",
     "parse_patch",
+    "plan_commits",
     "resolve_revisions",
     "scan_changes",
     "scan_options",
@@ -181,12 +183,13 @@ def _first_line(text: str) -> str:
     return "git failed"
 
 
-def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             ["git", *_GIT_CONFIG, *args],
             cwd=root,
             env=_git_env(),
+            input=stdin,
             capture_output=True,
             text=True,
             errors="replace",
@@ -658,14 +661,73 @@ def list_commits(root: Path, revisions: Sequence[str]) -> list[str]:
     return proc.stdout.split()
 
 
+@dataclass(frozen=True, slots=True)
+class CommitPlan:
+    """The commits of a history whose changes are read (oldest first, topological order), and how many merges
+    were left out because they change nothing: no file of theirs differs from its version in *every*
+    parent, so their combined diff is empty. Working out combined diffs is a third of what ``git log``
+    spends on a history of many merged pull requests; telling the quiet merges apart costs a fraction."""
+
+    commits: list[str]
+    quiet_merges: int = 0
+
+
+def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
+    """The :class:`CommitPlan` of ``revisions`` (``git log`` arguments)."""
+    proc = _run_git(root, "rev-list", "--topo-order", "--reverse", "--parents", *revisions, "--")
+    if proc.returncode != 0:
+        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
+    ids: list[str] = []
+    merges: list[str] = []
+    for line in proc.stdout.splitlines():
+        shas = line.split()
+        if shas:
+            ids.append(shas[0])
+            if len(shas) > 2:
+                merges.append(shas[0])
+    if not merges:
+        return CommitPlan(ids)
+    quiet = set(merges) - _changing_merges(root, merges)
+    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet))
+
+
+def _changing_merges(root: Path, merges: Sequence[str]) -> set[str]:
+    """The merges of which some file differs from its version in every parent. ``--raw --cc`` lists those
+    paths without working out any diff (renames not followed: a superset of what the patch with -M shows)."""
+    mark = _COMMIT_MARK.decode()
+    proc = _run_git(
+        root,
+        "log",
+        "--raw",
+        "--cc",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-walk=unsorted",
+        "--stdin",
+        f"--format={mark}%H",
+        stdin=_lines(merges).decode("ascii"),
+    )
+    if proc.returncode != 0:
+        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
+    changing: set[str] = set()
+    current = ""
+    for line in proc.stdout.splitlines():
+        if line.startswith(mark):
+            current = line[1:].strip()
+        elif line.startswith("::") and current:
+            changing.add(current)
+    return changing
+
+
 class ChangeStream:
     """The changes of a :class:`GitSelection`, oldest commit first (topological order, parents before
     children), or one :class:`CommitChanges` with ``commit=None`` for the staged changes.
 
-    Creating it checks the revisions and starts git at once (so git runs while the caller prepares);
-    iterate it once. Use as a context manager, or call :meth:`close`, to stop git early. Histories of at
-    least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel (0: one per CPU
-    but one, at most 4), each producing the patches of a consecutive part of the commits."""
+    Creating it checks the revisions and starts git at once, in the background (so git works while the
+    caller prepares); iterate it once. Use as a context manager, or call :meth:`close`, to stop git early.
+    The commits read are those of :func:`plan_commits` (merges that change nothing are left out), or exactly
+    ``commits``. At least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel
+    (0: one per CPU but one, at most 4), each writing the patches of a consecutive part of them."""
 
     def __init__(
         self,
@@ -678,43 +740,60 @@ class ChangeStream:
     ) -> None:
         self._pipes: list[_GitPipe] = []
         self._done = False
+        self._error: BaseException | None = None
+        self._starter: threading.Thread | None = None
+        self._lock = threading.Lock()
+        #: merges left out because they change nothing (known once the stream has been read)
+        self.quiet_merges = 0
         if selection.mode is GitMode.STAGED:
             base = "HEAD" if _has_head(root) else EMPTY_TREE
             self._staged = True
             self._pipes.append(_GitPipe(root, ["diff", "--cached", *_PATCH_OPTIONS, base, "--"]))
             return
         self._staged = False
-        if commits is not None:
-            if not commits:
-                return
-            # exactly these commits, in this order (a part of a history read by several workers)
-            self._pipes.append(
-                _GitPipe(root, [*_LOG, "--no-walk=unsorted", "--stdin"], stdin=_lines(commits))
-            )
-            return
-        revisions = resolve_revisions(root, selection)
         # one core stays with the scan itself; git gets the others (parallel parts cost some CPU overall)
         jobs = jobs or min(max((os.cpu_count() or 1) - 1, 1), 4)
-        if jobs > 1:
-            ids = list_commits(root, revisions)
-            if len(ids) >= min_shard * 2:
-                # Patches are what git spends its time on: several git processes each write the patches of
-                # a consecutive part of the commits, read in order; the later parts wait in their buffers.
-                jobs = min(jobs, len(ids) // min_shard)
-                size = -(-len(ids) // jobs)
-                for start in range(0, len(ids), size):
-                    self._pipes.append(
-                        _GitPipe(
-                            root,
-                            [*_LOG, "--no-walk=unsorted", "--stdin"],
-                            stdin=_lines(ids[start : start + size]),
-                            read_ahead=_READ_AHEAD // jobs,
-                        )
+        if commits is not None:
+            self._start(root, list(commits), jobs, min_shard)  # exactly these (a worker's part of a history)
+            return
+        revisions = resolve_revisions(root, selection)  # a bad revision is an error now, not mid-stream
+
+        def start() -> None:
+            try:
+                plan = plan_commits(root, revisions)
+                self.quiet_merges = plan.quiet_merges
+                self._start(root, plan.commits, jobs, min_shard)
+            except BaseException as exc:  # handed to the reader
+                self._error = exc
+
+        self._starter = threading.Thread(target=start, name="check-secrets-git-plan", daemon=True)
+        self._starter.start()
+
+    def _start(self, root: Path, commits: list[str], jobs: int, min_shard: int) -> None:
+        if not commits:
+            return
+        parts = min(jobs, len(commits) // min_shard) if jobs > 1 and len(commits) >= 2 * min_shard else 1
+        # Patches are what git spends its time on: each git process writes the patches of a consecutive part
+        # of the commits, read in order; the later parts wait in their buffers.
+        size = -(-len(commits) // parts)
+        for first in range(0, len(commits), size):
+            with self._lock:
+                if self._done:
+                    return
+                self._pipes.append(
+                    _GitPipe(
+                        root,
+                        [*_LOG, "--no-walk=unsorted", "--stdin"],
+                        stdin=_lines(commits[first : first + size]),
+                        read_ahead=_READ_AHEAD // parts,
                     )
-                return
-        self._pipes.append(_GitPipe(root, [*_LOG, "--topo-order", "--reverse", *revisions, "--"]))
+                )
 
     def _line_chunks(self) -> Iterator[list[bytes]]:
+        if self._starter is not None:
+            self._starter.join()
+        if self._error is not None:
+            raise self._error
         for pipe in self._pipes:
             yield from pipe.line_chunks()
             pipe.finish()
@@ -728,10 +807,12 @@ class ChangeStream:
         self._done = True
 
     def close(self) -> None:
-        if not self._done:
+        with self._lock:
+            if self._done:
+                return
             self._done = True
-            for pipe in self._pipes:
-                pipe.kill()
+        for pipe in self._pipes:
+            pipe.kill()
 
     def __enter__(self) -> ChangeStream:
         return self
@@ -1245,13 +1326,17 @@ def _prescan(detector: object) -> Callable[[bytes], Prescan | None] | None:
 
 # Histories of at least this many commits per worker are split into parts scanned by worker processes.
 _MIN_PART = 400
+# Up to this many jobs, a history is scanned in this process while that many git processes write its patches
+# (on two cores, git's patches are half the work: two workers, each with its own git, only fight for them).
+_IN_PROCESS_JOBS = 2
 
 
 class HistoryScan:
-    """One ``check-secrets git`` run: git is started at once (before the rules are loaded) for a short history
-    or the staged changes; a long history (``jobs`` > 1 and at least ``2 * min_part`` commits) is split into
-    consecutive parts of its topologically ordered commits, each scanned by a worker process with its own git,
-    and the parts' findings are put back in order — the output is the same whatever ``jobs``."""
+    """One ``check-secrets git`` run: git is started at once, in the background (before the rules are loaded).
+    With up to two ``jobs`` the scan runs in this process while as many git processes write the patches of
+    consecutive parts of the history. With more, a long history (at least ``2 * min_part`` commits) is split
+    into consecutive parts of its topologically ordered commits, each scanned by a worker process with its
+    own git, and the parts' findings are put back in order — the output is the same whatever ``jobs``."""
 
     def __init__(
         self, root: Path, selection: GitSelection, *, jobs: int = 0, min_part: int = _MIN_PART
@@ -1260,29 +1345,43 @@ class HistoryScan:
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
         self.parts: list[list[str]] = []
         self.stream: ChangeStream | None = None
-        if selection.mode is not GitMode.STAGED and self.jobs > 1:
-            ids = list_commits(root, resolve_revisions(root, selection))
+        self.quiet_merges = 0
+        # The build context a Dockerfile's COPY is checked against: the working tree for the staged changes
+        # and a pull request's commits (it holds what they build); for a whole history or a range, none —
+        # today's files say nothing about what an old Dockerfile copied, so its sources are judged by name.
+        self.tree_is_context = selection.mode in (GitMode.STAGED, GitMode.SINCE)
+        if selection.mode is not GitMode.STAGED and self.jobs > _IN_PROCESS_JOBS:
+            plan = plan_commits(root, resolve_revisions(root, selection))
+            ids, self.quiet_merges = plan.commits, plan.quiet_merges
             if len(ids) >= 2 * min_part:
                 count = max(self.jobs, min(3 * self.jobs, len(ids) // min_part))  # a few parts per worker
                 size = -(-len(ids) // count)
                 self.parts = [ids[start : start + size] for start in range(0, len(ids), size)]
                 return
-            self.stream = ChangeStream(root, selection, commits=ids)
+            self.stream = ChangeStream(root, selection, commits=ids, jobs=1)
             return
-        self.stream = ChangeStream(root, selection, jobs=1)
+        self.stream = ChangeStream(root, selection, jobs=self.jobs, min_shard=min_part)
 
     def run(
         self, scanner: HistoryScanner, settings: HistoryOptions, *, progress: GitProgress | None = None
     ) -> tuple[list[Finding], ScanStats]:
         """Scan; findings in the order of the commits that introduced them (each secret once)."""
         started = time.perf_counter()
-        if self.stream is not None:
-            with self.stream, BlobReader(self.root) as blobs:
-                scan = _HistoryScan(scanner, blobs, scan_options(scanner, self.root, settings), progress)
-                scan.run(self.stream)
-            found, stats = [f for _, f in scan.found], scan.stats
-        else:
-            found, stats = self._run_parts(scanner, settings, progress)
+        with contextlib.ExitStack() as stack:
+            context = self.root
+            if not self.tree_is_context:
+                context = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="check-secrets-git-")))
+            if self.stream is not None:
+                with self.stream, BlobReader(self.root) as blobs:
+                    options = scan_options(scanner, context, settings)
+                    scan = _HistoryScan(scanner, blobs, options, progress)
+                    scan.run(self.stream)
+                    self.quiet_merges = self.quiet_merges or self.stream.quiet_merges
+                found, stats = [f for _, f in scan.found], scan.stats
+                if progress is not None and self.quiet_merges:
+                    progress(scan.commits + self.quiet_merges, scan.files_done)
+            else:
+                found, stats = self._run_parts(scanner, settings, context, progress)
         stats.seconds = time.perf_counter() - started
         return found, stats
 
@@ -1299,7 +1398,7 @@ class HistoryScan:
         self.close()
 
     def _run_parts(
-        self, scanner: HistoryScanner, settings: HistoryOptions, progress: GitProgress | None
+        self, scanner: HistoryScanner, settings: HistoryOptions, context: Path, progress: GitProgress | None
     ) -> tuple[list[Finding], ScanStats]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -1320,7 +1419,7 @@ class HistoryScan:
             max_workers=min(self.jobs, len(self.parts)),
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
-            initargs=(scanner, self.root, settings),
+            initargs=(scanner, self.root, settings, context),
         ) as pool:
             futures = [pool.submit(_scan_part, part) for part in self.parts]
             try:
@@ -1361,19 +1460,20 @@ class _PartResult:
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(scanner: HistoryScanner, root: Path, settings: HistoryOptions) -> None:
-    _worker_state.update(scanner=scanner, root=root, settings=settings)
+def _init_worker(scanner: HistoryScanner, root: Path, settings: HistoryOptions, context: Path) -> None:
+    _worker_state.update(scanner=scanner, root=root, settings=settings, context=context)
 
 
 def _scan_part(commits: list[str]) -> _PartResult:
     scanner = _worker_state["scanner"]
     root = _worker_state["root"]
     settings = _worker_state["settings"]
-    assert isinstance(root, Path) and isinstance(settings, HistoryOptions)
+    context = _worker_state["context"]
+    assert isinstance(root, Path) and isinstance(settings, HistoryOptions) and isinstance(context, Path)
     before = getattr(scanner, "suppressed", 0)
-    stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits)
+    stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits, jobs=1)
     with stream, BlobReader(root) as blobs:
-        scan = _HistoryScan(scanner, blobs, scan_options(scanner, root, settings))  # type: ignore[arg-type]
+        scan = _HistoryScan(scanner, blobs, scan_options(scanner, context, settings))  # type: ignore[arg-type]
         scan.run(stream)
     return _PartResult(
         scan.found, scan.stats, getattr(scanner, "suppressed", 0) - before, scan.commits, scan.files_done
