@@ -133,26 +133,19 @@ def test_dockerfile_secret_is_reported_once_at_the_commit_that_added_it(repo: Re
 
 
 def test_history_judges_copy_sources_by_the_commit_not_by_todays_files(repo: Repo) -> None:
-    """A whole history is not checked against the working tree: an old Dockerfile's COPY of an innocent file
-    is not blamed on what that path holds today; a source named like a key is still reported."""
-    repo.write("Dockerfile", "FROM alpine:3\nCOPY settings.txt /app/\n")
-    repo.write("settings.txt", "debug = false\n")
-    repo.commit("copy the settings")
-    repo.write("Dockerfile", "FROM alpine:3\nCOPY settings.txt /app/\nCOPY id_rsa /root/.ssh/\n")
-    named = repo.commit("copy a key by name")
-    # today, uncommitted: the copied settings file is a private key
+    """A whole history is not checked against today's working tree: an old Dockerfile that copied a private
+    key is reported although the file has since become a certificate (judged by its name then)."""
     body = base64.b64encode(secrets.token_bytes(96)).decode()
-    (repo.path / "settings.txt").write_text(
-        f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
-    )
+    repo.write("Dockerfile", "FROM alpine:3\nCOPY tls.pem /etc/app/\n")
+    repo.write("tls.pem", f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n")
+    leaked = repo.commit("ship the key")
+    repo.write("tls.pem", f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n")
+    repo.commit("only the certificate")
     copies = _by_rule(_all(repo), "docker-copy-secret-file")
-    assert [(f["line"], f["commit"]["sha"]) for f in copies] == [(3, named)]
-    # the same tree scanned as a tree does look at today's settings.txt
+    assert [(f["path"], f["line"], f["commit"]["sha"]) for f in copies] == [("Dockerfile", 2, leaked)]
+    # a tree scan does read today's tls.pem: a certificate, nothing to report about the COPY
     tree = json.loads(run_cli("check-secrets", "scan", str(repo.path), "--format", "json").stdout)
-    assert any(
-        f["rule"] == "docker-context-file-with-secret" and "Dockerfile:2" in f["message"]
-        for f in tree["findings"]
-    ), "the tree scan reads the file COPY names"
+    assert _by_rule(tree["findings"], "docker-copy-secret-file") == []
 
 
 def test_dockerfile_finding_without_a_value_is_reported_per_line_once(repo: Repo) -> None:
