@@ -71,9 +71,11 @@ _CONFIG_SUFFIXES = (
 )
 # Code rather than a literal: the whole value is a call (``get_secret()``, ``vault.read("x")``), a dotted path
 # (``settings.API_KEY``) or an attribute of a well-known object. A "(" inside a random value (Django's key
-# alphabet has both parentheses) is not a call.
+# alphabet has both parentheses) is not a call. A dotted path starts with an identifier (or is a version or
+# address of numbers, ``1.2.3``): ``4HTo.3hVR7tjq`` starts with neither, so its dot is part of a random value.
 _CODE_CALL = LazyRegex(
-    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^\w+(?:\.\w+)+$|^(?:self|this|cls|config|settings|env|os)[.\[]"
+    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$"
+    r"|^(?:self|this|cls|config|settings|env|os)[.\[]"
     r"|^[+.]\s*(?:new\s+)?[A-Za-z_$][\w.$]*\s*[(\[]"  # "..." + new Buffer(…) / '.$p['…
 )
 # "k=v;k2=v2": a connection string or settings list, not one value (the rules for connection strings judge it)
