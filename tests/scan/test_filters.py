@@ -166,6 +166,8 @@ PLACEHOLDERS = [
     "ENC[AES256_GCM,data:q7Zt3Xm9,iv:Xk8Rv4Yb1Nc6Qs0J,tag:Hf7Tg2Ue9Ia3,type:str]",
     "ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
     "$ANSIBLE_VAULT;1.1;AES256",
+    "jdbc:mysql://db/app?password=${DB_PASSWORD}&ssl=true",
+    "prefix-${DB_PASSWORD:-",  # cut at a quote inside the default
     "AQICAH" + "hVq8Lz3Rk7TpXk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7GsH4aT9yVx3k",
 ]
 REAL_LOOKING = [
@@ -177,6 +179,8 @@ REAL_LOOKING = [
     "3f2a9c1b-7d4e-4f80-91a2-b3c4d5e6f708",
     "5f2c9a1b7d4e6f8091a2b3c4d5e6f708",
     "v9sswdzc2it8axf4jxwqt7h_1234",
+    # a WordPress salt's alphabet holds "$", "{" and ":": an unclosed "${name:^" inside is no template hole
+    "DGIc_E;g[:%19Rs>^,?${kRt:^ 5p^Wm0I&.+p-RKa|6O*Y2Hmp=t](ep$1~*X0",
 ]
 
 

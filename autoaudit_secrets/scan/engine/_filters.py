@@ -402,7 +402,10 @@ _REFERENCE = LazyRegex(
 _REFERENCE_ANYWHERE = LazyRegex(
     r"\{[A-Za-z_][\w.]*(?:\([^(){}]{0,40}\))?(?:\[[^\[\]{}]{0,40}\])?(?:![rsa])?(?::[^{}]{0,20})?\}|"
     r"os\.environ|os\.getenv|getenv\(|process\.env\b|System\.getenv|Environment\.GetEnvironmentVariable"
-    r"|ENV\[|env\(|\$\{\{|\$\{[A-Za-z_]|\{\{\s*[\w.]|secrets\.[A-Z_]|vault\(|lookup\("
+    r"|ENV\[|env\(|\$\{\{|\{\{\s*[\w.]|secrets\.[A-Z_]|vault\(|lookup\("
+    # ${name…} closed by a brace, or cut right after the name or its default operator (``${VAR:-``); an
+    # unclosed ``${name:^…`` inside a random value (a WordPress salt's alphabet has $, { and :) is no hole
+    r"|\$\{[A-Za-z_][^}]{0,200}\}|\$\{[A-Za-z_][\w.]*:?[-=?+]?$"
 )
 _PLACEHOLDER_WORDS = frozenset(
     {
