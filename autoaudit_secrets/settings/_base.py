@@ -93,6 +93,12 @@ class InvalidSettingsError(SettingsError):
         """The problems as ``[{"env": NAME, "msg": message}]`` (never a value)."""
         return [{"env": name, "msg": message} for name, message in self.problems]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (multiprocessing, pytest-xdist, logging's QueueHandler) as the arguments that rebuild it,
+        # all value-free, plus the instance's attributes (__notes__ included); BaseException's default
+        # would call __init__ with the message alone and fail.
+        return type(self), (self.schema, self.problems, self.sources), self.__dict__
+
 
 @dataclass(frozen=True)
 class _Layers:
