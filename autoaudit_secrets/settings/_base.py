@@ -20,8 +20,8 @@ from .._dotenv import encoding_problem, parse_dotenv
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._safe_read import read_regular_file
 from ._ci import ci_marker
-from ._fields import EnvField, env_fields, nested_model
-from ._masking import Masker, json_leaves
+from ._fields import EnvField, env_fields, field_names, nested_model
+from ._masking import Masker, data_strings, json_leaves
 
 __all__ = [
     "AUTO",
@@ -495,14 +495,17 @@ def _message(error: Mapping[str, Any]) -> str:
     return message[:1].lower() + message[1:]
 
 
-def _masker_for(layers: _Layers, init: Mapping[str, Any]) -> Masker:
-    """Every value this load handles (each layer's, the init arguments' strings, the strings and numbers
-    inside JSON values), for masking validator messages. Short values (``1``, ``on``) are left alone."""
+def _masker_for(cls: type[BaseModel], layers: _Layers, init: Mapping[str, Any]) -> Masker:
+    """Every value this load handles, for masking validator messages and error locations: each layer's,
+    the strings and numbers inside JSON values, the keys of JSON objects that are not field names (the
+    keys of a ``dict`` field are data), and the same inside the init arguments (nested dicts and lists,
+    ``SecretStr``, model instances). Short values (``1``, ``on``) are left alone."""
     masker = Masker(min_length=3)
+    names = field_names(cls)
     values = [v for layer in (layers.environ, layers.dotenv, layers.secrets) for v in layer.values()]
-    values += [v for v in init.values() if isinstance(v, str)]
     masker.add(values)
-    masker.add(leaf for v in values for leaf in json_leaves(v))
+    masker.add(leaf for v in values for leaf in json_leaves(v, keys_except=names))
+    masker.add(data_strings(list(init.values()), keys_except=names))
     return masker
 
 
@@ -624,14 +627,14 @@ def _build(
     try:
         BaseSettings.__init__(instance, **init)
     except ValidationError as exc:
-        masker = _masker_for(layers, init)  # only now: a load without problems never pays for it
+        masker = _masker_for(type(instance), layers, init)  # only now: a load without problems never pays
         for error in exc.errors(include_url=False, include_input=False, include_context=True):
             loc = tuple(str(part) for part in error.get("loc", ()))
             name, rest = _env_name_for(loc, by_path, by_lower_path)
-            message = masker.mask(_message(error))
-            if rest:
+            message = _message(error)
+            if rest:  # the location inside a value: a dict key there is data
                 message = f"at {'.'.join(rest)}: {message}"
-            found.append((name, message))
+            found.append((name, masker.mask(message)))
     except PydanticSettingsError as exc:
         # The exception's cause holds the undecodable text: keep only the field name.
         match = _FIELD_IN_MESSAGE_RE.search(str(exc))

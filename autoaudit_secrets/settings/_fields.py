@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, Secret, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
-__all__ = ["EnvField", "env_fields", "is_secret_annotation", "nested_model"]
+__all__ = ["EnvField", "env_fields", "field_names", "is_secret_annotation", "nested_model"]
 
 NESTED_DELIMITER = "__"
 
@@ -103,3 +103,32 @@ def _walk(
         )
         if sub is not None:
             _walk(sub, env_name + NESTED_DELIMITER, field_path, out, top=False)
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """Every model class ``annotation`` mentions, inside generics too (``list[Server]``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
+
+
+@functools.lru_cache(maxsize=256)
+def field_names(model: type[BaseModel]) -> frozenset[str]:
+    """The lower-case names and aliases of the fields of ``model`` and of every model reachable from it:
+    the dict keys of input data that name a field rather than hold a value."""
+    names: set[str] = set()
+    todo = [model]
+    seen: set[type[BaseModel]] = set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, info in current.model_fields.items():
+            names.add(name.lower())
+            for alias in (info.alias, info.validation_alias):
+                choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+                names.update(choice.lower() for choice in choices if isinstance(choice, str))
+            todo.extend(_models_in(info.annotation))
+    return frozenset(names)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 from .._redact import MASK
 
-__all__ = ["Masker", "escaped_forms", "json_leaves"]
+__all__ = ["Masker", "data_strings", "escaped_forms", "json_leaves"]
 
 # Letters, digits and -._~: every escaped or URL-encoded spelling of such a value is the value itself.
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
@@ -54,9 +55,11 @@ def escaped_forms(value: str) -> frozenset[str]:
     return frozenset(forms)
 
 
-def json_leaves(value: str) -> list[str]:
+def json_leaves(value: str, *, keys_except: AbstractSet[str] | None = None) -> list[str]:
     """The strings and numbers inside ``value`` when it is a JSON object or array (a nested model given as
-    ``DB='{"password": "..."}'``), else nothing. Keys are not included: they are field names."""
+    ``DB='{"password": "..."}'``), else nothing. Keys are not included (the keys of a nested model are
+    field names), unless ``keys_except`` is given: then every key whose lower-case form is not in it (the
+    keys of a ``dict`` field are data: ``API_KEYS='{"<key>": "service"}'``)."""
     stripped = value.lstrip()
     if not stripped.startswith(("{", "[")):
         return []
@@ -70,14 +73,52 @@ def json_leaves(value: str) -> list[str]:
         item = todo.pop()
         if isinstance(item, dict):
             todo.extend(item.values())
+            if keys_except is not None:
+                leaves.extend(key for key in item if key.lower() not in keys_except)
         elif isinstance(item, list):
             todo.extend(item)
         elif isinstance(item, str):
             leaves.append(item)
-            leaves.extend(json_leaves(item))  # JSON inside a JSON string
+            leaves.extend(json_leaves(item, keys_except=keys_except))  # JSON inside a JSON string
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
             leaves.append(json.dumps(item))
     return leaves
+
+
+def data_strings(value: Any, *, keys_except: AbstractSet[str] = frozenset()) -> list[str]:
+    """The strings inside Python input data (keyword arguments, the object given to ``model_validate``):
+    strings and the leaves of JSON inside them, bytes as text, the values of ``SecretStr``/``SecretBytes``,
+    dict keys whose lower-case form is not in ``keys_except`` (field names), the items of lists, tuples
+    and sets, and the field values of a model instance. Other objects are not looked into."""
+    out: list[str] = []
+    todo: list[Any] = [value]
+    seen: set[int] = set()
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            out.append(item)
+            out.extend(json_leaves(item, keys_except=keys_except))
+        elif isinstance(item, (bytes, bytearray)):
+            out.append(bytes(item).decode("utf-8", "replace"))
+        elif id(item) in seen:
+            continue
+        elif callable(getattr(item, "get_secret_value", None)):  # SecretStr, SecretBytes, Secret[...]
+            seen.add(id(item))
+            try:
+                todo.append(item.get_secret_value())
+            except Exception:  # a foreign object with a method of that name: nothing to add
+                continue
+        elif isinstance(item, Mapping):
+            seen.add(id(item))
+            todo.extend(item.values())
+            out.extend(key for key in item if isinstance(key, str) and key.lower() not in keys_except)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            seen.add(id(item))
+            todo.extend(item)
+        elif hasattr(type(item), "__pydantic_fields__") and isinstance(getattr(item, "__dict__", None), dict):
+            seen.add(id(item))
+            todo.extend(vars(item).values())
+    return out
 
 
 class Masker:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, quote_plus
 
+from pydantic import BaseModel, SecretBytes, SecretStr
+
 from autoaudit_secrets._redact import MASK
-from autoaudit_secrets.settings._masking import Masker, escaped_forms, json_leaves
+from autoaudit_secrets.settings._masking import Masker, data_strings, escaped_forms, json_leaves
 
 PEM = "-----BEGIN KEY-----\nAAAA\n-----END KEY-----"
 
@@ -49,6 +51,39 @@ def test_json_leaves() -> None:
         "p4ss",
     ]
     assert json_leaves("not json") == [] and json_leaves("{broken") == []
+
+
+def test_json_leaves_with_the_keys_that_are_not_field_names() -> None:
+    text = '{"host": "db", "tokens": {"k-1234": "svc", "HOST": "x"}}'
+    assert sorted(json_leaves(text, keys_except=frozenset({"host", "tokens"}))) == [
+        "db",
+        "k-1234",
+        "svc",
+        "x",
+    ]
+
+
+class _Inner(BaseModel):
+    password: SecretStr
+
+
+def test_data_strings_of_python_input() -> None:
+    cyclic: list[object] = ["loop-value"]
+    cyclic.append(cyclic)
+    data = {
+        "plain": "v-plain",
+        "secret": SecretStr("v-secret"),
+        "raw": SecretBytes(b"v-bytes"),
+        "json": '{"pw": "v-json", "k-json": 1}',
+        "nested": {"k-nested": ("v-tuple", {"v-set"})},
+        "model": _Inner.model_construct(password=SecretStr("v-model")),
+        "cyclic": cyclic,
+        "number": 12345,
+    }
+    found = set(data_strings(data, keys_except=frozenset({"plain", "secret", "raw", "json", "nested", "pw"})))
+    assert found >= {"v-plain", "v-secret", "v-bytes", "v-json", "k-json", "k-nested", "v-tuple", "v-set"}
+    assert found >= {"v-model", "loop-value", "model", "cyclic", "number"}
+    assert not found & {"plain", "secret", "pw", "12345"}
 
 
 def test_bytes_repr_and_url_encodings() -> None:
