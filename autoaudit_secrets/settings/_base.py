@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self, TypeAlias
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ModelWrapValidatorHandler, ValidationError, model_validator
+from pydantic_core import InitErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from .._dotenv import encoding_problem, parse_dotenv
 from .._errors import AutoauditSecretsError, DotenvError, SettingsError
+from .._redact import MASK
 from .._safe_read import read_regular_file
 from ._ci import ci_marker
 from ._fields import EnvField, env_fields, field_names, nested_model
@@ -166,14 +168,73 @@ class SecretSettings(BaseSettings):
         local/CI rule, ``NAME_FILE``, the secrets directory, ``enc:`` values opened, and a value-free
         :class:`SettingsError` naming every problem. Keyword arguments are field values that override every
         source (``Settings(port=1)``); pydantic-settings' ``_env_file=`` and ``_secrets_dir=`` are the
-        ``env_file`` and ``secrets_dir`` of :meth:`load`. (``model_validate(data)`` loads this way too, as for
-        any pydantic-settings class, but pydantic wraps the error in its ``ValidationError``.)"""
+        ``env_file`` and ``secrets_dir`` of :meth:`load`. ``model_validate(data)`` (and its ``_json`` and
+        ``_strings`` forms) loads this way too and raises the same error."""
         env_file: EnvFileArg = values.pop("_env_file", AUTO)
         secrets_dir: SecretsDirArg = values.pop("_secrets_dir", None) or AUTO
         error = _guarded_load_into(self, values, env_file, None, secrets_dir)
         if error is not None:
             del self, values  # no frame of the traceback keeps a value (error trackers record locals)
             raise error
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Load as ``Settings(**obj)`` does (``obj`` overrides every source) and raise the same value-free
+        :class:`SettingsError`, not pydantic's ``ValidationError`` (whose ``errors()`` hold the input)."""
+        failure: SettingsError | None = None
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            failure = _value_free_error(cls, exc, obj)
+        del obj, args, kwargs  # no frame of the traceback keeps a value (error trackers record locals)
+        raise failure
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        """:meth:`model_validate` of a JSON document; invalid JSON is a :class:`SettingsError` too."""
+        failure: SettingsError | None = None
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            failure = _value_free_error(cls, exc, json_data)
+        del json_data, args, kwargs
+        raise failure
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """:meth:`model_validate` of string data (as from a form or a CLI)."""
+        failure: SettingsError | None = None
+        try:
+            return super().model_validate_strings(obj, *args, **kwargs)
+        except ValidationError as exc:
+            failure = _value_free_error(cls, exc, obj)
+        del obj, args, kwargs
+        raise failure
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _value_free_validation_errors(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """Where pydantic validates the settings itself (a field of another model, a ``TypeAdapter``), its
+        ``ValidationError`` would carry the input (``errors()``, ``json()``, and ``str()`` when the outer
+        model does not hide input): it gets one ``value_error`` instead, whose input is the mask and whose
+        ``ctx["error"]`` is the value-free :class:`SettingsError`."""
+        active = _ACTIVE_LAYERS.get()
+        if active is not None and active.cls is cls:
+            return handler(data)  # inside load(): _build reads each error's location and masks it itself
+        failure: ValidationError | None = None
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            error = _value_free_error(cls, exc, data)
+            line: InitErrorDetails = {
+                "type": "value_error",
+                "loc": (),
+                "input": MASK,
+                "ctx": {"error": error},
+            }
+            failure = ValidationError.from_exception_data(exc.title, [line], hide_input=True)
+        del data
+        raise failure
 
     @classmethod
     def settings_customise_sources(
@@ -507,6 +568,38 @@ def _masker_for(cls: type[BaseModel], layers: _Layers, init: Mapping[str, Any]) 
     masker.add(leaf for v in values for leaf in json_leaves(v, keys_except=names))
     masker.add(data_strings(list(init.values()), keys_except=names))
     return masker
+
+
+def _value_free_error(cls: type[SecretSettings], exc: ValidationError, data: Any) -> SettingsError:
+    """The :class:`SettingsError` behind a ``ValidationError`` pydantic raised while validating ``cls`` from
+    ``data`` outside :meth:`~SecretSettings.load`: the one ``Settings.__init__`` raised (pydantic wraps it,
+    input included), else one made of pydantic's errors (input pydantic rejects before calling
+    ``__init__``: not a mapping, invalid JSON, ``from_attributes``), by variable, every input value
+    masked."""
+    errors = exc.errors(include_url=False, include_context=True)
+    for error in errors:
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, SettingsError):
+            return cause.with_traceback(None)  # its frames are gone: nothing keeps them alive
+    fields = env_fields(cls, prefix=str(cls.model_config.get("env_prefix") or ""))
+    by_path = {field.path: field.env_name for field in fields}
+    by_lower_path = {tuple(part.lower() for part in field.path): field.env_name for field in fields}
+    masker = Masker(min_length=3)
+    masker.add(data_strings([data, *(error.get("input") for error in errors)], keys_except=field_names(cls)))
+    problems: list[tuple[str, str]] = []
+    for error in errors:
+        loc = tuple(str(part) for part in error.get("loc", ()))
+        message = _message(error)
+        if not loc:
+            problems.append(("", masker.mask(message)))
+            continue
+        name, rest = _env_name_for(loc, by_path, by_lower_path)
+        if rest:
+            message = f"at {'.'.join(rest)}: {message}"
+        problems.append((name, masker.mask(message)))
+    if all(not name for name, _ in problems):
+        return SettingsError(f"{cls.__name__}: " + "; ".join(message for _, message in problems))
+    return InvalidSettingsError(cls.__name__, [(name or cls.__name__, message) for name, message in problems])
 
 
 def _guarded_load_into(
