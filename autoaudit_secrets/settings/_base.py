@@ -455,10 +455,17 @@ def _resolve_file_references(
             if name in present:
                 problems[name] = f"both {name} and {upper} are set; set only one"
                 continue
+            reason: str | None = None
             try:
                 content = read_regular_file(path).decode("utf-8")
             except OSError as exc:
                 reason = exc.strerror or type(exc).__name__
+            except UnicodeDecodeError:
+                problems[name] = f"{upper} file {path} is not valid UTF-8"
+                continue
+            except ValueError:  # a NUL byte: open() refuses it (a binary secret pasted in by mistake?)
+                reason = "not a valid path"
+            if reason is not None:
                 if _looks_like_a_path(path):
                     problems[name] = f"cannot read {upper} file {path}: {reason}"
                 else:
@@ -466,9 +473,6 @@ def _resolve_file_references(
                         f"cannot read the file {upper} names ({reason}); its value is not shown because it "
                         f"does not look like a path (is the secret itself in {upper}?)"
                     )
-                continue
-            except UnicodeDecodeError:
-                problems[name] = f"{upper} file {path} is not valid UTF-8"
                 continue
             layer[name] = _strip_one_newline(content)
             notes.append(SourceNote(path, True, upper))

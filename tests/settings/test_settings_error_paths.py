@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
 from autoaudit_secrets._errors import SettingsError
-from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings
+from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings, SettingsConfigDict
 from tests.conftest import assert_no_leak, run_cli
 
 SIGNING = "sign-Kx93Lm20Qp7Vd"  # check-secrets: allow
@@ -208,3 +208,29 @@ def test_cli_check_reports_model_validate_at_import(tmp_path: Path) -> None:
     assert "PORT: input should be a valid integer" in result.stderr
     assert "Traceback" not in result.stderr
     assert_no_leak(result.output, SECRETS, where="CLI output")
+
+
+def test_a_name_file_value_that_is_no_path_at_all_is_a_problem_of_its_variable() -> None:
+    # A NUL byte (a binary secret pasted into API_TOKEN_FILE): open() refuses it with a ValueError.
+    environ = {"SIGNING_KEY": "s" * 40, "API_TOKEN_FILE": "/tmp/\x00" + TOKEN}
+    with pytest.raises(InvalidSettingsError) as info:
+        _Conf.load(environ=environ, env_file=None, secrets_dir=None)
+    message = dict(info.value.problems)["API_TOKEN"]
+    assert message.startswith("cannot read the file API_TOKEN_FILE names (not a valid path)"), message
+    assert_no_leak(_everything(info.value), SECRETS, where="NAME_FILE error")
+
+
+class _Assigned(SecretSettings):
+    model_config = SettingsConfigDict(validate_assignment=True)
+
+    api_token: SecretStr
+    port: int = 8000
+
+
+def test_validate_assignment_errors_carry_no_value() -> None:
+    settings = _Assigned(api_token=TOKEN)
+    with pytest.raises(ValidationError) as info:
+        settings.port = SIGNING  # type: ignore[assignment]
+    assert "PORT: input should be a valid integer" in str(info.value)
+    assert_no_leak(_everything(info.value), SECRETS, where="assignment error")
+    assert settings.port == 8000
