@@ -18,6 +18,7 @@ from ._common import EXIT_OK
 from ._scan_output import (
     TREE_CACHE_ATTR,
     add_common_options,
+    add_config_ref_option,
     add_trust_option,
     config_from_args,
     emit,
@@ -46,6 +47,7 @@ def register(subparsers: Any) -> None:
     )
     _add_walk_options(scan)
     add_common_options(scan)
+    add_config_ref_option(scan)
     scan.set_defaults(func=guarded(_cmd_scan))
 
     baseline = subparsers.add_parser("baseline", help="manage baselines of accepted findings")
@@ -62,6 +64,7 @@ def register(subparsers: Any) -> None:
         "--output", "-o", dest="baseline_output", metavar="FILE", required=True, help="baseline file to write"
     )
     create.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
+    add_config_ref_option(create)
     create.add_argument(
         "--schema", metavar="MODULE:CLASS", action="append", default=[], help="as for scan (repeatable)"
     )

@@ -10,7 +10,9 @@ from typing import Any
 from .._errors import ScanError
 from ..scan._model import ScanOptions
 from ._scan_output import (
+    SINCE_BASE_ATTR,
     add_common_options,
+    add_config_ref_option,
     config_from_args,
     emit,
     guarded,
@@ -72,6 +74,7 @@ def register(subparsers: Any) -> None:
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
     add_common_options(parser)
+    add_config_ref_option(parser, git=True)
     parser.set_defaults(func=guarded(_cmd_git))
 
 
@@ -108,6 +111,10 @@ def _cmd_git(args: argparse.Namespace) -> int:
     from ..scan.sources._git import HistoryOptions, HistoryScan, find_repo_root
 
     root = find_repo_root(Path(args.repo))
+    if args.since is not None:
+        # A pull request's working tree holds its own configuration, which could allow-list what it adds:
+        # the base's is used (see _scan_output._file_config).
+        setattr(args, SINCE_BASE_ATTR, args.since)
     config = config_from_args(args, root)
     # git starts now and works on its own while the rules load and compile
     with HistoryScan(root, _selection(args), jobs=args.jobs) as history:

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._errors import AutoauditSecretsError, ReportError, ScanError, UsageError
 from ..scan._config import check_globs, load_config, override_config, printable, resolve_schema_names
@@ -33,9 +34,14 @@ from ..scan._fingerprint import FingerprintCache
 from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Severity
 from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
 
+if TYPE_CHECKING:
+    from ..scan._baseline import Baseline
+
 __all__ = [
+    "SINCE_BASE_ATTR",
     "TREE_CACHE_ATTR",
     "add_common_options",
+    "add_config_ref_option",
     "add_trust_option",
     "apply_config_filters",
     "config_from_args",
@@ -142,6 +148,28 @@ def add_trust_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
     )
 
 
+def add_config_ref_option(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, git: bool = False
+) -> None:
+    """``--config-ref REF``: read the configuration (and a ``--baseline`` file of the repository) as of a git
+    revision, not from the working tree. With ``git``, also ``--worktree-config`` (``--since`` reads them as
+    of its base unless given)."""
+    default = " (default with --since: its REF)" if git else ""
+    parser.add_argument(
+        "--config-ref",
+        metavar="REV",
+        help="read the configuration, and a --baseline file of the repository, as of this git revision"
+        f"{default}, never from the working tree (pull requests: the base branch, e.g. origin/main)",
+    )
+    if git:
+        parser.add_argument(
+            "--worktree-config",
+            action="store_true",
+            help="with --since, read the configuration from the working tree, as the other modes do (trusts "
+            "the changes being scanned; a change that weakens the scan is named on stderr)",
+        )
+
+
 TREE_CACHE_ATTR = "_check_secrets_tree_cache"
 
 
@@ -190,7 +218,7 @@ def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
         setattr(args, TREE_CACHE_ATTR, inside)  # still excluded from the scan (see _scan_cmds._own_files)
     config_file = Path(args.config) if getattr(args, "config", None) else None
     trusted = bool(getattr(args, "trust_config", False))
-    config = load_config(root, config_file, trust_schema=trusted)
+    config = _file_config(args, root, config_file, trusted)
     if config.ignored_schema and hasattr(args, "trust_config"):
         print(
             "check-secrets: warning: the configuration's `schema` key is ignored (importing it would run "
@@ -225,6 +253,89 @@ def config_from_args(args: argparse.Namespace, root: Path) -> ScanConfig:
     )
     remember_config(args, config)
     return config
+
+
+#: Set by ``git --since REF`` on ``args``: the configuration is read as of REF unless ``--config-ref`` names
+#: another revision or ``--worktree-config`` is given.
+SINCE_BASE_ATTR = "_check_secrets_since_base"
+
+
+def _file_config(args: argparse.Namespace, root: Path, config_file: Path | None, trusted: bool) -> ScanConfig:
+    """The configuration file's part: from the working tree, or as of ``--config-ref`` (or the base of
+    ``git --since``), with one stderr line when the working tree's differs from the one used."""
+    explicit = getattr(args, "config_ref", None)
+    base = getattr(args, SINCE_BASE_ATTR, None)
+    worktree_wanted = bool(getattr(args, "worktree_config", False))
+    if explicit is not None and worktree_wanted:
+        raise UsageError("--config-ref and --worktree-config exclude each other")
+    ref = explicit if explicit is not None else (None if worktree_wanted else base)
+    if ref is None:
+        config = load_config(root, config_file, trust_schema=trusted)
+        if base is not None:
+            _say_if_weaker(config, root, base, config_file)
+        return config
+    from ..scan._config_ref import load_config_at
+
+    option = "--config-ref" if explicit is not None else "--since"
+    loaded = load_config_at(root, ref, config_file, trust_schema=trusted, option=option)
+    setattr(args, _CONFIG_REF_ATTR, ref)
+    _say_if_worktree_differs(loaded.config, root, ref, config_file, since=explicit is None)
+    return loaded.config
+
+
+_CONFIG_REF_ATTR = "_check_secrets_config_ref"
+
+
+def _say_if_worktree_differs(
+    used: ScanConfig, root: Path, ref: str, config_file: Path | None, *, since: bool
+) -> None:
+    """One stderr line when the working tree's configuration, which is not used, differs from ``ref``'s:
+    a warning naming how it would scan less, else a note."""
+    shown = printable(ref, 80)
+    why = f"--since reads it as of its base {shown}" if since else f"--config-ref {shown}"
+    try:
+        worktree = load_config(root, config_file)
+    except AutoauditSecretsError:
+        worktree = None
+    if worktree is None:
+        line = f"note: the working tree's configuration does not load; not used ({why})"
+    elif _comparable(worktree) == _comparable(used):
+        return
+    else:
+        from ..scan._config_ref import weakenings
+
+        weaker = weakenings(_comparable(worktree), _comparable(used))
+        if weaker:
+            line = (
+                f"warning: the working tree's configuration scans less than {shown}'s "
+                f"({'; '.join(weaker)}); not used ({why})"
+            )
+        else:
+            line = f"note: the working tree's configuration differs from {shown}'s; not used ({why})"
+    print(f"check-secrets: {line}", file=sys.stderr)
+
+
+def _say_if_weaker(used: ScanConfig, root: Path, base: str, config_file: Path | None) -> None:
+    """With ``--worktree-config``: one warning line when the working tree's configuration, used, scans less
+    than the base's (nothing when the base's cannot be read: the scan does not depend on it)."""
+    from ..scan._config_ref import load_config_at, weakenings
+
+    try:
+        reference = load_config_at(root, base, config_file, option="--since").config
+    except AutoauditSecretsError:
+        return
+    weaker = weakenings(_comparable(used), _comparable(reference))
+    if weaker:
+        print(
+            f"check-secrets: warning: the configuration in use (--worktree-config) scans less than "
+            f"{printable(base, 80)}'s ({'; '.join(weaker)})",
+            file=sys.stderr,
+        )
+
+
+def _comparable(config: ScanConfig) -> ScanConfig:
+    """``config`` without what ``--trust-config`` adds (the schema's names): compared as read."""
+    return replace(config, secret_names=frozenset(), ignored_schema=())
 
 
 def remember_config(args: argparse.Namespace, config: ScanConfig) -> None:
@@ -330,10 +441,10 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
     cache = fingerprint_cache(args)
     baseline_file = getattr(args, "baseline", None)
     if baseline_file:
-        from ..scan._baseline import load_baseline
-
-        kept, accepted = load_baseline(Path(baseline_file)).split(kept, cache)
-        stats = replace(stats, findings_baselined=stats.findings_baselined + len(accepted))
+        baseline = _baseline(Path(baseline_file), root, getattr(args, _CONFIG_REF_ATTR, None))
+        if baseline is not None:
+            kept, accepted = baseline.split(kept, cache)
+            stats = replace(stats, findings_baselined=stats.findings_baselined + len(accepted))
     fmt = OutputFormat(getattr(args, "format", None) or OutputFormat.TEXT.value)
     ctx = ReportContext(
         root=root,
@@ -347,6 +458,26 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
     _write(report, getattr(args, "output", None))
     failing = any(f.severity.at_least(config.fail_on) for f in kept)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _baseline(path: Path, root: Path, ref: str | None) -> Baseline | None:
+    """The ``--baseline`` file: from disk, or as of the configuration's revision when there is one and the
+    file is part of the repository (a pull request could add its own secret to it); ``None`` when that
+    revision has no such file (one note line: nothing is accepted)."""
+    if ref is None:
+        from ..scan._baseline import load_baseline
+
+        return load_baseline(path)
+    from ..scan._config_ref import load_baseline_at
+
+    baseline, where = load_baseline_at(root, ref, path)
+    if baseline is None:
+        print(
+            f"check-secrets: note: {where} does not exist: no finding is accepted by a baseline (--baseline "
+            f"is read as of {printable(ref, 80)}, like the configuration)",
+            file=sys.stderr,
+        )
+    return baseline
 
 
 def warn_slow_matcher(note: str | None) -> None:

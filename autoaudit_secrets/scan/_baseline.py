@@ -48,6 +48,7 @@ __all__ = [
     "BaselineEntry",
     "create_baseline",
     "load_baseline",
+    "parse_baseline",
     "write_baseline",
 ]
 
@@ -143,8 +144,13 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read and validate a baseline file; every problem is a one-line :class:`ConfigError` naming the file."""
     from ._config import printable, read_input_text
 
-    where = printable(str(path))  # a name must not put escapes or newlines into the message
-    raw = read_input_text(path, "baseline")
+    # a name must not put escapes or newlines into the message
+    return parse_baseline(read_input_text(path, "baseline"), printable(str(path)))
+
+
+def parse_baseline(raw: str, where: str) -> Baseline:
+    """Validate a baseline's text (from a file, or from a git revision: ``where`` is ``REV:path``, already
+    printable); every problem is a one-line :class:`ConfigError` naming ``where``."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:

@@ -45,21 +45,25 @@ from ._model import Confidence, Rule, ScanConfig, Severity
 __all__ = [
     "CONFIG_FILE_NAME",
     "CONFIG_KEYS",
+    "PYPROJECT_FILE_NAME",
     "ConfigSource",
     "analyzer_checks",
     "check_globs",
+    "decode_input_text",
     "find_config_file",
+    "has_config_table",
     "known_rule_ids",
     "load_config",
     "override_config",
     "parse_config_table",
+    "parse_config_text",
     "printable",
     "read_config_file",
     "resolve_schema_names",
 ]
 
 CONFIG_FILE_NAME = ".check-secrets.toml"
-_PYPROJECT = "pyproject.toml"
+PYPROJECT_FILE_NAME = "pyproject.toml"
 
 CONFIG_KEYS: tuple[str, ...] = (
     "exclude",
@@ -101,14 +105,13 @@ def find_config_file(root: Path) -> Path | None:
     dedicated = root / CONFIG_FILE_NAME
     if dedicated.is_file():
         return dedicated
-    pyproject = root / _PYPROJECT
+    pyproject = root / PYPROJECT_FILE_NAME
     if pyproject.is_file():
         try:
-            data = tomllib.loads(read_regular_file(pyproject).decode("utf-8").removeprefix("\ufeff"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            text = read_regular_file(pyproject).decode("utf-8").removeprefix("\ufeff")
+        except (OSError, UnicodeDecodeError):
             return pyproject  # let read_config_file report the problem
-        tool = data.get("tool")
-        if isinstance(tool, dict) and "check-secrets" in tool:
+        if has_config_table(text):
             return pyproject
     return None
 
@@ -128,6 +131,12 @@ def read_input_text(path: str | os.PathLike[str], what: str) -> str:
         raise ConfigError(f"{shown}: {what} file {exc.strerror}") from None
     except OSError as exc:
         raise ConfigError(f"{shown}: cannot read {what}: {exc.strerror or type(exc).__name__}") from None
+    return decode_input_text(raw, shown, what)
+
+
+def decode_input_text(raw: bytes, shown: str, what: str) -> str:
+    """``raw`` (the bytes of a check-secrets input file, from disk or from a git revision) as text, a
+    leading BOM removed; not UTF-8 is a one-line :class:`ConfigError` naming ``shown``."""
     try:
         text: str | None = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -144,8 +153,15 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], ConfigSource]:
 
     A ``pyproject.toml`` (or any file with a ``[tool.check-secrets]`` table) yields that table; any other
     file is read as a ``.check-secrets.toml`` with the keys at the top level."""
-    shown = printable(str(path))
     text = read_input_text(path, "configuration")
+    return parse_config_text(text, path, pyproject=path.name == PYPROJECT_FILE_NAME)
+
+
+def parse_config_text(text: str, where: Path, *, pyproject: bool) -> tuple[dict[str, Any], ConfigSource]:
+    """The check-secrets table of a configuration file's ``text`` and where it came from (``where``, shown in
+    errors: a file, or ``REV:path`` for one read from a git revision). ``pyproject``: the file is a
+    ``pyproject.toml``, whose keys at the top level are not check-secrets keys."""
+    shown = printable(str(where))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -155,13 +171,24 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], ConfigSource]:
     tool = data.get("tool")
     if isinstance(tool, dict) and "check-secrets" in tool:
         table = tool["check-secrets"]
-        source = ConfigSource(path, "[tool.check-secrets]")
+        source = ConfigSource(where, "[tool.check-secrets]")
         if not isinstance(table, dict):
             raise ConfigError(f"{shown}: [tool.check-secrets] must be a table")
         return table, source
-    if path.name == _PYPROJECT:
-        return {}, ConfigSource(path, "[tool.check-secrets]")
-    return data, ConfigSource(path, "")
+    if pyproject:
+        return {}, ConfigSource(where, "[tool.check-secrets]")
+    return data, ConfigSource(where, "")
+
+
+def has_config_table(text: str) -> bool:
+    """Whether a ``pyproject.toml``'s text has a ``[tool.check-secrets]`` table (unparsable text counts as
+    having one: reading it then reports the problem)."""
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "check-secrets" in tool
 
 
 def _one_line(text: str) -> str:
