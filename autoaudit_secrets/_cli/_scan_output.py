@@ -293,26 +293,25 @@ def _say_if_worktree_differs(
     a warning naming how it would scan less, else a note."""
     shown = printable(ref, 80)
     why = f"--since reads it as of its base {shown}" if since else f"--config-ref {shown}"
+    difference = _worktree_difference(used, root, config_file, shown)
+    if difference:
+        print(f"check-secrets: {difference}; not used ({why})", file=sys.stderr)
+
+
+def _worktree_difference(used: ScanConfig, root: Path, config_file: Path | None, shown: str) -> str | None:
     try:
         worktree = load_config(root, config_file)
-    except AutoauditSecretsError:
-        worktree = None
-    if worktree is None:
-        line = f"note: the working tree's configuration does not load; not used ({why})"
-    elif _comparable(worktree) == _comparable(used):
-        return
-    else:
-        from ..scan._config_ref import weakenings
+    except AutoauditSecretsError as exc:
+        # (a configuration error names the file and key, never a value)
+        return f"note: the working tree's configuration does not load ({exc})"
+    if _comparable(worktree) == _comparable(used):
+        return None
+    from ..scan._config_ref import weakenings
 
-        weaker = weakenings(_comparable(worktree), _comparable(used))
-        if weaker:
-            line = (
-                f"warning: the working tree's configuration scans less than {shown}'s "
-                f"({'; '.join(weaker)}); not used ({why})"
-            )
-        else:
-            line = f"note: the working tree's configuration differs from {shown}'s; not used ({why})"
-    print(f"check-secrets: {line}", file=sys.stderr)
+    weaker = weakenings(_comparable(worktree), _comparable(used))
+    if weaker:
+        return f"warning: the working tree's configuration scans less than {shown}'s ({'; '.join(weaker)})"
+    return f"note: the working tree's configuration differs from {shown}'s"
 
 
 def _say_if_weaker(used: ScanConfig, root: Path, base: str, config_file: Path | None) -> None:

@@ -61,6 +61,13 @@ class Repo:
         git(self.path, "commit", "-q", "--allow-empty", "-m", message, env=env)
         return self.head()
 
+    def commit_config(self, message: str = "check-secrets configuration") -> str:
+        """Commit the configuration file (the other commits leave it out): ``git --since REF`` reads it as of
+        REF."""
+        git(self.path, "add", "--", ".check-secrets.toml")
+        git(self.path, "commit", "-q", "-m", message)
+        return self.head()
+
     def head(self) -> str:
         return git(self.path, "rev-parse", "HEAD").strip()
 
@@ -174,7 +181,8 @@ def test_since_covers_the_pull_request_commits_only(repo: Repo) -> None:
     leak = repo.commit("leak")
     (repo.path / "deploy/env.sh").unlink()
     repo.commit("oops, delete it")
-    code, found = repo.findings("--since", base)
+    # (the configuration, with the test rule, is not committed: --since reads it as of its base otherwise)
+    code, found = repo.findings("--since", base, "--worktree-config")
     assert code == 1
     assert [(f["path"], f["line"], f["commit"]["sha"]) for f in found] == [("deploy/env.sh", 1, leak)]
     # --range selects the same commits
@@ -229,7 +237,7 @@ def test_secret_inherited_from_a_parent_is_not_reported_again_at_the_merge(repo:
     _, found = repo.findings("--all")
     assert [(f["line"], f["commit"]["sha"]) for f in found] == [(2, topic)]
     # a pull request whose base is main's pre-merge commit sees the topic commit, not the merge
-    _, since = repo.findings("--since", "HEAD^1")
+    _, since = repo.findings("--since", "HEAD^1", "--worktree-config")
     assert [f["commit"]["sha"] for f in since] == [topic]
 
 
@@ -345,14 +353,14 @@ def test_baseline_from_a_scan_survives_a_line_move_in_git_mode(repo: Repo) -> No
     # move the line: the secret is now on an added line of a new commit
     repo.write("app.py", "\n".join(["# header", "# more", f'K = "{token}"', "line 0", "line 1"]) + "\n")
     repo.commit("move it")
-    assert repo.run("--since", base).returncode == 1
-    result = repo.run("--since", base, "--baseline", str(baseline), "--format", "json")
+    assert repo.run("--since", base, "--worktree-config").returncode == 1
+    result = repo.run("--since", base, "--worktree-config", "--baseline", str(baseline), "--format", "json")
     assert result.returncode == 0, result.output
     assert json.loads(result.stdout)["stats"]["findings_baselined"] == 1
     # a new secret is still reported through the same baseline
     repo.write("other.py", f'X = "{repo.token()}"\n')
     repo.commit("new one")
-    assert repo.run("--since", base, "--baseline", str(baseline)).returncode == 1
+    assert repo.run("--since", base, "--worktree-config", "--baseline", str(baseline)).returncode == 1
 
 
 def test_sarif_and_text_reports_carry_the_commit(repo: Repo) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cli.test_check_secrets_git import Repo
+from tests.cli.test_check_secrets_git import CONFIG, Repo
 from tests.conftest import BIN_DIR, REPO_ROOT, assert_no_leak, git, run_cli
 
 HOOKS = REPO_ROOT / ".pre-commit-hooks.yaml"
@@ -158,6 +158,7 @@ def test_action_scan_step_defaults_to_the_pull_request_range(tmp_path: Path) -> 
     origin.mkdir()
     git(origin, "init", "-q", "-b", "main")
     upstream = Repo(origin)
+    upstream.commit_config()  # the pull request's scan reads the base's configuration
     upstream.write("README.md", "hi\n")
     upstream.commit("base")
     # an old secret on main, before the pull request: not the pull request's
@@ -179,6 +180,34 @@ def test_action_scan_step_defaults_to_the_pull_request_range(tmp_path: Path) -> 
     assert outputs["exit-code"] == "1"
     assert "file=feature.py" in proc.stdout
     assert "old.py" not in proc.stdout
+
+
+def test_action_on_a_pull_request_reads_the_base_branch_configuration(tmp_path: Path) -> None:
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q", "-b", "main")
+    upstream = Repo(origin)
+    upstream.commit_config()
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    work = Repo(clone)
+    git(clone, "checkout", "-q", "-b", "feature")
+    work.write("feature.py", f'x = "{work.token()}"\n')
+    # the pull request also allow-lists what it adds, in its own copy of the configuration
+    work.write(".check-secrets.toml", 'allow-paths = ["feature.py"]\n' + CONFIG)
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "leak, allow-listed")
+    for args in ("", "scan ."):
+        proc, outputs = run_scan_step(clone, tmp_path, BASE_REF="main", ARGS=args)
+        assert_no_leak(proc.stdout + proc.stderr, work.tokens)
+        assert outputs["exit-code"] == "1", proc.stdout + proc.stderr
+        assert "file=feature.py" in proc.stdout
+        assert "allow-paths: 1 glob more" in proc.stderr
+    assert "check-secrets scan . --config-ref origin/main" in proc.stdout
+    # an explicit choice in args is kept
+    proc, outputs = run_scan_step(clone, tmp_path, BASE_REF="main", ARGS="git --range origin/main..HEAD --worktree-config")
+    assert "--config-ref" not in proc.stdout
+    assert outputs["exit-code"] == "0", proc.stdout + proc.stderr
 
 
 def test_action_scan_step_stops_on_errors(tmp_path: Path) -> None:
