@@ -319,6 +319,39 @@ def _image_scan(s: Session) -> None:
     s.run("check-secrets image image.tar")
 
 
+def _git(s: Session, *args: str) -> None:
+    """Run git in the session folder, out of the transcript, with a fixed identity and date."""
+    who = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev"}
+    when = "2025-03-14T09:26:53+00:00"
+    env = {
+        **s.env,
+        **who,
+        "GIT_COMMITTER_EMAIL": "dev@example.com",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_SYSTEM": os.devnull,
+    }
+    subprocess.run(["git", *args], cwd=s.root, env=env, check=True, capture_output=True, timeout=60)
+
+
+@scenario("ci-config-ref")
+def _ci_config_ref(s: Session) -> None:
+    """A pull request that adds a token and, in the same commit, an allow-path that would hide it."""
+    _git(s, "init", "-q", "-b", "main")
+    s.write("src/app.py", "def main():\n    return 0\n")
+    s.write(".check-secrets.toml", 'allow-paths = ["tests/fixtures/**"]\n')
+    _git(s, "add", "-A")
+    _git(s, "commit", "-q", "-m", "base")
+    _git(s, "checkout", "-q", "-b", "feature")
+    s.write("deploy/release.sh", f"export GITHUB_TOKEN=ghp_{_token(_ALNUM, 36)}\n")
+    s.write(".check-secrets.toml", 'allow-paths = ["tests/fixtures/**", "deploy/**"]\n')
+    _git(s, "add", "-A")
+    _git(s, "commit", "-q", "-m", "release script")
+    s.run("git diff --stat main")
+    s.run("check-secrets git --since main", show_exit=True)
+
+
 # ---------------------------------------------------------------------------------------------- machinery
 
 

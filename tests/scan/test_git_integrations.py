@@ -205,7 +205,9 @@ def test_action_on_a_pull_request_reads_the_base_branch_configuration(tmp_path: 
         assert "allow-paths: 1 glob more" in proc.stderr
     assert "check-secrets scan . --config-ref origin/main" in proc.stdout
     # an explicit choice in args is kept
-    proc, outputs = run_scan_step(clone, tmp_path, BASE_REF="main", ARGS="git --range origin/main..HEAD --worktree-config")
+    proc, outputs = run_scan_step(
+        clone, tmp_path, BASE_REF="main", ARGS="git --range origin/main..HEAD --worktree-config"
+    )
     assert "--config-ref" not in proc.stdout
     assert outputs["exit-code"] == "0", proc.stdout + proc.stderr
 
