@@ -183,13 +183,12 @@ def _first_line(text: str) -> str:
     return "git failed"
 
 
-def _run_git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             ["git", *_GIT_CONFIG, *args],
             cwd=root,
             env=_git_env(),
-            input=stdin,
             capture_output=True,
             text=True,
             errors="replace",
@@ -673,10 +672,35 @@ class CommitPlan:
 
 
 def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
-    """The :class:`CommitPlan` of ``revisions`` (``git log`` arguments)."""
-    proc = _run_git(root, "rev-list", "--topo-order", "--reverse", "--parents", *revisions, "--")
-    if proc.returncode != 0:
-        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
+    """The :class:`CommitPlan` of ``revisions`` (``git log`` arguments). The two git commands it takes run
+    side by side: the commits in order, and the merges with what they change."""
+    mark = _COMMIT_MARK.decode()
+    # `--raw --cc` lists, per merge, the paths that differ from every parent, without working out a diff
+    # (renames not followed: a superset of what the patch with -M shows)
+    merges_cmd = ["log", "--merges", "--raw", "--cc", "--no-renames", "--no-abbrev", f"--format={mark}%H"]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            merges_proc = subprocess.Popen(
+                ["git", *_GIT_CONFIG, *merges_cmd, *revisions, "--"],
+                cwd=root,
+                env=_git_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        except FileNotFoundError:
+            raise ScanError("git is not installed (no 'git' on PATH)") from None
+        try:
+            proc = _run_git(root, "rev-list", "--topo-order", "--reverse", "--parents", *revisions, "--")
+        finally:
+            code = merges_proc.wait()
+        if proc.returncode != 0:
+            raise ScanError(f"git failed: {_first_line(proc.stderr)}")
+        if code != 0:
+            err.seek(0)
+            raise ScanError(f"git failed: {_first_line(err.read(4096).decode('utf-8', 'replace'))}")
+        out.seek(0)
+        listing = out.read().decode("utf-8", "replace")
     ids: list[str] = []
     merges: list[str] = []
     for line in proc.stdout.splitlines():
@@ -687,36 +711,15 @@ def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
                 merges.append(shas[0])
     if not merges:
         return CommitPlan(ids)
-    quiet = set(merges) - _changing_merges(root, merges)
-    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet))
-
-
-def _changing_merges(root: Path, merges: Sequence[str]) -> set[str]:
-    """The merges of which some file differs from its version in every parent. ``--raw --cc`` lists those
-    paths without working out any diff (renames not followed: a superset of what the patch with -M shows)."""
-    mark = _COMMIT_MARK.decode()
-    proc = _run_git(
-        root,
-        "log",
-        "--raw",
-        "--cc",
-        "--no-renames",
-        "--no-abbrev",
-        "--no-walk=unsorted",
-        "--stdin",
-        f"--format={mark}%H",
-        stdin=_lines(merges).decode("ascii"),
-    )
-    if proc.returncode != 0:
-        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
     changing: set[str] = set()
     current = ""
-    for line in proc.stdout.splitlines():
+    for line in listing.splitlines():
         if line.startswith(mark):
             current = line[1:].strip()
         elif line.startswith("::") and current:
             changing.add(current)
-    return changing
+    quiet = set(merges) - changing
+    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet))
 
 
 class ChangeStream:
