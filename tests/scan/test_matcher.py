@@ -112,6 +112,28 @@ def test_pattern_hyperscan_cannot_compile_is_left_to_re() -> None:
     assert found == [(3, "1234")]
 
 
+def test_pattern_widths_come_from_the_cache_with_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parsing every pattern for its width and line bounds costs more than loading the database: both are
+    # stored beside it, so a second process parses nothing.
+    from autoaudit_secrets.scan.engine import _matcher
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = Matcher(SPECS, "hyperscan")
+    first.prepare()
+    expected = _spans("re", _corpus(1))
+
+    def no_parsing(*_: object) -> object:
+        raise AssertionError("a pattern was parsed again")
+
+    monkeypatch.setattr(_matcher, "max_width", no_parsing)
+    monkeypatch.setattr(_matcher, "_line_bounds", no_parsing)
+    second = Matcher(SPECS, "hyperscan")
+    assert sorted((i, *m.span("secret")) for i, m in second.find(_corpus(1))) == expected
+    assert second._widths == first._widths and second._bounds == first._bounds
+
+
 def test_hyperscan_database_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = Matcher(SPECS, "hyperscan")

@@ -54,7 +54,7 @@ MATCHER_ENV = "CHECK_SECRETS_MATCHER"
 _WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
 _MAX_CANDIDATES = 20000  # per scan call, before a document is scanned in blocks (see _find_in_blocks)
 _BLOCK_BYTES = 256 * 1024
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"  # 2: the meta file also holds each pattern's width and line bounds
 
 
 class MatcherBackend(enum.Enum):
@@ -584,13 +584,23 @@ class Matcher:
             db = hyperscan.loadb(base.with_suffix(".db").read_bytes(), hyperscan.HS_MODE_BLOCK)
             meta = json.loads(base.with_suffix(".json").read_text())
             missing, prefilter = tuple(meta["missing"]), tuple(meta["prefilter"])
+            widths, bounds = meta["widths"], meta["bounds"]
+            if len(widths) != len(self.specs) or len(bounds) != len(self.specs):
+                raise ValueError("stale meta")
+            self._widths = [int(w) for w in widths]
+            self._bounds = [(int(head), int(tail)) for head, tail in bounds]
             touch_cache(base.with_suffix(".db"))
         except Exception:
             db, missing, prefilter = self._compile_hyperscan()
+            # widths and line bounds too: parsing every pattern costs more than loading the database
+            meta = {
+                "missing": missing,
+                "prefilter": prefilter,
+                "widths": [self._width(i) for i in range(len(self.specs))],
+                "bounds": [self._line_bounds(i) for i in range(len(self.specs))],
+            }
             self._store(base.with_suffix(".db"), hyperscan.dumpb(db))
-            self._store(
-                base.with_suffix(".json"), json.dumps({"missing": missing, "prefilter": prefilter}).encode()
-            )
+            self._store(base.with_suffix(".json"), json.dumps(meta).encode())
             prune_cache("hs")
         self._hs, self._hs_missing, self._hs_prefilter = db, missing, prefilter
         self._hs_scratch = hyperscan.Scratch(db)
