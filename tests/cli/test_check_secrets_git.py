@@ -312,11 +312,25 @@ def test_a_new_binary_keystore_is_flagged_by_name(repo: Repo) -> None:
     ]
 
 
-def test_max_file_size_applies_to_historical_files(repo: Repo) -> None:
-    repo.write("big.txt", "filler line\n" * 3000 + f"k = {repo.token()}\n")
-    repo.commit("big file")
-    assert repo.run("--all").returncode == 1
-    assert repo.run("--all", "--max-file-size", "10k").returncode == 0
+def test_max_file_size_scans_the_head_and_tail_of_historical_files(repo: Repo) -> None:
+    """Like a tree scan: added lines beyond --max-file-size are scanned in their first and last halves (a key
+    at the top of a committed dump is found); the middle is not, and the report says a file was cut."""
+    top, middle, bottom = repo.token(), repo.token(), repo.token()
+    filler = "filler line\n" * 1500
+    repo.write("big.txt", f"k = {top}\n{filler}k = {middle}\n{filler}k = {bottom}\n")
+    sha = repo.commit("big file")
+
+    def lines(*args: str) -> tuple[list[int], dict[str, Any]]:
+        result = repo.run("--all", "--format", "json", *args)
+        report = json.loads(result.stdout)
+        found = [f for f in report["findings"] if f["rule"] == RULE_ID]
+        assert all(f["commit"]["sha"] == sha and f["path"] == "big.txt" for f in found)
+        return sorted(f["line"] for f in found), report["stats"]
+
+    whole, stats = lines()
+    assert whole == [1, 1502, 3003] and stats["files_truncated"] == 0
+    cut, stats = lines("--max-file-size", "10k")
+    assert cut == [1, 3003] and stats["files_truncated"] == 1
 
 
 def test_allow_comment_works_in_git_modes(repo: Repo) -> None:

@@ -29,6 +29,7 @@ import bisect
 import contextlib
 import dataclasses
 import enum
+import io
 import os
 import queue
 import re
@@ -1073,7 +1074,12 @@ class _HistoryScan:
                 return
             text = ""  # only the checks by name apply
         elif len(file.added_text) > options.max_file_size:
-            stats.files_skipped += 1  # (a new file's added lines are the file)
+            # as a tree scan does with a large file: its first and last max_file_size / 2 bytes of added lines
+            # (a new file's added lines are the file), so a key at the top of a committed dump is found
+            stats.files_truncated += 1
+            stats.files_scanned += 1
+            for finding in self._large(path, file):
+                self._report(commit, finding, "line")
             return
         else:
             stats.bytes_scanned += len(file.added_text)
@@ -1091,6 +1097,22 @@ class _HistoryScan:
         else:
             for finding in tokens:
                 self._report(commit, finding, "line")
+
+    def _large(self, path: str, file: FileChange) -> list[Finding]:
+        """Token findings in the head and the tail of added lines too large to scan whole."""
+        from ..._safe_read import head_and_tail
+
+        data = file.added_text
+        numbers = sorted(file.added)
+        half = max(self.options.max_file_size // 2, 1)
+        found: list[Finding] = []
+        for part, before in head_and_tail(io.BytesIO(data).read, len(data), half):
+            self.stats.bytes_scanned += len(part)
+            text = self.options.decode(part)
+            count = part.count(b"\n")
+            if text and count:
+                found.extend(self.scanner.scan_lines(path, text, numbers[before : before + count]))
+        return found
 
     def _may_change(self, analyzer: FileAnalyzer, added: str) -> bool:
         may_change = getattr(analyzer, "may_change", None)
