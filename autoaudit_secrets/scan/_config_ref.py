@@ -186,7 +186,8 @@ def load_config_at(
         raw = _read_blob(top, commit, rel, printable(where))
         if raw is None:
             raise ConfigError(
-                f"{printable(where)}: configuration file not found at {shown_ref} (--config-ref)"
+                f"{printable(where)}: configuration file not found at {shown_ref} ({option} reads a --config "
+                "file of the repository as of that revision)"
             )
         return _parsed(raw, where, ref, pyproject=Path(rel).name == PYPROJECT_FILE_NAME, trust=trust_schema)
     prefix = _inside(root if root.is_dir() else root.parent, top)

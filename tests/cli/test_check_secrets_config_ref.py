@@ -283,3 +283,17 @@ def test_a_symbolic_link_at_the_revision_is_not_followed(pr: PullRequest) -> Non
     result = pr.run("scan", ".", "--config-ref", "HEAD")
     assert result.returncode == 2
     assert "HEAD:.check-secrets.toml: configuration file is not a regular file" in one_line(result.stderr)
+
+
+def test_a_config_file_outside_the_repository_is_read_from_disk(pr: PullRequest, tmp_path: Path) -> None:
+    # a file the CI provides is not part of the scanned tree: --config-ref does not look for it in git
+    provided = tmp_path / "ci-provided.toml"
+    provided.write_text('allow-paths = ["fixtures/**"]\n', encoding="utf-8")
+    pr.write("pyproject.toml", "[project]\nname = 'x'\n")  # no [tool.check-secrets]: no configuration
+    pr.commit("a pyproject without a table")
+    pr.branch()
+    pr.write("fixtures/fake.py", f"{pr.token()}\n")
+    pr.commit("a fixture")
+    assert pr.paths("git", "--since", "main")[:2] == (1, ["fixtures/fake.py"])
+    code, found, stderr = pr.paths("git", "--since", "main", "--config", str(provided))
+    assert (code, found, stderr.strip()) == (0, [], "")
