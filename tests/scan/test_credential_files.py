@@ -122,3 +122,20 @@ def test_bad_records_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             cf.load_credential_file_kinds()
     finally:
         cf.load_credential_file_kinds.cache_clear()
+
+
+def test_the_combined_file_test_agrees_with_every_kind() -> None:
+    """The analyzer asks one name set and two expressions instead of each kind's globs in turn (a tree scan
+    asks it for every .txt, .json or .xml file): same answer for every example file, moved and renamed."""
+    analyzer = cf.CredentialFileAnalyzer()
+    paths = ["README.txt", "setup.cfg", "data/config.json", "a/b/c.xml", "x.yml", "notes.conf"]
+    for kind in cf.CREDENTIAL_FILE_KINDS:
+        for example in (*kind.examples, *kind.negative_examples):
+            name = example["file"]
+            paths += [name, f"deep/dir/{name}", name.upper(), f"{name}.bak", f"old-{name}"]
+        for glob in (*kind.names, *kind.paths):
+            filled = glob.replace("*", "ab").lstrip("/")
+            paths += [f"x/{filled}", f"x/{glob.replace('*', '')}".replace("//", "/")]
+    expected = [any(kind.applies_to(p) for kind in cf.CREDENTIAL_FILE_KINDS) for p in paths]
+    assert any(expected) and not all(expected)
+    assert [analyzer.applies_to(p) for p in paths] == expected
