@@ -36,6 +36,7 @@ from ._config import (
     printable,
     read_config_file,
 )
+from ._gitenv import git_env
 from ._model import ScanConfig
 
 if TYPE_CHECKING:
@@ -60,18 +61,7 @@ class RevisionConfig:
 
 
 def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "GIT_PAGER": "cat",
-            "PAGER": "cat",
-            "GIT_TERMINAL_PROMPT": "0",
-            "LC_ALL": "C",
-            "GIT_LITERAL_PATHSPECS": "1",
-        }
-    )
-    env.pop("GIT_EXTERNAL_DIFF", None)
-    return env
+    return git_env(GIT_LITERAL_PATHSPECS="1")
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

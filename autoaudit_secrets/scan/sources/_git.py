@@ -50,6 +50,7 @@ try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
+from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, ScanStats
 
 if TYPE_CHECKING:
@@ -169,11 +170,7 @@ GitProgress = Callable[[int, int], None]  # (commits read, files scanned)
 
 
 def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # Never let a terminal pager, an editor or a credential prompt get involved; keep messages in English.
-    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
-    env.pop("GIT_EXTERNAL_DIFF", None)
-    return env
+    return git_env()
 
 
 def _first_line(text: str) -> str:
