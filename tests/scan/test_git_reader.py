@@ -270,6 +270,30 @@ def test_blob_reader_reports_missing_objects_as_none(git_repo: Path) -> None:
         ]
 
 
+def test_prefetched_blobs_read_like_blobs_asked_on_the_spot(git_repo: Path) -> None:
+    # prefetch() asks git ahead of need; whatever is prefetched, kept, dropped or never asked for, each read
+    # gives what an immediate read gives, in any order, mixed with read_many
+    contents = {f"f{i}.txt": f"line {i}\n".encode() * (i * 40 + 1) for i in range(12)}
+    for name, data in contents.items():
+        write(git_repo, name, data)
+    commit_all(git_repo, "blobs")
+    ids = {name: git(git_repo, "rev-parse", f"HEAD:{name}").strip() for name in contents}
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    order = [*sorted(ids)[::-1], *sorted(ids)[:4]]
+    for keep in (0, 300, 1 << 20):  # nothing kept (all asked again), a few, all
+        with BlobReader(git_repo, keep=keep) as blobs:
+            blobs.prefetch([*ids.values(), missing], max_size=2000)
+            blobs.prefetch(list(ids.values())[:3])  # the same blobs, no size limit: other answers
+            assert blobs.read(missing, max_size=2000) is None
+            for name in order:
+                expected = contents[name] if len(contents[name]) <= 2000 else None
+                assert blobs.read(ids[name], max_size=2000) == expected, (keep, name)
+                assert blobs.read_many([ids[name]]) == [contents[name]]
+            blobs.forget(ids.values(), max_size=2000)
+            assert blobs.read(ids["f0.txt"]) == contents["f0.txt"]
+            assert blobs._held >= 0
+
+
 def test_submodules_and_deletions_are_not_listed(git_repo: Path, tmp_path: Path) -> None:
     write(git_repo, "a.txt", "1\n")
     first = commit_all(git_repo, "base")

@@ -831,9 +831,14 @@ def iter_changes(root: Path, selection: GitSelection) -> Iterator[CommitChanges]
 
 
 class BlobReader:
-    """Blob contents by id, from one long-lived ``git cat-file --batch`` process."""
+    """Blob contents by id, from one long-lived ``git cat-file --batch`` process.
 
-    def __init__(self, root: Path) -> None:
+    :meth:`prefetch` asks for blobs ahead of need: git looks them up while the caller works on something
+    else, and :meth:`read` then finds them answered. (Under load, each request answered on the spot costs a
+    wait for the scheduler to run git: half a millisecond, hundreds of times in a long history.) At most
+    ``keep`` bytes of prefetched contents are held; a blob beyond that is asked for again when read."""
+
+    def __init__(self, root: Path, *, keep: int = 32 * 1024 * 1024) -> None:
         try:
             self._proc = subprocess.Popen(
                 ["git", *_GIT_CONFIG, "cat-file", "--batch"],
@@ -849,45 +854,89 @@ class BlobReader:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._in = self._proc.stdin
         self._out = self._proc.stdout
+        _widen_pipe(self._out)
+        self._keep = keep
+        self._pending: list[tuple[str, int | None]] = []  # asked for, answers not read yet (in order)
+        self._ready: dict[tuple[str, int | None], bytes | None] = {}
+        self._held = 0
+
+    def prefetch(self, blob_ids: Iterable[str], *, max_size: int | None = None) -> None:
+        """Ask for these blobs now; their contents are read when needed (see :meth:`read`)."""
+        wanted = [
+            key
+            for key in dict.fromkeys((b, max_size) for b in blob_ids)
+            if key not in self._ready and key not in self._pending
+        ]
+        if len(self._pending) + len(wanted) > 256:
+            self._drain()  # requests waiting for their answers are kept few: the pipes never fill up
+        if wanted:
+            self._send([b for b, _ in wanted])
+            self._pending.extend(wanted)
+
+    def forget(self, blob_ids: Iterable[str], *, max_size: int | None = None) -> None:
+        """Drop the prefetched contents of these blobs if they were not read."""
+        for blob_id in blob_ids:
+            data = self._ready.pop((blob_id, max_size), None)
+            self._held -= len(data or b"")
 
     def read(self, blob_id: str, *, max_size: int | None = None) -> bytes | None:
         """The contents of one blob; None for a missing object or one larger than ``max_size`` bytes."""
+        key = (blob_id, max_size)
+        if key in self._pending:
+            self._drain()
+        if key in self._ready:
+            data = self._ready.pop(key)
+            self._held -= len(data or b"")
+            return data
         return self.read_many([blob_id], max_size=max_size)[0]
 
     def read_many(self, blob_ids: Sequence[str], *, max_size: int | None = None) -> list[bytes | None]:
         """The contents of each blob, in order; None for a missing object (e.g. a submodule commit) and for
         a blob larger than ``max_size`` bytes (read past, never held in memory)."""
+        self._drain()
         results: list[bytes | None] = []
         # Requests are tiny; send them in chunks small enough never to fill the pipe while answers wait.
         for start in range(0, len(blob_ids), 256):
             chunk = blob_ids[start : start + 256]
-            try:
-                self._in.write("".join(f"{b}\n" for b in chunk).encode("ascii"))
-                self._in.flush()
-            except BrokenPipeError:
-                raise ScanError("git cat-file stopped unexpectedly") from None
-            for _ in chunk:
-                header = self._out.readline()
-                if not header:
-                    raise ScanError("git cat-file stopped unexpectedly")
-                parts = header.split()
-                if len(parts) < 3 or parts[-1] == b"missing":
-                    results.append(None)
-                    continue
-                size = int(parts[2])
-                if max_size is not None and size > max_size:
-                    left = size + 1
-                    while left > 0:
-                        skipped = len(self._out.read(min(left, 1 << 20)))
-                        if not skipped:
-                            raise ScanError("git cat-file stopped unexpectedly")
-                        left -= skipped
-                    results.append(None)
-                    continue
-                data = self._out.read(size)
-                self._out.read(1)  # the newline after the contents
-                results.append(data if parts[1] == b"blob" else None)
+            self._send(chunk)
+            results.extend(self._answer(max_size) for _ in chunk)
         return results
+
+    def _send(self, blob_ids: Sequence[str]) -> None:
+        try:
+            self._in.write("".join(f"{b}\n" for b in blob_ids).encode("ascii"))
+            self._in.flush()
+        except BrokenPipeError:
+            raise ScanError("git cat-file stopped unexpectedly") from None
+
+    def _drain(self) -> None:
+        """Read the answers to every prefetch request, keeping what fits in ``keep`` bytes."""
+        pending, self._pending = self._pending, []
+        for key in pending:
+            data = self._answer(key[1])
+            if self._held + len(data or b"") <= self._keep:
+                self._ready[key] = data
+                self._held += len(data or b"")
+
+    def _answer(self, max_size: int | None) -> bytes | None:
+        header = self._out.readline()
+        if not header:
+            raise ScanError("git cat-file stopped unexpectedly")
+        parts = header.split()
+        if len(parts) < 3 or parts[-1] == b"missing":
+            return None
+        size = int(parts[2])
+        if max_size is not None and size > max_size:
+            left = size + 1
+            while left > 0:
+                skipped = len(self._out.read(min(left, 1 << 20)))
+                if not skipped:
+                    raise ScanError("git cat-file stopped unexpectedly")
+                left -= skipped
+            return None
+        data = self._out.read(size)
+        self._out.read(1)  # the newline after the contents
+        return data if parts[1] == b"blob" else None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -1021,7 +1070,16 @@ class _HistoryScan:
         might_match = self.options.might_match
         prescan = self.options.prescan
         last_commit: CommitInfo | None = None
-        for window in _windows(changes):
+        windows = _windows(changes)
+        window = next(windows, None)
+        if window is not None:
+            self._prefetch(window)
+        while window is not None:
+            # the files the analyzers of the next window will read are asked of git before this one is
+            # scanned: they are looked up meanwhile
+            upcoming = next(windows, None)
+            if upcoming is not None:
+                self._prefetch(upcoming)
             # The prefilter looks at a whole window of commits at once; when something in it may match,
             # halves are asked until the files that may match are found (a few calls, not one per file).
             candidates: dict[int, Prescan | None] | None = None
@@ -1045,9 +1103,36 @@ class _HistoryScan:
                     if now - last_report >= 0.1:
                         last_report = now
                         self.progress(self.commits, self.files_done)
+            self.blobs.forget(self._wanted(window), max_size=self.options.max_file_size)
+            window = upcoming
         if self.progress is not None:
             self.progress(self.commits, self.files_done)
         self.stats.seconds = time.perf_counter() - started
+
+    def _analyzers_of(self, path: str) -> list[FileAnalyzer]:
+        analyzers = self._analyzers.get(path)
+        if analyzers is None:
+            analyzers = self._analyzers[path] = self.scanner.analyzers_for(path)
+        return analyzers
+
+    def _wanted(self, window: list[CommitChanges]) -> list[str]:
+        """The blobs the analyzers may read for a window's changed files (as of their commits)."""
+        options = self.options
+        return [
+            f.blob
+            for change in window
+            for f in change.files
+            if f.blob
+            and not f.binary
+            and len(f.added_text) <= options.max_file_size
+            and (options.skip_path is None or not options.skip_path(f.path))
+            and self._analyzers_of(f.path)
+        ]
+
+    def _prefetch(self, window: list[CommitChanges]) -> None:
+        wanted = self._wanted(window)
+        if wanted:
+            self.blobs.prefetch(wanted, max_size=self.options.max_file_size)
 
     # -- one changed file ---------------------------------------------------------------------------------
 
@@ -1059,9 +1144,7 @@ class _HistoryScan:
             stats.files_skipped += 1
             return
         self.files_done += 1
-        analyzers = self._analyzers.get(path)
-        if analyzers is None:
-            analyzers = self._analyzers[path] = self.scanner.analyzers_for(path)
+        analyzers = self._analyzers_of(path)
         tokens: list[Finding] = []
         text: str | None = None
         added: str | None = None
