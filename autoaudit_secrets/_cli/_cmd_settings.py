@@ -1,7 +1,8 @@
 """``check`` and ``example``: validate the environment against a settings schema, or describe the schema.
 
 ``check`` exits 0 when the settings load, 1 with the list of problems on stderr (variable names and what is
-wrong, never a value), 2 on usage errors (bad ``--schema``, unreadable files named on the command line).
+wrong, never a value), 2 on usage errors (bad ``--schema``, unreadable files named on the command line). It
+warns (stderr, one line each) about secrets declared with a plain type; ``--strict`` makes a warning exit 1.
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ def register(subparsers: Any) -> None:
         "check",
         help="check that the environment (and .env per the local/CI rules) satisfies a settings schema",
         description="Load the settings class named by --schema the way the application would and report "
-        "every missing or invalid variable. Exit 0: ok; 1: problems (listed on stderr); 2: usage error.",
+        "every missing or invalid variable, and warn about secrets declared with a plain type (a str field "
+        "named like a secret, a URL with a password). Exit 0: ok (warnings or not, unless --strict); "
+        "1: problems (listed on stderr); 2: usage error.",
     )
     check.add_argument("--schema", required=True, metavar="module:Class", help="the settings class")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when there is a warning (a secret declared as plain str or URL instead of SecretStr)",
+    )
     check.add_argument(
         "--env-file",
         action="append",
@@ -45,8 +53,8 @@ def register(subparsers: Any) -> None:
     example = subparsers.add_parser(
         "example",
         help="write a .env.example for a settings schema",
-        description="Write every variable of the schema: secrets blank, defaults for the others, field "
-        "descriptions as comments.",
+        description="Write every variable of the schema: secrets blank (str fields named like a secret "
+        "too, and a default URL with a password), defaults for the others, field descriptions as comments.",
     )
     example.add_argument("--schema", required=True, metavar="module:Class", help="the settings class")
     example.add_argument(
@@ -62,7 +70,7 @@ def register(subparsers: Any) -> None:
 def _check(args: argparse.Namespace) -> ExitCode:
     from .._errors import DotenvError, SettingsError, UsageError
     from .._safe_read import is_null_device
-    from ..settings import AUTO, InvalidSettingsError, describe_sources, import_schema
+    from ..settings import AUTO, InvalidSettingsError, describe_sources, import_schema, plain_secret_fields
 
     problem: str | None = None
     try:
@@ -79,20 +87,34 @@ def _check(args: argparse.Namespace) -> ExitCode:
         raise UsageError(f"--secrets-dir {args.secrets_dir}: not a directory")
     env_file: Any = list(args.env_file) if args.env_file else AUTO
     secrets_dir: Any = args.secrets_dir if args.secrets_dir is not None else AUTO
+    loaded: Any = None
     try:
-        schema.load(env_file=env_file, secrets_dir=secrets_dir)
+        loaded = schema.load(env_file=env_file, secrets_dir=secrets_dir)
     except (SettingsError, DotenvError) as exc:
         problem = str(exc)
         if isinstance(exc, InvalidSettingsError) and exc.sources and not exc.sources_shown:
             problem += "\nsources:" + "".join(f"\n  {note}" for note in exc.sources)
+    # Loaded settings also tell which fields hold a URL with a password; without them, the names alone.
+    warnings = plain_secret_fields(loaded if loaded is not None else schema)
+    del loaded  # the values are not needed any further
     if problem is not None:
         print(f"autoaudit-secrets check: {problem}", file=sys.stderr)
+    else:
+        print(f"ok: the settings satisfy {args.schema}")
+        # Which sources gave them (names and paths only): "ok" in CI with a skipped .env is worth knowing.
+        print("sources:")
+        for note in describe_sources(env_file, None, secrets_dir):
+            print(f"  {note}")
+    for warning in warnings:
+        print(f"autoaudit-secrets check: warning: {warning}", file=sys.stderr)
+    if problem is not None:
         return EXIT_FINDINGS
-    print(f"ok: the settings satisfy {args.schema}")
-    # Which sources gave them (names and paths only): "ok" in CI with a skipped .env is worth knowing.
-    print("sources:")
-    for note in describe_sources(env_file, None, secrets_dir):
-        print(f"  {note}")
+    if warnings and args.strict:
+        count = len(warnings)
+        print(
+            f"autoaudit-secrets check: --strict: {count} warning{'s' if count != 1 else ''}", file=sys.stderr
+        )
+        return EXIT_FINDINGS
     return EXIT_OK
 
 

@@ -1,6 +1,7 @@
 """Typed settings: ``SecretSettings`` and its helpers.
 
 Subclass :class:`SecretSettings`, declare fields (``SecretStr`` for secrets) and call ``MySettings.load()``.
+``plain_secret_fields`` lists secrets declared as plain ``str``; ``Annotated[str, NotSecret]`` silences one.
 See ``docs/settings.md`` for precedence, local vs CI, Docker secrets, errors and redaction.
 """
 
@@ -19,6 +20,7 @@ from ._base import (
     dotenv_files,
 )
 from ._ci import CI_MARKERS, is_ci
+from ._plain import NotSecret, PlainSecret, plain_secret_fields
 from ._redaction import RedactionFilter, RedactionHandle, install_redaction, secret_values
 from ._schema import example_dotenv, import_schema, secret_env_names
 
@@ -27,6 +29,8 @@ __all__ = [
     "CI_MARKERS",
     "Auto",
     "InvalidSettingsError",
+    "NotSecret",
+    "PlainSecret",
     "RedactionFilter",
     "RedactionHandle",
     "SecretSettings",
@@ -39,6 +43,7 @@ __all__ = [
     "import_schema",
     "install_redaction",
     "is_ci",
+    "plain_secret_fields",
     "secret_env_names",
     "secret_values",
 ]

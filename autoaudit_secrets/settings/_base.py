@@ -6,7 +6,7 @@ import enum
 import os
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +176,14 @@ class SecretSettings(BaseSettings):
         if error is not None:
             del self, values  # no frame of the traceback keeps a value (error trackers record locals)
             raise error
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """pydantic's repr arguments (``repr()``, ``str()``, rich) with the plain secrets masked: the value of
+        a ``str`` field named like a secret, the password of a URL (``postgres://app:**********@db/app``);
+        ``model_dump()`` is data and keeps them (see ``docs/settings.md``)."""
+        from ._plain import masked_repr_args
+
+        return masked_repr_args(self, super().__repr_args__())
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:

@@ -26,6 +26,7 @@ class EnvField:
     field: FieldInfo
     secret: bool
     nested: bool  # the field is itself a model (its leaves are listed separately, too)
+    attrs: tuple[str, ...] = ()  # attribute names from the top (``path`` uses aliases where they are set)
 
 
 def _unwrap(annotation: Any) -> Iterator[Any]:
@@ -86,12 +87,19 @@ def _env_fields(model: type[BaseModel], prefix: str) -> tuple[EnvField, ...]:
 
 
 def _walk(
-    model: type[BaseModel], prefix: str, path: tuple[str, ...], out: list[EnvField], *, top: bool
+    model: type[BaseModel],
+    prefix: str,
+    path: tuple[str, ...],
+    out: list[EnvField],
+    *,
+    top: bool,
+    attrs: tuple[str, ...] = (),
 ) -> None:
     for name, info in model.model_fields.items():
         env_name, loc_name = _field_env_name(name, info, prefix, top=top)
         sub = nested_model(info.annotation)
         field_path = (*path, loc_name)
+        field_attrs = (*attrs, name)
         out.append(
             EnvField(
                 env_name=env_name,
@@ -99,10 +107,11 @@ def _walk(
                 field=info,
                 secret=is_secret_annotation(info.annotation),
                 nested=sub is not None,
+                attrs=field_attrs,
             )
         )
         if sub is not None:
-            _walk(sub, env_name + NESTED_DELIMITER, field_path, out, top=False)
+            _walk(sub, env_name + NESTED_DELIMITER, field_path, out, top=False, attrs=field_attrs)
 
 
 def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:

@@ -30,9 +30,14 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, 
 
 
 def secret_values(settings: BaseModel) -> set[str]:
-    """Every secret value held by ``settings`` (``SecretStr``/``SecretBytes``/``Secret``, nested too)."""
+    """Every secret value held by ``settings``: those of ``SecretStr``/``SecretBytes``/``Secret`` fields
+    (nested too), and the plain secrets (a ``str`` field named like a secret, the password of a URL; see
+    :func:`~autoaudit_secrets.settings.plain_secret_fields`)."""
+    from ._plain import plain_secret_values
+
     found: set[str] = set()
     _collect(settings, found)
+    found |= plain_secret_values(settings)
     return found
 
 
@@ -273,8 +278,9 @@ def install_redaction(
     """Mask every secret value of ``settings_or_values`` in records of ``logger`` and its child loggers
     (default: the root logger, so every record of the process).
 
-    ``settings_or_values`` is a loaded settings object (its secret fields are used) or the values themselves
-    (a mapping's values, or an iterable of strings). Records are masked when they are created (the log
+    ``settings_or_values`` is a loaded settings object (the values of :func:`secret_values`: secret fields,
+    ``str`` fields named like a secret, URL passwords) or the values themselves (a mapping's values, or an
+    iterable of strings). Records are masked when they are created (the log
     record factory is wrapped), so handlers added later (``logging.basicConfig()``, ``dictConfig``) and
     loggers that do not propagate (uvicorn's) are covered; a filter also goes on the logger and on each
     handler it has now. Idempotent: a second call on the same logger adds the values to the existing filter

@@ -17,6 +17,7 @@ from .._dotenv import format_value
 from .._errors import AutoauditSecretsError, SettingsError, UsageError
 from ._base import SecretSettings
 from ._fields import env_fields
+from ._plain import mask_url_password, plain_kind
 
 __all__ = ["example_dotenv", "import_schema", "secret_env_names"]
 
@@ -93,7 +94,9 @@ def _example_value(default: Any) -> str:
 
 def example_dotenv(cls: type[BaseModel]) -> str:
     """A ``.env.example`` for ``cls``: every leaf variable, secrets blank, defaults for the rest, field
-    descriptions as comments."""
+    descriptions as comments. A ``str`` field named like a secret counts as a secret, and a default URL
+    with a password is left blank (the comment shows it with the password masked); ``NotSecret`` fields
+    are written as any other."""
     prefix = str(getattr(cls, "model_config", {}).get("env_prefix") or "")
     lines = [f"# Settings for {cls.__name__}. Secret values are left blank: never commit them.", ""]
     for field in env_fields(cls, prefix=prefix):
@@ -102,7 +105,8 @@ def example_dotenv(cls: type[BaseModel]) -> str:
         info = field.field
         if info.description:
             lines.extend(f"# {line}".rstrip() for line in info.description.splitlines())
-        if field.secret:
+        kind = plain_kind(cls, field.env_name)
+        if field.secret or kind == "name":
             lines.append("# secret")
             value = ""
         else:
@@ -111,6 +115,11 @@ def example_dotenv(cls: type[BaseModel]) -> str:
                 lines.append("# required")
             default = PydanticUndefined if required else info.get_default(call_default_factory=True)
             value = _example_value(default)
+            masked = mask_url_password(value) if kind == "url" else value
+            if masked != value:  # a default URL with a password: blank (the default applies), shown masked
+                shown = f" ({masked})" if masked.isprintable() else ""
+                lines.append(f"# secret: the default holds a password{shown}")
+                value = ""
         lines.append(f"{field.env_name}={format_value(value) if value else ''}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
