@@ -240,6 +240,28 @@ def _settings_check_sources(s: Session) -> None:
     s.run("autoaudit-secrets check --schema app_config:Settings", show_exit=True)
 
 
+@scenario("settings-check-plain")
+def _settings_check_plain(s: Session) -> None:
+    s.write(
+        "app_config.py",
+        "from typing import Annotated\n\n"
+        "from pydantic import SecretStr\n"
+        "from autoaudit_secrets.settings import NotSecret, SecretSettings\n\n\n"
+        "class Settings(SecretSettings):\n"
+        "    database_url: str\n"
+        "    stripe_api_key: str\n"
+        "    jwt_secret: SecretStr\n"
+        '    demo_password: Annotated[str, NotSecret] = "demo"\n',
+    )
+    s.write(
+        ".env",
+        f"DATABASE_URL=postgresql://app:{_token(_ALNUM, 20)}@db/app\nSTRIPE_API_KEY={_token(_ALNUM, 32)}\n"
+        f"JWT_SECRET={_token(_ALNUM, 40)}\n",
+    )
+    s.run("autoaudit-secrets check --schema app_config:Settings")
+    s.run("autoaudit-secrets check --strict --schema app_config:Settings", show_exit=True)
+
+
 def _busybox() -> Path | None:
     for candidate in ("/bin/busybox", "/usr/bin/busybox"):
         path = Path(candidate)
