@@ -149,7 +149,8 @@ class SecretSettings(BaseSettings):
     :meth:`load` (or construct it: ``Settings()`` loads the same way).
 
     Environment names are the upper-cased field names (with ``env_prefix``); nested models use ``__``
-    (``DB__PASSWORD``). ``repr``/``str``/``model_dump_json`` never show ``SecretStr`` values.
+    (``DB__PASSWORD``). ``repr``/``str``/``model_dump_json`` never show ``SecretStr`` values; ``repr``/``str``
+    also mask a ``str`` field named like a secret and the password of a URL (``plain_secret_fields``).
     """
 
     model_config = SettingsConfigDict(

@@ -115,8 +115,8 @@ def _url_span(text: str) -> tuple[int, int] | None:
     if at == -1:
         return None
     colon = text.find(":", start, at)
-    if colon == -1 or colon + 1 == at or any(ch.isspace() for ch in text[start:at]):
-        return None
+    if colon == -1 or colon + 1 == at or any(ch.isspace() for ch in text[start:colon]):
+        return None  # a blank in the password does not stop it: more is hidden, never less
     return colon + 1, at
 
 

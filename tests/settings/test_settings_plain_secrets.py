@@ -172,8 +172,9 @@ def test_the_values_themselves_and_model_dump_are_unchanged(settings: PlainSetti
         (f"amqp://guest:{REPLICA_PASSWORD}@x@mq/vhost", f"amqp://guest:{MASK}@mq/vhost"),
         (f"postgres://app:{ENCODED_PASSWORD}@db/app", f"postgres://app:{MASK}@db/app"),
         (f"postgres://app:{REPLICA_PASSWORD}@db", f"postgres://app:{MASK}@db"),
+        (f"postgres://app:{REPLICA_PASSWORD} x@db/app", f"postgres://app:{MASK}@db/app"),
     ],
-    ids=["user-password", "password-only", "raw-at", "percent-encoded", "no-path"],
+    ids=["user-password", "password-only", "raw-at", "percent-encoded", "no-path", "blank-in-password"],
 )
 def test_repr_masks_the_password_of_a_url_in_any_str_field(url: str, shown: str) -> None:
     text = repr(_load(UrlSettings, {"UPSTREAM": url}))
