@@ -317,3 +317,24 @@ def test_key_value_lines_of_build_inputs() -> None:
         ("ci-with-secret", *at(text, PW, 0)),
         ("ci-with-secret", *at(text, PW, 1)),
     ]
+
+
+def test_every_shell_check_match_holds_one_of_its_words() -> None:
+    """The shell checks skip a pattern whose words are all absent from a script: each pattern's match must
+    hold one of them (lower-cased), over every script line the test data and the sample stack hold."""
+    from autoaudit_secrets.scan.analyzers import _config_values as cv
+
+    roots = [Path(__file__).resolve().parents[1] / "data"]
+    texts = [
+        p.read_text(errors="replace")
+        for root in roots
+        for p in root.rglob("*")
+        if p.is_file() and p.stat().st_size < 200_000
+    ]
+    matched = 0
+    for (pattern, _), needles in zip(cv._SHELL_PATTERNS, cv._SHELL_NEEDLES, strict=True):
+        for text in texts:
+            for m in pattern.finditer(text):
+                matched += 1
+                assert any(n in m.group(0).lower() for n in needles), (pattern.pattern[:40], needles)
+    assert matched > 20

@@ -226,6 +226,22 @@ _SHELL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "a literal piped into a registry login",
     ),
 )
+# Per pattern above, lower-case words one of which every match holds (checked first: most scripts hold none).
+_SHELL_NEEDLES: tuple[tuple[str, ...], ...] = (
+    ("://",),
+    ("--",),
+    ("login",),
+    ("sshpass",),
+    ("mysql", "mariadb"),
+    ("redis-cli",),
+    ("curl", "wget"),
+    ("authorization",),
+    ("x-api-key", "api-key", "x-auth-token", "private-token", "x-access-token"),
+    (":_",),
+    ("password",),
+    ("aws",),
+    ("--password-stdin",),
+)
 _ASSIGNMENT = re.compile(
     r"(?:^|(?<=[\s;&|(\"']))(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-x[ \t]+)?)?"
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=" + _VAL,
@@ -259,7 +275,10 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
                     preview_keep=match.rule.preview_keep,
                 ),
             )
-    for pattern, reason in _SHELL_PATTERNS:
+    lowered = script.lower()
+    for (pattern, reason), needles in zip(_SHELL_PATTERNS, _SHELL_NEEDLES, strict=True):
+        if not any(needle in lowered for needle in needles):
+            continue  # a word every match holds is not in the script
         if reason.endswith(".netrc") and not _NETRC_CONTEXT.search(script):
             continue
         for m in pattern.finditer(script):
