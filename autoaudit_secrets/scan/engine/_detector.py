@@ -23,10 +23,10 @@ from ._filters import (
     is_doc_example,
     is_hash,
     is_placeholder,
-    is_secret_name,
     is_sequential,
     is_uuid,
     name_words,
+    secret_name_and_words,
 )
 from ._lazyre import LazyRegex
 from ._matcher import Matcher, MatcherBackend, PatternSpec, Prescan
@@ -45,6 +45,7 @@ _MAX_B64_RUN = 64 * 1024
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _B64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _MAX_DEPTH = 2
+_MIN_B64_TEXT = 32  # no base64 pattern matches a shorter text (32 base64 characters at least)
 _MAX_DECODED = 1 << 20  # decoded bytes per document
 
 _CONFIG_SUFFIXES = (
@@ -73,23 +74,23 @@ _CONFIG_SUFFIXES = (
 # (``settings.API_KEY``) or an attribute of a well-known object. A "(" inside a random value (Django's key
 # alphabet has both parentheses) is not a call. A dotted path starts with an identifier (or is a version or
 # address of numbers, ``1.2.3``): ``4HTo.3hVR7tjq`` starts with neither, so its dot is part of a random value.
-_CODE_CALL = LazyRegex(
+_CODE_CALL = (
     r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$"
     r"|^(?:self|this|cls|config|settings|env|os)[.\[]"
     r"|^[+.]\s*(?:new\s+)?[A-Za-z_$][\w.$]*\s*[(\[]"  # "..." + new Buffer(…) / '.$p['…
 )
 # "k=v;k2=v2": a connection string or settings list, not one value (the rules for connection strings judge it)
-_KEY_VALUE_LIST = LazyRegex(r";\s*[A-Za-z_][\w.]*\s*=")
+_KEY_VALUE_LIST = r";\s*[A-Za-z_][\w.]*\s*="
 # Format holes filled in at run time: %s / %d standing alone (not "d%s" inside a random run), %(name)s,
 # Ruby's %{name} and #{expr}, {}, {0}, {name}, ${...}, {{ ... }}.
-_FORMAT_HOLE = LazyRegex(
+_FORMAT_HOLE = (
     r"(?:^|[^A-Za-z0-9%])%[sdr](?![A-Za-z0-9])|%\(\w+\)|%\{\w+\}|\#\{|\{\d*\}|\{[A-Za-z_][\w.]*\}|\$\{|\{\{"
 )
 # ``$name`` is literal text in the files of these languages and formats (as in Django's key alphabet): they
 # interpolate only ``${…}``/``{…}`` or nothing. Elsewhere (shell, dotenv, Dockerfile, Makefile, PHP, Perl,
 # Groovy/Kotlin/Scala templates, PowerShell, compose and CI files, unknown types) it may be filled in, except
 # inside single quotes.
-_DOLLAR_NAME = LazyRegex(r"(?:^|[^A-Za-z0-9])\$[A-Za-z_]")
+_DOLLAR_NAME = r"(?:^|[^A-Za-z0-9])\$[A-Za-z_]"
 _LITERAL_DOLLAR_SUFFIXES = (
     ".py",
     ".pyi",
@@ -135,14 +136,32 @@ _LITERAL_DOLLAR_SUFFIXES = (
     ".xml",
     ".config",
 )
-_PATHLIKE = LazyRegex(
-    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)|\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
+_PATHLIKE = (
+    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     r"|^[#.][A-Za-z][\w-]*$"  # a CSS selector
 )
+_FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
 _QUOTES = frozenset("\"'")
 _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
-_ENV_NAME = LazyRegex(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_CONCATENATION_STARTS = frozenset(" \t+")
+_ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"  # the *name* of an env var holding the secret
+# Code, a path or an env var's name rather than a literal: shapes anchored at the start (one ``match``), and
+# a format hole, a file name, a settings list or ``$name`` anywhere (a ``search``, needed only when the value
+# holds one of ``_INSIDE_CHARS``) -- a hot path: a file of thousands of assignments judges every value.
+_NOT_LITERAL_AT_START = LazyRegex("|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME)))
+_NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
+_NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
+_INSIDE_CHARS = frozenset("%#{$.;")
+
+
+def _not_literal(value: str, dollar_refs: bool) -> bool:
+    """Code, a format string, a path, ``$name`` (when ``dollar_refs``), "k=v;k2=v2" or an env var's name."""
+    if _NOT_LITERAL_AT_START.match(value):
+        return True
+    if _INSIDE_CHARS.isdisjoint(value):
+        return False
+    return (_NOT_LITERAL_INSIDE_DOLLAR if dollar_refs else _NOT_LITERAL_INSIDE).search(value) is not None
 
 
 _CODE_SUFFIXES = (
@@ -241,7 +260,22 @@ def _looks_like_identifier(value: str) -> bool:
     return len(words) >= 2 and sum(len(w) for w in words) >= 3.5 * len(words)
 
 
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_DIGITS = frozenset("0123456789")
+_ASCII_ALNUM = _ASCII_LOWER | _ASCII_UPPER | _ASCII_DIGITS
+
+
 def _char_classes(value: str) -> int:
+    """How many of lower-case, upper-case, digits and other characters ``value`` holds."""
+    if value.isascii():  # the same judgement by set operations (a hot path)
+        chars = set(value)
+        return (
+            (not chars.isdisjoint(_ASCII_LOWER))
+            + (not chars.isdisjoint(_ASCII_UPPER))
+            + (not chars.isdisjoint(_ASCII_DIGITS))
+            + (not chars <= _ASCII_ALNUM)
+        )
     return (
         any(c.islower() for c in value)
         + any(c.isupper() for c in value)
@@ -277,33 +311,36 @@ def interpolates_dollar(relpath: str | None) -> bool:
 
 
 def _value_looks_literal(
-    rule: Rule, name: str, value: str, *, doc_file: bool = False, dollar_refs: bool = True
+    rule: Rule,
+    name: str,
+    value: str,
+    *,
+    doc_file: bool = False,
+    dollar_refs: bool = True,
+    words: Sequence[str] | None = None,
 ) -> bool:
     """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or
     prose? ``dollar_refs``: ``$name`` in the value is a reference to be filled in (see
-    :func:`interpolates_dollar`)."""
+    :func:`interpolates_dollar`). ``words``: ``name_words(name)`` when the caller has them."""
     v = value.strip()
     if len(v) < 4:
         return False
     password_like = "password" in rule.tags
-    if _CODE_CALL.search(v) or _FORMAT_HOLE.search(v) or _PATHLIKE.search(v):
+    # code, a format string, a path, ``$name`` (where filled in), "k=v;k2=v2" or an env var's name
+    if _not_literal(v, dollar_refs):
         return False
-    if dollar_refs and _DOLLAR_NAME.search(v):
-        return False
-    if _KEY_VALUE_LIST.search(v):
-        return False
-    if _ENV_NAME.match(v):  # the *name* of an env var holding the secret
-        return False
-    words = name_words(name)
-    if v.lower() in set(words) or v.lower().replace("-", "_") == "_".join(words):
+    if words is None:
+        words = name_words(name)
+    low = v.lower()
+    if low in words or low.replace("-", "_") == "_".join(words):
         return False
     # the value names the key rather than holding a secret:
     # IAMUserChangePassword = "arn:...IAMUserChangePassword",
     # CLIENT_AUTH: "clientAuth", "auth0": "types-auth0-python"
-    if len(name) >= (10 if password_like else 4) and name.lower() in v.lower():
+    if len(name) >= (10 if password_like else 4) and name.lower() in low:
         return False
     value_words = name_words(v)
-    if value_words and value_words == words[-len(value_words) :]:
+    if value_words and list(words[-len(value_words) :]) == value_words:
         return False
     if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
         return False
@@ -346,6 +383,17 @@ class Detector:
         self._b64_indices = frozenset({len(self.rules), len(self.rules) + 1})
         self.matcher = Matcher(specs, backend)
         self._config_only = frozenset(i for i, r in enumerate(self.rules) if "config-only" in r.tags)
+        # The keywords of every rule, to answer "can any rule match?" for a short text without the matcher
+        # (analyzers ask about one value at a time); None when some rule has none (it is always tried).
+        keywords = [k for r in self.rules for k in r.keywords]
+        self._keyword_chars: frozenset[str] = frozenset(k for k in keywords if len(k) == 1)
+        self._keyword_pairs: dict[str, tuple[str, ...]] | None = None
+        if all(spec.keywords for spec in specs[: len(self.rules)]):
+            pairs: dict[str, set[str]] = {}
+            for k in keywords:
+                if len(k) > 1:
+                    pairs.setdefault(k[:2], set()).add(k)
+            self._keyword_pairs = {pair: tuple(sorted(ks)) for pair, ks in pairs.items()}
 
     @property
     def backend(self) -> MatcherBackend:
@@ -382,6 +430,8 @@ class Detector:
         doc_file = is_doc_path(relpath)
         dollar_refs = interpolates_dollar(relpath)
         skip = frozenset() if config_file else self._config_only
+        if prescan is None and self._no_rule_applies(text):
+            return hits
         found = self.matcher.find(text, skip, prescan)
         if depth < _MAX_DEPTH and len(text) >= 32 and _B64_CHARS.issuperset(text[:32]):
             start_match = _B64_AT_START.match(text)  # a document that *is* base64 (no delimiter in front)
@@ -401,6 +451,23 @@ class Detector:
                 hits.append(hit)
         return hits
 
+    def _no_rule_applies(self, text: str) -> bool:
+        """True when ``text`` is too short for the base64 patterns (32 characters) and holds none of the
+        rules' keywords: the matcher tries a rule only where one of its keywords occurs (in the lowered
+        text), so it would find nothing. Answered for short ASCII texts only, without the matcher's
+        per-call work (an analyzer asks about thousands of short values, one at a time)."""
+        pairs = self._keyword_pairs
+        if pairs is None or len(text) >= _MIN_B64_TEXT or not text.isascii():
+            return False
+        low = text.lower()
+        if not self._keyword_chars.isdisjoint(low):
+            return False
+        for i in range(len(low) - 1):
+            candidates = pairs.get(low[i : i + 2])
+            if candidates is not None and any(low.startswith(k, i) for k in candidates):
+                return False
+        return True
+
     def _judge(
         self, rule: Rule, m: re.Match[str], doc_file: bool = False, dollar_refs: bool = True
     ) -> _Hit | None:
@@ -412,9 +479,14 @@ class Detector:
         if not secret:
             return None
         named = "name" in m.re.groupindex
+        name = ""
+        words: tuple[str, ...] = ()
         # the name first: most candidates of the assignment rules are ordinary names (cacheKey, sort_key)
-        if named and not is_secret_name(m.group("name") or "", self.secret_names):
-            return None
+        if named:
+            name = m.group("name") or ""
+            is_secret, words = secret_name_and_words(name, self.secret_names)
+            if not is_secret:
+                return None
         if is_placeholder(secret) or is_doc_example(secret):
             return None
         filters = rule.filters
@@ -435,9 +507,9 @@ class Detector:
         ):
             return None
         if named:
-            if _CONCATENATED.match(m.string, m.end()):  # "prefix-" + more: not the whole value
-                return None
-            name = m.group("name") or ""
+            after = m.string[m.end() : m.end() + 1]
+            if after in _CONCATENATION_STARTS and _CONCATENATED.match(m.string, m.end()):
+                return None  # "prefix-" + more: not the whole value
             name_start = m.start("name")
             if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
                 return None
@@ -446,10 +518,15 @@ class Detector:
                 return None  # "…'…": cut at a quote of the other kind, so not the whole value
             single_quoted = opening == "'"
             if not _value_looks_literal(
-                rule, name, secret, doc_file=doc_file, dollar_refs=dollar_refs and not single_quoted
+                rule,
+                name,
+                secret,
+                doc_file=doc_file,
+                dollar_refs=dollar_refs and not single_quoted,
+                words=words,
             ):
                 return None
-            if is_hash(secret, bare_hex=False):
+            if "hash" not in filters and is_hash(secret, bare_hex=False):  # (else judged so above)
                 return None
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-import re
 from collections.abc import Set as AbstractSet
 
 from ._lazyre import LazyRegex
@@ -32,6 +31,7 @@ __all__ = [
     "is_sequential",
     "is_uuid",
     "name_words",
+    "secret_name_and_words",
 ]
 
 # The fixed set of filter names a rule record may list (see the rule format in ``rules/_registry.py``).
@@ -277,9 +277,12 @@ _TRANSFORMED_WORDS = frozenset(
 
 def name_words(name: str) -> list[str]:
     """Split an identifier in any case style (snake, kebab, camel, UPPER, dotted) into lower-case words."""
-    name = _CAMEL_1.sub(r"\1_\2", name)
-    name = _CAMEL_2.sub(r"\1_\2", name)
-    return [w for w in _SPLIT.split(name.lower()) if w]
+    lowered = name.lower()
+    if lowered != name:  # the camel-case splits need an upper-case letter
+        name = _CAMEL_1.sub(r"\1_\2", name)
+        name = _CAMEL_2.sub(r"\1_\2", name)
+        lowered = name.lower()
+    return [w for w in _SPLIT.split(lowered) if w]
 
 
 # "<qualifier>_token" names that are not credentials: pagination/sequence tokens, LLM vocabulary tokens.
@@ -345,18 +348,41 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
     ``hashed_password``) is not the secret. ``extra`` holds names that hold secrets whatever they look like
     (compared case-insensitively).
     """
-    if extra and (name in extra or name.upper() in {e.upper() for e in extra}):
-        return True
-    return _name_verdict(name)
+    return secret_name_and_words(name, extra)[0]
+
+
+def secret_name_and_words(name: str, extra: AbstractSet[str] = frozenset()) -> tuple[bool, tuple[str, ...]]:
+    """:func:`is_secret_name` and :func:`name_words` of ``name`` at once (an assignment rule needs both)."""
+    verdict, words = _name_analysis(name)
+    if not verdict and extra and (name in extra or name.upper() in _upper_names(extra)):
+        return True, words
+    return verdict, words
+
+
+def _upper_names(extra: AbstractSet[str]) -> AbstractSet[str]:
+    """The extra names upper-cased (once per set: a scan judges many names against one set)."""
+    if isinstance(extra, frozenset):
+        return _upper_frozen(extra)
+    return {e.upper() for e in extra}
+
+
+@functools.lru_cache(maxsize=64)
+def _upper_frozen(extra: frozenset[str]) -> frozenset[str]:
+    return frozenset(e.upper() for e in extra)
 
 
 _VERSION_WORD = LazyRegex(r"^v\d{1,3}$")  # API_SECRET_KEY_V2
 
 
-@functools.lru_cache(maxsize=4096)
-def _name_verdict(name: str) -> bool:
-    """:func:`is_secret_name` without the extra names (cached: a file repeats its names many times)."""
+@functools.lru_cache(maxsize=16384)
+def _name_analysis(name: str) -> tuple[bool, tuple[str, ...]]:
+    """:func:`is_secret_name` without the extra names, and the name's words (cached: a file repeats its names
+    many times, and an assignment rule needs both)."""
     words = name_words(name)
+    return _name_verdict(name, list(words)), tuple(words)
+
+
+def _name_verdict(name: str, words: list[str]) -> bool:
     while words and (words[-1].isdigit() or words[-1] in _NEUTRAL_TAIL or _VERSION_WORD.match(words[-1])):
         words.pop()
     if not words:
@@ -373,8 +399,7 @@ def _name_verdict(name: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------- values
 
-_REFERENCE = LazyRegex(
-    r"""
+_REFERENCE_WHOLE = r"""
     ^\$\{[^}]*\}?$                           # ${VAR} / ${VAR:-default}
     | ^\$\{\{.*\}\}$                         # ${{ secrets.X }}
     | ^\$[A-Za-z_][A-Za-z0-9_]*$             # $VAR
@@ -395,11 +420,9 @@ _REFERENCE = LazyRegex(
     | ^-----BEGIN\ (?:AGE\ ENCRYPTED\ FILE|PGP\ MESSAGE)-----
     | ^arn:aws:(?:secretsmanager|ssm|kms):
     | ^!vault | ^!secret
-    """,
-    re.VERBOSE,
-)
+    """
 # an f-string/format hole anywhere: {name}, {call(args)}, {cfg["key"]}, {x!r}, {x:>8}
-_REFERENCE_ANYWHERE = LazyRegex(
+_REFERENCE_ANYWHERE = (
     r"\{[A-Za-z_][\w.]*(?:\([^(){}]{0,40}\))?(?:\[[^\[\]{}]{0,40}\])?(?:![rsa])?(?::[^{}]{0,20})?\}|"
     r"os\.environ|os\.getenv|getenv\(|process\.env\b|System\.getenv|Environment\.GetEnvironmentVariable"
     r"|ENV\[|env\(|\$\{\{|\{\{\s*[\w.]|secrets\.[A-Z_]|vault\(|lookup\("
@@ -407,6 +430,8 @@ _REFERENCE_ANYWHERE = LazyRegex(
     # unclosed ``${name:^…`` inside a random value (a WordPress salt's alphabet has $, { and :) is no hole
     r"|\$\{[A-Za-z_][^}]{0,200}\}|\$\{[A-Za-z_][\w.]*:?[-=?+]?$"
 )
+# both in one search (the whole-value forms are written verbose)
+_REFERENCE = LazyRegex(f"(?x:{_REFERENCE_WHOLE})|{_REFERENCE_ANYWHERE}")
 _PLACEHOLDER_WORDS = frozenset(
     {
         "",
@@ -502,7 +527,9 @@ _PLACEHOLDER_WORDS = frozenset(
         "on",
     }
 )
-_PLACEHOLDER_RE = LazyRegex(
+# Placeholder shapes, in two parts: those anchored at the start (one attempt, ``match``) and those found
+# anywhere (``search``), which an ASCII value can only hold when it contains one of ``_INSIDE_HINTS``.
+_PLACEHOLDER_AT_START = LazyRegex(
     r"""(?ix)
     ^<[^<>]{1,80}>$                          # <your-key>
     | ^&lt;.{1,80}&gt;$                      # &lt;your-key&gt; (HTML-escaped)
@@ -510,15 +537,9 @@ _PLACEHOLDER_RE = LazyRegex(
     | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
        (?:your|the|a|an|own)?[-_ .]?
        [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|here|value|credentials?)\b
-    | (?:_|-|\b)here\)?$                     # ..._here
     | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
-    | ^x{4,}[-_a-z0-9]*$ | [-_a-z0-9]*x{6,}$ | \bx{5,}\b
-    | (?:^|[^a-z])change[-_ ]?(?:me|it|this)(?:[^a-z]|$)
-    | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
+    | ^x{4,}[-_a-z0-9]*$
     | ^\([a-z][a-z _-]{0,40}\)$               # (hidden), (not set)
-    | example | sample | dummy | placeholder | redacted | do[-_ ]?not[-_ ]?use | not[-_ ]?real
-    | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
-    | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random)
        [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?
        [-_ ]?\d{0,3}$
@@ -528,9 +549,47 @@ _PLACEHOLDER_RE = LazyRegex(
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
        [-_.]?\d{0,6}!?$
+    """
+)
+_PLACEHOLDER_INSIDE = LazyRegex(
+    r"""(?ix)
+    (?:_|-|\b)here\)?$                     # ..._here
+    | [-_a-z0-9]*x{6,}$ | \bx{5,}\b
+    | (?:^|[^a-z])change[-_ ]?(?:me|it|this)(?:[^a-z]|$)
+    | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
+    | example | sample | dummy | placeholder | redacted | do[-_ ]?not[-_ ]?use | not[-_ ]?real
+    | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
+    | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | [-_](?:dummy|fake|placeholder|redacted)$
     """
 )
+# Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
+_INSIDE_HINTS = (
+    "here",
+    "xxxxx",
+    "change",
+    "replace",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "redacted",
+    "use",
+    "real",
+    "*",
+    "#",
+    "be",
+    "fake",
+)
+
+
+def _placeholder_shape(value: str, low: str) -> bool:
+    """``value`` (``low`` lower-cased) has one of the placeholder shapes."""
+    if _PLACEHOLDER_AT_START.match(value):
+        return True
+    if value.isascii() and not any(hint in low for hint in _INSIDE_HINTS):
+        return False  # (case-insensitive matching of an ASCII value is matching its lower-cased form)
+    return _PLACEHOLDER_INSIDE.search(value) is not None
 
 
 # Words meaning "secret"/"password" (several languages) and fillers: a value made only of these is a stand-in
@@ -605,8 +664,10 @@ _WORD_SPLIT = LazyRegex(r"[^a-z]+")
 
 
 def _only_standin_words(low: str) -> bool:
+    if any(c.isdigit() for c in low):
+        return False
     words = [w for w in _WORD_SPLIT.split(low) if w]
-    return bool(words) and all(w in _STANDIN_WORDS for w in words) and not any(c.isdigit() for c in low)
+    return bool(words) and all(w in _STANDIN_WORDS for w in words)
 
 
 def is_sequential(value: str) -> bool:
@@ -625,7 +686,7 @@ def is_reference(value: str) -> bool:
     v = value.strip().strip("\"'`")
     if not v:
         return False
-    return bool(_REFERENCE.search(v) or _REFERENCE_ANYWHERE.search(v))
+    return _REFERENCE.search(v) is not None
 
 
 def is_placeholder(value: str) -> bool:
@@ -645,11 +706,12 @@ def is_placeholder(value: str) -> bool:
         return True
     if low.endswith(("...", "…")):  # truncated in documentation
         return True
-    if _PLACEHOLDER_RE.search(v):
+    if _placeholder_shape(v, v.lower()):
         return True
     if len(v) >= 8 and _filler_inside(low):
         return True
-    return is_reference(v)
+    v = v.strip("\"'`")  # what is_reference would look at
+    return bool(v) and _REFERENCE.search(v) is not None
 
 
 def _filler_inside(low: str) -> bool:
@@ -720,20 +782,22 @@ def _is_textbook_jwt(value: str) -> bool:
     return isinstance(sub, str) and sub.isdigit() and len(sub) >= 6 and is_sequential(sub)
 
 
-_HEX_DIGEST = LazyRegex(
+_HEX_DIGEST = (
     r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$"
+    r"|^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$"
 )
-_HEX_DIGEST_UPPER = LazyRegex(r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$")
-_PREFIXED_DIGEST = LazyRegex(
-    r"^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$", re.IGNORECASE
-)
-_GPG_FINGERPRINT = LazyRegex(r"^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$")
-_PASSWORD_HASH = LazyRegex(
-    r"^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
+_NOT_BARE_HEX = (
+    r"(?i:^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$)"  # prefixed
+    r"|^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$"  # GPG fingerprint
+    # password hashes
+    r"|^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"
     r"pbkdf2_sha\d+\$|bcrypt\$|argon2\$"
     # PostgreSQL md5/SCRAM verifiers, MySQL native password hashes
     r"|md5[0-9a-f]{32}$|SCRAM-SHA-256\$\d+:|\*[0-9A-F]{40}$)"
 )
+# one match each way (bare hex digests counted or not)
+_ANY_HASH = LazyRegex(f"{_HEX_DIGEST}|{_NOT_BARE_HEX}")
+_HASH_NOT_BARE_HEX = LazyRegex(_NOT_BARE_HEX)
 
 
 def is_hash(value: str, *, bare_hex: bool = True) -> bool:
@@ -742,13 +806,7 @@ def is_hash(value: str, *, bare_hex: bool = True) -> bool:
 
     ``bare_hex=False`` does not count plain hex strings: under a name that says "secret"/"api key", 32 or 40
     hex digits are far more often the key itself (many services issue hex keys) than a digest."""
-    v = value.strip()
-    return bool(
-        (bare_hex and (_HEX_DIGEST.match(v) or _HEX_DIGEST_UPPER.match(v)))
-        or _PREFIXED_DIGEST.match(v)
-        or _GPG_FINGERPRINT.match(v)
-        or _PASSWORD_HASH.match(v)
-    )
+    return (_ANY_HASH if bare_hex else _HASH_NOT_BARE_HEX).match(value.strip()) is not None
 
 
 _UUID = LazyRegex(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
