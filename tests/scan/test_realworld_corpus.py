@@ -40,8 +40,8 @@ FLOORS: dict[str, tuple[float, float]] = {
     "all": (1.00, 1.00),
 }
 # The corpus may only grow: at least this many cases of each label (issue 11 asks for 300 / 150 overall).
-MIN_POSITIVES = 440
-MIN_NEGATIVES = 245
+MIN_POSITIVES = 455
+MIN_NEGATIVES = 254
 
 
 @pytest.fixture(scope="module")
