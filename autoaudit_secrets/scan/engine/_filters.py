@@ -564,22 +564,8 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     """
 )
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
-_INSIDE_HINTS = (
-    "here",
-    "xxxxx",
-    "change",
-    "replace",
-    "example",
-    "sample",
-    "dummy",
-    "placeholder",
-    "redacted",
-    "use",
-    "real",
-    "*",
-    "#",
-    "be",
-    "fake",
+_INSIDE_HINTS = LazyRegex(
+    r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake"
 )
 
 
@@ -587,7 +573,7 @@ def _placeholder_shape(value: str, low: str) -> bool:
     """``value`` (``low`` lower-cased) has one of the placeholder shapes."""
     if _PLACEHOLDER_AT_START.match(value):
         return True
-    if value.isascii() and not any(hint in low for hint in _INSIDE_HINTS):
+    if value.isascii() and _INSIDE_HINTS.search(low) is None:
         return False  # (case-insensitive matching of an ASCII value is matching its lower-cased form)
     return _PLACEHOLDER_INSIDE.search(value) is not None
 

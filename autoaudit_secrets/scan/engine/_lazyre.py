@@ -7,11 +7,15 @@ from typing import Any
 
 __all__ = ["LazyRegex"]
 
+# The methods looked up most (on hot paths: every candidate of a rule): bound to the instance once compiled,
+# so later look-ups are plain slot reads instead of a ``__getattr__`` call each.
+_BOUND = ("match", "search", "fullmatch", "sub", "split", "finditer", "findall")
+
 
 class LazyRegex:
     """A stand-in for ``re.compile(pattern, flags)`` that compiles on first attribute access."""
 
-    __slots__ = ("_compiled", "_flags", "_pattern")
+    __slots__ = ("_compiled", "_flags", "_pattern", *_BOUND)
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self._pattern = pattern
@@ -19,8 +23,11 @@ class LazyRegex:
         self._compiled: re.Pattern[str] | None = None
 
     def __getattr__(self, name: str) -> Any:
+        # only called for what is not set: the bound methods before the first use, and other attributes
         compiled = self._compiled
         if compiled is None:
             compiled = re.compile(self._pattern, self._flags)
             self._compiled = compiled
+            for method in _BOUND:
+                object.__setattr__(self, method, getattr(compiled, method))
         return getattr(compiled, name)
