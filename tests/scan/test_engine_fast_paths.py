@@ -37,7 +37,6 @@ def _lines(count: int) -> list[str]:
 def test_a_file_of_many_assignments_reports_what_each_line_reports_alone(
     scanner: Scanner, relpath: str
 ) -> None:
-    # more distinct names than the name-verdict cache holds, so entries are evicted while the file is judged
     lines = _lines(17_000)
     whole = {(f.line, f.rule_id) for f in scanner.scan_document(relpath, "\n".join(lines) + "\n")}
     alone = {

@@ -374,10 +374,11 @@ def _upper_frozen(extra: frozenset[str]) -> frozenset[str]:
 _VERSION_WORD = LazyRegex(r"^v\d{1,3}$")  # API_SECRET_KEY_V2
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=32768)
 def _name_analysis(name: str) -> tuple[bool, tuple[str, ...]]:
     """:func:`is_secret_name` without the extra names, and the name's words (cached: a file repeats its names
-    many times, and an assignment rule needs both)."""
+    many times, an assignment rule needs both, and in a .env file the dotenv analyzer asks again about every
+    name the rules judged -- a cache smaller than the file's names would have evicted each before that)."""
     words = name_words(name)
     return _name_verdict(name, list(words)), tuple(words)
 
