@@ -351,11 +351,14 @@ def _text_ends(prescan: Prescan, text: str) -> dict[int, list[int]] | None:
     before = continued = 0
     for end in positions:
         segment = data[before:end]
-        continued += len(segment) - len(segment.translate(None, _CONTINUATION))
+        if not segment.isascii():  # (most stretches between candidates are: nothing to count)
+            continued += len(segment) - len(segment.translate(None, _CONTINUATION))
         chars[end] = end - continued
         before = end
     tail = data[before:]
-    if len(data) - continued - (len(tail) - len(tail.translate(None, _CONTINUATION))) != len(text):
+    if not tail.isascii():
+        continued += len(tail) - len(tail.translate(None, _CONTINUATION))
+    if len(data) - continued != len(text):
         return None  # not the UTF-8 decoding of these bytes after all
     return {index: [chars[end] for end in ends] for index, ends in prescan.ends.items()}
 
