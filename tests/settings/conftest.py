@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,3 +21,23 @@ def chdir_tmp(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """Run the test in an empty working directory (so no stray .env is read)."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A fresh, non-propagating logger writing each record's message to a string; redaction installed on it
+    is removed afterwards."""
+    stream = io.StringIO()
+    logger = logging.getLogger(f"autoaudit-test-{id(stream)}")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    yield logger, stream
+    logger.removeHandler(handler)
+    for f in list(logger.filters):
+        handle = getattr(f, "_autoaudit_handle", None)
+        if handle is not None:
+            handle.uninstall()  # also stops masking this logger's records at creation
+        logger.removeFilter(f)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote
@@ -203,24 +202,6 @@ def test_repr_leaves_urls_without_a_password_alone(url: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- logs
-
-
-@pytest.fixture
-def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
-    stream = io.StringIO()
-    logger = logging.getLogger(f"autoaudit-plain-{id(stream)}")
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    yield logger, stream
-    logger.removeHandler(handler)
-    for f in list(logger.filters):
-        handle = getattr(f, "_autoaudit_handle", None)
-        if handle is not None:
-            handle.uninstall()
-        logger.removeFilter(f)
 
 
 def test_install_redaction_masks_plain_secrets_and_url_passwords(
