@@ -73,7 +73,6 @@ __all__ = [
     "find_repo_root",
     "finding_scope",
     "iter_changes",
-    "list_commits",
     "parse_patch",
     "plan_commits",
     "resolve_revisions",
@@ -649,15 +648,6 @@ def _lines(ids: Sequence[str]) -> bytes:
     return "".join(f"{sha}\n" for sha in ids).encode("ascii")
 
 
-def list_commits(root: Path, revisions: Sequence[str]) -> list[str]:
-    """The commits of ``revisions`` (``git log`` arguments), oldest first: topological order, parents before
-    children — the order in which history modes read and report them."""
-    proc = _run_git(root, "rev-list", "--topo-order", "--reverse", *revisions, "--")
-    if proc.returncode != 0:
-        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
-    return proc.stdout.split()
-
-
 @dataclass(frozen=True, slots=True)
 class CommitPlan:
     """The commits of a history whose changes are read (oldest first, topological order), and how many merges
@@ -1072,14 +1062,12 @@ class _HistoryScan:
         last_commit: CommitInfo | None = None
         windows = _windows(changes)
         window = next(windows, None)
-        if window is not None:
-            self._prefetch(window)
+        wanted = self._prefetch(window) if window is not None else []
         while window is not None:
             # the files the analyzers of the next window will read are asked of git before this one is
             # scanned: they are looked up meanwhile
             upcoming = next(windows, None)
-            if upcoming is not None:
-                self._prefetch(upcoming)
+            upcoming_wanted = self._prefetch(upcoming) if upcoming is not None else []
             # The prefilter looks at a whole window of commits at once; when something in it may match,
             # halves are asked until the files that may match are found (a few calls, not one per file).
             candidates: dict[int, Prescan | None] | None = None
@@ -1103,8 +1091,8 @@ class _HistoryScan:
                     if now - last_report >= 0.1:
                         last_report = now
                         self.progress(self.commits, self.files_done)
-            self.blobs.forget(self._wanted(window), max_size=self.options.max_file_size)
-            window = upcoming
+            self.blobs.forget(wanted, max_size=self.options.max_file_size)
+            window, wanted = upcoming, upcoming_wanted
         if self.progress is not None:
             self.progress(self.commits, self.files_done)
         self.stats.seconds = time.perf_counter() - started
@@ -1129,10 +1117,11 @@ class _HistoryScan:
             and self._analyzers_of(f.path)
         ]
 
-    def _prefetch(self, window: list[CommitChanges]) -> None:
+    def _prefetch(self, window: list[CommitChanges]) -> list[str]:
         wanted = self._wanted(window)
         if wanted:
             self.blobs.prefetch(wanted, max_size=self.options.max_file_size)
+        return wanted
 
     # -- one changed file ---------------------------------------------------------------------------------
 
