@@ -60,16 +60,12 @@ class RevisionConfig:
     where: str | None
 
 
-def _git_env() -> dict[str, str]:
-    return git_env(GIT_LITERAL_PATHSPECS="1")
-
-
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
             ["git", *_GIT_CONFIG, *args],
             cwd=cwd,
-            env=_git_env(),
+            env=git_env(GIT_LITERAL_PATHSPECS="1"),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             check=False,

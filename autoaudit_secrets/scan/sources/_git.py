@@ -168,10 +168,6 @@ GitProgress = Callable[[int, int], None]  # (commits read, files scanned)
 # ----------------------------------------------------------------------------------------- running git
 
 
-def _git_env() -> dict[str, str]:
-    return git_env()
-
-
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip()
@@ -185,7 +181,7 @@ def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["git", *_GIT_CONFIG, *args],
             cwd=root,
-            env=_git_env(),
+            env=git_env(),
             capture_output=True,
             text=True,
             errors="replace",
@@ -545,7 +541,7 @@ class _GitPipe:
             self.proc = subprocess.Popen(
                 ["git", *_GIT_CONFIG, *args],
                 cwd=root,
-                env=_git_env(),
+                env=git_env(),
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
@@ -671,7 +667,7 @@ def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
             merges_proc = subprocess.Popen(
                 ["git", *_GIT_CONFIG, *merges_cmd, *revisions, "--"],
                 cwd=root,
-                env=_git_env(),
+                env=git_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
@@ -833,7 +829,7 @@ class BlobReader:
             self._proc = subprocess.Popen(
                 ["git", *_GIT_CONFIG, "cat-file", "--batch"],
                 cwd=root,
-                env=_git_env(),
+                env=git_env(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
