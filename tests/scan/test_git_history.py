@@ -327,17 +327,22 @@ def _report(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]
 
 def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
     _history_with_branches(repo)
+    repo.write("dump.sql", "".join(f"insert into t values ({n});\n" for n in range(200)))  # > max_file_size
+    repo.commit("dump")
+    settings = HistoryOptions(max_file_size=2048)
     runs = []
     # 1 job: one git, scanned here; 2 jobs: two gits write parts of the patches, scanned here; 3 and more:
     # worker processes, each with its own git
     for jobs, min_part in ((1, 400), (2, 5), (3, 7), (4, 5)):
         with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=jobs, min_part=min_part) as history:
             assert bool(history.parts) == (jobs > 2)
-            findings, stats = history.run(Scanner(ScanConfig()), HistoryOptions())
+            findings, stats = history.run(Scanner(ScanConfig()), settings)
             if history.stream is not None:
                 assert len(history.stream._pipes) == (2 if jobs == 2 else 1)
-        runs.append((_report(findings), stats.files_scanned, stats.bytes_scanned))
+        counts = (stats.files_scanned, stats.files_skipped, stats.files_truncated, stats.bytes_scanned)
+        runs.append((_report(findings), counts))
     assert runs[0][0], "the history has findings"
+    assert runs[0][1][2] == 1, "the dump's added lines are scanned in part (head and tail)"
     assert all(run == runs[0] for run in runs[1:])
 
 

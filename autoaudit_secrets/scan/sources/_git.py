@@ -1500,10 +1500,7 @@ class HistoryScan:
         if callable(load_analyzers):
             load_analyzers()  # import the analyzer modules once, before the fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        stats = ScanStats()
-        seen: set[DedupeKey] = set()
-        found: list[Finding] = []
-        commits = files = 0
+        combined = _Combined()
         suppressed = 0
         with ProcessPoolExecutor(
             max_workers=min(self.jobs, len(self.parts)),
@@ -1515,18 +1512,10 @@ class HistoryScan:
             try:
                 for future in futures:  # in order: the first part to introduce a secret reports it
                     part = future.result()
-                    for key, finding in part.found:
-                        if key not in seen:
-                            seen.add(key)
-                            found.append(finding)
-                    stats.files_scanned += part.stats.files_scanned
-                    stats.files_skipped += part.stats.files_skipped
-                    stats.bytes_scanned += part.stats.bytes_scanned
+                    combined.add(part.found, part.stats, part.commits, part.files)
                     suppressed += part.suppressed
-                    commits += part.commits
-                    files += part.files
                     if progress is not None:
-                        progress(commits, files)
+                        progress(combined.commits, combined.files)
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -1534,7 +1523,35 @@ class HistoryScan:
         counter = getattr(scanner, "suppressed", None)
         if isinstance(counter, int):
             scanner.suppressed = counter + suppressed  # type: ignore[attr-defined]
-        return found, stats
+        return combined.found, combined.stats
+
+
+class _Combined:
+    """The findings and counts of a history's parts, added in the parts' order: a secret is reported by the
+    first part that has it (the parts are consecutive in topological order)."""
+
+    def __init__(self) -> None:
+        self.seen: set[DedupeKey] = set()
+        self.found: list[Finding] = []
+        self.stats = ScanStats()
+        self.commits = 0
+        self.files = 0
+
+    def add(
+        self, found: Iterable[tuple[DedupeKey, Finding]], stats: ScanStats, commits: int, files: int
+    ) -> None:
+        for key, finding in found:
+            if key not in self.seen:
+                self.seen.add(key)
+                self.found.append(finding)
+        total = self.stats
+        total.files_scanned += stats.files_scanned
+        total.files_skipped += stats.files_skipped
+        total.files_truncated += stats.files_truncated
+        total.bytes_scanned += stats.bytes_scanned
+        total.unreadable.extend(stats.unreadable)
+        self.commits += commits
+        self.files += files
 
 
 @dataclass(frozen=True, slots=True)
