@@ -22,8 +22,14 @@ class LazyRegex:
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
 
+    def __reduce__(self) -> tuple[type[LazyRegex], tuple[str, int]]:
+        # the recipe, not the compiled state (a spawn worker or a copy compiles on its own first use)
+        return (LazyRegex, (self._pattern, self._flags))
+
     def __getattr__(self, name: str) -> Any:
         # only called for what is not set: the bound methods before the first use, and other attributes
+        if name.startswith("__") or name in ("_compiled", "_pattern", "_flags"):
+            raise AttributeError(name)  # a half-built instance (copy, pickle): never recurse into itself
         compiled = self._compiled
         if compiled is None:
             compiled = re.compile(self._pattern, self._flags)
