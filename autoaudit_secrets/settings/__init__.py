@@ -1,7 +1,8 @@
 """Typed settings: ``SecretSettings`` and its helpers.
 
 Subclass :class:`SecretSettings`, declare fields (``SecretStr`` for secrets) and call ``MySettings.load()``.
-``plain_secret_fields`` lists secrets declared as plain ``str``; ``Annotated[str, NotSecret]`` silences one.
+``plain_secret_fields`` lists secrets declared with plain types (``str``, ``list[str]``, ``dict[str, str]``);
+``Annotated[str, NotSecret]`` silences one.
 See ``docs/settings.md`` for precedence, local vs CI, Docker secrets, errors and redaction.
 """
 

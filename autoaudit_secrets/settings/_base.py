@@ -150,7 +150,8 @@ class SecretSettings(BaseSettings):
 
     Environment names are the upper-cased field names (with ``env_prefix``); nested models use ``__``
     (``DB__PASSWORD``). ``repr``/``str``/``model_dump_json`` never show ``SecretStr`` values; ``repr``/``str``
-    also mask a ``str`` field named like a secret and the password of a URL (``plain_secret_fields``).
+    also mask the strings of a field named like a secret, whatever its shape (``str``, ``list[str]``,
+    ``dict[str, str]`` values), and the password of a URL (``plain_secret_fields``).
     """
 
     model_config = SettingsConfigDict(
@@ -179,9 +180,10 @@ class SecretSettings(BaseSettings):
             raise error
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
-        """pydantic's repr arguments (``repr()``, ``str()``, rich) with the plain secrets masked: the value of
-        a ``str`` field named like a secret, the password of a URL (``postgres://app:**********@db/app``);
-        ``model_dump()`` is data and keeps them (see ``docs/settings.md``)."""
+        """pydantic's repr arguments (``repr()``, ``str()``, rich) with the plain secrets masked: every string
+        of a field named like a secret (``api_keys=['**********']``, ``tokens={'svc': '**********'}``), the
+        password of a URL (``postgres://app:**********@db/app``); ``model_dump()`` is data and keeps them
+        (see ``docs/settings.md``)."""
         from ._plain import masked_repr_args
 
         return masked_repr_args(self, super().__repr_args__())

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, Secret, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
-__all__ = ["EnvField", "env_fields", "field_names", "is_secret_annotation", "nested_model"]
+__all__ = ["EnvField", "env_fields", "field_env_name", "field_names", "is_secret_annotation", "nested_model"]
 
 NESTED_DELIMITER = "__"
 
@@ -43,11 +43,30 @@ def _unwrap(annotation: Any) -> Iterator[Any]:
         yield annotation
 
 
+def _types_in(annotation: Any) -> Iterator[Any]:
+    """Every type ``annotation`` mentions, inside generics too (``list[SecretStr]`` -> list, SecretStr)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return  # its arguments are values, not types
+    if origin is typing.Annotated:
+        yield from _types_in(typing.get_args(annotation)[0])
+        return
+    if origin is None:
+        yield annotation
+        return
+    if origin is not typing.Union and origin is not types.UnionType:
+        yield origin
+    for arg in typing.get_args(annotation):
+        if arg is not Ellipsis:
+            yield from _types_in(arg)
+
+
 def is_secret_annotation(annotation: Any) -> bool:
-    """True for ``SecretStr``, ``SecretBytes``, ``Secret[...]`` and Optional/Annotated forms of them."""
+    """True for ``SecretStr``, ``SecretBytes``, ``Secret[...]``, their Optional/Annotated forms, and the
+    containers of them (``list[SecretStr]``, ``dict[str, SecretStr] | None``)."""
     return any(
         isinstance(tp, type) and issubclass(tp, (SecretStr, SecretBytes, Secret))
-        for tp in _unwrap(annotation)
+        for tp in _types_in(annotation)
     )
 
 
@@ -59,7 +78,7 @@ def nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _field_env_name(name: str, info: FieldInfo, prefix: str, *, top: bool) -> tuple[str, str]:
+def field_env_name(name: str, info: FieldInfo, prefix: str, *, top: bool) -> tuple[str, str]:
     """(env-var name, loc name) of one field. At the top level an alias replaces the prefixed name, as in
     pydantic-settings; in a nested model it follows the parent's name and ``__``."""
     alias = info.validation_alias if info.validation_alias is not None else info.alias
@@ -96,7 +115,7 @@ def _walk(
     attrs: tuple[str, ...] = (),
 ) -> None:
     for name, info in model.model_fields.items():
-        env_name, loc_name = _field_env_name(name, info, prefix, top=top)
+        env_name, loc_name = field_env_name(name, info, prefix, top=top)
         sub = nested_model(info.annotation)
         field_path = (*path, loc_name)
         field_attrs = (*attrs, name)

@@ -5,21 +5,27 @@ field are kept out of what the package *shows* (``repr()``/``str()`` of the sett
 :func:`~autoaudit_secrets.settings.install_redaction`, ``.env.example``) and are reported by
 ``autoaudit-secrets check``:
 
-* **named like a secret**: a field typed ``str`` or ``str | None`` whose variable the name rule of
-  check-secrets calls a secret (``PASSWORD``, ``STRIPE_API_KEY``, ``DB__PASSWORD``; not ``TOKEN_URL`` or
-  ``PASSWORD_MIN_LENGTH``): its whole value;
-* **a URL with a password**: the password of a URL held by any other ``str`` or URL-typed field
-  (``DATABASE_URL=postgres://app:<password>@db/app``, a ``PostgresDsn``), known once the settings are loaded.
+* **named like a secret**: a field holding strings (``str``, ``str | None``, a URL type, and containers of
+  them at any depth: ``list[str]``, ``tuple[str, ...]``, ``set[str]``, ``dict[str, str]``,
+  ``dict[str, list[str]]``) whose variable the name rule of check-secrets calls a secret (``PASSWORD``,
+  ``STRIPE_API_KEY``, ``DB__PASSWORD``; not ``TOKEN_URL`` or ``PASSWORD_MIN_LENGTH``; a container's name is
+  also judged with its last word in the singular: ``API_KEYS`` as ``API_KEY``): every string of its value
+  (the values of a dict; its keys are names and stay);
+* **a URL with a password**: the password of a URL held by any other such field (``DATABASE_URL=postgres://
+  app:<password>@db/app``, a ``PostgresDsn``, an item of ``list[str]``), known once the settings are loaded.
 
-``Annotated[str, NotSecret]`` says a field holds no secret: none of this applies to it.
+Both apply to the fields of nested models, also of models inside containers (``replicas: list[Replica]``:
+``REPLICAS__PASSWORD`` is judged, the variable ``REPLICAS`` feeds it). ``Annotated[..., NotSecret]`` says a
+field holds no secret: none of this applies to it.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, final
 from urllib.parse import unquote
@@ -28,12 +34,13 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .._redact import MASK
-from ._fields import EnvField, env_fields
+from ._fields import field_env_name, is_secret_annotation, nested_model
 
 __all__ = [
     "GUESSED_MIN_LOG_LENGTH",
     "NotSecret",
     "PlainSecret",
+    "mask_strings",
     "mask_url_password",
     "masked_repr_args",
     "plain_kind",
@@ -81,14 +88,24 @@ class PlainSecret:
         )
 
 
+# A step of a path from the settings to a value: an attribute name, or ``None`` for every item of the
+# container there (list/tuple/set items, dict values) that is a model.
+_Path = tuple[str | None, ...]
+
+
 @dataclass(frozen=True)
 class _Leaf:
-    """A field that may hold a plain secret: typed ``str``-like or as a URL, neither secret nor marked."""
+    """A field that may hold a plain secret: strings in some shape, neither declared secret nor marked."""
 
-    field: EnvField
-    guessed: bool  # named like a secret (and str-typed): the whole value is a secret
+    env_name: str  # the variable that feeds it (for a field of a model inside a container: the container's)
+    path: _Path
+    guessed: bool  # named like a secret: every string of the value is a secret
     declared: str
     fix: str
+
+    @property
+    def attrs(self) -> tuple[str, ...]:
+        return tuple(step for step in self.path if step is not None)
 
 
 # ---------------------------------------------------------------------------------------------- URLs
@@ -171,32 +188,147 @@ def _marked(info: FieldInfo) -> bool:
     )
 
 
-def _concrete(annotation: Any) -> list[Any]:
-    """The types ``annotation`` names through Optional/Union/Annotated (``Optional[str]`` -> str, None)."""
+@dataclass(frozen=True)
+class _Shape:
+    """How a field holding strings is declared, the type to declare instead, and whether it is a container."""
+
+    declared: str
+    fix: str
+    container: bool
+
+
+# Containers whose items are the strings (pydantic validates the abstract ones into a list, tuple or set).
+_SEQUENCES: frozenset[Any] = frozenset(
+    {
+        list,
+        set,
+        frozenset,
+        collections.deque,
+        collections.abc.Sequence,  # typing.Sequence[str] too: typing's aliases have these as their origin
+        collections.abc.MutableSequence,
+        collections.abc.Set,
+        collections.abc.MutableSet,
+        collections.abc.Collection,
+    }
+)
+_MAPPINGS: frozenset[Any] = frozenset({dict, collections.abc.Mapping, collections.abc.MutableMapping})
+
+
+def _type_name(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+
+
+def _shape(annotation: Any) -> _Shape | None:
+    """The shape of an annotation that holds strings only: ``str``, a URL type, ``None``, and unions,
+    ``Annotated`` forms and containers of them; ``None`` for anything else (numbers, models, secrets)."""
     origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _concrete(typing.get_args(annotation)[0])
+        return _shape(args[0])
     if origin is typing.Union or origin is types.UnionType:
-        return [tp for arg in typing.get_args(annotation) for tp in _concrete(arg)]
-    return [annotation]
-
-
-def _leaf(field: EnvField, is_secret_name: typing.Callable[[str], bool]) -> _Leaf | None:
-    if field.nested or field.secret or _marked(field.field):
-        return None
-    kinds = _concrete(field.field.annotation)
-    optional = type(None) in kinds
-    rest = [tp for tp in kinds if tp is not type(None)]
-    if len(rest) != 1 or not isinstance(rest[0], type):
-        return None
-    tp = rest[0]
-    suffix = " | None" if optional else ""
-    if tp is str:
-        return _Leaf(field, is_secret_name(field.env_name), f"str{suffix}", f"SecretStr{suffix}")
-    if issubclass(tp, _URL_TYPES):
-        guessed = is_secret_name(field.env_name)
-        return _Leaf(field, guessed, f"{tp.__name__}{suffix}", f"Secret[{tp.__name__}]{suffix}")
+        members = [_shape(arg) for arg in args]
+        if any(member is None for member in members) or all(arg is type(None) for arg in args):
+            return None
+        known = [member for member in members if member is not None]
+        return _Shape(
+            " | ".join(member.declared for member in known),
+            " | ".join(member.fix for member in known),
+            any(member.container for member in known),
+        )
+    if annotation is type(None):
+        return _Shape("None", "None", False)
+    if annotation is str:
+        return _Shape("str", "SecretStr", False)
+    if isinstance(annotation, type) and issubclass(annotation, _URL_TYPES):
+        return _Shape(annotation.__name__, f"Secret[{annotation.__name__}]", False)
+    if origin is tuple and args:
+        items = [_shape(arg) for arg in args if arg is not Ellipsis]
+        if not items or any(item is None for item in items):
+            return None
+        tail = ", ..." if args[-1] is Ellipsis else ""
+        declared = ", ".join(item.declared for item in items if item is not None)
+        fix = ", ".join(item.fix for item in items if item is not None)
+        return _Shape(f"tuple[{declared}{tail}]", f"tuple[{fix}{tail}]", True)
+    if origin in _SEQUENCES and len(args) == 1:
+        item = _shape(args[0])
+        if item is None:
+            return None
+        name = _type_name(origin)
+        return _Shape(f"{name}[{item.declared}]", f"{name}[{item.fix}]", True)
+    if origin in _MAPPINGS and len(args) == 2:
+        item = _shape(args[1])
+        if item is None:
+            return None
+        name, key = _type_name(origin), _type_name(args[0])
+        return _Shape(f"{name}[{key}, {item.declared}]", f"{name}[{key}, {item.fix}]", True)
     return None
+
+
+def _contained_models(annotation: Any) -> list[type[BaseModel]]:
+    """The model classes an annotation holds inside containers (``list[Replica]``, ``dict[str, Replica]``);
+    a model held directly is a nested model, expanded into variables of its own."""
+    found: list[type[BaseModel]] = []
+
+    def visit(tp: Any, inside: bool) -> None:
+        origin = typing.get_origin(tp)
+        if origin is typing.Literal:
+            return
+        if origin is typing.Annotated:
+            visit(typing.get_args(tp)[0], inside)
+        elif origin is typing.Union or origin is types.UnionType:
+            for arg in typing.get_args(tp):
+                visit(arg, inside)
+        elif origin is not None:
+            for arg in typing.get_args(tp):
+                visit(arg, True)
+        elif inside and isinstance(tp, type) and issubclass(tp, BaseModel) and tp not in found:
+            found.append(tp)
+
+    visit(annotation, False)
+    return found
+
+
+def _singular(env_name: str) -> str | None:
+    """``env_name`` with its last word in the singular (``API_KEYS`` -> ``API_KEY``), else ``None``: a
+    container's name says what each of its items is."""
+    head, _sep, last = env_name.rpartition("_")
+    if len(last) > 1 and last[-1] in "sS" and last[-2] not in "sS":
+        return f"{head}{_sep}{last[:-1]}"
+    return None
+
+
+def _walk(
+    model: type[BaseModel],
+    prefix: str,
+    variable: str | None,
+    path: _Path,
+    top: bool,
+    seen: frozenset[type[BaseModel]],
+    is_secret_name: Callable[[str], bool],
+    out: list[_Leaf],
+) -> None:
+    """The leaves of ``model``, nested models expanded as ``env_fields`` does (``DB__PASSWORD``), models
+    inside containers too (``variable``: the container's variable, which feeds them)."""
+    for name, info in model.model_fields.items():
+        env_name, _loc = field_env_name(name, info, prefix, top=top)
+        here = (*path, name)
+        if is_secret_annotation(info.annotation) or _marked(info):
+            continue
+        shape = _shape(info.annotation)
+        if shape is not None:
+            singular = _singular(env_name) if shape.container else None
+            guessed = is_secret_name(env_name) or (singular is not None and is_secret_name(singular))
+            out.append(_Leaf(variable or env_name, here, guessed, shape.declared, shape.fix))
+            continue
+        sub = nested_model(info.annotation)
+        if sub is not None:
+            if sub not in seen:
+                _walk(sub, env_name + "__", variable, here, False, seen | {sub}, is_secret_name, out)
+            continue
+        for sub in _contained_models(info.annotation):
+            if sub not in seen:
+                feeds = variable or env_name
+                _walk(sub, env_name + "__", feeds, (*here, None), False, seen | {sub}, is_secret_name, out)
 
 
 @functools.lru_cache(maxsize=256)
@@ -204,34 +336,74 @@ def _leaves(cls: type[BaseModel]) -> tuple[_Leaf, ...]:
     from ..scan import is_secret_name  # the scanner's name rule: one rule for "this name holds a secret"
 
     prefix = str(getattr(cls, "model_config", {}).get("env_prefix") or "")
-    found = (_leaf(field, is_secret_name) for field in env_fields(cls, prefix=prefix))
-    return tuple(leaf for leaf in found if leaf is not None)
+    found: list[_Leaf] = []
+    _walk(cls, prefix, None, (), True, frozenset({cls}), is_secret_name, found)
+    return tuple(found)
 
 
 def plain_kind(cls: type[BaseModel], env_name: str) -> Literal["name", "url"] | None:
-    """For the variable ``env_name`` of ``cls``: ``"name"`` when it is a ``str`` (or URL) field named like a
-    secret, ``"url"`` when it is another ``str`` or URL field (its value may carry a URL password), ``None``
-    for any other field and for fields marked :class:`NotSecret` or declared secret."""
-    for leaf in _leaves(cls):
-        if leaf.field.env_name == env_name:
-            return "name" if leaf.guessed else "url"
-    return None
+    """For the variable ``env_name`` of ``cls``: ``"name"`` when it holds strings named like a secret (a
+    ``str``, a URL, a ``list[str]``, a list of models with such a field), ``"url"`` when it holds other
+    strings (which may carry a URL password), ``None`` for any other variable and for fields marked
+    :class:`NotSecret` or declared secret."""
+    kinds = {leaf.guessed for leaf in _leaves(cls) if leaf.env_name == env_name}
+    if not kinds:
+        return None
+    return "name" if True in kinds else "url"
 
 
-def _value_at(settings: BaseModel, attrs: tuple[str, ...]) -> Any:
-    value: Any = settings
-    for name in attrs:
-        value = getattr(value, name, None)
-        if value is None:
-            return None
-    return value
+def _items(value: Any) -> Iterator[Any]:
+    """The models inside a container value (list/tuple/set items and dict values, nested containers too)."""
+    if isinstance(value, BaseModel):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _items(item)
+    elif isinstance(value, (list, tuple, set, frozenset, collections.deque)):
+        for item in value:
+            yield from _items(item)
+
+
+def _values_at(value: Any, path: _Path) -> Iterator[Any]:
+    """Every value at ``path`` from ``value`` (several when the path passes through a container)."""
+    if not path:
+        yield value
+        return
+    step, rest = path[0], path[1:]
+    if step is None:
+        for item in _items(value):
+            yield from _values_at(item, rest)
+        return
+    inner = getattr(value, step, None)
+    if inner is not None:
+        yield from _values_at(inner, rest)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The strings of a plain value: itself, a URL's text, the items of a list/tuple/set and the values of
+    a dict (its keys are names), at any depth."""
+    text = _url_text(value)
+    if text is not None:
+        yield text
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple, set, frozenset, collections.deque)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _leaf_strings(settings: BaseModel, leaf: _Leaf) -> Iterator[str]:
+    for value in _values_at(settings, leaf.path):
+        yield from _strings(value)
 
 
 def plain_secret_fields(schema: type[BaseModel] | BaseModel) -> list[PlainSecret]:
     """The fields of a settings class that hold a secret with a plain type, in field order (no value).
 
-    Given the class: the ``str`` fields named like a secret. Given loaded settings: those, and the fields
-    whose value is a URL with a password (``DATABASE_URL: str``, ``PostgresDsn``). Fields marked
+    Given the class: the fields holding strings that are named like a secret (``password: str``,
+    ``api_keys: list[str]``, ``tokens: dict[str, str]``). Given loaded settings: those, and the fields with a
+    URL with a password among their strings (``DATABASE_URL: str``, ``PostgresDsn``). Fields marked
     ``Annotated[..., NotSecret]`` are never listed."""
     instance: BaseModel | None = None
     if isinstance(schema, BaseModel):
@@ -240,35 +412,45 @@ def plain_secret_fields(schema: type[BaseModel] | BaseModel) -> list[PlainSecret
         cls = schema
     found: list[PlainSecret] = []
     for leaf in _leaves(cls):
-        env_name, attrs = leaf.field.env_name, leaf.field.attrs
         if leaf.guessed:
-            found.append(PlainSecret(env_name, attrs, "name", leaf.declared, leaf.fix))
-        elif instance is not None:
-            text = _url_text(_value_at(instance, attrs))
-            if text is not None and _url_span(text) is not None:
-                found.append(PlainSecret(env_name, attrs, "url", leaf.declared, leaf.fix))
+            found.append(PlainSecret(leaf.env_name, leaf.attrs, "name", leaf.declared, leaf.fix))
+        elif instance is not None and any(_url_span(text) for text in _leaf_strings(instance, leaf)):
+            found.append(PlainSecret(leaf.env_name, leaf.attrs, "url", leaf.declared, leaf.fix))
     return found
 
 
 def plain_secret_values(settings: BaseModel) -> set[str]:
-    """The values :func:`install_redaction` masks besides the ``SecretStr`` ones: the value of each ``str``
-    field named like a secret (from :data:`GUESSED_MIN_LOG_LENGTH` characters on) and the password of each
-    URL with one (with fewer than that many characters, as it appears in the URL: ``:<password>@``), also
-    percent-decoded."""
+    """The values :func:`install_redaction` masks besides the ``SecretStr`` ones: each string of a field
+    named like a secret (from :data:`GUESSED_MIN_LOG_LENGTH` characters on: an item of a ``list[str]``, a
+    value of a ``dict[str, str]``) and the password of each URL with one (with fewer than that many
+    characters, as it appears in the URL: ``:<password>@``), also percent-decoded."""
     found: set[str] = set()
     for leaf in _leaves(type(settings)):
-        text = _url_text(_value_at(settings, leaf.field.attrs))
-        if not text:
-            continue
-        if leaf.guessed and len(text) >= GUESSED_MIN_LOG_LENGTH:
-            found.add(text)
-        span = _url_span(text)
-        if span is None:
-            continue
-        password = text[span[0] : span[1]]
-        for form in {password, unquote(password)}:
-            found.add(form if len(form) >= GUESSED_MIN_LOG_LENGTH else f":{form}@")
+        for text in _leaf_strings(settings, leaf):
+            if leaf.guessed and len(text) >= GUESSED_MIN_LOG_LENGTH:
+                found.add(text)
+            span = _url_span(text)
+            if span is None:
+                continue
+            password = text[span[0] : span[1]]
+            for form in {password, unquote(password)}:
+                found.add(form if len(form) >= GUESSED_MIN_LOG_LENGTH else f":{form}@")
     return found
+
+
+def mask_strings(value: Any, mask: Callable[[str], str]) -> Any:
+    """``value`` (JSON-like data: strings, lists, dicts) with ``mask`` applied to every string that is not
+    a dict key; the same object when nothing changed."""
+    if isinstance(value, str):
+        masked = mask(value)
+        return value if masked == value else masked
+    if isinstance(value, dict):
+        items = {key: mask_strings(item, mask) for key, item in value.items()}
+        return value if all(items[key] is item for key, item in value.items()) else items
+    if isinstance(value, list):
+        new = [mask_strings(item, mask) for item in value]
+        return value if all(a is b for a, b in zip(new, value, strict=True)) else new
+    return value
 
 
 # ---------------------------------------------------------------------------------------------- repr
@@ -286,51 +468,106 @@ class _Shown:
         return self.text
 
 
-def _shown(value: Any, leaf: _Leaf) -> Any:
+_REBUILT = (list, tuple, set, frozenset, collections.deque)
+
+
+def _shown(value: Any, guessed: bool) -> Any:
+    """``value`` as repr shows it: every string masked when the field is named like a secret, else the
+    password of each URL; containers rebuilt around the masked items (dict keys kept). The same object when
+    nothing is masked."""
     text = _url_text(value)
-    if text is None:
-        return value
-    if leaf.guessed:
-        return _Shown(repr(MASK) if isinstance(value, str) else f"{type(value).__name__}({MASK!r})")
-    masked = mask_url_password(text)
-    if masked == text:
-        return value
-    return _Shown(repr(masked) if isinstance(value, str) else f"{type(value).__name__}({masked!r})")
+    if text is not None:
+        if guessed:
+            return _Shown(repr(MASK) if isinstance(value, str) else f"{type(value).__name__}({MASK!r})")
+        masked = mask_url_password(text)
+        if masked == text:
+            return value
+        return _Shown(repr(masked) if isinstance(value, str) else f"{type(value).__name__}({masked!r})")
+    if isinstance(value, Mapping):
+        shown = {key: _shown(item, guessed) for key, item in value.items()}
+        if all(shown[key] is item for key, item in value.items()):
+            return value
+        return _Shown(repr(shown) if type(value) is dict else f"{type(value).__name__}({shown!r})")
+    if type(value) in _REBUILT:
+        items = [_shown(item, guessed) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return _Shown(repr(type(value)(items)))
+    if guessed and value is not None and not isinstance(value, (bool, int, float)):
+        return _Shown(repr(MASK))  # an object of another kind whose repr may hold the strings
+    return value
 
 
-def _masked_model(model: BaseModel, leaves: dict[tuple[str, ...], _Leaf], path: tuple[str, ...]) -> Any:
+@dataclass(frozen=True)
+class _ReprPlan:
+    """The leaves of a settings class by path, and every path that leads to one (computed once per class)."""
+
+    leaves: dict[_Path, _Leaf]
+    above: frozenset[_Path]  # the proper prefixes of the leaves' paths
+
+
+@functools.lru_cache(maxsize=256)
+def _repr_plan(cls: type[BaseModel]) -> _ReprPlan:
+    leaves = {leaf.path: leaf for leaf in _leaves(cls)}
+    above = frozenset(path[:end] for path in leaves for end in range(1, len(path)))
+    return _ReprPlan(leaves, above)
+
+
+def _masked_model(model: BaseModel, plan: _ReprPlan, path: _Path) -> Any:
     original = list(model.__repr_args__())
-    args = list(_masked_args(original, leaves, path))
+    args = list(_masked_args(original, plan, path))
     if all(new is old for (_, new), (_, old) in zip(args, original, strict=True)):
         return model
     inner = ", ".join(repr(value) if name is None else f"{name}={value!r}" for name, value in args)
     return _Shown(f"{type(model).__name__}({inner})")
 
 
+def _masked_items(value: Any, plan: _ReprPlan, path: _Path) -> Any:
+    """A container of models (``path`` ends with the ``None`` step) with each model masked."""
+    if isinstance(value, BaseModel):
+        return _masked_model(value, plan, path)
+    if isinstance(value, Mapping):
+        shown = {key: _masked_items(item, plan, path) for key, item in value.items()}
+        if all(shown[key] is item for key, item in value.items()):
+            return value
+        return _Shown(repr(shown) if type(value) is dict else f"{type(value).__name__}({shown!r})")
+    if type(value) in _REBUILT:
+        items = [_masked_items(item, plan, path) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return _Shown(repr(type(value)(items)))
+    return value
+
+
 def _masked_args(
-    args: typing.Iterable[tuple[str | None, Any]], leaves: dict[tuple[str, ...], _Leaf], path: tuple[str, ...]
+    args: Iterable[tuple[str | None, Any]], plan: _ReprPlan, path: _Path
 ) -> Iterator[tuple[str | None, Any]]:
     for name, value in args:
         if name is None:
             yield name, value
             continue
         here = (*path, name)
-        leaf = leaves.get(here)
+        leaf = plan.leaves.get(here)
         if leaf is not None:
-            yield name, _shown(value, leaf)
-        elif isinstance(value, BaseModel) and any(key[: len(here)] == here for key in leaves):
-            yield name, _masked_model(value, leaves, here)
+            yield name, _shown(value, leaf.guessed)
+        elif here not in plan.above:
+            yield name, value
+        elif isinstance(value, BaseModel):
+            yield name, _masked_model(value, plan, here)
+        elif (*here, None) in plan.above:
+            yield name, _masked_items(value, plan, (*here, None))
         else:
             yield name, value
 
 
 def masked_repr_args(
-    settings: BaseModel, args: typing.Iterable[tuple[str | None, Any]]
+    settings: BaseModel, args: Iterable[tuple[str | None, Any]]
 ) -> Iterator[tuple[str | None, Any]]:
-    """``settings``' repr arguments with plain secrets masked: the whole value of a field named like a
-    secret, the password of a URL elsewhere (nested models included)."""
-    leaves = {leaf.field.attrs: leaf for leaf in _leaves(type(settings))}
-    if not leaves:
+    """``settings``' repr arguments with plain secrets masked: every string of a field named like a secret
+    (the items of a list, the values of a dict), the password of a URL elsewhere (nested models and models
+    inside containers included)."""
+    plan = _repr_plan(type(settings))
+    if not plan.leaves:
         yield from args
         return
-    yield from _masked_args(args, leaves, ())
+    yield from _masked_args(args, plan, ())

@@ -31,7 +31,8 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, 
 
 def secret_values(settings: BaseModel) -> set[str]:
     """Every secret value held by ``settings``: those of ``SecretStr``/``SecretBytes``/``Secret`` fields
-    (nested too), and the plain secrets (a ``str`` field named like a secret, the password of a URL; see
+    (nested and inside containers too), and the plain secrets (each string of a field named like a secret:
+    a ``str``, the items of a ``list[str]``, the values of a ``dict[str, str]``; the password of a URL; see
     :func:`~autoaudit_secrets.settings.plain_secret_fields`)."""
     from ._plain import plain_secret_values
 
@@ -279,12 +280,12 @@ def install_redaction(
     (default: the root logger, so every record of the process).
 
     ``settings_or_values`` is a loaded settings object (the values of :func:`secret_values`: secret fields,
-    ``str`` fields named like a secret, URL passwords) or the values themselves (a mapping's values, or an
-    iterable of strings). Records are masked when they are created (the log
-    record factory is wrapped), so handlers added later (``logging.basicConfig()``, ``dictConfig``) and
-    loggers that do not propagate (uvicorn's) are covered; a filter also goes on the logger and on each
-    handler it has now. Idempotent: a second call on the same logger adds the values to the existing filter
-    and returns the same handle. ``handle.uninstall()`` removes it.
+    the strings of fields named like a secret, URL passwords) or the values themselves (a mapping's values,
+    or an iterable of strings). Records are masked when they are created (the log record factory is
+    wrapped), so handlers added later (``logging.basicConfig()``, ``dictConfig``) and loggers that do not
+    propagate (uvicorn's) are covered; a filter also goes on the logger and on each handler it has now.
+    Idempotent: a second call on the same logger adds the values to the existing filter and returns the
+    same handle. ``handle.uninstall()`` removes it.
     """
     target = logger if logger is not None else logging.getLogger()
     if isinstance(settings_or_values, BaseModel):

@@ -11,13 +11,13 @@ import traceback
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
+from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from .._dotenv import format_value
 from .._errors import AutoauditSecretsError, SettingsError, UsageError
 from ._base import SecretSettings
 from ._fields import env_fields
-from ._plain import mask_url_password, plain_kind
+from ._plain import mask_strings, mask_url_password, plain_kind
 
 __all__ = ["example_dotenv", "import_schema", "secret_env_names"]
 
@@ -86,15 +86,28 @@ def _example_value(default: Any) -> str:
     if isinstance(default, BaseModel):
         return default.model_dump_json()
     if isinstance(default, (list, tuple, set, frozenset, dict)):
-        return json.dumps(
-            list(default) if isinstance(default, (tuple, set, frozenset)) else default, default=str
-        )
+        # as pydantic writes JSON: models as objects, SecretStr as its mask (not str() of each object)
+        return json.dumps(to_jsonable_python(default, fallback=str))
     return str(default)
+
+
+def _masked_default(value: str) -> str:
+    """A default's text with the password of each URL in it masked: the text itself, or each string of it
+    when it is JSON (``UPSTREAMS='["postgres://app:<password>@db/app"]'``)."""
+    if value[:1] in ("[", "{"):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return mask_url_password(value)
+        masked = mask_strings(data, mask_url_password)
+        return value if masked is data else json.dumps(masked)
+    return mask_url_password(value)
 
 
 def example_dotenv(cls: type[BaseModel]) -> str:
     """A ``.env.example`` for ``cls``: every leaf variable, secrets blank, defaults for the rest, field
-    descriptions as comments. A ``str`` field named like a secret counts as a secret, and a default URL
+    descriptions as comments. A field holding strings named like a secret (``str``, ``list[str]``,
+    ``dict[str, str]``, a list of models with such a field) counts as a secret, and a default holding a URL
     with a password is left blank (the comment shows it with the password masked); ``NotSecret`` fields
     are written as any other."""
     prefix = str(getattr(cls, "model_config", {}).get("env_prefix") or "")
@@ -115,7 +128,7 @@ def example_dotenv(cls: type[BaseModel]) -> str:
                 lines.append("# required")
             default = PydanticUndefined if required else info.get_default(call_default_factory=True)
             value = _example_value(default)
-            masked = mask_url_password(value) if kind == "url" else value
+            masked = _masked_default(value) if kind == "url" else value
             if masked != value:  # a default URL with a password: blank (the default applies), shown masked
                 shown = f" ({masked})" if masked.isprintable() else ""
                 lines.append(f"# secret: the default holds a password{shown}")
