@@ -25,10 +25,14 @@ def chdir_tmp(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
-    """A fresh, non-propagating logger writing each record's message to a string; redaction installed on it
-    is removed afterwards."""
+    """A fresh logger writing each record's message to a string, and nowhere else; redaction installed on it
+    is removed afterwards.
+
+    It is made outside the logging manager (not ``getLogger``): pytest attaches its capture handlers to every
+    registered logger that does not propagate, and would print the records of a failed test, values and all,
+    under "Captured log call"."""
     stream = io.StringIO()
-    logger = logging.getLogger(f"autoaudit-test-{id(stream)}")
+    logger = logging.Logger(f"autoaudit-test-{id(stream)}")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     handler = logging.StreamHandler(stream)
