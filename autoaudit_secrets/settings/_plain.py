@@ -5,12 +5,13 @@ field are kept out of what the package *shows* (``repr()``/``str()`` of the sett
 :func:`~autoaudit_secrets.settings.install_redaction`, ``.env.example``) and are reported by
 ``autoaudit-secrets check``:
 
-* **named like a secret**: a field holding strings (``str``, ``str | None``, a URL type, and containers of
-  them at any depth: ``list[str]``, ``tuple[str, ...]``, ``set[str]``, ``dict[str, str]``,
-  ``dict[str, list[str]]``) whose variable the name rule of check-secrets calls a secret (``PASSWORD``,
-  ``STRIPE_API_KEY``, ``DB__PASSWORD``; not ``TOKEN_URL`` or ``PASSWORD_MIN_LENGTH``; a container's name is
-  also judged with its last word in the singular: ``API_KEYS`` as ``API_KEY``): every string of its value
-  (the values of a dict; its keys are names and stay);
+* **named like a secret**: a field holding strings (``str``, ``str | None``, ``bytes``, a URL type, ``Any``,
+  and containers of them at any depth: ``list[str]``, ``tuple[str, ...]``, ``set[str]``, ``dict[str, str]``,
+  ``dict[str, list[str]]``, ``dict[str, Any]``, a bare ``list``) whose variable the name rule of
+  check-secrets calls a secret (``PASSWORD``, ``STRIPE_API_KEY``, ``DB__PASSWORD``; not ``TOKEN_URL`` or
+  ``PASSWORD_MIN_LENGTH``; a container's name is also judged with its last word in the singular:
+  ``API_KEYS`` as ``API_KEY``): every string of its value (the values of a dict; its keys are names and
+  stay);
 * **a URL with a password**: the password of a URL held by any other such field (``DATABASE_URL=postgres://
   app:<password>@db/app``, a ``PostgresDsn``, an item of ``list[str]``), known once the settings are loaded.
 
@@ -212,24 +213,38 @@ _SEQUENCES: frozenset[Any] = frozenset(
     }
 )
 _MAPPINGS: frozenset[Any] = frozenset({dict, collections.abc.Mapping, collections.abc.MutableMapping})
+# A value of any type: the fix hides each one whole (``dict[str, Secret[Any]]`` loads from JSON as a dict,
+# where ``Secret[dict[str, Any]]`` would not: pydantic-settings decodes JSON only for a container type).
+_ANY_FIX = "Secret[Any]"
 
 
 def _type_name(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
 
 
+def _bare_shape(container: Any) -> _Shape:
+    """A container declared without item types (``list``, ``dict``): it may hold anything."""
+    name = _type_name(container)
+    if container in _MAPPINGS:
+        return _Shape(name, f"{name}[str, {_ANY_FIX}]", True)
+    if container is tuple:
+        return _Shape(name, f"tuple[{_ANY_FIX}, ...]", True)
+    return _Shape(name, f"{name}[{_ANY_FIX}]", True)
+
+
 def _shape(annotation: Any) -> _Shape | None:
-    """The shape of an annotation that holds strings only: ``str``, a URL type, ``None``, and unions,
-    ``Annotated`` forms and containers of them; ``None`` for anything else (numbers, models, secrets)."""
+    """The shape of an annotation that holds strings: ``str``, ``bytes``, a URL type, ``None``, ``Any``, and
+    unions, ``Annotated`` forms and containers of them (a bare ``list``/``dict`` too); ``None`` for anything
+    else (numbers, models, secrets)."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return _shape(args[0])
     if origin is typing.Union or origin is types.UnionType:
         members = [_shape(arg) for arg in args]
-        if any(member is None for member in members) or all(arg is type(None) for arg in args):
-            return None
         known = [member for member in members if member is not None]
+        if len(known) != len(members) or all(arg is type(None) for arg in args):
+            return None
         return _Shape(
             " | ".join(member.declared for member in known),
             " | ".join(member.fix for member in known),
@@ -239,15 +254,23 @@ def _shape(annotation: Any) -> _Shape | None:
         return _Shape("None", "None", False)
     if annotation is str:
         return _Shape("str", "SecretStr", False)
+    if annotation is bytes:
+        return _Shape("bytes", "SecretBytes", False)
+    if annotation is typing.Any or annotation is object:
+        return _Shape("Any", _ANY_FIX, False)
     if isinstance(annotation, type) and issubclass(annotation, _URL_TYPES):
         return _Shape(annotation.__name__, f"Secret[{annotation.__name__}]", False)
-    if origin is tuple and args:
+    bare = origin if origin is not None else annotation
+    if not args and (bare in _SEQUENCES or bare in _MAPPINGS or bare is tuple):
+        return _bare_shape(bare)
+    if origin is tuple:
         items = [_shape(arg) for arg in args if arg is not Ellipsis]
-        if not items or any(item is None for item in items):
+        known = [item for item in items if item is not None]
+        if not known or len(known) != len(items):
             return None
         tail = ", ..." if args[-1] is Ellipsis else ""
-        declared = ", ".join(item.declared for item in items if item is not None)
-        fix = ", ".join(item.fix for item in items if item is not None)
+        declared = ", ".join(item.declared for item in known)
+        fix = ", ".join(item.fix for item in known)
         return _Shape(f"tuple[{declared}{tail}]", f"tuple[{fix}{tail}]", True)
     if origin in _SEQUENCES and len(args) == 1:
         item = _shape(args[0])
@@ -380,11 +403,13 @@ def _values_at(value: Any, path: _Path) -> Iterator[Any]:
 
 
 def _strings(value: Any) -> Iterator[str]:
-    """The strings of a plain value: itself, a URL's text, the items of a list/tuple/set and the values of
-    a dict (its keys are names), at any depth."""
+    """The strings of a plain value: itself, a URL's text, bytes as text, the items of a list/tuple/set and
+    the values of a dict (its keys are names), at any depth."""
     text = _url_text(value)
     if text is not None:
         yield text
+    elif isinstance(value, (bytes, bytearray)):
+        yield bytes(value).decode("utf-8", "replace")
     elif isinstance(value, Mapping):
         for item in value.values():
             yield from _strings(item)
@@ -493,6 +518,12 @@ def _shown(value: Any, guessed: bool) -> Any:
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return _Shown(repr(type(value)(items)))
+    if isinstance(value, (bytes, bytearray)):
+        if guessed:
+            return _Shown(repr(MASK.encode()))
+        text = bytes(value).decode("utf-8", "replace")
+        masked = mask_url_password(text)
+        return value if masked == text else _Shown(repr(masked.encode()))
     if guessed and value is not None and not isinstance(value, (bool, int, float)):
         return _Shown(repr(MASK))  # an object of another kind whose repr may hold the strings
     return value

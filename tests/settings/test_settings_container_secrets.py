@@ -33,6 +33,7 @@ from container_schemas import (
     WEBHOOK,
     CleanContainerSettings,
     ContainerSettings,
+    OpaqueSettings,
     ShapeSettings,
 )
 from pydantic import BaseModel, Field, create_model, field_validator
@@ -218,6 +219,44 @@ def test_repr_masks_the_other_shapes(tmp_path: Path) -> None:
     assert f"hmac_keys=[[{MASK!r}]]" in text
     assert f"nested_secrets={{'svc': {{'prod': {MASK!r}}}}}" in text
     assert "key_rings=[['ring-a']]" in text
+
+
+def test_fields_holding_anything_and_bytes(
+    tmp_path: Path, logged: tuple[logging.Logger, io.StringIO]
+) -> None:
+    credentials = {
+        "type": "service_account",
+        "private_key": PASSWORD_ITEM,
+        "nested": {"k": [TOKEN]},
+        "port": 5,
+    }
+    env_file = _write_dotenv(
+        tmp_path / ".env",
+        {
+            "CREDENTIALS": json.dumps(credentials),
+            "API_KEYS": json.dumps([API_KEY_1, 7]),
+            "PRIVATE_KEY": SIGNING_KEY,
+            "METADATA": json.dumps({"dsn": UPSTREAM, "region": "eu"}),
+        },
+    )
+    loaded = _load(OpaqueSettings, env_file)
+    text = repr(loaded)
+    assert_no_leak(text, CONTAINER_SECRETS, where="repr", prefixes=True)
+    assert f"api_keys=[{MASK!r}, 7]" in text
+    assert f"private_key=b'{MASK}'" in text
+    assert f"'nested': {{'k': [{MASK!r}]}}, 'port': 5" in text
+    assert f"metadata={{'dsn': 'https://bot:{MASK}@api.example.org/v1', 'region': 'eu'}}" in text
+    found = {f.env_name: (f.kind, f.declared, f.fix) for f in plain_secret_fields(loaded)}
+    assert found == {
+        "CREDENTIALS": ("name", "dict[str, Any]", "dict[str, Secret[Any]]"),
+        "API_KEYS": ("name", "list", "list[Secret[Any]]"),
+        "PRIVATE_KEY": ("name", "bytes | None", "SecretBytes | None"),
+        "METADATA": ("url", "dict[str, Any]", "dict[str, Secret[Any]]"),
+    }
+    logger, stream = logged
+    install_redaction(loaded, logger)
+    logger.info("%s %s %s %s", loaded.credentials, loaded.api_keys, loaded.private_key, loaded.metadata)
+    assert_no_leak(stream.getvalue(), CONTAINER_SECRETS, where="log", prefixes=True)
 
 
 def test_the_values_and_model_dump_are_unchanged(env_file: Path) -> None:

@@ -4,7 +4,7 @@ them through --schema)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -98,3 +98,12 @@ class CleanContainerSettings(SecretSettings):
     api_keys: list[SecretStr] = Field(default_factory=list)
     tokens: dict[str, SecretStr] | None = None
     allowed_hosts: list[str] = Field(default_factory=lambda: list(ALLOWED_HOSTS))
+
+
+class OpaqueSettings(SecretSettings):
+    """Fields holding anything (``Any``, a bare ``list``) and ``bytes``."""
+
+    credentials: dict[str, Any] = Field(default_factory=dict)
+    api_keys: list = Field(default_factory=list)  # type: ignore[type-arg]
+    private_key: bytes | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
