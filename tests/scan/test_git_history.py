@@ -243,6 +243,28 @@ def test_analyzers_run_only_on_files_the_commit_changes(repo: Repo) -> None:
     ]
 
 
+def test_version_before_is_not_analyzed_when_every_finding_was_reported(repo: Repo) -> None:
+    repo.write("Dockerfile", "FROM alpine:3\nARG GITHUB_TOKEN\n")
+    repo.commit("a secret-named arg")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\n")
+    repo.commit("bump: not analyzed")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\nRUN echo hi\n")
+    repo.commit("a RUN line: analyzed; it finds only the ARG, reported already")
+    repo.write("Dockerfile", "FROM alpine:3.20\nARG GITHUB_TOKEN\nRUN echo hi\nARG NPM_TOKEN\n")
+    last = repo.commit("a new finding: compared with the version before")
+    scanner = _CountingScanner(ScanConfig())
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        findings, _ = history.run(scanner, HistoryOptions())
+    # added; the RUN commit alone (its parent, the bump, is not read); the last commit and its parent (the
+    # RUN commit's version, known already)
+    assert scanner.analyzed == Counter({"Dockerfile": 3})
+    assert sorted((f.rule_id, f.line) for f in findings) == [
+        ("docker-secret-arg-no-value", 2),
+        ("docker-secret-arg-no-value", 4),
+    ]
+    assert [f.commit.sha for f in findings if f.line == 4] == [last]  # type: ignore[union-attr]
+
+
 def test_inert_lines_of_dockerfiles_and_workflows() -> None:
     from autoaudit_secrets.scan.analyzers._ci_workflows import WorkflowAnalyzer
     from autoaudit_secrets.scan.analyzers.docker._dockerfile_checks import DockerfileAnalyzer

@@ -1217,11 +1217,17 @@ class _HistoryScan:
                 )
             if not results:
                 continue
+            found.extend(results)
+            seen = self.seen
+            if all(dedupe_key(f, scope) in seen for f in results):
+                # each would be reported under a key reported already, a no-op whatever the version before
+                # had: that version need not be analyzed (most changes to a Dockerfile whose secret-named
+                # ARG was reported when added)
+                continue
             before = self._before(analyzer, file)
             for finding in results:
                 if _identity(finding, scope) not in before:
                     new_places[(finding.rule_id, finding.line, finding.column)] = scope
-                found.append(finding)
         if not found:
             for finding in tokens:
                 self._report(commit, finding, "line")
