@@ -10,8 +10,10 @@ included).
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Span", "YMap", "YNode", "YScalar", "YSeq", "YamlDocument", "load_yaml"]
 
@@ -40,7 +42,7 @@ class YScalar:
     end: int
     line: int  # 1-based
     column: int  # 1-based
-    tag: str = ""
+    tag: str = ""  # a tag written in the source (`!reference`, `!!str`), else ""
 
     @property
     def is_null(self) -> bool:
@@ -95,21 +97,32 @@ class YamlDocument:
     def __init__(self, text: str, roots: list[YNode]) -> None:
         self.text = text
         self.roots = roots
-        self._line_starts = [0]
-        index = text.find("\n")
-        while index >= 0:
-            self._line_starts.append(index + 1)
-            index = text.find("\n", index + 1)
+        self._starts: list[int] | None = None  # of the lines, worked out when a finding is placed
+
+    @property
+    def _line_starts(self) -> list[int]:
+        starts = self._starts
+        if starts is None:
+            text = self.text
+            starts = [0]
+            index = text.find("\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = text.find("\n", index + 1)
+            self._starts = starts
+        return starts
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
+        starts = self._line_starts
         offset = max(0, min(offset, len(self.text)))
-        line_index = bisect.bisect_right(self._line_starts, offset) - 1
-        return line_index + 1, offset - self._line_starts[line_index] + 1
+        line_index = bisect.bisect_right(starts, offset) - 1
+        return line_index + 1, offset - starts[line_index] + 1
 
     def _line_text(self, line: int) -> tuple[int, str]:
-        start = self._line_starts[line - 1]
-        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.text)
+        starts = self._line_starts
+        start = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
         return start, self.text[start:end]
 
     def locate(self, scalar: YScalar, value_offset: int, needle: str) -> Span:
@@ -151,76 +164,105 @@ def load_yaml(text: str) -> YamlDocument | None:
     nothing)."""
     import yaml  # lazy: only analyzers of YAML files need it
 
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        nodes = list(yaml.compose_all(text, Loader=loader_cls))
+        nodes = list(yaml.compose_all(text, Loader=_loader()))
     except (yaml.YAMLError, ValueError, RecursionError):
         return None
-    builder = _Builder()
+    builder = _Builder(yaml)
     roots = [builder.convert(node, 0) for node in nodes if node is not None]
     return YamlDocument(text, roots)
+
+
+@functools.cache
+def _loader() -> type:
+    """PyYAML's (C) safe loader without implicit tag resolution: a node keeps only a tag written in the
+    source, and a plain ``<<`` its merge tag. Nothing reads the other implicit ones (``3`` is an int, ``true``
+    a bool: a :class:`YScalar` is text as written), and resolving them — a Python call and a few regular
+    expressions per node — cost a quarter of composing a workflow."""
+    import yaml
+
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    scalar_node = yaml.ScalarNode
+
+    class _Loader(base):  # type: ignore[misc]
+        def resolve(self, kind: object, value: object, implicit: tuple[bool, bool]) -> str:
+            # (a plain "<<" is the one implicit tag that matters: PyYAML's own resolver's merge key)
+            return _MERGE_TAG if value == "<<" and implicit[0] and kind is scalar_node else ""
+
+        def descend_resolver(self, current_node: object, current_index: object) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    return _Loader
 
 
 class _Builder:
     """Converts composed nodes; aliases share the converted value; recursion is cut at a fixed depth."""
 
-    def __init__(self) -> None:
+    def __init__(self, yaml: Any) -> None:
         self._memo: dict[int, YNode] = {}
+        self._scalar_node: Any = yaml.ScalarNode
+        self._sequence_node: Any = yaml.SequenceNode
+        self._mapping_node: Any = yaml.MappingNode
 
-    def convert(self, node: object, depth: int) -> YNode:
-        import yaml
-
+    def convert(self, node: Any, depth: int) -> YNode:
         memo = self._memo.get(id(node))
         if memo is not None:
             return memo
         if depth > _MAX_DEPTH:
             return YSeq((), 1, 1)
         result: YNode
-        if isinstance(node, yaml.ScalarNode):
+        mark = node.start_mark
+        if isinstance(node, self._scalar_node):
             result = YScalar(
-                value=str(node.value),
-                style=node.style,
-                start=node.start_mark.index,
-                end=node.end_mark.index,
-                line=node.start_mark.line + 1,
-                column=node.start_mark.column + 1,
-                tag=str(node.tag or ""),
+                str(node.value),
+                node.style,
+                mark.index,
+                node.end_mark.index,
+                mark.line + 1,
+                mark.column + 1,
+                str(node.tag or ""),
             )
-        elif isinstance(node, yaml.SequenceNode):
-            result = YSeq(
-                tuple(self.convert(item, depth + 1) for item in node.value),
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-            )
-        elif isinstance(node, yaml.MappingNode):
+        elif isinstance(node, self._mapping_node):
             result = self._mapping(node, depth)
+        elif isinstance(node, self._sequence_node):
+            convert = self.convert
+            result = YSeq(
+                tuple([convert(item, depth + 1) for item in node.value]), mark.line + 1, mark.column + 1
+            )
         else:  # pragma: no cover - compose yields only the three node kinds
             result = YSeq((), 1, 1)
         self._memo[id(node)] = result
         return result
 
-    def _mapping(self, node: object, depth: int) -> YMap:
-        import yaml
-
-        assert isinstance(node, yaml.MappingNode)
+    def _mapping(self, node: Any, depth: int) -> YMap:
+        convert = self.convert
+        scalar_node = self._scalar_node
         own: list[tuple[YScalar, YNode]] = []
-        merged: list[tuple[YScalar, YNode]] = []
+        merged: list[tuple[YScalar, YNode]] | None = None
+        inner = depth + 1
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, scalar_node):
                 continue
             if key_node.tag == _MERGE_TAG or (key_node.value == "<<" and key_node.style is None):
-                value = self.convert(value_node, depth + 1)
+                value = convert(value_node, inner)
                 sources = value.items if isinstance(value, YSeq) else (value,)
+                if merged is None:
+                    merged = []
                 for source in sources:
                     if isinstance(source, YMap):
                         merged.extend(source.items)
                 continue
-            key = self.convert(key_node, depth + 1)
+            key = convert(key_node, inner)
             assert isinstance(key, YScalar)
-            own.append((key, self.convert(value_node, depth + 1)))
-        names = {k.value for k, _ in own}
-        for k, v in merged:
-            if k.value not in names:
-                own.append((k, v))
-                names.add(k.value)
-        return YMap(tuple(own), node.start_mark.line + 1, node.start_mark.column + 1)
+            own.append((key, convert(value_node, inner)))
+        if merged:
+            names = {k.value for k, _ in own}
+            for k, v in merged:
+                if k.value not in names:
+                    own.append((k, v))
+                    names.add(k.value)
+        mark = node.start_mark
+        return YMap(tuple(own), mark.line + 1, mark.column + 1)
