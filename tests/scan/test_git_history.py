@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from autoaudit_secrets.scan._model import Finding, ScanConfig
+from autoaudit_secrets.scan._model import Finding, Match, ScanConfig
 from autoaudit_secrets.scan.engine._scanner import Scanner
 from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
 from tests.cli.test_check_secrets_git import RULE_ID, Repo
@@ -263,6 +263,42 @@ def test_version_before_is_not_analyzed_when_every_finding_was_reported(repo: Re
         ("docker-secret-arg-no-value", 4),
     ]
     assert [f.commit.sha for f in findings if f.line == 4] == [last]  # type: ignore[union-attr]
+
+
+class _DetectCountingScanner(Scanner):
+    """A real scanner that counts the texts the analyzers ask it about (``detect``)."""
+
+    def __init__(self, config: ScanConfig) -> None:
+        super().__init__(config)
+        self.asked: Counter[str] = Counter()
+
+    def detect(self, text: str) -> list[Match]:
+        self.asked[text] += 1
+        return super().detect(text)
+
+
+def test_analyzers_of_a_history_ask_about_each_text_once(repo: Repo) -> None:
+    password = _password()
+    head = (
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: make test --jobs 2\n        env:\n          APP_VERSION: 1.2.3\n"
+    )
+    for n in range(4):
+        repo.write(".github/workflows/ci.yml", head + f"      - run: make deploy --stage {n}\n")
+        repo.commit(f"deploy stage {n}")
+    repo.write(
+        ".github/workflows/ci.yml",
+        head + f"      - run: make deploy --stage 4\n        env:\n          DEPLOY_PASSWORD: {password}\n",
+    )
+    leaked = repo.commit("a literal password")
+    scanner = _DetectCountingScanner(ScanConfig())
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        findings, _ = history.run(scanner, HistoryOptions())
+    assert scanner.asked["make test --jobs 2"] == 1  # in all five versions
+    assert scanner.asked["1.2.3"] == 1
+    assert max(scanner.asked.values()) == 1
+    [env] = [f for f in findings if f.rule_id == "ci-env-secret"]
+    assert (env.line, env.commit.sha if env.commit else None) == (11, leaked)
 
 
 def test_inert_lines_of_dockerfiles_and_workflows() -> None:

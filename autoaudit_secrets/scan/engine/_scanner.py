@@ -21,6 +21,7 @@ from ..._errors import AutoauditSecretsError, ScanError
 from ..._redact import redact_preview
 from ..._safe_read import head_and_tail
 from .._model import (
+    AnalysisContext,
     FileAnalyzer,
     Finding,
     Match,
@@ -265,13 +266,17 @@ class Scanner:
         *,
         root: Path | None = None,
         count_suppressed: AbstractSet[int] | None = None,
+        ctx: AnalysisContext | None = None,
     ) -> list[Finding]:
         """The findings of ``analyzers`` alone on one document (``text`` is "" for a binary file), through
         inline allow comments, the allowlists and the rule selection. Findings allowed inline are counted as
-        suppressed only on the lines of ``count_suppressed`` (all when None)."""
+        suppressed only on the lines of ``count_suppressed`` (all when None). ``ctx`` is the analyzers'
+        context when the caller has one of this scanner's (else one rooted at ``root``)."""
         if self._path_allowed(relpath) or not analyzers:
             return []
-        found = self._analyzer_findings(relpath, text, analyzers, self.context(root))
+        found = self._analyzer_findings(
+            relpath, text, analyzers, ctx if ctx is not None else self.context(root)
+        )
         return self._postfilter(found, text, None, count=count_suppressed)
 
     def merge_same_place(self, findings: list[Finding]) -> list[Finding]:
@@ -334,7 +339,11 @@ class Scanner:
         return out
 
     def _analyzer_findings(
-        self, relpath: str, text: str, analyzers: list[FileAnalyzer] | None, ctx: _Context | None = None
+        self,
+        relpath: str,
+        text: str,
+        analyzers: list[FileAnalyzer] | None,
+        ctx: AnalysisContext | None = None,
     ) -> list[Finding]:
         out: list[Finding] = []
         if analyzers is None:
