@@ -53,6 +53,10 @@ SECRET_NAMES = [
     "API_KEY_STAGING",
     "API_SECRET_KEY_V2",
     "db_password_old",
+    # tokens and keys that only look like the non-secret kinds below
+    "ClientToken",
+    "result_token",
+    "RESULTS_API_KEY",
 ]
 NOT_SECRET_NAMES = [
     "password_field",
@@ -95,6 +99,13 @@ NOT_SECRET_NAMES = [
     "encrypted_password",
     "hashed_password",
     "InstrumentationKey",
+    # where a paginated result is found, a key of a mapping (botocore's paginators, API Gateway)
+    "result_key",
+    "ApiMappingKey",
+    # optimistic-concurrency and idempotency tokens (WAF, WAFv2, EFS)
+    "ChangeToken",
+    "NextLockToken",
+    "CreationToken",
 ]
 
 

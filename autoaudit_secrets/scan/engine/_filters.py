@@ -140,6 +140,9 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "model",
         "resource",
         "record",
+        "result",
+        "results",
+        "mapping",
         "table",
         "schema",
         # caches, queues, messages, translations, configuration names
@@ -320,6 +323,11 @@ _NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
         "delta",
         "marker",
         "sort",
+        # optimistic-concurrency and idempotency tokens (WAF's ChangeToken, WAFv2's LockToken, EFS's
+        # CreationToken, WebDAV lock tokens): they name a version of a resource or a request, not a caller
+        "change",
+        "lock",
+        "creation",
     }
 )
 
