@@ -180,6 +180,12 @@ PLACEHOLDERS = [
     "jdbc:mysql://db/app?password=${DB_PASSWORD}&ssl=true",
     "prefix-${DB_PASSWORD:-",  # cut at a quote inside the default
     "AQICAH" + "hVq8Lz3Rk7TpXk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7GsH4aT9yVx3k",
+    # stand-in words written together
+    "OldPassword",
+    "AdminPassword",
+    "tokenstring",
+    "topsecretvalue",
+    "FAKESECRETKEY",
 ]
 REAL_LOOKING = [
     "Tr0ub4dor&3x",
@@ -192,6 +198,11 @@ REAL_LOOKING = [
     "v9sswdzc2it8axf4jxwqt7h_1234",
     # a WordPress salt's alphabet holds "$", "{" and ":": an unclosed "${name:^" inside is no template hole
     "DGIc_E;g[:%19Rs>^,?${kRt:^ 5p^Wm0I&.+p-RKa|6O*Y2Hmp=t](ep$1~*X0",
+    # words that are not all stand-ins, or stand-ins only with a one-letter word between
+    "CorrectHorseBatteryStaple",
+    "Passepartout",
+    "detestable",
+    "asecretkeyz",
 ]
 
 

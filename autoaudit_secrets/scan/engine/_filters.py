@@ -588,7 +588,8 @@ def _placeholder_shape(value: str, low: str) -> bool:
 
 
 # Words meaning "secret"/"password" (several languages) and fillers: a value made only of these is a stand-in
-# (``geheim$parole``, ``my-secret-password``, ``top_secret``), not a credential.
+# (``geheim$parole``, ``my-secret-password``, ``top_secret``), not a credential -- written together too
+# (``MySecretPassword``, ``OldPassword``, ``tokenstring``).
 _STANDIN_WORDS = frozenset(
     {
         "secret",
@@ -656,13 +657,34 @@ _STANDIN_WORDS = frozenset(
     }
 )
 _WORD_SPLIT = LazyRegex(r"[^a-z]+")
+_LONGEST_STANDIN = max(map(len, _STANDIN_WORDS))
 
 
 def _only_standin_words(low: str) -> bool:
+    """``low`` (a lower-cased value without digits) is stand-in words only, separated or run together."""
     if any(c.isdigit() for c in low):
         return False
     words = [w for w in _WORD_SPLIT.split(low) if w]
-    return bool(words) and all(w in _STANDIN_WORDS for w in words)
+    return bool(words) and all(w in _STANDIN_WORDS or _standin_run(w) for w in words)
+
+
+def _standin_run(word: str) -> bool:
+    """``word`` is stand-in words of two letters or more written together (``mysecretpassword``, a camel-case
+    value lower-cased): a split into such words exists. (Not the one-letter ``a``: too much would split.)"""
+    n = len(word)
+    if n < 4 or n > 64:
+        return False
+    starts = [0]  # offsets up to which the word splits into stand-in words, still to extend
+    reached = {0}
+    while starts:
+        i = starts.pop()
+        for j in range(i + 2, min(n, i + _LONGEST_STANDIN) + 1):
+            if j not in reached and word[i:j] in _STANDIN_WORDS:
+                if j == n:
+                    return True
+                reached.add(j)
+                starts.append(j)
+    return False
 
 
 def is_sequential(value: str) -> bool:
