@@ -32,7 +32,10 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # reached when set (issue 11): code 72.0% / 9.0% (noseyparker), 58.1% / 4.5% (kingfisher), 62.6% / 8.3%
     # (all); config 73.0% / 13.9%, 60.7% / 9.1%, 64.7% / 13.2%. (Before issue 11 on the same yardstick: code
     # 72.0% / 10.7%, 55.9% / 4.5%, 61.2% / 9.7%; config 73.3% / 15.6%, 58.7% / 9.1%, 63.4% / 14.6%.)
-    ("code", "noseyparker"): (0.72, 0.095),
+    # Code/noseyparker 72.0% -> 71.8% when values naming their field were set aside (names_secret_field): the
+    # one example lost (in both sources) gives a password name its own field's name, under a comment asking
+    # for the password -- a stand-in, not a credential.
+    ("code", "noseyparker"): (0.715, 0.095),
     ("code", "kingfisher"): (0.58, 0.05),
     ("code", "all"): (0.62, 0.09),
     ("config", "noseyparker"): (0.73, 0.14),

@@ -6,7 +6,14 @@ import pytest
 
 from autoaudit_secrets.scan import is_placeholder, is_secret_name
 from autoaudit_secrets.scan.engine._entropy import shannon_entropy
-from autoaudit_secrets.scan.engine._filters import is_doc_example, is_hash, is_reference, is_uuid, name_words
+from autoaudit_secrets.scan.engine._filters import (
+    is_doc_example,
+    is_hash,
+    is_reference,
+    is_uuid,
+    name_words,
+    names_secret_field,
+)
 
 SECRET_NAMES = [
     "password",
@@ -214,6 +221,52 @@ def test_placeholders_and_references(index: int) -> None:
 @pytest.mark.parametrize("index", range(len(REAL_LOOKING)))
 def test_real_looking_values_are_not_placeholders(index: int) -> None:
     assert not is_placeholder(REAL_LOOKING[index])
+
+
+# (value, name): a letters-only identifier of two or more words naming what the name names
+FIELD_NAMES = [
+    ("nextToken", "input_token"),
+    ("NextToken", "paginationToken"),
+    ("confirmPassword", "password"),
+    ("current-password", "DB_PASSWORD"),
+    ("new_passwd", "passwd"),
+    ("userPwd", "mysqlpassword"),
+    ("X-Auth-Key", "auth_key"),
+    ("session_token", "tokenKey"),
+    ("AccessKey", "AWS_SECRET_ACCESS_KEY"),
+    ("_clientSecret", "CLIENT_SECRET"),
+    ("db.credentials", "creds"),
+    ("smtpPassword", "PASS"),
+]
+# (value, name): a digit or symbol, one word, no spelled-out secret word, or another secret's word
+NOT_FIELD_NAMES = [
+    ("Tr0ub4dor&3", "password"),
+    ("hunter2", "DB_PASSWORD"),
+    ("MyS3cretPass", "password"),
+    ("NewPassw0rd", "password"),
+    ("Passepartout", "password"),
+    ("password", "password"),
+    ("BoardingPass", "password"),
+    ("HallPw", "password"),
+    ("CorrectHorseBatteryStaple", "password"),
+    ("accessToken", "password"),
+    ("apiKey", "GITHUB_TOKEN"),
+    ("q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q", "api_key"),
+    ("next__Token", "token"),
+    ("next Token", "token"),
+]
+
+
+@pytest.mark.parametrize("index", range(len(FIELD_NAMES)))
+def test_field_names_of_the_same_secret(index: int) -> None:
+    value, name = FIELD_NAMES[index]
+    assert names_secret_field(value, name_words(name))
+
+
+@pytest.mark.parametrize("index", range(len(NOT_FIELD_NAMES)))
+def test_values_that_are_not_field_names(index: int) -> None:
+    value, name = NOT_FIELD_NAMES[index]
+    assert not names_secret_field(value, name_words(name))
 
 
 def test_references_are_a_subset_of_placeholders() -> None:

@@ -26,6 +26,7 @@ from ._filters import (
     is_sequential,
     is_uuid,
     name_words,
+    names_secret_field,
     secret_name_and_words,
 )
 from ._lazyre import LazyRegex
@@ -341,6 +342,8 @@ def _value_looks_literal(
         return False
     value_words = name_words(v)
     if value_words and list(words[-len(value_words) :]) == value_words:
+        return False
+    if names_secret_field(v, words):  # "nextToken", "confirmPassword": a field's name, not its value
         return False
     if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
         return False

@@ -7,6 +7,8 @@
 reference
   to a secret kept elsewhere (``${VAR}``, ``$VAR``, ``{{ x }}``, ``${{ secrets.X }}``, ``os.environ[...]``,
   ``enc:`` envelopes)?
+* :func:`names_secret_field` — is a value given to a secret name the *name* of such a field
+  (``password: "confirmPassword"``, ``"tokenKey": "nextToken"``) rather than a secret?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
 
 All functions are pure and cheap; none of them ever logs or echoes the value.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from ._lazyre import LazyRegex
@@ -31,6 +34,7 @@ __all__ = [
     "is_sequential",
     "is_uuid",
     "name_words",
+    "names_secret_field",
     "secret_name_and_words",
 ]
 
@@ -404,6 +408,73 @@ def _name_verdict(name: str, words: list[str]) -> bool:
         # a bare ``pass`` is more often a keyword/flag than a password field; still accept PASS=…
         return True
     return _word_is_secret(last, previous)
+
+
+# What a secret word names, for :func:`names_secret_field`: a name's word (``password``, ``dbpassword``,
+# ``accesstoken``, ``apikey``) and a value's word (``Password``, ``Token``, ``Key``) name the same thing when
+# they map to the same concept. A value's word counts only whole and spelled out (``pass`` and ``pw`` are
+# English words in chosen passwords: ``BoardingPass``); a name's word also by its secret suffix.
+_CONCEPT_OF_WORD = {
+    **dict.fromkeys(("password", "passwd", "passwort", "passphrase", "pwd"), "password"),
+    **dict.fromkeys(("token", "tokens"), "token"),
+    **dict.fromkeys(("secret", "secrets"), "secret"),
+    **dict.fromkeys(("key", "keys"), "key"),
+    **dict.fromkeys(("credential", "credentials", "creds"), "credential"),
+    "auth": "auth",
+}
+_CONCEPT_OF_SUFFIX = (
+    ("password", "password"),
+    ("passwd", "password"),
+    ("passphrase", "password"),
+    ("pass", "password"),
+    ("pwd", "password"),
+    ("pw", "password"),
+    ("token", "token"),
+    ("secret", "secret"),
+    ("key", "key"),
+    ("creds", "credential"),
+    ("auth", "auth"),
+)
+_FIELD_NAME_SHAPE = LazyRegex(r"^_{0,2}[A-Za-z]+(?:[-_.][A-Za-z]+)*$")
+
+
+def _name_concepts(words: Sequence[str]) -> set[str]:
+    concepts = set()
+    for word in words:
+        concept = _CONCEPT_OF_WORD.get(word)
+        if concept is None and (word in _SECRET_WORDS or (len(word) > 6 and word.endswith(_SECRET_SUFFIXES))):
+            concept = next((c for suffix, c in _CONCEPT_OF_SUFFIX if word.endswith(suffix)), None)
+        if concept is not None:
+            concepts.add(concept)
+    return concepts
+
+
+def names_secret_field(value: str, words: Sequence[str]) -> bool:
+    """True when ``value``, given to a name of words ``words`` (:func:`name_words`), is the *name* of a field
+    holding the same kind of secret, not a secret: ``"tokenKey": "nextToken"``,
+    ``password: "confirmPassword"``, ``DB_PASSWORD=current-password``, ``AUTH_KEY = "X-Auth-Key"`` (a form
+    field, a JSON member, a header).
+
+    The exact boundary. ``value`` is letters only, two words or more joined by camel/Pascal case or by single
+    ``-``, ``_`` or ``.`` (up to two leading underscores); and one of its words is a secret word spelled out
+    -- ``password``/``passwd``/``passwort``/``passphrase``/``pwd``, ``token(s)``, ``secret(s)``, ``key(s)``,
+    ``credential(s)``/``creds``, ``auth`` -- that names what one of the name's secret words names (any of
+    those spellings of password for a password name, also ``pass``/``pw``; ``accessToken``/``githubtoken``
+    name a token, ``apiKey`` a key). So any digit or symbol keeps a value (``Tr0ub4dor&3``, ``hunter2``,
+    ``NewPassw0rd``), as does one word (``Passepartout``), a value without such a word
+    (``CorrectHorseBatteryStaple``) or with only ``pass``/``pw`` in it (``BoardingPass``: English words in
+    chosen passwords), or another secret's word (``password: "accessToken"``). Dropped knowingly: a chosen
+    password of letter-only words one of which is "password" (``SwordfishPassword``); and a random value of
+    letters only, about once in 3,000 to 10,000 (a word "Key" between its case changes).
+    """
+    if not _FIELD_NAME_SHAPE.match(value):
+        return False
+    value_words = name_words(value)
+    if len(value_words) < 2:
+        return False
+    concepts = {_CONCEPT_OF_WORD.get(w) for w in value_words}
+    concepts.discard(None)
+    return bool(concepts) and not concepts.isdisjoint(_name_concepts(words))
 
 
 # ---------------------------------------------------------------------------------------------- values
