@@ -72,11 +72,12 @@ _CONFIG_SUFFIXES = (
     ".secrets",
 )
 # Code rather than a literal: the whole value is a call (``get_secret()``, ``vault.read("x")``), a dotted path
-# (``settings.API_KEY``) or an attribute of a well-known object. A "(" inside a random value (Django's key
-# alphabet has both parentheses) is not a call. A dotted path starts with an identifier (or is a version or
-# address of numbers, ``1.2.3``): ``4HTo.3hVR7tjq`` starts with neither, so its dot is part of a random value.
+# (``settings.API_KEY``), a type path (``AWS::CloudFormation::Module``, ``Foo::Bar``) or an attribute of a
+# well-known object. A "(" inside a random value (Django's key alphabet has both parentheses) is not a call. A
+# dotted path starts with an identifier (or is a version or address of numbers, ``1.2.3``): ``4HTo.3hVR7tjq``
+# starts with neither, so its dot is part of a random value.
 _CODE_CALL = (
-    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$"
+    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$|^[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+$"
     r"|^(?:self|this|cls|config|settings|env|os)[.\[]"
     r"|^[+.]\s*(?:new\s+)?[A-Za-z_$][\w.$]*\s*[(\[]"  # "..." + new Buffer(…) / '.$p['…
 )
