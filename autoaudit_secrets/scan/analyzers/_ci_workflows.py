@@ -115,6 +115,8 @@ _PLAIN_KEY_LINE = re.compile(r"\s*(?:-\s+)?([\w.-]+):\s+(?!.*://)([\"']?)[\w./@+
 _KEY_ONLY = re.compile(r"\s*(?:-\s+)?([\w.-]+):\s*")
 _PLAIN_TEXT = re.compile(r"\s*(?:-\s+)?#?[\w .,()/+*!?&;|<>{}\[\]]*")
 _NAME_LINE = re.compile(r"\s*(?:-\s+)?(name):\s+[\w .,()/+]+")  # step names: words and spaces
+# The keys walk() checks the values of (GitHub's and GitLab's).
+_WALK_KEYS = frozenset({"env", "with", "credentials", "run", "secrets", "variables", *_GITLAB_SCRIPT_KEYS})
 _READ_KEYS = frozenset(
     {"env", "with", "credentials", "run", "secrets", "inputs", "default", "variables", "value", "services",
      "container", "jobs", *_GITLAB_SCRIPT_KEYS}
@@ -226,31 +228,37 @@ class _WorkflowRun:
         if id(node) in self._visited:
             return
         self._visited.add(id(node))
+        # (a scalar is not walked into: nothing below it)
         if isinstance(node, YSeq):
             for index, item in enumerate(node.items):
-                self.walk(item, (*path, index), depth + 1)
+                if not isinstance(item, YScalar):
+                    self.walk(item, (*path, index), depth + 1)
             return
         if not isinstance(node, YMap):
             return
-        for key, value in node.entries():
-            here = (*path, key)
-            if self.kind is CiKind.GITLAB:
-                if key == "variables":
-                    self.check_variables(value, here)
-                elif key in _GITLAB_SCRIPT_KEYS:
-                    self.check_scripts(value, here)
-            else:
-                if key == "env":
-                    self.check_named(value, here, CI_ENV_SECRET, "env")
-                elif key == "with":
-                    self.check_named(value, here, CI_WITH_SECRET, "with")
-                elif key == "credentials":
-                    self.check_named(value, here, CI_CREDENTIALS_SECRET, "credentials")
-                elif key == "run" and isinstance(value, YScalar):
-                    self.check_scripts(value, here)
-                elif key == "secrets" and isinstance(value, YMap) and "jobs" in path:
-                    self.check_passed_secrets(value, here)
-            self.walk(value, here, depth + 1)
+        gitlab = self.kind is CiKind.GITLAB
+        for k, value in node.items:
+            key = k.value
+            if key in _WALK_KEYS:
+                here = (*path, key)
+                if gitlab:
+                    if key == "variables":
+                        self.check_variables(value, here)
+                    elif key in _GITLAB_SCRIPT_KEYS:
+                        self.check_scripts(value, here)
+                else:
+                    if key == "env":
+                        self.check_named(value, here, CI_ENV_SECRET, "env")
+                    elif key == "with":
+                        self.check_named(value, here, CI_WITH_SECRET, "with")
+                    elif key == "credentials":
+                        self.check_named(value, here, CI_CREDENTIALS_SECRET, "credentials")
+                    elif key == "run" and isinstance(value, YScalar):
+                        self.check_scripts(value, here)
+                    elif key == "secrets" and isinstance(value, YMap) and "jobs" in path:
+                        self.check_passed_secrets(value, here)
+            if not isinstance(value, YScalar):
+                self.walk(value, (*path, key), depth + 1)
 
     def check_named(self, node: YNode, path: tuple[str | int, ...], rule: str, block: str) -> None:
         if not isinstance(node, YMap):

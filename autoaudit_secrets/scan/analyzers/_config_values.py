@@ -242,6 +242,10 @@ _SHELL_NEEDLES: tuple[tuple[str, ...], ...] = (
     ("aws",),
     ("--password-stdin",),
 )
+_SHELL_CHECKS = tuple(
+    (pattern, reason, needles)
+    for (pattern, reason), needles in zip(_SHELL_PATTERNS, _SHELL_NEEDLES, strict=True)
+)
 _ASSIGNMENT = re.compile(
     r"(?:^|(?<=[\s;&|(\"']))(?:export[ \t]+|readonly[ \t]+|declare[ \t]+(?:-x[ \t]+)?)?"
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=" + _VAL,
@@ -276,8 +280,11 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
                 ),
             )
     lowered = script.lower()
-    for (pattern, reason), needles in zip(_SHELL_PATTERNS, _SHELL_NEEDLES, strict=True):
-        if not any(needle in lowered for needle in needles):
+    for pattern, reason, needles in _SHELL_CHECKS:
+        for needle in needles:
+            if needle in lowered:
+                break
+        else:
             continue  # a word every match holds is not in the script
         if reason.endswith(".netrc") and not _NETRC_CONTEXT.search(script):
             continue
@@ -287,7 +294,7 @@ def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
                 continue  # docker build --secret id=x,src=file: a reference, not a value
             if is_literal(value, ctx) and not _overlaps(hits, offset):
                 hits[offset] = LiteralSecret(value, offset, reason)
-    for m in _ASSIGNMENT.finditer(script):
+    for m in _ASSIGNMENT.finditer(script) if "=" in script else ():
         name = m.group("name")
         value, offset = _unquote(m.group("val"), m.start("val"))
         if (
