@@ -338,3 +338,30 @@ def test_every_shell_check_match_holds_one_of_its_words() -> None:
                 matched += 1
                 assert any(n in m.group(0).lower() for n in needles), (pattern.pattern[:40], needles)
     assert matched > 20
+
+
+def test_scripts_judged_once_through_a_remembering_context() -> None:
+    """A history scan's context remembers what shell_secrets found in a script: the same script in a later
+    version (moved to another line) gives the same findings, at its new place, without being judged again."""
+    from autoaudit_secrets.scan.sources._git import _RememberingContext
+
+    class Counting(FakeContext):
+        judged = 0
+
+        def is_secret_name(self, name: str) -> bool:
+            Counting.judged += 1
+            return super().is_secret_name(name)
+
+    script = f"      - run: |\n          export DEPLOY_PASSWORD={PW}\n          make deploy\n"
+    first = "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n" + script
+    second = first.replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n")
+    plain = [
+        ids_lines(list(WorkflowAnalyzer().analyze(WORKFLOW, t, FakeContext(Path(".")))))
+        for t in (first, second)
+    ]
+    ctx = _RememberingContext(Counting(Path(".")))
+    got = [ids_lines(list(WorkflowAnalyzer().analyze(WORKFLOW, first, ctx)))]
+    judged = Counting.judged
+    got.append(ids_lines(list(WorkflowAnalyzer().analyze(WORKFLOW, second, ctx))))
+    assert got == plain and [f[1] for f in plain[0] + plain[1]] == [7, 8]
+    assert judged > 0 and Counting.judged == judged  # the second version's script: remembered

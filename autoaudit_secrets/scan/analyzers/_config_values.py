@@ -12,8 +12,10 @@ import os
 import re
 import subprocess
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..._redact import redact_preview
 from .._model import AnalysisContext, Finding, Severity
@@ -26,9 +28,12 @@ __all__ = [
     "judge_assignment",
     "looks_random",
     "make_finding",
+    "remembered",
     "shannon_entropy",
     "shell_secrets",
 ]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +266,27 @@ def _unquote(raw: str, offset: int) -> tuple[str, int]:
     return raw, offset
 
 
+def remembered(ctx: AnalysisContext, key: Hashable, compute: Callable[[], _T]) -> _T:
+    """``compute()``, or the answer it gave for ``key`` before when ``ctx`` remembers answers (a history
+    scan's context does: the versions of a file hold the same scripts and values again and again). ``key``
+    must name everything the answer depends on besides ``ctx``, starting with what is asked."""
+    remember: Callable[[Hashable, Callable[[], _T]], _T] | None = getattr(ctx, "remember", None)
+    return compute() if remember is None else remember(key, compute)
+
+
+_REMEMBERED_SCRIPT = 16 * 1024  # longer scripts are judged each time (not kept)
+
+
 def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
     """Literal secrets in a shell snippet: token formats, URL credentials, password flags, Authorization
     headers, tokens written to ``.npmrc``/``.netrc``, and ``export NAME=literal`` for secret-ish names.
     References (``$VAR``, ``${{ secrets.X }}``, ``$(cat /run/secrets/x)``) are never literals."""
+    if len(script) > _REMEMBERED_SCRIPT:
+        return _shell_secrets(script, ctx)
+    return list(remembered(ctx, ("shell_secrets", script), lambda: tuple(_shell_secrets(script, ctx))))
+
+
+def _shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
     hits: dict[int, LiteralSecret] = {}
     for match in ctx.detect(script):
         secret = match.secret(script)

@@ -37,12 +37,12 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar
 
 from ..._errors import ScanError, UsageError
 
@@ -1030,21 +1030,37 @@ _IDENTITY_CACHE = 4096  # analyzed file versions remembered (identities only)
 _DETECT_MEMO = 4096
 _DETECT_MEMO_TEXT = 16 * 1024
 _DETECT_MEMO_CHARS = 4 * 1024 * 1024
+_REMEMBER = 8192  # answers remembered for the analyzers (see _RememberingContext.remember)
+_T = TypeVar("_T")
 
 
 class _RememberingContext:
     """The analysis context of one history scan. The analyzers of a file's versions ask ``detect`` about the
     same values again and again — a workflow's ``env`` values and ``run`` scripts, a Dockerfile's ``ENV``
     lines, unchanged from one version to the next (WrongSecrets: 5,288 questions, 608 distinct texts) —:
-    each answer is remembered (the oldest go first)."""
+    each answer is remembered (the oldest go first), and so are the analyzers' own answers about a piece of
+    a file (:meth:`remember`)."""
 
-    __slots__ = ("_chars", "_ctx", "_detected", "root")
+    __slots__ = ("_chars", "_ctx", "_detected", "_remembered", "root")
 
     def __init__(self, ctx: AnalysisContext) -> None:
         self.root = ctx.root
         self._ctx = ctx
         self._detected: dict[str, tuple[Match, ...]] = {}
         self._chars = 0
+        self._remembered: dict[Hashable, object] = {}
+
+    def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """What ``compute()`` gave for ``key`` before, else its answer now (kept). ``key`` names everything
+        the answer depends on besides this context (see ``_config_values.remembered``)."""
+        memo = self._remembered
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        answer = compute()
+        memo[key] = answer
+        if len(memo) > _REMEMBER:
+            del memo[next(iter(memo))]
+        return answer
 
     def detect(self, text: str) -> Sequence[Match]:
         found = self._detected.get(text)
