@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -844,13 +844,77 @@ def check_dockerfile(
             continue
         if ins.keyword in _KV_CHECK:
             # ARG inside a stage re-declares a global one (ARG NAME) — the scope is the stage's.
-            yield from _check_key_values(relpath, ins, scope, ctx, global_args)
+            yield from _key_values_unless_quiet(relpath, ins, scope, ctx, global_args)
         elif ins.keyword in ("COPY", "ADD"):
-            yield from _check_copy(relpath, ins, ctx)
+            # (the build context, beside the Dockerfile, is part of what is asked)
+            yield from _unless_quiet(
+                ctx, ("dockerfile-copy", relpath, *_what(ins)), _check_copy, relpath, ins
+            )
         elif ins.keyword == "RUN":
-            yield from _check_run(relpath, ins, ctx)
+            yield from _unless_quiet(ctx, ("dockerfile-run", *_what(ins)), _check_run, relpath, ins)
         elif ins.keyword == "ONBUILD":
             continue
+
+
+def _key_values_unless_quiet(
+    relpath: str, ins: Instruction, scope: set[str], ctx: AnalysisContext, global_args: set[str]
+) -> Iterator[Finding]:
+    """:func:`_check_key_values`, but not run when a context that remembers answers knows that the same
+    instruction, with the same build arguments in scope, gave none (its ARG names still enter the scope)."""
+    remember: Callable[[Hashable, Callable[[], tuple[str, ...] | None]], tuple[str, ...] | None] | None = (
+        getattr(ctx, "remember", None)
+    )
+    if remember is None:
+        yield from _check_key_values(relpath, ins, scope, ctx, global_args)
+        return
+    redeclaring = ins.keyword == "ARG" and ins.stage >= 0  # (then global_args is read too)
+    key = (
+        "dockerfile-key-values",
+        ins.keyword,
+        ins.args,
+        ins.escape,
+        ins.stage >= 0,
+        frozenset(scope),
+        frozenset(global_args) if redeclaring else None,
+    )
+
+    def names_if_quiet() -> tuple[str, ...] | None:
+        if next(_check_key_values(relpath, ins, set(scope), ctx, global_args), None) is not None:
+            return None
+        return tuple(kv.key for kv in ins.key_values()) if ins.keyword == "ARG" else ()
+
+    names = remember(key, names_if_quiet)
+    if names is not None:
+        scope.update(names)
+        return
+    yield from _check_key_values(relpath, ins, scope, ctx, global_args)
+
+
+def _what(ins: Instruction) -> tuple[object, ...]:
+    """Everything of a RUN/COPY/ADD instruction its checks read, but where it stands."""
+    return (
+        ins.keyword,
+        ins.args,
+        ins.escape,
+        ins.json_args,
+        tuple((f.name, f.value) for f in ins.flags),
+        tuple((h.delimiter, h.body, h.strip_tabs, h.quoted) for h in ins.heredocs),
+    )
+
+
+def _unless_quiet(
+    ctx: AnalysisContext,
+    key: tuple[object, ...],
+    check: Callable[[str, Instruction, AnalysisContext], Iterator[Finding]],
+    relpath: str,
+    ins: Instruction,
+) -> Iterable[Finding]:
+    """``check``'s findings; none without running it when a context that remembers answers (a history scan's)
+    knows that the same instruction (``key``), elsewhere in this or another version, gave none."""
+    remember: Callable[[Hashable, Callable[[], bool]], bool] | None = getattr(ctx, "remember", None)
+    if remember is not None and remember(key, lambda: next(check(relpath, ins, ctx), None) is None):
+        return ()
+    return check(relpath, ins, ctx)
 
 
 # Lines that never carry a finding nor change what other lines mean (git modes skip the checks of a commit
