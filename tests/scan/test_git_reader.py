@@ -410,3 +410,221 @@ def test_a_huge_commit_comes_in_parts(git_repo: Path) -> None:
     assert all(len(c.files) <= 256 for c in parts)
     assert sorted(f.path for c in parts for f in c.files) == sorted(f"d{i % 7}/f{i}.txt" for i in range(600))
     assert items[-1].commit is not None and items[-1].commit.sha != first
+
+
+# ------------------------------------------------------------------------------- the patch parser on its own
+
+
+def _varied_history(repo: Path) -> None:
+    """A small history holding what the patch parser must tell apart: content lines that look like headers,
+    '\\ No newline' after removed and added lines, CRLF, an empty file, a binary file, quoted paths, a rename
+    with an edit, a mode change, a deletion, a submodule entry, a commit without files and a merge whose
+    resolution adds a line (a combined diff)."""
+    tricky = "".join(
+        f"{line}\n"
+        for line in (
+            "--- x",
+            "+++ y",
+            "diff --git a/q b/q",
+            "@@ -1 +1 @@",
+            "index 0000000..1111111",
+            "\\ not a marker",
+            "Binary files a/q and b/q differ",
+            "new file mode 100644",
+            "",
+            "++ double",
+        )
+    )
+    write(repo, "tricky.txt", tricky)
+    write(repo, "nonl.txt", "one\ntwo")
+    write(repo, "crlf.txt", b"first\r\nsecond\r\n")
+    write(repo, "empty.txt", "")
+    write(repo, "img.bin", b"\x00\x01binary\x00")
+    write(repo, 'quo"te.txt', "q\n")
+    write(repo, "tab\there.txt", "t\n")
+    write(repo, "moved/from.txt", "".join(f"row {i}\n" for i in range(12)))
+    commit_all(repo, "base")
+    # a removed '--- x' and an added '+++ z' line in one hunk; '\ No newline' after both runs
+    write(repo, "tricky.txt", tricky.replace("--- x\n", "+++ z\n-- w\n"))
+    write(repo, "nonl.txt", "one\nTWO")
+    write(repo, "crlf.txt", b"first\r\nthird\r\nsecond\r\n")
+    write(repo, "img.bin", b"\x00\x02binary\x00")
+    commit_all(repo, "edits")
+    git(repo, "mv", "moved/from.txt", "moved/to.txt")
+    write(repo, "moved/to.txt", "".join(f"row {i}\n" for i in range(12)).replace("row 5\n", "row five\n"))
+    (repo / "tab\there.txt").chmod(0o755)
+    (repo / 'quo"te.txt').unlink()
+    first = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{first},sub")
+    commit_all(repo, "rename, mode, delete, submodule")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "nothing")
+    git(repo, "checkout", "-q", "-b", "topic")
+    write(repo, "nonl.txt", "one\nfrom topic\n")
+    commit_all(repo, "topic")
+    git(repo, "checkout", "-q", "main")
+    write(repo, "nonl.txt", "one\nfrom main\n")
+    commit_all(repo, "main")
+    with pytest.raises(subprocess.CalledProcessError):  # a conflict: git merge exits 1
+        git(repo, "merge", "-q", "topic")
+    write(repo, "nonl.txt", "one\nresolved\nfrom main\n")
+    commit_all(repo, "merge")
+
+
+def _log_output(repo: Path) -> bytes:
+    """What ``check-secrets git --all`` reads from git for this repository, as one byte string."""
+    from autoaudit_secrets.scan.sources._git import _LOG, _GitPipe
+
+    ids = git(repo, "rev-list", "--topo-order", "--reverse", "--all").split()
+    pipe = _GitPipe(
+        repo, [*_LOG, "--no-walk=unsorted", "--stdin"], stdin="".join(f"{i}\n" for i in ids).encode()
+    )
+    data = b"".join(pipe.chunks())
+    pipe.finish()
+    return data
+
+
+def _check_against_blobs(repo: Path, items: list[CommitChanges]) -> None:
+    for item in items:
+        for file in item.files:
+            if not file.binary:
+                added(repo, file)  # the added text is those lines of the new version
+
+
+def test_parse_chunks_gives_the_same_result_wherever_the_output_is_cut(git_repo: Path) -> None:
+    from autoaudit_secrets.scan.sources._patch import parse_chunks
+
+    _varied_history(git_repo)
+    data = _log_output(git_repo)
+    whole = list(parse_chunks([data]))
+    _check_against_blobs(git_repo, whole)
+    files = {f.path: f for item in whole for f in item.files}
+    assert {"tricky.txt", "nonl.txt", "crlf.txt", "img.bin", 'quo"te.txt', "tab\there.txt"} <= set(files)
+    assert "sub" not in files and "empty.txt" not in files  # a submodule; an empty file adds no line
+    # the merge: the resolution line only (a combined diff)
+    merge = whole[-1]
+    assert merge.parents == 2 and [(f.path, f.added_text) for f in merge.files] == [
+        ("nonl.txt", b"resolved\n")
+    ]
+    assert any(item.commit is not None and not item.files for item in whole)  # the empty commit
+    for size in range(1, len(data) + 1):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert list(parse_chunks(chunks)) == whole, size
+
+
+def test_staged_output_cut_anywhere_reads_the_same(git_repo: Path) -> None:
+    from autoaudit_secrets.scan.sources._git import _PATCH_OPTIONS, _GitPipe
+    from autoaudit_secrets.scan.sources._patch import parse_chunks
+
+    _varied_history(git_repo)
+    write(git_repo, "tricky.txt", "+++ staged\n--- too\n")
+    write(git_repo, "nonl.txt", "one\nresolved\nfrom main")
+    write(git_repo, "new.txt", "fresh\n")
+    git(git_repo, "add", "-A")
+    pipe = _GitPipe(git_repo, ["diff", "--cached", *_PATCH_OPTIONS, "HEAD", "--"])
+    data = b"".join(pipe.chunks())
+    pipe.finish()
+    [whole] = parse_chunks([data], staged=True)
+    assert whole.commit is None
+    assert {f.path: f.added_text for f in whole.files} == {
+        "tricky.txt": b"+++ staged\n--- too\n",
+        "nonl.txt": b"from main\n",
+        "new.txt": b"fresh\n",
+    }
+    for size in range(1, len(data) + 1):
+        assert list(parse_chunks([data[i : i + size] for i in range(0, len(data), size)], staged=True)) == [
+            whole
+        ], size
+
+
+def test_header_like_content_lines_are_content(git_repo: Path) -> None:
+    _varied_history(git_repo)
+    edits = next(
+        c for c in changes(git_repo, GitMode.ALL) if "tricky.txt" in by_path(c) and c.files[0].old_blobs
+    )
+    file = by_path(edits)["tricky.txt"]
+    # the hunk removes '--- x' and adds '+++ z' and '-- w': neither is read as the file's ---/+++ header
+    assert (file.path, file.old_path) == ("tricky.txt", None)
+    assert file.added == {1, 2}
+    assert file.added_text == b"+++ z\n-- w\n"
+
+
+def test_nul_bytes_and_crlf_in_added_lines_are_kept(git_repo: Path) -> None:
+    # git looks for NUL bytes in the first 8000 bytes only: later ones are text in the patch
+    body = b"x" * 8100 + b"\n"
+    write(git_repo, "late-nul.txt", body)
+    commit_all(git_repo, "base")
+    write(git_repo, "late-nul.txt", body + b"a\x00b\r\n")
+    commit_all(git_repo, "nul")
+    file = by_path(changes(git_repo, GitMode.ALL)[-1])["late-nul.txt"]
+    assert not file.binary
+    assert file.added == {2}
+    assert file.added_text == b"a\x00b\r\n"
+
+
+def test_git_output_without_a_final_newline_ends_its_last_line(git_repo: Path) -> None:
+    from autoaudit_secrets.scan.sources._git import _GitPipe
+
+    write(git_repo, "nonl.txt", "one\ntwo")
+    commit_all(git_repo, "base")
+    pipe = _GitPipe(git_repo, ["show", "HEAD:nonl.txt"])
+    data = b"".join(pipe.chunks())
+    pipe.finish()
+    # the next git process's output (a shard of a long history) must start on a line of its own
+    assert data == b"one\ntwo\n"
+
+
+def _one_file(patch: str) -> FileChange | None:
+    """The file of a one-commit patch, given as git writes it."""
+    from autoaudit_secrets.scan.sources._patch import parse_chunks
+
+    head = f"\x01{'a' * 40} {'b' * 40}\x1fdev@example.test\x1f2024-01-02T03:04:05+00:00\n\n"
+    [item] = parse_chunks([(head + patch).encode()])
+    return item.files[0] if item.files else None
+
+
+def _diff(hunks: str) -> str:
+    return (
+        f"diff --git a/f.txt b/f.txt\nindex {'1' * 40}..{'2' * 40} 100644\n--- a/f.txt\n+++ b/f.txt\n{hunks}"
+    )
+
+
+def test_hunk_lines_are_taken_by_the_header_counts() -> None:
+    # a hunk that says it adds two lines takes the next two lines, whatever they look like
+    file = _one_file(_diff("@@ -0,0 +1,2 @@\n+one\ndiff --git a/other b/other\n"))
+    assert file is not None and file.added == {1, 2}
+    assert file.added_text == b"one\ndiff --git a/other b/other\n"
+    # '\ No newline' after the removed lines and after the added ones
+    file = _one_file(
+        _diff("@@ -3 +3 @@\n-old\n\\ No newline at end of file\n+new\n\\ No newline at end of file\n")
+    )
+    assert file is not None and (file.added, file.added_text) == ({3}, b"new\n")
+    # a removed run without '-' (malformed): still the header's count
+    file = _one_file(_diff("@@ -1,2 +1 @@\n-a\n+b\n+c\n"))
+    assert file is not None and (file.added, file.added_text) == ({1}, b"c\n")
+
+
+def test_malformed_output_never_hangs_or_raises_other_errors() -> None:
+    cases = [
+        _diff("@@ -1 +1,3 @@\n-a\n+b\n"),  # truncated: only the lines there count
+        _diff(f"@@ -1 +1,{'9' * 5000} @@\n+a\n"),  # a count int() cannot read
+        _diff("@@ -1,999999999999 +1,999999999999 @@\n+a\n"),
+        "diff --cc f.txt\n@@@ garbage @@@\n++a\n",
+        "diff --cc f.txt\n@@@@ -1 -1 -1 +1,x @@@@\n+++a\n",
+        "@@ -1 +1 @@\n+orphan hunk\n",
+        "diff --git\n+++ \n--- \nindex \nBinary files  differ\n",
+        "\\\n\n\n@@@\n",
+    ]
+    for patch in cases:
+        for cut in (patch, patch.rstrip("\n"), patch[: len(patch) // 2]):
+            _one_file(cut)  # no exception
+    truncated = _one_file(_diff("@@ -1 +1,3 @@\n-a\n+b\n"))
+    assert truncated is not None and (truncated.added, truncated.added_text) == ({1}, b"b\n")
+    with pytest.raises(ScanError):
+        list(parse_patch([b"\x01", b"diff --git a/x b/x"]))  # a commit header without an id
+
+
+def test_empty_outputs() -> None:
+    assert list(parse_patch([])) == []
+    assert list(parse_patch([], staged=True)) == [CommitChanges(None, ())]
+    [empty] = parse_patch([f"\x01{'a' * 40}\x1fx@example.test\x1f2024-01-02T03:04:05+00:00".encode()])
+    assert empty.files == () and empty.parents == 0

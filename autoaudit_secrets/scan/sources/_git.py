@@ -32,7 +32,6 @@ import enum
 import io
 import os
 import queue
-import re
 import subprocess
 import tempfile
 import threading
@@ -52,6 +51,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
+from ._patch import CommitChanges, FileChange, parse_chunks, parse_patch
 
 if TYPE_CHECKING:
     from ..engine._matcher import Prescan
@@ -81,7 +81,6 @@ __all__ = [
 ]
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_NULL_SHA = frozenset({"0" * 40, "0" * 64})
 _COMMIT_MARK = b"\x01"
 _FIELD_SEP = "\x1f"
 
@@ -127,31 +126,6 @@ class GitSelection:
 
     mode: GitMode
     ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    """One file as changed by one commit (or by the index)."""
-
-    path: str  # "/"-separated, relative to the repository root
-    blob: str | None  # the new blob id; None when git did not show one
-    added: AbstractSet[int]  # 1-based line numbers, in the new version, that the change added
-    added_text: bytes = b""  # those lines in ascending order, each ended by a newline
-    binary: bool = False
-    new_file: bool = False
-    # the blob ids of the version(s) before the change (one per parent of a merge; empty for a new file)
-    old_blobs: tuple[str, ...] = ()
-    old_path: str | None = None  # the path before the change when it differs (a rename)
-
-
-@dataclass(frozen=True, slots=True)
-class CommitChanges:
-    """The changed files of one commit; ``commit`` is None for the staged changes (not yet a commit). A
-    commit that changes very many files comes as several consecutive items with the same ``commit``."""
-
-    commit: CommitInfo | None
-    files: tuple[FileChange, ...]
-    parents: int = 1
 
 
 class DocumentScanner(Protocol):
@@ -245,286 +219,6 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
     return [f"{left_sha}{sep}{right_sha}"]
 
 
-# --------------------------------------------------------------------------------------------- patch parsing
-
-
-def _unquote_path(raw: bytes) -> str:
-    """Decode a path as git prints it in a diff header: plain, or C-quoted when it has special characters."""
-    if raw[:1] == b'"' and len(raw) >= 2 and raw.endswith(b'"'):
-        body = raw[1:-1]
-        out = bytearray()
-        i = 0
-        while i < len(body):
-            ch = body[i]
-            if ch == 0x5C and i + 1 < len(body):  # backslash escape
-                nxt = body[i + 1]
-                if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
-                    out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
-                    i += 4
-                    continue
-                out.append(_C_ESCAPES.get(nxt, nxt))
-                i += 2
-                continue
-            out.append(ch)
-            i += 1
-        raw = bytes(out)
-    # As the walker names files (os.fsdecode): a name that is not UTF-8 keeps its bytes as lone surrogates, so
-    # fingerprints and baselines match between `scan` and `git`, and reports can give back the exact name.
-    return raw.decode("utf-8", errors="surrogateescape")
-
-
-_C_ESCAPES = {ord("n"): 10, ord("t"): 9, ord("r"): 13, ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("v"): 11}
-
-
-def _header_path(line: bytes) -> str:
-    """The new path from ``diff --git a/x b/y`` or ``diff --cc y`` (used when no ``+++`` line follows)."""
-    if line.startswith((b"diff --cc ", b"diff --combined ")):
-        return _unquote_path(line.split(b" ", 2)[2])
-    rest = line[len(b"diff --git ") :]
-    if rest.startswith(b'"') or rest.endswith(b'"'):
-        start = rest.rfind(b' "')
-        second = rest[start + 1 :] if start >= 0 else rest
-        return _unquote_path(second).removeprefix("b/")
-    half = (len(rest) - 1) // 2  # "a/x b/x": both halves have the same length when the path did not change
-    if rest[half : half + 3] == b" b/":
-        return _unquote_path(rest[half + 3 :])
-    idx = rest.rfind(b" b/")
-    return _unquote_path(rest[idx + 3 :]) if idx >= 0 else ""
-
-
-def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
-    text = line[1:].decode("utf-8", errors="replace")
-    head, _, rest = text.partition(_FIELD_SEP)
-    email, _, date = rest.partition(_FIELD_SEP)
-    shas = head.split()
-    if not shas:
-        raise ScanError("unexpected output from git log (no commit id)")
-    return CommitInfo(sha=shas[0], author_email=email, date=date.strip()), len(shas) - 1
-
-
-def _plus_range(header: bytes, ncols: int) -> tuple[int, int]:
-    """(first line, count) of the new side of a hunk header ``@@ -a,b +c,d @@`` (``@@@ ... @@@`` combined)."""
-    parts = header.split(b" ", ncols + 2)
-    plus = parts[ncols + 1] if len(parts) > ncols + 1 else b"+0,0"
-    start, _, count = plus[1:].partition(b",")
-    return int(start), (int(count) if count else 1)
-
-
-class _FileBuilder:
-    __slots__ = (
-        "added",
-        "binary",
-        "blob",
-        "combined",
-        "deleted",
-        "header",
-        "new_file",
-        "old_blobs",
-        "old_path",
-        "path",
-        "text",
-    )
-
-    def __init__(self, header: bytes, combined: bool) -> None:
-        self.header = header
-        self.combined = combined
-        self.path: str | None = None
-        self.blob: str | None = None
-        self.added: set[int] = set()
-        self.text: list[bytes] = []
-        self.binary = False
-        self.deleted = False
-        self.new_file = False
-        self.old_blobs: tuple[str, ...] = ()
-        self.old_path: str | None = None
-
-    def build(self) -> FileChange | None:
-        if self.deleted or not (self.added or self.binary):
-            return None
-        path = self.path or _header_path(self.header)  # binary files have no "+++" line
-        if not path:
-            return None
-        text = self.text
-        return FileChange(
-            path,
-            self.blob,
-            self.added,
-            (text[0] if len(text) == 1 else b"\n".join(text)) + b"\n" if text else b"",
-            self.binary,
-            self.new_file,
-            () if self.new_file else self.old_blobs,
-            self.old_path if self.old_path != path else None,
-        )
-
-
-def parse_patch(lines: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
-    """Turn ``git log -p -U0 --full-index --cc`` output — commit headers written as ``\\x01<sha>
-    <parent>...\\x1f<author email>\\x1f<ISO date>`` — or ``git diff -U0 --full-index`` output
-    (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`, one per
-    commit. ``lines`` are the output's lines without their newline.
-
-    Deleted files and changes that add no line (pure renames, mode changes) are left out; binary files are
-    kept (flagged) so that checks by file name can still see them; submodule entries are left out."""
-    return _parse_chunks(iter([list(lines)]), staged=staged)
-
-
-class _Lines:
-    """The output's lines, a chunk at a time, with look-ahead across chunk boundaries."""
-
-    __slots__ = ("buf", "chunks", "pos")
-
-    def __init__(self, chunks: Iterator[list[bytes]]) -> None:
-        self.chunks = chunks
-        self.buf: list[bytes] = []
-        self.pos = 0
-
-    def fill(self, need: int) -> bool:
-        """Make ``buf[pos:pos + need]`` available if the output has that many lines left."""
-        while len(self.buf) - self.pos < need:
-            chunk = next(self.chunks, None)
-            if chunk is None:
-                return len(self.buf) > self.pos
-            self.buf = self.buf[self.pos :] + chunk if self.pos < len(self.buf) else chunk
-            self.pos = 0
-        return True
-
-
-_MAX_FILES_PER_ITEM = 256
-_HUNK = re.compile(rb"@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-def _parse_chunks(chunks: Iterator[list[bytes]], *, staged: bool) -> Iterator[CommitChanges]:
-    src = _Lines(chunks)
-    commit: CommitInfo | None = None
-    parents = 1
-    files: list[FileChange] = []
-    current: _FileBuilder | None = None
-    started = staged
-    buf: list[bytes] = []
-    pos = end = 0
-    hunk = _HUNK.match
-
-    def flush() -> None:
-        nonlocal current
-        if current is not None:
-            built = current.build()
-            if built is not None:
-                files.append(built)
-            current = None
-
-    while True:
-        if pos >= end:
-            src.pos = pos
-            if not src.fill(1):
-                break
-            buf, pos, end = src.buf, src.pos, len(src.buf)
-        line = buf[pos]
-        pos += 1
-        first = line[:1]
-        if first == b"-":
-            if current is not None and current.path is None and line.startswith(b"--- "):
-                source = line[4:].rstrip(b"\t")
-                if source != b"/dev/null":
-                    current.old_path = _unquote_path(source).removeprefix("a/")
-            continue  # the new path comes from "+++"
-        if first == b"@":
-            if current is None:
-                continue
-            src.pos = pos
-            m = hunk(line)
-            if current.combined or m is None:
-                if current.combined:
-                    _combined_hunk(src, current, line)
-            else:
-                removed = int(m[1]) if m[1] is not None else 1
-                start = int(m[2])
-                count = int(m[3]) if m[3] is not None else 1
-                src.fill(removed + count + 2)
-                buf = src.buf
-                at = src.pos + removed
-                if removed and at < len(buf) and buf[at][:1] == b"\\":
-                    at += 1  # "\ No newline at end of file" after the removed lines
-                if count:
-                    block = b"\n".join(buf[at : at + count])
-                    current.text.append(block[1:].replace(b"\n+", b"\n"))
-                    current.added.update(range(start, start + count))
-                    at += count
-                    if at < len(buf) and buf[at][:1] == b"\\":
-                        at += 1
-                src.pos = at
-            buf, pos, end = src.buf, src.pos, len(src.buf)
-        elif first == b"d":
-            if line.startswith(b"diff "):
-                flush()
-                if len(files) >= _MAX_FILES_PER_ITEM and (commit is not None or staged):
-                    # a huge commit (an initial import) is handed over in parts: memory stays bounded
-                    yield CommitChanges(commit, tuple(files), parents)
-                    files = []
-                current = _FileBuilder(line, not line.startswith(b"diff --git "))
-            elif current is not None and line.startswith(b"deleted file mode"):
-                current.deleted = True
-        elif first == b"\x01":
-            flush()
-            if started and (commit is not None or staged):
-                yield CommitChanges(commit, tuple(files), parents)
-            files = []
-            commit, parents = _parse_commit_line(line)
-            started = True
-        elif current is None:
-            continue
-        elif first == b"i" and line.startswith(b"index "):
-            spec, _, mode = line[6:].partition(b" ")
-            pre, _, post_bytes = spec.partition(b"..")
-            post = post_bytes.decode("ascii", errors="replace")
-            current.blob = None if post in _NULL_SHA else post
-            current.old_blobs = tuple(
-                b for b in pre.decode("ascii", errors="replace").split(",") if b and b not in _NULL_SHA
-            )
-            if mode == b"160000":
-                current.deleted = True  # a submodule commit, not a file
-        elif first == b"+" and line.startswith(b"+++ "):
-            target = line[4:].rstrip(b"\t")
-            if target == b"/dev/null":
-                current.deleted = True
-            else:
-                current.path = _unquote_path(target).removeprefix("b/")
-        elif first == b"n" and line.startswith(b"new file mode"):
-            current.new_file = True
-            if line.endswith(b" 160000"):
-                current.deleted = True
-        elif first == b"B" and line.startswith(b"Binary files ") and line.endswith(b" differ"):
-            current.binary = True
-            if line.endswith(b" and /dev/null differ"):
-                current.deleted = True
-    flush()
-    if started and (commit is not None or staged):
-        yield CommitChanges(commit, tuple(files), parents)
-
-
-def _combined_hunk(src: _Lines, current: _FileBuilder, header: bytes) -> None:
-    """Read one hunk of a combined diff: a line is added only when every parent's column says ``+``."""
-    ncols = len(header) - len(header.lstrip(b"@")) - 1
-    new_line, _ = _plus_range(header, ncols)
-    texts: list[bytes] = []
-    while src.fill(1):
-        line = src.buf[src.pos]
-        first = line[:1]
-        if first not in (b"+", b"-", b" ", b"\\"):
-            break
-        src.pos += 1
-        if first == b"\\":
-            continue
-        cols = line[:ncols]
-        if b"-" in cols:
-            continue
-        if cols.count(b"+") == ncols:
-            current.added.add(new_line)
-            texts.append(line[ncols:])
-        new_line += 1
-    if texts:
-        current.text.append(b"\n".join(texts))
-
-
 # ----------------------------------------------------------------------------------------- streaming sources
 
 
@@ -579,19 +273,18 @@ class _GitPipe:
         finally:
             self._chunks.put(None)
 
-    def line_chunks(self) -> Iterator[list[bytes]]:
-        """The output's lines, without their newline, a list per chunk read."""
-        rest = b""
+    def chunks(self) -> Iterator[bytes]:
+        """The output as read, chunk by chunk; ended by a newline (added when git wrote none)."""
+        last = b"\n"
         while True:
             chunk = self._chunks.get()
             if chunk is None:
                 break
             self._room.release()
-            parts = (rest + chunk).split(b"\n")
-            rest = parts.pop()
-            yield parts
-        if rest:
-            yield [rest]
+            yield chunk
+            last = chunk
+        if not last.endswith(b"\n"):
+            yield b"\n"  # the next git process's output starts a line
 
     def finish(self) -> None:
         """Wait for git and raise :class:`ScanError` with git's first message line when it failed."""
@@ -776,18 +469,18 @@ class ChangeStream:
                     )
                 )
 
-    def _line_chunks(self) -> Iterator[list[bytes]]:
+    def _chunks(self) -> Iterator[bytes]:
         if self._starter is not None:
             self._starter.join()
         if self._error is not None:
             raise self._error
         for pipe in self._pipes:
-            yield from pipe.line_chunks()
+            yield from pipe.chunks()
             pipe.finish()
 
     def __iter__(self) -> Iterator[CommitChanges]:
         try:
-            yield from _parse_chunks(self._line_chunks(), staged=self._staged)
+            yield from parse_chunks(self._chunks(), staged=self._staged)
         except BaseException:
             self.close()
             raise

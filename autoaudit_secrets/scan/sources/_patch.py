@@ -1,0 +1,520 @@
+"""``git log -p -U0`` and ``git diff -U0`` output as :class:`CommitChanges`, for ``check-secrets git``.
+
+The output is read as raw byte chunks, not as a list of lines: the structural parts are matched by compiled
+expressions over the chunk, so the work done in Python is per commit, per file and per hunk, not per line.
+
+* a commit starts with its header line, ``\\x01<sha> <parent>...\\x1f<author email>\\x1f<ISO date>``;
+* a file section starts with ``diff --git`` (``diff --cc`` in a merge's combined diff); its usual header
+  (``index``, ``---``, ``+++`` and a ``new file mode`` or ``deleted file mode`` line) is one match, anything
+  else (renames, mode changes, binary files, quoted paths) is read a line at a time;
+* with ``-U0`` a plain hunk is its removed lines, then its added lines (each may be followed by a ``\\ No
+  newline at end of file`` line): one match gives both, checked against the hunk header's counts — lines are
+  only ever recognised by those counts (a removed ``--- x`` or an added ``+++ y`` line is content, never a
+  header). Should the counts disagree with what the match found, the hunk is read by its counts alone. A
+  hunk's added text is a slice of the chunk without the ``+`` prefixes; its line numbers come from its header;
+* a combined hunk (``@@@``) is read a line at a time: a line is added when every parent's column says ``+``.
+
+A part that a chunk boundary may have cut (a header line, a hunk that ends where the chunk ends) waits for the
+next chunk; the result is the same whatever the chunk sizes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from ..._errors import ScanError
+from .._model import CommitInfo
+
+__all__ = ["CommitChanges", "FileChange", "parse_chunks", "parse_patch"]
+
+_NULL_SHA = frozenset({"0" * 40, "0" * 64})
+_FIELD_SEP = "\x1f"
+_MAX_FILES_PER_ITEM = 256
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One file as changed by one commit (or by the index)."""
+
+    path: str  # "/"-separated, relative to the repository root
+    blob: str | None  # the new blob id; None when git did not show one
+    added: AbstractSet[int]  # 1-based line numbers, in the new version, that the change added
+    added_text: bytes = b""  # those lines in ascending order, each ended by a newline
+    binary: bool = False
+    new_file: bool = False
+    # the blob ids of the version(s) before the change (one per parent of a merge; empty for a new file)
+    old_blobs: tuple[str, ...] = ()
+    old_path: str | None = None  # the path before the change when it differs (a rename)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitChanges:
+    """The changed files of one commit; ``commit`` is None for the staged changes (not yet a commit). A
+    commit that changes very many files comes as several consecutive items with the same ``commit``."""
+
+    commit: CommitInfo | None
+    files: tuple[FileChange, ...]
+    parents: int = 1
+
+
+# ------------------------------------------------------------------------------------------- header fields
+
+
+def _unquote_path(raw: bytes) -> str:
+    """Decode a path as git prints it in a diff header: plain, or C-quoted when it has special characters."""
+    if raw[:1] == b'"' and len(raw) >= 2 and raw.endswith(b'"'):
+        body = raw[1:-1]
+        out = bytearray()
+        i = 0
+        while i < len(body):
+            ch = body[i]
+            if ch == 0x5C and i + 1 < len(body):  # backslash escape
+                nxt = body[i + 1]
+                if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
+                    out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                    i += 4
+                    continue
+                out.append(_C_ESCAPES.get(nxt, nxt))
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        raw = bytes(out)
+    # As the walker names files (os.fsdecode): a name that is not UTF-8 keeps its bytes as lone surrogates, so
+    # fingerprints and baselines match between `scan` and `git`, and reports can give back the exact name.
+    return raw.decode("utf-8", errors="surrogateescape")
+
+
+_C_ESCAPES = {ord("n"): 10, ord("t"): 9, ord("r"): 13, ord("a"): 7, ord("b"): 8, ord("f"): 12, ord("v"): 11}
+
+
+def _header_path(line: bytes) -> str:
+    """The new path from ``diff --git a/x b/y`` or ``diff --cc y`` (used when no ``+++`` line follows)."""
+    if line.startswith((b"diff --cc ", b"diff --combined ")):
+        return _unquote_path(line.split(b" ", 2)[2])
+    rest = line[len(b"diff --git ") :]
+    if rest.startswith(b'"') or rest.endswith(b'"'):
+        start = rest.rfind(b' "')
+        second = rest[start + 1 :] if start >= 0 else rest
+        return _unquote_path(second).removeprefix("b/")
+    half = (len(rest) - 1) // 2  # "a/x b/x": both halves have the same length when the path did not change
+    if rest[half : half + 3] == b" b/":
+        return _unquote_path(rest[half + 3 :])
+    idx = rest.rfind(b" b/")
+    return _unquote_path(rest[idx + 3 :]) if idx >= 0 else ""
+
+
+def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
+    text = line[1:].decode("utf-8", errors="replace")
+    head, _, rest = text.partition(_FIELD_SEP)
+    email, _, date = rest.partition(_FIELD_SEP)
+    shas = head.split()
+    if not shas:
+        raise ScanError("unexpected output from git log (no commit id)")
+    return CommitInfo(sha=shas[0], author_email=email, date=date.strip()), len(shas) - 1
+
+
+def _old_blobs(pre: bytes) -> tuple[str, ...]:
+    """The blob ids before ``..`` in an ``index`` line (one per parent of a merge), null ids left out."""
+    return tuple(b for b in pre.decode("ascii", errors="replace").split(",") if b and b not in _NULL_SHA)
+
+
+# ----------------------------------------------------------------------------------------------- the parser
+
+
+class _FileBuilder:
+    """One file section being read. ``parts``: each hunk's added lines, without their ``+``, each ended by a
+    newline."""
+
+    __slots__ = (
+        "added",
+        "binary",
+        "blob",
+        "combined",
+        "deleted",
+        "header",
+        "new_file",
+        "old_blobs",
+        "old_path",
+        "parts",
+        "path",
+    )
+
+    def __init__(self, header: bytes, combined: bool) -> None:
+        self.header = header
+        self.combined = combined
+        self.path: str | None = None
+        self.blob: str | None = None
+        self.added: set[int] = set()
+        self.parts: list[bytes] = []
+        self.binary = False
+        self.deleted = False
+        self.new_file = False
+        self.old_blobs: tuple[str, ...] = ()
+        self.old_path: str | None = None
+
+    def build(self) -> FileChange | None:
+        if self.deleted or not (self.added or self.binary):
+            return None
+        path = self.path or _header_path(self.header)  # binary files have no "+++" line
+        if not path:
+            return None
+        parts = self.parts
+        text = parts[0] if len(parts) == 1 else b"".join(parts)
+        return FileChange(
+            path,
+            self.blob,
+            self.added,
+            text,
+            self.binary,
+            self.new_file,
+            () if self.new_file else self.old_blobs,
+            self.old_path if self.old_path != path else None,
+        )
+
+
+# (Possessive quantifiers: nothing is ever given back, so the engine keeps no backtracking state per line.)
+# The usual header of a file section: [new|deleted file mode], index, and the ---/+++ pair (a binary file, a
+# mode change or a rename has other lines: those are read one at a time).
+_FILE = re.compile(
+    rb"(diff --git [^\n]*+)\n"
+    rb"(?:(new|deleted) file mode ([0-7]++)\n)?+"
+    rb"index ([0-9a-f]++)\.\.([0-9a-f]++)(?: ([0-7]++))?+\n"
+    rb"(?:--- ([^\n]*+)\n\+\+\+ ([^\n]*+)\n)?+"
+)
+# A plain hunk: its header's counts, then its removed lines, then its added lines (each run may be followed by
+# a "\ No newline at end of file" line). Whether the runs hold the numbers of lines the header says is
+# checked: content lines are only recognised by the counts.
+_HUNK = re.compile(
+    rb"@@ -\d++(?:,(\d++))?+ \+(\d++)(?:,(\d++))?+ @@[^\n]*+\n"
+    rb"((?:-[^\n]*+\n)*+)(\\[^\n]*+\n)?+"
+    rb"((?:\+[^\n]*+\n)*+)(?:\\[^\n]*+\n)?+"
+)
+_MORE = -1  # what a reader returns when the part it reads may go on in the next chunk
+
+
+class _Parser:
+    """The state of one patch stream: the commit being read, its files, the file section being read."""
+
+    def __init__(self, staged: bool) -> None:
+        self.staged = staged
+        self.started = staged
+        self.commit: CommitInfo | None = None
+        self.parents = 1
+        self.files: list[FileChange] = []
+        self.current: _FileBuilder | None = None
+        self.out: list[CommitChanges] = []  # finished items, handed over after each chunk
+
+    # -------------------------------------------------------------------------------------- commits, files
+
+    def flush(self) -> None:
+        current = self.current
+        if current is not None:
+            built = current.build()
+            if built is not None:
+                self.files.append(built)
+            self.current = None
+
+    def start_commit(self, line: bytes) -> None:
+        self.flush()
+        if self.started and (self.commit is not None or self.staged):
+            self.out.append(CommitChanges(self.commit, tuple(self.files), self.parents))
+        self.files = []
+        self.commit, self.parents = _parse_commit_line(line)
+        self.started = True
+
+    def start_file(self, header: bytes, combined: bool) -> _FileBuilder:
+        self.flush()
+        if len(self.files) >= _MAX_FILES_PER_ITEM and (self.commit is not None or self.staged):
+            # a huge commit (an initial import) is handed over in parts: memory stays bounded
+            self.out.append(CommitChanges(self.commit, tuple(self.files), self.parents))
+            self.files = []
+        self.current = current = _FileBuilder(header, combined)
+        return current
+
+    def finish(self) -> None:
+        self.flush()
+        if self.started and (self.commit is not None or self.staged):
+            self.out.append(CommitChanges(self.commit, tuple(self.files), self.parents))
+
+    # ------------------------------------------------------------------------------------------ the text
+
+    def parse(self, data: bytes, pos: int, limit: int, final: bool) -> int:
+        """Read ``data[pos:limit]`` (whole lines); returns where reading stopped: ``limit``, or the start of
+        a part that may go on past ``limit`` when more output is to come (not ``final``)."""
+        file_match = _FILE.match
+        hunk_match = _HUNK.match
+        find = data.find
+        while pos < limit:
+            first = data[pos]
+            if first == 0x40:  # "@": a hunk
+                current = self.current
+                if current is None:
+                    pos = find(b"\n", pos) + 1
+                    continue
+                if current.combined:
+                    end = self.combined_hunk(current, data, pos, limit, final)
+                    if end == _MORE:
+                        return pos
+                    pos = end
+                    continue
+                numbers = current.added
+                parts = current.parts
+                while True:  # the file's hunks, one after the other
+                    m = hunk_match(data, pos, limit)
+                    if m is None:  # not a hunk header: ignored
+                        pos = find(b"\n", pos) + 1
+                        break
+                    end = m.end()
+                    if end == limit and not final:
+                        return pos  # more lines of this hunk may follow
+                    removed_n, start, added_n, removed, no_newline, added = m.groups()
+                    try:
+                        n_removed = int(removed_n) if removed_n else 1
+                        n_added = int(added_n) if added_n else 1
+                        first_line = int(start)
+                    except ValueError:  # a number too long for int(): not a hunk header git writes
+                        pos = find(b"\n", pos) + 1
+                        break
+                    # (every line of `added` starts with "+": one "+" goes per line)
+                    text = added[1:].replace(b"\n+", b"\n")
+                    if (
+                        len(text) == len(added) - n_added
+                        and removed.count(b"\n") == n_removed
+                        and (n_removed or no_newline is None)
+                    ):
+                        if n_added == 1:
+                            numbers.add(first_line)
+                            parts.append(text)
+                        elif n_added:
+                            numbers.update(range(first_line, first_line + n_added))
+                            parts.append(text)
+                        pos = end
+                    else:
+                        end = self.counted_hunk(
+                            current, data, pos, limit, final, n_removed, first_line, n_added
+                        )
+                        if end == _MORE:
+                            return pos
+                        pos = end
+                    if pos >= limit or data[pos] != 0x40:
+                        break
+            elif first == 0x01:  # a commit
+                end = find(b"\n", pos)
+                self.start_commit(data[pos:end])
+                pos = end + 1
+                if pos < limit and data[pos] == 0x0A:
+                    pos += 1  # the empty line after it
+            elif first == 0x64 and (m := file_match(data, pos, limit)) is not None:  # "d": diff --git
+                header, change, mode, pre, post, index_mode, minus, plus = m.groups()
+                current = self.start_file(header, False)
+                if change is not None:
+                    if change == b"new":
+                        current.new_file = True
+                        if mode == b"160000":
+                            current.deleted = True
+                    else:
+                        current.deleted = True
+                if index_mode == b"160000":
+                    current.deleted = True  # a submodule commit, not a file
+                post_id = post.decode("ascii")
+                current.blob = None if post_id in _NULL_SHA else post_id
+                pre_id = pre.decode("ascii")
+                current.old_blobs = () if pre_id in _NULL_SHA else (pre_id,)
+                if plus is not None:
+                    if minus[2:] == plus[2:] and minus[:2] == b"a/" and plus[:2] == b"b/":
+                        # the usual case: the path is not quoted and did not change
+                        current.path = current.old_path = (
+                            plus[2:].rstrip(b"\t").decode("utf-8", errors="surrogateescape")
+                        )
+                    else:
+                        self.minus_line(current, minus)
+                        self.plus_line(current, plus)
+                pos = m.end()
+            else:
+                end = find(b"\n", pos)
+                self.line(data[pos:end])
+                pos = end + 1
+        return pos
+
+    def line(self, line: bytes) -> None:
+        """A line outside the hunks, alone."""
+        first = line[:1]
+        current = self.current
+        if first == b"-":
+            if current is not None and current.path is None and line.startswith(b"--- "):
+                self.minus_line(current, line[4:])
+            # the new path comes from "+++"
+        elif first == b"d":
+            if line.startswith(b"diff "):
+                self.start_file(line, not line.startswith(b"diff --git "))
+            elif current is not None and line.startswith(b"deleted file mode"):
+                current.deleted = True
+        elif first == b"\x01":
+            self.start_commit(line)
+        elif current is None:
+            return
+        elif first == b"i" and line.startswith(b"index "):
+            spec, _, mode = line[6:].partition(b" ")
+            pre, _, post_bytes = spec.partition(b"..")
+            post = post_bytes.decode("ascii", errors="replace")
+            current.blob = None if post in _NULL_SHA else post
+            current.old_blobs = _old_blobs(pre)
+            if mode == b"160000":
+                current.deleted = True  # a submodule commit, not a file
+        elif first == b"+" and line.startswith(b"+++ "):
+            self.plus_line(current, line[4:])
+        elif first == b"n" and line.startswith(b"new file mode"):
+            current.new_file = True
+            if line.endswith(b" 160000"):
+                current.deleted = True
+        elif first == b"B" and line.startswith(b"Binary files ") and line.endswith(b" differ"):
+            current.binary = True
+            if line.endswith(b" and /dev/null differ"):
+                current.deleted = True
+
+    @staticmethod
+    def minus_line(current: _FileBuilder, source: bytes) -> None:
+        source = source.rstrip(b"\t")
+        if source != b"/dev/null":
+            current.old_path = _unquote_path(source).removeprefix("a/")
+
+    @staticmethod
+    def plus_line(current: _FileBuilder, target: bytes) -> None:
+        target = target.rstrip(b"\t")
+        if target == b"/dev/null":
+            current.deleted = True
+        else:
+            current.path = _unquote_path(target).removeprefix("b/")
+
+    # ----------------------------------------------------------------------------------- hunks, line by line
+
+    @staticmethod
+    def counted_hunk(
+        current: _FileBuilder,
+        data: bytes,
+        pos: int,
+        limit: int,
+        final: bool,
+        n_removed: int,
+        first_line: int,
+        n_added: int,
+    ) -> int:
+        """A plain hunk whose lines disagree with its header: its lines taken by the header's counts alone
+        (the removed lines, a ``\\`` line, the added lines, a ``\\`` line), whatever they hold. Returns where
+        the hunk ends, or :data:`_MORE`."""
+        find = data.find
+        at = find(b"\n", pos) + 1
+        for _ in range(n_removed):
+            if at >= limit:
+                if not final:
+                    return _MORE
+                break
+            at = find(b"\n", at) + 1
+        if n_removed:
+            if at >= limit and not final:
+                return _MORE
+            if data[at : at + 1] == b"\\" and at < limit:
+                at = find(b"\n", at) + 1
+        if not n_added:
+            return at
+        begin = at
+        taken = 0
+        while taken < n_added:
+            if at >= limit:
+                if not final:
+                    return _MORE
+                break
+            at = find(b"\n", at) + 1
+            taken += 1
+        if at >= limit and not final:
+            return _MORE
+        if taken:  # (at the end of a truncated output, only the lines there count)
+            current.parts.append(data[begin : at - 1][1:].replace(b"\n+", b"\n") + b"\n")
+            current.added.update(range(first_line, first_line + taken))
+        if at < limit and data[at : at + 1] == b"\\":
+            at = find(b"\n", at) + 1
+        return at
+
+    @staticmethod
+    def combined_hunk(current: _FileBuilder, data: bytes, pos: int, limit: int, final: bool) -> int:
+        """One hunk of a combined diff: a line is added only when every parent's column says ``+``. Returns
+        where the hunk ends, or :data:`_MORE`."""
+        find = data.find
+        end = find(b"\n", pos)
+        header = data[pos:end]
+        at = end + 1
+        ncols = len(header) - len(header.lstrip(b"@")) - 1
+        parts = header.split(b" ", ncols + 2)
+        plus = parts[ncols + 1] if len(parts) > ncols + 1 else b"+0,0"
+        try:
+            new_line = int(plus[1:].partition(b",")[0])
+        except ValueError:  # not a hunk header: ignored
+            return at
+        numbers: list[int] = []
+        texts: list[bytes] = []
+        while True:
+            if at >= limit:
+                if not final:
+                    return _MORE
+                break
+            end = find(b"\n", at)
+            first = data[at]
+            if first not in b"+- \\":
+                break
+            line = data[at:end]
+            at = end + 1
+            if first == 0x5C:  # "\"
+                continue
+            cols = line[:ncols]
+            if b"-" in cols:
+                continue
+            if cols.count(b"+") == ncols:
+                numbers.append(new_line)
+                texts.append(line[ncols:])
+            new_line += 1
+        current.added.update(numbers)
+        if texts:
+            current.parts.append(b"\n".join(texts) + b"\n")
+        return at
+
+
+def parse_chunks(chunks: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
+    """Turn ``git log -p -U0 --full-index --cc`` output — commit headers written as ``\\x01<sha>
+    <parent>...\\x1f<author email>\\x1f<ISO date>`` — or ``git diff -U0 --full-index`` output
+    (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`, one per
+    commit. ``chunks`` are the output as read, cut anywhere; a last line without its newline counts.
+
+    Deleted files and changes that add no line (pure renames, mode changes) are left out; binary files are
+    kept (flagged) so that checks by file name can still see them; submodule entries are left out."""
+    parser = _Parser(staged)
+    data = b""
+    waiting = 0  # bytes left unread by the last pass: read again only with at least as many new ones
+    for chunk in chunks:
+        if not chunk:
+            continue
+        data = data + chunk if data else chunk
+        if waiting and len(data) < 2 * waiting:
+            continue  # a long hunk across chunks: reading it again with each chunk would cost O(n²)
+        limit = data.rfind(b"\n") + 1
+        pos = parser.parse(data, 0, limit, False)
+        data = data[pos:]
+        waiting = len(data) if pos < limit else 0
+        if parser.out:
+            yield from parser.out
+            parser.out.clear()
+    if data:
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        parser.parse(data, 0, len(data), True)
+    parser.finish()
+    yield from parser.out
+
+
+def parse_patch(lines: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
+    """:func:`parse_chunks` for output given as lines without their newline."""
+    data = b"\n".join(lines)
+    return parse_chunks([data + b"\n"] if data else [], staged=staged)
