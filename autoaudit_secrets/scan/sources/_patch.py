@@ -114,7 +114,7 @@ def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
     shas = head.split()
     if not shas:
         raise ScanError("unexpected output from git log (no commit id)")
-    return CommitInfo(sha=shas[0], author_email=email, date=date.strip()), len(shas) - 1
+    return CommitInfo(shas[0], email, date.strip()), len(shas) - 1
 
 
 def _old_blobs(pre: bytes) -> tuple[str, ...]:
@@ -143,18 +143,29 @@ class _FileBuilder:
         "path",
     )
 
-    def __init__(self, header: bytes, combined: bool) -> None:
+    def __init__(
+        self,
+        header: bytes,
+        combined: bool,
+        *,
+        path: str | None = None,
+        old_path: str | None = None,
+        blob: str | None = None,
+        old_blobs: tuple[str, ...] = (),
+        new_file: bool = False,
+        deleted: bool = False,
+    ) -> None:
         self.header = header
         self.combined = combined
-        self.path: str | None = None
-        self.blob: str | None = None
+        self.path = path
+        self.old_path = old_path
+        self.blob = blob
+        self.old_blobs = old_blobs
+        self.new_file = new_file
+        self.deleted = deleted
+        self.binary = False
         self.added: set[int] = set()
         self.parts: list[bytes] = []
-        self.binary = False
-        self.deleted = False
-        self.new_file = False
-        self.old_blobs: tuple[str, ...] = ()
-        self.old_path: str | None = None
 
     def build(self) -> FileChange | None:
         if self.deleted or not (self.added or self.binary):
@@ -189,9 +200,9 @@ _FILE = re.compile(
 # a "\ No newline at end of file" line). Whether the runs hold the numbers of lines the header says is
 # checked: content lines are only recognised by the counts.
 _HUNK = re.compile(
-    rb"@@ -\d++(?:,(\d++))?+ \+(\d++)(?:,(\d++))?+ @@[^\n]*+\n"
-    rb"((?:-[^\n]*+\n)*+)(\\[^\n]*+\n)?+"
-    rb"((?:\+[^\n]*+\n)*+)(?:\\[^\n]*+\n)?+"
+    rb"@@ -\d++(?:,(\d++))?+ \+(\d++)(?:,(\d++))?+ @@.*+\n"
+    rb"((?:-.*+\n)*+)(\\.*+\n)?+"
+    rb"((?:\+.*+\n)*+)(?:\\.*+\n)?+"
 )
 _MORE = -1  # what a reader returns when the part it reads may go on in the next chunk
 
@@ -213,9 +224,10 @@ class _Parser:
     def flush(self) -> None:
         current = self.current
         if current is not None:
-            built = current.build()
-            if built is not None:
-                self.files.append(built)
+            if not current.deleted and (current.added or current.binary):
+                built = current.build()
+                if built is not None:
+                    self.files.append(built)
             self.current = None
 
     def start_commit(self, line: bytes) -> None:
@@ -226,14 +238,13 @@ class _Parser:
         self.commit, self.parents = _parse_commit_line(line)
         self.started = True
 
-    def start_file(self, header: bytes, combined: bool) -> _FileBuilder:
+    def start_file(self, current: _FileBuilder) -> None:
         self.flush()
         if len(self.files) >= _MAX_FILES_PER_ITEM and (self.commit is not None or self.staged):
             # a huge commit (an initial import) is handed over in parts: memory stays bounded
             self.out.append(CommitChanges(self.commit, tuple(self.files), self.parents))
             self.files = []
-        self.current = current = _FileBuilder(header, combined)
-        return current
+        self.current = current
 
     def finish(self) -> None:
         self.flush()
@@ -310,20 +321,18 @@ class _Parser:
                     pos += 1  # the empty line after it
             elif first == 0x64 and (m := file_match(data, pos, limit)) is not None:  # "d": diff --git
                 header, change, mode, pre, post, index_mode, minus, plus = m.groups()
-                current = self.start_file(header, False)
-                if change is not None:
-                    if change == b"new":
-                        current.new_file = True
-                        if mode == b"160000":
-                            current.deleted = True
-                    else:
-                        current.deleted = True
-                if index_mode == b"160000":
-                    current.deleted = True  # a submodule commit, not a file
                 post_id = post.decode("ascii")
-                current.blob = None if post_id in _NULL_SHA else post_id
                 pre_id = pre.decode("ascii")
-                current.old_blobs = () if pre_id in _NULL_SHA else (pre_id,)
+                current = _FileBuilder(
+                    header,
+                    False,
+                    blob=None if post_id in _NULL_SHA else post_id,
+                    old_blobs=() if pre_id in _NULL_SHA else (pre_id,),
+                    new_file=change == b"new",
+                    # a deleted file, or a submodule commit (not a file)
+                    deleted=change == b"deleted" or mode == b"160000" or index_mode == b"160000",
+                )
+                self.start_file(current)
                 if plus is not None:
                     if minus[2:] == plus[2:] and minus[:2] == b"a/" and plus[:2] == b"b/":
                         # the usual case: the path is not quoted and did not change
@@ -350,7 +359,7 @@ class _Parser:
             # the new path comes from "+++"
         elif first == b"d":
             if line.startswith(b"diff "):
-                self.start_file(line, not line.startswith(b"diff --git "))
+                self.start_file(_FileBuilder(line, not line.startswith(b"diff --git ")))
             elif current is not None and line.startswith(b"deleted file mode"):
                 current.deleted = True
         elif first == b"\x01":
