@@ -340,9 +340,10 @@ def test_every_shell_check_match_holds_one_of_its_words() -> None:
     assert matched > 20
 
 
-def test_scripts_judged_once_through_a_remembering_context() -> None:
-    """A history scan's context remembers what shell_secrets found in a script: the same script in a later
-    version (moved to another line) gives the same findings, at its new place, without being judged again."""
+def test_scripts_and_values_judged_once_through_a_remembering_context() -> None:
+    """A history scan's context remembers what shell_secrets found in a script and what an env value was
+    judged: the same script and value in a later version (moved down) give the same findings, at their new
+    places, without being judged again."""
     from autoaudit_secrets.scan.sources._git import _RememberingContext
 
     class Counting(FakeContext):
@@ -352,8 +353,11 @@ def test_scripts_judged_once_through_a_remembering_context() -> None:
             Counting.judged += 1
             return super().is_secret_name(name)
 
-    script = f"      - run: |\n          export DEPLOY_PASSWORD={PW}\n          make deploy\n"
-    first = "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n" + script
+    step = (
+        f"      - run: |\n          export DEPLOY_PASSWORD={PW}\n          make deploy\n"
+        f"        env:\n          API_TOKEN: {PW}\n"
+    )
+    first = "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n" + step
     second = first.replace("    steps:\n", "    steps:\n      - uses: actions/checkout@v4\n")
     plain = [
         ids_lines(list(WorkflowAnalyzer().analyze(WORKFLOW, t, FakeContext(Path(".")))))
@@ -363,5 +367,11 @@ def test_scripts_judged_once_through_a_remembering_context() -> None:
     got = [ids_lines(list(WorkflowAnalyzer().analyze(WORKFLOW, first, ctx)))]
     judged = Counting.judged
     got.append(ids_lines(list(WorkflowAnalyzer().analyze(WORKFLOW, second, ctx))))
-    assert got == plain and [f[1] for f in plain[0] + plain[1]] == [7, 8]
-    assert judged > 0 and Counting.judged == judged  # the second version's script: remembered
+    assert got == plain
+    assert sorted((f[0], f[1]) for f in plain[0] + plain[1]) == [
+        ("ci-env-secret", 10),
+        ("ci-env-secret", 11),
+        ("ci-run-secret", 7),
+        ("ci-run-secret", 8),
+    ]
+    assert judged > 0 and Counting.judged == judged  # the second version's script and value: remembered

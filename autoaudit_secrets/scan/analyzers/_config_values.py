@@ -151,6 +151,12 @@ def judge_assignment(name: str | None, value: str, ctx: AnalysisContext) -> Lite
     """Whether ``name=value`` assigns a literal secret: by value (any token rule) or by a secret-ish name
     (or one the schema names) with a literal that is not a placeholder, a reference, a flag, a path or a
     plain URL."""
+    if len(value) > _REMEMBERED_SCRIPT:
+        return _judge_assignment(name, value, ctx)
+    return remembered(ctx, ("judge_assignment", name, value), lambda: _judge_assignment(name, value, ctx))
+
+
+def _judge_assignment(name: str | None, value: str, ctx: AnalysisContext) -> LiteralSecret | None:
     hit = _token_hit(value, ctx)
     if hit is not None:
         return hit
@@ -274,7 +280,7 @@ def remembered(ctx: AnalysisContext, key: Hashable, compute: Callable[[], _T]) -
     return compute() if remember is None else remember(key, compute)
 
 
-_REMEMBERED_SCRIPT = 16 * 1024  # longer scripts are judged each time (not kept)
+_REMEMBERED_SCRIPT = 16 * 1024  # longer scripts and values are judged each time (not kept)
 
 
 def shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
