@@ -78,3 +78,22 @@ def test_places_in_the_source() -> None:
 def test_not_yaml_is_none() -> None:
     assert load_yaml("a: [1\n") is None
     assert load_yaml("a: b\n c: d\n") is None
+
+
+def test_scalars_are_whole_yscalars() -> None:
+    """The loader sets a scalar's slots itself (not through __init__): every field, equal to the same YScalar
+    made the ordinary way, immutable, hashable."""
+    import dataclasses
+
+    from autoaudit_secrets.scan.analyzers import _yaml_lines
+
+    setters = {name[len("_set_") :] for name in vars(_yaml_lines) if name.startswith("_set_")}
+    assert setters == {f.name for f in dataclasses.fields(YScalar)}
+    [root] = _doc("key: 'a value'\n").roots
+    assert isinstance(root, YMap)
+    [(key, value)] = root.items
+    assert value == YScalar("a value", "'", 5, 14, 1, 6, "")
+    assert key == YScalar("key", key.style, 0, 3, 1, 1, "")  # (plain: "" from libyaml, None from PyYAML)
+    assert hash(value) == hash(YScalar("a value", "'", 5, 14, 1, 6, ""))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.value = "x"  # type: ignore[misc]

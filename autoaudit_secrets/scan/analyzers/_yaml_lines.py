@@ -198,6 +198,33 @@ def _loader() -> type:
     return _Loader
 
 
+# A composed scalar's YScalar is made with its slots set directly: the frozen dataclass's __init__ (an
+# object.__setattr__ call per field) was a fifth of converting a workflow. (A test checks that these are all
+# of YScalar's fields.)
+_new_object = object.__new__
+_set_value = YScalar.__dict__["value"].__set__
+_set_style = YScalar.__dict__["style"].__set__
+_set_start = YScalar.__dict__["start"].__set__
+_set_end = YScalar.__dict__["end"].__set__
+_set_line = YScalar.__dict__["line"].__set__
+_set_column = YScalar.__dict__["column"].__set__
+_set_tag = YScalar.__dict__["tag"].__set__
+
+
+def _scalar(node: Any, mark: Any) -> YScalar:
+    """``YScalar(value, style, start, end, line, column, tag)`` of a composed scalar node (``mark``: where it
+    starts)."""
+    scalar: YScalar = _new_object(YScalar)
+    _set_value(scalar, str(node.value))
+    _set_style(scalar, node.style)
+    _set_start(scalar, mark.index)
+    _set_end(scalar, node.end_mark.index)
+    _set_line(scalar, mark.line + 1)
+    _set_column(scalar, mark.column + 1)
+    _set_tag(scalar, str(node.tag or ""))
+    return scalar
+
+
 class _Builder:
     """Converts composed nodes; aliases share the converted value; recursion is cut at a fixed depth."""
 
@@ -216,15 +243,7 @@ class _Builder:
         result: YNode
         mark = node.start_mark
         if isinstance(node, self._scalar_node):
-            result = YScalar(
-                str(node.value),
-                node.style,
-                mark.index,
-                node.end_mark.index,
-                mark.line + 1,
-                mark.column + 1,
-                str(node.tag or ""),
-            )
+            result = _scalar(node, mark)
         elif isinstance(node, self._mapping_node):
             result = self._mapping(node, depth)
         elif isinstance(node, self._sequence_node):
