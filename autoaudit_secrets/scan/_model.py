@@ -206,7 +206,12 @@ class AnalysisContext(Protocol):
 class FileAnalyzer(Protocol):
     """Extra, format-aware checks for some files (Dockerfiles, compose files, CI workflows, ``.env`` files).
 
-    The engine still runs its token rules on every file; an analyzer adds what needs the file's structure."""
+    The engine still runs its token rules on every file; an analyzer adds what needs the file's structure.
+
+    An analyzer may also have ``may_change(added, ctx, text, lines) -> bool``: whether the lines a commit
+    added (``added``, numbered ``lines`` in ``text``, the file as of the commit) could give the file a finding
+    it did not have. A history scan may skip the analyzer on a change it answers False for; an analyzer
+    without it always runs."""
 
     id: str
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import string
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -307,6 +308,11 @@ def test_inert_lines_of_dockerfiles_and_workflows() -> None:
 
     ctx = Scanner(ScanConfig()).context()
     docker, workflow = DockerfileAnalyzer(), WorkflowAnalyzer()
+
+    def alone(analyzer: DockerfileAnalyzer | WorkflowAnalyzer, line: str) -> bool:
+        """What the analyzer says of a file of one line, that line added."""
+        return analyzer.may_change(line + "\n", ctx, line + "\n", [1])
+
     for inert in (
         "FROM python:3.13-slim AS build",
         "# a comment",
@@ -314,7 +320,7 @@ def test_inert_lines_of_dockerfiles_and_workflows() -> None:
         'ARG APP_VERSION="1.2.3"',
         "EXPOSE 8080",
     ):
-        assert not docker.may_change(inert + "\n", ctx), inert
+        assert not alone(docker, inert), inert
     for relevant in (
         "ARG GITHUB_TOKEN",
         "ENV DB_PASSWORD=abc",
@@ -325,15 +331,15 @@ def test_inert_lines_of_dockerfiles_and_workflows() -> None:
         "# escape=`",
         "FROM alpine:3 \\",
     ):
-        assert docker.may_change(relevant + "\n", ctx), relevant
+        assert alone(docker, relevant), relevant
     for inert in (
         "      - uses: actions/checkout@v4",
         '        java-version: "21"',
         "    steps:",
-        "fi",
         "- master",
+        "# a comment",
     ):
-        assert not workflow.may_change(inert + "\n", ctx), inert
+        assert not alone(workflow, inert), inert
     for relevant in (
         "        with:",
         "        env:",
@@ -343,8 +349,175 @@ def test_inert_lines_of_dockerfiles_and_workflows() -> None:
         "          export TOKEN=abc",
         "      - run: make",
         "          git clone https://user:pw@example.test/r.git",
+        "          fi",  # words alone: the continuation of a scalar (a script's line, a wrapped value)
     ):
-        assert workflow.may_change(relevant + "\n", ctx), relevant
+        assert alone(workflow, relevant), relevant
+
+
+_WORKFLOW = """on:
+  push:
+    branches:
+      - main
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      # check out first
+      - uses: actions/setup-java@v4
+        with:
+          java-version: "21"
+      - run: |
+          ./build.sh
+          - listed-in-the-script: yes
+          # not a YAML comment
+          cat <<EOF > notes.txt
+          uses: a-line-of-the-notes
+          EOF
+      - run: make deploy
+        env:
+          APP_VERSION: 1.2.3
+  call:
+    uses: ./.github/workflows/deploy.yml
+    secrets:
+      registry: ${{ secrets.REGISTRY }}
+      deployer: DEPLOYER_NAME
+x-shared: &shared
+  target: prod
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "context_matters"),
+    [
+        ("      - main", False),
+        ("      - uses: actions/checkout@v4", False),
+        ("      # check out first", False),
+        ('          java-version: "21"', False),
+        ("          APP_VERSION: 1.2.3", False),
+        ("          - listed-in-the-script: yes", True),  # in a block scalar (the run script)
+        ("          # not a YAML comment", True),
+        ("          uses: a-line-of-the-notes", True),
+        ("      deployer: DEPLOYER_NAME", True),  # under secrets: (every entry is one)
+        ("  target: prod", True),  # under an anchor: its node may be used anywhere
+    ],
+)
+def test_workflow_lines_are_judged_in_their_context(line: str, context_matters: bool) -> None:
+    from autoaudit_secrets.scan.analyzers._ci_workflows import WorkflowAnalyzer
+
+    ctx = Scanner(ScanConfig()).context()
+    number = _WORKFLOW.split("\n").index(line) + 1
+    assert WorkflowAnalyzer().may_change(line + "\n", ctx, _WORKFLOW, [number]) is context_matters
+    # the same line alone in a file is judged by its text: inert
+    assert not WorkflowAnalyzer().may_change(line + "\n", ctx, line + "\n", [1])
+
+
+def _literal() -> str:
+    """A random literal of letters and digits only (plain words to a look at the line alone), which the
+    checks take for a secret."""
+    alphabet = string.ascii_letters + string.digits
+    return "Qx7" + "".join(secrets.choice(alphabet) for _ in range(17))
+
+
+def _key_in_env() -> str:
+    """A workflow with a random OpenSSH-style key in an env block scalar (base64 lines without padding)."""
+    body = base64.b64encode(secrets.token_bytes(48 * 6 + 12)).decode()
+    lines = "".join(f"            {body[i : i + 64]}\n" for i in range(0, len(body), 64))
+    return (
+        _STEP + "      - run: ./deploy.sh\n        env:\n          SSH_PRIVATE_KEY: |\n"
+        "            -----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + lines
+        + "            -----END OPENSSH PRIVATE KEY-----\n"
+    )
+
+
+_STEP = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+_CALL = "on: push\njobs:\n  call:\n    uses: ./.github/workflows/deploy.yml\n    secrets:\n"
+_SHARED = "on: push\nx-shared: &shared\n  registry: ${{ secrets.REGISTRY }}\n"
+_SHARED_CALL = "jobs:\n  call:\n    uses: ./.github/workflows/deploy.yml\n    secrets: *shared\n"
+
+
+def _context_cases() -> list[Any]:
+    """(path, the file before, the file after, the analyzer's rule the change gives it): each change adds
+    only lines that look inert alone."""
+    a, b = _literal(), _literal()
+    return [
+        pytest.param(
+            ".github/workflows/ci.yml",
+            _key_in_env(),
+            _key_in_env(),
+            "ci-env-secret",
+            id="key-in-a-block-scalar",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            _CALL + "      registry: ${{ secrets.REGISTRY }}\n",
+            _CALL + f"      registry: ${{{{ secrets.REGISTRY }}}}\n      deployer: {a}\n",
+            "ci-secrets-literal",
+            id="literal-under-secrets",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            _SHARED + _SHARED_CALL,
+            _SHARED + f"  deployer: {a}\n" + _SHARED_CALL,
+            "ci-secrets-literal",
+            id="literal-under-an-anchor-passed-as-secrets",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            _STEP + f"      - run: >\n          mysql --user root --password\n          {a}\n",
+            _STEP + f"      - run: >\n          mysql --user root --password\n          {b}\n",
+            "ci-run-secret",
+            id="folded-run-script",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            _STEP + f"      - run: make\n        env:\n          API_KEY:\n            {a}\n",
+            _STEP + f"      - run: make\n        env:\n          API_KEY:\n            {b}\n",
+            "ci-env-secret",
+            id="wrapped-env-value",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("path", "before", "after", "rule"), _context_cases())
+def test_history_finds_what_a_change_means_in_its_context(
+    repo: Repo, path: str, before: str, after: str, rule: str
+) -> None:
+    """A change whose added lines look inert alone but not where they stand: the history reports, at that
+    commit, the analyzer's findings a tree scan of the file reports."""
+    repo.write(path, before)
+    repo.commit("before")
+    repo.write(path, after)
+    changed = repo.commit("a change of lines that look inert alone")
+    expected = {
+        (f.rule_id, f.line) for f in Scanner(ScanConfig()).scan_document(path, after) if f.rule_id == rule
+    }
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        findings, _ = history.run(Scanner(ScanConfig()), HistoryOptions())
+    at_change = {(f.rule_id, f.line) for f in findings if f.commit is not None and f.commit.sha == changed}
+    assert expected
+    assert expected <= at_change
+
+
+def test_changes_inert_in_their_context_are_not_analyzed(repo: Repo) -> None:
+    """The cheap path stands where the lines around do not change what the added lines mean."""
+    text = _WORKFLOW.replace("checkout@v4", "checkout@v3")
+    repo.write(".github/workflows/ci.yml", text)
+    repo.commit("a workflow")
+    for old, new in (
+        ("checkout@v3", "checkout@v4"),
+        ("      - main\n", "      - main\n      - master\n"),
+        ("      # check out first", "      # check out the sources first"),
+        ('java-version: "21"', 'java-version: "25"'),
+    ):
+        text = text.replace(old, new)
+        repo.write(".github/workflows/ci.yml", text)
+        repo.commit(f"edit {old.strip()}")
+    scanner = _CountingScanner(ScanConfig())
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        history.run(scanner, HistoryOptions())
+    assert scanner.analyzed == Counter({".github/workflows/ci.yml": 1})  # when added only
 
 
 # ----------------------------------------------------------------------------------------------- --jobs

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from .._model import AnalysisContext, Finding, Severity
@@ -144,6 +144,59 @@ def ci_kind(relpath: str) -> CiKind | None:
     return None
 
 
+# An added line's context (see WorkflowAnalyzer.may_change): a line that is a comment or a sequence item; a
+# line's leading "- " item markers; a mapping key and what follows it on the line; the header of a block
+# scalar ("|", ">-", "|2+" with a tag or anchor before it); an anchor.
+_ITEM_OR_COMMENT = re.compile(r"\s*(?:#|-(?:\s|$))")
+_ITEMS = re.compile(r"(?:-(?:\s+|$))*")
+_MAP_KEY = re.compile(r"([^\s#'\"{\[][^:#]*?|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*)|$)")
+_BLOCK_HEADER = re.compile(r"(?:(?:[!&]\S*|\*\S+)\s+)*[|>][1-9+-]{0,2}(?:\s+#.*)?\s*")
+_ANCHOR = re.compile(r"(?:^|\s)&\S")
+
+
+def _in_context(source: list[str], index: int, clean: set[int]) -> bool:
+    """Whether line ``index`` of ``source`` may mean more than its text says, found by walking up to its
+    ancestors (the lines above it with less indentation): it is inside a block scalar or a multi-line scalar
+    (an ancestor opens one, or has a value the line continues), under ``secrets:``, or under an anchor.
+    Over-approximates: a line of a script (all of whose lines are inside the block scalar) may be taken for
+    an ancestor, which can only answer True. ``clean`` holds the ancestors found to have none of these above
+    them (by earlier calls on the same ``source``): a walk that reaches one stops there."""
+    line = source[index]
+    level = len(line) - len(line.lstrip(" "))
+    pad = " " * level
+    walked: list[int] = []
+    while index > 0 and level > 0:
+        index -= 1
+        above = source[index]
+        if above.startswith(pad):
+            continue  # as indented as the line (a sibling's, a descendant's), or blank
+        stripped = above.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(above) - len(stripped)
+        if _ANCHOR.search(stripped):
+            return True
+        items = _ITEMS.match(stripped)
+        column = indent + (items.end() if items else 0)  # where the ancestor's node starts
+        node = stripped[column - indent :]
+        key = _MAP_KEY.fullmatch(node)
+        value = (key.group(2) or "") if key else node
+        if key and key.group(1).strip("'\"") == "secrets":
+            return True
+        if value and not value.startswith("#"):
+            if _BLOCK_HEADER.fullmatch(value):
+                return True
+            if level > column or not key:
+                return True  # the line continues the ancestor's scalar (or flow collection)
+        if index in clean:
+            break
+        walked.append(index)
+        level = indent
+        pad = " " * level
+    clean.update(walked)
+    return False
+
+
 class WorkflowAnalyzer:
     """Literal secrets in GitHub Actions and GitLab CI files (see the module docstring)."""
 
@@ -152,20 +205,38 @@ class WorkflowAnalyzer:
     def applies_to(self, relpath: str) -> bool:
         return ci_kind(relpath) is not None
 
-    def may_change(self, added: str, ctx: AnalysisContext) -> bool:
+    def may_change(self, added: str, ctx: AnalysisContext, text: str, lines: Sequence[int]) -> bool:
         """Whether adding these lines (git modes: what a commit added to a CI file) could give the file a
-        finding it did not have. False only when every line is blank, plain text that no shell or YAML check
-        reads (no ``=``, ``:``, ``@``, ``$``, quotes or ``-`` flags: ``fi``, ``- master``, a comment), a
-        ``key: plain-value`` line or a ``key:`` line under a key that is neither secret-ish nor read by a
-        check (``uses: actions/checkout@v4``, ``java-version: "21"``, ``steps:``). Token matches on the added
-        lines are looked for separately."""
+        finding it did not have. ``text`` is the file as of the commit and ``lines`` the numbers (1-based) of
+        the added lines, one per line of ``added``.
+
+        False only when every line is blank, a comment or ``- item`` line, or a ``key: plain-value`` or
+        ``key:`` line under a key that is neither secret-ish nor read by a check (``uses:
+        actions/checkout@v4``, ``java-version: "21"``, ``steps:``, ``- master``), and no such line takes a
+        meaning from the lines around it (see :func:`_in_context`): inside a block scalar (a ``run: |``
+        script, a key under ``env:``), continuing a multi-line scalar, under ``secrets:`` (every entry there
+        is passed as a secret) or under an anchor (its node may be used anywhere). A line of plain words is a
+        scalar's continuation wherever it stands. Token matches on the added lines are looked for
+        separately."""
+        source: list[str] | None = None
+        clean: set[int] = set()
+        numbers = iter(lines)
         for line in added.split("\n"):
+            number = next(numbers, None)
             if not line.strip():
                 continue
-            if _PLAIN_TEXT.fullmatch(line):
-                continue
-            m = _PLAIN_KEY_LINE.fullmatch(line) or _NAME_LINE.fullmatch(line) or _KEY_ONLY.fullmatch(line)
-            if m is None or m.group(1) in _READ_KEYS or ctx.is_secret_name(m.group(1)):
+            plain = _PLAIN_TEXT.fullmatch(line)
+            if plain is None:
+                m = _PLAIN_KEY_LINE.fullmatch(line) or _NAME_LINE.fullmatch(line) or _KEY_ONLY.fullmatch(line)
+                if m is None or m.group(1) in _READ_KEYS or ctx.is_secret_name(m.group(1)):
+                    return True
+            elif not _ITEM_OR_COMMENT.match(line):
+                return True  # plain words: a scalar's continuation (a script line, a wrapped value)
+            if source is None:
+                source = text.split("\n")
+            if number is None or not 0 < number <= len(source):
+                return True  # where the line stands is unknown
+            if _in_context(source, number - 1, clean):
                 return True
         return False
 

@@ -905,8 +905,14 @@ class _HistoryScan:
                 tokens = self.scanner.scan_lines(path, added, sorted(file.added), prescan=prescan)
         if analyzers and not tokens and added is not None and file.old_blobs:
             # an analyzer that is sure the added lines cannot give it a new finding is not run (the version
-            # is analyzed later, from its blob, if a child's change needs to be compared with it)
-            analyzers = [a for a in analyzers if self._may_change(a, added)]
+            # is analyzed later, from its blob, if a child's change needs to be compared with it); it judges
+            # them in the file as of the commit, read now (and given to the analyzers that do run)
+            data = self.blobs.read(file.blob, max_size=options.max_file_size) if file.blob else None
+            text = options.decode(data) if data is not None else None
+            if text is None:  # unreadable, too large or binary now: nothing to analyze, no token finding
+                return
+            numbers = sorted(file.added)
+            analyzers = [a for a in analyzers if self._may_change(a, added, text, numbers)]
         if analyzers:
             self._with_analyzers(commit, file, analyzers, tokens, text)
         else:
@@ -929,11 +935,15 @@ class _HistoryScan:
                 found.extend(self.scanner.scan_lines(path, text, numbers[before : before + count]))
         return found
 
-    def _may_change(self, analyzer: FileAnalyzer, added: str) -> bool:
-        may_change = getattr(analyzer, "may_change", None)
+    def _may_change(self, analyzer: FileAnalyzer, added: str, text: str, numbers: Sequence[int]) -> bool:
+        """What the analyzer's optional ``may_change(added, ctx, text, lines)`` says of the added lines (their
+        text, the file as of the commit, their line numbers); True for an analyzer without one."""
+        may_change: Callable[[str, AnalysisContext, str, Sequence[int]], bool] | None = getattr(
+            analyzer, "may_change", None
+        )
         if may_change is None:
             return True
-        return bool(may_change(added, self._context()))
+        return bool(may_change(added, self._context(), text, numbers))
 
     def _context(self) -> _RememberingContext:
         if self._ctx is None:

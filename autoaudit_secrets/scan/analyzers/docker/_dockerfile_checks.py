@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -951,10 +951,10 @@ class DockerfileAnalyzer:
     def applies_to(self, relpath: str) -> bool:
         return is_dockerfile_path(relpath)
 
-    def may_change(self, added: str, ctx: AnalysisContext) -> bool:
-        """Whether adding these lines (git modes: what a commit added to a Dockerfile) could give the file a
-        finding it did not have; False only for lines that never carry one nor change what other lines
-        mean (a ``FROM`` bump, a comment, ``ARG VERSION=1.2``)."""
+    def may_change(self, added: str, ctx: AnalysisContext, text: str, lines: Sequence[int]) -> bool:
+        """Whether adding these lines (git modes: what a commit added to a Dockerfile, the lines ``lines`` of
+        ``text``) could give the file a finding it did not have; False only for lines that never carry one
+        nor change what other lines mean (a ``FROM`` bump, a comment, ``ARG VERSION=1.2``)."""
         return not all(_inert_line(line, ctx) for line in added.split("\n"))
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
