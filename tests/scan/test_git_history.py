@@ -412,6 +412,41 @@ def test_workflow_lines_are_judged_in_their_context(line: str, context_matters: 
     assert not WorkflowAnalyzer().may_change(line + "\n", ctx, line + "\n", [1])
 
 
+_DOCKERFILE = """FROM alpine:3.20
+# a comment
+EXPOSE 8080
+RUN apk add mysql-client \\
+    # a comment inside the continuation
+    USER is-read-as-part-of-the-RUN
+COPY <<EOF /etc/motd
+USER is-text-of-the-heredoc
+# so is this line
+EOF
+USER app
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "context_matters"),
+    [
+        ("# a comment", False),
+        ("EXPOSE 8080", False),
+        ("USER app", False),
+        ("    # a comment inside the continuation", False),  # dropped by Docker
+        ("    USER is-read-as-part-of-the-RUN", True),  # continues the RUN (past a comment line)
+        ("USER is-text-of-the-heredoc", True),
+        ("# so is this line", True),
+    ],
+)
+def test_dockerfile_lines_are_judged_in_their_context(line: str, context_matters: bool) -> None:
+    from autoaudit_secrets.scan.analyzers.docker._dockerfile_checks import DockerfileAnalyzer
+
+    ctx = Scanner(ScanConfig()).context()
+    number = _DOCKERFILE.split("\n").index(line) + 1
+    assert DockerfileAnalyzer().may_change(line + "\n", ctx, _DOCKERFILE, [number]) is context_matters
+    assert not DockerfileAnalyzer().may_change(line + "\n", ctx, line + "\n", [1])
+
+
 def _literal() -> str:
     """A random literal of letters and digits only (plain words to a look at the line alone), which the
     checks take for a secret."""
@@ -476,6 +511,27 @@ def _context_cases() -> list[Any]:
             _STEP + f"      - run: make\n        env:\n          API_KEY:\n            {b}\n",
             "ci-env-secret",
             id="wrapped-env-value",
+        ),
+        pytest.param(
+            "Dockerfile",
+            "FROM alpine:3.20\nRUN mysql -h db \\\n    -u app\n",
+            f"FROM alpine:3.20\nRUN mysql -h db \\\n    USER -u root -p{a}\n",
+            "docker-run-secret",
+            id="continued-run",
+        ),
+        pytest.param(
+            "Dockerfile",
+            "FROM alpine:3.20\nENV DB_PASSWORD \\\n    unset\n",
+            f"FROM alpine:3.20\nENV DB_PASSWORD \\\n    USER {a}\n",
+            "docker-env-secret",
+            id="continued-env",
+        ),
+        pytest.param(
+            "Dockerfile",
+            "FROM alpine:3.20\nRUN <<EOF\nmysql -h db \\\n  -u app\nEOF\n",
+            f"FROM alpine:3.20\nRUN <<EOF\nmysql -h db \\\n  USER -u root -p{a}\nEOF\n",
+            "docker-run-secret",
+            id="continued-line-of-a-heredoc",
         ),
     ]
 

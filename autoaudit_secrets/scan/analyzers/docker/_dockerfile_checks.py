@@ -942,6 +942,18 @@ def _inert_line(line: str, ctx: AnalysisContext) -> bool:
     return m is not None and not any(is_secret_variable(n, ctx) for n in _PAIR.findall(m.group(1)))
 
 
+def _continues(source: list[str], index: int) -> bool:
+    """Whether line ``index`` continues the instruction of the line above it: the nearest line above that is
+    neither blank nor a comment (Docker drops those inside a continuation) ends with an escape character (a
+    backslash, or a backtick under an ``escape`` directive: either is taken, which can only answer True)."""
+    while index > 0:
+        index -= 1
+        above = source[index].strip()
+        if above and not above.startswith("#"):
+            return above.endswith(("\\", "`"))
+    return False
+
+
 class DockerfileAnalyzer:
     """FileAnalyzer for ``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``,
     ``Containerfile``."""
@@ -952,10 +964,37 @@ class DockerfileAnalyzer:
         return is_dockerfile_path(relpath)
 
     def may_change(self, added: str, ctx: AnalysisContext, text: str, lines: Sequence[int]) -> bool:
-        """Whether adding these lines (git modes: what a commit added to a Dockerfile, the lines ``lines`` of
-        ``text``) could give the file a finding it did not have; False only for lines that never carry one
-        nor change what other lines mean (a ``FROM`` bump, a comment, ``ARG VERSION=1.2``)."""
-        return not all(_inert_line(line, ctx) for line in added.split("\n"))
+        """Whether adding these lines (git modes: what a commit added to a Dockerfile) could give the file a
+        finding it did not have. ``text`` is the file as of the commit and ``lines`` the numbers (1-based) of
+        the added lines, one per line of ``added``. False only for lines that never carry one nor change what
+        other lines mean (a ``FROM`` bump, a comment, ``ARG VERSION=1.2``), none of which continues an
+        instruction begun on a line above it (after a line ending with the escape character, or in a heredoc's
+        body), where its text is read as part of that instruction."""
+        source: list[str] | None = None
+        bodies: list[range] | None = None
+        numbers = iter(lines)
+        for line in added.split("\n"):
+            number = next(numbers, None)
+            if not _inert_line(line, ctx):
+                return True
+            if not line.strip():
+                continue
+            if source is None:
+                source = text.split("\n")
+            if number is None or not 0 < number <= len(source):
+                return True  # where the line stands is unknown
+            if not line.lstrip().startswith("#") and _continues(source, number - 1):
+                return True  # (a comment inside a continuation is dropped: it stays inert)
+            if "<<" in text:
+                if bodies is None:
+                    bodies = [
+                        range(h.body_line, h.body_line + h.body.count("\n"))
+                        for ins in parse_dockerfile(text).instructions
+                        for h in ins.heredocs
+                    ]
+                if any(number in body for body in bodies):
+                    return True  # a line of a heredoc's body
+        return False
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
         if not text:
