@@ -17,7 +17,22 @@ from urllib.parse import quote, quote_plus
 
 from .._redact import MASK
 
-__all__ = ["Masker", "data_strings", "escaped_forms", "json_leaves"]
+__all__ = [
+    "LOG_MIN_LENGTH",
+    "LOG_WHOLE_TOKEN_BELOW",
+    "Masker",
+    "data_strings",
+    "escaped_forms",
+    "json_leaves",
+    "token_pattern",
+]
+
+# The log redaction's rule for a declared secret value: fewer than LOG_MIN_LENGTH characters, not masked
+# (it would be masked in every line holding it, and is guessed anyway); below LOG_WHOLE_TOKEN_BELOW, masked
+# where it stands as a whole token; from there on, wherever it appears. A value secret only by its field's
+# name is masked in logs from LOG_WHOLE_TOKEN_BELOW characters on.
+LOG_MIN_LENGTH = 3
+LOG_WHOLE_TOKEN_BELOW = 8
 
 # Letters, digits and -._~: every escaped or URL-encoded spelling of such a value is the value itself.
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
@@ -121,18 +136,38 @@ def data_strings(value: Any, *, keys_except: AbstractSet[str] = frozenset()) -> 
     return out
 
 
+# A token masked "as a whole" must not continue a run of letters, digits or "_" on a side where it begins or
+# ends with one; after an escaped newline or tab (``\\n`` in a repr or JSON text) it stands alone too. The
+# condition on what comes before is checked behind the matched text, so that every alternative of the
+# pattern still begins with its literal (the regex engine then skips quickly to where one may start).
+_WORD = re.compile(r"\w")
+
+
+def token_pattern(form: str) -> str:
+    """The regular expression of ``form`` standing as a whole token: ``4821`` in ``pin=4821``,
+    ``"4821"``, ``(4821)`` or ``took 4821 ms``, not in ``14821`` or ``v4821b``. A side where ``form``
+    begins or ends with punctuation (``:pw@``) has no such condition."""
+    literal = re.escape(form)
+    start = f"(?:(?<!\\w{literal})|(?<=\\\\[nrt]{literal}))" if _WORD.match(form[:1]) else ""
+    end = r"(?!\w)" if _WORD.match(form[-1:]) else ""
+    return f"{literal}{start}{end}"
+
+
 class Masker:
     """Replaces every value it holds, and the escaped forms of each, by :data:`MASK` (longest first).
 
-    ``min_length`` ignores shorter values (masking ``1`` or ``on`` would garble every message). The pattern
-    is compiled on the first :meth:`mask` after values change, so building a masker costs nothing until a
-    message needs it. ``repr()`` shows only how many values it holds.
+    ``min_length`` ignores shorter values (masking ``1`` or ``on`` would garble every message). A value
+    shorter than ``token_below`` is masked only where it stands as a whole token (see :func:`token_pattern`);
+    longer ones wherever they appear. The pattern is compiled on the first :meth:`mask` after values change,
+    so building a masker costs nothing until a message needs it. ``repr()`` shows only how many values it
+    holds.
     """
 
-    __slots__ = ("_min_length", "_pattern", "_values")
+    __slots__ = ("_min_length", "_pattern", "_token_below", "_values")
 
-    def __init__(self, values: Iterable[str] = (), *, min_length: int = 1) -> None:
+    def __init__(self, values: Iterable[str] = (), *, min_length: int = 1, token_below: int = 0) -> None:
         self._min_length = max(1, min_length)
+        self._token_below = token_below
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self.add(values)
@@ -163,9 +198,15 @@ class Masker:
 
     def _compiled(self) -> re.Pattern[str] | None:
         if self._pattern is None and self._values:
-            forms = {form for value in self._values for form in escaped_forms(value)}
-            ordered = sorted((form for form in forms if len(form) >= self._min_length), key=len, reverse=True)
-            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            forms: dict[str, bool] = {}  # form -> masked only as a whole token
+            for value in self._values:
+                whole = len(value) < self._token_below
+                for form in escaped_forms(value):
+                    if len(form) >= self._min_length:
+                        forms[form] = forms.get(form, True) and whole
+            ordered = sorted(forms, key=len, reverse=True)
+            parts = [token_pattern(form) if forms[form] else re.escape(form) for form in ordered]
+            self._pattern = re.compile("|".join(parts))
         return self._pattern
 
     def mask(self, text: str) -> str:
@@ -178,20 +219,24 @@ class Masker:
         masked = pattern.sub(MASK, text)
         return text if masked == text else masked
 
-    def mask_object(self, value: Any) -> Any:
+    def mask_object(self, value: Any, *, numbers: bool = False) -> Any:
         """A copy of ``value`` with values masked: strings, and dicts/lists/tuples of them; any other object
-        whose ``str()`` holds a value becomes its masked ``str()``."""
+        whose ``str()`` holds a value becomes its masked ``str()``. An ``int`` or ``float`` is kept (a
+        ``%d`` argument must stay a number) unless ``numbers`` is true (an ``extra=`` field, which a
+        formatter shows as ``str()``)."""
         if isinstance(value, str):
             return self.mask(value)
         if isinstance(value, dict):
-            masked_dict = {key: self.mask_object(item) for key, item in value.items()}
+            masked_dict = {key: self.mask_object(item, numbers=numbers) for key, item in value.items()}
             return value if all(masked_dict[k] is v for k, v in value.items()) else masked_dict
         if isinstance(value, list) or type(value) is tuple:
-            items = [self.mask_object(item) for item in value]
+            items = [self.mask_object(item, numbers=numbers) for item in value]
             if all(new is old for new, old in zip(items, value, strict=True)):
                 return value
             return items if isinstance(value, list) else tuple(items)
-        if value is None or isinstance(value, (bool, int, float)):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and not numbers:
             return value
         try:
             text = str(value)

@@ -43,6 +43,28 @@ def test_min_length_and_objects() -> None:
     assert masker.mask_object(untouched) is untouched
 
 
+def test_values_below_token_below_are_masked_only_as_whole_tokens() -> None:
+    masker = Masker(["4821", "#a1", ":pw@", "abcdefgh"], min_length=3, token_below=8)
+    for text, masked in [
+        ("pin=4821 (4821) '4821' 4821.", f"pin={MASK} ({MASK}) '{MASK}' {MASK}."),
+        ("14821 48210 v4821 _4821 4821_", "14821 48210 v4821 _4821 4821_"),
+        ("first\\n4821\\t", f"first\\n{MASK}\\t"),  # after an escaped newline, as repr writes it
+        ("x#a1 #a1x", f"x{MASK} #a1x"),  # a side that is punctuation needs no boundary
+        ("postgres://app:pw@db", f"postgres://app{MASK}db"),
+        ("xabcdefghx", f"x{MASK}x"),  # a longer value anywhere
+    ]:
+        assert masker.mask(text) == masked, text
+    assert Masker(["4821"]).mask("14821") == f"1{MASK}"  # without token_below: anywhere
+
+
+def test_numbers_in_objects_only_when_asked() -> None:
+    masker = Masker(["4821", "12.5"], min_length=3, token_below=8)
+    args = (4821, 12.5, 3)
+    assert masker.mask_object(args) is args  # %d arguments stay numbers
+    assert masker.mask_object({"pin": 4821, "n": [12.5, 3]}, numbers=True) == {"pin": MASK, "n": [MASK, 3]}
+    assert masker.mask_object(True, numbers=True) is True
+
+
 def test_json_leaves() -> None:
     assert sorted(json_leaves('{"pw": "p4ss", "port": 5432, "inner": ["a", {"b": "c"}], "on": true}')) == [
         "5432",
