@@ -22,7 +22,7 @@ from ._base import (
 )
 from ._ci import CI_MARKERS, is_ci
 from ._plain import NotSecret, PlainSecret, plain_secret_fields
-from ._redaction import RedactionFilter, RedactionHandle, install_redaction, secret_values
+from ._redaction import RedactionFilter, RedactionHandle, ShortSecretWarning, install_redaction, secret_values
 from ._schema import example_dotenv, import_schema, secret_env_names
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "SecretSettings",
     "SettingsConfigDict",
     "SettingsError",
+    "ShortSecretWarning",
     "SourceNote",
     "describe_sources",
     "dotenv_files",

@@ -36,6 +36,7 @@ from pydantic.fields import FieldInfo
 
 from .._redact import MASK
 from ._fields import field_env_name, is_secret_annotation, nested_model
+from ._masking import LOG_WHOLE_TOKEN_BELOW
 
 __all__ = [
     "GUESSED_MIN_LOG_LENGTH",
@@ -50,8 +51,9 @@ __all__ = [
 ]
 
 # A value of a field that is secret only by its name is masked in logs from this length on: a short value
-# (AUTH_MODE=oidc, a "true") would be masked in every log line that happens to contain it.
-GUESSED_MIN_LOG_LENGTH = 8
+# (AUTH_MODE=oidc, a "true") would be masked in every log line that happens to contain it. The length from
+# which a declared secret is masked wherever it appears, not only as a whole token.
+GUESSED_MIN_LOG_LENGTH = LOG_WHOLE_TOKEN_BELOW
 
 
 @final

@@ -13,14 +13,22 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 
-from ._masking import Masker
+from ._fields import field_env_name
+from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker
 
-__all__ = ["RedactionFilter", "RedactionHandle", "install_redaction", "secret_values"]
+__all__ = [
+    "RedactionFilter",
+    "RedactionHandle",
+    "ShortSecretWarning",
+    "install_redaction",
+    "secret_values",
+]
 
 # Attributes every LogRecord has: anything else on a record came from ``extra=``.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -29,35 +37,96 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, 
 }
 
 
+class ShortSecretWarning(UserWarning):
+    """:func:`install_redaction` was given declared secrets it cannot mask in logs: values of fewer than
+    :data:`LOG_MIN_LENGTH` characters, or bools. The message names their variables, never a value."""
+
+
 def secret_values(settings: BaseModel) -> set[str]:
-    """Every secret value held by ``settings``: those of ``SecretStr``/``SecretBytes``/``Secret`` fields
-    (nested and inside containers too), and the plain secrets (each string of a field named like a secret:
-    a ``str``, the items of a ``list[str]``, the values of a ``dict[str, str]``; the password of a URL; see
+    """The values :func:`install_redaction` masks for ``settings``: those of ``SecretStr``/``SecretBytes``/
+    ``Secret`` fields (nested and inside containers too) from :data:`LOG_MIN_LENGTH` characters on (a number
+    as ``str()`` writes it; the strings and numbers inside a ``Secret[Any]`` container; never a bool), and the
+    plain secrets (each string of a field named like a secret: a ``str``, the items of a ``list[str]``, the
+    values of a ``dict[str, str]``; the password of a URL; see
     :func:`~autoaudit_secrets.settings.plain_secret_fields`)."""
     from ._plain import plain_secret_values
 
-    found: set[str] = set()
-    _collect(settings, found)
+    found = {text for _name, text in _declared_values(settings) if text and len(text) >= LOG_MIN_LENGTH}
     found |= plain_secret_values(settings)
     return found
 
 
-def _collect(value: Any, found: set[str]) -> None:
+def _declared_values(settings: BaseModel) -> list[tuple[str, str | None]]:
+    """(variable, text) for each value of a declared secret of ``settings`` (``SecretStr``, ``SecretBytes``,
+    ``Secret[...]``, in nested models and containers too): the variable that sets it (``DB__PASSWORD``; a
+    model inside a container: the container's), the text to mask (``None`` for a bool, which has none)."""
+    found: list[tuple[str, str | None]] = []
+    prefix = str(getattr(type(settings), "model_config", {}).get("env_prefix") or "")
+    for field, info in type(settings).model_fields.items():
+        env_name, _loc = field_env_name(field, info, prefix, top=True)
+        _collect(getattr(settings, field, None), env_name, False, found)
+    return found
+
+
+def _collect(value: Any, name: str, contained: bool, found: list[tuple[str, str | None]]) -> None:
     if isinstance(value, SecretStr):
-        found.add(value.get_secret_value())
+        found.append((name, value.get_secret_value()))
     elif isinstance(value, SecretBytes):
-        found.add(value.get_secret_value().decode("utf-8", errors="replace"))
+        found.append((name, value.get_secret_value().decode("utf-8", errors="replace")))
     elif isinstance(value, Secret):
-        found.add(str(value.get_secret_value()))
+        inner = value.get_secret_value()
+        if isinstance(inner, bool):
+            found.append((name, None))
+        else:
+            _secret_texts(inner, name, found)
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            _collect(getattr(value, name, None), found)
+        for field, info in type(value).model_fields.items():
+            env_name, _loc = field_env_name(field, info, name + "__", top=False)
+            _collect(getattr(value, field, None), name if contained else env_name, contained, found)
     elif isinstance(value, Mapping):
         for item in value.values():
-            _collect(item, found)
+            _collect(item, name, True, found)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            _collect(item, found)
+            _collect(item, name, True, found)
+
+
+def _secret_texts(value: Any, name: str, found: list[tuple[str, str | None]]) -> None:
+    """The texts of a ``Secret[...]``'s value: a string as is, bytes decoded, a number or another object
+    (a URL, a date) as ``str()`` writes it; inside a container its values (dict keys are names), bools and
+    ``None`` left out."""
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        found.append((name, value))
+    elif isinstance(value, (bytes, bytearray)):
+        found.append((name, bytes(value).decode("utf-8", errors="replace")))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _secret_texts(item, name, found)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _secret_texts(item, name, found)
+    else:
+        try:
+            found.append((name, str(value)))
+        except Exception:  # an object whose __str__ fails: no text of it can reach a log line either
+            return
+
+
+def _log_masker(values: Iterable[str] = ()) -> Masker:
+    return Masker(values, min_length=LOG_MIN_LENGTH, token_below=LOG_WHOLE_TOKEN_BELOW)
+
+
+def _unmaskable(named: Iterable[tuple[str, str | None]]) -> list[str]:
+    """The names of the values too short to mask in logs, each once, in order, with why (never the value)."""
+    notes: dict[str, None] = {}
+    for name, text in named:
+        if text is None:
+            notes[f"{name} (a bool)"] = None
+        elif 0 < len(text) < LOG_MIN_LENGTH:
+            notes[f"{name} (fewer than {LOG_MIN_LENGTH} characters)"] = None
+    return list(notes)
 
 
 class _MaskedRecordDict(dict[str, Any]):
@@ -72,7 +141,7 @@ class _MaskedRecordDict(dict[str, Any]):
         self.done = done
 
     def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, self.masker.mask_object(value))
+        super().__setitem__(key, self.masker.mask_object(value, numbers=True))
 
     def __reduce__(self) -> Any:  # pickled (QueueHandler to another process) as the plain dict it is
         return (dict, (dict(self),))
@@ -107,7 +176,7 @@ def _mask_record(record: logging.LogRecord, masker: Masker) -> None:
     attributes = record.__dict__
     for key, value in list(attributes.items()):
         if key not in _STANDARD_ATTRIBUTES:
-            masked = masker.mask_object(value)
+            masked = masker.mask_object(value, numbers=True)
             if masked is not value:
                 dict.__setitem__(attributes, key, masked)
     if attributes.get("message"):
@@ -128,18 +197,20 @@ class RedactionFilter(logging.Filter):
 
     ``RedactionFilter(values)`` masks those values; ``RedactionFilter()`` masks every value currently given
     to :func:`install_redaction` (the form to name in a ``logging.config.dictConfig`` ``filters`` entry).
+    Values follow :func:`install_redaction`'s length rule (whole tokens only below
+    :data:`LOG_WHOLE_TOKEN_BELOW` characters, none below :data:`LOG_MIN_LENGTH`).
     The record is rewritten in place (template and args masked; the exception becomes its masked text), so
     every handler and formatter downstream sees only masked text. Records are never dropped.
     """
 
     def __init__(self, values: Iterable[str] | None = None) -> None:
         super().__init__()
-        self._masker: Masker | None = None if values is None else Masker(values)
+        self._masker: Masker | None = None if values is None else _log_masker(values)
 
     def add(self, values: Iterable[str]) -> None:
         """Mask these values too."""
         if self._masker is None:
-            self._masker = Masker()
+            self._masker = _log_masker()
         if self._masker.add(values):
             _HOOK.invalidate()
 
@@ -235,7 +306,7 @@ class _RecordFactoryHook:
     def all_values(self) -> Masker:
         masker = self._all
         if masker is None:
-            masker = Masker()
+            masker = _log_masker()
             for handle in self._handles:
                 masker.merge(handle.filter.masker)
             self._all = masker
@@ -252,7 +323,7 @@ class _RecordFactoryHook:
             if len(handles) == 1:
                 masker = handles[0].filter.masker
             else:
-                masker = Masker()
+                masker = _log_masker()
                 for handle in handles:
                     masker.merge(handle.filter.masker)
             entry = (masker, frozenset(id(handle.filter) for handle in handles))
@@ -281,19 +352,36 @@ def install_redaction(
 
     ``settings_or_values`` is a loaded settings object (the values of :func:`secret_values`: secret fields,
     the strings of fields named like a secret, URL passwords) or the values themselves (a mapping's values,
-    or an iterable of strings). Records are masked when they are created (the log record factory is
-    wrapped), so handlers added later (``logging.basicConfig()``, ``dictConfig``) and loggers that do not
-    propagate (uvicorn's) are covered; a filter also goes on the logger and on each handler it has now.
-    Idempotent: a second call on the same logger adds the values to the existing filter and returns the
-    same handle. ``handle.uninstall()`` removes it.
+    or an iterable of strings). A value of :data:`LOG_WHOLE_TOKEN_BELOW` characters or more is masked
+    wherever it appears; a shorter one only where it stands as a whole token (``pin=4821``, ``"4821"``, not
+    ``14821``); one of fewer than :data:`LOG_MIN_LENGTH` characters, and a ``Secret[bool]``, not at all: a
+    :class:`ShortSecretWarning` names their variables (a mapping's keys, an iterable's positions).
+
+    Records are masked when they are created (the log record factory is wrapped), so handlers added later
+    (``logging.basicConfig()``, ``dictConfig``) and loggers that do not propagate (uvicorn's) are covered; a
+    filter also goes on the logger and on each handler it has now. Idempotent: a second call on the same
+    logger adds the values to the existing filter and returns the same handle. ``handle.uninstall()``
+    removes it.
     """
     target = logger if logger is not None else logging.getLogger()
+    named: list[tuple[str, str | None]]
     if isinstance(settings_or_values, BaseModel):
         values: Iterable[str] = secret_values(settings_or_values)
+        named = _declared_values(settings_or_values)
     elif isinstance(settings_or_values, Mapping):
-        values = [str(value) for value in settings_or_values.values()]
+        named = [(str(key), str(value)) for key, value in settings_or_values.items()]
+        values = [text for _key, text in named if text is not None]
     else:
         values = list(settings_or_values)
+        named = [(f"value {index}", value) for index, value in enumerate(values, 1) if isinstance(value, str)]
+    unmaskable = _unmaskable(named)
+    if unmaskable:
+        warnings.warn(
+            f"install_redaction: not masked in logs, too short to redact without garbling every line that "
+            f"holds them (and guessed anyway): {', '.join(unmaskable)}",
+            ShortSecretWarning,
+            stacklevel=2,
+        )
     for existing in target.filters:
         handle = getattr(existing, "_autoaudit_handle", None)
         if isinstance(existing, RedactionFilter) and isinstance(handle, RedactionHandle):

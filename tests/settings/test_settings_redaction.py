@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import warnings
+from decimal import Decimal
+from typing import Any
 
 import pytest
+from pydantic import BaseModel, Secret, SecretStr
 from settings_schemas import API_TOKEN, DB_PASSWORD, JWT, SECRETS, AppSettings
 
 from autoaudit_secrets._redact import MASK
-from autoaudit_secrets.settings import RedactionFilter, install_redaction, secret_values
+from autoaudit_secrets.settings import (
+    RedactionFilter,
+    SecretSettings,
+    ShortSecretWarning,
+    install_redaction,
+    secret_values,
+)
 from tests.conftest import assert_no_leak
 
 
@@ -91,3 +102,144 @@ def test_default_logger_is_root(settings: AppSettings) -> None:
 def test_longest_value_masked_first() -> None:
     flt = RedactionFilter(["abcd", "abcdefgh"])
     assert flt.mask("xabcdefghx abcd") == f"x{MASK}x {MASK}"
+
+
+# ------------------------------------------------------------------------------- short and non-string values
+
+
+class _ShortDb(BaseModel):
+    pin: SecretStr
+
+
+class _Short(SecretSettings):
+    """Declared secrets too short to mask in logs: a 1-digit number, a 2-character string, a bool."""
+
+    retries: Secret[int]
+    mode: SecretStr
+    enabled: Secret[bool]
+    db: _ShortDb
+
+
+def _load(cls: type[SecretSettings], environ: dict[str, str]) -> Any:
+    return cls.load(environ=environ, env_file=None, secrets_dir=None)
+
+
+def test_a_short_declared_secret_does_not_garble_unrelated_text(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _load(_Short, {"RETRIES": "3", "MODE": "on", "ENABLED": "true", "DB__PIN": "Zq"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortSecretWarning)  # the next test is about it
+        install_redaction(loaded, logger)
+    lines = ["took 3 ms, retry 3 of 5", "feature on: enabled=True", "cache hit on key 'on'"]
+    for line in lines:
+        logger.info(line)
+    logger.info("slow", extra={"elapsed_ms": 3, "flag": True})
+    assert stream.getvalue().splitlines() == [*lines, "slow"]
+    assert secret_values(loaded) == set()
+
+
+def test_the_warning_names_each_short_field_and_no_value(logged: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, _stream = logged
+    loaded = _load(_Short, {"RETRIES": "7", "MODE": "Zq", "ENABLED": "false", "DB__PIN": "Xy"})
+    with pytest.warns(ShortSecretWarning) as caught:
+        install_redaction(loaded, logger)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "RETRIES (fewer than 3 characters)" in message and "MODE (fewer than 3 characters)" in message
+    assert "DB__PIN (fewer than 3 characters)" in message and "ENABLED (a bool)" in message
+    for value in ("7", "Zq", "Xy", "False", "false"):
+        assert value not in message, f"a value of {len(value)} characters is in the warning"
+    assert caught[0].filename == __file__  # points at the install_redaction call
+
+
+def test_values_given_directly_follow_the_same_rule(logged: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = logged
+    with pytest.warns(ShortSecretWarning, match=r"install_redaction: .*: PIN \(fewer than 3 characters\)$"):
+        install_redaction({"PIN": "42", "CODE": "x9Kq"}, logger)
+    with pytest.warns(ShortSecretWarning, match=r"value 2 \(fewer than 3 characters\)$"):
+        install_redaction([JWT, "ok"], logger)
+    logger.info("42 ok x9Kq x9Kqz %s", JWT)
+    assert stream.getvalue() == f"42 ok {MASK} x9Kqz {MASK}\n"
+
+
+def test_no_warning_when_every_secret_can_be_masked(
+    logged: tuple[logging.Logger, io.StringIO], settings: AppSettings
+) -> None:
+    logger, _stream = logged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        install_redaction(settings, logger)
+
+
+class _Tokens(SecretSettings):
+    """Declared secrets of 3 to 7 characters: masked where they stand as a whole token."""
+
+    pin: Secret[int]
+    code: SecretStr
+    rate: Secret[Decimal]
+
+
+def test_a_short_declared_secret_is_masked_where_it_stands_as_a_token(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _load(_Tokens, {"PIN": "4821", "CODE": "x9Kq", "RATE": "1.50"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing too short here
+        install_redaction(loaded, logger)
+    pin, code, rate = (field.get_secret_value() for field in (loaded.pin, loaded.code, loaded.rate))
+    logger.info("pin=%d code %r rate: %s", pin, code, rate)
+    logger.info("%s", json.dumps({"pin": pin, "code": code}))
+    logger.info("lines %r", f"first\n{pin}\n")
+    logger.info("login", extra={"pin": pin, "ctx": {"code": code}})
+    try:
+        raise ValueError(f"bad pin {pin}")
+    except ValueError:
+        logger.exception("failed")
+    logger.info("order 14821, v1.505, x9Kqz, ax9Kq, 4821x")  # the same characters inside longer words
+    out = stream.getvalue()
+    lines = out.splitlines()
+    assert lines[0] == f"pin={MASK} code '{MASK}' rate: {MASK}"
+    assert lines[1] == f'{{"pin": {MASK}, "code": "{MASK}"}}'
+    assert lines[2] == f"lines 'first\\n{MASK}\\n'"
+    assert f"ValueError: bad pin {MASK}" in out
+    assert lines[-1] == "order 14821, v1.505, x9Kqz, ax9Kq, 4821x"
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "m", None, None, extra={"pin": pin})
+    assert record.__dict__["pin"] == MASK
+
+
+class _Realistic(SecretSettings):
+    account_pin: Secret[int]
+    fee: Secret[Decimal]
+    credentials: Secret[Any] = Secret(
+        {"type": "service_account", "private_key": "pk-Value-3c9d1e7f"}  # check-secrets: allow
+    )
+    backup_pin: Secret[int | None] = Secret(None)
+
+
+def test_a_non_string_secret_of_realistic_length_is_masked_wherever_it_appears(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _load(_Realistic, {"ACCOUNT_PIN": "482193756", "FEE": "12.34500"})
+    install_redaction(loaded, logger)
+    pin = loaded.account_pin.get_secret_value()
+    key = loaded.credentials.get_secret_value()["private_key"]
+    logger.info("glued x%dx fee=%s", pin, loaded.fee.get_secret_value())
+    logger.info("charged", extra={"pin": pin, "detail": {"key": key}})
+    logger.info("None is no value")
+    try:
+        raise RuntimeError(f"account {pin}99 failed")
+    except RuntimeError:
+        logger.exception("payment")
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "m", None, None, extra={"pin": pin})
+    assert record.__dict__["pin"] == MASK
+    out = stream.getvalue()
+    assert_no_leak(out, ["482193756", "12.34500", key], where="log output")
+    lines = out.splitlines()
+    assert lines[0] == f"glued x{MASK}x fee={MASK}"
+    assert lines[2] == "None is no value"
+    assert f"RuntimeError: account {MASK}99 failed" in out
+    assert secret_values(loaded) == {"482193756", "12.34500", "service_account", key}  # keys, None left out
