@@ -511,6 +511,33 @@ def test_parse_chunks_gives_the_same_result_wherever_the_output_is_cut(git_repo:
         assert list(parse_chunks(chunks)) == whole, size
 
 
+def test_removed_lines_are_placed_after_the_new_line_they_stood_below(git_repo: Path) -> None:
+    from autoaudit_secrets.scan.sources._patch import parse_chunks
+
+    rows = [f"row {n}\n" for n in range(1, 11)]
+    write(git_repo, "rows.txt", "".join(rows))
+    write(git_repo, "other.txt", "a\nb\nc\n")
+    commit_all(git_repo, "base")
+    # rows 1, 4-5 and 10 removed: at the top, in the middle, at the end
+    write(git_repo, "rows.txt", "".join(rows[1:3] + rows[5:9]))
+    write(git_repo, "other.txt", "a\nc\nd\n")  # a removal and an addition in two hunks
+    removals = commit_all(git_repo, "removals")
+    write(git_repo, "rows.txt", "".join([*rows[1:3], "six\n", *rows[6:9]]))  # a line replaced
+    replaced = commit_all(git_repo, "a line replaced")
+    data = _log_output(git_repo)
+    whole = list(parse_chunks([data]))
+    _check_against_blobs(git_repo, whole)
+    files = {(item.commit.sha, f.path): f for item in whole if item.commit for f in item.files}
+    only = files[(removals, "rows.txt")]
+    assert (only.added, only.added_text, only.removed_after) == (set(), b"", (0, 2, 6))
+    both = files[(removals, "other.txt")]
+    assert (both.added, both.removed_after) == ({3}, (1,))
+    assert files[(replaced, "rows.txt")].removed_after == ()  # the added line stands in their place
+    for size in range(1, len(data) + 1):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert list(parse_chunks(chunks)) == whole, size
+
+
 def test_staged_output_cut_anywhere_reads_the_same(git_repo: Path) -> None:
     from autoaudit_secrets.scan.sources._git import _PATCH_OPTIONS, _GitPipe
     from autoaudit_secrets.scan.sources._patch import parse_chunks
@@ -601,6 +628,21 @@ def test_hunk_lines_are_taken_by_the_header_counts() -> None:
     # a removed run without '-' (malformed): still the header's count
     file = _one_file(_diff("@@ -1,2 +1 @@\n-a\n+b\n+c\n"))
     assert file is not None and (file.added, file.added_text) == ({1}, b"c\n")
+
+
+def test_removals_are_taken_by_the_header_counts() -> None:
+    # hunks that add nothing: where their lines stood, by the new line above them (0: at the top)
+    file = _one_file(_diff("@@ -1,2 +0,0 @@\n-a\n-b\n@@ -5 +3,0 @@\n-c\n@@ -9 +7 @@\n-d\n+e\n"))
+    assert file is not None and (file.added, file.removed_after) == ({7}, (0, 3))
+    # '\ No newline' after the removed lines; a removed line that looks like a header
+    file = _one_file(_diff("@@ -3,2 +2,0 @@\n--- a/f.txt\n-x\n\\ No newline at end of file\n"))
+    assert file is not None and (file.added, file.added_text, file.removed_after) == (set(), b"", (2,))
+    # fewer removed lines than the header says (a truncated output): still placed
+    file = _one_file(_diff("@@ -4,3 +3,0 @@\n-a\n"))
+    assert file is not None and (file.added, file.removed_after) == (set(), (3,))
+    # a deleted file is still left out
+    deleted = f"diff --git a/f.txt b/f.txt\ndeleted file mode 100644\nindex {'1' * 40}..{'0' * 40}\n"
+    assert _one_file(deleted + "--- a/f.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n") is None
 
 
 def test_malformed_output_never_hangs_or_raises_other_errors() -> None:

@@ -818,10 +818,10 @@ class _HistoryScan:
             # halves are asked until the files that may match are found (a few calls, not one per file).
             candidates: dict[int, Prescan | None] | None = None
             if prescan is not None:
-                texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
+                texts = [(id(f), f.added_text) for c in window for f in c.files if f.added_text]
                 candidates = _prescan_candidates(texts, prescan)
             elif might_match is not None:
-                texts = [(id(f), f.added_text) for c in window for f in c.files if not f.binary]
+                texts = [(id(f), f.added_text) for c in window for f in c.files if f.added_text]
                 candidates = dict.fromkeys(_may_match(texts, might_match))
             for change in window:
                 if change.commit is None or change.commit is not last_commit:
@@ -875,6 +875,8 @@ class _HistoryScan:
         self, commit: CommitInfo | None, file: FileChange, candidate: bool, prescan: Prescan | None
     ) -> None:
         options, stats, path = self.options, self.stats, file.path
+        if not (file.added or file.binary):
+            return  # a change that only removes lines: nothing for the token rules
         if options.skip_path is not None and options.skip_path(path):
             stats.files_skipped += 1
             return

@@ -11,7 +11,8 @@ expressions over the chunk, so the work done in Python is per commit, per file a
   newline at end of file`` line): one match gives both, checked against the hunk header's counts — lines are
   only ever recognised by those counts (a removed ``--- x`` or an added ``+++ y`` line is content, never a
   header). Should the counts disagree with what the match found, the hunk is read by its counts alone. A
-  hunk's added text is a slice of the chunk without the ``+`` prefixes; its line numbers come from its header;
+  hunk's added text is a slice of the chunk without the ``+`` prefixes; its line numbers come from its header,
+  and so does the place of a hunk that only removes lines (``+c,0``: after new line ``c``);
 * a combined hunk (``@@@``) is read a line at a time: a line is added when every parent's column says ``+``.
 
 A part that a chunk boundary may have cut (a header line, a hunk that ends where the chunk ends) waits for the
@@ -48,6 +49,10 @@ class FileChange:
     # the blob ids of the version(s) before the change (one per parent of a merge; empty for a new file)
     old_blobs: tuple[str, ...] = ()
     old_path: str | None = None  # the path before the change when it differs (a rename)
+    # where the change only removed lines: per hunk that adds none, the new line they stood after (0: at the
+    # top), ascending. What an analyzer reads around them may mean something else now (a YAML key moved under
+    # another parent, a Dockerfile line joined to the instruction above it, an allow comment gone)
+    removed_after: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +132,7 @@ def _old_blobs(pre: bytes) -> tuple[str, ...]:
 
 class _FileBuilder:
     """One file section being read. ``parts``: each hunk's added lines, without their ``+``, each ended by a
-    newline."""
+    newline; ``removed``: see :attr:`FileChange.removed_after`."""
 
     __slots__ = (
         "added",
@@ -141,6 +146,7 @@ class _FileBuilder:
         "old_path",
         "parts",
         "path",
+        "removed",
     )
 
     def __init__(
@@ -166,9 +172,10 @@ class _FileBuilder:
         self.binary = False
         self.added: set[int] = set()
         self.parts: list[bytes] = []
+        self.removed: list[int] = []
 
     def build(self) -> FileChange | None:
-        if self.deleted or not (self.added or self.binary):
+        if self.deleted or not (self.added or self.binary or self.removed):
             return None
         path = self.path or _header_path(self.header)  # binary files have no "+++" line
         if not path:
@@ -184,6 +191,7 @@ class _FileBuilder:
             self.new_file,
             () if self.new_file else self.old_blobs,
             self.old_path if self.old_path != path else None,
+            tuple(self.removed),
         )
 
 
@@ -224,7 +232,7 @@ class _Parser:
     def flush(self) -> None:
         current = self.current
         if current is not None:
-            if not current.deleted and (current.added or current.binary):
+            if not current.deleted and (current.added or current.binary or current.removed):
                 built = current.build()
                 if built is not None:
                     self.files.append(built)
@@ -274,6 +282,7 @@ class _Parser:
                     continue
                 numbers = current.added
                 parts = current.parts
+                removed_after = current.removed
                 while True:  # the file's hunks, one after the other
                     m = hunk_match(data, pos, limit)
                     if m is None:  # not a hunk header: ignored
@@ -311,6 +320,8 @@ class _Parser:
                         if end == _MORE:
                             return pos
                         pos = end
+                    if n_removed and not n_added:
+                        removed_after.append(first_line)  # (git numbers such a hunk by the line before it)
                     if pos >= limit or data[pos] != 0x40:
                         break
             elif first == 0x01:  # a commit
@@ -497,8 +508,10 @@ def parse_chunks(chunks: Iterable[bytes], *, staged: bool = False) -> Iterator[C
     (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`, one per
     commit. ``chunks`` are the output as read, cut anywhere; a last line without its newline counts.
 
-    Deleted files and changes that add no line (pure renames, mode changes) are left out; binary files are
-    kept (flagged) so that checks by file name can still see them; submodule entries are left out."""
+    Deleted files and changes that neither add nor remove a line (pure renames, mode changes) are left out; a
+    change that only removes lines is kept (no added line, its ``removed_after`` places) for the analyzers;
+    binary files are kept (flagged) so that checks by file name can still see them; submodule entries are left
+    out. (In a merge's combined diff only added lines are read.)"""
     parser = _Parser(staged)
     data = b""
     waiting = 0  # bytes left unread by the last pass: read again only with at least as many new ones
