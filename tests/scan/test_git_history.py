@@ -556,6 +556,120 @@ def test_history_finds_what_a_change_means_in_its_context(
     assert expected <= at_change
 
 
+def _removal_cases() -> list[Any]:
+    """(path, the file before, the file after: the same but for lines removed (and, once, a comment edited
+    elsewhere), the analyzer's rule that the removal gives it)."""
+    a, pw = _literal(), _password()
+    registry = "      registry: ${{ secrets.REGISTRY }}\n"
+    return [
+        pytest.param(
+            ".github/workflows/ci.yml",
+            _CALL + f"      registry: ${{{{ secrets.REGISTRY }}}}\n    with:\n      deployer: {a}\n",
+            _CALL + f"      registry: ${{{{ secrets.REGISTRY }}}}\n      deployer: {a}\n",
+            "ci-secrets-literal",
+            id="key-moved-under-secrets",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            "# deploy\n" + _CALL + registry + f"    with:\n      deployer: {a}\n",
+            "# deploy it\n" + _CALL + registry + f"      deployer: {a}\n",
+            "ci-secrets-literal",
+            id="key-moved-under-secrets-beside-an-inert-edit",
+        ),
+        pytest.param(
+            "Dockerfile",
+            f"FROM alpine:3.20\nRUN mysql -h db \\\n    -u app\nUSER -u root -p{a}\n",
+            f"FROM alpine:3.20\nRUN mysql -h db \\\nUSER -u root -p{a}\n",
+            "docker-run-secret",
+            id="line-joined-to-a-continued-run",
+        ),
+        pytest.param(
+            "Dockerfile",
+            f"FROM alpine:3.20\nCOPY <<EOF /etc/motd\nENV DB_PASSWORD={pw}\nEOF\n",
+            f"FROM alpine:3.20\nENV DB_PASSWORD={pw}\nEOF\n",
+            "docker-env-secret",
+            id="heredoc-opening-removed",
+        ),
+        pytest.param(
+            "Dockerfile",
+            f"FROM alpine:3.20\n# check-secrets: allow\nENV DB_PASSWORD={pw}\n",
+            f"FROM alpine:3.20\nENV DB_PASSWORD={pw}\n",
+            "docker-env-secret",
+            id="allow-comment-removed",
+        ),
+        pytest.param(
+            "Dockerfile",
+            f"FROM alpine:3.20\n# check-secrets: allow\n# the test database's\n\nENV DB_PASSWORD={pw}\n",
+            f"FROM alpine:3.20\n# the test database's\n\nENV DB_PASSWORD={pw}\n",
+            "docker-env-secret",
+            id="allow-comment-removed-above-another-comment",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("path", "before", "after", "rule"), _removal_cases())
+def test_history_finds_what_a_removal_of_lines_gives(
+    repo: Repo, path: str, before: str, after: str, rule: str
+) -> None:
+    """A commit that only removes lines adds none for the token rules, but what is left may read differently
+    to an analyzer (a tree scan's findings for the file as of the commit): the history reports it there. An
+    allow comment removed is the same: the instruction it allowed is reported, as a tree scan of that version
+    does (a pull request that removes the comment is where the secret becomes a finding again)."""
+    repo.write(path, before)
+    repo.commit("before")
+    assert not [f for f in Scanner(ScanConfig()).scan_document(path, before) if f.rule_id == rule]
+    repo.write(path, after)
+    changed = repo.commit("lines removed")
+    expected = {
+        (f.rule_id, f.line) for f in Scanner(ScanConfig()).scan_document(path, after) if f.rule_id == rule
+    }
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        findings, _ = history.run(Scanner(ScanConfig()), HistoryOptions())
+    at_change = {(f.rule_id, f.line) for f in findings if f.commit is not None and f.commit.sha == changed}
+    assert expected
+    assert expected <= at_change
+
+
+def test_a_pull_request_removing_an_allow_comment_is_flagged(repo: Repo) -> None:
+    """The policy for an allow comment removed: the finding is about the file as the pull request leaves it
+    (what a tree scan of the merged branch reports), so ``--since`` flags it at the commit that removed it,
+    though the secret itself was committed before."""
+    password = _password()
+    repo.write("Dockerfile", f"FROM alpine:3.20\n# check-secrets: allow\nENV DB_PASSWORD={password}\n")
+    base = repo.commit("an allowed test password")
+    assert not _by_rule(_all(repo), "docker-env-secret")
+    git(repo.path, "checkout", "-q", "-b", "cleanup")
+    repo.write("Dockerfile", f"FROM alpine:3.20\nENV DB_PASSWORD={password}\n")
+    removed = repo.commit("remove the allow comment")
+    result = repo.run("--since", base, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    found = _by_rule(json.loads(result.stdout)["findings"], "docker-env-secret")
+    assert [(f["path"], f["line"], f["commit"]["sha"]) for f in found] == [("Dockerfile", 2, removed)]
+    assert password not in result.stdout + result.stderr
+
+
+def test_removals_inert_in_their_context_are_not_analyzed(repo: Repo) -> None:
+    """Removing lines runs the analyzers only where the lines around could now mean something else (lines that
+    are inert in their context, as for added lines)."""
+    text = _WORKFLOW.replace("      - main\n", "      - master\n      - main\n")
+    repo.write(".github/workflows/ci.yml", text)
+    dockerfile = "FROM alpine:3.20\n# a comment\nEXPOSE 8080\nWORKDIR /app\nUSER app\n"
+    repo.write("Dockerfile", dockerfile)
+    repo.commit("a workflow and a Dockerfile")
+    for old in ("      - master\n", "      # check out first\n"):
+        text = text.replace(old, "")
+        repo.write(".github/workflows/ci.yml", text)
+        repo.commit(f"remove {old.strip()}")
+    for old in ("# a comment\n", "EXPOSE 8080\n"):
+        dockerfile = dockerfile.replace(old, "")
+        repo.write("Dockerfile", dockerfile)
+        repo.commit(f"remove {old.strip()}")
+    scanner = _CountingScanner(ScanConfig())
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
+        history.run(scanner, HistoryOptions())
+    assert scanner.analyzed == Counter({".github/workflows/ci.yml": 1, "Dockerfile": 1})  # when added only
+
+
 def test_changes_inert_in_their_context_are_not_analyzed(repo: Repo) -> None:
     """The cheap path stands where the lines around do not change what the added lines mean."""
     text = _WORKFLOW.replace("checkout@v4", "checkout@v3")

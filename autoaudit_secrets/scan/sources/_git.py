@@ -11,7 +11,8 @@ bounded read-ahead buffer:
 * files a format-aware analyzer reads (Dockerfiles, compose files, CI workflows, ``.env``, sensitive files)
   are fetched as of the commit from one ``git cat-file --batch`` process when the commit changes them; the
   analyzer's findings are compared with what it found in the version(s) before the change (remembered per
-  blob), and only new ones are reported;
+  blob), and only new ones are reported. Where a change only removes lines, the lines around them are judged
+  too (the analyzer's ``may_change``, as for added lines): what is left may read differently;
 * a long history is split into consecutive parts of its commit list, scanned by worker processes with their
   own git; the parts' findings are put back in commit order (the same report as one process).
 
@@ -876,7 +877,8 @@ class _HistoryScan:
     ) -> None:
         options, stats, path = self.options, self.stats, file.path
         if not (file.added or file.binary):
-            return  # a change that only removes lines: nothing for the token rules
+            self._removals(commit, file)
+            return
         if options.skip_path is not None and options.skip_path(path):
             stats.files_skipped += 1
             return
@@ -913,13 +915,44 @@ class _HistoryScan:
             text = options.decode(data) if data is not None else None
             if text is None:  # unreadable, too large or binary now: nothing to analyze, no token finding
                 return
-            numbers = sorted(file.added)
-            analyzers = [a for a in analyzers if self._may_change(a, added, text, numbers)]
+            analyzers = self._may_give_findings(analyzers, file, added, text)
         if analyzers:
             self._with_analyzers(commit, file, analyzers, tokens, text)
         else:
             for finding in tokens:
                 self._report(commit, finding, "line")
+
+    def _removals(self, commit: CommitInfo | None, file: FileChange) -> None:
+        """A change that only removes lines: no token rule has anything to look at, but an analyzer may read
+        the lines around them differently now (a key moved under ``secrets:``, a line joined to a ``RUN``
+        continued above it, an instruction whose ``# check-secrets: allow`` comment went): the analyzers whose
+        ``may_change`` says so about those lines run on the file as of the commit, as for added lines. (Not
+        counted as a file scanned: the change adds nothing.)"""
+        options, path = self.options, file.path
+        if not file.removed_after or not file.old_blobs or not file.blob:
+            return
+        analyzers = self._analyzers_of(path)
+        if not analyzers or (options.skip_path is not None and options.skip_path(path)):
+            return
+        data = self.blobs.read(file.blob, max_size=options.max_file_size)
+        text = options.decode(data) if data is not None else None
+        if text is None:
+            return
+        analyzers = self._may_give_findings(analyzers, file, "", text)
+        if analyzers:
+            self._with_analyzers(commit, file, analyzers, [], text)
+
+    def _may_give_findings(
+        self, analyzers: list[FileAnalyzer], file: FileChange, added: str, text: str
+    ) -> list[FileAnalyzer]:
+        """The analyzers whose ``may_change`` says the change (its ``added`` text, and the lines around what
+        it only removed) could give ``text``, the file as of the commit, a finding it did not have."""
+        numbers: Sequence[int] = sorted(file.added)
+        if file.removed_after:
+            source = text.split("\n")
+            numbers = _around_removals(file.added, file.removed_after, source)
+            added = "\n".join([source[n - 1] for n in numbers])
+        return [a for a in analyzers if self._may_change(a, added, text, numbers)]
 
     def _large(self, path: str, file: FileChange) -> list[Finding]:
         """Token findings in the head and the tail of added lines too large to scan whole."""
@@ -1075,6 +1108,31 @@ def scan_changes(
     scan = _HistoryScan(scanner, blobs, options, progress)
     scan.run(changes)
     return [f for _, f in scan.found], scan.stats
+
+
+def _around_removals(
+    added: AbstractSet[int], removed_after: Sequence[int], source: Sequence[str]
+) -> list[int]:
+    """The numbers (1-based, ascending) of the added lines and of the lines of ``source`` (the new version,
+    split at newlines) around each place where lines were only removed: the line they stood after, and the
+    first line after them that was not added — and, while that one is blank or a comment, the next ones up to
+    one that is not (an allow comment may have stood above an instruction, past other comments). What an
+    analyzer's ``may_change`` is asked about, in context, for a change that removes lines."""
+    count = len(source)
+    lines = set(added)
+    for after in removed_after:
+        if 0 < after <= count:
+            lines.add(after)
+        below = after + 1
+        while below in added:
+            below += 1
+        while 0 < below <= count:
+            lines.add(below)
+            stripped = source[below - 1].strip()
+            if stripped and not stripped.startswith("#"):
+                break
+            below += 1
+    return sorted(lines)
 
 
 def _prescan_candidates(
