@@ -8,6 +8,7 @@ from autoaudit_secrets.scan import is_placeholder, is_secret_name
 from autoaudit_secrets.scan.engine._entropy import shannon_entropy
 from autoaudit_secrets.scan.engine._filters import (
     is_doc_example,
+    is_dotted_name,
     is_hash,
     is_reference,
     is_uuid,
@@ -267,6 +268,61 @@ def test_field_names_of_the_same_secret(index: int) -> None:
 def test_values_that_are_not_field_names(index: int) -> None:
     value, name = NOT_FIELD_NAMES[index]
     assert not names_secret_field(value, name_words(name))
+
+
+# Attribute paths, module/package/class names, configuration keys and versions: every segment reads as a name
+DOTTED_NAMES = [
+    "settings.SECRET_KEY",
+    "auth.token",
+    "app.config.api_key",
+    "os.environ.get",
+    "self.password",
+    "v1.2.3",
+    "1.2.3",
+    "base64.b64decode",
+    "x509.Certificate",
+    "s3Client.getObject",
+    "oauth2.token_url",
+    "com.example.Auth",
+    "k8s.io.client",
+    "AWS.S3.getSignedUrl",
+    "config.API_KEY_V2",
+    "ssl.PROTOCOL_TLSv1_2",  # a version closing a word is set aside
+    "net.isIPv6",
+    "aws.getS3Object",
+    "strings.toUTF8String",
+    "org.slf4j.Slf4jLogger",
+    "buf.readUInt32LE",
+    "crypto.Aes256Gcm",
+    "hashlib.sha256",
+    "AES256.GCM",
+]
+# A segment mixing lower case, upper case and digits cut into letters and pairs: a random value holding a dot;
+# and values that are not dotted runs of word characters at all
+NOT_DOTTED_NAMES = [
+    "h8Tz.Kq3Wm",
+    "h8Tz.Kq3Wm9x",
+    "kq3Wm9x.h8Tz",
+    "app.h8Tz",  # one random segment is enough
+    "Ab3dEf9h.Xy7Zq2Wv",
+    "KxR9.m2Pq",
+    "token.rl63XykWZeiN",  # long pieces but many of them: five pieces averaging under three letters
+    "4HTo.3hVR7tjq",  # starts with neither an identifier nor a number
+    "settings",
+    "settings.",
+    "a..b",
+    "h8Tz-Kq.3Wm",
+]
+
+
+@pytest.mark.parametrize("index", range(len(DOTTED_NAMES)))
+def test_dotted_names(index: int) -> None:
+    assert is_dotted_name(DOTTED_NAMES[index])
+
+
+@pytest.mark.parametrize("index", range(len(NOT_DOTTED_NAMES)))
+def test_random_values_holding_a_dot_are_not_dotted_names(index: int) -> None:
+    assert not is_dotted_name(NOT_DOTTED_NAMES[index])
 
 
 def test_references_are_a_subset_of_placeholders() -> None:

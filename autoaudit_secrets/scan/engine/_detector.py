@@ -21,6 +21,7 @@ from .._model import Confidence, Match, Rule
 from ._entropy import shannon_entropy
 from ._filters import (
     is_doc_example,
+    is_dotted_name,
     is_hash,
     is_placeholder,
     is_sequential,
@@ -71,13 +72,12 @@ _CONFIG_SUFFIXES = (
     ".credentials",
     ".secrets",
 )
-# Code rather than a literal: the whole value is a call (``get_secret()``, ``vault.read("x")``), a dotted path
-# (``settings.API_KEY``), a type path (``AWS::CloudFormation::Module``, ``Foo::Bar``) or an attribute of a
-# well-known object. A "(" inside a random value (Django's key alphabet has both parentheses) is not a call. A
-# dotted path starts with an identifier (or is a version or address of numbers, ``1.2.3``): ``4HTo.3hVR7tjq``
-# starts with neither, so its dot is part of a random value.
+# Code rather than a literal: the whole value is a call (``get_secret()``, ``vault.read("x")``), a type path
+# (``AWS::CloudFormation::Module``, ``Foo::Bar``) or an attribute of a well-known object. A "(" inside a
+# random value (Django's key alphabet has both parentheses) is not a call. (A dotted name,
+# ``settings.API_KEY``, is judged by ``is_dotted_name``: ``h8Tz.Kq3Wm9x`` is a random value holding a dot.)
 _CODE_CALL = (
-    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$|^[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+$"
+    r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+$"
     r"|^(?:self|this|cls|config|settings|env|os)[.\[]"
     r"|^[+.]\s*(?:new\s+)?[A-Za-z_$][\w.$]*\s*[(\[]"  # "..." + new Buffer(…) / '.$p['…
 )
@@ -158,11 +158,14 @@ _INSIDE_CHARS = frozenset("%#{$.;")
 
 
 def _not_literal(value: str, dollar_refs: bool) -> bool:
-    """Code, a format string, a path, ``$name`` (when ``dollar_refs``), "k=v;k2=v2" or an env var's name."""
+    """Code, a dotted name (:func:`is_dotted_name`), a format string, a path, ``$name`` (when
+    ``dollar_refs``), "k=v;k2=v2" or an env var's name."""
     if _NOT_LITERAL_AT_START.match(value):
         return True
     if _INSIDE_CHARS.isdisjoint(value):
         return False
+    if "." in value and is_dotted_name(value):  # (a dot is one of _INSIDE_CHARS)
+        return True
     return (_NOT_LITERAL_INSIDE_DOLLAR if dollar_refs else _NOT_LITERAL_INSIDE).search(value) is not None
 
 

@@ -9,6 +9,8 @@ reference
   ``enc:`` envelopes)?
 * :func:`names_secret_field` — is a value given to a secret name the *name* of such a field
   (``password: "confirmPassword"``, ``"tokenKey": "nextToken"``) rather than a secret?
+* :func:`is_dotted_name` — is a dotted value a name (``settings.SECRET_KEY``, ``com.example.Auth``) rather
+  than a random value holding a dot (``h8Tz.Kq3Wm9x``)?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
 
 All functions are pure and cheap; none of them ever logs or echoes the value.
@@ -27,6 +29,7 @@ from ._lazyre import LazyRegex
 __all__ = [
     "FILTER_NAMES",
     "is_doc_example",
+    "is_dotted_name",
     "is_hash",
     "is_placeholder",
     "is_reference",
@@ -475,6 +478,62 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
     concepts = {_CONCEPT_OF_WORD.get(w) for w in value_words}
     concepts.discard(None)
     return bool(concepts) and not concepts.isdisjoint(_name_concepts(words))
+
+
+_DOTTED = LazyRegex(r"^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$")
+# A version or width closing a word (TLSv1, Int32, PKCS12_; not the 4 inside Slf4j): set aside before a
+# segment's pieces are weighed.
+_VERSION_END = LazyRegex(r"[vV]?\d+(?=_|$)")
+_LETTER_RUN = LazyRegex(r"[a-z]+")
+
+
+def is_dotted_name(value: str) -> bool:
+    """True when ``value`` is a dotted name -- an attribute path, a module, package or class name, a
+    configuration key or a version (``settings.SECRET_KEY``, ``os.environ.get``, ``app.config.api_key``,
+    ``com.example.Auth``, ``s3Client.getObject``, ``x509.Certificate``, ``v1.2.3``) -- rather than a random
+    value that happens to hold a dot (``h8Tz.Kq3Wm9x``).
+
+    The exact boundary. ``value`` is runs of word characters joined by single dots, the first run an
+    identifier or a number; and every run (segment) reads as a name. A segment reads as a name unless it
+    mixes lower case, upper case and digits once a version or width closing one of its words is set aside
+    (``TLSv1``, ``Int32``, ``_12``): without all three it is words in some case style (``SECRET_KEY``,
+    ``getObject``, ``b64decode``, ``AES256``). With all three it is cut into pieces -- its words
+    (:func:`name_words`) cut again at digits -- and reads as a name when at least half of its letters stand
+    in pieces of three letters or more and, from five pieces on, the pieces average three letters or more.
+    An identifier's pieces are words (``s3Client``, ``getS3Object``, ``toUTF8String``, ``Slf4jLogger``,
+    ``readUInt32LE``); the case changes and digits of a random run cut it into single letters and pairs
+    (``h8Tz``, ``Kq3Wm9x``, ``rl63XykWZeiN``). A value is reported when any one segment looks random.
+    Kept knowingly (taken for a name): a random segment whose pieces happen to be long -- of random
+    segments holding all three kinds of characters, about a third at 6 to 10 characters, a quarter at 12,
+    one in fifteen at 16, fewer beyond -- and a random value none of whose segments holds all three. Lost
+    knowingly (taken for random): names built of letter-digit abbreviations (``adB2C``,
+    ``readBigUInt64BE``, OpenSSL's ``BN_bn2hex``).
+    """
+    if _DOTTED.match(value) is None:
+        return False
+    if _may_mix_cases_and_digits(value):
+        for segment in value.split("."):
+            if _may_mix_cases_and_digits(segment) and _segment_looks_random(segment):
+                return False
+    return True
+
+
+_DIGIT_CHARS = frozenset("0123456789")
+
+
+def _may_mix_cases_and_digits(text: str) -> bool:
+    """False when ``text`` surely lacks lower case, upper case or digits (a quick test, by str methods)."""
+    return not (text.islower() or text.isupper() or _DIGIT_CHARS.isdisjoint(text))
+
+
+def _segment_looks_random(segment: str) -> bool:
+    rest = _VERSION_END.sub("", segment)
+    if not _may_mix_cases_and_digits(rest):
+        return False
+    pieces = [piece for word in name_words(rest) for piece in _LETTER_RUN.findall(word)]
+    letters = sum(map(len, pieces))
+    in_words = sum(len(piece) for piece in pieces if len(piece) >= 3)
+    return 2 * in_words < letters or (len(pieces) >= 5 and letters < 3 * len(pieces))
 
 
 # ---------------------------------------------------------------------------------------------- values
