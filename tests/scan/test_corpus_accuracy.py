@@ -34,11 +34,13 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # 72.0% / 10.7%, 55.9% / 4.5%, 61.2% / 9.7%; config 73.3% / 15.6%, 58.7% / 9.1%, 63.4% / 14.6%.)
     # Code/noseyparker 72.0% -> 71.8% when values naming their field were set aside (names_secret_field): the
     # one example lost (in both sources) gives a password name its own field's name, under a comment asking
-    # for the password -- a stand-in, not a credential.
+    # for the password -- a stand-in, not a credential. Config/noseyparker 73.0% -> 72.8% (negatives 13.9% ->
+    # 13.1%) when the .env check took the same judgement: the same example, and a negative's
+    # ``password = env.X_PASSWORD`` no longer flagged.
     ("code", "noseyparker"): (0.715, 0.095),
     ("code", "kingfisher"): (0.58, 0.05),
     ("code", "all"): (0.62, 0.09),
-    ("config", "noseyparker"): (0.73, 0.14),
+    ("config", "noseyparker"): (0.725, 0.14),
     ("config", "kingfisher"): (0.60, 0.10),
     ("config", "all"): (0.64, 0.14),
 }

@@ -119,6 +119,48 @@ def test_not_plaintext_secrets(value: str) -> None:
     assert run(f"DB_PASSWORD={value}\n") == []
 
 
+def test_the_name_of_a_field_holding_the_same_secret_is_not_a_secret() -> None:
+    text = "SMTP_PASSWORD=smtp_account_password\nDB_PASSWORD=current-password\nAPI_TOKEN=nextToken\n"
+    assert run(text) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"SMTP_PASSWORD={PW}",
+        "SMTP_PASSWORD=smtp_account_passw0rd",  # a digit: not a field's name
+        "DB_PASSWORD=accessToken",  # another secret's word
+        "DB_PASSWORD=CorrectHorseBatteryStaple",  # no secret word
+        f"SESSION_SECRET={RANDOM}",
+    ],
+    ids=["chosen", "digit", "other-secret", "no-secret-word", "random"],
+)
+def test_values_that_are_not_field_names_are_still_reported(line: str) -> None:
+    assert [f.rule_id for f in run(line + "\n")] == ["dotenv-plaintext-secret"]
+
+
+@pytest.mark.parametrize(
+    ("value", "reported"),
+    [
+        ("smtp_account_password", False),
+        ("current-password", False),
+        ("SmtpPassword", False),
+        (PW, True),
+        ("smtp_account_passw0rd", True),
+    ],
+    ids=["snake", "kebab", "pascal", "chosen", "digit"],
+)
+def test_dotenv_and_generic_rules_agree_on_field_names(value: str, reported: bool) -> None:
+    """The real engine: a .env line and the same setting in a YAML file get the same verdict."""
+    from autoaudit_secrets.scan import ScanConfig, Scanner
+
+    scanner = Scanner(ScanConfig())
+    in_dotenv = scanner.scan_document(".env", f"SMTP_PASSWORD={value}\n")
+    in_yaml = scanner.scan_document("config/app.yml", f"smtp:\n  smtp_password: {value}\n")
+    assert [f.rule_id for f in in_dotenv] == (["dotenv-plaintext-secret"] if reported else [])
+    assert [f.rule_id for f in in_yaml] == (["generic-password-config"] if reported else [])
+
+
 def test_ordinary_names_are_left_to_the_token_rules() -> None:
     assert run(f"APP_NAME=autoaudit\nGREETING={TOKEN}\n") == []
 

@@ -194,6 +194,7 @@ SAFE_SCRIPTS = [
         "docker buildx build --secret id=pip_index_url,env=PIP_INDEX_URL --secret=id=npm,src=.npmrc .",
     ),
     ("positional-argument", 'login() { export REGISTRY_PASSWORD="$1"; }'),
+    ("export-field-name", "export SMTP_PASSWORD=smtp_account_password"),  # names a field, as in the rules
     (
         "url-without-credentials",
         "curl https://example.test/download && pip install --index-url https://pypi.org/simple x",
@@ -204,6 +205,20 @@ SAFE_SCRIPTS = [
 @pytest.mark.parametrize("script", [s[1] for s in SAFE_SCRIPTS], ids=[s[0] for s in SAFE_SCRIPTS])
 def test_safe_scripts(script: str) -> None:
     assert run(f"jobs:\n  t:\n    steps:\n      - run: {script!r}\n") == []
+
+
+def test_env_values_naming_a_field_of_the_same_secret_are_not_secrets() -> None:
+    text = f"""\
+    env:
+      DB_PASSWORD: current-password
+      API_TOKEN: nextToken
+      SESSION_SECRET: {PW}
+    jobs:
+      t:
+        steps:
+          - run: make
+    """
+    assert ids_lines(run(text)) == [("ci-env-secret", *at(text, PW))]
 
 
 def test_gitlab_variables_and_scripts() -> None:

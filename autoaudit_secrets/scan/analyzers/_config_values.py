@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from ..._redact import redact_preview
 from .._model import AnalysisContext, Finding, Severity
+from ..engine._filters import names_secret_field, secret_name_and_words
 
 __all__ = [
     "AnalyzerCheck",
@@ -109,7 +110,8 @@ def looks_random(value: str) -> bool:
 
 def _is_boring(name: str, value: str) -> bool:
     """Values that are not secrets whatever the name says: flags, small numbers, paths for *_FILE names, URLs
-    without credentials."""
+    without credentials, and the name of a field holding the same secret (``SMTP_PASSWORD=smtp_password``,
+    ``DB_PASSWORD=current-password``: the generic rules' judgement, ``names_secret_field``)."""
     v = value.strip()
     if v.lower() in _BOOLEANISH:
         return True
@@ -122,7 +124,8 @@ def _is_boring(name: str, value: str) -> bool:
     if url:
         userinfo = _URL_USERINFO.match(v)
         return userinfo is None or ":" not in userinfo.group(1)
-    return False
+    # (the name's words: remembered from the question whether it is a secret name)
+    return names_secret_field(v, secret_name_and_words(name)[1])
 
 
 def is_literal(value: str, ctx: AnalysisContext) -> bool:
@@ -149,8 +152,8 @@ def _token_hit(value: str, ctx: AnalysisContext) -> LiteralSecret | None:
 
 def judge_assignment(name: str | None, value: str, ctx: AnalysisContext) -> LiteralSecret | None:
     """Whether ``name=value`` assigns a literal secret: by value (any token rule) or by a secret-ish name
-    (or one the schema names) with a literal that is not a placeholder, a reference, a flag, a path or a
-    plain URL."""
+    (or one the schema names) with a literal that is not a placeholder, a reference, a flag, a path, a
+    plain URL or the name of a field holding the same secret (see :func:`_is_boring`)."""
     if len(value) > _REMEMBERED_SCRIPT:
         return _judge_assignment(name, value, ctx)
     return remembered(ctx, ("judge_assignment", name, value), lambda: _judge_assignment(name, value, ctx))

@@ -2,10 +2,12 @@
 
 A ``.env``, ``.env.local``, ``.env.production``, ``*.env`` or ``.envrc`` file found by the scan (committed, or
 walked with ``--no-ignore``) must not hold a plaintext value under a secret-ish name — or a name the
-``--schema`` settings class marks as a ``SecretStr`` — unless it is an ``enc:`` envelope or a placeholder
-(``dotenv-plaintext-secret``). Example files (``.env.example``, ``.env.sample``, ``.env.template``,
-``.env.dist``) are meant to hold fake values, so only real-looking secrets count there: a token-rule
-match, or a high-entropy value under a secret name (``dotenv-example-real-secret``).
+``--schema`` settings class marks as a ``SecretStr`` — unless it is an ``enc:`` envelope, a placeholder or,
+as for the generic rules, the name of a field holding the same secret
+(``SMTP_PASSWORD=smtp_account_password``) (``dotenv-plaintext-secret``). Example files (``.env.example``,
+``.env.sample``, ``.env.template``, ``.env.dist``) are meant to hold fake values, so only real-looking
+secrets count there: a token-rule match, or a high-entropy value under a secret name
+(``dotenv-example-real-secret``).
 
 Assignments are read with the loader's grammar (:mod:`autoaudit_secrets._dotenv`, one grammar for loading,
 editing and scanning), leniently: broken lines are skipped, not fatal; each value comes with its physical
