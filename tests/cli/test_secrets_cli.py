@@ -225,8 +225,7 @@ def test_run_passes_the_decrypted_environment_and_the_exit_code(project: Project
 def test_run_keeps_the_private_key_from_the_child_unless_asked(project: Project) -> None:
     project.cli("set", "DB_PASSWORD", DB_PASSWORD)
     probe = (
-        'test "$DB_PASSWORD" = "$WANT" || exit 90; '
-        'test -z "${AUTOAUDIT_PRIVATE_KEY+set}" || exit 91; exit 0'
+        'test "$DB_PASSWORD" = "$WANT" || exit 90; test -z "${AUTOAUDIT_PRIVATE_KEY+set}" || exit 91; exit 0'
     )
     result = project.cli("run", "--", "sh", "-c", probe, WANT=DB_PASSWORD)
     assert result.returncode == 0, f"exit {result.returncode}: 91 means the child saw the private key"
