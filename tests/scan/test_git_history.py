@@ -542,10 +542,16 @@ def test_history_finds_what_a_change_means_in_its_context(
 ) -> None:
     """A change whose added lines look inert alone but not where they stand: the history reports, at that
     commit, the analyzer's findings a tree scan of the file reports."""
+    _reported_at_the_change(repo, path, before, after, rule)
+
+
+def _reported_at_the_change(repo: Repo, path: str, before: str, after: str, rule: str) -> None:
+    """Commit ``path`` as ``before``, then as ``after``: ``git --all`` reports at the second commit every
+    ``rule`` finding that a tree scan of ``after`` has (and there is at least one)."""
     repo.write(path, before)
     repo.commit("before")
     repo.write(path, after)
-    changed = repo.commit("a change of lines that look inert alone")
+    changed = repo.commit("the change")
     expected = {
         (f.rule_id, f.line) for f in Scanner(ScanConfig()).scan_document(path, after) if f.rule_id == rule
     }
@@ -615,19 +621,8 @@ def test_history_finds_what_a_removal_of_lines_gives(
     to an analyzer (a tree scan's findings for the file as of the commit): the history reports it there. An
     allow comment removed is the same: the instruction it allowed is reported, as a tree scan of that version
     does (a pull request that removes the comment is where the secret becomes a finding again)."""
-    repo.write(path, before)
-    repo.commit("before")
     assert not [f for f in Scanner(ScanConfig()).scan_document(path, before) if f.rule_id == rule]
-    repo.write(path, after)
-    changed = repo.commit("lines removed")
-    expected = {
-        (f.rule_id, f.line) for f in Scanner(ScanConfig()).scan_document(path, after) if f.rule_id == rule
-    }
-    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=1) as history:
-        findings, _ = history.run(Scanner(ScanConfig()), HistoryOptions())
-    at_change = {(f.rule_id, f.line) for f in findings if f.commit is not None and f.commit.sha == changed}
-    assert expected
-    assert expected <= at_change
+    _reported_at_the_change(repo, path, before, after, rule)
 
 
 def test_a_pull_request_removing_an_allow_comment_is_flagged(repo: Repo) -> None:
