@@ -911,8 +911,7 @@ class _HistoryScan:
             # an analyzer that is sure the added lines cannot give it a new finding is not run (the version
             # is analyzed later, from its blob, if a child's change needs to be compared with it); it judges
             # them in the file as of the commit, read now (and given to the analyzers that do run)
-            data = self.blobs.read(file.blob, max_size=options.max_file_size) if file.blob else None
-            text = options.decode(data) if data is not None else None
+            text = self._version_text(file.blob)
             if text is None:  # unreadable, too large or binary now: nothing to analyze, no token finding
                 return
             analyzers = self._may_give_findings(analyzers, file, added, text)
@@ -934,13 +933,18 @@ class _HistoryScan:
         analyzers = self._analyzers_of(path)
         if not analyzers or (options.skip_path is not None and options.skip_path(path)):
             return
-        data = self.blobs.read(file.blob, max_size=options.max_file_size)
-        text = options.decode(data) if data is not None else None
+        text = self._version_text(file.blob)
         if text is None:
             return
         analyzers = self._may_give_findings(analyzers, file, "", text)
         if analyzers:
             self._with_analyzers(commit, file, analyzers, [], text)
+
+    def _version_text(self, blob: str | None) -> str | None:
+        """A file's text as of a commit, from its blob; None when there is no blob or it is unreadable, larger
+        than ``max_file_size`` or binary."""
+        data = self.blobs.read(blob, max_size=self.options.max_file_size) if blob else None
+        return self.options.decode(data) if data is not None else None
 
     def _may_give_findings(
         self, analyzers: list[FileAnalyzer], file: FileChange, added: str, text: str
@@ -996,8 +1000,7 @@ class _HistoryScan:
         """Run the analyzers on the file as of the commit; report what the version before did not have."""
         path = file.path
         if text is None:
-            data = self.blobs.read(file.blob, max_size=self.options.max_file_size) if file.blob else None
-            text = self.options.decode(data) if data is not None else None
+            text = self._version_text(file.blob)
             if text is None:  # unreadable, too large or binary now: the token findings stand alone
                 for finding in tokens:
                     self._report(commit, finding, "line")
@@ -1064,8 +1067,7 @@ class _HistoryScan:
         if analyzer.applies_to(path):
             text: str | None = ""
             if not binary:
-                data = self.blobs.read(blob, max_size=self.options.max_file_size)
-                text = self.options.decode(data) if data is not None else None
+                text = self._version_text(blob)
             if text is not None:
                 scope = finding_scope(analyzer)
                 results = self.scanner.analyze_document(
