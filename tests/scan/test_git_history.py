@@ -688,8 +688,9 @@ def test_changes_inert_in_their_context_are_not_analyzed(repo: Repo) -> None:
 # ----------------------------------------------------------------------------------------------- --jobs
 
 
-def _history_with_branches(repo: Repo) -> None:
-    """About fifty commits with secrets, Dockerfile edits, a branch, a merge and a rename."""
+def _history_with_branches(repo: Repo) -> str:
+    """About fifty commits with secrets, Dockerfile edits, a branch, a merge that adds a secret of its own,
+    a clean merge and a rename; returns the first merge."""
     for n in range(20):
         repo.write(
             f"src/m{n % 5}.py", f"VALUE_{n} = {n}\n" + (f'KEY = "{repo.token()}"\n' if n % 4 == 0 else "")
@@ -705,7 +706,15 @@ def _history_with_branches(repo: Repo) -> None:
     for n in range(10):
         repo.write("src/late.py", f"late {n}\n")
         repo.commit(f"late {n}")
-    git(repo.path, "merge", "-q", "--no-ff", "feature", "-m", "merge feature")
+    git(repo.path, "merge", "-q", "--no-ff", "--no-commit", "feature")
+    dockerfile = (repo.path / "Dockerfile").read_text()
+    repo.write("Dockerfile", f"{dockerfile}ENV MERGE_PASSWORD={_password()}\n")  # written in the merge itself
+    merge = repo.commit("merge feature")
+    git(repo.path, "checkout", "-q", "-b", "other", "HEAD~1")
+    repo.write("other.txt", "other\n")
+    repo.commit("other")
+    git(repo.path, "checkout", "-q", "main")
+    git(repo.path, "merge", "-q", "--no-ff", "other", "-m", "merge other")
     (repo.path / "docs").mkdir()
     git(repo.path, "mv", "feature.txt", "docs/feature.md")
     repo.commit("move")
@@ -713,6 +722,7 @@ def _history_with_branches(repo: Repo) -> None:
     for n in range(10):
         repo.write("src/again.py", f"K = '{token}'\n# {n}\n")  # the same secret, re-added: reported once
         repo.commit(f"again {n}")
+    return merge
 
 
 def _report(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]]:
@@ -722,7 +732,7 @@ def _report(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]
 
 
 def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
-    _history_with_branches(repo)
+    merge = _history_with_branches(repo)
     repo.write("dump.sql", "".join(f"insert into t values ({n});\n" for n in range(200)))  # > max_file_size
     repo.commit("dump")
     settings = HistoryOptions(max_file_size=2048)
@@ -738,6 +748,7 @@ def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
         counts = (stats.files_scanned, stats.files_skipped, stats.files_truncated, stats.bytes_scanned)
         runs.append((_report(findings), counts))
     assert runs[0][0], "the history has findings"
+    assert [(path, line) for _, path, line, _, sha, _ in runs[0][0] if sha == merge] == [("Dockerfile", 4)]
     assert runs[0][1][2] == 1, "the dump's added lines are scanned in part (head and tail)"
     assert all(run == runs[0] for run in runs[1:])
 

@@ -16,10 +16,12 @@ bounded read-ahead buffer:
 * a long history is split into consecutive parts of its commit list, scanned by worker processes with their
   own git; the parts' findings are put back in commit order (the same report as one process).
 
-Merge commits are read as dense combined diffs (``--cc``): a line counts as added by a merge only when it is
-new relative to *every* parent — a line written while resolving the merge. Lines inherited from a parent
-were reported at the commit that introduced them on that side. Renames are detected (``-M``): a moved file
-is compared with its source, so only its edited lines count.
+A line counts as added by a merge commit only when it is new relative to *every* parent — a line written
+while resolving the merge; lines inherited from a parent were reported at the commit that introduced them on
+that side. Git writes no patches for merges: a background thread compares the merged versions of the files
+that differ from every parent with the parents' versions (see :mod:`._merges`), and each merge's changes
+take their place in commit order. Renames are detected (``-M``): a moved file is compared with its source,
+so only its edited lines count.
 
 Each secret is reported once per run, at the first commit that added it (see :func:`dedupe_key`).
 """
@@ -52,6 +54,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
+from ._merges import MergeFiles, merge_changes, parse_merge_listing
 from ._patch import CommitChanges, FileChange, parse_chunks, parse_patch
 
 if TYPE_CHECKING:
@@ -326,8 +329,20 @@ def _widen_pipe(stream: IO[bytes] | None) -> None:
 _LOG = (
     "log",
     *_PATCH_OPTIONS,
-    "--cc",
     "--root",
+    "--no-show-signature",
+    "--no-notes",
+    f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
+)
+# Per merge, the files that differ from every parent, with their blob ids, without working out a diff (renames
+# not followed): see _merges.
+_MERGE_LISTING = (
+    "log",
+    "--merges",
+    "--raw",
+    "--cc",
+    "--no-renames",
+    "--no-abbrev",
     "--no-show-signature",
     "--no-notes",
     f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
@@ -340,64 +355,85 @@ def _lines(ids: Sequence[str]) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class CommitPlan:
-    """The commits of a history whose changes are read (oldest first, topological order), and how many merges
-    were left out because they change nothing: no file of theirs differs from its version in *every*
-    parent, so their combined diff is empty. Working out combined diffs is a third of what ``git log``
-    spends on a history of many merged pull requests; telling the quiet merges apart costs a fraction."""
+    """The commits of a history whose changes are read (oldest first, topological order), how many merges
+    were left out because they change nothing — no file of theirs differs from its version in *every*
+    parent —, and the files of the merges that do (see :mod:`._merges`)."""
 
     commits: list[str]
     quiet_merges: int = 0
+    merges: dict[str, MergeFiles] = dataclasses.field(default_factory=dict)
 
 
-def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
-    """The :class:`CommitPlan` of ``revisions`` (``git log`` arguments). The two git commands it takes run
-    side by side: the commits in order, and the merges with what they change."""
-    mark = _COMMIT_MARK.decode()
-    # `--raw --cc` lists, per merge, the paths that differ from every parent, without working out a diff
-    # (renames not followed: a superset of what the patch with -M shows)
-    merges_cmd = ["log", "--merges", "--raw", "--cc", "--no-renames", "--no-abbrev", f"--format={mark}%H"]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+class _MergeListing:
+    """``git log --merges --raw --cc`` of some revisions, started at once and read when needed."""
+
+    def __init__(self, root: Path, revisions: Sequence[str]) -> None:
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in result()
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in result()
         try:
-            merges_proc = subprocess.Popen(
-                ["git", *_GIT_CONFIG, *merges_cmd, *revisions, "--"],
+            self._proc = subprocess.Popen(
+                ["git", *_GIT_CONFIG, *_MERGE_LISTING, *revisions, "--"],
                 cwd=root,
                 env=git_env(),
                 stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
+                stdout=self._out,
+                stderr=self._err,
             )
         except FileNotFoundError:
+            self._out.close()
+            self._err.close()
             raise ScanError("git is not installed (no 'git' on PATH)") from None
+
+    def result(self) -> dict[str, MergeFiles]:
         try:
-            proc = _run_git(root, "rev-list", "--topo-order", "--reverse", "--parents", *revisions, "--")
+            code = self._proc.wait()
+            if code != 0:
+                self._err.seek(0)
+                raise ScanError(f"git failed: {_first_line(self._err.read(4096).decode('utf-8', 'replace'))}")
+            self._out.seek(0)
+            return parse_merge_listing(self._out.read())
         finally:
-            code = merges_proc.wait()
-        if proc.returncode != 0:
-            raise ScanError(f"git failed: {_first_line(proc.stderr)}")
-        if code != 0:
-            err.seek(0)
-            raise ScanError(f"git failed: {_first_line(err.read(4096).decode('utf-8', 'replace'))}")
-        out.seek(0)
-        listing = out.read().decode("utf-8", "replace")
+            self._out.close()
+            self._err.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self._proc.kill()
+        self._proc.wait()
+
+
+def _topological(root: Path, revisions: Sequence[str]) -> tuple[list[str], set[str]]:
+    """The commits of ``revisions``, oldest first in topological order, and which of them are merges."""
+    proc = _run_git(root, "rev-list", "--topo-order", "--reverse", "--parents", *revisions, "--")
+    if proc.returncode != 0:
+        raise ScanError(f"git failed: {_first_line(proc.stderr)}")
     ids: list[str] = []
-    merges: list[str] = []
+    merges: set[str] = set()
     for line in proc.stdout.splitlines():
         shas = line.split()
         if shas:
             ids.append(shas[0])
             if len(shas) > 2:
-                merges.append(shas[0])
-    if not merges:
-        return CommitPlan(ids)
-    changing: set[str] = set()
-    current = ""
-    for line in listing.splitlines():
-        if line.startswith(mark):
-            current = line[1:].strip()
-        elif line.startswith("::") and current:
-            changing.add(current)
-    quiet = set(merges) - changing
-    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet))
+                merges.add(shas[0])
+    return ids, merges
+
+
+def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
+    """The :class:`CommitPlan` of ``revisions`` (``git log`` arguments). The two git commands it takes run
+    side by side: the commits in order, and the merges with what they change."""
+    listing = _MergeListing(root, revisions)
+    try:
+        ids, merges = _topological(root, revisions)
+    except BaseException:
+        listing.kill()
+        raise
+    changing = listing.result() if merges else {}
+    quiet = merges - changing.keys()
+    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet), changing)
+
+
+# Blobs asked of git ahead, at most, while the changes of merges are worked out (a few merges' files).
+_MERGE_PREFETCH = 64
 
 
 class ChangeStream:
@@ -406,9 +442,11 @@ class ChangeStream:
 
     Creating it checks the revisions and starts git at once, in the background (so git works while the
     caller prepares); iterate it once. Use as a context manager, or call :meth:`close`, to stop git early.
-    The commits read are those of :func:`plan_commits` (merges that change nothing are left out), or exactly
-    ``commits``. At least ``2 * min_shard`` commits are read by up to ``jobs`` git processes in parallel
-    (0: one per CPU but one, at most 4), each writing the patches of a consecutive part of them."""
+    The commits read are those of the selection, or exactly ``commits`` (with ``merges``, the files of those
+    that are merges: :attr:`CommitPlan.merges`). Merges that change nothing are left out. The patches of
+    the other commits come from up to ``jobs`` git processes in parallel (0: one per CPU but one, at most 4)
+    when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part; a background
+    thread works out meanwhile what each merge adds (see :mod:`._merges`)."""
 
     def __init__(
         self,
@@ -418,37 +456,99 @@ class ChangeStream:
         jobs: int = 0,
         min_shard: int = 500,
         commits: Sequence[str] | None = None,
+        merges: dict[str, MergeFiles] | None = None,
     ) -> None:
+        self._root = root
         self._pipes: list[_GitPipe] = []
         self._done = False
         self._error: BaseException | None = None
-        self._starter: threading.Thread | None = None
+        self._started = threading.Event()
         self._lock = threading.Lock()
+        self._listing: _MergeListing | None = None
+        # per merge in commit order: its changes, None when it changes nothing, or what went wrong
+        self._merges: queue.Queue[CommitChanges | BaseException | None] = queue.Queue()
+        self._merges_before: dict[str, int] = {}  # commit -> how many merges come before it
+        self._merge_count = 0
         #: merges left out because they change nothing (known once the stream has been read)
         self.quiet_merges = 0
         if selection.mode is GitMode.STAGED:
             base = "HEAD" if _has_head(root) else EMPTY_TREE
             self._staged = True
             self._pipes.append(_GitPipe(root, ["diff", "--cached", *_PATCH_OPTIONS, base, "--"]))
+            self._started.set()
             return
         self._staged = False
         # one core stays with the scan itself; git gets the others (parallel parts cost some CPU overall)
         jobs = jobs or min(max((os.cpu_count() or 1) - 1, 1), 4)
-        if commits is not None:
-            self._start(root, list(commits), jobs, min_shard)  # exactly these (a worker's part of a history)
+        if commits is not None:  # exactly these (a worker's part of a history)
+            known = merges or {}
+            order = list(commits)
+            self._begin(root, order, {sha for sha in order if sha in known}, jobs, min_shard)
+            thread = threading.Thread(
+                target=self._work_out_merges,
+                args=([sha for sha in order if sha in known], lambda: known),
+                name="check-secrets-git-merges",
+                daemon=True,
+            )
+            thread.start()
             return
         revisions = resolve_revisions(root, selection)  # a bad revision is an error now, not mid-stream
 
         def start() -> None:
             try:
-                plan = plan_commits(root, revisions)
-                self.quiet_merges = plan.quiet_merges
-                self._start(root, plan.commits, jobs, min_shard)
+                listing = self._listing = _MergeListing(root, revisions)
+                ids, merge_ids = _topological(root, revisions)
+                self._begin(root, ids, merge_ids, jobs, min_shard)
             except BaseException as exc:  # handed to the reader
                 self._error = exc
+                self._started.set()
+                if self._listing is not None:
+                    self._listing.kill()
+                return
+            self._work_out_merges([sha for sha in ids if sha in merge_ids], listing.result)
 
-        self._starter = threading.Thread(target=start, name="check-secrets-git-plan", daemon=True)
-        self._starter.start()
+        threading.Thread(target=start, name="check-secrets-git-plan", daemon=True).start()
+
+    def _begin(
+        self, root: Path, order: list[str], merges: AbstractSet[str], jobs: int, min_shard: int
+    ) -> None:
+        """Start git on the commits of ``order`` that are not merges; note where the merges come."""
+        count = 0
+        before = self._merges_before
+        for sha in order:
+            if sha in merges:
+                count += 1
+            else:
+                before[sha] = count
+        self._merge_count = count
+        try:
+            self._start(root, [sha for sha in order if sha not in merges], jobs, min_shard)
+        finally:
+            self._started.set()
+
+    def _work_out_merges(self, order: list[str], listing: Callable[[], dict[str, MergeFiles]]) -> None:
+        """Queue each merge of ``order``, in order: its changes, or None when it changes nothing."""
+        out = self._merges
+        try:
+            if not order:
+                return
+            changing = listing()
+            with BlobReader(self._root) as blobs:
+                for start in range(0, len(order), _MERGE_PREFETCH):
+                    if self._done:
+                        return
+                    batch = [changing.get(sha) for sha in order[start : start + _MERGE_PREFETCH]]
+                    blobs.prefetch(
+                        blob
+                        for merge in batch
+                        if merge is not None
+                        for file in merge.files
+                        for blob in (file.blob, *file.parent_blobs)
+                    )
+                    for merge in batch:
+                        out.put(None if merge is None else merge_changes(merge, blobs.read))
+        except BaseException as exc:
+            out.put(exc)
 
     def _start(self, root: Path, commits: list[str], jobs: int, min_shard: int) -> None:
         if not commits:
@@ -471,17 +571,36 @@ class ChangeStream:
                 )
 
     def _chunks(self) -> Iterator[bytes]:
-        if self._starter is not None:
-            self._starter.join()
+        self._started.wait()
         if self._error is not None:
             raise self._error
         for pipe in self._pipes:
             yield from pipe.chunks()
             pipe.finish()
 
+    def _next_merge(self) -> CommitChanges | None:
+        got = self._merges.get()
+        if isinstance(got, BaseException):
+            raise got
+        if got is None:
+            self.quiet_merges += 1
+        return got
+
     def __iter__(self) -> Iterator[CommitChanges]:
         try:
-            yield from parse_chunks(self._chunks(), staged=self._staged)
+            taken = 0  # merges taken from the queue
+            for change in parse_chunks(self._chunks(), staged=self._staged):
+                if change.commit is not None:
+                    due = self._merges_before.get(change.commit.sha, taken)
+                    while taken < due:
+                        taken += 1
+                        if (merge := self._next_merge()) is not None:
+                            yield merge
+                yield change
+            while taken < self._merge_count:
+                taken += 1
+                if (merge := self._next_merge()) is not None:
+                    yield merge
         except BaseException:
             self.close()
             raise
@@ -494,6 +613,8 @@ class ChangeStream:
             self._done = True
         for pipe in self._pipes:
             pipe.kill()
+        if self._listing is not None:
+            self._listing.kill()
 
     def __enter__(self) -> ChangeStream:
         return self
@@ -1265,6 +1386,7 @@ class HistoryScan:
         self.root = root
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
         self.parts: list[list[str]] = []
+        self.merges: dict[str, MergeFiles] = {}
         self.stream: ChangeStream | None = None
         self.quiet_merges = 0
         # The build context a Dockerfile's COPY is checked against: the working tree for the staged changes
@@ -1273,13 +1395,13 @@ class HistoryScan:
         self.tree_is_context = selection.mode in (GitMode.STAGED, GitMode.SINCE)
         if selection.mode is not GitMode.STAGED and self.jobs > _IN_PROCESS_JOBS:
             plan = plan_commits(root, resolve_revisions(root, selection))
-            ids, self.quiet_merges = plan.commits, plan.quiet_merges
+            ids, self.quiet_merges, self.merges = plan.commits, plan.quiet_merges, plan.merges
             if len(ids) >= 2 * min_part:
                 count = max(self.jobs, min(3 * self.jobs, len(ids) // min_part))  # a few parts per worker
                 size = -(-len(ids) // count)
                 self.parts = [ids[start : start + size] for start in range(0, len(ids), size)]
                 return
-            self.stream = ChangeStream(root, selection, commits=ids, jobs=1)
+            self.stream = ChangeStream(root, selection, commits=ids, merges=plan.merges, jobs=1)
             return
         self.stream = ChangeStream(root, selection, jobs=self.jobs, min_shard=min_part)
 
@@ -1339,7 +1461,10 @@ class HistoryScan:
             initializer=_init_worker,
             initargs=(scanner, self.root, settings, context),
         ) as pool:
-            futures = [pool.submit(_scan_part, part) for part in self.parts]
+            futures = [
+                pool.submit(_scan_part, part, {sha: self.merges[sha] for sha in part if sha in self.merges})
+                for part in self.parts
+            ]
             try:
                 for future in futures:  # in order: the first part to introduce a secret reports it
                     part = future.result()
@@ -1402,14 +1527,14 @@ def _init_worker(scanner: HistoryScanner, root: Path, settings: HistoryOptions, 
     _worker_state.update(scanner=scanner, root=root, settings=settings, context=context)
 
 
-def _scan_part(commits: list[str]) -> _PartResult:
+def _scan_part(commits: list[str], merges: dict[str, MergeFiles]) -> _PartResult:
     scanner = _worker_state["scanner"]
     root = _worker_state["root"]
     settings = _worker_state["settings"]
     context = _worker_state["context"]
     assert isinstance(root, Path) and isinstance(settings, HistoryOptions) and isinstance(context, Path)
     before = getattr(scanner, "suppressed", 0)
-    stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits, jobs=1)
+    stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits, merges=merges, jobs=1)
     with stream, BlobReader(root) as blobs:
         scan = _HistoryScan(scanner, blobs, scan_options(scanner, context, settings))  # type: ignore[arg-type]
         scan.run(stream)

@@ -4,7 +4,7 @@ The output is read as raw byte chunks, not as a list of lines: the structural pa
 expressions over the chunk, so the work done in Python is per commit, per file and per hunk, not per line.
 
 * a commit starts with its header line, ``\\x01<sha> <parent>...\\x1f<author email>\\x1f<ISO date>``;
-* a file section starts with ``diff --git`` (``diff --cc`` in a merge's combined diff); its usual header
+* a file section starts with ``diff --git``; its usual header
   (``index``, ``---``, ``+++`` and a ``new file mode`` or ``deleted file mode`` line) is one match, anything
   else (renames, mode changes, binary files, quoted paths) is read a line at a time;
 * with ``-U0`` a plain hunk is its removed lines, then its added lines (each may be followed by a ``\\ No
@@ -12,8 +12,9 @@ expressions over the chunk, so the work done in Python is per commit, per file a
   only ever recognised by those counts (a removed ``--- x`` or an added ``+++ y`` line is content, never a
   header). Should the counts disagree with what the match found, the hunk is read by its counts alone. A
   hunk's added text is a slice of the chunk without the ``+`` prefixes; its line numbers come from its header,
-  and so does the place of a hunk that only removes lines (``+c,0``: after new line ``c``);
-* a combined hunk (``@@@``) is read a line at a time: a line is added when every parent's column says ``+``.
+  and so does the place of a hunk that only removes lines (``+c,0``: after new line ``c``).
+
+Merges are not read from patches (git writes none for them without ``--cc``): see :mod:`._merges`.
 
 A part that a chunk boundary may have cut (a header line, a hunk that ends where the chunk ends) waits for the
 next chunk; the result is the same whatever the chunk sizes.
@@ -97,9 +98,7 @@ _C_ESCAPES = {ord("n"): 10, ord("t"): 9, ord("r"): 13, ord("a"): 7, ord("b"): 8,
 
 
 def _header_path(line: bytes) -> str:
-    """The new path from ``diff --git a/x b/y`` or ``diff --cc y`` (used when no ``+++`` line follows)."""
-    if line.startswith((b"diff --cc ", b"diff --combined ")):
-        return _unquote_path(line.split(b" ", 2)[2])
+    """The new path from ``diff --git a/x b/y`` (used when no ``+++`` line follows)."""
     rest = line[len(b"diff --git ") :]
     if rest.startswith(b'"') or rest.endswith(b'"'):
         start = rest.rfind(b' "')
@@ -123,8 +122,8 @@ def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
 
 
 def _old_blobs(pre: bytes) -> tuple[str, ...]:
-    """The blob ids before ``..`` in an ``index`` line (one per parent of a merge), null ids left out."""
-    return tuple(b for b in pre.decode("ascii", errors="replace").split(",") if b and b not in _NULL_SHA)
+    """The blob id before ``..`` in an ``index`` line, unless it is the null id."""
+    return tuple(b for b in (pre.decode("ascii", errors="replace"),) if b and b not in _NULL_SHA)
 
 
 # ----------------------------------------------------------------------------------------------- the parser
@@ -138,7 +137,6 @@ class _FileBuilder:
         "added",
         "binary",
         "blob",
-        "combined",
         "deleted",
         "header",
         "new_file",
@@ -152,7 +150,6 @@ class _FileBuilder:
     def __init__(
         self,
         header: bytes,
-        combined: bool,
         *,
         path: str | None = None,
         old_path: str | None = None,
@@ -162,7 +159,6 @@ class _FileBuilder:
         deleted: bool = False,
     ) -> None:
         self.header = header
-        self.combined = combined
         self.path = path
         self.old_path = old_path
         self.blob = blob
@@ -274,12 +270,6 @@ class _Parser:
                 if current is None:
                     pos = find(b"\n", pos) + 1
                     continue
-                if current.combined:
-                    end = self.combined_hunk(current, data, pos, limit, final)
-                    if end == _MORE:
-                        return pos
-                    pos = end
-                    continue
                 numbers = current.added
                 parts = current.parts
                 removed_after = current.removed
@@ -336,7 +326,6 @@ class _Parser:
                 pre_id = pre.decode("ascii")
                 current = _FileBuilder(
                     header,
-                    False,
                     blob=None if post_id in _NULL_SHA else post_id,
                     old_blobs=() if pre_id in _NULL_SHA else (pre_id,),
                     new_file=change == b"new",
@@ -369,8 +358,8 @@ class _Parser:
                 self.minus_line(current, line[4:])
             # the new path comes from "+++"
         elif first == b"d":
-            if line.startswith(b"diff "):
-                self.start_file(_FileBuilder(line, not line.startswith(b"diff --git ")))
+            if line.startswith(b"diff --git "):
+                self.start_file(_FileBuilder(line))
             elif current is not None and line.startswith(b"deleted file mode"):
                 current.deleted = True
         elif first == b"\x01":
@@ -459,51 +448,9 @@ class _Parser:
             at = find(b"\n", at) + 1
         return at
 
-    @staticmethod
-    def combined_hunk(current: _FileBuilder, data: bytes, pos: int, limit: int, final: bool) -> int:
-        """One hunk of a combined diff: a line is added only when every parent's column says ``+``. Returns
-        where the hunk ends, or :data:`_MORE`."""
-        find = data.find
-        end = find(b"\n", pos)
-        header = data[pos:end]
-        at = end + 1
-        ncols = len(header) - len(header.lstrip(b"@")) - 1
-        parts = header.split(b" ", ncols + 2)
-        plus = parts[ncols + 1] if len(parts) > ncols + 1 else b"+0,0"
-        try:
-            new_line = int(plus[1:].partition(b",")[0])
-        except ValueError:  # not a hunk header: ignored
-            return at
-        numbers: list[int] = []
-        texts: list[bytes] = []
-        while True:
-            if at >= limit:
-                if not final:
-                    return _MORE
-                break
-            end = find(b"\n", at)
-            first = data[at]
-            if first not in b"+- \\":
-                break
-            line = data[at:end]
-            at = end + 1
-            if first == 0x5C:  # "\"
-                continue
-            cols = line[:ncols]
-            if b"-" in cols:
-                continue
-            if cols.count(b"+") == ncols:
-                numbers.append(new_line)
-                texts.append(line[ncols:])
-            new_line += 1
-        current.added.update(numbers)
-        if texts:
-            current.parts.append(b"\n".join(texts) + b"\n")
-        return at
-
 
 def parse_chunks(chunks: Iterable[bytes], *, staged: bool = False) -> Iterator[CommitChanges]:
-    """Turn ``git log -p -U0 --full-index --cc`` output — commit headers written as ``\\x01<sha>
+    """Turn ``git log -p -U0 --full-index`` output — commit headers written as ``\\x01<sha>
     <parent>...\\x1f<author email>\\x1f<ISO date>`` — or ``git diff -U0 --full-index`` output
     (``staged=True``: one :class:`CommitChanges` with ``commit=None``) into :class:`CommitChanges`, one per
     commit. ``chunks`` are the output as read, cut anywhere; a last line without its newline counts.
@@ -511,7 +458,7 @@ def parse_chunks(chunks: Iterable[bytes], *, staged: bool = False) -> Iterator[C
     Deleted files and changes that neither add nor remove a line (pure renames, mode changes) are left out; a
     change that only removes lines is kept (no added line, its ``removed_after`` places) for the analyzers;
     binary files are kept (flagged) so that checks by file name can still see them; submodule entries are left
-    out. (In a merge's combined diff only added lines are read.)"""
+    out."""
     parser = _Parser(staged)
     data = b""
     waiting = 0  # bytes left unread by the last pass: read again only with at least as many new ones
