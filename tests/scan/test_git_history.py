@@ -83,6 +83,32 @@ def test_token_joining_lines_of_two_hunks_is_not_a_token(repo: Repo) -> None:
     assert not [f for f in _all(repo) if f["path"] == "notes.txt"]
 
 
+def _pem_body() -> list[str]:
+    """Random key material as a PEM body: base64 in lines of 64 characters."""
+    body = base64.b64encode(secrets.token_bytes(480)).decode()
+    return [body[i : i + 64] for i in range(0, len(body), 64)]
+
+
+@pytest.mark.parametrize("where", ["config.py", "deploy/settings.yml"])
+def test_a_key_whose_body_a_commit_replaces_is_reported_at_that_commit(repo: Repo, where: str) -> None:
+    """A key rotated in place: the commit adds the new body lines only, its BEGIN and END lines stay. The
+    key block around the added lines is what the rule needs; the new key is a new secret."""
+    before = ["# service settings", "DEBUG = False", 'SIGNING_KEY = """']
+    after = ['"""', "TIMEOUT = 30"]
+    head, tail = "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----"
+    repo.write(where, "\n".join([*before, head, *_pem_body(), tail, *after]) + "\n")
+    first = repo.commit("add the signing key")
+    body = _pem_body()
+    repo.write(where, "\n".join([*before, head, *body, tail, *after]) + "\n")
+    rotated = repo.commit("rotate the signing key")
+    repo.write(where, "\n".join([*before, head, *body[:3], tail, *after]) + "\n")
+    repo.commit("a key body cut short: lines removed, none added")
+    found = _by_rule(_all(repo), "private-key-pem")
+    assert sorted((f["commit"]["sha"], f["path"], f["line"]) for f in found) == sorted(
+        [(first, where, 5), (rotated, where, 5)]
+    )
+
+
 def test_secret_on_added_lines_of_a_merge_resolution(repo: Repo) -> None:
     repo.write("conf.txt", "a\nb\nc\n")
     repo.commit("base")

@@ -35,6 +35,7 @@ import enum
 import io
 import os
 import queue
+import re
 import subprocess
 import tempfile
 import threading
@@ -1027,12 +1028,18 @@ class _HistoryScan:
             if candidate or analyzers:
                 added = options.decode(file.added_text)
             if candidate and added:
-                tokens = self.scanner.scan_lines(path, added, sorted(file.added), prescan=prescan)
+                numbers = sorted(file.added)
+                tokens = self.scanner.scan_lines(path, added, numbers, prescan=prescan)
+                if file.old_blobs and (bodies := _key_body_lines(added, numbers, tokens)):
+                    text = self._version_text(file.blob)
+                    if text is not None:
+                        tokens.extend(self._key_blocks(path, text, bodies))
         if analyzers and not tokens and added is not None and file.old_blobs:
             # an analyzer that is sure the added lines cannot give it a new finding is not run (the version
             # is analyzed later, from its blob, if a child's change needs to be compared with it); it judges
             # them in the file as of the commit, read now (and given to the analyzers that do run)
-            text = self._version_text(file.blob)
+            if text is None:
+                text = self._version_text(file.blob)
             if text is None:  # unreadable, too large or binary now: nothing to analyze, no token finding
                 return
             analyzers = self._may_give_findings(analyzers, file, added, text)
@@ -1060,6 +1067,23 @@ class _HistoryScan:
         analyzers = self._may_give_findings(analyzers, file, "", text)
         if analyzers:
             self._with_analyzers(commit, file, analyzers, [], text)
+
+    def _key_blocks(self, path: str, text: str, bodies: Sequence[int]) -> list[Finding]:
+        """Token findings in the key blocks (``BEGIN`` line to ``END`` line, as of the commit) that hold the
+        added key body lines ``bodies``: a key rotated in place adds its body only."""
+        lines = text.split("\n")
+        found: list[Finding] = []
+        done = 0  # the last line of the blocks scanned
+        for number in bodies:
+            if number <= done:
+                continue
+            block = _key_block(lines, number)
+            if block is not None:
+                first, last = block
+                done = last
+                chunk = "".join(f"{line}\n" for line in lines[first - 1 : last])
+                found.extend(self.scanner.scan_lines(path, chunk, range(first, last + 1)))
+        return found
 
     def _version_text(self, blob: str | None) -> str | None:
         """A file's text as of a commit, from its blob; None when there is no blob or it is unreadable, larger
@@ -1231,6 +1255,61 @@ def scan_changes(
     scan = _HistoryScan(scanner, blobs, options, progress)
     scan.run(changes)
     return [f for _, f in scan.found], scan.stats
+
+
+# A line of key material as PEM, OpenSSH and PGP armour write it (64 or 70 characters, the last line shorter),
+# possibly indented or quoted in a configuration file.
+_KEY_BODY_LINE = re.compile(r"[ \t]*[\"']?[A-Za-z0-9+/]{24,80}={0,2}[\"']?[ \t]*\r?")
+_KEY_BODY_ANY = re.compile(r"^" + _KEY_BODY_LINE.pattern + "$", re.MULTILINE)
+_KEY_BEGIN = re.compile(r"[ \t\"']*-{4,5} ?BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)? ?-{4,5}")
+_KEY_END = re.compile(r"[ \t\"']*-{4,5} ?END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)? ?-{4,5}")
+_KEY_BLOCK_LINES = 200  # lines a key block may span (a 4096-bit RSA key: 51)
+# what else a key block holds: shorter key lines (its last), armour headers ("Proc-Type: 4,ENCRYPTED"), blanks
+_KEY_BLOCK_LINE = re.compile(
+    r"[ \t]*[\"']?"
+    r"(?:[A-Za-z0-9+/]{1,80}={0,2}|=[A-Za-z0-9+/]{4}|[A-Za-z-]{2,20}: ?[^\r]{0,100})?"
+    r"[\"']?[ \t]*\r?"
+)
+
+
+def _key_body_lines(added: str, numbers: Sequence[int], tokens: Sequence[Finding]) -> list[int]:
+    """The numbers of the added lines that read as key material (a whole line of base64) and that no token
+    finding covers: a key whose ``BEGIN`` line the change did not add (see ``_HistoryScan._key_blocks``)."""
+    if not _KEY_BODY_ANY.search(added):
+        return []
+    covered = [(f.line, f.end_line) for f in tokens]
+    return [
+        number
+        for number, line in zip(numbers, added.split("\n"), strict=False)
+        if len(line) >= 24
+        and _KEY_BODY_LINE.fullmatch(line)
+        and not any(first <= number <= last for first, last in covered)
+    ]
+
+
+def _key_block(lines: Sequence[str], number: int) -> tuple[int, int] | None:
+    """The first and last line numbers (1-based) of the private key block holding line ``number``: its
+    ``BEGIN`` line above, through key material and armour headers, and its ``END`` line below."""
+    first = number
+    while True:
+        first -= 1
+        if first < 1 or number - first > _KEY_BLOCK_LINES:
+            return None
+        line = lines[first - 1]
+        if _KEY_BEGIN.match(line):
+            break
+        if not _KEY_BLOCK_LINE.fullmatch(line):
+            return None  # not a key's lines all the way up
+    last = number
+    while True:
+        last += 1
+        if last > len(lines) or last - first > _KEY_BLOCK_LINES:
+            return None
+        line = lines[last - 1]
+        if _KEY_END.match(line):
+            return first, last
+        if not _KEY_BLOCK_LINE.fullmatch(line):
+            return None
 
 
 def _around_removals(
