@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ModelWrapValidatorHandler, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import InitErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
@@ -22,7 +23,7 @@ from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._redact import MASK
 from .._safe_read import read_regular_file
 from ._ci import ci_marker
-from ._fields import EnvField, env_fields, field_names, nested_model
+from ._fields import EnvField, env_fields, field_names, nested_model, secret_holds_json
 from ._masking import Masker, data_strings, json_leaves
 
 __all__ = [
@@ -112,10 +113,11 @@ class _Layers:
 
 @dataclass(frozen=True)
 class _Active:
-    """The load in progress: its class and layers."""
+    """The load in progress: its class and layers, and the fields whose JSON a source could not decode."""
 
     cls: type[BaseSettings]
     layers: _Layers
+    undecodable: list[FieldInfo | None] = field(default_factory=list, repr=False)
 
 
 # The load in progress, read by settings_customise_sources. A context variable (not a class attribute) so
@@ -139,6 +141,24 @@ class _MappingSource(EnvSettingsSource):
             for key, value in self._values.items()
             if not (skip_empty and value == "")
         }
+
+    def field_is_complex(self, field: FieldInfo) -> bool:
+        """pydantic-settings' rule (containers, models and dataclasses are JSON), and ``Secret[X]`` of such an
+        ``X`` too (``Secret[list[str]]``: ``KEYS='["a", "b"]'``), which it leaves a string: a variable loads
+        the same whether its type is wrapped in ``Secret`` or not. Also asked for a nested model's field
+        (``DB__HOSTS``)."""
+        return super().field_is_complex(field) or secret_holds_json(field.annotation)
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        """pydantic-settings' JSON decoding, noting the field whose value is not JSON: its error names only
+        the top-level field (``db`` for ``DB__HOSTS``), and its cause holds the text."""
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError:
+            active = _ACTIVE_LAYERS.get()
+            if active is not None:  # None: a dict's value type, not a field
+                active.undecodable.append(field if isinstance(field, FieldInfo) else None)
+            raise
 
     def __repr__(self) -> str:
         return f"<{self._label} settings source>"
@@ -684,7 +704,8 @@ def _validate(
             break
         if undecodable is None:
             break
-        name = by_name.get(undecodable, undecodable.upper())
+        attribute, variable = undecodable
+        name = variable or by_name.get(attribute, attribute.upper())
         problems.setdefault(name, "is not valid JSON")
         layers = _without(layers, name)
         found.clear()
@@ -725,12 +746,14 @@ def _build(
     by_path: Mapping[tuple[str, ...], str],
     by_lower_path: Mapping[tuple[str, ...], str],
     fields: list[EnvField],
-) -> tuple[str | None, tuple[str, str] | None]:
+) -> tuple[tuple[str, str | None] | None, tuple[str, str] | None]:
     """Validate ``instance`` from ``init`` and ``layers``; validation problems go to ``found``. Returns the
-    field name whose complex value pydantic-settings could not decode (or ``None``), and the problem made of
-    any other exception a validator raised (or ``None``)."""
-    token = _ACTIVE_LAYERS.set(_Active(type(instance), layers))
-    undecodable: str | None = None
+    top-level field whose complex value pydantic-settings could not decode, with the variable that holds
+    it when known (``("db", "DB__HOSTS")``), or ``None``; and the problem made of any other exception a
+    validator raised (or ``None``)."""
+    active = _Active(type(instance), layers)
+    token = _ACTIVE_LAYERS.set(active)
+    undecodable: tuple[str, str | None] | None = None
     crash: tuple[str, str] | None = None
     try:
         BaseSettings.__init__(instance, **init)
@@ -746,12 +769,29 @@ def _build(
     except PydanticSettingsError as exc:
         # The exception's cause holds the undecodable text: keep only the field name.
         match = _FIELD_IN_MESSAGE_RE.search(str(exc))
-        undecodable = match.group(1) if match else "?"
+        attribute = match.group(1) if match else "?"
+        undecodable = attribute, _undecodable_variable(attribute, active, fields)
     except Exception as exc:  # KeyError(value), TypeError, ... from a validator: its text may hold a value
         crash = _crash_problem(type(instance), fields, exc)
     finally:
         _ACTIVE_LAYERS.reset(token)
     return undecodable, crash
+
+
+def _undecodable_variable(attribute: str, active: _Active, fields: list[EnvField]) -> str | None:
+    """The variable whose JSON a source could not decode, inside the top-level field ``attribute``: the
+    field last noted by the source, set in a layer (a model used twice has one ``FieldInfo`` for both)."""
+    noted = active.undecodable[-1] if active.undecodable else None
+    if noted is None:
+        return None
+    layers = active.layers
+    present = {key.lower() for layer in (layers.environ, layers.dotenv, layers.secrets) for key in layer}
+    found = [
+        field.env_name
+        for field in fields
+        if field.field is noted and field.attrs[:1] == (attribute,) and field.env_name.lower() in present
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _crash_problem(cls: type[SecretSettings], fields: list[EnvField], exc: BaseException) -> tuple[str, str]:

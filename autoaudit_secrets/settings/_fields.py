@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, Secret, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
-__all__ = ["EnvField", "env_fields", "field_env_name", "field_names", "is_secret_annotation", "nested_model"]
+__all__ = [
+    "EnvField",
+    "env_fields",
+    "field_env_name",
+    "field_names",
+    "is_secret_annotation",
+    "nested_model",
+    "secret_holds_json",
+]
 
 NESTED_DELIMITER = "__"
 
@@ -68,6 +78,39 @@ def is_secret_annotation(annotation: Any) -> bool:
         isinstance(tp, type) and issubclass(tp, (SecretStr, SecretBytes, Secret))
         for tp in _types_in(annotation)
     )
+
+
+_JSON_TYPES = (Mapping, Sequence, Set, tuple, collections.deque, BaseModel)
+
+
+def _decoded_from_json(annotation: Any) -> bool:
+    """Whether pydantic-settings reads a variable of this type as JSON: a container (not ``str``/``bytes``),
+    a model or a dataclass, also inside Optional/Annotated/unions (``list[str] | None``)."""
+    return any(
+        isinstance(tp, type)
+        and not issubclass(tp, (str, bytes, bytearray))
+        and (issubclass(tp, _JSON_TYPES) or dataclasses.is_dataclass(tp))
+        for tp in _unwrap(annotation)
+    )
+
+
+def secret_holds_json(annotation: Any) -> bool:
+    """True for ``Secret[X]`` where a variable of type ``X`` is JSON (``Secret[list[str]]``,
+    ``Secret[dict[str, Any]] | None``, ``Annotated[Secret[Model], ...]``): pydantic-settings decodes JSON
+    only where the annotation itself is such a type, and ``Secret[...]`` hides it."""
+    return any(_decoded_from_json(tp) for tp in _secret_args(annotation))
+
+
+def _secret_args(annotation: Any) -> Iterator[Any]:
+    """The ``X`` of each ``Secret[X]`` ``annotation`` is, through Optional/Union/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from _secret_args(typing.get_args(annotation)[0])
+    elif origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            yield from _secret_args(arg)
+    elif isinstance(origin, type) and issubclass(origin, Secret):
+        yield from typing.get_args(annotation)[:1]
 
 
 def nested_model(annotation: Any) -> type[BaseModel] | None:

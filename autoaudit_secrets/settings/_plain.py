@@ -215,8 +215,8 @@ _SEQUENCES: frozenset[Any] = frozenset(
     }
 )
 _MAPPINGS: frozenset[Any] = frozenset({dict, collections.abc.Mapping, collections.abc.MutableMapping})
-# A value of any type: the fix hides each one whole (``dict[str, Secret[Any]]`` loads from JSON as a dict,
-# where ``Secret[dict[str, Any]]`` would not: pydantic-settings decodes JSON only for a container type).
+# A value of any type: the fix hides each one whole (``dict[str, Secret[Any]]``; ``Secret[dict[str, Any]]``
+# would hide the whole dict, and loads from JSON too).
 _ANY_FIX = "Secret[Any]"
 
 

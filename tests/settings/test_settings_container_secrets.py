@@ -333,6 +333,20 @@ def test_an_invalid_item_is_reported_by_variable_without_any_value(tmp_path: Pat
     assert info.value.__cause__ is None and info.value.__context__ is None
 
 
+def test_a_nested_list_that_is_not_json_is_named_by_its_variable(tmp_path: Path) -> None:
+    # pydantic-settings names the top-level field (db); the problem belongs to DB__API_KEYS, and the model's
+    # other variables still load (DB__PASSWORD), and the other problems are still reported (PORT).
+    env_file = _write_dotenv(
+        tmp_path / ".env", {"DB__API_KEYS": f"[{DB_API_KEY}", "DB__PASSWORD": DB_PASSWORD, "PORT": "x"}
+    )
+    with pytest.raises(InvalidSettingsError) as info:
+        _load(ContainerSettings, env_file)
+    assert_no_leak(str(info.value), CONTAINER_SECRETS, where="error", prefixes=True)
+    problems = dict(info.value.problems)
+    assert sorted(problems) == ["DB__API_KEYS", "PORT"]
+    assert problems["DB__API_KEYS"] == "is not valid JSON"
+
+
 def test_a_validator_quoting_the_list_is_masked(tmp_path: Path) -> None:
     class Checked(SecretSettings):
         api_keys: list[str] = Field(default_factory=list)
