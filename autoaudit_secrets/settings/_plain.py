@@ -17,7 +17,8 @@ field are kept out of what the package *shows* (``repr()``/``str()`` of the sett
 
 Both apply to the fields of nested models, also of models inside containers (``replicas: list[Replica]``:
 ``REPLICAS__PASSWORD`` is judged, the variable ``REPLICAS`` feeds it). ``Annotated[..., NotSecret]`` says a
-field holds no secret: none of this applies to it.
+field holds no secret, also on its items (``list[Annotated[str, NotSecret]]``, a dict's values): none of this
+applies to it.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class NotSecret:
     """Marks a field that holds no secret although its name or value suggests one:
     ``token_audience: Annotated[str, NotSecret] = "api"``. The field is then shown, logged and written to
     ``.env.example`` as is, and ``autoaudit-secrets check`` does not warn about it. The class or an instance
-    may be given."""
+    may be given, on the field's type or on its items (``list[Annotated[str, NotSecret]]``, the values of a
+    ``dict``)."""
 
     __slots__ = ()
 
@@ -173,22 +175,32 @@ _URL_TYPES = _url_types()
 # ---------------------------------------------------------------------------------------------- the schema
 
 
-def _annotated_metadata(annotation: Any) -> Iterator[Any]:
+def _is_marker(item: Any) -> bool:
+    return item is NotSecret or isinstance(item, NotSecret)
+
+
+def _marked_type(annotation: Any) -> bool:
+    """Whether ``annotation`` says its strings hold no secret: ``Annotated[..., NotSecret]``, in a union
+    member (``Annotated[str, NotSecret] | None``), or on the items of a container (``list[Annotated[str,
+    NotSecret]]``, the values of a dict, every item of a fixed tuple: an unmarked one keeps the field)."""
     origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        args = typing.get_args(annotation)
-        yield from args[1:]
-        yield from _annotated_metadata(args[0])
-    elif origin is typing.Union or origin is types.UnionType:
-        for arg in typing.get_args(annotation):
-            yield from _annotated_metadata(arg)
+        return any(_is_marker(item) for item in args[1:]) or _marked_type(args[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_marked_type(arg) for arg in args)
+    if origin is tuple:
+        items = [arg for arg in args if arg is not Ellipsis]
+        return bool(items) and all(_marked_type(item) for item in items)
+    if origin in _SEQUENCES and len(args) == 1:
+        return _marked_type(args[0])
+    if origin in _MAPPINGS and len(args) == 2:
+        return _marked_type(args[1])  # the keys are names: a marker there says nothing of the values
+    return False
 
 
 def _marked(info: FieldInfo) -> bool:
-    return any(
-        item is NotSecret or isinstance(item, NotSecret)
-        for item in (*info.metadata, *_annotated_metadata(info.annotation))
-    )
+    return any(_is_marker(item) for item in info.metadata) or _marked_type(info.annotation)
 
 
 @dataclass(frozen=True)
@@ -284,7 +296,10 @@ def _shape(annotation: Any) -> _Shape | None:
         item = _shape(args[1])
         if item is None:
             return None
-        name, key = _type_name(origin), _type_name(args[0])
+        key_type = args[0]
+        while typing.get_origin(key_type) is typing.Annotated:  # a marker or constraint on the keys
+            key_type = typing.get_args(key_type)[0]
+        name, key = _type_name(origin), _type_name(key_type)
         return _Shape(f"{name}[{key}, {item.declared}]", f"{name}[{key}, {item.fix}]", True)
     return None
 

@@ -10,7 +10,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import pytest
 from container_schemas import (
@@ -21,7 +21,10 @@ from container_schemas import (
     DB_API_KEY,
     DB_PASSWORD,
     DEFAULT_URL_PASSWORD,
+    DEMO_KEYS,
     DEMO_PASSWORDS,
+    DEMO_REPLICA_PASSWORD,
+    DEMO_TOKEN,
     PASSWORD_ITEM,
     REPLICA_PASSWORD,
     SERVICE_TOKEN,
@@ -33,7 +36,9 @@ from container_schemas import (
     WEBHOOK,
     CleanContainerSettings,
     ContainerSettings,
+    MarkedItemSettings,
     OpaqueSettings,
+    Replica,
     ShapeSettings,
 )
 from pydantic import BaseModel, Field, create_model, field_validator
@@ -42,6 +47,7 @@ from autoaudit_secrets._dotenv import parse_dotenv
 from autoaudit_secrets._redact import MASK
 from autoaudit_secrets.settings import (
     InvalidSettingsError,
+    NotSecret,
     SecretSettings,
     example_dotenv,
     install_redaction,
@@ -172,6 +178,65 @@ def test_more_shapes_optional_annotated_nested_and_abstract() -> None:
 def test_containers_of_secret_types_are_secret_fields_with_nothing_to_warn_about() -> None:
     assert plain_secret_fields(CleanContainerSettings) == []
     assert secret_env_names(CleanContainerSettings) == {"API_KEYS", "TOKENS"}
+
+
+def test_a_marker_on_the_items_marks_the_container() -> None:
+    # list[Annotated[str, NotSecret]] says what Annotated[list[str], NotSecret] says, and so for the values
+    # of a dict, every item of a tuple, nested containers, an Optional, and models inside a list.
+    assert plain_secret_fields(MarkedItemSettings) == []
+
+
+def test_an_unmarked_place_keeps_the_container_a_secret() -> None:
+    class PartlyMarked(SecretSettings):
+        # One item of the tuple is not marked: the field is masked and warned about (more hidden, never less).
+        signing_keys: tuple[Annotated[str, NotSecret], str] = ("a", "b")
+        # A marker on a dict's keys says nothing of its values.
+        hmac_keys: dict[Annotated[str, NotSecret], str] = Field(default_factory=dict)
+        # An unmarked model inside a list is judged field by field, a marked sibling is not.
+        replicas: list[Replica] = Field(default_factory=list)
+        demo_replicas: list[Annotated[Replica, NotSecret]] = Field(default_factory=list)
+
+    found = [(f.env_name, f.declared) for f in plain_secret_fields(PartlyMarked)]
+    assert found == [
+        ("SIGNING_KEYS", "tuple[str, str]"),
+        ("HMAC_KEYS", "dict[str, str]"),
+        ("REPLICAS", "str"),
+    ]
+
+
+def test_marked_items_are_shown_logged_and_written_as_they_are(
+    tmp_path: Path, logged: tuple[logging.Logger, io.StringIO]
+) -> None:
+    env_file = _write_dotenv(
+        tmp_path / ".env",
+        {
+            "PASSWORDS": json.dumps(DEMO_PASSWORDS),
+            "SERVICE_TOKENS": json.dumps({"ci": [DEMO_TOKEN]}),
+            "FALLBACK_TOKENS": json.dumps(DEMO_KEYS[:1]),
+            "REPLICAS": json.dumps([{"host": "r1", "password": DEMO_REPLICA_PASSWORD}]),
+        },
+    )
+    settings = _load(MarkedItemSettings, env_file)
+    text = repr(settings)
+    for fragment in (
+        f"api_keys={DEMO_KEYS!r}",
+        f"tokens={{'demo': {DEMO_TOKEN!r}}}",
+        f"passwords={tuple(DEMO_PASSWORDS)!r}",
+        f"service_tokens={{'ci': [{DEMO_TOKEN!r}]}}",
+        f"fallback_tokens={DEMO_KEYS[:1]!r}",
+        f"password={DEMO_REPLICA_PASSWORD!r}",
+    ):
+        assert fragment in text, fragment
+    assert MASK not in text
+    visible = {*DEMO_KEYS, DEMO_TOKEN, *DEMO_PASSWORDS, DEMO_REPLICA_PASSWORD}
+    assert not visible & secret_values(settings)
+    logger, stream = logged
+    install_redaction(settings, logger)
+    logger.info("%s %s %s", settings.api_keys, settings.tokens, settings.replicas)
+    assert MASK not in stream.getvalue() and DEMO_REPLICA_PASSWORD in stream.getvalue()
+    values = parse_dotenv(example_dotenv(MarkedItemSettings), interpolate=False)
+    assert json.loads(values["API_KEYS"]) == DEMO_KEYS
+    assert json.loads(values["TOKENS"]) == {"demo": DEMO_TOKEN}
 
 
 # ---------------------------------------------------------------------------------------------- repr
@@ -495,6 +560,19 @@ def test_cli_check_strict_passes_containers_of_secret_types(workdir: Path) -> No
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert_no_leak(result.output, CONTAINER_SECRETS, prefixes=True)
+
+
+def test_cli_check_strict_passes_containers_with_marked_items(workdir: Path) -> None:
+    result = run_cli(
+        "autoaudit-secrets",
+        "check",
+        "--strict",
+        "--schema",
+        "container_schemas:MarkedItemSettings",
+        cwd=workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
 
 
 def test_cli_example_leaves_secret_containers_blank(workdir: Path) -> None:

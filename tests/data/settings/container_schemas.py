@@ -44,6 +44,10 @@ TOKEN_NAME = "billing"
 ALLOWED_HOSTS = ["a.example.org", "b.example.org"]
 STOP_TOKENS = ["</s>", "<|end|>"]
 DEMO_PASSWORDS = ["demo-Visible-Pass-7071"]
+# Shown as they are: the items of containers whose item type is marked NotSecret (MarkedItemSettings).
+DEMO_KEYS = ["demo-Visible-Key-7272", "demo-Visible-Key-7373"]
+DEMO_TOKEN = "demo-Visible-Token-7474"
+DEMO_REPLICA_PASSWORD = "demo-Visible-Replica-7575"
 
 
 class Database(BaseModel):
@@ -77,6 +81,17 @@ class ContainerSettings(SecretSettings):
     stop_tokens: list[str] = Field(default_factory=lambda: list(STOP_TOKENS))
     demo_passwords: Annotated[list[str], NotSecret] = Field(default_factory=lambda: list(DEMO_PASSWORDS))
     port: int = 8000
+
+
+class MarkedItemSettings(SecretSettings):
+    """Containers named like a secret whose items are marked ``NotSecret``: nothing to warn about."""
+
+    api_keys: list[Annotated[str, NotSecret]] = Field(default_factory=lambda: list(DEMO_KEYS))
+    tokens: dict[str, Annotated[str, NotSecret()]] = Field(default_factory=lambda: {"demo": DEMO_TOKEN})
+    passwords: tuple[Annotated[str, NotSecret], ...] = ()
+    service_tokens: dict[str, list[Annotated[str, NotSecret]]] = Field(default_factory=dict)
+    fallback_tokens: list[Annotated[str, NotSecret]] | None = None
+    replicas: list[Annotated[Replica, NotSecret]] = Field(default_factory=list)
 
 
 class ShapeSettings(SecretSettings):
