@@ -124,8 +124,8 @@ def _load_yaml(path: Path) -> object:
     text = read_text(path)
     if text is None:
         return None
-    try:
-        return yaml.safe_load(text)
+    try:  # libyaml's safe loader where PyYAML has it (its wheels do): several times faster
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError):
         return None
 
