@@ -9,9 +9,9 @@ field are kept out of what the package *shows* (``repr()``/``str()`` of the sett
   and containers of them at any depth: ``list[str]``, ``tuple[str, ...]``, ``set[str]``, ``dict[str, str]``,
   ``dict[str, list[str]]``, ``dict[str, Any]``, a bare ``list``) whose variable the name rule of
   check-secrets calls a secret (``PASSWORD``, ``STRIPE_API_KEY``, ``DB__PASSWORD``; not ``TOKEN_URL`` or
-  ``PASSWORD_MIN_LENGTH``; a container's name is also judged with its last word in the singular:
-  ``API_KEYS`` as ``API_KEY``): every string of its value (the values of a dict; its keys are names and
-  stay);
+  ``PASSWORD_MIN_LENGTH``; a container's name is also judged with a plural word in the singular:
+  ``API_KEYS`` as ``API_KEY``, ``API_KEYS_PROD`` as ``API_KEY_PROD``): every string of its value (the values
+  of a dict; its keys are names and stay);
 * **a URL with a password**: the password of a URL held by any other such field (``DATABASE_URL=postgres://
   app:<password>@db/app``, a ``PostgresDsn``, an item of ``list[str]``), known once the settings are loaded.
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -328,13 +329,19 @@ def _contained_models(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
-def _singular(env_name: str) -> str | None:
-    """``env_name`` with its last word in the singular (``API_KEYS`` -> ``API_KEY``), else ``None``: a
-    container's name says what each of its items is."""
-    head, _sep, last = env_name.rpartition("_")
-    if len(last) > 1 and last[-1] in "sS" and last[-2] not in "sS":
-        return f"{head}{_sep}{last[:-1]}"
-    return None
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _singulars(env_name: str) -> list[str]:
+    """``env_name`` with one of its words in the singular, for each word in the plural (``API_KEYS`` ->
+    ``API_KEY``; ``API_KEYS_PROD`` -> ``API_KEY_PROD``; ``DB_PASSWORDS_V2`` -> ``DB_PASSWORD_V2``): a
+    container's name says what each of its items is. The name rule then judges each form as any name
+    (``PASSWORDS_POLICY_URL`` as ``PASSWORD_POLICY_URL``: about passwords, not one)."""
+    return [
+        f"{env_name[: word.end() - 1]}{env_name[word.end() :]}"
+        for word in _WORD.finditer(env_name)
+        if len(word.group()) > 1 and word.group()[-1] in "sS" and word.group()[-2] not in "sS"
+    ]
 
 
 def _walk(
@@ -356,8 +363,8 @@ def _walk(
             continue
         shape = _shape(info.annotation)
         if shape is not None:
-            singular = _singular(env_name) if shape.container else None
-            guessed = is_secret_name(env_name) or (singular is not None and is_secret_name(singular))
+            singulars = _singulars(env_name) if shape.container else []
+            guessed = is_secret_name(env_name) or any(is_secret_name(name) for name in singulars)
             out.append(_Leaf(variable or env_name, here, guessed, shape.declared, shape.fix))
             continue
         sub = nested_model(info.annotation)

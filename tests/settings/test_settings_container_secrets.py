@@ -10,7 +10,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pytest
 from container_schemas import (
@@ -45,6 +45,7 @@ from pydantic import BaseModel, Field, create_model, field_validator
 
 from autoaudit_secrets._dotenv import parse_dotenv
 from autoaudit_secrets._redact import MASK
+from autoaudit_secrets.scan import is_secret_name
 from autoaudit_secrets.settings import (
     InvalidSettingsError,
     NotSecret,
@@ -148,11 +149,68 @@ def test_loaded_settings_add_a_container_holding_a_url_with_a_password(env_file:
         ("keys", False),
         ("allowed_hosts", False),
         ("token_urls", False),
+        # A plural followed by words the name rule sets aside (an environment, a version, digits).
+        ("api_keys_prod", True),
+        ("db_passwords_v2", True),
+        ("access_tokens_staging", True),
+        ("signing_keys_2", True),
+        ("client_secrets_raw_old", True),
+        # ... or by words that make the name about the secret: as in the singular, not a secret.
+        ("passwords_policy_url", False),
+        ("tokens_endpoint", False),
+        ("keys_count", False),
+        ("passwords_min_length", False),
+        ("api_keys_file", False),
+        ("stop_tokens_prod", False),
+        ("cache_keys_v2", False),
+        ("hashed_passwords_prod", False),
     ],
 )
 def test_a_containers_name_is_judged_in_the_singular_too(name: str, secret: bool) -> None:
     model = create_model("Named", __base__=SecretSettings, **{name: (list[str], [])})  # type: ignore[call-overload]
     assert bool(plain_secret_fields(model)) is secret
+
+
+def test_a_plural_with_suffix_words_gets_the_verdict_of_its_singular() -> None:
+    # Every combination: the container named in the plural is judged a secret exactly when the name rule
+    # calls its singular one (the rule, not this test, says which suffixes matter).
+    prefixes = ["", "api_", "db_", "cache_", "stop_", "github_", "access_", "sort_", "hashed_"]
+    heads = ["key", "password", "token", "secret", "credential", "passphrase", "private_key", "pin"]
+    suffixes = [
+        "",
+        "_prod",
+        "_v2",
+        "_2",
+        "_staging_v3",
+        "_value_prod",
+        "_policy_url",
+        "_endpoint",
+        "_count",
+        "_file",
+        "_path",
+        "_id",
+        "_min_length",
+        "_hint",
+        "_url",
+        "_name",
+        "_dir",
+        "_public",
+        "_rotation_days",
+    ]
+    singular_of = {
+        f"{prefix}{head}s{suffix}".upper(): f"{prefix}{head}{suffix}".upper()
+        for prefix in prefixes
+        for head in heads
+        for suffix in suffixes
+    }
+    fields: dict[str, Any] = {name.lower(): (list[str], []) for name in singular_of}
+    model = create_model("Plurals", __base__=SecretSettings, **fields)
+    guessed = {found.env_name for found in plain_secret_fields(model)}
+    differ = [
+        plural for plural, singular in singular_of.items() if (plural in guessed) != is_secret_name(singular)
+    ]
+    assert differ == []
+    assert {"API_KEYS_PROD", "DB_PASSWORDS_V2", "GITHUB_TOKENS_STAGING_V3"} <= guessed  # the rule says so
 
 
 def test_a_str_field_keeps_the_scanners_name_rule() -> None:
