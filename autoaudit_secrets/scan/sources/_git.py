@@ -113,7 +113,11 @@ _PATCH_OPTIONS = (
     "--no-relative",
     "-M",
 )
-_READ_AHEAD = 64 * 1024 * 1024  # bytes of git output buffered ahead of the scan, at most
+# Bytes of git output buffered ahead of the scan, at most, shared by the git processes. Not more: the git of a
+# later part, held back while the scan reads an earlier part, keeps working on the other core until the end
+# instead of finishing early and leaving the scan alone (WrongSecrets: 1.77 s with 32 MiB per part, 1.65 s
+# with 8 MiB; FastAPI's 32,947 commits: 13.6 s and 13.9 s).
+_READ_AHEAD = 16 * 1024 * 1024
 
 
 class GitMode(enum.Enum):
@@ -265,14 +269,28 @@ class _GitPipe:
                 with contextlib.suppress(BrokenPipeError):
                     self.proc.stdin.write(self._input)
                 self.proc.stdin.close()
-            while not self._stop.is_set():
+            done = False
+            while not done and not self._stop.is_set():
                 while not self._room.acquire(timeout=0.1):
                     if self._stop.is_set():
                         return
-                chunk = os.read(fd, _CHUNK)
-                if not chunk:
-                    break
-                self._chunks.put(chunk)
+                pieces: list[bytes] = []
+                size = 0
+                while size < _CHUNK:
+                    piece = os.read(fd, _CHUNK - size)
+                    if not piece:
+                        done = True
+                        break
+                    pieces.append(piece)
+                    size += len(piece)
+                    if self._chunks.empty():
+                        break  # the scan may be waiting for it: handed over now
+                    if len(piece) < _SMALL_READ:
+                        # the reader is busy and git writes a little at a time: a nap lets the pipe fill, so
+                        # that chunks are large (each read and each chunk costs a hand-over of the GIL)
+                        time.sleep(_NAP)
+                if pieces:
+                    self._chunks.put(pieces[0] if len(pieces) == 1 else b"".join(pieces))
         except OSError:
             pass
         finally:
@@ -315,6 +333,8 @@ class _GitPipe:
 
 
 _CHUNK = 1 << 18
+_SMALL_READ = 1 << 15
+_NAP = 0.001
 
 
 def _widen_pipe(stream: IO[bytes] | None) -> None:
