@@ -187,6 +187,10 @@ PLACEHOLDERS = [
     "$ANSIBLE_VAULT;1.1;AES256",
     "jdbc:mysql://db/app?password=${DB_PASSWORD}&ssl=true",
     "prefix-${DB_PASSWORD:-",  # cut at a quote inside the default
+    # a Ruby interpolation cut at a quote inside it (pwd=#{opts['db_pass']} in a connection string)
+    "#{opts[",
+    "#{ENV.fetch(",
+    "#{db_password",
     "AQICAH" + "hVq8Lz3Rk7TpXk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7GsH4aT9yVx3k",
     # stand-in words written together
     "OldPassword",
@@ -194,6 +198,9 @@ PLACEHOLDERS = [
     "tokenstring",
     "topsecretvalue",
     "FAKESECRETKEY",
+    # runs of consecutive characters making up half of the value, in two places: a fill
+    "abcdQ7zK6789Lm2P",
+    "Kd8s-wxyz-Q7Lp-3456",
 ]
 REAL_LOOKING = [
     "Tr0ub4dor&3x",
@@ -206,6 +213,12 @@ REAL_LOOKING = [
     "v9sswdzc2it8axf4jxwqt7h_1234",
     # a WordPress salt's alphabet holds "$", "{" and ":": an unclosed "${name:^" inside is no template hole
     "DGIc_E;g[:%19Rs>^,?${kRt:^ 5p^Wm0I&.+p-RKa|6O*Y2Hmp=t](ep$1~*X0",
+    # a word with a counted suffix, the one run making up just half of the value: what people choose
+    "Mrkt2345",
+    "Falcon987654",
+    # "#{" opens a value, but what follows is no name
+    "#{9kRt:^5p^Wm0I&",
+    "#{-Lq2Wm9Xk",
     # words that are not all stand-ins, or stand-ins only with a one-letter word between
     "CorrectHorseBatteryStaple",
     "Passepartout",

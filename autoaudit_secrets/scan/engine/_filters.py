@@ -545,6 +545,7 @@ _REFERENCE_WHOLE = r"""
     | ^\$\([^)]*\)?$                         # $(command)
     | ^\{\{.*\}\}$                           # {{ x }} templates
     | ^\{%.*%\}$ | ^<%=?.*%>$ | ^\#\{.*\}$   # jinja/erb/ruby interpolation
+    | ^\#\{[A-Za-z_@$][\w.@$]*(?:[\[(][^}]*)?$  # ruby interpolation cut at a quote: #{opts['db_pass
     | ^%\([A-Za-z_][A-Za-z0-9_]*\)s$         # %(name)s
     | ^%[A-Za-z_][A-Za-z0-9_]*%$             # %VAR% (Windows)
     | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$          # {name} (format string)
@@ -866,12 +867,13 @@ def _filler_inside(low: str) -> bool:
     (``ghp_0000…``, ``xoxb-…-XXXX…``, the nil UUID, ``1234567890abcdef…``, ``aBcDeF…``), or one alphabet or
     digit sequence of ten or more (``…-ABCDEFGHIJKL-…``). Random tokens hold neither: a run of four ascending
     hex digits has odds of about 1 in 4000 per position, and such runs cover a few percent of a token at most.
-    (Short runs inside an otherwise random value, ``…h_12345678``, are left alone.)"""
+    (Short runs inside an otherwise random value, ``…h_12345678``, are left alone; so is a single run making
+    up just half of the value, a word with a counted suffix as people choose for a password: ``Mrkt2345``.)"""
     codes = [ord(c) for c in low if c.isalnum()]
     n = len(codes)
     if n < 8:
         return False
-    covered = 0
+    covered = runs = 0
     longest_same = longest_seq = 0  # in steps (characters - 1)
     for step, group in itertools.groupby(map(operator.sub, codes[1:], codes)):
         if -1 <= step <= 1:
@@ -882,7 +884,10 @@ def _filler_inside(low: str) -> bool:
                 longest_same = max(longest_same, steps)
             if steps >= 3:  # a run of four characters or more
                 covered += steps + 1
-    return longest_seq >= 9 or longest_same + 1 >= max(6, 0.3 * n) or covered >= 0.5 * n
+                runs += 1
+    if longest_seq >= 9 or longest_same + 1 >= max(6, 0.3 * n):
+        return True
+    return 2 * covered > n or (2 * covered == n and runs > 1)
 
 
 _DOC_EXAMPLE_VALUES = frozenset(
