@@ -37,12 +37,17 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # for the password -- a stand-in, not a credential. Config/noseyparker 73.0% -> 72.8% (negatives 13.9% ->
     # 13.1%) when the .env check took the same judgement: the same example, and a negative's
     # ``password = env.X_PASSWORD`` no longer flagged.
-    ("code", "noseyparker"): (0.715, 0.095),
+    # Connection strings and credential blocks (DirectoryEntry on several lines, ODBC after Provider/User
+    # ID, a half-run password no longer taken for a fill; a cut ``#{...}`` interpolation, which the corpus
+    # counts as an ODBC credential, now quiet): code 71.8% -> 72.0% (noseyparker), 58.3% either way
+    # (kingfisher), 62.7% -> 62.8% (all); config 72.8% -> 73.0%, 60.6%, 64.5% -> 64.6%; negatives unchanged.
+    # The other misses of those corpus rules are stand-ins (``secret``, ``password``, ``SOME_PASSWORD``).
+    ("code", "noseyparker"): (0.72, 0.095),
     ("code", "kingfisher"): (0.58, 0.05),
-    ("code", "all"): (0.62, 0.09),
-    ("config", "noseyparker"): (0.725, 0.14),
-    ("config", "kingfisher"): (0.60, 0.10),
-    ("config", "all"): (0.64, 0.14),
+    ("code", "all"): (0.625, 0.09),
+    ("config", "noseyparker"): (0.73, 0.14),
+    ("config", "kingfisher"): (0.605, 0.10),
+    ("config", "all"): (0.645, 0.14),
 }
 # At most this share of a source's positives may be set aside as placeholders (the yardstick must not swallow
 # the corpus).
