@@ -22,6 +22,7 @@ next chunk; the result is the same whatever the chunk sizes.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from ..._errors import ScanError
 from .._model import CommitInfo
 
-__all__ = ["CommitChanges", "FileChange", "parse_chunks", "parse_patch"]
+__all__ = ["CommitChanges", "FileChange", "LineRanges", "parse_chunks", "parse_patch"]
 
 _NULL_SHA = frozenset({"0" * 40, "0" * 64})
 _FIELD_SEP = "\x1f"
@@ -126,6 +127,49 @@ def _old_blobs(pre: bytes) -> tuple[str, ...]:
     return tuple(b for b in (pre.decode("ascii", errors="replace"),) if b and b not in _NULL_SHA)
 
 
+class LineRanges(AbstractSet[int]):
+    """Line numbers kept as ascending runs ``(first, count)``, as a patch's hunks add them: most files' added
+    lines are never looked at one by one (no token candidate, no format check), so no set of every number is
+    built for them."""
+
+    __slots__ = ("_runs", "_starts")
+
+    def __init__(self, runs: list[tuple[int, int]]) -> None:
+        self._runs = runs  # not overlapping (git writes a file's hunks in order: sorted once, when asked)
+        self._starts: list[int] | None = None
+
+    def _first_lines(self) -> list[int]:
+        starts = self._starts
+        if starts is None:
+            self._runs.sort()
+            starts = self._starts = [first for first, _ in self._runs]
+        return starts
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, int):
+            return False
+        starts = self._first_lines()
+        index = bisect.bisect_right(starts, number) - 1
+        if index < 0:
+            return False
+        first, count = self._runs[index]
+        return number < first + count
+
+    def __iter__(self) -> Iterator[int]:
+        self._first_lines()
+        for first, count in self._runs:
+            yield from range(first, first + count)
+
+    def __len__(self) -> int:
+        return sum(count for _, count in self._runs)
+
+    def __bool__(self) -> bool:
+        return bool(self._runs)
+
+    def __repr__(self) -> str:
+        return f"LineRanges({self._runs!r})"
+
+
 # ----------------------------------------------------------------------------------------------- the parser
 
 
@@ -166,7 +210,7 @@ class _FileBuilder:
         self.new_file = new_file
         self.deleted = deleted
         self.binary = False
-        self.added: set[int] = set()
+        self.added: list[tuple[int, int]] = []  # (first line, count) per hunk that adds lines
         self.parts: list[bytes] = []
         self.removed: list[int] = []
 
@@ -181,7 +225,7 @@ class _FileBuilder:
         return FileChange(
             path,
             self.blob,
-            self.added,
+            LineRanges(self.added),
             text,
             self.binary,
             self.new_file,
@@ -296,11 +340,8 @@ class _Parser:
                         and removed.count(b"\n") == n_removed
                         and (n_removed or no_newline is None)
                     ):
-                        if n_added == 1:
-                            numbers.add(first_line)
-                            parts.append(text)
-                        elif n_added:
-                            numbers.update(range(first_line, first_line + n_added))
+                        if n_added:
+                            numbers.append((first_line, n_added))
                             parts.append(text)
                         pos = end
                     else:
@@ -443,7 +484,7 @@ class _Parser:
             return _MORE
         if taken:  # (at the end of a truncated output, only the lines there count)
             current.parts.append(data[begin : at - 1][1:].replace(b"\n+", b"\n") + b"\n")
-            current.added.update(range(first_line, first_line + taken))
+            current.added.append((first_line, taken))
         if at < limit and data[at : at + 1] == b"\\":
             at = find(b"\n", at) + 1
         return at
