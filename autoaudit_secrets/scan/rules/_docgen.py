@@ -35,6 +35,7 @@ AREA_TITLES: Mapping[str, str] = {
     "providers-secrets": "Secret managers, encryption and infrastructure",
     "providers-apis": "Other named APIs",
     "keys": "Private keys, tokens and connection strings",
+    "password-hashes": "Password hashes",
     "frameworks": "Web framework secrets",
     "cmdline": "Credentials on command lines",
     "call-shapes": "Environment defaults, multi-assignments and other call shapes",

@@ -1,0 +1,90 @@
+"""Committed password hashes are reported by the password-hash rules as warnings, once per hash, wherever
+they sit (a seed, a fixture, a cloud-init file, a constant): the generic rules still never take a hash for a
+password (no error), and format stand-ins of documentation are not reported. Hash values are drawn at random
+per run in each format's alphabet; none is written in this file."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, Severity
+from tests.conftest import assert_no_leak, run_cli
+
+CRYPT_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _chars(n: int, alphabet: str = CRYPT_ALPHABET) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def _hashes() -> dict[str, str]:
+    """rule id -> a fresh random hash in that rule's format."""
+    return {
+        "password-hash-bcrypt": f"$2b$12${_chars(53)}",
+        "password-hash-md5crypt": f"$apr1${_chars(8)}${_chars(22)}",
+        "password-hash-sha256crypt": f"$5$rounds=80000${_chars(16)}${_chars(43)}",
+        "password-hash-sha512crypt": f"$6${_chars(16)}${_chars(86)}",
+        "password-hash-yescrypt": f"$y$j9T${_chars(22)}${_chars(43)}",
+        "password-hash-cisco-type8-type9": f"$9${_chars(14)}${_chars(43)}",
+        "kerberos-asrep-hash": (
+            f"$krb5asrep$23$svc_sql@CORP.ACME.NET:{secrets.token_hex(16)}${secrets.token_hex(120)}"
+        ),
+    }
+
+
+# (file name, text around the hash): the places hashes get committed
+PLACES = [
+    ("db/seed.sql", "INSERT INTO users (login, password_hash) VALUES ('admin', '{h}');\n"),
+    ("config/users.yml", 'users:\n  admin:\n    password: "{h}"\n'),
+    ("deploy/user-data.yaml", "#cloud-config\nusers:\n  - name: ops\n    passwd: {h}\n"),
+    ("app/seed.py", "ADMIN_PASSWORD = '{h}'\n"),
+    ("tests/fixtures/users.json", '[{{"user": "ops", "password": "{h}"}}]\n'),
+    ("network/core01.cfg", "hostname core01\nusername netops privilege 15 secret 9 {h}\n"),
+]
+
+
+def _scan(root: Path) -> list[tuple[str, str, Severity]]:
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=root, no_ignore=True))
+    return sorted((f.path, f.rule_id, f.severity) for f in result.findings)
+
+
+@pytest.mark.parametrize(("name", "template"), PLACES, ids=[p[0] for p in PLACES])
+def test_each_hash_format_is_one_warning_in_each_place(tmp_path: Path, name: str, template: str) -> None:
+    for rule_id, value in _hashes().items():
+        root = tmp_path / rule_id
+        path = root / name
+        path.parent.mkdir(parents=True)
+        path.write_text(template.format(h=value), encoding="utf-8")
+        assert _scan(root) == [(name, rule_id, Severity.WARNING)], rule_id
+
+
+def test_documentation_stand_ins_and_longer_runs_are_not_hashes(tmp_path: Path) -> None:
+    lines = [
+        "root:$6$salt$hash:19750:0:99999:7:::",
+        f"admin:$2y$10${'x' * 53}",
+        "# bcrypt: $2b$<cost>$<22 characters of salt><31 characters of checksum>",
+        f"password_hash = '$2b$12${_chars(60)}'",  # runs on past the 53 characters: not bcrypt
+        f"password_hash = '$2b$77${_chars(53)}'",  # no such cost
+        "html = html.replace(/(a)(b)/g, '$1$2')",
+        "hashcat -m 18200 '$krb5asrep$23$<user>@<realm>:<checksum>$<edata2>' words.txt",
+    ]
+    (tmp_path / "notes.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _scan(tmp_path) == []
+
+
+def test_hashes_alone_do_not_fail_the_default_scan_and_are_never_printed(tmp_path: Path) -> None:
+    values = _hashes()
+    (tmp_path / "seed.sql").write_text(
+        "".join(f"INSERT INTO users VALUES ('u{i}', '{v}');\n" for i, v in enumerate(values.values())),
+        encoding="utf-8",
+    )
+    quiet = run_cli("check-secrets", "scan", "--format", "json", ".", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.count('"severity": "warning"') == len(values)
+    strict = run_cli("check-secrets", "scan", "--fail-on", "warning", ".", cwd=tmp_path)
+    assert strict.returncode == 1
+    for result in (quiet, strict):
+        assert_no_leak(result.output, [v.rsplit("$", 1)[1] for v in values.values()])
