@@ -42,12 +42,16 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # counts as an ODBC credential, now quiet): code 71.8% -> 72.0% (noseyparker), 58.3% either way
     # (kingfisher), 62.7% -> 62.8% (all); config 72.8% -> 73.0%, 60.6%, 64.5% -> 64.6%; negatives unchanged.
     # The other misses of those corpus rules are stand-ins (``secret``, ``password``, ``SOME_PASSWORD``).
-    ("code", "noseyparker"): (0.72, 0.095),
-    ("code", "kingfisher"): (0.58, 0.05),
-    ("code", "all"): (0.625, 0.09),
-    ("config", "noseyparker"): (0.73, 0.14),
-    ("config", "kingfisher"): (0.605, 0.10),
-    ("config", "all"): (0.645, 0.14),
+    # Password-hash rules (bcrypt, md5crypt, SHA-crypt, Cisco type 8/9, Kerberos AS-REP; 19 examples in each
+    # source), Connect-VIServer -Password (2) and the Jenkins setup message (1): code 72.0% -> 77.5%
+    # (noseyparker), 58.3% -> 60.6% (kingfisher), 62.8% -> 66.1% (all); config 73.0% -> 78.5%, 60.6% -> 62.8%,
+    # 64.6% -> 67.9%; negatives unchanged (12 and 18 of 144).
+    ("code", "noseyparker"): (0.77, 0.095),
+    ("code", "kingfisher"): (0.605, 0.05),
+    ("code", "all"): (0.66, 0.09),
+    ("config", "noseyparker"): (0.78, 0.14),
+    ("config", "kingfisher"): (0.625, 0.10),
+    ("config", "all"): (0.675, 0.14),
 }
 # At most this share of a source's positives may be set aside as placeholders (the yardstick must not swallow
 # the corpus).
