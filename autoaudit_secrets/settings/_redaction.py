@@ -352,10 +352,11 @@ def install_redaction(
 
     ``settings_or_values`` is a loaded settings object (the values of :func:`secret_values`: secret fields,
     the strings of fields named like a secret, URL passwords) or the values themselves (a mapping's values,
-    or an iterable of strings). A value of :data:`LOG_WHOLE_TOKEN_BELOW` characters or more is masked
-    wherever it appears; a shorter one only where it stands as a whole token (``pin=4821``, ``"4821"``, not
-    ``14821``); one of fewer than :data:`LOG_MIN_LENGTH` characters, and a ``Secret[bool]``, not at all: a
-    :class:`ShortSecretWarning` names their variables (a mapping's keys, an iterable's positions).
+    or an iterable of strings; a mapping's ``None`` and empty values are no values). A value of
+    :data:`LOG_WHOLE_TOKEN_BELOW` characters or more is masked wherever it appears; a shorter one only where
+    it stands as a whole token (``pin=4821``, ``"4821"``, not ``14821``); one of fewer than
+    :data:`LOG_MIN_LENGTH` characters, and a bool, not at all: a :class:`ShortSecretWarning` names their
+    variables (a mapping's keys, an iterable's positions).
 
     Records are masked when they are created (the log record factory is wrapped), so handlers added later
     (``logging.basicConfig()``, ``dictConfig``) and loggers that do not propagate (uvicorn's) are covered; a
@@ -369,7 +370,11 @@ def install_redaction(
         values: Iterable[str] = secret_values(settings_or_values)
         named = _declared_values(settings_or_values)
     elif isinstance(settings_or_values, Mapping):
-        named = [(str(key), str(value)) for key, value in settings_or_values.items()]
+        named = [
+            (str(key), None if isinstance(value, bool) else str(value))
+            for key, value in settings_or_values.items()
+            if value is not None and str(value) != ""  # no value: nothing to mask (not the text "None")
+        ]
         values = [text for _key, text in named if text is not None]
     else:
         values = list(settings_or_values)

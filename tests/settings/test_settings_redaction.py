@@ -243,3 +243,14 @@ def test_a_non_string_secret_of_realistic_length_is_masked_wherever_it_appears(
     assert lines[2] == "None is no value"
     assert f"RuntimeError: account {MASK}99 failed" in out
     assert secret_values(loaded) == {"482193756", "12.34500", "service_account", key}  # keys, None left out
+
+
+# ------------------------------------------------------------------------------------------------ edge cases
+
+
+def test_none_and_empty_values_register_nothing(logged: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = logged
+    with pytest.warns(ShortSecretWarning, match=r": FLAG \(a bool\)$"):
+        install_redaction({"TOKEN": None, "EMPTY": "", "FLAG": True, "PIN": "4821"}, logger)  # type: ignore[dict-item]
+    logger.info("None of %s is %r; flag True; pin 4821", None, None)
+    assert stream.getvalue() == f"None of None is None; flag True; pin {MASK}\n"
