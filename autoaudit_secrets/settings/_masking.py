@@ -137,18 +137,25 @@ def data_strings(value: Any, *, keys_except: AbstractSet[str] = frozenset()) -> 
 
 
 # A token masked "as a whole" must not continue a run of letters, digits or "_" on a side where it begins or
-# ends with one; after an escaped newline or tab (``\\n`` in a repr or JSON text) it stands alone too. The
-# condition on what comes before is checked behind the matched text, so that every alternative of the
-# pattern still begins with its literal (the regex engine then skips quickly to where one may start).
+# ends with one (or begins with a sign before one: ``-42`` is not masked in ``10-42``); after an escaped
+# newline or tab (``\\n`` in a repr or JSON text) it stands alone too. The condition on what comes before is
+# checked behind the matched text, so that every alternative of the pattern still begins with its literal
+# (the regex engine then skips quickly to where one may start).
 _WORD = re.compile(r"\w")
+
+
+def _begins_word(form: str) -> bool:
+    first = form[:1]
+    return bool(_WORD.match(first)) or (first in ("-", "+") and bool(_WORD.match(form[1:2])))
 
 
 def token_pattern(form: str) -> str:
     """The regular expression of ``form`` standing as a whole token: ``4821`` in ``pin=4821``,
-    ``"4821"``, ``(4821)`` or ``took 4821 ms``, not in ``14821`` or ``v4821b``. A side where ``form``
-    begins or ends with punctuation (``:pw@``) has no such condition."""
+    ``"4821"``, ``(4821)`` or ``took 4821 ms``, not in ``14821`` or ``v4821b``; ``-42`` in ``x=-42``, not
+    in ``10-42``. A side where ``form`` begins or ends with other punctuation (``:pw@``) has no such
+    condition."""
     literal = re.escape(form)
-    start = f"(?:(?<!\\w{literal})|(?<=\\\\[nrt]{literal}))" if _WORD.match(form[:1]) else ""
+    start = f"(?:(?<!\\w{literal})|(?<=\\\\[nrt]{literal}))" if _begins_word(form) else ""
     end = r"(?!\w)" if _WORD.match(form[-1:]) else ""
     return f"{literal}{start}{end}"
 

@@ -248,6 +248,32 @@ def test_a_non_string_secret_of_realistic_length_is_masked_wherever_it_appears(
 # ------------------------------------------------------------------------------------------------ edge cases
 
 
+class _Signed(SecretSettings):
+    offset: Secret[int]
+
+
+def test_a_negative_number_secret_is_not_masked_after_a_digit_or_letter(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _load(_Signed, {"OFFSET": "-42"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        install_redaction(loaded, logger)
+    offset = loaded.offset.get_secret_value()
+    logger.info("offset=%d (%d) [%s] at %s", offset, offset, offset, offset)
+    logger.info(json.dumps({"offset": offset}))
+    written = f"first\n{offset}"
+    logger.info(f"lines {written!r}")
+    logger.info("range 10-42, build v2-42, 3.0e-42, run_-42, -421, -42x")  # a digit, letter or _ before -
+    assert stream.getvalue().splitlines() == [
+        f"offset={MASK} ({MASK}) [{MASK}] at {MASK}",
+        f'{{"offset": {MASK}}}',
+        f"lines 'first\\n{MASK}'",
+        "range 10-42, build v2-42, 3.0e-42, run_-42, -421, -42x",
+    ]
+
+
 def test_none_and_empty_values_register_nothing(logged: tuple[logging.Logger, io.StringIO]) -> None:
     logger, stream = logged
     with pytest.warns(ShortSecretWarning, match=r": FLAG \(a bool\)$"):
