@@ -143,19 +143,32 @@ def data_strings(value: Any, *, keys_except: AbstractSet[str] = frozenset()) -> 
 # (the regex engine then skips quickly to where one may start).
 _WORD = re.compile(r"\w")
 
+# A colour or style escape code (CSI: ESC "[", parameters, a final character) as written to a terminal, or
+# escaped by repr() (``\x1b``) or JSON (``\u001b``). It separates tokens: ``ESC[1m4821ESC[0m`` holds the
+# token ``4821`` although a letter ends the code before it. Such tokens are masked by a second pattern, run
+# only on text holding a code (the code is kept, the token masked).
+_ESCAPE_CODE = r"(?:\x1b|\\x1b|\\u001b)\[[0-?]*[ -/]*[@-~]"
+
+
+def _keep_code(match: re.Match[str]) -> str:
+    return match.group(1) + MASK
+
 
 def _begins_word(form: str) -> bool:
     first = form[:1]
     return bool(_WORD.match(first)) or (first in ("-", "+") and bool(_WORD.match(form[1:2])))
 
 
-def token_pattern(form: str) -> str:
+def token_pattern(form: str, *, after_code: bool = False) -> str:
     """The regular expression of ``form`` standing as a whole token: ``4821`` in ``pin=4821``,
     ``"4821"``, ``(4821)`` or ``took 4821 ms``, not in ``14821`` or ``v4821b``; ``-42`` in ``x=-42``, not
     in ``10-42``. A side where ``form`` begins or ends with other punctuation (``:pw@``) has no such
-    condition."""
+    condition. ``after_code``: the form where it follows an escape code (only what comes after it is
+    checked)."""
     literal = re.escape(form)
-    start = f"(?:(?<!\\w{literal})|(?<=\\\\[nrt]{literal}))" if _begins_word(form) else ""
+    start = ""
+    if _begins_word(form) and not after_code:
+        start = f"(?:(?<!\\w{literal})|(?<=\\\\[nrt]{literal}))"
     end = r"(?!\w)" if _WORD.match(form[-1:]) else ""
     return f"{literal}{start}{end}"
 
@@ -164,19 +177,20 @@ class Masker:
     """Replaces every value it holds, and the escaped forms of each, by :data:`MASK` (longest first).
 
     ``min_length`` ignores shorter values (masking ``1`` or ``on`` would garble every message). A value
-    shorter than ``token_below`` is masked only where it stands as a whole token (see :func:`token_pattern`);
-    longer ones wherever they appear. The pattern is compiled on the first :meth:`mask` after values change,
-    so building a masker costs nothing until a message needs it. ``repr()`` shows only how many values it
-    holds.
+    shorter than ``token_below`` is masked only where it stands as a whole token (see :func:`token_pattern`;
+    colour escape codes count as separators); longer ones wherever they appear. The pattern is compiled on
+    the first :meth:`mask` after values change, so building a masker costs nothing until a message needs it.
+    ``repr()`` shows only how many values it holds.
     """
 
-    __slots__ = ("_min_length", "_pattern", "_token_below", "_values")
+    __slots__ = ("_after_code", "_min_length", "_pattern", "_token_below", "_values")
 
     def __init__(self, values: Iterable[str] = (), *, min_length: int = 1, token_below: int = 0) -> None:
         self._min_length = max(1, min_length)
         self._token_below = token_below
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
         self.add(values)
 
     def add(self, values: Iterable[str]) -> bool:
@@ -213,6 +227,10 @@ class Masker:
                         forms[form] = forms.get(form, True) and whole
             ordered = sorted(forms, key=len, reverse=True)
             parts = [token_pattern(form) if forms[form] else re.escape(form) for form in ordered]
+            tokens = [
+                token_pattern(form, after_code=True) for form in ordered if forms[form] and _begins_word(form)
+            ]
+            self._after_code = re.compile(f"({_ESCAPE_CODE})(?:{'|'.join(tokens)})") if tokens else None
             self._pattern = re.compile("|".join(parts))
         return self._pattern
 
@@ -220,10 +238,19 @@ class Masker:
         """``text`` with every value (and escaped form) replaced by the mask."""
         if not text:
             return text
-        pattern = self._compiled()
+        pattern = self._pattern or self._compiled()
         if pattern is None:
             return text
         masked = pattern.sub(MASK, text)
+        after_code = self._after_code
+        # An escape code holds ESC, or a backslash and "1b[" when escaped: one-character scans first (a longer
+        # needle costs several times more, and nearly every line has neither).
+        if (
+            after_code is not None
+            and ("\x1b" in masked or ("\\" in masked and "1b[" in masked))
+            and after_code.search(masked)
+        ):
+            masked = after_code.sub(_keep_code, masked)
         return text if masked == text else masked
 
     def mask_object(self, value: Any, *, numbers: bool = False) -> Any:

@@ -354,9 +354,9 @@ def install_redaction(
     the strings of fields named like a secret, URL passwords) or the values themselves (a mapping's values,
     or an iterable of strings; a mapping's ``None`` and empty values are no values). A value of
     :data:`LOG_WHOLE_TOKEN_BELOW` characters or more is masked wherever it appears; a shorter one only where
-    it stands as a whole token (``pin=4821``, ``"4821"``, not ``14821``; ``-42`` not in ``10-42``); one of
-    fewer than :data:`LOG_MIN_LENGTH` characters, and a bool, not at all: a :class:`ShortSecretWarning`
-    names their variables (a mapping's keys, an iterable's positions).
+    it stands as a whole token (``pin=4821``, ``"4821"``, ``ESC[1m4821ESC[0m``, not ``14821``; ``-42`` not
+    in ``10-42``); one of fewer than :data:`LOG_MIN_LENGTH` characters, and a bool, not at all: a
+    :class:`ShortSecretWarning` names their variables (a mapping's keys, an iterable's positions).
 
     Records are masked when they are created (the log record factory is wrapped), so handlers added later
     (``logging.basicConfig()``, ``dictConfig``) and loggers that do not propagate (uvicorn's) are covered; a

@@ -247,6 +247,30 @@ def test_a_non_string_secret_of_realistic_length_is_masked_wherever_it_appears(
 
 # ------------------------------------------------------------------------------------------------ edge cases
 
+BOLD, RED, RESET = "\x1b[1m", "\x1b[38;5;196m", "\x1b[0m"
+
+
+def test_a_short_secret_glued_to_colour_escape_codes_is_masked_and_the_codes_kept(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    install_redaction({"PIN": "4821", "CODE": "x9Kq"}, logger)
+    styled = f"{BOLD}4821{RESET}"  # what click.style(pin, bold=True) or a rich console writes
+    logger.info(f"pin {styled}")
+    logger.info("code %s", f"{RED}x9Kq{RESET}")  # a coloured argument, masked on its own
+    logger.info(f"{styled}{RED}x9Kq{RESET}!")  # two values, escape codes between them
+    logger.info(f"styled {styled!r}")  # repr writes ESC as \x1b
+    logger.info(json.dumps({"pin": styled}))  # JSON as \u001b
+    logger.info(f"order {BOLD}14821{RESET} {BOLD}4821x{RESET} arr[1m4821 [1m4821")  # longer words; no ESC
+    assert stream.getvalue().splitlines() == [
+        f"pin {BOLD}{MASK}{RESET}",
+        f"code {RED}{MASK}{RESET}",
+        f"{BOLD}{MASK}{RESET}{RED}{MASK}{RESET}!",
+        f"styled '\\x1b[1m{MASK}\\x1b[0m'",
+        f'{{"pin": "\\u001b[1m{MASK}\\u001b[0m"}}',
+        f"order {BOLD}14821{RESET} {BOLD}4821x{RESET} arr[1m4821 [1m4821",
+    ]
+
 
 class _Signed(SecretSettings):
     offset: Secret[int]
