@@ -3,7 +3,9 @@
 A value is masked as written and in the escaped spellings it takes when code quotes it: ``repr`` (``%r``,
 ``{v!r}``, also of the UTF-8 bytes), ``ascii()``, JSON (with and without ``ensure_ascii``), a PEM with its
 newlines written as ``\\n``, backslashes doubled, each of those escaped once more (a ``repr`` of a dict
-holding a ``repr``), and the value percent-encoded as in a URL query string (access logs).
+holding a ``repr``), and the value percent-encoded as in a URL query string (access logs). A value that is
+a URL with a password also masks that password on its own (as written in the URL and decoded) and in the
+user information of any URL in the text, however that URL spells it (another scheme, another encoding).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from .._redact import MASK
 
@@ -25,6 +27,8 @@ __all__ = [
     "escaped_forms",
     "json_leaves",
     "token_pattern",
+    "url_password_span",
+    "url_passwords",
 ]
 
 # The log redaction's rule for a declared secret value: fewer than LOG_MIN_LENGTH characters, not masked
@@ -173,17 +177,63 @@ def token_pattern(form: str, *, after_code: bool = False) -> str:
     return f"{literal}{start}{end}"
 
 
+def url_password_span(text: str) -> tuple[int, int] | None:
+    """Where the password of the URL ``text`` is (``scheme://user:<password>@host...``), else ``None``.
+
+    The authority runs to the first ``/``, ``?`` or ``#``; its user information to its *last* ``@`` (a
+    password written with a raw ``@`` is covered whole; with several hosts each with a user, the span runs
+    over the first hosts too: more is hidden, never less)."""
+    scheme_end = text.find("://")
+    if scheme_end <= 0 or not text[0].isascii() or not text[0].isalpha():
+        return None
+    if any(not (ch.isascii() and (ch.isalnum() or ch in "+.-")) for ch in text[:scheme_end]):
+        return None
+    start = scheme_end + 3
+    end = len(text)
+    for delimiter in "/?#":
+        found = text.find(delimiter, start)
+        if found != -1:
+            end = min(end, found)
+    at = text.rfind("@", start, end)
+    if at == -1:
+        return None
+    colon = text.find(":", start, at)
+    if colon == -1 or colon + 1 == at or any(ch.isspace() for ch in text[start:colon]):
+        return None  # a blank in the password does not stop it: more is hidden, never less
+    return colon + 1, at
+
+
+# The user information of a URL inside a text: "user:<password>@" after "://" or, for the next host of a
+# multi-host URL (u1:p1@h1,u2:p2@h2), after ",". The user may be empty (redis://:<password>@cache). The
+# password may hold a raw "#" or "?" (SQLAlchemy leaves them so); it is masked only when it is a value's.
+_USERINFO = re.compile(r"(?:://|,)[^\s/?#@:,]*:([^\s/@]*)@")
+
+
+def url_passwords(text: str) -> list[str]:
+    """The passwords of the URL ``text`` as written in it (percent-encoded or not): the one of
+    ``scheme://user:<password>@host``, or each host's of a multi-host URL; none for other text."""
+    span = url_password_span(text)
+    if span is None:
+        return []
+    password = text[span[0] : span[1]]
+    if "@" in password and "," in password:  # several hosts, each with a user
+        return [match.group(1) for match in _USERINFO.finditer(text, 0, span[1] + 1) if match.group(1)]
+    return [password]
+
+
 class Masker:
     """Replaces every value it holds, and the escaped forms of each, by :data:`MASK` (longest first).
 
     ``min_length`` ignores shorter values (masking ``1`` or ``on`` would garble every message). A value
     shorter than ``token_below`` is masked only where it stands as a whole token (see :func:`token_pattern`;
-    colour escape codes count as separators); longer ones wherever they appear. The pattern is compiled on
-    the first :meth:`mask` after values change, so building a masker costs nothing until a message needs it.
-    ``repr()`` shows only how many values it holds.
+    colour escape codes count as separators); longer ones wherever they appear. A value that is a URL with a
+    password brings that password, by the same rule on its decoded length: as written in the URL, decoded
+    (and so percent-encoded), and wherever it is the password of a URL in the text (``scheme://user:<it>@``,
+    any scheme, user or spelling). The pattern is compiled on the first :meth:`mask` after values change, so
+    building a masker costs nothing until a message needs it. ``repr()`` shows only how many values it holds.
     """
 
-    __slots__ = ("_after_code", "_min_length", "_pattern", "_token_below", "_values")
+    __slots__ = ("_after_code", "_min_length", "_pattern", "_token_below", "_url_passwords", "_values")
 
     def __init__(self, values: Iterable[str] = (), *, min_length: int = 1, token_below: int = 0) -> None:
         self._min_length = max(1, min_length)
@@ -191,6 +241,7 @@ class Masker:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
+        self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
         self.add(values)
 
     def add(self, values: Iterable[str]) -> bool:
@@ -217,12 +268,27 @@ class Masker:
     def __repr__(self) -> str:
         return f"<Masker of {len(self._values)} values>"
 
+    def _texts(self) -> tuple[list[tuple[str, int]], frozenset[str]]:
+        """Each text to mask, with the length that decides how (a URL password: its decoded length), and the
+        decoded URL passwords."""
+        texts: list[tuple[str, int]] = []
+        passwords: set[str] = set()
+        for value in self._values:
+            texts.append((value, len(value)))
+            for written in url_passwords(value):
+                decoded = unquote(written)
+                if len(decoded) >= self._min_length:
+                    passwords.add(decoded)
+                    texts += [(written, len(decoded)), (decoded, len(decoded))]
+        return texts, frozenset(passwords)
+
     def _compiled(self) -> re.Pattern[str] | None:
         if self._pattern is None and self._values:
             forms: dict[str, bool] = {}  # form -> masked only as a whole token
-            for value in self._values:
-                whole = len(value) < self._token_below
-                for form in escaped_forms(value):
+            texts, self._url_passwords = self._texts()
+            for text, length in texts:
+                whole = length < self._token_below
+                for form in escaped_forms(text):
                     if len(form) >= self._min_length:
                         forms[form] = forms.get(form, True) and whole
             ordered = sorted(forms, key=len, reverse=True)
@@ -251,7 +317,20 @@ class Masker:
             and after_code.search(masked)
         ):
             masked = after_code.sub(_keep_code, masked)
+        if self._url_passwords and "://" in masked:
+            masked = _USERINFO.sub(self._userinfo_mask, masked)
         return text if masked == text else masked
+
+    def _userinfo_mask(self, match: re.Match[str]) -> str:
+        written = match.group(1)
+        passwords = self._url_passwords
+        if (
+            written in passwords
+            or ("%" in written and unquote(written) in passwords)
+            or ("+" in written and unquote_plus(written) in passwords)
+        ):
+            return match.group()[: match.start(1) - match.start()] + MASK + "@"
+        return match.group()
 
     def mask_object(self, value: Any, *, numbers: bool = False) -> Any:
         """A copy of ``value`` with values masked: strings, and dicts/lists/tuples of them; any other object

@@ -38,7 +38,7 @@ from pydantic.fields import FieldInfo
 
 from .._redact import MASK
 from ._fields import field_env_name, is_secret_annotation, nested_model
-from ._masking import LOG_WHOLE_TOKEN_BELOW
+from ._masking import LOG_WHOLE_TOKEN_BELOW, url_password_span
 
 __all__ = [
     "GUESSED_MIN_LOG_LENGTH",
@@ -117,35 +117,9 @@ class _Leaf:
 # ---------------------------------------------------------------------------------------------- URLs
 
 
-def _url_span(text: str) -> tuple[int, int] | None:
-    """Where the password of the URL ``text`` is (``scheme://user:<password>@host...``), else ``None``.
-
-    The authority runs to the first ``/``, ``?`` or ``#``; its user information to its *last* ``@`` (a
-    password written with a raw ``@`` is covered whole; with several hosts each with a user, the span runs
-    over the first hosts too: more is hidden, never less)."""
-    scheme_end = text.find("://")
-    if scheme_end <= 0 or not text[0].isascii() or not text[0].isalpha():
-        return None
-    if any(not (ch.isascii() and (ch.isalnum() or ch in "+.-")) for ch in text[:scheme_end]):
-        return None
-    start = scheme_end + 3
-    end = len(text)
-    for delimiter in "/?#":
-        found = text.find(delimiter, start)
-        if found != -1:
-            end = min(end, found)
-    at = text.rfind("@", start, end)
-    if at == -1:
-        return None
-    colon = text.find(":", start, at)
-    if colon == -1 or colon + 1 == at or any(ch.isspace() for ch in text[start:colon]):
-        return None  # a blank in the password does not stop it: more is hidden, never less
-    return colon + 1, at
-
-
 def mask_url_password(text: str) -> str:
     """``text`` with the password of the URL it is replaced by the mask (unchanged when it has none)."""
-    span = _url_span(text)
+    span = url_password_span(text)
     return text if span is None else text[: span[0]] + MASK + text[span[1] :]
 
 
@@ -463,7 +437,7 @@ def plain_secret_fields(schema: type[BaseModel] | BaseModel) -> list[PlainSecret
     for leaf in _leaves(cls):
         if leaf.guessed:
             found.append(PlainSecret(leaf.env_name, leaf.attrs, "name", leaf.declared, leaf.fix))
-        elif instance is not None and any(_url_span(text) for text in _leaf_strings(instance, leaf)):
+        elif instance is not None and any(url_password_span(text) for text in _leaf_strings(instance, leaf)):
             found.append(PlainSecret(leaf.env_name, leaf.attrs, "url", leaf.declared, leaf.fix))
     return found
 
@@ -478,7 +452,7 @@ def plain_secret_values(settings: BaseModel) -> set[str]:
         for text in _leaf_strings(settings, leaf):
             if leaf.guessed and len(text) >= GUESSED_MIN_LOG_LENGTH:
                 found.add(text)
-            span = _url_span(text)
+            span = url_password_span(text)
             if span is None:
                 continue
             password = text[span[0] : span[1]]

@@ -16,11 +16,12 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 
 from ._fields import field_env_name
-from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker
+from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker, url_passwords
 
 __all__ = [
     "RedactionFilter",
@@ -45,13 +46,20 @@ class ShortSecretWarning(UserWarning):
 def secret_values(settings: BaseModel) -> set[str]:
     """The values :func:`install_redaction` masks for ``settings``: those of ``SecretStr``/``SecretBytes``/
     ``Secret`` fields (nested and inside containers too) from :data:`LOG_MIN_LENGTH` characters on (a number
-    as ``str()`` writes it; the strings and numbers inside a ``Secret[Any]`` container; never a bool), and the
-    plain secrets (each string of a field named like a secret: a ``str``, the items of a ``list[str]``, the
-    values of a ``dict[str, str]``; the password of a URL; see
+    as ``str()`` writes it; the strings and numbers inside a ``Secret[Any]`` container; never a bool; the
+    password of such a value that is a URL, as written in it and decoded), and the plain secrets (each
+    string of a field named like a secret: a ``str``, the items of a ``list[str]``, the values of a
+    ``dict[str, str]``; the password of a URL; see
     :func:`~autoaudit_secrets.settings.plain_secret_fields`)."""
     from ._plain import plain_secret_values
 
-    found = {text for _name, text in _declared_values(settings) if text and len(text) >= LOG_MIN_LENGTH}
+    found: set[str] = set()
+    for _name, text in _declared_values(settings):
+        if text and len(text) >= LOG_MIN_LENGTH:
+            found.add(text)
+            for written in url_passwords(text):
+                if len(unquote(written)) >= LOG_MIN_LENGTH:
+                    found |= {written, unquote(written)}
     found |= plain_secret_values(settings)
     return found
 
@@ -119,13 +127,16 @@ def _log_masker(values: Iterable[str] = ()) -> Masker:
 
 
 def _unmaskable(named: Iterable[tuple[str, str | None]]) -> list[str]:
-    """The names of the values too short to mask in logs, each once, in order, with why (never the value)."""
+    """The names of the values too short to mask in logs, each once, in order, with why (never the value):
+    also a URL whose password is (the URL itself is masked as a whole, not that password on its own)."""
     notes: dict[str, None] = {}
     for name, text in named:
         if text is None:
             notes[f"{name} (a bool)"] = None
         elif 0 < len(text) < LOG_MIN_LENGTH:
             notes[f"{name} (fewer than {LOG_MIN_LENGTH} characters)"] = None
+        elif any(0 < len(unquote(written)) < LOG_MIN_LENGTH for written in url_passwords(text)):
+            notes[f"{name} (a URL password of fewer than {LOG_MIN_LENGTH} characters)"] = None
     return list(notes)
 
 
@@ -356,7 +367,9 @@ def install_redaction(
     :data:`LOG_WHOLE_TOKEN_BELOW` characters or more is masked wherever it appears; a shorter one only where
     it stands as a whole token (``pin=4821``, ``"4821"``, ``ESC[1m4821ESC[0m``, not ``14821``; ``-42`` not
     in ``10-42``); one of fewer than :data:`LOG_MIN_LENGTH` characters, and a bool, not at all: a
-    :class:`ShortSecretWarning` names their variables (a mapping's keys, an iterable's positions).
+    :class:`ShortSecretWarning` names their variables (a mapping's keys, an iterable's positions). The
+    password of a value that is a URL follows the same rule by its own length, masked on its own (as written
+    and decoded) and in any URL of a log line (``postgresql+psycopg://app:<it>@db``).
 
     Records are masked when they are created (the log record factory is wrapped), so handlers added later
     (``logging.basicConfig()``, ``dictConfig``) and loggers that do not propagate (uvicorn's) are covered; a

@@ -8,9 +8,10 @@ import logging
 import warnings
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from pydantic import BaseModel, Secret, SecretStr
+from pydantic import AnyUrl, BaseModel, PostgresDsn, Secret, SecretStr
 from settings_schemas import API_TOKEN, DB_PASSWORD, JWT, SECRETS, AppSettings
 
 from autoaudit_secrets._redact import MASK
@@ -296,6 +297,65 @@ def test_a_negative_number_secret_is_not_masked_after_a_digit_or_letter(
         f"lines 'first\\n{MASK}'",
         "range 10-42, build v2-42, 3.0e-42, run_-42, -421, -42x",
     ]
+
+
+# A password with characters a URL must encode (#, @, /) and one it may leave (!).
+DSN_PASSWORD = "Sx9#q@Lm/2!vR"  # check-secrets: allow
+
+
+class _Dsn(SecretSettings):
+    database_url: Secret[PostgresDsn]
+    cache_url: Secret[AnyUrl]
+
+
+def test_the_password_of_a_url_secret_is_masked_alone_and_in_other_forms_of_the_url(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    encoded = quote(DSN_PASSWORD, safe="")
+    environ = {
+        "DATABASE_URL": f"postgresql://app:{encoded}@db.internal:5432/app",
+        # a 3-character password: masked as a whole token
+        "CACHE_URL": "redis://:k9Z@cache:6379/0",  # check-secrets: allow
+    }
+    loaded = _load(_Dsn, environ)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        install_redaction(loaded, logger)
+    # SQLAlchemy writes the URL with its own scheme and encodes only ":", "@" and "/" of the password.
+    sqlalchemy_form = DSN_PASSWORD.replace("@", "%40").replace("/", "%2F")
+    logger.info("engine %s", f"postgresql+psycopg://app:{sqlalchemy_form}@db.internal:5432/app")
+    logger.info("connecting as app with password %s", DSN_PASSWORD)
+    logger.info("pw=%s raw=%s", encoded, quote(DSN_PASSWORD))
+    cache_line = "cache rediss://default:k9Z@cache.internal:6380 auth=k9Z"  # check-secrets: allow
+    logger.info(f"{cache_line}, not k9Zx or 1k9Z")
+    logger.info("url %s", loaded.database_url.get_secret_value())
+    other = "replica postgresql://app:Sx9%23q@db2/app as app"  # check-secrets: allow
+    logger.info(other)  # another password (a part of this one) in the same kind of URL
+    lines = stream.getvalue().splitlines()
+    assert_no_leak(stream.getvalue(), [DSN_PASSWORD, encoded, sqlalchemy_form], where="log output")
+    assert lines[:4] == [
+        f"engine postgresql+psycopg://app:{MASK}@db.internal:5432/app",
+        f"connecting as app with password {MASK}",
+        f"pw={MASK} raw={MASK}",
+        f"cache rediss://default:{MASK}@cache.internal:6380 auth={MASK}, not k9Zx or 1k9Z",
+    ]
+    assert lines[4:] == [f"url {MASK}", other]
+    assert {DSN_PASSWORD, "k9Z"} <= secret_values(loaded)  # what is masked; user names and hosts are not
+
+
+def test_a_url_secret_with_a_too_short_password_is_named_in_the_warning(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _load(_Dsn, {"DATABASE_URL": "postgresql://app:Zq@db/app", "CACHE_URL": "redis://cache:6379"})
+    with pytest.warns(ShortSecretWarning) as caught:
+        install_redaction(loaded, logger)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.endswith(": DATABASE_URL (a URL password of fewer than 3 characters)")
+    logger.info("login Zq at postgresql://app:Zq@db/app")
+    assert stream.getvalue() == f"login Zq at {MASK}\n"  # the whole URL still is a value
 
 
 def test_none_and_empty_values_register_nothing(logged: tuple[logging.Logger, io.StringIO]) -> None:
