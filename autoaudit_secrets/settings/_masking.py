@@ -150,8 +150,11 @@ _WORD = re.compile(r"\w")
 # A colour or style escape code (CSI: ESC "[", parameters, a final character) as written to a terminal, or
 # escaped by repr() (``\x1b``) or JSON (``\u001b``). It separates tokens: ``ESC[1m4821ESC[0m`` holds the
 # token ``4821`` although a letter ends the code before it. Such tokens are masked by a second pattern, run
-# only on text holding a code (the code is kept, the token masked).
-_ESCAPE_CODE = r"(?:\x1b|\\x1b|\\u001b)\[[0-?]*[ -/]*[@-~]"
+# only on text holding a code (the code is kept, the token masked): one for ESC itself, one for its escaped
+# spellings (each then begins with a literal, which the regex engine finds quickly).
+_CODE_TAIL = r"\[[0-?]*[ -/]*[@-~]"
+_ESCAPE_CODE = r"\x1b" + _CODE_TAIL
+_ESCAPED_CODE = r"\\(?:x1b|u001b)" + _CODE_TAIL
 
 
 def _keep_code(match: re.Match[str]) -> str:
@@ -233,7 +236,15 @@ class Masker:
     building a masker costs nothing until a message needs it. ``repr()`` shows only how many values it holds.
     """
 
-    __slots__ = ("_after_code", "_min_length", "_pattern", "_token_below", "_url_passwords", "_values")
+    __slots__ = (
+        "_after_code",
+        "_after_escaped_code",
+        "_min_length",
+        "_pattern",
+        "_token_below",
+        "_url_passwords",
+        "_values",
+    )
 
     def __init__(self, values: Iterable[str] = (), *, min_length: int = 1, token_below: int = 0) -> None:
         self._min_length = max(1, min_length)
@@ -241,6 +252,7 @@ class Masker:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
+        self._after_escaped_code: re.Pattern[str] | None = None  # ... after one written \x1b[ or \u001b[
         self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
         self.add(values)
 
@@ -293,10 +305,11 @@ class Masker:
                         forms[form] = forms.get(form, True) and whole
             ordered = sorted(forms, key=len, reverse=True)
             parts = [token_pattern(form) if forms[form] else re.escape(form) for form in ordered]
-            tokens = [
+            tokens = "|".join(
                 token_pattern(form, after_code=True) for form in ordered if forms[form] and _begins_word(form)
-            ]
-            self._after_code = re.compile(f"({_ESCAPE_CODE})(?:{'|'.join(tokens)})") if tokens else None
+            )
+            self._after_code = re.compile(f"({_ESCAPE_CODE})(?:{tokens})") if tokens else None
+            self._after_escaped_code = re.compile(f"({_ESCAPED_CODE})(?:{tokens})") if tokens else None
             self._pattern = re.compile("|".join(parts))
         return self._pattern
 
@@ -309,14 +322,13 @@ class Masker:
             return text
         masked = pattern.sub(MASK, text)
         after_code = self._after_code
-        # An escape code holds ESC, or a backslash and "1b[" when escaped: one-character scans first (a longer
-        # needle costs several times more, and nearly every line has neither).
-        if (
-            after_code is not None
-            and ("\x1b" in masked or ("\\" in masked and "1b[" in masked))
-            and after_code.search(masked)
-        ):
-            masked = after_code.sub(_keep_code, masked)
+        if after_code is not None:
+            # One-character scans first (a longer needle costs several times more; most lines hold neither).
+            if "\x1b" in masked and after_code.search(masked):
+                masked = after_code.sub(_keep_code, masked)
+            escaped = self._after_escaped_code
+            if "\\" in masked and "1b[" in masked and escaped is not None and escaped.search(masked):
+                masked = escaped.sub(_keep_code, masked)
         if self._url_passwords and "://" in masked:
             masked = _USERINFO.sub(self._userinfo_mask, masked)
         return text if masked == text else masked
