@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 
 from autoaudit_secrets.scan import is_placeholder, is_secret_name
 from autoaudit_secrets.scan.engine._entropy import shannon_entropy
 from autoaudit_secrets.scan.engine._filters import (
+    is_code_identifier,
     is_doc_example,
     is_dotted_name,
     is_hash,
+    is_name_path,
+    is_namespaced_name,
     is_reference,
     is_uuid,
     name_words,
@@ -336,6 +342,134 @@ def test_dotted_names(index: int) -> None:
 @pytest.mark.parametrize("index", range(len(NOT_DOTTED_NAMES)))
 def test_random_values_holding_a_dot_are_not_dotted_names(index: int) -> None:
     assert not is_dotted_name(NOT_DOTTED_NAMES[index])
+
+
+# Identifiers with digits inside their words: dictionary keys, attributes, enum values
+CODE_IDENTIFIERS = [
+    "Ec2KeyName",
+    "Ec2SubnetId",
+    "Ec2SubnetIds",
+    "S3KeyPrefix",
+    "intermediateS3Path",
+    "EC2UnexpectedException",
+    "UnassignIpv6Addresses",
+    "S3GranteeTypeIdentifier",
+    "AddressLine1",
+    "AutomationRulesActionV2",
+    "AutoPublishCodeSha256",
+    "ec2_key_name",
+    "route53-hosted-zone",
+    "__Ec2KeyName",
+]
+# Random values, chosen values (a year closing a word) and shapes outside the boundary
+NOT_CODE_IDENTIFIERS = [
+    "Xk9pQ2vL7mN4",
+    "h8Tz.Kq3Wm",
+    "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q",
+    "Kq3Wm9xPz",
+    "SummerTime2024",  # a year or a count: three digits or more after a word of four letters or more
+    "Spring2024Garden",  # (anywhere)
+    "KeyName",  # no digit: the engine's letters-only test judges it
+    "S3Key",  # one word
+    "9Ec2KeyName",  # starts with a digit
+    "ec2keyname9x",  # lower case on both sides of a digit run: no word boundary
+    "abc9defgh",
+    "Msg2Vpc3Rds",  # words without vowels
+    "Ec2Key4Name5Id",  # three digit runs
+    "SHA384WITHRSA",  # two acronyms
+    "Bmy2Qx",
+    "Ec2-Key",
+    "Ec2Key Name",
+]
+
+
+@pytest.mark.parametrize("index", range(len(CODE_IDENTIFIERS)))
+def test_code_identifiers(index: int) -> None:
+    assert is_code_identifier(CODE_IDENTIFIERS[index])
+
+
+@pytest.mark.parametrize("index", range(len(NOT_CODE_IDENTIFIERS)))
+def test_values_that_are_not_code_identifiers(index: int) -> None:
+    assert not is_code_identifier(NOT_CODE_IDENTIFIERS[index])
+
+
+NAMESPACED_NAMES = [
+    "ns:camelWordsHere",
+    "lambda:createdBy",
+    "serverlessrepo:applicationId",
+    "serverlessrepo:semanticVersion",
+    "stateMachine:createdBy",
+    "sts:AssumeRole",
+    "ec2:DescribeInstances",
+    "ly:context-name",
+    "aws:cloudformation:stack-name",
+    "ns:Ec2KeyName",
+]
+NOT_NAMESPACED_NAMES = [
+    "svc:Xk9pQ2vL7mN4",  # a random part after the colon
+    "Xk9pQ2:camelWordsHere",  # a random prefix
+    "cognito:username",  # one word
+    "rds:Cluster",
+    "ns::camelWordsHere",  # an empty segment
+    ":camelWordsHere",
+    "camelWordsHere",
+    "admin:hunter22",
+]
+
+
+@pytest.mark.parametrize("index", range(len(NAMESPACED_NAMES)))
+def test_namespaced_names(index: int) -> None:
+    assert is_namespaced_name(NAMESPACED_NAMES[index])
+
+
+@pytest.mark.parametrize("index", range(len(NOT_NAMESPACED_NAMES)))
+def test_values_that_are_not_namespaced_names(index: int) -> None:
+    assert not is_namespaced_name(NOT_NAMESPACED_NAMES[index])
+
+
+NAME_PATHS = [
+    "S3Key/path/to/object",
+    "caching/unauthorizedCacheControlHeaderStrategy",
+    "Megabits/Second",
+    "throttling/burstLimit",
+    "Uploads/2024/ReportFile",
+    "Exports/Ec2KeyName/",
+]
+NOT_NAME_PATHS = [
+    "h8Tz/Kq3Wm9x",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCY",  # base64's slashes cut random runs
+    "Uploads/Xk9pQ2vL7m",  # one random segment is enough
+    "Uploads//ReportFile",
+    "Uploads",
+    "2024/2025",  # no word
+    "o/q5nf3o",
+]
+
+
+@pytest.mark.parametrize("index", range(len(NAME_PATHS)))
+def test_name_paths(index: int) -> None:
+    assert is_name_path(NAME_PATHS[index])
+
+
+@pytest.mark.parametrize("index", range(len(NOT_NAME_PATHS)))
+def test_values_that_are_not_name_paths(index: int) -> None:
+    assert not is_name_path(NOT_NAME_PATHS[index])
+
+
+@pytest.mark.parametrize(
+    ("alphabet", "low", "high", "most"),
+    [
+        (string.ascii_letters + string.digits, 8, 16, 30),  # measured: 1 in 770 (26 per 20,000)
+        (string.ascii_letters + string.digits + "+/", 8, 16, 30),
+        (string.ascii_letters + string.digits, 17, 40, 3),  # measured: 1 in 70,000
+        (string.ascii_lowercase + string.digits, 8, 16, 1),  # measured: none
+    ],
+)
+def test_few_random_values_read_as_code_names(alphabet: str, low: int, high: int, most: int) -> None:
+    rng = random.Random(11)
+    values = ["".join(rng.choices(alphabet, k=rng.randint(low, high))) for _ in range(20_000)]
+    taken = [v for v in values if is_code_identifier(v) or is_namespaced_name(v) or is_name_path(v)]
+    assert len(taken) <= most
 
 
 def test_references_are_a_subset_of_placeholders() -> None:

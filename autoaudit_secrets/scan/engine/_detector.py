@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from .._model import Confidence, Match, Rule
 from ._entropy import shannon_entropy
 from ._filters import (
+    is_code_identifier,
     is_doc_example,
     is_dotted_name,
     is_hash,
+    is_name_path,
+    is_namespaced_name,
     is_placeholder,
     is_sequential,
     is_uuid,
@@ -265,6 +268,25 @@ def _looks_like_identifier(value: str) -> bool:
     return len(words) >= 2 and sum(len(w) for w in words) >= 3.5 * len(words)
 
 
+_CREDENTIAL_WORDS = frozenset({"auth", "credential", "credentials", "creds", "login", "basic", "userpass"})
+_CODE_NAME_CHARS = frozenset(":/0123456789")
+
+
+def _names_code(value: str, words: Sequence[str]) -> bool:
+    """An identifier of code or data in a key's or token's value: one with digits inside its words
+    (``Ec2KeyName``), a namespaced one (``lambda:createdBy``) or a path of names (``S3Key/path/to/object``);
+    see :func:`is_code_identifier`, :func:`is_namespaced_name`, :func:`is_name_path`. Not asked for password
+    names (chosen passwords are words and digits: ``SummerTime2024``), nor the namespaced shape for names of
+    credentials or auth values (``user:password`` is their format)."""
+    if _CODE_NAME_CHARS.isdisjoint(value):  # (most values: the letters-only shapes are judged elsewhere)
+        return False
+    if "/" in value:
+        return is_name_path(value)
+    if ":" in value:
+        return _CREDENTIAL_WORDS.isdisjoint(words) and is_namespaced_name(value)
+    return is_code_identifier(value)
+
+
 _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ASCII_DIGITS = frozenset("0123456789")
@@ -351,7 +373,7 @@ def _value_looks_literal(
         return False
     if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
         return False
-    if not password_like and _looks_like_identifier(v):  # "NextToken", "prod-db-credentials"
+    if not password_like and (_looks_like_identifier(v) or _names_code(v, words)):
         return False
     if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False

@@ -11,6 +11,9 @@ reference
   (``password: "confirmPassword"``, ``"tokenKey": "nextToken"``) rather than a secret?
 * :func:`is_dotted_name` — is a dotted value a name (``settings.SECRET_KEY``, ``com.example.Auth``) rather
   than a random value holding a dot (``h8Tz.Kq3Wm9x``)?
+* :func:`is_code_identifier`, :func:`is_namespaced_name`, :func:`is_name_path` — is a value an identifier
+  with digits inside its words (``Ec2KeyName``), a namespaced identifier (``lambda:createdBy``) or a path of
+  names (``S3Key/path/to/object``) rather than a random value (``Xk9pQ2vL7mN4``)?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
 
 All functions are pure and cheap; none of them ever logs or echoes the value.
@@ -28,9 +31,12 @@ from ._lazyre import LazyRegex
 
 __all__ = [
     "FILTER_NAMES",
+    "is_code_identifier",
     "is_doc_example",
     "is_dotted_name",
     "is_hash",
+    "is_name_path",
+    "is_namespaced_name",
     "is_placeholder",
     "is_reference",
     "is_secret_name",
@@ -534,6 +540,187 @@ def _segment_looks_random(segment: str) -> bool:
     letters = sum(map(len, pieces))
     in_words = sum(len(piece) for piece in pieces if len(piece) >= 3)
     return 2 * in_words < letters or (len(pieces) >= 5 and letters < 3 * len(pieces))
+
+
+# A word run: up to two leading underscores, then parts of letters and digits joined by single ``-``, ``_``
+# or ``.``, the first starting with a letter. A part is cut into pieces: an acronym (``EC``, ``AWS``), a word
+# in any case (``Key``, ``created``), one capital (``S``) or a digit run.
+_WORD_RUN = LazyRegex(r"^_{0,2}[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$")
+_PART_SPLIT = LazyRegex(r"[-_.]")
+_PIECES = LazyRegex(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]|[0-9]+")
+_DIGIT_THEN_LOWER = LazyRegex(r"[0-9][a-z]")
+_CONSONANT_RUN = LazyRegex(r"[^aeiou]{4}")
+# English words of one or two letters common in identifiers (``createdBy``, ``SubnetId``, ``isEnabled``).
+_SHORT_WORDS = frozenset(
+    [
+        "id",
+        "ids",
+        "by",
+        "on",
+        "of",
+        "to",
+        "in",
+        "at",
+        "is",
+        "up",
+        "as",
+        "or",
+        "no",
+        "an",
+        "do",
+        "if",
+        "it",
+        "be",
+        "ip",
+        "os",
+        "db",
+        "ui",
+        "io",
+        "ok",
+        "my",
+        "we",
+    ]
+)
+_VOWELS = frozenset("aeiou")
+# a namespace before a colon: ns, ec2, stack-name, pydantic.errors
+_LOWER_NAME = LazyRegex(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$")
+
+
+def _run_words(run: str) -> int | None:
+    """How many words the word run ``run`` holds (see :func:`is_code_identifier`), or None when it does not
+    read as words."""
+    if _DIGIT_THEN_LOWER.search(run) is not None or _WORD_RUN.match(run) is None:
+        return None  # (a digit run followed by lower case, no word boundary: the quickest rejection)
+    words = word_letters = long_words = long_letters = digit_runs = acronyms = 0
+    characters = 0  # letters and digits
+    for part in _PART_SPLIT.split(run.lstrip("_")):
+        characters += len(part)
+        pieces = _PIECES.findall(part)
+        last = len(pieces) - 1
+        for i, piece in enumerate(pieces):
+            if piece.isdigit():
+                digit_runs += 1
+                # a year or a count after a word of four letters or more (the piece before is letters)
+                if len(piece) >= 3 and i > 0 and len(pieces[i - 1]) >= 4:
+                    return None
+            elif len(piece) >= 2 and piece.isupper():  # an acronym (EC, AWS, HTTPS)
+                acronyms += 1
+                if acronyms > 1 or len(piece) > 5:
+                    return None
+            elif len(piece) >= 3:  # a word: it has a vowel and no four consonants in a row
+                low = piece.lower()
+                if _VOWELS.isdisjoint(low) or _CONSONANT_RUN.search(low) is not None:
+                    return None
+                words += 1
+                word_letters += len(piece)
+                long_words += 1
+                long_letters += len(piece)
+            elif piece.lower() in _SHORT_WORDS:
+                words += 1
+                word_letters += len(piece)
+            elif i == last or not pieces[i + 1].isdigit():  # one or two letters stand only before digits (S3)
+                return None
+    if digit_runs:
+        if digit_runs > 2 or 5 * word_letters < 3 * characters:
+            return None
+        if long_words >= 2 and 2 * long_letters < 7 * long_words:
+            return None
+    return words
+
+
+def is_code_identifier(value: str) -> bool:
+    """True when ``value`` is an identifier of code or data holding digits inside its words -- a dictionary
+    key, an attribute or an enum value (``Ec2KeyName``, ``Ec2SubnetIds``, ``intermediateS3Path``,
+    ``EC2UnexpectedException``, ``UnassignIpv6Addresses``, ``AddressLine1``) -- rather than a random value
+    (``Xk9pQ2vL7mN4``). (Identifiers of letters only are judged by the engine's own test.)
+
+    The exact boundary. ``value`` holds a digit and is a word run: up to two leading underscores, then parts
+    of letters and digits joined by single ``-``, ``_`` or ``.``, starting with a letter. Each part is cut
+    into acronyms (``EC``, ``AWS``), words in any case (``Key``, ``created``), single capitals and digit runs,
+    and the run reads as words when: every word of three letters or more has a vowel (``aeiou``; ``y`` does
+    not count) and no four other letters in a row; a piece of one or two letters is a common short English
+    word (``Id``, ``By``, ``On``, ...) or stands right before digits (``S3``, ``Ec2``, ``V2``); a digit run
+    is not followed by lower case (``md5sum``, ``abc9defgh``: no word boundary) nor is it three digits or
+    more after a word of four letters or more (``SummerTime2024``, ``Spring2024Garden``: a year or a count
+    in a chosen value); there is at most one acronym, of five letters at most, and at most two digit runs;
+    the words (short ones included) hold 60% of the letters and digits or more, and the words of three
+    letters or more, when two or more, average 3.5 letters or more. And the run holds two words or more.
+
+    Measured over random values (100,000 of each kind): about 1 in 1,100 alphanumeric values of 8 to 16
+    characters is taken for an identifier (the same with ``+/`` or ``-_`` too; mostly the shortest, a
+    capitalised syllable, a digit and another syllable: ``Qoxa7Ruvek``), 1 in 6,000 with punctuation too,
+    fewer than 1 in 15,000 of 17 to 40 characters, none of lower case and digits only -- on top of the
+    letters-only values the engine's own identifier test already takes (about 1 in 80 alphanumeric values
+    of 8 to 16 characters). Kept knowingly (still reported): identifiers with two acronyms
+    (``SHA384WITHRSA``), with a word without a vowel (``AwsEc2VpcEndpoint``, ``Http2Settings``), with more
+    than two digit runs (``Scte20Convert608To708``), a lone capital not before digits (``Texture2DArray``),
+    a year or a count after a word (``StringLimit1024``) or one word only (``AggregatorV2``). Of the
+    identifiers holding digits (letters and digits only, an upper-case letter) among the string literals of
+    Python 3.11's standard library and site-packages, botocore's service models included, that a key name
+    reported, 2,672 of 4,089 are taken (65%).
+    """
+    if _DIGIT_CHARS.isdisjoint(value):
+        return False
+    words = _run_words(value)
+    return words is not None and words >= 2
+
+
+def is_namespaced_name(value: str) -> bool:
+    """True when ``value`` is a namespaced identifier ``prefix:identifier`` (``lambda:createdBy``,
+    ``serverlessrepo:applicationId``, ``sts:AssumeRole``, ``ly:context-name``,
+    ``aws:cloudformation:stack-name``) rather than a secret holding a colon.
+
+    The exact boundary. ``value`` is two segments or more joined by single colons; every segment before the
+    last is a lower-case name (letters and digits, starting with a letter, in parts joined by ``-``, ``_``,
+    ``.``: ``ns``, ``ec2``, ``pydantic.errors``) or a word run that reads as words (see
+    :func:`is_code_identifier`: ``stateMachine``); the last is a word run of two words or more that reads as
+    words (``camelWordsHere``, ``SendMessage``, ``stack-name``, ``Ec2KeyName``). So a random part after the
+    colon keeps a value (``admin:Xk9pQ2vL7m``), as does a single word (``cognito:username``,
+    ``rds:Cluster``). Lost knowingly: a ``user:password`` pair whose password is two words
+    (``admin:SummerTime``) -- which is why the engine does not ask this for names of credentials or auth
+    values, nor for password names. Measured: none of 200,000 random values of 8 to 40 letters, digits
+    and punctuation (``:`` among them) is taken; of the values holding a colon among Python 3.11's string
+    literals (standard library, site-packages, botocore's service models) that a key name reported, 812 of
+    2,257 are taken -- the rest are mostly times, addresses, URLs and ``::`` paths, which are not this shape.
+    """
+    segments = value.split(":")
+    if len(segments) < 2:
+        return False
+    for prefix in segments[:-1]:
+        if _LOWER_NAME.match(prefix) is None and _run_words(prefix) is None:
+            return False
+    words = _run_words(segments[-1])
+    return words is not None and words >= 2
+
+
+def is_name_path(value: str) -> bool:
+    """True when ``value`` is a relative path or object key of names in any case (``S3Key/path/to/object``,
+    ``caching/unauthorizedCacheControlHeaderStrategy``, ``Megabits/Second``, ``throttling/burstLimit``).
+    (The engine takes lower-case paths for paths already.)
+
+    The exact boundary. ``value`` is two segments or more joined by single slashes (one closing slash
+    allowed); each segment is a number or a word run that reads as words (see :func:`is_code_identifier`; one
+    word is enough: ``S3Key``, ``Second``, ``to``); and the segments hold two words or more. A base64 value's
+    slashes cut it into random runs, which seldom read as words: about 1 in 9,000 random base64 values of 8
+    to 16 characters is taken, none of 100,000 of 17 to 40. Of the mixed-case values holding a slash among
+    Python 3.11's string literals that a key name reported, 54 of 313 are taken (most others hold ``::``, a
+    drive or an option: ``Resources/AWS::S3::Bucket``, ``C:/Foo``, ``-I/usr/include``). Lost knowingly: a
+    random value whose every segment happens to read as words. Kept knowingly: a path with a random-looking
+    segment (``dirB/linkD``, a single letter, ``ami-0abc123``) unless the engine's lower-case path test
+    takes it.
+    """
+    segments = value[:-1].split("/") if value.endswith("/") else value.split("/")
+    if len(segments) < 2:
+        return False
+    words = 0
+    for segment in segments:
+        if not segment:
+            return False
+        counted = 0 if segment.isdigit() else _run_words(segment)
+        if counted is None:
+            return False
+        words += counted
+    return words >= 2
 
 
 # ---------------------------------------------------------------------------------------------- values
