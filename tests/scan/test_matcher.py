@@ -286,3 +286,49 @@ def test_line_bounded_windows_find_what_the_whole_text_holds(backend: str) -> No
     expected = sorted((i, m.span()) for i, spec in enumerate(specs) for m in re.finditer(spec.pattern, text))
     found = sorted((i, m.span()) for i, m in Matcher(specs, backend).find(text))
     assert found == expected and len(expected) > 50
+
+
+# ---------------------------------------------------------------------------------------- relaxed repeats
+
+
+def test_relaxed_repeats_only_where_a_bounded_repeat_is_nested_in_a_repeated_group() -> None:
+    from autoaudit_secrets.scan.engine._matcher import relax_repeats
+
+    continued = r"\bcurl\b(?:[^\r\n;|]{0,250}\\\r?\n){0,4}[^\r\n;|]{2,400}?[ \t]-u[ \t]?(?P<secret>\S{8,64})"
+    assert (
+        relax_repeats(continued)
+        == r"\bcurl\b(?:[^\r\n;|]*\\\r?\n){0,4}[^\r\n;|]{2,}?[ \t]-u[ \t]?(?P<secret>\S{8,64})"
+    )
+    # a repeat that ends the pattern keeps its bound (unbounded, it would add a match end per character)
+    assert relax_repeats(r"(?:x{0,100}y)+z{0,300}") == r"(?:x*y)+z{0,300}"
+    assert relax_repeats(r"(?:x{0,100}y)+z{0,300})$") == r"(?:x*y)+z{0,300})$"
+    # no nesting, small bounds, braces in a class or escaped: unchanged
+    for pattern in (
+        r"a{0,250}b",
+        r"(?:a{0,20}b){0,4}",
+        r"(?:[{0,99}]b){0,4}",
+        r"(?:\{0,99\}b)+",
+        r"[]{0,99}]",
+    ):
+        assert relax_repeats(pattern) == pattern
+
+
+def test_relaxed_patterns_match_whatever_their_rule_matches() -> None:
+    """Hyperscan compiles the relaxed patterns; ``re`` confirms with the exact ones. The relaxed pattern must
+    match every match of the exact one, as a whole (so Hyperscan reports its end): checked on every example of
+    every rule whose pattern is relaxed."""
+    from autoaudit_secrets.scan.engine._matcher import relax_repeats
+    from autoaudit_secrets.scan.rules._registry import load_rules
+
+    relaxed = [(rule, relax_repeats(rule.pattern)) for rule in load_rules()]
+    relaxed = [(rule, pattern) for rule, pattern in relaxed if pattern != rule.pattern]
+    assert len(relaxed) >= 5, "the command-line rules continued over lines are relaxed"
+    checked = 0
+    for rule, pattern in relaxed:
+        flags = re.IGNORECASE if rule.case_insensitive else 0
+        exact, loose = re.compile(rule.pattern, flags), re.compile(pattern, flags)
+        for example in rule.examples:
+            for m in exact.finditer(example):
+                assert loose.fullmatch(m.group(0)), rule.id
+                checked += 1
+    assert checked >= len(relaxed)

@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +47,7 @@ __all__ = [
     "fallback_note",
     "max_width",
     "prune_cache",
+    "relax_repeats",
     "touch_cache",
 ]
 
@@ -54,7 +55,11 @@ MATCHER_ENV = "CHECK_SECRETS_MATCHER"
 _WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
 _MAX_CANDIDATES = 20000  # per scan call, before a document is scanned in blocks (see _find_in_blocks)
 _BLOCK_BYTES = 256 * 1024
-_CACHE_FORMAT = "2"  # 2: the meta file also holds each pattern's width and line bounds
+_CACHE_FORMAT = "3"  # 2: the meta file also holds each pattern's width and line bounds; 3: relaxed repeats
+# Hyperscan's compile time grows with bounded repeats nested in repeated groups: see relax_repeats.
+_RELAX_FROM = 64
+_REPEAT = re.compile(r"\{(\d+),(\d+)\}")
+_TRAILING = re.compile(r"[?+]?[)$]*")  # what may follow a repeat that ends a pattern
 
 
 class MatcherBackend(enum.Enum):
@@ -106,6 +111,73 @@ def touch_cache(path: Path) -> None:
     """Mark a cache entry as just used (keeps it out of :func:`prune_cache`'s reach)."""
     with contextlib.suppress(OSError):
         os.utime(path)
+
+
+def _large_repeat(pattern: str, at: int, bound: int) -> re.Match[str] | None:
+    m = _REPEAT.match(pattern, at)
+    return m if m is not None and int(m.group(2)) >= bound else None
+
+
+def _walk(pattern: str) -> Iterator[tuple[int, str]]:
+    """The positions and characters of ``pattern`` outside character classes, escapes left out."""
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            i += 1
+            for literal in ("^", "]"):  # a leading "^", then a leading "]" (a literal bracket)
+                if i < n and pattern[i] == literal:
+                    i += 1
+            continue
+        yield i, c
+        i += 1
+
+
+def relax_repeats(pattern: str, bound: int = _RELAX_FROM) -> str:
+    """What Hyperscan compiles for ``pattern``: the same, unless a bounded repeat with an upper bound of
+    ``bound`` or more stands inside a repeated group (``(?:[^\\n]{0,250}\\\\\\n){0,4}``: a command continued
+    over lines). Such nesting is what makes Hyperscan's compile slow (2 s for one pattern); in such a pattern
+    every repeat of that size is made unbounded (``{0,250}`` becomes ``*``, ``{2,400}?`` becomes ``{2,}?``),
+    except one that ends the pattern (that would add match ends, each a candidate to confirm). The result is
+    a superset that matches wherever the pattern does, ending where it ends; ``re`` confirms each candidate
+    with the exact pattern. Braces inside a character class or escaped are left alone."""
+    if "{" not in pattern:
+        return pattern
+    large: list[re.Match[str]] = []
+    groups: list[bool] = [False]  # per open group: holds a large repeat
+    nested = False
+    for at, c in _walk(pattern):
+        if c == "(":
+            groups.append(False)
+        elif c == ")" and len(groups) > 1:
+            inner = groups.pop()
+            follows = pattern[at + 1 : at + 2]
+            nested = nested or (inner and follows in ("{", "*", "+"))
+            groups[-1] = groups[-1] or inner
+        elif c == "{" and (m := _large_repeat(pattern, at, bound)) is not None:
+            large.append(m)
+            groups[-1] = True
+    if not nested:
+        return pattern
+    out: list[str] = []
+    last = 0
+    for m in large:
+        if _TRAILING.fullmatch(pattern, m.end()):
+            continue
+        low = int(m.group(1))
+        out += [pattern[last : m.start()], "*" if low == 0 else "+" if low == 1 else f"{{{low},}}"]
+        last = m.end()
+    out.append(pattern[last:])
+    return "".join(out)
 
 
 def cache_dir() -> Path:
@@ -572,6 +644,7 @@ class Matcher:
             [
                 _CACHE_FORMAT,
                 getattr(hyperscan, "__version__", "?"),
+                _RELAX_FROM,  # (what Hyperscan compiles follows from the patterns, this bound and the format)
                 [(s.pattern, s.case_insensitive) for s in self.specs],
             ]
         )
@@ -640,7 +713,7 @@ class Matcher:
             pass
 
     def _hs_expr(self, index: int) -> bytes:
-        return self.specs[index].pattern.encode("ascii", "backslashreplace")
+        return relax_repeats(self.specs[index].pattern).encode("ascii", "backslashreplace")
 
     def _hs_flags(self, index: int) -> int:
         import hyperscan
