@@ -96,6 +96,26 @@ def test_action_is_a_composite_with_the_documented_inputs() -> None:
             assert "${{" not in step["run"]
 
 
+def test_action_keeps_the_pattern_database_between_runs(tmp_path: Path) -> None:
+    """The step that locates the cache prints the folder the matcher really uses; actions/cache keeps it."""
+    steps = action()["runs"]["steps"]
+    [locate] = [s for s in steps if s.get("id") == "patterns"]
+    [cache] = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    assert cache["with"]["path"] == "${{ steps.patterns.outputs.dir }}"
+    assert "runner.arch" in cache["with"]["key"] and cache["with"]["restore-keys"]
+    outputs = tmp_path / "github_output"
+    outputs.write_text("")
+    env = {
+        "PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+        "GITHUB_OUTPUT": str(outputs),
+    }
+    subprocess.run(["bash", "-c", locate["run"]], env=env, check=True, cwd=tmp_path)
+    # (the folder the matcher's own cache_dir() names: the compiled databases and the rule cache go there)
+    assert outputs.read_text().strip() == f"dir={tmp_path / 'xdg' / 'autoaudit-secrets'}"
+
+
 def scan_step() -> str:
     [step] = [s for s in action()["runs"]["steps"] if s.get("id") == "scan"]
     script = step["run"]
