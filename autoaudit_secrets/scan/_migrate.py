@@ -27,6 +27,7 @@ from typing import Any
 
 from .._errors import AutoauditSecretsError, ConfigError
 from ._model import Finding
+from ._regex_source import syntax_chars
 
 __all__ = [
     "DetectSecretsBaseline",
@@ -265,31 +266,19 @@ def _name_group(regex: str, number: int) -> str | None:
     """``regex`` with its ``number``-th capturing group named ``secret`` (``(`` not followed by ``?``, outside
     character classes and escapes), or ``None``."""
     count = 0
-    i = 0
-    in_class = False
-    while i < len(regex):
-        ch = regex[i]
-        if ch == "\\":
-            i += 2
+    for i, ch in syntax_chars(regex):
+        if ch != "(":
             continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if regex[i + 1 : i + 2] == "]":
-                i += 1
-        elif ch == "(":
-            if regex[i + 1 : i + 2] != "?":
-                count += 1
-                if count == number:
-                    return regex[: i + 1] + "?P<secret>" + regex[i + 1 :]
-            elif regex[i + 1 : i + 3] == "?P" or (
-                regex[i + 1 : i + 3] == "?<" and regex[i + 3 : i + 4] not in "=!"
-            ):
-                count += 1  # a named group counts too
-                if count == number:
-                    return None
-        i += 1
+        if regex[i + 1 : i + 2] != "?":
+            count += 1
+            if count == number:
+                return regex[: i + 1] + "?P<secret>" + regex[i + 1 :]
+        elif regex[i + 1 : i + 3] == "?P" or (
+            regex[i + 1 : i + 3] == "?<" and regex[i + 3 : i + 4] not in "=!"
+        ):
+            count += 1  # a named group counts too
+            if count == number:
+                return None
     return None
 
 

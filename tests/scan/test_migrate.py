@@ -66,6 +66,7 @@ def test_secret_group_is_named() -> None:
     assert _name_group(r"(?:x|y)\(([a-f0-9]{8})\)", 1) == r"(?:x|y)\((?P<secret>[a-f0-9]{8})\)"
     assert _name_group(r"[(]tok([0-9]+)", 1) == r"[(]tok(?P<secret>[0-9]+)"
     assert _name_group(r"no groups", 1) is None
+    assert _name_group(r"[^](]x(y)", 1) == r"[^](]x(?P<secret>y)"  # "]" right after "[^" is in the class
 
 
 def _migrate(path: Path) -> Any:

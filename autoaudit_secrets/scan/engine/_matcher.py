@@ -30,13 +30,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from ..._errors import ScanError
+from .._regex_source import syntax_chars
 
 __all__ = [
     "MATCHER_ENV",
@@ -118,30 +119,6 @@ def _large_repeat(pattern: str, at: int, bound: int) -> re.Match[str] | None:
     return m if m is not None and int(m.group(2)) >= bound else None
 
 
-def _walk(pattern: str) -> Iterator[tuple[int, str]]:
-    """The positions and characters of ``pattern`` outside character classes, escapes left out."""
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-            i += 1
-            for literal in ("^", "]"):  # a leading "^", then a leading "]" (a literal bracket)
-                if i < n and pattern[i] == literal:
-                    i += 1
-            continue
-        yield i, c
-        i += 1
-
-
 def relax_repeats(pattern: str, bound: int = _RELAX_FROM) -> str:
     """What Hyperscan compiles for ``pattern``: the same, unless a bounded repeat with an upper bound of
     ``bound`` or more stands inside a repeated group (``(?:[^\\n]{0,250}\\\\\\n){0,4}``: a command continued
@@ -155,7 +132,7 @@ def relax_repeats(pattern: str, bound: int = _RELAX_FROM) -> str:
     large: list[re.Match[str]] = []
     groups: list[bool] = [False]  # per open group: holds a large repeat
     nested = False
-    for at, c in _walk(pattern):
+    for at, c in syntax_chars(pattern):
         if c == "(":
             groups.append(False)
         elif c == ")" and len(groups) > 1:
