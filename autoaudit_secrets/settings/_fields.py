@@ -39,18 +39,24 @@ class EnvField:
     attrs: tuple[str, ...] = ()  # attribute names from the top (``path`` uses aliases where they are set)
 
 
-def _unwrap(annotation: Any) -> Iterator[Any]:
-    """Every concrete type mentioned by ``annotation`` through Optional/Union/Annotated."""
+def _alternatives(annotation: Any) -> Iterator[Any]:
+    """Each annotation that ``annotation`` stands for through Optional/Union/Annotated, as written
+    (``Annotated[Secret[str] | None, x]`` -> ``Secret[str]``, ``None``)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        yield from _unwrap(typing.get_args(annotation)[0])
+        yield from _alternatives(typing.get_args(annotation)[0])
     elif origin is typing.Union or origin is types.UnionType:
         for arg in typing.get_args(annotation):
-            yield from _unwrap(arg)
-    elif origin is not None:
-        yield origin
+            yield from _alternatives(arg)
     else:
         yield annotation
+
+
+def _unwrap(annotation: Any) -> Iterator[Any]:
+    """Every concrete type mentioned by ``annotation`` through Optional/Union/Annotated."""
+    for alternative in _alternatives(annotation):
+        origin = typing.get_origin(alternative)
+        yield alternative if origin is None else origin
 
 
 def _types_in(annotation: Any) -> Iterator[Any]:
@@ -103,14 +109,10 @@ def secret_holds_json(annotation: Any) -> bool:
 
 def _secret_args(annotation: Any) -> Iterator[Any]:
     """The ``X`` of each ``Secret[X]`` ``annotation`` is, through Optional/Union/Annotated."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        yield from _secret_args(typing.get_args(annotation)[0])
-    elif origin is typing.Union or origin is types.UnionType:
-        for arg in typing.get_args(annotation):
-            yield from _secret_args(arg)
-    elif isinstance(origin, type) and issubclass(origin, Secret):
-        yield from typing.get_args(annotation)[:1]
+    for alternative in _alternatives(annotation):
+        origin = typing.get_origin(alternative)
+        if isinstance(origin, type) and issubclass(origin, Secret):
+            yield from typing.get_args(alternative)[:1]
 
 
 def nested_model(annotation: Any) -> type[BaseModel] | None:
