@@ -373,16 +373,25 @@ def plain_kind(cls: type[BaseModel], env_name: str) -> Literal["name", "url"] | 
     return "name" if True in kinds else "url"
 
 
+_CONTAINERS = (list, tuple, set, frozenset, collections.deque)
+
+
+def _held(value: Any) -> Iterator[Any]:
+    """``value`` itself, or what a container holds: list/tuple/set items and dict values (its keys are
+    names), nested containers too."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _held(item)
+    elif isinstance(value, _CONTAINERS):
+        for item in value:
+            yield from _held(item)
+    else:
+        yield value
+
+
 def _items(value: Any) -> Iterator[Any]:
     """The models inside a container value (list/tuple/set items and dict values, nested containers too)."""
-    if isinstance(value, BaseModel):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _items(item)
-    elif isinstance(value, (list, tuple, set, frozenset, collections.deque)):
-        for item in value:
-            yield from _items(item)
+    return (leaf for leaf in _held(value) if isinstance(leaf, BaseModel))
 
 
 def _values_at(value: Any, path: _Path) -> Iterator[Any]:
@@ -403,17 +412,12 @@ def _values_at(value: Any, path: _Path) -> Iterator[Any]:
 def _strings(value: Any) -> Iterator[str]:
     """The strings of a plain value: itself, a URL's text, bytes as text, the items of a list/tuple/set and
     the values of a dict (its keys are names), at any depth."""
-    text = _url_text(value)
-    if text is not None:
-        yield text
-    elif isinstance(value, (bytes, bytearray)):
-        yield bytes(value).decode("utf-8", "replace")
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, (list, tuple, set, frozenset, collections.deque)):
-        for item in value:
-            yield from _strings(item)
+    for leaf in _held(value):
+        text = _url_text(leaf)
+        if text is not None:
+            yield text
+        elif isinstance(leaf, (bytes, bytearray)):
+            yield bytes(leaf).decode("utf-8", "replace")
 
 
 def _leaf_strings(settings: BaseModel, leaf: _Leaf) -> Iterator[str]:
