@@ -56,7 +56,7 @@ except ImportError:  # Windows
 from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
 from ._merges import MergeFiles, merge_changes, parse_merge_listing
-from ._patch import CommitChanges, FileChange, parse_chunks, parse_patch
+from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, parse_patch
 
 if TYPE_CHECKING:
     from ..engine._matcher import Prescan
@@ -86,8 +86,6 @@ __all__ = [
 ]
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_COMMIT_MARK = b"\x01"
-_FIELD_SEP = "\x1f"
 
 # Options that make the output independent of the user's git configuration.
 _GIT_CONFIG = (
@@ -353,7 +351,7 @@ _LOG = (
     "--root",
     "--no-show-signature",
     "--no-notes",
-    f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
+    _COMMIT_FORMAT,
 )
 # Per merge, the files that differ from every parent, with their blob ids, without working out a diff (renames
 # not followed): see _merges.
@@ -366,7 +364,7 @@ _MERGE_LISTING = (
     "--no-abbrev",
     "--no-show-signature",
     "--no-notes",
-    f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI",
+    _COMMIT_FORMAT,
 )
 
 

@@ -19,12 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .._model import CommitInfo
-from ._patch import CommitChanges, FileChange, _parse_commit_line, _unquote_path
+from ._patch import _COMMIT_MARK, _NULL_SHA, CommitChanges, FileChange, _parse_commit_line, _unquote_path
 
 __all__ = ["MergeFile", "MergeFiles", "merge_changes", "merge_lines", "parse_merge_listing"]
 
-_NULL_SHA = frozenset({"0" * 40, "0" * 64})
-_COMMIT_MARK = b"\x01"
 _BINARY_PROBE = 8000  # as git: a NUL byte in the first 8,000 bytes makes a file binary
 
 

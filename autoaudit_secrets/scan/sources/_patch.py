@@ -34,7 +34,10 @@ from .._model import CommitInfo
 __all__ = ["CommitChanges", "FileChange", "LineRanges", "parse_chunks", "parse_patch"]
 
 _NULL_SHA = frozenset({"0" * 40, "0" * 64})
+_COMMIT_MARK = b"\x01"
 _FIELD_SEP = "\x1f"
+# The git log option that writes each commit's header as this parser reads it (see _parse_commit_line).
+_COMMIT_FORMAT = f"--format={_COMMIT_MARK.decode()}%H %P{_FIELD_SEP}%ae{_FIELD_SEP}%aI"
 _MAX_FILES_PER_ITEM = 256
 
 
@@ -123,8 +126,9 @@ def _parse_commit_line(line: bytes) -> tuple[CommitInfo, int]:
 
 
 def _old_blobs(pre: bytes) -> tuple[str, ...]:
-    """The blob id before ``..`` in an ``index`` line, unless it is the null id."""
-    return tuple(b for b in (pre.decode("ascii", errors="replace"),) if b and b not in _NULL_SHA)
+    """The blob id before ``..`` in an ``index`` line, unless it is missing or the null id."""
+    blob = pre.decode("ascii", errors="replace")
+    return () if not blob or blob in _NULL_SHA else (blob,)
 
 
 class LineRanges(AbstractSet[int]):
@@ -364,11 +368,10 @@ class _Parser:
             elif first == 0x64 and (m := file_match(data, pos, limit)) is not None:  # "d": diff --git
                 header, change, mode, pre, post, index_mode, minus, plus = m.groups()
                 post_id = post.decode("ascii")
-                pre_id = pre.decode("ascii")
                 current = _FileBuilder(
                     header,
                     blob=None if post_id in _NULL_SHA else post_id,
-                    old_blobs=() if pre_id in _NULL_SHA else (pre_id,),
+                    old_blobs=_old_blobs(pre),
                     new_file=change == b"new",
                     # a deleted file, or a submodule commit (not a file)
                     deleted=change == b"deleted" or mode == b"160000" or index_mode == b"160000",
