@@ -105,7 +105,9 @@ def _secret_texts(value: Any, name: str, found: list[tuple[str, str | None]]) ->
     ``None`` left out."""
     if value is None or isinstance(value, bool):
         return
-    if isinstance(value, str):
+    if isinstance(value, (SecretStr, SecretBytes, Secret)):  # Secret[dict[str, SecretStr]]: the real text
+        _collect(value, name, True, found)
+    elif isinstance(value, str):
         found.append((name, value))
     elif isinstance(value, (bytes, bytearray)):
         found.append((name, bytes(value).decode("utf-8", errors="replace")))
@@ -120,6 +122,18 @@ def _secret_texts(value: Any, name: str, found: list[tuple[str, str | None]]) ->
             found.append((name, str(value)))
         except Exception:  # an object whose __str__ fails: no text of it can reach a log line either
             return
+
+
+def _given(value: Any, name: str, found: list[tuple[str, str | None]]) -> None:
+    """The text of a value given to :func:`install_redaction` directly: a ``SecretStr``, ``SecretBytes`` or
+    ``Secret[...]``'s real value (``str()`` would give the mask), a bool as no text, any other object as
+    ``str()`` writes it; ``None`` and ``""`` are no value (not the text ``None``)."""
+    if isinstance(value, (SecretStr, SecretBytes, Secret)):
+        _collect(value, name, False, found)
+    elif isinstance(value, bool):
+        found.append((name, None))
+    elif value is not None and str(value) != "":
+        found.append((name, str(value)))
 
 
 def _log_masker(values: Iterable[str] = ()) -> Masker:
@@ -363,7 +377,8 @@ def install_redaction(
 
     ``settings_or_values`` is a loaded settings object (the values of :func:`secret_values`: secret fields,
     the strings of fields named like a secret, URL passwords) or the values themselves (a mapping's values,
-    or an iterable of strings; a mapping's ``None`` and empty values are no values). A value of
+    or an iterable of strings; a mapping's ``None`` and empty values are no values; a ``SecretStr``,
+    ``SecretBytes`` or ``Secret[...]`` given gives its real value). A value of
     :data:`LOG_WHOLE_TOKEN_BELOW` characters or more is masked wherever it appears; a shorter one only where
     it stands as a whole token (``pin=4821``, ``"4821"``, ``ESC[1m4821ESC[0m``, not ``14821``; ``-42`` not
     in ``10-42``); one of fewer than :data:`LOG_MIN_LENGTH` characters, and a bool, not at all: a
@@ -383,15 +398,15 @@ def install_redaction(
         values: Iterable[str] = secret_values(settings_or_values)
         named = _declared_values(settings_or_values)
     elif isinstance(settings_or_values, Mapping):
-        named = [
-            (str(key), None if isinstance(value, bool) else str(value))
-            for key, value in settings_or_values.items()
-            if value is not None and str(value) != ""  # no value: nothing to mask (not the text "None")
-        ]
-        values = [text for _key, text in named if text is not None]
+        named = []
+        for key, value in settings_or_values.items():
+            _given(value, str(key), named)
+        values = [text for _key, text in named if text]
     else:
-        values = list(settings_or_values)
-        named = [(f"value {index}", value) for index, value in enumerate(values, 1) if isinstance(value, str)]
+        named = []
+        for index, value in enumerate(settings_or_values, 1):
+            _given(value, f"value {index}", named)
+        values = [text for _key, text in named if text]
     unmaskable = _unmaskable(named)
     if unmaskable:
         warnings.warn(

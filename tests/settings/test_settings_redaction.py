@@ -364,3 +364,25 @@ def test_none_and_empty_values_register_nothing(logged: tuple[logging.Logger, io
         install_redaction({"TOKEN": None, "EMPTY": "", "FLAG": True, "PIN": "4821"}, logger)  # type: ignore[dict-item]
     logger.info("None of %s is %r; flag True; pin 4821", None, None)
     assert stream.getvalue() == f"None of None is None; flag True; pin {MASK}\n"
+
+
+class _Wrapped(SecretSettings):
+    tokens: Secret[dict[str, SecretStr]]
+
+
+def test_a_secret_str_inside_a_mapping_registers_its_real_value(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _Wrapped(tokens=Secret({"ci": SecretStr(API_TOKEN)}))
+    given = {"JWT": SecretStr(JWT), "DB": Secret(DB_PASSWORD), "PIN": SecretStr("48")}
+    with pytest.warns(ShortSecretWarning, match=r": PIN \(fewer than 3 characters\)$"):
+        install_redaction(given, logger)
+    install_redaction(loaded, logger)
+    logger.info("tokens %s %s %s", API_TOKEN, JWT, DB_PASSWORD)
+    logger.info("masked text %s", MASK)
+    out = stream.getvalue()
+    assert_no_leak(out, SECRETS, where="log output")
+    assert out.splitlines() == [f"tokens {MASK} {MASK} {MASK}", f"masked text {MASK}"]
+    assert MASK not in secret_values(loaded)
+    assert API_TOKEN in secret_values(loaded)
