@@ -5,7 +5,9 @@ per run in each format's alphabet; none is written in this file."""
 
 from __future__ import annotations
 
+import base64
 import secrets
+import string
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,16 @@ def _chars(n: int, alphabet: str = CRYPT_ALPHABET) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
+def _b64(n: int) -> str:
+    """``n`` random bytes in base64 (with its padding)."""
+    return base64.b64encode(secrets.token_bytes(n)).decode()
+
+
+def _phc(n: int) -> str:
+    """``n`` random bytes in the PHC format's base64 (no padding)."""
+    return _b64(n).rstrip("=")
+
+
 def _hashes() -> dict[str, str]:
     """rule id -> a fresh random hash in that rule's format."""
     return {
@@ -31,6 +43,17 @@ def _hashes() -> dict[str, str]:
         "password-hash-cisco-type8-type9": f"$9${_chars(14)}${_chars(43)}",
         "kerberos-asrep-hash": (
             f"$krb5asrep$23$svc_sql@CORP.ACME.NET:{secrets.token_hex(16)}${secrets.token_hex(120)}"
+        ),
+        "password-hash-argon2": f"$argon2id$v=19$m=65536,t=3,p=4${_phc(16)}${_phc(32)}",
+        "password-hash-django-pbkdf2": (
+            f"pbkdf2_sha256$870000${_chars(22, string.ascii_letters + string.digits)}${_b64(32)}"
+        ),
+        "kerberos-tgs-hash": (
+            f"$krb5tgs$23$*svc_sql$CORP.ACME.NET$MSSQLSvc/sql01.corp.acme.net:1433*${secrets.token_hex(16)}"
+            f"${secrets.token_hex(600)}"
+        ),
+        "netntlmv2-response": (
+            f"svc_web::ACME:{secrets.token_hex(8)}:{secrets.token_hex(16)}:0101000000000000{secrets.token_hex(140)}"
         ),
     }
 
@@ -70,6 +93,13 @@ def test_documentation_stand_ins_and_longer_runs_are_not_hashes(tmp_path: Path) 
         f"password_hash = '$2b$77${_chars(53)}'",  # no such cost
         "html = html.replace(/(a)(b)/g, '$1$2')",
         "hashcat -m 18200 '$krb5asrep$23$<user>@<realm>:<checksum>$<edata2>' words.txt",
+        "hashcat -m 13100 '$krb5tgs$23$*<user>$<realm>$<spn>*$<checksum>$<edata2>' words.txt",
+        "# $argon2id$v=19$m=<memory>,t=<iterations>,p=<parallelism>$<salt>$<hash>",
+        f"password = '$argon2id$v=19$m=65536,t=3,p=4${_phc(16)}${_phc(200)}'",  # runs on
+        "# Django stores pbkdf2_sha256$<iterations>$<salt>$<hash>",
+        f"password = 'pbkdf2_sha256$870000$abc${_b64(32)[:-2]}'",  # a key of the wrong length
+        "# <user>::<domain>:<challenge>:<NTProofStr>:<blob>",
+        "addr = fe80::1:0101:0000:0000:0000",
     ]
     (tmp_path / "notes.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _scan(tmp_path) == []
@@ -87,4 +117,5 @@ def test_hashes_alone_do_not_fail_the_default_scan_and_are_never_printed(tmp_pat
     strict = run_cli("check-secrets", "scan", "--fail-on", "warning", ".", cwd=tmp_path)
     assert strict.returncode == 1
     for result in (quiet, strict):
-        assert_no_leak(result.output, [v.rsplit("$", 1)[1] for v in values.values()])
+        # the checksum: the last field of each format ($-separated, NetNTLMv2's :-separated)
+        assert_no_leak(result.output, [v.replace(":", "$").rsplit("$", 1)[1] for v in values.values()])
