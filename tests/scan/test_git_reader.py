@@ -9,6 +9,7 @@ import pytest
 
 from autoaudit_secrets._errors import ScanError, UsageError
 from autoaudit_secrets.scan.sources._git import (
+    _LOG,
     BlobReader,
     ChangeStream,
     CommitChanges,
@@ -151,12 +152,41 @@ def test_binary_files_are_flagged_with_their_blob(git_repo: Path) -> None:
 def test_deleted_files_are_not_listed_but_their_earlier_commit_is(git_repo: Path) -> None:
     write(git_repo, "gone.txt", "short-lived\n")
     write(git_repo, "keep.txt", "k\n")
-    commit_all(git_repo, "add")
+    first = commit_all(git_repo, "add")
     (git_repo / "gone.txt").unlink()
     commit_all(git_repo, "delete")
-    first, second = changes(git_repo, GitMode.ALL)
-    assert "gone.txt" in by_path(first)
-    assert by_path(second) == {}
+    # git is not asked for the deleted file's patch (every line of it removed): the commit that only deletes
+    # is left out, and counted
+    with ChangeStream(git_repo, GitSelection(GitMode.ALL)) as stream:
+        got = list(stream)
+    assert [c.commit.sha for c in got if c.commit] == [first]
+    assert "gone.txt" in by_path(got[0])
+    assert stream.quiet_commits == 1
+
+
+def test_a_deleted_file_is_not_written_by_git(git_repo: Path) -> None:
+    write(git_repo, "gone.txt", "".join(f"line {n}\n" for n in range(50)))
+    write(git_repo, "keep.txt", "k\n")
+    shas = [commit_all(git_repo, "add")]
+    (git_repo / "gone.txt").unlink()
+    write(git_repo, "keep.txt", "k\nnew\n")
+    shas.append(commit_all(git_repo, "delete and change"))
+    write(git_repo, "moved.txt", "".join(f"line {n}\n" for n in range(50)) + "one more\n")
+    shas.append(commit_all(git_repo, "back, renamed"))
+    git(git_repo, "mv", "moved.txt", "renamed.txt")
+    write(git_repo, "renamed.txt", "".join(f"line {n}\n" for n in range(50)) + "one more\nand another\n")
+    shas.append(commit_all(git_repo, "rename and change"))
+    log = git(git_repo, *_LOG, "--all")
+    assert "deleted file mode" not in log and "-line 7" not in log
+    assert "+new" in log  # the commit's other change is there
+    assert "rename from moved.txt" in log and "+and another" in log  # a rename is still paired
+    with ChangeStream(git_repo, GitSelection(GitMode.ALL)) as stream:
+        got = list(stream)
+    assert [c.commit.sha for c in got if c.commit] == shas
+    assert stream.quiet_commits == 0
+    assert set(by_path(got[1])) == {"keep.txt"}
+    renamed = by_path(got[3])["renamed.txt"]
+    assert renamed.old_path == "moved.txt"
 
 
 def test_merge_counts_only_lines_new_to_every_parent(git_repo: Path) -> None:
@@ -500,10 +530,18 @@ def test_parse_chunks_gives_the_same_result_wherever_the_output_is_cut(git_repo:
     files = {f.path: f for item in whole for f in item.files}
     assert {"tricky.txt", "nonl.txt", "crlf.txt", "img.bin", 'quo"te.txt', "tab\there.txt"} <= set(files)
     assert "sub" not in files and "empty.txt" not in files  # a submodule; an empty file adds no line
-    # the merge: git writes no patch for it (what a merge adds is worked out from its files' versions)
-    merge = whole[-1]
-    assert merge.parents == 2 and merge.files == ()
-    assert any(item.commit is not None and not item.files for item in whole)  # the empty commit
+    # the merge and the empty commit: git writes no patch for a merge (what a merge adds is worked out from
+    # its files' versions), and with deleted files left out (--diff-filter=d) it leaves out a commit without
+    # a change listed
+    assert all(item.files and item.parents < 2 for item in whole)
+    empty = git(git_repo, "log", "--all", "--format=%H", "--grep=^nothing$").split()
+    assert len(empty) == 1
+    ordinary = set(git(git_repo, "rev-list", "--no-merges", "--all").split()) - set(empty)
+    assert [item.commit.sha for item in whole if item.commit] == [
+        sha
+        for sha in git(git_repo, "rev-list", "--topo-order", "--reverse", "--all").split()
+        if sha in ordinary
+    ]
     for size in range(1, len(data) + 1):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert list(parse_chunks(chunks)) == whole, size

@@ -110,6 +110,11 @@ _PATCH_OPTIONS = (
     "--dst-prefix=b/",
     "--no-relative",
     "-M",
+    # Deleted files are left out (lower case excludes): their patch is every line of the old version, removed,
+    # which the parser drops anyway (nothing is added, and there is no version left to analyze). git then
+    # neither inflates nor writes them: FastAPI's 32,947 commits give 416 MB of patches instead of 557 MB and
+    # git's CPU goes from 13.6 s to 11.6 s. A rename is paired before the filter, so it stays a rename.
+    "--diff-filter=d",
 )
 # Bytes of git output buffered ahead of the scan, at most, shared by the git processes. Not more: the git of a
 # later part, held back while the scan reads an earlier part, keeps working on the other core until the end
@@ -462,10 +467,11 @@ class ChangeStream:
     Creating it checks the revisions and starts git at once, in the background (so git works while the
     caller prepares); iterate it once. Use as a context manager, or call :meth:`close`, to stop git early.
     The commits read are those of the selection, or exactly ``commits`` (with ``merges``, the files of those
-    that are merges: :attr:`CommitPlan.merges`). Merges that change nothing are left out. The patches of
-    the other commits come from up to ``jobs`` git processes in parallel (0: one per CPU but one, at most 4)
-    when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part; a background
-    thread works out meanwhile what each merge adds (see :mod:`._merges`)."""
+    that are merges: :attr:`CommitPlan.merges`). Merges that change nothing, and commits that only delete
+    files (or change nothing), are left out and counted (:attr:`quiet_merges`, :attr:`quiet_commits`). The
+    patches of the other commits come from up to ``jobs`` git processes in parallel (0: one per CPU but one,
+    at most 4) when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part; a
+    background thread works out meanwhile what each merge adds (see :mod:`._merges`)."""
 
     def __init__(
         self,
@@ -490,6 +496,9 @@ class ChangeStream:
         self._merge_count = 0
         #: merges left out because they change nothing (known once the stream has been read)
         self.quiet_merges = 0
+        #: other commits git left out: those that only delete files or change nothing (known once read)
+        self.quiet_commits = 0
+        self._asked = 0  # commits whose patches git was asked for
         if selection.mode is GitMode.STAGED:
             base = "HEAD" if _has_head(root) else EMPTY_TREE
             self._staged = True
@@ -572,6 +581,7 @@ class ChangeStream:
     def _start(self, root: Path, commits: list[str], jobs: int, min_shard: int) -> None:
         if not commits:
             return
+        self._asked = len(commits)
         parts = min(jobs, len(commits) // min_shard) if jobs > 1 and len(commits) >= 2 * min_shard else 1
         # Patches are what git spends its time on: each git process writes the patches of a consecutive part
         # of the commits, read in order; the later parts wait in their buffers.
@@ -608,8 +618,13 @@ class ChangeStream:
     def __iter__(self) -> Iterator[CommitChanges]:
         try:
             taken = 0  # merges taken from the queue
+            read = 0  # commits read (a commit of very many files comes in several items, one after another)
+            last = ""
             for change in parse_chunks(self._chunks(), staged=self._staged):
                 if change.commit is not None:
+                    if change.commit.sha != last:
+                        last = change.commit.sha
+                        read += 1
                     due = self._merges_before.get(change.commit.sha, taken)
                     while taken < due:
                         taken += 1
@@ -620,6 +635,7 @@ class ChangeStream:
                 taken += 1
                 if (merge := self._next_merge()) is not None:
                     yield merge
+            self.quiet_commits = max(self._asked - read, 0)
         except BaseException:
             self.close()
             raise
@@ -1517,9 +1533,10 @@ class HistoryScan:
                     scan = _HistoryScan(scanner, blobs, options, progress)
                     scan.run(self.stream)
                     self.quiet_merges = self.quiet_merges or self.stream.quiet_merges
+                    quiet = self.quiet_merges + self.stream.quiet_commits
                 found, stats = [f for _, f in scan.found], scan.stats
-                if progress is not None and self.quiet_merges:
-                    progress(scan.commits + self.quiet_merges, scan.files_done)
+                if progress is not None and quiet:
+                    progress(scan.commits + quiet, scan.files_done)
             else:
                 found, stats = self._run_parts(scanner, settings, context, progress)
         stats.seconds = time.perf_counter() - started
@@ -1636,5 +1653,9 @@ def _scan_part(commits: list[str], merges: dict[str, MergeFiles]) -> _PartResult
         scan = _HistoryScan(scanner, blobs, scan_options(scanner, context, settings))  # type: ignore[arg-type]
         scan.run(stream)
     return _PartResult(
-        scan.found, scan.stats, getattr(scanner, "suppressed", 0) - before, scan.commits, scan.files_done
+        scan.found,
+        scan.stats,
+        getattr(scanner, "suppressed", 0) - before,
+        scan.commits + stream.quiet_commits,
+        scan.files_done,
     )
