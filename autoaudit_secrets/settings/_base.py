@@ -23,7 +23,7 @@ from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._redact import MASK
 from .._safe_read import read_regular_file
 from ._ci import ci_marker
-from ._fields import EnvField, env_fields, field_names, nested_model, secret_holds_json
+from ._fields import EnvField, env_fields, field_names, nested_model, secret_holds_json, without_secret
 from ._masking import Masker, data_strings, json_leaves
 
 __all__ = [
@@ -148,6 +148,16 @@ class _MappingSource(EnvSettingsSource):
         the same whether its type is wrapped in ``Secret`` or not. Also asked for a nested model's field
         (``DB__HOSTS``)."""
         return super().field_is_complex(field) or secret_holds_json(field.annotation)
+
+    def next_field(self, field: FieldInfo | Any | None, key: str, case_sensitive: bool | None = None) -> Any:
+        """pydantic-settings' step from a field to what ``key`` names in it (``X__a``: the value type of the
+        mapping ``X``), with a value type ``Secret[X]`` whose ``X`` is JSON seen as ``X``: pydantic-settings
+        decodes an item from JSON by that type, and would hand ``Secret[list[str]]`` the text. An item then
+        loads as the same type without ``Secret`` does (``dict[str, list[str]]``)."""
+        found = super().next_field(field, key, case_sensitive)
+        if found is not None and not isinstance(found, FieldInfo) and secret_holds_json(found):
+            return without_secret(found)
+        return found
 
     def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
         """pydantic-settings' JSON decoding, noting the field whose value is not JSON: its error names only
@@ -422,6 +432,9 @@ def _collect_layers(
     environment_note: SourceNote,
 ) -> tuple[_Layers, dict[str, str], list[SourceNote]]:
     known = {field.env_name for field in fields}
+    # A mapping's items come as NAME__KEY too: variables of the schema as well (read from the secrets
+    # directory, decrypted, handed to pydantic-settings).
+    keyed = tuple(field.env_name + "__" for field in fields if field.keyed)
     problems: dict[str, str] = {}
     notes = [environment_note]
 
@@ -435,17 +448,17 @@ def _collect_layers(
     env_layer = dict(environ)
     notes += _resolve_file_references([env_layer, dotenv], known, problems)
     directory, secrets_note = _secrets_plan(secrets_dir)
-    secrets = _read_secrets_dir(directory, known, problems) if directory is not None else {}
+    secrets = _read_secrets_dir(directory, known, keyed, problems) if directory is not None else {}
     if directory is not None:
         count = len(secrets)
         secrets_note = SourceNote(
             secrets_note.source, True, f"{count} file{'s' if count != 1 else ''} of this schema"
         )
     notes.append(secrets_note)
-    _open_encrypted([env_layer, dotenv, secrets], known, environ, problems)
+    _open_encrypted([env_layer, dotenv, secrets], known, keyed, environ, problems)
     # Hand pydantic-settings only the variables of this schema: unrelated ones (most of a large environment
     # or .env) would only slow its per-source scans down.
-    nested_prefixes = tuple(field.env_name + "__" for field in fields if field.nested)
+    nested_prefixes = (*(field.env_name + "__" for field in fields if field.nested), *keyed)
 
     def relevant(layer: dict[str, str]) -> dict[str, str]:
         return {
@@ -522,7 +535,9 @@ def _looks_like_a_path(value: str) -> bool:
     return parent != os.path.dirname(parent) and os.path.isdir(parent)
 
 
-def _read_secrets_dir(directory: Path, known: set[str], problems: dict[str, str]) -> dict[str, str]:
+def _read_secrets_dir(
+    directory: Path, known: set[str], keyed: tuple[str, ...], problems: dict[str, str]
+) -> dict[str, str]:
     values: dict[str, str] = {}
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
@@ -530,7 +545,7 @@ def _read_secrets_dir(directory: Path, known: set[str], problems: dict[str, str]
         raise _LoadError(f"cannot list secrets directory {directory}: {exc.strerror}") from None
     for entry in entries:
         name = entry.name.upper()
-        if name not in known or entry.is_dir():
+        if (name not in known and not name.startswith(keyed)) or entry.is_dir():
             continue  # a dangling symlink is not skipped: it is reported as unreadable below
         try:
             values[name] = _strip_one_newline(read_regular_file(entry.path).decode("utf-8"))
@@ -542,11 +557,19 @@ def _read_secrets_dir(directory: Path, known: set[str], problems: dict[str, str]
 
 
 def _open_encrypted(
-    layers: list[dict[str, str]], known: set[str], environ: Mapping[str, str], problems: dict[str, str]
+    layers: list[dict[str, str]],
+    known: set[str],
+    keyed: tuple[str, ...],
+    environ: Mapping[str, str],
+    problems: dict[str, str],
 ) -> None:
     """Decrypt ``enc:`` values in place; the crypto module is imported only when there is one."""
     for layer in layers:
-        encrypted = {k: v for k, v in layer.items() if v.startswith("enc:") and k.upper() in known}
+        encrypted = {
+            k: v
+            for k, v in layer.items()
+            if v.startswith("enc:") and ((up := k.upper()) in known or up.startswith(keyed))
+        }
         if not encrypted:
             continue
         for key in encrypted:

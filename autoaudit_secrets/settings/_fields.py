@@ -22,6 +22,8 @@ __all__ = [
     "is_secret_annotation",
     "nested_model",
     "secret_holds_json",
+    "takes_keys",
+    "without_secret",
 ]
 
 NESTED_DELIMITER = "__"
@@ -37,6 +39,7 @@ class EnvField:
     secret: bool
     nested: bool  # the field is itself a model (its leaves are listed separately, too)
     attrs: tuple[str, ...] = ()  # attribute names from the top (``path`` uses aliases where they are set)
+    keyed: bool = False  # a mapping: ``NAME__KEY`` variables give its items (see :func:`takes_keys`)
 
 
 def _alternatives(annotation: Any) -> Iterator[Any]:
@@ -115,6 +118,34 @@ def _secret_args(annotation: Any) -> Iterator[Any]:
             yield from typing.get_args(alternative)[:1]
 
 
+def without_secret(annotation: Any) -> Any:
+    """``annotation`` with each ``Secret[X]`` it stands for replaced by ``X``, through Optional/Union/
+    Annotated (``Secret[list[str]] | None`` -> ``list[str] | None``); the same object when it holds none."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        inner = without_secret(args[0])
+        return annotation if inner is args[0] else typing.Annotated[(inner, *annotation.__metadata__)]
+    if origin is typing.Union or origin is types.UnionType:
+        members = tuple(without_secret(arg) for arg in args)
+        if all(new is old for new, old in zip(members, args, strict=True)):
+            return annotation
+        return typing.Union[members]  # noqa: UP007 (built from a tuple)
+    if isinstance(origin, type) and issubclass(origin, Secret) and args:
+        return args[0]
+    return annotation
+
+
+def takes_keys(annotation: Any) -> bool:
+    """Whether ``NAME__KEY`` variables feed a field of this type (pydantic-settings' nested delimiter on a
+    mapping): a ``dict``/``Mapping``, also inside Optional/Annotated/unions and ``Secret[...]``."""
+    for alternative in _alternatives(without_secret(annotation)):
+        tp = typing.get_origin(alternative) or alternative
+        if isinstance(tp, type) and issubclass(tp, Mapping):
+            return True
+    return False
+
+
 def nested_model(annotation: Any) -> type[BaseModel] | None:
     """The model class a field holds (``Optional[Model]`` included), else ``None``."""
     for tp in _unwrap(annotation):
@@ -172,6 +203,7 @@ def _walk(
                 secret=is_secret_annotation(info.annotation),
                 nested=sub is not None,
                 attrs=field_attrs,
+                keyed=takes_keys(info.annotation),
             )
         )
         if sub is not None:

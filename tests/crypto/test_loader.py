@@ -152,3 +152,22 @@ def test_any_value_survives_set_render_parse_and_decrypt(value: str) -> None:
     opened, problems = decrypt_values(parsed, environ={"AUTOAUDIT_PRIVATE_KEY": key.to_text()})
     assert problems == {}
     assert opened == {"DEBUG": "1", "SOME_SECRET": value}
+
+
+class KeyedSettings(SecretSettings):
+    tokens: dict[str, SecretStr]
+
+
+def test_an_encrypted_item_of_a_mapping_given_as_name_key_is_decrypted(tmp_path: Path) -> None:
+    key = generate_private_key()
+    env_file = tmp_path / ".env"
+    doc = DotenvDocument.load(env_file, missing_ok=True)
+    doc.set(PUBLIC_KEY_VAR, key.public_key.to_text())
+    doc.set("TOKENS__BILLING", encrypt_value("TOKENS__BILLING", API_TOKEN, key.public_key))
+    doc.save(env_file)
+    settings = KeyedSettings.load(
+        env_file=env_file, environ={"AUTOAUDIT_PRIVATE_KEY": key.to_text()}, secrets_dir=None
+    )
+    assert sorted(settings.tokens) == ["billing"]
+    decrypted = settings.tokens["billing"].get_secret_value() == API_TOKEN
+    assert decrypted, "not decrypted"  # a boolean: a failed comparison would print the value

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from pydantic import Field, Secret, field_validator
+from pydantic import BaseModel, Field, Secret, field_validator
 from secret_json_schemas import (
     HOST_PASSWORD,
     JSON_SECRETS,
@@ -220,6 +220,77 @@ def test_a_validator_quoting_the_items_is_masked(monkeypatch: pytest.MonkeyPatch
         Checked.load(env_file=None, secrets_dir=None)
     assert_no_leak(str(info.value), JSON_SECRETS, where="error", prefixes=True)
     assert info.value.problems[0][0] == "API_KEYS" and "unknown keys" in info.value.problems[0][1]
+
+
+# ---------------------------------------------------------------------------------------------- NAME__KEY
+
+
+class _Ring(BaseModel):
+    keys: dict[str, Secret[list[str]] | None] = {}
+
+
+class KeyedSecretSettings(SecretSettings):
+    """Mappings of ``Secret[...]`` containers, whose items come as ``NAME__KEY`` variables."""
+
+    api_keys: dict[str, Secret[list[str]]] = Field(default_factory=dict)
+    ring: _Ring = _Ring()
+
+
+class KeyedPlainSettings(SecretSettings):
+    """The same without ``Secret``."""
+
+    api_keys: dict[str, list[str]] = Field(default_factory=dict)
+    ring: _Ring = _Ring()
+
+
+def _keyed(settings: KeyedSecretSettings) -> dict[str, Any]:
+    held = {f"api_keys.{key}": value.get_secret_value() for key, value in settings.api_keys.items()}
+    held.update({f"ring.{k}": v.get_secret_value() for k, v in settings.ring.keys.items() if v is not None})
+    return held
+
+
+def test_the_items_of_a_mapping_of_secret_containers_load_from_json_in_every_source(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("API_KEYS__billing", json.dumps([KEY_1, KEY_2]))
+    monkeypatch.setenv("RING__KEYS__main", json.dumps([RING_KEY]))
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"API_KEYS__search='{json.dumps([TOKEN])}'\n", encoding="utf-8")
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir()
+    (secrets_dir / "api_keys__ci").write_text(json.dumps([HOST_PASSWORD]) + "\n", encoding="utf-8")
+    settings = KeyedSecretSettings.load(env_file=env_file, secrets_dir=secrets_dir)
+    plain = KeyedPlainSettings.load(env_file=env_file, secrets_dir=secrets_dir)
+    expected = {
+        "api_keys.billing": [KEY_1, KEY_2],
+        "api_keys.search": [TOKEN],
+        "api_keys.ci": [HOST_PASSWORD],
+        "ring.main": [RING_KEY],
+    }
+    held = _keyed(settings)
+    loaded = {name: held.get(name) == value for name, value in expected.items()}
+    assert all(loaded.values()), loaded  # booleans: a failed comparison would print the values
+    assert sorted(held) == sorted(expected)
+    same = {f"api_keys.{k}": v for k, v in plain.api_keys.items()} == {
+        k: v for k, v in held.items() if k.startswith("api_keys.")
+    }
+    assert same, "not as without Secret"
+    assert {KEY_1, KEY_2, TOKEN, HOST_PASSWORD, RING_KEY} <= secret_values(settings)
+    assert_no_leak(repr(settings), JSON_SECRETS, where="repr", prefixes=True)
+
+
+def test_an_item_that_is_not_json_is_a_problem_of_its_mapping_as_without_secret(
+    monkeypatch: pytest.MonkeyPatch, chdir_tmp: Path
+) -> None:
+    monkeypatch.setenv("API_KEYS__billing", f"[{KEY_1}")
+    problems = {}
+    for schema in (KeyedSecretSettings, KeyedPlainSettings):
+        with pytest.raises(InvalidSettingsError) as info:
+            schema.load(env_file=None, secrets_dir=None)
+        assert_no_leak(str(info.value), JSON_SECRETS, where="error", prefixes=True)
+        problems[schema.__name__] = info.value.problems
+    assert problems["KeyedSecretSettings"] == problems["KeyedPlainSettings"]
+    assert problems["KeyedSecretSettings"] == (("API_KEYS", "at billing: input should be a valid list"),)
 
 
 # ---------------------------------------------------------------------------------------------- CLI
