@@ -36,6 +36,7 @@ AREA_TITLES: Mapping[str, str] = {
     "providers-apis": "Other named APIs",
     "keys": "Private keys, tokens and connection strings",
     "password-hashes": "Password hashes",
+    "network-devices": "Network device configurations",
     "frameworks": "Web framework secrets",
     "cmdline": "Credentials on command lines",
     "call-shapes": "Environment defaults, multi-assignments and other call shapes",

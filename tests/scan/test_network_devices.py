@@ -1,0 +1,88 @@
+"""Cisco type 7 passwords are reported as plaintext passwords (errors), wherever a device configuration holds
+them, once each: type 7 is a reversible encoding, not a hash (the type 5/8/9 secrets next to them stay
+warnings). The values are encoded at run time from random passwords with type 7's published key stream, so
+the test also shows that what is reported decodes to the password; none is written in this file."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from pathlib import Path
+
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, Severity
+from tests.conftest import assert_no_leak, run_cli
+
+# The fixed key stream of the type 7 encoding, as Cisco's own tools and every decoder publish it.
+_TYPE7_KEYS = "dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87"
+
+
+def _type7(password: str, offset: int) -> str:
+    """``password`` in type 7: the offset (00-15) in decimal, then each character XORed with the keys."""
+    keys = _TYPE7_KEYS
+    return f"{offset:02d}" + "".join(
+        f"{ord(c) ^ ord(keys[(offset + i) % len(keys)]):02X}" for i, c in enumerate(password)
+    )
+
+
+def _decode(value: str) -> str:
+    offset, body = int(value[:2]), bytes.fromhex(value[2:])
+    keys = _TYPE7_KEYS
+    return "".join(chr(b ^ ord(keys[(offset + i) % len(keys)])) for i, b in enumerate(body))
+
+
+def _password() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits + "!#%") for _ in range(12))
+
+
+# the places of a running-config that hold type 7 values
+LINES = [
+    "enable password 7 {v}",
+    "username netops privilege 15 password 7 {v}",
+    " password 7 {v}",
+    " neighbor 192.0.2.1 password 7 {v}",
+    "  key-string 7 {v}",
+    "tacacs-server host 192.0.2.10 key 7 {v}",
+    " ip ospf message-digest-key 1 md5 7 {v}",
+    " wpa-psk ascii 7 {v}",
+]
+
+
+def _scan(root: Path) -> list[tuple[int, str, Severity]]:
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=root, no_ignore=True))
+    return sorted((f.line, f.rule_id, f.severity) for f in result.findings)
+
+
+def test_encoding_round_trips() -> None:
+    password = _password()
+    assert _decode(_type7(password, secrets.randbelow(16))) == password
+
+
+def test_every_type7_value_is_one_error_and_hashes_stay_warnings(tmp_path: Path) -> None:
+    passwords = [_password() for _ in LINES]
+    values = [_type7(p, secrets.randbelow(16)) for p in passwords]
+    crypt = string.ascii_letters + string.digits + "./"
+    type9 = "$9$" + "".join(secrets.choice(crypt) for _ in range(14)) + "$"
+    type9 += "".join(secrets.choice(crypt) for _ in range(43))
+    config = ["hostname core01", "service password-encryption", f"enable secret 9 {type9}"]
+    config += [line.format(v=v) for line, v in zip(LINES, values, strict=True)]
+    (tmp_path / "core01.cfg").write_text("\n".join(config) + "\n", encoding="utf-8")
+    expected = [(3, "password-hash-cisco-type8-type9", Severity.WARNING)]
+    expected += [(n, "cisco-type7-password", Severity.ERROR) for n in range(4, 4 + len(LINES))]
+    assert _scan(tmp_path) == expected
+    result = run_cli("check-secrets", "scan", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_no_leak(result.output, values + passwords)
+
+
+def test_type0_stand_ins_and_prose_are_not_type7(tmp_path: Path) -> None:
+    lines = [
+        "username netops password 7 <removed>",
+        "enable password 7 0000000000",
+        "username netops password 7 ${TYPE7_PASSWORD}",
+        "username netops password 0 {{ netops_password }}",
+        "The minimum password 7 characters long is not enforced here.",
+        f"key 7 {_type7(_password(), 16)}",  # no such offset
+        f"enable password 7 {_type7(_password(), 3)}Z",  # not hex: no type 7 value
+    ]
+    (tmp_path / "notes.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _scan(tmp_path) == []
