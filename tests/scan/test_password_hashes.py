@@ -1,7 +1,8 @@
 """Committed password hashes are reported by the password-hash rules as warnings, once per hash, wherever
 they sit (a seed, a fixture, a cloud-init file, a constant): the generic rules still never take a hash for a
 password (no error), and format stand-ins of documentation are not reported. Hash values are drawn at random
-per run in each format's alphabet; none is written in this file."""
+per run in each format's alphabet; the only ones written in this file are the public demo hashes frameworks
+ship, which are not reported."""
 
 from __future__ import annotations
 
@@ -119,3 +120,34 @@ def test_hashes_alone_do_not_fail_the_default_scan_and_are_never_printed(tmp_pat
     for result in (quiet, strict):
         # the checksum: the last field of each format ($-separated, NetNTLMv2's :-separated)
         assert_no_leak(result.output, [v.replace(":", "$").rsplit("$", 1)[1] for v in values.values()])
+
+
+# Published with a demo password (Laravel's UserFactory: "password", "secret" before 5.8; Spring Security's
+# reference: "password"), under the bcrypt prefixes copies use.
+PUBLIC_DEMO_HASHES = [
+    "$2y$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi",  # check-secrets: allow
+    "$2a$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi",  # check-secrets: allow
+    "$2b$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi",  # check-secrets: allow
+    "$2y$10$TKh8H1.PfQx37YgCzwiKb.KjNyWgaHb9cbcoQgdIVFlYg7B77UdFm",  # check-secrets: allow
+    "{bcrypt}$2a$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
+]
+
+
+def _one_changed(value: str) -> str:
+    """``value`` with one character of its checksum changed: the same shape, no longer the public hash."""
+    last = value[-2]
+    return value[:-2] + ("A" if last != "A" else "B") + value[-1]
+
+
+def test_public_demo_hashes_are_quiet_and_a_changed_one_is_reported(tmp_path: Path) -> None:
+    seed = "".join(f"INSERT INTO users VALUES ('u{i}', '{h}');\n" for i, h in enumerate(PUBLIC_DEMO_HASHES))
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "quiet" / "seed.sql").write_text(seed, encoding="utf-8")
+    assert _scan(tmp_path / "quiet") == []
+    (tmp_path / "changed").mkdir()
+    changed = "".join(
+        f"INSERT INTO users VALUES ('u{i}', '{_one_changed(h)}');\n" for i, h in enumerate(PUBLIC_DEMO_HASHES)
+    )
+    (tmp_path / "changed" / "seed.sql").write_text(changed, encoding="utf-8")
+    expected = [("seed.sql", "password-hash-bcrypt", Severity.WARNING)] * len(PUBLIC_DEMO_HASHES)
+    assert _scan(tmp_path / "changed") == expected

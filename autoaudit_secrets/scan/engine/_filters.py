@@ -1077,18 +1077,37 @@ def _filler_inside(low: str) -> bool:
     return 2 * covered > n or (2 * covered == n and runs > 1)
 
 
+# Values published as examples, exactly as published (compared lower-cased).
 _DOC_EXAMPLE_VALUES = frozenset(
-    {
+    value.lower()
+    for value in (
         # AWS documentation's example access key id and secret key (the "EXAMPLE" suffix marks them).
-        "akiaiosfodnn7example",
-        "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
-    }
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        # Password hashes frameworks publish with a demo password (each checked to verify it): copied into
+        # countless seeds and fixtures, they protect a password everybody knows, so reporting them is noise.
+        # The published value first, then under the other bcrypt prefixes, which verify alike ($2a$, $2b$,
+        # $2y$; copies change the prefix to their library's).
+        # Laravel's UserFactory (5.8 and later): the bcrypt hash of "password".
+        "$2y$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi",  # check-secrets: allow
+        "$2a$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi",  # check-secrets: allow
+        "$2b$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi",  # check-secrets: allow
+        # Laravel's UserFactory (5.5 to 5.7): the bcrypt hash of "secret".
+        "$2y$10$TKh8H1.PfQx37YgCzwiKb.KjNyWgaHb9cbcoQgdIVFlYg7B77UdFm",  # check-secrets: allow
+        "$2a$10$TKh8H1.PfQx37YgCzwiKb.KjNyWgaHb9cbcoQgdIVFlYg7B77UdFm",  # check-secrets: allow
+        "$2b$10$TKh8H1.PfQx37YgCzwiKb.KjNyWgaHb9cbcoQgdIVFlYg7B77UdFm",  # check-secrets: allow
+        # Spring Security's reference (password storage, {bcrypt} users): the bcrypt hash of "password".
+        "$2a$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
+        "$2b$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
+        "$2y$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
+    )
 )
 
 
 def is_doc_example(value: str) -> bool:
     """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the
-    like) and for textbook JWTs (see :func:`_is_textbook_jwt`)."""
+    like, the bcrypt hashes of demo passwords Laravel and Spring Security ship) and for textbook JWTs (see
+    :func:`_is_textbook_jwt`)."""
     low = value.lower()
     if low in _DOC_EXAMPLE_VALUES or "example" in low:
         return True
