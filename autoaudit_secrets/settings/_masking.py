@@ -148,13 +148,18 @@ def data_strings(value: Any, *, keys_except: AbstractSet[str] = frozenset()) -> 
 _WORD = re.compile(r"\w")
 
 # A colour or style escape code (CSI: ESC "[", parameters, a final character) as written to a terminal, or
-# escaped by repr() (``\x1b``) or JSON (``\u001b``). It separates tokens: ``ESC[1m4821ESC[0m`` holds the
-# token ``4821`` although a letter ends the code before it. Such tokens are masked by a second pattern, run
-# only on text holding a code (the code is kept, the token masked): one for ESC itself, one for its escaped
-# spellings (each then begins with a literal, which the regex engine finds quickly).
+# spelled out as text: by repr() (``\x1b``), JSON (``\u001b``), and as shells and configuration files write
+# ESC before printf/echo -e turn it into the byte (``\033``, ``\0033``, ``\e``, ``\E``, ``\x1B``), which
+# reaches logs as is where it is never interpreted (a prompt or PS1 string, a log format read from YAML, a
+# Python string with the escape doubled). It separates tokens: ``ESC[1m4821ESC[0m`` holds the token
+# ``4821`` although a letter ends the code before it. Such tokens are masked by a second pattern, run only
+# on text holding a code (the code is kept, the token masked): one for ESC itself, one for its spellings
+# (each then begins with a literal, which the regex engine finds quickly). A spelling is a backslash and a
+# name of ESC right before "[" and a complete code, so only a value that stands as a token after such a
+# code is masked: what follows without a separator (``\e[1m48210``) is still another word.
 _CODE_TAIL = r"\[[0-?]*[ -/]*[@-~]"
 _ESCAPE_CODE = r"\x1b" + _CODE_TAIL
-_ESCAPED_CODE = r"\\(?:x1b|u001b)" + _CODE_TAIL
+_ESCAPED_CODE = r"\\(?:x1[bB]|u001[bB]|0?033|[eE])" + _CODE_TAIL
 
 
 def _keep_code(match: re.Match[str]) -> str:
@@ -252,7 +257,7 @@ class Masker:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
-        self._after_escaped_code: re.Pattern[str] | None = None  # ... after one written \x1b[ or \u001b[
+        self._after_escaped_code: re.Pattern[str] | None = None  # ... after one spelled \x1b[, \033[, \e[...
         self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
         self.add(values)
 
@@ -327,7 +332,7 @@ class Masker:
             if "\x1b" in masked and after_code.search(masked):
                 masked = after_code.sub(_keep_code, masked)
             escaped = self._after_escaped_code
-            if "\\" in masked and "1b[" in masked and escaped is not None and escaped.search(masked):
+            if "\\" in masked and "[" in masked and escaped is not None and escaped.search(masked):
                 masked = escaped.sub(_keep_code, masked)
         if self._url_passwords and "://" in masked:
             masked = _USERINFO.sub(self._userinfo_mask, masked)

@@ -273,6 +273,30 @@ def test_a_short_secret_glued_to_colour_escape_codes_is_masked_and_the_codes_kep
     ]
 
 
+def test_a_short_secret_after_an_escape_code_spelled_as_text_is_masked(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    # Shells and configuration files spell ESC out (printf/echo -e turn it into the byte); where nothing
+    # does, the text reaches the log as is: a PS1 string, a log format read from YAML, a doubled escape.
+    logger, stream = logged
+    install_redaction({"PIN": "4821"}, logger)
+    spellings = ["\\033", "\\0033", "\\e", "\\E", "\\x1B", "\\u001B"]
+    for esc in spellings:
+        logger.info(f"pin {esc}[1;31m4821{esc}[0m")
+    # not a code before it (no backslash, no "[", another letter), or the token goes on
+    unrelated = "e[1m4821 \\e1m4821 \\q[1m4821 \\033[1m48210 \\e[1m14821 \\033[1m4821x"
+    logger.info(unrelated)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == len(spellings) + 1
+    # Compared into names and booleans: a failed comparison would print the value.
+    leaked = [
+        esc for esc, line in zip(spellings, lines, strict=False) if line != f"pin {esc}[1;31m{MASK}{esc}[0m"
+    ]
+    assert leaked == [], "not masked after these spellings"
+    kept = lines[-1] == unrelated
+    assert kept, "masked where it is no token after a code"
+
+
 class _Signed(SecretSettings):
     offset: Secret[int]
 
