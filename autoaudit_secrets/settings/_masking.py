@@ -245,6 +245,7 @@ class Masker:
         "_after_code",
         "_after_escaped_code",
         "_min_length",
+        "_password_urls",
         "_pattern",
         "_token_below",
         "_url_passwords",
@@ -255,43 +256,51 @@ class Masker:
         self._min_length = max(1, min_length)
         self._token_below = token_below
         self._values: set[str] = set()
+        self._password_urls: set[str] = set()  # URLs whose password alone is a value (add(password_urls=))
         self._pattern: re.Pattern[str] | None = None
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
         self._after_escaped_code: re.Pattern[str] | None = None  # ... after one spelled \x1b[, \033[, \e[...
         self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
         self.add(values)
 
-    def add(self, values: Iterable[str]) -> bool:
-        """Mask these values too; returns whether anything new was added."""
-        before = len(self._values)
+    def add(self, values: Iterable[str], *, password_urls: Iterable[str] = ()) -> bool:
+        """Mask these values too, and the password of each of ``password_urls`` as that of a value that is
+        a URL (on its own, decoded, in any URL of a line), not the URL itself (a plain ``PostgresDsn``:
+        its user and host are no secret); returns whether anything new was added."""
+        before = len(self._values) + len(self._password_urls)
         self._values.update(
             value for value in values if isinstance(value, str) and len(value) >= self._min_length
         )
-        if len(self._values) == before:
+        self._password_urls.update(
+            url
+            for url in password_urls
+            if isinstance(url, str)
+            and any(len(unquote(written)) >= self._min_length for written in url_passwords(url))
+        )
+        if len(self._values) + len(self._password_urls) == before:
             return False
         self._pattern = None
         return True
 
     def merge(self, other: Masker) -> None:
         """Mask ``other``'s values too."""
-        self.add(other._values)
+        self.add(other._values, password_urls=other._password_urls)
 
     def __bool__(self) -> bool:
-        return bool(self._values)
+        return bool(self._values or self._password_urls)
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._values) + len(self._password_urls)
 
     def __repr__(self) -> str:
-        return f"<Masker of {len(self._values)} values>"
+        return f"<Masker of {len(self)} values>"
 
     def _texts(self) -> tuple[list[tuple[str, int]], frozenset[str]]:
         """Each text to mask, with the length that decides how (a URL password: its decoded length), and the
         decoded URL passwords."""
-        texts: list[tuple[str, int]] = []
+        texts: list[tuple[str, int]] = [(value, len(value)) for value in self._values]
         passwords: set[str] = set()
-        for value in self._values:
-            texts.append((value, len(value)))
+        for value in (*self._values, *self._password_urls):
             for written in url_passwords(value):
                 decoded = unquote(written)
                 if len(decoded) >= self._min_length:
@@ -300,7 +309,7 @@ class Masker:
         return texts, frozenset(passwords)
 
     def _compiled(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self._values:
+        if self._pattern is None and (self._values or self._password_urls):
             forms: dict[str, bool] = {}  # form -> masked only as a whole token
             texts, self._url_passwords = self._texts()
             for text, length in texts:
@@ -334,7 +343,7 @@ class Masker:
             escaped = self._after_escaped_code
             if "\\" in masked and "[" in masked and escaped is not None and escaped.search(masked):
                 masked = escaped.sub(_keep_code, masked)
-        if self._url_passwords and "://" in masked:
+        if self._url_passwords and "@" in masked and "://" in masked:  # user information needs both
             masked = _USERINFO.sub(self._userinfo_mask, masked)
         return text if masked == text else masked
 

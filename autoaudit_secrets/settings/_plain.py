@@ -38,7 +38,7 @@ from pydantic.fields import FieldInfo
 
 from .._redact import MASK
 from ._fields import field_env_name, is_secret_annotation, nested_model
-from ._masking import LOG_WHOLE_TOKEN_BELOW, url_password_span
+from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, url_password_span, url_passwords
 
 __all__ = [
     "GUESSED_MIN_LOG_LENGTH",
@@ -50,6 +50,7 @@ __all__ = [
     "plain_kind",
     "plain_secret_fields",
     "plain_secret_values",
+    "plain_urls",
 ]
 
 # A value of a field that is secret only by its name is masked in logs from this length on: a short value
@@ -449,20 +450,35 @@ def plain_secret_fields(schema: type[BaseModel] | BaseModel) -> list[PlainSecret
 def plain_secret_values(settings: BaseModel) -> set[str]:
     """The values :func:`install_redaction` masks besides the ``SecretStr`` ones: each string of a field
     named like a secret (from :data:`GUESSED_MIN_LOG_LENGTH` characters on: an item of a ``list[str]``, a
-    value of a ``dict[str, str]``) and the password of each URL with one (with fewer than that many
-    characters, as it appears in the URL: ``:<password>@``), also percent-decoded."""
+    value of a ``dict[str, str]``) and the password of each URL with one (each host's), as written in the
+    URL and decoded; one of fewer than :data:`LOG_MIN_LENGTH` characters as it appears in the URL:
+    ``:<password>@``. :func:`plain_urls` gives the URLs, so that the password is masked in other spellings
+    of the URL too (SQLAlchemy's)."""
     found: set[str] = set()
     for leaf in _leaves(type(settings)):
         for text in _leaf_strings(settings, leaf):
             if leaf.guessed and len(text) >= GUESSED_MIN_LOG_LENGTH:
                 found.add(text)
-            span = url_password_span(text)
-            if span is None:
-                continue
-            password = text[span[0] : span[1]]
-            for form in {password, unquote(password)}:
-                found.add(form if len(form) >= GUESSED_MIN_LOG_LENGTH else f":{form}@")
+            for written in url_passwords(text):
+                forms = {written, unquote(written)}
+                if len(unquote(written)) >= LOG_MIN_LENGTH:
+                    found |= forms
+                else:  # too short to mask alone: where it sits in the URL
+                    found |= {f":{form}@" for form in forms}
     return found
+
+
+def plain_urls(settings: BaseModel) -> set[str]:
+    """The URLs with a password among the strings of the plain fields of ``settings`` (a ``PostgresDsn``,
+    a ``str`` holding a DSN, an item of a ``list[str]``), as their text: the log redaction masks their
+    password as it does a URL secret's (alone, decoded, in any URL of a line however it is spelled), but not
+    the rest of the URL."""
+    return {
+        text
+        for leaf in _leaves(type(settings))
+        for text in _leaf_strings(settings, leaf)
+        if url_password_span(text) is not None
+    }
 
 
 def mask_strings(value: Any, mask: Callable[[str], str]) -> Any:

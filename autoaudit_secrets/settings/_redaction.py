@@ -232,11 +232,12 @@ class RedactionFilter(logging.Filter):
         super().__init__()
         self._masker: Masker | None = None if values is None else _log_masker(values)
 
-    def add(self, values: Iterable[str]) -> None:
-        """Mask these values too."""
+    def add(self, values: Iterable[str], *, password_urls: Iterable[str] = ()) -> None:
+        """Mask these values too, and the password of each of ``password_urls`` (not the rest of the URL)
+        as that of a URL secret."""
         if self._masker is None:
             self._masker = _log_masker()
-        if self._masker.add(values):
+        if self._masker.add(values, password_urls=password_urls):
             _HOOK.invalidate()
 
     @property
@@ -394,9 +395,13 @@ def install_redaction(
     """
     target = logger if logger is not None else logging.getLogger()
     named: list[tuple[str, str | None]]
+    urls: set[str] = set()  # the URLs of plain fields: their passwords, not the URLs, are masked
     if isinstance(settings_or_values, BaseModel):
+        from ._plain import plain_urls
+
         values: Iterable[str] = secret_values(settings_or_values)
         named = _declared_values(settings_or_values)
+        urls = plain_urls(settings_or_values)
     elif isinstance(settings_or_values, Mapping):
         named = []
         for key, value in settings_or_values.items():
@@ -418,11 +423,12 @@ def install_redaction(
     for existing in target.filters:
         handle = getattr(existing, "_autoaudit_handle", None)
         if isinstance(existing, RedactionFilter) and isinstance(handle, RedactionHandle):
-            existing.add(values)
+            existing.add(values, password_urls=urls)
             handle._attach()
             _HOOK.add(handle)
             return handle
     redaction_filter = RedactionFilter(values)
+    redaction_filter.add((), password_urls=urls)
     handle = RedactionHandle(target, redaction_filter)
     redaction_filter._autoaudit_handle = handle  # type: ignore[attr-defined]
     handle._attach()

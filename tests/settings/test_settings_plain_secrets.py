@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+import warnings
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from plain_schemas import (
@@ -27,7 +28,7 @@ from plain_schemas import (
     PlainSettings,
     UrlSettings,
 )
-from pydantic import AnyUrl
+from pydantic import AnyUrl, PostgresDsn
 
 from autoaudit_secrets._dotenv import parse_dotenv
 from autoaudit_secrets._redact import MASK
@@ -222,19 +223,78 @@ def test_install_redaction_masks_plain_secrets_and_url_passwords(
     assert lines[5] == f"visible {VISIBLE_TOKEN} and {TOKEN_URL}"
 
 
-def test_a_short_url_password_is_masked_where_it_sits_in_the_url(
+def test_a_short_url_password_is_masked_as_a_token_as_a_url_secrets_is(
     logged: tuple[logging.Logger, io.StringIO],
 ) -> None:
+    # A URL password is no guess by name: the rule of URL secrets, 3 to 7 characters as a whole token.
     logger, stream = logged
     loaded = _load(UrlSettings, {"UPSTREAM": f"https://bot:{SHORT_PASSWORD}@api.example.org/v1"})
     install_redaction(loaded, logger)
     logger.info("upstream %s", loaded.upstream)
-    logger.info("a word: %s", SHORT_PASSWORD)  # alone, a 3-character value is left (it would garble logs)
+    logger.info("a word: %s", SHORT_PASSWORD)
+    logger.info(f"inside a word: x{SHORT_PASSWORD}x")
     out = stream.getvalue().splitlines()
-    assert_no_leak(out[0], [f":{SHORT_PASSWORD}@"], where="log")
+    assert_no_leak("\n".join(out[:2]), [SHORT_PASSWORD], where="log")
+    assert out[:2] == [f"upstream https://bot:{MASK}@api.example.org/v1", f"a word: {MASK}"]
+    kept = out[2] == f"inside a word: x{SHORT_PASSWORD}x"
+    assert kept, "a 3-character value was masked inside a word"
+
+
+def test_a_url_password_of_two_characters_is_masked_where_it_sits_in_the_url(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    loaded = _load(UrlSettings, {"UPSTREAM": "https://bot:Zq@api.example.org/v1"})  # check-secrets: allow
+    install_redaction(loaded, logger)
+    logger.info("upstream %s", loaded.upstream)
+    logger.info("a word: Zq")  # alone, it would garble logs
+    out = stream.getvalue().splitlines()
+    assert_no_leak(out[0], [":Zq@"], where="log")
     assert out[0].startswith("upstream https://bot") and out[0].endswith("api.example.org/v1")
-    kept = out[1] == f"a word: {SHORT_PASSWORD}"
-    assert kept, "a 3-character value was masked on its own"
+    assert out[1] == "a word: Zq"
+
+
+# A password with characters a URL must encode (#, @, /) and one it may leave (!).
+DSN_PASSWORD = "Pq7#w@Xz/4!nK"  # check-secrets: allow
+
+
+class _PlainDsn(SecretSettings):
+    database_url: PostgresDsn
+    cache_url: AnyUrl | None = None
+
+
+def test_the_password_of_a_plain_url_field_is_masked_in_every_spelling_of_the_url(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    encoded = quote(DSN_PASSWORD, safe="")
+    environ = {
+        "DATABASE_URL": f"postgresql://app:{encoded}@db.internal:5432/app",
+        "CACHE_URL": "redis://:k9Z@cache:6379/0",  # check-secrets: allow
+    }
+    loaded = _load(_PlainDsn, environ)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        install_redaction(loaded, logger)
+    # SQLAlchemy writes the URL with its own scheme and encodes only ":", "@" and "/" of the password.
+    sqlalchemy_form = DSN_PASSWORD.replace("@", "%40").replace("/", "%2F")
+    logger.info("engine %s", f"postgresql+psycopg://app:{sqlalchemy_form}@db.internal:5432/app")
+    logger.info("connecting as app with password %s", DSN_PASSWORD)
+    logger.info("pw=%s raw=%s", encoded, quote(DSN_PASSWORD))
+    logger.info("cache rediss://default:k9Z@cache.internal:6380 auth=k9Z, not k9Zx")  # check-secrets: allow
+    logger.info("url %s", loaded.database_url)  # type: ignore[attr-defined]
+    other = "replica postgresql://app:Pq7%23w@db2/app as app"  # check-secrets: allow
+    logger.info(other)  # another password (a part of this one) in the same kind of URL
+    out = stream.getvalue()
+    assert_no_leak(out, [DSN_PASSWORD, encoded, sqlalchemy_form, ":k9Z@", "=k9Z,"], where="log output")
+    assert out.splitlines() == [
+        f"engine postgresql+psycopg://app:{MASK}@db.internal:5432/app",
+        f"connecting as app with password {MASK}",
+        f"pw={MASK} raw={MASK}",
+        f"cache rediss://default:{MASK}@cache.internal:6380 auth={MASK}, not k9Zx",
+        f"url postgresql://app:{MASK}@db.internal:5432/app",  # the user and host stay readable
+        other,
+    ]
 
 
 def test_secret_values_include_plain_secrets_but_not_short_guesses() -> None:
