@@ -100,6 +100,104 @@ class PlainSecret:
 _Path = tuple[str | None, ...]
 
 
+def _accepts(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` is of the kind ``annotation`` (a member of a union) describes: a mapping, a
+    container, ``None``, an instance of the class; ``Any`` accepts anything."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _accepts(typing.get_args(annotation)[0], value)
+    if annotation is typing.Any or annotation is object:
+        return True
+    if annotation is type(None):
+        return value is None
+    bare = origin if origin is not None else annotation
+    if bare in _MAPPINGS:
+        return isinstance(value, Mapping)
+    if bare in _SEQUENCES or bare is tuple:
+        return isinstance(value, _CONTAINERS)
+    return isinstance(bare, type) and isinstance(value, bare)
+
+
+def _at_any(annotation: Any, value: Any) -> Iterator[Any]:
+    """The parts of ``value`` that stand where ``annotation`` says ``Any`` (``dict[str, Any]``: the dict's
+    values; a bare ``list``: its items; ``Any``: the value)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        yield from _at_any(args[0], value)
+    elif origin is typing.Union or origin is types.UnionType:
+        # The member the value is of; Any last, as it accepts anything.
+        for member in sorted(args, key=lambda arg: arg is typing.Any or arg is object):
+            if _accepts(member, value):
+                yield from _at_any(member, value)
+                return
+    elif annotation is typing.Any or annotation is object:
+        yield value
+    else:
+        bare = origin if origin is not None else annotation
+        if bare in _MAPPINGS and isinstance(value, Mapping):
+            item = args[1] if len(args) == 2 else typing.Any
+            for held in value.values():
+                yield from _at_any(item, held)
+        elif (bare in _SEQUENCES or bare is tuple) and isinstance(value, _CONTAINERS):
+            items = [arg for arg in args if arg is not Ellipsis] or [typing.Any]
+            fixed = bare is tuple and args and args[-1] is not Ellipsis
+            for index, held in enumerate(value):
+                yield from _at_any(items[min(index, len(items) - 1)] if fixed else items[0], held)
+
+
+def _kinds(values: Iterable[Any]) -> list[str] | None:
+    """The types of ``values`` as a schema writes them (:func:`_plain_type`), each once, in order of first
+    appearance, ``None`` last; ``None`` when one is not JSON-like."""
+    kinds: dict[str, None] = {}
+    for value in values:
+        kind = _plain_type(value)
+        if kind is None:
+            return None
+        kinds[kind] = None
+    return sorted(kinds, key=lambda kind: kind == "None")
+
+
+def _union(values: Iterable[Any]) -> str | None:
+    kinds = _kinds(values)
+    if kinds is None:
+        return None
+    return " | ".join(kinds) if kinds else "str"  # an empty container: strings, as a variable gives
+
+
+def _plain_type(value: Any) -> str | None:
+    """The type of a JSON-like value as a schema writes it (``str``, ``int``, ``list[str]``,
+    ``dict[str, str | int]``), ``None`` for another object."""
+    if value is None:
+        return "None"
+    if isinstance(value, (str, bytes, bool, int, float)):
+        return type(value).__name__
+    if isinstance(value, bytearray):
+        return "bytes"
+    inner: str | None = None
+    if isinstance(value, Mapping):
+        inner = _union(value.values())
+        return None if inner is None else f"dict[str, {inner}]"
+    if isinstance(value, _CONTAINERS):
+        inner = _union(value)
+        return None if inner is None else f"list[{inner}]"
+    return None
+
+
+def _secret_type(kind: str) -> str:
+    return {"str": "SecretStr", "bytes": "SecretBytes", "None": "None"}.get(kind, f"Secret[{kind}]")
+
+
+def _any_fix(values: Iterable[Any]) -> str:
+    """The secret type for the values found where a field says ``Any``: each kind of value hidden whole
+    (``SecretStr | Secret[int]``, ``Secret[list[str]]``, ``| None`` when one is ``None``); ``SecretStr``
+    when there are none, or one is no JSON-like value."""
+    kinds = _kinds(values)
+    if kinds is None or kinds in ([], ["None"]):
+        return _ANY_DEFAULT
+    return " | ".join(_secret_type(kind) for kind in kinds)
+
+
 @dataclass(frozen=True)
 class _Leaf:
     """A field that may hold a plain secret: strings in some shape, neither declared secret nor marked."""
@@ -108,7 +206,8 @@ class _Leaf:
     path: _Path
     guessed: bool  # named like a secret: every string of the value is a secret
     declared: str
-    fix: str
+    fix: str  # where the field says Any, _ANY_FIX: see _fix
+    annotation: Any  # the field's
 
     @property
     def attrs(self) -> tuple[str, ...]:
@@ -203,9 +302,15 @@ _SEQUENCES: frozenset[Any] = frozenset(
     }
 )
 _MAPPINGS: frozenset[Any] = frozenset({dict, collections.abc.Mapping, collections.abc.MutableMapping})
-# A value of any type: the fix hides each one whole (``dict[str, Secret[Any]]``; ``Secret[dict[str, Any]]``
-# would hide the whole dict, and loads from JSON too).
-_ANY_FIX = "Secret[Any]"
+# Where a value of any type may be (``Any``, the items of a bare ``list``/``dict``), the fix names the secret
+# type of the values found there (:func:`_any_fix`): ``dict[str, Any]`` holding strings and numbers ->
+# ``dict[str, SecretStr | Secret[int]]``. Not ``Secret[Any]``: it accepts anything, so the schema checks
+# nothing, and its ``get_secret_value()`` is ``Any`` (a type checker checks nothing either). This marks the
+# place in the fix until then.
+_ANY_FIX = "\x00any\x00"
+# Without values to look at (the class alone, or the field empty): a string, what a variable gives
+# (``TOKENS__billing=...``; the items of JSON are strings most of the time too).
+_ANY_DEFAULT = "SecretStr"
 
 
 def _type_name(tp: Any) -> str:
@@ -340,7 +445,8 @@ def _walk(
         if shape is not None:
             singulars = _singulars(env_name) if shape.container else []
             guessed = is_secret_name(env_name) or any(is_secret_name(name) for name in singulars)
-            out.append(_Leaf(variable or env_name, here, guessed, shape.declared, shape.fix))
+            leaf = _Leaf(variable or env_name, here, guessed, shape.declared, shape.fix, info.annotation)
+            out.append(leaf)
             continue
         sub = nested_model(info.annotation)
         if sub is not None:
@@ -441,10 +547,22 @@ def plain_secret_fields(schema: type[BaseModel] | BaseModel) -> list[PlainSecret
     found: list[PlainSecret] = []
     for leaf in _leaves(cls):
         if leaf.guessed:
-            found.append(PlainSecret(leaf.env_name, leaf.attrs, "name", leaf.declared, leaf.fix))
+            found.append(PlainSecret(leaf.env_name, leaf.attrs, "name", leaf.declared, _fix(leaf, instance)))
         elif instance is not None and any(url_password_span(text) for text in _leaf_strings(instance, leaf)):
-            found.append(PlainSecret(leaf.env_name, leaf.attrs, "url", leaf.declared, leaf.fix))
+            found.append(PlainSecret(leaf.env_name, leaf.attrs, "url", leaf.declared, _fix(leaf, instance)))
     return found
+
+
+def _fix(leaf: _Leaf, settings: BaseModel | None) -> str:
+    """The type to declare for ``leaf``; where it says ``Any``, the secret type of the values loaded there
+    (``settings``), else ``SecretStr``."""
+    if _ANY_FIX not in leaf.fix:
+        return leaf.fix
+    values: list[Any] = []
+    if settings is not None:
+        for value in _values_at(settings, leaf.path):
+            values.extend(_at_any(leaf.annotation, value))
+    return leaf.fix.replace(_ANY_FIX, _any_fix(values))
 
 
 def plain_secret_values(settings: BaseModel) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -41,7 +42,7 @@ from container_schemas import (
     Replica,
     ShapeSettings,
 )
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import BaseModel, Field, Secret, SecretBytes, SecretStr, create_model, field_validator
 
 from autoaudit_secrets._dotenv import parse_dotenv
 from autoaudit_secrets._redact import MASK
@@ -370,11 +371,24 @@ def test_fields_holding_anything_and_bytes(
     assert f"'nested': {{'k': [{MASK!r}]}}, 'port': 5" in text
     assert f"metadata={{'dsn': 'https://bot:{MASK}@api.example.org/v1', 'region': 'eu'}}" in text
     found = {f.env_name: (f.kind, f.declared, f.fix) for f in plain_secret_fields(loaded)}
+    # Where the type says Any, the fix names the secret type of what is there (not Secret[Any], which
+    # validates nothing and types get_secret_value() as Any).
     assert found == {
-        "CREDENTIALS": ("name", "dict[str, Any]", "dict[str, Secret[Any]]"),
-        "API_KEYS": ("name", "list", "list[Secret[Any]]"),
+        "CREDENTIALS": (
+            "name",
+            "dict[str, Any]",
+            "dict[str, SecretStr | Secret[dict[str, list[str]]] | Secret[int]]",
+        ),
+        "API_KEYS": ("name", "list", "list[SecretStr | Secret[int]]"),
         "PRIVATE_KEY": ("name", "bytes | None", "SecretBytes | None"),
-        "METADATA": ("url", "dict[str, Any]", "dict[str, Secret[Any]]"),
+        "METADATA": ("url", "dict[str, Any]", "dict[str, SecretStr]"),
+    }
+    # Without values (the class alone): strings, what a variable gives.
+    fixes = {f.env_name: f.fix for f in plain_secret_fields(OpaqueSettings)}
+    assert fixes == {
+        "CREDENTIALS": "dict[str, SecretStr]",
+        "API_KEYS": "list[SecretStr]",
+        "PRIVATE_KEY": "SecretBytes | None",
     }
     logger, stream = logged
     install_redaction(loaded, logger)
@@ -604,6 +618,51 @@ def test_cli_check_strict_warns_about_each_secret_container(workdir: Path) -> No
     assert "declare it dict[str, list[SecretStr]]" in warned[4]
     assert result.stderr.splitlines()[-1] == f"autoaudit-secrets check: --strict: {len(WARNED)} warnings"
     assert_no_leak(result.output, CONTAINER_SECRETS, prefixes=True)
+
+
+def test_cli_check_suggests_the_secret_types_of_the_values_where_the_type_says_any(workdir: Path) -> None:
+    env = {
+        "CREDENTIALS": json.dumps({"type": "service_account", "private_key": PASSWORD_ITEM, "port": 5}),
+        "API_KEYS": json.dumps([API_KEY_1, API_KEY_2]),
+    }
+    schema = "container_schemas:OpaqueSettings"
+    result = run_cli(
+        "autoaudit-secrets", "check", "--schema", schema, "--env-file", os.devnull, cwd=workdir, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert_no_leak(result.output, CONTAINER_SECRETS, prefixes=True)
+    warned = _warnings(result.stderr)
+    assert [line.split(" ", 1)[0].rstrip(":") for line in warned] == [
+        "CREDENTIALS",
+        "API_KEYS",
+        "PRIVATE_KEY",
+    ]
+    assert (
+        "typed dict[str, Any], so model_dump() shows it; declare it dict[str, SecretStr | Secret[int]] "
+        in warned[0]
+    )
+    assert "typed list, so model_dump() shows it; declare it list[SecretStr] " in warned[1]
+    assert "Secret[Any]" not in result.stderr
+
+
+def test_the_suggested_types_load_the_values_they_were_inferred_from(tmp_path: Path) -> None:
+    credentials = {
+        "type": "service_account",
+        "private_key": PASSWORD_ITEM,
+        "nested": {"k": [TOKEN]},
+        "port": 5,
+    }
+    env_file = _write_dotenv(tmp_path / ".env", {"CREDENTIALS": json.dumps(credentials)})
+    loaded = _load(OpaqueSettings, env_file)
+    (suggested,) = [f.fix for f in plain_secret_fields(loaded) if f.env_name == "CREDENTIALS"]
+    # The schema a user writes from the suggestion.
+    annotation = eval(suggested, {"Secret": Secret, "SecretStr": SecretStr, "SecretBytes": SecretBytes})
+    fixed_schema = create_model("Fixed", __base__=SecretSettings, credentials=(annotation, ...))
+    fixed: Any = _load(fixed_schema, env_file)
+    held = {key: value.get_secret_value() for key, value in fixed.credentials.items()}
+    same = held == credentials
+    assert same, "the suggested type does not load the values"
+    assert_no_leak(repr(fixed), CONTAINER_SECRETS, where="repr", prefixes=True)
 
 
 def test_cli_check_strict_passes_containers_of_secret_types(workdir: Path) -> None:
