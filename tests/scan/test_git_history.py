@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import string
 import subprocess
@@ -364,6 +365,15 @@ def test_inert_lines_of_dockerfiles_and_workflows() -> None:
         "    steps:",
         "- master",
         "# a comment",
+        # a value that no check reads (any text), or one with a run-time reference under a secret-ish name,
+        # or a one-line command in which the script check finds nothing
+        "      - uses: docker://example/label-approved:0.0.2",
+        '    - cron: "0 0 * * *"',
+        "        if: github.event_name == 'pull_request'",
+        "    branches: [ main, dev ]",
+        "          token: ${{ secrets.GITHUB_TOKEN }}",
+        "      - run: make deploy",
+        "  # TODO: a comment, with a colon: and {braces}",
     ):
         assert not alone(workflow, inert), inert
     for relevant in (
@@ -373,11 +383,126 @@ def test_inert_lines_of_dockerfiles_and_workflows() -> None:
         "          DEPLOY_PASSWORD: hunter2hunter2",
         "          mysql -psecret",
         "          export TOKEN=abc",
-        "      - run: make",
+        "      - run: mysql -pS3cr3tPa55 db",
+        "      - run: git clone https://user:pw@example.test/r.git",
+        "      - run: 'make'",  # quoted: the script is the unquoted text, not judged here
+        "      - run: |",
         "          git clone https://user:pw@example.test/r.git",
+        "          password: hunter2hunter2",
+        "          api_key: 'unclosed ${{ secrets.KEY }}",
+        "          build-args: VERSION=1",  # NAME=value lines: read by the with: check
+        "          settings: {env: {API_TOKEN: hunter2hunter2}}",
+        "          include: [ {password: hunter2hunter2} ]",
+        "          label: value # a comment",
         "          fi",  # words alone: the continuation of a scalar (a script's line, a wrapped value)
     ):
         assert alone(workflow, relevant), relevant
+
+
+# Lines put in place of each line of a workflow by the test below. Those with a token-rule match are not
+# checked there: the token rules look at the added lines, and the analyzers then run whatever may_change says.
+_REPLACEMENTS = (
+    "run: make",
+    "run: mysql -phunter2hunter2 db",
+    "run: git clone https://ci:hunter2hunter2@example.test/r.git",
+    "run: echo a",
+    'cron: "0 0 * * *"',
+    "token: ${{ secrets.X }}",
+    "DEPLOY_PASSWORD: hunter2hunter2",
+    "DEPLOY_PASSWORD: hunter2 hunter2",
+    'DEPLOY_PASSWORD: "hunter2hunter2"',
+    "DEPLOY_PASSWORD: 'hunter2",
+    "build-args: API_TOKEN=hunter2hunter2",
+    "args: --password hunter2hunter2",
+    "uses: docker://example/img:1",
+    "description: 'a token, to read the API'",
+    "if: github.event_name == 'push'",
+    "branches: [ main, dev ]",
+    "settings: {env: {API_TOKEN: hunter2hunter2}}",
+    "include: [ {password: hunter2hunter2} ]",
+    "default: hunter2hunter2",
+    "value: hunter2hunter2",
+    "label: value # password: hunter2hunter2",
+    "shared: *anchor",
+    "base: &anchor",
+    "password: |",
+    "hunter2hunter2",
+    "# password: hunter2hunter2",
+)
+
+
+@pytest.mark.parametrize("source", ["stack", "example", "inline", "gitlab"])
+def test_workflow_lines_said_inert_give_no_new_finding(source: str) -> None:
+    """What may_change says False about gives the file no finding it did not have: every line of real
+    workflows, replaced by each of _REPLACEMENTS (kept at the line's indentation and item marker) and by
+    the replacement below a copy of the line."""
+    from autoaudit_secrets.scan.analyzers._ci_workflows import WorkflowAnalyzer
+    from autoaudit_secrets.scan.sources._git import _identity
+
+    root = Path(__file__).resolve().parents[2]
+    relpath, text = {
+        "stack": (
+            ".github/workflows/ci.yml",
+            (root / "tests/data/stack/.github/workflows/ci.yml").read_text(),
+        ),
+        "example": (
+            ".github/workflows/ci.yml",
+            (root / "examples/autoaudit-api/.github/workflows/ci.yml").read_text(),
+        ),
+        "inline": (".github/workflows/ci.yml", _WORKFLOW),
+        "gitlab": (".gitlab-ci.yml", _GITLAB),
+    }[source]
+    scanner = Scanner(ScanConfig())
+    ctx = scanner.context()
+    analyzer = WorkflowAnalyzer()
+
+    def found(version: str) -> set[tuple[str, ...]]:
+        return {_identity(f, "line") for f in scanner.analyze_document(relpath, version, [analyzer], ctx=ctx)}
+
+    before = found(text)
+    lines = text.split("\n")
+    judged = inert = 0
+    for index, line in enumerate(lines):
+        lead = re.match(r"\s*(?:-\s+)?", line)
+        assert lead is not None
+        for replacement in _REPLACEMENTS:
+            new = lead.group() + replacement
+            if ctx.detect(new):
+                continue
+            for version, number in (
+                ([*lines[:index], new, *lines[index + 1 :]], index + 1),  # the line replaced
+                ([*lines[: index + 1], new, *lines[index + 1 :]], index + 2),  # a line added below it
+            ):
+                after = "\n".join(version)
+                judged += 1
+                if analyzer.may_change(new + "\n", ctx, after, [number]):
+                    continue
+                inert += 1
+                assert found(after) <= before, (index, new)
+    assert inert > judged // 10  # the test sees lines said inert
+
+
+_GITLAB = """variables:
+  GIT_DEPTH: "10"
+stages: [build, deploy]
+build:
+  stage: build
+  image: python:3.13
+  variables:
+    APP_ENV: test
+  script:
+    - make build
+    - |
+      echo building
+      make test
+  only:
+    - main
+deploy:
+  stage: deploy
+  script: make deploy
+  environment:
+    name: prod
+"""
 
 
 _WORKFLOW = """on:

@@ -33,6 +33,7 @@ from .._model import AnalysisContext, Finding, Severity
 from ._config_values import (
     AnalyzerCheck,
     LiteralSecret,
+    has_reference,
     is_literal,
     judge_assignment,
     make_finding,
@@ -152,6 +153,47 @@ _ITEMS = re.compile(r"(?:-(?:\s+|$))*")
 _MAP_KEY = re.compile(r"([^\s#'\"{\[][^:#]*?|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*)|$)")
 _BLOCK_HEADER = re.compile(r"(?:(?:[!&]\S*|\*\S+)\s+)*[|>][1-9+-]{0,2}(?:\s+#.*)?\s*")
 _ANCHOR = re.compile(r"(?:^|\s)&\S")
+# A `key: value` line with any value on one line (see _value_is_inert); the column where its key starts.
+_KEY_VALUE_LINE = re.compile(r"(\s*(?:-\s+)*)([\w.-]+):\s+(\S.*?)\s*")
+_EXPRESSION = re.compile(r"\$\{\{[^{}]*\}\}")
+_WHOLE_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
+# keys whose value a check reads, beside _READ_KEYS: a with: input of NAME=value lines
+_VALUE_KEYS = _READ_KEYS | _KEY_VALUE_INPUTS
+
+
+def _value_is_inert(key: str, value: str, ctx: AnalysisContext) -> bool:
+    """Whether the one-line ``value`` of ``key`` (a line outside any block scalar, ``secrets:`` or anchor:
+    see :func:`_in_context`) cannot make a check report a literal secret the token rules do not find on the
+    line anyway. The checks judge a value by its key: ``judge_assignment`` reports a token match (found on
+    the added line by the token rules) or a literal under a secret-ish name; only the keys of _VALUE_KEYS
+    are read otherwise. So: any value of a key that is neither read nor secret-ish; a value with a run-time
+    reference (``${{ secrets.X }}``, ``$VAR``: never a literal) under a secret-ish one; a one-line ``run:``
+    command in which the script check finds nothing. Not inert: a value that opens a node of its own (a
+    flow mapping, a flow sequence with a mapping in it, a block scalar, an anchor, alias or tag), an
+    unclosed quote, a comment (the value is shorter than the line)."""
+    if value[0] in "|>&*!{%@`" or " #" in value:
+        return False
+    if value[0] in "\"'" and not _WHOLE_QUOTED.fullmatch(value):
+        return False  # an unclosed quote, or text after the closing one: a scalar that may go on
+    bare = _EXPRESSION.sub("", value)
+    if "{" in bare or ("[" in bare and ":" in bare):
+        return False
+    if key == "run":
+        return value[0] not in "\"'[" and not shell_secrets(value, ctx)
+    if key in _VALUE_KEYS:
+        return False
+    return not ctx.is_secret_name(key) or has_reference(value)
+
+
+def _continued(source: list[str], index: int, column: int) -> bool:
+    """Whether a line below line ``index`` of ``source`` is indented deeper than ``column`` before a line that
+    is not: a plain scalar on line ``index`` may go on there (conservative: any such line)."""
+    for line in source[index + 1 :]:
+        stripped = line.lstrip(" ")
+        if not stripped.strip():
+            continue
+        return len(line) - len(stripped) > column
+    return False
 
 
 def _in_context(source: list[str], index: int, clean: set[int]) -> bool:
@@ -210,9 +252,11 @@ class WorkflowAnalyzer:
         finding it did not have. ``text`` is the file as of the commit and ``lines`` the numbers (1-based) of
         the added lines, one per line of ``added``.
 
-        False only when every line is blank, a comment or ``- item`` line, or a ``key: plain-value`` or
+        False only when every line is blank, a comment or ``- item`` line, a ``key: plain-value`` or
         ``key:`` line under a key that is neither secret-ish nor read by a check (``uses:
-        actions/checkout@v4``, ``java-version: "21"``, ``steps:``, ``- master``), and no such line takes a
+        actions/checkout@v4``, ``java-version: "21"``, ``steps:``, ``- master``) or a ``key: value`` line
+        whose one-line value is inert (see :func:`_value_is_inert`: ``cron: "0 0 * * *"``, ``token: ${{
+        secrets.X }}``, ``run: make test``) and that no deeper line may continue, and no such line takes a
         meaning from the lines around it (see :func:`_in_context`): inside a block scalar (a ``run: |``
         script, a key under ``env:``), continuing a multi-line scalar, under ``secrets:`` (every entry there
         is passed as a secret) or under an anchor (its node may be used anywhere). A line of plain words is a
@@ -226,16 +270,24 @@ class WorkflowAnalyzer:
             if not line.strip():
                 continue
             plain = _PLAIN_TEXT.fullmatch(line)
-            if plain is None:
+            column = -1  # where the key of a `key: value` line with any value starts
+            if plain is None and line.lstrip(" ").startswith("#"):
+                pass  # a comment, whatever its text (unless in a block scalar: see below)
+            elif plain is None:
                 m = _PLAIN_KEY_LINE.fullmatch(line) or _NAME_LINE.fullmatch(line) or _KEY_ONLY.fullmatch(line)
                 if m is None or m.group(1) in _READ_KEYS or ctx.is_secret_name(m.group(1)):
-                    return True
+                    kv = _KEY_VALUE_LINE.fullmatch(line)
+                    if kv is None or not _value_is_inert(kv.group(2), kv.group(3), ctx):
+                        return True
+                    column = len(kv.group(1))
             elif not _ITEM_OR_COMMENT.match(line):
                 return True  # plain words: a scalar's continuation (a script line, a wrapped value)
             if source is None:
                 source = text.split("\n")
             if number is None or not 0 < number <= len(source):
                 return True  # where the line stands is unknown
+            if column >= 0 and _continued(source, number - 1, column):
+                return True
             if _in_context(source, number - 1, clean):
                 return True
         return False
