@@ -70,3 +70,65 @@ def test_go_mysql_dsn_references_and_stand_ins_are_quiet(tmp_path: Path) -> None
     ]
     (tmp_path / "main.go").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _scan(tmp_path) == []
+
+
+def _braced(password: str) -> str:
+    """``password`` quoted as an ODBC connection string writes it: in braces, a brace inside doubled."""
+    return "{" + password.replace("}", "}}") + "}"
+
+
+# passwords that need the braces: a ; (the pair separator), a closing brace, a blank
+BRACED = [";", "}", " ", ";}", "};"]
+ODBC_LINES = [
+    (
+        "app.py",
+        'conn = pyodbc.connect("DRIVER={{ODBC Driver 18 for SQL Server}};SERVER=db01;UID=etl;PWD={v};")',
+    ),
+    (
+        "App.config",
+        '<add name="crm" connectionString="Server=sql01;Database=crm;User ID=app;Password={v};" />',
+    ),
+    (
+        "odbc.ini",
+        "[crm]\nDriver={{ODBC Driver 18 for SQL Server}};Server=sql01;Uid=report;Pwd={v};Encrypt=yes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "template"), ODBC_LINES, ids=[n for n, _ in ODBC_LINES])
+@pytest.mark.parametrize(
+    "extra", BRACED, ids=["semicolon", "brace", "blank", "semicolon-brace", "brace-semi"]
+)
+def test_odbc_brace_quoted_password_is_one_error_to_its_closing_brace(
+    tmp_path: Path, name: str, template: str, extra: str
+) -> None:
+    password = _password(extra)
+    value = _braced(password)
+    text = template.format(v=value) + "\n"
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    line = template.count("\n") + 1
+    assert _scan(tmp_path) == [(name, line, "odbc-connection-password-braced", Severity.ERROR)]
+    result = run_cli("check-secrets", "scan", "--format", "json", ".", cwd=tmp_path)
+    (finding,) = json.loads(result.stdout)["findings"]
+    # the finding spans the whole value inside the braces, not up to its first ; or }}
+    start = text.splitlines()[line - 1].index(value) + 2  # 1-based, past the opening brace
+    assert (finding["column"], finding["end_column"]) == (start, start + len(value) - 2), finding["rule"]
+    assert set(finding["preview"]) <= {"*"}, finding["rule"]
+    assert_no_leak(result.output, [password, *password.replace("}", ";").split(";")])
+
+
+def test_odbc_interpolation_holes_and_concatenations_in_braces_are_quiet(tmp_path: Path) -> None:
+    lines = [
+        'cs = $"Server={host};Uid={user};Pwd={dbPassword};"',
+        'cs = f"DRIVER={{ODBC Driver 18}};SERVER={host};UID={user};PWD={settings.DB_PASSWORD}"',
+        'cs = f"SERVER={host};UID={user};PWD={{{pwd}}}"',
+        'cs = $"Server={host};Uid={user};Pwd={GetPassword()};"',
+        'cs = $"Server={host};Uid={user};Pwd={pwd ?? string.Empty};"',
+        'cs = "Server=%s;Uid=%s;Pwd={%s};" % (host, user, pwd)',
+        'cs = "Server=db;Uid=app;Pwd={" + password + "};"',
+        'cs = "Server=db;Uid=app;Pwd={{db_password}};"',
+        'cs = "Server=db;Uid=app;Pwd={your_password};"',
+        'cs = "Server=db;Uid=app;Pwd={};"',
+    ]
+    (tmp_path / "app.cs").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _scan(tmp_path) == []
