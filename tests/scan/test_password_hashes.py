@@ -53,6 +53,9 @@ def _hashes() -> dict[str, str]:
             f"$krb5tgs$23$*svc_sql$CORP.ACME.NET$MSSQLSvc/sql01.corp.acme.net:1433*${secrets.token_hex(16)}"
             f"${secrets.token_hex(600)}"
         ),
+        "password-hash-werkzeug": (
+            f"scrypt:32768:8:1${_chars(16, string.ascii_letters + string.digits)}${secrets.token_hex(64)}"
+        ),
         "netntlmv2-response": (
             f"svc_web::ACME:{secrets.token_hex(8)}:{secrets.token_hex(16)}:0101000000000000{secrets.token_hex(140)}"
         ),
@@ -99,6 +102,8 @@ def test_documentation_stand_ins_and_longer_runs_are_not_hashes(tmp_path: Path) 
         f"password = '$argon2id$v=19$m=65536,t=3,p=4${_phc(16)}${_phc(200)}'",  # runs on
         "# Django stores pbkdf2_sha256$<iterations>$<salt>$<hash>",
         f"password = 'pbkdf2_sha256$870000$abc${_b64(32)[:-2]}'",  # a key of the wrong length
+        "generate_password_hash(password, method='pbkdf2:sha256:600000', salt_length=16)",
+        f"stored = 'pbkdf2:sha256:600000$abc${secrets.token_hex(31)}'",  # a digest of the wrong length
         "# <user>::<domain>:<challenge>:<NTProofStr>:<blob>",
         "addr = fe80::1:0101:0000:0000:0000",
     ]
