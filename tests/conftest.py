@@ -62,6 +62,21 @@ def assert_no_leak(
                     pytest.fail(f"{message} leaked into {where}", pytrace=False)
 
 
+def assert_same_secret(actual: object, expected: object, *, what: str = "the secret value") -> None:
+    """Fail when ``actual`` differs from ``expected`` without printing either (pytest's assertion rewriting
+    would show both operands of a plain ``assert secret.get_secret_value() == EXPECTED``): the failure names
+    only their types and lengths."""
+    if actual != expected:
+
+        def shape(value: object) -> str:
+            size = f" of length {len(value)}" if isinstance(value, (str, bytes, list, tuple, dict)) else ""
+            return f"{type(value).__name__}{size}"
+
+        pytest.fail(
+            f"{what} is not the expected one ({shape(actual)}; expected {shape(expected)})", pytrace=False
+        )
+
+
 @dataclass(frozen=True)
 class CliResult:
     returncode: int

@@ -23,7 +23,7 @@ from autoaudit_secrets.crypto import (
 )
 from autoaudit_secrets.crypto import EnvKeyStore as _EnvKeyStore
 from autoaudit_secrets.settings import SecretSettings
-from tests.conftest import REPO_ROOT, assert_no_leak
+from tests.conftest import REPO_ROOT, assert_no_leak, assert_same_secret
 
 DB_PASSWORD = "db-Password-9f3k2"  # check-secrets: allow
 API_TOKEN = "api-token-77c1e0b2"  # check-secrets: allow
@@ -55,8 +55,8 @@ def test_encrypted_dotenv_loads_with_the_key_from_the_environment(tmp_path: Path
     env_file = tmp_path / ".env"
     _write_env(env_file, key, DEBUG="true")
     settings = _load(env_file, {"AUTOAUDIT_PRIVATE_KEY": key.to_text()})
-    assert settings.db_password.get_secret_value() == DB_PASSWORD
-    assert settings.api_token.get_secret_value() == API_TOKEN
+    assert_same_secret(settings.db_password.get_secret_value(), DB_PASSWORD)
+    assert_same_secret(settings.api_token.get_secret_value(), API_TOKEN)
     assert settings.debug is True and settings.region == "eu-west-1"
     assert_no_leak(repr(settings) + str(settings), [DB_PASSWORD, API_TOKEN], where="settings repr")
 
@@ -70,8 +70,8 @@ def test_key_file_and_encrypted_environment_values(tmp_path: Path) -> None:
     key_file.chmod(0o600)
     override = encrypt_value("API_TOKEN", "from-the-environment", key.public_key)
     settings = _load(env_file, {"AUTOAUDIT_PRIVATE_KEY_FILE": str(key_file), "API_TOKEN": override})
-    assert settings.api_token.get_secret_value() == "from-the-environment"
-    assert settings.db_password.get_secret_value() == DB_PASSWORD
+    assert_same_secret(settings.api_token.get_secret_value(), "from-the-environment")
+    assert_same_secret(settings.db_password.get_secret_value(), DB_PASSWORD)
 
 
 def test_during_rotation_both_keys_may_be_given(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_during_rotation_both_keys_may_be_given(tmp_path: Path) -> None:
     _write_env(old_copy, old)
     both = {"AUTOAUDIT_PRIVATE_KEY": f"{new.to_text()},{old.to_text()}"}
     for path in (env_file, old_copy):
-        assert _load(path, both).db_password.get_secret_value() == DB_PASSWORD
+        assert_same_secret(_load(path, both).db_password.get_secret_value(), DB_PASSWORD)
     with pytest.raises(SettingsError):
         _load(env_file, {"AUTOAUDIT_PRIVATE_KEY": old.to_text()})
 

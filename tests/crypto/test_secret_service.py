@@ -17,7 +17,7 @@ from autoaudit_secrets.crypto import (
     generate_private_key,
     public_key_of,
 )
-from tests.conftest import assert_no_leak, run_cli
+from tests.conftest import assert_no_leak, assert_same_secret, run_cli
 from tests.crypto.conftest import SecretService
 
 pytestmark = pytest.mark.keyring_service
@@ -57,7 +57,7 @@ def test_keygen_set_load_in_process(secret_service_keyring: Any, env_dir: Path) 
         db_password: SecretStr
 
     settings = DbSettings.load(env_file=env_file, environ={}, secrets_dir=None)
-    assert settings.db_password.get_secret_value() == SECRET
+    assert_same_secret(settings.db_password.get_secret_value(), SECRET)
 
 
 def test_keygen_set_get_run_through_the_cli(secret_service: SecretService, env_dir: Path) -> None:

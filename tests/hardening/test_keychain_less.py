@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from autoaudit_secrets.crypto import PUBLIC_KEY_VAR, PrivateKey
 from autoaudit_secrets.settings import SecretSettings
-from tests.conftest import CliResult, assert_no_leak, run_cli
+from tests.conftest import CliResult, assert_no_leak, assert_same_secret, run_cli
 
 from .conftest import PROG, assert_one_line_error
 
@@ -61,7 +61,7 @@ def test_keygen_to_a_key_file_then_the_whole_loop(tmp_path: Path) -> None:
     got = _cli(tmp_path, "get", "--strict", "DB_PASSWORD", **with_file)
     assert (got.returncode, got.stdout, got.stderr) == (0, DB_PASSWORD + "\n", "")
     conf = _Conf.load(env_file=tmp_path / ".env", environ=with_file, secrets_dir=None)
-    assert conf.db_password.get_secret_value() == DB_PASSWORD
+    assert_same_secret(conf.db_password.get_secret_value(), DB_PASSWORD)
 
     # rotate to a second file; a file holding both keys opens old and new copies during the change-over.
     new_file = tmp_path / "secrets" / "autoaudit-2.key"

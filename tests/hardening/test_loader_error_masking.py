@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel, SecretBytes, SecretStr, field_validator
 
 from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings, SettingsError
-from tests.conftest import assert_no_leak
+from tests.conftest import assert_no_leak, assert_same_secret
 
 PEM = (
     "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIPz9\n-----END PRIVATE KEY-----"  # check-secrets: allow
@@ -218,7 +218,7 @@ def test_an_unforeseen_failure_inside_the_loader_is_a_value_free_settings_error(
 
 def test_no_frame_of_a_successful_load_stays_alive() -> None:
     settings = _Secretive.load(environ={"API_TOKEN": TOKEN, "PORT": "1"}, env_file=None, secrets_dir=None)
-    assert settings.api_token.get_secret_value() == TOKEN
+    assert_same_secret(settings.api_token.get_secret_value(), TOKEN)
     gc.collect()
     live = [
         obj

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from autoaudit_secrets.crypto import encrypt_value, generate_private_key
 from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings, SettingsError
 from autoaudit_secrets.settings import _base as base_module
-from tests.conftest import assert_no_leak
+from tests.conftest import assert_no_leak, assert_same_secret
 
 JWT = "jwt-" + "Lq82nVb0Pz4Xk7Ry"
 DB_PASSWORD = "db-" + "Wn5Hq0Zr3Tc8"
@@ -68,7 +68,7 @@ def test_plain_construction_loads_like_load(project: Path) -> None:
 def test_keyword_arguments_override_every_source(project: Path) -> None:
     built = _Conf(port=1, api_token="from-init")
     assert (built.port, built.api_token.get_secret_value()) == (1, "from-init")
-    assert built.jwt_secret.get_secret_value() == JWT
+    assert_same_secret(built.jwt_secret.get_secret_value(), JWT)
     assert _Conf(_env_file=None, jwt_secret="j", db_password="d").port == 8000  # pydantic-settings' name
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, SecretStr, TypeAdapter, ValidationError, 
 
 from autoaudit_secrets._errors import SettingsError
 from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings, SettingsConfigDict
-from tests.conftest import assert_no_leak, run_cli
+from tests.conftest import assert_no_leak, assert_same_secret, run_cli
 
 SIGNING = "sign-Kx93Lm20Qp7Vd"  # check-secrets: allow
 PASSWORD = "pass-Tz61Wc48Nb5Hs"  # check-secrets: allow
@@ -152,7 +152,7 @@ def test_a_valid_model_still_validates_through_pydantic() -> None:
     data = {"signing_key": "s" * 40, "api_token": "t" * 40}
     outer = _Outer.model_validate({"settings": data})
     assert outer.settings.signing_key == "s" * 40
-    assert TypeAdapter(_Conf).validate_python(data).api_token.get_secret_value() == "t" * 40
+    assert_same_secret(TypeAdapter(_Conf).validate_python(data).api_token.get_secret_value(), "t" * 40)
     assert _Conf.model_validate(data).port == 8000
     same = _Conf.model_validate(outer.settings)
     assert same.signing_key == "s" * 40

@@ -13,6 +13,7 @@ from autoaudit_secrets import settings as settings_pkg
 from autoaudit_secrets._errors import SettingsError
 from autoaudit_secrets.settings import AUTO, InvalidSettingsError, SettingsConfigDict, dotenv_files
 from autoaudit_secrets.settings import _base as base_module
+from tests.conftest import assert_same_secret
 
 BASE_ENV = {"JWT_SECRET": JWT, "DB__PASSWORD": DB_PASSWORD}
 
@@ -38,11 +39,11 @@ def test_upper_case_names_nested_and_types() -> None:
             "DB__PORT": "6543",
         }
     )
-    assert s.jwt_secret.get_secret_value() == JWT
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT)
     assert (s.port, s.debug, s.mode) == (9000, True, Mode.PROD)
     assert s.allowed_hosts == ["a.example", "b.example"]
     assert (s.db.host, s.db.port) == ("db.internal", 6543)
-    assert s.db.password.get_secret_value() == DB_PASSWORD
+    assert_same_secret(s.db.password.get_secret_value(), DB_PASSWORD)
 
 
 def test_defaults_apply() -> None:
@@ -62,8 +63,9 @@ def test_env_prefix_applies_to_top_level_names_only() -> None:
         env_file=None,
         secrets_dir=None,
     )
-    assert s.api_key.get_secret_value() == API_TOKEN
-    assert s.db is not None and s.db.password.get_secret_value() == DB_PASSWORD
+    assert_same_secret(s.api_key.get_secret_value(), API_TOKEN)
+    assert s.db is not None
+    assert_same_secret(s.db.password.get_secret_value(), DB_PASSWORD)
     with pytest.raises(SettingsError) as info:
         PrefixedSettings.load(environ={"API_KEY": API_TOKEN}, env_file=None, secrets_dir=None)
     assert "AUTOAUDIT_API_KEY: required but not set" in str(info.value)
@@ -83,7 +85,7 @@ def test_empty_name_does_not_conflict_with_name_file(tmp_path: Path) -> None:
     secret = tmp_path / "jwt"
     secret.write_text(JWT, encoding="utf-8")
     s = load({"JWT_SECRET": "", "JWT_SECRET_FILE": str(secret), "DB__PASSWORD": DB_PASSWORD})
-    assert s.jwt_secret.get_secret_value() == JWT
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT)
 
 
 def test_empty_values_kept_when_the_schema_asks() -> None:
@@ -91,7 +93,8 @@ def test_empty_values_kept_when_the_schema_asks() -> None:
         model_config = SettingsConfigDict(env_ignore_empty=False)
 
     s = KeepEmpty.load(environ={**BASE_ENV, "API_TOKEN": ""}, env_file=None, secrets_dir=None)
-    assert s.api_token is not None and s.api_token.get_secret_value() == ""
+    assert s.api_token is not None
+    assert_same_secret(s.api_token.get_secret_value(), "")
 
 
 def test_environ_none_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +123,7 @@ def test_precedence_environment_over_dotenv_over_secrets_over_defaults(tmp_path:
     assert s.debug is True  # .env beats secrets
     assert s.db.host == "from-dotenv"  # nested: .env beats secrets
     assert s.db.port == 7777  # only in secrets
-    assert s.jwt_secret.get_secret_value() == JWT  # one trailing newline stripped
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT)  # one trailing newline stripped
     assert s.mode is Mode.DEV  # default
 
 
@@ -137,8 +140,8 @@ def test_single_quoted_values_load_literally(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("JWT_SECRET='p@ss${HOME}w#rd-$1'\nDB__PASSWORD=\"x${PORT}y\"\n", encoding="utf-8")
     s = load({"HOME": "/home/u", "PORT": "81"}, env_file=env_file)
-    assert s.jwt_secret.get_secret_value() == "p@ss" + "${HOME}" + "w#rd-$1"
-    assert s.db.password.get_secret_value() == "x81y"
+    assert_same_secret(s.jwt_secret.get_secret_value(), "p@ss" + "${HOME}" + "w#rd-$1")
+    assert_same_secret(s.db.password.get_secret_value(), "x81y")
 
 
 # ---------------------------------------------------------------------------------------------- local vs CI
@@ -159,7 +162,7 @@ def test_local_reads_dotenv_from_working_directory(project: Path) -> None:
 def test_local_app_env_file_overrides_dotenv(project: Path) -> None:
     s = AppSettings.load(environ={"APP_ENV": "staging"}, secrets_dir=None)
     assert s.port == 2222
-    assert s.jwt_secret.get_secret_value() == JWT
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT)
     # A missing .env.<APP_ENV> is fine.
     assert AppSettings.load(environ={"APP_ENV": "prod"}, secrets_dir=None).port == 1111
 
@@ -226,7 +229,7 @@ def test_name_file_reads_the_file_and_strips_one_newline(tmp_path: Path) -> None
     secret = tmp_path / "jwt"
     secret.write_text(JWT + "\n\n", encoding="utf-8")
     s = load({"JWT_SECRET_FILE": str(secret), "DB__PASSWORD": DB_PASSWORD})
-    assert s.jwt_secret.get_secret_value() == JWT + "\n"  # only one newline is stripped
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT + "\n")  # only one newline is stripped
 
 
 def test_name_file_for_nested_and_from_dotenv(tmp_path: Path) -> None:
@@ -235,7 +238,7 @@ def test_name_file_for_nested_and_from_dotenv(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(f"DB__PASSWORD_FILE={secret}\n", encoding="utf-8")
     s = load({"JWT_SECRET": JWT}, env_file=env_file)
-    assert s.db.password.get_secret_value() == DB_PASSWORD
+    assert_same_secret(s.db.password.get_secret_value(), DB_PASSWORD)
 
 
 def test_name_and_name_file_both_set_is_an_error(tmp_path: Path) -> None:
@@ -298,7 +301,7 @@ def test_secrets_dir_default_is_used_when_it_exists(tmp_path: Path, monkeypatch:
     (secrets / "unrelated").write_text("x", encoding="utf-8")
     monkeypatch.setattr(base_module, "DEFAULT_SECRETS_DIR", secrets)
     s = AppSettings.load(environ={"DB__PASSWORD": DB_PASSWORD}, env_file=None, secrets_dir=AUTO)
-    assert s.jwt_secret.get_secret_value() == JWT
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT)
     monkeypatch.setattr(base_module, "DEFAULT_SECRETS_DIR", tmp_path / "absent")
     with pytest.raises(InvalidSettingsError):
         AppSettings.load(environ={"DB__PASSWORD": DB_PASSWORD}, env_file=None)
@@ -320,7 +323,7 @@ def test_enc_values_are_opened_through_the_crypto_module(tmp_path: Path) -> None
     env_file.write_text(f"JWT_SECRET={encrypt_value('JWT_SECRET', JWT, key.public_key)}\n", encoding="utf-8")
     environ = {"AUTOAUDIT_PRIVATE_KEY": key.to_text(), "DB__PASSWORD": DB_PASSWORD}
     s = load(environ, env_file=env_file)
-    assert s.jwt_secret.get_secret_value() == JWT
+    assert_same_secret(s.jwt_secret.get_secret_value(), JWT)
 
 
 def test_enc_value_moved_to_another_variable_is_a_problem(tmp_path: Path) -> None:

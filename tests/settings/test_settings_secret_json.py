@@ -29,7 +29,7 @@ from secret_json_schemas import (
 )
 
 from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings, install_redaction, secret_values
-from tests.conftest import DATA_DIR, assert_no_leak, run_cli
+from tests.conftest import DATA_DIR, assert_no_leak, assert_same_secret, run_cli
 
 VALUES = {
     "API_KEYS": json.dumps([KEY_1, KEY_2]),
@@ -111,7 +111,11 @@ def test_the_environment_overrides_the_dotenv_file(monkeypatch: pytest.MonkeyPat
     env_file.write_text(f"API_KEYS='{json.dumps([KEY_1])}'\n", encoding="utf-8")
     monkeypatch.setenv("API_KEYS", json.dumps([KEY_2]))
     settings = SecretJsonSettings.load(env_file=env_file, secrets_dir=None)
-    assert settings.api_keys.get_secret_value() == [KEY_2], "not the environment's value"
+    assert_same_secret(
+        settings.api_keys.get_secret_value(),
+        [KEY_2],
+        what="API_KEYS (the environment's value, over the .env file's)",
+    )
 
 
 def test_no_decode_still_hands_the_text_to_a_validator(
@@ -132,7 +136,9 @@ def test_no_decode_still_hands_the_text_to_a_validator(
 
     monkeypatch.setenv("API_KEYS", f"{KEY_1},{KEY_2}")
     settings = Split.load(env_file=None, secrets_dir=None)
-    assert settings.api_keys.get_secret_value() == [KEY_1, KEY_2], "not split by the validator"
+    assert_same_secret(
+        settings.api_keys.get_secret_value(), [KEY_1, KEY_2], what="API_KEYS (split by the validator)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- masking
