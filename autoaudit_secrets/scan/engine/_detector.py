@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .._model import Confidence, Match, Rule
 from ._entropy import shannon_entropy
 from ._filters import (
+    is_basic_credentials,
     is_code_identifier,
     is_doc_example,
     is_dotted_name,
@@ -525,6 +526,8 @@ class Detector:
         if "hash" in filters and is_hash(secret, bare_hex=not named):
             return None
         if "uuid" in filters and not named and is_uuid(secret):
+            return None
+        if "userpass-base64" in filters and not is_basic_credentials(secret):
             return None
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None

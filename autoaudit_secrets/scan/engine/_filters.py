@@ -14,13 +14,16 @@ reference
 * :func:`is_code_identifier`, :func:`is_namespaced_name`, :func:`is_name_path` — is a value an identifier
   with digits inside its words (``Ec2KeyName``), a namespaced identifier (``lambda:createdBy``) or a path of
   names (``S3Key/path/to/object``) rather than a random value (``Xk9pQ2vL7mN4``)?
-* :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid` — the optional per-rule filters.
+* :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials` — the optional
+  per-rule filters.
 
 All functions are pure and cheap; none of them ever logs or echoes the value.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import itertools
 import operator
@@ -31,6 +34,7 @@ from ._lazyre import LazyRegex
 
 __all__ = [
     "FILTER_NAMES",
+    "is_basic_credentials",
     "is_code_identifier",
     "is_doc_example",
     "is_dotted_name",
@@ -48,7 +52,9 @@ __all__ = [
 ]
 
 # The fixed set of filter names a rule record may list (see the rule format in ``rules/_registry.py``).
-FILTER_NAMES = frozenset({"placeholder", "reference", "doc-example", "hash", "uuid", "low-entropy"})
+FILTER_NAMES = frozenset(
+    {"placeholder", "reference", "doc-example", "hash", "uuid", "low-entropy", "userpass-base64"}
+)
 
 # ---------------------------------------------------------------------------------------------- names
 
@@ -1175,3 +1181,25 @@ def is_uuid(value: str, *, dashless: bool = True) -> bool:
     32 hex digits under a secret name are more often a key than an identifier)."""
     v = value.strip()
     return bool(_UUID.match(v)) and (dashless or "-" in v)
+
+
+def is_basic_credentials(value: str) -> bool:
+    """True when ``value`` can be HTTP Basic credentials: base64 (padding optional) of ``user-id ":"
+    password`` (RFC 7617), which decodes to printable text (UTF-8, or ISO-8859-1 as older clients send it)
+    holding a colon. ``Basic notabase64token``, a word or a random run that is not base64 of such text, is a
+    test's stand-in or a fragment, not credentials. Either part may be empty (an API key sent as the user
+    name, ``key:``)."""
+    v = value.strip()
+    if len(v) % 4 == 1:
+        return False
+    try:
+        raw = base64.b64decode(v + "=" * (-len(v) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if b":" not in raw:
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.isprintable()

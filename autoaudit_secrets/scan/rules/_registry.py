@@ -20,8 +20,9 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     tag ``password`` marks rules whose secret may be a human-chosen password (previews show no characters).
 ``min_entropy`` (float, bits/char of the secret), ``case_insensitive`` (bool).
 ``filters``
-    subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``. The engine
-    always applies ``placeholder``, ``reference`` and ``doc-example``.
+    subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``,
+    ``userpass-base64`` (drops a value that is not base64 of printable ``user:password`` text, as HTTP Basic
+    credentials are). The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
 """
