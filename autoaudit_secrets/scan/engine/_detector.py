@@ -27,7 +27,9 @@ from ._filters import (
     is_hash,
     is_name_path,
     is_namespaced_name,
+    is_natural_language,
     is_placeholder,
+    is_secret_label,
     is_sequential,
     is_uuid,
     name_words,
@@ -379,6 +381,10 @@ def _value_looks_literal(
     if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False
     if v.count(" ") >= (2 if password_like else 1):
+        return False
+    if password_like and " " in v and is_secret_label(v):  # "Show password", "incorrect password"
+        return False
+    if not v.isascii() and is_natural_language(v):  # UI text of a locale: "用户名或密码错误"
         return False
     if v.isdigit() and len(v) < 6:
         return False

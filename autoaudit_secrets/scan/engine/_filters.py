@@ -14,6 +14,8 @@ reference
 * :func:`is_code_identifier`, :func:`is_namespaced_name`, :func:`is_name_path` — is a value an identifier
   with digits inside its words (``Ec2KeyName``), a namespaced identifier (``lambda:createdBy``) or a path of
   names (``S3Key/path/to/object``) rather than a random value (``Xk9pQ2vL7mN4``)?
+* :func:`is_natural_language`, :func:`is_secret_label` — is a value text for people (a UI string in a
+  script other than Latin, ``用户名或密码错误``; a label naming the secret, ``Show password``)?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials` — the optional
   per-rule filters.
 
@@ -27,6 +29,7 @@ import binascii
 import functools
 import itertools
 import operator
+import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
@@ -41,8 +44,10 @@ __all__ = [
     "is_hash",
     "is_name_path",
     "is_namespaced_name",
+    "is_natural_language",
     "is_placeholder",
     "is_reference",
+    "is_secret_label",
     "is_secret_name",
     "is_sequential",
     "is_uuid",
@@ -879,6 +884,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
+    | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
        [-_.]?\d{0,6}!?$
@@ -1203,3 +1209,153 @@ def is_basic_credentials(value: str) -> bool:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     return text.isprintable()
+
+
+# Letters of scripts written without spaces between words (Han ideographs and their extensions, kana, Hangul,
+# Thai, Lao, Khmer, Myanmar): a run of them is words, not one word.
+_UNSPACED_SCRIPTS = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+)
+
+
+def _unspaced_script(c: str) -> bool:
+    code = ord(c)
+    return any(low <= code <= high for low, high in _UNSPACED_SCRIPTS)
+
+
+def is_natural_language(value: str) -> bool:
+    """True when ``value`` is text written for people in a script other than Latin -- a translated UI
+    string (``用户名或密码错误``, ``请输入您的新密码并确认以重置密码。``,
+    ``Неверный пароль``) -- rather than a secret.
+
+    The exact boundary. ``value`` holds no ASCII letter or digit and no digit of any script; every character
+    is a letter, a combining mark, a space or punctuation, and no ``-`` or ``_`` (any dash or connector)
+    joins two letters; and it is words: it holds a letter of a script written without spaces between words
+    (Han, kana, Hangul, Thai, Lao, Khmer, Myanmar) or two words or more of another script (Cyrillic, Greek,
+    Arabic, Hebrew, Devanagari, ...) parted by spaces or punctuation. So a single word of an alphabet
+    (``Пароль``) and words joined as a passphrase joins them (``Медведь-Лиса-Сова``) are judged as before, and
+    any digit, ASCII character or symbol keeps a value (``密码2024``, ``пароль!1``).
+    Lost knowingly: a password chosen as a phrase in such a script, which in source files is far rarer than
+    the UI strings of a locale file."""
+    if value.isascii():
+        return False
+    words = 0
+    in_word = unspaced = joined = False
+    for c in value:
+        category = unicodedata.category(c)
+        if c.isalpha() or category.startswith("M"):
+            if c.isascii():
+                return False
+            if joined:
+                return False  # words joined by - or _ (Медведь-Лиса-Сова): a passphrase's or a name's style
+            unspaced = unspaced or _unspaced_script(c)
+            if not in_word:
+                words += 1
+                in_word = True
+        elif c.isspace() or category.startswith("P"):
+            joined = in_word and category in {"Pd", "Pc"}
+            in_word = False
+        else:
+            return False  # a digit, a symbol, a control character
+    return unspaced or words >= 2
+
+
+# What a label names: the secret itself.
+_LABEL_SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwords",
+        "passwd",
+        "passphrase",
+        "passcode",
+        "pin",
+        "token",
+        "key",
+        "secret",
+        "credentials",
+    }
+)
+# The other word of a two-word label: what a form does with the secret or says about it.
+_LABEL_WORDS = frozenset(
+    {
+        # actions of a form
+        "show",
+        "hide",
+        "reveal",
+        "toggle",
+        "enter",
+        "type",
+        "retype",
+        "repeat",
+        "confirm",
+        "verify",
+        "reset",
+        "change",
+        "update",
+        "set",
+        "choose",
+        "create",
+        "generate",
+        "copy",
+        "save",
+        "remember",
+        "forgot",
+        "forgotten",
+        "lost",
+        "edit",
+        "display",
+        # what it says about it
+        "new",
+        "old",
+        "current",
+        "previous",
+        "incorrect",
+        "wrong",
+        "invalid",
+        "bad",
+        "weak",
+        "strong",
+        "missing",
+        "empty",
+        "required",
+        "expired",
+        "mismatch",
+        "temporary",
+        "your",
+        "my",
+        "the",
+        "no",
+        "account",
+        "user",
+        "admin",
+        "master",
+    }
+)
+_LABEL = LazyRegex(r"^([A-Za-z]{2,12}) ([A-Za-z]{2,12})[.!?:…]?$")
+
+
+def is_secret_label(value: str) -> bool:
+    """True when ``value`` is a two-word label or message naming the secret (``Show password``, ``Hide
+    password``, ``incorrect password``, ``Password required``, ``New token``): text of a form, a button or a
+    test of a wrong password, not a password.
+
+    The exact boundary. ``value`` is two words of letters parted by one space (a closing ``.``, ``!``,
+    ``?``, ``:`` or ``…`` allowed); one names the secret (password, passwd, passphrase, passcode, PIN, token,
+    key, secret, credentials) and the other is one of a fixed list of what forms do with a secret or say
+    about it (show, hide, enter, confirm, reset, forgot, new, current, incorrect, wrong, invalid, missing,
+    required, expired, your, ...), in any case and order. Any other word (``Tiger password``), a digit or a
+    third word keeps a value -- a phrase of chosen words is a passphrase."""
+    m = _LABEL.match(value)
+    if m is None:
+        return False
+    first, second = m.group(1).lower(), m.group(2).lower()
+    return (first in _LABEL_SECRET_WORDS and second in _LABEL_WORDS) or (
+        second in _LABEL_SECRET_WORDS and first in _LABEL_WORDS
+    )
