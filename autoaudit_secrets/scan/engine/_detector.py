@@ -395,6 +395,16 @@ def _value_looks_literal(
     return not (not password_like and len(v) < 8)
 
 
+def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
+    """The name and its operator are the text of one string literal (``"Password:"``, ``"client_secret:"``)
+    that the quote at ``opening`` closes: the same quote stands right before the name and none between. What
+    the pattern took for a value is then code between two strings (minified JavaScript:
+    ``createElement("label",null,"Password:"),v?createElement("code",…)``), not a quoted value. An assigned
+    value's name has its own quotes or none (``"password":"…"``, ``password="…"``)."""
+    quote = text[opening]
+    return name_start > 0 and text[name_start - 1] == quote and _QUOTES.isdisjoint(text[name_end:opening])
+
+
 class Detector:
     """Rules + matcher + filters. One per scanner (and per worker process)."""
 
@@ -554,6 +564,8 @@ class Detector:
             opening = m.string[start - 1] if start > 0 else ""
             if opening in _QUOTES and m.string[end : end + 1] in _QUOTES and m.string[end] != opening:
                 return None  # "…'…": cut at a quote of the other kind, so not the whole value
+            if opening in _QUOTES and _inside_one_string(m.string, name_start, m.end("name"), start - 1):
+                return None  # "Password:"),v?e.createElement(": code between two strings, not a value
             single_quoted = opening == "'"
             if not _value_looks_literal(
                 rule,
