@@ -23,6 +23,7 @@ from ._filters import (
     is_basic_credentials,
     is_code_identifier,
     is_doc_example,
+    is_doc_host,
     is_dotted_name,
     is_hash,
     is_name_path,
@@ -395,6 +396,17 @@ def _value_looks_literal(
     return not (not password_like and len(v) < 8)
 
 
+_HOST_CHARS = LazyRegex(r"[A-Za-z0-9.-]+")
+
+
+def _host_after(text: str, secret_end: int, match_end: int) -> str:
+    """The host after the ``@`` that ends a URL's user information (``""`` when no ``@`` follows)."""
+    if text[secret_end : secret_end + 1] != "@":
+        return ""
+    host = _HOST_CHARS.match(text, secret_end + 1, match_end)
+    return host.group() if host is not None else ""
+
+
 def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
     """The name and its operator are the text of one string literal (``"Password:"``, ``"client_secret:"``)
     that the quote at ``opening`` closes: the same quote stands right before the name and none between. What
@@ -545,6 +557,8 @@ class Detector:
             return None
         if "userpass-base64" in filters and not is_basic_credentials(secret):
             return None
+        if "doc-host" in filters and is_doc_host(_host_after(m.string, end, m.end())):
+            return None  # https://user:…@sentry.example.com: a documentation example
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None
         if (

@@ -16,8 +16,8 @@ reference
   names (``S3Key/path/to/object``) rather than a random value (``Xk9pQ2vL7mN4``)?
 * :func:`is_natural_language`, :func:`is_secret_label` — is a value text for people (a UI string in a
   script other than Latin, ``用户名或密码错误``; a label naming the secret, ``Show password``)?
-* :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials` — the optional
-  per-rule filters.
+* :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials`,
+  :func:`is_doc_host` — the optional per-rule filters.
 
 All functions are pure and cheap; none of them ever logs or echoes the value.
 """
@@ -40,6 +40,7 @@ __all__ = [
     "is_basic_credentials",
     "is_code_identifier",
     "is_doc_example",
+    "is_doc_host",
     "is_dotted_name",
     "is_hash",
     "is_name_path",
@@ -58,7 +59,7 @@ __all__ = [
 
 # The fixed set of filter names a rule record may list (see the rule format in ``rules/_registry.py``).
 FILTER_NAMES = frozenset(
-    {"placeholder", "reference", "doc-example", "hash", "uuid", "low-entropy", "userpass-base64"}
+    {"placeholder", "reference", "doc-example", "hash", "uuid", "low-entropy", "userpass-base64", "doc-host"}
 )
 
 # ---------------------------------------------------------------------------------------------- names
@@ -1359,3 +1360,29 @@ def is_secret_label(value: str) -> bool:
     return (first in _LABEL_SECRET_WORDS and second in _LABEL_WORDS) or (
         second in _LABEL_SECRET_WORDS and first in _LABEL_WORDS
     )
+
+
+# Domains reserved for documentation and testing (RFC 2606, RFC 6761): no real service answers there. (Not
+# the .example top-level domain: it is what hosts of real files are anonymised to, ``git.acme.example`` in the
+# real-world corpus, and documentation seldom uses it.)
+_DOC_DOMAINS = ("example.com", "example.net", "example.org")
+_DOC_TLDS = frozenset({"test", "invalid"})
+# Address blocks reserved for documentation (RFC 5737: TEST-NET-1, -2, -3).
+_DOC_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
+
+
+def is_doc_host(host: str) -> bool:
+    """True when ``host`` (a name or an IPv4 address, a port allowed) is reserved for documentation:
+    ``example.com``, ``example.net``, ``example.org`` and their subdomains, any name under the ``.test`` or
+    ``.invalid`` top-level domains (RFC 2606, RFC 6761), or an address of the TEST-NET blocks (RFC 5737:
+    192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24). Credentials for such a host are an example: nothing there
+    accepts them. ``localhost``, names under ``.example`` (anonymised real hosts) and every other host are
+    real."""
+    name = host.strip().lower().split(":", 1)[0].rstrip(".")
+    if not name:
+        return False
+    if name.startswith(_DOC_NETS):
+        return name.count(".") == 3 and name.replace(".", "").isdigit()
+    if name in _DOC_DOMAINS or name.endswith(tuple("." + d for d in _DOC_DOMAINS)):
+        return True
+    return name.rsplit(".", 1)[-1] in _DOC_TLDS and "." in name

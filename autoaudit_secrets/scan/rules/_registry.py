@@ -22,7 +22,9 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
 ``filters``
     subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``,
     ``userpass-base64`` (drops a value that is not base64 of printable ``user:password`` text, as HTTP Basic
-    credentials are). The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
+    credentials are), ``doc-host`` (drops a URL's user information whose host, after the ``@`` that ends
+    the secret, is reserved for documentation: ``example.com``, ``*.test``, TEST-NET addresses, ...). The
+    engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
 """

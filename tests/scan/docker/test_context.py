@@ -101,7 +101,7 @@ def test_sensitive_files_and_secret_content(
             f"aws_secret_access_key = {aws_secret}\n",
             "config/settings.json": f'{{"integrations": {{"gh": "{github}"}}}}\n',
             "docs/readme.md": "nothing here\n",
-            ".git/config": f'[remote "origin"]\n\turl = https://ci:{HUMAN_PW}@git.example.org/x.git\n',
+            ".git/config": f'[remote "origin"]\n\turl = https://ci:{HUMAN_PW}@git.corp.internal/x.git\n',
             ".git/objects/ab/cdef": "binary-ish object data\n",
         },
     )
