@@ -217,7 +217,8 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "param",
         "header",
         "registry",
-        # keys that identify or are public by design
+        # keys that identify or are public by design (a project key of SonarQube, Jira, PostHog: a project)
+        "project",
         "site",
         "search",
         "host",
@@ -879,7 +880,8 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
     | ^x{4,}[-_a-z0-9]*$
     | ^\([a-z][a-z _-]{0,40}\)$               # (hidden), (not set)
-    | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random)
+    | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random
+       |wrong|invalid|incorrect|bad|expired|revoked)
        [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?
        [-_ ]?\d{0,3}$
     | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?
@@ -887,6 +889,8 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
+    | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
+       (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
     | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
        [-_.]?\d{0,6}!?$
     """
