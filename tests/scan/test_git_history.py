@@ -927,3 +927,35 @@ def test_cli_jobs_output_is_identical_to_jobs_1(repo: Repo) -> None:
     first, second = json.loads(one.stdout), json.loads(two.stdout)
     assert first["findings"] == second["findings"]
     assert len(_by_rule(first["findings"], RULE_ID)) == 5
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_progress_counts_every_commit_also_those_left_out(repo: Repo, jobs: int) -> None:
+    """The last progress figure is the number of commits of the history, whatever git and the plan left out:
+    a commit that only deletes a file, an empty one, a merge that changes nothing — in one process or in
+    worker processes."""
+    repo.write("a.txt", "a\n")
+    repo.write("gone.txt", "g\n")
+    repo.commit("base")
+    (repo.path / "gone.txt").unlink()
+    repo.commit("only a deletion")
+    git(repo.path, "commit", "-q", "--allow-empty", "-m", "empty")
+    git(repo.path, "checkout", "-q", "-b", "topic")
+    repo.write("t.txt", "t\n")
+    repo.commit("topic")
+    git(repo.path, "checkout", "-q", "main")
+    repo.write("m.txt", "m\n")
+    repo.commit("main")
+    git(repo.path, "merge", "-q", "--no-edit", "topic")  # a clean merge: changes nothing of its own
+    for n in range(4):
+        repo.write(f"more{n}.txt", f"{n}\n")
+        repo.commit(f"more {n}")
+    total = int(git(repo.path, "rev-list", "--all", "--count"))
+    seen: list[int] = []
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=jobs, min_part=2) as history:
+        if jobs > 1:
+            assert len(history.parts) > 1  # the worker processes' path
+        history.run(
+            Scanner(ScanConfig()), HistoryOptions(), progress=lambda commits, _files: seen.append(commits)
+        )
+    assert seen and seen[-1] == total

@@ -1590,6 +1590,8 @@ class HistoryScan:
                 for future in futures:
                     future.cancel()
                 raise
+        if progress is not None and self.quiet_merges:
+            progress(combined.commits + self.quiet_merges, combined.files)  # (the plan left them out)
         counter = getattr(scanner, "suppressed", None)
         if isinstance(counter, int):
             scanner.suppressed = counter + suppressed  # type: ignore[attr-defined]
