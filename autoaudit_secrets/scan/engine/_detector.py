@@ -255,6 +255,7 @@ class _Hit:
     secret: str  # the (possibly decoded) secret value
 
 
+_NOT_NAME_CHARS = LazyRegex(r"[^a-z0-9]+")
 _VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
 _LOWER_WORDS = LazyRegex(r"^_{0,2}[a-z]+(?:[-_.][a-z]+){2,}$")
 
@@ -365,6 +366,9 @@ def _value_looks_literal(
     low = v.lower()
     if low in words or low.replace("-", "_") == "_".join(words):
         return False
+    joined = "".join(words)
+    if len(low) >= len(joined) and _NOT_NAME_CHARS.sub("", low) == joined:
+        return False  # the name in another case style: OAUTH2_CLIENT_CREDENTIALS = "oAuth2ClientCredentials"
     # the value names the key rather than holding a secret:
     # IAMUserChangePassword = "arn:...IAMUserChangePassword",
     # CLIENT_AUTH: "clientAuth", "auth0": "types-auth0-python"

@@ -1,0 +1,34 @@
+"""A constant whose value is its own name in another case style (FastAPI's ``OAUTH2_CLIENT_CREDENTIALS =
+"oAuth2ClientCredentials"``, an OpenAPI flow's identifier) holds a name, not a secret, digits inside words
+included. A value that adds anything to the name stays reported. Values are built at run time; results name
+lines only."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from pathlib import Path
+
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
+
+# (name, the same words in the value's case style)
+SAME = [
+    ("OAUTH2_CLIENT_CREDENTIALS", "oAuth2ClientCredentials"),
+    ("OAUTH2_PASSWORD", "oAuth2Password"),
+    ("S3_ACCESS_KEY", "s3-access-key"),
+    ("smtpPassword", "SMTP_PASSWORD"),
+]
+
+
+def _scan(root: Path) -> list[int]:
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=root, no_ignore=True))
+    return sorted({f.line for f in result.findings})
+
+
+def test_a_value_spelling_its_own_name_is_quiet_and_more_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "flows.py").write_text("".join(f'{n} = "{v}"\n' for n, v in SAME), encoding="utf-8")
+    assert _scan(tmp_path) == []
+    alphabet = string.ascii_letters + string.digits
+    more = [(n, v + "".join(secrets.choice(alphabet) for _ in range(10)) + "9") for n, v in SAME]
+    (tmp_path / "flows.py").write_text("".join(f'{n} = "{v}"\n' for n, v in more), encoding="utf-8")
+    assert _scan(tmp_path) == [1, 2, 3, 4]
