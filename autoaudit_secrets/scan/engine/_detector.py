@@ -30,6 +30,7 @@ from ._filters import (
     is_namespaced_name,
     is_natural_language,
     is_placeholder,
+    is_plain_word,
     is_secret_label,
     is_sequential,
     is_uuid,
@@ -382,6 +383,8 @@ def _value_looks_literal(
     if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
         return False
     if not password_like and (_looks_like_identifier(v) or _names_code(v, words)):
+        return False
+    if not password_like and is_plain_word(v):  # strategy_wildcard_key = "relationship": a word, not a key
         return False
     if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False
