@@ -942,6 +942,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
+    | (?-i:^(?:[a-z]{2,12}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?)$)  # pypi-token
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
