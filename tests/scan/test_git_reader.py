@@ -706,3 +706,52 @@ def test_empty_outputs() -> None:
     assert list(parse_patch([], staged=True)) == [CommitChanges(None, ())]
     [empty] = parse_patch([f"\x01{'a' * 40}\x1fx@example.test\x1f2024-01-02T03:04:05+00:00".encode()])
     assert empty.files == () and empty.parents == 0
+
+
+def test_a_later_part_goes_on_into_a_spill_file_and_reads_back_the_same(git_repo: Path) -> None:
+    """A git process whose output the scan does not read yet (a later part of the history) goes on writing
+    past its memory share into a temp file, up to the spill limit; the output read back is git's, byte for
+    byte, in order."""
+    import time
+
+    from autoaudit_secrets.scan.sources._git import _CHUNK, _LOG, _GitPipe
+
+    for n in range(6):
+        write(git_repo, f"big{n}.txt", "".join(f"line {n}-{i} " + "x" * 60 + "\n" for i in range(12_000)))
+        commit_all(git_repo, f"big {n}")
+    ids = git(git_repo, "rev-list", "--reverse", "--all").split()
+    stdin = "".join(f"{sha}\n" for sha in ids).encode()
+    expected = subprocess.run(
+        ["git", *_LOG, "--no-walk=unsorted", "--stdin"],
+        cwd=git_repo,
+        input=stdin,
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert len(expected) > 8 * _CHUNK
+
+    def read(spill: int) -> tuple[bytes, int]:
+        pipe = _GitPipe(
+            git_repo,
+            [*_LOG, "--no-walk=unsorted", "--stdin"],
+            stdin=stdin,
+            read_ahead=2 * _CHUNK,
+            spill=spill,
+        )
+        # nobody reads: wait until git is done or its reader stops writing ahead (memory and spill full)
+        deadline, last, still = time.monotonic() + 30, -1, 0
+        while pipe.proc.poll() is None and time.monotonic() < deadline and still < 10:
+            time.sleep(0.05)
+            still = still + 1 if pipe._spilled == last else 0
+            last = pipe._spilled
+        data = b"".join(pipe.chunks())
+        pipe.finish()
+        return data, pipe._spilled
+
+    spilled_data, spilled = read(spill=1 << 30)
+    assert spilled_data == expected
+    assert spilled >= len(expected) - 4 * _CHUNK  # all but the memory share (and git's pipe) went to the file
+    capped_data, capped = read(spill=3 * _CHUNK)
+    assert capped_data == expected and 0 < capped <= 3 * _CHUNK  # the limit holds: then git waits
+    plain_data, none = read(spill=0)
+    assert plain_data == expected and none == 0

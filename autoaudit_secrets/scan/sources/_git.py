@@ -121,6 +121,11 @@ _PATCH_OPTIONS = (
 # instead of finishing early and leaving the scan alone (WrongSecrets: 1.77 s with 32 MiB per part, 1.65 s
 # with 8 MiB; FastAPI's 32,947 commits: 13.6 s and 13.9 s).
 _READ_AHEAD = 16 * 1024 * 1024
+# Bytes of a later part's output that go to a temp file, at most, once its share of _READ_AHEAD is full: its
+# git works meanwhile instead of waiting for the scan to reach its part, without holding the output in memory.
+# FastAPI's 32,947 commits: 11.9 -> 10.1 s (the newer half's patches, ~250 MB, are written ahead);
+# WrongSecrets unchanged.
+_SPILL = 512 * 1024 * 1024
 
 
 class GitMode(enum.Enum):
@@ -235,11 +240,18 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
 
 
 class _GitPipe:
-    """A ``git`` process whose output a background thread reads ahead (up to ``_READ_AHEAD`` bytes), so that
-    git keeps working while the caller is busy; stderr goes to a temp file (no deadlock)."""
+    """A ``git`` process whose output a background thread reads ahead, so that git keeps working while the
+    caller is busy: up to ``read_ahead`` bytes in memory, then up to ``spill`` bytes more in a temp file (the
+    output of a later part of a history, which the scan reads only after the earlier parts); stderr goes to a
+    temp file (no deadlock)."""
 
     def __init__(
-        self, root: Path, args: Sequence[str], stdin: bytes | None = None, read_ahead: int = _READ_AHEAD
+        self,
+        root: Path,
+        args: Sequence[str],
+        stdin: bytes | None = None,
+        read_ahead: int = _READ_AHEAD,
+        spill: int = 0,
     ) -> None:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/kill()
         self._input = stdin
@@ -257,8 +269,19 @@ class _GitPipe:
             self._stderr.close()
             raise ScanError("git is not installed (no 'git' on PATH)") from None
         _widen_pipe(self.proc.stdout)
-        self._chunks: queue.Queue[bytes | None] = queue.Queue()
+        if spill and hasattr(os, "setpriority"):
+            # a git that writes ahead yields some CPU to the scan and the git it reads now: on a history whose
+            # parts cost git about what they cost the scan, running ahead at full priority only moves the
+            # work (WrongSecrets: +0.05 s at 0, -0.04 s at 4; FastAPI: -13% at 0, -8% at 4)
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.proc.pid, 4)
+        # a chunk in memory, or where one stands in the spill file (offset, size); None: the end
+        self._chunks: queue.Queue[bytes | tuple[int, int] | None] = queue.Queue()
         self._room = threading.Semaphore(max(read_ahead // _CHUNK, 2))
+        self._spill_room = spill
+        self._spill: IO[bytes] | None = None
+        self._spill_lock = threading.Lock()  # the reader thread appends, the scan reads back
+        self._spilled = 0  # bytes written to the spill file
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, name="check-secrets-git-reader", daemon=True)
         self._thread.start()
@@ -274,9 +297,13 @@ class _GitPipe:
                 self.proc.stdin.close()
             done = False
             while not done and not self._stop.is_set():
-                while not self._room.acquire(timeout=0.1):
-                    if self._stop.is_set():
-                        return
+                spilling = False
+                if not self._room.acquire(blocking=False):
+                    # memory is full: on to the spill file while it has room, else wait for the scan
+                    spilling = self._spilled + _CHUNK <= self._spill_room
+                    while not spilling and not self._room.acquire(timeout=0.1):
+                        if self._stop.is_set():
+                            return
                 pieces: list[bytes] = []
                 size = 0
                 while size < _CHUNK:
@@ -293,20 +320,46 @@ class _GitPipe:
                         # that chunks are large (each read and each chunk costs a hand-over of the GIL)
                         time.sleep(_NAP)
                 if pieces:
-                    self._chunks.put(pieces[0] if len(pieces) == 1 else b"".join(pieces))
+                    chunk = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                    if spilling:
+                        self._chunks.put(self._write_spill(chunk))
+                    else:
+                        self._chunks.put(chunk)
+                elif not spilling:
+                    self._room.release()
         except OSError:
             pass
         finally:
             self._chunks.put(None)
 
+    def _write_spill(self, chunk: bytes) -> tuple[int, int]:
+        with self._spill_lock:
+            if self._spill is None:
+                self._spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/kill()
+            offset = self._spilled
+            self._spill.seek(offset)
+            self._spill.write(chunk)
+            self._spilled += len(chunk)
+        return offset, len(chunk)
+
+    def _read_spill(self, offset: int, size: int) -> bytes:
+        with self._spill_lock:
+            assert self._spill is not None
+            self._spill.seek(offset)
+            return self._spill.read(size)
+
     def chunks(self) -> Iterator[bytes]:
         """The output as read, chunk by chunk; ended by a newline (added when git wrote none)."""
         last = b"\n"
         while True:
-            chunk = self._chunks.get()
-            if chunk is None:
+            item = self._chunks.get()
+            if item is None:
                 break
-            self._room.release()
+            if isinstance(item, tuple):
+                chunk = self._read_spill(*item)
+            else:
+                self._room.release()
+                chunk = item
             yield chunk
             last = chunk
         if not last.endswith(b"\n"):
@@ -318,6 +371,7 @@ class _GitPipe:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         code = self.proc.wait()
+        self._close_spill()
         self._stderr.seek(0)
         message = self._stderr.read(4096).decode("utf-8", errors="replace")
         self._stderr.close()
@@ -332,7 +386,14 @@ class _GitPipe:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.proc.wait()
+        self._close_spill()
         self._stderr.close()
+
+    def _close_spill(self) -> None:
+        with self._spill_lock:
+            if self._spill is not None:
+                self._spill.close()
+                self._spill = None
 
 
 _CHUNK = 1 << 18
@@ -584,7 +645,7 @@ class ChangeStream:
         self._asked = len(commits)
         parts = min(jobs, len(commits) // min_shard) if jobs > 1 and len(commits) >= 2 * min_shard else 1
         # Patches are what git spends its time on: each git process writes the patches of a consecutive part
-        # of the commits, read in order; the later parts wait in their buffers.
+        # of the commits, read in order; the later parts wait in their buffers (memory, then a temp file).
         size = -(-len(commits) // parts)
         for first in range(0, len(commits), size):
             with self._lock:
@@ -596,6 +657,8 @@ class ChangeStream:
                         [*_LOG, "--no-walk=unsorted", "--stdin"],
                         stdin=_lines(commits[first : first + size]),
                         read_ahead=_READ_AHEAD // parts,
+                        # a later part's git goes on into a temp file while the scan reads the earlier parts
+                        spill=_SPILL // (parts - 1) if first else 0,
                     )
                 )
 
