@@ -29,6 +29,7 @@ Each secret is reported once per run, at the first commit that added it (see :fu
 from __future__ import annotations
 
 import bisect
+import codecs
 import contextlib
 import dataclasses
 import enum
@@ -55,7 +56,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
-from ._merges import MergeFiles, merge_changes, parse_merge_listing
+from ._merges import MergeFiles, merge_changes, merge_lines, parse_merge_listing
 from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, parse_patch
 
 if TYPE_CHECKING:
@@ -756,6 +757,8 @@ class BlobReader:
         self._out = self._proc.stdout
         _widen_pipe(self._out)
         self._keep = keep
+        self._root = root
+        self._check: subprocess.Popen[bytes] | None = None  # see sizes()
         self._pending: list[tuple[str, int | None]] = []  # asked for, answers not read yet (in order)
         self._ready: dict[tuple[str, int | None], bytes | None] = {}
         self._held = 0
@@ -802,6 +805,39 @@ class BlobReader:
             results.extend(self._answer(max_size) for _ in chunk)
         return results
 
+    def sizes(self, blob_ids: Sequence[str]) -> dict[str, int]:
+        """The size in bytes of each of these blobs that exists, from a second git process, ``cat-file
+        --batch-check`` (started on first use): git reads an object's header, not its contents."""
+        if self._check is None:
+            try:
+                self._check = subprocess.Popen(
+                    ["git", *_GIT_CONFIG, "cat-file", "--batch-check"],
+                    cwd=self._root,
+                    env=git_env(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except FileNotFoundError:
+                raise ScanError("git is not installed (no 'git' on PATH)") from None
+        check = self._check
+        assert check.stdin is not None and check.stdout is not None
+        sizes: dict[str, int] = {}
+        for start in range(0, len(blob_ids), 256):  # (never enough to fill a pipe while answers wait)
+            chunk = blob_ids[start : start + 256]
+            try:
+                check.stdin.write("".join(f"{b}\n" for b in chunk).encode("ascii"))
+                check.stdin.flush()
+            except BrokenPipeError:
+                raise ScanError("git cat-file stopped unexpectedly") from None
+            for blob_id in chunk:
+                parts = check.stdout.readline().split()
+                if not parts:
+                    raise ScanError("git cat-file stopped unexpectedly")
+                if len(parts) == 3 and parts[1] == b"blob" and parts[2].isdigit():
+                    sizes[blob_id] = int(parts[2])
+        return sizes
+
     def _send(self, blob_ids: Sequence[str]) -> None:
         try:
             self._in.write("".join(f"{b}\n" for b in blob_ids).encode("ascii"))
@@ -839,15 +875,18 @@ class BlobReader:
         return data if parts[1] == b"blob" else None
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._in.close()
-        with contextlib.suppress(OSError):
-            self._out.close()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+        procs = [self._proc] if self._check is None else [self._proc, self._check]
+        for proc in procs:
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def __enter__(self) -> BlobReader:
         return self
@@ -938,6 +977,17 @@ class GitScanOptions:
     root: Path | None = None
 
 
+# UTF-16 and UTF-32 byte-order marks (the UTF-16 ones are prefixes of the UTF-32 ones)
+_UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+# Files git calls binary are read, to find UTF-16/32 text, up to this size (2 MiB: a text of a million
+# characters in UTF-16)
+_UNICODE_TEXT_MAX = 2 * 1024 * 1024
+# Extensions of binary formats, whose files are not read for a byte-order mark (see _binary_by_name)
+_BINARY_EXTENSIONS = frozenset(
+    "png jpg jpeg gif ico icns webp bmp tif tiff psd zip gz tgz bz2 xz zst 7z rar jar war ear aar apk class"  # noqa: SIM905
+    " dex pdf woff woff2 ttf otf eot exe dll so dylib o a lib obj pyc pyd whl mp3 mp4 m4a wav ogg flac avi"
+    " mov mkv webm docx xlsx pptx odt ods sqlite sqlite3 db jks keystore p12 pfx der".split()
+)
 _IDENTITY_CACHE = 4096  # analyzed file versions remembered (identities only)
 # The texts whose token matches a history scan's analysis context remembers: how many, how long each may be,
 # how many characters in all.
@@ -997,6 +1047,14 @@ class _RememberingContext:
         return self._ctx.is_placeholder(value)
 
 
+def _binary_by_name(path: str) -> bool:
+    """Whether a file that git calls binary is one by its name as well: a known binary format, or a name
+    without any dot (an executable, as a rule: WrongSecrets' history commits a hundred versions of its
+    challenge binaries). UTF-16 text is written by Windows tools, under names with an extension."""
+    name = path.rpartition("/")[2]
+    return "." not in name or name.rpartition(".")[2].lower() in _BINARY_EXTENSIONS
+
+
 class _HistoryScan:
     """The state of one history scan: the secrets reported so far and, per analyzed file version, what its
     analyzers found (so that a version's findings are compared with its parent's, not reported again)."""
@@ -1027,7 +1085,7 @@ class _HistoryScan:
         might_match = self.options.might_match
         prescan = self.options.prescan
         last_commit: CommitInfo | None = None
-        windows = _windows(changes)
+        windows = (self._unicode_text(window) for window in _windows(changes))
         window = next(windows, None)
         wanted = self._prefetch(window) if window is not None else []
         while window is not None:
@@ -1063,6 +1121,60 @@ class _HistoryScan:
         if self.progress is not None:
             self.progress(self.commits, self.files_done)
         self.stats.seconds = time.perf_counter() - started
+
+    def _unicode_text(self, window: list[CommitChanges]) -> list[CommitChanges]:
+        """``window`` with each UTF-16 or UTF-32 text file (one that begins with its byte-order mark) made a
+        text change. git calls such a file binary (it holds NUL bytes) and writes no patch for it, while a
+        tree scan reads it as text: a secret in a PowerShell script or a ``.reg`` export that Windows saved as
+        UTF-16 would pass ``check-secrets git --staged`` and then fail the tree scan. git's binary files of
+        at most :data:`_UNICODE_TEXT_MAX` bytes are read (their sizes are asked first, so that a large binary
+        is not), except those whose name says they are a binary format (:func:`_binary_by_name`); for a text
+        one, the lines added are those of the new version that the version(s) before did not have (as for a
+        merge, see :func:`merge_lines`)."""
+        options = self.options
+        blobs = [
+            f.blob
+            for change in window
+            for f in change.files
+            if f.binary
+            and f.blob
+            and not _binary_by_name(f.path)
+            and (options.skip_path is None or not options.skip_path(f.path))
+        ]
+        if not blobs:
+            return window
+        limit = min(_UNICODE_TEXT_MAX, options.max_file_size)
+        small = {b for b, size in self.blobs.sizes(blobs).items() if size <= limit}
+        if not small:
+            return window
+        out: list[CommitChanges] = []
+        for change in window:
+            if any(f.binary and f.blob in small for f in change.files):
+                files = tuple(
+                    self._as_text(f, limit) if f.binary and f.blob in small else f for f in change.files
+                )
+                change = dataclasses.replace(change, files=files)
+            out.append(change)
+        return out
+
+    def _as_text(self, file: FileChange, limit: int) -> FileChange:
+        """``file`` (binary to git) as a text change when its version is UTF-16/32 text, else unchanged."""
+        new = self._unicode_version(file.blob, limit)
+        if new is None:
+            return file
+        olds = [] if file.new_file else [self._unicode_version(b, limit) for b in file.old_blobs]
+        known = [old for old in olds if old is not None]
+        # a version before that is unreadable or not such text: every line is looked at
+        numbers, text = merge_lines(new, known if len(known) == len(olds) else [])
+        return dataclasses.replace(file, binary=False, added=numbers, added_text=text, removed_after=())
+
+    def _unicode_version(self, blob: str | None, limit: int) -> bytes | None:
+        """A version's text, UTF-8 encoded, when it is UTF-16/32 text (see :meth:`_unicode_text`)."""
+        data = self.blobs.read(blob, max_size=limit) if blob else None
+        if data is None or not data.startswith(_UNICODE_BOMS):
+            return None
+        text = self.options.decode(data)
+        return None if text is None else text.encode("utf-8", "surrogatepass")
 
     def _analyzers_of(self, path: str) -> list[FileAnalyzer]:
         analyzers = self._analyzers.get(path)
