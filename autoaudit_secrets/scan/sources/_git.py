@@ -29,7 +29,6 @@ Each secret is reported once per run, at the first commit that added it (see :fu
 from __future__ import annotations
 
 import bisect
-import codecs
 import contextlib
 import dataclasses
 import enum
@@ -731,6 +730,16 @@ def iter_changes(root: Path, selection: GitSelection) -> Iterator[CommitChanges]
         yield from stream
 
 
+def _read_to_nul(stream: IO[bytes]) -> bytes:
+    """Bytes up to the next NUL (left out); raises :class:`ScanError` when the stream ends first."""
+    out = bytearray()
+    while (byte := stream.read(1)) != b"\0":
+        if not byte:
+            raise ScanError("git check-attr stopped unexpectedly")
+        out += byte
+    return bytes(out)
+
+
 class BlobReader:
     """Blob contents by id, from one long-lived ``git cat-file --batch`` process.
 
@@ -759,6 +768,8 @@ class BlobReader:
         self._keep = keep
         self._root = root
         self._check: subprocess.Popen[bytes] | None = None  # see sizes()
+        self._attrs: subprocess.Popen[bytes] | None = None  # see marked_binary()
+        self._marked: dict[str, bool] = {}
         self._pending: list[tuple[str, int | None]] = []  # asked for, answers not read yet (in order)
         self._ready: dict[tuple[str, int | None], bytes | None] = {}
         self._held = 0
@@ -838,6 +849,36 @@ class BlobReader:
                     sizes[blob_id] = int(parts[2])
         return sizes
 
+    def marked_binary(self, paths: Sequence[str]) -> set[str]:
+        """Those of ``paths`` that the repository's attributes make binary to ``git diff`` (``-diff``, or the
+        ``binary`` macro), asked once per path of a third process, ``git check-attr --stdin -z diff``."""
+        unknown = [p for p in dict.fromkeys(paths) if p not in self._marked]
+        if unknown:
+            if self._attrs is None:
+                try:
+                    self._attrs = subprocess.Popen(
+                        ["git", *_GIT_CONFIG, "check-attr", "--stdin", "-z", "diff"],
+                        cwd=self._root,
+                        env=git_env(),
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                    )
+                except FileNotFoundError:
+                    raise ScanError("git is not installed (no 'git' on PATH)") from None
+            attrs = self._attrs
+            assert attrs.stdin is not None and attrs.stdout is not None
+            for path in unknown:
+                try:
+                    attrs.stdin.write(path.encode("utf-8", "surrogateescape") + b"\0")
+                    attrs.stdin.flush()
+                except BrokenPipeError:
+                    raise ScanError("git check-attr stopped unexpectedly") from None
+                # the answer: path, attribute and value, each ended by a NUL
+                fields = [_read_to_nul(attrs.stdout) for _ in range(3)]
+                self._marked[path] = fields[2] == b"unset"
+        return {p for p in paths if self._marked[p]}
+
     def _send(self, blob_ids: Sequence[str]) -> None:
         try:
             self._in.write("".join(f"{b}\n" for b in blob_ids).encode("ascii"))
@@ -875,7 +916,7 @@ class BlobReader:
         return data if parts[1] == b"blob" else None
 
     def close(self) -> None:
-        procs = [self._proc] if self._check is None else [self._proc, self._check]
+        procs = [p for p in (self._proc, self._check, self._attrs) if p is not None]
         for proc in procs:
             for stream in (proc.stdin, proc.stdout):
                 if stream is not None:
@@ -977,16 +1018,14 @@ class GitScanOptions:
     root: Path | None = None
 
 
-# UTF-16 and UTF-32 byte-order marks (the UTF-16 ones are prefixes of the UTF-32 ones)
-_UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
-# Files git calls binary are read, to find UTF-16/32 text, up to this size (2 MiB: a text of a million
-# characters in UTF-16)
-_UNICODE_TEXT_MAX = 2 * 1024 * 1024
-# Extensions of binary formats, whose files are not read for a byte-order mark (see _binary_by_name)
+# Files git calls binary are read, to find text, up to this size (2 MiB: a text of a million characters in
+# UTF-16); see _HistoryScan._binary_text
+_BINARY_TEXT_MAX = 2 * 1024 * 1024
+# Extensions of binary formats, whose files are not read to find text unless the attributes made them binary
 _BINARY_EXTENSIONS = frozenset(
     "png jpg jpeg gif ico icns webp bmp tif tiff psd zip gz tgz bz2 xz zst 7z rar jar war ear aar apk class"  # noqa: SIM905
     " dex pdf woff woff2 ttf otf eot exe dll so dylib o a lib obj pyc pyd whl mp3 mp4 m4a wav ogg flac avi"
-    " mov mkv webm docx xlsx pptx odt ods sqlite sqlite3 db jks keystore p12 pfx der".split()
+    " mov mkv webm docx xlsx pptx odt ods sqlite sqlite3 db jks keystore p12 pfx der bin mo ds_store".split()
 )
 _IDENTITY_CACHE = 4096  # analyzed file versions remembered (identities only)
 # The texts whose token matches a history scan's analysis context remembers: how many, how long each may be,
@@ -1085,7 +1124,7 @@ class _HistoryScan:
         might_match = self.options.might_match
         prescan = self.options.prescan
         last_commit: CommitInfo | None = None
-        windows = (self._unicode_text(window) for window in _windows(changes))
+        windows = (self._binary_text(window) for window in _windows(changes))
         window = next(windows, None)
         wanted = self._prefetch(window) if window is not None else []
         while window is not None:
@@ -1122,28 +1161,36 @@ class _HistoryScan:
             self.progress(self.commits, self.files_done)
         self.stats.seconds = time.perf_counter() - started
 
-    def _unicode_text(self, window: list[CommitChanges]) -> list[CommitChanges]:
-        """``window`` with each UTF-16 or UTF-32 text file (one that begins with its byte-order mark) made a
-        text change. git calls such a file binary (it holds NUL bytes) and writes no patch for it, while a
-        tree scan reads it as text: a secret in a PowerShell script or a ``.reg`` export that Windows saved as
-        UTF-16 would pass ``check-secrets git --staged`` and then fail the tree scan. git's binary files of
-        at most :data:`_UNICODE_TEXT_MAX` bytes are read (their sizes are asked first, so that a large binary
-        is not), except those whose name says they are a binary format (:func:`_binary_by_name`); for a text
-        one, the lines added are those of the new version that the version(s) before did not have (as for a
-        merge, see :func:`merge_lines`)."""
+    def _binary_text(self, window: list[CommitChanges]) -> list[CommitChanges]:
+        """``window`` with each file that git calls binary but that is text made a text change, read as the
+        tree scan reads it. git writes no patch for
+
+        * UTF-16 and UTF-32 text (it holds NUL bytes): a secret in a PowerShell script or a ``.reg`` export
+          that a Windows tool saved as UTF-16 would pass ``check-secrets git --staged`` and then fail the tree
+          scan;
+        * a text file that the repository's ``.gitattributes`` marks binary (``-diff``, ``binary``): a
+          common way to quiet the diffs of lockfiles, SQL dumps or ``.env`` files, and a repository's own
+          attributes must not hide a file from the scan.
+
+        Read (at most :data:`_BINARY_TEXT_MAX` bytes; sizes are asked first, so that a large binary is not):
+        the files git calls binary whose name is not a binary format (:func:`_binary_by_name`), and those
+        whose attributes make them binary whatever their name. For a text one, the lines added are those of
+        the new version that the version(s) before did not have (as for a merge, see :func:`merge_lines`)."""
         options = self.options
-        blobs = [
-            f.blob
+        candidates = [
+            f
             for change in window
             for f in change.files
-            if f.binary
-            and f.blob
-            and not _binary_by_name(f.path)
-            and (options.skip_path is None or not options.skip_path(f.path))
+            if f.binary and f.blob and (options.skip_path is None or not options.skip_path(f.path))
         ]
+        if not candidates:
+            return window
+        by_name = [f.path for f in candidates if _binary_by_name(f.path)]
+        marked = self.blobs.marked_binary(by_name) if by_name else set()
+        blobs = [f.blob for f in candidates if f.blob and (f.path in marked or not _binary_by_name(f.path))]
         if not blobs:
             return window
-        limit = min(_UNICODE_TEXT_MAX, options.max_file_size)
+        limit = min(_BINARY_TEXT_MAX, options.max_file_size)
         small = {b for b, size in self.blobs.sizes(blobs).items() if size <= limit}
         if not small:
             return window
@@ -1158,22 +1205,21 @@ class _HistoryScan:
         return out
 
     def _as_text(self, file: FileChange, limit: int) -> FileChange:
-        """``file`` (binary to git) as a text change when its version is UTF-16/32 text, else unchanged."""
-        new = self._unicode_version(file.blob, limit)
+        """``file`` (binary to git) as a text change when its version is text to the tree scan, else
+        unchanged."""
+        new = self._text_version(file.blob, limit)
         if new is None:
             return file
-        olds = [] if file.new_file else [self._unicode_version(b, limit) for b in file.old_blobs]
+        olds = [] if file.new_file else [self._text_version(b, limit) for b in file.old_blobs]
         known = [old for old in olds if old is not None]
-        # a version before that is unreadable or not such text: every line is looked at
+        # a version before that is unreadable or binary: every line is looked at
         numbers, text = merge_lines(new, known if len(known) == len(olds) else [])
         return dataclasses.replace(file, binary=False, added=numbers, added_text=text, removed_after=())
 
-    def _unicode_version(self, blob: str | None, limit: int) -> bytes | None:
-        """A version's text, UTF-8 encoded, when it is UTF-16/32 text (see :meth:`_unicode_text`)."""
+    def _text_version(self, blob: str | None, limit: int) -> bytes | None:
+        """A version's text, UTF-8 encoded, when the tree scan would read it as text."""
         data = self.blobs.read(blob, max_size=limit) if blob else None
-        if data is None or not data.startswith(_UNICODE_BOMS):
-            return None
-        text = self.options.decode(data)
+        text = self.options.decode(data) if data is not None else None
         return None if text is None else text.encode("utf-8", "surrogatepass")
 
     def _analyzers_of(self, path: str) -> list[FileAnalyzer]:

@@ -1,6 +1,7 @@
-"""UTF-16 and UTF-32 text files in ``check-secrets git``: git calls them binary (NUL bytes) and writes no
-patch for them, but a tree scan reads them as text (their byte-order mark), so the history and pre-commit
-scans read them too, with the same lines and columns as the tree scan.
+"""Text files that git calls binary, in ``check-secrets git``: UTF-16 and UTF-32 text (NUL bytes; a tree scan
+reads them by their byte-order mark) and text files that the repository's ``.gitattributes`` marks binary.
+git writes no patch for them; the history and pre-commit scans read them as the tree scan does, with the same
+lines and columns.
 
 Real repositories in temp folders; tokens are random per test and never appear in any output.
 """
@@ -145,3 +146,31 @@ def test_names_of_text_formats_are_read(repo: Repo, name: str) -> None:
     repo.commit("text by name")
     [finding] = _tokens(repo, "--all")
     assert (finding["path"], finding["line"]) == (name, 2)
+
+
+ATTRIBUTES = "*.env -diff\nsecrets.txt binary\ndeploy_key -diff\nnotes.png -diff\n"
+
+
+@pytest.mark.parametrize("name", ["prod.env", "secrets.txt", "deploy_key", "notes.png"])
+def test_text_marked_binary_by_the_repository_is_scanned(repo: Repo, name: str) -> None:
+    """The repository's attributes make these text files binary to git, whatever their name (an
+    extensionless one, a binary format's extension): they are read all the same."""
+    repo.write(".gitattributes", ATTRIBUTES)
+    repo.commit("attributes")
+    token = repo.token()
+    repo.write(name, f"# {name}\nvalue = 1\n")
+    repo.commit("first version")
+    repo.write(name, f"# {name}\nvalue = 1\nkey = {token}\n")
+    added = repo.commit("a key")
+    [finding] = _tokens(repo, "--all")
+    assert (finding["path"], finding["line"], finding["commit"]["sha"]) == (name, 3, added)
+
+
+def test_staged_text_marked_binary_is_scanned(repo: Repo) -> None:
+    repo.write(".gitattributes", ATTRIBUTES)
+    repo.commit("attributes")
+    token = repo.token()
+    repo.write("notes.txt.env", f"# notes\nkey = {token}\n")
+    git(repo.path, "add", "notes.txt.env")
+    [finding] = _tokens(repo, "--staged")
+    assert (finding["path"], finding["line"]) == ("notes.txt.env", 2)
