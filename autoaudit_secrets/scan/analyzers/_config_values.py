@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..._redact import redact_preview
+from .._gitenv import harden
 from .._model import AnalysisContext, Finding, Severity
 from ..engine._filters import names_secret_field, secret_name_and_words
 
@@ -384,7 +385,7 @@ class CommittedFiles:
                 capture_output=True,
                 timeout=30,
                 check=False,
-                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+                env=harden({**os.environ, "GIT_OPTIONAL_LOCKS": "0"}),
             )
         except (OSError, subprocess.SubprocessError, ValueError):
             return False

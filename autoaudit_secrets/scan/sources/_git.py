@@ -161,11 +161,17 @@ GitProgress = Callable[[int, int], None]  # (commits read, files scanned)
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line.removeprefix("fatal: ").removeprefix("error: ")
-    return "git failed"
+    """git's first error line (``fatal:``, ``error:``; before it, ``warning:`` and ``hint:`` lines only
+    explain), else its first line; for an object that a partial clone lacks, what to do about it."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(("fatal: ", "error: "))]
+    if not lines:
+        return "git failed"
+    first = (errors or lines)[0].removeprefix("fatal: ").removeprefix("error: ")
+    if "lazy fetching disabled" in text or "transport '" in text:
+        # a partial clone: check-secrets never fetches (see _gitenv.UNTRUSTED_REPO_CONFIG)
+        first += " (a partial clone lacks this object and a scan never fetches: clone without --filter, or fetch the missing objects, first)"
+    return first
 
 
 def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

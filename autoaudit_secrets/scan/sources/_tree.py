@@ -209,9 +209,11 @@ class _Tracked:
 
 def _git_env() -> dict[str, str]:
     # The root's own repository: a hook's GIT_DIR/GIT_WORK_TREE (possibly relative) must not redirect git.
+    from .._gitenv import harden
+
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
     env["GIT_OPTIONAL_LOCKS"] = "0"
-    return env
+    return harden(env)
 
 
 _GIT_LOCATION_VARS = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR"})
