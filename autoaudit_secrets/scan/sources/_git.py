@@ -160,6 +160,9 @@ GitProgress = Callable[[int, int], None]  # (commits read, files scanned)
 # ----------------------------------------------------------------------------------------- running git
 
 
+_NO_GIT = "git is not installed (no 'git' on PATH)"
+
+
 def _first_line(text: str) -> str:
     """git's first error line (``fatal:``, ``error:``; before it, ``warning:`` and ``hint:`` lines only
     explain), else its first line; for an object that a partial clone lacks, what to do about it."""
@@ -170,7 +173,10 @@ def _first_line(text: str) -> str:
     first = (errors or lines)[0].removeprefix("fatal: ").removeprefix("error: ")
     if "lazy fetching disabled" in text or "transport '" in text:
         # a partial clone: check-secrets never fetches (see _gitenv.UNTRUSTED_REPO_CONFIG)
-        first += " (a partial clone lacks this object and a scan never fetches: clone without --filter, or fetch the missing objects, first)"
+        first += (
+            " (a partial clone lacks this object and a scan never fetches: clone without --filter, or fetch"
+            " the missing objects, first)"
+        )
     return first
 
 
@@ -186,7 +192,7 @@ def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
             check=False,
         )
     except FileNotFoundError:
-        raise ScanError("git is not installed (no 'git' on PATH)") from None
+        raise ScanError(_NO_GIT) from None
     except NotADirectoryError:
         raise ScanError(f"not a directory: {root}") from None
 
@@ -274,7 +280,7 @@ class _GitPipe:
             )
         except FileNotFoundError:
             self._stderr.close()
-            raise ScanError("git is not installed (no 'git' on PATH)") from None
+            raise ScanError(_NO_GIT) from None
         _widen_pipe(self.proc.stdout)
         if spill and hasattr(os, "setpriority"):
             # a git that writes ahead yields some CPU to the scan and the git it reads now: on a history whose
@@ -474,7 +480,7 @@ class _MergeListing:
         except FileNotFoundError:
             self._out.close()
             self._err.close()
-            raise ScanError("git is not installed (no 'git' on PATH)") from None
+            raise ScanError(_NO_GIT) from None
 
     def result(self) -> dict[str, MergeFiles]:
         try:
@@ -736,6 +742,22 @@ def iter_changes(root: Path, selection: GitSelection) -> Iterator[CommitChanges]
         yield from stream
 
 
+def _talk_to_git(root: Path, args: Sequence[str], *, bufsize: int = -1) -> subprocess.Popen[bytes]:
+    """A long-lived git process that answers questions on its stdin (``cat-file --batch``, ``check-attr``)."""
+    try:
+        return subprocess.Popen(
+            ["git", *_GIT_CONFIG, *args],
+            cwd=root,
+            env=git_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=bufsize,
+        )
+    except FileNotFoundError:
+        raise ScanError(_NO_GIT) from None
+
+
 def _read_to_nul(stream: IO[bytes]) -> bytes:
     """Bytes up to the next NUL (left out); raises :class:`ScanError` when the stream ends first."""
     out = bytearray()
@@ -755,18 +777,7 @@ class BlobReader:
     ``keep`` bytes of prefetched contents are held; a blob beyond that is asked for again when read."""
 
     def __init__(self, root: Path, *, keep: int = 32 * 1024 * 1024) -> None:
-        try:
-            self._proc = subprocess.Popen(
-                ["git", *_GIT_CONFIG, "cat-file", "--batch"],
-                cwd=root,
-                env=git_env(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                bufsize=1 << 20,
-            )
-        except FileNotFoundError:
-            raise ScanError("git is not installed (no 'git' on PATH)") from None
+        self._proc = _talk_to_git(root, ["cat-file", "--batch"], bufsize=1 << 20)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._in = self._proc.stdin
         self._out = self._proc.stdout
@@ -826,17 +837,7 @@ class BlobReader:
         """The size in bytes of each of these blobs that exists, from a second git process, ``cat-file
         --batch-check`` (started on first use): git reads an object's header, not its contents."""
         if self._check is None:
-            try:
-                self._check = subprocess.Popen(
-                    ["git", *_GIT_CONFIG, "cat-file", "--batch-check"],
-                    cwd=self._root,
-                    env=git_env(),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
-            except FileNotFoundError:
-                raise ScanError("git is not installed (no 'git' on PATH)") from None
+            self._check = _talk_to_git(self._root, ["cat-file", "--batch-check"])
         check = self._check
         assert check.stdin is not None and check.stdout is not None
         sizes: dict[str, int] = {}
@@ -861,17 +862,7 @@ class BlobReader:
         unknown = [p for p in dict.fromkeys(paths) if p not in self._marked]
         if unknown:
             if self._attrs is None:
-                try:
-                    self._attrs = subprocess.Popen(
-                        ["git", *_GIT_CONFIG, "check-attr", "--stdin", "-z", "diff"],
-                        cwd=self._root,
-                        env=git_env(),
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.DEVNULL,
-                    )
-                except FileNotFoundError:
-                    raise ScanError("git is not installed (no 'git' on PATH)") from None
+                self._attrs = _talk_to_git(self._root, ["check-attr", "--stdin", "-z", "diff"])
             attrs = self._attrs
             assert attrs.stdin is not None and attrs.stdout is not None
             for path in unknown:
