@@ -117,20 +117,13 @@ class ByteStream:
         self._pending = head  # raw bytes read but not yet decompressed
         self._gzip: Any = None
         self._zstd: Any = None
+        self._zstd_module: Any = None
         if self.compression == "gzip":
             self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif self.compression == "zstd":
-            try:
-                import zstandard  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:
-                raise ImageError(
-                    f"{label}: zstd-compressed, and the zstandard package is not installed "
-                    "(pip install zstandard)"
-                ) from None
-            self._zstd = zstandard.ZstdDecompressor().stream_reader(
-                _Prefixed(head, self), read_across_frames=True
-            )
-            self._pending = b""
+            self._zstd_module = _zstd(label)
+            self._zstd = self._zstd_module.ZstdDecompressor()
+        self._zstd_fed = False  # the current zstd frame's decompressor has been given input
 
     def _raw_read(self, count: int) -> bytes:
         data = self._raw.read(count)
@@ -152,13 +145,7 @@ class ByteStream:
     def _next_output(self) -> bytes | None:
         """The next piece of decompressed data (b"" when a step produced none), or None at the end."""
         if self._zstd is not None:
-            try:
-                out: bytes = self._zstd.read(_CHUNK)
-            except Exception as exc:  # zstandard.ZstdError
-                if type(exc).__name__ == "ZstdError":
-                    raise ImageError(f"{self.label}: corrupt zstd data") from None
-                raise
-            return out or None
+            return self._next_zstd()
         if self._pending:
             raw, self._pending = self._pending, b""
         else:
@@ -170,7 +157,7 @@ class ByteStream:
                 raise ImageError(f"{self.label}: truncated (the gzip stream ends early)")
             return None
         try:
-            out = self._gzip.decompress(raw, 4 * _CHUNK)
+            out: bytes = self._gzip.decompress(raw, 4 * _CHUNK)
         except zlib.error:
             raise ImageError(f"{self.label}: corrupt gzip data") from None
         if self._gzip.unconsumed_tail:
@@ -181,6 +168,33 @@ class ByteStream:
                 self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 self._pending = rest
             # anything else after the gzip end (padding) is ignored, as gzip(1) does
+        return out
+
+    def _next_zstd(self) -> bytes | None:
+        """:meth:`_next_output` for zstd: at most ``4 * _CHUNK`` bytes per step (a bomb never sits in
+        memory), frame after frame; input that ends inside a frame is an error (never a short layer read as
+        whole)."""
+        zstd = self._zstd_module
+        if self._zstd.eof:  # a frame ended: another one follows, or the end
+            rest = self._zstd.unused_data
+            self._zstd = zstd.ZstdDecompressor()
+            self._zstd_fed = False
+            self._pending = rest + self._pending
+        raw = b""
+        if self._zstd.needs_input:
+            if self._pending:
+                raw, self._pending = self._pending, b""
+            else:
+                raw = self._raw_read(_CHUNK)
+            if not raw:
+                if self._zstd_fed:
+                    raise ImageError(f"{self.label}: truncated (the zstd stream ends early)")
+                return None
+            self._zstd_fed = True
+        try:
+            out: bytes = self._zstd.decompress(raw, 4 * _CHUNK)
+        except zstd.ZstdError:
+            raise ImageError(f"{self.label}: corrupt zstd data") from None
         return out
 
     def _fill(self) -> bool:
@@ -233,18 +247,20 @@ class ByteStream:
                 break
 
 
-class _Prefixed:
-    """A file object giving ``head`` first, then the rest of a :class:`ByteStream`'s raw file."""
+def _zstd(label: str) -> Any:
+    """The ``compression.zstd`` module: the standard library's from Python 3.14, else its backport (a
+    dependency of autoaudit-secrets before 3.14)."""
+    import importlib
 
-    def __init__(self, head: bytes, stream: ByteStream) -> None:
-        self._head = head
-        self._stream = stream
-
-    def read(self, count: int = -1) -> bytes:
-        if self._head:
-            data, self._head = self._head[:count], self._head[count:]
-            return data
-        return self._stream._raw_read(count if count >= 0 else _CHUNK)
+    for name in ("compression.zstd", "backports.zstd"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise ImageError(
+        f"{label}: zstd-compressed, and backports.zstd (a dependency of autoaudit-secrets before Python "
+        "3.14) is missing: pip install backports.zstd"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,7 @@ class BuiltImages:
 
     leaky_docker: Path  # docker-archive tar
     leaky_oci_archive: Path  # oci-archive tar
+    leaky_zstd: Path  # oci-archive tar whose layers are zstd-compressed (BuildKit's compression=zstd)
     leaky_oci_dir: Path  # OCI layout folder
     clean_docker: Path
     multi_platform: Path  # oci-archive of an index with linux/amd64 and linux/arm64
@@ -202,6 +203,7 @@ def build_test_images(tmp_path_factory: pytest.TempPathFactory) -> BuiltImages:
     images = BuiltImages(
         leaky_docker=out / "leaky-docker.tar",
         leaky_oci_archive=out / "leaky-oci.tar",
+        leaky_zstd=out / "leaky-zstd.tar",
         leaky_oci_dir=out / "leaky-oci",
         clean_docker=out / "clean-docker.tar",
         multi_platform=out / "multi.tar",
@@ -253,6 +255,7 @@ def build_test_images(tmp_path_factory: pytest.TempPathFactory) -> BuiltImages:
     out.mkdir()
     buildah("push", "-q", "leaky", f"docker-archive:{images.leaky_docker}")
     buildah("push", "-q", "leaky", f"oci-archive:{images.leaky_oci_archive}")
+    buildah("push", "-q", "--compression-format", "zstd", "leaky", f"oci-archive:{images.leaky_zstd}")
     buildah("push", "-q", "leaky", f"oci:{images.leaky_oci_dir}")
     buildah("push", "-q", "clean", f"docker-archive:{images.clean_docker}")
     buildah("push", "-q", "leaky", f"oci:{images.both_oci_dir}:leaky")

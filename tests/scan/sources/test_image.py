@@ -4,6 +4,7 @@ format, and every platform of a multi-platform index."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,26 @@ def test_every_export_format_gives_the_same_findings(scanner: Scanner, built_ima
     assert docker == key(_scan(scanner, built_images.leaky_oci_archive))
     assert docker == key(_scan(scanner, built_images.leaky_oci_dir))
     assert len(docker) >= 8
+
+
+def test_zstd_compressed_layers_give_the_same_findings(scanner: Scanner, built_images: BuiltImages) -> None:
+    """An image pushed with zstd layers (BuildKit's ``compression=zstd``, containerd): the same secrets, at
+    the same paths and by the same rules, as its gzip export (layer digests differ: they name the
+    compressed bytes)."""
+    import tarfile
+
+    with tarfile.open(built_images.leaky_zstd) as archive:
+        index = json.loads(archive.extractfile("index.json").read())  # type: ignore[union-attr]
+        manifest_digest = index["manifests"][0]["digest"].split(":")[1]
+        manifest = json.loads(archive.extractfile(f"blobs/sha256/{manifest_digest}").read())  # type: ignore[union-attr]
+    assert {layer["mediaType"] for layer in manifest["layers"]} == {
+        "application/vnd.oci.image.layer.v1.tar+zstd"
+    }  # (the fixture really is zstd)
+
+    def key(result: ImageScanResult) -> list[tuple[object, ...]]:
+        return sorted((f.path, f.line, f.rule_id, f.secret, f.message) for f in result.findings)
+
+    assert key(_scan(scanner, built_images.leaky_zstd)) == key(_scan(scanner, built_images.leaky_oci_archive))
 
 
 def test_gzip_compressed_archive(scanner: Scanner, built_images: BuiltImages, tmp_path: Path) -> None:

@@ -10,9 +10,11 @@ import hashlib
 import io
 import json
 import os
+import sys
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -277,10 +279,60 @@ def test_layer_that_is_not_a_tar(scanner: Scanner, tmp_path: Path) -> None:
     assert error_of(scanner, archive).endswith("not a tar archive")
 
 
-def test_zstd_layer_without_zstandard_or_corrupt_is_an_error(scanner: Scanner, tmp_path: Path) -> None:
-    layer = b"\x28\xb5\x2f\xfd" + b"\x00" * 600  # the zstd magic, then no valid frame
+def test_corrupt_zstd_layer_is_an_error(scanner: Scanner, tmp_path: Path) -> None:
+    layer = b"\x28\xb5\x2f\xfd" + b"\xff" * 600  # the zstd magic, then no valid frame
     message = error_of(scanner, docker_archive(tmp_path / "a.tar", [layer]))
-    assert "zstandard package is not installed" in message or "corrupt zstd data" in message
+    assert message.endswith("corrupt zstd data")
+
+
+def _zstd_layer(files: int = 40) -> bytes:
+    data = layer_tar([(f"f{i}.txt", f"line {i}\n".encode() * 200, "file") for i in range(files)])
+    return _zstd_module().compress(data)
+
+
+def _zstd_module() -> Any:
+    try:
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        from backports import zstd  # type: ignore[import-not-found,unused-ignore,no-redef]
+    return zstd
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5, 0.99])
+def test_truncated_zstd_layer_is_an_error(scanner: Scanner, tmp_path: Path, cut: float) -> None:
+    """A zstd stream that ends inside a frame: the layer is not read as a shorter one that is clean."""
+    layer = _zstd_layer()
+    message = error_of(scanner, docker_archive(tmp_path / "a.tar", [layer[: int(len(layer) * cut)]]))
+    assert message.endswith("truncated (the zstd stream ends early)")
+
+
+def test_zstd_layer_of_several_frames_is_read_whole(scanner: Scanner, tmp_path: Path) -> None:
+    """Frames one after the other are one stream (as zstd -d reads them): a token in the second frame of a
+    layer is found."""
+    data = layer_tar(
+        [("a.txt", b"nothing\n" * 100, "file"), ("b.txt", f"token = {TOKEN}\n".encode(), "file")]
+    )
+    zstd = _zstd_module()
+    layer = zstd.compress(data[:1024]) + zstd.compress(data[1024:])
+    result = scan_images(scanner, [docker_archive(tmp_path / "a.tar", [layer])], ImageScanOptions())
+    assert [f.path for f in result.findings if f.secret == TOKEN] == ["b.txt"]
+
+
+def test_zstd_bomb_is_stopped_by_the_unpacked_limit(scanner: Scanner, tmp_path: Path) -> None:
+    layer = _zstd_module().compress(layer_tar([("zeros", bytes(64 << 20), "file")]))  # a few KiB
+    assert len(layer) < 64 << 10
+    message = error_of(scanner, docker_archive(tmp_path / "a.tar", [layer]), max_unpacked=8 * 1024 * 1024)
+    assert "more than 8 MiB unpacked (a tar bomb?)" in message
+
+
+def test_zstd_layer_without_the_module_names_the_package(
+    scanner: Scanner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = _zstd_layer(files=1)
+    monkeypatch.setitem(sys.modules, "compression", None)  # as if neither were installed: imports fail
+    monkeypatch.setitem(sys.modules, "backports.zstd", None)
+    message = error_of(scanner, docker_archive(tmp_path / "a.tar", [layer]))
+    assert "zstd-compressed" in message and "pip install backports.zstd" in message
 
 
 def test_corrupt_tar_header_in_a_layer(scanner: Scanner, tmp_path: Path) -> None:
