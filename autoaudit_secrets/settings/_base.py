@@ -23,7 +23,15 @@ from .._errors import AutoauditSecretsError, DotenvError, SettingsError
 from .._redact import MASK
 from .._safe_read import read_regular_file
 from ._ci import ci_marker
-from ._fields import EnvField, env_fields, field_names, nested_model, secret_holds_json, without_secret
+from ._fields import (
+    EnvField,
+    env_fields,
+    field_names,
+    item_file_reference,
+    nested_model,
+    secret_holds_json,
+    without_secret,
+)
 from ._masking import Masker, data_strings, json_leaves
 
 __all__ = [
@@ -318,7 +326,8 @@ class SecretSettings(BaseSettings):
         files, field defaults. ``env_file=AUTO`` reads ``.env`` and then ``.env.<APP_ENV>`` from the working
         directory outside CI and nothing inside CI (see :func:`is_ci`); a path or a list of paths reads
         exactly those (missing files are an error); ``None`` reads none. ``NAME_FILE=/path`` (in the
-        environment or a ``.env`` file) supplies ``NAME`` from that file. ``secrets_dir=AUTO`` uses
+        environment or a ``.env`` file) supplies ``NAME`` from that file, and ``NAME__KEY_FILE`` the item
+        ``NAME__KEY`` of a mapping whose items are secrets. ``secrets_dir=AUTO`` uses
         ``/run/secrets`` when it exists. Values starting with ``enc:`` are decrypted.
 
         Raises :class:`SettingsError` naming every missing or invalid variable, never a value, with no
@@ -446,7 +455,8 @@ def _collect_layers(
     notes += dotenv_notes
 
     env_layer = dict(environ)
-    notes += _resolve_file_references([env_layer, dotenv], known, problems)
+    mappings = {field.env_name + "__": field.field.annotation for field in fields if field.keyed}
+    notes += _resolve_file_references([env_layer, dotenv], known, mappings, problems)
     directory, secrets_note = _secrets_plan(secrets_dir)
     secrets = _read_secrets_dir(directory, known, keyed, problems) if directory is not None else {}
     if directory is not None:
@@ -483,16 +493,17 @@ def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str
 
 
 def _resolve_file_references(
-    layers: list[dict[str, str]], known: set[str], problems: dict[str, str]
+    layers: list[dict[str, str]], known: set[str], mappings: Mapping[str, Any], problems: dict[str, str]
 ) -> list[SourceNote]:
-    """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears; a note for
+    """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears (and
+    ``NAME__KEY_FILE`` by ``NAME__KEY`` where that item is a secret: :func:`_file_reference`); a note for
     each file read."""
     notes: list[SourceNote] = []
     present = {key.upper() for layer in layers for key, value in layer.items() if value != ""}
     for layer in layers:
         for key in [k for k in layer if k[-5:].upper() == "_FILE"]:
             upper = key.upper()
-            if upper in known or upper[:-5] not in known:
+            if not _file_reference(upper, known, mappings):
                 continue
             name = upper[:-5]
             path = layer.pop(key)
@@ -518,9 +529,27 @@ def _resolve_file_references(
                         f"does not look like a path (is the secret itself in {upper}?)"
                     )
                 continue
-            layer[name] = _strip_one_newline(content)
+            for blank in [k for k in layer if k.upper() == name]:  # NAME= (empty: not set) gives way
+                del layer[blank]
+            layer[key[:-5]] = _strip_one_newline(content)  # as spelled: a mapping's key keeps its case
             notes.append(SourceNote(path, True, upper))
     return notes
+
+
+def _file_reference(upper: str, known: set[str], mappings: Mapping[str, Any]) -> bool:
+    """Whether the variable ``upper`` (``..._FILE``) names a file holding another variable's value:
+    ``NAME_FILE`` where ``NAME`` is a variable of the schema and ``NAME_FILE`` is not; ``NAME__KEY_FILE``
+    where ``NAME`` is a mapping field whose item ``NAME__KEY`` would be a secret (``dict[str, SecretStr]``;
+    in a ``dict[str, str]`` it is the item ``key_file``: see :func:`item_file_reference`)."""
+    if upper in known:
+        return False
+    name = upper[:-5]
+    if name in known:
+        return True
+    prefix = max((p for p in mappings if name.startswith(p)), key=len, default=None)
+    if prefix is None:
+        return False
+    return item_file_reference(mappings[prefix], name[len(prefix) :].split("__"))
 
 
 def _looks_like_a_path(value: str) -> bool:

@@ -20,6 +20,7 @@ __all__ = [
     "field_env_name",
     "field_names",
     "is_secret_annotation",
+    "item_file_reference",
     "nested_model",
     "secret_holds_json",
     "takes_keys",
@@ -144,6 +145,66 @@ def takes_keys(annotation: Any) -> bool:
         if isinstance(tp, type) and issubclass(tp, Mapping):
             return True
     return False
+
+
+def _model_field(model: type[BaseModel], name: str) -> FieldInfo | None:
+    """The field of ``model`` that the variable part ``name`` names (its name or alias, any case)."""
+    lowered = name.lower()
+    for field_name, info in model.model_fields.items():
+        if lowered == field_name.lower():
+            return info
+        for alias in (info.alias, info.validation_alias):
+            choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+            if any(isinstance(choice, str) and choice.lower() == lowered for choice in choices):
+                return info
+    return None
+
+
+def _item(annotation: Any, keys: Sequence[str]) -> tuple[Any, bool, bool] | None:
+    """What ``NAME__<keys>`` sets inside a field of type ``annotation``, a ``__`` step at a time (a mapping's
+    item, a model's field): its annotation, whether a ``Secret[...]`` holds it, and whether the last step
+    named a model's field (rather than a mapping's key, which any text is); ``None`` when a step names
+    nothing."""
+    secret = False
+    by_field = False
+    for key in keys:
+        inner = without_secret(annotation)
+        secret = secret or inner is not annotation
+        step: Any = None
+        for alternative in _alternatives(inner):
+            origin = typing.get_origin(alternative) or alternative
+            if isinstance(origin, type) and issubclass(origin, Mapping):
+                args = typing.get_args(alternative)
+                step, by_field = (args[1] if len(args) == 2 else Any), False
+                break
+            if isinstance(alternative, type) and issubclass(alternative, BaseModel):
+                info = _model_field(alternative, key)
+                if info is not None:
+                    step, by_field = info.annotation, True
+                    break
+        if step is None:
+            return None
+        annotation = step
+    return annotation, secret, by_field
+
+
+def item_file_reference(annotation: Any, keys: Sequence[str]) -> bool:
+    """Whether ``NAME__<keys>_FILE=/path`` (``keys``: the ``__``-separated parts after ``NAME__``, the last
+    without ``_FILE``) is a file reference for a mapping field ``NAME`` of type ``annotation``: the item it
+    would set (``NAME__<keys>``) is a secret (``dict[str, SecretStr]``, ``Secret[dict[str, str]]``, a
+    ``SecretStr`` field of a model in the mapping), and ``<last>_FILE`` is not itself a field of that model.
+    Any other ``NAME__KEY_FILE`` sets the item ``key_file``: a key may end in ``_file``
+    (``PATHS__CA_FILE=/etc/ssl/ca.pem`` in a ``dict[str, str]``)."""
+    if not keys or not all(keys):
+        return False
+    target = _item(annotation, keys)
+    if target is None:
+        return False
+    item, secret, _by_field = target
+    if not (secret or is_secret_annotation(item)):
+        return False
+    literal = _item(annotation, (*keys[:-1], keys[-1] + "_FILE"))
+    return literal is None or not literal[2]
 
 
 def nested_model(annotation: Any) -> type[BaseModel] | None:
