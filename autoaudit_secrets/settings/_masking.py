@@ -5,7 +5,8 @@ A value is masked as written and in the escaped spellings it takes when code quo
 newlines written as ``\\n``, backslashes doubled, each of those escaped once more (a ``repr`` of a dict
 holding a ``repr``), and the value percent-encoded as in a URL query string (access logs). A value that is
 a URL with a password also masks that password on its own (as written in the URL and decoded) and in the
-user information of any URL in the text, however that URL spells it (another scheme, another encoding).
+user information of any URL in the text, however that URL spells it (another scheme, another encoding); a
+password too short to mask on its own only there.
 """
 
 from __future__ import annotations
@@ -214,7 +215,12 @@ def url_password_span(text: str) -> tuple[int, int] | None:
 # The user information of a URL inside a text: "user:<password>@" after "://" or, for the next host of a
 # multi-host URL (u1:p1@h1,u2:p2@h2), after ",". The user may be empty (redis://:<password>@cache). The
 # password may hold a raw "#" or "?" (SQLAlchemy leaves them so); it is masked only when it is a value's.
+# Nothing else matches: a port (http://host:80/, http://host:80) has no "@" after it before the path, and
+# "host:80@" is user information by the URL's syntax, 80 its password.
 _USERINFO = re.compile(r"(?:://|,)[^\s/?#@:,]*:([^\s/@]*)@")
+# Where nothing is masked but the user information of URLs (a URL whose password is too short to mask on
+# its own): the main pattern matches nothing.
+_NOTHING = re.compile(r"(?!)")
 
 
 def url_passwords(text: str) -> list[str]:
@@ -247,6 +253,7 @@ class Masker:
         "_min_length",
         "_password_urls",
         "_pattern",
+        "_short_passwords",
         "_token_below",
         "_url_passwords",
         "_values",
@@ -261,21 +268,20 @@ class Masker:
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
         self._after_escaped_code: re.Pattern[str] | None = None  # ... after one spelled \x1b[, \033[, \e[...
         self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
+        self._short_passwords: frozenset[str] = frozenset()  # those of them masked only in a URL
         self.add(values)
 
     def add(self, values: Iterable[str], *, password_urls: Iterable[str] = ()) -> bool:
         """Mask these values too, and the password of each of ``password_urls`` as that of a value that is
-        a URL (on its own, decoded, in any URL of a line), not the URL itself (a plain ``PostgresDsn``:
-        its user and host are no secret); returns whether anything new was added."""
+        a URL (on its own, decoded, in any URL of a line; one shorter than ``min_length`` only in a URL),
+        not the URL itself (a plain ``PostgresDsn``: its user and host are no secret); returns whether
+        anything new was added."""
         before = len(self._values) + len(self._password_urls)
         self._values.update(
             value for value in values if isinstance(value, str) and len(value) >= self._min_length
         )
         self._password_urls.update(
-            url
-            for url in password_urls
-            if isinstance(url, str)
-            and any(len(unquote(written)) >= self._min_length for written in url_passwords(url))
+            url for url in password_urls if isinstance(url, str) and any(url_passwords(url))
         )
         if len(self._values) + len(self._password_urls) == before:
             return False
@@ -297,14 +303,17 @@ class Masker:
 
     def _texts(self) -> tuple[list[tuple[str, int]], frozenset[str]]:
         """Each text to mask, with the length that decides how (a URL password: its decoded length), and the
-        decoded URL passwords."""
+        decoded URL passwords (also those shorter than ``min_length``: masked only in a URL's user
+        information, see :meth:`_userinfo_mask`)."""
         texts: list[tuple[str, int]] = [(value, len(value)) for value in self._values]
         passwords: set[str] = set()
         for value in (*self._values, *self._password_urls):
             for written in url_passwords(value):
                 decoded = unquote(written)
+                if not decoded:
+                    continue
+                passwords.add(decoded)
                 if len(decoded) >= self._min_length:
-                    passwords.add(decoded)
                     texts += [(written, len(decoded)), (decoded, len(decoded))]
         return texts, frozenset(passwords)
 
@@ -312,6 +321,7 @@ class Masker:
         if self._pattern is None and (self._values or self._password_urls):
             forms: dict[str, bool] = {}  # form -> masked only as a whole token
             texts, self._url_passwords = self._texts()
+            self._short_passwords = frozenset(p for p in self._url_passwords if len(p) < self._min_length)
             for text, length in texts:
                 whole = length < self._token_below
                 for form in escaped_forms(text):
@@ -324,7 +334,7 @@ class Masker:
             )
             self._after_code = re.compile(f"({_ESCAPE_CODE})(?:{tokens})") if tokens else None
             self._after_escaped_code = re.compile(f"({_ESCAPED_CODE})(?:{tokens})") if tokens else None
-            self._pattern = re.compile("|".join(parts))
+            self._pattern = re.compile("|".join(parts)) if parts else _NOTHING
         return self._pattern
 
     def mask(self, text: str) -> str:
@@ -348,15 +358,26 @@ class Masker:
         return text if masked == text else masked
 
     def _userinfo_mask(self, match: re.Match[str]) -> str:
+        """The user information ``match`` with its password masked when it is a value's, as written or
+        percent-encoded (``:`` and ``@`` kept: ``postgres://app:**********@db``). A password too short to
+        mask on its own is masked after ``,`` only inside a URL (its next host: ``://u1:p1@h1,u2:<it>@h2``),
+        not after any comma of a line."""
         written = match.group(1)
         passwords = self._url_passwords
-        if (
-            written in passwords
-            or ("%" in written and unquote(written) in passwords)
-            or ("+" in written and unquote_plus(written) in passwords)
-        ):
-            return match.group()[: match.start(1) - match.start()] + MASK + "@"
-        return match.group()
+        if written in passwords:
+            password = written
+        elif "%" in written and unquote(written) in passwords:
+            password = unquote(written)
+        elif "+" in written and unquote_plus(written) in passwords:
+            password = unquote_plus(written)
+        else:
+            return match.group()
+        if password in self._short_passwords and match.group().startswith(","):
+            line, start = match.string, match.start()
+            blank = max(line.rfind(ch, 0, start) for ch in " \t\n\r\f\v")
+            if "://" not in line[blank + 1 : start]:
+                return match.group()
+        return match.group()[: match.start(1) - match.start()] + MASK + "@"
 
     def mask_object(self, value: Any, *, numbers: bool = False) -> Any:
         """A copy of ``value`` with values masked: strings, and dicts/lists/tuples of them; any other object

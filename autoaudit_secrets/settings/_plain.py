@@ -568,21 +568,18 @@ def _fix(leaf: _Leaf, settings: BaseModel | None) -> str:
 def plain_secret_values(settings: BaseModel) -> set[str]:
     """The values :func:`install_redaction` masks besides the ``SecretStr`` ones: each string of a field
     named like a secret (from :data:`GUESSED_MIN_LOG_LENGTH` characters on: an item of a ``list[str]``, a
-    value of a ``dict[str, str]``) and the password of each URL with one (each host's), as written in the
-    URL and decoded; one of fewer than :data:`LOG_MIN_LENGTH` characters as it appears in the URL:
-    ``:<password>@``. :func:`plain_urls` gives the URLs, so that the password is masked in other spellings
-    of the URL too (SQLAlchemy's)."""
+    value of a ``dict[str, str]``) and the password of each URL with one (each host's) of
+    :data:`LOG_MIN_LENGTH` characters or more, as written in the URL and decoded. :func:`plain_urls` gives
+    the URLs, so that the password is masked in any spelling of a URL too (SQLAlchemy's), a shorter one
+    only there (``postgres://app:**********@db``, as a longer one)."""
     found: set[str] = set()
     for leaf in _leaves(type(settings)):
         for text in _leaf_strings(settings, leaf):
             if leaf.guessed and len(text) >= GUESSED_MIN_LOG_LENGTH:
                 found.add(text)
             for written in url_passwords(text):
-                forms = {written, unquote(written)}
                 if len(unquote(written)) >= LOG_MIN_LENGTH:
-                    found |= forms
-                else:  # too short to mask alone: where it sits in the URL
-                    found |= {f":{form}@" for form in forms}
+                    found |= {written, unquote(written)}
     return found
 
 

@@ -142,7 +142,8 @@ def _log_masker(values: Iterable[str] = ()) -> Masker:
 
 def _unmaskable(named: Iterable[tuple[str, str | None]]) -> list[str]:
     """The names of the values too short to mask in logs, each once, in order, with why (never the value):
-    also a URL whose password is (the URL itself is masked as a whole, not that password on its own)."""
+    also a URL whose password is (the URL itself is masked as a whole, and that password in the user
+    information of any URL of a line, not on its own)."""
     notes: dict[str, None] = {}
     for name, text in named:
         if text is None:
@@ -150,7 +151,9 @@ def _unmaskable(named: Iterable[tuple[str, str | None]]) -> list[str]:
         elif 0 < len(text) < LOG_MIN_LENGTH:
             notes[f"{name} (fewer than {LOG_MIN_LENGTH} characters)"] = None
         elif any(0 < len(unquote(written)) < LOG_MIN_LENGTH for written in url_passwords(text)):
-            notes[f"{name} (a URL password of fewer than {LOG_MIN_LENGTH} characters)"] = None
+            notes[
+                f"{name} (a URL password of fewer than {LOG_MIN_LENGTH} characters: masked only in URLs)"
+            ] = None
     return list(notes)
 
 
@@ -385,7 +388,8 @@ def install_redaction(
     in ``10-42``); one of fewer than :data:`LOG_MIN_LENGTH` characters, and a bool, not at all: a
     :class:`ShortSecretWarning` names their variables (a mapping's keys, an iterable's positions). The
     password of a value that is a URL follows the same rule by its own length, masked on its own (as written
-    and decoded) and in any URL of a log line (``postgresql+psycopg://app:<it>@db``).
+    and decoded) and in any URL of a log line (``postgresql+psycopg://app:<it>@db``); one of fewer than
+    :data:`LOG_MIN_LENGTH` characters only in a URL (and named in the warning).
 
     Records are masked when they are created (the log record factory is wrapped), so handlers added later
     (``logging.basicConfig()``, ``dictConfig``) and loggers that do not propagate (uvicorn's) are covered; a

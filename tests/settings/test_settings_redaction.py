@@ -377,9 +377,13 @@ def test_a_url_secret_with_a_too_short_password_is_named_in_the_warning(
         install_redaction(loaded, logger)
     assert len(caught) == 1
     message = str(caught[0].message)
-    assert message.endswith(": DATABASE_URL (a URL password of fewer than 3 characters)")
+    assert message.endswith(": DATABASE_URL (a URL password of fewer than 3 characters: masked only in URLs)")
     logger.info("login Zq at postgresql://app:Zq@db/app")
-    assert stream.getvalue() == f"login Zq at {MASK}\n"  # the whole URL still is a value
+    logger.info("engine postgresql+psycopg://app:Zq@db/app")  # another spelling: the password alone
+    assert stream.getvalue().splitlines() == [
+        f"login Zq at {MASK}",  # the whole URL still is a value; Zq alone is not masked
+        f"engine postgresql+psycopg://app:{MASK}@db/app",
+    ]
 
 
 def test_none_and_empty_values_register_nothing(logged: tuple[logging.Logger, io.StringIO]) -> None:
