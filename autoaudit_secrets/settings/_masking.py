@@ -149,18 +149,20 @@ def data_strings(value: Any, *, keys_except: AbstractSet[str] = frozenset()) -> 
 _WORD = re.compile(r"\w")
 
 # A colour or style escape code (CSI: ESC "[", parameters, a final character) as written to a terminal, or
-# spelled out as text: by repr() (``\x1b``), JSON (``\u001b``), and as shells and configuration files write
+# spelled out as text: by repr() (``\x1b``), JSON (``\u001b``), as shells and configuration files write
 # ESC before printf/echo -e turn it into the byte (``\033``, ``\0033``, ``\e``, ``\E``, ``\x1B``), which
 # reaches logs as is where it is never interpreted (a prompt or PS1 string, a log format read from YAML, a
-# Python string with the escape doubled). It separates tokens: ``ESC[1m4821ESC[0m`` holds the token
-# ``4821`` although a letter ends the code before it. Such tokens are masked by a second pattern, run only
-# on text holding a code (the code is kept, the token masked): one for ESC itself, one for its spellings
-# (each then begins with a literal, which the regex engine finds quickly). A spelling is a backslash and a
-# name of ESC right before "[" and a complete code, so only a value that stands as a token after such a
-# code is masked: what follows without a separator (``\e[1m48210``) is still another word.
+# Python string with the escape doubled), and in caret notation (``^[``), as ``cat -v``, ``less`` and
+# terminals show the byte, and so as terminal output pasted into a log or a ticket holds it
+# (``^[[1m4821^[[0m``). It separates tokens: ``ESC[1m4821ESC[0m`` holds the token ``4821`` although a
+# letter ends the code before it. Such tokens are masked by a second pattern, run only on text holding a
+# code (the code is kept, the token masked): one for ESC itself, one for its spellings (each then begins
+# with a literal, which the regex engine finds quickly). A spelling is a backslash and a name of ESC, or
+# "^[", right before "[" and a complete code, so only a value that stands as a token after such a code is
+# masked: what follows without a separator (``\e[1m48210``) is still another word.
 _CODE_TAIL = r"\[[0-?]*[ -/]*[@-~]"
 _ESCAPE_CODE = r"\x1b" + _CODE_TAIL
-_ESCAPED_CODE = r"\\(?:x1[bB]|u001[bB]|0?033|[eE])" + _CODE_TAIL
+_ESCAPED_CODE = r"(?:\\(?:x1[bB]|u001[bB]|0?033|[eE])|\^\[)" + _CODE_TAIL
 
 
 def _keep_code(match: re.Match[str]) -> str:
@@ -266,7 +268,7 @@ class Masker:
         self._password_urls: set[str] = set()  # URLs whose password alone is a value (add(password_urls=))
         self._pattern: re.Pattern[str] | None = None
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
-        self._after_escaped_code: re.Pattern[str] | None = None  # ... after one spelled \x1b[, \033[, \e[...
+        self._after_escaped_code: re.Pattern[str] | None = None  # ... spelled \x1b[, \033[, \e[, ^[[...
         self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
         self._short_passwords: frozenset[str] = frozenset()  # those of them masked only in a URL
         self.add(values)
@@ -351,7 +353,12 @@ class Masker:
             if "\x1b" in masked and after_code.search(masked):
                 masked = after_code.sub(_keep_code, masked)
             escaped = self._after_escaped_code
-            if "\\" in masked and "[" in masked and escaped is not None and escaped.search(masked):
+            if (
+                escaped is not None
+                and "[" in masked
+                and ("\\" in masked or "^[" in masked)
+                and escaped.search(masked)
+            ):
                 masked = escaped.sub(_keep_code, masked)
         if self._url_passwords and "@" in masked and "://" in masked:  # user information needs both
             masked = _USERINFO.sub(self._userinfo_mask, masked)

@@ -297,6 +297,28 @@ def test_a_short_secret_after_an_escape_code_spelled_as_text_is_masked(
     assert kept, "masked where it is no token after a code"
 
 
+def test_a_short_secret_after_an_escape_code_in_caret_notation_is_masked(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    # cat -v, less and terminals show ESC as "^[": terminal output pasted into a log or a ticket holds it.
+    logger, stream = logged
+    install_redaction({"PIN": "4821", "CODE": "x9Kq"}, logger)
+    logger.info("pin ^[[1;31m4821^[[0m and code ^[[1mx9Kq^[[0m!")
+    logger.info("^[[38;5;196m4821^[[0m^[[2mx9Kq")  # at the start, codes between the two, at the end
+    # not a code before it (no caret, one "[" only), or the token goes on
+    unrelated = "[[1m4821 ^[1m4821 ^[[1m48210 ^[[1m14821 ^[[1m4821x ^[[1mx9Kq_"
+    logger.info(unrelated)
+    lines = stream.getvalue().splitlines()
+    # Compared into booleans: a failed comparison would print the values.
+    masked = lines[:2] == [
+        f"pin ^[[1;31m{MASK}^[[0m and code ^[[1m{MASK}^[[0m!",
+        f"^[[38;5;196m{MASK}^[[0m^[[2m{MASK}",
+    ]
+    assert masked, "not masked after an escape code in caret notation"
+    kept = lines[2] == unrelated
+    assert kept, "masked where it is no token after a code"
+
+
 class _Signed(SecretSettings):
     offset: Secret[int]
 
