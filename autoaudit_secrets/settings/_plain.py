@@ -38,7 +38,7 @@ from pydantic.fields import FieldInfo
 
 from .._redact import MASK
 from ._fields import field_env_name, is_secret_annotation, nested_model
-from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, url_password_span, url_passwords
+from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker, url_password_span, url_passwords
 
 __all__ = [
     "GUESSED_MIN_LOG_LENGTH",
@@ -677,26 +677,26 @@ def _repr_plan(cls: type[BaseModel]) -> _ReprPlan:
     return _ReprPlan(leaves, above)
 
 
-def _masked_model(model: BaseModel, plan: _ReprPlan, path: _Path) -> Any:
+def _masked_model(model: BaseModel, plan: _ReprPlan, path: _Path, masker: Masker | None = None) -> Any:
     original = list(model.__repr_args__())
-    args = list(_masked_args(original, plan, path))
+    args = list(_masked_args(original, plan, path, type(model), masker))
     if all(new is old for (_, new), (_, old) in zip(args, original, strict=True)):
         return model
     inner = ", ".join(repr(value) if name is None else f"{name}={value!r}" for name, value in args)
     return _Shown(f"{type(model).__name__}({inner})")
 
 
-def _masked_items(value: Any, plan: _ReprPlan, path: _Path) -> Any:
+def _masked_items(value: Any, plan: _ReprPlan, path: _Path, masker: Masker | None = None) -> Any:
     """A container of models (``path`` ends with the ``None`` step) with each model masked."""
     if isinstance(value, BaseModel):
-        return _masked_model(value, plan, path)
+        return _masked_model(value, plan, path, masker)
     if isinstance(value, Mapping):
-        shown = {key: _masked_items(item, plan, path) for key, item in value.items()}
+        shown = {key: _masked_items(item, plan, path, masker) for key, item in value.items()}
         if all(shown[key] is item for key, item in value.items()):
             return value
         return _Shown(repr(shown) if type(value) is dict else f"{type(value).__name__}({shown!r})")
     if type(value) in _REBUILT:
-        items = [_masked_items(item, plan, path) for item in value]
+        items = [_masked_items(item, plan, path, masker) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return _Shown(repr(type(value)(items)))
@@ -704,16 +704,29 @@ def _masked_items(value: Any, plan: _ReprPlan, path: _Path) -> Any:
 
 
 def _masked_args(
-    args: Iterable[tuple[str | None, Any]], plan: _ReprPlan, path: _Path
+    args: Iterable[tuple[str | None, Any]],
+    plan: _ReprPlan,
+    path: _Path,
+    model: type[BaseModel],
+    masker: Masker | None,
 ) -> Iterator[tuple[str | None, Any]]:
+    """The repr arguments of an instance of ``model`` at ``path``, masked; ``masker`` (the settings' secret
+    values) is given when a model reachable from the settings has computed fields."""
+    computed = _computed_names(model) if masker is not None else frozenset()
     for name, value in args:
         if name is None:
             yield name, value
             continue
         here = (*path, name)
         leaf = plan.leaves.get(here)
-        if leaf is not None:
+        if name in computed and masker is not None:
+            yield name, _computed_shown(name, value, masker)
+        elif leaf is not None:
             yield name, _shown(value, leaf.guessed)
+        elif masker is not None and isinstance(value, BaseModel):  # it may have computed fields
+            yield name, _masked_model(value, plan, here, masker)
+        elif masker is not None and (isinstance(value, Mapping) or type(value) in _REBUILT):
+            yield name, _masked_items(value, plan, (*here, None), masker)
         elif here not in plan.above:
             yield name, value
         elif isinstance(value, BaseModel):
@@ -724,14 +737,67 @@ def _masked_args(
             yield name, value
 
 
+# ------------------------------------------------------------------------------------------ computed fields
+
+
+def _computed_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(getattr(model, "__pydantic_computed_fields__", None) or ())
+
+
+@functools.lru_cache(maxsize=256)
+def _has_computed_fields(cls: type[BaseModel]) -> bool:
+    """Whether ``cls`` or a model reachable from it (nested, inside containers) has computed fields."""
+    todo: list[type[BaseModel]] = [cls]
+    seen: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        if _computed_names(model):
+            return True
+        for info in model.model_fields.values():
+            sub = nested_model(info.annotation)
+            todo.extend([sub] if sub is not None else [])
+            todo.extend(_contained_models(info.annotation))
+    return False
+
+
+def _computed_masker(settings: BaseModel) -> Masker:
+    """The values a computed field's repr must not show: those :func:`install_redaction` masks (declared
+    secrets, plain secrets), by the same length rule, and the passwords of the plain fields' URLs."""
+    from ._redaction import secret_values
+
+    masker = Masker(secret_values(settings), min_length=LOG_MIN_LENGTH, token_below=LOG_WHOLE_TOKEN_BELOW)
+    masker.add((), password_urls=plain_urls(settings))
+    return masker
+
+
+def _computed_shown(name: str, value: Any, masker: Masker) -> Any:
+    """A computed field's value as repr shows it: masked whole when its name is a secret's (as a plain
+    field's); else the password of a URL in it, and every secret value of the settings it holds (a
+    ``database_url`` built from ``db_password``, a ``Bearer <token>`` header)."""
+    from ..scan import is_secret_name
+
+    if is_secret_name(name.upper()) and (_shape(type(value)) is not None or _url_text(value) is not None):
+        return _shown(value, True)
+    shown = _shown(value, False)
+    text = repr(shown)
+    masked = masker.mask(text)
+    return shown if masked == text else _Shown(masked)
+
+
 def masked_repr_args(
     settings: BaseModel, args: Iterable[tuple[str | None, Any]]
 ) -> Iterator[tuple[str | None, Any]]:
     """``settings``' repr arguments with plain secrets masked: every string of a field named like a secret
     (the items of a list, the values of a dict), the password of a URL elsewhere (nested models and models
-    inside containers included)."""
-    plan = _repr_plan(type(settings))
-    if not plan.leaves:
+    inside containers included); and computed fields (``@computed_field``, which repr shows too) that are
+    named like a secret, hold a URL with a password or hold a secret value of the settings."""
+    cls = type(settings)
+    plan = _repr_plan(cls)
+    masker = _computed_masker(settings) if _has_computed_fields(cls) else None
+    if not plan.leaves and masker is None:
         yield from args
         return
-    yield from _masked_args(args, plan, ())
+    yield from _masked_args(args, plan, (), cls, masker)
