@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, final
 from urllib.parse import unquote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
 from .._redact import MASK
@@ -664,17 +664,61 @@ def _shown(value: Any, guessed: bool) -> Any:
 
 @dataclass(frozen=True)
 class _ReprPlan:
-    """The leaves of a settings class by path, and every path that leads to one (computed once per class)."""
+    """The leaves of a settings class by path, its declared secret fields, and every path that leads to one
+    of them (computed once per class)."""
 
     leaves: dict[_Path, _Leaf]
-    above: frozenset[_Path]  # the proper prefixes of the leaves' paths
+    above: frozenset[_Path]  # the proper prefixes of the leaves' and declared fields' paths
+    declared: frozenset[_Path] = frozenset()  # fields declared SecretStr, SecretBytes, Secret[...]
+
+
+def _declared_walk(
+    model: type[BaseModel], path: _Path, seen: frozenset[type[BaseModel]], out: list[_Path]
+) -> None:
+    """The paths of the fields of ``model`` declared secret, nested models and models in containers too."""
+    for name, info in model.model_fields.items():
+        here = (*path, name)
+        if is_secret_annotation(info.annotation):
+            out.append(here)
+            continue
+        sub = nested_model(info.annotation)
+        if sub is not None:
+            if sub not in seen:
+                _declared_walk(sub, here, seen | {sub}, out)
+            continue
+        for sub in _contained_models(info.annotation):
+            if sub not in seen:
+                _declared_walk(sub, (*here, None), seen | {sub}, out)
 
 
 @functools.lru_cache(maxsize=256)
 def _repr_plan(cls: type[BaseModel]) -> _ReprPlan:
     leaves = {leaf.path: leaf for leaf in _leaves(cls)}
-    above = frozenset(path[:end] for path in leaves for end in range(1, len(path)))
-    return _ReprPlan(leaves, above)
+    found: list[_Path] = []
+    _declared_walk(cls, (), frozenset({cls}), found)
+    declared = frozenset(found)
+    above = frozenset(path[:end] for path in (*leaves, *declared) for end in range(1, len(path)))
+    return _ReprPlan(leaves, above, declared)
+
+
+def _declared_shown(value: Any) -> Any:
+    """The value of a field declared secret as repr shows it: a ``SecretStr``, ``SecretBytes`` or
+    ``Secret[...]`` shows itself (``SecretStr('**********')``); anything else there is a raw value put in
+    without validation (``settings.api_key = "..."``, ``model_construct(api_key="...")``) and is masked,
+    inside containers too."""
+    if value is None or isinstance(value, (SecretStr, SecretBytes, Secret)):
+        return value
+    if isinstance(value, Mapping):
+        shown = {key: _declared_shown(item) for key, item in value.items()}
+        if all(shown[key] is item for key, item in value.items()):
+            return value
+        return _Shown(repr(shown) if type(value) is dict else f"{type(value).__name__}({shown!r})")
+    if type(value) in _REBUILT:
+        items = [_declared_shown(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return _Shown(repr(type(value)(items)))
+    return _Shown(repr(MASK))
 
 
 def _masked_model(model: BaseModel, plan: _ReprPlan, path: _Path, masker: Masker | None = None) -> Any:
@@ -721,6 +765,8 @@ def _masked_args(
         leaf = plan.leaves.get(here)
         if name in computed and masker is not None:
             yield name, _computed_shown(name, value, masker)
+        elif here in plan.declared:
+            yield name, _declared_shown(value)
         elif leaf is not None:
             yield name, _shown(value, leaf.guessed)
         elif masker is not None and isinstance(value, BaseModel):  # it may have computed fields
@@ -797,7 +843,7 @@ def masked_repr_args(
     cls = type(settings)
     plan = _repr_plan(cls)
     masker = _computed_masker(settings) if _has_computed_fields(cls) else None
-    if not plan.leaves and masker is None:
+    if not plan.leaves and not plan.declared and masker is None:
         yield from args
         return
     yield from _masked_args(args, plan, (), cls, masker)

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 
-from ._fields import field_env_name
+from ._fields import field_env_name, is_secret_annotation
 from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker, url_passwords
 
 __all__ = [
@@ -72,11 +72,18 @@ def _declared_values(settings: BaseModel) -> list[tuple[str, str | None]]:
     prefix = str(getattr(type(settings), "model_config", {}).get("env_prefix") or "")
     for field, info in type(settings).model_fields.items():
         env_name, _loc = field_env_name(field, info, prefix, top=True)
-        _collect(getattr(settings, field, None), env_name, False, found)
+        _collect(
+            getattr(settings, field, None), env_name, False, found, is_secret_annotation(info.annotation)
+        )
     return found
 
 
-def _collect(value: Any, name: str, contained: bool, found: list[tuple[str, str | None]]) -> None:
+def _collect(
+    value: Any, name: str, contained: bool, found: list[tuple[str, str | None]], declared: bool = False
+) -> None:
+    """The secret texts of ``value`` (see :func:`_declared_values`); ``declared``: ``value`` stands where a
+    secret type is declared, so a raw value there (assigned without validation, ``model_construct``) is a
+    secret too."""
     if isinstance(value, SecretStr):
         found.append((name, value.get_secret_value()))
     elif isinstance(value, SecretBytes):
@@ -90,13 +97,16 @@ def _collect(value: Any, name: str, contained: bool, found: list[tuple[str, str 
     elif isinstance(value, BaseModel):
         for field, info in type(value).model_fields.items():
             env_name, _loc = field_env_name(field, info, name + "__", top=False)
-            _collect(getattr(value, field, None), name if contained else env_name, contained, found)
+            secret = is_secret_annotation(info.annotation)
+            _collect(getattr(value, field, None), name if contained else env_name, contained, found, secret)
     elif isinstance(value, Mapping):
         for item in value.values():
-            _collect(item, name, True, found)
+            _collect(item, name, True, found, declared)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            _collect(item, name, True, found)
+            _collect(item, name, True, found, declared)
+    elif declared:
+        _given(value, name, found)
 
 
 def _secret_texts(value: Any, name: str, found: list[tuple[str, str | None]]) -> None:
