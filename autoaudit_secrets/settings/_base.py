@@ -621,9 +621,17 @@ def _open_encrypted(
             problems[key.upper()] = message
 
 
-def _message(error: Mapping[str, Any]) -> str:
+def _message(error: Mapping[str, Any], *, secret: bool = False) -> str:
+    """The message of one of pydantic's errors, for a problem line. pydantic quotes a part of the value in
+    some: a ``UnicodeDecodeError`` (``Base64Str``, a validator decoding bytes) names a byte of the decoded
+    value and its place, always left out; for a field declared secret (``secret``), the detail of its own
+    parsing errors too (``Secret[UUID]``: ``invalid character: found `z` at 35``; ``Base64Bytes``: how
+    many characters the value has)."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, UnicodeDecodeError):
+        return f"cannot be decoded as {cause.encoding} (the byte and its place are not shown)"
     if kind == "missing":
         return "required but not set"
     unit = (
@@ -638,6 +646,11 @@ def _message(error: Mapping[str, Any]) -> str:
     message = (
         str(error.get("msg", "is invalid")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     )
+    if secret and cause is not None and kind not in {"value_error", "assertion_error"}:
+        detail = str(cause)  # pydantic's own parsing error; a validator's message is masked instead
+        at = message.find(detail) if detail else -1
+        if at > 0:
+            message = message[:at].rstrip(" ,:;'\"") + " (details not shown for a secret)"
     if message[1:2].isupper():  # an acronym ("URL scheme should be ...") keeps its case
         return message
     return message[:1].lower() + message[1:]
@@ -671,16 +684,18 @@ def _value_free_error(cls: type[SecretSettings], exc: ValidationError, data: Any
     fields = env_fields(cls, prefix=str(cls.model_config.get("env_prefix") or ""))
     by_path = {field.path: field.env_name for field in fields}
     by_lower_path = {tuple(part.lower() for part in field.path): field.env_name for field in fields}
+    secret_names = {field.env_name for field in fields if field.secret}
     masker = Masker(min_length=3)
     masker.add(data_strings([data, *(error.get("input") for error in errors)], keys_except=field_names(cls)))
     problems: list[tuple[str, str]] = []
     for error in errors:
         loc = tuple(str(part) for part in error.get("loc", ()))
-        message = _message(error)
         if not loc:
+            message = _message(error)
             problems.append(("", masker.mask(message)))
             continue
         name, rest = _env_name_for(loc, by_path, by_lower_path)
+        message = _message(error, secret=name in secret_names)
         if rest:
             message = f"at {'.'.join(rest)}: {message}"
         problems.append((name, masker.mask(message)))
@@ -811,10 +826,11 @@ def _build(
         BaseSettings.__init__(instance, **init)
     except ValidationError as exc:
         masker = _masker_for(type(instance), layers, init)  # only now: a load without problems never pays
+        secret_names = {field.env_name for field in fields if field.secret}
         for error in exc.errors(include_url=False, include_input=False, include_context=True):
             loc = tuple(str(part) for part in error.get("loc", ()))
             name, rest = _env_name_for(loc, by_path, by_lower_path)
-            message = _message(error)
+            message = _message(error, secret=name in secret_names)
             if rest:  # the location inside a value: a dict key there is data
                 message = f"at {'.'.join(rest)}: {message}"
             found.append((name, masker.mask(message)))
