@@ -6,15 +6,16 @@ import enum
 import os
 import re
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+import warnings as pywarnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Self, TypeAlias
+from typing import Any, Literal, Self, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ModelWrapValidatorHandler, ValidationError, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_core import InitErrorDetails
+from pydantic_core import InitErrorDetails, PydanticSerializationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
@@ -48,6 +49,13 @@ __all__ = [
 ]
 
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
+_T = TypeVar("_T")
+WarningsArg: TypeAlias = bool | Literal["none", "warn", "error"]
+# One of pydantic's serializer warnings: "...(Expected `int` - serialized value may not be as expected
+# [field_name='port', input_value=<the value's repr>, input_type=str])", one per line.
+_SERIALIZER_WARNING_RE = re.compile(
+    r"Expected `([^`\n]*)`[^\n]*?\[field_name='([^'\n]*)'[^\n]*input_type=([\w.]+)\]", re.MULTILINE
+)
 _APP_ENV_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _FIELD_IN_MESSAGE_RE = re.compile(r'field "([^"]+)"')
 
@@ -226,6 +234,18 @@ class SecretSettings(BaseSettings):
 
         return masked_repr_args(self, super().__repr_args__())
 
+    def model_dump(self, *, warnings: WarningsArg = True, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's ``model_dump``, whose serializer warnings (a field holding a value of another type
+        than declared: assigned without validation, ``model_construct``) name the field and the types,
+        never the value: pydantic's quote the value (``input_value='...'``)."""
+        dump = super().model_dump
+        return _value_free_dump(lambda mode: dump(warnings=mode, **kwargs), warnings, type(self).__name__)
+
+    def model_dump_json(self, *, warnings: WarningsArg = True, **kwargs: Any) -> str:
+        """pydantic's ``model_dump_json``, with value-free serializer warnings (see :meth:`model_dump`)."""
+        dump = super().model_dump_json
+        return _value_free_dump(lambda mode: dump(warnings=mode, **kwargs), warnings, type(self).__name__)
+
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
         """Load as ``Settings(**obj)`` does (``obj`` overrides every source) and raise the same value-free
@@ -341,6 +361,35 @@ class SecretSettings(BaseSettings):
             del instance, environ
             raise error
         return instance
+
+
+def _value_free_dump(dump: Callable[[WarningsArg], _T], warnings: WarningsArg, schema: str) -> _T:
+    """``dump(warnings)`` (a pydantic serializer call), with its warnings, or its error for
+    ``warnings="error"``, replaced by one naming the fields and types only. The serializer runs once with
+    warnings as errors; only when it finds a problem does it run again without them."""
+    if warnings is False or warnings == "none":
+        return dump(warnings)
+    problem: str | None = None
+    try:
+        return dump("error")
+    except PydanticSerializationError as exc:
+        text = str(exc)
+        if text.startswith("Pydantic serializer warnings"):
+            found = [
+                f"{field} (expected {expected}, got {got})"
+                for expected, field, got in _SERIALIZER_WARNING_RE.findall(text)
+            ]
+            problem = (
+                f"{schema}: serialized value may not be as expected: {'; '.join(found) or 'a field'} "
+                "(values not shown)"
+            )
+    if problem is None:  # another serialization error (a serializer raised): as pydantic raises it
+        return dump(warnings)
+    if warnings == "error":
+        raise PydanticSerializationError(problem)
+    result = dump(False)
+    pywarnings.warn(problem, UserWarning, stacklevel=3)
+    return result
 
 
 class _LoadError(AutoauditSecretsError):
