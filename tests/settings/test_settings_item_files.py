@@ -17,9 +17,9 @@ from item_file_schemas import (
     ItemSettings,
     NeedsMainAndPort,
 )
-from pydantic import SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
-from autoaudit_secrets.settings import InvalidSettingsError
+from autoaudit_secrets.settings import InvalidSettingsError, SecretSettings
 from tests.conftest import DATA_DIR, assert_no_leak, assert_same_secret, run_cli
 
 
@@ -143,3 +143,18 @@ def test_a_secret_key_ending_in_file_comes_as_json_or_from_the_secrets_directory
     assert_same_secret(_revealed(from_directory.databases), {"main_file": MAIN_PASSWORD})
     from_json = _load({"DATABASES": json.dumps({"replica_file": REPLICA_PASSWORD})})
     assert_same_secret(_revealed(from_json.databases), {"replica_file": REPLICA_PASSWORD})
+
+
+class _Database(BaseModel):
+    host: str = "db"
+    tokens: dict[str, SecretStr] = Field(default_factory=dict)
+
+
+class _Nested(SecretSettings):
+    db: _Database = Field(default_factory=_Database)
+
+
+def test_an_item_of_a_nested_models_secret_mapping_is_read_from_its_file(tmp_path: Path) -> None:
+    main = _secret_file(tmp_path, "main", MAIN_PASSWORD)
+    settings = _Nested.load(environ={"DB__TOKENS__MAIN_FILE": str(main)}, env_file=None, secrets_dir=None)
+    assert_same_secret(_revealed(settings.db.tokens), {"main": MAIN_PASSWORD})
