@@ -22,6 +22,7 @@ __all__ = [
     "is_secret_annotation",
     "item_file_reference",
     "nested_model",
+    "reachable_models",
     "secret_holds_json",
     "takes_keys",
     "without_secret",
@@ -284,6 +285,17 @@ def field_names(model: type[BaseModel]) -> frozenset[str]:
     """The lower-case names and aliases of the fields of ``model`` and of every model reachable from it:
     the dict keys of input data that name a field rather than hold a value."""
     names: set[str] = set()
+    for current in reachable_models(model):
+        for name, info in current.model_fields.items():
+            names.add(name.lower())
+            for alias in (info.alias, info.validation_alias):
+                choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+                names.update(choice.lower() for choice in choices if isinstance(choice, str))
+    return frozenset(names)
+
+
+def reachable_models(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
+    """``model`` and every model class reachable from its fields (nested, inside containers), each once."""
     todo = [model]
     seen: set[type[BaseModel]] = set()
     while todo:
@@ -291,10 +303,6 @@ def field_names(model: type[BaseModel]) -> frozenset[str]:
         if current in seen:
             continue
         seen.add(current)
-        for name, info in current.model_fields.items():
-            names.add(name.lower())
-            for alias in (info.alias, info.validation_alias):
-                choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
-                names.update(choice.lower() for choice in choices if isinstance(choice, str))
+        yield current
+        for info in current.model_fields.values():
             todo.extend(_models_in(info.annotation))
-    return frozenset(names)

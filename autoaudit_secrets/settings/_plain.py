@@ -37,7 +37,7 @@ from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
 from .._redact import MASK
-from ._fields import field_env_name, is_secret_annotation, nested_model
+from ._fields import field_env_name, is_secret_annotation, nested_model, reachable_models
 from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker, url_password_span, url_passwords
 
 __all__ = [
@@ -793,20 +793,7 @@ def _computed_names(model: type[BaseModel]) -> frozenset[str]:
 @functools.lru_cache(maxsize=256)
 def _has_computed_fields(cls: type[BaseModel]) -> bool:
     """Whether ``cls`` or a model reachable from it (nested, inside containers) has computed fields."""
-    todo: list[type[BaseModel]] = [cls]
-    seen: set[type[BaseModel]] = set()
-    while todo:
-        model = todo.pop()
-        if model in seen:
-            continue
-        seen.add(model)
-        if _computed_names(model):
-            return True
-        for info in model.model_fields.values():
-            sub = nested_model(info.annotation)
-            todo.extend([sub] if sub is not None else [])
-            todo.extend(_contained_models(info.annotation))
-    return False
+    return any(_computed_names(model) for model in reachable_models(cls))
 
 
 def _computed_masker(settings: BaseModel) -> Masker:
