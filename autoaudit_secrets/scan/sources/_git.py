@@ -769,7 +769,9 @@ def _read_to_nul(stream: IO[bytes]) -> bytes:
 
 
 class BlobReader:
-    """Blob contents by id, from one long-lived ``git cat-file --batch`` process.
+    """Blob contents by id, from one long-lived ``git cat-file --batch`` process (and, when asked, blob
+    sizes from ``cat-file --batch-check`` and ``diff`` attributes from ``check-attr``, see :meth:`sizes` and
+    :meth:`marked_binary`).
 
     :meth:`prefetch` asks for blobs ahead of need: git looks them up while the caller works on something
     else, and :meth:`read` then finds them answered. (Under load, each request answered on the spot costs a
