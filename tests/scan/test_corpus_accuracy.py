@@ -46,12 +46,16 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # source), Connect-VIServer -Password (2) and the Jenkins setup message (1): code 72.0% -> 77.5%
     # (noseyparker), 58.3% -> 60.6% (kingfisher), 62.8% -> 66.1% (all); config 73.0% -> 78.5%, 60.6% -> 62.8%,
     # 64.6% -> 67.9%; negatives unchanged (12 and 18 of 144).
-    ("code", "noseyparker"): (0.77, 0.095),
-    ("code", "kingfisher"): (0.605, 0.05),
-    ("code", "all"): (0.66, 0.09),
-    ("config", "noseyparker"): (0.78, 0.14),
-    ("config", "kingfisher"): (0.625, 0.10),
-    ("config", "all"): (0.675, 0.14),
+    # Base64-encoded PEM private keys, Aiven tokens, Azure AI Search keys, Terraform variable defaults and
+    # Android buildConfigField strings (820 -> 828 and 843 -> 848 of 1241): code 77.5% -> 78.2% (noseyparker),
+    # 60.6% -> 61.2% (kingfisher), 66.1% -> 66.7% (all); config 78.5% -> 79.0%, 62.8% -> 63.2%,
+    # 67.9% -> 68.3%; negatives unchanged (12 and 18 of 144).
+    ("code", "noseyparker"): (0.78, 0.095),
+    ("code", "kingfisher"): (0.61, 0.05),
+    ("code", "all"): (0.665, 0.09),
+    ("config", "noseyparker"): (0.785, 0.14),
+    ("config", "kingfisher"): (0.63, 0.10),
+    ("config", "all"): (0.68, 0.14),
 }
 # At most this share of a source's positives may be set aside as placeholders (the yardstick must not swallow
 # the corpus).
