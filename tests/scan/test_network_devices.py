@@ -86,3 +86,42 @@ def test_type0_stand_ins_and_prose_are_not_type7(tmp_path: Path) -> None:
     ]
     (tmp_path / "notes.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _scan(tmp_path) == []
+
+
+# The examples of Cisco's "Cisco IOS Password Encryption Facts" (document 107614), as published: a type 5
+# secret and a type 7 password (user jdoe). Public, and copied into notes and decoder tests everywhere.
+CISCO_DOC_TYPE5 = "$1$iUjJ$cDZ03KKGh7mHfX2RSbDqP."  # check-secrets: allow
+CISCO_DOC_TYPE7 = "07362E590E1B1C041B1E124C0A2F2E206832752E1A01134D"  # check-secrets: allow
+
+
+def test_ciscos_documentation_example_is_quiet_and_other_type7_values_are_reported(tmp_path: Path) -> None:
+    assert _decode(CISCO_DOC_TYPE7) == "You really need a life."  # the documented value, not a made-up one
+    doc = [
+        "hostname doc-example",
+        f"enable secret 5 {CISCO_DOC_TYPE5}",
+        f"username jdoe password 7 {CISCO_DOC_TYPE7}",
+        f"username jdoe password 7 {CISCO_DOC_TYPE7.lower()}",  # IOS reads the hex in either case
+    ]
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "quiet" / "notes.cfg").write_text("\n".join(doc) + "\n", encoding="utf-8")
+    assert _scan(tmp_path / "quiet") == []
+    # the same sentence under another offset, the documented value with one digit changed, and a random
+    # password: each a type 7 value nobody published, each reported
+    sentence = _type7(_decode(CISCO_DOC_TYPE7), 3)
+    changed = CISCO_DOC_TYPE7[:-1] + ("E" if CISCO_DOC_TYPE7[-1] != "E" else "F")
+    fresh = _type7(_password(), secrets.randbelow(16))
+    others = [sentence, changed, fresh]
+    # a type 5 hash nobody published: the documented one with a character of its checksum changed
+    type5 = CISCO_DOC_TYPE5[:-2] + ("A" if CISCO_DOC_TYPE5[-2] != "A" else "B") + "."
+    (tmp_path / "reported").mkdir()
+    (tmp_path / "reported" / "core01.cfg").write_text(
+        f"enable secret 5 {type5}\n"
+        + "".join(f"username u{i} password 7 {v}\n" for i, v in enumerate(others)),
+        encoding="utf-8",
+    )
+    expected = [(1, "password-hash-md5crypt", Severity.WARNING)]
+    expected += [(n, "cisco-type7-password", Severity.ERROR) for n in (2, 3, 4)]
+    assert _scan(tmp_path / "reported") == expected
+    result = run_cli("check-secrets", "scan", ".", cwd=tmp_path / "reported")
+    assert result.returncode == 1
+    assert_no_leak(result.output, [*others, type5.rsplit("$", 1)[1]])

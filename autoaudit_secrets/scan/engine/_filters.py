@@ -1172,6 +1172,11 @@ _DOC_EXAMPLE_VALUES = frozenset(
         "$2a$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
         "$2b$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
         "$2y$10$dXJ3SW6G7P50lGmMkkmwe.20cQQubK3.HZWzG3YB1tlRy.fqvM/BG",  # check-secrets: allow
+        # Cisco's "Cisco IOS Password Encryption Facts" (document 107614): its type 7 example (username jdoe,
+        # decoding to a sentence, not a password anyone uses) and its type 5 example beside it, copied into
+        # training notes, cheat sheets and decoder tests. Other type 7 values stay reported.
+        "07362E590E1B1C041B1E124C0A2F2E206832752E1A01134D",  # check-secrets: allow
+        "$1$iUjJ$cDZ03KKGh7mHfX2RSbDqP.",  # check-secrets: allow
     )
 )
 
