@@ -5,6 +5,7 @@ stand-ins stay quiet. Passwords are generated at run time; none is written in th
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import string
@@ -132,3 +133,51 @@ def test_odbc_interpolation_holes_and_concatenations_in_braces_are_quiet(tmp_pat
     ]
     (tmp_path / "app.cs").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _scan(tmp_path) == []
+
+
+# the inside of Python replacement fields (str.format, f-strings) after PWD=: holes a program fills
+PYTHON_FIELDS = [
+    "args.password!r",
+    "password",
+    "pw:>10",
+    "cfg.pw!s:>10",
+    "creds[db_password]",
+    "0",
+    "2[db].password!a",
+    "pw:{width}.{precision}",
+    "now:%Y-%m-%d %H:%M",
+    ":*^24",
+    "!r",
+]
+
+
+def test_odbc_python_replacement_fields_are_quiet_and_braced_values_like_them_are_reported(
+    tmp_path: Path,
+) -> None:
+    template = 'conn = pyodbc.connect(f"DRIVER={{{{ODBC Driver 18}}}};SERVER={{host}};UID={{user}};PWD={v}")'
+    lines = [template.format(v="{" + field + "}") for field in PYTHON_FIELDS]
+    lines += ['conn_str = "Server={0};Uid={1};Password={2!r};".format(host, user, password)']
+    lines += ['conn_str = "Server={host};Uid={user};Password={password:s};".format(**settings)']
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "quiet" / "db.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _scan(tmp_path / "quiet") == []
+    # random passwords with the characters of a field's syntax (! : [ ] = .), none of them a field's shape
+    passwords = [
+        _password("!") + "x",  # a conversion is one letter of r, s, a, and ends the field or comes before :
+        _password(":") + "Q",  # no format spec ends in Q (nor holds letters but its type or fill)
+        _password("]") + "[",  # an index is [ then ], not ] then [
+        _password("=!"),
+        _password(";!r"),  # no ; in a field's name
+        "!" + _password(),
+        "K" + base64.b64encode(secrets.token_bytes(10)).decode(),  # base64 padding, like an f-string's "="
+    ]
+    template = 'conn = pyodbc.connect("DRIVER={{ODBC Driver 18}};SERVER=db01;UID=etl;PWD={v};")'
+    (tmp_path / "reported").mkdir()
+    (tmp_path / "reported" / "db.py").write_text(
+        "\n".join(template.format(v=_braced(p)) for p in passwords) + "\n", encoding="utf-8"
+    )
+    expected = [("db.py", n, "odbc-connection-password-braced", Severity.ERROR) for n in range(1, 8)]
+    assert _scan(tmp_path / "reported") == expected
+    result = run_cli("check-secrets", "scan", ".", cwd=tmp_path / "reported")
+    assert result.returncode == 1
+    assert_no_leak(result.output, passwords)

@@ -13,6 +13,7 @@ from autoaudit_secrets.scan.engine._filters import (
     is_code_identifier,
     is_doc_example,
     is_dotted_name,
+    is_format_field,
     is_hash,
     is_name_path,
     is_namespaced_name,
@@ -500,3 +501,50 @@ def test_entropy() -> None:
     assert shannon_entropy("") == 0.0
     assert shannon_entropy("aaaa") == 0.0
     assert shannon_entropy("abcd") == pytest.approx(2.0)
+
+
+# the inside of Python replacement fields (Format String Syntax; f-strings' "=")
+FORMAT_FIELDS = [
+    "args.password!r",
+    "x:>10",
+    "cfg.pw!s:>10",
+    "row[0]",
+    "0[db].password!a",
+    "!r",
+    ":*^30",
+    "x:+.3e",
+    "n:#x",
+    "total:_.2f",
+    "x:{width}.{precision}f",
+    "now:%Y-%m-%d %H:%M",
+]
+# braced literals with the same characters, values ending as random ones do, bare names (left to the rules)
+NOT_FORMAT_FIELDS = [
+    "Wq8;Lz3}}Rk7Tp",
+    "Rk7!Tp2Wq8L",
+    "Rk7:Tp2Wq8L",
+    "p@ss:word",
+    "x!z",
+    "x:>10q",
+    "Kx8Lm2Qp9Rt4=",  # base64 (an f-string's "=" is not taken)
+    "Kx8Lm2Qp9Rt4:",  # an empty spec is not taken
+    "dbPassword",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", FORMAT_FIELDS)
+def test_python_replacement_fields_are_format_fields(value: str) -> None:
+    assert is_format_field(value)
+
+
+@pytest.mark.parametrize("value", NOT_FORMAT_FIELDS)
+def test_braced_literals_and_bare_names_are_not_format_fields(value: str) -> None:
+    assert not is_format_field(value)
+
+
+def test_few_random_values_read_as_format_fields() -> None:
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "!:[]=.;{}-_ %"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(8, 16))) for _ in range(5000)]
+    assert sum(map(is_format_field, values)) <= 5

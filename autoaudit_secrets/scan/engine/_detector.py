@@ -25,6 +25,7 @@ from ._filters import (
     is_doc_example,
     is_doc_host,
     is_dotted_name,
+    is_format_field,
     is_hash,
     is_name_path,
     is_namespaced_name,
@@ -414,6 +415,28 @@ def _host_after(text: str, secret_end: int, match_end: int) -> str:
     return host.group() if host is not None else ""
 
 
+def _whole_field(text: str, start: int, end: int) -> str:
+    """The inside of the braces around ``text[start:end]``: that text, or, when it holds nested fields a
+    pattern stopped inside (``{x:{w}.{p}f}`` taken to its first ``}``), on to the brace closing the outer
+    field (at most 64 characters more, on the same line)."""
+    depth = text.count("{", start, end) - text.count("}", start, end)  # nested fields left open
+    if depth <= 0:
+        return text[start:end]
+    depth += 1  # the field's own brace
+    limit = min(len(text), end + 64)
+    for stop in range(end, limit):
+        char = text[stop]
+        if char == "\n":
+            break
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:stop]
+    return text[start:end]
+
+
 def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
     """The name and its operator are the text of one string literal (``"Password:"``, ``"client_secret:"``)
     that the quote at ``opening`` closes: the same quote stands right before the name and none between. What
@@ -566,6 +589,8 @@ class Detector:
             return None
         if "doc-host" in filters and is_doc_host(_host_after(m.string, end, m.end())):
             return None  # https://user:…@sentry.example.com: a documentation example
+        if "format-field" in filters and is_format_field(_whole_field(m.string, start, end)):
+            return None  # f"…PWD={args.password!r}": the hole an f-string or str.format fills
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return None
         if (

@@ -23,8 +23,10 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     subset of ``placeholder``, ``reference``, ``doc-example``, ``hash``, ``uuid``, ``low-entropy``,
     ``userpass-base64`` (drops a value that is not base64 of printable ``user:password`` text, as HTTP Basic
     credentials are), ``doc-host`` (drops a URL's user information whose host, after the ``@`` that ends
-    the secret, is reserved for documentation: ``example.com``, ``*.test``, TEST-NET addresses, ...). The
-    engine always applies ``placeholder``, ``reference`` and ``doc-example``.
+    the secret, is reserved for documentation: ``example.com``, ``*.test``, TEST-NET addresses, ...),
+    ``format-field`` (drops a value in braces that is the inside of a Python ``str.format``/f-string
+    replacement field beyond a bare name: ``args.password!r``, ``x:>10``, ``row[0]``). The engine always
+    applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
 """
