@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 
@@ -17,6 +18,7 @@ from autoaudit_secrets.scan.engine._filters import (
     is_hash,
     is_name_path,
     is_namespaced_name,
+    is_public_key,
     is_reference,
     is_uuid,
     name_words,
@@ -548,3 +550,18 @@ def test_few_random_values_read_as_format_fields() -> None:
     alphabet = string.ascii_letters + string.digits + "!:[]=.;{}-_ %"
     values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(8, 16))) for _ in range(5000)]
     assert sum(map(is_format_field, values)) <= 5
+
+
+def test_stripe_publishable_keys_are_public_and_look_alikes_are_not() -> None:
+    rng = random.Random(11)
+    body = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(99))
+    for prefix in ("pk_live_", "pk_test_"):
+        assert is_public_key(prefix + body) and is_public_key(prefix + body[:24])
+        # in base64, as a Kubernetes Secret's data holds it
+        assert is_public_key(base64.b64encode((prefix + body).encode()).decode())
+    for secret in ("sk_live_", "rk_live_", "sk_test_", "rk_test_"):
+        assert not is_public_key(secret + body)
+    assert not is_public_key("pk_test_" + body[:23])  # shorter than any Stripe key
+    assert not is_public_key("pk_test_M9KF3R8DPWN2X4HVBQY5ZGCS7L1A")  # Courier's token: upper case, a secret
+    assert not is_public_key("pk_" + body[:34])  # Klaviyo's private key
+    assert not is_public_key("pk_live_" + body + "!")

@@ -20,7 +20,7 @@ from typing import TypeVar
 from ..._redact import redact_preview
 from .._gitenv import harden
 from .._model import AnalysisContext, Finding, Severity
-from ..engine._filters import names_secret_field, secret_name_and_words
+from ..engine._filters import is_public_key, names_secret_field, secret_name_and_words
 
 __all__ = [
     "AnalyzerCheck",
@@ -111,10 +111,11 @@ def looks_random(value: str) -> bool:
 
 def _is_boring(name: str, value: str) -> bool:
     """Values that are not secrets whatever the name says: flags, small numbers, paths for *_FILE names, URLs
-    without credentials, and the name of a field holding the same secret (``SMTP_PASSWORD=smtp_password``,
-    ``DB_PASSWORD=current-password``: the generic rules' judgement, ``names_secret_field``)."""
+    without credentials, keys public by design (a Stripe publishable key, ``is_public_key``), and the name of
+    a field holding the same secret (``SMTP_PASSWORD=smtp_password``, ``DB_PASSWORD=current-password``: the
+    generic rules' judgement, ``names_secret_field``)."""
     v = value.strip()
-    if v.lower() in _BOOLEANISH:
+    if v.lower() in _BOOLEANISH or is_public_key(v):
         return True
     if re.fullmatch(r"-?\d{1,6}", v):
         return True

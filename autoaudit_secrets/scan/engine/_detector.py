@@ -32,6 +32,7 @@ from ._filters import (
     is_natural_language,
     is_placeholder,
     is_plain_word,
+    is_public_key,
     is_secret_label,
     is_sequential,
     is_uuid,
@@ -575,7 +576,7 @@ class Detector:
             is_secret, words = secret_name_and_words(name, self.secret_names)
             if not is_secret:
                 return None
-        if is_placeholder(secret) or is_doc_example(secret):
+        if is_placeholder(secret) or is_doc_example(secret) or is_public_key(secret):
             return None
         filters = rule.filters
         # Context over shape: under a name that says secret/token/key (checked below), hex strings and UUIDs

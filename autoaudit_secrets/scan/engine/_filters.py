@@ -48,6 +48,7 @@ __all__ = [
     "is_namespaced_name",
     "is_natural_language",
     "is_placeholder",
+    "is_public_key",
     "is_reference",
     "is_secret_label",
     "is_secret_name",
@@ -1200,6 +1201,29 @@ def is_doc_example(value: str) -> bool:
     if low in _DOC_EXAMPLE_VALUES or "example" in low:
         return True
     return value.startswith("eyJ") and _is_textbook_jwt(value)
+
+
+# A Stripe publishable key: pk_live_ or pk_test_, then letters and digits (24 in the older keys, about 99 in
+# the account-bound ones). Stripe's documentation (docs.stripe.com/keys): publishable keys identify the
+# account to Stripe.js and the mobile SDKs and are meant for client code, where anyone can read them; they
+# can create tokens of payment details and nothing else. Secret (sk_) and restricted (rk_) keys are the
+# secrets (their own rules). Some lower-case letter is required: Courier's auth tokens (pk_prod_/pk_test_
+# then upper-case letters and digits) are secrets under the same prefix, and a random mixed-case key of 24
+# or more characters has one (all but about 2 in a million).
+_PUBLISHABLE_KEY = LazyRegex(r"pk_(?:live|test)_(?=[0-9A-Z]*[a-z])[0-9A-Za-z]{24,247}")
+
+
+def is_public_key(value: str) -> bool:
+    """True for a key public by design, that the vendor tells you to put in client code: a Stripe publishable
+    key (``pk_live_…``, ``pk_test_…``), also in base64 (``cGtf…``, as a Kubernetes Secret's ``data`` holds
+    it). Never a secret, whatever name it is given (``stripeKey``, ``STRIPE_API_KEY``)."""
+    v = value.strip()
+    if v.startswith("cGtf") and 40 <= len(v) <= 340:  # base64 of "pk_"
+        try:
+            v = base64.b64decode(v, validate=True).decode("ascii")
+        except (binascii.Error, ValueError):
+            return False
+    return v.startswith("pk_") and _PUBLISHABLE_KEY.fullmatch(v) is not None
 
 
 _TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith", "max mustermann"})

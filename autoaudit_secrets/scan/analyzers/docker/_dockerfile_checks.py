@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ...._redact import MASK, redact_preview
 from ..._model import AnalysisContext, Finding, Match, Severity
+from ...engine._filters import is_public_key
 from ...engine._suppress import line_allows
 from .._sensitive_files import classify_sensitive_file
 from ._dockerfile import Dockerfile, Instruction, KeyValue, is_dockerfile_path, parse_dockerfile
@@ -170,9 +171,10 @@ def _refs(value: str) -> list[tuple[str, str]]:
 
 def _harmless_value(name: str, value: str) -> bool:
     """Values that are not secrets whatever the name: booleans, URLs without credentials, absolute paths, GPG
-    fingerprints under a GPG name (official images publish them)."""
+    fingerprints under a GPG name (official images publish them), keys public by design (a Stripe publishable
+    key)."""
     stripped = value.strip()
-    if stripped.lower() in _BOOLISH:
+    if stripped.lower() in _BOOLISH or is_public_key(stripped):
         return True
     url = _URL.match(stripped)
     if url and not url.group("auth"):
