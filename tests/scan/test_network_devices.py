@@ -125,3 +125,97 @@ def test_ciscos_documentation_example_is_quiet_and_other_type7_values_are_report
     result = run_cli("check-secrets", "scan", ".", cwd=tmp_path / "reported")
     assert result.returncode == 1
     assert_no_leak(result.output, [*others, type5.rsplit("$", 1)[1]])
+
+
+# Junos's $9$ format: a salt character, as many random characters as its family says, then each character of
+# the secret as gaps in a fixed alphabet (the families), with these weights in turn. No key: the values are
+# encoded here at run time from random secrets, and decode back.
+_J9_FAMILIES = ["QzF3n6/9CAtpu0O", "B1IREhcSyrleKvMW8LXx", "7N-dVbwsY2g4oaJZGUDj", "iHkq.mPf5T"]
+_J9_ALPHABET = "".join(_J9_FAMILIES)
+_J9_EXTRA = {c: 3 - i for i, family in enumerate(_J9_FAMILIES) for c in family}
+_J9_WEIGHTS = [[1, 4, 32], [1, 16, 32], [1, 8, 32], [1, 64], [1, 32], [1, 4, 16, 128], [1, 32, 64]]
+
+
+def _junos9(secret: str) -> str:
+    salt = secrets.choice(_J9_ALPHABET)
+    value = "$9$" + salt + "".join(secrets.choice(_J9_ALPHABET) for _ in range(_J9_EXTRA[salt]))
+    prev = salt
+    for i, char in enumerate(secret):
+        code, gaps = ord(char), []
+        for weight in reversed(_J9_WEIGHTS[i % len(_J9_WEIGHTS)]):
+            gaps.insert(0, code // weight)
+            code %= weight
+        for gap in gaps:
+            prev = _J9_ALPHABET[(_J9_ALPHABET.index(prev) + gap + 1) % len(_J9_ALPHABET)]
+            value += prev
+    return value
+
+
+def _junos9_decode(value: str) -> str:
+    prev, rest, out = value[3], value[4 + _J9_EXTRA[value[3]] :], ""
+    while rest:
+        weights = _J9_WEIGHTS[len(out) % len(_J9_WEIGHTS)]
+        code = 0
+        for char, weight in zip(rest[: len(weights)], weights, strict=False):
+            code += ((_J9_ALPHABET.index(char) - _J9_ALPHABET.index(prev)) % len(_J9_ALPHABET) - 1) * weight
+            prev = char
+        rest, out = rest[len(weights) :], out + chr(code)
+    return out
+
+
+# the places of a Junos configuration (hierarchical and set commands) that hold $9$ secrets
+JUNOS_LINES = [
+    '            secret "{v}"; ## SECRET-DATA',
+    'set system tacplus-server 192.0.2.11 secret "{v}"',
+    '                authentication-key "{v}"; ## SECRET-DATA',
+    '        pre-shared-key ascii-text "{v}"; ## SECRET-DATA',
+    '                    "ftp://backup@192.0.2.20" password "{v}"; ## SECRET-DATA',
+    "junos_radius_secret: {v}",
+]
+
+
+def test_junos9_encoding_round_trips() -> None:
+    secret = _password()
+    assert _junos9_decode(_junos9(secret)) == secret
+
+
+def test_every_junos9_secret_is_one_error_and_other_dollar9_values_are_not(tmp_path: Path) -> None:
+    plain = [_password() for _ in JUNOS_LINES]
+    values = [_junos9(p) for p in plain]
+    crypt = string.ascii_letters + string.digits + "./"
+    sha512 = "$6$" + "".join(secrets.choice(crypt) for _ in range(16)) + "$"
+    sha512 += "".join(secrets.choice(crypt) for _ in range(86))
+    config = [
+        "system {",
+        "    root-authentication {",
+        f'        encrypted-password "{sha512}"; ## SECRET-DATA',
+    ]
+    config += [line.format(v=v) for line, v in zip(JUNOS_LINES, values, strict=True)]
+    (tmp_path / "mx01.conf").write_text("\n".join(config) + "\n", encoding="utf-8")
+    expected = [(3, "password-hash-sha512crypt", Severity.WARNING)]
+    expected += [(n, "juniper-type9-password", Severity.ERROR) for n in range(4, 4 + len(JUNOS_LINES))]
+    assert _scan(tmp_path) == expected
+    result = run_cli("check-secrets", "scan", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_no_leak(result.output, values + plain)
+
+
+def test_junos_stand_ins_master_password_secrets_and_cisco_type9_are_not_junos9(tmp_path: Path) -> None:
+    crypt = string.ascii_letters + string.digits + "./"
+    cisco9 = "$9$" + "".join(secrets.choice(crypt) for _ in range(14)) + "$"
+    cisco9 += "".join(secrets.choice(crypt) for _ in range(43))
+    b64 = string.ascii_letters + string.digits + "+/"
+    master = "$8$aes256-gcm$hmac-sha2-256$100$" + "$".join(
+        "".join(secrets.choice(b64) for _ in range(n)) for n in (11, 22, 22, 24)
+    )
+    lines = [
+        'secret "$9$"; ## SECRET-DATA',
+        'secret "$9$<encrypted>"; ## SECRET-DATA',
+        'secret "$9$xxxxxxxxxxxxxxxxxxxx"; ## SECRET-DATA',
+        "s/(a)-(b)/$9$10/g",
+        f'secret "{master}"; ## SECRET-DATA',  # AES-GCM under a master password kept off the configuration
+    ]
+    (tmp_path / "notes.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _scan(tmp_path) == []
+    (tmp_path / "notes.conf").write_text(f"enable secret 9 {cisco9}\n", encoding="utf-8")
+    assert _scan(tmp_path) == [(1, "password-hash-cisco-type8-type9", Severity.WARNING)]

@@ -59,6 +59,10 @@ def _hashes() -> dict[str, str]:
         "netntlmv2-response": (
             f"svc_web::ACME:{secrets.token_hex(8)}:{secrets.token_hex(16)}:0101000000000000{secrets.token_hex(140)}"
         ),
+        "netntlmv1-response": (  # NTLMv1-SSP: the LM field is the client challenge and 16 zero bytes
+            f"svc_print::ACME:{secrets.token_hex(8)}{'0' * 32}:{secrets.token_hex(24)}:{secrets.token_hex(8)}"
+        ),
+        "password-hash-ldap": "{SSHA}" + _b64(28),
     }
 
 
@@ -106,6 +110,14 @@ def test_documentation_stand_ins_and_longer_runs_are_not_hashes(tmp_path: Path) 
         f"stored = 'pbkdf2:sha256:600000$abc${secrets.token_hex(31)}'",  # a digest of the wrong length
         "# <user>::<domain>:<challenge>:<NTProofStr>:<blob>",
         "addr = fe80::1:0101:0000:0000:0000",
+        "# <user>::<domain>:<LM response>:<NT response>:<server challenge>",
+        # an NT response of 50 hex digits: no NTLMv1 response
+        f"jdoe::CORP:{secrets.token_hex(24)}:{secrets.token_hex(25)}:{secrets.token_hex(8)}",
+        "userPassword: {SSHA}",
+        "# userPassword: {SSHA}<base64 of the digest and the salt>",
+        f"userPassword: {{SHA}}{_b64(20)[:-1]}",  # a SHA-1 digest is 27 characters and =
+        f"userPassword: {{SSHA}}{_b64(18)}",  # shorter than a SHA-1 digest and a salt
+        "userPassword: {CRYPT}$6$salt$hash",
     ]
     (tmp_path / "notes.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _scan(tmp_path) == []
@@ -123,8 +135,10 @@ def test_hashes_alone_do_not_fail_the_default_scan_and_are_never_printed(tmp_pat
     strict = run_cli("check-secrets", "scan", "--fail-on", "warning", ".", cwd=tmp_path)
     assert strict.returncode == 1
     for result in (quiet, strict):
-        # the checksum: the last field of each format ($-separated, NetNTLMv2's :-separated)
-        assert_no_leak(result.output, [v.replace(":", "$").rsplit("$", 1)[1] for v in values.values()])
+        # the checksum: the last field of each format ($-separated, NetNTLM's :-separated, LDAP's after its
+        # scheme), and NetNTLMv1's NT response
+        checksums = [v.replace(":", "$").replace("}", "$").rsplit("$", 1)[1] for v in values.values()]
+        assert_no_leak(result.output, [*checksums, values["netntlmv1-response"].split(":")[-2]])
 
 
 # Published with a demo password (Laravel's UserFactory: "password", "secret" before 5.8; Spring Security's
@@ -156,3 +170,67 @@ def test_public_demo_hashes_are_quiet_and_a_changed_one_is_reported(tmp_path: Pa
     (tmp_path / "changed" / "seed.sql").write_text(changed, encoding="utf-8")
     expected = [("seed.sql", "password-hash-bcrypt", Severity.WARNING)] * len(PUBLIC_DEMO_HASHES)
     assert _scan(tmp_path / "changed") == expected
+
+
+# LDAP userPassword schemes: (scheme, bytes of the digest, bytes of salt)
+LDAP_SCHEMES = [
+    ("SHA", 20, 0),
+    ("SSHA", 20, 8),
+    ("ssha", 20, 4),
+    ("MD5", 16, 0),
+    ("SMD5", 16, 4),
+    ("SHA256", 32, 0),
+    ("SSHA256", 32, 8),
+    ("SHA384", 48, 0),
+    ("SSHA384", 48, 8),
+    ("SHA512", 64, 0),
+    ("SSHA512", 64, 16),
+]
+
+
+def test_ldap_userpassword_hashes_are_one_warning_each_in_ldif_and_slapd_files(tmp_path: Path) -> None:
+    values = [f"{{{scheme}}}{_b64(digest + salt)}" for scheme, digest, salt in LDAP_SCHEMES]
+    values.append("{CRYPT}" + _chars(13))  # a traditional DES crypt
+    ldif = []
+    for i, value in enumerate(values):
+        ldif += [f"dn: uid=u{i},ou=people,dc=acme,dc=test", "objectClass: inetOrgPerson", f"uid: u{i}"]
+        ldif += [f"userPassword: {value}", ""]
+    # LDIF's base64 form of a value (userPassword:: …), as ldapsearch and slapcat write it
+    encoded = "{SSHA}" + _b64(28)
+    ldif += [
+        "dn: uid=svc,ou=people,dc=acme,dc=test",
+        f"userPassword:: {base64.b64encode(encoded.encode()).decode()}",
+    ]
+    (tmp_path / "people.ldif").write_text("\n".join(ldif) + "\n", encoding="utf-8")
+    rootpw = "{SSHA512}" + _b64(72)
+    (tmp_path / "slapd.conf").write_text(
+        f"database mdb\nsuffix dc=acme,dc=test\nrootpw {rootpw}\n", encoding="utf-8"
+    )
+    # a {CRYPT} value in the modular crypt format is the crypt rules' (one finding, not two)
+    sha512 = f"{{CRYPT}}$6${_chars(16)}${_chars(86)}"
+    (tmp_path / "admin.ldif").write_text(
+        f"dn: cn=admin,dc=acme,dc=test\nuserPassword: {sha512}\n", encoding="utf-8"
+    )
+    expected = [("admin.ldif", "password-hash-sha512crypt", Severity.WARNING)]
+    expected += [("people.ldif", "password-hash-ldap", Severity.WARNING)] * (len(values) + 1)
+    expected += [("slapd.conf", "password-hash-ldap", Severity.WARNING)]
+    assert _scan(tmp_path) == expected
+    result = run_cli("check-secrets", "scan", "--fail-on", "warning", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_no_leak(result.output, [v.split("}", 1)[1] for v in [*values, encoded, rootpw]])
+
+
+def test_hashcats_netntlmv1_example_is_quiet_and_a_changed_one_is_reported(tmp_path: Path) -> None:
+    # hashcat's example hash of mode 5500, as its wiki publishes it
+    example = (
+        "u4-netntlm::kNS:338d08f8e26de93300000000000000000000000000000000:"  # check-secrets: allow
+        "9526fb8c23a90751cdd619b6cea564742e1e4bf33006ba41:cb8086049ec4736c"  # check-secrets: allow
+    )
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "quiet" / "notes.md").write_text(f"hashcat -m 5500:\n\n    {example}\n", encoding="utf-8")
+    assert _scan(tmp_path / "quiet") == []
+    nt = example.split(":")[-2]
+    changed = example.replace(nt, nt[:-1] + ("0" if nt[-1] != "0" else "1"))
+    (tmp_path / "reported").mkdir()
+    (tmp_path / "reported" / "notes.md").write_text(f"    {changed}\n", encoding="utf-8")
+    assert _scan(tmp_path / "reported") == [("notes.md", "netntlmv1-response", Severity.WARNING)]
