@@ -16,8 +16,9 @@ reference
   names (``S3Key/path/to/object``) rather than a random value (``Xk9pQ2vL7mN4``)?
 * :func:`is_natural_language`, :func:`is_secret_label` — is a value text for people (a UI string in a
   script other than Latin, ``用户名或密码错误``; a label naming the secret, ``Show password``)?
+* :func:`is_public_key` — is a value a key its vendor publishes in client code (a Stripe publishable key)?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials`,
-  :func:`is_doc_host` — the optional per-rule filters.
+  :func:`is_doc_host`, :func:`is_format_field` — the optional per-rule filters.
 
 All functions are pure and cheap; none of them ever logs or echoes the value.
 """
