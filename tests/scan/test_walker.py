@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from autoaudit_secrets._errors import UsageError
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, decode_document
 from autoaudit_secrets.scan.sources._tree import in_shard, walk
+from tests.conftest import run_cli
 
 GH = "ghp_" + "Zp8Tn4Ws1Yc6Jd0Hf5Ug2Ea9Ib3Ko7Mz1Pq4"
 
@@ -132,20 +132,25 @@ def test_shard_partition_is_stable_and_complete() -> None:
     assert parts[2] == [p for p in paths if in_shard(p, (3, 4))]
 
 
-def test_ten_megabyte_single_line_under_two_seconds(tmp_path: Path) -> None:
+def test_a_ten_megabyte_single_line_is_scanned_without_hanging(tmp_path: Path) -> None:
+    """A minified bundle: one 10 MB line with a token in its middle. The scan is a real process under a
+    timeout that a linear scan never comes near (about a second here) and that anything worse than linear
+    in the line's length (per character, a look back to the start of the line) runs far past. How fast it
+    is, is for benchmarks/bench_scan.py; this checks that it ends, with the token at its exact column."""
     chunk = "var a=function(b){return b.map(function(c){return c*2})};" * 20
     body = (chunk * (10_000_000 // len(chunk) + 1))[:10_000_000]
     body = body[:5_000_000] + f';var k="{GH}";' + body[5_000_000:]
-    (tmp_path / "app.min.js").write_text(body)
-    scanner = Scanner(ScanConfig())
-    scanner.scan_document("warm.py", "x = 1")
-    started = time.perf_counter()
-    result = scanner.scan(ScanOptions(root=tmp_path, jobs=1))
-    elapsed = time.perf_counter() - started
-    assert [f.column for f in result.findings if not f.rule_id.startswith("generic")] == [
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "app.min.js").write_text(body)
+    result = run_cli(
+        "check-secrets", "scan", "--jobs", "1", "--format", "json", str(tmp_path / "tree"), timeout=120
+    )
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["column"] for f in findings if not f["rule"].startswith("generic")] == [
         5_000_000 + len(';var k="') + 1
     ]
-    assert elapsed < 2.0, f"10 MB single line took {elapsed:.2f}s"
+    assert GH not in result.output
 
 
 def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
