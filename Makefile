@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@$(BIN)/python examples/demo.py
 
+# The suite runs on every CPU (pytest-xdist), a test file per worker at a time (module fixtures are built
+# once); `make test TEST_JOBS=0` runs it in one process.
+TEST_JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check autoaudit_secrets tests benchmarks examples

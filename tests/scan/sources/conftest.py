@@ -195,10 +195,21 @@ def built_images(tmp_path_factory: pytest.TempPathFactory) -> BuiltImages:
 
 def build_test_images(tmp_path_factory: pytest.TempPathFactory) -> BuiltImages:
     """The test images, built on first use in the session's base temporary folder and reused after (the CLI
-    tests share them)."""
+    tests share them). Under pytest-xdist the workers of a run share one build: it is made in the folder
+    above the workers' own, by whichever worker takes the lock first."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its workers
+    with open(base / "images.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        return _build_test_images(base / "images")
+
+
+def _build_test_images(work: Path) -> BuiltImages:
     import time
 
-    work = tmp_path_factory.getbasetemp() / "images"
     out = work / "out"
     images = BuiltImages(
         leaky_docker=out / "leaky-docker.tar",
