@@ -260,19 +260,25 @@ def test_base64_encoded_pem_file_longer_than_one_thousand_characters(backend: st
         assert_no_leak(found[0].preview, [body[:8]])
 
 
-def test_many_findings_on_one_minified_line_stay_linear() -> None:
+def test_many_findings_on_one_minified_line_end() -> None:
+    """24,000 findings on one 690 kB line. Reporting them was once quadratic in their number; it is linear
+    now (6,000 take 0.6 s of a core here, 24,000 take 2.5 s). The scan runs under a 120 s timeout, which a
+    quadratic one, at 16 times its cost for 6,000, runs far past; how fast it is, is for the benchmarks (this
+    test used to time 6,000 against 10 s)."""
     import random
-    import time
+    import threading
 
     rnd = random.Random(3)
-    text = "".join(f'token="{rnd.getrandbits(64):x}Zq";' for _ in range(6000))
+    text = "".join(f'token="{rnd.getrandbits(64):x}Zq";' for _ in range(24_000))
     scanner = Scanner(ScanConfig())
-    scanner.scan_document("warm.py", "x = 1")
-    started = time.perf_counter()
-    found = scanner.scan_document("app.min.js", text)
-    elapsed = time.perf_counter() - started
-    assert len(found) > 5000 and {f.line for f in found} == {1}
-    assert elapsed < 10, f"{len(found)} findings on one line took {elapsed:.1f}s (was quadratic)"
+    found: list[Finding] = []
+    worker = threading.Thread(
+        target=lambda: found.extend(scanner.scan_document("app.min.js", text)), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "24,000 findings on one line: no result within 120 s"
+    assert len(found) > 20_000 and {f.line for f in found} == {1}
 
 
 def test_a_few_large_files_are_shared_by_the_workers_from_the_first_file(tmp_path: Path) -> None:
