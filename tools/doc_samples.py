@@ -240,6 +240,27 @@ def _settings_check_sources(s: Session) -> None:
     s.run("autoaudit-secrets check --schema app_config:Settings", show_exit=True)
 
 
+@scenario("settings-check-files")
+def _settings_check_files(s: Session) -> None:
+    s.write(
+        "app_config.py",
+        "from pydantic import SecretStr\n"
+        "from autoaudit_secrets import SecretSettings\n\n\n"
+        "class Settings(SecretSettings):\n"
+        "    database_password: SecretStr\n"
+        "    api_token: SecretStr\n"
+        "    jwt_secret: SecretStr\n",
+    )
+    s.write("run/secrets/api_token", _token(_ALNUM, 32) + "\n")
+    s.write("run/secrets/jwt_secret", _token(_ALNUM, 40) + "\n")
+    s.write("run/db_password", _token(_ALNUM, 20) + "\n")
+    s.write(".env", "DATABASE_PASSWORD_FILE=run/db_password\n")
+    s.env["JWT_SECRET"] = _token(_ALNUM, 40)
+    s.lines.append("$ export JWT_SECRET=...")
+    s.run("cat .env")
+    s.run("autoaudit-secrets check --schema app_config:Settings --secrets-dir run/secrets")
+
+
 @scenario("settings-check-plain")
 def _settings_check_plain(s: Session) -> None:
     s.write(

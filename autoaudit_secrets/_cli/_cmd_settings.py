@@ -3,6 +3,8 @@
 ``check`` exits 0 when the settings load, 1 with the list of problems on stderr (variable names and what is
 wrong, never a value), 2 on usage errors (bad ``--schema``, unreadable files named on the command line). It
 warns (stderr, one line each) about secrets declared with a plain type; ``--strict`` makes a warning exit 1.
+Either way it lists the sources the load read and skipped: the environment, ``.env`` files, each file read
+through ``NAME_FILE`` and each file of the secrets directory with the variable it gave (paths and names only).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def register(subparsers: Any) -> None:
 def _check(args: argparse.Namespace) -> ExitCode:
     from .._errors import DotenvError, SettingsError, UsageError
     from .._safe_read import is_null_device
-    from ..settings import AUTO, InvalidSettingsError, describe_sources, import_schema, plain_secret_fields
+    from ..settings import AUTO, InvalidSettingsError, SourceNote, import_schema, plain_secret_fields
 
     problem: str | None = None
     try:
@@ -88,8 +90,9 @@ def _check(args: argparse.Namespace) -> ExitCode:
     env_file: Any = list(args.env_file) if args.env_file else AUTO
     secrets_dir: Any = args.secrets_dir if args.secrets_dir is not None else AUTO
     loaded: Any = None
+    sources: tuple[SourceNote, ...] = ()
     try:
-        loaded = schema.load(env_file=env_file, secrets_dir=secrets_dir)
+        loaded, sources = schema.load_with_sources(env_file=env_file, secrets_dir=secrets_dir)
     except (SettingsError, DotenvError) as exc:
         problem = str(exc)
         if isinstance(exc, InvalidSettingsError) and exc.sources and not exc.sources_shown:
@@ -101,9 +104,11 @@ def _check(args: argparse.Namespace) -> ExitCode:
         print(f"autoaudit-secrets check: {problem}", file=sys.stderr)
     else:
         print(f"ok: the settings satisfy {args.schema}")
-        # Which sources gave them (names and paths only): "ok" in CI with a skipped .env is worth knowing.
+        # Which sources gave them (names and paths only): "ok" in CI with a skipped .env is worth knowing, and
+        # in a container which file (NAME_FILE, the secrets directory) fed which variable. The notes of the
+        # load itself, as an error lists them.
         print("sources:")
-        for note in describe_sources(env_file, None, secrets_dir):
+        for note in sources:
             print(f"  {note}")
     for warning in warnings:
         print(f"autoaudit-secrets check: warning: {warning}", file=sys.stderr)

@@ -362,6 +362,27 @@ class SecretSettings(BaseSettings):
             raise error
         return instance
 
+    @classmethod
+    def load_with_sources(
+        cls,
+        *,
+        env_file: EnvFileArg = AUTO,
+        environ: Mapping[str, str] | None = None,
+        secrets_dir: SecretsDirArg = AUTO,
+    ) -> tuple[Self, tuple[SourceNote, ...]]:
+        """:meth:`load`, and the sources it read and skipped, as :class:`InvalidSettingsError` names them when
+        a load fails: the environment, each ``.env`` file, each file read through ``NAME_FILE`` (with that
+        variable), the secrets directory and each of its files read (with the variable it gives), a file
+        whose variable is also set in a source of higher precedence noted as overridden (paths and names
+        only, never a value). ``autoaudit-secrets check`` prints them."""
+        instance = cls.__new__(cls)
+        notes: list[SourceNote] = []
+        error = _guarded_load_into(instance, {}, env_file, environ, secrets_dir, notes)
+        if error is not None:
+            del instance, environ
+            raise error
+        return instance, tuple(notes)
+
 
 def _value_free_dump(dump: Callable[[WarningsArg], _T], warnings: WarningsArg, schema: str) -> _T:
     """``dump(warnings)`` (a pydantic serializer call), with its warnings, or its error for
@@ -488,6 +509,8 @@ def _collect_layers(
     env_file: EnvFileArg,
     secrets_dir: SecretsDirArg,
     environment_note: SourceNote,
+    *,
+    ignore_empty: bool = True,
 ) -> tuple[_Layers, dict[str, str], list[SourceNote]]:
     known = {field.env_name for field in fields}
     # A mapping's items come as NAME__KEY too: variables of the schema as well (read from the secrets
@@ -505,15 +528,20 @@ def _collect_layers(
 
     env_layer = dict(environ)
     mappings = {field.env_name + "__": field.field.annotation for field in fields if field.keyed}
-    notes += _resolve_file_references([env_layer, dotenv], known, mappings, problems)
+    labelled = [(env_layer, environment_note.source), (dotenv, "a .env file")]
+    notes += _resolve_file_references(labelled, known, mappings, problems, ignore_empty)
     directory, secrets_note = _secrets_plan(secrets_dir)
-    secrets = _read_secrets_dir(directory, known, keyed, problems) if directory is not None else {}
+    files: dict[str, str] = {}
+    secrets = _read_secrets_dir(directory, known, keyed, problems, files) if directory is not None else {}
     if directory is not None:
         count = len(secrets)
         secrets_note = SourceNote(
             secrets_note.source, True, f"{count} file{'s' if count != 1 else ''} of this schema"
         )
     notes.append(secrets_note)
+    # Each file of the directory read, with the variable it gives: what fed which setting, in a container.
+    for name, file in files.items():
+        notes.append(SourceNote(file, True, name + _overridden(name, labelled, ignore_empty)))
     _open_encrypted([env_layer, dotenv, secrets], known, keyed, environ, problems)
     # Hand pydantic-settings only the variables of this schema: unrelated ones (most of a large environment
     # or .env) would only slow its per-source scans down.
@@ -541,15 +569,30 @@ def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str
     return parse_dotenv(text.removeprefix("\ufeff"), source=str(path), environ=interpolation_env)
 
 
+def _overridden(name: str, labelled: Sequence[tuple[Mapping[str, str], str]], ignore_empty: bool) -> str:
+    """``"; overridden by <source>"`` when the variable ``name`` is set in one of ``labelled`` (layers of
+    higher precedence, each with its label), else ``""``."""
+    for layer, label in labelled:
+        if any(key.upper() == name and not (ignore_empty and value == "") for key, value in layer.items()):
+            return f"; overridden by {label}"
+    return ""
+
+
 def _resolve_file_references(
-    layers: list[dict[str, str]], known: set[str], mappings: Mapping[str, Any], problems: dict[str, str]
+    labelled: list[tuple[dict[str, str], str]],
+    known: set[str],
+    mappings: Mapping[str, Any],
+    problems: dict[str, str],
+    ignore_empty: bool = True,
 ) -> list[SourceNote]:
     """Replace ``NAME_FILE=/path`` by ``NAME=<file content>`` in the layer where it appears (and
     ``NAME__KEY_FILE`` by ``NAME__KEY`` where that item is a secret: :func:`_file_reference`); a note for
-    each file read."""
+    each file read (``NAME_FILE``, and whether a layer of higher precedence sets ``NAME`` through its own
+    ``NAME_FILE``). ``labelled``: the layers, highest precedence first, each with its label."""
     notes: list[SourceNote] = []
+    layers = [layer for layer, _label in labelled]
     present = {key.upper() for layer in layers for key, value in layer.items() if value != ""}
-    for layer in layers:
+    for index, layer in enumerate(layers):
         for key in [k for k in layer if k[-5:].upper() == "_FILE"]:
             upper = key.upper()
             if not _file_reference(upper, known, mappings):
@@ -581,7 +624,7 @@ def _resolve_file_references(
             for blank in [k for k in layer if k.upper() == name]:  # NAME= (empty: not set) gives way
                 del layer[blank]
             layer[key[:-5]] = _strip_one_newline(content)  # as spelled: a mapping's key keeps its case
-            notes.append(SourceNote(path, True, upper))
+            notes.append(SourceNote(path, True, upper + _overridden(name, labelled[:index], ignore_empty)))
     return notes
 
 
@@ -614,8 +657,14 @@ def _looks_like_a_path(value: str) -> bool:
 
 
 def _read_secrets_dir(
-    directory: Path, known: set[str], keyed: tuple[str, ...], problems: dict[str, str]
+    directory: Path,
+    known: set[str],
+    keyed: tuple[str, ...],
+    problems: dict[str, str],
+    paths: dict[str, str] | None = None,
 ) -> dict[str, str]:
+    """The values of the files of ``directory`` named like a variable of the schema, by variable; ``paths``
+    receives the path of each file read, by variable."""
     values: dict[str, str] = {}
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
@@ -627,6 +676,8 @@ def _read_secrets_dir(
             continue  # a dangling symlink is not skipped: it is reported as unreadable below
         try:
             values[name] = _strip_one_newline(read_regular_file(entry.path).decode("utf-8"))
+            if paths is not None:
+                paths[name] = entry.path
         except OSError as exc:
             problems[name] = f"cannot read secret file {entry.path}: {exc.strerror or type(exc).__name__}"
         except UnicodeDecodeError:
@@ -759,11 +810,12 @@ def _guarded_load_into(
     env_file: EnvFileArg,
     environ: Mapping[str, str] | None,
     secrets_dir: SecretsDirArg,
+    notes_out: list[SourceNote] | None = None,
 ) -> SettingsError | None:
     """:func:`_load_into`, with any unexpected exception (an OS error nobody foresaw, a bug) turned into a
     SettingsError naming its type and place: its text and its frames' locals could hold values."""
     try:
-        return _load_into(instance, init, env_file, environ, secrets_dir)
+        return _load_into(instance, init, env_file, environ, secrets_dir, notes_out)
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)
         where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
@@ -777,9 +829,10 @@ def _load_into(
     env_file: EnvFileArg,
     environ: Mapping[str, str] | None,
     secrets_dir: SecretsDirArg,
+    notes_out: list[SourceNote] | None = None,
 ) -> SettingsError | None:
     """Validate ``instance`` in place from its sources; returns the error to raise (never raised here, so
-    no frame that saw a value is on its traceback)."""
+    no frame that saw a value is on its traceback). ``notes_out`` receives the sources read and skipped."""
     cls = type(instance)
     env = dict(os.environ if environ is None else environ)
     prefix = str(cls.model_config.get("env_prefix") or "")
@@ -787,12 +840,19 @@ def _load_into(
     failure: str | None = None
     try:
         layers, problems, notes = _collect_layers(
-            fields, env, env_file, secrets_dir, _environment_note(environ)
+            fields,
+            env,
+            env_file,
+            secrets_dir,
+            _environment_note(environ),
+            ignore_empty=bool(cls.model_config.get("env_ignore_empty")),
         )
     except (DotenvError, _LoadError) as exc:
         failure = str(exc)
     if failure is not None:
         return SettingsError(failure)
+    if notes_out is not None:
+        notes_out.extend(notes)
     return _validate(instance, init, fields, layers, problems, notes)
 
 

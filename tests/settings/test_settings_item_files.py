@@ -115,13 +115,16 @@ def test_an_unreadable_item_file_names_the_variable_and_never_a_secret_put_in_it
 
 def test_cli_check_loads_an_item_from_its_file(tmp_path: Path) -> None:
     shutil.copy(DATA_DIR / "settings" / "item_file_schemas.py", tmp_path / "item_file_schemas.py")
-    main = _secret_file(tmp_path, "main", MAIN_PASSWORD)
+    # Not named "main": check lists the file's path, and "main" is how MAIN_PASSWORD begins (a leak of its
+    # first 4 characters to assert_no_leak's prefixes check).
+    main = _secret_file(tmp_path, "primary-db", MAIN_PASSWORD)
     env = {"DATABASES__MAIN_FILE": str(main)}
     result = run_cli(
         "autoaudit-secrets", "check", "--schema", "item_file_schemas:NeedsMain", cwd=tmp_path, env=env
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: the settings satisfy item_file_schemas:NeedsMain\n")
+    assert f"  read: {main} (DATABASES__MAIN_FILE)" in result.stdout.splitlines()
     assert_no_leak(result.output, ITEM_SECRETS, prefixes=True, where="check output")
     without = run_cli("autoaudit-secrets", "check", "--schema", "item_file_schemas:NeedsMain", cwd=tmp_path)
     assert without.returncode == 1 and "DATABASES: " in without.stderr  # the item main is what it checks
