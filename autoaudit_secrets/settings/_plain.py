@@ -44,6 +44,7 @@ __all__ = [
     "GUESSED_MIN_LOG_LENGTH",
     "NotSecret",
     "PlainSecret",
+    "computed_secrets",
     "mask_strings",
     "mask_url_password",
     "masked_repr_args",
@@ -798,12 +799,90 @@ def _has_computed_fields(cls: type[BaseModel]) -> bool:
 
 def _computed_masker(settings: BaseModel) -> Masker:
     """The values a computed field's repr must not show: those :func:`install_redaction` masks (declared
-    secrets, plain secrets), by the same length rule, and the passwords of the plain fields' URLs."""
-    from ._redaction import secret_values
+    secrets, plain secrets, secret computed fields), by the same length rule, and the passwords of the plain
+    fields' URLs and of the computed fields' URLs."""
+    from ._redaction import secret_values_and_urls
 
-    masker = Masker(secret_values(settings), min_length=LOG_MIN_LENGTH, token_below=LOG_WHOLE_TOKEN_BELOW)
-    masker.add((), password_urls=plain_urls(settings))
+    values, urls = secret_values_and_urls(settings)
+    masker = Masker(values, min_length=LOG_MIN_LENGTH, token_below=LOG_WHOLE_TOKEN_BELOW)
+    masker.add((), password_urls=urls)
     return masker
+
+
+_ComputedKind = Literal["declared", "name", "url"]
+
+
+@functools.lru_cache(maxsize=256)
+def _computed_to_read(model: type[BaseModel]) -> tuple[tuple[str, _ComputedKind], ...]:
+    """The computed fields of ``model`` whose value the log redaction must know, decided from the name and
+    the declared return type alone, so that no other computed field is ever called: ``"declared"`` for a
+    secret type (``SecretStr``, ``Secret[...]``, containers of them), ``"name"`` for strings (``str``, a URL,
+    containers of them, ``Any``) named like a secret (repr masks them whole), ``"url"`` for other strings
+    (repr masks the password of a URL in them). Numbers, bools, dates, models are left out: repr masks only
+    the settings' secret values in them, which the redaction already knows."""
+    from ..scan import is_secret_name
+
+    found: list[tuple[str, _ComputedKind]] = []
+    for name, info in (getattr(model, "__pydantic_computed_fields__", None) or {}).items():
+        returns = getattr(info, "return_type", typing.Any)
+        if is_secret_annotation(returns):
+            found.append((name, "declared"))
+        elif _shape(returns) is not None:
+            found.append((name, "name" if is_secret_name(name.upper()) else "url"))
+    return tuple(found)
+
+
+def _model_instances(settings: BaseModel) -> Iterator[BaseModel]:
+    """``settings`` and every model instance its fields hold (nested, inside containers), each once."""
+    todo: list[Any] = [settings]
+    seen: set[int] = set()
+    while todo:
+        item = todo.pop()
+        if isinstance(item, BaseModel):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            yield item
+            todo.extend(getattr(item, name, None) for name in type(item).model_fields)
+        elif isinstance(item, (Mapping, _CONTAINERS)):
+            todo.extend(_held(item))
+
+
+def computed_secrets(settings: BaseModel) -> tuple[set[str], set[str]]:
+    """The secret values of the computed fields (``@computed_field``) of ``settings`` and of the models it
+    holds, by the rule repr masks them with (:func:`_computed_shown`), and the URLs with a password among
+    them: ``(values, urls)``.
+
+    A computed field named like a secret (``signing_key``, ``bearer_token``) holding strings gives each of
+    them from :data:`GUESSED_MIN_LOG_LENGTH` characters on, as a plain field named so; one declared a secret
+    type (``-> SecretStr``) its value from :data:`LOG_MIN_LENGTH` characters on; any computed field holding
+    strings the password of each URL in them (``database_url``). Only those fields are read (once, here);
+    one whose return type cannot hold a string or a secret is never called, and one that raises is
+    skipped (it cannot put a value in a log line either)."""
+    from ._redaction import declared_texts
+
+    values: set[str] = set()
+    urls: set[str] = set()
+    for model in _model_instances(settings):
+        for name, kind in _computed_to_read(type(model)):
+            try:
+                value = getattr(model, name)
+            except Exception:
+                continue
+            texts: list[str] = []
+            if kind == "declared":
+                texts = [text for text in declared_texts(value, name) if len(text) >= LOG_MIN_LENGTH]
+                values.update(texts)
+            else:
+                texts = list(_strings(value))
+                if kind == "name":
+                    values.update(text for text in texts if len(text) >= GUESSED_MIN_LOG_LENGTH)
+            for text in texts:
+                for written in url_passwords(text):
+                    urls.add(text)
+                    if len(unquote(written)) >= LOG_MIN_LENGTH:
+                        values |= {written, unquote(written)}
+    return values, urls
 
 
 def _computed_shown(name: str, value: Any, masker: Masker) -> Any:

@@ -50,8 +50,17 @@ def secret_values(settings: BaseModel) -> set[str]:
     password of such a value that is a URL, as written in it and decoded), and the plain secrets (each
     string of a field named like a secret: a ``str``, the items of a ``list[str]``, the values of a
     ``dict[str, str]``; the password of a URL; see
-    :func:`~autoaudit_secrets.settings.plain_secret_fields`)."""
-    from ._plain import plain_secret_values
+    :func:`~autoaudit_secrets.settings.plain_secret_fields`), and the secret values of computed fields
+    (``@computed_field``) as repr masks them: the strings of one named like a secret (``signing_key``), the
+    value of one returning a secret type, the password of a URL one holds (see ``computed_secrets``; only
+    those computed fields are called, once each)."""
+    return secret_values_and_urls(settings)[0]
+
+
+def secret_values_and_urls(settings: BaseModel) -> tuple[set[str], set[str]]:
+    """:func:`secret_values`, and the URLs with a password among the strings of the plain fields and of the
+    computed fields (their passwords are masked in any spelling of a URL); each computed field read once."""
+    from ._plain import computed_secrets, plain_secret_values, plain_urls
 
     found: set[str] = set()
     for _name, text in _declared_values(settings):
@@ -61,7 +70,16 @@ def secret_values(settings: BaseModel) -> set[str]:
                 if len(unquote(written)) >= LOG_MIN_LENGTH:
                     found |= {written, unquote(written)}
     found |= plain_secret_values(settings)
-    return found
+    computed, computed_urls = computed_secrets(settings)
+    return found | computed, plain_urls(settings) | computed_urls
+
+
+def declared_texts(value: Any, name: str) -> list[str]:
+    """The texts a value of a declared secret type holds (a ``SecretStr``'s real value, the strings and
+    numbers inside a ``Secret[...]``, those of a container of them), as :func:`secret_values` takes them."""
+    found: list[tuple[str, str | None]] = []
+    _collect(value, name, False, found, True)
+    return [text for _name, text in found if text]
 
 
 def _declared_values(settings: BaseModel) -> list[tuple[str, str | None]]:
@@ -411,11 +429,9 @@ def install_redaction(
     named: list[tuple[str, str | None]]
     urls: set[str] = set()  # the URLs of plain fields: their passwords, not the URLs, are masked
     if isinstance(settings_or_values, BaseModel):
-        from ._plain import plain_urls
-
-        values: Iterable[str] = secret_values(settings_or_values)
+        values: Iterable[str]
+        values, urls = secret_values_and_urls(settings_or_values)
         named = _declared_values(settings_or_values)
-        urls = plain_urls(settings_or_values)
     elif isinstance(settings_or_values, Mapping):
         named = []
         for key, value in settings_or_values.items():

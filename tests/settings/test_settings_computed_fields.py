@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 
 from pydantic import BaseModel, SecretStr, computed_field
 
 from autoaudit_secrets._redact import MASK
-from autoaudit_secrets.settings import SecretSettings
+from autoaudit_secrets.settings import SecretSettings, install_redaction, secret_values
 from tests.conftest import assert_no_leak
 
 DB_PASSWORD = "db-Computed-Password-51f0"  # check-secrets: allow
@@ -100,3 +102,121 @@ def test_the_computed_values_themselves_are_unchanged() -> None:
         and settings.model_dump()["replicas"][0]["dsn"] == f"postgresql://ro:{REPLICA_PASSWORD}@r1/app"
     )
     assert same, "a computed value changed"
+
+
+# ---------------------------------------------------------------------------------------------- log lines
+# install_redaction masks in log lines what repr masks of a computed field: a value known nowhere else in the
+# settings (derived from a secret) is only known by computing the field.
+
+BROKER_SEED = "broker-Seed-Value-4d2f"  # check-secrets: allow
+SESSION_SEED = "session-Seed-Value-8e1c"  # check-secrets: allow
+NODE_SEED = "node-Seed-Value-2a9b"  # check-secrets: allow
+BROKER_PASSWORD = hashlib.sha256(BROKER_SEED.encode()).hexdigest()[:24]
+SESSION_KEY = hashlib.sha256(SESSION_SEED.encode()).hexdigest()
+NODE_TOKEN = hashlib.sha256(NODE_SEED.encode()).hexdigest()[:32]
+DERIVED_SECRETS = [DERIVED, BROKER_PASSWORD, SESSION_KEY, NODE_TOKEN]
+SEEDS = [SIGNING_SEED, BROKER_SEED, SESSION_SEED, NODE_SEED]
+
+
+class Node(BaseModel):
+    name: str
+    seed: SecretStr
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def node_token(self) -> str:  # named like a secret, in a model inside a list
+        return hashlib.sha256(self.seed.get_secret_value().encode()).hexdigest()[:32]
+
+
+CALLS: dict[str, int] = {}  # how many times each computed field of DerivedSettings was called
+
+
+def _called(name: str) -> None:
+    CALLS[name] = CALLS.get(name, 0) + 1
+
+
+class DerivedSettings(SecretSettings):
+    signing_seed: SecretStr
+    broker_seed: SecretStr
+    session_seed: SecretStr
+    nodes: list[Node]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def signing_key(self) -> str:  # named like a secret: masked whole in repr
+        _called("signing_key")
+        return hashlib.sha256(self.signing_seed.get_secret_value().encode()).hexdigest()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def broker_url(self) -> str:  # not named like a secret: the URL's password is masked in repr
+        _called("broker_url")
+        password = hashlib.sha256(self.broker_seed.get_secret_value().encode()).hexdigest()[:24]
+        return f"amqp://app:{password}@mq.internal:5672/"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def session_secret(self) -> SecretStr:  # a secret type: repr shows SecretStr('**********')
+        _called("session_secret")
+        return SecretStr(hashlib.sha256(self.session_seed.get_secret_value().encode()).hexdigest())
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def api_key_rotations(self) -> int:  # a number: nothing of it to mask, never called by the redaction
+        _called("api_key_rotations")
+        return 3
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def token_expired(self) -> bool:  # a bool named like a secret: never called by the redaction either
+        _called("token_expired")
+        return False
+
+
+def _load_derived() -> DerivedSettings:
+    environ = {
+        "SIGNING_SEED": SIGNING_SEED,
+        "BROKER_SEED": BROKER_SEED,
+        "SESSION_SEED": SESSION_SEED,
+        "NODES": f'[{{"name": "n1", "seed": "{NODE_SEED}"}}]',
+    }
+    return DerivedSettings.load(environ=environ, env_file=None, secrets_dir=None)
+
+
+def test_log_lines_mask_the_secret_values_of_computed_fields(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    settings = _load_derived()
+    install_redaction(settings, logger)
+    logger.info("signing with %s", settings.signing_key)
+    logger.info("broker at %s", settings.broker_url)
+    logger.info("broker password %s, quoted %r", BROKER_PASSWORD, BROKER_PASSWORD)
+    logger.info("broker as SQLAlchemy writes it: amqp://app:%s@mq.internal:5672", BROKER_PASSWORD)
+    logger.info("session %s", settings.session_secret.get_secret_value())
+    logger.info("node %s", settings.nodes[0].node_token)
+    logger.info("headers %s", {"X-Signature": settings.signing_key, "X-Node": settings.nodes[0].node_token})
+    out = stream.getvalue()
+    assert_no_leak(out, [*DERIVED_SECRETS, *SEEDS], where="log output")
+    lines = out.splitlines()
+    assert lines[0] == f"signing with {MASK}"
+    assert lines[1] == f"broker at amqp://app:{MASK}@mq.internal:5672/"  # the rest of the URL is no secret
+    assert lines[4] == f"session {MASK}"
+    assert lines[5] == f"node {MASK}"
+    assert_no_leak(repr(settings), [*DERIVED_SECRETS, *SEEDS], where="repr")
+
+
+def test_secret_values_hold_the_computed_secrets() -> None:
+    values = secret_values(_load_derived())
+    missing = [index for index, secret in enumerate(DERIVED_SECRETS) if secret not in values]
+    assert missing == [], "these derived secrets (by index) are not among the values masked in logs"
+
+
+def test_redaction_calls_only_the_computed_fields_that_can_hold_a_secret_once_each(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, _stream = logged
+    settings = _load_derived()
+    CALLS.clear()
+    install_redaction(settings, logger)
+    assert CALLS == {"signing_key": 1, "broker_url": 1, "session_secret": 1}
