@@ -24,6 +24,7 @@ applies to it.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import re
 import types
@@ -52,6 +53,7 @@ __all__ = [
     "plain_secret_fields",
     "plain_secret_values",
     "plain_urls",
+    "shown_member",
 ]
 
 # A value of a field that is secret only by its name is masked in logs from this length on: a short value
@@ -670,17 +672,19 @@ class _ReprPlan:
 
     leaves: dict[_Path, _Leaf]
     above: frozenset[_Path]  # the proper prefixes of the leaves' and declared fields' paths
-    declared: frozenset[_Path] = frozenset()  # fields declared SecretStr, SecretBytes, Secret[...]
+    # fields declared SecretStr, SecretBytes, Secret[...] (or a union admitting one), with their annotation
+    declared: Mapping[_Path, Any] = dataclasses.field(default_factory=dict)
 
 
 def _declared_walk(
-    model: type[BaseModel], path: _Path, seen: frozenset[type[BaseModel]], out: list[_Path]
+    model: type[BaseModel], path: _Path, seen: frozenset[type[BaseModel]], out: list[tuple[_Path, Any]]
 ) -> None:
-    """The paths of the fields of ``model`` declared secret, nested models and models in containers too."""
+    """The paths of the fields of ``model`` declared secret, with their annotations, nested models and models
+    in containers too."""
     for name, info in model.model_fields.items():
         here = (*path, name)
         if is_secret_annotation(info.annotation):
-            out.append(here)
+            out.append((here, info.annotation))
             continue
         sub = nested_model(info.annotation)
         if sub is not None:
@@ -695,19 +699,40 @@ def _declared_walk(
 @functools.lru_cache(maxsize=256)
 def _repr_plan(cls: type[BaseModel]) -> _ReprPlan:
     leaves = {leaf.path: leaf for leaf in _leaves(cls)}
-    found: list[_Path] = []
+    found: list[tuple[_Path, Any]] = []
     _declared_walk(cls, (), frozenset({cls}), found)
-    declared = frozenset(found)
+    declared = dict(found)
     above = frozenset(path[:end] for path in (*leaves, *declared) for end in range(1, len(path)))
     return _ReprPlan(leaves, above, declared)
 
 
-def _declared_shown(value: Any) -> Any:
-    """The value of a field declared secret as repr shows it: a ``SecretStr``, ``SecretBytes`` or
-    ``Secret[...]`` shows itself (``SecretStr('**********')``); anything else there is a raw value put in
-    without validation (``settings.api_key = "..."``, ``model_construct(api_key="...")``) and is masked,
-    inside containers too."""
+def shown_member(annotation: Any, value: Any) -> bool:
+    """Whether ``value``, held by a field of type ``annotation`` that admits a secret, is of a member of the
+    field's union marked :class:`NotSecret` (``SecretStr | Annotated[int, NotSecret]`` holding an ``int``):
+    repr shows it and the log redaction leaves it alone. Any other value of such a field that is not itself
+    a secret type (an ``int`` in ``SecretStr | int``: a numeric PIN or password, as JSON or YAML give one) is
+    masked (see ``docs/settings.md``)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        if any(_is_marker(item) for item in args[1:]):
+            return value is not None and _accepts(args[0], value)
+        return shown_member(args[0], value)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(shown_member(arg, value) for arg in args)
+    return False
+
+
+def _declared_shown(value: Any, annotation: Any = None) -> Any:
+    """The value of a field declared secret (of type ``annotation``) as repr shows it: a ``SecretStr``,
+    ``SecretBytes`` or ``Secret[...]`` shows itself (``SecretStr('**********')``), ``None`` too (not set);
+    a value of a union member marked :class:`NotSecret` is shown (:func:`shown_member`); anything else is
+    masked, inside containers too: a raw value put in without validation (``settings.api_key = "..."``,
+    ``model_construct(api_key="...")``), or a value of a member that is no secret type in a union that
+    admits one (``SecretStr | int`` holding a number: it may be a PIN)."""
     if value is None or isinstance(value, (SecretStr, SecretBytes, Secret)):
+        return value
+    if annotation is not None and shown_member(annotation, value):
         return value
     if isinstance(value, Mapping):
         shown = {key: _declared_shown(item) for key, item in value.items()}
@@ -767,7 +792,7 @@ def _masked_args(
         if name in computed and masker is not None:
             yield name, _computed_shown(name, value, masker)
         elif here in plan.declared:
-            yield name, _declared_shown(value)
+            yield name, _declared_shown(value, plan.declared[here])
         elif leaf is not None:
             yield name, _shown(value, leaf.guessed)
         elif masker is not None and isinstance(value, BaseModel):  # it may have computed fields

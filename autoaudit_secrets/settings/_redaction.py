@@ -22,6 +22,7 @@ from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 
 from ._fields import field_env_name, is_secret_annotation
 from ._masking import LOG_MIN_LENGTH, LOG_WHOLE_TOKEN_BELOW, Masker, url_passwords
+from ._plain import shown_member
 
 __all__ = [
     "RedactionFilter",
@@ -90,9 +91,9 @@ def _declared_values(settings: BaseModel) -> list[tuple[str, str | None]]:
     prefix = str(getattr(type(settings), "model_config", {}).get("env_prefix") or "")
     for field, info in type(settings).model_fields.items():
         env_name, _loc = field_env_name(field, info, prefix, top=True)
-        _collect(
-            getattr(settings, field, None), env_name, False, found, is_secret_annotation(info.annotation)
-        )
+        value = getattr(settings, field, None)
+        if not shown_member(info.annotation, value):
+            _collect(value, env_name, False, found, is_secret_annotation(info.annotation))
     return found
 
 
@@ -116,7 +117,9 @@ def _collect(
         for field, info in type(value).model_fields.items():
             env_name, _loc = field_env_name(field, info, name + "__", top=False)
             secret = is_secret_annotation(info.annotation)
-            _collect(getattr(value, field, None), name if contained else env_name, contained, found, secret)
+            held = getattr(value, field, None)
+            if not shown_member(info.annotation, held):
+                _collect(held, name if contained else env_name, contained, found, secret)
     elif isinstance(value, Mapping):
         for item in value.values():
             _collect(item, name, True, found, declared)
