@@ -711,7 +711,9 @@ def shown_member(annotation: Any, value: Any) -> bool:
     field's union marked :class:`NotSecret` (``SecretStr | Annotated[int, NotSecret]`` holding an ``int``):
     repr shows it and the log redaction leaves it alone. Any other value of such a field that is not itself
     a secret type (an ``int`` in ``SecretStr | int``: a numeric PIN or password, as JSON or YAML give one) is
-    masked (see ``docs/settings.md``)."""
+    masked (see ``docs/settings.md``). A secret type is never shown, even on a member marked so."""
+    if isinstance(value, (SecretStr, SecretBytes, Secret)):
+        return False
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:

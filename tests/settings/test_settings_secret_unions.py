@@ -128,3 +128,18 @@ def test_a_number_of_a_member_marked_not_secret_is_shown_and_logged(
     text = repr(secret)
     assert "port=SecretStr('**********')" in text and "port=SecretStr('**********'))" in text
     assert_no_leak(text, [PORT_SECRET, DB_PORT_SECRET], where="repr")
+
+
+class MisMarked(SecretSettings):
+    odd: Annotated[SecretStr, NotSecret] | int = 1
+
+
+def test_a_secret_type_stays_masked_on_a_member_marked_not_secret(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    settings = MisMarked.load(environ={"ODD": PORT_SECRET}, env_file=None, secrets_dir=None)
+    assert "odd=SecretStr('**********')" in repr(settings)
+    install_redaction(settings, logger)
+    logger.info("odd %s", PORT_SECRET)
+    assert stream.getvalue() == f"odd {MASK}\n"
