@@ -335,7 +335,7 @@ class _WorkflowRun:
         self.findings.append(
             make_finding(
                 rule,
-                Severity.ERROR,
+                hit.severity_or(Severity.ERROR),
                 self.relpath,
                 (span.line, span.column, span.end_line, span.end_column),
                 message,

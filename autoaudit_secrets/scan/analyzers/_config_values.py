@@ -61,6 +61,14 @@ class LiteralSecret:
     # Characters a redacted preview may show: the matching token rule's choice (a few of a high-confidence
     # token format), none of a password or generic secret.
     preview_keep: int = 0
+    # The matching token rule's severity: a value a token rule identifies is reported at the rule's severity
+    # whatever its variable's name (a Stripe test-mode key is a warning under STRIPE_SECRET_KEY too).
+    severity: Severity | None = None
+
+    def severity_or(self, default: Severity) -> Severity:
+        """The severity to report this literal at: its token rule's when one matched, else ``default`` (the
+        check's own, for a literal found by its name or its place)."""
+        return default if self.severity is None else self.severity
 
 
 # References that a runtime fills in: compose/shell ${VAR}, ${VAR:-x}, ${VAR:?err}, $VAR, $$ (compose's
@@ -148,6 +156,7 @@ def _token_hit(value: str, ctx: AnalysisContext) -> LiteralSecret | None:
                 f"matches rule {match.rule.id}",
                 from_rule=True,
                 preview_keep=match.rule.preview_keep,
+                severity=match.rule.severity,
             )
     return None
 
@@ -310,6 +319,7 @@ def _shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
                     f"matches rule {match.rule.id}",
                     from_rule=True,
                     preview_keep=match.rule.preview_keep,
+                    severity=match.rule.severity,
                 ),
             )
     lowered = script.lower()

@@ -188,7 +188,7 @@ class DotenvFileAnalyzer:
             findings.append(
                 make_finding(
                     rule,
-                    Severity.ERROR,
+                    hit.severity_or(Severity.ERROR),
                     relpath,
                     (start_line, start_col, end_line, end_col),
                     message,

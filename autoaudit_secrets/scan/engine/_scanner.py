@@ -657,7 +657,9 @@ class _Dispatch:
 def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str]) -> list[Finding]:
     """One finding per place: when a format analyzer reports the very value a token rule found, the analyzer's
     finding stays (it names the mistake and the fix) and carries the token rule's id in its message; the token
-    rule's finding goes, unless it is the more severe one.
+    rule's finding goes, unless it is the more severe one. The finding that stays has the token rule's
+    severity: the rule knows the value's format (a Stripe test-mode key is a warning), the analyzer only the
+    name it is assigned to, so one value has one severity whatever found it.
 
     "The very value" is judged on the line and the value, whatever the quoting: the two findings share a line,
     their column spans overlap, and the token's secret is the analyzer's value or lies inside it (an analyzer
@@ -682,8 +684,11 @@ def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str])
         if f.severity.rank > analyzer.severity.rank:
             drop.add(other)
             continue
-        if f.rule_id not in analyzer.message:
-            out[other] = dataclasses.replace(analyzer, message=f"{analyzer.message} (rule {f.rule_id})")
+        message = (
+            analyzer.message if f.rule_id in analyzer.message else f"{analyzer.message} (rule {f.rule_id})"
+        )
+        if message != analyzer.message or f.severity is not analyzer.severity:
+            out[other] = dataclasses.replace(analyzer, message=message, severity=f.severity)
         drop.add(index)
     return [f for i, f in enumerate(out) if i not in drop]
 

@@ -188,7 +188,7 @@ class _ComposeRun:
             if hit is not None:
                 self.add(
                     COMPOSE_ENVIRONMENT_SECRET,
-                    Severity.ERROR,
+                    hit.severity_or(Severity.ERROR),
                     self.doc.locate(scalar, offset + hit.offset, hit.secret),
                     f"service '{service_name}' sets {key} to a literal secret ({hit.reason}); pass it as "
                     f"${{{key}}} from the environment or as {key}_FILE with compose secrets",
@@ -204,7 +204,7 @@ class _ComposeRun:
                 if hit is not None:
                     self.add(
                         COMPOSE_BUILD_ARG_SECRET,
-                        Severity.ERROR,
+                        hit.severity_or(Severity.ERROR),
                         self.doc.locate(scalar, offset + hit.offset, hit.secret),
                         f"service '{service_name}' passes a literal secret as build argument {key} "
                         f"({hit.reason}); "
@@ -238,7 +238,7 @@ class _ComposeRun:
             scalar = parts[index]
             self.add(
                 COMPOSE_COMMAND_SECRET,
-                Severity.ERROR,
+                hit.severity_or(Severity.ERROR),
                 self.doc.locate(scalar, hit.offset - starts[index], hit.secret),
                 f"service '{service_name}' has a literal secret in {field} ({hit.reason}); read it from "
                 "/run/secrets/<name> when the container starts",
@@ -306,9 +306,11 @@ class _ComposeRun:
             if not hits:
                 continue
             names = ", ".join(dict.fromkeys(name for name, _ in hits))
+            # as bad as the worst of its values (each at its token rule's severity, if one matched)
+            severity = max((hit.severity_or(Severity.ERROR) for _, hit in hits), key=lambda s: s.rank)
             self.add(
                 COMPOSE_ENV_FILE_PLAINTEXT,
-                Severity.ERROR,
+                severity,
                 self.doc.locate(path_node, 0, path_node.value),
                 f"service '{service_name}' loads env_file {rel}, a committed file holding "
                 f"{len(hits)} plaintext "

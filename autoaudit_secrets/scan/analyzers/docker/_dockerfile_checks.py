@@ -199,10 +199,13 @@ def _finding(
     *,
     keep: int = 0,
     related: str | None = None,
+    severity: Severity | None = None,
 ) -> Finding:
+    """A finding of ``check``; ``severity`` is the matching token rule's when one identified the value (one
+    severity for a value whatever found it), else the check's own."""
     return Finding(
         rule_id=check.id,
-        severity=check.severity,
+        severity=check.severity if severity is None else severity,
         path=relpath,
         line=line,
         column=max(column, 1),
@@ -283,6 +286,7 @@ def _check_key_values(
                 f"{ins.keyword} {name} holds a secret ({_rule_names(matches)})",
                 secret,
                 keep=m.rule.preview_keep,
+                severity=m.rule.severity,
             )
             continue
         refs = _refs(value)
@@ -472,6 +476,7 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
                 f"{ins.keyword} heredoc writes a secret ({_rule_names(matches)}) into {dest}",
                 m.secret(doc.body),
                 keep=m.rule.preview_keep,
+                severity=m.rule.severity,
             )
         elif verdict is not None:
             yield _finding(
@@ -512,6 +517,7 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
                     f"ADD URL carries a credential ({_rule_names(matches)})",
                     matches[0].secret(source),
                     keep=matches[0].rule.preview_keep,
+                    severity=matches[0].rule.severity,
                 )
             continue
         line, column = ins.position_at(offset)
@@ -623,38 +629,58 @@ def _literal_value(value: str, ctx: AnalysisContext) -> str | None:
     return v
 
 
+def _unquoted_span(m: re.Match[str]) -> tuple[int, int]:
+    """The span of a match's value ``v`` inside its quotes, if it has them: where the literal itself is (a
+    token rule's finding on it starts there too)."""
+    start, end = m.span("v")
+    raw = m.group("v")
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
+        return start + 1, end - 1
+    return start, end
+
+
 def _scan_shell(
     text: str, ctx: AnalysisContext, at: Callable[[int], tuple[int, int]]
-) -> Iterator[tuple[int, int, str, str, int]]:
-    """(line, column, what, secret, keep) for secrets in shell text; ``at`` maps offsets to (line, column)."""
+) -> Iterator[tuple[int, int, str, str, int, Severity | None]]:
+    """(line, column, what, secret, keep, the token rule's severity or None) for secrets in shell text; ``at``
+    maps offsets to (line, column)."""
     seen: set[tuple[int, int]] = set()
     for hit in detect_in(ctx, text):
+        if any(s < hit.secret_end and hit.secret_start < e for s, e in seen):
+            continue  # two rules on one value: one finding (the detector's first, the more specific)
         line, column = at(hit.secret_start)
         seen.add((hit.secret_start, hit.secret_end))
-        yield line, column, f"a {hit.rule.id} secret", hit.secret(text), hit.rule.preview_keep
+        yield (
+            line,
+            column,
+            f"a {hit.rule.id} secret",
+            hit.secret(text),
+            hit.rule.preview_keep,
+            hit.rule.severity,
+        )
     for pattern, what in _RUN_PATTERNS:
         for m in pattern.finditer(text):
-            start, end = m.span("v")
-            if any(s <= start < e for s, e in seen):
+            start, end = _unquoted_span(m)
+            if any(s < end and start < e for s, e in seen):
                 continue
             secret = _literal_value(m.group("v"), ctx)
             if secret is None:
                 continue
             seen.add((start, end))
             line, column = at(start)
-            yield line, column, what, secret, 0
+            yield line, column, what, secret, 0, None
     for pattern, what in ((_ASSIGN, "assigned a literal"), (_QUERY_PARAM, "given a literal in a URL query")):
         for m in pattern.finditer(text):
             name = m.group("n")
-            start, end = m.span("v")
-            if any(s <= start < e for s, e in seen) or not is_secret_variable(name, ctx):
+            start, end = _unquoted_span(m)
+            if any(s < end and start < e for s, e in seen) or not is_secret_variable(name, ctx):
                 continue
             secret = _literal_value(m.group("v"), ctx)
             if secret is None or _harmless_value(name, secret):
                 continue
             seen.add((start, end))
             line, column = at(start)
-            yield line, column, f"{name} {what}", secret, 0
+            yield line, column, f"{name} {what}", secret, 0, None
 
 
 def _check_run(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterator[Finding]:
@@ -667,8 +693,17 @@ def _check_run(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterator
     for doc in ins.heredocs:
         texts.append((doc.body, lambda off, d=doc: (d.line_of(off), 1)))  # type: ignore[misc]
     for text, at in texts:
-        for line, column, what, secret, keep in _scan_shell(text, ctx, at):
-            yield _finding(RUN_SECRET, relpath, line, column, f"RUN contains {what}", secret, keep=keep)
+        for line, column, what, secret, keep, severity in _scan_shell(text, ctx, at):
+            yield _finding(
+                RUN_SECRET,
+                relpath,
+                line,
+                column,
+                f"RUN contains {what}",
+                secret,
+                keep=keep,
+                severity=severity,
+            )
     yield from _check_persisted(relpath, ins, texts)
 
 
