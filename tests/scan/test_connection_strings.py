@@ -181,3 +181,39 @@ def test_odbc_python_replacement_fields_are_quiet_and_braced_values_like_them_ar
     result = run_cli("check-secrets", "scan", ".", cwd=tmp_path / "reported")
     assert result.returncode == 1
     assert_no_leak(result.output, passwords)
+
+
+# .NET composite format items after Pwd=/Password=: String.Format's {index[,width][:format]} and the holes of
+# an interpolated $"..." string
+DOTNET_ITEMS = ["0", "2,-8", "pw,10:N2", "password,-8", "cfg.Password:D", "2,-12:yyyy-MM-dd", "0:#,##0.00"]
+
+
+def test_odbc_dotnet_composite_format_items_are_quiet_and_braced_values_like_them_are_reported(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        f'var cs = string.Format("Server={{0}};Uid={{1}};Pwd={{{item}}};", host, user, pw);'
+        for item in DOTNET_ITEMS
+    ]
+    lines += [f'var cs = $"Server={{host}};User ID={{user}};Password={{{item}}};";' for item in DOTNET_ITEMS]
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "quiet" / "Db.cs").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _scan(tmp_path / "quiet") == []
+    # random passwords written in braces with a composite item's characters (, - : and digits)
+    passwords = [
+        _password(",") + ";",  # a ; is in no format item
+        _password(",-8 "),  # nor a blank after a width
+        _password(",12:N2;"),
+        _password(",") + "x",  # a width is a number
+        _password("4") + ":N2",  # a name's digits come at its end (random text mixes them in)
+    ]
+    template = 'var cs = "Driver={{ODBC Driver 18 for SQL Server}};Server=db01;Uid=etl;Pwd={v};";'
+    (tmp_path / "reported").mkdir()
+    (tmp_path / "reported" / "Db.cs").write_text(
+        "\n".join(template.format(v=_braced(p)) for p in passwords) + "\n", encoding="utf-8"
+    )
+    expected = [("Db.cs", n, "odbc-connection-password-braced", Severity.ERROR) for n in range(1, 6)]
+    assert _scan(tmp_path / "reported") == expected
+    result = run_cli("check-secrets", "scan", ".", cwd=tmp_path / "reported")
+    assert result.returncode == 1
+    assert_no_leak(result.output, passwords)

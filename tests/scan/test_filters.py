@@ -540,6 +540,54 @@ def test_python_replacement_fields_are_format_fields(value: str) -> None:
     assert is_format_field(value)
 
 
+# the inside of .NET composite format items (String.Format, interpolated $"..." strings): an index or a name
+# with a width, a format string or both
+COMPOSITE_ITEMS = [
+    "0,-8",
+    "2,10",
+    "pw,10:N2",
+    "password,-8",
+    "2:X8",
+    "cfg.Password:D",
+    "creds[db],-12",
+    "GetPassword(),8",
+    "when,-12:yyyy-MM-dd",
+    "0:yyyy-MM-dd HH:mm:ss",
+    "0:#,##0.00",
+    "amount:C",
+    "n:0.00E+00",
+    "pwd2, -16:G",
+]
+# braced passwords beside a comma or a colon, and shapes no composite item takes
+NOT_COMPOSITE_ITEMS = [
+    "Kx8,Lm2;Qp9",  # a ; (why a password is put in braces)
+    "Rk7,9:Tp2 Wq8",
+    "Hm4,-8Nx",  # a width is a number, then the end or a format
+    "pa2uq,8",  # a name is words, then two digits at most
+    "pw,:N2",  # an empty width
+    "pw,10:Q",  # no format is Q
+    "pw:N123",  # a standard format's precision: two digits here
+    "0,-8;",
+]
+
+
+@pytest.mark.parametrize("value", COMPOSITE_ITEMS)
+def test_dotnet_composite_format_items_are_format_fields(value: str) -> None:
+    assert is_format_field(value)
+
+
+@pytest.mark.parametrize("value", NOT_COMPOSITE_ITEMS)
+def test_braced_passwords_beside_commas_are_not_format_fields(value: str) -> None:
+    assert not is_format_field(value)
+
+
+def test_few_random_values_with_commas_read_as_format_fields() -> None:
+    rng = random.Random(13)
+    alphabet = string.ascii_letters + string.digits + "!:[]=.;{}-_ %,"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(8, 16))) for _ in range(5000)]
+    assert sum(map(is_format_field, values)) <= 10
+
+
 @pytest.mark.parametrize("value", NOT_FORMAT_FIELDS)
 def test_braced_literals_and_bare_names_are_not_format_fields(value: str) -> None:
     assert not is_format_field(value)

@@ -1312,6 +1312,31 @@ _FORMAT_FIELD = LazyRegex(
 )
 
 
+# The inside of a .NET composite format item (String.Format, Console.WriteLine, StringBuilder.AppendFormat, an
+# interpolated $"..." string; "Composite formatting" and "String interpolation" in the .NET documentation):
+# {index[,width][:formatString]}. The index is a number (an interpolated string's expression: here a name of
+# letters and _ ending in at most two digits, with .member, [index] and () parts: random text seldom has that
+# shape), the width a signed number, the format string a standard numeric one (a letter C D E F G N P R X B,
+# any case, and a precision of up to 2 digits), a standard date and time one (one letter), a custom numeric
+# one (0 # . , % and an exponent) or a custom date and time one (runs of d f F g h H K m M s t y z parted by
+# - / : . , T or a blank). Only with a width or a format: a bare index or name is the caller's question (as
+# for Python's fields).
+_COMPOSITE_IDENT = r"[A-Za-z_]+[0-9]{0,2}"  # words, then a number at most (pw2, not pa2uq)
+_COMPOSITE_NAME = rf"(?:[0-9]{{1,3}}|{_COMPOSITE_IDENT}(?:\.{_COMPOSITE_IDENT}|\[[A-Za-z0-9_]+\]|\(\))*)"
+_COMPOSITE_WIDTH = r",[ ]?-?[0-9]{1,4}"
+_DATE_PART = r"(?:d{1,4}|f{1,7}|F{1,7}|g{1,2}|h{1,2}|H{1,2}|K|m{1,2}|M{1,4}|s{1,2}|t{1,2}|y{1,5}|z{1,3})"
+_COMPOSITE_FORMAT = (
+    r":(?:[CcDdEeFfGgNnPpRrXxBb][0-9]{0,2}"  # standard numeric
+    r"|[dDfFgGMmOoRrstTuUYy]"  # standard date and time
+    r"|[-+]?[#0,.]*[#0][#0,.%]*(?:[Ee][-+]?0{1,3})?"  # custom numeric
+    rf"|{_DATE_PART}(?:[- /:.,T]{{0,2}}{_DATE_PART})*"  # custom date and time
+    r")"
+)
+_COMPOSITE_ITEM = LazyRegex(
+    rf"{_COMPOSITE_NAME}(?:{_COMPOSITE_WIDTH}(?:{_COMPOSITE_FORMAT})?|{_COMPOSITE_FORMAT})"
+)
+
+
 def is_format_field(value: str) -> bool:
     """True for the inside of a Python replacement field that is more than a name: ``args.password!r``,
     ``x:>10``, ``cfg.pw!s:>10``, ``row[0]``, ``now:%Y-%m-%d`` (the braces around it excluded). In
@@ -1319,11 +1344,15 @@ def is_format_field(value: str) -> bool:
     rules whose secret is the inside of braces (``Pwd={…}``) ask it. A bare name is left to the caller (the
     rules tell names apart already). Some random text has this shape too (``Hunter2!r``, ``Kx8:f``): about 4
     in 10,000 random values of 8 to 16 letters, digits and punctuation. Passwords are put in braces for their
-    ``;`` and blanks, which no field holds (but a strftime spec its blanks)."""
+    ``;`` and blanks, which no field holds (but a strftime spec its blanks).
+
+    The inside of a .NET composite format item is one too: ``0,-8``, ``pw,10:N2``, ``2:X8``,
+    ``cfg.Password:D``, ``when,-12:yyyy-MM-dd``, ``0:#,##0.00`` (``String.Format``, ``$"..."``): an index or a
+    name with a width, a format string, or both."""
     v = value.strip()
     if not v or v.replace("_", "a").replace(".", "a").isalnum():
         return False  # a bare name or word: not this function's question
-    return _FORMAT_FIELD.fullmatch(v) is not None
+    return _FORMAT_FIELD.fullmatch(v) is not None or _COMPOSITE_ITEM.fullmatch(v) is not None
 
 
 def is_basic_credentials(value: str) -> bool:
