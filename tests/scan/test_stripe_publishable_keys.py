@@ -98,10 +98,12 @@ def test_secret_and_restricted_keys_in_the_same_places_are_reported(
         if "{k}" in line or "{b}" in line
     ]
     assert [(path, line) for path, line, _, _ in found] == sorted(lines)
-    assert all(sev is severity for _, _, r, sev in found if r == rule)
+    # the rule's severity on every line, whatever found the key there (a test-mode key is a warning under
+    # STRIPE_KEY in a .env or a Dockerfile too)
+    assert all(sev is severity for _, _, _, sev in found)
     assert sum(1 for _, _, r, _ in found if r == rule) >= 9
     result = run_cli("check-secrets", "scan", "--no-ignore", ".", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == (1 if severity is Severity.ERROR else 0)
     assert_no_leak(result.output, [key, base64.b64encode(key.encode()).decode()])
 
 
