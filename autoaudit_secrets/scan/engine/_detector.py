@@ -3,8 +3,9 @@
 A hit becomes a :class:`~autoaudit_secrets.scan._model.Match` when its secret survives the filters: always
 placeholder/reference/documentation-example; the rule's own ``hash``/``uuid``/``min_entropy``; for assignment
 rules (a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64
-values are
-decoded (nested, bounded) and scanned again; their matches are placed at the encoded text.
+values are decoded (nested, bounded) and scanned again; their matches are placed at the encoded text. Base64
+wrapped over lines (MIME, ``base64`` and ``openssl base64`` output, an indented YAML block) is decoded as one
+block, and a match in it placed at the encoded characters of its secret.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -57,6 +59,9 @@ _MAX_B64_RUN = 64 * 1024
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _B64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _MAX_DEPTH = 2
+# Wrapped base64 (MIME and `base64` at 76 columns, `openssl base64` and PEM bodies at 64): lines of one width
+# (a multiple of 4, at least this), with one indentation, the last one shorter or padded.
+_MIN_WRAP_WIDTH = 32
 _MIN_B64_TEXT = 32  # no base64 pattern matches a shorter text (32 base64 characters at least)
 _MAX_DECODED = 1 << 20  # decoded bytes per document
 
@@ -526,11 +531,11 @@ class Detector:
             start_match = _B64_AT_START.match(text)  # a document that *is* base64 (no delimiter in front)
             if start_match is not None:
                 found.append((self._b64_index, start_match))
+        runs: list[tuple[int, int, bool]] = []  # base64 runs: (start, end, extend)
         for index, m in found:
             if index in self._b64_indices:
                 if depth < _MAX_DEPTH:
-                    extend = index != self._b64_index
-                    hits.extend(self._base64(text, m, relpath, depth, budget, extend=extend))
+                    runs.append((*m.span("secret"), index != self._b64_index))
                 continue
             rule = self.rules[index]
             if "config-only" in rule.tags and not config_file:
@@ -538,7 +543,86 @@ class Detector:
             hit = self._judge(rule, m, doc_file, dollar_refs)
             if hit is not None:
                 hits.append(hit)
+        if runs:
+            hits.extend(self._base64_runs(text, runs, relpath, depth, budget))
         return hits
+
+    def _base64_runs(
+        self, text: str, runs: list[tuple[int, int, bool]], relpath: str | None, depth: int, budget: list[int]
+    ) -> list[_Hit]:
+        """The hits in the base64 runs the patterns found, in text order. A run that is the first line of a
+        wrapped block (:func:`_wrapped_block`) is decoded with the block's other lines, which are not decoded
+        again one by one. Lines that make no block (a list of equal values, a block longer than we decode)
+        are decoded one by one, as single runs are. Each line is walked over once (the end of a walk that
+        found no block is remembered), so a file of equal lines costs a linear time."""
+        out: list[_Hit] = []
+        covered = 0  # runs before this offset belong to a block already decoded (or too long to decode)
+        plain = 0  # runs before this offset were walked over and belong to no block: decoded one by one
+        for start, end, extend in sorted(runs):
+            if budget[0] <= 0:
+                break  # the document's decoded bytes are spent: nothing more is decoded
+            if start < covered:
+                continue
+            if start >= plain:
+                # (a run found by its start, a base64-encoded PEM, is looked at to its line's end)
+                block = _wrapped_block(text, start, _body_end(text, end) if extend else end)
+                if isinstance(block, int):
+                    plain = block
+                else:
+                    covered = block[0]
+                    out.extend(self._decode_block(text, block[1], relpath, depth, budget))
+                    continue
+            out.extend(self._base64(text, start, end, relpath, depth, budget, extend=extend))
+        return out
+
+    def _decode_block(
+        self, text: str, lines: list[tuple[int, int]], relpath: str | None, depth: int, budget: list[int]
+    ) -> list[_Hit]:
+        """The hits in a wrapped base64 block of ``lines`` ((start, end) of each line's base64), each placed
+        at the encoded characters of its secret: the 4-character groups that hold its bytes, on the line (or
+        lines) where they are."""
+        encoded = "".join(text[a:b] for a, b in lines)
+        decoded = self._decode_text(encoded, budget)
+        if decoded is None:
+            return []
+        width = lines[0][1] - lines[0][0]
+
+        def place(index: int) -> int:  # an offset in ``encoded`` -> one in ``text``
+            row = min(index // width, len(lines) - 1)
+            return lines[row][0] + index - row * width
+
+        out = []
+        for inner in self._layer(decoded, relpath, depth + 1, budget):
+            a, b = inner.match.secret_start, inner.match.secret_end
+            if decoded.isascii():
+                byte_a, byte_b = a, b
+            else:
+                byte_a, byte_b = len(decoded[:a].encode()), len(decoded[:b].encode())
+            enc_a = byte_a // 3 * 4
+            enc_b = min(len(encoded), -(-byte_b // 3) * 4)
+            start, end = place(enc_a), place(max(enc_b - 1, enc_a)) + 1
+            out.append(_Hit(Match(inner.match.rule, start, end, start, end), inner.secret))
+        return out
+
+    @staticmethod
+    def _decode_text(encoded: str, budget: list[int]) -> str | None:
+        """``encoded`` decoded, when it is base64 of UTF-8 text (95% printable) and the document's budget of
+        decoded bytes is not spent."""
+        if len(encoded) % 4 or budget[0] <= 0:
+            return None
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        budget[0] -= len(raw)
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
+        if printable < 0.95 * len(decoded):
+            return None
+        return decoded
 
     def _no_rule_applies(self, text: str) -> bool:
         """True when ``text`` is too short for the base64 patterns (32 characters) and holds none of the
@@ -630,14 +714,14 @@ class Detector:
     def _base64(
         self,
         text: str,
-        m: re.Match[str],
+        start: int,
+        end: int,
         relpath: str | None,
         depth: int,
         budget: list[int],
         *,
         extend: bool = False,
     ) -> list[_Hit]:
-        start, end = m.span("secret")
         if start > 0 and text[start - 1] in _B64_BODY_CHARS:
             return []
         if extend or end - start >= 1000:  # a long run (a base64-encoded PEM file): all of it, within bounds
@@ -648,26 +732,85 @@ class Detector:
                 return []  # longer than we decode
             while end < len(text) and end - start < _MAX_B64_RUN and text[end] == "=":
                 end += 1
-        encoded = text[start:end]
-        if len(encoded) % 4 or budget[0] <= 0:
-            return []
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            return []
-        budget[0] -= len(raw)
-        try:
-            decoded = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return []
-        printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
-        if printable < 0.95 * len(decoded):
+        decoded = self._decode_text(text[start:end], budget)
+        if decoded is None:
             return []
         out = []
         for inner in self._layer(decoded, relpath, depth + 1, budget):
             rule = inner.match.rule
             out.append(_Hit(Match(rule, start, end, start, end), inner.secret))
         return out
+
+
+def _wrapped_block(text: str, start: int, end: int) -> tuple[int, list[tuple[int, int]]] | int:
+    """Whether the base64 run ``text[start:end]`` is the first line of a wrapped block: it fills its line but
+    for an indentation of blanks, its width is a multiple of 4 (at least ``_MIN_WRAP_WIDTH``) without padding,
+    and the lines after it have the same indentation and width, all base64, up to a last one that is shorter
+    or padded (``=``). (A list of equal values, one a line, is no block: nothing ends it shorter.)
+
+    ``(block end, [(start, end) of each line's base64])`` for a block of at most ``_MAX_B64_RUN`` characters;
+    else the offset where the walk stopped (no run before it starts a block: each line is walked over once,
+    by a regular expression)."""
+    width = end - start
+    line_start = text.rfind("\n", 0, start) + 1
+    indent = text[line_start:start]
+    if (
+        width % 4
+        or width < _MIN_WRAP_WIDTH
+        or end >= len(text)
+        or text[end - 1] == "="
+        or indent.strip(" \t")
+        or not _ends_line(text, end)
+    ):
+        return end
+    full, last = _block_lines(indent, width)
+    m = full.match(text, end)
+    if m is None:  # (it matches always: none at all is a match)
+        return end
+    stop = m.end()
+    count = m.group().count("\n")
+    if count >= _MAX_B64_RUN // width:
+        return stop  # longer than we decode as one block
+    tail = last.match(text, stop)
+    if tail is None:
+        return stop
+    a, c = tail.span("b64")
+    if c == a or c - a > width or (c - a) % 4 or (c - a == width and text[c - 1] != "="):
+        return stop
+    lines = [(start, end)]
+    pos = end
+    for _ in range(count):
+        pos = text.index("\n", pos) + 1 + len(indent)
+        lines.append((pos, pos + width))
+        pos += width
+    lines.append((a, c))
+    return c, lines
+
+
+@functools.lru_cache(maxsize=64)
+def _block_lines(indent: str, width: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """For a block indented by ``indent`` and ``width`` wide: the full lines after its first one (each line
+    break, indentation and ``width`` base64 characters ended by a line break or the end of the text, at most
+    as many as ``_MAX_B64_RUN`` characters hold), and its last line (``width`` characters at most, padding
+    included)."""
+    lead = rf"\r?\n{re.escape(indent)}"
+    end = r"(?=\r?\n|\Z)"
+    full = re.compile(rf"(?:{lead}[A-Za-z0-9+/]{{{width}}}{end}){{0,{_MAX_B64_RUN // width}}}")
+    last = re.compile(rf"{lead}(?P<b64>[A-Za-z0-9+/]{{0,{width}}}={{0,2}}){end}")
+    return full, last
+
+
+def _body_end(text: str, end: int) -> int:
+    """Where the base64 characters from ``end`` on stop (at most a wrap's width further)."""
+    limit = min(len(text), end + 1000)
+    while end < limit and text[end] in _B64_BODY_CHARS:
+        end += 1
+    return end
+
+
+def _ends_line(text: str, index: int) -> bool:
+    """Whether ``text`` ends, or has a line break (``\n`` or ``\r\n``), at ``index``."""
+    return index >= len(text) or text[index] == "\n" or text.startswith("\r\n", index)
 
 
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:
