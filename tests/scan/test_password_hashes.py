@@ -7,6 +7,7 @@ ship, which are not reported."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import string
 from pathlib import Path
@@ -234,3 +235,50 @@ def test_hashcats_netntlmv1_example_is_quiet_and_a_changed_one_is_reported(tmp_p
     (tmp_path / "reported").mkdir()
     (tmp_path / "reported" / "notes.md").write_text(f"    {changed}\n", encoding="utf-8")
     assert _scan(tmp_path / "reported") == [("notes.md", "netntlmv1-response", Severity.WARNING)]
+
+
+def _ab64(raw: bytes) -> str:
+    """passlib's and OpenLDAP pw-pbkdf2's adapted base64: . for +, no padding."""
+    return base64.b64encode(raw).decode().rstrip("=").replace("+", ".")
+
+
+def test_ldap_pbkdf2_and_argon2_userpassword_hashes_are_one_warning_each(tmp_path: Path) -> None:
+    """{PBKDF2}, {PBKDF2-SHA1}, {PBKDF2-SHA256}, {PBKDF2-SHA512} (OpenLDAP pw-pbkdf2, passlib ldap_pbkdf2_*;
+    adapted base64, or base64 with padding as Django-compatible modules write them) and {ARGON2}'s PHC string,
+    each derived at run time from a random password: one warning per line, none printed."""
+    values: list[str] = []
+    for scheme, digest in [
+        ("PBKDF2", "sha1"),
+        ("PBKDF2-SHA1", "sha1"),
+        ("PBKDF2-SHA256", "sha256"),
+        ("PBKDF2-SHA512", "sha512"),
+        ("pbkdf2-sha512", "sha512"),
+    ]:
+        salt = secrets.token_bytes(16)
+        key = hashlib.pbkdf2_hmac(digest, secrets.token_bytes(12), salt, 10_000)
+        values.append(f"{{{scheme}}}10000${_ab64(salt)}${_ab64(key)}")
+        salt_b64 = base64.b64encode(secrets.token_bytes(12)).decode()
+        key = hashlib.pbkdf2_hmac(digest, secrets.token_bytes(12), salt_b64.encode(), 24_000)
+        values.append(f"{{{scheme}}}24000${salt_b64}${base64.b64encode(key).decode()}")
+    ldif: list[str] = []
+    for i, value in enumerate(values):
+        ldif += [f"dn: uid=u{i},ou=people,dc=acme,dc=test", f"uid: u{i}", f"userPassword: {value}", ""]
+    argon2 = "$argon2id$v=19$m=65536,t=2,p=1$" + _phc(16) + "$" + _phc(32)
+    ldif += ["dn: uid=admin,dc=acme,dc=test", f"userPassword: {{ARGON2}}{argon2}", ""]
+    (tmp_path / "people.ldif").write_text("\n".join(ldif) + "\n", encoding="utf-8")
+    expected = [("people.ldif", "password-hash-argon2", Severity.WARNING)]
+    expected += [("people.ldif", "password-hash-ldap", Severity.WARNING)] * len(values)
+    assert _scan(tmp_path) == expected
+    result = run_cli("check-secrets", "scan", "--format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 0  # warnings only
+    assert_no_leak(result.output, [v.split("$", 1)[1] for v in values] + [argon2])
+    # a derived key of the wrong length for its digest, and stand-ins, are not hashes
+    sha256_key = _ab64(hashlib.pbkdf2_hmac("sha256", b"x", b"salt", 1))
+    quiet = [
+        f"userPassword: {{PBKDF2-SHA512}}10000${_ab64(secrets.token_bytes(16))}${sha256_key}",
+        f"userPassword: {{PBKDF2-SHA256}}10000${_ab64(secrets.token_bytes(16))}${sha256_key[:40]}",
+        "userPassword: {PBKDF2-SHA512}10000$<salt>$<derived key>",
+        "password-hash {PBKDF2-SHA256}",
+    ]
+    (tmp_path / "people.ldif").write_text("\n".join(quiet) + "\n", encoding="utf-8")
+    assert _scan(tmp_path) == []
