@@ -8,6 +8,7 @@ real CLI scans real files, in a directory and in a git history."""
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import string
@@ -174,4 +175,20 @@ def test_a_context_rule_on_a_self_identifying_token_gives_one_finding(tmp_path: 
         (1, "stripe-test-secret-key", "warning"),
         (2, "stripe-secret-key", "error"),
         (3, "http-bearer-token", "error"),  # no format knows this one: the header's rule reports it
+    ]
+
+
+def test_two_values_decoded_from_one_base64_run_are_both_reported(tmp_path: Path) -> None:
+    """A base64 value holding a bearer token (an error) and a Stripe test key (a warning): both decoded
+    findings share the run's place but are two values, so both stay, each at its own rule's severity."""
+    bearer, test_key = _key("q") + _key("z"), _key("sk_" + "test_")
+    blob = base64.b64encode(f"Authorization: Bearer {bearer}\nSTRIPE={test_key}\n".encode()).decode()
+    (tmp_path / "values.yaml").write_text(f"app:\n  blob: {blob}\n")
+    result = run_cli("check-secrets", "scan", "--format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert_no_leak(result.output, [bearer, test_key, blob])
+    findings = json.loads(result.stdout)["findings"]
+    assert sorted((f["line"], f["rule"], f["severity"]) for f in findings) == [
+        (2, "http-bearer-token", "error"),
+        (2, "stripe-test-secret-key", "warning"),
     ]

@@ -816,9 +816,10 @@ def _ends_line(text: str, index: int) -> bool:
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     """Drop repeated hits of one rule on one secret span, low-confidence hits covered by a more specific
     one, and a context rule's hit (medium confidence and no provider: ``Authorization: Bearer``, a password
-    flag, a connection string's password) on exactly the span of a self-identifying format (high confidence):
-    one finding per place, at the severity of the rule that knows the value's format (linear-logarithmic: a
-    minified file may hold thousands of hits)."""
+    flag, a connection string's password) on exactly the value and span of a self-identifying format (high
+    confidence): one finding per place, at the severity of the rule that knows the value's format. (Two
+    values decoded from one base64 run share its span and are both kept.) Linear-logarithmic: a minified
+    file may hold thousands of hits."""
     hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
     # specific spans sorted by start, with the running maximum of their ends: a span [a, b) overlaps one of
     # them iff, among those starting before b, the largest end exceeds a
@@ -829,7 +830,9 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
             starts.append(h.match.secret_start)
             max_ends.append(max(h.match.secret_end, max_ends[-1] if max_ends else -1))
     formats = {
-        (h.match.secret_start, h.match.secret_end) for h in hits if h.match.rule.confidence is Confidence.HIGH
+        (h.match.secret_start, h.match.secret_end, h.secret)
+        for h in hits
+        if h.match.rule.confidence is Confidence.HIGH
     }
     out: list[_Hit] = []
     seen: set[tuple[str, int, int]] = set()
@@ -841,7 +844,7 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         if (
             m.rule.confidence is Confidence.MEDIUM
             and not m.rule.provider
-            and (m.secret_start, m.secret_end) in formats
+            and (m.secret_start, m.secret_end, h.secret) in formats
         ):
             continue
         if m.rule.confidence is Confidence.LOW:
