@@ -17,6 +17,10 @@ fingerprint (see :mod:`._fingerprint`) depends on rule id, path and secret value
 baselined secret stays baselined when code moves. ``rule``, ``path`` and ``line`` are for humans reviewing
 the file and are not used for matching. There is no plaintext and no preview in the file.
 
+A finding in a git commit or tag message (``check-secrets git``) has no file: its entry has ``"path": ""``
+and ``"git_message": "commit <sha>"`` (or ``"tag <name>"``), for humans too; its fingerprint stands for "the
+commit messages" (or "the tag messages") instead of a path, so the entry keeps matching after a rebase.
+
 Version 1 is the same format over fingerprint scheme v1 (scrypt for every value, see
 :func:`~._fingerprint.legacy_fingerprint`): such a baseline keeps working — its findings are matched with
 the v1 fingerprint, at v1's cost — and ``baseline create`` writes version 2.
@@ -67,6 +71,7 @@ class BaselineEntry:
     rule: str
     path: str
     line: int
+    git_message: str = ""  # a finding in a git message: "commit <sha>" or "tag <name>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +110,25 @@ class Baseline:
             "version": self.version,
             "hash": _HASH_NAME,
             "key": self.key.hex(),
-            "findings": [
-                {"hash": e.hash, "rule": e.rule, "path": e.path, "line": e.line} for e in self.entries
-            ],
+            "findings": [_entry_to_dict(e) for e in self.entries],
         }
         from .report import dump_json  # valid UTF-8 even for a path that is not
 
         return dump_json(document)
+
+
+def _entry_to_dict(entry: BaselineEntry) -> dict[str, object]:
+    item: dict[str, object] = {"hash": entry.hash, "rule": entry.rule, "path": entry.path, "line": entry.line}
+    if entry.git_message:
+        item["git_message"] = entry.git_message
+    return item
+
+
+def _message_label(finding: Finding) -> str:
+    origin = finding.git_message
+    if origin is None:
+        return ""
+    return f"tag {origin.tag or origin.sha}" if origin.kind == "tag" else f"commit {origin.sha}"
 
 
 def create_baseline(
@@ -128,7 +145,9 @@ def create_baseline(
         if digest in seen:
             continue
         seen.add(digest)
-        entries.append(BaselineEntry(digest, finding.rule_id, finding.path, finding.line))
+        entries.append(
+            BaselineEntry(digest, finding.rule_id, finding.path, finding.line, _message_label(finding))
+        )
     return Baseline(key, tuple(entries))
 
 
@@ -185,11 +204,17 @@ def parse_baseline(raw: str, where: str) -> Baseline:
         ):
             raise ConfigError(f'{where}: baseline findings[{index}] needs a "hash" of 64 hex digits')
         rule, rel, line = item.get("rule", ""), item.get("path", ""), item.get("line", 0)
-        if not isinstance(rule, str) or not isinstance(rel, str) or not isinstance(line, int):
+        message = item.get("git_message", "")
+        if (
+            not isinstance(rule, str)
+            or not isinstance(rel, str)
+            or not isinstance(line, int)
+            or not isinstance(message, str)
+        ):
             raise ConfigError(
-                f"{where}: baseline findings[{index}]: rule/path must be strings, line an integer"
+                f"{where}: baseline findings[{index}]: rule/path/git_message must be strings, line an integer"
             )
-        entries.append(BaselineEntry(item["hash"], rule, rel, line))
+        entries.append(BaselineEntry(item["hash"], rule, rel, line, message))
     return Baseline(bytes.fromhex(key_hex), tuple(entries), int(version))
 
 

@@ -23,6 +23,9 @@ releases the GIL). No project key is needed, so fingerprints are identical on ev
 
 :func:`legacy_fingerprint` is scheme v1 (scrypt for every value), kept to match version-1 baselines.
 Findings without a secret value (a sensitive file as a whole) are fingerprinted from rule and path alone.
+A finding in a git commit or tag message has no path: ``NUL commit-message`` or ``NUL tag-message`` stands for
+it (no file path holds a NUL), so such a fingerprint never equals a file's and does not change when the
+history is rewritten (see :class:`~._model.MessageOrigin`).
 """
 
 from __future__ import annotations
@@ -124,7 +127,9 @@ def keyed_hash(key: bytes, fingerprint_hex: str) -> str:
 
 
 def _key(finding: Finding) -> tuple[str, str, str]:
-    return (finding.rule_id, finding.path, finding.secret)
+    # a finding in a git message has no path: its kind of message stands for it (see MessageOrigin)
+    origin = finding.git_message
+    return (finding.rule_id, finding.path if origin is None else origin.fingerprint_path, finding.secret)
 
 
 class FingerprintCache:

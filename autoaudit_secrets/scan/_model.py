@@ -20,6 +20,7 @@ __all__ = [
     "Finding",
     "ImageOrigin",
     "Match",
+    "MessageOrigin",
     "OutputFormat",
     "Rule",
     "ScanConfig",
@@ -143,13 +144,35 @@ class ImageOrigin:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageOrigin:
+    """Where a finding in a git message is (``check-secrets git``): the message of a commit, or of an
+    annotated tag. Such a finding has no file: its ``path`` is empty, and its ``line`` and ``column`` are in
+    the message (subject line 1, then the body). For a tag, ``tagger_email`` and ``date`` are the tagger's,
+    and the finding's ``commit`` is the commit the tag points to (None for a tag of a tree or a blob)."""
+
+    kind: str  # "commit" or "tag"
+    sha: str  # the commit's id, or the tag object's id
+    tag: str = ""  # kind "tag": the tag's name (its ref without ``refs/tags/``)
+    tagger_email: str = ""
+    date: str = ""  # kind "tag": when it was tagged (ISO 8601)
+
+    @property
+    def fingerprint_path(self) -> str:
+        """What stands for the path in a fingerprint (see :mod:`._fingerprint`): ``\\0commit-message`` or
+        ``\\0tag-message``. No file path holds a NUL, so it never meets a file's; and it names the kind of
+        message only, not the commit: a baselined secret stays baselined when the history is rewritten
+        (rebased), as a file's does when code moves."""
+        return f"\0{self.kind}-message"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One reported problem. ``secret`` stays in memory (for fingerprints and baselines) and is never printed,
     serialised or shown by ``repr``; reports use ``preview``."""
 
     rule_id: str
     severity: Severity
-    path: str  # relative to the scanned root, "/"-separated
+    path: str  # relative to the scanned root, "/"-separated; "" for a git message (see ``git_message``)
     line: int  # 1-based
     column: int  # 1-based, in characters
     end_line: int
@@ -163,6 +186,8 @@ class Finding:
     related: str | None = None
     # For findings in a container image (``check-secrets image``): the image, layer and instruction.
     image: ImageOrigin | None = None
+    # For findings in a commit or tag message (``check-secrets git``): which message; ``path`` is then "".
+    git_message: MessageOrigin | None = None
 
 
 @dataclass(slots=True)

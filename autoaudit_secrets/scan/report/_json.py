@@ -17,7 +17,10 @@
     }
 
 ``commit`` (git modes) and ``related`` are present only when known. Paths are relative to the scanned root
-with ``/`` separators.
+with ``/`` separators. A finding in a git commit or tag message (``check-secrets git``) has ``"path": ""``
+(no file) and ``git_message``: ``{"kind": "commit", "sha": ...}`` or ``{"kind": "tag", "sha": <tag object>,
+"tag": <name>, "tagger_email": ..., "date": ...}``; its ``line`` and ``column`` are in the message (the
+subject is line 1), and for a tag ``commit`` is the commit it points at.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._model import Finding, ImageOrigin, ScanStats, Severity
+from .._model import Finding, ImageOrigin, MessageOrigin, ScanStats, Severity
 from . import JSON_REPORT_VERSION, ReportContext, dump_json
 
-__all__ = ["finding_to_dict", "image_to_dict", "render_json", "stats_to_dict"]
+__all__ = ["finding_to_dict", "image_to_dict", "message_to_dict", "render_json", "stats_to_dict"]
 
 
 def finding_to_dict(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
@@ -55,6 +58,19 @@ def finding_to_dict(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
         item["related"] = finding.related
     if finding.image is not None:
         item["image"] = image_to_dict(finding.image)
+    if finding.git_message is not None:
+        item["git_message"] = message_to_dict(finding.git_message)
+    return item
+
+
+def message_to_dict(origin: MessageOrigin) -> dict[str, Any]:
+    """A git message finding's origin as a JSON object: ``kind`` and ``sha``; for a tag its name, tagger and
+    date."""
+    item: dict[str, Any] = {"kind": origin.kind, "sha": origin.sha}
+    if origin.kind == "tag":
+        item["tag"] = origin.tag
+        item["tagger_email"] = origin.tagger_email
+        item["date"] = origin.date
     return item
 
 

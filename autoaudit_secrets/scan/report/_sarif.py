@@ -11,6 +11,10 @@
   ``uriBaseId`` ``%SRCROOT%``, a region in Unicode code points, and ``partialFingerprints`` keyed
   ``checkSecretsFingerprint/v1`` (see :mod:`.._fingerprint`), so alerts are tracked across runs and line
   moves. A finding's ``related`` place (``path`` or ``path:line``) becomes a ``relatedLocations`` entry.
+* A finding in a git commit or tag message has no file: its location is a logical one (``kind``
+  ``resource``, ``fullyQualifiedName`` ``commit/<sha>/message`` or ``tag/<name>/message``) whose message
+  gives the line and column; the result's message says where too, and ``properties.git_message`` holds the
+  JSON report's ``git_message`` object.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from urllib.parse import quote
 from .._fingerprint import FINGERPRINT_SCHEME
 from .._model import Confidence, Finding, ImageOrigin, Rule, ScanStats, Severity
 from . import ReportContext, dump_json, path_bytes
-from ._json import image_to_dict
+from ._json import image_to_dict, message_to_dict
 
 __all__ = ["GENERAL_HELP_URI", "SARIF_SCHEMA_URI", "render_sarif", "security_severity"]
 
@@ -114,12 +118,18 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
         # instruction go in the message.
         artifact = {"uri": _uri(finding.path)}
         text += _image_text(finding.image)
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": artifact, "region": _region(finding)}
+    }
+    if finding.git_message is not None:
+        location, where = _message_location(finding)
+        text += f" in the {where}"
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
         "level": finding.severity.value,
         "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": _region(finding)}}],
+        "locations": [location],
         "partialFingerprints": {FINGERPRINT_SCHEME: ctx.fingerprints.get(finding)},
     }
     if finding.related:
@@ -145,9 +155,25 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
         properties["related"] = finding.related
     if finding.image is not None:
         properties["image"] = image_to_dict(finding.image)
+    if finding.git_message is not None:
+        properties["git_message"] = message_to_dict(finding.git_message)
     if properties:
         result["properties"] = properties
     return result
+
+
+def _message_location(finding: Finding) -> tuple[dict[str, Any], str]:
+    """The logical location of a finding in a git message, and where it is in words."""
+    origin = finding.git_message
+    assert origin is not None
+    if origin.kind == "tag":
+        name = origin.tag or origin.sha
+        qualified, what = f"tag/{name}/message", f"message of tag {_one_line(name)}"
+    else:
+        qualified, what = f"commit/{origin.sha}/message", f"message of commit {origin.sha[:12]}"
+    where = f"{what}, line {max(finding.line, 1)}, column {max(finding.column, 1)}"
+    logical = {"name": "message", "fullyQualifiedName": qualified, "kind": "resource"}
+    return {"logicalLocations": [logical], "message": {"text": where}}, where
 
 
 def _image_text(origin: ImageOrigin) -> str:

@@ -6,6 +6,9 @@
         secret: AKIA…****
         fix:    Deactivate the key in IAM, create a new one, ...
 
+A finding in a git message has no file: its place reads ``commit message of 1a2b3c4d5e6f, line 3, column 14``
+(or ``tag message of v1.2 ...``, with a ``tag:`` line naming the tag object, the tagger and the date).
+
 Colours (severity, path) only when :attr:`ReportContext.color` is set; control characters in paths,
 messages and previews are escaped so a crafted file name cannot drive the terminal.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._model import Finding, ImageOrigin, ScanStats, Severity
+from .._model import Finding, ImageOrigin, MessageOrigin, ScanStats, Severity
 from . import ReportContext
 
 __all__ = ["render_text"]
@@ -46,12 +49,19 @@ def render_text(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContex
     lines: list[str] = []
     for finding in findings:
         rule = ctx.rules.get(finding.rule_id)
-        where = _paint(f"{_safe(_shown_path(finding))}:{finding.line}:{finding.column}", _BOLD, ctx)
+        if finding.git_message is not None:
+            place = f"{_message_place(finding.git_message)}, line {finding.line}, column {finding.column}"
+        else:
+            place = f"{_safe(_shown_path(finding))}:{finding.line}:{finding.column}"
+        where = _paint(place, _BOLD, ctx)
         severity = _paint(finding.severity.value, _SEVERITY_COLOR[finding.severity], ctx)
         message = finding.message or (rule.name if rule else finding.rule_id)
         lines.append(f"{where}: {severity} [{finding.rule_id}] {_safe(message)}")
         if finding.preview:
             lines.append(f"    secret: {_safe(finding.preview)}")
+        if finding.git_message is not None and finding.git_message.kind == "tag":
+            tag = finding.git_message
+            lines.append(f"    tag:    {tag.sha[:12]} {_safe(tag.tagger_email)} {_safe(tag.date)}".rstrip())
         if finding.commit is not None:
             commit = finding.commit
             lines.append(f"    commit: {commit.sha[:12]} {_safe(commit.author_email)} {_safe(commit.date)}")
@@ -72,6 +82,13 @@ def _shown_path(finding: Finding) -> str:
         return finding.path
     inner = finding.path if finding.path.startswith("<") else "/" + finding.path
     return f"{origin.image}:{inner}"
+
+
+def _message_place(origin: MessageOrigin) -> str:
+    """``commit message of <sha>`` or ``tag message of <name>`` (escaped: a tag name is the repository's)."""
+    if origin.kind == "tag":
+        return f"tag message of {_safe(origin.tag or origin.sha[:12])}"
+    return f"commit message of {origin.sha[:12]}"
 
 
 def _image_lines(origin: ImageOrigin) -> list[str]:

@@ -56,6 +56,7 @@ except ImportError:  # Windows
 from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
 from ._merges import MergeFiles, merge_changes, merge_lines, parse_merge_listing
+from ._messages import GitMessage, MessageReader, TagPlan, plan_tags
 from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, parse_patch
 
 if TYPE_CHECKING:
@@ -460,6 +461,8 @@ class CommitPlan:
     commits: list[str]
     quiet_merges: int = 0
     merges: dict[str, MergeFiles] = dataclasses.field(default_factory=dict)
+    # every commit of the revisions, in order, those left out included (their messages are read all the same)
+    order: list[str] = dataclasses.field(default_factory=list)
 
 
 class _MergeListing:
@@ -527,7 +530,7 @@ def plan_commits(root: Path, revisions: Sequence[str]) -> CommitPlan:
         raise
     changing = listing.result() if merges else {}
     quiet = merges - changing.keys()
-    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet), changing)
+    return CommitPlan([sha for sha in ids if sha not in quiet], len(quiet), changing, ids)
 
 
 # Blobs asked of git ahead, at most, while the changes of merges are worked out (a few merges' files).
@@ -573,6 +576,7 @@ class ChangeStream:
         #: other commits git left out: those that only delete files or change nothing (known once read)
         self.quiet_commits = 0
         self._asked = 0  # commits whose patches git was asked for
+        self._order: list[str] = []  # every commit of the selection, in order (see order())
         if selection.mode is GitMode.STAGED:
             base = "HEAD" if _has_head(root) else EMPTY_TREE
             self._staged = True
@@ -600,6 +604,7 @@ class ChangeStream:
             try:
                 listing = self._listing = _MergeListing(root, revisions)
                 ids, merge_ids = _topological(root, revisions)
+                self._order = ids
                 self._begin(root, ids, merge_ids, jobs, min_shard)
             except BaseException as exc:  # handed to the reader
                 self._error = exc
@@ -610,6 +615,13 @@ class ChangeStream:
             self._work_out_merges([sha for sha in ids if sha in merge_ids], listing.result)
 
         threading.Thread(target=start, name="check-secrets-git-plan", daemon=True).start()
+
+    def order(self) -> list[str]:
+        """Every commit of the selection (merges and commits that change nothing included), oldest first in
+        topological order, once known (waits for it; empty when git failed, or when the stream was given its
+        ``commits``)."""
+        self._started.wait()
+        return self._order
 
     def _begin(
         self, root: Path, order: list[str], merges: AbstractSet[str], jobs: int, min_shard: int
@@ -1034,6 +1046,7 @@ _DETECT_MEMO_TEXT = 16 * 1024
 _DETECT_MEMO_CHARS = 4 * 1024 * 1024
 _REMEMBER = 8192  # answers remembered for the analyzers (see _RememberingContext.remember)
 _T = TypeVar("_T")
+_END = 1 << 62  # a position after every message
 
 
 class _RememberingContext:
@@ -1095,7 +1108,11 @@ def _binary_by_name(path: str) -> bool:
 
 class _HistoryScan:
     """The state of one history scan: the secrets reported so far and, per analyzed file version, what its
-    analyzers found (so that a version's findings are compared with its parent's, not reported again)."""
+    analyzers found (so that a version's findings are compared with its parent's, not reported again).
+
+    With ``messages`` (see :mod:`._messages`), the commits' and tags' messages are scanned too, each in its
+    place in the order of the history: a commit's message after the commit's file changes, then the messages
+    of the tags pointing at it. A secret is reported once, at the first of these places."""
 
     def __init__(
         self,
@@ -1103,6 +1120,8 @@ class _HistoryScan:
         blobs: BlobReader,
         options: GitScanOptions,
         progress: GitProgress | None = None,
+        messages: MessageReader | None = None,
+        order: Sequence[str] | Callable[[], Sequence[str]] = (),
     ) -> None:
         self.scanner = scanner
         self.blobs = blobs
@@ -1116,6 +1135,13 @@ class _HistoryScan:
         self._analyzers: dict[str, list[FileAnalyzer]] = {}
         self._identities: dict[tuple[str, str, str], frozenset[DedupeKey]] = {}
         self._ctx: _RememberingContext | None = None
+        # messages: read from `messages` ahead of the scan (a window's at once, for one prescan), scanned in
+        # their places; `order` gives the commits' places (positions)
+        self._messages: Iterator[GitMessage] | None = iter(messages) if messages is not None else None
+        self._order = order
+        self._positions: dict[str, int] | None = None
+        self._pending: list[tuple[GitMessage, bool]] = []  # read, not scanned yet: (message, may match)
+        self._pulled = -1  # the position of the last message read from `messages`
 
     def run(self, changes: Iterable[CommitChanges]) -> None:
         started = time.perf_counter()
@@ -1140,8 +1166,12 @@ class _HistoryScan:
             elif might_match is not None:
                 texts = [(id(f), f.added_text) for c in window for f in c.files if f.added_text]
                 candidates = dict.fromkeys(_may_match(texts, might_match))
+            if self._messages is not None:
+                self._read_messages(window)
             for change in window:
                 if change.commit is None or change.commit is not last_commit:
+                    if self._messages is not None and change.commit is not None:
+                        self._scan_messages(self._position(change.commit.sha))
                     self.commits += 1
                     last_commit = change.commit
                 for file in change.files:
@@ -1156,9 +1186,74 @@ class _HistoryScan:
                         self.progress(self.commits, self.files_done)
             self.blobs.forget(wanted, max_size=self.options.max_file_size)
             window, wanted = upcoming, upcoming_wanted
+        if self._messages is not None:
+            # the messages of the last commit, and of those the patches left out at the end
+            self._pull_messages(_END)
+            self._scan_messages(_END)
         if self.progress is not None:
             self.progress(self.commits, self.files_done)
         self.stats.seconds = time.perf_counter() - started
+
+    # -- messages -----------------------------------------------------------------------------------------
+
+    def _position(self, sha: str) -> int:
+        """A commit's place in the order of the history (-1 when unknown: no message is due before it)."""
+        positions = self._positions
+        if positions is None:
+            order = self._order() if callable(self._order) else self._order
+            positions = self._positions = {commit: index for index, commit in enumerate(order)}
+        return positions.get(sha, -1)
+
+    def _read_messages(self, window: list[CommitChanges]) -> None:
+        """Read the messages due before the window's last commit (with one prescan for them all)."""
+        last = next((c.commit for c in reversed(window) if c.commit is not None), None)
+        if last is not None:
+            self._pull_messages(self._position(last.sha))
+
+    def _pull_messages(self, position: int) -> None:
+        """Read messages until one placed at ``position`` or later is read (or there are no more); ask the
+        prefilter about them at once."""
+        source = self._messages
+        if source is None or self._pulled >= position:
+            return
+        new: list[GitMessage] = []
+        for message in source:
+            new.append(message)
+            self._pulled = message.position
+            if message.position >= position:
+                break
+        else:
+            self._pulled = _END
+        if not new:
+            return
+        texts = [(index, m.data) for index, m in enumerate(new)]
+        candidates: dict[int, Prescan | None] | None = None
+        if self.options.prescan is not None:
+            candidates = _prescan_candidates(texts, self.options.prescan)
+        elif self.options.might_match is not None:
+            candidates = dict.fromkeys(_may_match(texts, self.options.might_match))
+        for index, message in enumerate(new):
+            hit = candidates is None or index in candidates
+            self._pending.append((message, hit))
+
+    def _scan_messages(self, position: int) -> None:
+        """Scan the messages read so far that are placed before ``position``."""
+        pending = self._pending
+        done = 0
+        for message, hit in pending:
+            if message.position >= position:
+                break
+            done += 1
+            if hit:
+                # (the prefilter looked at the raw bytes, which a message with odd bytes does not decode
+                # to: the text is scanned whole, without the prescan's offsets)
+                text, numbers = message.lines()
+                for finding in self.scanner.scan_lines("", text, numbers):
+                    self._report(
+                        message.commit, dataclasses.replace(finding, git_message=message.origin), "line"
+                    )
+        if done:
+            del pending[:done]
 
     def _binary_text(self, window: list[CommitChanges]) -> list[CommitChanges]:
         """``window`` with each file that git calls binary but that is text made a text change, read as the
@@ -1719,25 +1814,39 @@ class HistoryScan:
     ) -> None:
         self.root = root
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-        self.parts: list[list[str]] = []
+        self.parts: list[list[str]] = []  # every commit of each part, in order (see _run_parts)
         self.merges: dict[str, MergeFiles] = {}
         self.stream: ChangeStream | None = None
+        # the messages of the commits and tags (not for the staged changes: no commit yet)
+        self.messages: MessageReader | None = None
+        self._order: list[str] | Callable[[], list[str]] = []
+        self._quiet: set[str] = set()  # the merges left out of the parts' patches (they change nothing)
+        self._tags = TagPlan()
         self.quiet_merges = 0
         # The build context a Dockerfile's COPY is checked against: the working tree for the staged changes
         # and a pull request's commits (it holds what they build); for a whole history or a range, none —
         # today's files say nothing about what an old Dockerfile copied, so its sources are judged by name.
         self.tree_is_context = selection.mode in (GitMode.STAGED, GitMode.SINCE)
+        every_tag = selection.mode is GitMode.ALL
         if selection.mode is not GitMode.STAGED and self.jobs > _IN_PROCESS_JOBS:
             plan = plan_commits(root, resolve_revisions(root, selection))
             ids, self.quiet_merges, self.merges = plan.commits, plan.quiet_merges, plan.merges
+            self._order = order = plan.order
             if len(ids) >= 2 * min_part:
                 count = max(self.jobs, min(3 * self.jobs, len(ids) // min_part))  # a few parts per worker
-                size = -(-len(ids) // count)
-                self.parts = [ids[start : start + size] for start in range(0, len(ids), size)]
+                # the parts are cut from every commit's place (a merge left out still has its message)
+                size = -(-len(order) // count)
+                self.parts = [order[start : start + size] for start in range(0, len(order), size)]
+                self._quiet = set(order) - set(ids)
+                self._tags = plan_tags(root, order, every=every_tag)
                 return
             self.stream = ChangeStream(root, selection, commits=ids, merges=plan.merges, jobs=1)
+            self.messages = MessageReader(root, order, every_tag)
             return
         self.stream = ChangeStream(root, selection, jobs=self.jobs, min_shard=min_part)
+        if selection.mode is not GitMode.STAGED:
+            self._order = self.stream.order
+            self.messages = MessageReader(root, self.stream.order, every_tag)
 
     def run(
         self, scanner: HistoryScanner, settings: HistoryOptions, *, progress: GitProgress | None = None
@@ -1751,7 +1860,7 @@ class HistoryScan:
             if self.stream is not None:
                 with self.stream, BlobReader(self.root) as blobs:
                     options = scan_options(scanner, context, settings)
-                    scan = _HistoryScan(scanner, blobs, options, progress)
+                    scan = _HistoryScan(scanner, blobs, options, progress, self.messages, self._order)
                     scan.run(self.stream)
                     self.quiet_merges = self.quiet_merges or self.stream.quiet_merges
                     quiet = self.quiet_merges + self.stream.quiet_commits
@@ -1766,6 +1875,8 @@ class HistoryScan:
     def close(self) -> None:
         if self.stream is not None:
             self.stream.close()
+        if self.messages is not None:
+            self.messages.close()
 
     def __enter__(self) -> HistoryScan:
         return self
@@ -1797,8 +1908,14 @@ class HistoryScan:
             initargs=(scanner, self.root, settings, context),
         ) as pool:
             futures = [
-                pool.submit(_scan_part, part, {sha: self.merges[sha] for sha in part if sha in self.merges})
-                for part in self.parts
+                pool.submit(
+                    _scan_part,
+                    [sha for sha in part if sha not in self._quiet],
+                    {sha: self.merges[sha] for sha in part if sha in self.merges},
+                    part,
+                    self._tags.part(part, last=number == len(self.parts) - 1),
+                )
+                for number, part in enumerate(self.parts)
             ]
             try:
                 for future in futures:  # in order: the first part to introduce a secret reports it
@@ -1864,7 +1981,11 @@ def _init_worker(scanner: HistoryScanner, root: Path, settings: HistoryOptions, 
     _worker_state.update(scanner=scanner, root=root, settings=settings, context=context)
 
 
-def _scan_part(commits: list[str], merges: dict[str, MergeFiles]) -> _PartResult:
+def _scan_part(
+    commits: list[str], merges: dict[str, MergeFiles], order: list[str], tags: TagPlan
+) -> _PartResult:
+    """Scan one part of a history: the patches of ``commits``, and the messages of every commit of ``order``
+    (merges left out of ``commits`` included) and of ``tags``."""
     scanner = _worker_state["scanner"]
     root = _worker_state["root"]
     settings = _worker_state["settings"]
@@ -1872,8 +1993,9 @@ def _scan_part(commits: list[str], merges: dict[str, MergeFiles]) -> _PartResult
     assert isinstance(root, Path) and isinstance(settings, HistoryOptions) and isinstance(context, Path)
     before = getattr(scanner, "suppressed", 0)
     stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits, merges=merges, jobs=1)
-    with stream, BlobReader(root) as blobs:
-        scan = _HistoryScan(scanner, blobs, scan_options(scanner, context, settings))  # type: ignore[arg-type]
+    with stream, BlobReader(root) as blobs, MessageReader(root, order, tags) as messages:
+        options = scan_options(scanner, context, settings)
+        scan = _HistoryScan(scanner, blobs, options, messages=messages, order=order)  # type: ignore[arg-type]
         scan.run(stream)
     return _PartResult(
         scan.found,
