@@ -71,12 +71,14 @@ def path_bytes(path: str) -> bytes:
 
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
-    """The order every report uses: (image, platform,) path, line, column, rule id, then commit."""
+    """The order every report uses: (image, platform,) path (for a git message: "", then the kind of message
+    and its commit or tag), line, column, rule id, then commit."""
     return sorted(
         findings,
         key=lambda f: (
             (f.image.image, f.image.platform) if f.image else ("", ""),
             f.path,
+            (f.git_message.kind, f.git_message.sha) if f.git_message else ("", ""),
             f.line,
             f.column,
             f.rule_id,
