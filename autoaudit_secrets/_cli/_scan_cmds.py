@@ -13,7 +13,7 @@ from typing import Any
 
 from .._errors import ScanError, UsageError
 from ..scan._config import printable
-from ..scan._model import ScanConfig, ScanOptions, ScanResult
+from ..scan._model import ScanConfig, ScanOptions, ScanResult, ScanStats
 from ._common import EXIT_OK
 from ._scan_output import (
     TREE_CACHE_ATTR,
@@ -72,10 +72,17 @@ def register(subparsers: Any) -> None:
     create.add_argument("--enable", metavar="RULE", action="append", default=[], help="as for scan")
     create.add_argument("--disable", metavar="RULE", action="append", default=[], help="as for scan")
     create.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as for scan")
-    create.add_argument(
+    source = create.add_mutually_exclusive_group()
+    source.add_argument(
         "--image",
         action="store_true",
         help="the PATHs are container images (as for `check-secrets image`), not files to scan",
+    )
+    source.add_argument(
+        "--git-all",
+        action="store_true",
+        help="the PATH (default .) is in a git repository: record every finding of its whole history, as "
+        "`check-secrets git --all` reports them (added lines, commit and tag messages)",
     )
     create.set_defaults(func=guarded(_cmd_baseline_create))
 
@@ -242,6 +249,16 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
         if not args.paths:
             raise UsageError("baseline create --image needs the image archives or layout folders to scan")
         _, config, result = run_image_scan(args, args.paths)
+    elif args.git_all:
+        from ..scan.sources._git import GitMode, GitSelection
+        from ._scan_git import run_git_scan
+
+        if len(args.paths) > 1:
+            raise UsageError("baseline create --git-all takes one PATH (a folder of the repository)")
+        args.repo = args.paths[0] if args.paths else "."
+        args.progress = False
+        _, config, findings, _ = run_git_scan(args, GitSelection(GitMode.ALL))
+        result = ScanResult(findings, ScanStats())
     else:
         _, config, result = _run_scan(args)
     findings, _ = apply_config_filters(result.findings, config)

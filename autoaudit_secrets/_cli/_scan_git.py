@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ScanError
-from ..scan._model import ScanOptions
+from ..scan._model import Finding, ScanConfig, ScanOptions, ScanStats
 from ._scan_output import (
     SINCE_BASE_ATTR,
     add_common_options,
@@ -21,7 +21,7 @@ from ._scan_output import (
     warn_slow_matcher,
 )
 
-__all__ = ["register"]
+__all__ = ["register", "run_git_scan"]
 
 _DEFAULT_MAX_FILE_SIZE = ScanOptions(root=Path(".")).max_file_size
 
@@ -108,16 +108,25 @@ class _Progress:
 
 
 def _cmd_git(args: argparse.Namespace) -> int:
+    root, _, findings, stats = run_git_scan(args, _selection(args))
+    return emit(findings, stats, args, root=root)
+
+
+def run_git_scan(
+    args: argparse.Namespace, selection: Any
+) -> tuple[Path, ScanConfig, list[Finding], ScanStats]:
+    """Scan ``selection`` of the repository holding ``args.repo``: its root, the configuration, the findings
+    (sorted by commit date, then place) and the statistics."""
     from ..scan.sources._git import HistoryOptions, HistoryScan, find_repo_root
 
     root = find_repo_root(Path(args.repo))
-    if args.since is not None:
+    if getattr(args, "since", None) is not None:
         # A pull request's working tree holds its own configuration, which could allow-list what it adds:
         # the base's is used (see _scan_output._file_config).
         setattr(args, SINCE_BASE_ATTR, args.since)
     config = config_from_args(args, root)
     # git starts now and works on its own while the rules load and compile
-    with HistoryScan(root, _selection(args), jobs=args.jobs) as history:
+    with HistoryScan(root, selection, jobs=args.jobs) as history:
         try:
             from ..scan.engine._scanner import Scanner
         except ImportError as exc:
@@ -136,4 +145,4 @@ def _cmd_git(args: argparse.Namespace) -> int:
     stats.matcher_fallback = scanner.matcher_fallback
     stats.findings_suppressed += scanner.suppressed
     findings.sort(key=lambda f: (f.commit.date if f.commit else "", f.path, f.line, f.column, f.rule_id))
-    return emit(findings, stats, args, root=root)
+    return root, config, findings, stats

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from autoaudit_secrets.scan._baseline import create_baseline, write_baseline
+from autoaudit_secrets.scan._baseline import create_baseline
 from autoaudit_secrets.scan._fingerprint import FingerprintCache
 from autoaudit_secrets.scan._model import Finding, Rule, ScanConfig
 from autoaudit_secrets.scan.engine._scanner import Scanner
@@ -23,7 +23,7 @@ from autoaudit_secrets.scan.report import SCHEMA_PATH
 from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
 from autoaudit_secrets.scan.sources._messages import parse_object
 from tests.cli.test_check_secrets_git import RULE_ID, Repo
-from tests.conftest import DATA_DIR, assert_no_leak, git
+from tests.conftest import DATA_DIR, assert_no_leak, git, run_cli
 
 TEST_RULE = Rule(
     id=RULE_ID,
@@ -198,32 +198,40 @@ def test_a_baseline_records_and_suppresses_message_findings_across_runs_and_rewr
 ) -> None:
     repo.write("a.txt", "a\n")
     commit_token, tag_token = repo.token(), repo.token()
-    repo.commit(f"leaked {commit_token}")
+    commit = repo.commit(f"leaked {commit_token}")
     _tag(repo, "v1", f"leaked {tag_token}")
-    findings = _api_scan(repo.path, GitSelection(GitMode.ALL))
-    assert [f.git_message.kind if f.git_message else "" for f in findings] == ["commit", "tag"]
     baseline = tmp_path / "baseline.json"
-    write_baseline(baseline, create_baseline(findings, FingerprintCache(jobs=1)))
+    created = run_cli("check-secrets", "baseline", "create", "--git-all", "-o", str(baseline), cwd=repo.path)
+    assert created.returncode == 0, created.stderr
+    assert_no_leak(created.output, repo.tokens)
     stored = baseline.read_text(encoding="utf-8")
     assert_no_leak(stored, repo.tokens, where="the baseline")
     entries = json.loads(stored)["findings"]
-    assert [(e["path"], e["git_message"]) for e in entries] == [
-        ("", f"commit {findings[0].git_message.sha}"),  # type: ignore[union-attr]
-        ("", "tag v1"),
+    assert sorted((e["rule"], e["path"], e["line"], e["git_message"]) for e in entries) == [
+        (RULE_ID, "", 1, f"commit {commit}"),
+        (RULE_ID, "", 1, "tag v1"),
     ]
+    # the same as the library records from the same findings (keyed by the same fingerprints)
+    findings = _api_scan(repo.path, GitSelection(GitMode.ALL))
+    key = bytes.fromhex(json.loads(stored)["key"])
+    again = create_baseline(findings, FingerprintCache(jobs=1), key=key)
+    assert sorted(e.hash for e in again.entries) == sorted(e["hash"] for e in entries)
     first, second = (json.loads(repo.run("--all", "--format", "json").stdout) for _ in range(2))
     assert [f["fingerprint"] for f in first["findings"]] == [f["fingerprint"] for f in second["findings"]]
     result = repo.run("--all", "--format", "json", "--baseline", str(baseline))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["findings"] == [] and report["stats"]["findings_baselined"] == 2
-    # a rebase (here: an amended message) gives new ids; the accepted secrets stay accepted
+    # a rebase (here: an amended message and a re-made tag) gives new ids; the accepted secrets stay accepted
     git(repo.path, "commit", "-q", "--amend", "-m", f"leaked {commit_token}, reworded")
     git(repo.path, "tag", "-f", "-a", "v1", "-m", f"leaked {tag_token}, reworded")
     assert len(_findings(repo, "--all")) == 2, "new ids, the same secrets"
     result = repo.run("--all", "--format", "json", "--baseline", str(baseline))
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["stats"]["findings_baselined"] == 2
+    # a new secret in a message is not accepted
+    repo.commit(f"another {repo.token()}")
+    assert repo.run("--all", "--baseline", str(baseline)).returncode == 1
 
 
 # ----------------------------------------------------------------------------------------- report formats
