@@ -1047,6 +1047,8 @@ _DETECT_MEMO_CHARS = 4 * 1024 * 1024
 _REMEMBER = 8192  # answers remembered for the analyzers (see _RememberingContext.remember)
 _T = TypeVar("_T")
 _END = 1 << 62  # a position after every message
+_MESSAGE_BATCH = 512  # messages read and prefiltered at once, at most
+_MESSAGE_BATCH_BYTES = 8 * 1024 * 1024  # ... and their bytes (beyond the last one)
 
 
 class _RememberingContext:
@@ -1142,6 +1144,7 @@ class _HistoryScan:
         self._positions: dict[str, int] | None = None
         self._pending: list[tuple[GitMessage, bool]] = []  # read, not scanned yet: (message, may match)
         self._pulled = -1  # the position of the last message read from `messages`
+        self._exhausted = False  # `messages` has no more
 
     def run(self, changes: Iterable[CommitChanges]) -> None:
         started = time.perf_counter()
@@ -1188,7 +1191,6 @@ class _HistoryScan:
             window, wanted = upcoming, upcoming_wanted
         if self._messages is not None:
             # the messages of the last commit, and of those the patches left out at the end
-            self._pull_messages(_END)
             self._scan_messages(_END)
         if self.progress is not None:
             self.progress(self.commits, self.files_done)
@@ -1205,27 +1207,31 @@ class _HistoryScan:
         return positions.get(sha, -1)
 
     def _read_messages(self, window: list[CommitChanges]) -> None:
-        """Read the messages due before the window's last commit (with one prescan for them all)."""
+        """Read the messages due before the window's last commit (with one prescan for them all, up to a
+        batch)."""
         last = next((c.commit for c in reversed(window) if c.commit is not None), None)
         if last is not None:
             self._pull_messages(self._position(last.sha))
 
-    def _pull_messages(self, position: int) -> None:
-        """Read messages until one placed at ``position`` or later is read (or there are no more); ask the
-        prefilter about them at once."""
+    def _pull_messages(self, position: int) -> bool:
+        """Read messages until one placed at ``position`` or later is read, there are no more, or a batch is
+        read (:data:`_MESSAGE_BATCH` messages or :data:`_MESSAGE_BATCH_BYTES`: what waits in memory stays
+        bounded); ask the prefilter about them at once. Whether any was read."""
         source = self._messages
-        if source is None or self._pulled >= position:
-            return
+        if source is None or self._exhausted or self._pulled >= position:
+            return False
         new: list[GitMessage] = []
+        size = 0
         for message in source:
             new.append(message)
+            size += len(message.data)
             self._pulled = message.position
-            if message.position >= position:
+            if message.position >= position or len(new) >= _MESSAGE_BATCH or size >= _MESSAGE_BATCH_BYTES:
                 break
         else:
-            self._pulled = _END
+            self._exhausted = True
         if not new:
-            return
+            return False
         texts = [(index, m.data) for index, m in enumerate(new)]
         candidates: dict[int, Prescan | None] | None = None
         if self.options.prescan is not None:
@@ -1235,9 +1241,17 @@ class _HistoryScan:
         for index, message in enumerate(new):
             hit = candidates is None or index in candidates
             self._pending.append((message, hit))
+        return True
 
     def _scan_messages(self, position: int) -> None:
-        """Scan the messages read so far that are placed before ``position``."""
+        """Scan the messages placed before ``position`` (reading them first when they are not read yet)."""
+        pending = self._pending
+        while True:
+            self._scan_pending(position)
+            if pending or not self._pull_messages(position):
+                return  # (what is left is placed at ``position`` or later; or nothing is)
+
+    def _scan_pending(self, position: int) -> None:
         pending = self._pending
         done = 0
         for message, hit in pending:

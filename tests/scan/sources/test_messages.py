@@ -119,6 +119,30 @@ def test_messages_of_empty_commits_and_merges_that_change_nothing_are_read(repo:
         assert shas == [(sha, line) for _, _, sha, line in expected], (jobs, min_part)
 
 
+def test_a_long_run_of_commits_that_change_nothing_is_read_in_batches_and_in_parts(repo: Repo) -> None:
+    """1,200 empty commits after one that adds a file (fast-import): their messages are read in bounded
+    batches at the end of the patches, and cut into parts with --jobs 4 (worker processes)."""
+    early, late = repo.token(), repo.token()
+    stream = [
+        b"commit refs/heads/main\nmark :1\ncommitter T <t@example.test> 1700000000 +0000\ndata 4\nbase\n"
+        b"M 100644 inline a.txt\ndata 2\na\n\n"
+    ]
+    for n in range(2, 1202):
+        message = f"empty {n}" + (f" {early}" if n == 3 else f" {late}" if n == 1150 else "")
+        stream.append(
+            f"commit refs/heads/main\nmark :{n}\ncommitter T <t@example.test> {1700000000 + n} +0000\n"
+            f"data {len(message)}\n{message}\nfrom :{n - 1}\n\n".encode()
+        )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(stream), check=True)
+    git(repo.path, "checkout", "-q", "-f", "main")
+    ids = git(repo.path, "rev-list", "--reverse", "HEAD").split()
+    expected = sorted([("", "commit", ids[2], 1), ("", "commit", ids[1149], 1)])
+    one = repo.run("--all", "--format", "json", "--jobs", "1")
+    four = repo.run("--all", "--format", "json", "--jobs", "4")
+    assert json.loads(one.stdout)["findings"] == json.loads(four.stdout)["findings"]
+    assert sorted(_places(_findings(repo, "--all"))) == expected
+
+
 # --------------------------------------------------------------------------------------------------- tags
 
 
