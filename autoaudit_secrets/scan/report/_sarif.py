@@ -11,10 +11,12 @@
   ``uriBaseId`` ``%SRCROOT%``, a region in Unicode code points, and ``partialFingerprints`` keyed
   ``checkSecretsFingerprint/v1`` (see :mod:`.._fingerprint`), so alerts are tracked across runs and line
   moves. A finding's ``related`` place (``path`` or ``path:line``) becomes a ``relatedLocations`` entry.
-* A finding in a git commit or tag message has no file: its location is a logical one (``kind``
-  ``resource``, ``fullyQualifiedName`` ``commit/<sha>/message`` or ``tag/<name>/message``) whose message
-  gives the line and column; the result's message says where too, and ``properties.git_message`` holds the
-  JSON report's ``git_message`` object.
+* A finding in a git commit or tag message has no file. Its location is a logical one (``kind``
+  ``resource``, ``fullyQualifiedName`` ``commit/<sha>/message`` or ``tag/<name>/message``) plus, because
+  GitHub code scanning rejects a whole upload when a result has no physical location, a physical one under
+  ``.git/`` (``.git/commits/<sha>/message``, ``.git/tags/<name>/message``, region in the message): git never
+  tracks a path with a ``.git`` component, so it names no file of a checkout. The result's message says where
+  it is, and ``properties.git_message`` holds the JSON report's ``git_message`` object.
 """
 
 from __future__ import annotations
@@ -163,17 +165,28 @@ def _result(finding: Finding, index: int, ctx: ReportContext) -> dict[str, Any]:
 
 
 def _message_location(finding: Finding) -> tuple[dict[str, Any], str]:
-    """The logical location of a finding in a git message, and where it is in words."""
+    """The location of a finding in a git message (logical, and physical under ``.git/``: see the module
+    docstring), and where it is in words."""
     origin = finding.git_message
     assert origin is not None
     if origin.kind == "tag":
         name = origin.tag or origin.sha
-        qualified, what = f"tag/{name}/message", f"message of tag {_one_line(name)}"
+        qualified, path, what = f"tag/{name}/message", f".git/tags/{name}/message", f"message of tag {name}"
     else:
-        qualified, what = f"commit/{origin.sha}/message", f"message of commit {origin.sha[:12]}"
-    where = f"{what}, line {max(finding.line, 1)}, column {max(finding.column, 1)}"
-    logical = {"name": "message", "fullyQualifiedName": qualified, "kind": "resource"}
-    return {"logicalLocations": [logical], "message": {"text": where}}, where
+        sha = origin.sha
+        qualified, path, what = (
+            f"commit/{sha}/message",
+            f".git/commits/{sha}/message",
+            f"message of commit {sha[:12]}",
+        )
+    where = f"{_one_line(what)}, line {max(finding.line, 1)}, column {max(finding.column, 1)}"
+    artifact = {"uri": _uri(path), "uriBaseId": _SRCROOT}
+    location = {
+        "physicalLocation": {"artifactLocation": artifact, "region": _region(finding)},
+        "logicalLocations": [{"name": "message", "fullyQualifiedName": qualified, "kind": "resource"}],
+        "message": {"text": where},
+    }
+    return location, where
 
 
 def _image_text(origin: ImageOrigin) -> str:
