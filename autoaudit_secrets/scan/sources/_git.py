@@ -15,6 +15,9 @@ bounded read-ahead buffer:
   too (the analyzer's ``may_change``, as for added lines): what is left may read differently;
 * a long history is split into consecutive parts of its commit list, scanned by worker processes with their
   own git; the parts' findings are put back in commit order (the same report as one process).
+* the messages of the commits (all of them: also those without a patch) and of annotated tags come from one
+  more ``git cat-file --batch`` (see :mod:`._messages`) and go through the token rules, each at its place in
+  the order of the commits: after the commit's files.
 
 A line counts as added by a merge commit only when it is new relative to *every* parent — a line written
 while resolving the merge; lines inherited from a parent were reported at the commit that introduced them on
