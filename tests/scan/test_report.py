@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from autoaudit_secrets.scan._model import (
     CommitInfo,
     Confidence,
     Finding,
+    MessageOrigin,
     OutputFormat,
     Rule,
     ScanStats,
@@ -348,3 +350,68 @@ def test_no_output_or_baseline_ever_holds_a_secret(
     for fmt in OutputFormat:
         assert_no_leak(render_report(fmt, items, STATS, context), longer, where=f"{fmt.value} report")
     assert_no_leak(create_baseline(items, context.fingerprints).to_json(), secret_values, where="baseline")
+
+
+def _message_findings() -> list[Finding]:
+    commit = CommitInfo("ab" * 20, "dev\x1b[31m@example.test", "2026-01-02T03:04:05+01:00")
+    in_commit = MessageOrigin("commit", commit.sha)
+    in_tag = MessageOrigin(
+        "tag", "cd" * 20, "rel\x1b]0;x\x07ease/v1", "tagger@example.test", "2026-01-03T00:00:00Z"
+    )
+    base = Finding("acme-api-key", Severity.ERROR, "", 3, 5, 3, 42, "ACME API key", "acme…****", secret=TOKEN)
+    return [
+        replace(base, commit=commit, git_message=in_commit),
+        replace(base, line=1, column=9, end_line=1, end_column=46, commit=commit, git_message=in_tag),
+    ]
+
+
+def test_message_findings_in_every_format(tmp_path: Path) -> None:
+    """Findings in a commit message and in a tag message (hand-built; a hostile tag name and address): the
+    text report reads naturally and escapes them, JSON and SARIF validate and carry the origin, and the
+    fingerprint of a message finding is neither a file's nor bound to its commit."""
+    found = _message_findings()
+    text = render_report(OutputFormat.TEXT, found, ScanStats(), ctx(tmp_path))
+    assert_no_leak(text, SECRETS, where="text report")
+    assert "\x1b" not in text and "\x07" not in text
+    assert f"commit message of {'ab' * 6}, line 3, column 5: error [acme-api-key]" in text
+    assert "tag message of rel\\x1b]0;x\\x07ease/v1, line 1, column 9: error" in text
+    assert f"    tag:    {'cd' * 6} tagger@example.test 2026-01-03T00:00:00Z" in text
+    assert f"    commit: {'ab' * 6} dev\\x1b[31m@example.test " in text
+    data = json.loads(render_report(OutputFormat.JSON, found, ScanStats(), ctx(tmp_path)))
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(data)
+    assert [f["git_message"] for f in data["findings"]] == [
+        {"kind": "commit", "sha": "ab" * 20},
+        {
+            "kind": "tag",
+            "sha": "cd" * 20,
+            "tag": "rel\x1b]0;x\x07ease/v1",
+            "tagger_email": "tagger@example.test",
+            "date": "2026-01-03T00:00:00Z",
+        },
+    ]
+    sarif_text = render_report(OutputFormat.SARIF, found, ScanStats(), ctx(tmp_path))
+    assert_no_leak(sarif_text, SECRETS, where="SARIF report")
+    sarif = json.loads(sarif_text)
+    jsonschema.Draft4Validator(
+        json.loads((DATA_DIR / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    ).validate(sarif)
+    locations = [r["locations"][0] for r in sarif["runs"][0]["results"]]
+    assert [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in locations] == [
+        f".git/commits/{'ab' * 20}/message",
+        ".git/tags/rel%1B%5D0%3Bx%07ease/v1/message",
+    ]
+    assert locations[0]["physicalLocation"]["region"] == {
+        "startLine": 3,
+        "startColumn": 5,
+        "endLine": 3,
+        "endColumn": 42,
+    }
+    assert locations[1]["logicalLocations"][0]["fullyQualifiedName"] == "tag/rel\x1b]0;x\x07ease/v1/message"
+    # the fingerprint: the same secret in a file, or in another commit's message, is keyed differently/alike
+    cache = FingerprintCache(jobs=1)
+    in_file = replace(found[0], path="app.py", git_message=None)
+    other_commit = replace(found[0], git_message=MessageOrigin("commit", "ef" * 20))
+    assert cache.get(found[0]) != cache.get(in_file)
+    assert cache.get(found[0]) == cache.get(other_commit)
+    assert cache.get(found[0]) != cache.get(found[1])
+    assert cache.get(found[0]) == fingerprint("acme-api-key", "\0commit-message", TOKEN)
