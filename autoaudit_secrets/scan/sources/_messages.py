@@ -15,7 +15,8 @@ its line numbers:
   held;
 * annotated tags: with ``--all`` every annotated tag of any ref; with ``--since``/``--range`` those whose tag
   points at a commit of the selection. A tag's message comes right after the message of the commit it points
-  at; tags of other objects (a tree, a blob, a tag of a tag) come last (``--all`` only).
+  at (a tag of a tag: the commit it comes to in the end); tags of a tree or a blob come last (``--all``
+  only).
 
 The scan (``_HistoryScan``) reads a commit's message after the commit's file changes: a secret that a commit
 adds to a file and names in its message is reported once, in the file.
@@ -157,6 +158,7 @@ class TagListing:
     def __init__(self, root: Path) -> None:
         from ._git import _GIT_CONFIG  # (import here: _git imports this module)
 
+        self._root = root
         self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in tags()/close()
         self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in tags()/close()
         try:
@@ -184,12 +186,18 @@ class TagListing:
         finally:
             self.close()
         tags: dict[str, TagRef] = {}
+        nested: list[str] = []  # tags of tags (git before 2.45 peels them once only)
         for line in output.decode("utf-8", "replace").splitlines():
             parts = line.split(" ", 4)
             if len(parts) != 5 or parts[0] != "tag" or parts[1] in tags:
                 continue
             _, sha, peeled_type, peeled, ref = parts
             tags[sha] = TagRef(sha, ref.removeprefix("refs/tags/"), peeled if peeled_type == "commit" else "")
+            if peeled_type == "tag":
+                nested.append(sha)
+        if nested:
+            for sha, commit in zip(nested, _peel_to_commits(self._root, nested), strict=True):
+                tags[sha] = TagRef(sha, tags[sha].name, commit)
         return list(tags.values())
 
     def close(self) -> None:
@@ -203,6 +211,30 @@ class TagListing:
 
 
 _TAG_FORMAT = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)"
+
+
+def _peel_to_commits(root: Path, tags: Sequence[str]) -> list[str]:
+    """The commit each tag (object id) comes to when peeled to the end, "" for one that comes to something
+    else: one ``git cat-file --batch-check`` for them all."""
+    from ._git import _GIT_CONFIG
+
+    try:
+        proc = subprocess.run(
+            ["git", *_GIT_CONFIG, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+            cwd=root,
+            env=git_env(),
+            input="".join(f"{sha}^{{commit}}\n" for sha in tags).encode("ascii"),
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ScanError("git is not installed (no 'git' on PATH)") from None
+    lines = proc.stdout.decode("ascii", "replace").splitlines()
+    out = []
+    for index in range(len(tags)):
+        fields = lines[index].split() if index < len(lines) else []
+        out.append(fields[0] if len(fields) == 2 and fields[1] == "commit" else "")
+    return out
 
 
 def plan_tags(root: Path | TagListing, commits: Sequence[str], *, every: bool) -> TagPlan:

@@ -154,7 +154,25 @@ def test_annotated_tag_messages_are_read_and_lightweight_tags_have_none(repo: Re
     git(repo.path, "tag", "light")  # no object, no message
     blob = git(repo.path, "rev-parse", "HEAD:a.txt").strip()
     blob_tag = _tag(repo, "blob-tag", f"a tag of a blob {blob_token}", blob)
+    nested_token = repo.token()
+    git(
+        repo.path,
+        "-c",
+        "advice.nestedTag=false",
+        "tag",
+        "-a",
+        "nested",
+        "-m",
+        f"of v1.0 {nested_token}",
+        "v1.0",
+    )
+    nested_tag = git(repo.path, "rev-parse", "nested").strip()
     found = sorted(_findings(repo, "--all"), key=lambda f: f["git_message"]["tag"], reverse=True)
+    assert [f["git_message"]["tag"] for f in found] == ["v1.0", "nested", "blob-tag"]
+    assert found[1]["git_message"]["sha"] == nested_tag
+    assert found[1]["commit"]["sha"] == tagged, "a tag of a tag points, in the end, at the commit"
+    assert [(f["path"], f["line"]) for f in found] == [("", 3), ("", 1), ("", 1)]
+    found = [found[0], found[2]]
     assert _places(found) == [("", "tag", tag, 3), ("", "tag", blob_tag, 1)]
     assert found[0]["git_message"]["tag"] == "v1.0"
     assert found[0]["git_message"]["tagger_email"] == "author@example.test"
