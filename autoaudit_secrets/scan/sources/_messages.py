@@ -121,14 +121,14 @@ class GitMessage:
         self._tag = tag
         self._pointed = pointed
         data = parts[0][0] if len(parts) == 1 else b"".join(part for part, _ in parts)
-        self.data = data if codec == "utf-8" else data.decode(codec, "replace").encode("utf-8")
+        self.data = data if codec == "utf-8" else _decode(data, codec).encode("utf-8", "surrogatepass")
 
     def lines(self) -> tuple[str, Sequence[int]]:
         """The text (each line ended by a newline) and the line numbers of its lines (1-based, ascending)."""
         texts: list[str] = []
         numbers: list[int] = []
         for data, first in self._parts:
-            text = data.decode(self._codec, "replace")
+            text = _decode(data, self._codec)
             if not text.endswith("\n"):
                 text += "\n"
             texts.append(text)
@@ -280,13 +280,30 @@ def _person(value: bytes) -> tuple[str, str]:
 
 
 def _codec(name: bytes) -> str:
-    """The Python codec of an ``encoding`` header; UTF-8 for none or an unknown one."""
+    """The Python codec of an ``encoding`` header: a text encoding Python knows, else UTF-8 (none, an unknown
+    one, or one that is no text encoding: ``rot13``, ``base64``, ``unicode_escape`` would transform the text
+    instead of decoding it)."""
     if not name:
         return "utf-8"
     try:
-        return codecs.lookup(name.decode("ascii", "replace").strip()).name
-    except LookupError:
+        info = codecs.lookup(name.decode("ascii", "replace").strip())
+    except (LookupError, ValueError):
         return "utf-8"
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT_CODECS:
+        return "utf-8"
+    return info.name
+
+
+# Text codecs that do not decode an encoding: escapes, domain names, or nothing at all.
+_NOT_TEXT_CODECS = frozenset({"unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined"})
+
+
+def _decode(data: bytes, codec: str) -> str:
+    """``data`` decoded by ``codec``, odd bytes replaced; as UTF-8 when the codec fails anyway."""
+    try:
+        return data.decode(codec, "replace")
+    except (LookupError, UnicodeError, ValueError):
+        return data.decode("utf-8", "replace")
 
 
 def parse_object(

@@ -306,14 +306,18 @@ def test_json_and_sarif_carry_the_message_location_and_validate(repo: Repo) -> N
 # ------------------------------------------------------------------------------------------ hostile input
 
 
-def _raw_commit(repo: Repo, message: bytes, *, author: bytes = b"Evil <evil@example.test>") -> str:
+def _raw_commit(
+    repo: Repo, message: bytes, *, author: bytes = b"Evil <evil@example.test>", headers: bytes = b""
+) -> str:
     tree = git(repo.path, "rev-parse", "HEAD^{tree}").strip()
     parent = repo.head()
     body = (
         f"tree {tree}\nparent {parent}\n".encode()
         + b"author "
         + author
-        + b" 1700000000 +0130\ncommitter C <c@example.test> 1700000000 +0000\n\n"
+        + b" 1700000000 +0130\ncommitter C <c@example.test> 1700000000 +0000\n"
+        + headers
+        + b"\n"
         + message
     )
     sha = (
@@ -356,6 +360,29 @@ def test_a_hostile_message_is_read_within_bounds_and_never_printed(repo: Repo) -
         output = repo.run("--all", "--format", fmt).output
         assert "\x1b" not in output and "\x07" not in output and "\x00" not in output
     assert "\\x1b[31mil@" in repo.run("--all").stdout  # the address, escaped
+
+
+@pytest.mark.parametrize(
+    ("encoding", "column"),
+    [
+        (b"ISO-8859-1", 6),  # "caf\xe9 " is 5 characters in Latin-1
+        (b"rot13", 6),  # not a text encoding: read as UTF-8 (the odd byte is one replaced character)
+        (b"base64", 6),
+        (b"unicode_escape", 6),
+        (b"no-such-encoding\x1b[2J", 6),
+    ],
+)
+def test_a_message_in_another_or_a_bogus_encoding(repo: Repo, encoding: bytes, column: int) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit("base")
+    token = repo.token()
+    sha = _raw_commit(
+        repo, b"subject\ncaf\xe9 " + token.encode() + b"\n", headers=b"encoding " + encoding + b"\n"
+    )
+    result = repo.run("--all", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [found] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == RULE_ID]
+    assert (found["git_message"]["sha"], found["line"], found["column"]) == (sha, 2, column)
 
 
 # -------------------------------------------------------------------------------------------- parse_object
