@@ -11,8 +11,8 @@ its line numbers:
 
 * a message is decoded from its ``encoding`` header (UTF-8 when there is none), odd bytes replaced;
 * of a message larger than :data:`MESSAGE_MAX` bytes only the first and the last :data:`MESSAGE_MAX` / 2 bytes
-  (whole lines) are kept, the lines between counted, so line numbers stay right; the rest is read past, never
-  held;
+  are kept (the tail from its first whole line), the lines between counted, so line numbers stay right; the
+  rest is read past, never held;
 * annotated tags: with ``--all`` every annotated tag of any ref; with ``--since``/``--range`` those whose tag
   points at a commit of the selection. A tag's message comes right after the message of the commit it points
   at (a tag of a tag: the commit it comes to in the end); tags of a tree or a blob come last (``--all``
@@ -120,7 +120,8 @@ class GitMessage:
         self._person = person
         self._tag = tag
         self._pointed = pointed
-        data = parts[0][0] if len(parts) == 1 else b"".join(part for part, _ in parts)
+        # (a part ends its last line, as the text does: bytes of two parts never join into one token)
+        data = parts[0][0] if len(parts) == 1 else b"\n".join(part.removesuffix(b"\n") for part, _ in parts)
         self.data = data if codec == "utf-8" else _decode(data, codec).encode("utf-8", "surrogatepass")
 
     def lines(self) -> tuple[str, Sequence[int]]:
@@ -325,8 +326,9 @@ def parse_object(
     message = head[end + 2 :]
     if not tail:
         return encoding, person, [(message, 1)] if message else []
-    cut = message.rfind(b"\n") + 1
-    parts = [(message[:cut], 1)] if cut else []
+    # the head's last line, cut, is kept (a message of one huge line is read in part, not skipped); the
+    # tail's first one is left out (the tail starts inside it)
+    parts = [(message, 1)] if message else []
     newline = tail.find(b"\n")
     if newline >= 0 and newline + 1 < len(tail):
         # the lines before the tail's first whole one: those of the head, the cut one, the middle's

@@ -362,6 +362,17 @@ def test_a_hostile_message_is_read_within_bounds_and_never_printed(repo: Repo) -
     assert "\\x1b[31mil@" in repo.run("--all").stdout  # the address, escaped
 
 
+def test_a_message_of_one_huge_line_is_read_in_part(repo: Repo) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit("base")
+    token = repo.token()
+    sha = _raw_commit(repo, b"x" * 1000 + b" " + token.encode() + b" " + b"\xff\x1b" * 1_500_000)
+    result = repo.run("--all", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    [found] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == RULE_ID]
+    assert (found["git_message"]["sha"], found["line"], found["column"]) == (sha, 1, 1002)
+
+
 @pytest.mark.parametrize(
     ("encoding", "column"),
     [
@@ -411,5 +422,6 @@ def test_parse_object_reads_headers_encoding_and_line_numbers() -> None:
     head = b"tree x\n\nline 1\nline 2\npartial"
     tail = b"ial end\nlast 1\nlast 2\n"
     _, _, parts = parse_object(head, tail, 10)  # type: ignore[misc]
-    # head lines 1-2, "partial..." is line 3, 10 newlines between: the tail's cut line ends line 13
-    assert parts == [(b"line 1\nline 2\n", 1), (b"last 1\nlast 2\n", 14)]
+    # head lines 1-2, "partial..." is line 3 (kept as far as it is read), 10 newlines between: the tail's cut
+    # line ends line 13
+    assert parts == [(b"line 1\nline 2\npartial", 1), (b"last 1\nlast 2\n", 14)]
