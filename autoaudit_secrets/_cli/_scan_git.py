@@ -32,8 +32,9 @@ def register(subparsers: Any) -> None:
         "git",
         help="scan git history or staged changes",
         description="Scan what git commits add: the staged changes (pre-commit), the commits after a base "
-        "(pull requests), a revision range, or every commit of every ref. Each secret is reported once, "
-        "at the commit that introduced it, with its author and date. Exit 0: clean; 1: findings at or "
+        "(pull requests), a revision range, or every commit of every ref, and (not --staged) the commits' "
+        "and annotated tags' messages. Each secret is reported once, at the commit that introduced it, with "
+        "its author and date. Exit 0: clean; 1: findings at or "
         "above --fail-on; 2: usage or runtime error (not a repository, unknown revision).",
     )
     mode = parser.add_argument_group("what to scan (exactly one)").add_mutually_exclusive_group(required=True)
