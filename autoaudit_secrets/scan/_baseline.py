@@ -182,8 +182,10 @@ def parse_baseline(raw: str, where: str) -> Baseline:
         raise ConfigError(f"{where}: not a check-secrets baseline ({_what_it_is(data)})")
     version = data.get("version")
     if isinstance(version, bool) or version not in _READABLE_VERSIONS:
+        from ._config import printable
+
         raise ConfigError(
-            f"{where}: unsupported baseline version {str(version)[:20]} (this check-secrets reads "
+            f"{where}: unsupported baseline version {printable(str(version), 20)} (this check-secrets reads "
             f"versions {', '.join(map(str, _READABLE_VERSIONS))}; recreate it with `check-secrets baseline "
             "create`)"
         )

@@ -149,6 +149,10 @@ GOOD_KEY = "ab" * 32
         ("[]", "not a check-secrets baseline"),
         (json.dumps({"format": BASELINE_FORMAT, "version": 99}), "unsupported baseline version 99"),
         (
+            json.dumps({"format": BASELINE_FORMAT, "version": "\n\x1b[2J"}),
+            "unsupported baseline version \\n\\x1b[2J",
+        ),
+        (
             json.dumps(
                 {"format": BASELINE_FORMAT, "version": 1, "hash": "sha1", "key": GOOD_KEY, "findings": []}
             ),
@@ -178,7 +182,7 @@ GOOD_KEY = "ab" * 32
             "findings[0]",
         ),
     ],
-    ids=["bad-json", "not-object", "version", "hash-name", "key", "entry-hash"],
+    ids=["bad-json", "not-object", "version", "version-with-escapes", "hash-name", "key", "entry-hash"],
 )
 def test_bad_baseline_files_are_one_line_config_errors(tmp_path: Path, content: str, expected: str) -> None:
     target = _write(tmp_path, content)
