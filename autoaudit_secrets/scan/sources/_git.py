@@ -468,15 +468,16 @@ class CommitPlan:
     order: list[str] = dataclasses.field(default_factory=list)
 
 
-class _MergeListing:
-    """``git log --merges --raw --cc`` of some revisions, started at once and read when needed."""
+class BackgroundGit:
+    """A git command started at once, its output kept in a temp file (it runs while the caller prepares) and
+    read when needed."""
 
-    def __init__(self, root: Path, revisions: Sequence[str]) -> None:
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in result()
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in result()
+    def __init__(self, root: Path, args: Sequence[str]) -> None:
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in output()/kill()
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in output()/kill()
         try:
-            self._proc = subprocess.Popen(
-                ["git", *_GIT_CONFIG, *_MERGE_LISTING, *revisions, "--"],
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", *_GIT_CONFIG, *args],
                 cwd=root,
                 env=git_env(),
                 stdin=subprocess.DEVNULL,
@@ -484,26 +485,46 @@ class _MergeListing:
                 stderr=self._err,
             )
         except FileNotFoundError:
-            self._out.close()
-            self._err.close()
+            self._proc = None
+            self._close()
             raise ScanError(_NO_GIT) from None
 
-    def result(self) -> dict[str, MergeFiles]:
+    def output(self) -> bytes:
+        """Its output, once it has ended; a :class:`ScanError` with git's first error line when it failed."""
         try:
-            code = self._proc.wait()
+            code = self._proc.wait() if self._proc is not None else 1
             if code != 0:
                 self._err.seek(0)
                 raise ScanError(f"git failed: {_first_line(self._err.read(4096).decode('utf-8', 'replace'))}")
             self._out.seek(0)
-            return parse_merge_listing(self._out.read())
+            return self._out.read()
         finally:
-            self._out.close()
-            self._err.close()
+            self._close()
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            self._proc.kill()
-        self._proc.wait()
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+            proc.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._out.close()
+        self._err.close()
+
+
+class _MergeListing:
+    """``git log --merges --raw --cc`` of some revisions, started at once and read when needed."""
+
+    def __init__(self, root: Path, revisions: Sequence[str]) -> None:
+        self._git = BackgroundGit(root, [*_MERGE_LISTING, *revisions, "--"])
+
+    def result(self) -> dict[str, MergeFiles]:
+        return parse_merge_listing(self._git.output())
+
+    def kill(self) -> None:
+        self._git.kill()
 
 
 def _topological(root: Path, revisions: Sequence[str]) -> tuple[list[str], set[str]]:

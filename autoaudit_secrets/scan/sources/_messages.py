@@ -27,7 +27,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -157,35 +156,13 @@ class TagListing:
     every annotated tag any ref points at (once each, under its first ref's name)."""
 
     def __init__(self, root: Path) -> None:
-        from ._git import _GIT_CONFIG  # (import here: _git imports this module)
+        from ._git import BackgroundGit  # (import here: _git imports this module)
 
         self._root = root
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed in tags()/close()
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in tags()/close()
-        try:
-            self._proc = subprocess.Popen(
-                ["git", *_GIT_CONFIG, "for-each-ref", f"--format={_TAG_FORMAT}"],
-                cwd=root,
-                env=git_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=self._out,
-                stderr=self._err,
-            )
-        except FileNotFoundError:
-            self.close()
-            raise ScanError("git is not installed (no 'git' on PATH)") from None
+        self._git = BackgroundGit(root, ["for-each-ref", f"--format={_TAG_FORMAT}"])
 
     def tags(self) -> list[TagRef]:
-        from ._git import _first_line
-
-        try:
-            if self._proc.wait() != 0:
-                self._err.seek(0)
-                raise ScanError(f"git failed: {_first_line(self._err.read(4096).decode('utf-8', 'replace'))}")
-            self._out.seek(0)
-            output = self._out.read()
-        finally:
-            self.close()
+        output = self._git.output()
         tags: dict[str, TagRef] = {}
         nested: list[str] = []  # tags of tags (git before 2.45 peels them once only)
         for line in output.decode("utf-8", "replace").splitlines():
@@ -202,13 +179,7 @@ class TagListing:
         return list(tags.values())
 
     def close(self) -> None:
-        proc = getattr(self, "_proc", None)
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(OSError):
-                proc.kill()
-            proc.wait()
-        self._out.close()
-        self._err.close()
+        self._git.kill()
 
 
 _TAG_FORMAT = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)"
