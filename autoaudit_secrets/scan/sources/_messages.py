@@ -188,7 +188,7 @@ _TAG_FORMAT = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refna
 def _peel_to_commits(root: Path, tags: Sequence[str]) -> list[str]:
     """The commit each tag (object id) comes to when peeled to the end, "" for one that comes to something
     else: one ``git cat-file --batch-check`` for them all."""
-    from ._git import _GIT_CONFIG
+    from ._git import _GIT_CONFIG, _NO_GIT
 
     try:
         proc = subprocess.run(
@@ -200,7 +200,7 @@ def _peel_to_commits(root: Path, tags: Sequence[str]) -> list[str]:
             check=False,
         )
     except FileNotFoundError:
-        raise ScanError("git is not installed (no 'git' on PATH)") from None
+        raise ScanError(_NO_GIT) from None
     lines = proc.stdout.decode("ascii", "replace").splitlines()
     out = []
     for index in range(len(tags)):
@@ -410,20 +410,9 @@ class MessageReader:
             yield from self._read(requests)
 
     def _read(self, requests: list[tuple[str, int, TagRef | None]]) -> Iterator[GitMessage]:
-        from ._git import _GIT_CONFIG, _widen_pipe
+        from ._git import _talk_to_git, _widen_pipe
 
-        try:
-            proc = self._proc = subprocess.Popen(
-                ["git", *_GIT_CONFIG, "cat-file", "--batch"],
-                cwd=self._root,
-                env=git_env(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                bufsize=1 << 20,
-            )
-        except FileNotFoundError:
-            raise ScanError("git is not installed (no 'git' on PATH)") from None
+        proc = self._proc = _talk_to_git(self._root, ["cat-file", "--batch"], bufsize=1 << 20)
         assert proc.stdin is not None and proc.stdout is not None
         _widen_pipe(proc.stdout)
         ids = "".join(f"{sha}\n" for sha, _, _ in requests).encode("ascii")
