@@ -755,3 +755,94 @@ def test_a_later_part_goes_on_into_a_spill_file_and_reads_back_the_same(git_repo
     assert capped_data == expected and 0 < capped <= 3 * _CHUNK  # the limit holds: then git waits
     plain_data, none = read(spill=0)
     assert plain_data == expected and none == 0
+
+
+def _big_history(git_repo: Path, commits: int = 6) -> list[str]:
+    for n in range(commits):
+        write(git_repo, f"big{n}.txt", "".join(f"line {n}-{i} " + "x" * 60 + "\n" for i in range(12_000)))
+        commit_all(git_repo, f"big {n}")
+    return git(git_repo, "rev-list", "--reverse", "--all").split()
+
+
+def test_a_git_pipe_says_when_git_is_held_back_and_when_its_output_ends(git_repo: Path) -> None:
+    """The reader thread tells its owner, once each: that git is held back (its memory share is full and
+    there is no spill room: a CPU is free for another git), and that git's output has ended."""
+    import threading
+
+    from autoaudit_secrets.scan.sources._git import _CHUNK, _LOG, _GitPipe
+
+    ids = _big_history(git_repo)
+    stdin = "".join(f"{sha}\n" for sha in ids).encode()
+    held, ended = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def on_held() -> None:
+        calls.append("held")
+        held.set()
+
+    def on_end() -> None:
+        calls.append("end")
+        ended.set()
+
+    pipe = _GitPipe(
+        git_repo, [*_LOG, "--no-walk=unsorted", "--stdin"], stdin=stdin, read_ahead=2 * _CHUNK,
+        on_held=on_held, on_end=on_end,
+    )  # fmt: skip
+    assert held.wait(30), "nobody reads: git fills its share and is held back"
+    assert not ended.is_set() and pipe.proc.poll() is None, "git waits for the scan"
+    data = b"".join(pipe.chunks())
+    pipe.finish()
+    assert ended.is_set() and calls == ["held", "end"]
+    assert data.count(b"\x01") == len(ids)
+
+    quiet: list[str] = []
+    small = _GitPipe(
+        git_repo, ["show", "--no-patch", "HEAD"], on_held=lambda: quiet.append("held"),
+        on_end=lambda: quiet.append("end"),
+    )  # fmt: skip
+    b"".join(small.chunks())
+    small.finish()
+    assert quiet == ["end"], "a small output never fills the memory share"
+
+
+def test_a_killed_git_pipe_does_not_say_its_output_ended(git_repo: Path) -> None:
+    from autoaudit_secrets.scan.sources._git import _CHUNK, _LOG, _GitPipe
+
+    ids = _big_history(git_repo, 3)
+    ended: list[bool] = []
+    pipe = _GitPipe(
+        git_repo, [*_LOG, "--no-walk=unsorted", "--stdin"], stdin="".join(f"{s}\n" for s in ids).encode(),
+        read_ahead=2 * _CHUNK, on_end=lambda: ended.append(True),
+    )  # fmt: skip
+    pipe.kill()
+    assert ended == []
+
+
+def test_a_later_part_starts_its_git_only_when_wanted(git_repo: Path) -> None:
+    """With two parts, the second part's git is not started with the first: it starts when the first git is
+    held back by a full buffer or is done (here: the scan does not read, so the first git is held back). The
+    changes read are those of one git."""
+    import time
+
+    from autoaudit_secrets.scan.sources import _git
+
+    ids = _big_history(git_repo)
+    selection = GitSelection(GitMode.ALL)
+    with ChangeStream(git_repo, selection, jobs=1) as one:
+        serial = list(one)
+    original = _git._READ_AHEAD
+    _git._READ_AHEAD = 4 * _git._CHUNK  # (a share of 2 chunks per part: the first git is held back early)
+    try:
+        with ChangeStream(git_repo, selection, jobs=2, min_shard=2) as two:
+            two.order()  # the plan is made and the first git started
+            assert len(two._parts) == 2
+            deadline = time.monotonic() + 30
+            while len(two._pipes) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(two._pipes) == 2, "the first git, held back, has the second started"
+            first = two._pipes[0]
+            assert first.proc.poll() is None, "...while the first still waits for the scan"
+            parallel = list(two)
+    finally:
+        _git._READ_AHEAD = original
+    assert parallel == serial and len(serial) == len(ids)

@@ -269,9 +269,18 @@ class _GitPipe:
         stdin: bytes | None = None,
         read_ahead: int = _READ_AHEAD,
         spill: int = 0,
+        on_end: Callable[[], None] | None = None,
+        on_held: Callable[[], None] | None = None,
+        on_starved: Callable[[], None] | None = None,
     ) -> None:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()/kill()
         self._input = stdin
+        # Told (see ChangeStream._start): by the reader thread when git's output ends, and the first time git
+        # is held back because the memory it may write ahead is full; by the scan when it keeps waiting for
+        # this git.
+        self._on_end = on_end
+        self._on_held = on_held
+        self._on_starved = on_starved
         try:
             self.proc = subprocess.Popen(
                 ["git", *_GIT_CONFIG, *args],
@@ -318,6 +327,11 @@ class _GitPipe:
                 if not self._room.acquire(blocking=False):
                     # memory is full: on to the spill file while it has room, else wait for the scan
                     spilling = self._spilled + _CHUNK <= self._spill_room
+                    if not spilling and self._on_held is not None:
+                        # git is held back (a CPU free): the next part's git may work meanwhile
+                        with contextlib.suppress(Exception):  # (if it cannot start, the scan will say why)
+                            self._on_held()
+                        self._on_held = None
                     while not spilling and not self._room.acquire(timeout=0.1):
                         if self._stop.is_set():
                             return
@@ -347,6 +361,9 @@ class _GitPipe:
         except OSError:
             pass
         finally:
+            if self._on_end is not None and not self._stop.is_set():
+                with contextlib.suppress(Exception):  # (starting the next git failed: the scan will say so)
+                    self._on_end()
             self._chunks.put(None)
 
     def _write_spill(self, chunk: bytes) -> tuple[int, int]:
@@ -368,8 +385,22 @@ class _GitPipe:
     def chunks(self) -> Iterator[bytes]:
         """The output as read, chunk by chunk; ended by a newline (added when git wrote none)."""
         last = b"\n"
+        first: float | None = None  # when the first chunk came
+        waited = 0.0  # how long the scan waited for git since then
+        starved = self._on_starved
         while True:
-            item = self._chunks.get()
+            if starved is not None and first is not None and self._chunks.empty():
+                began = time.perf_counter()
+                item = self._chunks.get()
+                now = time.perf_counter()
+                waited += now - began
+                if waited >= _STARVED_SECONDS and waited >= _STARVED_SHARE * (now - first):
+                    starved()  # git, not the scan, is what the scan waits for: more git is wanted
+                    starved = None
+            else:
+                item = self._chunks.get()
+                if first is None:
+                    first = time.perf_counter()
             if item is None:
                 break
             if isinstance(item, tuple):
@@ -416,6 +447,10 @@ class _GitPipe:
 _CHUNK = 1 << 18
 _SMALL_READ = 1 << 15
 _NAP = 0.001
+# The scan is starved by a git when it has waited for its output this long, and this share of the time since
+# the first chunk (not a pause while git works through one large file)
+_STARVED_SECONDS = 0.05
+_STARVED_SHARE = 0.1
 
 
 def _widen_pipe(stream: IO[bytes] | None) -> None:
@@ -570,9 +605,10 @@ class ChangeStream:
     The commits read are those of the selection, or exactly ``commits`` (with ``merges``, the files of those
     that are merges: :attr:`CommitPlan.merges`). Merges that change nothing, and commits that only delete
     files (or change nothing), are left out and counted (:attr:`quiet_merges`, :attr:`quiet_commits`). The
-    patches of the other commits come from up to ``jobs`` git processes in parallel (0: one per CPU but one,
-    at most 4) when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part; a
-    background thread works out meanwhile what each merge adds (see :mod:`._merges`)."""
+    patches of the other commits come from up to ``jobs`` git processes (0: one per CPU but one, at most 4)
+    when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part, a later part's
+    git started when it is wanted (see :meth:`_start`); a background thread works out meanwhile what each merge
+    adds (see :mod:`._merges`)."""
 
     def __init__(
         self,
@@ -586,6 +622,8 @@ class ChangeStream:
     ) -> None:
         self._root = root
         self._pipes: list[_GitPipe] = []
+        # per part of the commits: its stdin, memory share and spill room (see _start); started in order
+        self._parts: list[tuple[bytes, int, int]] = []
         self._done = False
         self._error: BaseException | None = None
         self._started = threading.Event()
@@ -689,35 +727,65 @@ class ChangeStream:
             out.put(exc)
 
     def _start(self, root: Path, commits: list[str], jobs: int, min_shard: int) -> None:
+        """Start git on the first part of ``commits``; the later parts' gits start when they are wanted.
+
+        Patches are what git spends its time on: each git process writes the patches of a consecutive part of
+        the commits, read in order; a later part waits in its buffers (memory, then a temp file). A later
+        part's git starts when the git before it is done, is held back by a full buffer (a CPU is free), or
+        when the scan keeps waiting for the git it reads. Not before: on a history whose patches cost git less
+        than they cost the scan (WrongSecrets: 26 MB of patches, 2.3 s of git), a second git at once only
+        takes CPU from the scan, for output that would wait in a buffer anyway; where git is the larger cost
+        (FastAPI: 416 MB), the first git fills its buffer early and the second starts then."""
         if not commits:
             return
         self._asked = len(commits)
         parts = min(jobs, len(commits) // min_shard) if jobs > 1 and len(commits) >= 2 * min_shard else 1
-        # Patches are what git spends its time on: each git process writes the patches of a consecutive part
-        # of the commits, read in order; the later parts wait in their buffers (memory, then a temp file).
         size = -(-len(commits) // parts)
-        for first in range(0, len(commits), size):
-            with self._lock:
-                if self._done:
-                    return
-                self._pipes.append(
-                    _GitPipe(
-                        root,
-                        [*_LOG, "--no-walk=unsorted", "--stdin"],
-                        stdin=_lines(commits[first : first + size]),
-                        read_ahead=_READ_AHEAD // parts,
-                        # a later part's git goes on into a temp file while the scan reads the earlier parts
-                        spill=_SPILL // (parts - 1) if first else 0,
-                    )
+        self._parts = [
+            (
+                _lines(commits[first : first + size]),
+                _READ_AHEAD // parts,
+                # a later part's git goes on into a temp file while the scan reads the earlier parts
+                _SPILL // (parts - 1) if first else 0,
+            )
+            for first in range(0, len(commits), size)
+        ]
+        self._start_next()
+
+    def _start_next(self) -> None:
+        """Start the next part's git (none when every part has one, or when the stream is done)."""
+        with self._lock:
+            if self._done or len(self._pipes) >= len(self._parts):
+                return
+            stdin, read_ahead, spill = self._parts[len(self._pipes)]
+            later = len(self._pipes) + 1 < len(self._parts)
+            self._pipes.append(
+                _GitPipe(
+                    self._root,
+                    [*_LOG, "--no-walk=unsorted", "--stdin"],
+                    stdin=stdin,
+                    read_ahead=read_ahead,
+                    spill=spill,
+                    on_end=self._start_next if later else None,
+                    on_held=self._start_next if later else None,
+                    on_starved=self._start_next if later else None,
                 )
+            )
 
     def _chunks(self) -> Iterator[bytes]:
         self._started.wait()
         if self._error is not None:
             raise self._error
-        for pipe in self._pipes:
+        index = 0
+        while True:
+            if index >= len(self._pipes):
+                self._start_next()  # (its start when the git before it ended failed: tried again, raising)
+                if index >= len(self._pipes):
+                    return
+            pipe = self._pipes[index]
             yield from pipe.chunks()
             pipe.finish()
+            index += 1
 
     def _next_merge(self) -> CommitChanges | None:
         got = self._merges.get()
