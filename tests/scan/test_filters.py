@@ -613,3 +613,36 @@ def test_stripe_publishable_keys_are_public_and_look_alikes_are_not() -> None:
     assert not is_public_key("pk_test_M9KF3R8DPWN2X4HVBQY5ZGCS7L1A")  # Courier's token: upper case, a secret
     assert not is_public_key("pk_" + body[:34])  # Klaviyo's private key
     assert not is_public_key("pk_live_" + body + "!")
+
+
+def test_placeholder_check_is_linear_in_the_value_length() -> None:
+    """Candidates can be kilobytes long (a key body, a base64 run, a hostile repository's 10 kB "token"). The
+    placeholder check once tried ``[-_a-z0-9]*x{6,}$`` at every position: 1.5 s for one 10 kB alphanumeric
+    value, so 200 such values took minutes. They must take seconds (120 s is the hang guard, not a timing)."""
+    import threading
+
+    rnd = random.Random(11)
+    alphabet = string.ascii_letters + string.digits
+    values = []
+    for n in range(200):
+        kind = n % 4
+        if kind == 0:
+            values.append("".join(rnd.choice(alphabet) for _ in range(10_000)))
+        elif kind == 1:
+            values.append(f"{rnd.getrandbits(40_000):010000x}")
+        elif kind == 2:
+            values.append("x" * 10_000 + "!")
+        else:
+            values.append("usebereal" * 1_100 + "Q")
+    answers: list[bool] = []
+    worker = threading.Thread(target=lambda: answers.extend(map(is_placeholder, values)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "200 values of 10 kB: no answer within 120 s"
+    assert answers == [n % 4 == 2 for n in range(200)], "only the long run of x is a placeholder"
+    # the shapes the rewritten alternatives stand for are still placeholders
+    tail = "".join(rnd.choice(alphabet) for _ in range(30)).replace("x", "k").replace("X", "k")
+    assert is_placeholder("sk_live_" + "X" * 8)
+    assert is_placeholder(tail + "_xxxxxx") and is_placeholder(tail + "XXXXXX")
+    assert not is_placeholder(tail + "xxxxx")  # five are not enough at the end
+    assert is_placeholder("xxxx-" + tail.lower()) and not is_placeholder("xxxx-" + tail.lower() + "!")
