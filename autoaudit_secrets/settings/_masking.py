@@ -6,11 +6,14 @@ newlines written as ``\\n``, backslashes doubled, each of those escaped once mor
 holding a ``repr``), and the value percent-encoded as in a URL query string (access logs). A value that is
 a URL with a password also masks that password on its own (as written in the URL and decoded) and in the
 user information of any URL in the text, however that URL spells it (another scheme, another encoding); a
-password too short to mask on its own only there.
+password too short to mask on its own only there. A value long enough to be masked wherever it appears is
+also masked inside base64 text, standard or URL-safe, percent-encoded or not, whatever comes before it there
+(an HTTP Basic ``Authorization`` header encodes ``user:<it>``): the whole base64 word holding it is masked.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,9 +24,11 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 from .._redact import MASK
 
 __all__ = [
+    "ENCODED_MIN_LENGTH",
     "LOG_MIN_LENGTH",
     "LOG_WHOLE_TOKEN_BELOW",
     "Masker",
+    "base64_cores",
     "data_strings",
     "escaped_forms",
     "json_leaves",
@@ -38,6 +43,10 @@ __all__ = [
 # name is masked in logs from LOG_WHOLE_TOKEN_BELOW characters on.
 LOG_MIN_LENGTH = 3
 LOG_WHOLE_TOKEN_BELOW = 8
+
+# A value is looked for inside base64 text from this many characters on (those masked wherever they appear, by
+# the log redaction's rule): the base64 of a shorter one is a few characters that any base64 text may hold.
+ENCODED_MIN_LENGTH = LOG_WHOLE_TOKEN_BELOW
 
 # Letters, digits and -._~: every escaped or URL-encoded spelling of such a value is the value itself.
 _PLAIN = re.compile(r"[A-Za-z0-9._~-]*")
@@ -73,6 +82,100 @@ def escaped_forms(value: str) -> frozenset[str]:
         forms |= new
         frontier = new
     return frozenset(forms)
+
+
+def _std_cores(value: str) -> list[str]:
+    """The standard base64 of ``value`` (as UTF-8) where it starts after 0, 1 or 2 other bytes of a 3-byte
+    group: each time the characters that only its own bits make up (those shared with the bytes around it
+    are left out)."""
+    data = value.encode("utf-8", "surrogatepass")
+    cores = []
+    for before in range(3):
+        encoded = base64.b64encode(bytes(before) + data).decode("ascii")
+        # a character stands for 6 bits: from the first after the `before` bytes to the last one whole
+        cores.append(encoded[-(-8 * before // 6) : 8 * (before + len(data)) // 6])
+    return cores
+
+
+def _variants(core: str) -> set[str]:
+    """A standard base64 text, URL-safe and percent-encoded as a URL query writes it (``+``, ``/`` as
+    ``%2B``, ``%2F``)."""
+    return {core, core.translate(_URLSAFE), quote(core, safe="")}
+
+
+def base64_cores(value: str) -> frozenset[str]:
+    """The texts that base64 text holds wherever it encodes ``value`` (as UTF-8), whatever comes before and
+    after it: for each of the 3 places the value can start at in a 3-byte group (after 0, 1 or 2 other
+    bytes), the characters of its encoding that only its own bits make up. Each in standard and URL-safe
+    base64, and percent-encoded (``+``, ``/`` as ``%2B``, ``%2F``). Those shorter than
+    :data:`ENCODED_MIN_LENGTH` are left out."""
+    return frozenset(
+        form for core in _std_cores(value) for form in _variants(core) if len(form) >= ENCODED_MIN_LENGTH
+    )
+
+
+def _needles(value: str) -> set[str]:
+    """Texts of :data:`_NEEDLE` characters one of which every :func:`base64_cores` form of ``value`` holds:
+    of each core, a part without ``+`` or ``/`` (it reads the same in every variant), else its beginning in
+    each variant. A text without any of them holds no core (one fast substring test each, where the regex
+    of the cores, many literals tried one by one at each place, would cost several times more)."""
+    needles: set[str] = set()
+    for core in _std_cores(value):
+        if len(core) < ENCODED_MIN_LENGTH:
+            continue
+        windows = (core[i : i + _NEEDLE] for i in range(len(core) - _NEEDLE + 1))
+        plain = next((window for window in windows if "+" not in window and "/" not in window), None)
+        needles |= {plain} if plain is not None else _variants(core[:_NEEDLE])
+    return needles
+
+
+_NEEDLE = 8  # (at most ENCODED_MIN_LENGTH: the shortest core)
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+# The characters of a base64 word around a value's core (both alphabets; "+", "/" and "=" percent-encoded
+# too): what is masked with the core, up to the padding. Its other bytes (a user before a password) come
+# from the same text: more is hidden, never less.
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
+_BASE64_ESCAPES = ("%2B", "%2F", "%2b", "%2f")
+_PADDING = re.compile(r"(?:=|%3[dD])*")
+
+
+def _base64_word(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the base64 word of ``text`` that holds ``text[start:end]``, its padding included."""
+    while start > 0:
+        if text[start - 1] in _BASE64_CHARS:
+            start -= 1
+        elif text[start - 3 : start] in _BASE64_ESCAPES:
+            start -= 3
+        else:
+            break
+    size = len(text)
+    while end < size:
+        if text[end] in _BASE64_CHARS:
+            end += 1
+        elif text[end : end + 3] in _BASE64_ESCAPES:
+            end += 3
+        else:
+            break
+    padding = _PADDING.match(text, end)
+    return start, padding.end() if padding is not None else end
+
+
+def _mask_encoded(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` with each base64 word holding a match of ``pattern`` (a value's core) replaced by the mask."""
+    pieces: list[str] = []
+    done = 0
+    for match in pattern.finditer(text):
+        if match.start() < done:
+            continue  # inside a word masked already
+        start, end = _base64_word(text, match.start(), match.end())
+        pieces += [text[done : max(start, done)], MASK]
+        done = end
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def json_leaves(value: str, *, keys_except: AbstractSet[str] | None = None) -> list[str]:
@@ -245,14 +348,19 @@ class Masker:
     colour escape codes count as separators); longer ones wherever they appear. A value that is a URL with a
     password brings that password, by the same rule on its decoded length: as written in the URL, decoded
     (and so percent-encoded), and wherever it is the password of a URL in the text (``scheme://user:<it>@``,
-    any scheme, user or spelling). The pattern is compiled on the first :meth:`mask` after values change, so
-    building a masker costs nothing until a message needs it. ``repr()`` shows only how many values it holds.
+    any scheme, user or spelling). A value masked wherever it appears, from :data:`ENCODED_MIN_LENGTH`
+    characters on, is also masked inside base64 text: the whole base64 word holding one of its
+    :func:`base64_cores` (a ``Basic`` authorization header built from it). The pattern is compiled on the
+    first :meth:`mask` after values change, so building a masker costs nothing until a message needs it.
+    ``repr()`` shows only how many values it holds.
     """
 
     __slots__ = (
         "_after_code",
         "_after_escaped_code",
+        "_encoded",
         "_min_length",
+        "_needles",
         "_password_urls",
         "_pattern",
         "_short_passwords",
@@ -269,6 +377,8 @@ class Masker:
         self._pattern: re.Pattern[str] | None = None
         self._after_code: re.Pattern[str] | None = None  # the token forms right after an escape code
         self._after_escaped_code: re.Pattern[str] | None = None  # ... spelled \x1b[, \033[, \e[, ^[[...
+        self._encoded: re.Pattern[str] | None = None  # the values' base64 cores (see base64_cores)
+        self._needles: tuple[str, ...] = ()  # a text holding none of them holds no core (see _needles)
         self._url_passwords: frozenset[str] = frozenset()  # decoded, to compare with a URL's in the text
         self._short_passwords: frozenset[str] = frozenset()  # those of them masked only in a URL
         self.add(values)
@@ -322,6 +432,8 @@ class Masker:
     def _compiled(self) -> re.Pattern[str] | None:
         if self._pattern is None and (self._values or self._password_urls):
             forms: dict[str, bool] = {}  # form -> masked only as a whole token
+            cores: set[str] = set()  # the base64 of the values masked wherever they appear
+            needles: set[str] = set()
             texts, self._url_passwords = self._texts()
             self._short_passwords = frozenset(p for p in self._url_passwords if len(p) < self._min_length)
             for text, length in texts:
@@ -329,6 +441,12 @@ class Masker:
                 for form in escaped_forms(text):
                     if len(form) >= self._min_length:
                         forms[form] = forms.get(form, True) and whole
+                if not whole and length >= ENCODED_MIN_LENGTH:
+                    cores |= base64_cores(text)
+                    needles |= _needles(text)
+            encoded = sorted(cores, key=len, reverse=True)
+            self._encoded = re.compile("|".join(map(re.escape, encoded))) if encoded else None
+            self._needles = tuple(needles)
             ordered = sorted(forms, key=len, reverse=True)
             parts = [token_pattern(form) if forms[form] else re.escape(form) for form in ordered]
             tokens = "|".join(
@@ -347,6 +465,9 @@ class Masker:
         if pattern is None:
             return text
         masked = pattern.sub(MASK, text)
+        encoded = self._encoded
+        if encoded is not None and any(map(masked.__contains__, self._needles)):
+            masked = _mask_encoded(encoded, masked)
         after_code = self._after_code
         if after_code is not None:
             # One-character scans first (a longer needle costs several times more; most lines hold neither).
