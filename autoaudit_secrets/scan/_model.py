@@ -195,6 +195,9 @@ class ScanStats:
     files_scanned: int = 0
     files_skipped: int = 0  # binary, unreadable or special files (named on the command line: an error)
     files_truncated: int = 0  # larger than max_file_size: only their first and last parts were scanned
+    # Git commit and tag messages (check-secrets git) of which only the first and last parts were scanned
+    # (larger than sources._messages.MESSAGE_MAX), in the order of the history.
+    messages_truncated: list[MessageOrigin] = field(default_factory=list)
     # Files that could not be read (relative paths, not in reports); one named explicitly is an error.
     unreadable: list[str] = field(default_factory=list)
     bytes_scanned: int = 0

@@ -154,6 +154,7 @@ def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
         "files_scanned": 12,
         "files_skipped": 1,
         "files_truncated": 0,
+        "messages_truncated": 0,
         "bytes_scanned": 4096,
         "seconds": 0.25,
         "findings_suppressed": 2,
@@ -311,6 +312,30 @@ def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
 def test_clean_text_report(tmp_path: Path) -> None:
     text = render_report(OutputFormat.TEXT, [], ScanStats(files_scanned=1, seconds=0.01), ctx(tmp_path))
     assert text == "check-secrets: no findings (1 file scanned in 0.01 s)\n"
+
+
+def test_messages_read_in_part_are_said_in_text_and_json(tmp_path: Path) -> None:
+    origins = [MessageOrigin("commit", f"{n:x}" * 40) for n in range(1, 5)]
+    origins.insert(
+        1, MessageOrigin("tag", "e" * 40, "v1\x1b[2J", "t@example.test", "2024-05-01T10:00:00+00:00")
+    )
+    stats = ScanStats(files_scanned=1, seconds=0.01, messages_truncated=origins)
+    text = render_report(OutputFormat.TEXT, [], stats, ctx(tmp_path))
+    named = f"commit {'1' * 12}, tag v1\\x1b[2J, commit {'2' * 12}, 2 more"  # (the tag name escaped)
+    said = f"5 git messages over 1 MiB scanned partly ({named})"
+    assert text == f"check-secrets: no findings (1 file scanned in 0.01 s, {said})\n"
+    report = json.loads(render_report(OutputFormat.JSON, [], stats, ctx(tmp_path)))
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(report)
+    assert report["stats"]["messages_truncated"] == 5
+    listed = report["stats"]["truncated_messages"]
+    assert [m["sha"] for m in listed] == [origin.sha for origin in origins]
+    assert listed[1] == {
+        "kind": "tag",
+        "sha": "e" * 40,
+        "tag": "v1\x1b[2J",
+        "tagger_email": "t@example.test",
+        "date": "2024-05-01T10:00:00+00:00",
+    }
 
 
 # Secrets hold a character that no report text, digest or label contains, so a hit can only be a real leak.

@@ -12,15 +12,17 @@
          "date": ...}, "related": "Dockerfile"}
       ],
       "stats": {"findings": 1, "errors": 1, "warnings": 0, "files_scanned": 10, "files_skipped": 0,
-                "files_truncated": 0, "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0,
-                "findings_baselined": 0, "matcher": "hyperscan", "matcher_fallback": null}
+                "files_truncated": 0, "messages_truncated": 0, "bytes_scanned": 1234, "seconds": 0.05,
+                "findings_suppressed": 0, "findings_baselined": 0, "matcher": "hyperscan",
+                "matcher_fallback": null}
     }
 
 ``commit`` (git modes) and ``related`` are present only when known. Paths are relative to the scanned root
 with ``/`` separators. A finding in a git commit or tag message (``check-secrets git``) has ``"path": ""``
 (no file) and ``git_message``: ``{"kind": "commit", "sha": ...}`` or ``{"kind": "tag", "sha": <tag object>,
 "tag": <name>, "tagger_email": ..., "date": ...}``; its ``line`` and ``column`` are in the message (the
-subject is line 1), and for a tag ``commit`` is the commit it points at.
+subject is line 1), and for a tag ``commit`` is the commit it points at. ``stats.truncated_messages`` (only
+when ``messages_truncated`` is not 0) lists the messages scanned partly, as ``git_message`` objects.
 """
 
 from __future__ import annotations
@@ -97,13 +99,14 @@ def image_to_dict(origin: ImageOrigin) -> dict[str, Any]:
 def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, Any]:
     """The ``stats`` object: counts of reported findings plus the scan's own statistics."""
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-    return {
+    out: dict[str, Any] = {
         "findings": len(findings),
         "errors": errors,
         "warnings": len(findings) - errors,
         "files_scanned": stats.files_scanned,
         "files_skipped": stats.files_skipped,
         "files_truncated": stats.files_truncated,
+        "messages_truncated": len(stats.messages_truncated),
         "bytes_scanned": stats.bytes_scanned,
         "seconds": round(stats.seconds, 3),
         "findings_suppressed": stats.findings_suppressed,
@@ -111,6 +114,9 @@ def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, An
         "matcher": stats.matcher,
         "matcher_fallback": stats.matcher_fallback,
     }
+    if stats.messages_truncated:
+        out["truncated_messages"] = [message_to_dict(origin) for origin in stats.messages_truncated]
+    return out
 
 
 def render_json(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:

@@ -225,9 +225,13 @@ def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
         "results": [_result(f, index[f.rule_id], ctx) for f in findings],
         "properties": {
             "filesScanned": stats.files_scanned,
+            "filesTruncated": stats.files_truncated,
+            "messagesTruncated": len(stats.messages_truncated),
             "findingsBaselined": stats.findings_baselined,
             "findingsSuppressed": stats.findings_suppressed,
         },
     }
+    if stats.messages_truncated:  # (what was not read is said in every format, as in JSON)
+        run["properties"]["truncatedMessages"] = [message_to_dict(o) for o in stats.messages_truncated]
     log = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return dump_json(log)

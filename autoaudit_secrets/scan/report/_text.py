@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._model import Finding, ImageOrigin, MessageOrigin, ScanStats, Severity
+from ..sources._messages import MESSAGE_MAX
 from . import ReportContext
 
 __all__ = ["render_text"]
@@ -112,6 +113,21 @@ def _fallback(stats: ScanStats) -> str:
     return f"\ncheck-secrets: note: {stats.matcher_fallback}" if stats.matcher_fallback else ""
 
 
+def _messages_truncated(origins: Sequence[MessageOrigin]) -> str:
+    """``2 git messages over 1 MiB scanned partly (commit <sha>, tag <name>)``: the first few named."""
+    named = [
+        f"tag {_safe(origin.tag or origin.sha[:12])}" if origin.kind == "tag" else f"commit {origin.sha[:12]}"
+        for origin in origins[:_NAMED]
+    ]
+    if len(origins) > _NAMED:
+        named.append(f"{len(origins) - _NAMED} more")
+    size = f"{MESSAGE_MAX // (1024 * 1024)} MiB"
+    return f"{_plural(len(origins), 'git message')} over {size} scanned partly ({', '.join(named)})"
+
+
+_NAMED = 3  # the truncated messages named on the summary line, at most (the JSON report lists them all)
+
+
 def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = len(findings) - errors
@@ -127,6 +143,8 @@ def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) 
         extra.append(f"{stats.files_skipped} skipped (binary, unreadable or special)")
     if stats.files_truncated:
         extra.append(f"{stats.files_truncated} over --max-file-size scanned partly")
+    if stats.messages_truncated:
+        extra.append(_messages_truncated(stats.messages_truncated))
     if extra:
         tail += ", " + ", ".join(extra)
     if not findings:

@@ -1350,6 +1350,8 @@ class _HistoryScan:
             if message.position >= position:
                 break
             done += 1
+            if message.truncated:
+                self.stats.messages_truncated.append(message.origin)
             if hit:
                 # (the prefilter looked at the raw bytes, which a message with odd bytes does not decode
                 # to: the text is scanned whole, without the prescan's offsets)
@@ -2064,6 +2066,7 @@ class _Combined:
         total.files_scanned += stats.files_scanned
         total.files_skipped += stats.files_skipped
         total.files_truncated += stats.files_truncated
+        total.messages_truncated.extend(stats.messages_truncated)
         total.bytes_scanned += stats.bytes_scanned
         total.unreadable.extend(stats.unreadable)
         self.commits += commits

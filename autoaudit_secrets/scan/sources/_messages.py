@@ -12,7 +12,9 @@ its line numbers:
 * a message is decoded from its ``encoding`` header (UTF-8 when there is none), odd bytes replaced;
 * of a message larger than :data:`MESSAGE_MAX` bytes only the first and the last :data:`MESSAGE_MAX` / 2 bytes
   are kept (the tail from its first whole line), the lines between counted, so line numbers stay right; the
-  rest is read past, never held;
+  rest is read past, never held. Such a message is marked ``truncated`` (the scan counts it in
+  ``ScanStats.messages_truncated``, and the reports say so), as is one whose headers alone are larger than
+  the first half (nothing of its message is read);
 * annotated tags: with ``--all`` every annotated tag of any ref; with ``--since``/``--range`` those whose tag
   points at a commit of the selection. A tag's message comes right after the message of the commit it points
   at (a tag of a tag: the commit it comes to in the end); tags of a tree or a blob come last (``--all``
@@ -100,9 +102,9 @@ class GitMessage:
     the commit it points at; a loose tag's: the number of commits); ``data`` is its text as UTF-8 (the raw
     bytes of a UTF-8 message, odd bytes included: what the prefilter looks at). The text and its line
     numbers, the :class:`MessageOrigin` and the commit are worked out when asked for (most messages hold no
-    token)."""
+    token). ``truncated``: part of the message was not read (larger than the reading cap)."""
 
-    __slots__ = ("_codec", "_parts", "_person", "_pointed", "_tag", "data", "position")
+    __slots__ = ("_codec", "_parts", "_person", "_pointed", "_tag", "data", "position", "truncated")
 
     def __init__(
         self,
@@ -112,8 +114,11 @@ class GitMessage:
         person: _Person,
         tag: TagRef | None = None,
         pointed: _Person | None = None,
+        *,
+        truncated: bool = False,
     ) -> None:
         self.position = position
+        self.truncated = truncated
         self._parts = parts  # (whole lines, the number of the first)
         self._codec = codec
         self._person = person
@@ -433,23 +438,30 @@ class MessageReader:
                 commit = None if tag is None else commit
                 continue
             kind = fields[1]
-            head, tail, skipped = _read_capped(out, int(fields[2]), self._cap)
+            size = int(fields[2])
+            head, tail, skipped = _read_capped(out, size, self._cap)
             out.read(1)  # the newline after the contents
+            cut = size > self._cap  # (the middle was read past)
             parsed = parse_object(head, tail, skipped) if kind in (b"commit", b"tag") else None
+            if parsed is None and cut:
+                # headers larger than the head: nothing of the message is read, which is said, not kept quiet
+                parsed = (b"", b"", [])
             if tag is None:
                 commit = None
                 if kind != b"commit" or parsed is None:
                     continue
                 encoding, person, parts = parsed
                 commit = _Person(sha, person)
-                message = GitMessage(position, parts, _codec(encoding), commit)
+                message = GitMessage(position, parts, _codec(encoding), commit, truncated=cut)
             else:
                 if kind != b"tag" or parsed is None:
                     continue
                 encoding, person, parts = parsed
                 pointed = commit if tag.target and commit is not None and commit.sha == tag.target else None
-                message = GitMessage(position, parts, _codec(encoding), _Person(sha, person), tag, pointed)
-            if message.data.strip():
+                message = GitMessage(
+                    position, parts, _codec(encoding), _Person(sha, person), tag, pointed, truncated=cut
+                )
+            if cut or message.data.strip():
                 yield message
         self.close()
 

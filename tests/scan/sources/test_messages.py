@@ -373,6 +373,64 @@ def test_a_message_of_one_huge_line_is_read_in_part(repo: Repo) -> None:
     assert (found["git_message"]["sha"], found["line"], found["column"]) == (sha, 1, 1002)
 
 
+def _huge(token: str, size: int) -> bytes:
+    """A message of about ``size`` bytes of lines, ``token`` in its middle (past what is read of it)."""
+    filler = [b"filler line %06d of a generated changelog" % n for n in range(size // 84)]
+    return b"\n".join([b"subject", *filler, token.encode(), *filler, b"end"]) + b"\n"
+
+
+def test_a_message_read_in_part_is_counted_and_named_in_the_summary_and_the_stats(repo: Repo) -> None:
+    """A commit message and a tag message over the 1 MiB cap (their middles are read past: the tokens there
+    are not seen, which the run must say instead of looking clean), a commit whose headers alone exceed the
+    cap (nothing of its message is read), and a message just under the cap (read whole, not counted)."""
+    repo.write("a.txt", "a\n")
+    repo.commit("base")
+    under = _raw_commit(repo, _huge("no token here", 1_000_000))
+    git(repo.path, "reset", "-q", "--hard", under)
+    big_commit = _raw_commit(repo, _huge(repo.token(), 3_000_000))
+    git(repo.path, "reset", "-q", "--hard", big_commit)
+    (repo.path.parent / "tag-message").write_bytes(_huge(repo.token(), 1_500_000))
+    git(repo.path, "tag", "-a", "big", "-F", str(repo.path.parent / "tag-message"), big_commit)
+    tag = git(repo.path, "rev-parse", "big").strip()
+    big_headers = _raw_commit(repo, b"short subject\n", headers=b"x-big " + b"h" * 1_200_000 + b"\n")
+    git(repo.path, "reset", "-q", "--hard", big_headers)
+
+    result = repo.run("--all")
+    assert result.returncode == 0, result.stderr  # (the tokens are in the parts not read)
+    summary = result.stdout.strip().splitlines()[-1]
+    named = f"commit {big_commit[:12]}, tag big, commit {big_headers[:12]}"
+    assert f", 3 git messages over 1 MiB scanned partly ({named}))" in summary, summary
+    assert under[:12] not in summary
+
+    report = json.loads(repo.run("--all", "--format", "json").stdout)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(report)
+    stats = report["stats"]
+    assert stats["messages_truncated"] == 3
+    listed = [(m["kind"], m["sha"], m.get("tag")) for m in stats["truncated_messages"]]
+    assert listed == [("commit", big_commit, None), ("tag", tag, "big"), ("commit", big_headers, None)]
+    sarif = json.loads(repo.run("--all", "--format", "sarif").stdout)
+    sarif_schema = json.loads((DATA_DIR / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(sarif_schema).validate(sarif)
+    properties = sarif["runs"][0]["properties"]
+    assert properties["messagesTruncated"] == 3
+    assert properties["truncatedMessages"] == stats["truncated_messages"]
+    # the same with the history cut into parts scanned by worker processes
+    with HistoryScan(repo.path, GitSelection(GitMode.ALL), jobs=3, min_part=1) as history:
+        _, api_stats = history.run(Scanner(ScanConfig(extra_rules=(TEST_RULE,))), HistoryOptions())
+    assert sorted(o.sha for o in api_stats.messages_truncated) == sorted([big_commit, tag, big_headers])
+
+
+def test_a_history_of_ordinary_messages_reports_none_truncated(repo: Repo) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit("base\n\n" + "a body line\n" * 1000)
+    _tag(repo, "v1", "release notes\n" * 100)
+    result = repo.run("--all")
+    assert result.returncode == 0, result.stderr
+    assert "scanned partly" not in result.stdout
+    stats = json.loads(repo.run("--all", "--format", "json").stdout)["stats"]
+    assert stats["messages_truncated"] == 0 and "truncated_messages" not in stats
+
+
 @pytest.mark.parametrize(
     ("encoding", "column"),
     [
