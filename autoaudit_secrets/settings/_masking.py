@@ -144,10 +144,10 @@ _PADDING = re.compile(r"(?:=|%3[dD])*")
 def _base64_word(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the base64 word of ``text`` that holds ``text[start:end]``, its padding included."""
     while start > 0:
-        if text[start - 1] in _BASE64_CHARS:
-            start -= 1
-        elif text[start - 3 : start] in _BASE64_ESCAPES:
+        if text[start - 3 : start] in _BASE64_ESCAPES:  # (first: its last two characters are base64 ones)
             start -= 3
+        elif text[start - 1] in _BASE64_CHARS:
+            start -= 1
         else:
             break
     size = len(text)

@@ -124,7 +124,7 @@ def test_url_safe_and_percent_encoded_base64_are_masked(
 ) -> None:
     logger, stream = logged
     install_redaction(_load(), logger)
-    data = b"ab"[:before] + ODD_TOKEN.encode() + b"!"
+    data = b"\xfb\xff"[:before] + ODD_TOKEN.encode() + b"!"  # (bytes before it encoded as "+", "/" too)
     url_safe = base64.urlsafe_b64encode(data).decode("ascii")
     standard = base64.b64encode(data).decode("ascii")
     percent = quote(standard, safe="")
