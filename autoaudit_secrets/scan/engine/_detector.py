@@ -5,7 +5,7 @@ placeholder/reference/documentation-example; the rule's own ``hash``/``uuid``/``
 rules (a ``name`` group) the name must say "secret" and the value must look like a literal, not code. Base64
 values are decoded (nested, bounded) and scanned again; their matches are placed at the encoded text. Base64
 wrapped over lines (MIME, ``base64`` and ``openssl base64`` output, an indented YAML block) is decoded as one
-block, and a match in it placed at the encoded characters of its secret.
+block (in overlapping parts beyond 64 KiB), and a match in it placed at the encoded characters of its secret.
 """
 
 from __future__ import annotations
@@ -60,15 +60,20 @@ _B64_AT_START = LazyRegex(r"(?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})")
 # by this pattern at its end (see _adjacent_runs).
 _B64_NEXT = LazyRegex(_B64_PATTERN)
 _B64_BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_MAX_B64_RUN = 64 * 1024
+_MAX_B64_RUN = 64 * 1024  # base64 characters decoded at once: a run, or a part of a wrapped block
+# A wrapped block longer than that is decoded in parts of _MAX_B64_RUN characters, each sharing its last
+# _B64_OVERLAP characters (6 KiB decoded: a 4096-bit RSA key in PEM) with the next one, and reporting only
+# what starts before them: a secret over the cut between two parts is found whole, once.
+_B64_OVERLAP = 8 * 1024
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _B64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _MAX_DEPTH = 2
 # Wrapped base64 (MIME and `base64` at 76 columns, `openssl base64` and PEM bodies at 64): lines of one width
-# (a multiple of 4, at least this), with one indentation, the last one shorter or padded.
+# (a multiple of 4, at least this), with one indentation, the last one shorter, padded or as wide.
 _MIN_WRAP_WIDTH = 32
 _MIN_B64_TEXT = 32  # no base64 pattern matches a shorter text (32 base64 characters at least)
 _MAX_DECODED = 1 << 20  # decoded bytes per document
+_MAX_B64_WALK = _MAX_DECODED // 3 * 4  # characters of a wrapped block walked over: no more could be decoded
 
 _CONFIG_SUFFIXES = (
     ".env",
@@ -557,11 +562,12 @@ class Detector:
     ) -> list[_Hit]:
         """The hits in the base64 runs the patterns found, in text order. A run that is the first line of a
         wrapped block (:func:`_wrapped_block`) is decoded with the block's other lines, which are not decoded
-        again one by one. Lines that make no block (a list of equal values, a block longer than we decode)
-        are decoded one by one, as single runs are. Each line is walked over once (the end of a walk that
-        found no block is remembered), so a file of equal lines costs a linear time."""
+        again one by one (but for a block with no shorter last line, which may as well be a list of values:
+        see :meth:`_decode_block`). Lines that make no block (a list of equal padded values) are decoded one
+        by one, as single runs are. Each line is walked over once (the end of a walk that found no block is
+        remembered), so a file of equal lines costs a linear time."""
         out: list[_Hit] = []
-        covered = 0  # runs before this offset belong to a block already decoded (or too long to decode)
+        covered = 0  # runs before this offset belong to a block already decoded
         plain = 0  # runs before this offset were walked over and belong to no block: decoded one by one
         for start, end, extend in sorted(runs):
             if budget[0] <= 0:
@@ -574,45 +580,100 @@ class Detector:
                 if isinstance(block, int):
                     plain = block
                 else:
-                    covered = block[0]
-                    out.extend(self._decode_block(text, block[1], relpath, depth, budget))
+                    covered, lines, exact = block
+                    out.extend(self._decode_block(text, lines, relpath, depth, budget, exact=exact))
                     continue
             out.extend(self._base64(text, start, end, relpath, depth, budget, extend=extend))
         return out
 
     def _decode_block(
-        self, text: str, lines: list[tuple[int, int]], relpath: str | None, depth: int, budget: list[int]
+        self,
+        text: str,
+        lines: list[tuple[int, int]],
+        relpath: str | None,
+        depth: int,
+        budget: list[int],
+        *,
+        exact: bool = False,
     ) -> list[_Hit]:
         """The hits in a wrapped base64 block of ``lines`` ((start, end) of each line's base64), each placed
         at the encoded characters of its secret: the 4-character groups that hold its bytes, on the line (or
-        lines) where they are."""
+        lines) where they are. A block of more than ``_MAX_B64_RUN`` characters is decoded in overlapping
+        parts (see ``_B64_OVERLAP``), as long as the document's budget of decoded bytes lasts.
+
+        ``exact``: every line is full (nothing ends the block shorter), so the lines may also be a list of
+        values, one a line; each line is then also read alone, as a single run is, and what it holds is
+        reported at the line unless the block's decoding found something there already."""
+        width = lines[0][1] - lines[0][0]
+        size = max(1, _MAX_B64_RUN // width)  # lines decoded at once
+        step = max(1, size - _B64_OVERLAP // width)  # lines a part reports on, but for the last one
+        out: list[_Hit] = []
+        first = 0
+        while budget[0] > 0:
+            final = first + size >= len(lines)
+            part = lines[first : first + size]
+            out.extend(self._decode_part(text, part, None if final else step, relpath, depth, budget, exact))
+            if final:
+                break
+            first += step
+        return out
+
+    def _decode_part(
+        self,
+        text: str,
+        lines: list[tuple[int, int]],
+        own: int | None,
+        relpath: str | None,
+        depth: int,
+        budget: list[int],
+        exact: bool,
+    ) -> list[_Hit]:
+        """The hits of one part of a wrapped block (see :meth:`_decode_block`): those whose match starts in
+        its first ``own`` lines (all when ``None``; the next part, which starts there, reports the rest)."""
         encoded = "".join(text[a:b] for a, b in lines)
-        decoded = self._decode_text(encoded, budget)
-        if decoded is None:
+        raw = self._decode_bytes(encoded, budget)
+        if raw is None:
             return []
         width = lines[0][1] - lines[0][0]
+        per_line = width // 4 * 3  # bytes a full line holds
+        owned = len(raw) if own is None else own * per_line
+        decoded = _as_text(raw)
 
         def place(index: int) -> int:  # an offset in ``encoded`` -> one in ``text``
             row = min(index // width, len(lines) - 1)
             return lines[row][0] + index - row * width
 
-        out = []
-        for inner in self._layer(decoded, relpath, depth + 1, budget):
-            a, b = inner.match.secret_start, inner.match.secret_end
-            if decoded.isascii():
-                byte_a, byte_b = a, b
+        out: list[_Hit] = []
+        touched: set[int] = set()  # lines where the block's decoding found something
+        inners = self._layer(decoded, relpath, depth + 1, budget) if decoded is not None else []
+        for inner in inners:
+            a, b, at = inner.match.secret_start, inner.match.secret_end, inner.match.start
+            if decoded is None or decoded.isascii():
+                byte_a, byte_b, byte_at = a, b, at
             else:
-                byte_a, byte_b = len(decoded[:a].encode()), len(decoded[:b].encode())
+                byte_a, byte_b, byte_at = (len(decoded[:i].encode()) for i in (a, b, at))
+            if byte_at >= owned:
+                continue
             enc_a = byte_a // 3 * 4
             enc_b = min(len(encoded), -(-byte_b // 3) * 4)
-            start, end = place(enc_a), place(max(enc_b - 1, enc_a)) + 1
+            last = max(enc_b - 1, enc_a)
+            start, end = place(enc_a), place(last) + 1
+            touched.update(range(enc_a // width, last // width + 1))
             out.append(_Hit(Match(inner.match.rule, start, end, start, end), inner.secret))
+        if exact:
+            for row in range(len(lines) if own is None else own):
+                line = _as_text(raw[row * per_line : (row + 1) * per_line]) if row not in touched else None
+                if line is None:
+                    continue
+                a, b = lines[row]
+                for inner in self._layer(line, relpath, depth + 1, budget):
+                    out.append(_Hit(Match(inner.match.rule, a, b, a, b), inner.secret))
         return out
 
     @staticmethod
-    def _decode_text(encoded: str, budget: list[int]) -> str | None:
-        """``encoded`` decoded, when it is base64 of UTF-8 text (95% printable) and the document's budget of
-        decoded bytes is not spent."""
+    def _decode_bytes(encoded: str, budget: list[int]) -> bytes | None:
+        """``encoded`` decoded, when it is base64 and the document's budget of decoded bytes is not spent
+        (the bytes are taken from it)."""
         if len(encoded) % 4 or budget[0] <= 0:
             return None
         try:
@@ -620,14 +681,14 @@ class Detector:
         except (binascii.Error, ValueError):
             return None
         budget[0] -= len(raw)
-        try:
-            decoded = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
-        if printable < 0.95 * len(decoded):
-            return None
-        return decoded
+        return raw
+
+    @classmethod
+    def _decode_text(cls, encoded: str, budget: list[int]) -> str | None:
+        """``encoded`` decoded, when it is base64 of UTF-8 text (95% printable) and the document's budget of
+        decoded bytes is not spent."""
+        raw = cls._decode_bytes(encoded, budget)
+        return None if raw is None else _as_text(raw)
 
     def _no_rule_applies(self, text: str) -> bool:
         """True when ``text`` is too short for the base64 patterns (32 characters) and holds none of the
@@ -747,6 +808,18 @@ class Detector:
         return out
 
 
+def _as_text(raw: bytes) -> str | None:
+    """``raw`` as text, when it is UTF-8 and 95% printable."""
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(1 for c in decoded if c.isprintable() or c in "\r\n\t")
+    if printable < 0.95 * len(decoded):
+        return None
+    return decoded
+
+
 def _adjacent_runs(text: str, runs: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
     """``runs`` with the runs that the matcher could not find because the match of the run before took
     their delimiter: after each run (not one found by its start, which ends inside a longer run), the
@@ -767,15 +840,16 @@ def _adjacent_runs(text: str, runs: list[tuple[int, int, bool]]) -> list[tuple[i
     return out
 
 
-def _wrapped_block(text: str, start: int, end: int) -> tuple[int, list[tuple[int, int]]] | int:
+def _wrapped_block(text: str, start: int, end: int) -> tuple[int, list[tuple[int, int]], bool] | int:
     """Whether the base64 run ``text[start:end]`` is the first line of a wrapped block: it fills its line but
     for an indentation of blanks, its width is a multiple of 4 (at least ``_MIN_WRAP_WIDTH``) without padding,
-    and the lines after it have the same indentation and width, all base64, up to a last one that is shorter
-    or padded (``=``). (A list of equal values, one a line, is no block: nothing ends it shorter.)
+    and one line after it at least has the same indentation and width, all base64. The block ends with a
+    line that is shorter or padded (``=``), or with its last full line (then nothing tells it from a list of
+    equal values, one a line: it is *exact*), or after ``_MAX_B64_WALK`` characters (more than a document's
+    budget decodes; the rest is walked over as another block).
 
-    ``(block end, [(start, end) of each line's base64])`` for a block of at most ``_MAX_B64_RUN`` characters;
-    else the offset where the walk stopped (no run before it starts a block: each line is walked over once,
-    by a regular expression)."""
+    ``(block end, [(start, end) of each line's base64], exact)``; else the offset where the walk stopped (no
+    run before it starts a block: each line is walked over once, by a regular expression)."""
     width = end - start
     line_start = text.rfind("\n", 0, start) + 1
     indent = text[line_start:start]
@@ -789,27 +863,35 @@ def _wrapped_block(text: str, start: int, end: int) -> tuple[int, list[tuple[int
     ):
         return end
     full, last = _block_lines(indent, width)
-    m = full.match(text, end)
-    if m is None:  # (it matches always: none at all is a match)
-        return end
-    stop = m.end()
-    count = m.group().count("\n")
-    if count >= _MAX_B64_RUN // width:
-        return stop  # longer than we decode as one block
-    tail = last.match(text, stop)
-    if tail is None:
-        return stop
-    a, c = tail.span("b64")
-    if c == a or c - a > width or (c - a) % 4 or (c - a == width and text[c - 1] != "="):
-        return stop
+    stop = end
+    count = 0  # full lines after the first one
+    limit = _MAX_B64_WALK // width
+    while count < limit:  # (the pattern takes at most _MAX_B64_RUN characters a time: see _block_lines)
+        m = full.match(text, stop)
+        if m is None:  # (it matches always: none at all is a match)
+            break
+        found = m.group().count("\n")
+        count += found
+        stop = m.end()
+        if found < _MAX_B64_RUN // width:
+            break
+    tail = last.match(text, stop) if count < limit else None
+    a = c = stop
+    if tail is not None:
+        a, c = tail.span("b64")
+    exact = c == a or c - a > width or bool((c - a) % 4) or (c - a == width and text[c - 1] != "=")
+    if exact and count == 0:
+        return stop  # one line alone: a run, not a block
     lines = [(start, end)]
     pos = end
     for _ in range(count):
         pos = text.index("\n", pos) + 1 + len(indent)
         lines.append((pos, pos + width))
         pos += width
+    if exact:
+        return stop, lines, True
     lines.append((a, c))
-    return c, lines
+    return c, lines, False
 
 
 @functools.lru_cache(maxsize=64)

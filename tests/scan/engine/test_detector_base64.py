@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from autoaudit_secrets.scan import ScanConfig, Scanner
+from autoaudit_secrets.scan.engine import _detector as _detector_module
 from autoaudit_secrets.scan.engine._detector import Detector
 from autoaudit_secrets.scan.engine._matcher import MatcherBackend
 from tests.conftest import assert_no_leak, assert_same_secret, run_cli
@@ -132,3 +133,121 @@ def test_lines_of_base64_without_secrets_stay_quiet(backend: str) -> None:
     ] * 2
     text = "\n".join(base64.b64encode(t).decode() for t in texts) + "\n"
     assert _detector(backend).detect(text, "data.txt") == []
+
+
+# -- wrapped blocks: a last line as wide as the others, and blocks over 64 KiB ---------------------------
+
+
+def _wrap(encoded: str, width: int) -> list[str]:
+    return [encoded[i : i + width] for i in range(0, len(encoded), width)]
+
+
+def _env_with(
+    tokens: list[tuple[int, str]], width: int, *, exact: bool, size: int = 0, head: int = 6
+) -> tuple[bytes, list[int]]:
+    """A .env of about ``size`` bytes whose encoding, wrapped at ``width``, has each token's bytes on two
+    lines, ``head`` of them at least on the first one and 6 on the second: ``(wanted line, token)`` puts
+    the token's encoding over the break after line ``wanted`` (counted from 0) or the first break after it.
+    The encoding's last line is full and unpadded when ``exact``, else shorter. Returns the bytes and, per
+    token, the index in the joined encoding of the first character of the 4-character group holding its
+    first byte."""
+    per_line = width // 4 * 3  # bytes a full line holds
+    body = bytearray(b"# settings\n")
+    starts: list[int] = []
+    for wanted, token in tokens:
+        at = len(body) + len("GITHUB_TOKEN=")
+        # filler up to the wanted line, then until the token's bytes are over a line break as wanted
+        while at // per_line < wanted or (at + head) // per_line == (at + len(token) - 7) // per_line:
+            body += b"LOG_LEVEL=info\n" if wanted - at // per_line > 2 else b"#\n"
+            at = len(body) + len("GITHUB_TOKEN=")
+        starts.append(at // 3 * 4)
+        body += b"GITHUB_TOKEN=" + token.encode() + b"\n"
+    while len(body) < size:
+        body += b"LOG_LEVEL=info\n"
+    for pad in range(3 * width):
+        padded = bytes(body + b"#" * pad + b"\n")
+        if (len(padded) % per_line == 0) == exact and (exact or len(base64.b64encode(padded)) % width):
+            return padded, starts
+    raise AssertionError("no layout")
+
+
+def _block_file(
+    root: Path, name: str, body: bytes, width: int, indent: str = "", before: str = ""
+) -> list[str]:
+    lines = _wrap(base64.b64encode(body).decode(), width)
+    (root / name).write_text(before + "\n".join(indent + line for line in lines) + "\n")
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("width", "indent", "before"),
+    [(76, "", ""), (64, "", "-- openssl base64 --\n"), (76, "    ", "kind: Secret\ndata:\n  env: |\n")],
+    ids=["base64-76", "openssl-64", "yaml-indented"],
+)
+def test_a_wrapped_block_whose_last_line_is_full_is_decoded_as_a_block(
+    tmp_path: Path, width: int, indent: str, before: str
+) -> None:
+    """`base64` of a file whose size is a multiple of 57 bytes (48 for openssl) ends on a full line: nothing
+    marks the block's end, yet it is decoded as one block, and a token over a line break is found where its
+    encoded characters start."""
+    token = _github_token()
+    body, (index,) = _env_with([(2, token)], width, exact=True)
+    lines = _block_file(tmp_path, "env.b64", body, width, indent, before)
+    assert len(lines) >= 3 and {len(line) for line in lines} == {width} and not lines[-1].endswith("=")
+    findings = _scan(tmp_path, "hyperscan", [token, *lines])
+    first_line = before.count("\n") + 1 + index // width
+    assert [(f["rule"], f["line"], f["column"], f["end_line"]) for f in findings] == [
+        ("github-pat-classic", first_line, len(indent) + index % width + 1, first_line + 1)
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_list_of_equal_unpadded_values_at_column_0_is_still_read_one_by_one(
+    tmp_path: Path, backend: str
+) -> None:
+    """Lines of one width without padding and no shorter line after them may be a block or a list of values
+    (base64 of "t=" and a 40-character token is 56 characters, unpadded): both readings are made, and each
+    value is found once, on its line."""
+    tokens = [_github_token() for _ in range(4)]
+    lines = [base64.b64encode(("t=" + t).encode()).decode() for t in tokens]
+    assert {len(line) for line in lines} == {56} and not any(line.endswith("=") for line in lines)
+    (tmp_path / "tokens.txt").write_text("\n".join(lines) + "\n")
+    findings = _scan(tmp_path, backend, tokens)
+    assert sorted((f["line"], f["rule"]) for f in findings) == [
+        (n, "github-pat-classic") for n in range(1, 5)
+    ]
+
+
+def test_a_token_in_a_wrapped_block_over_64_kib_is_found_where_it_is(tmp_path: Path) -> None:
+    """A block larger than one decoding (64 KiB of base64) is decoded in overlapping parts: tokens over a line
+    break early, in the middle, at the end of the first part's own lines and of its overlap, and late in a
+    block of about 200 KiB are each found once, at their encoded characters."""
+    width = 76
+    part = _detector_module._MAX_B64_RUN // width  # lines a part holds
+    own = part - _detector_module._B64_OVERLAP // width  # lines a part reports on (the rest: its overlap)
+    tokens = [_github_token() for _ in range(5)]
+    wanted = [3, own - 1, own + 5, part - 1, 2000]
+    # most of each token before the break: what a part cut there holds of it looks like a secret as well
+    body, starts = _env_with(
+        list(zip(wanted, tokens, strict=True)), width, exact=False, size=150_000, head=30
+    )
+    lines = _block_file(tmp_path, "big.b64", body, width)
+    assert len(lines) * width > 2 * _detector_module._MAX_B64_RUN
+    findings = _scan(tmp_path, "hyperscan", [*tokens])
+    assert sorted((f["rule"], f["line"], f["column"], f["end_line"]) for f in findings) == sorted(
+        ("github-pat-classic", 1 + i // width, i % width + 1, 2 + i // width) for i in starts
+    )
+
+
+def test_a_wrapped_block_is_decoded_up_to_the_documents_budget_only(tmp_path: Path) -> None:
+    """The deliberate bound: a document's base64 is decoded up to 1 MiB of decoded bytes (a 10 MB base64 blob
+    costs no more than that). A token in the first part of a larger block is found; one past the budget is
+    not (this test shows it, so a change of the bound is seen)."""
+    budget = _detector_module._MAX_DECODED
+    width = 76
+    early, late = _github_token(), _github_token()
+    lines_per_mib = budget // (width // 4 * 3)
+    body, _ = _env_with([(10, early), (lines_per_mib + 2000, late)], width, exact=False)
+    _block_file(tmp_path, "huge.b64", body, width)
+    findings = _scan(tmp_path, "hyperscan", [early, late])
+    assert [(f["rule"], f["line"]) for f in findings] == [("github-pat-classic", 11)]
