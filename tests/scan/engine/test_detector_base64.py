@@ -251,3 +251,20 @@ def test_a_wrapped_block_is_decoded_up_to_the_documents_budget_only(tmp_path: Pa
     _block_file(tmp_path, "huge.b64", body, width)
     findings = _scan(tmp_path, "hyperscan", [early, late])
     assert [(f["rule"], f["line"]) for f in findings] == [("github-pat-classic", 11)]
+
+
+def test_a_base64_pem_key_whose_last_line_is_full_is_the_decoded_keys_finding(tmp_path: Path) -> None:
+    """`base64 tls.key` of a key file of 57*n bytes: the block is decoded and the private key rule reports
+    the key on the block's first line (the low-confidence fallback on the encoded header gives way to it)."""
+    alphabet = _ALNUM + "+/"
+    for size in range(640, 700):
+        body = "MIIE" + "".join(secrets.choice(alphabet) for _ in range(size))
+        pem_lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+        pem = f"-----BEGIN PRIVATE KEY-----\n{pem_lines}\n-----END PRIVATE KEY-----\n"
+        if len(pem) % 57 == 0:
+            break
+    lines = _wrap(base64.b64encode(pem.encode()).decode(), 76)
+    assert {len(line) for line in lines} == {76} and not lines[-1].endswith("=")
+    (tmp_path / "tls.key.b64").write_text("\n".join(lines) + "\n")
+    findings = _scan(tmp_path, "hyperscan", [body, *lines])
+    assert [(f["rule"], f["line"]) for f in findings] == [("private-key-pem", 1)]
