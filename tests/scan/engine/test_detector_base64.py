@@ -1,10 +1,14 @@
-"""Base64 runs in :mod:`autoaudit_secrets.scan.engine._detector`: every run of a file of values one a line
-(or apart by one blank) is decoded, not every other one.
+"""Base64 in :mod:`autoaudit_secrets.scan.engine._detector`.
 
-The matcher's matches of the base64 pattern do not overlap, and one takes the character after its run (the
-line break): the next line's run then had no delimiter in front left, and lines 3, 5, ... of a file of
-base64 values at column 0 were never decoded. Tokens are generated at run time; the CLI runs on real files
-under each matcher backend and prints none of them."""
+- Every run of a file of values one a line (or apart by one blank) is decoded, not every other one: the
+  matcher's matches of the base64 pattern do not overlap, and one takes the character after its run (the
+  line break), so the next line's run had no delimiter in front left, and lines 3, 5, ... of a file of
+  base64 values at column 0 were never decoded.
+- A wrapped block whose last line is as wide as the others, or that is over 64 KiB, is decoded as a block
+  (in overlapping parts), up to the document's budget of decoded bytes.
+
+Tokens are generated at run time; the CLI runs on real files (under each matcher backend where the backend
+matters) and prints none of them."""
 
 from __future__ import annotations
 
