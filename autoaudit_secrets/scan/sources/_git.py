@@ -606,9 +606,9 @@ class ChangeStream:
     that are merges: :attr:`CommitPlan.merges`). Merges that change nothing, and commits that only delete
     files (or change nothing), are left out and counted (:attr:`quiet_merges`, :attr:`quiet_commits`). The
     patches of the other commits come from up to ``jobs`` git processes (0: one per CPU but one, at most 4)
-    when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part, a later part's
-    git started when it is wanted (see :meth:`_start`); a background thread works out meanwhile what each merge
-    adds (see :mod:`._merges`)."""
+    when there are at least ``2 * min_shard`` of them, each writing those of a consecutive part, a later
+    part's git started when it is wanted (see :meth:`_start`); a background thread works out meanwhile what
+    each merge adds (see :mod:`._merges`)."""
 
     def __init__(
         self,
