@@ -54,11 +54,6 @@ _B64_PATTERN = r"[\s\"'=:>,(\[`](?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})(?:[^A-Z
 # PEM file ("-----BEGIN" encodes to "LS0tLS1CRUdJT…"); found by their start, extended in Python.
 _B64_PEM_PATTERN = r"(?P<secret>LS0tLS1CRUdJT[A-Za-z0-9+/]{20})"
 _B64_AT_START = LazyRegex(r"(?P<secret>[A-Za-z0-9+/]{32,1000}={0,2})")
-# The matcher's matches of _B64_PATTERN do not overlap, and one ends by taking the character after its run:
-# when that character is the delimiter in front of the next run (values one a line at column 0, or apart by
-# one blank), the next run has none left and only every other run is found. Each run is therefore followed
-# by this pattern at its end (see _adjacent_runs).
-_B64_NEXT = LazyRegex(_B64_PATTERN)
 _B64_BODY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _MAX_B64_RUN = 64 * 1024  # base64 characters decoded at once: a run, or a part of a wrapped block
 # A wrapped block longer than that is decoded in parts of _MAX_B64_RUN characters, each sharing its last
@@ -554,7 +549,7 @@ class Detector:
             if hit is not None:
                 hits.append(hit)
         if runs:
-            hits.extend(self._base64_runs(text, _adjacent_runs(text, runs), relpath, depth, budget))
+            hits.extend(self._base64_runs(text, runs, relpath, depth, budget))
         return hits
 
     def _base64_runs(
@@ -818,26 +813,6 @@ def _as_text(raw: bytes) -> str | None:
     if printable < 0.95 * len(decoded):
         return None
     return decoded
-
-
-def _adjacent_runs(text: str, runs: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
-    """``runs`` with the runs that the matcher could not find because the match of the run before took
-    their delimiter: after each run (not one found by its start, which ends inside a longer run), the
-    base64 pattern is tried at its end, that is from the character that ended it, and so on from each
-    run found so. Each run is looked after once: linear in the number of runs."""
-    known = {(start, end) for start, end, _ in runs}
-    out = list(runs)
-    todo = [end for _, end, extend in runs if not extend]
-    while todo:
-        m = _B64_NEXT.match(text, todo.pop())
-        if m is None:
-            continue
-        span = m.span("secret")
-        if span not in known:
-            known.add(span)
-            out.append((*span, False))
-            todo.append(span[1])
-    return out
 
 
 def _wrapped_block(text: str, start: int, end: int) -> tuple[int, list[tuple[int, int]], bool] | int:

@@ -114,6 +114,32 @@ def touch_cache(path: Path) -> None:
         os.utime(path)
 
 
+def all_matches(
+    regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+) -> list[re.Match[str]]:
+    """``regex.finditer(text, pos, endpos)``, but each search after a match goes on from the end of the
+    match's ``secret`` group rather than from the end of the match. A pattern that wants a delimiter in front
+    of its token ends by taking the character after it (``(?:[^A-Za-z0-9]|$)``); when that character is the
+    next token's delimiter (bare values one a line, or apart by one blank), non-overlapping matches left the
+    next token none, and only every other one was found. A match still starts after the token before it."""
+    if "secret" not in regex.groupindex:
+        return list(regex.finditer(text, pos, len(text) if endpos is None else endpos))
+    stop = len(text) if endpos is None else endpos
+    search = regex.search
+    found: list[re.Match[str]] = []
+    while pos <= stop:
+        m = search(text, pos, stop)
+        if m is None:
+            break
+        found.append(m)
+        start, end = m.start(), m.end()
+        token_end = m.end("secret")
+        pos = token_end if start < token_end < end else end
+        if pos <= start:
+            pos = start + 1  # (an empty match, or an empty token at the start: on, as finditer goes)
+    return found
+
+
 def _large_repeat(pattern: str, at: int, bound: int) -> re.Match[str] | None:
     m = _REPEAT.match(pattern, at)
     return m if m is not None and int(m.group(2)) >= bound else None
@@ -502,7 +528,7 @@ class Matcher:
         regex = self.regex(index)
         width = self._width(index)
         if width > _WINDOW_LIMIT:
-            return list(regex.finditer(text))
+            return all_matches(regex, text)
         n = len(text)
         windows: list[list[int]] = []
         hi = -1
@@ -524,12 +550,9 @@ class Matcher:
             else:
                 windows.append([lo, hi])
         found: list[re.Match[str]] = []
-        last_end = -1
         for lo, hi in windows:
-            for m in regex.finditer(text, lo, hi):
-                if m.start() >= last_end or m.start() == m.end():
-                    found.append(m)
-                    last_end = max(last_end, m.end())
+            # (windows are apart: lo > the previous window's hi, past every match ending in it)
+            found.extend(all_matches(regex, text, lo, hi))
         return found
 
     # -- public
@@ -564,7 +587,7 @@ class Matcher:
         out: list[tuple[int, re.Match[str]]] = []
         for index in range(len(self.specs)):
             if self._keyword_ok(index, lowered):
-                out.extend((index, m) for m in self.regex(index).finditer(text))
+                out.extend((index, m) for m in all_matches(self.regex(index), text))
         return out
 
     # -- re2 -----------------------------------------------------------------------------------------------
@@ -837,7 +860,7 @@ class Matcher:
                 for index in sorted(present):
                     if self._keyword_ok(index, lowered):
                         lo = max(0, start - self._width(index) - 2)
-                        for m in self.regex(index).finditer(text, lo, min(n, hi)):
+                        for m in all_matches(self.regex(index), text, lo, min(n, hi)):
                             found.setdefault(index, {})[m.span()] = m
             else:
                 for index in sorted(ends):
@@ -859,6 +882,6 @@ class Matcher:
             return out
         for index in missing:
             if self._keyword_ok(index, lowered):
-                out.extend((index, m) for m in self.regex(index).finditer(text))
+                out.extend((index, m) for m in all_matches(self.regex(index), text))
         out.sort(key=lambda pair: pair[0])
         return out

@@ -3,7 +3,8 @@
 - Every run of a file of values one a line (or apart by one blank) is decoded, not every other one: the
   matcher's matches of the base64 pattern do not overlap, and one takes the character after its run (the
   line break), so the next line's run had no delimiter in front left, and lines 3, 5, ... of a file of
-  base64 values at column 0 were never decoded.
+  base64 values at column 0 were never decoded (the matcher now goes on from the end of each run, for every
+  rule: see tests/scan/engine/test_matcher_adjacent.py).
 - A wrapped block whose last line is as wide as the others, or that is over 64 KiB, is decoded as a block
   (in overlapping parts), up to the document's budget of decoded bytes.
 
