@@ -434,9 +434,11 @@ class MessageReader:
             if not header:
                 raise ScanError("git cat-file stopped unexpectedly")
             fields = header.split()
-            if len(fields) != 3 or not fields[2].isdigit():  # "<id> missing" (a shallow or partial clone)
-                commit = None if tag is None else commit
-                continue
+            if len(fields) != 3 or not fields[2].isdigit():
+                # "<id> missing": git listed the object a moment ago (a ref deleted and pruned meanwhile, a
+                # damaged repository); its message is not skipped quietly, the scan fails
+                what = "tag" if tag is not None else "commit"
+                raise ScanError(f"git cannot read {what} {sha}: its message was not scanned")
             kind = fields[1]
             size = int(fields[2])
             head, tail, skipped = _read_capped(out, size, self._cap)

@@ -15,13 +15,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from autoaudit_secrets._errors import ScanError
 from autoaudit_secrets.scan._baseline import create_baseline
 from autoaudit_secrets.scan._fingerprint import FingerprintCache
 from autoaudit_secrets.scan._model import Finding, Rule, ScanConfig
 from autoaudit_secrets.scan.engine._scanner import Scanner
 from autoaudit_secrets.scan.report import SCHEMA_PATH
 from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
-from autoaudit_secrets.scan.sources._messages import parse_object
+from autoaudit_secrets.scan.sources._messages import MessageReader, TagPlan, TagRef, parse_object
 from tests.cli.test_check_secrets_git import RULE_ID, Repo
 from tests.conftest import DATA_DIR, assert_no_leak, git, run_cli
 
@@ -483,3 +484,19 @@ def test_parse_object_reads_headers_encoding_and_line_numbers() -> None:
     # head lines 1-2, "partial..." is line 3 (kept as far as it is read), 10 newlines between: the tail's cut
     # line ends line 13
     assert parts == [(b"line 1\nline 2\npartial", 1), (b"last 1\nlast 2\n", 14)]
+
+
+@pytest.mark.parametrize("kind", ["commit", "tag"])
+def test_a_message_git_cannot_read_fails_the_scan(repo: Repo, kind: str) -> None:
+    """An object listed but gone when its message is asked for (``<id> missing`` from ``git cat-file``)
+    fails the read with a one-line error naming it, instead of being left out of a scan that would then
+    look clean. (A whole history scan meets it only in a race with ``git gc`` or in a damaged repository;
+    the reader is asked for an id that is in no repository.)"""
+    repo.write("a.txt", "a\n")
+    first = repo.commit("first")
+    gone = "0123456789abcdef" * 2 + "01234567"
+    tags = TagPlan(by_commit={first: (TagRef(gone, "v1", first),)}) if kind == "tag" else TagPlan()
+    order = [first] if kind == "tag" else [first, gone]
+    with MessageReader(repo.path, order, tags) as reader, pytest.raises(ScanError) as caught:
+        list(reader)
+    assert str(caught.value) == f"git cannot read {kind} {gone}: its message was not scanned"
