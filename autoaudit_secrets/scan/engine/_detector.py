@@ -604,10 +604,12 @@ class Detector:
         step = max(1, size - _B64_OVERLAP // width)  # lines a part reports on, but for the last one
         out: list[_Hit] = []
         first = 0
+        parts = len(lines) > size
         while budget[0] > 0:
             final = first + size >= len(lines)
             part = lines[first : first + size]
-            out.extend(self._decode_part(text, part, None if final else step, relpath, depth, budget, exact))
+            own = None if final else step
+            out.extend(self._decode_part(text, part, own, relpath, depth, budget, exact, cut=parts))
             if final:
                 break
             first += step
@@ -622,9 +624,13 @@ class Detector:
         depth: int,
         budget: list[int],
         exact: bool,
+        *,
+        cut: bool = False,
     ) -> list[_Hit]:
         """The hits of one part of a wrapped block (see :meth:`_decode_block`): those whose match starts in
-        its first ``own`` lines (all when ``None``; the next part, which starts there, reports the rest)."""
+        its first ``own`` lines (all when ``None``; the next part, which starts there, reports the rest).
+        ``cut``: the block is decoded in parts, so this one may begin and end inside a UTF-8 character; it is
+        read from its first whole character to its last."""
         encoded = "".join(text[a:b] for a, b in lines)
         raw = self._decode_bytes(encoded, budget)
         if raw is None:
@@ -632,7 +638,8 @@ class Detector:
         width = lines[0][1] - lines[0][0]
         per_line = width // 4 * 3  # bytes a full line holds
         owned = len(raw) if own is None else own * per_line
-        decoded = _as_text(raw)
+        lead, tail = _cut_characters(raw) if cut else (0, 0)
+        decoded = _as_text(raw[lead : len(raw) - tail])
 
         def place(index: int) -> int:  # an offset in ``encoded`` -> one in ``text``
             row = min(index // width, len(lines) - 1)
@@ -644,9 +651,9 @@ class Detector:
         for inner in inners:
             a, b, at = inner.match.secret_start, inner.match.secret_end, inner.match.start
             if decoded is None or decoded.isascii():
-                byte_a, byte_b, byte_at = a, b, at
+                byte_a, byte_b, byte_at = lead + a, lead + b, lead + at
             else:
-                byte_a, byte_b, byte_at = (len(decoded[:i].encode()) for i in (a, b, at))
+                byte_a, byte_b, byte_at = (lead + len(decoded[:i].encode()) for i in (a, b, at))
             if byte_at >= owned:
                 continue
             enc_a = byte_a // 3 * 4
@@ -801,6 +808,22 @@ class Detector:
             rule = inner.match.rule
             out.append(_Hit(Match(rule, start, end, start, end), inner.secret))
         return out
+
+
+def _cut_characters(raw: bytes) -> tuple[int, int]:
+    """The bytes of a UTF-8 character cut at each end of ``raw`` (a part of a larger decoding): the
+    continuation bytes it starts with (at most 3), and the bytes of a character it ends before the end of."""
+    lead = 0
+    while lead < min(3, len(raw)) and 0x80 <= raw[lead] < 0xC0:
+        lead += 1
+    for back in range(1, min(4, len(raw) - lead + 1)):
+        byte = raw[-back]
+        if byte < 0x80:
+            return lead, 0  # ASCII: nothing cut
+        if byte >= 0xC0:  # the first byte of the last character: how many it needs
+            needs = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return lead, back if needs > back else 0
+    return lead, 0
 
 
 def _as_text(raw: bytes) -> str | None:

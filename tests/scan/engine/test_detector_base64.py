@@ -244,6 +244,40 @@ def test_a_token_in_a_wrapped_block_over_64_kib_is_found_where_it_is(tmp_path: P
     )
 
 
+def test_a_part_of_a_large_block_that_starts_inside_a_character_is_still_read(tmp_path: Path) -> None:
+    """A part of a block over 64 KiB starts at a multiple of 3 bytes of the decoded file, which in non-ASCII
+    text (French comments, two bytes a letter) can be inside a character: the part is read from its first
+    whole character to its last, not thrown away as "not UTF-8". The token is in the second part only,
+    which starts and ends inside an "é"."""
+    width = 76
+    per_line = width // 4 * 3
+    part = _detector_module._MAX_B64_RUN // width
+    own = part - _detector_module._B64_OVERLAP // width
+    second_starts, first_ends = own * per_line, part * per_line  # bytes of the file
+    token = _github_token()
+
+    def layout(letters: int) -> tuple[bytes, int]:
+        filler = ("# " + "é" * letters + "\n").encode()
+        body = bytearray()
+        while len(body) < first_ends + 1000:
+            body += filler
+        at = len(body) + len("GITHUB_TOKEN=")
+        body += b"GITHUB_TOKEN=" + token.encode() + b"\n"
+        while len(body) < 150_000:
+            body += filler
+        body += b"#\n" if len(base64.b64encode(bytes(body))) % width == 0 else b""
+        return bytes(body), at
+
+    def both_cut(body: bytes) -> bool:  # the second part starts and ends inside an "é"
+        return 0x80 <= body[second_starts] < 0xC0 and body[second_starts + first_ends - 1] >= 0xC0
+
+    body, at = next(b for b in map(layout, range(30, 60)) if both_cut(b[0]))
+    assert at + len(token) < 2 * second_starts, "the token must be in the second part only"
+    _block_file(tmp_path, "notes.b64", bytes(body), width)
+    findings = _scan(tmp_path, "hyperscan", [token])
+    assert [(f["rule"], f["line"]) for f in findings] == [("github-pat-classic", 1 + at // 3 * 4 // width)]
+
+
 def test_a_wrapped_block_is_decoded_up_to_the_documents_budget_only(tmp_path: Path) -> None:
     """The deliberate bound: a document's base64 is decoded up to 1 MiB of decoded bytes (a 10 MB base64 blob
     costs no more than that). A token in the first part of a larger block is found; one past the budget is
