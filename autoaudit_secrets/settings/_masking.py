@@ -98,16 +98,19 @@ def _std_cores(value: str) -> list[str]:
 
 
 def _variants(core: str) -> set[str]:
-    """A standard base64 text, URL-safe and percent-encoded as a URL query writes it (``+``, ``/`` as
-    ``%2B``, ``%2F``)."""
-    return {core, core.translate(_URLSAFE), quote(core, safe="")}
+    """A standard base64 text, URL-safe, percent-encoded as a URL query writes it (``+``, ``/`` as ``%2B``,
+    ``%2F``, or in lower case, which RFC 3986 allows too), and with its slashes escaped as JSON encoders
+    that escape ``/`` write them (``\\/``: PHP's ``json_encode``, some Java ones)."""
+    percent = quote(core, safe="")
+    lower = percent.replace("%2B", "%2b").replace("%2F", "%2f")
+    return {core, core.translate(_URLSAFE), percent, lower, core.replace("/", "\\/")}
 
 
 def base64_cores(value: str) -> frozenset[str]:
     """The texts that base64 text holds wherever it encodes ``value`` (as UTF-8), whatever comes before and
     after it: for each of the 3 places the value can start at in a 3-byte group (after 0, 1 or 2 other
     bytes), the characters of its encoding that only its own bits make up. Each in standard and URL-safe
-    base64, and percent-encoded (``+``, ``/`` as ``%2B``, ``%2F``). Those shorter than
+    base64, percent-encoded and JSON-escaped (see :func:`_variants`). Those shorter than
     :data:`ENCODED_MIN_LENGTH` are left out."""
     return frozenset(
         form for core in _std_cores(value) for form in _variants(core) if len(form) >= ENCODED_MIN_LENGTH
@@ -146,6 +149,8 @@ def _base64_word(text: str, start: int, end: int) -> tuple[int, int]:
     while start > 0:
         if text[start - 3 : start] in _BASE64_ESCAPES:  # (first: its last two characters are base64 ones)
             start -= 3
+        elif text[start - 2 : start] == "\\/":  # a slash escaped by JSON
+            start -= 2
         elif text[start - 1] in _BASE64_CHARS:
             start -= 1
         else:
@@ -156,6 +161,8 @@ def _base64_word(text: str, start: int, end: int) -> tuple[int, int]:
             end += 1
         elif text[end : end + 3] in _BASE64_ESCAPES:
             end += 3
+        elif text[end : end + 2] == "\\/":
+            end += 2
         else:
             break
     padding = _PADDING.match(text, end)

@@ -137,6 +137,26 @@ def test_url_safe_and_percent_encoded_base64_are_masked(
     assert output.splitlines() == [f"GET /callback?state={MASK} HTTP/1.1"] * 2
 
 
+@pytest.mark.parametrize("before", range(3))
+def test_lower_case_percent_escapes_and_json_escaped_slashes_are_masked(
+    logged: tuple[logging.Logger, io.StringIO], before: int
+) -> None:
+    """Percent-encoding may use lower-case hex (``%2b``, ``%2f``: RFC 3986 allows both), and JSON encoders
+    that escape ``/`` (PHP's ``json_encode``, some Java ones) write base64's slashes as ``\\/``."""
+    logger, stream = logged
+    install_redaction(_load(), logger)
+    data = b"\xfb\xff"[:before] + ODD_TOKEN.encode() + b"!"
+    standard = base64.b64encode(data).decode("ascii")
+    lower = quote(standard, safe="").replace("%2B", "%2b").replace("%2F", "%2f")
+    escaped = standard.replace("/", "\\/")
+    assert "%2b" in lower and "%2f" in lower and "\\/" in escaped, "the test value's base64 lacks '+' or '/'"
+    logger.info("GET /callback?state=%s HTTP/1.1", lower)
+    logger.info('sent {"state": "%s"}', escaped)
+    output = stream.getvalue()
+    assert_no_leak(output, [lower, escaped], where="the log")  # (before a comparison that would show it)
+    assert output.splitlines() == [f"GET /callback?state={MASK} HTTP/1.1", f'sent {{"state": "{MASK}"}}']
+
+
 def test_an_encoded_blob_from_a_plain_property_is_masked(logged: tuple[logging.Logger, io.StringIO]) -> None:
     logger, stream = logged
     settings = _load()
