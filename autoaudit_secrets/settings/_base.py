@@ -571,11 +571,35 @@ def _read_env_file(path: Path, interpolation_env: Mapping[str, str]) -> dict[str
 
 def _overridden(name: str, labelled: Sequence[tuple[Mapping[str, str], str]], ignore_empty: bool) -> str:
     """``"; overridden by <source>"`` when the variable ``name`` is set in one of ``labelled`` (layers of
-    higher precedence, each with its label), else ``""``."""
+    higher precedence, each with its label) — itself, or for a nested ``PARENT__ITEM``, by a JSON object
+    given to a parent (``DB='{"password": ...}'`` wins over a lower layer's ``DB__PASSWORD``); else
+    ``""``."""
     for layer, label in labelled:
-        if any(key.upper() == name and not (ignore_empty and value == "") for key, value in layer.items()):
-            return f"; overridden by {label}"
+        for key, value in layer.items():
+            if ignore_empty and value == "":
+                continue
+            up = key.upper()
+            if up == name or (name.startswith(up + "__") and _json_sets(value, name[len(up) + 2 :])):
+                return f"; overridden by {label}"
     return ""
+
+
+def _json_sets(value: str, path: str) -> bool:
+    """Whether ``value`` is a JSON object that sets the item ``path`` (``KEY`` or ``KEY__SUBKEY``, as a
+    nested variable names it: field names in lower case)."""
+    if not value.lstrip().startswith("{"):
+        return False
+    import json
+
+    try:
+        item: Any = json.loads(value)
+    except ValueError:
+        return False
+    for part in path.lower().split("__"):
+        if not isinstance(item, dict) or part not in item:
+            return False
+        item = item[part]
+    return True
 
 
 def _resolve_file_references(

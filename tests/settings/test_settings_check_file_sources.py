@@ -9,8 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, SecretStr
 
-from autoaudit_secrets.settings import SourceNote
+from autoaudit_secrets.settings import SecretSettings, SourceNote
 from tests.conftest import assert_no_leak, run_cli
 
 DATABASE_PASSWORD = "db-" + "Qw7Er4Ty1Ui9"  # check-secrets: allow
@@ -157,4 +158,41 @@ def test_load_with_sources_gives_the_settings_and_the_files_read(
         SourceNote(os.path.join(secrets, "api_token"), True, "API_TOKEN; overridden by the environ= mapping"),
         SourceNote(os.path.join(secrets, "jwt_secret"), True, "JWT_SECRET"),
     )
+    assert_no_leak(repr(notes) + "".join(map(str, notes)), SECRETS, where="source notes", prefixes=True)
+
+
+class _Database(BaseModel):
+    host: str = "localhost"
+    password: SecretStr
+
+
+class _Nested(SecretSettings):
+    db: _Database
+
+
+@pytest.mark.parametrize(
+    ("environ", "overridden"),
+    [
+        ({"DB": '{"host": "db.internal", "password": "%s"}' % JWT_FROM_ENV}, True),  # noqa: UP031
+        ({"DB": '{"host": "db.internal"}'}, False),  # the object leaves the password to the file
+        ({"DB__HOST": "db.internal"}, False),  # a sibling item
+    ],
+    ids=["json-sets-it", "json-without-it", "sibling"],
+)
+def test_a_json_parent_in_a_higher_source_is_named_as_overriding_a_nested_file(
+    tmp_path: Path, environ: dict[str, str], overridden: bool
+) -> None:
+    """``DB='{"password": ...}'`` in the environment wins over the .env's ``DB__PASSWORD_FILE``
+    (pydantic-settings merges the sources item by item): the file's note says so only when the object
+    sets that item, which the loaded value confirms."""
+    password = tmp_path / "db_password"
+    password.write_text(DATABASE_PASSWORD + "\n", encoding="utf-8")
+    dotenv = tmp_path / "local.env"
+    dotenv.write_text(f"DB__PASSWORD_FILE={password}\n", encoding="utf-8")
+    settings, notes = _Nested.load_with_sources(environ=environ, env_file=dotenv, secrets_dir=None)
+    expected = JWT_FROM_ENV if overridden else DATABASE_PASSWORD
+    assert settings.db.password.get_secret_value() == expected, "pydantic-settings merged otherwise"
+    note = next(n for n in notes if n.source == str(password))
+    suffix = "; overridden by the environ= mapping" if overridden else ""
+    assert note == SourceNote(str(password), True, "DB__PASSWORD_FILE" + suffix)
     assert_no_leak(repr(notes) + "".join(map(str, notes)), SECRETS, where="source notes", prefixes=True)
