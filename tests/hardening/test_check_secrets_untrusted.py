@@ -402,6 +402,8 @@ def test_a_document_with_very_many_candidates_is_not_rescanned_whole_by_re() -> 
             real = super().regex(index)
 
             class Recorder:
+                groupindex = real.groupindex  # (no "secret" group: all_matches uses finditer)
+
                 def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # type: ignore[no-untyped-def]
                     spans[index].append((len(text) if endpos is None else endpos) - pos)
                     return real.finditer(text, pos, len(text) if endpos is None else endpos)
