@@ -228,7 +228,12 @@ _CACHE_FORMAT = "rules-3"
 # with the digest of the packaged rule files it was made from and a digest binding the rows to them. It is
 # verified before use (see _verified_cache): a damaged or edited cache is rebuilt, never trusted to hold
 # fewer rules than the package.
-_ID_LINE = re.compile(rb"""^[ \t]*id[ \t]*=[ \t]*["']([^"'\r\n]*)["']""", re.MULTILINE)
+# A rule file's `id = ...` lines. The literal "id" comes first, so that re finds the candidates with a fast
+# substring search (a pattern that begins with ^ and blanks is tried at every line: 7 ms for the packaged
+# files, a third of loading the cache); the blanks before it, up to the line's start, are checked after.
+_ID_ASSIGNMENT = re.compile(rb"""id[ \t]*=[ \t]*["']([^"'\r\n]*)["']""")
+_SEVERITIES = {s.value: s for s in Severity}
+_CONFIDENCES = {c.value: c for c in Confidence}
 _FIELDS = tuple(Rule.__dataclass_fields__)
 _SEVERITY_AT = _FIELDS.index("severity")
 _CONFIDENCE_AT = _FIELDS.index("confidence")
@@ -246,11 +251,24 @@ def _rule_to_json(rule: Rule) -> list[object]:
     return row
 
 
+def _id_lines(blob: bytes) -> list[str]:
+    """The values of the lines of ``blob`` that are ``id = "..."`` or ``id = '...'`` (blanks allowed before
+    and around ``=``), read without parsing the TOML."""
+    ids: list[str] = []
+    for match in _ID_ASSIGNMENT.finditer(blob):
+        start = match.start()
+        if not blob[blob.rfind(b"\n", 0, start) + 1 : start].strip(b" \t"):
+            ids.append(match.group(1).decode("utf-8"))
+    return ids
+
+
 def _rule_from_json(row: list[Any]) -> Rule:
     if len(row) != len(_FIELDS):
         raise ValueError("stale rule cache")
-    row[_SEVERITY_AT] = Severity(row[_SEVERITY_AT])
-    row[_CONFIDENCE_AT] = Confidence(row[_CONFIDENCE_AT])
+    severity, confidence = _SEVERITIES.get(row[_SEVERITY_AT]), _CONFIDENCES.get(row[_CONFIDENCE_AT])
+    if severity is None or confidence is None:
+        raise ValueError("stale rule cache")
+    row[_SEVERITY_AT], row[_CONFIDENCE_AT] = severity, confidence
     for i in _TUPLES_AT:
         row[i] = tuple(row[i])
     return Rule(*row)
@@ -311,7 +329,7 @@ def _verified_cache(text: str, source: str, blobs: Sequence[tuple[str, bytes]]) 
     rows = json.loads(body)
     if not isinstance(rows, list):
         return None
-    packaged = sorted(match.decode("utf-8") for _, blob in blobs for match in _ID_LINE.findall(blob))
+    packaged = sorted(rule_id for _, blob in blobs for rule_id in _id_lines(blob))
     if sorted(row[0] for row in rows if isinstance(row, list) and row) != packaged:
         return None
     return tuple(_rule_from_json(row) for row in rows)
