@@ -161,3 +161,18 @@ def test_bad_rule_tables_raise_rule_error(overrides: dict[str, object], message:
 def test_duplicate_ids_are_refused() -> None:
     with pytest.raises(RuleError, match="more than once"):
         load_rules([RULES[0]])
+
+
+def test_the_cache_check_reads_every_packaged_rule_id_from_the_files_text() -> None:
+    """A rule cache is trusted only if it holds the ids of the packaged files' ``id = ...`` lines, read
+    without parsing the TOML (see ``_verified_cache``): that reading must give each file's rule ids, as
+    tomllib parses them, and take only lines that are an ``id`` assignment."""
+    import tomllib
+
+    from autoaudit_secrets.scan.rules import _registry
+
+    for path in sorted(_registry.DATA_DIR.glob("*.toml")):
+        parsed = [r["id"] for r in tomllib.loads(path.read_text(encoding="utf-8")).get("rules", [])]
+        assert _registry._id_lines(path.read_bytes()) == parsed, path.name
+    text = b"id = 'a'\n  id=\"b\"\nxid = 'c'\nname = \"id = 'd'\"\n\tid\t=\t'e'\r\n# id = 'f'\nid = 'g"
+    assert _registry._id_lines(text) == ["a", "b", "e"]
