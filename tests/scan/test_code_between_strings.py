@@ -15,7 +15,13 @@ from tests.conftest import assert_no_leak, run_cli
 
 
 def _password() -> str:
-    return "".join(secrets.choice(string.ascii_letters + string.digits + "!#%^") for _ in range(14))
+    """14 random characters: a letter, then letters and digits with one of ``!#%^`` inside. (Not one that
+    starts with ``#`` or ``.``, a CSS selector's shape, with ``###`` (a mask) or between two ``%`` (a
+    Windows variable): the scanner leaves those out on purpose, which is not what this file tests.)"""
+    alnum = string.ascii_letters + string.digits
+    body = "".join(secrets.choice(alnum) for _ in range(12))
+    at = 3 + secrets.randbelow(8)
+    return secrets.choice(string.ascii_letters) + body[:at] + secrets.choice("!#%^") + body[at:]
 
 
 # Form labels as a minifier writes React.createElement calls: label text, then a conditional element.
