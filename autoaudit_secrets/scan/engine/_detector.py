@@ -161,8 +161,10 @@ _LITERAL_DOLLAR_SUFFIXES = (
 _PATHLIKE = (
     r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
-    r"|^[#.][A-Za-z][\w-]*$"  # a CSS selector
 )
+# A CSS selector (#login-form, .password-field, #pwInput): not a literal, unless its name mixes lower case,
+# upper case and digits, as a random value does and a selector hardly ever (#Joq1lsWm2Bsao is a password).
+_CSS_SELECTOR = LazyRegex(r"[#.][A-Za-z][\w-]*$")
 _FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
 _QUOTES = frozenset("\"'")
 _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
@@ -182,6 +184,10 @@ def _not_literal(value: str, dollar_refs: bool) -> bool:
     ``dollar_refs``), "k=v;k2=v2" or an env var's name."""
     if _NOT_LITERAL_AT_START.match(value):
         return True
+    if _CSS_SELECTOR.match(value):
+        name = value[1:]
+        if name.islower() or name.isupper() or _ASCII_DIGITS.isdisjoint(name):
+            return True
     if _INSIDE_CHARS.isdisjoint(value):
         return False
     if "." in value and is_dotted_name(value):  # (a dot is one of _INSIDE_CHARS)
