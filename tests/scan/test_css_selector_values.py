@@ -1,7 +1,8 @@
 """A value shaped like a CSS selector (``#login-form``, ``.password-field``) is code, not a password: it is
 left out. A random value of that shape -- ``#`` or ``.`` then letters and digits mixing lower case, upper case
-and digits -- is a password, and is reported: ``"db_password": "#Joq1lsWm2Bsao"`` used to be taken for a
-selector, in every kind of file. Values are random, made at run time; results name rules only."""
+and digits -- is a password, and is reported: ``"db_password": "#<13 random letters and digits>"`` was
+taken for a selector, in every kind of file. Values are random, made at run time; results name rules
+only."""
 
 from __future__ import annotations
 
