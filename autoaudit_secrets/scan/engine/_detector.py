@@ -38,6 +38,7 @@ from ._filters import (
     is_secret_label,
     is_sequential,
     is_uuid,
+    may_mix_cases_and_digits,
     name_words,
     names_secret_field,
     secret_name_and_words,
@@ -184,10 +185,8 @@ def _not_literal(value: str, dollar_refs: bool) -> bool:
     ``dollar_refs``), "k=v;k2=v2" or an env var's name."""
     if _NOT_LITERAL_AT_START.match(value):
         return True
-    if _CSS_SELECTOR.match(value):
-        name = value[1:]
-        if name.islower() or name.isupper() or _ASCII_DIGITS.isdisjoint(name):
-            return True
+    if _CSS_SELECTOR.match(value) and not may_mix_cases_and_digits(value[1:]):
+        return True
     if _INSIDE_CHARS.isdisjoint(value):
         return False
     if "." in value and is_dotted_name(value):  # (a dot is one of _INSIDE_CHARS)

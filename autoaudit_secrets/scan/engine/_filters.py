@@ -55,6 +55,7 @@ __all__ = [
     "is_secret_name",
     "is_sequential",
     "is_uuid",
+    "may_mix_cases_and_digits",
     "name_words",
     "names_secret_field",
     "secret_name_and_words",
@@ -543,9 +544,9 @@ def is_dotted_name(value: str) -> bool:
     """
     if _DOTTED.match(value) is None:
         return False
-    if _may_mix_cases_and_digits(value):
+    if may_mix_cases_and_digits(value):
         for segment in value.split("."):
-            if _may_mix_cases_and_digits(segment) and _segment_looks_random(segment):
+            if may_mix_cases_and_digits(segment) and _segment_looks_random(segment):
                 return False
     return True
 
@@ -553,14 +554,14 @@ def is_dotted_name(value: str) -> bool:
 _DIGIT_CHARS = frozenset("0123456789")
 
 
-def _may_mix_cases_and_digits(text: str) -> bool:
+def may_mix_cases_and_digits(text: str) -> bool:
     """False when ``text`` surely lacks lower case, upper case or digits (a quick test, by str methods)."""
     return not (text.islower() or text.isupper() or _DIGIT_CHARS.isdisjoint(text))
 
 
 def _segment_looks_random(segment: str) -> bool:
     rest = _VERSION_END.sub("", segment)
-    if not _may_mix_cases_and_digits(rest):
+    if not may_mix_cases_and_digits(rest):
         return False
     pieces = [piece for word in name_words(rest) for piece in _LETTER_RUN.findall(word)]
     letters = sum(map(len, pieces))
