@@ -19,6 +19,7 @@ __all__ = [
     "is_null_device",
     "read_bytes",
     "read_regular_file",
+    "read_stream",
     "read_text",
 ]
 
@@ -129,3 +130,37 @@ def head_and_tail(
         newlines += 1
         tail = tail[start:]
     return [(head, 0), (tail, newlines)] if tail else [(head, 0)]
+
+
+def read_stream(read: Callable[[int], bytes], limit: int | None) -> list[tuple[bytes, int]]:
+    """A stream of unknown length (standard input) as :func:`head_and_tail` gives a file's parts: all of it
+    when it holds at most ``limit`` bytes (``None``: no limit), else its first and last ``limit / 2`` bytes,
+    the head up to the last line end in it and the tail from the first line start in it, with the number of
+    lines before the tail (the middle is counted as it streams past, never held)."""
+    held = bytearray()
+    while limit is None or len(held) <= limit:
+        block = read(_BLOCK if limit is None else min(_BLOCK, limit + 1 - len(held)))
+        if not block:
+            return [(bytes(held), 0)]
+        held += block
+    assert limit is not None
+    chunk = max(limit // 2, 1)
+    head_raw = bytes(held[:chunk])
+    window = held[chunk:]  # the last bytes seen: the tail, once the stream ends
+    newlines = head_raw.count(b"\n")
+    while True:
+        if len(window) > chunk:
+            newlines += window.count(b"\n", 0, len(window) - chunk)
+            del window[: len(window) - chunk]
+        block = read(_BLOCK)
+        if not block:
+            break
+        window += block
+    cut = head_raw.rfind(b"\n") + 1
+    head = head_raw[:cut] if cut > 0 else head_raw  # never half a line (nor half a UTF-8 character)
+    tail = bytes(window)
+    start = tail.find(b"\n") + 1
+    if 0 < start < len(tail):  # drop the partial line the tail starts in
+        newlines += 1
+        tail = tail[start:]
+    return [(head, 0), (tail, newlines)]

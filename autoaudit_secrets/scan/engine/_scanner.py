@@ -12,14 +12,14 @@ import dataclasses
 import os
 import stat
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._errors import AutoauditSecretsError, ScanError
 from ..._redact import redact_preview
-from ..._safe_read import head_and_tail
+from ..._safe_read import head_and_tail, read_stream
 from .._model import (
     AnalysisContext,
     FileAnalyzer,
@@ -406,6 +406,10 @@ class Scanner:
             stats.files_skipped += 1
             stats.unreadable.append(relpath)
             return []
+        return self._scan_parts(relpath, parts, stats)
+
+    def _scan_parts(self, relpath: str, parts: list[tuple[bytes, int]], stats: ScanStats) -> list[Finding]:
+        """Scan a document read whole (one part) or as its head and tail (see ``head_and_tail``)."""
         if len(parts) > 1:
             stats.files_truncated += 1
         findings = self.scan_bytes(relpath, parts[0][0], stats)
@@ -459,6 +463,28 @@ class Scanner:
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         stats.files_scanned += count
         return self._scan_text(relpath, text, None, prescan, analyzers)
+
+    def scan_stream(self, relpath: str, read: Callable[[int], bytes], options: ScanOptions) -> ScanResult:
+        """Scan one document read from a stream (standard input) as if it were the file ``relpath`` of
+        ``options.root``: the file analyzers that own that name run on it, findings are reported and
+        baselined under it, and the configuration's filters apply as to that file. ``read(n)`` returns at
+        most ``n`` bytes, ``b""`` at the end. A document larger than ``options.max_file_size`` is scanned as
+        its first and last halves of that size (counted in ``files_truncated``), like a file. The tree
+        analyzers do not run (there is no tree). Raises :class:`ScanError` when the stream cannot be read."""
+        started = time.perf_counter()
+        stats = ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
+        self._root = options.root
+        self.suppressed = 0
+        self.max_file_size = options.max_file_size
+        try:
+            parts = read_stream(read, options.max_file_size)
+        except OSError as exc:
+            raise ScanError(f"cannot read standard input: {exc.strerror or exc}") from None
+        findings = self._scan_parts(relpath, parts, stats)
+        findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
+        stats.findings_suppressed += self.suppressed
+        stats.seconds = time.perf_counter() - started
+        return ScanResult(findings=findings, stats=stats)
 
     def scan(self, options: ScanOptions) -> ScanResult:
         """Walk ``options.root`` (or ``options.paths``), scan every file, then run the tree analyzers.
