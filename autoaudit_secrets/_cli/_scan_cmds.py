@@ -97,7 +97,15 @@ def _baseline_without_command(args: argparse.Namespace) -> int:
 
 
 def _add_walk_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads standard input"
+    )
+    parser.add_argument(
+        "--stdin-name",
+        metavar="NAME",
+        help="with PATH -: the file name the input is scanned and reported as (default: stdin); its "
+        "analyzers run, e.g. .env, Dockerfile, compose.yaml",
+    )
     parser.add_argument("--no-ignore", action="store_true", help="do not honour .gitignore files")
     parser.add_argument(
         "--max-file-size",
@@ -161,6 +169,9 @@ def _refuse_special(path: Path) -> None:
 
 
 def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
+    name = _stdin_name(args)
+    if name is not None:
+        return _run_stdin_scan(args, name)
     root, paths = _root_and_paths(args)
     config = config_from_args(args, root)
     own_files = _own_files(args, root)
@@ -179,6 +190,58 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
     )
     result: ScanResult = _scanner(config).scan(options)
     fingerprint_cache(args).add(result.fingerprints)  # the slow ones, computed by the worker processes
+    return root, config, result
+
+
+def _stdin_name(args: argparse.Namespace) -> str | None:
+    """The name standard input is scanned as when the PATHs are ``-``, else ``None``; usage errors for the
+    options that cannot go with it."""
+    given = getattr(args, "stdin_name", None)
+    if "-" not in (args.paths or ()):
+        if given is not None:
+            raise UsageError("--stdin-name goes with the PATH - (standard input)")
+        return None
+    if len(args.paths) > 1:
+        raise UsageError(
+            "- (standard input) is scanned alone: name no other PATH with it (./- is a file named -)"
+        )
+    if getattr(args, "shard", None) is not None:
+        raise UsageError("--shard does not apply to - (standard input)")
+    return _checked_stdin_name("stdin" if given is None else given)
+
+
+def _checked_stdin_name(name: str) -> str:
+    """``name`` as a ``/``-separated path relative to the root (``./`` and repeated ``/`` dropped), or a
+    usage error: it is where findings are reported, what baselines record and what ``allow-paths`` match."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if (
+        not parts
+        or name.startswith("/")
+        or ".." in parts
+        or "\\" in name
+        or any(not ch.isprintable() for ch in name)
+    ):
+        raise UsageError(
+            f"--stdin-name {printable(name)}: give a relative file name such as .env or app/config.yaml "
+            "(no .., no absolute path, no backslash, no control character)"
+        )
+    return "/".join(parts)
+
+
+def _run_stdin_scan(args: argparse.Namespace, name: str) -> tuple[Path, ScanConfig, ScanResult]:
+    """Scan standard input as the file ``name`` of the current directory (the root)."""
+    stream = getattr(sys.stdin, "buffer", None)  # None when the process has no standard input
+    if stream is None:
+        raise UsageError("- reads standard input, and this process has none")
+    root = Path(os.getcwd())
+    config = config_from_args(args, root)
+    options = ScanOptions(
+        root=root,
+        config=config,
+        max_file_size=args.max_file_size,
+        fingerprints=_needs_fingerprints(args),
+    )
+    result: ScanResult = _scanner(config).scan_stream(name, stream.read, options)
     return root, config, result
 
 
@@ -243,6 +306,8 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
     from ._scan_output import apply_config_filters
 
     _refuse_to_clobber(Path(args.baseline_output))
+    if args.stdin_name is not None and (args.image or args.git_all):
+        raise UsageError("--stdin-name goes with the PATH - (standard input), not with --image or --git-all")
     if args.image:
         from ._scan_image import run_image_scan
 

@@ -1,0 +1,178 @@
+"""``check-secrets scan -``: standard input scanned as one file, as real subprocesses.
+
+Secret values are made at run time and never printed: every output and file goes through ``assert_no_leak``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN_DIR, CliResult, assert_no_leak, run_cli
+
+CONFIG = """\
+[[rules]]
+id = "acme-api-key"
+name = "ACME API key"
+description = "An API key of the ACME service."
+remediation = "Revoke it in the ACME console and issue a new one."
+pattern = 'acme_(?P<secret>[0-9a-f]{32})'
+keywords = ["acme_"]
+examples = ["acme_0123456789abcdef0123456789abcdef"]
+"""
+
+
+def _key() -> str:
+    return "acme_" + secrets.token_hex(16)
+
+
+def _password() -> str:
+    return "Q" + secrets.token_urlsafe(14).replace("-", "x").replace("_", "y") + "7z"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / ".check-secrets.toml").write_text(CONFIG)
+    return tmp_path
+
+
+def _scan(root: Path, text: str, *args: str) -> CliResult:
+    return run_cli("check-secrets", "scan", "-", *args, cwd=root, input=text)
+
+
+def _report(result: CliResult) -> dict[str, object]:
+    assert result.returncode in (0, 1), result.output
+    report = json.loads(result.stdout)
+    assert isinstance(report, dict)
+    return report
+
+
+def _places(report: dict[str, object]) -> list[tuple[str, str, int]]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return sorted((f["rule"], f["path"], f["line"]) for f in findings)
+
+
+def test_a_secret_on_stdin_is_reported_at_its_line_without_its_value(root: Path) -> None:
+    key = _key()
+    text = f"first line\nAPI = '{key}'\n"
+    as_text = _scan(root, text)
+    assert as_text.returncode == 1, as_text.output
+    assert "stdin:2:" in as_text.stdout and "acme-api-key" in as_text.stdout
+    as_json = _scan(root, text, "--format", "json")
+    assert _places(_report(as_json)) == [("acme-api-key", "stdin", 2)]
+    sarif = _scan(root, text, "--format", "sarif")
+    assert sarif.returncode == 1 and '"uri": "stdin"' in sarif.stdout, sarif.output
+    assert_no_leak(as_text.output + as_json.output + sarif.output, [key])
+    # the configuration of the current directory applies as to a file
+    assert _scan(root, text, "--disable", "acme-api-key").returncode == 0
+    assert _scan(root, "nothing here\n").returncode == 0
+    assert _scan(root, "").returncode == 0
+
+
+def test_the_stdin_name_decides_which_analyzers_run_and_where_findings_go(root: Path) -> None:
+    password = _password()
+    text = f"DB_PASSWORD={password}\n"
+    as_dotenv = _places(_report(_scan(root, text, "--stdin-name", "./deploy//.env", "--format", "json")))
+    unnamed = _places(_report(_scan(root, text, "--format", "json")))
+    assert ("dotenv-plaintext-secret", "deploy/.env", 1) in as_dotenv
+    assert all(path == "deploy/.env" for _, path, _ in as_dotenv)
+    assert unnamed and all(path == "stdin" for _, path, _ in unnamed)
+    assert "dotenv-plaintext-secret" not in {rule for rule, _, _ in unnamed}  # the .env analyzer goes by name
+    dockerfile = f"FROM python:3.12-slim\nENV DB_PASSWORD={password}\n"
+    found = _places(_report(_scan(root, dockerfile, "--stdin-name", "Dockerfile", "--format", "json")))
+    assert ("docker-env-secret", "Dockerfile", 2) in found
+    plain = _places(_report(_scan(root, dockerfile, "--format", "json")))
+    assert "docker-env-secret" not in {rule for rule, _, _ in plain}
+
+
+def test_input_larger_than_max_file_size_is_scanned_head_and_tail_at_real_line_numbers(root: Path) -> None:
+    first, middle, last = _key(), _key(), _key()
+    filler = "".join(f"line {i} of plain text, nothing secret here\n" for i in range(2000))
+    text = f"a = '{first}'\n{filler}b = '{middle}'\n{filler}c = '{last}'\n"
+    result = _scan(root, text, "--max-file-size", "16k", "--format", "json")
+    report = _report(result)
+    assert _places(report) == [("acme-api-key", "stdin", 1), ("acme-api-key", "stdin", 4003)]
+    stats = report["stats"]
+    assert isinstance(stats, dict) and stats["files_truncated"] == 1
+    whole = _report(_scan(root, text, "--format", "json"))
+    assert [line for _, _, line in _places(whole)] == [1, 2002, 4003]
+    assert_no_leak(result.output + json.dumps(whole), [first, middle, last])
+
+
+def test_a_baseline_made_from_stdin_accepts_the_same_input(root: Path) -> None:
+    key = _key()
+    text = f"token: {key}\n"
+    created = run_cli(
+        "check-secrets", "baseline", "create", "-o", "base.json", "-", "--stdin-name", "ci.yml",
+        cwd=root, input=text,
+    )  # fmt: skip
+    assert created.returncode == 0, created.output
+    baseline = (root / "base.json").read_text()
+    assert_no_leak(created.output + baseline, [key], where="the baseline")
+    assert _scan(root, text, "--stdin-name", "ci.yml", "--baseline", "base.json").returncode == 0
+    # another name is another place: the baseline does not accept it there
+    assert _scan(root, text, "--baseline", "base.json").returncode == 1
+
+
+def test_non_utf8_and_binary_input(root: Path) -> None:
+    key = _key()
+    latin1 = f"# caf\xe9\nkey = {key}\n".encode("latin-1")
+    binary = b"\x00\x01\x02" + key.encode() + b"\n"
+    for data, code, rule_lines in ((latin1, 1, [2]), (binary, 0, [])):
+        proc = subprocess.run(
+            [str(BIN_DIR / "check-secrets"), "scan", "-", "--format", "json"],
+            cwd=root, input=data, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        out = proc.stdout.decode() + proc.stderr.decode()
+        assert proc.returncode == code, out
+        report = json.loads(proc.stdout)
+        assert [f["line"] for f in report["findings"]] == rule_lines
+        if not rule_lines:  # not text: said to be skipped, never counted as scanned
+            assert report["stats"]["files_skipped"] == 1 and report["stats"]["files_scanned"] == 0
+        assert_no_leak(out, [key])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-", "."], "scanned alone"),
+        (["--stdin-name", "x.py"], "--stdin-name goes with the PATH -"),
+        (["-", "--shard", "1/2"], "--shard does not apply"),
+        (["-", "--stdin-name", "../x"], "relative file name"),
+        (["-", "--stdin-name", "/etc/x"], "relative file name"),
+        (["-", "--stdin-name", "a\\b"], "relative file name"),
+        (["-", "--stdin-name", "./"], "relative file name"),
+        (["-", "--stdin-name", "x\x1b[31m"], "relative file name"),
+    ],
+)
+def test_usage_errors_are_one_line(root: Path, args: list[str], message: str) -> None:
+    result = run_cli("check-secrets", "scan", *args, cwd=root, input="")
+    assert result.returncode == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "\x1b" not in result.stderr
+
+
+def test_a_file_named_dash_is_still_a_file(root: Path) -> None:
+    key = _key()
+    (root / "-").write_text(f"k = {key}\n")
+    result = run_cli("check-secrets", "scan", "./-", "--format", "json", cwd=root, input="")
+    assert _places(_report(result)) == [("acme-api-key", "-", 1)]
+    assert_no_leak(result.output, [key])
+
+
+def test_closed_stdin_is_a_usage_error(root: Path) -> None:
+    code = (
+        "import sys; sys.stdin.close(); sys.stdin = None; sys.argv = ['check-secrets', 'scan', '-'];"
+        "from autoaudit_secrets._cli.scan_main import main; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "standard input" in proc.stderr and "Traceback" not in proc.stderr
