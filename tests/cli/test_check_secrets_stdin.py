@@ -13,18 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_check_secrets_cli import CONFIG  # the extra rule acme-api-key
 from tests.conftest import BIN_DIR, CliResult, assert_no_leak, run_cli
-
-CONFIG = """\
-[[rules]]
-id = "acme-api-key"
-name = "ACME API key"
-description = "An API key of the ACME service."
-remediation = "Revoke it in the ACME console and issue a new one."
-pattern = 'acme_(?P<secret>[0-9a-f]{32})'
-keywords = ["acme_"]
-examples = ["acme_0123456789abcdef0123456789abcdef"]
-"""
 
 
 def _key() -> str:
