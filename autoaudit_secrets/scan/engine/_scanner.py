@@ -472,19 +472,32 @@ class Scanner:
         its first and last halves of that size (counted in ``files_truncated``), like a file. The tree
         analyzers do not run (there is no tree). Raises :class:`ScanError` when the stream cannot be read."""
         started = time.perf_counter()
-        stats = ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
-        self._root = options.root
-        self.suppressed = 0
-        self.max_file_size = options.max_file_size
+        stats = self._start(options)
         try:
             parts = read_stream(read, options.max_file_size)
         except OSError as exc:
             raise ScanError(f"cannot read standard input: {exc.strerror or exc}") from None
-        findings = self._scan_parts(relpath, parts, stats)
+        return self._result(self._scan_parts(relpath, parts, stats), stats, started)
+
+    def _start(self, options: ScanOptions) -> ScanStats:
+        """This run's counters, with the run's root and file size limit set and nothing suppressed yet."""
+        self._root = options.root
+        self.suppressed = 0
+        self.max_file_size = options.max_file_size
+        return ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
+
+    def _result(
+        self,
+        findings: list[Finding],
+        stats: ScanStats,
+        started: float,
+        fingerprints: dict[tuple[str, str, str], str] | None = None,
+    ) -> ScanResult:
+        """The run's findings, sorted by path, line, column and rule; its time and suppressions counted."""
         findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
         stats.findings_suppressed += self.suppressed
         stats.seconds = time.perf_counter() - started
-        return ScanResult(findings=findings, stats=stats)
+        return ScanResult(findings=findings, stats=stats, fingerprints=fingerprints or {})
 
     def scan(self, options: ScanOptions) -> ScanResult:
         """Walk ``options.root`` (or ``options.paths``), scan every file, then run the tree analyzers.
@@ -493,10 +506,7 @@ class Scanner:
         ``options.shard`` keeps a deterministic part of the files. Findings are sorted by path, line, column
         and rule."""
         started = time.perf_counter()
-        stats = ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
-        self._root = options.root
-        self.suppressed = 0
-        self.max_file_size = options.max_file_size
+        stats = self._start(options)
         self.fingerprints_in_workers = options.fingerprints
         exclude = tuple(dict.fromkeys((*self.config.exclude, *options.config.exclude)))
         jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
@@ -530,10 +540,7 @@ class Scanner:
             for analyzer in self._tree_analyzers_for(options):
                 tree_findings.extend(analyzer.analyze_tree(options.root, ctx))
             findings.extend(self._filter_tree_findings(tree_findings, options, exclude))
-        findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule_id))
-        stats.findings_suppressed += self.suppressed
-        stats.seconds = time.perf_counter() - started
-        return ScanResult(findings=findings, stats=stats, fingerprints=dispatch.fingerprints)
+        return self._result(findings, stats, started, dispatch.fingerprints)
 
     def _filter_tree_findings(
         self, tree_findings: list[Finding], options: ScanOptions, exclude: Sequence[str]
