@@ -195,6 +195,9 @@ class ScanStats:
     files_scanned: int = 0
     files_skipped: int = 0  # binary, unreadable or special files (named on the command line: an error)
     files_truncated: int = 0  # larger than max_file_size: only their first and last parts were scanned
+    # Archives in the tree not read whole: damaged, encrypted or unsupported members, nested deeper than
+    # max_archive_depth, or more unpacked bytes or members than allowed.
+    archives_incomplete: int = 0
     # Git commit and tag messages (check-secrets git) of which only the first and last parts were scanned
     # (larger than sources._messages.MESSAGE_MAX), in the order of the history.
     messages_truncated: list[MessageOrigin] = field(default_factory=list)
@@ -296,6 +299,10 @@ class ScanOptions:
     shard: tuple[int, int] | None = None  # (K, N), 1 <= K <= N
     # A report or baseline will need fingerprints: worker processes compute the slow ones for their findings.
     fingerprints: bool = False
+    # Archives in the tree (zip, jar, tar, .tar.gz, .gz, ...): how many levels are opened (0: none; 1: not
+    # the archives inside them) and how many unpacked bytes each archive of the tree may give.
+    max_archive_depth: int = 2
+    max_unpacked: int = 256 * 1024 * 1024
 
 
 @dataclass(slots=True)

@@ -154,6 +154,7 @@ def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
         "files_scanned": 12,
         "files_skipped": 1,
         "files_truncated": 0,
+        "archives_incomplete": 0,
         "messages_truncated": 0,
         "bytes_scanned": 4096,
         "seconds": 0.25,

@@ -48,6 +48,7 @@ __all__ = ["Scanner"]
 # Below these sizes a scan stays in this process (pre-commit: a few small files must not pay for worker
 # start-up); a few large files are worth workers.
 _PARALLEL_MIN_FILES = 2
+_DEFAULT_OPTIONS = ScanOptions(root=Path("."))
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 # Work is handed to workers in chunks of about this many bytes, a file counting _FILE_COST on top of its size.
 _CHUNK_BYTES = 1024 * 1024
@@ -116,6 +117,9 @@ class Scanner:
         self.suppressed = 0
         #: Larger files are scanned partly (see :meth:`scan_file`); :meth:`scan` sets it from its options.
         self.max_file_size: int | None = None
+        # archives in the tree: how deep they are opened (0: not at all) and the unpacked bytes of each
+        self.archive_depth = _DEFAULT_OPTIONS.max_archive_depth
+        self.archive_unpacked = _DEFAULT_OPTIONS.max_unpacked
         #: Worker processes compute the slow fingerprints of their findings (``ScanOptions.fingerprints``).
         self.fingerprints_in_workers = False
 
@@ -406,13 +410,54 @@ class Scanner:
             stats.files_skipped += 1
             stats.unreadable.append(relpath)
             return []
+        if self.archive_depth > 0 and _may_be_archive(parts[0][0]):
+            found = self._scan_archive(relpath, abs_path, parts[0][0], stats)
+            if found is not None:
+                return found
         return self._scan_parts(relpath, parts, stats)
 
-    def _scan_parts(self, relpath: str, parts: list[tuple[bytes, int]], stats: ScanStats) -> list[Finding]:
-        """Scan a document read whole (one part) or as its head and tail (see ``head_and_tail``)."""
+    def _scan_archive(
+        self, relpath: str, abs_path: str, head: bytes, stats: ScanStats
+    ) -> list[Finding] | None:
+        """The findings in the members of the archive ``relpath`` (see ``sources._archive``), or ``None``
+        when it is not one. Its own name goes to the analyzers' by-name checks, as a binary file's does."""
+        from ..sources._archive import ArchiveLimits, ArchiveReader, archive_kind
+
+        if archive_kind(head[:512]) is None:
+            return None
+        analyzers = self.analyzers_for(relpath)
+        findings = self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
+        if self._path_allowed(relpath):
+            return findings
+        limits = ArchiveLimits(
+            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
+        )
+        reader = ArchiveReader(relpath, limits)
+        try:
+            fd = os.open(abs_path, _READ_FLAGS)
+            with os.fdopen(fd, "rb") as raw:
+                for member in reader.members(raw):
+                    findings.extend(
+                        self._scan_parts(member.path, member.parts, stats, self.analyzers_for(member.name))
+                    )
+        except OSError:
+            reader.complete = False
+        stats.files_skipped += reader.skipped
+        stats.archives_incomplete += not reader.complete
+        return findings
+
+    def _scan_parts(
+        self,
+        relpath: str,
+        parts: list[tuple[bytes, int]],
+        stats: ScanStats,
+        analyzers: list[FileAnalyzer] | None = None,
+    ) -> list[Finding]:
+        """Scan a document read whole (one part) or as its head and tail (see ``head_and_tail``);
+        ``analyzers`` as for :meth:`scan_bytes`."""
         if len(parts) > 1:
             stats.files_truncated += 1
-        findings = self.scan_bytes(relpath, parts[0][0], stats)
+        findings = self.scan_bytes(relpath, parts[0][0], stats, analyzers=analyzers)
         for data, lines_before in parts[1:]:
             tail = self.scan_bytes(relpath, data, stats, analyzers=[], count=False)
             findings.extend(
@@ -484,6 +529,8 @@ class Scanner:
         self._root = options.root
         self.suppressed = 0
         self.max_file_size = options.max_file_size
+        self.archive_depth = options.max_archive_depth
+        self.archive_unpacked = options.max_unpacked
         return ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
 
     def _result(
@@ -589,6 +636,7 @@ class Scanner:
             "matcher": self.detector.backend.value,
             "max_file_size": self.max_file_size,
             "fingerprints_in_workers": self.fingerprints_in_workers,
+            "archives": (self.archive_depth, self.archive_unpacked),
         }
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -599,6 +647,9 @@ class Scanner:
         limit = state.get("max_file_size")
         self.max_file_size = limit if isinstance(limit, int) else None
         self.fingerprints_in_workers = bool(state.get("fingerprints_in_workers"))
+        archives = state.get("archives")
+        if isinstance(archives, tuple):
+            self.archive_depth, self.archive_unpacked = archives
 
 
 class _Dispatch:
@@ -679,6 +730,7 @@ class _Dispatch:
                 self.stats.files_scanned += chunk_stats.files_scanned
                 self.stats.files_skipped += chunk_stats.files_skipped
                 self.stats.files_truncated += chunk_stats.files_truncated
+                self.stats.archives_incomplete += chunk_stats.archives_incomplete
                 self.stats.unreadable.extend(chunk_stats.unreadable)
                 self.stats.bytes_scanned += chunk_stats.bytes_scanned
                 self.scanner.suppressed += suppressed
@@ -735,6 +787,15 @@ def _same_value(analyzer: Finding, token: Finding) -> bool:
     )
     t_end = token.end_column if token.end_line == token.line else token.column + len(token.secret)
     return analyzer.column < max(t_end, token.column + 1) and token.column < max(a_end, analyzer.column + 1)
+
+
+# First bytes of zip, gzip and zstd, and the magic of a ustar/GNU/pax tar header: a file that starts so is
+# asked whether it is an archive (sources._archive, imported only then).
+_ARCHIVE_STARTS = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
+
+
+def _may_be_archive(head: bytes) -> bool:
+    return head.startswith(_ARCHIVE_STARTS) or head[257:262] == b"ustar"
 
 
 _READ_FLAGS = (

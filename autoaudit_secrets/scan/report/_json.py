@@ -12,9 +12,9 @@
          "date": ...}, "related": "Dockerfile"}
       ],
       "stats": {"findings": 1, "errors": 1, "warnings": 0, "files_scanned": 10, "files_skipped": 0,
-                "files_truncated": 0, "messages_truncated": 0, "bytes_scanned": 1234, "seconds": 0.05,
-                "findings_suppressed": 0, "findings_baselined": 0, "matcher": "hyperscan",
-                "matcher_fallback": null}
+                "files_truncated": 0, "archives_incomplete": 0, "messages_truncated": 0,
+                "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0, "findings_baselined": 0,
+                "matcher": "hyperscan", "matcher_fallback": null}
     }
 
 ``commit`` (git modes) and ``related`` are present only when known. Paths are relative to the scanned root
@@ -106,6 +106,7 @@ def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, An
         "files_scanned": stats.files_scanned,
         "files_skipped": stats.files_skipped,
         "files_truncated": stats.files_truncated,
+        "archives_incomplete": stats.archives_incomplete,
         "messages_truncated": len(stats.messages_truncated),
         "bytes_scanned": stats.bytes_scanned,
         "seconds": round(stats.seconds, 3),

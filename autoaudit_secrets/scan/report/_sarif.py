@@ -226,6 +226,7 @@ def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
         "properties": {
             "filesScanned": stats.files_scanned,
             "filesTruncated": stats.files_truncated,
+            "archivesIncomplete": stats.archives_incomplete,
             "messagesTruncated": len(stats.messages_truncated),
             "findingsBaselined": stats.findings_baselined,
             "findingsSuppressed": stats.findings_suppressed,

@@ -143,6 +143,11 @@ def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) 
         extra.append(f"{stats.files_skipped} skipped (binary, unreadable or special)")
     if stats.files_truncated:
         extra.append(f"{stats.files_truncated} over --max-file-size scanned partly")
+    if stats.archives_incomplete:
+        extra.append(
+            f"{_plural(stats.archives_incomplete, 'archive')} read partly (damaged, encrypted, nested deeper "
+            "than --max-archive-depth or over --max-unpacked)"
+        )
     if stats.messages_truncated:
         extra.append(_messages_truncated(stats.messages_truncated))
     if extra:

@@ -1,0 +1,237 @@
+"""Archives inside a scanned tree, opened and their members scanned as files; nothing is ever extracted.
+
+Recognised by their first bytes, never by name: zip and the formats built on it (jar, war, whl, apk, nupkg,
+docx, xlsx, ...), tar, gzip- or zstd-compressed tar, and a single gzip- or zstd-compressed file (a
+``dump.sql.gz``). A member is reported as ``ARCHIVE!MEMBER`` (``app.zip!config/.env``; nested archives add
+one ``!`` per level), and the file analyzers that own the member's own name run on it.
+
+The archive is hostile input:
+
+* every decompressed byte, nested archives included, is charged to one budget per archive of the tree
+  (:class:`ArchiveLimits.unpacked`): a bomb stops the archive's reading instead of running for hours;
+* a member larger than the file size limit is read head and tail, as a large file is, never held whole;
+* archives inside archives are opened down to :attr:`ArchiveLimits.depth` levels (a nested archive is held
+  in memory, within the budget, because zip needs to seek);
+* a member name is only ever a label (``..`` and absolute names are normalised away);
+* anything malformed, encrypted, compressed in an unsupported way, nested too deep or over the budget ends
+  or skips that part of the reading, and the archive is then counted as read partly: never reported clean
+  about what could not be read.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..._errors import ImageError
+from ..._safe_read import read_stream
+from ._image_tar import Budget, ByteStream, TarReader, compression_of, is_tar_header, normalize_member_name
+
+__all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_kind"]
+
+SEPARATOR = "!"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
+_PEEK = 512  # enough to tell every kind above (a tar header is 512 bytes)
+_COMPRESSED_SUFFIXES = (".gz", ".tgz", ".zst", ".zstd")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """How far archives are opened. ``depth`` 0 opens none; 1 opens the tree's archives but not archives
+    inside them. ``unpacked`` bounds the decompressed bytes read from one archive of the tree, nested
+    archives included; ``member_size`` (``None``: no limit) is the file size limit members are read by."""
+
+    depth: int = 2
+    unpacked: int = 256 * 1024 * 1024
+    member_size: int | None = 10 * 1024 * 1024
+    members: int = 100_000  # members read from one archive of the tree, nested ones included
+    nested_size: int = 64 * 1024 * 1024  # a nested archive is held in memory (zip seeks): at most this
+
+
+def archive_kind(head: bytes) -> str | None:
+    """``"zip"``, ``"tar"`` or ``"compressed"`` (gzip or zstd: a tar or a single file inside) from a file's
+    first bytes (512 suffice), else ``None``."""
+    if head.startswith(_ZIP_MAGICS):
+        return "zip"
+    if compression_of(head):
+        return "compressed"
+    if len(head) >= _PEEK and head[:_PEEK] != bytes(_PEEK) and is_tar_header(head[:_PEEK]):
+        return "tar"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member read: ``path`` as reported (``app.zip!config/.env``), ``name`` its own path inside its
+    archive (what the analyzers' name checks look at), ``parts`` its bytes as the file readers give them:
+    whole, or head and tail with the lines before the tail."""
+
+    path: str
+    name: str
+    parts: list[tuple[bytes, int]]
+
+
+class _Stop(Exception):
+    """The reading of the whole archive of the tree ends here (the budget is spent)."""
+
+
+class ArchiveReader:
+    """The members of one archive of the tree. After iterating :meth:`members`, ``complete`` says
+    whether everything in it was read, ``skipped`` counts members that could not be (encrypted, unsupported,
+    malformed, nested deeper than the limit or too large to hold)."""
+
+    def __init__(self, relpath: str, limits: ArchiveLimits) -> None:
+        self.relpath = relpath
+        self.limits = limits
+        self.budget = Budget(limits.unpacked)
+        self.complete = True
+        self.skipped = 0
+        self.count = 0
+
+    def members(self, raw: BinaryIO) -> Iterator[Member]:
+        """The members of the archive read from ``raw`` (seekable, positioned at its start)."""
+        try:
+            yield from self._read(raw, self.relpath, 1)
+        except _Stop:
+            self.complete = False
+
+    def _charge(self, count: int) -> None:
+        try:
+            self.budget.charge(count, self.relpath)
+        except ImageError:
+            raise _Stop from None
+
+    def _lacking(self) -> None:
+        self.complete = False
+        self.skipped += 1
+
+    def _read(self, raw: BinaryIO, path: str, depth: int) -> Iterator[Member]:
+        head = raw.read(_PEEK)
+        raw.seek(0)
+        kind = archive_kind(head)
+        if kind == "zip":
+            yield from self._zip(raw, path, depth)
+        elif kind is not None:
+            yield from self._tar_or_single(raw, path, depth)
+
+    def _zip(self, raw: BinaryIO, path: str, depth: int) -> Iterator[Member]:
+        try:
+            archive = zipfile.ZipFile(raw)
+            infos = archive.infolist()
+        except Exception:
+            self._lacking()
+            return
+        for info in infos:
+            if info.is_dir():
+                continue
+            if info.flag_bits & 0x1:  # encrypted: nothing to read without the password
+                self._lacking()
+                continue
+            try:
+                stream = archive.open(info)
+            except Exception:
+                self._lacking()
+                continue
+            with stream:
+                yield from self._member(stream.read, info.filename, path, depth, charge=True)
+
+    def _tar_or_single(self, raw: BinaryIO, path: str, depth: int) -> Iterator[Member]:
+        stream = ByteStream(raw, path, self.budget)
+        try:
+            head = stream.read(_PEEK)
+        except ImageError:
+            self._lacking()
+            return
+        if not is_tar_header(head):  # one compressed file: its name is the archive's without the suffix
+            if not stream.compression:
+                return
+            inner = path.rsplit("/", 1)[-1].rsplit(SEPARATOR, 1)[-1]
+            for suffix in _COMPRESSED_SUFFIXES:
+                if inner.lower().endswith(suffix) and len(inner) > len(suffix):
+                    inner = inner[: -len(suffix)] + (".tar" if suffix == ".tgz" else "")
+                    break
+            yield from self._member(_prepend(head, stream.read), inner, path, depth, charge=False)
+            return
+        raw.seek(0)
+        reader = TarReader(ByteStream(raw, path, self.budget))
+        try:
+            for entry in reader:
+                if entry.kind != "file":
+                    continue  # folders, links and devices hold nothing to scan
+                yield from self._member(reader.read, entry.name, path, depth, charge=False)
+        except ImageError:  # malformed, truncated or over the budget
+            if self.budget.used > self.budget.limit:
+                raise _Stop from None
+            self._lacking()
+
+    def _member(
+        self, read: Callable[[int], bytes], name: str, path: str, depth: int, *, charge: bool
+    ) -> Iterator[Member]:
+        """One member, read with ``read``; ``charge``: its bytes are not yet charged to the budget (a tar's
+        are, by the stream they come through)."""
+        self.count += 1
+        if self.count > self.limits.members:
+            raise _Stop
+        climbing = "/".join(p for p in name.split("/") if p not in ("", ".", ".."))  # ../x: a label only
+        shown = normalize_member_name(name) or climbing or "?"
+        inner_path = f"{path}{SEPARATOR}{shown}"
+
+        def charged(count: int) -> bytes:
+            data = read(count)
+            self._charge(len(data))
+            return data
+
+        reading = charged if charge else read
+        try:
+            head = _read_up_to(reading, _PEEK)
+            if archive_kind(head) is not None:
+                if depth >= self.limits.depth:
+                    self._lacking()  # nested deeper than the limit: not opened
+                    return
+                cap = self.limits.nested_size
+                data = head + _read_up_to(reading, cap + 1 - len(head))
+                if len(data) > cap:
+                    self._lacking()  # too large to hold: not opened
+                    return
+                yield from self._read(io.BytesIO(data), inner_path, depth + 1)
+                return
+            parts = read_stream(_prepend(head, reading), self.limits.member_size)
+        except _Stop:
+            raise
+        except ImageError as exc:  # a compressed stream that ends early or breaks
+            if self.budget.used > self.budget.limit:
+                raise _Stop from exc
+            self._lacking()
+            return
+        except Exception:
+            self._lacking()
+            return
+        yield Member(path=inner_path, name=shown, parts=parts)
+
+
+def _read_up_to(read: Callable[[int], bytes], count: int) -> bytes:
+    chunks: list[bytes] = []
+    while count > 0:
+        block = read(min(count, 1 << 20))
+        if not block:
+            break
+        chunks.append(block)
+        count -= len(block)
+    return b"".join(chunks)
+
+
+def _prepend(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """A ``read`` that gives ``first`` before what ``read`` gives."""
+    pending = [first]
+
+    def reader(count: int) -> bytes:
+        if pending and pending[0]:
+            data, rest = pending[0][:count], pending[0][count:]
+            pending[0] = rest
+            return data
+        return read(count)
+
+    return reader

@@ -1,0 +1,134 @@
+"""Archives in a scanned tree (``scan.sources._archive``): real zip, tar, gzip and zstd files made at test
+time, hostile ones included. The CLI's view of them is in ``tests/cli/test_check_secrets_archives.py``."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import tarfile
+import zipfile
+from pathlib import Path
+
+from autoaudit_secrets.scan.sources._archive import ArchiveLimits, ArchiveReader, archive_kind
+from autoaudit_secrets.scan.sources._image_tar import _zstd
+
+
+def _zip(members: dict[str, bytes], *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _tar(members: dict[str, bytes], mode: str = "w") -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as archive:  # type: ignore[call-overload]
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _read(data: bytes, limits: ArchiveLimits | None = None) -> tuple[dict[str, bytes], ArchiveReader]:
+    reader = ArchiveReader("a", limits or ArchiveLimits())
+    members = {m.path: b"".join(part for part, _ in m.parts) for m in reader.members(io.BytesIO(data))}
+    return members, reader
+
+
+def test_kinds_are_told_by_their_first_bytes_not_by_name() -> None:
+    assert archive_kind(_zip({"x": b"1"})[:512]) == "zip"
+    assert archive_kind(_zip({})[:512]) == "zip"  # an empty zip is its end record alone
+    assert archive_kind(_tar({"x": b"1"})[:512]) == "tar"
+    assert archive_kind(_tar({"x": b"1"}, "w:gz")[:512]) == "compressed"
+    assert archive_kind(bytes(512)) is None  # zeros are no empty tar in a tree
+    assert archive_kind(b"PK but not a zip") is None
+    assert archive_kind(b"plain text\n" * 60) is None
+
+
+def test_members_of_every_kind_and_nested_archives_are_read_with_their_paths() -> None:
+    inner = _zip({"deep/config.yml": b"token: 1\n"})
+    data = _tar(
+        {"srv/app.py": b"x = 1\n", "./libs//inner.zip": inner, "dir/../etc/hosts": b"127.0.0.1 localhost\n"},
+        "w:gz",
+    )
+    members, reader = _read(data)
+    assert members == {
+        "a!srv/app.py": b"x = 1\n",
+        "a!libs/inner.zip!deep/config.yml": b"token: 1\n",
+        "a!etc/hosts": b"127.0.0.1 localhost\n",
+    }
+    assert reader.complete and reader.skipped == 0
+    zstd = _zstd("test")  # the standard library's from Python 3.14, else our dependency's backport
+    members, reader = _read(zstd.compress(_tar({"a.env": b"K=v\n"})))
+    assert members == {"a!a.env": b"K=v\n"} and reader.complete
+
+
+def test_a_single_compressed_file_is_one_member_named_without_its_suffix(tmp_path: Path) -> None:
+    import gzip
+
+    reader = ArchiveReader("backups/dump.sql.gz", ArchiveLimits())
+    found = list(reader.members(io.BytesIO(gzip.compress(b"INSERT 1;\n"))))
+    assert [(m.path, m.name) for m in found] == [("backups/dump.sql.gz!dump.sql", "dump.sql")]
+    assert reader.complete
+
+
+def test_names_that_climb_out_are_labels_without_the_climb() -> None:
+    members, _ = _read(_tar({"../../../home/u/.ssh/id_rsa": b"k\n", "/abs/.env": b"A=1\n"}))
+    assert sorted(members) == ["a!abs/.env", "a!home/u/.ssh/id_rsa"]
+
+
+def test_nesting_stops_at_the_depth_and_says_so() -> None:
+    level3 = _zip({"c.txt": b"three\n"})
+    level2 = _zip({"b.zip": level3, "b.txt": b"two\n"})
+    data = _zip({"a.zip": level2, "a.txt": b"one\n"})
+    members, reader = _read(data, ArchiveLimits(depth=2))
+    assert sorted(members) == ["a!a.txt", "a!a.zip!b.txt"]
+    assert not reader.complete and reader.skipped == 1
+    members, reader = _read(data, ArchiveLimits(depth=3))
+    assert sorted(members) == ["a!a.txt", "a!a.zip!b.txt", "a!a.zip!b.zip!c.txt"] and reader.complete
+
+
+def test_a_bomb_stops_at_the_unpacked_budget_and_what_came_before_it_is_kept() -> None:
+    bomb = _zip({"1-first.txt": b"before\n", "2-bomb.bin": bytes(200 * 1024 * 1024), "3-after.txt": b"x\n"})
+    assert len(bomb) < 1024 * 1024
+    members, reader = _read(bomb, ArchiveLimits(unpacked=4 * 1024 * 1024, member_size=1024))
+    assert list(members) == ["a!1-first.txt"]  # the bomb spent the budget: the rest is unread, and said so
+    assert not reader.complete
+    tar_bomb = _tar({"big": bytes(50 * 1024 * 1024), "after": b"y\n"}, "w:gz")
+    members, reader = _read(tar_bomb, ArchiveLimits(unpacked=8 * 1024 * 1024))
+    assert "a!after" not in members and not reader.complete
+
+
+def test_a_large_member_is_read_head_and_tail_never_whole() -> None:
+    body = b"".join(b"line %d\n" % i for i in range(100_000))
+    reader = ArchiveReader("a", ArchiveLimits(member_size=64 * 1024))
+    (member,) = reader.members(io.BytesIO(_zip({"big.log": body})))
+    assert len(member.parts) == 2 and sum(len(p) for p, _ in member.parts) <= 64 * 1024
+    head, tail = member.parts
+    assert body.startswith(head[0]) and body.endswith(tail[0])
+    assert tail[1] == body.count(b"\n", 0, len(body) - len(tail[0]))  # the tail's real line number
+
+
+def test_members_beyond_the_count_limit_are_not_read_and_said_so() -> None:
+    data = _zip({f"f{i}.txt": b"%d\n" % i for i in range(10)})
+    members, reader = _read(data, ArchiveLimits(members=4))
+    assert len(members) == 4 and not reader.complete
+
+
+def test_encrypted_damaged_and_unsupported_members_are_skipped_and_counted() -> None:
+    data = bytearray(_zip({"open.txt": b"1\n", "locked.txt": b"2\n"}, method=zipfile.ZIP_STORED))
+    # set the "encrypted" flag of locked.txt in its local header and its central directory entry
+    for signature in (b"PK\x03\x04", b"PK\x01\x02"):
+        at = data.find(signature, data.find(signature) + 1)  # the second member's header
+        flags = 6 if signature == b"PK\x03\x04" else 8
+        data[at + flags] |= 0x01
+    members, reader = _read(bytes(data))
+    assert list(members) == ["a!open.txt"] and reader.skipped == 1 and not reader.complete
+    damaged = _zip({"x.txt": b"1\n"})[:30] + secrets.token_bytes(200)
+    members, reader = _read(damaged)
+    assert members == {} and not reader.complete
+    truncated_gzip = _tar({"x.txt": b"hello\n" * 1000}, "w:gz")[:-40]
+    members, reader = _read(truncated_gzip)
+    assert not reader.complete
