@@ -1,0 +1,182 @@
+"""``check-secrets scan`` opens archives in the tree (zip/jar, tar, .tar.gz, .gz): real archives made at test
+time, scanned by real subprocesses. Secret values are made at run time and never printed."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import secrets
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_check_secrets_cli import CONFIG  # the extra rule acme-api-key
+from tests.conftest import CliResult, assert_no_leak, run_cli
+
+
+def _key() -> str:
+    return "acme_" + secrets.token_hex(16)
+
+
+def _password() -> str:
+    return "Q" + secrets.token_urlsafe(14).replace("-", "x").replace("_", "y") + "7z"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _tar_gz(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _scan(root: Path, *args: str) -> CliResult:
+    return run_cli("check-secrets", "scan", *args, cwd=root, timeout=60)
+
+
+def _report(result: CliResult) -> dict[str, object]:
+    assert result.returncode in (0, 1), result.output
+    report = json.loads(result.stdout)
+    assert isinstance(report, dict)
+    return report
+
+
+def _places(report: dict[str, object]) -> list[tuple[str, str, int]]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return sorted((f["rule"], f["path"], f["line"]) for f in findings)
+
+
+def _stat(report: dict[str, object], name: str) -> object:
+    stats = report["stats"]
+    assert isinstance(stats, dict)
+    return stats[name]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A tree holding a jar (a .env and a properties file inside), a .tar.gz with a zip inside it, and a
+    gzip-compressed SQL dump; returns it with the secrets it holds."""
+    keys = [_key() for _ in range(4)]
+    password = _password()
+    (tmp_path / ".check-secrets.toml").write_text(CONFIG)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.jar").write_bytes(
+        _zip(
+            {
+                "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n",
+                "BOOT-INF/classes/application.properties": f"a=1\napi.key={keys[0]}\n".encode(),
+                ".env": f"DB_PASSWORD={password}\n".encode(),
+            }
+        )
+    )
+    inner = _zip({"deep/config.yml": f"token: {keys[1]}\n".encode()})
+    (tmp_path / "backup.tar.gz").write_bytes(
+        _tar_gz({"srv/settings.py": f"x = 1\ny = 2\nKEY = '{keys[2]}'\n".encode(), "libs/inner.zip": inner})
+    )
+    (tmp_path / "dump.sql.gz").write_bytes(gzip.compress(f"INSERT INTO t VALUES ('{keys[3]}');\n".encode()))
+    return tmp_path, [*keys, password]
+
+
+def test_members_are_scanned_and_reported_inside_their_archives(tree: tuple[Path, list[str]]) -> None:
+    root, leaks = tree
+    as_json = _scan(root, "--format", "json")
+    report = _report(as_json)
+    places = _places(report)
+    assert [p for p in places if p[0] == "acme-api-key"] == [
+        ("acme-api-key", "backup.tar.gz!libs/inner.zip!deep/config.yml", 1),
+        ("acme-api-key", "backup.tar.gz!srv/settings.py", 3),
+        ("acme-api-key", "dist/app.jar!BOOT-INF/classes/application.properties", 2),
+        ("acme-api-key", "dump.sql.gz!dump.sql", 1),
+    ]
+    # the analyzers that own a member's name run on it: a .env inside the jar is a dotenv file
+    assert ("dotenv-plaintext-secret", "dist/app.jar!.env", 1) in places
+    assert _stat(report, "archives_incomplete") == 0
+    as_text = _scan(root)
+    assert (
+        as_text.returncode == 1
+        and "dist/app.jar!BOOT-INF/classes/application.properties:2:" in as_text.stdout
+    )
+    sarif = _scan(root, "--format", "sarif")
+    assert '"uri": "backup.tar.gz%21srv/settings.py"' in sarif.stdout, sarif.output  # ! percent-encoded
+    assert_no_leak(as_json.output + as_text.output + sarif.output, leaks)
+
+
+def test_the_depth_limit_and_depth_zero(tree: tuple[Path, list[str]]) -> None:
+    root, leaks = tree
+    one = _scan(root, "--max-archive-depth", "1", "--format", "json")
+    report = _report(one)
+    paths = {path for _, path, _ in _places(report)}
+    assert "backup.tar.gz!srv/settings.py" in paths
+    assert not any("inner.zip" in p for p in paths)
+    assert _stat(report, "archives_incomplete") == 1  # the zip inside was not opened: said so
+    text = _scan(root, "--max-archive-depth", "1")
+    assert "1 archive read partly" in text.stdout and "--max-archive-depth" in text.stdout
+    none = _report(_scan(root, "--max-archive-depth", "0", "--format", "json"))
+    assert not any("!" in path for _, path, _ in _places(none))
+    assert _stat(none, "files_skipped") == 3 and _stat(none, "archives_incomplete") == 0  # binary, as before
+    assert_no_leak(one.output + text.output, leaks)
+
+
+def test_exclude_and_allow_paths_cover_an_archive_s_members(tree: tuple[Path, list[str]]) -> None:
+    root, _ = tree
+    excluded = _report(_scan(root, "--exclude", "*.jar", "--format", "json"))
+    assert not any(path.startswith("dist/app.jar") for _, path, _ in _places(excluded))
+    (root / ".check-secrets.toml").write_text(
+        CONFIG.replace("[[rules]]", 'allow-paths = ["dist/"]\n\n[[rules]]', 1)
+    )
+    allowed = _report(_scan(root, "--format", "json"))
+    paths = {path for _, path, _ in _places(allowed)}
+    assert not any(path.startswith("dist/") for path in paths) and "dump.sql.gz!dump.sql" in paths
+
+
+def test_a_baseline_accepts_a_member_s_finding(tree: tuple[Path, list[str]]) -> None:
+    root, leaks = tree
+    created = run_cli("check-secrets", "baseline", "create", "-o", "base.json", cwd=root, timeout=60)
+    assert created.returncode == 0, created.output
+    assert_no_leak((root / "base.json").read_text(), leaks, where="the baseline")
+    assert "app.jar!BOOT-INF" in (root / "base.json").read_text()
+    assert _scan(root, "--baseline", "base.json").returncode == 0
+
+
+def test_a_bomb_ends_quickly_said_to_be_read_partly(tmp_path: Path) -> None:
+    key = _key()
+    (tmp_path / ".check-secrets.toml").write_text(CONFIG)
+    bomb = _zip({"1.txt": f"k = {key}\n".encode(), "2.bin": bytes(300 * 1024 * 1024), "3.txt": b"x\n"})
+    (tmp_path / "bomb.zip").write_bytes(bomb)
+    result = _scan(tmp_path, "--max-unpacked", "8M", "--format", "json")  # (timeout: 60 s)
+    report = _report(result)
+    assert _places(report) == [("acme-api-key", "bomb.zip!1.txt", 1)]
+    assert _stat(report, "archives_incomplete") == 1
+    assert_no_leak(result.output, [key])
+
+
+def test_archives_scanned_by_worker_processes_report_the_same(tree: tuple[Path, list[str]]) -> None:
+    root, _ = tree
+    (root / "filler.txt").write_text("plain text, nothing secret\n" * 200_000)  # over the pool's threshold
+    (root / "broken.zip").write_bytes(b"PK\x03\x04" + secrets.token_bytes(300))
+    pooled = _report(_scan(root, "--jobs", "2", "--format", "json"))
+    alone = _report(_scan(root, "--jobs", "1", "--format", "json"))
+    assert _places(pooled) == _places(alone) and len(_places(alone)) >= 5
+    assert _stat(pooled, "archives_incomplete") == _stat(alone, "archives_incomplete") == 1
+
+
+@pytest.mark.parametrize("depth", ["-1", "x", "17"])
+def test_a_bad_depth_is_a_usage_error(tmp_path: Path, depth: str) -> None:
+    result = _scan(tmp_path, "--max-archive-depth", depth)
+    assert (
+        result.returncode == 2 and "--max-archive-depth" in result.stderr and "Traceback" not in result.stderr
+    )
