@@ -88,6 +88,21 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+def json_report(result: CliResult) -> dict[str, object]:
+    """The JSON report a ``check-secrets ... --format json`` run printed (its exit code must be 0 or 1)."""
+    assert result.returncode in (0, 1), result.output
+    report = json.loads(result.stdout)
+    assert isinstance(report, dict)
+    return report
+
+
+def report_places(report: dict[str, object]) -> list[tuple[str, str, int]]:
+    """A JSON report's findings as sorted ``(rule, path, line)``."""
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return sorted((f["rule"], f["path"], f["line"]) for f in findings)
+
+
 def run_cli(
     program: str,
     *args: str,

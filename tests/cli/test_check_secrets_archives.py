@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import secrets
 import tarfile
 import zipfile
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_check_secrets_cli import CONFIG  # the extra rule acme-api-key
-from tests.conftest import CliResult, assert_no_leak, run_cli
+from tests.conftest import CliResult, assert_no_leak, json_report, report_places, run_cli
 
 
 def _key() -> str:
@@ -45,19 +44,6 @@ def _tar_gz(members: dict[str, bytes]) -> bytes:
 
 def _scan(root: Path, *args: str) -> CliResult:
     return run_cli("check-secrets", "scan", *args, cwd=root, timeout=60)
-
-
-def _report(result: CliResult) -> dict[str, object]:
-    assert result.returncode in (0, 1), result.output
-    report = json.loads(result.stdout)
-    assert isinstance(report, dict)
-    return report
-
-
-def _places(report: dict[str, object]) -> list[tuple[str, str, int]]:
-    findings = report["findings"]
-    assert isinstance(findings, list)
-    return sorted((f["rule"], f["path"], f["line"]) for f in findings)
 
 
 def _stat(report: dict[str, object], name: str) -> object:
@@ -94,8 +80,8 @@ def tree(tmp_path: Path) -> tuple[Path, list[str]]:
 def test_members_are_scanned_and_reported_inside_their_archives(tree: tuple[Path, list[str]]) -> None:
     root, leaks = tree
     as_json = _scan(root, "--format", "json")
-    report = _report(as_json)
-    places = _places(report)
+    report = json_report(as_json)
+    places = report_places(report)
     assert [p for p in places if p[0] == "acme-api-key"] == [
         ("acme-api-key", "backup.tar.gz!libs/inner.zip!deep/config.yml", 1),
         ("acme-api-key", "backup.tar.gz!srv/settings.py", 3),
@@ -118,28 +104,28 @@ def test_members_are_scanned_and_reported_inside_their_archives(tree: tuple[Path
 def test_the_depth_limit_and_depth_zero(tree: tuple[Path, list[str]]) -> None:
     root, leaks = tree
     one = _scan(root, "--max-archive-depth", "1", "--format", "json")
-    report = _report(one)
-    paths = {path for _, path, _ in _places(report)}
+    report = json_report(one)
+    paths = {path for _, path, _ in report_places(report)}
     assert "backup.tar.gz!srv/settings.py" in paths
     assert not any("inner.zip" in p for p in paths)
     assert _stat(report, "archives_incomplete") == 1  # the zip inside was not opened: said so
     text = _scan(root, "--max-archive-depth", "1")
     assert "1 archive read partly" in text.stdout and "--max-archive-depth" in text.stdout
-    none = _report(_scan(root, "--max-archive-depth", "0", "--format", "json"))
-    assert not any("!" in path for _, path, _ in _places(none))
+    none = json_report(_scan(root, "--max-archive-depth", "0", "--format", "json"))
+    assert not any("!" in path for _, path, _ in report_places(none))
     assert _stat(none, "files_skipped") == 3 and _stat(none, "archives_incomplete") == 0  # binary, as before
     assert_no_leak(one.output + text.output, leaks)
 
 
 def test_exclude_and_allow_paths_cover_an_archive_s_members(tree: tuple[Path, list[str]]) -> None:
     root, _ = tree
-    excluded = _report(_scan(root, "--exclude", "*.jar", "--format", "json"))
-    assert not any(path.startswith("dist/app.jar") for _, path, _ in _places(excluded))
+    excluded = json_report(_scan(root, "--exclude", "*.jar", "--format", "json"))
+    assert not any(path.startswith("dist/app.jar") for _, path, _ in report_places(excluded))
     (root / ".check-secrets.toml").write_text(
         CONFIG.replace("[[rules]]", 'allow-paths = ["dist/"]\n\n[[rules]]', 1)
     )
-    allowed = _report(_scan(root, "--format", "json"))
-    paths = {path for _, path, _ in _places(allowed)}
+    allowed = json_report(_scan(root, "--format", "json"))
+    paths = {path for _, path, _ in report_places(allowed)}
     assert not any(path.startswith("dist/") for path in paths) and "dump.sql.gz!dump.sql" in paths
 
 
@@ -158,8 +144,8 @@ def test_a_bomb_ends_quickly_said_to_be_read_partly(tmp_path: Path) -> None:
     bomb = _zip({"1.txt": f"k = {key}\n".encode(), "2.bin": bytes(300 * 1024 * 1024), "3.txt": b"x\n"})
     (tmp_path / "bomb.zip").write_bytes(bomb)
     result = _scan(tmp_path, "--max-unpacked", "8M", "--format", "json")  # (timeout: 60 s)
-    report = _report(result)
-    assert _places(report) == [("acme-api-key", "bomb.zip!1.txt", 1)]
+    report = json_report(result)
+    assert report_places(report) == [("acme-api-key", "bomb.zip!1.txt", 1)]
     assert _stat(report, "archives_incomplete") == 1
     assert_no_leak(result.output, [key])
 
@@ -168,9 +154,9 @@ def test_archives_scanned_by_worker_processes_report_the_same(tree: tuple[Path, 
     root, _ = tree
     (root / "filler.txt").write_text("plain text, nothing secret\n" * 200_000)  # over the pool's threshold
     (root / "broken.zip").write_bytes(b"PK\x03\x04" + secrets.token_bytes(300))
-    pooled = _report(_scan(root, "--jobs", "2", "--format", "json"))
-    alone = _report(_scan(root, "--jobs", "1", "--format", "json"))
-    assert _places(pooled) == _places(alone) and len(_places(alone)) >= 5
+    pooled = json_report(_scan(root, "--jobs", "2", "--format", "json"))
+    alone = json_report(_scan(root, "--jobs", "1", "--format", "json"))
+    assert report_places(pooled) == report_places(alone) and len(report_places(alone)) >= 5
     assert _stat(pooled, "archives_incomplete") == _stat(alone, "archives_incomplete") == 1
 
 

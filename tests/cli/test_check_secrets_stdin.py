@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_check_secrets_cli import CONFIG  # the extra rule acme-api-key
-from tests.conftest import BIN_DIR, CliResult, assert_no_leak, run_cli
+from tests.conftest import BIN_DIR, CliResult, assert_no_leak, json_report, report_places, run_cli
 
 
 def _key() -> str:
@@ -35,19 +35,6 @@ def _scan(root: Path, text: str, *args: str) -> CliResult:
     return run_cli("check-secrets", "scan", "-", *args, cwd=root, input=text)
 
 
-def _report(result: CliResult) -> dict[str, object]:
-    assert result.returncode in (0, 1), result.output
-    report = json.loads(result.stdout)
-    assert isinstance(report, dict)
-    return report
-
-
-def _places(report: dict[str, object]) -> list[tuple[str, str, int]]:
-    findings = report["findings"]
-    assert isinstance(findings, list)
-    return sorted((f["rule"], f["path"], f["line"]) for f in findings)
-
-
 def test_a_secret_on_stdin_is_reported_at_its_line_without_its_value(root: Path) -> None:
     key = _key()
     text = f"first line\nAPI = '{key}'\n"
@@ -55,7 +42,7 @@ def test_a_secret_on_stdin_is_reported_at_its_line_without_its_value(root: Path)
     assert as_text.returncode == 1, as_text.output
     assert "stdin:2:" in as_text.stdout and "acme-api-key" in as_text.stdout
     as_json = _scan(root, text, "--format", "json")
-    assert _places(_report(as_json)) == [("acme-api-key", "stdin", 2)]
+    assert report_places(json_report(as_json)) == [("acme-api-key", "stdin", 2)]
     sarif = _scan(root, text, "--format", "sarif")
     assert sarif.returncode == 1 and '"uri": "stdin"' in sarif.stdout, sarif.output
     assert_no_leak(as_text.output + as_json.output + sarif.output, [key])
@@ -68,16 +55,20 @@ def test_a_secret_on_stdin_is_reported_at_its_line_without_its_value(root: Path)
 def test_the_stdin_name_decides_which_analyzers_run_and_where_findings_go(root: Path) -> None:
     password = _password()
     text = f"DB_PASSWORD={password}\n"
-    as_dotenv = _places(_report(_scan(root, text, "--stdin-name", "./deploy//.env", "--format", "json")))
-    unnamed = _places(_report(_scan(root, text, "--format", "json")))
+    as_dotenv = report_places(
+        json_report(_scan(root, text, "--stdin-name", "./deploy//.env", "--format", "json"))
+    )
+    unnamed = report_places(json_report(_scan(root, text, "--format", "json")))
     assert ("dotenv-plaintext-secret", "deploy/.env", 1) in as_dotenv
     assert all(path == "deploy/.env" for _, path, _ in as_dotenv)
     assert unnamed and all(path == "stdin" for _, path, _ in unnamed)
     assert "dotenv-plaintext-secret" not in {rule for rule, _, _ in unnamed}  # the .env analyzer goes by name
     dockerfile = f"FROM python:3.12-slim\nENV DB_PASSWORD={password}\n"
-    found = _places(_report(_scan(root, dockerfile, "--stdin-name", "Dockerfile", "--format", "json")))
+    found = report_places(
+        json_report(_scan(root, dockerfile, "--stdin-name", "Dockerfile", "--format", "json"))
+    )
     assert ("docker-env-secret", "Dockerfile", 2) in found
-    plain = _places(_report(_scan(root, dockerfile, "--format", "json")))
+    plain = report_places(json_report(_scan(root, dockerfile, "--format", "json")))
     assert "docker-env-secret" not in {rule for rule, _, _ in plain}
 
 
@@ -86,12 +77,12 @@ def test_input_larger_than_max_file_size_is_scanned_head_and_tail_at_real_line_n
     filler = "".join(f"line {i} of plain text, nothing secret here\n" for i in range(2000))
     text = f"a = '{first}'\n{filler}b = '{middle}'\n{filler}c = '{last}'\n"
     result = _scan(root, text, "--max-file-size", "16k", "--format", "json")
-    report = _report(result)
-    assert _places(report) == [("acme-api-key", "stdin", 1), ("acme-api-key", "stdin", 4003)]
+    report = json_report(result)
+    assert report_places(report) == [("acme-api-key", "stdin", 1), ("acme-api-key", "stdin", 4003)]
     stats = report["stats"]
     assert isinstance(stats, dict) and stats["files_truncated"] == 1
-    whole = _report(_scan(root, text, "--format", "json"))
-    assert [line for _, _, line in _places(whole)] == [1, 2002, 4003]
+    whole = json_report(_scan(root, text, "--format", "json"))
+    assert [line for _, _, line in report_places(whole)] == [1, 2002, 4003]
     assert_no_leak(result.output + json.dumps(whole), [first, middle, last])
 
 
@@ -152,7 +143,7 @@ def test_a_file_named_dash_is_still_a_file(root: Path) -> None:
     key = _key()
     (root / "-").write_text(f"k = {key}\n")
     result = run_cli("check-secrets", "scan", "./-", "--format", "json", cwd=root, input="")
-    assert _places(_report(result)) == [("acme-api-key", "-", 1)]
+    assert report_places(json_report(result)) == [("acme-api-key", "-", 1)]
     assert_no_leak(result.output, [key])
 
 
