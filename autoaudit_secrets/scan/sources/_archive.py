@@ -121,7 +121,7 @@ class ArchiveReader:
         try:
             archive = zipfile.ZipFile(raw)
             infos = archive.infolist()
-        except Exception:
+        except Exception:  # hostile bytes: whatever zipfile raises, the archive is unread
             self._lacking()
             return
         for info in infos:
@@ -132,15 +132,15 @@ class ArchiveReader:
                 continue
             try:
                 stream = archive.open(info)
-            except Exception:
+            except Exception:  # unsupported compression, a damaged header, ...
                 self._lacking()
                 continue
             with stream:
                 yield from self._member(stream.read, info.filename, path, depth, charge=True)
 
     def _tar_or_single(self, raw: BinaryIO, path: str, depth: int) -> Iterator[Member]:
-        stream = ByteStream(raw, path, self.budget)
-        try:
+        try:  # (a zstd stream without the zstd module, a corrupt or truncated one: ImageError)
+            stream = ByteStream(raw, path, self.budget)
             head = stream.read(_PEEK)
         except ImageError:
             self._lacking()
@@ -156,8 +156,8 @@ class ArchiveReader:
             yield from self._member(_prepend(head, stream.read), inner, path, depth, charge=False)
             return
         raw.seek(0)
-        reader = TarReader(ByteStream(raw, path, self.budget))
         try:
+            reader = TarReader(ByteStream(raw, path, self.budget))
             for entry in reader:
                 if entry.kind != "file":
                     continue  # folders, links and devices hold nothing to scan
@@ -206,7 +206,7 @@ class ArchiveReader:
                 raise _Stop from exc
             self._lacking()
             return
-        except Exception:
+        except Exception:  # zipfile's CRC and decompression errors on hostile bytes
             self._lacking()
             return
         yield Member(path=inner_path, name=shown, parts=parts)

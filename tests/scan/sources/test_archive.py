@@ -3,11 +3,15 @@ time, hostile ones included. The CLI's view of them is in ``tests/cli/test_check
 
 from __future__ import annotations
 
+import gzip
 import io
+import random
 import secrets
 import tarfile
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from autoaudit_secrets.scan.sources._archive import ArchiveLimits, ArchiveReader, archive_kind
 from autoaudit_secrets.scan.sources._image_tar import _zstd
@@ -66,8 +70,6 @@ def test_members_of_every_kind_and_nested_archives_are_read_with_their_paths() -
 
 
 def test_a_single_compressed_file_is_one_member_named_without_its_suffix(tmp_path: Path) -> None:
-    import gzip
-
     reader = ArchiveReader("backups/dump.sql.gz", ArchiveLimits())
     found = list(reader.members(io.BytesIO(gzip.compress(b"INSERT 1;\n"))))
     assert [(m.path, m.name) for m in found] == [("backups/dump.sql.gz!dump.sql", "dump.sql")]
@@ -132,3 +134,44 @@ def test_encrypted_damaged_and_unsupported_members_are_skipped_and_counted() -> 
     truncated_gzip = _tar({"x.txt": b"hello\n" * 1000}, "w:gz")[:-40]
     members, reader = _read(truncated_gzip)
     assert not reader.complete
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_corrupted_archives_of_every_kind_never_raise(seed: int) -> None:
+    """Hostile bytes: a valid archive of each kind with bytes flipped, cut short or both, read to the end.
+    Whatever comes out, nothing escapes but members and the "read partly" verdict."""
+    rng = random.Random(seed)
+    files = {f"d{i}/f{i}.txt": rng.randbytes(rng.randrange(0, 3000)) for i in range(4)}
+    files["n/inner.zip"] = _zip({"x.env": b"A=1\n" * 50})
+    kinds = [
+        _zip(files),
+        _zip(files, method=zipfile.ZIP_STORED),
+        _tar(files),
+        _tar(files, "w:gz"),
+        _zstd("test").compress(_tar(files)),
+        gzip.compress(b"".join(files.values())),
+    ]
+    for data in kinds:
+        damaged = bytearray(data)
+        for _ in range(rng.randrange(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.5:
+            del damaged[rng.randrange(1, len(damaged)) :]
+        members, _ = _read(bytes(damaged), ArchiveLimits(unpacked=1 << 22))
+        assert all(path.startswith("a!") for path in members)
+
+
+def test_a_zstd_archive_without_the_zstd_module_is_said_to_be_read_partly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autoaudit_secrets._errors import ImageError
+    from autoaudit_secrets.scan.sources import _image_tar
+
+    data = _zstd("test").compress(_tar({"a.env": b"K=v\n"}))
+
+    def missing(label: str) -> None:
+        raise ImageError(f"{label}: zstd-compressed, and backports.zstd is missing")
+
+    monkeypatch.setattr(_image_tar, "_zstd", missing)
+    members, reader = _read(data)
+    assert members == {} and not reader.complete
