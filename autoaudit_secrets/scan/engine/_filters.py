@@ -816,6 +816,8 @@ _REFERENCE_WHOLE = r"""
     | ^\#\{[A-Za-z_@$][\w.@$]*(?:[\[(][^}]*)?$  # ruby interpolation cut at a quote: #{opts['db_pass
     | ^%\([A-Za-z_][A-Za-z0-9_]*\)s$         # %(name)s
     | ^%[A-Za-z_][A-Za-z0-9_]*%$             # %VAR% (Windows)
+    | ^@[A-Za-z_][\w.-]*@$                   # @db.password@: Maven/Ant/Gradle filter token (build-time)
+    | ^\\?\$[A-Z_][A-Z0-9_]*\\?\$$           # $VERSION$, \$BUILD_TIME\$: replacer-plugin markers
     | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$          # {name} (format string)
     | ^@Microsoft\.KeyVault\(                # Azure app settings
     | ^(?:enc|vault|secretref|ssm|sm|awssm|op|env|ENC|ENV|sops|age|kms|gcpsm|azkv):
