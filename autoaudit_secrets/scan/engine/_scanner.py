@@ -7,7 +7,6 @@ worker process builds its own copy.
 from __future__ import annotations
 
 import bisect
-import codecs
 import dataclasses
 import os
 import stat
@@ -32,7 +31,7 @@ from .._model import (
     ScanStats,
     TreeAnalyzer,
 )
-from ..sources._tree import decode_document, exclude_matcher, matchable, target_relpaths, walk
+from ..sources._tree import UNICODE_BOMS, decode_document, exclude_matcher, matchable, target_relpaths, walk
 from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
 from ._filters import is_secret_name as _is_secret_name
@@ -53,7 +52,6 @@ _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 # Work is handed to workers in chunks of about this many bytes, a file counting _FILE_COST on top of its size.
 _CHUNK_BYTES = 1024 * 1024
 _FILE_COST = 2048
-_UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # also prefixes of the UTF-32 BOMs
 
 
 class _Context:
@@ -489,7 +487,7 @@ class Scanner:
         if binary:
             stats.files_skipped += count
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
-        unicode_bom = data.startswith(_UNICODE_BOMS)
+        unicode_bom = data.startswith(UNICODE_BOMS)
         if not unicode_bom and b"\x00" in data[:8192]:  # binary: only the analyzers' by-name checks
             stats.files_skipped += count
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []

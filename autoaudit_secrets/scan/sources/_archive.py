@@ -29,6 +29,7 @@ from typing import BinaryIO
 from ..._errors import ImageError
 from ..._safe_read import read_stream
 from ._image_tar import Budget, ByteStream, TarReader, compression_of, is_tar_header, normalize_member_name
+from ._tree import UNICODE_BOMS
 
 __all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_kind"]
 
@@ -36,6 +37,12 @@ SEPARATOR = "!"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
 _PEEK = 512  # enough to tell every kind above (a tar header is 512 bytes)
 _COMPRESSED_SUFFIXES = (".gz", ".tgz", ".zst", ".zstd")
+# Extensions of members that are binary by their format, never read (archive formats are not among them:
+# those are opened)
+_BINARY_MEMBERS = frozenset(
+    "class dex so dll dylib exe o obj lib pyc pyd png jpg jpeg gif ico icns webp bmp tif tiff psd "  # noqa: SIM905
+    "woff woff2 ttf otf eot mp3 mp4 m4a wav ogg flac avi mov mkv webm".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +65,7 @@ def archive_kind(head: bytes) -> str | None:
         return "zip"
     if compression_of(head):
         return "compressed"
-    if len(head) >= _PEEK and head[:_PEEK] != bytes(_PEEK) and is_tar_header(head[:_PEEK]):
+    if head[257:262] == b"ustar" and is_tar_header(head[:_PEEK]):  # (ustar, GNU and pax; not v7)
         return "tar"
     return None
 
@@ -175,8 +182,12 @@ class ArchiveReader:
         self.count += 1
         if self.count > self.limits.members:
             raise _Stop
-        climbing = "/".join(p for p in name.split("/") if p not in ("", ".", ".."))  # ../x: a label only
-        shown = normalize_member_name(name) or climbing or "?"
+        shown = normalize_member_name(name) or _without_climbing(name)
+        if name.rpartition(".")[2].lower() in _BINARY_MEMBERS and "/" not in name.rpartition(".")[2]:
+            # a compiled class, an image, a native library: binary, as reading it would show; only its name
+            # is looked at (a jar holds thousands of classes, each unpacked for nothing otherwise)
+            yield Member(path=f"{path}{SEPARATOR}{shown}", name=shown, parts=[(b"\x00", 0)])
+            return
         inner_path = f"{path}{SEPARATOR}{shown}"
 
         def charged(count: int) -> bytes:
@@ -198,7 +209,12 @@ class ArchiveReader:
                     return
                 yield from self._read(io.BytesIO(data), inner_path, depth + 1)
                 return
-            parts = read_stream(_prepend(head, reading), self.limits.member_size)
+            if b"\x00" in head and not head.startswith(UNICODE_BOMS):
+                # binary, as the scan judges a file by its first bytes: only its name is looked at, so the
+                # rest (a .class, an image) is never unpacked
+                parts = [(head, 0)]
+            else:
+                parts = read_stream(_prepend(head, reading), self.limits.member_size)
         except _Stop:
             raise
         except ImageError as exc:  # a compressed stream that ends early or breaks
@@ -210,6 +226,11 @@ class ArchiveReader:
             self._lacking()
             return
         yield Member(path=inner_path, name=shown, parts=parts)
+
+
+def _without_climbing(name: str) -> str:
+    """A member name that climbs out (``../x``) as a label: its ``..``, ``.`` and empty parts dropped."""
+    return "/".join(p for p in name.split("/") if p not in ("", ".", "..")) or "?"
 
 
 def _read_up_to(read: Callable[[int], bytes], count: int) -> bytes:

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..._errors import ScanError, UsageError
 
 __all__ = [
+    "UNICODE_BOMS",
     "WalkResult",
     "decode_document",
     "exclude_matcher",
@@ -36,6 +37,9 @@ __all__ = [
 ]
 
 _SNIFF = 8192
+# A document starting so is UTF-16 or UTF-32 text (these are also prefixes of the UTF-32 BOMs), whose NUL
+# bytes do not make it binary (see Scanner.scan_bytes)
+UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),

@@ -93,12 +93,12 @@ def test_nesting_stops_at_the_depth_and_says_so() -> None:
 
 
 def test_a_bomb_stops_at_the_unpacked_budget_and_what_came_before_it_is_kept() -> None:
-    bomb = _zip({"1-first.txt": b"before\n", "2-bomb.bin": bytes(200 * 1024 * 1024), "3-after.txt": b"x\n"})
+    bomb = _zip({"1-first.txt": b"before\n", "2-bomb.bin": b"a" * (200 * 1024 * 1024), "3-after.txt": b"x\n"})
     assert len(bomb) < 1024 * 1024
     members, reader = _read(bomb, ArchiveLimits(unpacked=4 * 1024 * 1024, member_size=1024))
     assert list(members) == ["a!1-first.txt"]  # the bomb spent the budget: the rest is unread, and said so
     assert not reader.complete
-    tar_bomb = _tar({"big": bytes(50 * 1024 * 1024), "after": b"y\n"}, "w:gz")
+    tar_bomb = _tar({"big": b"b\n" * (25 * 1024 * 1024), "after": b"y\n"}, "w:gz")
     members, reader = _read(tar_bomb, ArchiveLimits(unpacked=8 * 1024 * 1024))
     assert "a!after" not in members and not reader.complete
 
@@ -175,3 +175,16 @@ def test_a_zstd_archive_without_the_zstd_module_is_said_to_be_read_partly(
     monkeypatch.setattr(_image_tar, "_zstd", missing)
     members, reader = _read(data)
     assert members == {} and not reader.complete
+
+
+def test_binary_members_are_not_unpacked_beyond_what_tells_them_binary() -> None:
+    """A member that starts with a NUL byte (an image, a bomb of zeros) is binary after its first 512 bytes,
+    as the tree scan judges a file; a compiled class or another binary format is not unpacked at all."""
+    zeros = _zip({"zeros.dat": bytes(100 * 1024 * 1024), "after.txt": b"x\n"})
+    members, reader = _read(zeros, ArchiveLimits(unpacked=4 * 1024 * 1024))
+    assert members == {"a!zeros.dat": bytes(512), "a!after.txt": b"x\n"}
+    assert reader.complete and reader.budget.used < 64 * 1024
+    classes = _zip({f"com/x/C{i}.class": b"\xca\xfe\xba\xbe" + bytes(4000) for i in range(200)})
+    members, reader = _read(classes)
+    assert len(members) == 200 and reader.budget.used == 0  # (their names still reach the analyzers)
+    assert set(members.values()) == {b"\x00"}
