@@ -33,6 +33,8 @@ def test_filter_tokens_and_replacer_markers_are_quiet_and_real_values_beside_the
         f"  <replacement><token>{real[0]}</token><value>x</value></replacement>\n"
         "</replacements></configuration></plugin></plugins></build></project>\n"
     )
+    # in source code the backslashes are doubled (a Python or Java string of the marker)
+    (tmp_path / "gen.py").write_text(r'XML = "<token>\\$BUILD_TIME\\$</token>"' + "\n")
     (tmp_path / "application.properties").write_text(
         "spring.datasource.password=@db.password@\n"
         "app.secret=@app.secret-key@\n"

@@ -817,7 +817,7 @@ _REFERENCE_WHOLE = r"""
     | ^%\([A-Za-z_][A-Za-z0-9_]*\)s$         # %(name)s
     | ^%[A-Za-z_][A-Za-z0-9_]*%$             # %VAR% (Windows)
     | ^@[A-Za-z_][\w.-]*@$                   # @db.password@: Maven/Ant/Gradle filter token (build-time)
-    | ^\\?\$[A-Z_][A-Z0-9_]*\\?\$$           # $VERSION$, \$BUILD_TIME\$: replacer-plugin markers
+    | ^\\{0,2}\$[A-Z_][A-Z0-9_]*\\{0,2}\$$     # $VERSION$, \$BUILD_TIME\$ (\\$ in source): replacer markers
     | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$          # {name} (format string)
     | ^@Microsoft\.KeyVault\(                # Azure app settings
     | ^(?:enc|vault|secretref|ssm|sm|awssm|op|env|ENC|ENV|sops|age|kms|gcpsm|azkv):
