@@ -423,10 +423,10 @@ class Scanner:
 
         if archive_kind(head[:512]) is None:
             return None
+        if self._path_allowed(relpath):
+            return []  # allow-paths that match the archive cover all its members
         analyzers = self.analyzers_for(relpath)
         findings = self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
-        if self._path_allowed(relpath):
-            return findings
         limits = ArchiveLimits(
             depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
         )

@@ -115,6 +115,12 @@ class ArchiveReader:
         self.complete = False
         self.skipped += 1
 
+    def _broken(self, exc: ImageError) -> None:
+        """A stream that broke: over the budget ends the whole archive, anything else only this part."""
+        if self.budget.used > self.budget.limit:
+            raise _Stop from exc
+        self._lacking()
+
     def _read(self, raw: BinaryIO, path: str, depth: int) -> Iterator[Member]:
         head = raw.read(_PEEK)
         raw.seek(0)
@@ -169,10 +175,8 @@ class ArchiveReader:
                 if entry.kind != "file":
                     continue  # folders, links and devices hold nothing to scan
                 yield from self._member(reader.read, entry.name, path, depth, charge=False)
-        except ImageError:  # malformed, truncated or over the budget
-            if self.budget.used > self.budget.limit:
-                raise _Stop from None
-            self._lacking()
+        except ImageError as exc:  # malformed, truncated or over the budget
+            self._broken(exc)
 
     def _member(
         self, read: Callable[[int], bytes], name: str, path: str, depth: int, *, charge: bool
@@ -183,12 +187,13 @@ class ArchiveReader:
         if self.count > self.limits.members:
             raise _Stop
         shown = normalize_member_name(name) or _without_climbing(name)
-        if name.rpartition(".")[2].lower() in _BINARY_MEMBERS and "/" not in name.rpartition(".")[2]:
+        inner_path = f"{path}{SEPARATOR}{shown}"
+        suffix = name.rpartition(".")[2]
+        if suffix.lower() in _BINARY_MEMBERS and "/" not in suffix:
             # a compiled class, an image, a native library: binary, as reading it would show; only its name
             # is looked at (a jar holds thousands of classes, each unpacked for nothing otherwise)
-            yield Member(path=f"{path}{SEPARATOR}{shown}", name=shown, parts=[(b"\x00", 0)])
+            yield Member(path=inner_path, name=shown, parts=[(b"\x00", 0)])
             return
-        inner_path = f"{path}{SEPARATOR}{shown}"
 
         def charged(count: int) -> bytes:
             data = read(count)
@@ -218,9 +223,7 @@ class ArchiveReader:
         except _Stop:
             raise
         except ImageError as exc:  # a compressed stream that ends early or breaks
-            if self.budget.used > self.budget.limit:
-                raise _Stop from exc
-            self._lacking()
+            self._broken(exc)
             return
         except Exception:  # zipfile's CRC and decompression errors on hostile bytes
             self._lacking()
