@@ -7,7 +7,6 @@ redacted previews only; no secret value ever reaches them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from .._fingerprint import FingerprintCache
 from .._model import Finding, OutputFormat, Rule, ScanStats
+from ._jsonwrite import indented_json
 
 __all__ = [
     "JSON_REPORT_VERSION",
@@ -58,7 +58,7 @@ def dump_json(document: Any) -> str:
     ``surrogateescape``); written raw they would make the report invalid UTF-8 (or fail to encode). They are
     written as JSON ``\\udcXX`` escapes instead: valid JSON that a reader such as Python's ``json`` turns
     back into the same string (``os.fsencode`` then gives the exact file name)."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    text = indented_json(document)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
