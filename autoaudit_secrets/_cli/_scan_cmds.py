@@ -276,10 +276,10 @@ def _run_stdin_scan(args: argparse.Namespace, name: str) -> tuple[Path, ScanConf
 
 
 def _needs_fingerprints(args: argparse.Namespace) -> bool:
-    """Whether this run's output shows or matches fingerprints (JSON, SARIF, a baseline)."""
+    """Whether this run's output shows or matches fingerprints (every format but text, a baseline)."""
     fmt = getattr(args, "format", None)
     return bool(
-        fmt in ("json", "sarif") or getattr(args, "baseline", None) or getattr(args, "baseline_output", None)
+        fmt not in (None, "text") or getattr(args, "baseline", None) or getattr(args, "baseline_output", None)
     )
 
 

@@ -447,14 +447,21 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
     fmt = OutputFormat(getattr(args, "format", None) or OutputFormat.TEXT.value)
     ctx = ReportContext(
         root=root,
-        # JSON shows no rule texts; a clean report needs none either.
-        rules=rule_catalog(config) if kept and fmt is not OutputFormat.JSON else {},
+        # JSON and CSV show no rule texts; a clean report needs none either.
+        rules=rule_catalog(config) if kept and fmt not in (OutputFormat.JSON, OutputFormat.CSV) else {},
         fingerprints=cache,
         color=_use_color(args) and fmt is OutputFormat.TEXT,
         tool_version=_tool_version(),
+        fail_on=config.fail_on,
     )
     report = render_report(fmt, kept, stats, ctx)
     _write(report, getattr(args, "output", None))
+    if fmt is OutputFormat.CSV:
+        # CSV has rows for findings only: what was scanned, skipped or read partly goes to stderr, so an
+        # empty file is never the whole story
+        from ..scan.report._text import summary_line
+
+        print(summary_line(kept, stats, replace(ctx, color=False)), file=sys.stderr)
     failing = any(f.severity.at_least(config.fail_on) for f in kept)
     return EXIT_FINDINGS if failing else EXIT_OK
 

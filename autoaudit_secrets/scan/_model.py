@@ -60,6 +60,8 @@ class OutputFormat(enum.Enum):
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
+    CSV = "csv"
+    JUNIT = "junit"
 
 
 @dataclass(frozen=True, slots=True)

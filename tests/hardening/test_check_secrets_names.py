@@ -74,6 +74,30 @@ def test_machine_reports_are_valid_utf8_json_and_name_every_file(tree: tuple[Pat
         (root / "r.out").unlink(missing_ok=True)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "junit"])
+def test_csv_and_junit_reports_are_valid_utf8_one_line_per_field_and_name_every_file(
+    tree: tuple[Path, str], fmt: str
+) -> None:
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    root, token = tree
+    result = _run(root, "scan", ".", "--format", fmt)
+    assert result.returncode == 1, result.stderr.decode(errors="replace")
+    text = result.stdout.decode("utf-8")  # strict: the report must be valid UTF-8
+    assert_no_leak(text + result.stderr.decode(errors="replace"), [token])
+    assert "\x1b" not in text and "\x07" not in text
+    if fmt == "csv":
+        assert len(text.splitlines()) == 4  # the header and three rows: the newline in a name is escaped
+        names = {row["path"] for row in csv.DictReader(io.StringIO(text))}
+    else:
+        cases = ET.fromstring(result.stdout).iter("testcase")
+        names = {case.attrib["file"] for case in cases if "file" in case.attrib}
+    # names shown as the text report shows them: odd bytes and control characters escaped
+    assert names == {"bad\\udcffname.py", "esc\\x1b[31mred\\x1b]0;title\\x07\\nnl.py", "with space é.py"}
+
+
 def test_text_report_carries_no_terminal_control_characters(tree: tuple[Path, str]) -> None:
     root, token = tree
     result = _run(root, "scan", ".", "--color")

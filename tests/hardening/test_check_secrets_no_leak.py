@@ -116,7 +116,7 @@ _MODES = [
 
 
 @pytest.mark.parametrize("mode", _MODES, ids=["scan", "git-all", "git-since", "git-range", "git-staged"])
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "csv", "junit"])
 def test_no_value_in_any_report(repo: tuple[Path, str], mode: list[str], fmt: str) -> None:
     root, values = repo
     result = _run(root, *mode, "--format", fmt, "--color")

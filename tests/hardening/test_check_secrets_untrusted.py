@@ -105,7 +105,7 @@ def _password_tree(root: Path) -> list[str]:
     return [*pw.values(), aws_secret]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "csv", "junit"])
 def test_no_character_of_a_password_or_generic_secret_in_any_preview(tmp_path: Path, fmt: str) -> None:
     from tests.conftest import assert_no_leak
 

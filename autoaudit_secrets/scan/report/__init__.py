@@ -1,5 +1,6 @@
 """check-secrets reports: ``text`` (for people), ``json`` (versioned, documented by
-``check-secrets-report.schema.json`` beside this file) and ``sarif`` (2.1.0, for GitHub code scanning).
+``check-secrets-report.schema.json`` beside this file), ``sarif`` (2.1.0, for GitHub code scanning), ``csv``
+(one row per finding, for spreadsheets) and ``junit`` (JUnit XML, for CI test dashboards).
 
 Every reporter takes the same :class:`ReportContext` and returns the whole report as a string. Reports show
 redacted previews only; no secret value ever reaches them.
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._fingerprint import FingerprintCache
-from .._model import Finding, OutputFormat, Rule, ScanStats
+from .._model import Finding, OutputFormat, Rule, ScanStats, Severity
 from ._jsonwrite import indented_json
 
 __all__ = [
@@ -39,13 +40,15 @@ class ReportContext:
 
     ``root`` is the scanned root (finding paths are relative to it); ``rules`` maps rule ids to rule records
     for descriptions and remediation (findings of unknown ids still render); ``fingerprints`` computes the
-    published fingerprints; ``color`` enables ANSI colours in the text report."""
+    published fingerprints; ``color`` enables ANSI colours in the text report; ``fail_on`` is the lowest
+    severity that fails the run (the JUnit report shows only those findings as failed tests)."""
 
     root: Path
     rules: Mapping[str, Rule] = field(default_factory=dict)
     fingerprints: FingerprintCache = field(default_factory=FingerprintCache)
     color: bool = False
     tool_version: str = ""
+    fail_on: Severity = Severity.ERROR
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -100,6 +103,14 @@ def render_report(
         from ._sarif import render_sarif
 
         return render_sarif(ordered, stats, ctx)
+    if fmt is OutputFormat.CSV:
+        from ._csv import render_csv
+
+        return render_csv(ordered, stats, ctx)
+    if fmt is OutputFormat.JUNIT:
+        from ._junit import render_junit
+
+        return render_junit(ordered, stats, ctx)
     from ._text import render_text
 
     return render_text(ordered, stats, ctx)

@@ -17,24 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._config import printable as _safe  # (control characters escaped: one line per field)
 from .._model import Finding, ImageOrigin, MessageOrigin, ScanStats, Severity
 from ..sources._messages import MESSAGE_MAX
 from . import ReportContext
 
-__all__ = ["render_text"]
+__all__ = ["finding_lines", "message_place", "render_text", "shown_path", "summary_line"]
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
 _SEVERITY_COLOR = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m"}
 _GREEN = "\x1b[32m"
-
-
-def _safe(text: str) -> str:
-    """Escape control characters (and DEL/C1 controls) so the report is one line per field."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _paint(text: str, code: str, ctx: ReportContext) -> str:
@@ -49,34 +43,41 @@ def render_text(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContex
     """The text report of ``findings`` (already sorted)."""
     lines: list[str] = []
     for finding in findings:
-        rule = ctx.rules.get(finding.rule_id)
-        if finding.git_message is not None:
-            place = f"{_message_place(finding.git_message)}, line {finding.line}, column {finding.column}"
-        else:
-            place = f"{_safe(_shown_path(finding))}:{finding.line}:{finding.column}"
-        where = _paint(place, _BOLD, ctx)
-        severity = _paint(finding.severity.value, _SEVERITY_COLOR[finding.severity], ctx)
-        message = finding.message or (rule.name if rule else finding.rule_id)
-        lines.append(f"{where}: {severity} [{finding.rule_id}] {_safe(message)}")
-        if finding.preview:
-            lines.append(f"    secret: {_safe(finding.preview)}")
-        if finding.git_message is not None and finding.git_message.kind == "tag":
-            tag = finding.git_message
-            lines.append(f"    tag:    {tag.sha[:12]} {_safe(tag.tagger_email)} {_safe(tag.date)}".rstrip())
-        if finding.commit is not None:
-            commit = finding.commit
-            lines.append(f"    commit: {commit.sha[:12]} {_safe(commit.author_email)} {_safe(commit.date)}")
-        if finding.related:
-            lines.append(f"    via:    {_safe(finding.related)}")
-        if finding.image is not None:
-            lines.extend(_image_lines(finding.image))
-        if rule is not None and rule.remediation:
-            lines.append(_paint(f"    fix:    {_safe(' '.join(rule.remediation.split()))}", _DIM, ctx))
-    lines.append(_summary(findings, stats, ctx))
+        lines.extend(finding_lines(finding, ctx))
+    lines.append(summary_line(findings, stats, ctx))
     return "\n".join(lines) + "\n"
 
 
-def _shown_path(finding: Finding) -> str:
+def finding_lines(finding: Finding, ctx: ReportContext) -> list[str]:
+    """The text report's block for one finding: where, severity, rule and message, then the detail lines."""
+    lines: list[str] = []
+    rule = ctx.rules.get(finding.rule_id)
+    if finding.git_message is not None:
+        place = f"{message_place(finding.git_message)}, line {finding.line}, column {finding.column}"
+    else:
+        place = f"{_safe(shown_path(finding))}:{finding.line}:{finding.column}"
+    where = _paint(place, _BOLD, ctx)
+    severity = _paint(finding.severity.value, _SEVERITY_COLOR[finding.severity], ctx)
+    message = finding.message or (rule.name if rule else finding.rule_id)
+    lines.append(f"{where}: {severity} [{finding.rule_id}] {_safe(message)}")
+    if finding.preview:
+        lines.append(f"    secret: {_safe(finding.preview)}")
+    if finding.git_message is not None and finding.git_message.kind == "tag":
+        tag = finding.git_message
+        lines.append(f"    tag:    {tag.sha[:12]} {_safe(tag.tagger_email)} {_safe(tag.date)}".rstrip())
+    if finding.commit is not None:
+        commit = finding.commit
+        lines.append(f"    commit: {commit.sha[:12]} {_safe(commit.author_email)} {_safe(commit.date)}")
+    if finding.related:
+        lines.append(f"    via:    {_safe(finding.related)}")
+    if finding.image is not None:
+        lines.extend(_image_lines(finding.image))
+    if rule is not None and rule.remediation:
+        lines.append(_paint(f"    fix:    {_safe(' '.join(rule.remediation.split()))}", _DIM, ctx))
+    return lines
+
+
+def shown_path(finding: Finding) -> str:
     """``path``; for an image finding ``IMAGE:/path/in/image`` (or ``IMAGE:<config>``)."""
     origin = finding.image
     if origin is None:
@@ -85,7 +86,7 @@ def _shown_path(finding: Finding) -> str:
     return f"{origin.image}:{inner}"
 
 
-def _message_place(origin: MessageOrigin) -> str:
+def message_place(origin: MessageOrigin) -> str:
     """``commit message of <sha>`` or ``tag message of <name>`` (escaped: a tag name is the repository's)."""
     if origin.kind == "tag":
         return f"tag message of {_safe(origin.tag or origin.sha[:12])}"
@@ -128,7 +129,8 @@ def _messages_truncated(origins: Sequence[MessageOrigin]) -> str:
 _NAMED = 3  # the truncated messages named on the summary line, at most (the JSON report lists them all)
 
 
-def _summary(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
+def summary_line(findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext) -> str:
+    """The text report's last line: counts, and what was not read (fully)."""
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = len(findings) - errors
     extra = []
