@@ -16,7 +16,10 @@ from ..scan._config import printable
 from ..scan._model import ScanConfig, ScanOptions, ScanResult, ScanStats
 from ._common import EXIT_OK
 from ._scan_output import (
+    DEFAULT_ARCHIVE_DEPTH,
+    DEFAULT_UNPACKED,
     TREE_CACHE_ATTR,
+    add_archive_options,
     add_common_options,
     add_config_ref_option,
     add_trust_option,
@@ -35,18 +38,6 @@ from ._scan_output import (
 __all__ = ["register"]
 
 _DEFAULT_MAX_FILE_SIZE = ScanOptions(root=Path(".")).max_file_size
-_DEFAULT_ARCHIVE_DEPTH = ScanOptions(root=Path(".")).max_archive_depth
-_DEFAULT_UNPACKED = ScanOptions(root=Path(".")).max_unpacked
-
-
-def _parse_depth(text: str) -> int:
-    try:
-        depth = int(text)
-    except ValueError:
-        depth = -1
-    if not 0 <= depth <= 16:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 16, got {text!r}")
-    return depth
 
 
 def register(subparsers: Any) -> None:
@@ -126,22 +117,7 @@ def _add_walk_options(parser: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="skip larger files (bytes, or with k/M/G; default: 10M)",
     )
-    parser.add_argument(
-        "--max-archive-depth",
-        type=_parse_depth,
-        default=_DEFAULT_ARCHIVE_DEPTH,
-        metavar="N",
-        help="open archives in the tree (zip, jar, tar, .tar.gz, .gz, ...) and archives inside them down "
-        f"to N levels; 0: never (default: {_DEFAULT_ARCHIVE_DEPTH})",
-    )
-    parser.add_argument(
-        "--max-unpacked",
-        type=parse_size,
-        default=_DEFAULT_UNPACKED,
-        metavar="SIZE",
-        help="unpacked bytes read from one archive of the tree, nested ones included; the rest of it is not "
-        "read and the summary says so (default: 256M)",
-    )
+    add_archive_options(parser, "in the tree")
     parser.add_argument(
         "--jobs", "-j", type=parse_jobs, default=0, metavar="N", help="worker processes (default: CPU count)"
     )
@@ -215,8 +191,8 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
         jobs=args.jobs,
         shard=args.shard,
         fingerprints=_needs_fingerprints(args),
-        max_archive_depth=getattr(args, "max_archive_depth", _DEFAULT_ARCHIVE_DEPTH),
-        max_unpacked=getattr(args, "max_unpacked", _DEFAULT_UNPACKED),
+        max_archive_depth=getattr(args, "max_archive_depth", DEFAULT_ARCHIVE_DEPTH),
+        max_unpacked=getattr(args, "max_unpacked", DEFAULT_UNPACKED),
     )
     result: ScanResult = _scanner(config).scan(options)
     fingerprint_cache(args).add(result.fingerprints)  # the slow ones, computed by the worker processes

@@ -11,6 +11,7 @@ from .._errors import ScanError
 from ..scan._model import Finding, ScanConfig, ScanOptions, ScanStats
 from ._scan_output import (
     SINCE_BASE_ATTR,
+    add_archive_options,
     add_common_options,
     add_config_ref_option,
     config_from_args,
@@ -56,6 +57,7 @@ def register(subparsers: Any) -> None:
         metavar="SIZE",
         help="skip larger files (bytes, or with k/M/G; default: 10M)",
     )
+    add_archive_options(parser, "that commits add or change")
     parser.add_argument(
         "--jobs",
         "-j",
@@ -134,7 +136,12 @@ def run_git_scan(
             raise ScanError(f"the scanning engine is not available ({exc.name})") from None
         scanner = Scanner(config)
         warn_slow_matcher(scanner.matcher_fallback)
-        settings = HistoryOptions(exclude=tuple(config.exclude), max_file_size=args.max_file_size)
+        settings = HistoryOptions(
+            exclude=tuple(config.exclude),
+            max_file_size=args.max_file_size,
+            archive_depth=args.max_archive_depth,
+            archive_unpacked=args.max_unpacked,
+        )
         show = args.progress if args.progress is not None else sys.stderr.isatty()
         progress = _Progress() if show else None
         try:

@@ -31,15 +31,18 @@ from typing import TYPE_CHECKING
 from .._errors import AutoauditSecretsError, ReportError, ScanError, UsageError
 from ..scan._config import check_globs, load_config, override_config, printable, resolve_schema_names
 from ..scan._fingerprint import FingerprintCache
-from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanStats, Severity
+from ..scan._model import Finding, OutputFormat, Rule, ScanConfig, ScanOptions, ScanStats, Severity
 from ._common import EXIT_FINDINGS, EXIT_OK, Command, ExitCode
 
 if TYPE_CHECKING:
     from ..scan._baseline import Baseline
 
 __all__ = [
+    "DEFAULT_ARCHIVE_DEPTH",
+    "DEFAULT_UNPACKED",
     "SINCE_BASE_ATTR",
     "TREE_CACHE_ATTR",
+    "add_archive_options",
     "add_common_options",
     "add_config_ref_option",
     "add_trust_option",
@@ -85,6 +88,40 @@ def guarded(command: Command) -> Command:
             ) from None
 
     return run
+
+
+DEFAULT_ARCHIVE_DEPTH = ScanOptions(root=Path(".")).max_archive_depth
+DEFAULT_UNPACKED = ScanOptions(root=Path(".")).max_unpacked
+
+
+def _parse_depth(text: str) -> int:
+    try:
+        depth = int(text)
+    except ValueError:
+        depth = -1
+    if not 0 <= depth <= 16:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 16, got {text!r}")
+    return depth
+
+
+def add_archive_options(parser: argparse.ArgumentParser, which: str) -> None:
+    """Add ``--max-archive-depth`` and ``--max-unpacked``; ``which`` says which archives are opened."""
+    parser.add_argument(
+        "--max-archive-depth",
+        type=_parse_depth,
+        default=DEFAULT_ARCHIVE_DEPTH,
+        metavar="N",
+        help=f"open archives {which} (zip, jar, tar, .tar.gz, .gz, ...) and archives inside them down "
+        f"to N levels; 0: never (default: {DEFAULT_ARCHIVE_DEPTH})",
+    )
+    parser.add_argument(
+        "--max-unpacked",
+        type=parse_size,
+        default=DEFAULT_UNPACKED,
+        metavar="SIZE",
+        help="unpacked bytes read from one archive, nested ones included; the rest of it is not "
+        "read and the summary says so (default: 256M)",
+    )
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

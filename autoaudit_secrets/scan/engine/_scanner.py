@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..._errors import AutoauditSecretsError, ScanError
 from ..._redact import redact_preview
@@ -41,6 +41,7 @@ from ._suppress import line_allows
 
 if TYPE_CHECKING:
     from ..analyzers._registry import FileAnalyzerSet
+    from ..sources._archive import ArchiveLimits, Member
 
 __all__ = ["Scanner"]
 
@@ -417,24 +418,44 @@ class Scanner:
     def _scan_archive(
         self, relpath: str, abs_path: str, head: bytes, stats: ScanStats
     ) -> list[Finding] | None:
-        """The findings in the members of the archive ``relpath`` (see ``sources._archive``), or ``None``
-        when it is not one. Its own name goes to the analyzers' by-name checks, as a binary file's does."""
-        from ..sources._archive import ArchiveLimits, ArchiveReader, archive_kind
+        """The findings in the archive file ``relpath`` (see :meth:`scan_archive`), or ``None`` when it is
+        not one."""
+        from ..sources._archive import ArchiveLimits, archive_kind
 
         if archive_kind(head[:512]) is None:
             return None
+        limits = ArchiveLimits(
+            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
+        )
+        return self.scan_archive(
+            relpath, lambda: os.fdopen(os.open(abs_path, _READ_FLAGS), "rb"), stats, limits
+        )
+
+    def scan_archive(
+        self,
+        relpath: str,
+        opener: Callable[[], BinaryIO],
+        stats: ScanStats,
+        limits: ArchiveLimits,
+        *,
+        skip: Callable[[Member], bool] | None = None,
+    ) -> list[Finding]:
+        """The findings in the members of the archive ``relpath`` (see ``sources._archive``), read from what
+        ``opener`` opens, but for those ``skip`` says (a history scan's members unchanged since the version
+        before). Its own name goes to the analyzers' by-name checks, as a binary file's does; each member
+        counts as a file scanned or skipped, an archive not read whole in ``archives_incomplete``."""
+        from ..sources._archive import ArchiveReader
+
         if self._path_allowed(relpath):
             return []  # allow-paths that match the archive cover all its members
         analyzers = self.analyzers_for(relpath)
         findings = self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
-        limits = ArchiveLimits(
-            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
-        )
         reader = ArchiveReader(relpath, limits)
         try:
-            fd = os.open(abs_path, _READ_FLAGS)
-            with os.fdopen(fd, "rb") as raw:
+            with opener() as raw:
                 for member in reader.members(raw):
+                    if skip is not None and skip(member):
+                        continue
                     findings.extend(
                         self._scan_parts(member.path, member.parts, stats, self.analyzers_for(member.name))
                     )

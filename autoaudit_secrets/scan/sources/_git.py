@@ -35,6 +35,7 @@ import bisect
 import contextlib
 import dataclasses
 import enum
+import hashlib
 import io
 import os
 import queue
@@ -48,7 +49,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, BinaryIO, Protocol, TypeVar
 
 from ..._errors import ScanError, UsageError
 
@@ -64,6 +65,7 @@ from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, par
 
 if TYPE_CHECKING:
     from ..engine._matcher import Prescan
+    from ._archive import ArchiveLimits, Member
 
 __all__ = [
     "BlobReader",
@@ -1070,6 +1072,16 @@ class HistoryScanner(Protocol):
 
     def context(self, root: Path | None = None) -> AnalysisContext: ...
 
+    def scan_archive(
+        self,
+        relpath: str,
+        opener: Callable[[], BinaryIO],
+        stats: ScanStats,
+        limits: ArchiveLimits,
+        *,
+        skip: Callable[[Member], bool] | None = None,
+    ) -> list[Finding]: ...
+
 
 DedupeKey = tuple[str, ...]
 FILE_SCOPE = "file"
@@ -1111,7 +1123,8 @@ class GitScanOptions:
     token: it is asked about the added lines, and lines that cannot match are not decoded or scanned.
     ``skip_path`` excludes paths; a file whose added lines exceed ``max_file_size`` bytes is skipped, and
     larger files are not read for the analyzers. ``root``
-    is the repository's top folder (the analyzers' context)."""
+    is the repository's top folder (the analyzers' context). ``archive_depth`` (0: none) and
+    ``archive_unpacked`` say how archives added or changed are opened (see :meth:`_HistoryScan._archive`)."""
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
@@ -1119,6 +1132,8 @@ class GitScanOptions:
     skip_path: Callable[[str], bool] | None = None
     max_file_size: int = 10 * 1024 * 1024
     root: Path | None = None
+    archive_depth: int = 0
+    archive_unpacked: int = 256 * 1024 * 1024
 
 
 # Files git calls binary are read, to find text, up to this size (2 MiB: a text of a million characters in
@@ -1198,6 +1213,15 @@ def _binary_by_name(path: str) -> bool:
     challenge binaries). UTF-16 text is written by Windows tools, under names with an extension."""
     name = path.rpartition("/")[2]
     return "." not in name or name.rpartition(".")[2].lower() in _BINARY_EXTENSIONS
+
+
+def _member_identity(member: Member) -> tuple[str, bytes]:
+    """An archive member's path and a digest of its parts: equal for the same member in two versions of an
+    archive (the archive's own path is the same prefix in both)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for data, lines_before in member.parts:
+        digest.update(lines_before.to_bytes(8, "little") + len(data).to_bytes(8, "little") + data)
+    return member.path, digest.digest()
 
 
 class _HistoryScan:
@@ -1468,6 +1492,8 @@ class _HistoryScan:
         text: str | None = None
         added: str | None = None
         if file.binary:
+            if self._archive(commit, file):
+                return
             stats.files_skipped += 1
             if not analyzers:
                 return
@@ -1506,6 +1532,58 @@ class _HistoryScan:
         else:
             for finding in tokens:
                 self._report(commit, finding, "line")
+
+    def _archive(self, commit: CommitInfo | None, file: FileChange) -> bool:
+        """Open ``file`` when it is an archive (by its name, then its first bytes) and report what its
+        members hold, as the tree scan does (``ARCHIVE!MEMBER``); False when it is not one, or too large to
+        hold (then counted as an archive read partly, and treated as any binary file).
+
+        Each version an archive is added or changed in is read whole: a secret already reported (in an
+        earlier version, or anywhere else) is not reported again, as for text files."""
+        options = self.options
+        if options.archive_depth <= 0 or not file.blob:
+            return False
+        from ._archive import ArchiveLimits, archive_by_name, archive_kind
+
+        if not archive_by_name(file.path):
+            return False
+        limits = ArchiveLimits(
+            depth=options.archive_depth, unpacked=options.archive_unpacked, member_size=options.max_file_size
+        )
+        data = self.blobs.read(file.blob, max_size=limits.nested_size)
+        if data is None:  # larger than an archive held in memory (or gone): not opened, and said so
+            self.stats.archives_incomplete += 1
+            return False
+        if archive_kind(data[:512]) is None:
+            return False
+        before = self._archive_members(file, limits)
+        found = self.scanner.scan_archive(
+            file.path,
+            lambda: io.BytesIO(data),
+            self.stats,
+            limits,
+            skip=(lambda member: _member_identity(member) in before) if before else None,
+        )
+        for finding in found:
+            self._report(commit, finding, "line")
+        return True
+
+    def _archive_members(self, file: FileChange, limits: ArchiveLimits) -> set[tuple[str, bytes]]:
+        """The members (name and a digest of what was read of them) of the archive's version(s) before the
+        change: a member that one of them already had, byte for byte, is not scanned again (as lines a
+        change did not add are not); one that changed is scanned whole."""
+        from ._archive import ArchiveReader, archive_kind
+
+        members: set[tuple[str, bytes]] = set()
+        for blob in () if file.new_file else file.old_blobs:
+            data = self.blobs.read(blob, max_size=limits.nested_size)
+            if data is None or archive_kind(data[:512]) is None:
+                continue
+            with contextlib.suppress(OSError):
+                members.update(
+                    _member_identity(m) for m in ArchiveReader(file.path, limits).members(io.BytesIO(data))
+                )
+        return members
 
     def _removals(self, commit: CommitInfo | None, file: FileChange) -> None:
         """A change that only removes lines: no token rule has anything to look at, but an analyzer may read
@@ -1870,10 +1948,13 @@ def _windows(
 
 @dataclass(frozen=True, slots=True)
 class HistoryOptions:
-    """The settings of a history scan that cross to worker processes."""
+    """The settings of a history scan that cross to worker processes (``archive_depth`` and
+    ``archive_unpacked``: see :class:`GitScanOptions`)."""
 
     exclude: tuple[str, ...] = ()
     max_file_size: int = 10 * 1024 * 1024
+    archive_depth: int = 0
+    archive_unpacked: int = 256 * 1024 * 1024
 
 
 def scan_options(scanner: object, root: Path, settings: HistoryOptions) -> GitScanOptions:
@@ -1895,6 +1976,8 @@ def scan_options(scanner: object, root: Path, settings: HistoryOptions) -> GitSc
         skip_path=skip_path,
         max_file_size=settings.max_file_size,
         root=root,
+        archive_depth=settings.archive_depth,
+        archive_unpacked=settings.archive_unpacked,
     )
 
 
