@@ -17,10 +17,12 @@ __all__ = [
     "NotRegularFileError",
     "head_and_tail",
     "is_null_device",
+    "prepend_read",
     "read_bytes",
     "read_regular_file",
     "read_stream",
     "read_text",
+    "read_up_to",
 ]
 
 _DEFAULT_LIMIT = 10 * 1024 * 1024
@@ -164,3 +166,29 @@ def read_stream(read: Callable[[int], bytes], limit: int | None) -> list[tuple[b
         newlines += 1
         tail = tail[start:]
     return [(head, 0), (tail, newlines)]
+
+
+def read_up_to(read: Callable[[int], bytes], count: int) -> bytes:
+    """Up to ``count`` bytes from ``read`` (fewer only at the end), asked for in blocks of at most 1 MiB."""
+    chunks: list[bytes] = []
+    while count > 0:
+        block = read(min(count, _BLOCK))
+        if not block:
+            break
+        chunks.append(block)
+        count -= len(block)
+    return b"".join(chunks)
+
+
+def prepend_read(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """A ``read`` that gives ``first`` (bytes already read from a stream) before what ``read`` gives."""
+    pending = [first]
+
+    def reader(count: int) -> bytes:
+        if pending and pending[0]:
+            data, rest = pending[0][:count], pending[0][count:]
+            pending[0] = rest
+            return data
+        return read(count)
+
+    return reader

@@ -246,6 +246,8 @@ def _run_stdin_scan(args: argparse.Namespace, name: str) -> tuple[Path, ScanConf
         config=config,
         max_file_size=args.max_file_size,
         fingerprints=_needs_fingerprints(args),
+        max_archive_depth=args.max_archive_depth,
+        max_unpacked=args.max_unpacked,
     )
     result: ScanResult = _scanner(config).scan_stream(name, stream.read, options)
     return root, config, result

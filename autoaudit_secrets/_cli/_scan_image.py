@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from .._errors import ScanError, UsageError
 from ..scan._config import printable
 from ..scan._model import ScanConfig, ScanOptions
-from ._scan_output import add_common_options, config_from_args, emit, guarded, parse_size
+from ._scan_output import add_archive_options, add_common_options, config_from_args, emit, guarded, parse_size
 
 __all__ = ["register", "run_image_scan"]
 
@@ -61,6 +61,7 @@ def register(subparsers: Any) -> None:
         metavar="SIZE",
         help="stop with an error when the layers unpack to more than SIZE in total (tar bombs; default: 64G)",
     )
+    add_archive_options(parser, "in the layers", unpacked=False)
     add_common_options(parser)
     parser.set_defaults(func=guarded(_cmd_image))
 
@@ -108,6 +109,7 @@ def run_image_scan(args: argparse.Namespace, images: list[str]) -> tuple[Path, S
         max_file_size=getattr(args, "max_file_size", defaults.max_file_size),
         max_unpacked=getattr(args, "max_unpacked", defaults.max_unpacked),
         exclude=config.exclude,
+        archive_depth=getattr(args, "max_archive_depth", defaults.archive_depth),
     )
     result = scan_images(scanner, paths, options, labels=[printable(p) for p in images])
     return root, config, result

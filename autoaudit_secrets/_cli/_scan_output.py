@@ -104,8 +104,9 @@ def _parse_depth(text: str) -> int:
     return depth
 
 
-def add_archive_options(parser: argparse.ArgumentParser, which: str) -> None:
-    """Add ``--max-archive-depth`` and ``--max-unpacked``; ``which`` says which archives are opened."""
+def add_archive_options(parser: argparse.ArgumentParser, which: str, *, unpacked: bool = True) -> None:
+    """Add ``--max-archive-depth`` and (with ``unpacked``) ``--max-unpacked``; ``which`` says which archives
+    are opened."""
     parser.add_argument(
         "--max-archive-depth",
         type=_parse_depth,
@@ -114,6 +115,8 @@ def add_archive_options(parser: argparse.ArgumentParser, which: str) -> None:
         help=f"open archives {which} (zip, jar, tar, .tar.gz, .gz, ...) and archives inside them down "
         f"to N levels; 0: never (default: {DEFAULT_ARCHIVE_DEPTH})",
     )
+    if not unpacked:
+        return
     parser.add_argument(
         "--max-unpacked",
         type=parse_size,

@@ -10,6 +10,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,6 +118,41 @@ def test_non_utf8_and_binary_input(root: Path) -> None:
         if not rule_lines:  # not text: said to be skipped, never counted as scanned
             assert report["stats"]["files_skipped"] == 1 and report["stats"]["files_scanned"] == 0
         assert_no_leak(out, [key])
+
+
+def _stdin_bytes(root: Path, data: bytes, *args: str) -> tuple[int, dict[str, Any], str]:
+    proc = subprocess.run(
+        [str(BIN_DIR / "check-secrets"), "scan", "-", "--format", "json", *args],
+        cwd=root, input=data, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    out = proc.stdout.decode() + proc.stderr.decode()
+    assert proc.returncode in (0, 1), out
+    return proc.returncode, json.loads(proc.stdout), out
+
+
+def test_an_archive_on_stdin_is_opened_under_the_stdin_name(root: Path) -> None:
+    import gzip
+    import io
+    import zipfile
+
+    key = _key()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config/app.properties", f"api={key}\n")
+    code, report, out = _stdin_bytes(root, buffer.getvalue(), "--stdin-name", "backup.zip")
+    assert code == 1 and report_places(report) == [("acme-api-key", "backup.zip!config/app.properties", 1)]
+    assert_no_leak(out, [key])
+    # a gzip-compressed dump, named by the stdin name without its suffix
+    code, report, out = _stdin_bytes(
+        root, gzip.compress(f"-- {key}\n".encode()), "--stdin-name", "dump.sql.gz"
+    )
+    assert code == 1 and report_places(report) == [("acme-api-key", "dump.sql.gz!dump.sql", 1)]
+    # --max-archive-depth 0: a binary input again, skipped
+    code, report, out = _stdin_bytes(root, buffer.getvalue(), "--max-archive-depth", "0")
+    assert code == 0 and report["stats"]["files_skipped"] == 1 and report["findings"] == []
+    # damaged: counted as read partly, not clean
+    code, report, out = _stdin_bytes(root, b"PK\x03\x04" + b"\xff" * 300)
+    assert code == 0 and report["stats"]["archives_incomplete"] == 1
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import io
 import os
 import stat
 import time
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..._errors import AutoauditSecretsError, ScanError
 from ..._redact import redact_preview
-from ..._safe_read import head_and_tail, read_stream
+from ..._safe_read import head_and_tail, prepend_read, read_stream, read_up_to
 from .._model import (
     AnalysisContext,
     FileAnalyzer,
@@ -538,10 +539,34 @@ class Scanner:
         started = time.perf_counter()
         stats = self._start(options)
         try:
-            parts = read_stream(read, options.max_file_size)
+            head = read_up_to(read, 512)
+            if self.archive_depth > 0 and _may_be_archive(head):
+                found = self._stream_archive(relpath, head, read, stats)
+                if found is not None:
+                    return self._result(found, stats, started)
+            parts = read_stream(prepend_read(head, read), options.max_file_size)
         except OSError as exc:
             raise ScanError(f"cannot read standard input: {exc.strerror or exc}") from None
         return self._result(self._scan_parts(relpath, parts, stats), stats, started)
+
+    def _stream_archive(
+        self, relpath: str, head: bytes, read: Callable[[int], bytes], stats: ScanStats
+    ) -> list[Finding] | None:
+        """The findings in an archive read from a stream that began with ``head`` (see :meth:`scan_archive`),
+        or None when it is not one. It is held in memory (zip seeks): one larger than a nested archive may be
+        is not opened, but counted as an archive read partly and as a skipped binary file."""
+        from ..sources._archive import ArchiveLimits, archive_kind
+
+        if archive_kind(head) is None:
+            return None
+        limits = ArchiveLimits(
+            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
+        )
+        data = head + read_up_to(read, limits.nested_size + 1 - len(head))
+        if len(data) > limits.nested_size:
+            stats.archives_incomplete += 1
+            return self.scan_bytes(relpath, head, stats, binary=True)
+        return self.scan_archive(relpath, lambda: io.BytesIO(data), stats, limits)
 
     def _start(self, options: ScanOptions) -> ScanStats:
         """This run's counters, with the run's root and file size limit set and nothing suppressed yet."""

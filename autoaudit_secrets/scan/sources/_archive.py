@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..._errors import ImageError
-from ..._safe_read import read_stream
+from ..._safe_read import prepend_read, read_stream, read_up_to
 from ._image_tar import Budget, ByteStream, TarReader, compression_of, is_tar_header, normalize_member_name
 from ._tree import UNICODE_BOMS
 
@@ -181,7 +181,7 @@ class ArchiveReader:
                 if inner.lower().endswith(suffix) and len(inner) > len(suffix):
                     inner = inner[: -len(suffix)] + (".tar" if suffix == ".tgz" else "")
                     break
-            yield from self._member(_prepend(head, stream.read), inner, path, depth, charge=False)
+            yield from self._member(prepend_read(head, stream.read), inner, path, depth, charge=False)
             return
         raw.seek(0)
         try:
@@ -217,13 +217,13 @@ class ArchiveReader:
 
         reading = charged if charge else read
         try:
-            head = _read_up_to(reading, _PEEK)
+            head = read_up_to(reading, _PEEK)
             if archive_kind(head) is not None:
                 if depth >= self.limits.depth:
                     self._lacking()  # nested deeper than the limit: not opened
                     return
                 cap = self.limits.nested_size
-                data = head + _read_up_to(reading, cap + 1 - len(head))
+                data = head + read_up_to(reading, cap + 1 - len(head))
                 if len(data) > cap:
                     self._lacking()  # too large to hold: not opened
                     return
@@ -234,7 +234,7 @@ class ArchiveReader:
                 # rest (a .class, an image) is never unpacked
                 parts = [(head, 0)]
             else:
-                parts = read_stream(_prepend(head, reading), self.limits.member_size)
+                parts = read_stream(prepend_read(head, reading), self.limits.member_size)
         except _Stop:
             raise
         except ImageError as exc:  # a compressed stream that ends early or breaks
@@ -249,28 +249,3 @@ class ArchiveReader:
 def _without_climbing(name: str) -> str:
     """A member name that climbs out (``../x``) as a label: its ``..``, ``.`` and empty parts dropped."""
     return "/".join(p for p in name.split("/") if p not in ("", ".", "..")) or "?"
-
-
-def _read_up_to(read: Callable[[int], bytes], count: int) -> bytes:
-    chunks: list[bytes] = []
-    while count > 0:
-        block = read(min(count, 1 << 20))
-        if not block:
-            break
-        chunks.append(block)
-        count -= len(block)
-    return b"".join(chunks)
-
-
-def _prepend(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
-    """A ``read`` that gives ``first`` before what ``read`` gives."""
-    pending = [first]
-
-    def reader(count: int) -> bytes:
-        if pending and pending[0]:
-            data, rest = pending[0][:count], pending[0][count:]
-            pending[0] = rest
-            return data
-        return read(count)
-
-    return reader

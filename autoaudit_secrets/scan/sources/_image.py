@@ -25,6 +25,7 @@ and devices are skipped and counted (``files_skipped``); oversized members are s
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import posixpath
 import tempfile
@@ -108,6 +109,9 @@ class ImageScanOptions:
     max_file_size: int = 10 * 1024 * 1024
     max_unpacked: int = 64 * 1024**3  # decompressed bytes over the whole run (a tar bomb's limit)
     exclude: tuple[str, ...] = ()  # gitignore-style globs of paths in the image not to scan
+    # archives in the layers (a jar, a wheel in a pip cache, a .tar.gz): how deep they are opened (0: not at
+    # all); each is read within its own budget (ArchiveLimits.unpacked), besides max_unpacked's
+    archive_depth: int = 2
 
 
 @dataclass(slots=True)
@@ -162,6 +166,10 @@ def _scan_layer(
             continue
         head = reader.read(_HEAD)
         if is_binary_magic(head):
+            opened = _scan_member_archive(name, head, reader, member.size, scanner, options, stats)
+            if opened is not None:
+                layer.findings.extend(opened)
+                continue
             layer.findings.extend(scanner.scan_bytes(name, head, stats, binary=True))
             continue
         if member.size > options.max_file_size:
@@ -173,6 +181,39 @@ def _scan_layer(
         layer.findings.extend(scanner.scan_bytes(name, data, stats))
     stream.drain()
     return layer
+
+
+# Where OS packages put their documentation (gzip-compressed man pages, info pages, changelogs)
+_PACKAGE_DOCS = ("usr/share/doc/", "usr/share/man/", "usr/share/info/")
+
+
+def _scan_member_archive(
+    name: str,
+    head: bytes,
+    reader: TarReader,
+    size: int,
+    scanner: Scanner,
+    options: ImageScanOptions,
+    stats: ScanStats,
+) -> list[Finding] | None:
+    """The findings in a layer's member that is an archive (see ``sources._archive``: a Spring Boot jar, a
+    wheel left in a pip cache, a ``.tar.gz``), or None when it is not one or archives are not opened. It is
+    held in memory to be opened (zip seeks), so one over the nested-archive size is not opened (counted as an
+    archive read partly). The compressed man pages, info pages and changelogs that OS packages install are
+    left closed: thousands per image, written by the distribution, and full of documented example passwords
+    (``password=secr3t`` in git-credential(1)) and test logs (``PASS: addr2line``)."""
+    if options.archive_depth <= 0 or name.startswith(_PACKAGE_DOCS):
+        return None
+    from ._archive import ArchiveLimits, archive_kind
+
+    if archive_kind(head[:512]) is None:
+        return None
+    limits = ArchiveLimits(depth=options.archive_depth, member_size=options.max_file_size)
+    if size > limits.nested_size:
+        stats.archives_incomplete += 1
+        return None
+    data = head + reader.read(size - len(head)) if size > len(head) else head
+    return scanner.scan_archive(name, lambda: io.BytesIO(data), stats, limits)
 
 
 def _scan_large(
@@ -205,7 +246,10 @@ def _under(path: str, folder: str) -> bool:
 
 
 def _deleted_in(path: str, index: int, layers: Sequence[_Layer]) -> int:
-    """The 1-based index of the first layer after ``index`` (0-based) that deletes or replaces ``path``."""
+    """The 1-based index of the first layer after ``index`` (0-based) that deletes or replaces ``path`` (for
+    a member of an archive, ``ARCHIVE!MEMBER``, the archive's file)."""
+    if "!" in path and path not in layers[index].paths:
+        path = path.split("!", 1)[0]
     for later in range(index + 1, len(layers)):
         layer = layers[later]
         if path in layer.paths or path in layer.whiteouts:
