@@ -316,6 +316,12 @@ _ASCII_DIGITS = frozenset("0123456789")
 _ASCII_ALNUM = _ASCII_LOWER | _ASCII_UPPER | _ASCII_DIGITS
 
 
+def _is_test_result(text: str, name_start: int, name_end: int) -> bool:
+    """Whether ``PASS`` at ``name_start`` begins a test log's result line, ``PASS: name`` at the start of a
+    line, as automake's test-suite.log, DejaGnu's .sum files and the TAP harnesses write them."""
+    return (name_start == 0 or text[name_start - 1] == "\n") and text.startswith(": ", name_end)
+
+
 def _char_classes(value: str) -> int:
     """How many of lower-case, upper-case, digits and other characters ``value`` holds."""
     if value.isascii():  # the same judgement by set operations (a hot path)
@@ -765,6 +771,8 @@ class Detector:
             name_start = m.start("name")
             if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
                 return None
+            if name == "PASS" and _is_test_result(m.string, name_start, m.end("name")):
+                return None  # "PASS: addr2line": a test log (automake, DejaGnu), not a password
             opening = m.string[start - 1] if start > 0 else ""
             if opening in _QUOTES and m.string[end : end + 1] in _QUOTES and m.string[end] != opening:
                 return None  # "…'…": cut at a quote of the other kind, so not the whole value
