@@ -316,6 +316,22 @@ _ASCII_DIGITS = frozenset("0123456789")
 _ASCII_ALNUM = _ASCII_LOWER | _ASCII_UPPER | _ASCII_DIGITS
 
 
+# Words that follow an option's name in a sentence about it, never as its value ("--user and --password")
+_PROSE_WORDS = frozenset({"and", "or", "nor", "the", "to", "is", "are", "was", "with", "for", "instead"})
+_CLAUSE_END = LazyRegex(r"\(?-?[a-z][a-z-]*\)?[.,:)]")
+
+
+def _reads_as_prose(text: str, start: int, end: int) -> bool:
+    """Whether the value ``text[start:end]`` after an option's name is the next word of a sentence: a
+    conjunction or the like, or a lower-case word (or ``(-r)``) that ends a clause, followed by a space, a
+    closing quote or the end of the line. A password ending in a full stop and otherwise lower-case letters
+    only is given up."""
+    value = text[start:end]
+    if value in _PROSE_WORDS:
+        return True
+    return (end == len(text) or text[end] in " \t\r\n\"'`") and _CLAUSE_END.fullmatch(value) is not None
+
+
 def _is_test_result(text: str, name_start: int, name_end: int) -> bool:
     """Whether ``PASS`` at ``name_start`` begins a test log's result line, ``PASS: name`` at the start of a
     line, as automake's test-suite.log, DejaGnu's .sum files and the TAP harnesses write them."""
@@ -753,6 +769,8 @@ class Detector:
             return None
         if "doc-host" in filters and is_doc_host(_host_after(m.string, end, m.end())):
             return None  # https://user:…@sentry.example.com: a documentation example
+        if "prose" in filters and _reads_as_prose(m.string, start, end):
+            return None  # "the new --password options.": a sentence about the option, no value given
         if "format-field" in filters and is_format_field(_whole_field(m.string, start, end)):
             return None  # f"…PWD={args.password!r}": the hole an f-string or str.format fills
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:

@@ -73,6 +73,7 @@ FILTER_NAMES = frozenset(
         "userpass-base64",
         "doc-host",
         "format-field",
+        "prose",
     }
 )
 
