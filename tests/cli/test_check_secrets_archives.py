@@ -4,16 +4,13 @@ time, scanned by real subprocesses. Secret values are made at run time and never
 from __future__ import annotations
 
 import gzip
-import io
 import secrets
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_check_secrets_cli import CONFIG  # the extra rule acme-api-key
-from tests.conftest import CliResult, assert_no_leak, json_report, report_places, run_cli
+from tests.conftest import CliResult, assert_no_leak, json_report, make_tar, make_zip, report_places, run_cli
 
 
 def _key() -> str:
@@ -22,24 +19,6 @@ def _key() -> str:
 
 def _password() -> str:
     return "Q" + secrets.token_urlsafe(14).replace("-", "x").replace("_", "y") + "7z"
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-def _tar_gz(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 def _scan(root: Path, *args: str) -> CliResult:
@@ -61,7 +40,7 @@ def tree(tmp_path: Path) -> tuple[Path, list[str]]:
     (tmp_path / ".check-secrets.toml").write_text(CONFIG)
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "app.jar").write_bytes(
-        _zip(
+        make_zip(
             {
                 "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n",
                 "BOOT-INF/classes/application.properties": f"a=1\napi.key={keys[0]}\n".encode(),
@@ -69,9 +48,12 @@ def tree(tmp_path: Path) -> tuple[Path, list[str]]:
             }
         )
     )
-    inner = _zip({"deep/config.yml": f"token: {keys[1]}\n".encode()})
+    inner = make_zip({"deep/config.yml": f"token: {keys[1]}\n".encode()})
     (tmp_path / "backup.tar.gz").write_bytes(
-        _tar_gz({"srv/settings.py": f"x = 1\ny = 2\nKEY = '{keys[2]}'\n".encode(), "libs/inner.zip": inner})
+        make_tar(
+            {"srv/settings.py": f"x = 1\ny = 2\nKEY = '{keys[2]}'\n".encode(), "libs/inner.zip": inner},
+            "w:gz",
+        )
     )
     (tmp_path / "dump.sql.gz").write_bytes(gzip.compress(f"INSERT INTO t VALUES ('{keys[3]}');\n".encode()))
     return tmp_path, [*keys, password]
@@ -141,7 +123,7 @@ def test_a_baseline_accepts_a_member_s_finding(tree: tuple[Path, list[str]]) -> 
 def test_a_bomb_ends_quickly_said_to_be_read_partly(tmp_path: Path) -> None:
     key = _key()
     (tmp_path / ".check-secrets.toml").write_text(CONFIG)
-    bomb = _zip({"1.txt": f"k = {key}\n".encode(), "2.bin": b"a" * (300 * 1024 * 1024), "3.txt": b"x\n"})
+    bomb = make_zip({"1.txt": f"k = {key}\n".encode(), "2.bin": b"a" * (300 * 1024 * 1024), "3.txt": b"x\n"})
     (tmp_path / "bomb.zip").write_bytes(bomb)
     result = _scan(tmp_path, "--max-unpacked", "8M", "--format", "json")  # (timeout: 60 s)
     report = json_report(result)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_check_secrets_archives import _key, _password, _tar_gz, _zip
+from tests.cli.test_check_secrets_archives import _key, _password
 from tests.cli.test_check_secrets_cli import CONFIG  # the extra rule acme-api-key
-from tests.conftest import CliResult, assert_no_leak, git, json_report, run_cli
+from tests.conftest import CliResult, assert_no_leak, git, json_report, make_tar, make_zip, run_cli
 
 
 def _git_scan(root: Path, *args: str) -> CliResult:
@@ -42,16 +42,16 @@ def repo(tmp_path: Path) -> Path:
 def test_each_secret_in_an_archive_is_reported_once_at_the_commit_that_put_it_there(repo: Path) -> None:
     first, second, password = _key(), _key(), _password()
     (repo / "lib").mkdir()
-    (repo / "lib" / "app.jar").write_bytes(_zip({"config/app.properties": f"api={first}\n".encode()}))
+    (repo / "lib" / "app.jar").write_bytes(make_zip({"config/app.properties": f"api={first}\n".encode()}))
     added = _commit(repo, "add the jar")
     # the jar is rebuilt with one more member: its first secret is not reported again
     (repo / "lib" / "app.jar").write_bytes(
-        _zip(
+        make_zip(
             {"config/app.properties": f"api={first}\n".encode(), ".env": f"DB_PASSWORD={password}\n".encode()}
         )
     )
     changed = _commit(repo, "rebuild the jar")
-    (repo / "dump.tar.gz").write_bytes(_tar_gz({"db/seed.py": f"KEY = '{second}'\n".encode()}))
+    (repo / "dump.tar.gz").write_bytes(make_tar({"db/seed.py": f"KEY = '{second}'\n".encode()}, "w:gz"))
     tarred = _commit(repo, "add a dump")
     result = _git_scan(repo, "--all", "--format", "json")
     assert result.returncode == 1, result.output
@@ -70,7 +70,7 @@ def test_each_secret_in_an_archive_is_reported_once_at_the_commit_that_put_it_th
 
 def test_an_archive_being_committed_is_opened_by_the_pre_commit_scan(repo: Path) -> None:
     key = _key()
-    (repo / "backup.zip").write_bytes(_zip({"settings.py": f"API = '{key}'\n".encode()}))
+    (repo / "backup.zip").write_bytes(make_zip({"settings.py": f"API = '{key}'\n".encode()}))
     git(repo, "add", "backup.zip")
     result = _git_scan(repo, "--staged")
     assert result.returncode == 1, result.output
@@ -80,7 +80,7 @@ def test_an_archive_being_committed_is_opened_by_the_pre_commit_scan(repo: Path)
 
 def test_depth_zero_leaves_archives_closed_and_counts_them_skipped(repo: Path) -> None:
     key = _key()
-    (repo / "backup.zip").write_bytes(_zip({"settings.py": f"API = '{key}'\n".encode()}))
+    (repo / "backup.zip").write_bytes(make_zip({"settings.py": f"API = '{key}'\n".encode()}))
     _commit(repo, "backup")
     opened = json_report(_git_scan(repo, "--all", "--format", "json"))
     result = _git_scan(repo, "--all", "--max-archive-depth", "0", "--format", "json")
@@ -96,7 +96,7 @@ def test_an_archive_over_the_unpacked_budget_is_said_to_be_read_partly(repo: Pat
     key = _key()
     filler = b"x = 1\n" * 50_000
     (repo / "big.zip").write_bytes(
-        _zip({"a.py": f"API = '{key}'\n".encode(), "b.py": filler, "c.py": filler})
+        make_zip({"a.py": f"API = '{key}'\n".encode(), "b.py": filler, "c.py": filler})
     )
     _commit(repo, "big")
     result = _git_scan(repo, "--all", "--max-unpacked", "100k", "--format", "json")
@@ -110,7 +110,7 @@ def test_an_archive_over_the_unpacked_budget_is_said_to_be_read_partly(repo: Pat
 def test_exclude_and_damaged_archives(repo: Path) -> None:
     key = _key()
     (repo / "vendor").mkdir()
-    (repo / "vendor" / "lib.zip").write_bytes(_zip({"k.py": f"API = '{key}'\n".encode()}))
+    (repo / "vendor" / "lib.zip").write_bytes(make_zip({"k.py": f"API = '{key}'\n".encode()}))
     (repo / "broken.zip").write_bytes(b"PK\x03\x04" + b"\x00\xff" * 200)  # a zip header, then garbage
     (repo / "fake.jar").write_bytes(b"\x7fELF" + b"\x00" * 100)  # not an archive at all
     _commit(repo, "vendor")

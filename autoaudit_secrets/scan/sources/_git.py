@@ -1132,7 +1132,7 @@ class GitScanOptions:
     skip_path: Callable[[str], bool] | None = None
     max_file_size: int = 10 * 1024 * 1024
     root: Path | None = None
-    archive_depth: int = 0
+    archive_depth: int = 2  # (as ScanOptions.max_archive_depth)
     archive_unpacked: int = 256 * 1024 * 1024
 
 
@@ -1538,8 +1538,9 @@ class _HistoryScan:
         members hold, as the tree scan does (``ARCHIVE!MEMBER``); False when it is not one, or too large to
         hold (then counted as an archive read partly, and treated as any binary file).
 
-        Each version an archive is added or changed in is read whole: a secret already reported (in an
-        earlier version, or anywhere else) is not reported again, as for text files."""
+        Each version an archive is added or changed in is read whole; its members that the version before
+        had byte for byte are not scanned again (see :meth:`_archive_members`), and a secret already
+        reported (in an earlier version, or anywhere else) is not reported again, as for text files."""
         options = self.options
         if options.archive_depth <= 0 or not file.blob:
             return False
@@ -1953,7 +1954,7 @@ class HistoryOptions:
 
     exclude: tuple[str, ...] = ()
     max_file_size: int = 10 * 1024 * 1024
-    archive_depth: int = 0
+    archive_depth: int = 2
     archive_unpacked: int = 256 * 1024 * 1024
 
 

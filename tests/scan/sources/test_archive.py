@@ -7,7 +7,6 @@ import gzip
 import io
 import random
 import secrets
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -15,24 +14,7 @@ import pytest
 
 from autoaudit_secrets.scan.sources._archive import ArchiveLimits, ArchiveReader, archive_kind
 from autoaudit_secrets.scan.sources._image_tar import _zstd
-
-
-def _zip(members: dict[str, bytes], *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", method) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-def _tar(members: dict[str, bytes], mode: str = "w") -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode=mode) as archive:  # type: ignore[call-overload]
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+from tests.conftest import make_tar, make_zip
 
 
 def _read(data: bytes, limits: ArchiveLimits | None = None) -> tuple[dict[str, bytes], ArchiveReader]:
@@ -42,18 +24,18 @@ def _read(data: bytes, limits: ArchiveLimits | None = None) -> tuple[dict[str, b
 
 
 def test_kinds_are_told_by_their_first_bytes_not_by_name() -> None:
-    assert archive_kind(_zip({"x": b"1"})[:512]) == "zip"
-    assert archive_kind(_zip({})[:512]) == "zip"  # an empty zip is its end record alone
-    assert archive_kind(_tar({"x": b"1"})[:512]) == "tar"
-    assert archive_kind(_tar({"x": b"1"}, "w:gz")[:512]) == "compressed"
+    assert archive_kind(make_zip({"x": b"1"})[:512]) == "zip"
+    assert archive_kind(make_zip({})[:512]) == "zip"  # an empty zip is its end record alone
+    assert archive_kind(make_tar({"x": b"1"})[:512]) == "tar"
+    assert archive_kind(make_tar({"x": b"1"}, "w:gz")[:512]) == "compressed"
     assert archive_kind(bytes(512)) is None  # zeros are no empty tar in a tree
     assert archive_kind(b"PK but not a zip") is None
     assert archive_kind(b"plain text\n" * 60) is None
 
 
 def test_members_of_every_kind_and_nested_archives_are_read_with_their_paths() -> None:
-    inner = _zip({"deep/config.yml": b"token: 1\n"})
-    data = _tar(
+    inner = make_zip({"deep/config.yml": b"token: 1\n"})
+    data = make_tar(
         {"srv/app.py": b"x = 1\n", "./libs//inner.zip": inner, "dir/../etc/hosts": b"127.0.0.1 localhost\n"},
         "w:gz",
     )
@@ -65,7 +47,7 @@ def test_members_of_every_kind_and_nested_archives_are_read_with_their_paths() -
     }
     assert reader.complete and reader.skipped == 0
     zstd = _zstd("test")  # the standard library's from Python 3.14, else our dependency's backport
-    members, reader = _read(zstd.compress(_tar({"a.env": b"K=v\n"})))
+    members, reader = _read(zstd.compress(make_tar({"a.env": b"K=v\n"})))
     assert members == {"a!a.env": b"K=v\n"} and reader.complete
 
 
@@ -77,14 +59,14 @@ def test_a_single_compressed_file_is_one_member_named_without_its_suffix(tmp_pat
 
 
 def test_names_that_climb_out_are_labels_without_the_climb() -> None:
-    members, _ = _read(_tar({"../../../home/u/.ssh/id_rsa": b"k\n", "/abs/.env": b"A=1\n"}))
+    members, _ = _read(make_tar({"../../../home/u/.ssh/id_rsa": b"k\n", "/abs/.env": b"A=1\n"}))
     assert sorted(members) == ["a!abs/.env", "a!home/u/.ssh/id_rsa"]
 
 
 def test_nesting_stops_at_the_depth_and_says_so() -> None:
-    level3 = _zip({"c.txt": b"three\n"})
-    level2 = _zip({"b.zip": level3, "b.txt": b"two\n"})
-    data = _zip({"a.zip": level2, "a.txt": b"one\n"})
+    level3 = make_zip({"c.txt": b"three\n"})
+    level2 = make_zip({"b.zip": level3, "b.txt": b"two\n"})
+    data = make_zip({"a.zip": level2, "a.txt": b"one\n"})
     members, reader = _read(data, ArchiveLimits(depth=2))
     assert sorted(members) == ["a!a.txt", "a!a.zip!b.txt"]
     assert not reader.complete and reader.skipped == 1
@@ -93,12 +75,14 @@ def test_nesting_stops_at_the_depth_and_says_so() -> None:
 
 
 def test_a_bomb_stops_at_the_unpacked_budget_and_what_came_before_it_is_kept() -> None:
-    bomb = _zip({"1-first.txt": b"before\n", "2-bomb.bin": b"a" * (200 * 1024 * 1024), "3-after.txt": b"x\n"})
+    bomb = make_zip(
+        {"1-first.txt": b"before\n", "2-bomb.bin": b"a" * (200 * 1024 * 1024), "3-after.txt": b"x\n"}
+    )
     assert len(bomb) < 1024 * 1024
     members, reader = _read(bomb, ArchiveLimits(unpacked=4 * 1024 * 1024, member_size=1024))
     assert list(members) == ["a!1-first.txt"]  # the bomb spent the budget: the rest is unread, and said so
     assert not reader.complete
-    tar_bomb = _tar({"big": b"b\n" * (25 * 1024 * 1024), "after": b"y\n"}, "w:gz")
+    tar_bomb = make_tar({"big": b"b\n" * (25 * 1024 * 1024), "after": b"y\n"}, "w:gz")
     members, reader = _read(tar_bomb, ArchiveLimits(unpacked=8 * 1024 * 1024))
     assert "a!after" not in members and not reader.complete
 
@@ -106,7 +90,7 @@ def test_a_bomb_stops_at_the_unpacked_budget_and_what_came_before_it_is_kept() -
 def test_a_large_member_is_read_head_and_tail_never_whole() -> None:
     body = b"".join(b"line %d\n" % i for i in range(100_000))
     reader = ArchiveReader("a", ArchiveLimits(member_size=64 * 1024))
-    (member,) = reader.members(io.BytesIO(_zip({"big.log": body})))
+    (member,) = reader.members(io.BytesIO(make_zip({"big.log": body})))
     assert len(member.parts) == 2 and sum(len(p) for p, _ in member.parts) <= 64 * 1024
     head, tail = member.parts
     assert body.startswith(head[0]) and body.endswith(tail[0])
@@ -114,13 +98,13 @@ def test_a_large_member_is_read_head_and_tail_never_whole() -> None:
 
 
 def test_members_beyond_the_count_limit_are_not_read_and_said_so() -> None:
-    data = _zip({f"f{i}.txt": b"%d\n" % i for i in range(10)})
+    data = make_zip({f"f{i}.txt": b"%d\n" % i for i in range(10)})
     members, reader = _read(data, ArchiveLimits(members=4))
     assert len(members) == 4 and not reader.complete
 
 
 def test_encrypted_damaged_and_unsupported_members_are_skipped_and_counted() -> None:
-    data = bytearray(_zip({"open.txt": b"1\n", "locked.txt": b"2\n"}, method=zipfile.ZIP_STORED))
+    data = bytearray(make_zip({"open.txt": b"1\n", "locked.txt": b"2\n"}, method=zipfile.ZIP_STORED))
     # set the "encrypted" flag of locked.txt in its local header and its central directory entry
     for signature in (b"PK\x03\x04", b"PK\x01\x02"):
         at = data.find(signature, data.find(signature) + 1)  # the second member's header
@@ -128,10 +112,10 @@ def test_encrypted_damaged_and_unsupported_members_are_skipped_and_counted() -> 
         data[at + flags] |= 0x01
     members, reader = _read(bytes(data))
     assert list(members) == ["a!open.txt"] and reader.skipped == 1 and not reader.complete
-    damaged = _zip({"x.txt": b"1\n"})[:30] + secrets.token_bytes(200)
+    damaged = make_zip({"x.txt": b"1\n"})[:30] + secrets.token_bytes(200)
     members, reader = _read(damaged)
     assert members == {} and not reader.complete
-    truncated_gzip = _tar({"x.txt": b"hello\n" * 1000}, "w:gz")[:-40]
+    truncated_gzip = make_tar({"x.txt": b"hello\n" * 1000}, "w:gz")[:-40]
     members, reader = _read(truncated_gzip)
     assert not reader.complete
 
@@ -142,13 +126,13 @@ def test_corrupted_archives_of_every_kind_never_raise(seed: int) -> None:
     Whatever comes out, nothing escapes but members and the "read partly" verdict."""
     rng = random.Random(seed)
     files = {f"d{i}/f{i}.txt": rng.randbytes(rng.randrange(0, 3000)) for i in range(4)}
-    files["n/inner.zip"] = _zip({"x.env": b"A=1\n" * 50})
+    files["n/inner.zip"] = make_zip({"x.env": b"A=1\n" * 50})
     kinds = [
-        _zip(files),
-        _zip(files, method=zipfile.ZIP_STORED),
-        _tar(files),
-        _tar(files, "w:gz"),
-        _zstd("test").compress(_tar(files)),
+        make_zip(files),
+        make_zip(files, method=zipfile.ZIP_STORED),
+        make_tar(files),
+        make_tar(files, "w:gz"),
+        _zstd("test").compress(make_tar(files)),
         gzip.compress(b"".join(files.values())),
     ]
     for data in kinds:
@@ -167,7 +151,7 @@ def test_a_zstd_archive_without_the_zstd_module_is_said_to_be_read_partly(
     from autoaudit_secrets._errors import ImageError
     from autoaudit_secrets.scan.sources import _image_tar
 
-    data = _zstd("test").compress(_tar({"a.env": b"K=v\n"}))
+    data = _zstd("test").compress(make_tar({"a.env": b"K=v\n"}))
 
     def missing(label: str) -> None:
         raise ImageError(f"{label}: zstd-compressed, and backports.zstd is missing")
@@ -180,11 +164,11 @@ def test_a_zstd_archive_without_the_zstd_module_is_said_to_be_read_partly(
 def test_binary_members_are_not_unpacked_beyond_what_tells_them_binary() -> None:
     """A member that starts with a NUL byte (an image, a bomb of zeros) is binary after its first 512 bytes,
     as the tree scan judges a file; a compiled class or another binary format is not unpacked at all."""
-    zeros = _zip({"zeros.dat": bytes(100 * 1024 * 1024), "after.txt": b"x\n"})
+    zeros = make_zip({"zeros.dat": bytes(100 * 1024 * 1024), "after.txt": b"x\n"})
     members, reader = _read(zeros, ArchiveLimits(unpacked=4 * 1024 * 1024))
     assert members == {"a!zeros.dat": bytes(512), "a!after.txt": b"x\n"}
     assert reader.complete and reader.budget.used < 64 * 1024
-    classes = _zip({f"com/x/C{i}.class": b"\xca\xfe\xba\xbe" + bytes(4000) for i in range(200)})
+    classes = make_zip({f"com/x/C{i}.class": b"\xca\xfe\xba\xbe" + bytes(4000) for i in range(200)})
     members, reader = _read(classes)
     assert len(members) == 200 and reader.budget.used == 0  # (their names still reach the analyzers)
     assert set(members.values()) == {b"\x00"}

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import gzip
-import io
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from autoaudit_secrets.scan import ScanConfig
 from autoaudit_secrets.scan.engine._scanner import Scanner
 from autoaudit_secrets.scan.sources._archive import ArchiveLimits
-from tests.conftest import assert_no_leak, run_cli
+from tests.conftest import assert_no_leak, make_tar, make_zip, run_cli
 from tests.scan.sources.conftest import LEAKS
 from tests.scan.sources.test_image_hostile import docker_archive, layer_tar, scan
 
@@ -26,32 +24,14 @@ def scanner() -> Scanner:
     return Scanner(ScanConfig())
 
 
-def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", method) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-def _tar_gz(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
-
-
 def _image(tmp_path: Path, *layers: list[tuple[str, bytes | None, str]]) -> Path:
     return docker_archive(tmp_path / "image.tar", [gzip.compress(layer_tar(layer)) for layer in layers])
 
 
 def test_members_of_archives_in_a_layer_are_scanned_where_they_are(scanner: Scanner, tmp_path: Path) -> None:
-    jar = _zip({"BOOT-INF/classes/application.properties": f"github.token={TOKEN}\n".encode()})
-    wheel = _zip({"pkg/.env": b"DB_PASSWORD=Zq8wPl2mXv7cRt4n\n"})
-    seed = _tar_gz({"seed/settings.py": f"TOKEN = '{TOKEN}'\n".encode()})
+    jar = make_zip({"BOOT-INF/classes/application.properties": f"github.token={TOKEN}\n".encode()})
+    wheel = make_zip({"pkg/.env": b"DB_PASSWORD=Zq8wPl2mXv7cRt4n\n"})
+    seed = make_tar({"seed/settings.py": f"TOKEN = '{TOKEN}'\n".encode()}, "w:gz")
     image = _image(
         tmp_path,
         [("app/app.jar", jar, "file")],
@@ -75,7 +55,7 @@ def test_members_of_archives_in_a_layer_are_scanned_where_they_are(scanner: Scan
 def test_an_archive_deleted_by_a_later_layer_is_still_reported_with_that_layer(
     scanner: Scanner, tmp_path: Path
 ) -> None:
-    jar = _zip({"application.yml": f"token: {TOKEN}\n".encode()})
+    jar = make_zip({"application.yml": f"token: {TOKEN}\n".encode()})
     image = _image(tmp_path, [("app/app.jar", jar, "file")], [("app/.wh.app.jar", b"", "file")])
     (finding,) = scan(scanner, image).findings
     assert finding.path == "app/app.jar!application.yml"
@@ -83,7 +63,7 @@ def test_an_archive_deleted_by_a_later_layer_is_still_reported_with_that_layer(
 
 
 def test_depth_zero_leaves_them_closed(scanner: Scanner, tmp_path: Path) -> None:
-    jar = _zip({"application.yml": f"token: {TOKEN}\n".encode()})
+    jar = make_zip({"application.yml": f"token: {TOKEN}\n".encode()})
     result = scan(scanner, _image(tmp_path, [("app/app.jar", jar, "file")]), archive_depth=0)
     assert result.findings == [] and result.stats.files_skipped == 1
 
@@ -105,7 +85,7 @@ def test_the_compressed_documentation_of_os_packages_stays_closed(scanner: Scann
 
 
 def test_an_archive_too_large_to_hold_is_counted_not_opened(scanner: Scanner, tmp_path: Path) -> None:
-    big = _zip({"a.bin": b"\0" * (ArchiveLimits().nested_size + 1)}, zipfile.ZIP_STORED)
+    big = make_zip({"a.bin": b"\0" * (ArchiveLimits().nested_size + 1)}, method=zipfile.ZIP_STORED)
     image = docker_archive(tmp_path / "image.tar", [layer_tar([("opt/big.zip", big, "file")])])
     result = scan(scanner, image)
     assert result.findings == []
@@ -128,7 +108,7 @@ def test_a_damaged_archive_is_counted_and_the_rest_of_the_layer_still_read(
 
 
 def test_the_cli_opens_them_and_takes_max_archive_depth(tmp_path: Path) -> None:
-    jar = _zip({"application.yml": f"token: {TOKEN}\n".encode()})
+    jar = make_zip({"application.yml": f"token: {TOKEN}\n".encode()})
     image = _image(tmp_path, [("app/app.jar", jar, "file")])
     opened = run_cli("check-secrets", "image", str(image), cwd=tmp_path)
     assert opened.returncode == 1, opened.output
