@@ -501,7 +501,7 @@ def emit(findings: list[Finding], stats: ScanStats, args: argparse.Namespace, *,
         # empty file is never the whole story
         from ..scan.report._text import summary_line
 
-        print(summary_line(kept, stats, replace(ctx, color=False)), file=sys.stderr)
+        print(summary_line(kept, stats, ctx), file=sys.stderr)  # (ctx has no colours: not a text report)
     failing = any(f.severity.at_least(config.fail_on) for f in kept)
     return EXIT_FINDINGS if failing else EXIT_OK
 

@@ -421,15 +421,21 @@ class Scanner:
     ) -> list[Finding] | None:
         """The findings in the archive file ``relpath`` (see :meth:`scan_archive`), or ``None`` when it is
         not one."""
-        from ..sources._archive import ArchiveLimits, archive_kind
+        from ..sources._archive import archive_kind
 
         if archive_kind(head[:512]) is None:
             return None
-        limits = ArchiveLimits(
-            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
-        )
+        limits = self._archive_limits()
         return self.scan_archive(
             relpath, lambda: os.fdopen(os.open(abs_path, _READ_FLAGS), "rb"), stats, limits
+        )
+
+    def _archive_limits(self) -> ArchiveLimits:
+        """How this run opens archives (``--max-archive-depth``, ``--max-unpacked``, ``--max-file-size``)."""
+        from ..sources._archive import ArchiveLimits
+
+        return ArchiveLimits(
+            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
         )
 
     def scan_archive(
@@ -555,13 +561,11 @@ class Scanner:
         """The findings in an archive read from a stream that began with ``head`` (see :meth:`scan_archive`),
         or None when it is not one. It is held in memory (zip seeks): one larger than a nested archive may be
         is not opened, but counted as an archive read partly and as a skipped binary file."""
-        from ..sources._archive import ArchiveLimits, archive_kind
+        from ..sources._archive import archive_kind
 
         if archive_kind(head) is None:
             return None
-        limits = ArchiveLimits(
-            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
-        )
+        limits = self._archive_limits()
         data = head + read_up_to(read, limits.nested_size + 1 - len(head))
         if len(data) > limits.nested_size:
             stats.archives_incomplete += 1

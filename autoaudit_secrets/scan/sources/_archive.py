@@ -1,9 +1,11 @@
-"""Archives inside a scanned tree, opened and their members scanned as files; nothing is ever extracted.
+"""Archives, opened and their members scanned as files (in a tree, in git history, in image layers, on
+standard input); nothing is ever extracted.
 
 Recognised by their first bytes, never by name: zip and the formats built on it (jar, war, whl, apk, nupkg,
 docx, xlsx, ...), tar, gzip- or zstd-compressed tar, and a single gzip- or zstd-compressed file (a
 ``dump.sql.gz``). A member is reported as ``ARCHIVE!MEMBER`` (``app.zip!config/.env``; nested archives add
-one ``!`` per level), and the file analyzers that own the member's own name run on it.
+one ``!`` per level), and the file analyzers that own the member's own name run on it. (A history scan
+first picks the binary files worth reading by name, :func:`archive_by_name`, then asks their first bytes.)
 
 The archive is hostile input:
 
