@@ -213,6 +213,16 @@ class ScanStats:
     # Set when the matcher was chosen automatically and is not Hyperscan: why, and how to install it.
     matcher_fallback: str | None = None
 
+    def add_counts(self, other: ScanStats) -> None:
+        """Add what ``other`` (a worker's part of the same run) read, skipped and could not read."""
+        self.files_scanned += other.files_scanned
+        self.files_skipped += other.files_skipped
+        self.files_truncated += other.files_truncated
+        self.archives_incomplete += other.archives_incomplete
+        self.messages_truncated.extend(other.messages_truncated)
+        self.unreadable.extend(other.unreadable)
+        self.bytes_scanned += other.bytes_scanned
+
 
 @runtime_checkable
 class AnalysisContext(Protocol):

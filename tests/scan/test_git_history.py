@@ -886,6 +886,8 @@ def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
     merge = _history_with_branches(repo)
     repo.write("dump.sql", "".join(f"insert into t values ({n});\n" for n in range(200)))  # > max_file_size
     repo.commit("dump")
+    repo.write("broken.zip", b"PK\x03\x04\x14\x00" + b"\xff" * 300)  # an archive that cannot be read
+    repo.commit("broken archive")
     settings = HistoryOptions(max_file_size=2048)
     runs = []
     # 1 job: one git, scanned here; 2 jobs: two gits write parts of the patches, scanned here; 3 and more:
@@ -896,9 +898,16 @@ def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
             findings, stats = history.run(Scanner(ScanConfig()), settings)
             if history.stream is not None:
                 assert len(history.stream._pipes) == (2 if jobs == 2 else 1)
-        counts = (stats.files_scanned, stats.files_skipped, stats.files_truncated, stats.bytes_scanned)
+        counts = (
+            stats.files_scanned,
+            stats.files_skipped,
+            stats.files_truncated,
+            stats.bytes_scanned,
+            stats.archives_incomplete,
+        )
         runs.append((_report(findings), counts))
     assert runs[0][0], "the history has findings"
+    assert runs[0][1][4] == 1, "the damaged archive is said to be read partly"
     assert [(path, line) for _, path, line, _, sha, _ in runs[0][0] if sha == merge] == [("Dockerfile", 4)]
     assert runs[0][1][2] == 1, "the dump's added lines are scanned in part (head and tail)"
     assert all(run == runs[0] for run in runs[1:])

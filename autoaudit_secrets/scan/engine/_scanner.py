@@ -775,12 +775,7 @@ class _Dispatch:
                 chunk_findings, chunk_stats, suppressed, computed = future.result()
                 self.fingerprints.update(computed)
                 findings.extend(chunk_findings)
-                self.stats.files_scanned += chunk_stats.files_scanned
-                self.stats.files_skipped += chunk_stats.files_skipped
-                self.stats.files_truncated += chunk_stats.files_truncated
-                self.stats.archives_incomplete += chunk_stats.archives_incomplete
-                self.stats.unreadable.extend(chunk_stats.unreadable)
-                self.stats.bytes_scanned += chunk_stats.bytes_scanned
+                self.stats.add_counts(chunk_stats)
                 self.scanner.suppressed += suppressed
         finally:
             self.pool.shutdown(cancel_futures=True)

@@ -2146,13 +2146,7 @@ class _Combined:
             if key not in self.seen:
                 self.seen.add(key)
                 self.found.append(finding)
-        total = self.stats
-        total.files_scanned += stats.files_scanned
-        total.files_skipped += stats.files_skipped
-        total.files_truncated += stats.files_truncated
-        total.messages_truncated.extend(stats.messages_truncated)
-        total.bytes_scanned += stats.bytes_scanned
-        total.unreadable.extend(stats.unreadable)
+        self.stats.add_counts(stats)
         self.commits += commits
         self.files += files
 
