@@ -18,6 +18,7 @@ from ._common import EXIT_OK
 from ._scan_output import (
     DEFAULT_ARCHIVE_DEPTH,
     DEFAULT_UNPACKED,
+    DEFAULT_UNPACKED_TOTAL,
     TREE_CACHE_ATTR,
     add_archive_options,
     add_common_options,
@@ -193,6 +194,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
         fingerprints=_needs_fingerprints(args),
         max_archive_depth=getattr(args, "max_archive_depth", DEFAULT_ARCHIVE_DEPTH),
         max_unpacked=getattr(args, "max_unpacked", DEFAULT_UNPACKED),
+        max_unpacked_total=getattr(args, "max_unpacked_total", DEFAULT_UNPACKED_TOTAL),
     )
     result: ScanResult = _scanner(config).scan(options)
     fingerprint_cache(args).add(result.fingerprints)  # the slow ones, computed by the worker processes
@@ -248,6 +250,7 @@ def _run_stdin_scan(args: argparse.Namespace, name: str) -> tuple[Path, ScanConf
         fingerprints=_needs_fingerprints(args),
         max_archive_depth=args.max_archive_depth,
         max_unpacked=args.max_unpacked,
+        max_unpacked_total=args.max_unpacked_total,
     )
     result: ScanResult = _scanner(config).scan_stream(name, stream.read, options)
     return root, config, result

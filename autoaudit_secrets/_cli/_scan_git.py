@@ -141,6 +141,7 @@ def run_git_scan(
             max_file_size=args.max_file_size,
             archive_depth=args.max_archive_depth,
             archive_unpacked=args.max_unpacked,
+            archive_unpacked_total=args.max_unpacked_total,
         )
         show = args.progress if args.progress is not None else sys.stderr.isatty()
         progress = _Progress() if show else None

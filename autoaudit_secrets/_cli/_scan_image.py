@@ -110,6 +110,7 @@ def run_image_scan(args: argparse.Namespace, images: list[str]) -> tuple[Path, S
         max_unpacked=getattr(args, "max_unpacked", defaults.max_unpacked),
         exclude=config.exclude,
         archive_depth=getattr(args, "max_archive_depth", defaults.archive_depth),
+        archive_unpacked_total=getattr(args, "max_unpacked_total", defaults.archive_unpacked_total),
     )
     result = scan_images(scanner, paths, options, labels=[printable(p) for p in images])
     return root, config, result

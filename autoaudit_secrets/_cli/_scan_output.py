@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ARCHIVE_DEPTH",
     "DEFAULT_UNPACKED",
+    "DEFAULT_UNPACKED_TOTAL",
     "SINCE_BASE_ATTR",
     "TREE_CACHE_ATTR",
     "add_archive_options",
@@ -92,6 +93,7 @@ def guarded(command: Command) -> Command:
 
 DEFAULT_ARCHIVE_DEPTH = ScanOptions(root=Path(".")).max_archive_depth
 DEFAULT_UNPACKED = ScanOptions(root=Path(".")).max_unpacked
+DEFAULT_UNPACKED_TOTAL = ScanOptions(root=Path(".")).max_unpacked_total
 
 
 def _parse_depth(text: str) -> int:
@@ -105,8 +107,8 @@ def _parse_depth(text: str) -> int:
 
 
 def add_archive_options(parser: argparse.ArgumentParser, which: str, *, unpacked: bool = True) -> None:
-    """Add ``--max-archive-depth`` and (with ``unpacked``) ``--max-unpacked``; ``which`` says which archives
-    are opened."""
+    """Add ``--max-archive-depth``, ``--max-unpacked-total`` and (with ``unpacked``) ``--max-unpacked``;
+    ``which`` says which archives are opened."""
     parser.add_argument(
         "--max-archive-depth",
         type=_parse_depth,
@@ -114,6 +116,14 @@ def add_archive_options(parser: argparse.ArgumentParser, which: str, *, unpacked
         metavar="N",
         help=f"open archives {which} (zip, jar, tar, .tar.gz, .gz, ...) and archives inside them down "
         f"to N levels; 0: never (default: {DEFAULT_ARCHIVE_DEPTH})",
+    )
+    parser.add_argument(
+        "--max-unpacked-total",
+        type=parse_size,
+        default=DEFAULT_UNPACKED_TOTAL,
+        metavar="SIZE",
+        help=f"unpacked bytes read from all the archives {which} together (many zip bombs); archives met "
+        "once it is spent are not opened and the summary says so (default: 4G)",
     )
     if not unpacked:
         return

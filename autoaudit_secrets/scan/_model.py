@@ -312,9 +312,11 @@ class ScanOptions:
     # A report or baseline will need fingerprints: worker processes compute the slow ones for their findings.
     fingerprints: bool = False
     # Archives in the tree (zip, jar, tar, .tar.gz, .gz, ...): how many levels are opened (0: none; 1: not
-    # the archives inside them) and how many unpacked bytes each archive of the tree may give.
+    # the archives inside them), how many unpacked bytes each archive of the tree may give, and all of them
+    # together (see sources._unpacked).
     max_archive_depth: int = 2
     max_unpacked: int = 256 * 1024 * 1024
+    max_unpacked_total: int = 4 * 1024**3
 
 
 @dataclass(slots=True)

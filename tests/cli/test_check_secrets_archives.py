@@ -132,6 +132,24 @@ def test_a_bomb_ends_quickly_said_to_be_read_partly(tmp_path: Path) -> None:
     assert_no_leak(result.output, [key])
 
 
+def test_many_bombs_stop_at_the_run_s_total_and_say_so(tmp_path: Path) -> None:
+    """Each archive within its own budget, but five of them over --max-unpacked-total: the first two are
+    read, the third is cut short, the last two are not opened; all three are said to be read partly."""
+    keys = [_key() for _ in range(5)]
+    (tmp_path / ".check-secrets.toml").write_text(CONFIG)
+    for n, key in enumerate(keys):
+        member = f"k = {key}\n".encode() + b"x = 1\n" * (1024 * 1024 // 6)
+        (tmp_path / f"bomb{n}.zip").write_bytes(make_zip({"big.txt": member}))
+    result = _scan(tmp_path, "--max-unpacked-total", "2500k", "--jobs", "1", "--format", "json")
+    report = json_report(result)
+    assert [(rule, line) for rule, _, line in report_places(report)] == [("acme-api-key", 1)] * 2
+    assert _stat(report, "archives_incomplete") == 3
+    text = _scan(tmp_path, "--max-unpacked-total", "2500k", "--jobs", "1")
+    assert "3 archives read partly" in text.stdout and "--max-unpacked-total" in text.stdout
+    assert _stat(json_report(_scan(tmp_path, "--format", "json")), "archives_incomplete") == 0
+    assert_no_leak(result.output + text.output, keys)
+
+
 def test_archives_scanned_by_worker_processes_report_the_same(tree: tuple[Path, list[str]]) -> None:
     root, _ = tree
     (root / "filler.txt").write_text("plain text, nothing secret\n" * 200_000)  # over the pool's threshold

@@ -107,6 +107,22 @@ def test_an_archive_over_the_unpacked_budget_is_said_to_be_read_partly(repo: Pat
     assert "1 archive read partly" in _git_scan(repo, "--all", "--max-unpacked", "100k").stdout
 
 
+def test_archives_over_the_run_s_total_are_not_opened_and_said_so(repo: Path) -> None:
+    keys = [_key() for _ in range(3)]
+    for n, key in enumerate(keys):
+        (repo / f"a{n}.zip").write_bytes(
+            make_zip({"a.py": f"API = '{key}'\n".encode() + b"x = 1\n" * 20_000})
+        )
+        _commit(repo, f"archive {n}")
+    result = _git_scan(repo, "--all", "--max-unpacked-total", "150k", "--format", "json")
+    stats = json_report(result)["stats"]
+    assert isinstance(stats, dict) and stats["archives_incomplete"] == 2
+    assert [p[1] for p in _places(result)] == [
+        "a0.zip!a.py"
+    ]  # the first archive, read before the total ran out
+    assert_no_leak(result.output, keys)
+
+
 def test_exclude_and_damaged_archives(repo: Path) -> None:
     key = _key()
     (repo / "vendor").mkdir()

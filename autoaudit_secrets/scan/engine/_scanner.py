@@ -33,6 +33,7 @@ from .._model import (
     TreeAnalyzer,
 )
 from ..sources._tree import UNICODE_BOMS, decode_document, exclude_matcher, matchable, target_relpaths, walk
+from ..sources._unpacked import UnpackedTotal
 from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
 from ._filters import is_secret_name as _is_secret_name
@@ -117,9 +118,11 @@ class Scanner:
         self.suppressed = 0
         #: Larger files are scanned partly (see :meth:`scan_file`); :meth:`scan` sets it from its options.
         self.max_file_size: int | None = None
-        # archives in the tree: how deep they are opened (0: not at all) and the unpacked bytes of each
+        # archives in the tree: how deep they are opened (0: not at all), the unpacked bytes of each, and what
+        # all of them may still unpack together in this run (shared with the worker processes)
         self.archive_depth = _DEFAULT_OPTIONS.max_archive_depth
         self.archive_unpacked = _DEFAULT_OPTIONS.max_unpacked
+        self.unpacked_total = UnpackedTotal(_DEFAULT_OPTIONS.max_unpacked_total)
         #: Worker processes compute the slow fingerprints of their findings (``ScanOptions.fingerprints``).
         self.fingerprints_in_workers = False
 
@@ -431,11 +434,15 @@ class Scanner:
         )
 
     def _archive_limits(self) -> ArchiveLimits:
-        """How this run opens archives (``--max-archive-depth``, ``--max-unpacked``, ``--max-file-size``)."""
+        """How this run opens archives (``--max-archive-depth``, ``--max-unpacked``, ``--max-file-size``,
+        ``--max-unpacked-total``)."""
         from ..sources._archive import ArchiveLimits
 
         return ArchiveLimits(
-            depth=self.archive_depth, unpacked=self.archive_unpacked, member_size=self.max_file_size
+            depth=self.archive_depth,
+            unpacked=self.archive_unpacked,
+            member_size=self.max_file_size,
+            total=self.unpacked_total,
         )
 
     def scan_archive(
@@ -579,6 +586,7 @@ class Scanner:
         self.max_file_size = options.max_file_size
         self.archive_depth = options.max_archive_depth
         self.archive_unpacked = options.max_unpacked
+        self.unpacked_total = UnpackedTotal(options.max_unpacked_total)
         return ScanStats(matcher=self.matcher_name, matcher_fallback=self.matcher_fallback)
 
     def _result(
@@ -685,6 +693,7 @@ class Scanner:
             "max_file_size": self.max_file_size,
             "fingerprints_in_workers": self.fingerprints_in_workers,
             "archives": (self.archive_depth, self.archive_unpacked),
+            "unpacked_total": self.unpacked_total,  # (shared memory, once a pool starts: see _start_pool)
         }
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -698,6 +707,9 @@ class Scanner:
         archives = state.get("archives")
         if isinstance(archives, tuple):
             self.archive_depth, self.archive_unpacked = archives
+        total = state.get("unpacked_total")
+        if isinstance(total, UnpackedTotal):
+            self.unpacked_total = total
 
 
 class _Dispatch:
@@ -744,9 +756,11 @@ class _Dispatch:
         self.scanner.detector.matcher.prepare()  # compile (or load) once; forked workers inherit it
         self.scanner.file_analyzers()
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        self.scanner.unpacked_total.share(context)  # one total for the workers' archives
         self.pool = ProcessPoolExecutor(
             max_workers=self.jobs,
-            mp_context=multiprocessing.get_context(method),
+            mp_context=context,
             initializer=_worker.init,
             initargs=(self.scanner, method),
         )

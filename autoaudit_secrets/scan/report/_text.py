@@ -148,7 +148,7 @@ def summary_line(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
     if stats.archives_incomplete:
         extra.append(
             f"{_plural(stats.archives_incomplete, 'archive')} read partly (damaged, encrypted, nested deeper "
-            "than --max-archive-depth or over --max-unpacked)"
+            "than --max-archive-depth, or over --max-unpacked or --max-unpacked-total)"
         )
     if stats.messages_truncated:
         extra.append(_messages_truncated(stats.messages_truncated))

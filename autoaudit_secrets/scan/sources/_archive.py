@@ -10,7 +10,8 @@ first picks the binary files worth reading by name, :func:`archive_by_name`, the
 The archive is hostile input:
 
 * every decompressed byte, nested archives included, is charged to one budget per archive of the tree
-  (:class:`ArchiveLimits.unpacked`): a bomb stops the archive's reading instead of running for hours;
+  (:class:`ArchiveLimits.unpacked`): a bomb stops the archive's reading instead of running for hours; and
+  to the run's total (:class:`ArchiveLimits.total`, see :mod:`._unpacked`): a thousand bombs stop there;
 * a member larger than the file size limit is read head and tail, as a large file is, never held whole;
 * archives inside archives are opened down to :attr:`ArchiveLimits.depth` levels (a nested archive is held
   in memory, within the budget, because zip needs to seek);
@@ -32,6 +33,7 @@ from ..._errors import ImageError
 from ..._safe_read import prepend_read, read_stream, read_up_to
 from ._image_tar import Budget, ByteStream, TarReader, compression_of, is_tar_header, normalize_member_name
 from ._tree import UNICODE_BOMS
+from ._unpacked import UnpackedTotal
 
 __all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_by_name", "archive_kind"]
 
@@ -66,13 +68,16 @@ def archive_by_name(path: str) -> bool:
 class ArchiveLimits:
     """How far archives are opened. ``depth`` 0 opens none; 1 opens the tree's archives but not archives
     inside them. ``unpacked`` bounds the decompressed bytes read from one archive of the tree, nested
-    archives included; ``member_size`` (``None``: no limit) is the file size limit members are read by."""
+    archives included; ``member_size`` (``None``: no limit) is the file size limit members are read by.
+    ``total`` (``None``: none) is what all the archives of the run may still unpack together: an archive
+    opened when it is spent is not read, one opened before is read within what is left of it."""
 
     depth: int = 2
     unpacked: int = 256 * 1024 * 1024
     member_size: int | None = 10 * 1024 * 1024
     members: int = 100_000  # members read from one archive of the tree, nested ones included
     nested_size: int = 64 * 1024 * 1024  # a nested archive is held in memory (zip seeks): at most this
+    total: UnpackedTotal | None = None
 
 
 def archive_kind(head: bytes) -> str | None:
@@ -110,17 +115,27 @@ class ArchiveReader:
     def __init__(self, relpath: str, limits: ArchiveLimits) -> None:
         self.relpath = relpath
         self.limits = limits
-        self.budget = Budget(limits.unpacked)
+        left = None if limits.total is None else limits.total.left()
+        self.budget = Budget(limits.unpacked if left is None else min(limits.unpacked, left))
+        self.refused = left == 0  # the run's total is spent: not opened
         self.complete = True
         self.skipped = 0
         self.count = 0
 
     def members(self, raw: BinaryIO) -> Iterator[Member]:
-        """The members of the archive read from ``raw`` (seekable, positioned at its start)."""
+        """The members of the archive read from ``raw`` (seekable, positioned at its start). None when the
+        run's total is spent: the archive is then not read whole (``complete`` is False)."""
+        if self.refused:
+            self.complete = False
+            return
+        total = self.limits.total
         try:
             yield from self._read(raw, self.relpath, 1)
         except _Stop:
             self.complete = False
+        finally:
+            if total is not None:
+                total.charge(self.budget.used)
 
     def _charge(self, count: int) -> None:
         try:

@@ -66,6 +66,7 @@ from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, par
 if TYPE_CHECKING:
     from ..engine._matcher import Prescan
     from ._archive import ArchiveLimits, Member
+    from ._unpacked import UnpackedTotal
 
 __all__ = [
     "BlobReader",
@@ -1123,8 +1124,9 @@ class GitScanOptions:
     token: it is asked about the added lines, and lines that cannot match are not decoded or scanned.
     ``skip_path`` excludes paths; a file whose added lines exceed ``max_file_size`` bytes is skipped, and
     larger files are not read for the analyzers. ``root``
-    is the repository's top folder (the analyzers' context). ``archive_depth`` (0: none) and
-    ``archive_unpacked`` say how archives added or changed are opened (see :meth:`_HistoryScan._archive`)."""
+    is the repository's top folder (the analyzers' context). ``archive_depth`` (0: none),
+    ``archive_unpacked`` and ``unpacked_total`` (what all of them may still unpack together; None: no bound)
+    say how archives added or changed are opened (see :meth:`_HistoryScan._archive`)."""
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
@@ -1134,6 +1136,7 @@ class GitScanOptions:
     root: Path | None = None
     archive_depth: int = 2  # (as ScanOptions.max_archive_depth)
     archive_unpacked: int = 256 * 1024 * 1024
+    unpacked_total: UnpackedTotal | None = None
 
 
 # Files git calls binary are read, to find text, up to this size (2 MiB: a text of a million characters in
@@ -1549,7 +1552,10 @@ class _HistoryScan:
         if not archive_by_name(file.path):
             return False
         limits = ArchiveLimits(
-            depth=options.archive_depth, unpacked=options.archive_unpacked, member_size=options.max_file_size
+            depth=options.archive_depth,
+            unpacked=options.archive_unpacked,
+            member_size=options.max_file_size,
+            total=options.unpacked_total,
         )
         data = self.blobs.read(file.blob, max_size=limits.nested_size)
         if data is None:  # larger than an archive held in memory (or gone): not opened, and said so
@@ -1950,17 +1956,23 @@ def _windows(
 @dataclass(frozen=True, slots=True)
 class HistoryOptions:
     """The settings of a history scan that cross to worker processes (``archive_depth`` and
-    ``archive_unpacked``: see :class:`GitScanOptions`)."""
+    ``archive_unpacked``: see :class:`GitScanOptions`; ``archive_unpacked_total``: what all the archives of
+    the run may unpack together, see :mod:`._unpacked`)."""
 
     exclude: tuple[str, ...] = ()
     max_file_size: int = 10 * 1024 * 1024
     archive_depth: int = 2
     archive_unpacked: int = 256 * 1024 * 1024
+    archive_unpacked_total: int = 4 * 1024**3
 
 
-def scan_options(scanner: object, root: Path, settings: HistoryOptions) -> GitScanOptions:
-    """The :class:`GitScanOptions` of ``scanner`` (its matcher's byte-level prefilter) and ``settings``."""
+def scan_options(
+    scanner: object, root: Path, settings: HistoryOptions, total: UnpackedTotal | None = None
+) -> GitScanOptions:
+    """The :class:`GitScanOptions` of ``scanner`` (its matcher's byte-level prefilter) and ``settings``;
+    ``total``: the run's unpacked total when worker processes share it (else a new one)."""
     from ._tree import decode_document, matchable
+    from ._unpacked import UnpackedTotal
 
     skip_path: Callable[[str], bool] | None = None
     if settings.exclude:
@@ -1979,6 +1991,7 @@ def scan_options(scanner: object, root: Path, settings: HistoryOptions) -> GitSc
         root=root,
         archive_depth=settings.archive_depth,
         archive_unpacked=settings.archive_unpacked,
+        unpacked_total=total if total is not None else UnpackedTotal(settings.archive_unpacked_total),
     )
 
 
@@ -2090,14 +2103,18 @@ class HistoryScan:
         load_analyzers = getattr(scanner, "file_analyzers", None)
         if callable(load_analyzers):
             load_analyzers()  # import the analyzer modules once, before the fork
+        from ._unpacked import UnpackedTotal
+
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        mp_context = multiprocessing.get_context(method)
+        total = UnpackedTotal(settings.archive_unpacked_total).share(mp_context)  # one for all the parts
         combined = _Combined()
         suppressed = 0
         with ProcessPoolExecutor(
             max_workers=min(self.jobs, len(self.parts)),
-            mp_context=multiprocessing.get_context(method),
+            mp_context=mp_context,
             initializer=_init_worker,
-            initargs=(scanner, self.root, settings, context),
+            initargs=(scanner, self.root, settings, context, total),
         ) as pool:
             futures = [
                 pool.submit(
@@ -2164,8 +2181,10 @@ class _PartResult:
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(scanner: HistoryScanner, root: Path, settings: HistoryOptions, context: Path) -> None:
-    _worker_state.update(scanner=scanner, root=root, settings=settings, context=context)
+def _init_worker(
+    scanner: HistoryScanner, root: Path, settings: HistoryOptions, context: Path, total: UnpackedTotal
+) -> None:
+    _worker_state.update(scanner=scanner, root=root, settings=settings, context=context, total=total)
 
 
 def _scan_part(
@@ -2177,11 +2196,15 @@ def _scan_part(
     root = _worker_state["root"]
     settings = _worker_state["settings"]
     context = _worker_state["context"]
+    total = _worker_state["total"]
+    from ._unpacked import UnpackedTotal
+
     assert isinstance(root, Path) and isinstance(settings, HistoryOptions) and isinstance(context, Path)
+    assert isinstance(total, UnpackedTotal)
     before = getattr(scanner, "suppressed", 0)
     stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits, merges=merges, jobs=1)
     with stream, BlobReader(root) as blobs, MessageReader(root, order, tags) as messages:
-        options = scan_options(scanner, context, settings)
+        options = scan_options(scanner, context, settings, total)
         scan = _HistoryScan(scanner, blobs, options, messages=messages, order=order)  # type: ignore[arg-type]
         scan.run(stream)
     return _PartResult(

@@ -50,6 +50,7 @@ from ._image_layout import (
 )
 from ._image_tar import Budget, ByteStream, TarReader, normalize_member_name
 from ._tree import exclude_matcher
+from ._unpacked import UnpackedTotal
 
 if TYPE_CHECKING:
     from ..engine._scanner import Scanner
@@ -110,8 +111,10 @@ class ImageScanOptions:
     max_unpacked: int = 64 * 1024**3  # decompressed bytes over the whole run (a tar bomb's limit)
     exclude: tuple[str, ...] = ()  # gitignore-style globs of paths in the image not to scan
     # archives in the layers (a jar, a wheel in a pip cache, a .tar.gz): how deep they are opened (0: not at
-    # all); each is read within its own budget (ArchiveLimits.unpacked), besides max_unpacked's
+    # all); each is read within its own budget (ArchiveLimits.unpacked), besides max_unpacked's, and all of
+    # them together within archive_unpacked_total (see sources._unpacked)
     archive_depth: int = 2
+    archive_unpacked_total: int = 4 * 1024**3
 
 
 @dataclass(slots=True)
@@ -208,7 +211,9 @@ def _scan_member_archive(
 
     if archive_kind(head[:512]) is None:
         return None
-    limits = ArchiveLimits(depth=options.archive_depth, member_size=options.max_file_size)
+    limits = ArchiveLimits(
+        depth=options.archive_depth, member_size=options.max_file_size, total=scanner.unpacked_total
+    )
     if size > limits.nested_size:
         stats.archives_incomplete += 1
         return None
@@ -274,6 +279,7 @@ class _Run:
         self.options = options
         self.stats = ScanStats(matcher=scanner.matcher_name)
         self.budget = Budget(options.max_unpacked)
+        scanner.unpacked_total = UnpackedTotal(options.archive_unpacked_total)  # this run's, for archives
         self.findings: list[Finding] = []
         self.images: list[str] = []
         self.excluded = exclude_matcher(options.exclude)
