@@ -32,7 +32,15 @@ from .._model import (
     ScanStats,
     TreeAnalyzer,
 )
-from ..sources._tree import UNICODE_BOMS, decode_document, exclude_matcher, matchable, target_relpaths, walk
+from ..sources._tree import (
+    UNICODE_BOMS,
+    WalkResult,
+    decode_document,
+    exclude_matcher,
+    matchable,
+    target_relpaths,
+    walk,
+)
 from ..sources._unpacked import UnpackedTotal
 from ._detector import Detector
 from ._filters import is_placeholder as _is_placeholder
@@ -642,24 +650,30 @@ class Scanner:
             tree_findings: list[Finding] = []
             for analyzer in self._tree_analyzers_for(options):
                 tree_findings.extend(analyzer.analyze_tree(options.root, ctx))
-            findings.extend(self._filter_tree_findings(tree_findings, options, exclude))
+            findings.extend(self._filter_tree_findings(tree_findings, options, exclude, walked))
         return self._result(findings, stats, started, dispatch.fingerprints)
 
     def _filter_tree_findings(
-        self, tree_findings: list[Finding], options: ScanOptions, exclude: Sequence[str]
+        self, tree_findings: list[Finding], options: ScanOptions, exclude: Sequence[str], walked: WalkResult
     ) -> list[Finding]:
         """Tree-analyzer findings through the same filters as file findings: ``exclude`` (of the finding's
         file or of the Dockerfile/compose file it was found through), allow-paths, rule selection, value
         allowlist and inline allow comments in the finding's file. With explicit ``paths``, a finding is kept
-        when its file or its related file lies within one of them."""
+        when its file or its related file lies within one of them.
+
+        A build found through a Dockerfile, compose file or workflow that a ``.gitignore`` ignores (a clone
+        or vendored project in an ignored folder) is left out, as the walk leaves that file out; the files a
+        build would send are judged whether git ignores them or not (docker does not read ``.gitignore``:
+        an ignored ``.env`` is the usual leak)."""
         if not tree_findings:
             return []
         excluded = exclude_matcher(exclude)
+        ignored = walked.ignored_matcher()
         targets = target_relpaths(options.root, options.paths) if options.paths else None
         by_path: dict[str, list[Finding]] = {}
         for f in tree_findings:
             related = _related_path(f.related)
-            if excluded(f.path) or (related is not None and excluded(related)):
+            if excluded(f.path) or (related is not None and (excluded(related) or ignored(related))):
                 continue
             if targets is not None and not (
                 _within(f.path, targets) or (related is not None and _within(related, targets))

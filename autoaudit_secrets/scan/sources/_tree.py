@@ -130,11 +130,31 @@ def in_shard(relpath: str, shard: tuple[int, int] | None) -> bool:
 
 @dataclass(slots=True)
 class WalkResult:
-    """Files to scan (relative ``/`` paths, absolute paths, sizes) and how many were skipped."""
+    """Files to scan (relative ``/`` paths, absolute paths, sizes) and how many were skipped; ``ignored``: the
+    files and folders (these with a trailing ``/``) left out because a ``.gitignore`` ignores them."""
 
     files: list[tuple[str, str, int]] = field(default_factory=list)
     skipped: int = 0
     too_large: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def ignored_matcher(self) -> Callable[[str], bool]:
+        """Whether a relative path is one of :attr:`ignored` or lies in one of its folders."""
+        ignored = frozenset(self.ignored)
+
+        def is_ignored(relpath: str) -> bool:
+            if not ignored:
+                return False
+            if relpath in ignored:
+                return True
+            cut = relpath.find("/")
+            while cut > 0:
+                if relpath[: cut + 1] in ignored:
+                    return True
+                cut = relpath.find("/", cut + 1)
+            return False
+
+        return is_ignored
 
 
 class _Ignores:
@@ -402,6 +422,7 @@ def walk(
                 if exclude_spec is not None and _excluded(exclude_spec, rel, is_dir):
                     continue
                 if check_ignores and ignores.ignored(rel, is_dir) and not tracked.covers(rel, is_dir):
+                    result.ignored.append(rel + "/" if is_dir else rel)
                     continue
                 if is_dir:
                     subdirs.append((entry.path, rel, ignores))

@@ -82,6 +82,40 @@ def test_done_right_is_clean_then_each_mistake_is_named(git_repo: Path) -> None:
     assert_no_leak(report, [JWT, PW], where="findings")
 
 
+def test_builds_of_gitignored_dockerfiles_are_left_out_as_the_walk_leaves_them(git_repo: Path) -> None:
+    """A project cloned or vendored into an ignored folder is not this repository's build: its Dockerfile is
+    not walked, and the files its build would send are not reported either (with --no-ignore they are). A
+    Dockerfile git tracks in an ignored folder (force-added) is this repository's."""
+    leaky = "FROM alpine:3\nCOPY . /app\n"
+    _write(
+        git_repo,
+        {
+            ".gitignore": "vendor/\n.env\n",
+            "README.md": "hi\n",
+            "vendor/clone/Dockerfile": leaky,
+            "vendor/clone/.env": f"DB_PASSWORD={PW}\n",
+            "tools/Dockerfile": leaky,
+            "tools/.env": f"DB_PASSWORD={PW}\n",
+        },
+    )
+    git(git_repo, "add", ".")
+    git(git_repo, "commit", "-q", "-m", "init")
+
+    def context_findings(**options: object) -> set[tuple[str, str | None]]:
+        result = Scanner(ScanConfig()).scan(ScanOptions(root=git_repo, **options))  # type: ignore[arg-type]
+        return {(f.path, f.related) for f in result.findings if f.rule_id == "docker-context-secret-file"}
+
+    # tools/.env is gitignored too, but its Dockerfile is not: docker ignores .gitignore, so it is sent
+    assert context_findings() == {("tools/.env", "tools/Dockerfile:2")}
+    assert context_findings(no_ignore=True) == {
+        ("tools/.env", "tools/Dockerfile:2"),
+        ("vendor/clone/.env", "vendor/clone/Dockerfile:2"),
+    }
+    git(git_repo, "add", "-f", "vendor/clone/Dockerfile")
+    git(git_repo, "commit", "-q", "-m", "track the vendored Dockerfile")
+    assert ("vendor/clone/.env", "vendor/clone/Dockerfile:2") in context_findings()
+
+
 @pytest.mark.slow
 def test_cli_reports_context_leak_and_exits_1(git_repo: Path) -> None:
     _good_repo(git_repo)
