@@ -132,9 +132,34 @@ def test_a_bomb_ends_quickly_said_to_be_read_partly(tmp_path: Path) -> None:
     assert_no_leak(result.output, [key])
 
 
+def test_a_key_at_the_top_of_a_dump_larger_than_the_budget_is_still_found(tmp_path: Path) -> None:
+    """A compressed database dump that unpacks to more than --max-unpacked: its reading stops there, and
+    what was read of it (the head, as for a large file) is still scanned, in a zip, a .tar.gz and a .gz."""
+    keys = [_key() for _ in range(3)]
+    (tmp_path / ".check-secrets.toml").write_text(CONFIG)
+
+    def dump(key: str) -> bytes:
+        return f"-- {key}\n".encode() + b"INSERT INTO t VALUES (1, 'row');\n" * 400_000  # 13 MB
+
+    (tmp_path / "backup.zip").write_bytes(make_zip({"dump.sql": dump(keys[0])}))
+    (tmp_path / "backup.tar.gz").write_bytes(make_tar({"dump.sql": dump(keys[1])}, "w:gz"))
+    (tmp_path / "dump.sql.gz").write_bytes(gzip.compress(dump(keys[2])))
+    # (gzip and zstd streams are unpacked and charged a few MiB at a time: the budget is larger than that)
+    result = _scan(tmp_path, "--max-unpacked", "9M", "--jobs", "1", "--format", "json")
+    report = json_report(result)
+    assert report_places(report) == [
+        ("acme-api-key", "backup.tar.gz!dump.sql", 1),
+        ("acme-api-key", "backup.zip!dump.sql", 1),
+        ("acme-api-key", "dump.sql.gz!dump.sql", 1),
+    ]
+    assert _stat(report, "archives_incomplete") == 3
+    assert_no_leak(result.output, keys)
+
+
 def test_many_bombs_stop_at_the_run_s_total_and_say_so(tmp_path: Path) -> None:
     """Each archive within its own budget, but five of them over --max-unpacked-total: the first two are
-    read, the third is cut short, the last two are not opened; all three are said to be read partly."""
+    read, the third is cut short (the head of its member is still scanned), the last two are not opened;
+    the last three are said to be read partly."""
     keys = [_key() for _ in range(5)]
     (tmp_path / ".check-secrets.toml").write_text(CONFIG)
     for n, key in enumerate(keys):
@@ -142,7 +167,7 @@ def test_many_bombs_stop_at_the_run_s_total_and_say_so(tmp_path: Path) -> None:
         (tmp_path / f"bomb{n}.zip").write_bytes(make_zip({"big.txt": member}))
     result = _scan(tmp_path, "--max-unpacked-total", "2500k", "--jobs", "1", "--format", "json")
     report = json_report(result)
-    assert [(rule, line) for rule, _, line in report_places(report)] == [("acme-api-key", 1)] * 2
+    assert [(rule, line) for rule, _, line in report_places(report)] == [("acme-api-key", 1)] * 3
     assert _stat(report, "archives_incomplete") == 3
     text = _scan(tmp_path, "--max-unpacked-total", "2500k", "--jobs", "1")
     assert "3 archives read partly" in text.stdout and "--max-unpacked-total" in text.stdout

@@ -227,12 +227,27 @@ class ArchiveReader:
             yield Member(path=inner_path, name=shown, parts=[(b"\x00", 0)])
             return
 
-        def charged(count: int) -> bytes:
-            data = read(count)
-            self._charge(len(data))
+        spent = False  # the budget ran out inside this member: what was read of it is still scanned
+
+        def reading(count: int) -> bytes:
+            nonlocal spent
+            if spent:
+                return b""
+            try:
+                data = read(count)
+            except ImageError:  # (a tar's stream charges the budget itself)
+                if self.budget.used <= self.budget.limit:
+                    raise
+                spent = True
+                return b""
+            if charge:
+                try:
+                    self._charge(len(data))
+                except _Stop:
+                    spent = True
+                    return b""
             return data
 
-        reading = charged if charge else read
         try:
             head = read_up_to(reading, _PEEK)
             if archive_kind(head) is not None:
@@ -241,6 +256,8 @@ class ArchiveReader:
                     return
                 cap = self.limits.nested_size
                 data = head + read_up_to(reading, cap + 1 - len(head))
+                if spent:
+                    raise _Stop  # a part of an archive cannot be opened
                 if len(data) > cap:
                     self._lacking()  # too large to hold: not opened
                     return
@@ -251,6 +268,8 @@ class ArchiveReader:
                 # rest (a .class, an image) is never unpacked
                 parts = [(head, 0)]
             else:
+                # (when the budget runs out inside it, its head and the last bytes read before that are
+                # scanned: a key at the top of a huge dump is still found)
                 parts = read_stream(prepend_read(head, reading), self.limits.member_size)
         except _Stop:
             raise
@@ -261,6 +280,8 @@ class ArchiveReader:
             self._lacking()
             return
         yield Member(path=inner_path, name=shown, parts=parts)
+        if spent:
+            raise _Stop
 
 
 def _without_climbing(name: str) -> str:
