@@ -90,6 +90,25 @@ def test_sql_dumps_map_values_to_password_columns() -> None:
     assert found == [(7, "It's-me"), (8, "guest1"), (12, "secret9")]
 
 
+def test_sql_statements_are_found_in_any_case_and_after_non_ascii_text() -> None:
+    """Statements are looked for by their keyword in a lower-cased copy of the dump: lower-casing "İ" gives
+    two characters, which must not shift the places found after it."""
+    dump = (
+        "-- İstanbul şube ödemeleri\n"
+        "Create Table staff (id int, pwd text);\n"
+        "insert   into staff values (1, 'Zq8wPl2mXv');\n"
+        "INSERT INTO staff (id, pwd) VALUES (2, 'Kd7vNb3xRt');\n"
+        "copy staff (id, pwd) from stdin;\n3\tMw9cEr4tYu\n\\.\n"
+    )
+    lines = dump.split("\n")
+    expected = [
+        (number, lines[number - 1].index(value) + 1, value)
+        for number, value in ((3, "Zq8wPl2mXv"), (4, "Kd7vNb3xRt"), (6, "Mw9cEr4tYu"))
+    ]
+    found = [(f.line, f.column, f.secret) for f in SCANNER.scan_document("db/dump.sql", dump)]
+    assert found == expected
+
+
 def test_the_cli_reports_credential_files_without_showing_values(tmp_path: Path) -> None:
     secret = "qwerty"
     (tmp_path / "rsyncd.secrets").write_text(f"# user:password\nbackup:{secret}\n")
