@@ -153,6 +153,14 @@ def test_an_archive_on_stdin_is_opened_under_the_stdin_name(root: Path) -> None:
     # damaged: counted as read partly, not clean
     code, report, out = _stdin_bytes(root, b"PK\x03\x04" + b"\xff" * 300)
     assert code == 0 and report["stats"]["archives_incomplete"] == 1
+    # over the 64 MiB an archive is held in memory: held in a temporary file, opened all the same
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("lib/big.bin", b"\0" * (65 * 1024 * 1024))
+        archive.writestr("config/app.properties", f"api={key}\n")
+    code, report, out = _stdin_bytes(root, buffer.getvalue(), "--stdin-name", "app.jar")
+    assert code == 1 and report_places(report) == [("acme-api-key", "app.jar!config/app.properties", 1)]
+    assert_no_leak(out, [key])
 
 
 @pytest.mark.parametrize(

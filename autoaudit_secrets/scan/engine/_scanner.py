@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import io
 import os
 import stat
 import time
@@ -574,18 +573,18 @@ class Scanner:
         self, relpath: str, head: bytes, read: Callable[[int], bytes], stats: ScanStats
     ) -> list[Finding] | None:
         """The findings in an archive read from a stream that began with ``head`` (see :meth:`scan_archive`),
-        or None when it is not one. It is held in memory (zip seeks): one larger than a nested archive may be
+        or None when it is not one. It is held (zip seeks; see ``_archive.hold``): one larger than that may be
         is not opened, but counted as an archive read partly and as a skipped binary file."""
-        from ..sources._archive import archive_kind
+        from ..sources._archive import archive_kind, hold
 
         if archive_kind(head) is None:
             return None
         limits = self._archive_limits()
-        data = head + read_up_to(read, limits.nested_size + 1 - len(head))
-        if len(data) > limits.nested_size:
+        held = hold(head, read, None, limits)
+        if held is None:
             stats.archives_incomplete += 1
             return self.scan_bytes(relpath, head, stats, binary=True)
-        return self.scan_archive(relpath, lambda: io.BytesIO(data), stats, limits)
+        return self.scan_archive(relpath, lambda: held, stats, limits)
 
     def _start(self, options: ScanOptions) -> ScanStats:
         """This run's counters, with the run's root and file size limit set and nothing suppressed yet."""

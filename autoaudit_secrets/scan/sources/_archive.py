@@ -35,7 +35,7 @@ from ._image_tar import Budget, ByteStream, TarReader, compression_of, is_tar_he
 from ._tree import UNICODE_BOMS
 from ._unpacked import UnpackedTotal
 
-__all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_by_name", "archive_kind"]
+__all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_by_name", "archive_kind", "hold"]
 
 SEPARATOR = "!"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
@@ -78,6 +78,8 @@ class ArchiveLimits:
     members: int = 100_000  # members read from one archive of the tree, nested ones included
     nested_size: int = 64 * 1024 * 1024  # a nested archive is held in memory (zip seeks): at most this
     total: UnpackedTotal | None = None
+    # An archive of git history, an image layer or standard input is held (see hold): at most this
+    held_size: int = 1024**3
 
 
 def archive_kind(head: bytes) -> str | None:
@@ -90,6 +92,42 @@ def archive_kind(head: bytes) -> str | None:
     if head[257:262] == b"ustar" and is_tar_header(head[:_PEEK]):  # (ustar, GNU and pax; not v7)
         return "tar"
     return None
+
+
+def hold(
+    first: bytes, read: Callable[[int], bytes], size: int | None, limits: ArchiveLimits
+) -> BinaryIO | None:
+    """An archive that comes as a stream (a git blob, a layer's member, standard input) held so that it can
+    be opened (zip seeks): ``first``, then what ``read`` gives, up to ``size`` bytes in all (``None``: to the
+    end). In memory up to :attr:`ArchiveLimits.nested_size` bytes, in a temporary file beyond (a Spring Boot
+    jar is often over 100 MB); ``None`` when it is larger than :attr:`ArchiveLimits.held_size` (what was
+    read of it is dropped). The caller closes it (the temporary file goes then)."""
+    import tempfile
+
+    limit = limits.held_size
+    if size is not None and size > limit:
+        return None
+    held = tempfile.SpooledTemporaryFile(max_size=limits.nested_size)  # noqa: SIM115 (handed to the caller)
+    try:
+        held.write(first)
+        count = len(first)
+        while size is None or count < size:
+            block = read(_HOLD_BLOCK if size is None else min(_HOLD_BLOCK, size - count))
+            if not block:
+                break
+            count += len(block)
+            if count > limit:
+                held.close()
+                return None
+            held.write(block)
+        held.seek(0)
+    except BaseException:
+        held.close()
+        raise
+    return held  # type: ignore[return-value]
+
+
+_HOLD_BLOCK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

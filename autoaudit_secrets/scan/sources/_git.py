@@ -1001,25 +1001,51 @@ class BlobReader:
                 self._ready[key] = data
                 self._held += len(data or b"")
 
-    def _answer(self, max_size: int | None) -> bytes | None:
+    def hold(self, blob_id: str, limits: ArchiveLimits) -> BinaryIO | None:
+        """One blob held as an archive is held to be opened (``_archive.hold``: in memory, or in a temporary
+        file when large); None for a missing object, one that is not a blob or one larger than
+        ``limits.held_size`` (read past, never held)."""
+        from ._archive import hold
+
+        self._drain()
+        self._send([blob_id])
+        kind, size = self._header()
+        if size is None:
+            return None
+        if kind != b"blob" or size > limits.held_size:
+            self._skip(size + 1)
+            return None
+        held = hold(b"", self._out.read, size, limits)
+        self._out.read(1)  # the newline after the contents
+        return held
+
+    def _header(self) -> tuple[bytes, int | None]:
+        """The object type and size of the next answer (size None: missing)."""
         header = self._out.readline()
         if not header:
             raise ScanError("git cat-file stopped unexpectedly")
         parts = header.split()
         if len(parts) < 3 or parts[-1] == b"missing":
+            return b"", None
+        return parts[1], int(parts[2])
+
+    def _skip(self, count: int) -> None:
+        while count > 0:
+            skipped = len(self._out.read(min(count, 1 << 20)))
+            if not skipped:
+                raise ScanError("git cat-file stopped unexpectedly")
+            count -= skipped
+
+    def _answer(self, max_size: int | None) -> bytes | None:
+        kind, size = self._header()
+        if size is None:
             return None
-        size = int(parts[2])
         if max_size is not None and size > max_size:
-            left = size + 1
-            while left > 0:
-                skipped = len(self._out.read(min(left, 1 << 20)))
-                if not skipped:
-                    raise ScanError("git cat-file stopped unexpectedly")
-                left -= skipped
+            self._skip(size + 1)
             return None
         data = self._out.read(size)
         self._out.read(1)  # the newline after the contents
-        return data if parts[1] == b"blob" else None
+        return data if kind == b"blob" else None
 
     def close(self) -> None:
         procs = [p for p in (self._proc, self._check, self._attrs) if p is not None]
@@ -1557,16 +1583,22 @@ class _HistoryScan:
             member_size=options.max_file_size,
             total=options.unpacked_total,
         )
-        data = self.blobs.read(file.blob, max_size=limits.nested_size)
-        if data is None:  # larger than an archive held in memory (or gone): not opened, and said so
+        held = self.blobs.hold(file.blob, limits)
+        if held is None:  # larger than an archive is held (or gone): not opened, and said so
             self.stats.archives_incomplete += 1
             return False
-        if archive_kind(data[:512]) is None:
+        if archive_kind(held.read(512)) is None:
+            held.close()
             return False
-        before = self._archive_members(file, limits)
+        held.seek(0)
+        try:
+            before = self._archive_members(file, limits)
+        except BaseException:
+            held.close()
+            raise
         found = self.scanner.scan_archive(
             file.path,
-            lambda: io.BytesIO(data),
+            lambda: held,
             self.stats,
             limits,
             skip=(lambda member: _member_identity(member) in before) if before else None,
@@ -1583,13 +1615,14 @@ class _HistoryScan:
 
         members: set[tuple[str, bytes]] = set()
         for blob in () if file.new_file else file.old_blobs:
-            data = self.blobs.read(blob, max_size=limits.nested_size)
-            if data is None or archive_kind(data[:512]) is None:
+            held = self.blobs.hold(blob, limits)
+            if held is None:
                 continue
-            with contextlib.suppress(OSError):
-                members.update(
-                    _member_identity(m) for m in ArchiveReader(file.path, limits).members(io.BytesIO(data))
-                )
+            with held, contextlib.suppress(OSError):
+                if archive_kind(held.read(512)) is not None:
+                    held.seek(0)
+                    reader = ArchiveReader(file.path, limits)
+                    members.update(_member_identity(m) for m in reader.members(held))
         return members
 
     def _removals(self, commit: CommitInfo | None, file: FileChange) -> None:

@@ -25,7 +25,6 @@ and devices are skipped and counted (``files_skipped``); oversized members are s
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import posixpath
 import tempfile
@@ -201,24 +200,24 @@ def _scan_member_archive(
 ) -> list[Finding] | None:
     """The findings in a layer's member that is an archive (see ``sources._archive``: a Spring Boot jar, a
     wheel left in a pip cache, a ``.tar.gz``), or None when it is not one or archives are not opened. It is
-    held in memory to be opened (zip seeks), so one over the nested-archive size is not opened (counted as an
-    archive read partly). The compressed man pages, info pages and changelogs that OS packages install are
-    left closed: thousands per image, written by the distribution, and full of documented example passwords
-    (``password=secr3t`` in git-credential(1)) and test logs (``PASS: addr2line``)."""
+    held to be opened (zip seeks; see ``_archive.hold``), so one over the held size (1 GiB) is not opened
+    (counted as an archive read partly). The compressed man pages, info pages and changelogs that OS packages
+    install are left closed: thousands per image, written by the distribution, and full of documented example
+    passwords (``password=secr3t`` in git-credential(1)) and test logs (``PASS: addr2line``)."""
     if options.archive_depth <= 0 or name.startswith(_PACKAGE_DOCS):
         return None
-    from ._archive import ArchiveLimits, archive_kind
+    from ._archive import ArchiveLimits, archive_kind, hold
 
     if archive_kind(head[:512]) is None:
         return None
     limits = ArchiveLimits(
         depth=options.archive_depth, member_size=options.max_file_size, total=scanner.unpacked_total
     )
-    if size > limits.nested_size:
+    held = hold(head, reader.read, size, limits)
+    if held is None:
         stats.archives_incomplete += 1
         return None
-    data = head + reader.read(size - len(head)) if size > len(head) else head
-    return scanner.scan_archive(name, lambda: io.BytesIO(data), stats, limits)
+    return scanner.scan_archive(name, lambda: held, stats, limits)
 
 
 def _scan_large(

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan.sources._archive import ArchiveLimits, ArchiveReader, archive_kind
+from autoaudit_secrets.scan.sources._archive import ArchiveLimits, ArchiveReader, archive_kind, hold
+from autoaudit_secrets.scan.sources._git import BlobReader
 from autoaudit_secrets.scan.sources._image_tar import _zstd
-from tests.conftest import make_tar, make_zip
+from tests.conftest import git, make_tar, make_zip
 
 
 def _read(data: bytes, limits: ArchiveLimits | None = None) -> tuple[dict[str, bytes], ArchiveReader]:
@@ -174,3 +175,42 @@ def test_binary_members_are_not_unpacked_beyond_what_tells_them_binary() -> None
     members, reader = _read(classes)
     assert len(members) == 200 and reader.budget.used == 0  # (their names still reach the analyzers)
     assert set(members.values()) == {b"\x00"}
+
+
+def test_a_streamed_archive_is_held_in_memory_then_in_a_temporary_file_up_to_its_limit() -> None:
+    limits = ArchiveLimits(nested_size=1000, held_size=10_000)
+    data = make_zip({f"m{i}.txt": b"%d\n" % i for i in range(40)})
+    assert 1000 < len(data) <= 10_000
+    stream = io.BytesIO(data[10:])
+    with hold(data[:10], stream.read, None, limits) as held:  # (to the end of the stream)
+        assert held is not None and held.read() == data
+    stream = io.BytesIO(data[10:])
+    held = hold(data[:10], stream.read, len(data), limits)
+    assert held is not None
+    assert [m.name for m in ArchiveReader("a", limits).members(held)] == [f"m{i}.txt" for i in range(40)]
+    held.close()
+    small = ArchiveLimits(nested_size=100, held_size=len(data) - 1)
+    assert hold(data[:10], io.BytesIO(data[10:]).read, None, small) is None  # larger than it may hold
+    assert hold(b"", io.BytesIO(data).read, len(data), small) is None  # (its size told up front)
+
+
+def test_a_blob_is_held_from_git_and_one_too_large_is_read_past(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    big = make_zip({f"m{i}.txt": secrets.token_hex(64).encode() for i in range(60)})
+    small = make_zip({"a.txt": b"a\n"})
+    ids = []
+    for data in (big, small, big):
+        (tmp_path / "blob").write_bytes(data)
+        ids.append(git(tmp_path, "hash-object", "-w", "blob").strip())
+    limits = ArchiveLimits(nested_size=1024, held_size=len(big) - 1)
+    with BlobReader(tmp_path) as blobs:
+        assert blobs.hold(ids[0], limits) is None  # too large: read past, and the next answer is in step
+        held = blobs.hold(ids[1], limits)
+        assert held is not None and held.read() == small
+        held.close()
+        roomy = ArchiveLimits(nested_size=1024, held_size=len(big))
+        held = blobs.hold(ids[2], roomy)  # over nested_size: in a temporary file
+        assert held is not None and held.read() == big
+        held.close()
+        assert blobs.hold("0" * 40, roomy) is None  # missing
+        assert blobs.read(ids[1]) == small

@@ -84,12 +84,22 @@ def test_the_compressed_documentation_of_os_packages_stays_closed(scanner: Scann
     assert result.stats.files_skipped == 3
 
 
-def test_an_archive_too_large_to_hold_is_counted_not_opened(scanner: Scanner, tmp_path: Path) -> None:
-    big = make_zip({"a.bin": b"\0" * (ArchiveLimits().nested_size + 1)}, method=zipfile.ZIP_STORED)
-    image = docker_archive(tmp_path / "image.tar", [layer_tar([("opt/big.zip", big, "file")])])
+def test_an_archive_larger_than_memory_holds_is_opened_from_a_temporary_file(
+    scanner: Scanner, tmp_path: Path
+) -> None:
+    """A fat jar over the 64 MiB an archive is held in memory (Spring Boot jars often are): held in a
+    temporary file and opened all the same."""
+    big = make_zip(
+        {
+            "BOOT-INF/lib/big.bin": b"\0" * (ArchiveLimits().nested_size + 1),
+            "BOOT-INF/classes/application.properties": f"github.token={TOKEN}\n".encode(),
+        },
+        method=zipfile.ZIP_STORED,
+    )
+    image = docker_archive(tmp_path / "image.tar", [layer_tar([("app/app.jar", big, "file")])])
     result = scan(scanner, image)
-    assert result.findings == []
-    assert result.stats.archives_incomplete == 1 and result.stats.files_skipped == 1
+    assert [f.path for f in result.findings] == ["app/app.jar!BOOT-INF/classes/application.properties"]
+    assert result.stats.archives_incomplete == 0
 
 
 def test_a_damaged_archive_is_counted_and_the_rest_of_the_layer_still_read(
