@@ -573,8 +573,8 @@ class Scanner:
         self, relpath: str, head: bytes, read: Callable[[int], bytes], stats: ScanStats
     ) -> list[Finding] | None:
         """The findings in an archive read from a stream that began with ``head`` (see :meth:`scan_archive`),
-        or None when it is not one. It is held (zip seeks; see ``_archive.hold``): one larger than that may be
-        is not opened, but counted as an archive read partly and as a skipped binary file."""
+        or None when it is not one. It is held to be opened (zip seeks; see ``_archive.hold``): one too large
+        to hold is not opened, but counted as an archive read partly and as a skipped binary file."""
         from ..sources._archive import archive_kind, hold
 
         if archive_kind(head) is None:
@@ -584,7 +584,8 @@ class Scanner:
         if held is None:
             stats.archives_incomplete += 1
             return self.scan_bytes(relpath, head, stats, binary=True)
-        return self.scan_archive(relpath, lambda: held, stats, limits)
+        with held:
+            return self.scan_archive(relpath, lambda: held, stats, limits)
 
     def _start(self, options: ScanOptions) -> ScanStats:
         """This run's counters, with the run's root and file size limit set and nothing suppressed yet."""

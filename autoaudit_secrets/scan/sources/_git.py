@@ -1002,8 +1002,8 @@ class BlobReader:
                 self._held += len(data or b"")
 
     def hold(self, blob_id: str, limits: ArchiveLimits) -> BinaryIO | None:
-        """One blob held as an archive is held to be opened (``_archive.hold``: in memory, or in a temporary
-        file when large); None for a missing object, one that is not a blob or one larger than
+        """One blob, held as ``_archive.hold`` holds an archive to open it (in memory, or in a temporary file
+        when large); None for a missing object, one that is not a blob or one larger than
         ``limits.held_size`` (read past, never held)."""
         from ._archive import hold
 
@@ -1587,22 +1587,18 @@ class _HistoryScan:
         if held is None:  # larger than an archive is held (or gone): not opened, and said so
             self.stats.archives_incomplete += 1
             return False
-        if archive_kind(held.read(512)) is None:
-            held.close()
-            return False
-        held.seek(0)
-        try:
+        with held:
+            if archive_kind(held.read(512)) is None:
+                return False
+            held.seek(0)
             before = self._archive_members(file, limits)
-        except BaseException:
-            held.close()
-            raise
-        found = self.scanner.scan_archive(
-            file.path,
-            lambda: held,
-            self.stats,
-            limits,
-            skip=(lambda member: _member_identity(member) in before) if before else None,
-        )
+            found = self.scanner.scan_archive(
+                file.path,
+                lambda: held,
+                self.stats,
+                limits,
+                skip=(lambda member: _member_identity(member) in before) if before else None,
+            )
         for finding in found:
             self._report(commit, finding, "line")
         return True

@@ -217,7 +217,8 @@ def _scan_member_archive(
     if held is None:
         stats.archives_incomplete += 1
         return None
-    return scanner.scan_archive(name, lambda: held, stats, limits)
+    with held:
+        return scanner.scan_archive(name, lambda: held, stats, limits)
 
 
 def _scan_large(
