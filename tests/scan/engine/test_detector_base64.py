@@ -27,7 +27,7 @@ from autoaudit_secrets.scan import ScanConfig, Scanner
 from autoaudit_secrets.scan.engine import _detector as _detector_module
 from autoaudit_secrets.scan.engine._detector import Detector
 from autoaudit_secrets.scan.engine._matcher import MatcherBackend
-from tests.conftest import assert_no_leak, assert_same_secret, run_cli
+from tests.conftest import assert_no_leak, assert_same_secret, random_chars, run_cli
 
 _ALNUM = string.ascii_letters + string.digits
 BACKENDS = [b.value for b in MatcherBackend]
@@ -36,7 +36,7 @@ BACKENDS = [b.value for b in MatcherBackend]
 def _github_token() -> str:
     """A GitHub classic personal access token's shape (ghp_ and 36 letters and digits, of each kind)."""
     while True:
-        body = "".join(secrets.choice(_ALNUM) for _ in range(36))
+        body = random_chars(_ALNUM, 36)
         if (
             any(c.isdigit() for c in body)
             and any(c.isupper() for c in body)
@@ -49,7 +49,7 @@ def _aws_key_id() -> str:
     """An AWS access key ID's shape (AKIA and 16 capitals and digits, of each kind)."""
     alphabet = string.ascii_uppercase + "234567"
     while True:
-        body = "".join(secrets.choice(alphabet) for _ in range(16))
+        body = random_chars(alphabet, 16)
         if any(c.isdigit() for c in body) and any(c.isalpha() for c in body):
             return "AK" + "IA" + body
 
