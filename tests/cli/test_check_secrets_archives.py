@@ -1,9 +1,11 @@
-"""``check-secrets scan`` opens archives in the tree (zip/jar, tar, .tar.gz, .gz): real archives made at test
-time, scanned by real subprocesses. Secret values are made at run time and never printed."""
+"""``check-secrets scan`` opens archives in the tree (zip/jar, tar, .tar.gz, .gz, .xz, .bz2): real archives
+made at test time, scanned by real subprocesses. Secret values are made at run time and never printed."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import secrets
 from pathlib import Path
 
@@ -134,25 +136,29 @@ def test_a_bomb_ends_quickly_said_to_be_read_partly(tmp_path: Path) -> None:
 
 def test_a_key_at_the_top_of_a_dump_larger_than_the_budget_is_still_found(tmp_path: Path) -> None:
     """A compressed database dump that unpacks to more than --max-unpacked: its reading stops there, and
-    what was read of it (the head, as for a large file) is still scanned, in a zip, a .tar.gz and a .gz."""
-    keys = [_key() for _ in range(3)]
+    what was read of it (the head, as for a large file) is still scanned, in a zip, a .tar.gz, a .gz, a .xz
+    and a .tar.bz2 — with a budget smaller than the 4 MiB a compressed stream is unpacked by at a time."""
+    keys = [_key() for _ in range(5)]
     (tmp_path / ".check-secrets.toml").write_text(CONFIG)
 
     def dump(key: str) -> bytes:
-        return f"-- {key}\n".encode() + b"INSERT INTO t VALUES (1, 'row');\n" * 400_000  # 13 MB
+        return f"-- {key}\n".encode() + b"INSERT INTO t VALUES (1, 'row');\n" * 100_000  # 3.3 MB
 
     (tmp_path / "backup.zip").write_bytes(make_zip({"dump.sql": dump(keys[0])}))
     (tmp_path / "backup.tar.gz").write_bytes(make_tar({"dump.sql": dump(keys[1])}, "w:gz"))
     (tmp_path / "dump.sql.gz").write_bytes(gzip.compress(dump(keys[2])))
-    # (gzip and zstd streams are unpacked and charged a few MiB at a time: the budget is larger than that)
-    result = _scan(tmp_path, "--max-unpacked", "9M", "--jobs", "1", "--format", "json")
+    (tmp_path / "dump.sql.xz").write_bytes(lzma.compress(dump(keys[3])))
+    (tmp_path / "old.tar.bz2").write_bytes(bz2.compress(make_tar({"dump.sql": dump(keys[4])})))
+    result = _scan(tmp_path, "--max-unpacked", "1M", "--jobs", "1", "--format", "json")
     report = json_report(result)
     assert report_places(report) == [
         ("acme-api-key", "backup.tar.gz!dump.sql", 1),
         ("acme-api-key", "backup.zip!dump.sql", 1),
         ("acme-api-key", "dump.sql.gz!dump.sql", 1),
+        ("acme-api-key", "dump.sql.xz!dump.sql", 1),
+        ("acme-api-key", "old.tar.bz2!dump.sql", 1),
     ]
-    assert _stat(report, "archives_incomplete") == 3
+    assert _stat(report, "archives_incomplete") == 5
     assert_no_leak(result.output, keys)
 
 

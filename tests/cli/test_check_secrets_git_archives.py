@@ -4,6 +4,8 @@ values are made at run time and never printed."""
 
 from __future__ import annotations
 
+import bz2
+import lzma
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,25 @@ def test_each_secret_in_an_archive_is_reported_once_at_the_commit_that_put_it_th
     # a pull request's commits: only what they added
     since = _git_scan(repo, "--since", added, "--format", "json")
     assert [p[1] for p in _places(since)] == ["dump.tar.gz!db/seed.py", "lib/app.jar!.env"]
+
+
+def test_bzip2_and_xz_archives_in_history_are_opened(repo: Path) -> None:
+    """The history scan picks the archives to read by name: a .tar.xz, a .tbz2 and a single .sql.bz2 too."""
+    keys = [_key() for _ in range(3)]
+    (repo / "release.tar.xz").write_bytes(
+        lzma.compress(make_tar({"app/.env.prod": f"K={keys[0]}\n".encode()}))
+    )
+    (repo / "old.tbz2").write_bytes(bz2.compress(make_tar({"conf/app.ini": f"key = {keys[1]}\n".encode()})))
+    (repo / "seed.sql.bz2").write_bytes(bz2.compress(f"INSERT INTO k VALUES ('{keys[2]}');\n".encode()))
+    added = _commit(repo, "archives")
+    result = _git_scan(repo, "--all", "--format", "json")
+    assert result.returncode == 1, result.output
+    assert [(p[1], p[2]) for p in _places(result) if p[0] == "acme-api-key"] == [
+        ("old.tbz2!conf/app.ini", added),
+        ("release.tar.xz!app/.env.prod", added),
+        ("seed.sql.bz2!seed.sql", added),
+    ]
+    assert_no_leak(result.output, keys)
 
 
 def test_an_archive_being_committed_is_opened_by_the_pre_commit_scan(repo: Path) -> None:

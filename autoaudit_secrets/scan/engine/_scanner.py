@@ -860,9 +860,9 @@ def _same_value(analyzer: Finding, token: Finding) -> bool:
     return analyzer.column < max(t_end, token.column + 1) and token.column < max(a_end, analyzer.column + 1)
 
 
-# First bytes of zip, gzip and zstd, and the magic of a ustar/GNU/pax tar header: a file that starts so is
-# asked whether it is an archive (sources._archive, imported only then).
-_ARCHIVE_STARTS = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
+# First bytes of zip, gzip, zstd, xz and bzip2, and the magic of a ustar/GNU/pax tar header: a file that
+# starts so is asked whether it is an archive (sources._archive, imported only then).
+_ARCHIVE_STARTS = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00", b"BZh")
 
 
 def _may_be_archive(head: bytes) -> bool:

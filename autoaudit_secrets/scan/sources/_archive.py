@@ -2,10 +2,11 @@
 standard input); nothing is ever extracted.
 
 Recognised by their first bytes, never by name: zip and the formats built on it (jar, war, whl, apk, nupkg,
-docx, xlsx, ...), tar, gzip- or zstd-compressed tar, and a single gzip- or zstd-compressed file (a
-``dump.sql.gz``). A member is reported as ``ARCHIVE!MEMBER`` (``app.zip!config/.env``; nested archives add
-one ``!`` per level), and the file analyzers that own the member's own name run on it. (A history scan
-first picks the binary files worth reading by name, :func:`archive_by_name`, then asks their first bytes.)
+docx, xlsx, ...), tar, compressed tar (gzip, zstd, bzip2, xz), and a single compressed file (a
+``dump.sql.gz``, a ``backup.sql.xz``). A member is reported as ``ARCHIVE!MEMBER`` (``app.zip!config/.env``;
+nested archives add one ``!`` per level), and the file analyzers that own the member's own name run on it.
+(A history scan first picks the binary files worth reading by name, :func:`archive_by_name`, then asks their
+first bytes.)
 
 The archive is hostile input:
 
@@ -40,7 +41,9 @@ __all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_by_
 SEPARATOR = "!"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
 _PEEK = 512  # enough to tell every kind above (a tar header is 512 bytes)
-_COMPRESSED_SUFFIXES = (".gz", ".tgz", ".zst", ".zstd")
+# A single compressed file is named after the archive without these (and a .tgz, .tbz2, ... is a tar)
+_COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+_TAR_SUFFIXES = (".tgz", ".tbz2", ".tbz", ".txz", ".tzst")
 # Extensions of members that are binary by their format, never read (archive formats are not among them:
 # those are opened)
 _BINARY_MEMBERS = frozenset(
@@ -53,7 +56,7 @@ _BINARY_MEMBERS = frozenset(
 # to look at its first bytes would cost more than the rest of the scan)
 _ARCHIVE_NAMES = frozenset(
     "zip jar war ear aar apk whl egg nupkg vsix xpi crx docx xlsx pptx odt ods odp epub "  # noqa: SIM905
-    "tar tgz gz zst zstd".split()
+    "tar tgz gz zst zstd tzst bz2 tbz2 tbz xz txz".split()
 )
 
 
@@ -83,8 +86,8 @@ class ArchiveLimits:
 
 
 def archive_kind(head: bytes) -> str | None:
-    """``"zip"``, ``"tar"`` or ``"compressed"`` (gzip or zstd: a tar or a single file inside) from a file's
-    first bytes (512 suffice), else ``None``."""
+    """``"zip"``, ``"tar"`` or ``"compressed"`` (gzip, zstd, bzip2 or xz: a tar or a single file inside)
+    from a file's first bytes (512 suffice), else ``None``."""
     if head.startswith(_ZIP_MAGICS):
         return "zip"
     if compression_of(head):
@@ -222,7 +225,8 @@ class ArchiveReader:
                 yield from self._member(stream.read, info.filename, path, depth, charge=True)
 
     def _tar_or_single(self, raw: BinaryIO, path: str, depth: int) -> Iterator[Member]:
-        try:  # (a zstd stream without the zstd module, a corrupt or truncated one: ImageError)
+        before = self.budget.used
+        try:  # (a stream whose module is missing, a corrupt or truncated one: ImageError)
             stream = ByteStream(raw, path, self.budget)
             head = stream.read(_PEEK)
         except ImageError:
@@ -232,13 +236,15 @@ class ArchiveReader:
             if not stream.compression:
                 return
             inner = path.rsplit("/", 1)[-1].rsplit(SEPARATOR, 1)[-1]
-            for suffix in _COMPRESSED_SUFFIXES:
-                if inner.lower().endswith(suffix) and len(inner) > len(suffix):
-                    inner = inner[: -len(suffix)] + (".tar" if suffix == ".tgz" else "")
+            lower = inner.lower()
+            for suffix in _COMPRESSED_SUFFIXES + _TAR_SUFFIXES:
+                if lower.endswith(suffix) and len(inner) > len(suffix):
+                    inner = inner[: -len(suffix)] + (".tar" if suffix in _TAR_SUFFIXES else "")
                     break
             yield from self._member(prepend_read(head, stream.read), inner, path, depth, charge=False)
             return
         raw.seek(0)
+        self.budget.used = before  # the tar is read again from its start: what the look took is not spent
         try:
             reader = TarReader(ByteStream(raw, path, self.budget))
             for entry in reader:
@@ -279,11 +285,12 @@ class ArchiveReader:
                 spent = True
                 return b""
             if charge:
+                room = self.budget.limit - self.budget.used
                 try:
                     self._charge(len(data))
-                except _Stop:
+                except _Stop:  # the bytes up to the budget are still scanned
                     spent = True
-                    return b""
+                    return data[: max(room, 0)]
             return data
 
         try:

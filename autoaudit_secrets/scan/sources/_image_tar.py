@@ -6,9 +6,9 @@ images use (ustar, GNU long names, pax headers) — so that every malformed inpu
 :class:`ImageError` line instead of whatever a general-purpose extractor raises, no member list grows with
 the archive, and nothing a member says (its name, its link target, its size) is ever used as a place on disk.
 
-* :class:`ByteStream` reads a raw file through gzip or zstd (recognised by magic bytes, not by name) and
-  charges every decompressed byte to a :class:`Budget`: a tar bomb stops with an error instead of running for
-  hours;
+* :class:`ByteStream` reads a raw file through gzip, zstd, bzip2 or xz (recognised by magic bytes, not by
+  name) and charges every decompressed byte to a :class:`Budget`: a tar bomb stops with an error instead of
+  running for hours;
 * :class:`TarReader` yields :class:`TarMember` records; for the current member, :meth:`TarReader.read` gives
   its bytes (bounded) and the rest is skipped when the next header is asked for.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -37,6 +37,12 @@ _BLOCK = 512
 _CHUNK = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+# "BZh", the block size digit, then a block's magic (pi) or, for an empty stream, the end-of-stream magic
+_BZIP2_BLOCK_MAGICS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
+_HEAD = 16  # raw bytes that tell the compression
+_XZ_MEMORY = 128 * 1024 * 1024  # what an xz stream may need to be unpacked
+_STEP = 4 * _CHUNK  # decompressed bytes produced per step, at most (a bomb never sits in memory)
 _MAX_META = 1024 * 1024  # a pax header or a GNU long name larger than this is not an image's
 _ZERO_BLOCK = bytes(_BLOCK)
 
@@ -66,11 +72,21 @@ def _size(count: int) -> str:
 
 
 def compression_of(head: bytes) -> str:
-    """``"gzip"``, ``"zstd"`` or ``""`` (none) from a stream's first bytes."""
+    """``"gzip"``, ``"zstd"``, ``"bzip2"``, ``"xz"`` or ``""`` (none) from a stream's first bytes (10
+    suffice)."""
     if head.startswith(_GZIP_MAGIC):
         return "gzip"
     if head.startswith(_ZSTD_MAGIC):
         return "zstd"
+    if head.startswith(_XZ_MAGIC):
+        return "xz"
+    if (
+        head.startswith(b"BZh")
+        and head[3:4].isdigit()
+        and head[3:4] != b"0"
+        and head[4:10] in _BZIP2_BLOCK_MAGICS
+    ):
+        return "bzip2"
     return ""
 
 
@@ -97,11 +113,13 @@ def _checksum_ok(block: bytes) -> bool:
 
 
 class ByteStream:
-    """A raw binary file read through its compression (gzip, also multi-member, or zstd; else as is).
+    """A raw binary file read through its compression (gzip, zstd, bzip2 or xz, each also as several
+    concatenated streams; else as is).
 
     Every byte produced counts against ``budget``, and at most a few MiB are decompressed at a time (a bomb
-    never sits in memory); a stream that ends early is :class:`ImageError` naming ``label``. ``consumed``
-    counts raw (compressed) bytes read."""
+    never sits in memory); when the budget runs out, the bytes up to it are still given, then the next read
+    is :class:`ImageError`; so is a stream that ends early, naming ``label``. ``consumed`` counts raw
+    (compressed) bytes read."""
 
     def __init__(self, raw: BinaryIO, label: str, budget: Budget) -> None:
         self._raw = raw
@@ -111,19 +129,21 @@ class ByteStream:
         self._buf = bytearray()
         self._pos = 0
         self._eof = False
+        self._withheld = 0  # decompressed bytes beyond the budget, not given: the next fill fails
         self.consumed = 0
-        head = self._raw_read(8)
+        head = self._raw_read(_HEAD)
         self.compression = compression_of(head)
         self._pending = head  # raw bytes read but not yet decompressed
         self._gzip: Any = None
-        self._zstd: Any = None
-        self._zstd_module: Any = None
+        # zstd, bzip2 and xz: a decompressor per stream (frame), each with needs_input, eof and unused_data
+        self._framed: _Framed | None = (
+            _framed(self.compression, label) if self.compression not in ("", "gzip") else None
+        )
+        self._decompressor: Any = self._framed.new() if self._framed is not None else None
+        self._frames = 0  # streams ended so far
         if self.compression == "gzip":
             self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.compression == "zstd":
-            self._zstd_module = _zstd(label)
-            self._zstd = self._zstd_module.ZstdDecompressor()
-        self._zstd_fed = False  # the current zstd frame's decompressor has been given input
+        self._fed = False  # the current stream's decompressor has been given input
 
     def _raw_read(self, count: int) -> bytes:
         data = self._raw.read(count)
@@ -144,8 +164,8 @@ class ByteStream:
 
     def _next_output(self) -> bytes | None:
         """The next piece of decompressed data (b"" when a step produced none), or None at the end."""
-        if self._zstd is not None:
-            return self._next_zstd()
+        if self._framed is not None:
+            return self._next_framed(self._framed)
         if self._pending:
             raw, self._pending = self._pending, b""
         else:
@@ -157,7 +177,7 @@ class ByteStream:
                 raise ImageError(f"{self.label}: truncated (the gzip stream ends early)")
             return None
         try:
-            out: bytes = self._gzip.decompress(raw, 4 * _CHUNK)
+            out: bytes = self._gzip.decompress(raw, _STEP)
         except zlib.error:
             raise ImageError(f"{self.label}: corrupt gzip data") from None
         if self._gzip.unconsumed_tail:
@@ -170,41 +190,73 @@ class ByteStream:
             # anything else after the gzip end (padding) is ignored, as gzip(1) does
         return out
 
-    def _next_zstd(self) -> bytes | None:
-        """:meth:`_next_output` for zstd: at most ``4 * _CHUNK`` bytes per step (a bomb never sits in
-        memory), frame after frame; input that ends inside a frame is an error (never a short layer read as
-        whole)."""
-        zstd = self._zstd_module
-        if self._zstd.eof:  # a frame ended: another one follows, or the end
-            rest = self._zstd.unused_data
-            self._zstd = zstd.ZstdDecompressor()
-            self._zstd_fed = False
+    def _next_framed(self, framed: _Framed) -> bytes | None:
+        """:meth:`_next_output` for zstd, bzip2 and xz: at most :data:`_STEP` bytes per step, stream after
+        stream; input that ends inside a stream is an error (never a short layer read as whole)."""
+        if self._decompressor.eof:  # a stream ended: another one follows, or the end
+            self._frames += 1
+            rest = self._decompressor.unused_data
+            self._decompressor = framed.new()
+            self._fed = False
             self._pending = rest + self._pending
         raw = b""
-        if self._zstd.needs_input:
+        if self._decompressor.needs_input:
             if self._pending:
                 raw, self._pending = self._pending, b""
             else:
                 raw = self._raw_read(_CHUNK)
+            if not self._fed and self._frames and framed.trailer_ends:
+                # after a bzip2 or xz stream: another one (xz pads between them with NUL bytes), or trailing
+                # bytes that end the reading, as bzip2(1) and xz(1) ignore them
+                raw = self._after_stream(raw, framed.magic)
             if not raw:
-                if self._zstd_fed:
-                    raise ImageError(f"{self.label}: truncated (the zstd stream ends early)")
+                if self._fed:
+                    raise ImageError(f"{self.label}: truncated (the {self.compression} stream ends early)")
                 return None
-            self._zstd_fed = True
+            self._fed = True
         try:
-            out: bytes = self._zstd.decompress(raw, 4 * _CHUNK)
-        except zstd.ZstdError:
-            raise ImageError(f"{self.label}: corrupt zstd data") from None
+            out: bytes = self._decompressor.decompress(raw, _STEP)
+        except framed.errors:
+            raise ImageError(f"{self.label}: corrupt {self.compression} data") from None
         return out
+
+    def _after_stream(self, raw: bytes, magic: bytes) -> bytes:
+        """What follows a finished bzip2 or xz stream: the next stream's raw bytes, or b"" (the end)."""
+        while True:
+            if self.compression == "xz":
+                raw = raw.lstrip(b"\x00")  # stream padding
+            if len(raw) >= len(magic):
+                return raw if raw.startswith(magic) else self._ignore_rest()
+            more = self._raw_read(_CHUNK)
+            if not more:
+                return b"" if not raw or not magic.startswith(raw) else self._truncated()
+            raw += more
+
+    def _ignore_rest(self) -> bytes:
+        self._pending = b""
+        while self._raw_read(_CHUNK):
+            pass
+        return b""
+
+    def _truncated(self) -> bytes:
+        raise ImageError(f"{self.label}: truncated (the {self.compression} stream ends early)")
 
     def _fill(self) -> bool:
         """Append decompressed bytes to the buffer; False at the end of the stream."""
         while True:
+            if self._withheld:
+                self._budget.charge(self._withheld, self.label)  # over the budget: raises
             out = self._next_output()
             if out is None:
                 self._eof = True
                 return False
             if out:
+                room = self._budget.limit - self._budget.used
+                if len(out) > room:  # the bytes up to the budget are still given, the rest never
+                    self._withheld = len(out) - max(room, 0)
+                    out = out[: max(room, 0)]
+                    if not out:
+                        continue
                 self._budget.charge(len(out), self.label)
                 if self._pos > _CHUNK:
                     del self._buf[: self._pos]
@@ -245,6 +297,43 @@ class ByteStream:
             self._pos = len(self._buf)
             if not self._fill():
                 break
+
+
+@dataclass(frozen=True, slots=True)
+class _Framed:
+    """A compression read stream by stream: a new decompressor per stream, the errors its data can raise,
+    the magic bytes a stream starts with, and whether bytes after a stream that are not another one end
+    the reading (bzip2, xz) or are an error (zstd)."""
+
+    new: Callable[[], Any]
+    errors: tuple[type[BaseException], ...]
+    magic: bytes
+    trailer_ends: bool
+
+
+def _framed(compression: str, label: str) -> _Framed:
+    if compression == "zstd":
+        zstd = _zstd(label)
+        return _Framed(zstd.ZstdDecompressor, (zstd.ZstdError,), _ZSTD_MAGIC, trailer_ends=False)
+    try:
+        if compression == "bzip2":
+            import bz2
+
+            return _Framed(bz2.BZ2Decompressor, (OSError, ValueError, EOFError), b"BZh", trailer_ends=True)
+        import lzma
+
+        return _Framed(
+            # (the stream's header names the dictionary size, up to 1.5 GiB: a hostile one would have that
+            # allocated; every preset of xz(1) needs 65 MiB at most)
+            lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=_XZ_MEMORY),
+            (lzma.LZMAError, EOFError),
+            _XZ_MAGIC,
+            trailer_ends=True,
+        )
+    except ImportError:  # a Python built without libbz2 or liblzma
+        raise ImageError(
+            f"{label}: {compression}-compressed, and this Python was built without its {compression} module"
+        ) from None
 
 
 def _zstd(label: str) -> Any:

@@ -1,13 +1,18 @@
-"""Archives in a scanned tree (``scan.sources._archive``): real zip, tar, gzip and zstd files made at test
-time, hostile ones included. The CLI's view of them is in ``tests/cli/test_check_secrets_archives.py``."""
+"""Archives in a scanned tree (``scan.sources._archive``): real zip, tar, gzip, zstd, bzip2 and xz files made
+at test time, hostile ones included. The CLI's view of them is in
+``tests/cli/test_check_secrets_archives.py``."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import lzma
 import random
 import secrets
 import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +37,9 @@ def test_kinds_are_told_by_their_first_bytes_not_by_name() -> None:
     assert archive_kind(bytes(512)) is None  # zeros are no empty tar in a tree
     assert archive_kind(b"PK but not a zip") is None
     assert archive_kind(b"plain text\n" * 60) is None
+    assert archive_kind(bz2.compress(b"x")[:512]) == archive_kind(bz2.compress(b"")[:512]) == "compressed"
+    assert archive_kind(lzma.compress(b"x")[:512]) == "compressed"
+    assert archive_kind(b"BZh9 looks like bzip2 to a three-byte check\n") is None
 
 
 def test_members_of_every_kind_and_nested_archives_are_read_with_their_paths() -> None:
@@ -57,6 +65,80 @@ def test_a_single_compressed_file_is_one_member_named_without_its_suffix(tmp_pat
     found = list(reader.members(io.BytesIO(gzip.compress(b"INSERT 1;\n"))))
     assert [(m.path, m.name) for m in found] == [("backups/dump.sql.gz!dump.sql", "dump.sql")]
     assert reader.complete
+
+
+@pytest.mark.parametrize(
+    ("compress", "suffix"), [(bz2.compress, "bz2"), (lzma.compress, "xz")], ids=["bzip2", "xz"]
+)
+def test_bzip2_and_xz_hold_a_tar_or_a_single_file(compress: Callable[[bytes], bytes], suffix: str) -> None:
+    members, reader = _read(compress(make_tar({"srv/.env": b"K=v\n", "srv/app.py": b"x = 1\n"})))
+    assert members == {"a!srv/.env": b"K=v\n", "a!srv/app.py": b"x = 1\n"} and reader.complete
+    reader = ArchiveReader(f"backups/dump.sql.{suffix}", ArchiveLimits())
+    found = list(reader.members(io.BytesIO(compress(b"INSERT 1;\n"))))
+    assert [(m.path, m.parts) for m in found] == [
+        (f"backups/dump.sql.{suffix}!dump.sql", [(b"INSERT 1;\n", 0)])
+    ]
+    assert reader.complete
+
+
+@pytest.mark.parametrize(
+    ("compress", "padding"), [(bz2.compress, b""), (lzma.compress, b"\x00" * 8)], ids=["bzip2", "xz"]
+)
+def test_bzip2_and_xz_streams_concatenated_trailing_bytes_and_truncation(
+    compress: Callable[[bytes], bytes], padding: bytes
+) -> None:
+    """As bzip2(1) and xz(1) read them: concatenated streams are one file (pbzip2 and pixz write such), xz
+    pads between streams with NULs, bytes after the last stream that start no other one are left; a stream
+    cut short is read partly, never whole."""
+    first, second = b"part one\n" * 3000, b"part two\n" * 3000
+    both = compress(first) + padding + compress(second)
+    members, reader = _read(both)
+    assert members == {"a!a": first + second} and reader.complete
+    members, reader = _read(compress(first) + b"trailing junk, not a stream")
+    assert members == {"a!a": first} and reader.complete
+    members, reader = _read(compress(first) + padding + compress(second)[:3])  # a next stream's start only
+    assert not reader.complete
+    members, reader = _read(both[: len(compress(first)) // 2])
+    assert not reader.complete and all(second not in text for text in members.values())
+
+
+def test_an_xz_stream_that_asks_for_a_huge_dictionary_is_not_unpacked() -> None:
+    """An xz block header names its dictionary size (up to 1.5 GiB here): the stream is not unpacked with
+    that much memory but counted as read partly; every preset of xz(1) (-9e: 64 MiB) is still read."""
+    text = b"hello key\n" * 1000
+    data = bytearray(lzma.compress(text))
+    header = 12 + (data[12] + 1) * 4  # the stream header (12 bytes), then the first block's header
+    assert data[14:16] == b"\x21\x01"  # one filter: LZMA2, with one byte of properties (the dictionary)
+    data[16] = 37  # (2 | 1) << (37 // 2 + 11): 1.5 GiB
+    data[header - 4 : header] = zlib.crc32(bytes(data[12 : header - 4])).to_bytes(4, "little")
+    members, reader = _read(bytes(data))
+    assert members == {} and not reader.complete
+    members, reader = _read(lzma.compress(text, preset=9 | lzma.PRESET_EXTREME))
+    assert members == {"a!a": text} and reader.complete
+
+
+def test_the_bytes_up_to_the_budget_are_read_however_the_stream_is_unpacked() -> None:
+    """A budget smaller than a decompression step (4 MiB) or a read block (1 MiB): the member's bytes up to
+    the budget are still scanned, then the reading stops and says so. (Each step's output was once charged
+    whole, so a step that crossed the budget gave nothing: a key on the first line of a compressed dump was
+    never seen with a budget under 4 MiB.)"""
+    dump = b"-- key line\n" + b"INSERT INTO t VALUES (1, 'row');\n" * 200_000  # 6.6 MB
+    zstd = _zstd("test")
+    budget = 256 * 1024
+    for name, data in [
+        ("dump.sql.gz", gzip.compress(dump)),
+        ("dump.sql.zst", zstd.compress(dump)),
+        ("dump.sql.bz2", bz2.compress(dump)),
+        ("dump.sql.xz", lzma.compress(dump)),
+        ("dump.zip", make_zip({"dump.sql": dump})),
+        ("dump.tar.gz", make_tar({"dump.sql": dump}, "w:gz")),
+    ]:
+        reader = ArchiveReader(name, ArchiveLimits(unpacked=budget, member_size=64 * 1024))
+        (member,) = reader.members(io.BytesIO(data))
+        head = member.parts[0][0]
+        assert head.startswith(b"-- key line\n"), name
+        assert not reader.complete and reader.budget.used > budget, name
+        assert sum(len(part) for part, _ in member.parts) <= 64 * 1024, name
 
 
 def test_names_that_climb_out_are_labels_without_the_climb() -> None:
@@ -136,7 +218,10 @@ def test_corrupted_archives_of_every_kind_never_raise(seed: int) -> None:
         make_tar(files),
         make_tar(files, "w:gz"),
         _zstd("test").compress(make_tar(files)),
+        bz2.compress(make_tar(files)),
+        lzma.compress(make_tar(files)),
         gzip.compress(b"".join(files.values())),
+        lzma.compress(b"".join(files.values())),
     ]
     for data in kinds:
         damaged = bytearray(data)
