@@ -69,6 +69,7 @@ _MAX_DEPTH = 2
 _MIN_WRAP_WIDTH = 32
 _MIN_B64_TEXT = 32  # no base64 pattern matches a shorter text (32 base64 characters at least)
 _MAX_DECODED = 1 << 20  # decoded bytes per document
+_VERDICTS = 8192  # values whose judgement a detector remembers (see Detector._judge)
 _MAX_B64_WALK = _MAX_DECODED // 3 * 4  # characters of a wrapped block walked over: no more could be decoded
 
 _CONFIG_SUFFIXES = (
@@ -509,6 +510,8 @@ class Detector:
         self._b64_indices = frozenset({len(self.rules), len(self.rules) + 1})
         self.matcher = Matcher(specs, backend)
         self._config_only = frozenset(i for i, r in enumerate(self.rules) if "config-only" in r.tags)
+        # (id(rule), name, value, doc file, $ references) -> whether the value alone passes (see _judge)
+        self._verdicts: dict[tuple[int, str, str, bool, bool], bool] = {}
         # The keywords of every rule, to answer "can any rule match?" for a short text without the matcher
         # (analyzers ask about one value at a time); None when some rule has none (it is always tried).
         keywords = [k for r in self.rules for k in r.keywords]
@@ -755,60 +758,83 @@ class Detector:
             is_secret, words = secret_name_and_words(name, self.secret_names)
             if not is_secret:
                 return None
-        if is_placeholder(secret) or is_doc_example(secret) or is_public_key(secret):
+        text = m.string
+        opening = text[start - 1] if start > 0 else ""
+        literal_dollars = dollar_refs and opening != "'"  # (in single quotes, $name is no reference)
+        # What the value alone decides is worked out once per rule, name, value and file kind: a value is
+        # often met many times (a connection string repeated down a file, a password in every config)
+        key = (id(rule), name, secret, doc_file, literal_dollars)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._value_passes(rule, named, name, words, secret, doc_file, literal_dollars)
+            if len(self._verdicts) >= _VERDICTS:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+        if not verdict:
             return None
+        filters = rule.filters
+        if "doc-host" in filters and is_doc_host(_host_after(text, end, m.end())):
+            return None  # https://user:…@sentry.example.com: a documentation example
+        if "prose" in filters and _reads_as_prose(text, start, end):
+            return None  # "the new --password options.": a sentence about the option, no value given
+        if "format-field" in filters and is_format_field(_whole_field(text, start, end)):
+            return None  # f"…PWD={args.password!r}": the hole an f-string or str.format fills
+        if named:
+            after = text[m.end() : m.end() + 1]
+            if after in _CONCATENATION_STARTS and _CONCATENATED.match(text, m.end()):
+                return None  # "prefix-" + more: not the whole value
+            name_start = m.start("name")
+            if text[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
+                return None
+            if name == "PASS" and _is_test_result(text, name_start, m.end("name")):
+                return None  # "PASS: addr2line": a test log (automake, DejaGnu), not a password
+            if opening in _QUOTES and text[end : end + 1] in _QUOTES and text[end] != opening:
+                return None  # "…'…": cut at a quote of the other kind, so not the whole value
+            if opening in _QUOTES and _inside_one_string(text, name_start, m.end("name"), start - 1):
+                return None  # "Password:"),v?e.createElement(": code between two strings, not a value
+        return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
+
+    @staticmethod
+    def _value_passes(
+        rule: Rule,
+        named: bool,
+        name: str,
+        words: tuple[str, ...],
+        secret: str,
+        doc_file: bool,
+        dollar_refs: bool,
+    ) -> bool:
+        """The checks of :meth:`_judge` that the value alone decides (with its rule, its name and the kind of
+        file), not where it stands."""
+        if is_placeholder(secret) or is_doc_example(secret) or is_public_key(secret):
+            return False
         filters = rule.filters
         # Context over shape: under a name that says secret/token/key (checked below), hex strings and UUIDs
         # are credentials (many services issue them so); only where nothing names the value are they
         # taken for digests and identifiers. Prefixed digests and password hashes never grant anything.
         if "hash" in filters and is_hash(secret, bare_hex=not named):
-            return None
+            return False
         if "uuid" in filters and not named and is_uuid(secret):
-            return None
+            return False
         if "userpass-base64" in filters and not is_basic_credentials(secret):
-            return None
-        if "doc-host" in filters and is_doc_host(_host_after(m.string, end, m.end())):
-            return None  # https://user:…@sentry.example.com: a documentation example
-        if "prose" in filters and _reads_as_prose(m.string, start, end):
-            return None  # "the new --password options.": a sentence about the option, no value given
-        if "format-field" in filters and is_format_field(_whole_field(m.string, start, end)):
-            return None  # f"…PWD={args.password!r}": the hole an f-string or str.format fills
+            return False
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
-            return None
+            return False
         if (
             "password" in rule.tags
             and rule.confidence is not Confidence.HIGH
             and len(secret) < 14
             and (_char_classes(secret) < 2)
         ):
-            return None
+            return False
         if named:
-            after = m.string[m.end() : m.end() + 1]
-            if after in _CONCATENATION_STARTS and _CONCATENATED.match(m.string, m.end()):
-                return None  # "prefix-" + more: not the whole value
-            name_start = m.start("name")
-            if m.string[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
-                return None
-            if name == "PASS" and _is_test_result(m.string, name_start, m.end("name")):
-                return None  # "PASS: addr2line": a test log (automake, DejaGnu), not a password
-            opening = m.string[start - 1] if start > 0 else ""
-            if opening in _QUOTES and m.string[end : end + 1] in _QUOTES and m.string[end] != opening:
-                return None  # "…'…": cut at a quote of the other kind, so not the whole value
-            if opening in _QUOTES and _inside_one_string(m.string, name_start, m.end("name"), start - 1):
-                return None  # "Password:"),v?e.createElement(": code between two strings, not a value
-            single_quoted = opening == "'"
             if not _value_looks_literal(
-                rule,
-                name,
-                secret,
-                doc_file=doc_file,
-                dollar_refs=dollar_refs and not single_quoted,
-                words=words,
+                rule, name, secret, doc_file=doc_file, dollar_refs=dollar_refs, words=words
             ):
-                return None
+                return False
             if "hash" not in filters and is_hash(secret, bare_hex=False):  # (else judged so above)
-                return None
-        return _Hit(Match(rule, m.start(), m.end(), start, end), secret)
+                return False
+        return True
 
     def _base64(
         self,
