@@ -99,11 +99,25 @@ def _std_cores(value: str) -> list[str]:
 
 def _variants(core: str) -> set[str]:
     """A standard base64 text, URL-safe, percent-encoded as a URL query writes it (``+``, ``/`` as ``%2B``,
-    ``%2F``, or in lower case, which RFC 3986 allows too), and with its slashes escaped as JSON encoders
-    that escape ``/`` write them (``\\/``: PHP's ``json_encode``, some Java ones)."""
-    percent = quote(core, safe="")
-    lower = percent.replace("%2B", "%2b").replace("%2F", "%2f")
-    return {core, core.translate(_URLSAFE), percent, lower, core.replace("/", "\\/")}
+    ``%2F``; their lower-case spellings, which RFC 3986 allows too, in any mix, are matched by
+    :func:`_core_pattern`), and with its slashes escaped as JSON encoders that escape ``/`` write them
+    (``\\/``: PHP's ``json_encode``, some Java ones)."""
+    return {core, core.translate(_URLSAFE), quote(core, safe=""), core.replace("/", "\\/")}
+
+
+def _core_pattern(form: str) -> str:
+    """The regex of a :func:`_variants` form: its percent escapes in either case, each on its own (a client
+    may write ``%2B`` and ``%2f`` in one value)."""
+    return re.escape(form).replace("%2B", "%2[Bb]").replace("%2F", "%2[Ff]")
+
+
+def _percent_cases(form: str) -> set[str]:
+    """``form`` with each of its percent escapes in upper and lower case, every mix (for a short form)."""
+    spellings = {""}
+    for piece in re.split(r"(%2[BF])", form):
+        options = (piece, piece.lower()) if piece in ("%2B", "%2F") else (piece,)
+        spellings = {done + option for done in spellings for option in options}
+    return spellings
 
 
 def base64_cores(value: str) -> frozenset[str]:
@@ -128,7 +142,10 @@ def _needles(value: str) -> set[str]:
             continue
         windows = (core[i : i + _NEEDLE] for i in range(len(core) - _NEEDLE + 1))
         plain = next((window for window in windows if "+" not in window and "/" not in window), None)
-        needles |= {plain} if plain is not None else _variants(core[:_NEEDLE])
+        if plain is not None:
+            needles.add(plain)
+        else:
+            needles |= {case for form in _variants(core[:_NEEDLE]) for case in _percent_cases(form)}
     return needles
 
 
@@ -452,7 +469,7 @@ class Masker:
                     cores |= base64_cores(text)
                     needles |= _needles(text)
             encoded = sorted(cores, key=len, reverse=True)
-            self._encoded = re.compile("|".join(map(re.escape, encoded))) if encoded else None
+            self._encoded = re.compile("|".join(map(_core_pattern, encoded))) if encoded else None
             self._needles = tuple(needles)
             ordered = sorted(forms, key=len, reverse=True)
             parts = [token_pattern(form) if forms[form] else re.escape(form) for form in ordered]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 from urllib.parse import quote
 
 import pytest
@@ -141,20 +142,31 @@ def test_url_safe_and_percent_encoded_base64_are_masked(
 def test_lower_case_percent_escapes_and_json_escaped_slashes_are_masked(
     logged: tuple[logging.Logger, io.StringIO], before: int
 ) -> None:
-    """Percent-encoding may use lower-case hex (``%2b``, ``%2f``: RFC 3986 allows both), and JSON encoders
-    that escape ``/`` (PHP's ``json_encode``, some Java ones) write base64's slashes as ``\\/``."""
+    """Percent-encoding may use lower-case hex (``%2b``, ``%2f``: RFC 3986 allows both), also mixed with
+    upper-case in one value, and JSON encoders that escape ``/`` (PHP's ``json_encode``, some Java ones)
+    write base64's slashes as ``\\/``."""
     logger, stream = logged
     install_redaction(_load(), logger)
     data = b"\xfb\xff"[:before] + ODD_TOKEN.encode() + b"!"
     standard = base64.b64encode(data).decode("ascii")
-    lower = quote(standard, safe="").replace("%2B", "%2b").replace("%2F", "%2f")
+    upper = quote(standard, safe="")
+    lower = upper.replace("%2B", "%2b").replace("%2F", "%2f")
+    # every other escape in lower case, the first one as written
+    pieces = re.split(r"(%2[BF])", upper)
+    escapes = [i for i, piece in enumerate(pieces) if piece in ("%2B", "%2F")]
+    mixed = "".join(p.lower() if i in escapes[1::2] else p for i, p in enumerate(pieces))
     escaped = standard.replace("/", "\\/")
     assert "%2b" in lower and "%2f" in lower and "\\/" in escaped, "the test value's base64 lacks '+' or '/'"
+    assert mixed not in (upper, lower), "the test value's base64 holds too few '+' and '/'"
     logger.info("GET /callback?state=%s HTTP/1.1", lower)
+    logger.info("GET /callback?state=%s HTTP/1.1", mixed)
     logger.info('sent {"state": "%s"}', escaped)
     output = stream.getvalue()
-    assert_no_leak(output, [lower, escaped], where="the log")  # (before a comparison that would show it)
-    assert output.splitlines() == [f"GET /callback?state={MASK} HTTP/1.1", f'sent {{"state": "{MASK}"}}']
+    assert_no_leak(output, [lower, mixed, escaped], where="the log")  # (before a comparison that shows it)
+    assert _encoded_leaks(output, ODD_TOKEN) == [], "part of the token's base64 shows"
+    assert output.splitlines() == [f"GET /callback?state={MASK} HTTP/1.1"] * 2 + [
+        f'sent {{"state": "{MASK}"}}'
+    ]
 
 
 def test_an_encoded_blob_from_a_plain_property_is_masked(logged: tuple[logging.Logger, io.StringIO]) -> None:
