@@ -5,7 +5,7 @@ Recognised by their first bytes, never by name: zip and the formats built on it 
 docx, xlsx, ...), tar, compressed tar (gzip, zstd, bzip2, xz), and a single compressed file (a
 ``dump.sql.gz``, a ``backup.sql.xz``). A member is reported as ``ARCHIVE!MEMBER`` (``app.zip!config/.env``;
 nested archives add one ``!`` per level), and the file analyzers that own the member's own name run on it.
-(A history scan first picks the binary files worth reading by name, :func:`archive_by_name`, then asks their
+(A history scan first picks the binary files worth reading by name, :mod:`._archive_names`, then asks their
 first bytes.)
 
 The archive is hostile input:
@@ -36,7 +36,7 @@ from ._image_tar import Budget, ByteStream, TarReader, compression_of, is_tar_he
 from ._tree import UNICODE_BOMS
 from ._unpacked import UnpackedTotal
 
-__all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_by_name", "archive_kind", "hold"]
+__all__ = ["SEPARATOR", "ArchiveLimits", "ArchiveReader", "Member", "archive_kind", "hold"]
 
 SEPARATOR = "!"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
@@ -50,21 +50,6 @@ _BINARY_MEMBERS = frozenset(
     "class dex so dll dylib exe o obj lib pyc pyd png jpg jpeg gif ico icns webp bmp tif tiff psd "  # noqa: SIM905
     "woff woff2 ttf otf eot mp3 mp4 m4a wav ogg flac avi mov mkv webm".split()
 )
-
-# The names of the archives that a history scan reads from git to open (the tree scan opens any file whose
-# first bytes are an archive's; git calls every archive binary, and reading each binary version of a history
-# to look at its first bytes would cost more than the rest of the scan)
-_ARCHIVE_NAMES = frozenset(
-    "zip jar war ear aar apk whl egg nupkg vsix xpi crx docx xlsx pptx odt ods odp epub "  # noqa: SIM905
-    "tar tgz gz zst zstd tzst bz2 tbz2 tbz xz txz".split()
-)
-
-
-def archive_by_name(path: str) -> bool:
-    """Whether ``path``'s name is that of an archive kind this module reads (``.zip``, ``.jar``,
-    ``.tar.gz``, ...)."""
-    name = path.rpartition("/")[2]
-    return "." in name and name.rpartition(".")[2].lower() in _ARCHIVE_NAMES
 
 
 @dataclass(frozen=True, slots=True)

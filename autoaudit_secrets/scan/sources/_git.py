@@ -59,6 +59,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
+from ._archive_names import archive_by_name
 from ._merges import MergeFiles, merge_changes, merge_lines, parse_merge_listing
 from ._messages import GitMessage, MessageReader, TagPlan, plan_tags
 from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, parse_patch
@@ -1573,10 +1574,10 @@ class _HistoryScan:
         options = self.options
         if options.archive_depth <= 0 or not file.blob:
             return False
-        from ._archive import ArchiveLimits, archive_by_name, archive_kind
-
         if not archive_by_name(file.path):
             return False
+        from ._archive import ArchiveLimits, archive_kind
+
         limits = ArchiveLimits(
             depth=options.archive_depth,
             unpacked=options.archive_unpacked,
