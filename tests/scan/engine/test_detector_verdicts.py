@@ -18,14 +18,17 @@ from autoaudit_secrets.scan.engine._detector import Detector, interpolates_dolla
 
 # (text, path) pairs: the made-up values below are the same in each group, and each group holds an accepted
 # and a refused place (checked below, so that the test can fail when the memory is keyed too coarsely)
+# (each line holds a made-up value the repository's own scan would report: allowed there)
 DOCUMENTS = [
-    ('password = "Tr0ub4dor&3x"\n', "app.py"),
-    ("password = \"Tr0ub4dor&3x'\n", "app.py"),  # cut at a quote of the other kind: not the whole value
-    ("db_password = 'Xq7-$HOME9vZ'\n", "deploy.sh"),  # in single quotes, $HOME is literal
-    ('db_password = "Xq7-$HOME9vZ"\n', "deploy.sh"),  # in double quotes, the shell fills it in
-    # (both files fill in $name: only being documentation differs)
-    ('db_password = "abc123def456!Q"\n', "deploy.sh"),
-    ('db_password = "abc123def456!Q"\n', "docs/index.md"),  # a run of sequences in documentation: an example
+    # cut at a quote of the other kind: not the whole value
+    ('password = "Tr0ub4dor&3x"\n', "app.py"),  # check-secrets: allow
+    ("password = \"Tr0ub4dor&3x'\n", "app.py"),  # check-secrets: allow
+    # in single quotes, $HOME is literal; in double quotes, the shell fills it in
+    ("db_password = 'Xq7-$HOME9vZ'\n", "deploy.sh"),  # check-secrets: allow
+    ('db_password = "Xq7-$HOME9vZ"\n', "deploy.sh"),  # check-secrets: allow
+    # a run of sequences in documentation is an example (both files fill in $name: only that differs)
+    ('db_password = "abc123def456!Q"\n', "deploy.sh"),  # check-secrets: allow
+    ('db_password = "abc123def456!Q"\n', "docs/index.md"),  # check-secrets: allow
 ]
 
 
@@ -63,7 +66,7 @@ def test_a_value_repeated_down_a_file_is_judged_once(monkeypatch: pytest.MonkeyP
         return original(*args)
 
     monkeypatch.setattr(Detector, "_value_passes", staticmethod(counting))
-    text = "Server=db;Password=Tr0ub4dor&3x;\n" * 500
+    text = "Server=db;Password=Tr0ub4dor&3x;\n" * 500  # check-secrets: allow
     found = detector.detect(text, "conn.txt")
     assert len(found) == 500 and len(judged) == 1
 
