@@ -1,5 +1,6 @@
 """Text for people given to a password or credentials name is not a secret: a locale's translated UI strings
-(Chinese, Japanese, Korean, Russian, Arabic), a form's two-word label naming the password (``Show password``),
+(Chinese, Japanese, Korean, Russian, Arabic; the word for password alone or in a two-word label in Spanish,
+Polish, Turkish, German, ...), a form's two-word label naming the password (``Show password``),
 a test's wrong password written as such (``incorrect password``) and a value saying there is none (``not
 sent``) -- the shapes of FastAPI's history. Chosen passwords and passphrases next to them stay reported: other
 words, digits, symbols, words joined by ``-``. Values are built here at run time; results name rules and lines
@@ -22,6 +23,18 @@ LOCALE_TEXT = {
     "passwordRequired": "Пароль - обязательное поле",
     "currentPassword": "كلمة المرور الحالية",
     "newPassword": "Неверный пароль",
+    # "password" alone, and two-word labels naming it, as the locales of Latin and Cyrillic scripts write
+    # them (diacritics and all)
+    "password_es": "Contraseña",
+    "password_pl": "Hasło",
+    "password_ru": "Пароль",
+    "password_tr": "Şifre",
+    "password_sv": "Lösenord",
+    "forgotPassword_de": "Passwort vergessen?",
+    "confirmPassword_nl": "Bevestig wachtwoord",
+    "newPassword_es": "Nueva contraseña",
+    "currentPassword_pt": "Senha atual",
+    "newPassword_tr": "Yeni şifre",
 }
 # Two-word labels and messages naming the secret, and "there is no value".
 LABELS = ["Show password", "Hide password", "incorrect password", "Password required", "Wrong password!"]
@@ -32,7 +45,9 @@ CHOSEN = [
     "Hide Swordfish",  # a label's verb, but no word naming the password
     "Tiger password",  # names the password, but the other word is no label's
     "wrong Tr0ub4dor&3",
-    "Пароль",  # one word of an alphabet, mixed case
+    "Медведь",  # one word of an alphabet, mixed case (not the word for password)
+    "Contraseña Tigre",  # names the password, but the other word is no label's
+    "Şifrem2024!",
     "Медведь2024",
     "Медведь-Лиса-Сова",  # words joined by dashes: a passphrase
     "熊猫_狐狸_猫头鹰_老虎_狮子",

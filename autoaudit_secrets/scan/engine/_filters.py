@@ -1028,6 +1028,21 @@ _STANDIN_WORDS = frozenset(
         "sekret",
         "wachtwoord",
         "haslo",
+        # (the translations of "password" are compared folded: without diacritics, see _fold)
+        "sifre",
+        "parola",
+        "losenord",
+        "passord",
+        "adgangskode",
+        "kodeord",
+        "heslo",
+        "jelszo",
+        "lozinka",
+        "geslo",
+        "parool",
+        "contrasenya",
+        "slaptazodis",
+        "пароль",
         "my",
         "your",
         "the",
@@ -1066,14 +1081,29 @@ _STANDIN_WORDS = frozenset(
     }
 )
 _WORD_SPLIT = LazyRegex(r"[^a-z]+")
+_ANY_WORD_SPLIT = LazyRegex(r"[\W\d_]+")  # (any script's letters make words)
 _LONGEST_STANDIN = max(map(len, _STANDIN_WORDS))
+_FOLD_LETTERS = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def _fold(low: str) -> str:
+    """``low`` (lower case) without its diacritics: ``contraseña`` -> ``contrasena``, ``hasło`` ->
+    ``haslo``, ``şifre`` -> ``sifre`` (letters of other scripts are kept)."""
+    if low.isascii():
+        return low
+    decomposed = unicodedata.normalize("NFKD", low.translate(_FOLD_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _only_standin_words(low: str) -> bool:
-    """``low`` (a lower-cased value without digits) is stand-in words only, separated or run together."""
+    """``low`` (a lower-cased value without digits) is stand-in words only, separated or run together; in
+    any language the list knows (``Contraseña``, ``Hasło``, ``Пароль``: "password" as a locale writes it)."""
     if any(c.isdigit() for c in low):
         return False
-    words = [w for w in _WORD_SPLIT.split(low) if w]
+    if low.isascii():
+        words = [w for w in _WORD_SPLIT.split(low) if w]
+    else:
+        words = [w for w in _ANY_WORD_SPLIT.split(_fold(low)) if w]
     return bool(words) and all(w in _STANDIN_WORDS or _standin_run(w) for w in words)
 
 
@@ -1452,6 +1482,21 @@ _LABEL_SECRET_WORDS = frozenset(
         "key",
         "secret",
         "credentials",
+        # "password" in the languages of common locale files (folded: without diacritics, see _fold)
+        "passwort",
+        "kennwort",
+        "wachtwoord",
+        "contrasena",
+        "senha",
+        "haslo",
+        "sifre",
+        "parola",
+        "losenord",
+        "passord",
+        "salasana",
+        "heslo",
+        "jelszo",
+        "lozinka",
     }
 )
 # The other word of a two-word label: what a form does with the secret or says about it.
@@ -1508,9 +1553,89 @@ _LABEL_WORDS = frozenset(
         "user",
         "admin",
         "master",
+        # the same in the languages above, folded (German, Dutch, Spanish, Portuguese, Italian, Polish,
+        # Turkish, Swedish): forgotten, confirm, repeat, change, show, hide, new, current, old, wrong,
+        # invalid, your
+        "vergessen",
+        "bestatigen",
+        "wiederholen",
+        "andern",
+        "anzeigen",
+        "verbergen",
+        "neues",
+        "aktuelles",
+        "altes",
+        "falsches",
+        "ungultiges",
+        "ihr",
+        "dein",
+        "vergeten",
+        "bevestig",
+        "herhaal",
+        "wijzig",
+        "toon",
+        "verberg",
+        "nieuw",
+        "huidig",
+        "oud",
+        "onjuist",
+        "ongeldig",
+        "uw",
+        "olvidada",
+        "olvidaste",
+        "confirmar",
+        "repetir",
+        "cambiar",
+        "mostrar",
+        "ocultar",
+        "nueva",
+        "actual",
+        "incorrecta",
+        "invalida",
+        "tu",
+        "su",
+        "esqueceu",
+        "esqueci",
+        "alterar",
+        "nova",
+        "atual",
+        "incorreta",
+        "sua",
+        "dimenticata",
+        "conferma",
+        "ripeti",
+        "cambia",
+        "mostra",
+        "nascondi",
+        "nuova",
+        "attuale",
+        "errata",
+        "tua",
+        "nowe",
+        "obecne",
+        "nieprawidlowe",
+        "potwierdz",
+        "powtorz",
+        "zmien",
+        "pokaz",
+        "ukryj",
+        "yeni",
+        "mevcut",
+        "yanlis",
+        "onayla",
+        "degistir",
+        "goster",
+        "gizle",
+        "nytt",
+        "nuvarande",
+        "glomt",
+        "bekrafta",
+        "visa",
+        "dolj",
+        "fel",
     }
 )
-_LABEL = LazyRegex(r"^([A-Za-z]{2,12}) ([A-Za-z]{2,12})[.!?:…]?$")
+_LABEL = LazyRegex(r"^([^\W\d_]{2,14}) ([^\W\d_]{2,14})[.!?:…]?$")  # (letters of any script)
 
 
 def is_secret_label(value: str) -> bool:
@@ -1522,12 +1647,14 @@ def is_secret_label(value: str) -> bool:
     ``?``, ``:`` or ``…`` allowed); one names the secret (password, passwd, passphrase, passcode, PIN, token,
     key, secret, credentials) and the other is one of a fixed list of what forms do with a secret or say
     about it (show, hide, enter, confirm, reset, forgot, new, current, incorrect, wrong, invalid, missing,
-    required, expired, your, ...), in any case and order. Any other word (``Tiger password``), a digit or a
+    required, expired, your, ...), in any case and order; also in German, Dutch, Spanish, Portuguese,
+    Italian, Polish, Turkish and Swedish, as locale files write them (``Passwort vergessen?``, ``Nueva
+    contraseña``), diacritics or not. Any other word (``Tiger password``), a digit or a
     third word keeps a value -- a phrase of chosen words is a passphrase."""
     m = _LABEL.match(value)
     if m is None:
         return False
-    first, second = m.group(1).lower(), m.group(2).lower()
+    first, second = _fold(m.group(1).lower()), _fold(m.group(2).lower())
     return (first in _LABEL_SECRET_WORDS and second in _LABEL_WORDS) or (
         second in _LABEL_SECRET_WORDS and first in _LABEL_WORDS
     )
