@@ -230,9 +230,11 @@ class AnalysisContext(Protocol):
 
     root: Path
 
-    def detect(self, text: str) -> Sequence[Match]:
+    def detect(self, text: str, relpath: str | None = None) -> Sequence[Match]:
         """Every token-rule match (provider formats, private keys, JWTs, URLs with credentials, ...) in
-        ``text``, base64-decoded layers included, after placeholder and allowlist filtering."""
+        ``text``, base64-decoded layers included, after placeholder and allowlist filtering. ``text`` is
+        judged as a value of a configuration (``None``), or as the whole file ``relpath`` is by the scan
+        (source code is not configuration: the rules for unquoted ``NAME=value`` lines skip it)."""
         ...
 
     def is_secret_name(self, name: str) -> bool:

@@ -36,7 +36,7 @@ class FakeContext:
         self.root = root
         self.secret_names = secret_names
 
-    def detect(self, text: str) -> Sequence[Match]:
+    def detect(self, text: str, relpath: str | None = None) -> Sequence[Match]:
         out: list[Match] = []
         for rule in _RULES:
             for m in re.finditer(rule.pattern, text):

@@ -300,9 +300,9 @@ class _DetectCountingScanner(Scanner):
         super().__init__(config)
         self.asked: Counter[str] = Counter()
 
-    def detect(self, text: str) -> list[Match]:
+    def detect(self, text: str, relpath: str | None = None) -> list[Match]:
         self.asked[text] += 1
-        return super().detect(text)
+        return super().detect(text, relpath)
 
 
 def test_analyzers_of_a_history_ask_about_each_text_once(repo: Repo) -> None:

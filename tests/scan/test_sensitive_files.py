@@ -222,7 +222,7 @@ class _NullContext:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def detect(self, text: str) -> list[object]:
+    def detect(self, text: str, relpath: str | None = None) -> list[object]:
         raise AssertionError("not used")
 
     def is_secret_name(self, name: str) -> bool:

@@ -71,8 +71,8 @@ class _Context:
         self.root = root
         self._scanner = scanner
 
-    def detect(self, text: str) -> Sequence[Match]:
-        return self._scanner.detect(text)
+    def detect(self, text: str, relpath: str | None = None) -> Sequence[Match]:
+        return self._scanner.detect(text, relpath)
 
     def is_secret_name(self, name: str) -> bool:
         return _is_secret_name(name, self._scanner.config.secret_names)
@@ -215,10 +215,10 @@ class Scanner:
 
     # -- documents ---------------------------------------------------------------------------------------
 
-    def detect(self, text: str) -> list[Match]:
+    def detect(self, text: str, relpath: str | None = None) -> list[Match]:
         """Token-rule matches in ``text`` (base64 layers included), after placeholder and allowlist
-        filtering."""
-        return [m for m in self.detector.detect(text) if not self._value_allowed(m.secret(text))]
+        filtering; judged as the file ``relpath`` is, or as a configuration's value (``None``)."""
+        return [m for m in self.detector.detect(text, relpath) if not self._value_allowed(m.secret(text))]
 
     def _value_allowed(self, secret: str) -> bool:
         return bool(self._allow_values) and self._allow_values.allows(secret)

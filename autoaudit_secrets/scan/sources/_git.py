@@ -1200,7 +1200,7 @@ class _RememberingContext:
     def __init__(self, ctx: AnalysisContext) -> None:
         self.root = ctx.root
         self._ctx = ctx
-        self._detected: dict[str, tuple[Match, ...]] = {}
+        self._detected: dict[tuple[str | None, str], tuple[Match, ...]] = {}
         self._chars = 0
         self._remembered: dict[Hashable, object] = {}
 
@@ -1216,18 +1216,19 @@ class _RememberingContext:
             del memo[next(iter(memo))]
         return answer
 
-    def detect(self, text: str) -> Sequence[Match]:
-        found = self._detected.get(text)
+    def detect(self, text: str, relpath: str | None = None) -> Sequence[Match]:
+        key = (relpath, text)
+        found = self._detected.get(key)
         if found is None:
-            found = tuple(self._ctx.detect(text))
+            found = tuple(self._ctx.detect(text, relpath))
             if len(text) <= _DETECT_MEMO_TEXT:
                 memo = self._detected
-                memo[text] = found
+                memo[key] = found
                 self._chars += len(text)
                 while len(memo) > _DETECT_MEMO or self._chars > _DETECT_MEMO_CHARS:
                     oldest = next(iter(memo))
                     del memo[oldest]
-                    self._chars -= len(oldest)
+                    self._chars -= len(oldest[1])
         return found
 
     def is_secret_name(self, name: str) -> bool:

@@ -90,7 +90,7 @@ class FakeContext:
             for rid, p in _FAKE_RULES
         ]
 
-    def detect(self, text: str) -> Sequence[Match]:
+    def detect(self, text: str, relpath: str | None = None) -> Sequence[Match]:
         found: list[Match] = []
         for rule, rx in self._rules:
             for m in rx.finditer(text):
@@ -137,8 +137,8 @@ def _real_context_factory() -> Callable[[Path], AnalysisContext] | None:
         def __init__(self, root: Path) -> None:
             self.root = root
 
-        def detect(self, text: str) -> Sequence[Match]:
-            return scanner.detect(text)
+        def detect(self, text: str, relpath: str | None = None) -> Sequence[Match]:
+            return scanner.detect(text, relpath)
 
         def is_secret_name(self, name: str) -> bool:
             return _filters.is_secret_name(name)

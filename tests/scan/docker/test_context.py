@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
+import string
 from collections.abc import Callable
 from pathlib import Path
 
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
 from autoaudit_secrets.scan._model import AnalysisContext, Finding, Severity
 from autoaudit_secrets.scan.analyzers.docker._context import BuildContextAnalyzer, discover_builds, files_sent
 from autoaudit_secrets.scan.analyzers.docker._dockerignore import DockerIgnore
-from tests.conftest import assert_no_leak, git
+from tests.conftest import assert_no_leak, git, random_chars
 
 HUMAN_PW = "Tr0ub4dor-Horse-91"
 
@@ -323,3 +327,43 @@ def test_final_stage_copy_is_the_one_named(
     (finding,) = _run(tmp_path, make_ctx)
     assert (finding.path, finding.related) == (".env", "Dockerfile:6")
     assert "build stage" not in finding.message
+
+
+def _argon2_hash() -> str:
+    """A PHC-format Argon2id hash of a random password (salt and digest drawn here, unpadded base64)."""
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode().rstrip("=")
+
+    return f"$argon2id$v=19$m=65536,t=3,p=4${b64(secrets.token_bytes(16))}${b64(secrets.token_bytes(32))}"
+
+
+def test_source_files_sent_are_judged_as_source_code_and_by_what_they_hold(tmp_path: Path) -> None:
+    """A FastAPI service's source copied into its image (the shape of the full-stack FastAPI template):
+
+    - ``jwt.decode(token, settings.SECRET_KEY, algorithms=[...])`` is code, not a ``NAME=value`` line of a
+      configuration: a whole file of the context is judged as the file scan judges it, by its own path (it
+      was judged as a configuration's value, and reported as a secret copied into the image);
+    - a file whose only secret is a password hash (a warning where it is) is a warning, not an error; one
+      holding a key is an error."""
+    hashed = _argon2_hash()
+    stripe = "sk_" + "live_" + random_chars(string.ascii_letters + string.digits, 24)
+    decode = (
+        "    return jwt.decode(\n        token, settings.SECRET_KEY, algorithms=[security.ALGORITHM]\n    )\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "backend/Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app /app/app\nUSER 10001\n",
+            "backend/app/utils.py": f"import jwt\n\n\ndef verify(token):\n{decode}",
+            "backend/app/crud.py": f'DUMMY_HASH = "{hashed}"\n',
+            "backend/app/billing.py": f'STRIPE_KEY = "{stripe}"\n',
+        },
+    )
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=tmp_path))
+    context = {
+        (f.path, f.severity.value) for f in result.findings if f.rule_id == "docker-context-file-with-secret"
+    }
+    assert context == {("backend/app/crud.py", "warning"), ("backend/app/billing.py", "error")}
+    assert not [f for f in result.findings if f.path == "backend/app/utils.py"]
+    assert_no_leak(" ".join(f"{f.message} {f.preview} {f!r}" for f in result.findings), [hashed, stripe])

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from ...._redact import MASK, redact_preview
 from ...._safe_read import read_bytes, read_text
-from ..._model import AnalysisContext, Finding
+from ..._model import AnalysisContext, Finding, Severity
 from ...sources._tree import walk_topdown
 from .._sensitive_files import classify_sensitive_file
 from ._dockerfile import Dockerfile, Instruction, is_dockerfile_path, parse_dockerfile
@@ -398,6 +398,7 @@ class _Verdict:
     what: str
     secret: str = ""
     keep: int = 0  # characters its preview may show (the token rule's choice; none for a password)
+    severity: Severity | None = None  # None: the check's own
 
 
 def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
@@ -431,16 +432,23 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
     if reason is not None:
         return _Verdict(CONTEXT_SECRET_FILE.id, 1, reason)
     if text:
-        matches = detect_in(ctx, text)
+        matches = detect_in(ctx, text, rel)  # (judged as the file scan judges it: source code is no config)
         if matches:
             m = matches[0]
             rules = ", ".join(sorted({x.rule.id for x in matches}))
+            # as bad as the worst of what it holds: a password hash alone (a warning where it is) stays one
+            worst = (
+                Severity.ERROR
+                if any(x.rule.severity is Severity.ERROR for x in matches)
+                else Severity.WARNING
+            )
             return _Verdict(
                 CONTEXT_FILE_WITH_SECRET.id,
                 text.count("\n", 0, m.secret_start) + 1,
                 f"a file holding a secret ({rules})",
                 m.secret(text),
                 m.rule.preview_keep,
+                worst,
             )
     return None
 
@@ -525,7 +533,7 @@ class BuildContextAnalyzer:
                 stage = f" in build stage {name} (kept in the build cache; COPY --from can carry it on)"
             yield Finding(
                 rule_id=check.id,
-                severity=check.severity,
+                severity=verdict.severity or check.severity,
                 path=relpath,
                 line=verdict.line,
                 column=1,

@@ -218,12 +218,13 @@ def _finding(
     )
 
 
-def detect_in(ctx: AnalysisContext, text: str) -> list[Match]:
+def detect_in(ctx: AnalysisContext, text: str, relpath: str | None = None) -> list[Match]:
     """``ctx.detect`` on a fragment (a value, a command), framed by newlines so that a token at the very start
-    or end of the fragment is delimited as it would be in a file. Offsets refer to ``text``."""
+    or end of the fragment is delimited as it would be in a file; or on a whole file, judged as its path
+    ``relpath`` says (source code, configuration, documentation). Offsets refer to ``text``."""
     framed = "\n" + text + "\n"
     out: list[Match] = []
-    for m in ctx.detect(framed):
+    for m in ctx.detect(framed, relpath):
         if m.secret_start < 1 or m.secret_end > len(text) + 1:
             continue
         out.append(
