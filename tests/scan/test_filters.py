@@ -150,6 +150,12 @@ def test_name_words_in_every_case_style() -> None:
 PLACEHOLDERS = [
     "",
     "  ",
+    # values that say what they are for (the full-stack FastAPI template's CI sets SECRET_KEY so)
+    "just-for-generating-client",
+    "only-for-testing",
+    "insecure-key-for-tests",
+    "used_only_in_ci",
+    "for local dev only",
     "changeme",
     "CHANGE_ME",
     "<your-key>",
@@ -212,6 +218,12 @@ PLACEHOLDERS = [
     "Kd8s-wxyz-Q7Lp-3456",
 ]
 REAL_LOOKING = [
+    # passphrases of chosen words, and phrases with one of the two kinds of words only
+    "correct-horse-battery-staple",
+    "tiger-lemon-window-seven",
+    "only-the-brave-win",
+    "testing-mango-harbor-sky",
+    "just-for-generating-client-9",
     "Tr0ub4dor&3x",
     "q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q",
     "summer2024!",

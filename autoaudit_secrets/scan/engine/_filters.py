@@ -1107,6 +1107,48 @@ def _only_standin_words(low: str) -> bool:
     return bool(words) and all(w in _STANDIN_WORDS or _standin_run(w) for w in words)
 
 
+# A value that says what it is for, in words: "just-for-generating-client", "only-for-testing",
+# "insecure-key-for-tests", "used-only-in-ci". Its words include one that says for whom or how far (for,
+# only, just, not, in) and one that names a use no secret is made for (tests, CI, a local or development
+# setup, generating or building something, an example).
+_PURPOSE_LINKS = frozenset({"for", "only", "just", "not", "in"})
+_PURPOSE_USES = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "ci",
+        "e2e",
+        "local",
+        "dev",
+        "development",
+        "generating",
+        "generation",
+        "generate",
+        "build",
+        "building",
+        "demo",
+        "example",
+        "examples",
+        "docs",
+        "insecure",
+        "dummy",
+        "fake",
+    }
+)
+_PHRASE_WORDS = LazyRegex(r"^[a-z]+(?:[-_ ][a-z]+){2,7}$")
+
+
+def _says_what_it_is_for(low: str) -> bool:
+    """``low`` (lower case) is three to eight words of letters joined by ``-``, ``_`` or spaces that say
+    what the value is for (see :data:`_PURPOSE_LINKS`, :data:`_PURPOSE_USES`): a value written to be
+    replaced, not a secret. A passphrase of chosen words (``correct-horse-battery-staple``) has neither."""
+    if _PHRASE_WORDS.match(low) is None:
+        return False
+    words = set(low.replace("_", "-").replace(" ", "-").split("-"))
+    return not words.isdisjoint(_PURPOSE_LINKS) and not words.isdisjoint(_PURPOSE_USES)
+
+
 def _standin_run(word: str) -> bool:
     """``word`` is stand-in words of two letters or more written together (``mysecretpassword``, a camel-case
     value lower-cased): a split into such words exists. (Not the one-letter ``a``: too much would split.)"""
@@ -1158,7 +1200,12 @@ def is_placeholder(value: str) -> bool:
         from urllib.parse import unquote
 
         low = unquote(low)
-    if low in _PLACEHOLDER_WORDS or len(set(low)) == 1 or _only_standin_words(low):
+    if (
+        low in _PLACEHOLDER_WORDS
+        or len(set(low)) == 1
+        or _only_standin_words(low)
+        or _says_what_it_is_for(low)
+    ):
         return True
     if low.endswith(("...", "…")):  # truncated in documentation
         return True
