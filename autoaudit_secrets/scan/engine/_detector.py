@@ -365,6 +365,54 @@ def is_doc_path(relpath: str | None) -> bool:
     return relpath is not None and relpath.lower().endswith(_DOC_SUFFIXES)
 
 
+# Locale files: a folder of translations (frontend/lang/messages/de-DE.json, src/locales/fr.ts,
+# config/locales/nl.yml), a file named by its language (de.json, pt-BR.yml, zh_Hans.json), a Java resource
+# bundle (messages_de.properties) or a translation format (.po, .xliff, .arb, .strings)
+_LOCALE_DIRS = frozenset(
+    {
+        "locale",
+        "locales",
+        "lang",
+        "langs",
+        "language",
+        "languages",
+        "i18n",
+        "l10n",
+        "translations",
+        "translation",
+    }
+)
+_LOCALE_SUFFIXES = (".json", ".yml", ".yaml", ".properties", ".js", ".ts", ".mjs", ".toml", ".ini")
+_TRANSLATION_SUFFIXES = (".po", ".pot", ".xlf", ".xliff", ".arb", ".strings")
+# ISO 639-1 codes of the languages software is most often translated into
+_LANGUAGES = frozenset(
+    "af ar az be bg bn bs ca cs cy da de el en eo es et eu fa fi fil fr ga gl gu he hi hr hu hy "  # noqa: SIM905
+    "id is it ja ka kk km kn ko ku ky lo lt lv mk ml mn mr ms my nb ne nl nn no pa pl ps pt ro ru si "
+    "sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh".split()
+)
+_LOCALE_STEM = LazyRegex(r"(?:[a-z0-9]+_)?([a-z]{2,3})(?:[-_][a-z]{2,4}){0,2}")
+
+
+def is_locale_path(relpath: str | None) -> bool:
+    """True for a locale file (see :data:`_LOCALE_DIRS`): its values under a password name are a UI's text
+    (the Afrikaans label of a new-password field, ``Nuwe wagwoord``), in every language it is translated
+    into."""
+    if relpath is None:
+        return False
+    parts = relpath.lower().replace("\\", "/").split("/")
+    name = parts[-1]
+    if name.endswith(_TRANSLATION_SUFFIXES):
+        return True
+    if not name.endswith(_LOCALE_SUFFIXES):
+        return False
+    if not _LOCALE_DIRS.isdisjoint(parts[:-1]):
+        return True
+    if name.endswith((".js", ".ts", ".mjs")):
+        return False  # (code named like a language, "ms.ts", only counts inside a locale folder)
+    stem = _LOCALE_STEM.fullmatch(name.rsplit(".", 1)[0])
+    return stem is not None and stem.group(1) in _LANGUAGES
+
+
 def interpolates_dollar(relpath: str | None) -> bool:
     """Whether ``$name`` inside a double-quoted or bare value of this file may be filled in by a tool: false
     only for languages and formats where it is literal text (see ``_LITERAL_DOLLAR_SUFFIXES``); compose files
@@ -391,6 +439,7 @@ def _value_looks_literal(
     doc_file: bool = False,
     dollar_refs: bool = True,
     words: Sequence[str] | None = None,
+    locale_file: bool = False,
 ) -> bool:
     """Extra judgement for assignment rules: is ``value`` a literal secret rather than code, a path or
     prose? ``dollar_refs``: ``$name`` in the value is a reference to be filled in (see
@@ -428,6 +477,15 @@ def _value_looks_literal(
         return False
     if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False
+    if locale_file and (
+        _UI_TEXT.fullmatch(v) is not None  # "Nuwe wagwoord", "Palavra-passe", "Zaporka"
+        or (
+            not v.isascii() and is_natural_language(_DIGITS.sub("", v))
+        )  # "パスワードは8文字以上にしてください"
+    ):
+        return False
+    if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
+        return False
     if v.count(" ") >= (2 if password_like else 1):
         return False
     if password_like and " " in v and is_secret_label(v):  # "Show password", "incorrect password"
@@ -444,6 +502,11 @@ def _value_looks_literal(
 
 
 _HOST_CHARS = LazyRegex(r"[A-Za-z0-9.-]+")
+# Text for people in a locale file: words of letters of any script, spaces and punctuation, no digit or symbol
+_DIGITS = LazyRegex(r"\d")
+# A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
+_VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+_UI_TEXT = LazyRegex(r"[^\W\d_](?:[^\W\d_]|[ '’.,!?:;…()\-])*")
 
 
 def _host_after(text: str, secret_end: int, match_end: int) -> str:
@@ -511,7 +574,7 @@ class Detector:
         self.matcher = Matcher(specs, backend)
         self._config_only = frozenset(i for i, r in enumerate(self.rules) if "config-only" in r.tags)
         # (id(rule), name, value, doc file, $ references) -> whether the value alone passes (see _judge)
-        self._verdicts: dict[tuple[int, str, str, bool, bool], bool] = {}
+        self._verdicts: dict[tuple[int, str, str, bool, bool, bool], bool] = {}
         # The keywords of every rule, to answer "can any rule match?" for a short text without the matcher
         # (analyzers ask about one value at a time); None when some rule has none (it is always tried).
         keywords = [k for r in self.rules for k in r.keywords]
@@ -557,6 +620,7 @@ class Detector:
         # A decoded base64 layer is data (an encoded .env, a Kubernetes secret), whatever file carried it.
         config_file = depth > 0 or is_config_path(relpath)
         doc_file = is_doc_path(relpath)
+        locale_file = is_locale_path(relpath)
         dollar_refs = interpolates_dollar(relpath)
         skip = frozenset() if config_file else self._config_only
         if prescan is None and self._no_rule_applies(text):
@@ -575,7 +639,7 @@ class Detector:
             rule = self.rules[index]
             if "config-only" in rule.tags and not config_file:
                 continue
-            hit = self._judge(rule, m, doc_file, dollar_refs)
+            hit = self._judge(rule, m, doc_file, dollar_refs, locale_file)
             if hit is not None:
                 hits.append(hit)
         if runs:
@@ -740,7 +804,12 @@ class Detector:
         return True
 
     def _judge(
-        self, rule: Rule, m: re.Match[str], doc_file: bool = False, dollar_refs: bool = True
+        self,
+        rule: Rule,
+        m: re.Match[str],
+        doc_file: bool = False,
+        dollar_refs: bool = True,
+        locale_file: bool = False,
     ) -> _Hit | None:
         group = rule.secret_group
         start, end = m.span(group)
@@ -763,10 +832,12 @@ class Detector:
         literal_dollars = dollar_refs and opening != "'"  # (in single quotes, $name is no reference)
         # What the value alone decides is worked out once per rule, name, value and file kind: a value is
         # often met many times (a connection string repeated down a file, a password in every config)
-        key = (id(rule), name, secret, doc_file, literal_dollars)
+        key = (id(rule), name, secret, doc_file, literal_dollars, locale_file)
         verdict = self._verdicts.get(key)
         if verdict is None:
-            verdict = self._value_passes(rule, named, name, words, secret, doc_file, literal_dollars)
+            verdict = self._value_passes(
+                rule, named, name, words, secret, doc_file, literal_dollars, locale_file
+            )
             if len(self._verdicts) >= _VERDICTS:
                 self._verdicts.clear()
             self._verdicts[key] = verdict
@@ -803,6 +874,7 @@ class Detector:
         secret: str,
         doc_file: bool,
         dollar_refs: bool,
+        locale_file: bool = False,
     ) -> bool:
         """The checks of :meth:`_judge` that the value alone decides (with its rule, its name and the kind of
         file), not where it stands."""
@@ -829,7 +901,13 @@ class Detector:
             return False
         if named:
             if not _value_looks_literal(
-                rule, name, secret, doc_file=doc_file, dollar_refs=dollar_refs, words=words
+                rule,
+                name,
+                secret,
+                doc_file=doc_file,
+                dollar_refs=dollar_refs,
+                words=words,
+                locale_file=locale_file,
             ):
                 return False
             if "hash" not in filters and is_hash(secret, bare_hex=False):  # (else judged so above)

@@ -310,8 +310,26 @@ _NEUTRAL_TAIL = frozenset(
 )
 # Words that, when they follow the secret word, say the name is *about* the secret, not the secret itself.
 _NOT_SECRET_WORDS = frozenset(
-    {"public", "pub", "publishable", "min", "max", "length", "len", "policy", "hint"}
+    {
+        "public",
+        "pub",
+        "publishable",
+        "min",
+        "max",
+        "length",
+        "len",
+        "policy",
+        "hint",
+        # anti-forgery tokens, written into every page a server sends (a saved web page holds one), not
+        # credentials: authenticity_token, csrf_token, csrfmiddlewaretoken, X-XSRF-TOKEN, Antiforgery cookies
+        "csrf",
+        "xsrf",
+        "csrfmiddlewaretoken",
+        "authenticity",
+        "antiforgery",
+    }
 )
+_NOT_SECRET_NAMES = frozenset({"requestverificationtoken"})  # ASP.NET's __RequestVerificationToken, joined
 # Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
 # (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
 _TRANSFORMED_WORDS = frozenset(
@@ -437,7 +455,10 @@ def _name_verdict(name: str, words: list[str]) -> bool:
         words.pop()
     if not words:
         return False
-    if any(w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS for w in words):
+    if (
+        any(w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS for w in words)
+        or "".join(words) in _NOT_SECRET_NAMES
+    ):
         return False
     last = words[-1].rstrip("0123456789") or words[-1]
     previous = words[-2] if len(words) > 1 else None
