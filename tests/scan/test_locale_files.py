@@ -105,3 +105,18 @@ def test_a_dependency_s_version_under_an_auth_package_s_name_is_no_secret(tmp_pa
 def test_anti_forgery_token_names_are_no_secret_names(name: str, secret_name: str) -> None:
     assert not is_secret_name(name)
     assert is_secret_name(secret_name)  # (the same shape with another word is one)
+
+
+def test_an_entry_point_s_import_path_is_no_secret(tmp_path: Path) -> None:
+    """pyproject.toml names plugins by import path under auth-sounding names (Netflix/dispatch's
+    ``dispatch_basic_auth = "dispatch.plugins.dispatch_core.plugin:BasicAuthProviderPlugin"``); a value of
+    that shape with upper case in its module part (modules are lower case) stays a password."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project.entry-points."dispatch.plugins"]\n'
+        'dispatch_basic_auth = "dispatch.plugins.dispatch_core.plugin:BasicAuthProviderPlugin"\n'
+        'dispatch_header_auth = "dispatch.plugins.dispatch_core.plugin:HeaderAuthProviderPlugin"\n'
+    )
+    assert _scan(tmp_path) == []
+    chosen = random_chars(string.ascii_uppercase, 1) + random_chars(string.ascii_lowercase, 5)
+    (tmp_path / "settings.toml").write_text(f'db_password = "{chosen}.Pass:{secrets.randbelow(90) + 10}x"\n')
+    assert _scan(tmp_path) == [("settings.toml", 1, "generic-password")]

@@ -102,6 +102,9 @@ _CODE_CALL = (
     r"^[A-Za-z_][\w.]*\s*\(.*\)[;,]?$|^[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+$"
     r"|^(?:self|this|cls|config|settings|env|os)[.\[]"
     r"|^[+.]\s*(?:new\s+)?[A-Za-z_$][\w.$]*\s*[(\[]"  # "..." + new Buffer(…) / '.$p['…
+    # an object by its import path, as entry points and ASGI servers name one (lower-case modules, as Python's
+    # are): "dispatch.plugins.dispatch_core.plugin:BasicAuthProviderPlugin", "app.main:app"
+    r"|^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$"
 )
 # "k=v;k2=v2": a connection string or settings list, not one value (the rules for connection strings judge it)
 _KEY_VALUE_LIST = r";\s*[A-Za-z_][\w.]*\s*="
