@@ -480,12 +480,7 @@ def _value_looks_literal(
         return False
     if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False
-    if locale_file and (
-        _UI_TEXT.fullmatch(v) is not None  # "Nuwe wagwoord", "Palavra-passe", "Zaporka"
-        or (
-            not v.isascii() and is_natural_language(_DIGITS.sub("", v))
-        )  # "パスワードは8文字以上にしてください"
-    ):
+    if locale_file and _is_ui_text(v):
         return False
     if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
         return False
@@ -504,12 +499,23 @@ def _value_looks_literal(
     return not (not password_like and len(v) < 8)
 
 
-_HOST_CHARS = LazyRegex(r"[A-Za-z0-9.-]+")
-# Text for people in a locale file: words of letters of any script, spaces and punctuation, no digit or symbol
-_DIGITS = LazyRegex(r"\d")
 # A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
 _VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+# Text for people: words of letters of any script, spaces and punctuation, no digit or symbol
 _UI_TEXT = LazyRegex(r"[^\W\d_](?:[^\W\d_]|[ '’.,!?:;…()\-])*")
+_DIGITS = LazyRegex(r"\d")
+
+
+def _is_ui_text(value: str) -> bool:
+    """A locale file's value that is text for people: words and punctuation (``Nuwe wagwoord``,
+    ``Palavra-passe``, ``Zaporka``), or words of a script other than Latin that may hold a number
+    (``パスワードは8文字以上にしてください``)."""
+    if _UI_TEXT.fullmatch(value) is not None:
+        return True
+    return not value.isascii() and is_natural_language(_DIGITS.sub("", value))
+
+
+_HOST_CHARS = LazyRegex(r"[A-Za-z0-9.-]+")
 
 
 def _host_after(text: str, secret_end: int, match_end: int) -> str:
@@ -576,7 +582,8 @@ class Detector:
         self._b64_indices = frozenset({len(self.rules), len(self.rules) + 1})
         self.matcher = Matcher(specs, backend)
         self._config_only = frozenset(i for i, r in enumerate(self.rules) if "config-only" in r.tags)
-        # (id(rule), name, value, doc file, $ references) -> whether the value alone passes (see _judge)
+        # (id(rule), name, value, doc file, $ references, locale file) -> whether the value alone passes (see
+        # _judge)
         self._verdicts: dict[tuple[int, str, str, bool, bool, bool], bool] = {}
         # The keywords of every rule, to answer "can any rule match?" for a short text without the matcher
         # (analyzers ask about one value at a time); None when some rule has none (it is always tried).
