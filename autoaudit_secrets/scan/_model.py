@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from .sources._unpacked import DEFAULT_UNPACKED_TOTAL
+
 __all__ = [
     "AnalysisContext",
     "CommitInfo",
@@ -318,7 +320,7 @@ class ScanOptions:
     # together (see sources._unpacked).
     max_archive_depth: int = 2
     max_unpacked: int = 256 * 1024 * 1024
-    max_unpacked_total: int = 4 * 1024**3
+    max_unpacked_total: int = DEFAULT_UNPACKED_TOTAL
 
 
 @dataclass(slots=True)

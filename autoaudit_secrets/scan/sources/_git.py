@@ -63,11 +63,11 @@ from ._archive_names import archive_by_name
 from ._merges import MergeFiles, merge_changes, merge_lines, parse_merge_listing
 from ._messages import GitMessage, MessageReader, TagPlan, plan_tags
 from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, parse_patch
+from ._unpacked import DEFAULT_UNPACKED_TOTAL, UnpackedTotal
 
 if TYPE_CHECKING:
     from ..engine._matcher import Prescan
     from ._archive import ArchiveLimits, Member
-    from ._unpacked import UnpackedTotal
 
 __all__ = [
     "BlobReader",
@@ -1994,7 +1994,7 @@ class HistoryOptions:
     max_file_size: int = 10 * 1024 * 1024
     archive_depth: int = 2
     archive_unpacked: int = 256 * 1024 * 1024
-    archive_unpacked_total: int = 4 * 1024**3
+    archive_unpacked_total: int = DEFAULT_UNPACKED_TOTAL
 
 
 def scan_options(
@@ -2003,7 +2003,6 @@ def scan_options(
     """The :class:`GitScanOptions` of ``scanner`` (its matcher's byte-level prefilter) and ``settings``;
     ``total``: the run's unpacked total when worker processes share it (else a new one)."""
     from ._tree import decode_document, matchable
-    from ._unpacked import UnpackedTotal
 
     skip_path: Callable[[str], bool] | None = None
     if settings.exclude:
@@ -2134,8 +2133,6 @@ class HistoryScan:
         load_analyzers = getattr(scanner, "file_analyzers", None)
         if callable(load_analyzers):
             load_analyzers()  # import the analyzer modules once, before the fork
-        from ._unpacked import UnpackedTotal
-
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         mp_context = multiprocessing.get_context(method)
         total = UnpackedTotal(settings.archive_unpacked_total).share(mp_context)  # one for all the parts
@@ -2228,8 +2225,6 @@ def _scan_part(
     settings = _worker_state["settings"]
     context = _worker_state["context"]
     total = _worker_state["total"]
-    from ._unpacked import UnpackedTotal
-
     assert isinstance(root, Path) and isinstance(settings, HistoryOptions) and isinstance(context, Path)
     assert isinstance(total, UnpackedTotal)
     before = getattr(scanner, "suppressed", 0)

@@ -49,7 +49,7 @@ from ._image_layout import (
 )
 from ._image_tar import Budget, ByteStream, TarReader, normalize_member_name
 from ._tree import exclude_matcher
-from ._unpacked import UnpackedTotal
+from ._unpacked import DEFAULT_UNPACKED_TOTAL, UnpackedTotal
 
 if TYPE_CHECKING:
     from ..engine._scanner import Scanner
@@ -113,7 +113,7 @@ class ImageScanOptions:
     # all); each is read within its own budget (ArchiveLimits.unpacked), besides max_unpacked's, and all of
     # them together within archive_unpacked_total (see sources._unpacked)
     archive_depth: int = 2
-    archive_unpacked_total: int = 4 * 1024**3
+    archive_unpacked_total: int = DEFAULT_UNPACKED_TOTAL
 
 
 @dataclass(slots=True)
