@@ -19,7 +19,7 @@ import hashlib
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from ..._errors import ImageError
 
@@ -211,7 +211,7 @@ class ByteStream:
                 raw = self._after_stream(raw, framed.magic)
             if not raw:
                 if self._fed:
-                    raise ImageError(f"{self.label}: truncated (the {self.compression} stream ends early)")
+                    self._truncated()
                 return None
             self._fed = True
         try:
@@ -229,7 +229,9 @@ class ByteStream:
                 return raw if raw.startswith(magic) else self._ignore_rest()
             more = self._raw_read(_CHUNK)
             if not more:
-                return b"" if not raw or not magic.startswith(raw) else self._truncated()
+                if raw and magic.startswith(raw):
+                    self._truncated()  # a next stream's first bytes only
+                return b""
             raw += more
 
     def _ignore_rest(self) -> bytes:
@@ -238,7 +240,7 @@ class ByteStream:
             pass
         return b""
 
-    def _truncated(self) -> bytes:
+    def _truncated(self) -> NoReturn:
         raise ImageError(f"{self.label}: truncated (the {self.compression} stream ends early)")
 
     def _fill(self) -> bool:
