@@ -437,11 +437,7 @@ def _judge(rel: str, path: Path, ctx: AnalysisContext) -> _Verdict | None:
             m = matches[0]
             rules = ", ".join(sorted({x.rule.id for x in matches}))
             # as bad as the worst of what it holds: a password hash alone (a warning where it is) stays one
-            worst = (
-                Severity.ERROR
-                if any(x.rule.severity is Severity.ERROR for x in matches)
-                else Severity.WARNING
-            )
+            worst = max((x.rule.severity for x in matches), key=lambda severity: severity.rank)
             return _Verdict(
                 CONTEXT_FILE_WITH_SECRET.id,
                 text.count("\n", 0, m.secret_start) + 1,
