@@ -36,10 +36,12 @@ from ._filters import (
     is_plain_word,
     is_public_key,
     is_secret_label,
+    is_secret_name,
     is_sequential,
     is_uuid,
     may_mix_cases_and_digits,
     name_words,
+    names_password,
     names_secret_field,
     secret_name_and_words,
 )
@@ -166,6 +168,8 @@ _LITERAL_DOLLAR_SUFFIXES = (
 _PATHLIKE = (
     r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
+    # a JSON pointer into the same document: an OpenAPI or JSON Schema $ref ("#/components/schemas/Secret")
+    r"|^#/[A-Za-z0-9_.~%$-]+(?:/[A-Za-z0-9_.~%$-]+)*$"
 )
 # A CSS selector (#login-form, .password-field, #pwInput): not a literal, unless its name mixes lower case,
 # upper case and digits, as a random value does and a selector hardly ever (#Joq1lsWm2Bsao is a password).
@@ -174,7 +178,9 @@ _FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
 _QUOTES = frozenset("\"'")
 _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
 _CONCATENATION_STARTS = frozenset(" \t+")
-_ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"  # the *name* of an env var holding the secret
+# the *name* of an env var holding the secret; with a comma or semicolon after it, code that passes the
+# variable on (``accessToken: POLAR_ACCESS_TOKEN,`` in a JavaScript object: YAML would not end a literal so)
+_ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[,;]?$"
 # Code, a path or an env var's name rather than a literal: shapes anchored at the start (one ``match``), and
 # a format hole, a file name, a settings list or ``$name`` anywhere (a ``search``, needed only when the value
 # holds one of ``_INSIDE_CHARS``) -- a hot path: a file of thousands of assignments judges every value.
@@ -836,6 +842,9 @@ class Detector:
             name = m.group("name") or ""
             is_secret, words = secret_name_and_words(name, self.secret_names)
             if not is_secret:
+                return None
+            if "password-name" in rule.filters and not names_password(words) and is_secret_name(name):
+                # COMPASS_INTRO_KEY: "pass" inside another word, a key's name (unless listed as a secret name)
                 return None
         text = m.string
         opening = text[start - 1] if start > 0 else ""

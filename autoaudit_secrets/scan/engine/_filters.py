@@ -57,6 +57,7 @@ __all__ = [
     "is_uuid",
     "may_mix_cases_and_digits",
     "name_words",
+    "names_password",
     "names_secret_field",
     "secret_name_and_words",
 ]
@@ -74,6 +75,7 @@ FILTER_NAMES = frozenset(
         "doc-host",
         "format-field",
         "prose",
+        "password-name",
     }
 )
 
@@ -213,7 +215,11 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "variant",
         "dedup",
         "dedupe",
+        "deduplication",
+        "debounce",
+        "throttle",
         "idempotency",
+        "context",
         "correlation",
         "request",
         "cursor",
@@ -505,6 +511,27 @@ def _name_concepts(words: Sequence[str]) -> set[str]:
         if concept is not None:
             concepts.add(concept)
     return concepts
+
+
+# A name's word that says "password": the words themselves, written alone or glued to others (``dbpassword``,
+# ``PGPASSWORD``, ``rootpw``, ``adminpass``), but not English words that end in "pass" (``COMPASS_INTRO_KEY``)
+_PASSWORD_PARTS = ("password", "passwd", "passwort", "passphrase")
+_PASSWORD_ENDINGS = ("pass", "pwd", "pw")
+_PASS_NOT_PASSWORD = frozenset(
+    {"compass", "encompass", "bypass", "surpass", "trespass", "overpass", "underpass"}
+)
+
+
+def names_password(words: Sequence[str]) -> bool:
+    """One of a name's ``words`` (from :func:`name_words`) says "password" (the filter ``password-name``): a
+    pattern that finds ``pass`` or ``pwd`` anywhere in a name also finds it inside other words."""
+    for word in words:
+        word = word.rstrip("0123456789")
+        if any(part in word for part in _PASSWORD_PARTS):
+            return True
+        if word.endswith(_PASSWORD_ENDINGS) and word not in _PASS_NOT_PASSWORD:
+            return True
+    return False
 
 
 def names_secret_field(value: str, words: Sequence[str]) -> bool:
@@ -980,7 +1007,9 @@ _PLACEHOLDER_AT_START = LazyRegex(
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
-    | (?-i:^(?:[a-z]{2,12}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?)$)  # pypi-token
+    # pypi-token, gh_b2c_token; and an env var's name where its value goes: Bearer REGISTRATION_ACCESS_TOKEN
+    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?)$)
+    | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
@@ -1199,6 +1228,31 @@ def is_sequential(value: str) -> bool:
     return steps >= 0.6 * (len(low) - 1)
 
 
+_COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_:]){1,4}([a-z0-9]{1,12})")
+_RUNS = LazyRegex(r"[a-z]+|[0-9]+")
+
+
+def _ascending(run: str) -> bool:
+    return all(ord(b) - ord(a) == 1 for a, b in itertools.pairwise(run))
+
+
+def _words_and_counter(value: str) -> bool:
+    """Lower-case words, then a counter made up by hand: ``rk_test_123``, ``refresh_456``,
+    ``token_xyz789``, ``org_cst_abc123xyz``. The last part is one to three runs of letters or digits, of four
+    characters at most each, with a run of three in a row (``123``, ``xyz``) and nothing but runs in a row
+    (``sso1`` is no counter). An issued token is random and longer; one in lower-case words is a name."""
+    match = _COUNTER_WORDS.fullmatch(value)
+    if match is None:
+        return False
+    runs = _RUNS.findall(match.group(1))
+    return (
+        len(runs) <= 3
+        and any(c.isdigit() for c in match.group(1))
+        and all(len(run) <= 4 and (len(run) == 1 or _ascending(run)) for run in runs)
+        and any(len(run) >= 3 for run in runs)
+    )
+
+
 def is_reference(value: str) -> bool:
     """True for a value that points at a secret kept elsewhere (variable, template, secret store,
     envelope)."""
@@ -1226,6 +1280,7 @@ def is_placeholder(value: str) -> bool:
         or len(set(low)) == 1
         or _only_standin_words(low)
         or _says_what_it_is_for(low)
+        or _words_and_counter(v)
     ):
         return True
     if low.endswith(("...", "…")):  # truncated in documentation

@@ -27,7 +27,9 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     ``format-field`` (drops a value in braces that is the inside of a Python ``str.format``/f-string
     replacement field beyond a bare name: ``args.password!r``, ``x:>10``, ``row[0]``), ``prose`` (drops a
     value that reads as the next word of a sentence: a lower-case word ending a clause, ``options.``,
-    ``(-r),``, or a conjunction such as ``and``, as in a changelog's "the new --password options.").
+    ``(-r),``, or a conjunction such as ``and``, as in a changelog's "the new --password options."),
+    ``password-name`` (drops a match whose name has no word that says password, when the pattern found
+    ``pass`` inside another word: ``COMPASS_INTRO_KEY``).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.

@@ -1,0 +1,118 @@
+"""Values that name, point at or make up a secret rather than hold one, in the shapes of a FastAPI + Next.js
+application's repository (polarsource/polar's tree gave 87 reports, most of them these): OpenAPI ``$ref``
+pointers under ``client_secret``, an env var's name passed on in a JavaScript object, ``Bearer`` and an env
+var's name, test values of lower-case words and a counter (``rk_test_123``), lookup keys (``debounce_key``)
+and a key's name holding ``pass`` inside another word (``COMPASS_INTRO_KEY``). Real temp trees scanned by
+the real scanner; each quiet shape has a random value in the same place that stays reported (built at run
+time: this file is scanned too)."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
+from autoaudit_secrets.scan.engine._filters import is_placeholder, name_words, names_password
+from tests.conftest import random_chars
+
+_ALNUM = string.ascii_letters + string.digits
+
+# (file name, text with "{v}" where the value goes, a made-up value that must be quiet there)
+QUIET = [
+    ("openapi.json", '{{"properties": {{"client_secret": "{v}"}}}}\n', "#/components/schemas/ClientSecret"),
+    ("openapi.json", '{{"api_key": {{"$ref": "{v}"}}, "token": "{v}"}}\n', "#/definitions/Token"),
+    ("astro.mdx", "```ts\nconst GET = Checkout({{\n  accessToken: {v}\n}});\n```\n", "POLAR_ACCESS_TOKEN,"),
+    ("settings.yaml", "webhookSecret: {v}\n", "APP_WEBHOOK_SECRET,"),
+    ("test_oauth.py", 'headers = {{"Authorization": "Bearer {v}"}}\n', "REGISTRATION_ACCESS_TOKEN"),
+    ("test_keys.py", 'api_key = "{v}"\n', "rk_test_123"),
+    ("test_keys.py", 'api_key = "{v}"\n', "rk_live_123"),
+    ("test_tokens.py", 'refresh_token = "{v}"\n', "refresh_456"),
+    ("email.tsx", "personal_access_token: '{v}',\n", "token_xyz789"),
+    ("design.mdx", '"token": "{v}",\n', "org_cst_abc123xyz"),
+    ("design.mdx", '"token": "{v}",\n', "org_cst_def456"),
+    ("test_members.py", 'access_token = "{v}"\n', "gh_b2c_token"),
+    ("mocks.py", 'client_secret = "{v}"\n', "pi_e2e_default_secret"),
+]
+
+
+def _scan(root: Path) -> list[tuple[str, int, str]]:
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=root, no_ignore=True))
+    return sorted((f.path, f.line, f.rule_id) for f in result.findings)
+
+
+@pytest.mark.parametrize(("name", "text", "value"), QUIET, ids=[q[2] for q in QUIET])
+def test_a_made_up_value_is_quiet_and_a_random_one_in_its_place_is_reported(
+    tmp_path: Path, name: str, text: str, value: str
+) -> None:
+    (tmp_path / name).write_text(text.format(v=value), encoding="utf-8")
+    assert _scan(tmp_path) == []
+    (tmp_path / name).unlink()
+    real = random_chars(_ALNUM, 30) + "9"
+    (tmp_path / name).write_text(text.format(v=real), encoding="utf-8")
+    found = _scan(tmp_path)
+    assert found and all(path == name for path, _, _ in found), found
+
+
+# Names that only qualify a key as one to look something up by: their values are never judged
+LOOKUP_KEYS = ["debounce_key", "deduplication_key", "throttle_key", "cache_context_key"]
+
+
+def test_lookup_keys_are_not_secret_names_and_a_signing_key_is(tmp_path: Path) -> None:
+    value = random_chars(_ALNUM, 24) + "7"
+    (tmp_path / "tasks.py").write_text(
+        "".join(f'{n} = "{value}"\n' for n in LOOKUP_KEYS) + f'signing_key = "{value}"\n', encoding="utf-8"
+    )
+    assert _scan(tmp_path) == [("tasks.py", len(LOOKUP_KEYS) + 1, "generic-secret")]
+
+
+def test_pass_inside_another_word_is_a_key_name_not_a_password_name(tmp_path: Path) -> None:
+    chosen = random_chars(string.ascii_letters, 8) + "4!"  # a value only a password rule reports
+    random = random_chars(_ALNUM, 24) + "3"
+    (tmp_path / "intro.ts").write_text(
+        "const COMPASS_INTRO_KEY = 'compass_intro'\n"  # a storage key's name: quiet
+        f"const COMPASS_HEADING_KEY = '{random}'\n"  # a random value of a key: a secret, not a password
+        f"const ADMIN_PASS = '{chosen}'\n"
+        f"const dbPassword = '{chosen}'\n",
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [
+        ("intro.ts", 2, "generic-secret"),
+        ("intro.ts", 3, "generic-password"),
+        ("intro.ts", 4, "generic-password"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "says_password"),
+    [
+        ("COMPASS_INTRO_KEY", False),
+        ("bypass_token", False),
+        ("PASSPORT_KEY", False),
+        ("PGPASSWORD", True),
+        ("db_pass", True),
+        ("rootpw", True),
+        ("adminPass2", True),
+        ("MYSQL_ROOT_PASSWD", True),
+        ("user_passphrase", True),
+        ("ldapPwd", True),
+    ],
+)
+def test_names_password(name: str, says_password: bool) -> None:
+    assert names_password(name_words(name)) is says_password
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "org_at_u_sso1",  # no counter: a run that is not in a row
+        "summer_2024",  # a year, as chosen values hold
+        "token_12345",  # a run longer than a counter
+        "Rk_test_123",  # upper case: not lower-case words
+        "refresh_9f3k2",
+        "Registration_Access_Token",  # not an env var's name
+    ],
+)
+def test_the_counter_and_env_name_shapes_end_where_made_up_values_end(value: str) -> None:
+    assert not is_placeholder(value)
