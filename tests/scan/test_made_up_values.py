@@ -8,13 +8,19 @@ time: this file is scanned too)."""
 
 from __future__ import annotations
 
+import base64
 import string
 from pathlib import Path
 
 import pytest
 
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
-from autoaudit_secrets.scan.engine._filters import is_placeholder, name_words, names_password
+from autoaudit_secrets.scan.engine._filters import (
+    is_namespaced_name,
+    is_placeholder,
+    name_words,
+    names_password,
+)
 from tests.conftest import random_chars
 
 _ALNUM = string.ascii_letters + string.digits
@@ -34,6 +40,22 @@ QUIET = [
     ("design.mdx", '"token": "{v}",\n', "org_cst_def456"),
     ("test_members.py", 'access_token = "{v}"\n', "gh_b2c_token"),
     ("mocks.py", 'client_secret = "{v}"\n', "pi_e2e_default_secret"),
+    # onyx-dot-app/onyx (FastAPI + Next.js): 95 reports, 60 of them these
+    ("test_auth.py", 'password = "{v}"\n', "TestPassword123!"),  # stand-in words, a count from one, "!"
+    ("users.spec.ts", 'const password = "{v}";\n', "NewUserPassword123!"),
+    ("test_tool.py", 'access_token = "{v}"\n', "user_passthrough_token_99999"),  # a repeated digit
+    ("test_config.py", 'api_key = "{v}"\n', "sk-test-key-12345"),
+    ("test_oidc.py", 'oidc_access_token = "{v}"\n', "oidc_test_token_abc123_not_a_real_jwt_xyz789"),
+    ("test_scrub.py", '_SECRET_KEY = "{v}"\n', "sk-anthropic-supersecret-DO-NOT-LEAK-1234567890"),  # a canary
+    ("test_auth.py", 'data = {{"password": "{v}"}}\n', "nottheactualpass"),
+    (  # MinIO's published default user and password, a local server's in CI
+        ".github/workflows/tests.yml",
+        'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    env:\n      S3_SECRET_ACCESS_KEY: "{v}"\n'
+        "    steps:\n      - run: pytest\n",
+        "minioadmin",
+    ),
+    ("test_prepuller.py", '_PUSH_KEY = "{v}"\n', base64.b64encode(b"fakekey" * 5).decode()),
+    ("cache.py", 'CELERY_BEAT_HEARTBEAT_KEY = "{v}"\n', "app:celery:beat:heartbeat"),  # a Redis key's path
 ]
 
 
@@ -46,6 +68,7 @@ def _scan(root: Path) -> list[tuple[str, int, str]]:
 def test_a_made_up_value_is_quiet_and_a_random_one_in_its_place_is_reported(
     tmp_path: Path, name: str, text: str, value: str
 ) -> None:
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / name).write_text(text.format(v=value), encoding="utf-8")
     assert _scan(tmp_path) == []
     (tmp_path / name).unlink()
@@ -108,7 +131,9 @@ def test_names_password(name: str, says_password: bool) -> None:
     [
         "org_at_u_sso1",  # no counter: a run that is not in a row
         "summer_2024",  # a year, as chosen values hold
-        "token_12345",  # a run longer than a counter
+        "token_2718",  # digits not in a row
+        "Summer123!",  # a chosen word, not a stand-in, before the count
+        "dGlnZXItbGlseS0yOTE=",  # base64 of chosen words and digits
         "Rk_test_123",  # upper case: not lower-case words
         "refresh_9f3k2",
         "Registration_Access_Token",  # not an env var's name
@@ -116,3 +141,20 @@ def test_names_password(name: str, says_password: bool) -> None:
 )
 def test_the_counter_and_env_name_shapes_end_where_made_up_values_end(value: str) -> None:
     assert not is_placeholder(value)
+
+
+def test_a_literal_type_of_a_union_is_quiet_and_a_value_beside_or_is_reported(tmp_path: Path) -> None:
+    value = random_chars(_ALNUM, 20) + "5"
+    (tmp_path / "constants.ts").write_text(
+        f'export type ProviderKey = "{value}" | "openai";\n'  # a TypeScript union of literal types
+        f'const providerKey = "{value}" || "openai";\n',  # a value, or another
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("constants.ts", 2, "generic-secret")]
+
+
+def test_three_lower_case_names_make_a_key_path_and_two_may_be_credentials() -> None:
+    assert is_namespaced_name("app:celery:beat:heartbeat")
+    assert is_namespaced_name("debounce:test:key")
+    assert not is_namespaced_name("license:metadata")  # user:password has this shape
+    assert not is_namespaced_name("app:celery:Xk9pQ2vL7m")

@@ -176,6 +176,8 @@ _PATHLIKE = (
 _CSS_SELECTOR = LazyRegex(r"[#.][A-Za-z][\w-]*$")
 _FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
 _QUOTES = frozenset("\"'")
+# after a string literal, another member of a union type: type ProviderKey = "anthropic" | "openai"
+_UNION_NEXT = LazyRegex(r"[ \t]{0,2}\|[ \t]{0,2}[\"']")
 _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
 _CONCATENATION_STARTS = frozenset(" \t+")
 # the *name* of an env var holding the secret; with a comma or semicolon after it, code that passes the
@@ -880,6 +882,8 @@ class Detector:
                 return None  # "PASS: addr2line": a test log (automake, DejaGnu), not a password
             if opening in _QUOTES and text[end : end + 1] in _QUOTES and text[end] != opening:
                 return None  # "…'…": cut at a quote of the other kind, so not the whole value
+            if opening in _QUOTES and _UNION_NEXT.match(text, end + 1):
+                return None  # type ProviderKey = "anthropic" | "openai": a TypeScript union of literal types
             if opening in _QUOTES and _inside_one_string(text, name_start, m.end("name"), start - 1):
                 return None  # "Password:"),v?e.createElement(": code between two strings, not a value
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)

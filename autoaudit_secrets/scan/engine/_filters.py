@@ -750,7 +750,9 @@ def is_namespaced_name(value: str) -> bool:
     last is a lower-case name (letters and digits, starting with a letter, in parts joined by ``-``, ``_``,
     ``.``: ``ns``, ``ec2``, ``pydantic.errors``) or a word run that reads as words (see
     :func:`is_code_identifier`: ``stateMachine``); the last is a word run of two words or more that reads as
-    words (``camelWordsHere``, ``SendMessage``, ``stack-name``, ``Ec2KeyName``). So a random part after the
+    words (``camelWordsHere``, ``SendMessage``, ``stack-name``, ``Ec2KeyName``) -- or, with three segments or
+    more, a lower-case name too (``app:celery:heartbeat``: a cache key's path; a ``user:password`` pair has
+    two). So a random part after the
     colon keeps a value (``admin:Xk9pQ2vL7m``), as does a single word (``cognito:username``,
     ``rds:Cluster``). Lost knowingly: a ``user:password`` pair whose password is two words
     (``admin:SummerTime``) -- which is why the engine does not ask this for names of credentials or auth
@@ -762,6 +764,8 @@ def is_namespaced_name(value: str) -> bool:
     segments = value.split(":")
     if len(segments) < 2:
         return False
+    if len(segments) >= 3 and all(_LOWER_NAME.match(segment) for segment in segments):
+        return True  # a cache key's path of names: onyx:celery:beat:heartbeat, debounce:test:key
     for prefix in segments[:-1]:
         if _LOWER_NAME.match(prefix) is None and _run_words(prefix) is None:
             return False
@@ -931,6 +935,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "bar",
         "baz",
         "foobar",
+        "minioadmin",  # MinIO's published default user and password, a local server's in CI and compose
         "test",
         "testing",
         "dummy",
@@ -1005,7 +1010,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
        [-_ ]?\d{0,3}$
     | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
-    | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid)?[-_ ]?(?:secret|password|token|key)
+    | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
     # pypi-token, gh_b2c_token; and an env var's name where its value goes: Bearer REGISTRATION_ACCESS_TOKEN
     | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?)$)
@@ -1023,7 +1028,8 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | \bx{5,}\b                             # (a value ending in xxxxxx: see _placeholder_shape)
     | (?:^|[^a-z])change[-_ ]?(?:me|it|this)(?:[^a-z]|$)
     | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
-    | example | sample | dummy | placeholder | redacted | do[-_ ]?not[-_ ]?use | not[-_ ]?real
+    | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ])?real
+    | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | [-_](?:dummy|fake|placeholder|redacted)$
@@ -1031,7 +1037,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 )
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
-    r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake"
+    r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
 )
 
 
@@ -1121,6 +1127,8 @@ _STANDIN_WORDS = frozenset(
         "app",
         "dev",
         "local",
+        "secure",
+        "strong",
         "string",
         "str",
         "text",
@@ -1230,17 +1238,29 @@ def is_sequential(value: str) -> bool:
 
 _COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_:]){1,4}([a-z0-9]{1,12})")
 _RUNS = LazyRegex(r"[a-z]+|[0-9]+")
+_STANDIN_COUNTER = LazyRegex(r"([a-z][a-z_.-]*?)[-_.]?(?:1(?:2(?:3(?:4(?:5(?:6)?)?)?)?)?)?!*")
+_BASE64_TEXT = LazyRegex(r"[A-Za-z0-9+/]+={0,2}")
 
 
-def _ascending(run: str) -> bool:
-    return all(ord(b) - ord(a) == 1 for a, b in itertools.pairwise(run))
+def _counted(run: str) -> bool:
+    """Characters in a row (``123``, ``xyz``) or one character repeated (``99999``)."""
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(run)}
+    return steps in ({1}, {0})
+
+
+def _standin_and_counter(low: str) -> bool:
+    """Stand-in words, then a count from one and exclamation marks, as a password rule asks of a test's
+    password: ``TestPassword123!``, ``adminpassword1``, ``StrongPassword123!``."""
+    match = _STANDIN_COUNTER.fullmatch(low)
+    return match is not None and _only_standin_words(match.group(1))
 
 
 def _words_and_counter(value: str) -> bool:
     """Lower-case words, then a counter made up by hand: ``rk_test_123``, ``refresh_456``,
-    ``token_xyz789``, ``org_cst_abc123xyz``. The last part is one to three runs of letters or digits, of four
-    characters at most each, with a run of three in a row (``123``, ``xyz``) and nothing but runs in a row
-    (``sso1`` is no counter). An issued token is random and longer; one in lower-case words is a name."""
+    ``token_xyz789``, ``org_cst_abc123xyz``. The last part is one to three runs of letters or digits, of six
+    characters at most each, with a run of three in a row or repeated (``123``, ``xyz``, ``999``) and nothing
+    but such runs (``sso1`` is no counter; nor is a year, ``2024``). An issued token is random and longer;
+    one in lower-case words is a name."""
     match = _COUNTER_WORDS.fullmatch(value)
     if match is None:
         return False
@@ -1248,7 +1268,7 @@ def _words_and_counter(value: str) -> bool:
     return (
         len(runs) <= 3
         and any(c.isdigit() for c in match.group(1))
-        and all(len(run) <= 4 and (len(run) == 1 or _ascending(run)) for run in runs)
+        and all(len(run) <= 6 and (len(run) == 1 or _counted(run)) for run in runs)
         and any(len(run) >= 3 for run in runs)
     )
 
@@ -1281,6 +1301,7 @@ def is_placeholder(value: str) -> bool:
         or _only_standin_words(low)
         or _says_what_it_is_for(low)
         or _words_and_counter(v)
+        or _standin_and_counter(low)
     ):
         return True
     if low.endswith(("...", "…")):  # truncated in documentation
@@ -1290,7 +1311,30 @@ def is_placeholder(value: str) -> bool:
     if len(v) >= 8 and _filler_inside(low):
         return True
     v = v.strip("\"'`")  # what is_reference would look at
-    return bool(v) and _REFERENCE.search(v) is not None
+    if bool(v) and _REFERENCE.search(v) is not None:
+        return True
+    return _encoded_placeholder(v)
+
+
+def _encoded_placeholder(value: str) -> bool:
+    """``value`` is base64 of a placeholder's words (``ZmFrZWtleWZha2V…``, "fakekeyfake…"; a Kubernetes
+    Secret's ``changeme``): padded base64 of 12 to 512 characters that decodes to printable ASCII of 64
+    characters at most."""
+    if not 12 <= len(value) <= 512 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
+        return False
+    try:
+        text = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        return False
+    if len(text) > 64 or not text.isprintable():
+        return False
+    low = text.lower()  # the word checks only: a long made-up alphabet inside data is not this
+    return (
+        low in _PLACEHOLDER_WORDS
+        or _only_standin_words(low)
+        or _standin_and_counter(low)
+        or _placeholder_shape(text, low)
+    )
 
 
 def _filler_inside(low: str) -> bool:
