@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
+from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, is_secret_name
 from autoaudit_secrets.scan.engine._filters import (
     is_namespaced_name,
     is_placeholder,
@@ -158,3 +158,29 @@ def test_three_lower_case_names_make_a_key_path_and_two_may_be_credentials() -> 
     assert is_namespaced_name("debounce:test:key")
     assert not is_namespaced_name("license:metadata")  # user:password has this shape
     assert not is_namespaced_name("app:celery:Xk9pQ2vL7m")
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("VITE_AUTH_USE_ID_TOKEN", False),  # a frontend's build switch
+        ("USE_API_KEY", False),
+        ("ENABLE_TOKEN", False),
+        ("HAS_PASSWORD", False),
+        ("REQUIRE_PASSWORD", False),
+        ("isPassword", False),
+        ("USER_PASSWORD", True),
+        ("ISSUER_KEY", True),
+        ("ID_TOKEN", True),
+    ],
+)
+def test_a_switch_or_a_question_about_a_secret_is_not_a_secret_name(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret
+
+
+def test_a_dockerfile_switch_argument_is_quiet_and_a_token_argument_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:22 AS build\nARG VITE_AUTH_USE_ID_TOKEN\nARG VITE_ID_TOKEN\nRUN npm run build\n",
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("Dockerfile", 3, "docker-secret-arg-no-value")]

@@ -335,6 +335,9 @@ _NOT_SECRET_WORDS = frozenset(
         "antiforgery",
     }
 )
+# Words that make a name a switch or a question about a secret, not the secret: USE_ID_TOKEN, ENABLE_API_KEY,
+# HAS_PASSWORD, REQUIRE_PASSWORD (a build argument of a frontend: VITE_AUTH_USE_ID_TOKEN=true)
+_FLAG_WORDS = frozenset({"use", "enable", "disable", "require", "allow", "has", "is", "should"})
 _NOT_SECRET_NAMES = frozenset({"requestverificationtoken"})  # ASP.NET's __RequestVerificationToken, joined
 # Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
 # (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
@@ -418,7 +421,8 @@ def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
     ``appKey``) unless that word names a non-secret kind of key (``PRIMARY_KEY``, ``CACHE_KEY``, ``SORT_KEY``,
     ``SITE_KEY``); ``KEY_ID``, ``*_KEY_PATH`` end in another word. Trailing digits and neutral words
     (``_value``, ``_b64``, ``_base``) are ignored; a transformed copy (``encrypted_password``,
-    ``hashed_password``) is not the secret. ``extra`` holds names that hold secrets whatever they look like
+    ``hashed_password``) is not the secret, nor is a switch or a question (``USE_ID_TOKEN``,
+    ``HAS_PASSWORD``). ``extra`` holds names that hold secrets whatever they look like
     (compared case-insensitively).
     """
     return secret_name_and_words(name, extra)[0]
@@ -462,7 +466,7 @@ def _name_verdict(name: str, words: list[str]) -> bool:
     if not words:
         return False
     if (
-        any(w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS for w in words)
+        any(w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS for w in words)
         or "".join(words) in _NOT_SECRET_NAMES
     ):
         return False
