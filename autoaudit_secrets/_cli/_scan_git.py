@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._errors import ScanError
+from .._errors import ScanError, UsageError
 from ..scan._model import Finding, ScanConfig, ScanOptions, ScanStats
 from ._scan_output import (
     SINCE_BASE_ATTR,
@@ -120,9 +120,11 @@ def run_git_scan(
 ) -> tuple[Path, ScanConfig, list[Finding], ScanStats]:
     """Scan ``selection`` of the repository holding ``args.repo``: its root, the configuration, the findings
     (sorted by commit date, then place) and the statistics."""
-    from ..scan.sources._git import HistoryOptions, HistoryScan, find_repo_root
+    from ..scan.sources._git import GitMode, HistoryOptions, HistoryScan, find_repo_root, is_bare
 
     root = find_repo_root(Path(args.repo))
+    if selection.mode is GitMode.STAGED and is_bare(root):
+        raise UsageError(f"--staged needs a work tree, and {root} is a bare repository (try --all)")
     if getattr(args, "since", None) is not None:
         # A pull request's working tree holds its own configuration, which could allow-list what it adds:
         # the base's is used (see _scan_output._file_config).

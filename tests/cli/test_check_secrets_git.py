@@ -398,6 +398,26 @@ def test_subfolder_path_argument(repo: Repo) -> None:
     assert result.returncode == 1
 
 
+def test_a_bare_mirror_is_scanned_with_every_ref_and_has_nothing_staged(repo: Repo, tmp_path: Path) -> None:
+    # An audit keeps a `git clone --mirror`: no work tree, and refs a plain clone leaves out (pull requests)
+    repo.write("a.txt", "x\n")
+    repo.commit("base")
+    git(repo.path, "checkout", "-q", "-b", "topic")
+    repo.write("app.py", f'k = "{repo.token()}"\n')
+    leak = repo.commit("leak on a pull request's branch")
+    git(repo.path, "checkout", "-q", "main")
+    git(repo.path, "update-ref", "refs/pull/7/head", leak)
+    git(repo.path, "branch", "-q", "-D", "topic")  # only the pull request ref holds the commit now
+    mirror = tmp_path / "audit.git"
+    git(tmp_path, "clone", "-q", "--mirror", f"file://{repo.path}", str(mirror))
+    (mirror / ".check-secrets.toml").write_text(CONFIG, encoding="utf-8")  # the test rule, at the root
+    code, found = repo.findings("--all", str(mirror))
+    assert code == 1 and [(f["path"], f["commit"]["sha"]) for f in found] == [("app.py", leak)]
+    result = repo.run("--staged", str(mirror))
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0, result.stderr
+    assert "bare repository" in result.stderr
+
+
 # ----------------------------------------------------------------------------------------------- errors
 
 

@@ -85,6 +85,7 @@ __all__ = [
     "dedupe_key",
     "find_repo_root",
     "finding_scope",
+    "is_bare",
     "iter_changes",
     "parse_patch",
     "plan_commits",
@@ -206,13 +207,24 @@ def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def find_repo_root(path: Path) -> Path:
-    """The top folder of the work tree containing ``path``; :class:`ScanError` outside a repository."""
+    """The top folder of the work tree containing ``path``, or the repository folder itself when it is bare
+    (a ``git clone --mirror`` kept for audits: every branch, tag and pull request ref, no work tree);
+    :class:`ScanError` outside a repository."""
     if not path.is_dir():
         raise ScanError(f"not a directory: {path}")
     proc = _run_git(path, "rev-parse", "--show-toplevel")
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise ScanError(f"not a git repository: {path}")
-    return Path(proc.stdout.strip())
+    if proc.returncode == 0 and proc.stdout.strip():
+        return Path(proc.stdout.strip())
+    bare = _run_git(path, "rev-parse", "--is-bare-repository", "--absolute-git-dir")
+    answer = bare.stdout.split("\n")
+    if bare.returncode == 0 and answer[0] == "true" and len(answer) > 1 and answer[1]:
+        return Path(answer[1])
+    raise ScanError(f"not a git repository: {path}")
+
+
+def is_bare(root: Path) -> bool:
+    """``root`` (from :func:`find_repo_root`) is a bare repository: it has no index to stage files in."""
+    return _run_git(root, "rev-parse", "--is-bare-repository").stdout.strip() == "true"
 
 
 def _has_head(root: Path) -> bool:
