@@ -56,6 +56,11 @@ QUIET = [
     ),
     ("test_prepuller.py", '_PUSH_KEY = "{v}"\n', base64.b64encode(b"fakekey" * 5).decode()),
     ("cache.py", 'CELERY_BEAT_HEARTBEAT_KEY = "{v}"\n', "app:celery:beat:heartbeat"),  # a Redis key's path
+    # netbox-community/netbox and paperless-ngx/paperless-ngx (Django + Postgres + Redis, Docker)
+    ("test_views.py", "data['password'] = '{v}'\n", "foobar123abc"),  # stand-in words and fillers
+    ("test_api.py", "User(username='user2', password='{v}')\n", "FooBarFooBar2"),
+    ("test_views.py", "password = '{v}'\n", "pass1xxx"),
+    ("permissions.spec.ts", "  typeKey: '{v}',\n", "Document"),  # one capitalised word: an enum's value
 ]
 
 
@@ -134,6 +139,9 @@ def test_names_password(name: str, says_password: bool) -> None:
         "token_2718",  # digits not in a row
         "Summer123!",  # a chosen word, not a stand-in, before the count
         "dGlnZXItbGlseS0yOTE=",  # base64 of chosen words and digits
+        "abc123def456",  # fillers alone: how a format's documented example is written
+        "Pass123!@#",  # symbols a password rule asks for, beyond a test's "!"
+        "abc123def456789a",  # a one-letter word is no stand-in
         "Rk_test_123",  # upper case: not lower-case words
         "refresh_9f3k2",
         "Registration_Access_Token",  # not an env var's name
@@ -184,3 +192,17 @@ def test_a_dockerfile_switch_argument_is_quiet_and_a_token_argument_is_reported(
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("Dockerfile", 3, "docker-secret-arg-no-value")]
+
+
+def test_a_token_shape_inside_a_base64_blob_is_quiet_and_the_token_alone_is_reported(tmp_path: Path) -> None:
+    # A HAR file's response body: an image in base64, where a "+" or "/" can stand before "YC" and 38 more
+    # characters (a Yandex Cloud access key's shape)
+    b64 = string.ascii_letters + string.digits + "+/"
+    key = "YC" + random_chars(_ALNUM, 38)
+    blob = random_chars(b64, 200) + "/" + key + "+" + random_chars(b64, 100)
+    (tmp_path / "api.har").write_text(f'{{"content": {{"text": "{blob}"}}}}\n', encoding="utf-8")
+    assert _scan(tmp_path) == []
+    (tmp_path / "api.har").write_text(
+        f'{{"content": {{"text": "{blob}"}}, "key": "{key}"}}\n', encoding="utf-8"
+    )
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["yandex-cloud-access-key"]

@@ -556,6 +556,21 @@ def _whole_field(text: str, start: int, end: int) -> str:
     return text[start:end]
 
 
+_B64_SIGNS = frozenset("+/")
+_BLOB_SIDE = 32  # base64 characters on each side of a match inside a blob, at least
+
+
+def _inside_base64_blob(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` lies inside a run of base64 (a ``data:`` URI's image, a HAR file's body, a
+    certificate), which the format's ``+`` or ``/`` before it cut: 32 base64 characters or more stand right
+    before and right after it. A token is never written so: before it stands a quote, a blank, ``=`` or a
+    URL's punctuation, and base64 around a token it was pasted next to has no ``+``/``/`` at its edge."""
+    if start < _BLOB_SIDE or end + _BLOB_SIDE > len(text):
+        return False
+    before, after = text[start - _BLOB_SIDE : start], text[end : end + _BLOB_SIDE]
+    return _B64_BODY_CHARS.issuperset(before) and _B64_BODY_CHARS.issuperset(after)
+
+
 def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
     """The name and its operator are the text of one string literal (``"Password:"``, ``"client_secret:"``)
     that the quote at ``opening`` closes: the same quote stands right before the name and none between. What
@@ -850,6 +865,8 @@ class Detector:
                 return None
         text = m.string
         opening = text[start - 1] if start > 0 else ""
+        if not named and opening in _B64_SIGNS and _inside_base64_blob(text, start, end):
+            return None  # …+p4x/YC…+…: a token's shape met inside an image's or a certificate's base64
         literal_dollars = dollar_refs and opening != "'"  # (in single quotes, $name is no reference)
         # What the value alone decides is worked out once per rule, name, value and file kind: a value is
         # often met many times (a connection string repeated down a file, a password in every config)

@@ -854,8 +854,11 @@ def is_plain_word(value: str) -> bool:
     Python 3.11's standard library are taken (``strategy``, ``keyboard``, ``development`` are not: ``gy``,
     ``yb``, ``pm`` are rarer pairs). Of random values of lower-case letters only (100,000 of each length),
     about 1 in 70 of 8 letters is taken, 1 in 700 of 12 and 1 in 7,000 of 16; none that holds a digit, an
-    upper-case letter or punctuation, which random keys almost always do.
+    upper-case letter or punctuation, which random keys almost always do. A capital first letter is taken as
+    lower case (``Document``, an enum member's value).
     """
+    if value[:1].isupper() and value[1:].islower():
+        value = value.lower()
     if _PLAIN_WORD.match(value) is None or _NO_VOWEL_RUN.search(value) is not None:
         return False
     return all(b in _WORD_PAIRS[a] for a, b in itertools.pairwise(value))
@@ -1110,6 +1113,7 @@ _STANDIN_WORDS = frozenset(
         "super",
         "top",
         "very",
+        "really",
         "some",
         "default",
         "dummy",
@@ -1242,7 +1246,7 @@ def is_sequential(value: str) -> bool:
 
 _COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_:]){1,4}([a-z0-9]{1,12})")
 _RUNS = LazyRegex(r"[a-z]+|[0-9]+")
-_STANDIN_COUNTER = LazyRegex(r"([a-z][a-z_.-]*?)[-_.]?(?:1(?:2(?:3(?:4(?:5(?:6)?)?)?)?)?)?!*")
+_FILLER_PUNCTUATION = frozenset("-_.!")
 _BASE64_TEXT = LazyRegex(r"[A-Za-z0-9+/]+={0,2}")
 
 
@@ -1253,10 +1257,24 @@ def _counted(run: str) -> bool:
 
 
 def _standin_and_counter(low: str) -> bool:
-    """Stand-in words, then a count from one and exclamation marks, as a password rule asks of a test's
-    password: ``TestPassword123!``, ``adminpassword1``, ``StrongPassword123!``."""
-    match = _STANDIN_COUNTER.fullmatch(low)
-    return match is not None and _only_standin_words(match.group(1))
+    """Stand-in words and filler, as a test writes a password that a password rule must accept:
+    ``TestPassword123!``, ``FooBarFooBar2``, ``pass1xxx``, ``foobar123abc``. ``low`` is runs of letters or
+    of digits, apart from ``-_.!``; each run is stand-in words (``test``, ``foobar``), three or more
+    characters in a row or repeated (``123``, ``abc``, ``xxx``), or a count of one or two digits; two runs or
+    more, a stand-in word among them. (Fillers alone, ``abc123def456``, are a format's example, still
+    reported.)"""
+    if len(low) < 6 or len(low) > 64 or not _FILLER_PUNCTUATION.issuperset(_RUNS.sub("", low)):
+        return False
+    runs = _RUNS.findall(low)
+    if len(runs) < 2:
+        return False
+    words = 0
+    for run in runs:
+        if run[0].isalpha() and len(run) >= 3 and (run in _STANDIN_WORDS or _standin_run(run)):
+            words += 1
+        elif not ((len(run) >= 3 and _counted(run)) or (run.isdigit() and len(run) <= 2)):
+            return False
+    return words >= 1
 
 
 def _words_and_counter(value: str) -> bool:
