@@ -32,7 +32,6 @@ import importlib
 import importlib.util
 import os
 import re
-import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -161,6 +160,8 @@ def parse_config_text(text: str, where: Path, *, pyproject: bool) -> tuple[dict[
     """The check-secrets table of a configuration file's ``text`` and where it came from (``where``, shown in
     errors: a file, or ``REV:path`` for one read from a git revision). ``pyproject``: the file is a
     ``pyproject.toml``, whose keys at the top level are not check-secrets keys."""
+    import tomllib  # (here: most scans read no configuration file, and tomllib costs start-up time)
+
     shown = printable(str(where))
     try:
         data = tomllib.loads(text)
@@ -183,6 +184,8 @@ def parse_config_text(text: str, where: Path, *, pyproject: bool) -> tuple[dict[
 def has_config_table(text: str) -> bool:
     """Whether a ``pyproject.toml``'s text has a ``[tool.check-secrets]`` table (unparsable text counts as
     having one: reading it then reports the problem)."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):

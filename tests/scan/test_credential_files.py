@@ -11,7 +11,8 @@ from autoaudit_secrets._errors import RuleError
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
 from autoaudit_secrets.scan._model import Severity
 from autoaudit_secrets.scan.analyzers import _credential_files as cf
-from autoaudit_secrets.scan.analyzers._registry import NAME_HINTS
+from autoaudit_secrets.scan.analyzers import _registry as registry
+from autoaudit_secrets.scan.analyzers._registry import NAME_HINTS, PATH_HINTS
 from tests.conftest import assert_no_leak, run_cli
 
 KINDS = cf.load_credential_file_kinds()
@@ -52,14 +53,27 @@ def test_negative_example_is_quiet(kind: cf.CredentialFileKind, index: int, exam
     assert kind.id not in ids, f"{kind.id}: negative example #{index}"
 
 
-def test_the_name_hint_admits_every_example_file() -> None:
+def test_the_hints_admit_every_example_file() -> None:
     hint = NAME_HINTS["._credential_files:CredentialFileAnalyzer"]
+    path_hint = PATH_HINTS["._credential_files:CredentialFileAnalyzer"]
     analyzer = cf.CredentialFileAnalyzer()
     for kind, _, example in POSITIVES + NEGATIVES:
         assert analyzer.applies_to(example["file"]), (kind.id, example["file"])
-        assert hint(example["file"].rsplit("/", 1)[-1].lower()), (kind.id, example["file"])
-    for name in ("app.py", "main.go", "README.md", "index.ts", "Dockerfile"):
-        assert not hint(name.lower())
+        name = example["file"].rsplit("/", 1)[-1].lower()
+        assert hint(name) or path_hint(example["file"]), (kind.id, example["file"])
+    # what a pre-commit scan of a web or Python project stages: the module and its data are not loaded
+    for name in ("app.py", "main.go", "README.md", "index.ts", "Dockerfile", "package.json", "notes.txt"):
+        assert not hint(name.lower()) and not path_hint(f"src/{name}")
+
+
+def test_the_hints_are_the_records_names_and_folders() -> None:
+    # the hints are written out (no TOML parsing at start-up); they must say what the data file says
+    names = {glob for kind in KINDS for glob in kind.names}
+    assert names == set(registry._CREDENTIAL_FILE_NAMES) | set(registry._CREDENTIAL_FILE_NAME_GLOBS)
+    assert all(not any(c in n for c in "*?[") for n in registry._CREDENTIAL_FILE_NAMES)
+    for kind in KINDS:
+        for glob in kind.paths:
+            assert any(folder in glob for folder in registry._CREDENTIAL_FILE_FOLDERS), (kind.id, glob)
 
 
 @pytest.mark.parametrize("weak", ["admin", "password", "root", "123456"])

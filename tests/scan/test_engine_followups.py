@@ -437,6 +437,23 @@ def test_a_scan_of_python_files_imports_no_analyzer_it_cannot_need(tmp_path: Pat
     assert with_dockerfile.split()[0] != "0"  # a finding: the .env goes into the image
 
 
+def test_a_scan_of_a_web_projects_files_does_not_load_the_credential_files(tmp_path: Path) -> None:
+    """package.json, a .txt and a .xml: no credential-file kind names them, so that analyzer (its data file,
+    parsed with tomllib, and the assignment checks it shares) is not loaded."""
+    names = ["package.json", "notes.txt", "pom.xml"]
+    for name in names:
+        (tmp_path / name).write_text("{}\n" if name.endswith("json") else "hello\n", encoding="utf-8")
+    (tmp_path / ".my.cnf").write_text("[client]\npassword=" + "Zq8Vw2Lm5Rt9" + "\n", encoding="utf-8")
+    scanned, modules = _modules_after_scan(tmp_path, names)
+    assert scanned == 3
+    assert "'autoaudit_secrets.scan.analyzers._credential_files'" not in modules
+    assert "'autoaudit_secrets.scan.analyzers._config_values'" not in modules
+    # a credential file's name brings it, and its finding
+    _, with_cnf = _modules_after_scan(tmp_path, [".my.cnf"])
+    assert "'autoaudit_secrets.scan.analyzers._credential_files'" in with_cnf
+    assert with_cnf.split()[0] != "0"
+
+
 def test_rule_cache_round_trips_every_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from autoaudit_secrets.scan.rules import _registry
 

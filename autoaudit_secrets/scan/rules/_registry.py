@@ -41,7 +41,6 @@ import functools
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -206,6 +205,8 @@ def parse_rule_table(table: Mapping[str, object], *, source: str) -> Rule:
 
 
 def _parse_file(path: Path) -> list[Rule]:
+    import tomllib  # (only when the rule cache is built: not at start-up)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
