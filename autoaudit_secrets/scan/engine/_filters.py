@@ -1256,7 +1256,7 @@ def _counted(run: str) -> bool:
     return steps in ({1}, {0})
 
 
-def _standin_and_counter(low: str) -> bool:
+def _standin_and_filler(low: str) -> bool:
     """Stand-in words and filler, as a test writes a password that a password rule must accept:
     ``TestPassword123!``, ``FooBarFooBar2``, ``pass1xxx``, ``foobar123abc``. ``low`` is runs of letters or
     of digits, apart from ``-_.!``; each run is stand-in words (``test``, ``foobar``), three or more
@@ -1323,7 +1323,7 @@ def is_placeholder(value: str) -> bool:
         or _only_standin_words(low)
         or _says_what_it_is_for(low)
         or _words_and_counter(v)
-        or _standin_and_counter(low)
+        or _standin_and_filler(low)
     ):
         return True
     if low.endswith(("...", "…")):  # truncated in documentation
@@ -1340,21 +1340,21 @@ def is_placeholder(value: str) -> bool:
 
 def _encoded_placeholder(value: str) -> bool:
     """``value`` is base64 of a placeholder's words (``ZmFrZWtleWZha2V…``, "fakekeyfake…"; a Kubernetes
-    Secret's ``changeme``): padded base64 of 12 to 512 characters that decodes to printable ASCII of 64
-    characters at most."""
-    if not 12 <= len(value) <= 512 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
+    Secret's ``changeme``): padded base64 of 12 to 88 characters that decodes to printable ASCII (64
+    characters at most)."""
+    if not 12 <= len(value) <= 88 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
         return False
     try:
         text = base64.b64decode(value, validate=True).decode("ascii")
     except (binascii.Error, ValueError):
         return False
-    if len(text) > 64 or not text.isprintable():
+    if not text.isprintable():
         return False
     low = text.lower()  # the word checks only: a long made-up alphabet inside data is not this
     return (
         low in _PLACEHOLDER_WORDS
         or _only_standin_words(low)
-        or _standin_and_counter(low)
+        or _standin_and_filler(low)
         or _placeholder_shape(text, low)
     )
 
