@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml examples/autoaudit-api/pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck check bench docs doc-samples clean
+.PHONY: demo test lint typecheck check bench docs rules-index doc-samples clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,12 @@ check: lint typecheck test
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
-docs: $(STAMP)
+docs: rules-index
 	$(BIN)/python -m autoaudit_secrets.scan.rules._docgen > docs/rules.md
+
+# The packaged index of the built-in rules (scan/rules/data/index.json), after a rule file is edited.
+rules-index: $(STAMP)
+	$(BIN)/python -m autoaudit_secrets.scan.rules._index
 
 doc-samples: $(STAMP)
 	$(BIN)/python tools/doc_samples.py

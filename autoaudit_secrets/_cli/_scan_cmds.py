@@ -266,9 +266,9 @@ def _needs_fingerprints(args: argparse.Namespace) -> bool:
 
 def _own_files(args: argparse.Namespace, root: Path) -> tuple[str, ...]:
     """Anchored exclude globs for our own files inside the root: the baseline file and a ``baseline create``
-    output (they hold hashes, never worth scanning), and the rule cache folder
-    (``~/.cache/autoaudit-secrets``, holding every rule's example tokens: a scan of the home folder, or of a
-    CI workspace that is ``$HOME``, would otherwise report hundreds of them)."""
+    output (they hold hashes, never worth scanning), and the cache folder (``~/.cache/autoaudit-secrets``,
+    where older versions kept every rule's example tokens: a scan of the home folder, or of a CI workspace
+    that is ``$HOME``, would otherwise report hundreds of them)."""
     globs = []
     names: list[str | Path] = [
         n for n in (getattr(args, "baseline", None), getattr(args, "baseline_output", None)) if n

@@ -224,9 +224,9 @@ TREE_CACHE_ATTR = "_check_secrets_tree_cache"
 
 
 def _keep_cache_out_of(root: Path) -> Path | None:
-    """Never read the rule and pattern caches from inside the scanned tree. A CI workspace can be ``$HOME``,
-    so a repository could ship ``.cache/autoaudit-secrets/`` with a crafted compiled Hyperscan database (which
-    is deserialised, not validated) or rule cache: then this run caches in a private folder of the temp
+    """Never read the pattern cache from inside the scanned tree. A CI workspace can be ``$HOME``, so a
+    repository could ship ``.cache/autoaudit-secrets/`` with a crafted compiled Hyperscan database (which is
+    deserialised, not validated): then this run caches in a private folder of the temp
     directory instead (``$XDG_CACHE_HOME`` is set for this process and its workers). Returns the folder that
     was avoided, or ``None``."""
     from ..scan.engine._matcher import cache_dir

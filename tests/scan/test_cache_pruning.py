@@ -1,4 +1,4 @@
-"""The on-disk caches (compiled Hyperscan databases, validated rules) keep only recent entries."""
+"""The on-disk caches (compiled Hyperscan databases) keep only recent entries."""
 
 from __future__ import annotations
 
@@ -39,13 +39,12 @@ def test_prune_keeps_the_most_recently_used_entries_of_one_kind(cache: Path) -> 
     )
 
 
-def test_a_new_rule_set_prunes_old_rule_caches(cache: Path) -> None:
-    from autoaudit_secrets.scan.rules import _registry
-
-    for age in range(_matcher.CACHE_KEEP + 4):
+def test_compiling_a_database_removes_the_rule_caches_of_older_versions(cache: Path) -> None:
+    # Versions before the packaged rule index kept validated rules (with every example token) here.
+    pytest.importorskip("hyperscan")
+    for age in range(3):
         _entry(cache, "rules", f"old{age}", age, (".json",))
-    _registry._load_builtin.cache_clear()
-    _registry._load_builtin(_registry._signature())
-    rule_caches = list(cache.glob("rules-*"))
-    assert len(rule_caches) == _matcher.CACHE_KEEP
-    assert any(not p.name.startswith("rules-old") for p in rule_caches), "the new entry must be kept"
+    matcher = _matcher.Matcher([_matcher.PatternSpec(r"token_[a-z]{8}")], _matcher.MatcherBackend.HYPERSCAN)
+    assert matcher.find("x = token_abcdefgh")
+    left = sorted(p.name.split("-", 1)[0] for p in cache.iterdir())
+    assert "rules" not in left and "hs" in left

@@ -4,7 +4,9 @@ values."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -163,16 +165,46 @@ def test_duplicate_ids_are_refused() -> None:
         load_rules([RULES[0]])
 
 
-def test_the_cache_check_reads_every_packaged_rule_id_from_the_files_text() -> None:
-    """A rule cache is trusted only if it holds the ids of the packaged files' ``id = ...`` lines, read
-    without parsing the TOML (see ``_verified_cache``): that reading must give each file's rule ids, as
-    tomllib parses them, and take only lines that are an ``id`` assignment."""
-    import tomllib
-
+def test_the_packaged_index_is_current_and_holds_every_field_of_every_rule() -> None:
+    """The rules load from ``data/index.json``; it must be what parsing and validating the data files gives
+    (run ``make rules-index`` after editing a rule file), with every field's type."""
     from autoaudit_secrets.scan.rules import _registry
 
-    for path in sorted(_registry.DATA_DIR.glob("*.toml")):
-        parsed = [r["id"] for r in tomllib.loads(path.read_text(encoding="utf-8")).get("rules", [])]
-        assert _registry._id_lines(path.read_bytes()) == parsed, path.name
-    text = b"id = 'a'\n  id=\"b\"\nxid = 'c'\nname = \"id = 'd'\"\n\tid\t=\t'e'\r\n# id = 'f'\nid = 'g"
-    assert _registry._id_lines(text) == ["a", "b", "e"]
+    signature = _registry._signature()
+    parsed = _registry.parse_data_files(signature)
+    source = _registry._source_digest(_registry._data_blobs(signature))
+    assert _registry.INDEX_FILE.read_text(encoding="utf-8") == _registry.render_index(parsed, source), (
+        "scan/rules/data/index.json is stale: run `make rules-index`"
+    )
+    indexed = _registry._read_index(source)
+    assert indexed is not None and len(indexed) == len(parsed)
+    # (ids only on failure: the examples are secret-shaped)
+    assert [
+        a.id
+        for a, b in zip(indexed, parsed, strict=True)
+        if a != b or any(type(getattr(a, f)) is not type(getattr(b, f)) for f in _registry._FIELDS)
+    ] == []
+
+
+def test_an_index_made_from_other_data_files_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autoaudit_secrets.scan.rules import _registry
+
+    signature = _registry._signature()
+    real = _registry.INDEX_FILE.read_text(encoding="utf-8")
+    head, _, body = real.partition("\n")
+    rows = [row for row in json.loads(body) if row[0] != "github-pat-classic"]
+    stale = tmp_path / "index.json"
+    # what an index written before a rule file was edited looks like: another source digest
+    stale.write_text(json.dumps({"format": "rules-index-1", "source": "0" * 64}) + "\n" + json.dumps(rows))
+    monkeypatch.setattr(_registry, "INDEX_FILE", stale)
+    _registry._load_builtin.cache_clear()
+    try:
+        assert "github-pat-classic" in {r.id for r in _registry._load_builtin(signature)}
+        for broken in ("", "not json\n[]", head + "\n[[1, 2]]"):
+            stale.write_text(broken)
+            _registry._load_builtin.cache_clear()
+            assert len(_registry._load_builtin(signature)) == len(RULES)
+    finally:
+        _registry._load_builtin.cache_clear()

@@ -451,6 +451,7 @@ class Matcher:
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self.specs)
         self._widths: list[int | None] = [None] * len(self.specs)
         self._bounds: list[tuple[int, int] | None] = [None] * len(self.specs)
+        self._key: str | None = None  # of the compiled-database cache (see _cache_key)
         self._hs: Any = None
         self._hs_single: Any = None
         self._hs_scratch: Any = None
@@ -638,17 +639,20 @@ class Matcher:
     # -- hyperscan -----------------------------------------------------------------------------------------
 
     def _cache_key(self) -> str:
+        if self._key is not None:
+            return self._key
         import hyperscan
 
-        payload = json.dumps(
+        # (what Hyperscan compiles follows from the patterns, their case flag, the relax bound and the format;
+        # each pattern is preceded by its length, so no two lists of patterns give the same text)
+        payload = "".join(
             [
-                _CACHE_FORMAT,
-                getattr(hyperscan, "__version__", "?"),
-                _RELAX_FROM,  # (what Hyperscan compiles follows from the patterns, this bound and the format)
-                [(s.pattern, s.case_insensitive) for s in self.specs],
+                f"{_CACHE_FORMAT}\0{getattr(hyperscan, '__version__', '?')}\0{_RELAX_FROM}\0",
+                *(f"{len(s.pattern)}{'i' if s.case_insensitive else 'c'}{s.pattern}" for s in self.specs),
             ]
         )
-        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+        self._key = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return self._key
 
     def _hyperscan_db(self) -> Any:
         if self._hs is not None:
@@ -678,6 +682,8 @@ class Matcher:
             self._store(base.with_suffix(".db"), hyperscan.dumpb(db))
             self._store(base.with_suffix(".json"), json.dumps(meta).encode())
             prune_cache("hs")
+            # (older versions cached validated rules here; the rules ship indexed now)
+            prune_cache("rules", keep=0)
         self._hs, self._hs_missing, self._hs_prefilter = db, missing, prefilter
         self._hs_scratch = hyperscan.Scratch(db)
         return db

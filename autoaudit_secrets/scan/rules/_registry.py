@@ -33,6 +33,9 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
+
+The rules are loaded from ``data/index.json``, the records of these files validated (see :data:`INDEX_FILE`);
+after editing a file, rewrite it with ``make rules-index``.
 """
 
 from __future__ import annotations
@@ -205,7 +208,7 @@ def parse_rule_table(table: Mapping[str, object], *, source: str) -> Rule:
 
 
 def _parse_file(path: Path) -> list[Rule]:
-    import tomllib  # (only when the rule cache is built: not at start-up)
+    import tomllib  # (only when the data files are parsed: not at start-up)
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -227,16 +230,16 @@ def _check_unique(rules: Iterable[Rule]) -> None:
         seen.add(rule.id)
 
 
-_CACHE_FORMAT = "rules-3"
-# The cache holds one JSON array per rule, positional in the order of Rule's fields (no per-rule dict: loading
-# 400+ rules this way costs about half as much as keyword construction, which counts at pre-commit start-up),
-# with the digest of the packaged rule files it was made from and a digest binding the rows to them. It is
-# verified before use (see _verified_cache): a damaged or edited cache is rebuilt, never trusted to hold
-# fewer rules than the package.
-# A rule file's `id = ...` lines. The literal "id" comes first, so that re finds the candidates with a fast
-# substring search (a pattern that begins with ^ and blanks is tried at every line: 7 ms for the packaged
-# files, a third of loading the cache); the blanks before it, up to the line's start, are checked after.
-_ID_ASSIGNMENT = re.compile(rb"""id[ \t]*=[ \t]*["']([^"'\r\n]*)["']""")
+# The packaged index of the built-in rules: every record of the data files, validated, one JSON array per
+# rule, positional in the order of Rule's fields (no per-rule dict: loading 500 rules this way costs about
+# half as much as keyword construction, which counts at pre-commit start-up). Its first line records the
+# digest of the data files it was made from. It ships beside them and is as trusted as the code: nothing of
+# it is read from a user cache (a cache restored by CI from another branch could otherwise weaken a rule's
+# pattern). When the data files differ from what it was made from (a checkout whose rule files were
+# edited), they are parsed and validated instead, on every run, until `make rules-index` rewrites it; a test
+# fails meanwhile.
+INDEX_FILE = DATA_DIR / "index.json"
+_INDEX_FORMAT = "rules-index-1"
 _SEVERITIES = {s.value: s for s in Severity}
 _CONFIDENCES = {c.value: c for c in Confidence}
 _FIELDS = tuple(Rule.__dataclass_fields__)
@@ -256,88 +259,75 @@ def _rule_to_json(rule: Rule) -> list[object]:
     return row
 
 
-def _id_lines(blob: bytes) -> list[str]:
-    """The values of the lines of ``blob`` that are ``id = "..."`` or ``id = '...'`` (blanks allowed before
-    and around ``=``), read without parsing the TOML."""
-    ids: list[str] = []
-    for match in _ID_ASSIGNMENT.finditer(blob):
-        start = match.start()
-        if not blob[blob.rfind(b"\n", 0, start) + 1 : start].strip(b" \t"):
-            ids.append(match.group(1).decode("utf-8"))
-    return ids
-
-
 def _rule_from_json(row: list[Any]) -> Rule:
     if len(row) != len(_FIELDS):
-        raise ValueError("stale rule cache")
+        raise ValueError("stale rule index")
     severity, confidence = _SEVERITIES.get(row[_SEVERITY_AT]), _CONFIDENCES.get(row[_CONFIDENCE_AT])
     if severity is None or confidence is None:
-        raise ValueError("stale rule cache")
+        raise ValueError("stale rule index")
     row[_SEVERITY_AT], row[_CONFIDENCE_AT] = severity, confidence
     for i in _TUPLES_AT:
         row[i] = tuple(row[i])
     return Rule(*row)
 
 
-@functools.lru_cache(maxsize=4)
-def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
-    """Parse and validate the data files, or reuse the validated records cached (as JSON) for identical files.
-
-    Validation compiles every pattern, which costs more than the whole pre-commit budget; the cache key is a
-    hash of the files' bytes, so an edited file is always validated again."""
-    from ..engine._matcher import cache_dir, prune_cache, touch_cache
-
-    blobs = [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
-    digest = hashlib.sha256(_CACHE_FORMAT.encode())
+def _source_digest(blobs: Iterable[tuple[str, bytes]]) -> str:
+    """The digest of the data files (names and bytes) and of the index format."""
+    digest = hashlib.sha256(_INDEX_FORMAT.encode())
     for name, blob in blobs:
         digest.update(name.encode() + b"\0" + blob + b"\0")
-    source = digest.hexdigest()
-    cache_file = cache_dir() / f"rules-{source[:32]}.json"
+    return digest.hexdigest()
+
+
+def render_index(rules: Sequence[Rule], source: str) -> str:
+    """The text of :data:`INDEX_FILE` for ``rules`` parsed from data files whose digest is ``source``."""
+    rows = json.dumps([_rule_to_json(r) for r in rules], ensure_ascii=False)
+    return f"{json.dumps({'format': _INDEX_FORMAT, 'source': source})}\n{rows}\n"
+
+
+def _read_index(source: str) -> tuple[Rule, ...] | None:
+    """The rules of the packaged index when it was made from data files whose digest is ``source``."""
     try:
-        loaded = _verified_cache(cache_file.read_text(encoding="utf-8"), source, blobs)
-    except Exception:  # missing, unreadable or damaged cache: validate from the files
-        loaded = None
-    if loaded is not None:
-        touch_cache(cache_file)
-        return loaded
+        head, _, body = INDEX_FILE.read_text(encoding="utf-8").partition("\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("source") != source:
+            return None
+        return tuple(_rule_from_json(row) for row in json.loads(body))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _data_blobs(signature: Iterable[tuple[str, int, int]]) -> list[tuple[str, bytes]]:
+    return [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
+
+
+def parse_data_files(signature: Iterable[tuple[str, int, int]] | None = None) -> tuple[Rule, ...]:
+    """Parse and validate every data file (no index); raises :class:`RuleError`."""
     rules: list[Rule] = []
-    for name, _, _ in signature:
+    for name, _, _ in _signature() if signature is None else signature:
         rules.extend(_parse_file(DATA_DIR / name))
     _check_unique(rules)
-    try:
-        from ..._atomic import atomic_write_bytes
-
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        rows = json.dumps([_rule_to_json(r) for r in rules])
-        header = json.dumps({"source": source, "digest": _rows_digest(source, rows)})
-        atomic_write_bytes(cache_file, f"{header}\n{rows}\n".encode())
-        prune_cache("rules")
-    except Exception:  # an unwritable cache only costs time
-        pass
     return tuple(rules)
 
 
-def _rows_digest(source: str, rows: str) -> str:
-    return hashlib.sha256(f"{source}\0{rows}".encode()).hexdigest()
+def write_index() -> Path:
+    """Parse and validate the data files and write :data:`INDEX_FILE` from them (atomically)."""
+    from ..._atomic import atomic_write_bytes
+
+    signature = _signature()
+    rules = parse_data_files(signature)
+    atomic_write_bytes(
+        INDEX_FILE, render_index(rules, _source_digest(_data_blobs(signature))).encode(), default_mode=0o644
+    )
+    return INDEX_FILE
 
 
-def _verified_cache(text: str, source: str, blobs: Sequence[tuple[str, bytes]]) -> tuple[Rule, ...] | None:
-    """The rules of a cache file, or ``None`` when it cannot be trusted: another format or source digest, rows
-    that do not match their digest (a damaged or edited file), or rule ids other than the packaged files' own
-    (the files' ``id = ...`` lines, read without parsing them): an edited cache must never drop a rule."""
-    head, _, body = text.partition("\n")
-    header = json.loads(head)
-    if not isinstance(header, dict) or header.get("source") != source:
-        return None
-    if header.get("digest") != _rows_digest(source, body.rstrip("\n")):
-        return None
-    rows = json.loads(body)
-    if not isinstance(rows, list):
-        return None
-    packaged = sorted(rule_id for _, blob in blobs for rule_id in _id_lines(blob))
-    if sorted(row[0] for row in rows if isinstance(row, list) and row) != packaged:
-        return None
-    return tuple(_rule_from_json(row) for row in rows)
+@functools.lru_cache(maxsize=4)
+def _load_builtin(signature: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
+    """The packaged index when it matches the data files, else the files parsed and validated (which
+    compiles every pattern: more than the whole pre-commit budget)."""
+    indexed = _read_index(_source_digest(_data_blobs(signature)))
+    return indexed if indexed is not None else parse_data_files(signature)
 
 
 def _signature() -> tuple[tuple[str, int, int], ...]:
