@@ -17,6 +17,7 @@ SCRIPTS = (
     "bench_settings.py",
     "bench_env_edit.py",
     "bench_scan.py",
+    "bench_cache_load.py",
     "bench_git.py",
     "bench_image.py",
     "bench_fingerprints.py",

@@ -208,3 +208,33 @@ def test_an_index_made_from_other_data_files_is_not_used(
             assert len(_registry._load_builtin(signature)) == len(RULES)
     finally:
         _registry._load_builtin.cache_clear()
+
+
+def test_a_checked_mark_spares_reading_the_data_files_and_only_for_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autoaudit_secrets.scan.rules import _registry
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    signature = _registry._signature()
+    reads: list[object] = []
+    real = _registry._data_blobs
+
+    def counted(entries: tuple[tuple[str, int, int], ...]) -> list[tuple[str, bytes]]:
+        reads.append(entries)
+        return real(entries)
+
+    monkeypatch.setattr(_registry, "_data_blobs", counted)
+    _registry._load_builtin.cache_clear()
+    try:
+        first = _registry._load_builtin(signature)  # the data files hashed; the mark written
+        assert len(reads) == 1 and len(first) == len(RULES)
+        assert len(list((tmp_path / "autoaudit-secrets").glob("index-*.ok"))) == 1
+        _registry._load_builtin.cache_clear()
+        assert _registry._load_builtin(signature) == first and len(reads) == 1  # not read again
+        # an edited data file has another size or time: it is read and hashed again
+        edited = tuple((name, mtime + 1, size) for name, mtime, size in signature)
+        _registry._load_builtin.cache_clear()
+        assert _registry._load_builtin(edited) == first and len(reads) == 2
+    finally:
+        _registry._load_builtin.cache_clear()
