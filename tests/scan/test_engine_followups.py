@@ -452,3 +452,26 @@ def test_a_scan_of_a_web_projects_files_does_not_load_the_credential_files(tmp_p
     _, with_cnf = _modules_after_scan(tmp_path, [".my.cnf"])
     assert "'autoaudit_secrets.scan.analyzers._credential_files'" in with_cnf
     assert with_cnf.split()[0] != "0"
+
+
+def test_a_text_report_of_a_few_files_does_not_import_the_git_history_reader(tmp_path: Path) -> None:
+    # The text reporter names truncated git messages by the history reader's size limit: that import (with
+    # subprocess, threading and datetime, ~6 ms) waited for it on every pre-commit run.
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text(f"x{i} = {i}\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from autoaudit_secrets._cli.scan_main import main\n"
+        "try:\n"
+        "    main(['scan', 'm0.py', 'm1.py', 'm2.py'])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith('autoaudit_secrets.scan.sources')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-400:]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("0 ") and "sources._tree" in last, last
+    assert "sources._messages" not in last and "sources._git" not in last, last

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 
 from .._config import printable as _safe  # (control characters escaped: one line per field)
 from .._model import Finding, ImageOrigin, MessageOrigin, ScanStats, Severity
-from ..sources._messages import MESSAGE_MAX
 from . import ReportContext
 
 __all__ = ["finding_lines", "message_place", "render_text", "shown_path", "summary_line"]
@@ -122,6 +121,8 @@ def _messages_truncated(origins: Sequence[MessageOrigin]) -> str:
     ]
     if len(origins) > _NAMED:
         named.append(f"{len(origins) - _NAMED} more")
+    from ..sources._messages import MESSAGE_MAX  # (a history scan only: not imported by every report)
+
     size = f"{MESSAGE_MAX // (1024 * 1024)} MiB"
     return f"{_plural(len(origins), 'git message')} over {size} scanned partly ({', '.join(named)})"
 
