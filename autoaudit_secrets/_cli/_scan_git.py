@@ -33,7 +33,8 @@ def register(subparsers: Any) -> None:
         "git",
         help="scan git history or staged changes",
         description="Scan what git commits add: the staged changes (pre-commit), the commits after a base "
-        "(pull requests), a revision range, or every commit of every ref, and (not --staged) the commits' "
+        "(pull requests), a revision range, every commit of every ref, or what a push brings (a server's "
+        "pre-receive hook), and (not --staged) the commits' "
         "and annotated tags' messages. Each secret is reported once, at the commit that introduced it, with "
         "its author and date. Exit 0: clean; 1: findings at or "
         "above --fail-on; 2: usage or runtime error (not a repository, unknown revision).",
@@ -47,6 +48,12 @@ def register(subparsers: Any) -> None:
     )
     mode.add_argument("--range", metavar="A..B", help="the commits of a revision range (A..B or A...B)")
     mode.add_argument("--all", action="store_true", help="every commit reachable from any ref")
+    mode.add_argument(
+        "--pre-receive",
+        action="store_true",
+        help="as a server's pre-receive hook: the commits and annotated tags a push brings that no ref "
+        "reaches yet (the ref updates are read from standard input); a finding rejects the push",
+    )
     parser.add_argument(
         "repo", nargs="?", default=".", metavar="PATH", help="a folder inside the repository (default: .)"
     )
@@ -88,6 +95,11 @@ def _selection(args: argparse.Namespace) -> Any:
         return GitSelection(GitMode.STAGED)
     if args.all:
         return GitSelection(GitMode.ALL)
+    if args.pre_receive:
+        from ..scan.sources._git import parse_push_updates
+
+        text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        return GitSelection(GitMode.PUSH, updates=parse_push_updates(text))
     if args.since is not None:
         return GitSelection(GitMode.SINCE, args.since)
     return GitSelection(GitMode.RANGE, args.range)

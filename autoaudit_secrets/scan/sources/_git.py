@@ -61,7 +61,7 @@ from .._gitenv import git_env
 from .._model import AnalysisContext, CommitInfo, FileAnalyzer, Finding, Match, ScanStats
 from ._archive_names import archive_by_name
 from ._merges import MergeFiles, merge_changes, merge_lines, parse_merge_listing
-from ._messages import GitMessage, MessageReader, TagPlan, plan_tags
+from ._messages import GitMessage, MessageReader, TagPlan, TagRef, plan_tags
 from ._patch import _COMMIT_FORMAT, CommitChanges, FileChange, parse_chunks, parse_patch
 from ._unpacked import DEFAULT_UNPACKED_TOTAL, UnpackedTotal
 
@@ -88,6 +88,7 @@ __all__ = [
     "is_bare",
     "iter_changes",
     "parse_patch",
+    "parse_push_updates",
     "plan_commits",
     "resolve_revisions",
     "scan_changes",
@@ -145,14 +146,72 @@ class GitMode(enum.Enum):
     SINCE = "since"  # commits after REF up to HEAD: a pull request
     RANGE = "range"  # an ``A..B`` (or ``A...B``) revision range
     ALL = "all"  # every commit reachable from any ref
+    PUSH = "push"  # what a push brings that no ref reaches yet: a pre-receive hook (see parse_push_updates)
 
 
 @dataclass(frozen=True, slots=True)
 class GitSelection:
-    """The mode plus its argument (the REF of ``--since``, the range of ``--range``)."""
+    """The mode plus its argument (the REF of ``--since``, the range of ``--range``, the ref updates of a
+    push: ``(old, new, ref name)`` as a pre-receive hook reads them)."""
 
     mode: GitMode
     ref: str | None = None
+    updates: tuple[tuple[str, str, str], ...] = ()
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def parse_push_updates(text: str) -> tuple[tuple[str, str, str], ...]:
+    """The ref updates a pre-receive hook reads on its standard input, one per line: ``<old id> <new id>
+    <ref name>`` (an id of zeros: a ref created, or deleted). Raises :class:`UsageError` naming the first line
+    that is not one (by number only)."""
+    updates: list[tuple[str, str, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(" ", 2)
+        if len(parts) != 3 or not all(_OBJECT_ID.fullmatch(p) for p in parts[:2]) or not parts[2].strip():
+            raise UsageError(
+                f"--pre-receive: line {number} of standard input is not '<old id> <new id> <ref name>'"
+            )
+        updates.append((parts[0], parts[1], parts[2].strip()))
+    return tuple(updates)
+
+
+def _pushed(root: Path, updates: Sequence[tuple[str, str, str]]) -> tuple[list[str], list[TagRef]]:
+    """The commits a push's ref updates point at (tags peeled), and its annotated tags; deletions are left
+    out. A tag of something else than a commit (a tree, a blob) brings no commit."""
+    news = list(dict.fromkeys(new for _, new, _ in updates if new.strip("0")))
+    if not news:
+        return [], []
+    proc = subprocess.run(
+        ["git", *_GIT_CONFIG, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+        cwd=root,
+        env=git_env(),
+        input="".join(f"{new}^{{}}\n{new}\n" for new in news).encode("ascii"),
+        capture_output=True,
+        check=False,
+    )
+    answers = proc.stdout.decode("ascii", "replace").splitlines()
+    if proc.returncode != 0 or len(answers) != 2 * len(news):
+        error = _first_line(proc.stderr.decode("utf-8", "replace"))
+        raise ScanError(f"git cannot read the pushed objects: {error}")
+    commits: list[str] = []
+    targets: dict[str, str] = {}  # tag id -> the commit it points at ("" when something else)
+    for new, peeled, own in zip(news, answers[0::2], answers[1::2], strict=True):
+        peeled_id, _, peeled_kind = peeled.partition(" ")
+        if peeled_kind == "missing" or own.endswith(" missing"):
+            raise ScanError(f"git cannot read the pushed object {new}: nothing of it was scanned")
+        if peeled_kind == "commit":
+            commits.append(peeled_id)
+        if own.partition(" ")[2] == "tag":
+            targets[new] = peeled_id if peeled_kind == "commit" else ""
+    tags: dict[str, TagRef] = {}
+    for _, new, ref in updates:
+        if new in targets and new not in tags:
+            tags[new] = TagRef(new, ref.removeprefix("refs/tags/"), targets[new])
+    return list(dict.fromkeys(commits)), list(tags.values())
 
 
 class DocumentScanner(Protocol):
@@ -253,6 +312,10 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
         return ["--all"]
     if selection.mode is GitMode.STAGED:
         return []
+    if selection.mode is GitMode.PUSH:
+        # the commits no ref reaches before the push: in a pre-receive hook the refs are not updated yet
+        commits, _ = _pushed(root, selection.updates)
+        return [*commits, "--not", "--all"]
     ref = selection.ref or ""
     if selection.mode is GitMode.SINCE:
         base = _verify_commit(root, ref)
@@ -2074,7 +2137,10 @@ class HistoryScan:
         # and a pull request's commits (it holds what they build); for a whole history or a range, none —
         # today's files say nothing about what an old Dockerfile copied, so its sources are judged by name.
         self.tree_is_context = selection.mode in (GitMode.STAGED, GitMode.SINCE)
-        every_tag = selection.mode is GitMode.ALL
+        every_tag: TagPlan | bool = selection.mode is GitMode.ALL
+        if selection.mode is GitMode.PUSH:
+            # the annotated tags pushed (not refs yet: no listing has them), read after the commits
+            every_tag = TagPlan({}, tuple(_pushed(root, selection.updates)[1]))
         if selection.mode is not GitMode.STAGED and self.jobs > _IN_PROCESS_JOBS:
             plan = plan_commits(root, resolve_revisions(root, selection))
             ids, self.quiet_merges, self.merges = plan.commits, plan.quiet_merges, plan.merges
@@ -2085,7 +2151,9 @@ class HistoryScan:
                 size = -(-len(order) // count)
                 self.parts = [order[start : start + size] for start in range(0, len(order), size)]
                 self._quiet = set(order) - set(ids)
-                self._tags = plan_tags(root, order, every=every_tag)
+                self._tags = (
+                    every_tag if isinstance(every_tag, TagPlan) else plan_tags(root, order, every=every_tag)
+                )
                 return
             self.stream = ChangeStream(root, selection, commits=ids, merges=plan.merges, jobs=1)
             self.messages = MessageReader(root, order, every_tag)
