@@ -154,3 +154,25 @@ def test_an_unknown_pushed_object_is_an_error_not_a_clean_pass(server: Server) -
     line = f"{'0' * 40} {'f' * 40} refs/heads/ghost\n"
     result = run_cli("check-secrets", "git", "--pre-receive", cwd=server.bare, input=line)
     assert result.returncode == 2 and "cannot read the pushed object" in result.stderr, result.output
+
+
+def test_a_baseline_made_in_the_bare_repository_accepts_a_known_secret_pushed_again(
+    server: Server, tmp_path: Path
+) -> None:
+    server.hook(False)
+    token = server.token()
+    server.commit("old.py", f"token = '{token}'\n", "an old leak, pushed before the hook")
+    server.commit("old.py", "token = None\n", "removed, still in the history")
+    assert server.push("main").returncode == 0
+    baseline = tmp_path / "accepted.json"
+    made = run_cli("check-secrets", "baseline", "create", "--git-all", "-o", str(baseline), cwd=server.bare)
+    assert made.returncode == 0 and "1 accepted finding" in made.output, made.output
+    assert_no_leak(baseline.read_text(encoding="utf-8"), [token], where="baseline")
+    server.commit("old.py", f"token = '{token}'\n", "the same value again, in a new commit")
+    server.hook(True)
+    assert server.push("main").returncode != 0  # new to the refs: scanned, and reported without a baseline
+    hook = server.bare / "hooks" / "pre-receive"
+    script = hook.read_text(encoding="utf-8").replace("--pre-receive", f"--pre-receive --baseline {baseline}")
+    hook.write_text(script, encoding="utf-8")
+    result = server.push("main")
+    assert result.returncode == 0 and "1 baselined" in result.stderr, result.stderr
