@@ -35,6 +35,7 @@ import bisect
 import contextlib
 import dataclasses
 import enum
+import functools
 import hashlib
 import io
 import os
@@ -87,6 +88,7 @@ __all__ = [
     "finding_scope",
     "is_bare",
     "iter_changes",
+    "object_kinds",
     "parse_patch",
     "parse_push_updates",
     "plan_commits",
@@ -179,39 +181,54 @@ def parse_push_updates(text: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(updates)
 
 
-def _pushed(root: Path, updates: Sequence[tuple[str, str, str]]) -> tuple[list[str], list[TagRef]]:
+def object_kinds(root: Path, names: Sequence[str]) -> list[tuple[str, str]]:
+    """``(id, type)`` of each object name (``<id>^{}`` and the like allowed), ``("", "missing")`` for one git
+    cannot read: one ``git cat-file --batch-check`` for them all."""
+    if not names:
+        return []
+    try:
+        proc = subprocess.run(
+            ["git", *_GIT_CONFIG, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+            cwd=root,
+            env=git_env(),
+            input="".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape"),
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ScanError(_NO_GIT) from None
+    if proc.returncode != 0:
+        raise ScanError(f"git failed: {_first_line(proc.stderr.decode('utf-8', 'replace'))}")
+    out: list[tuple[str, str]] = []
+    lines = proc.stdout.decode("ascii", "replace").splitlines()
+    for index in range(len(names)):
+        fields = lines[index].rsplit(" ", 1) if index < len(lines) else []
+        out.append((fields[0], fields[1]) if len(fields) == 2 and fields[1] != "missing" else ("", "missing"))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _pushed(
+    root: Path, updates: tuple[tuple[str, str, str], ...]
+) -> tuple[tuple[str, ...], tuple[TagRef, ...]]:
     """The commits a push's ref updates point at (tags peeled), and its annotated tags; deletions are left
     out. A tag of something else than a commit (a tree, a blob) brings no commit."""
     news = list(dict.fromkeys(new for _, new, _ in updates if new.strip("0")))
-    if not news:
-        return [], []
-    proc = subprocess.run(
-        ["git", *_GIT_CONFIG, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
-        cwd=root,
-        env=git_env(),
-        input="".join(f"{new}^{{}}\n{new}\n" for new in news).encode("ascii"),
-        capture_output=True,
-        check=False,
-    )
-    answers = proc.stdout.decode("ascii", "replace").splitlines()
-    if proc.returncode != 0 or len(answers) != 2 * len(news):
-        error = _first_line(proc.stderr.decode("utf-8", "replace"))
-        raise ScanError(f"git cannot read the pushed objects: {error}")
+    kinds = object_kinds(root, [name for new in news for name in (f"{new}^{{}}", new)])
     commits: list[str] = []
     targets: dict[str, str] = {}  # tag id -> the commit it points at ("" when something else)
-    for new, peeled, own in zip(news, answers[0::2], answers[1::2], strict=True):
-        peeled_id, _, peeled_kind = peeled.partition(" ")
-        if peeled_kind == "missing" or own.endswith(" missing"):
+    for new, (peeled, peeled_kind), (_, kind) in zip(news, kinds[0::2], kinds[1::2], strict=True):
+        if peeled_kind == "missing" or kind == "missing":
             raise ScanError(f"git cannot read the pushed object {new}: nothing of it was scanned")
         if peeled_kind == "commit":
-            commits.append(peeled_id)
-        if own.partition(" ")[2] == "tag":
-            targets[new] = peeled_id if peeled_kind == "commit" else ""
+            commits.append(peeled)
+        if kind == "tag":
+            targets[new] = peeled if peeled_kind == "commit" else ""
     tags: dict[str, TagRef] = {}
     for _, new, ref in updates:
         if new in targets and new not in tags:
             tags[new] = TagRef(new, ref.removeprefix("refs/tags/"), targets[new])
-    return list(dict.fromkeys(commits)), list(tags.values())
+    return tuple(dict.fromkeys(commits)), tuple(tags.values())
 
 
 class DocumentScanner(Protocol):
@@ -2143,7 +2160,7 @@ class HistoryScan:
         every_tag: TagPlan | bool = selection.mode is GitMode.ALL
         if selection.mode is GitMode.PUSH:
             # the annotated tags pushed (not refs yet: no listing has them), read after the commits
-            every_tag = TagPlan({}, tuple(_pushed(root, selection.updates)[1]))
+            every_tag = TagPlan({}, _pushed(root, selection.updates)[1])
         if selection.mode is not GitMode.STAGED and self.jobs > _IN_PROCESS_JOBS:
             plan = plan_commits(root, resolve_revisions(root, selection))
             ids, self.quiet_merges, self.merges = plan.commits, plan.quiet_merges, plan.merges

@@ -38,7 +38,6 @@ from types import TracebackType
 from typing import IO
 
 from ..._errors import ScanError
-from .._gitenv import git_env
 from .._model import CommitInfo, MessageOrigin
 
 __all__ = [
@@ -192,26 +191,11 @@ _TAG_FORMAT = "%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refna
 
 def _peel_to_commits(root: Path, tags: Sequence[str]) -> list[str]:
     """The commit each tag (object id) comes to when peeled to the end, "" for one that comes to something
-    else: one ``git cat-file --batch-check`` for them all."""
-    from ._git import _GIT_CONFIG, _NO_GIT
+    else."""
+    from ._git import object_kinds
 
-    try:
-        proc = subprocess.run(
-            ["git", *_GIT_CONFIG, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
-            cwd=root,
-            env=git_env(),
-            input="".join(f"{sha}^{{commit}}\n" for sha in tags).encode("ascii"),
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise ScanError(_NO_GIT) from None
-    lines = proc.stdout.decode("ascii", "replace").splitlines()
-    out = []
-    for index in range(len(tags)):
-        fields = lines[index].split() if index < len(lines) else []
-        out.append(fields[0] if len(fields) == 2 and fields[1] == "commit" else "")
-    return out
+    kinds = object_kinds(root, [f"{sha}^{{commit}}" for sha in tags])
+    return [sha if kind == "commit" else "" for sha, kind in kinds]
 
 
 def plan_tags(root: Path | TagListing, commits: Sequence[str], *, every: bool) -> TagPlan:
