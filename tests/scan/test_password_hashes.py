@@ -50,6 +50,9 @@ def _hashes() -> dict[str, str]:
         "password-hash-django-pbkdf2": (
             f"pbkdf2_sha256$870000${_chars(22, string.ascii_letters + string.digits)}${_b64(32)}"
         ),
+        "password-hash-django-legacy": (
+            f"md5${_chars(12, string.ascii_letters + string.digits)}${secrets.token_hex(16)}"
+        ),
         "kerberos-tgs-hash": (
             f"$krb5tgs$23$*svc_sql$CORP.ACME.NET$MSSQLSvc/sql01.corp.acme.net:1433*${secrets.token_hex(16)}"
             f"${secrets.token_hex(600)}"
