@@ -272,6 +272,10 @@ FIELD_NAMES = [
     ("_clientSecret", "CLIENT_SECRET"),
     ("db.credentials", "creds"),
     ("smtpPassword", "PASS"),
+    # a form's numbered fields (Django's password1/password2, new_password1)
+    ("whitespaced_password", "password1"),
+    ("confirmPassword", "new_password2"),
+    ("refreshToken", "token2"),
 ]
 # (value, name): a digit or symbol, one word, no spelled-out secret word, or another secret's word
 NOT_FIELD_NAMES = [
@@ -289,6 +293,8 @@ NOT_FIELD_NAMES = [
     ("q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q", "api_key"),
     ("next__Token", "token"),
     ("next Token", "token"),
+    ("c0rrecth0rse", "password1"),
+    ("accessToken", "password2"),
 ]
 
 

@@ -509,6 +509,7 @@ _FIELD_NAME_SHAPE = LazyRegex(r"^_{0,2}[A-Za-z]+(?:[-_.][A-Za-z]+)*$")
 def _name_concepts(words: Sequence[str]) -> set[str]:
     concepts = set()
     for word in words:
+        word = word.rstrip("0123456789") or word  # a form's second field: password2, new_password1
         concept = _CONCEPT_OF_WORD.get(word)
         if concept is None and (word in _SECRET_WORDS or (len(word) > 6 and word.endswith(_SECRET_SUFFIXES))):
             concept = next((c for suffix, c in _CONCEPT_OF_SUFFIX if word.endswith(suffix)), None)
