@@ -61,6 +61,13 @@ QUIET = [
     ("test_api.py", "User(username='user2', password='{v}')\n", "FooBarFooBar2"),
     ("test_views.py", "password = '{v}'\n", "pass1xxx"),
     ("permissions.spec.ts", "  typeKey: '{v}',\n", "Document"),  # one capitalised word: an enum's value
+    # jumpserver/jumpserver (Django, Ansible playbooks): a registry key's path under a name holding "Key"
+    (
+        "playbook.yml",
+        "- win_shell: |\n    $eventLogKey = \"{v}\"\n",
+        "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\$serviceName",
+    ),
+    ("setup.ps1", '$appKey = "{v}"\n', "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App\\Settings"),
 ]
 
 

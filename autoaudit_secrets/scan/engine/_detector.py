@@ -166,7 +166,8 @@ _LITERAL_DOLLAR_SUFFIXES = (
     ".config",
 )
 _PATHLIKE = (
-    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|file:|https?://|arn:)"
+    # (HKLM:\ and the like: PowerShell's registry drives; HKEY_LOCAL_MACHINE\...: a registry key's full name)
+    r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|(?:HKLM|HKCU|HKCR|HKU|HKCC):\\|HKEY_[A-Z_]+\\|file:|https?://|arn:)"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     # a JSON pointer into the same document: an OpenAPI or JSON Schema $ref ("#/components/schemas/Secret")
     r"|^#/[A-Za-z0-9_.~%$-]+(?:/[A-Za-z0-9_.~%$-]+)*$"
