@@ -68,6 +68,9 @@ QUIET = [
         "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\$serviceName",
     ),
     ("setup.ps1", '$appKey = "{v}"\n', "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App\\Settings"),
+    # TandoorRecipes/recipes (Django): a saved web page's script, a message shown for a password field
+    ("page.html", '<script>var a = {{"errorPass":"{v}"}};</script>\n', '<p class=\\"error\\">No match<\\/p>'),
+    ("messages.js", "const wrongPassword = '{v}';\n", "<b>Wrong password</b>"),
 ]
 
 

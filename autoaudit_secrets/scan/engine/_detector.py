@@ -187,7 +187,10 @@ _ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[,;]?$"
 # Code, a path or an env var's name rather than a literal: shapes anchored at the start (one ``match``), and
 # a format hole, a file name, a settings list or ``$name`` anywhere (a ``search``, needed only when the value
 # holds one of ``_INSIDE_CHARS``) -- a hot path: a file of thousands of assignments judges every value.
-_NOT_LITERAL_AT_START = LazyRegex("|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME)))
+# HTML or XML markup: an element's opening tag ("<p class=…", "<b>Wrong password</b>": a message shown for a
+# password field)
+_MARKUP = r"^<[a-z][a-z0-9]{0,15}(?:-[a-z0-9]+)*(?:[ \t/>]|$)"
+_NOT_LITERAL_AT_START = LazyRegex("|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP)))
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
 _INSIDE_CHARS = frozenset("%#{$.;")
@@ -195,7 +198,7 @@ _INSIDE_CHARS = frozenset("%#{$.;")
 
 def _not_literal(value: str, dollar_refs: bool) -> bool:
     """Code, a dotted name (:func:`is_dotted_name`), a format string, a path, ``$name`` (when
-    ``dollar_refs``), "k=v;k2=v2" or an env var's name."""
+    ``dollar_refs``), "k=v;k2=v2", an env var's name or markup."""
     if _NOT_LITERAL_AT_START.match(value):
         return True
     if _CSS_SELECTOR.match(value) and not may_mix_cases_and_digits(value[1:]):
