@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from .._model import Confidence, Match, Rule
 from ._entropy import shannon_entropy
 from ._filters import (
+    decoded_base64_text,
     is_basic_credentials,
     is_code_identifier,
     is_doc_example,
@@ -484,6 +485,12 @@ def _value_looks_literal(
         return False
     if names_secret_field(v, words):  # "nextToken", "confirmPassword": a field's name, not its value
         return False
+    if (
+        v[-1] == "="
+        and (decoded := decoded_base64_text(v)) is not None
+        and names_secret_field(decoded, words)
+    ):
+        return False  # the same in a Kubernetes Secret's data: base64 of "postgres-user-password"
     if len(v) < 8 and not any(c.isalpha() for c in v):  # a version or a number ("3.0-", "1234")
         return False
     if not password_like and (_looks_like_identifier(v) or _names_code(v, words)):

@@ -38,6 +38,7 @@ from ._lazyre import LazyRegex
 
 __all__ = [
     "FILTER_NAMES",
+    "decoded_base64_text",
     "is_basic_credentials",
     "is_code_identifier",
     "is_doc_example",
@@ -1339,17 +1340,23 @@ def is_placeholder(value: str) -> bool:
     return _encoded_placeholder(v)
 
 
-def _encoded_placeholder(value: str) -> bool:
-    """``value`` is base64 of a placeholder's words (``ZmFrZWtleWZha2V…``, "fakekeyfake…"; a Kubernetes
-    Secret's ``changeme``): padded base64 of 12 to 88 characters that decodes to printable ASCII (64
-    characters at most)."""
+def decoded_base64_text(value: str) -> str | None:
+    """The text ``value`` is base64 of, as a Kubernetes Secret's ``data`` holds one: padded base64 of 12 to 88
+    characters that decodes to printable ASCII (64 characters at most); else None."""
     if not 12 <= len(value) <= 88 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
-        return False
+        return None
     try:
         text = base64.b64decode(value, validate=True).decode("ascii")
     except (binascii.Error, ValueError):
-        return False
-    if not text.isprintable():
+        return None
+    return text if text.isprintable() else None
+
+
+def _encoded_placeholder(value: str) -> bool:
+    """``value`` is base64 of a placeholder's words (``ZmFrZWtleWZha2V…``, "fakekeyfake…"; a Kubernetes
+    Secret's ``changeme``): see :func:`decoded_base64_text`."""
+    text = decoded_base64_text(value)
+    if text is None:
         return False
     low = text.lower()  # the word checks only: a long made-up alphabet inside data is not this
     return (
