@@ -216,6 +216,13 @@ PLACEHOLDERS = [
     # runs of consecutive characters making up half of the value, in two places: a fill
     "abcdQ7zK6789Lm2P",
     "Kd8s-wxyz-Q7Lp-3456",
+    # programmers' hex words, with counting runs between (freedomofpress/securedrop's tests)
+    "DEADBEEF01234567DEADBEEF01234567DEADBEEF",
+    "DEADBEEF01234567DEADBEEF01234567DADEFEEB",
+    "deadbeefdeadbeefdeadbeef",
+    "cafebabe0000cafebabe",
+    # a stand-in word and a counter, with a blank between
+    "test 123",
 ]
 REAL_LOOKING = [
     # passphrases of chosen words, and phrases with one of the two kinds of words only
@@ -245,6 +252,10 @@ REAL_LOOKING = [
     "Passepartout",
     "detestable",
     "asecretkeyz",
+    # a hex word inside a random value, or before random hex
+    "Xk9pQ2vL7mN4deadbeefWq3",
+    "deadbeef9f8e7d6c5b4a3f2e1d0c",
+    "test 1",
 ]
 
 

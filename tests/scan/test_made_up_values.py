@@ -71,6 +71,9 @@ QUIET = [
     # TandoorRecipes/recipes (Django): a saved web page's script, a message shown for a password field
     ("page.html", '<script>var a = {{"errorPass":"{v}"}};</script>\n', '<p class=\\"error\\">No match<\\/p>'),
     ("messages.js", "const wrongPassword = '{v}';\n", "<b>Wrong password</b>"),
+    # freedomofpress/securedrop: a forward reference in a Python annotation
+    ("models.py", 'class Journalist:\n    otp_secret: "{v}" = None\n', "Optional[str]"),
+    ("models.py", 'def set_password(self, passphrase: "{v}") -> None:\n    pass\n', "dict[str, Any]"),
     (  # its install docs' Kubernetes Secret: base64 of a field's name ("postgres-user-password")
         "k8s/secrets.yaml",
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  postgresql-postgres-password: {v}\n",

@@ -191,7 +191,10 @@ _ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[,;]?$"
 # HTML or XML markup: an element's opening tag ("<p class=…", "<b>Wrong password</b>": a message shown for a
 # password field)
 _MARKUP = r"^<[a-z][a-z0-9]{0,15}(?:-[a-z0-9]+)*(?:[ \t/>]|$)"
-_NOT_LITERAL_AT_START = LazyRegex("|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP)))
+# A type written as a string, a forward reference in a Python annotation (otp_secret: "Optional[str]"):
+# a name, then brackets that open on a name
+_TYPE_EXPRESSION = r"^[A-Za-z_][\w.]*\[[A-Za-z_][\w., |\[\]]*\]$"
+_NOT_LITERAL_AT_START = LazyRegex("|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP, _TYPE_EXPRESSION)))
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
 _INSIDE_CHARS = frozenset("%#{$.;")
@@ -199,7 +202,7 @@ _INSIDE_CHARS = frozenset("%#{$.;")
 
 def _not_literal(value: str, dollar_refs: bool) -> bool:
     """Code, a dotted name (:func:`is_dotted_name`), a format string, a path, ``$name`` (when
-    ``dollar_refs``), "k=v;k2=v2", an env var's name or markup."""
+    ``dollar_refs``), "k=v;k2=v2", an env var's name, markup or a type expression."""
     if _NOT_LITERAL_AT_START.match(value):
         return True
     if _CSS_SELECTOR.match(value) and not may_mix_cases_and_digits(value[1:]):

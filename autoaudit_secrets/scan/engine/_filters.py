@@ -1246,7 +1246,7 @@ def is_sequential(value: str) -> bool:
     return steps >= 0.6 * (len(low) - 1)
 
 
-_COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_:]){1,4}([a-z0-9]{1,12})")
+_COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_: ]){1,4}([a-z0-9]{1,12})")
 _RUNS = LazyRegex(r"[a-z]+|[0-9]+")
 _FILLER_PUNCTUATION = frozenset("-_.!")
 _BASE64_TEXT = LazyRegex(r"[A-Za-z0-9+/]+={0,2}")
@@ -1332,7 +1332,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if _placeholder_shape(v, v.lower()):
         return True
-    if len(v) >= 8 and _filler_inside(low):
+    if len(v) >= 8 and (_filler_inside(low) or _hex_words_inside(low)):
         return True
     v = v.strip("\"'`")  # what is_reference would look at
     if bool(v) and _REFERENCE.search(v) is not None:
@@ -1393,6 +1393,19 @@ def _filler_inside(low: str) -> bool:
     if longest_seq >= 9 or longest_same + 1 >= max(6, 0.3 * n):
         return True
     return 2 * covered > n or (2 * covered == n and runs > 1)
+
+
+# Hex words programmers write for a made-up value (0xDEADBEEF, CAFEBABE, FEEDFACE, 0xC0FFEE)
+_HEX_WORDS = LazyRegex(r"deadbeef|cafebabe|feedface|baadf00d|8badf00d|deadc0de|decafbad|defec8ed|c0ffee")
+
+
+def _hex_words_inside(low: str) -> bool:
+    """A value made of programmers' hex words (``deadbeef``, ``cafebabe``) for the most part, the rest a
+    quarter of it at most or itself filler (:func:`_filler_inside`): ``DEADBEEF01234567DEADBEEF01234567…``."""
+    rest = _HEX_WORDS.sub("", low)
+    if len(rest) == len(low):
+        return False
+    return 4 * len(rest) <= len(low) or (len(rest) >= 8 and _filler_inside(rest))
 
 
 # Values published as examples, exactly as published (compared lower-cased).
