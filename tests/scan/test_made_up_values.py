@@ -224,3 +224,19 @@ def test_a_token_shape_inside_a_base64_blob_is_quiet_and_the_token_alone_is_repo
         f'{{"content": {{"text": "{blob}"}}, "key": "{key}"}}\n', encoding="utf-8"
     )
     assert [rule for _, _, rule in _scan(tmp_path)] == ["yandex-cloud-access-key"]
+
+
+def test_snake_case_words_after_a_provider_name_are_an_identifier_not_its_key(tmp_path: Path) -> None:
+    # CTFd/CTFd: a syntax highlighter's keyword list in a vendor bundle holds
+    # "physics_particle_group_polygon physics_particle_group_add_point", 32 characters of a key's alphabet
+    # after "polygon": an identifier. A random key there is still reported; a passphrase of such words under
+    # a password name is too.
+    bundle = tmp_path / "vendor.bundle.min.js"
+    text = 'hljs.register({{keywords:"physics_particle_group_polygon {v} physics_world_draw"}});\n'
+    bundle.write_text(text.format(v="physics_particle_group_add_point"), encoding="utf-8")
+    assert _scan(tmp_path) == []
+    bundle.write_text(text.format(v=random_chars(_ALNUM, 31) + "Q"), encoding="utf-8")
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["polygon-io-api-key"]
+    bundle.unlink()
+    (tmp_path / "settings.py").write_text('password = "correct_horse_battery_staple"\n', encoding="utf-8")
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["generic-password"]

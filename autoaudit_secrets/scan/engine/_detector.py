@@ -188,6 +188,10 @@ _ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[,;]?$"
 # Code, a path or an env var's name rather than a literal: shapes anchored at the start (one ``match``), and
 # a format hole, a file name, a settings list or ``$name`` anywhere (a ``search``, needed only when the value
 # holds one of ``_INSIDE_CHARS``) -- a hot path: a file of thousands of assignments judges every value.
+# Three or more lower-case words joined by "_": an identifier (a keyword list of a syntax highlighter in a
+# bundle), never a random key, though a key's alphabet may hold "_" ([A-Za-z0-9_]{32}). A passphrase may be
+# written so (correct_horse_battery_staple): not for the password rules.
+_SNAKE_CASE_WORDS = LazyRegex(r"[a-z]{2,}(?:_[a-z]{2,}){2,}")
 # HTML or XML markup: an element's opening tag ("<p class=…", "<b>Wrong password</b>": a message shown for a
 # password field)
 _MARKUP = r"^<[a-z][a-z0-9]{0,15}(?:-[a-z0-9]+)*(?:[ \t/>]|$)"
@@ -946,6 +950,8 @@ class Detector:
             return False
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return False
+        if "password" not in rule.tags and _SNAKE_CASE_WORDS.fullmatch(secret) is not None:
+            return False  # physics_particle_group_add_point: an identifier, where a key's alphabet has "_"
         if (
             "password" in rule.tags
             and rule.confidence is not Confidence.HIGH
