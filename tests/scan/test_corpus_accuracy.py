@@ -50,9 +50,9 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # Android buildConfigField strings (820 -> 828 and 843 -> 848 of 1241): code 77.5% -> 78.2% (noseyparker),
     # 60.6% -> 61.2% (kingfisher), 66.1% -> 66.7% (all); config 78.5% -> 79.0%, 62.8% -> 63.2%,
     # 67.9% -> 68.3%; negatives unchanged (12 and 18 of 144).
-    # Programmers' hex words as filler (DEADBEEF..., a placeholder now): the one example lost in noseyparker is
-    # AKIADEADBEEFDEADBEEF, an access key id filled in by hand: code 78.2% -> 78.0% (noseyparker), 66.7% ->
-    # 66.6% (all); config 79.0% -> 78.7%, 68.3%; negatives unchanged (12 and 18 of 144).
+    # Programmers' hex words as filler (DEADBEEF..., a placeholder now): the one example lost in noseyparker
+    # is AKIADEADBEEFDEADBEEF, an access key id filled in by hand: code 78.2% -> 78.0% (noseyparker), 66.7%
+    # -> 66.6% (all); config 79.0% -> 78.7%, 68.3%; negatives unchanged (12 and 18 of 144).
     ("code", "noseyparker"): (0.775, 0.095),
     ("code", "kingfisher"): (0.61, 0.05),
     ("code", "all"): (0.665, 0.09),
