@@ -238,5 +238,6 @@ def test_snake_case_words_after_a_provider_name_are_an_identifier_not_its_key(tm
     bundle.write_text(text.format(v=random_chars(_ALNUM, 31) + "Q"), encoding="utf-8")
     assert [rule for _, _, rule in _scan(tmp_path)] == ["polygon-io-api-key"]
     bundle.unlink()
-    (tmp_path / "settings.py").write_text('password = "correct_horse_battery_staple"\n', encoding="utf-8")
+    passphrase = "_".join(["correct", "horse", "battery", "staple"])  # (built here: this file is scanned too)
+    (tmp_path / "settings.py").write_text(f'password = "{passphrase}"\n', encoding="utf-8")
     assert [rule for _, _, rule in _scan(tmp_path)] == ["generic-password"]
