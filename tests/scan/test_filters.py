@@ -223,6 +223,9 @@ PLACEHOLDERS = [
     "cafebabe0000cafebabe",
     # a stand-in word and a counter, with a blank between
     "test 123",
+    # a counter between words, the digits' row (CTFd/CTFd's tests)
+    "key-1234567890-file-config",
+    "user_1234567890",
 ]
 REAL_LOOKING = [
     # passphrases of chosen words, and phrases with one of the two kinds of words only
@@ -256,6 +259,9 @@ REAL_LOOKING = [
     "Xk9pQ2vL7mN4deadbeefWq3",
     "deadbeef9f8e7d6c5b4a3f2e1d0c",
     "test 1",
+    # words around a random part, or a longer digit run than a row
+    "deploy_9f8e7d6c_prod",
+    "key-12345678901-file",
 ]
 
 

@@ -1246,16 +1246,17 @@ def is_sequential(value: str) -> bool:
     return steps >= 0.6 * (len(low) - 1)
 
 
-_COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_: ]){1,4}([a-z0-9]{1,12})")
+_COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_: ]){1,4}([a-z0-9]{1,12})(?:[-_: ][a-z]{1,12}){0,3}")
 _RUNS = LazyRegex(r"[a-z]+|[0-9]+")
 _FILLER_PUNCTUATION = frozenset("-_.!")
 _BASE64_TEXT = LazyRegex(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _counted(run: str) -> bool:
-    """Characters in a row (``123``, ``xyz``) or one character repeated (``99999``)."""
+    """Characters in a row (``123``, ``xyz``, the digits' row ``1234567890``) or one character repeated
+    (``99999``)."""
     steps = {ord(b) - ord(a) for a, b in itertools.pairwise(run)}
-    return steps in ({1}, {0})
+    return steps in ({1}, {0}) or (steps == {1, -9} and run.endswith("890") and "09" not in run)
 
 
 def _standin_and_filler(low: str) -> bool:
@@ -1280,11 +1281,11 @@ def _standin_and_filler(low: str) -> bool:
 
 
 def _words_and_counter(value: str) -> bool:
-    """Lower-case words, then a counter made up by hand: ``rk_test_123``, ``refresh_456``,
-    ``token_xyz789``, ``org_cst_abc123xyz``. The last part is one to three runs of letters or digits, of six
-    characters at most each, with a run of three in a row or repeated (``123``, ``xyz``, ``999``) and nothing
-    but such runs (``sso1`` is no counter; nor is a year, ``2024``). An issued token is random and longer;
-    one in lower-case words is a name."""
+    """Lower-case words, then a counter made up by hand, then possibly more words: ``rk_test_123``,
+    ``refresh_456``, ``token_xyz789``, ``org_cst_abc123xyz``, ``key-1234567890-file-config``. The counter is
+    one to three runs of letters or digits, each one character or three to ten in a row or repeated (``123``,
+    ``xyz``, ``999``, ``1234567890``), one run of three at least (``sso1`` is no counter; nor is a year,
+    ``2024``). An issued token is random and longer; one in lower-case words is a name."""
     match = _COUNTER_WORDS.fullmatch(value)
     if match is None:
         return False
@@ -1292,7 +1293,7 @@ def _words_and_counter(value: str) -> bool:
     return (
         len(runs) <= 3
         and any(c.isdigit() for c in match.group(1))
-        and all(len(run) <= 6 and (len(run) == 1 or _counted(run)) for run in runs)
+        and all(len(run) == 1 or (len(run) <= 10 and _counted(run)) for run in runs)
         and any(len(run) >= 3 for run in runs)
     )
 
