@@ -64,13 +64,15 @@ QUIET = [
     # jumpserver/jumpserver (Django, Ansible playbooks): a registry key's path under a name holding "Key"
     (
         "playbook.yml",
-        "- win_shell: |\n    $eventLogKey = \"{v}\"\n",
+        '- win_shell: |\n    $eventLogKey = "{v}"\n',
         "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\$serviceName",
     ),
     ("setup.ps1", '$appKey = "{v}"\n', "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App\\Settings"),
     # TandoorRecipes/recipes (Django): a saved web page's script, a message shown for a password field
     ("page.html", '<script>var a = {{"errorPass":"{v}"}};</script>\n', '<p class=\\"error\\">No match<\\/p>'),
     ("messages.js", "const wrongPassword = '{v}';\n", "<b>Wrong password</b>"),
+    # getredash/redash: an LDAP attribute's name as an env lookup's default, under a key's name
+    ("settings.py", 'LDAP_NAME_KEY = os.environ.get("LDAP_NAME_KEY", "{v}")\n', "displayName"),
     # freedomofpress/securedrop: a forward reference in a Python annotation
     ("models.py", 'class Journalist:\n    otp_secret: "{v}" = None\n', "Optional[str]"),
     ("models.py", 'def set_password(self, passphrase: "{v}") -> None:\n    pass\n', "dict[str, Any]"),
@@ -241,3 +243,15 @@ def test_snake_case_words_after_a_provider_name_are_an_identifier_not_its_key(tm
     passphrase = "_".join(["correct", "horse", "battery", "staple"])  # (built here: this file is scanned too)
     (tmp_path / "settings.py").write_text(f'password = "{passphrase}"\n', encoding="utf-8")
     assert [rule for _, _, rule in _scan(tmp_path)] == ["generic-password"]
+
+
+def test_an_env_lookups_default_that_reads_as_a_name_is_still_a_password_under_a_password_name(
+    tmp_path: Path,
+) -> None:
+    # the key's name decides: "displayName" under LDAP_DISPLAY_NAME_KEY is an identifier (QUIET above); a
+    # chosen password may read as one, so under a password's name it is reported
+    chosen = "Summer" + "Time"  # (built here: this file is scanned too)
+    (tmp_path / "settings.py").write_text(
+        f'DB_PASSWORD = os.environ.get("DB_PASSWORD", "{chosen}")\n', encoding="utf-8"
+    )
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["env-lookup-default-secret"]

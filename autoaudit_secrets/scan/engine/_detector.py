@@ -470,12 +470,14 @@ def _value_looks_literal(
     v = value.strip()
     if len(v) < 4:
         return False
-    password_like = "password" in rule.tags
     # code, a format string, a path, ``$name`` (where filled in), "k=v;k2=v2" or an env var's name
     if _not_literal(v, dollar_refs):
         return False
     if words is None:
         words = name_words(name)
+    # a rule for any secret's name (an env lookup's default) judges a key's or a token's value as a key's:
+    # LDAP_DISPLAY_NAME_KEY's "displayName" is an identifier; a password's may be one (SummerTime)
+    password_like = "password" in rule.tags and ("generic" not in rule.tags or names_password(words))
     low = v.lower()
     if low in words or low.replace("-", "_") == "_".join(words):
         return False
