@@ -104,7 +104,14 @@ def test_a_made_up_value_is_quiet_and_a_random_one_in_its_place_is_reported(
 
 
 # Names that only qualify a key as one to look something up by: their values are never judged
-LOOKUP_KEYS = ["debounce_key", "deduplication_key", "throttle_key", "cache_context_key"]
+LOOKUP_KEYS = [
+    "debounce_key",
+    "deduplication_key",
+    "throttle_key",
+    "cache_context_key",
+    "aggregation_key",  # getredash/redash: an alert destination's grouping key
+    "grouping_key",
+]
 
 
 def test_lookup_keys_are_not_secret_names_and_a_signing_key_is(tmp_path: Path) -> None:

@@ -217,6 +217,9 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "dedup",
         "dedupe",
         "deduplication",
+        "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
+        "aggregate",
+        "grouping",
         "debounce",
         "throttle",
         "idempotency",
