@@ -73,6 +73,8 @@ QUIET = [
     ("messages.js", "const wrongPassword = '{v}';\n", "<b>Wrong password</b>"),
     # getredash/redash: an LDAP attribute's name as an env lookup's default, under a key's name
     ("settings.py", 'LDAP_NAME_KEY = os.environ.get("LDAP_NAME_KEY", "{v}")\n', "displayName"),
+    # Flagsmith/Flagsmith: a docker build --secret option's pairs, in a Dockerfile's usage comment
+    ("Dockerfile", 'FROM python:3.12\n#   --secret="{v}" .\n', "id=github_private_cloud_token,env=GH_TOKEN"),
     # freedomofpress/securedrop: a forward reference in a Python annotation
     ("models.py", 'class Journalist:\n    otp_secret: "{v}" = None\n', "Optional[str]"),
     ("models.py", 'def set_password(self, passphrase: "{v}") -> None:\n    pass\n', "dict[str, Any]"),
@@ -111,6 +113,7 @@ LOOKUP_KEYS = [
     "cache_context_key",
     "aggregation_key",  # getredash/redash: an alert destination's grouping key
     "grouping_key",
+    "renderKey",  # makeplane/plane: an editor menu item's key
 ]
 
 
@@ -262,3 +265,14 @@ def test_an_env_lookups_default_that_reads_as_a_name_is_still_a_password_under_a
         f'DB_PASSWORD = os.environ.get("DB_PASSWORD", "{chosen}")\n', encoding="utf-8"
     )
     assert [rule for _, _, rule in _scan(tmp_path)] == ["env-lookup-default-secret"]
+
+
+def test_a_provider_name_then_an_ids_name_holds_an_id_not_the_providers_key(tmp_path: Path) -> None:
+    # Flagsmith/Flagsmith: HUBSPOT_FORM_ID_SAAS holds a HubSpot form's id, a UUID as HubSpot's legacy API key
+    # is one. A context rule's match that names an id and no secret is an id; the key's name is still a key.
+    uuid = "-".join(random_chars("0123456789abcdef", n) for n in (8, 4, 4, 4, 12))
+    (tmp_path / "constants.py").write_text(
+        f'HUBSPOT_FORM_ID_SAAS = "{uuid}"\nHEROKU_APP_ID = "{uuid}"\nHUBSPOT_API_KEY = "{uuid}"\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("constants.py", 3, "hubspot-api-key-legacy")]

@@ -195,10 +195,15 @@ _SNAKE_CASE_WORDS = LazyRegex(r"[a-z]{2,}(?:_[a-z]{2,}){2,}")
 # HTML or XML markup: an element's opening tag ("<p class=…", "<b>Wrong password</b>": a message shown for a
 # password field)
 _MARKUP = r"^<[a-z][a-z0-9]{0,15}(?:-[a-z0-9]+)*(?:[ \t/>]|$)"
+# Options of a command or mount written as name=value pairs joined by commas (docker build
+# --secret "id=github_token,env=GH_TOKEN", --mount=type=secret,id=npmrc)
+_OPTION_PAIRS = r"^[A-Za-z_][\w.-]*=[^,;\s=]*,[A-Za-z_][\w.-]*="
 # A type written as a string, a forward reference in a Python annotation (otp_secret: "Optional[str]"):
 # a name, then brackets that open on a name
 _TYPE_EXPRESSION = r"^[A-Za-z_][\w.]*\[[A-Za-z_][\w., |\[\]]*\]$"
-_NOT_LITERAL_AT_START = LazyRegex("|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP, _TYPE_EXPRESSION)))
+_NOT_LITERAL_AT_START = LazyRegex(
+    "|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP, _OPTION_PAIRS, _TYPE_EXPRESSION))
+)
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
 _INSIDE_CHARS = frozenset("%#{$.;")
@@ -206,7 +211,7 @@ _INSIDE_CHARS = frozenset("%#{$.;")
 
 def _not_literal(value: str, dollar_refs: bool) -> bool:
     """Code, a dotted name (:func:`is_dotted_name`), a format string, a path, ``$name`` (when
-    ``dollar_refs``), "k=v;k2=v2", an env var's name, markup or a type expression."""
+    ``dollar_refs``), "k=v;k2=v2" or "k=v,k2=v2", an env var's name, markup or a type expression."""
     if _NOT_LITERAL_AT_START.match(value):
         return True
     if _CSS_SELECTOR.match(value) and not may_mix_cases_and_digits(value[1:]):
@@ -580,6 +585,21 @@ _B64_SIGNS = frozenset("+/")
 _BLOB_SIDE = 32  # base64 characters on each side of a match inside a blob, at least
 
 
+_LEAD_SEPARATORS = LazyRegex(r"[^A-Za-z0-9]+")
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "identifier"})
+
+
+def _names_an_identifier(lead: str) -> bool:
+    """The text a context rule matched before its secret (``HUBSPOT_FORM_ID_SAAS = "``) names an identifier
+    (``id``, ``uuid``, ``guid``) and no secret (``key``, ``token``, ``secret``): asked for a UUID-shaped
+    secret only, where a provider's form, portal or app id has its key's shape. (Some providers do call a
+    secret an id: CodeClimate's CC_TEST_REPORTER_ID, Blynk's oa2-client-id_…, not UUIDs.)"""
+    if "id" not in lead.lower():
+        return False
+    name = _LEAD_SEPARATORS.sub("_", lead).strip("_")
+    return not _ID_WORDS.isdisjoint(name_words(name)) and not is_secret_name(name)
+
+
 def _inside_base64_blob(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` lies inside a run of base64 (a ``data:`` URI's image, a HAR file's body, a
     certificate), which the format's ``+`` or ``/`` before it cut: 32 base64 characters or more stand right
@@ -887,6 +907,13 @@ class Detector:
         opening = text[start - 1] if start > 0 else ""
         if not named and opening in _B64_SIGNS and _inside_base64_blob(text, start, end):
             return None  # …+p4x/YC…+…: a token's shape met inside an image's or a certificate's base64
+        if (
+            not named
+            and start > m.start()
+            and is_uuid(secret)
+            and _names_an_identifier(text[m.start() : start])
+        ):
+            return None  # HUBSPOT_FORM_ID = "<uuid>": a provider's name, then an id's, not its (UUID) key's
         literal_dollars = dollar_refs and opening != "'"  # (in single quotes, $name is no reference)
         # What the value alone decides is worked out once per rule, name, value and file kind: a value is
         # often met many times (a connection string repeated down a file, a password in every config)

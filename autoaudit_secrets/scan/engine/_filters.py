@@ -221,6 +221,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "aggregate",
         "grouping",
         "debounce",
+        "render",  # a UI list item's key (React's key, an editor's renderKey)
         "throttle",
         "idempotency",
         "context",
