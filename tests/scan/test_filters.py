@@ -226,6 +226,10 @@ PLACEHOLDERS = [
     # a counter between words, the digits' row (CTFd/CTFd's tests)
     "key-1234567890-file-config",
     "user_1234567890",
+    # a stand-in word split by a character to escape (Flagsmith's docs on URL-encoding a password)
+    "pass[word",
+    "pass%5Bword",
+    "pass word",
 ]
 REAL_LOOKING = [
     # passphrases of chosen words, and phrases with one of the two kinds of words only
@@ -262,6 +266,10 @@ REAL_LOOKING = [
     # words around a random part, or a longer digit run than a row
     "deploy_9f8e7d6c_prod",
     "key-12345678901-file",
+    # split words that are not stand-ins, or with a digit
+    "horse battery",
+    "Kettle#Garden",
+    "Secret!2024",
 ]
 
 

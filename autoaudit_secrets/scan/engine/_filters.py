@@ -1221,6 +1221,16 @@ def _says_what_it_is_for(low: str) -> bool:
     return not words.isdisjoint(_PURPOSE_LINKS) and not words.isdisjoint(_PURPOSE_USES)
 
 
+def _standin_split(low: str) -> bool:
+    """Stand-in words split by one or two characters that are no letters (``pass[word``, ``pass word``,
+    ``pass%5Bword`` once decoded: a documentation example of a password with a character to escape). No digit:
+    ``Secret!2024`` is a chosen value."""
+    letters = "".join(c for c in low if c.isalpha())
+    if letters == low or len(low) - len(letters) > 2 or any(c.isdigit() for c in low):
+        return False
+    return letters in _STANDIN_WORDS or _standin_run(letters)
+
+
 def _standin_run(word: str) -> bool:
     """``word`` is stand-in words of two letters or more written together (``mysecretpassword``, a camel-case
     value lower-cased): a split into such words exists. (Not the one-letter ``a``: too much would split.)"""
@@ -1334,6 +1344,8 @@ def is_placeholder(value: str) -> bool:
     ):
         return True
     if low.endswith(("...", "…")):  # truncated in documentation
+        return True
+    if _standin_split(low):
         return True
     if _placeholder_shape(v, v.lower()):
         return True
