@@ -596,8 +596,8 @@ def _names_an_identifier(lead: str) -> bool:
     secret an id: CodeClimate's CC_TEST_REPORTER_ID, Blynk's oa2-client-id_…, not UUIDs.)"""
     if "id" not in lead.lower():
         return False
-    name = _LEAD_SEPARATORS.sub("_", lead).strip("_")
-    return not _ID_WORDS.isdisjoint(name_words(name)) and not is_secret_name(name)
+    is_secret, words = secret_name_and_words(_LEAD_SEPARATORS.sub("_", lead).strip("_"))
+    return not is_secret and not _ID_WORDS.isdisjoint(words)
 
 
 def _inside_base64_blob(text: str, start: int, end: int) -> bool:

@@ -294,7 +294,7 @@ def _read_index(source: str | None) -> tuple[Rule, ...] | None:
         if not isinstance(header, dict) or (source is not None and header.get("source") != source):
             return None
         return tuple(_rule_from_json(row) for row in json.loads(body))
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError):  # (a JSON or UTF-8 decoding error is a ValueError)
         return None
 
 
@@ -317,10 +317,11 @@ def _data_blobs(signature: Iterable[tuple[str, int, int]]) -> list[tuple[str, by
     return [(name, (DATA_DIR / name).read_bytes()) for name, _, _ in signature]
 
 
-def parse_data_files(signature: Iterable[tuple[str, int, int]] | None = None) -> tuple[Rule, ...]:
-    """Parse and validate every data file (no index); raises :class:`RuleError`."""
+def parse_data_files(signature: Iterable[tuple[str, int, int]]) -> tuple[Rule, ...]:
+    """Parse and validate the data files of ``signature`` (see :func:`_signature`; no index); raises
+    :class:`RuleError`."""
     rules: list[Rule] = []
-    for name, _, _ in _signature() if signature is None else signature:
+    for name, _, _ in signature:
         rules.extend(_parse_file(DATA_DIR / name))
     _check_unique(rules)
     return tuple(rules)
