@@ -38,12 +38,23 @@ def harden(env: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+# glibc gives each large buffer git allocates (an inflated blob, for a patch or `cat-file --batch`) its own
+# mapping, unmapped again when it is freed: every blob then costs fresh page faults. Up to these sizes the
+# buffers come from the heap and freed memory is kept for the next blob. On WrongSecrets' 8,082 commits, the
+# patches' git faults 36,000 -> 27,500 times, the git processes of `check-secrets git --all` take 0.07-0.12 s
+# less CPU, and git's peak memory stays the same. Only glibc reads this (musl, macOS, Windows ignore it); the
+# user's own GLIBC_TUNABLES come after these, so theirs win.
+_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864"
+
+
 def git_env(**extra: str) -> dict[str, str]:
     """This process's environment for a ``git`` child: never a terminal pager, an editor or a credential
-    prompt, messages in English, no external diff driver, the settings of :data:`UNTRUSTED_REPO_CONFIG`;
-    ``extra`` variables on top."""
+    prompt, messages in English, no external diff driver, the settings of :data:`UNTRUSTED_REPO_CONFIG`,
+    glibc's allocator tuned for git's blob buffers; ``extra`` variables on top."""
     env = dict(os.environ)
     env.update({"GIT_PAGER": "cat", "PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+    own = env.get("GLIBC_TUNABLES")
+    env["GLIBC_TUNABLES"] = f"{_GLIBC_TUNABLES}:{own}" if own else _GLIBC_TUNABLES
     env.pop("GIT_EXTERNAL_DIFF", None)
     env.update(extra)
     return harden(env)
