@@ -8,6 +8,7 @@ import importlib
 import os
 import signal
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from types import FrameType
@@ -15,11 +16,15 @@ from typing import NoReturn, TextIO
 
 from .._errors import AutoauditSecretsError, UsageError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Command", "ExitCode", "run_program"]
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "STARTED", "Command", "ExitCode", "run_program"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # findings, or settings that do not satisfy the schema
 EXIT_USAGE = 2  # usage or runtime error, one line on stderr
+
+#: when the command line program started (``time.monotonic()``), as early as this package can tell: what a
+#: time limit is counted from (Python's own start-up, some tens of milliseconds, comes before)
+STARTED = time.monotonic()
 
 ExitCode = int
 # A subcommand module exposes register(subparsers) which adds parsers whose default `func` is a Command.

@@ -9,6 +9,7 @@ from typing import Any
 
 from .._errors import ScanError, UsageError
 from ..scan._model import Finding, ScanConfig, ScanOptions, ScanStats
+from ._common import STARTED
 from ._scan_output import (
     SINCE_BASE_ATTR,
     add_archive_options,
@@ -18,6 +19,7 @@ from ._scan_output import (
     emit,
     guarded,
     parse_jobs,
+    parse_seconds,
     parse_size,
     warn_slow_matcher,
 )
@@ -74,6 +76,15 @@ def register(subparsers: Any) -> None:
         help="worker processes scanning parts of a long history in parallel, each with its own git "
         "(default: the CPU count; 1: one process)",
     )
+    parser.add_argument(
+        "--time-limit",
+        type=parse_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop scanning this many seconds after the start (e.g. 4.5 under a server's 5 s limit for "
+        "pre-receive hooks): the findings so far are reported, the commits not scanned are counted, and the "
+        "exit code is 2, never 0 (default: no limit)",
+    )
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress",
@@ -123,8 +134,21 @@ class _Progress:
 
 
 def _cmd_git(args: argparse.Namespace) -> int:
-    root, _, findings, stats = run_git_scan(args, _selection(args))
-    return emit(findings, stats, args, root=root)
+    selection = _selection(args)
+    root, _, findings, stats = run_git_scan(args, selection)
+    code = emit(findings, stats, args, root=root)
+    if stats.commits_unscanned:
+        # the report says what was found before the scan stopped; the run itself is not a pass
+        count = stats.commits_unscanned
+        hint = (
+            "push fewer commits at a time (the older ones first: each push scans only what the server does "
+            "not have yet)"
+            if args.pre_receive
+            else "run again with a larger --time-limit, or without one"
+        )
+        commits = f"{count:,} commit{'s'[: count != 1]}"
+        raise ScanError(f"--time-limit of {args.time_limit:g} s reached: {commits} not scanned; {hint}")
+    return code
 
 
 def run_git_scan(
@@ -142,6 +166,8 @@ def run_git_scan(
         # the base's is used (see _scan_output._file_config).
         setattr(args, SINCE_BASE_ATTR, args.since)
     config = config_from_args(args, root)
+    limit = getattr(args, "time_limit", None)
+    deadline = STARTED + limit if limit is not None else None
     # git starts now and works on its own while the rules load and compile
     with HistoryScan(root, selection, jobs=args.jobs) as history:
         try:
@@ -156,6 +182,7 @@ def run_git_scan(
             archive_depth=args.max_archive_depth,
             archive_unpacked=args.max_unpacked,
             archive_unpacked_total=args.max_unpacked_total,
+            deadline=deadline,
         )
         show = args.progress if args.progress is not None else sys.stderr.isatty()
         progress = _Progress() if show else None

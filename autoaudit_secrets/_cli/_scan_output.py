@@ -54,6 +54,7 @@ __all__ = [
     "guarded",
     "matchable",
     "parse_jobs",
+    "parse_seconds",
     "parse_shard",
     "parse_size",
     "remember_config",
@@ -600,6 +601,20 @@ def parse_shard(text: str) -> tuple[int, int]:
     if n < 1 or not 1 <= k <= n:
         raise argparse.ArgumentTypeError(f"invalid shard {text[:20]!r}: need 1 <= K <= N")
     return k, n
+
+
+def parse_seconds(text: str) -> float:
+    """A positive duration in seconds: ``4.5``, ``600``; an ``argparse`` type."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid duration {text[:20]!r}: expected seconds (4.5)") from None
+    if not 0 < value <= _MAX_SECONDS:  # (also refuses nan; inf is over the bound)
+        raise argparse.ArgumentTypeError(f"duration must be over 0 and at most {_MAX_SECONDS:,} seconds")
+    return value
+
+
+_MAX_SECONDS = 7 * 24 * 3600
 
 
 def parse_size(text: str) -> int:

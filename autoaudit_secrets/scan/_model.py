@@ -205,6 +205,9 @@ class ScanStats:
     # Git commit and tag messages (check-secrets git) of which only the first and last parts were scanned
     # (larger than sources._messages.MESSAGE_MAX), in the order of the history.
     messages_truncated: list[MessageOrigin] = field(default_factory=list)
+    # Commits (check-secrets git) not scanned, or not to the end, because --time-limit was reached: the scan
+    # stopped there (1 for staged changes not scanned whole).
+    commits_unscanned: int = 0
     # Files that could not be read (relative paths, not in reports); one named explicitly is an error.
     unreadable: list[str] = field(default_factory=list)
     bytes_scanned: int = 0
@@ -222,6 +225,7 @@ class ScanStats:
         self.files_truncated += other.files_truncated
         self.archives_incomplete += other.archives_incomplete
         self.messages_truncated.extend(other.messages_truncated)
+        self.commits_unscanned += other.commits_unscanned
         self.unreadable.extend(other.unreadable)
         self.bytes_scanned += other.bytes_scanned
 

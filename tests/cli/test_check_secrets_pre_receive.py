@@ -35,13 +35,14 @@ class Server:
         self.tokens: list[str] = []
         self.hook(True)
 
-    def hook(self, on: bool) -> None:
+    def hook(self, on: bool, *options: str) -> None:
         hook = self.bare / "hooks" / "pre-receive"
         if not on:
             hook.unlink(missing_ok=True)
             return
         hook.write_text(
-            f'#!/bin/sh\nexec "{BIN_DIR / "check-secrets"}" git --pre-receive\n', encoding="utf-8"
+            f'#!/bin/sh\nexec "{BIN_DIR / "check-secrets"}" git --pre-receive {" ".join(options)}\n',
+            encoding="utf-8",
         )
         hook.chmod(0o755)
 
@@ -176,3 +177,17 @@ def test_a_baseline_made_in_the_bare_repository_accepts_a_known_secret_pushed_ag
     hook.write_text(script, encoding="utf-8")
     result = server.push("main")
     assert result.returncode == 0 and "1 baselined" in result.stderr, result.stderr
+
+
+def test_a_push_the_hook_cannot_scan_in_its_time_limit_is_rejected_saying_how_to_push(server: Server) -> None:
+    # (a server may kill a slow hook — GitHub Enterprise Server after 5 s — and refuse the push without a
+    # word; with --time-limit below that, the pusher is told why, and how to get through)
+    server.hook(True, "--time-limit", "0.000001")
+    shas = [server.commit(f"f{n}.py", f"x = {n}\n") for n in range(3)]
+    result = server.push("main")
+    assert result.returncode != 0
+    assert "--time-limit of 1e-06 s reached: 3 commits not scanned" in result.stderr, result.stderr
+    assert "push fewer commits at a time" in result.stderr
+    assert not server.has(shas[-1])
+    server.hook(True, "--time-limit", "600")
+    assert server.push("main").returncode == 0 and server.has(shas[-1])

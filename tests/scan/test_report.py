@@ -156,6 +156,7 @@ def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
         "files_truncated": 0,
         "archives_incomplete": 0,
         "messages_truncated": 0,
+        "commits_unscanned": 0,
         "bytes_scanned": 4096,
         "seconds": 0.25,
         "findings_suppressed": 2,

@@ -13,7 +13,8 @@
       ],
       "stats": {"findings": 1, "errors": 1, "warnings": 0, "files_scanned": 10, "files_skipped": 0,
                 "files_truncated": 0, "archives_incomplete": 0, "messages_truncated": 0,
-                "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0, "findings_baselined": 0,
+                "commits_unscanned": 0, "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0,
+                "findings_baselined": 0,
                 "matcher": "hyperscan", "matcher_fallback": null}
     }
 
@@ -108,6 +109,7 @@ def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, An
         "files_truncated": stats.files_truncated,
         "archives_incomplete": stats.archives_incomplete,
         "messages_truncated": len(stats.messages_truncated),
+        "commits_unscanned": stats.commits_unscanned,
         "bytes_scanned": stats.bytes_scanned,
         "seconds": round(stats.seconds, 3),
         "findings_suppressed": stats.findings_suppressed,

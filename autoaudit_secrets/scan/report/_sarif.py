@@ -228,11 +228,21 @@ def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
             "filesTruncated": stats.files_truncated,
             "archivesIncomplete": stats.archives_incomplete,
             "messagesTruncated": len(stats.messages_truncated),
+            "commitsUnscanned": stats.commits_unscanned,
             "findingsBaselined": stats.findings_baselined,
             "findingsSuppressed": stats.findings_suppressed,
         },
     }
     if stats.messages_truncated:  # (what was not read is said in every format, as in JSON)
         run["properties"]["truncatedMessages"] = [message_to_dict(o) for o in stats.messages_truncated]
+    if stats.commits_unscanned:
+        # a run that stopped early did not succeed: the results are what it found before it stopped
+        text = f"--time-limit reached: {stats.commits_unscanned} commit(s) not scanned"
+        run["invocations"] = [
+            {
+                "executionSuccessful": False,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": text}}],
+            }
+        ]
     log = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return dump_json(log)

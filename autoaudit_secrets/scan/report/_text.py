@@ -153,6 +153,8 @@ def summary_line(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
         )
     if stats.messages_truncated:
         extra.append(_messages_truncated(stats.messages_truncated))
+    if stats.commits_unscanned:
+        extra.append(f"{_plural(stats.commits_unscanned, 'commit')} not scanned (--time-limit reached)")
     if extra:
         tail += ", " + ", ".join(extra)
     if not findings:

@@ -352,6 +352,33 @@ def resolve_revisions(root: Path, selection: GitSelection) -> list[str]:
 # ----------------------------------------------------------------------------------------- streaming sources
 
 
+class _TimeUp(Exception):
+    """A history scan's deadline passed while it waited for git (caught by :meth:`_HistoryScan.run`)."""
+
+
+_Q = TypeVar("_Q")
+
+
+def _get(source: queue.Queue[_Q], deadline: float | None) -> _Q:
+    """The next item of ``source``; :class:`_TimeUp` once ``deadline`` (``time.monotonic()``) has passed."""
+    if deadline is None:
+        return source.get()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _TimeUp
+        with contextlib.suppress(queue.Empty):
+            return source.get(timeout=left)
+
+
+def _wait(event: threading.Event, deadline: float | None) -> None:
+    """Wait for ``event``; :class:`_TimeUp` once ``deadline`` has passed."""
+    if deadline is None:
+        event.wait()
+    elif not event.wait(max(deadline - time.monotonic(), 0.0)):
+        raise _TimeUp
+
+
 class _GitPipe:
     """A ``git`` process whose output a background thread reads ahead, so that git keeps working while the
     caller is busy: up to ``read_ahead`` bytes in memory, then up to ``spill`` bytes more in a temp file (the
@@ -478,8 +505,9 @@ class _GitPipe:
             self._spill.seek(offset)
             return self._spill.read(size)
 
-    def chunks(self) -> Iterator[bytes]:
-        """The output as read, chunk by chunk; ended by a newline (added when git wrote none)."""
+    def chunks(self, deadline: float | None = None) -> Iterator[bytes]:
+        """The output as read, chunk by chunk; ended by a newline (added when git wrote none). Raises
+        :class:`_TimeUp` when ``deadline`` passes while it waits for git."""
         last = b"\n"
         first: float | None = None  # when the first chunk came
         waited = 0.0  # how long the scan waited for git since then
@@ -487,14 +515,14 @@ class _GitPipe:
         while True:
             if starved is not None and first is not None and self._chunks.empty():
                 began = time.perf_counter()
-                item = self._chunks.get()
+                item = _get(self._chunks, deadline)
                 now = time.perf_counter()
                 waited += now - began
                 if waited >= _STARVED_SECONDS and waited >= _STARVED_SHARE * (now - first):
                     starved()  # git, not the scan, is what the scan waits for: more git is wanted
                     starved = None
             else:
-                item = self._chunks.get()
+                item = _get(self._chunks, deadline)
                 if first is None:
                     first = time.perf_counter()
             if item is None:
@@ -735,6 +763,8 @@ class ChangeStream:
         self.quiet_commits = 0
         self._asked = 0  # commits whose patches git was asked for
         self._order: list[str] = []  # every commit of the selection, in order (see order())
+        #: when waiting for git stops (a time.monotonic() value; None: never): iterating raises _TimeUp
+        self.deadline: float | None = None
         if selection.mode is GitMode.STAGED:
             base = "HEAD" if _has_head(root) else EMPTY_TREE
             self._staged = True
@@ -869,7 +899,7 @@ class ChangeStream:
             )
 
     def _chunks(self) -> Iterator[bytes]:
-        self._started.wait()
+        _wait(self._started, self.deadline)
         if self._error is not None:
             raise self._error
         index = 0
@@ -879,12 +909,12 @@ class ChangeStream:
                 if index >= len(self._pipes):
                     return
             pipe = self._pipes[index]
-            yield from pipe.chunks()
+            yield from pipe.chunks(self.deadline)
             pipe.finish()
             index += 1
 
     def _next_merge(self) -> CommitChanges | None:
-        got = self._merges.get()
+        got = _get(self._merges, self.deadline)
         if isinstance(got, BaseException):
             raise got
         if got is None:
@@ -1245,7 +1275,8 @@ class GitScanOptions:
     larger files are not read for the analyzers. ``root``
     is the repository's top folder (the analyzers' context). ``archive_depth`` (0: none),
     ``archive_unpacked`` and ``unpacked_total`` (what all of them may still unpack together; None: no bound)
-    say how archives added or changed are opened (see :meth:`_HistoryScan._archive`)."""
+    say how archives added or changed are opened (see :meth:`_HistoryScan._archive`). Once ``deadline``
+    has passed, the scan stops (see :attr:`_HistoryScan.unscanned`)."""
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
@@ -1256,6 +1287,7 @@ class GitScanOptions:
     archive_depth: int = 2  # (as ScanOptions.max_archive_depth)
     archive_unpacked: int = 256 * 1024 * 1024
     unpacked_total: UnpackedTotal | None = None
+    deadline: float | None = None  # (a time.monotonic() value: see HistoryOptions.deadline)
 
 
 # Files git calls binary are read, to find text, up to this size (2 MiB: a text of a million characters in
@@ -1384,20 +1416,30 @@ class _HistoryScan:
         self._pending: list[tuple[GitMessage, bool]] = []  # read, not scanned yet: (message, may match)
         self._pulled = -1  # the position of the last message read from `messages`
         self._exhausted = False  # `messages` has no more
+        #: whether the scan stopped at the options' deadline, and how many commits of its order (all of
+        #: them for the staged changes: 1) it did not finish then
+        self.stopped = False
+        self.unscanned = 0
 
     def run(self, changes: Iterable[CommitChanges]) -> None:
         started = time.perf_counter()
         last_report = 0.0
         might_match = self.options.might_match
         prescan = self.options.prescan
+        deadline = self.options.deadline
+        if deadline is not None and isinstance(changes, ChangeStream):
+            changes.deadline = deadline
         last_commit: CommitInfo | None = None
         windows = (self._binary_text(window) for window in _windows(changes))
-        window = next(windows, None)
+        window = self._next_window(windows)
         wanted = self._prefetch(window) if window is not None else []
         while window is not None:
+            if deadline is not None and time.monotonic() >= deadline:
+                self.stopped = True
+                break
             # the files the analyzers of the next window will read are asked of git before this one is
             # scanned: they are looked up meanwhile
-            upcoming = next(windows, None)
+            upcoming = self._next_window(windows)
             upcoming_wanted = self._prefetch(upcoming) if upcoming is not None else []
             # The prefilter looks at a whole window of commits at once; when something in it may match,
             # halves are asked until the files that may match are found (a few calls, not one per file).
@@ -1428,12 +1470,39 @@ class _HistoryScan:
                         self.progress(self.commits, self.files_done)
             self.blobs.forget(wanted, max_size=self.options.max_file_size)
             window, wanted = upcoming, upcoming_wanted
-        if self._messages is not None:
+        if self.stopped:
+            self.unscanned = self._not_reached(last_commit)
+            self.stats.commits_unscanned += self.unscanned
+        elif self._messages is not None:
             # the messages of the last commit, and of those the patches left out at the end
             self._scan_messages(_END)
         if self.progress is not None:
             self.progress(self.commits, self.files_done)
         self.stats.seconds = time.perf_counter() - started
+
+    def _next_window(self, windows: Iterator[list[CommitChanges]]) -> list[CommitChanges] | None:
+        """The next window, or None at the end, or when the deadline passed while git was awaited
+        (:attr:`stopped`)."""
+        if self.stopped:
+            return None
+        try:
+            return next(windows, None)
+        except _TimeUp:
+            self.stopped = True
+            return None
+
+    def _not_reached(self, last: CommitInfo | None) -> int:
+        """How many commits of the order a scan that stopped did not finish: those after ``last`` (the last
+        commit whose changes it began), and ``last`` too (a commit of very many files comes in several
+        items: it may not be done, and its message is not scanned yet)."""
+        if not callable(self._order) and not self._order:
+            return 1  # the staged changes
+        # (when the deadline came before git listed the commits, this waits for the listing: the count
+        # is reported, and listing commits costs git far less than writing their patches)
+        order = self._order() if callable(self._order) else self._order
+        if last is None:
+            return len(order) or 1
+        return len(order) - max(self._position(last.sha), 0)
 
     # -- messages -----------------------------------------------------------------------------------------
 
@@ -2090,6 +2159,10 @@ class HistoryOptions:
     archive_depth: int = 2
     archive_unpacked: int = 256 * 1024 * 1024
     archive_unpacked_total: int = DEFAULT_UNPACKED_TOTAL
+    # When the scan stops, as a time.monotonic() value (None: never). The commits not reached by then are
+    # counted in ScanStats.commits_unscanned, never passed as clean. (The clock is the system's monotonic
+    # clock — CLOCK_MONOTONIC, mach_absolute_time, QueryPerformanceCounter — so worker processes share it.)
+    deadline: float | None = None
 
 
 def scan_options(
@@ -2117,6 +2190,7 @@ def scan_options(
         archive_depth=settings.archive_depth,
         archive_unpacked=settings.archive_unpacked,
         unpacked_total=total if total is not None else UnpackedTotal(settings.archive_unpacked_total),
+        deadline=settings.deadline,
     )
 
 
@@ -2327,6 +2401,8 @@ def _scan_part(
     total = _worker_state["total"]
     assert isinstance(root, Path) and isinstance(settings, HistoryOptions) and isinstance(context, Path)
     assert isinstance(total, UnpackedTotal)
+    if settings.deadline is not None and time.monotonic() >= settings.deadline:
+        return _PartResult([], ScanStats(commits_unscanned=len(order)), 0, 0, 0)  # (git is not started)
     before = getattr(scanner, "suppressed", 0)
     stream = ChangeStream(root, GitSelection(GitMode.ALL), commits=commits, merges=merges, jobs=1)
     with stream, BlobReader(root) as blobs, MessageReader(root, order, tags) as messages:
