@@ -163,6 +163,18 @@ def _baseline(s: Session) -> None:
     s.run("check-secrets scan --baseline .check-secrets-baseline.json")
 
 
+@scenario("check-secrets-baseline-update")
+def _baseline_update(s: Session) -> None:
+    _service_tree(s, findings=7)
+    s.run("check-secrets baseline create --output .check-secrets-baseline.json")
+    s.lines.clear()  # (shown in the sample before this one)
+    (s.root / "src" / "legacy" / "module_6.py").unlink()  # a secret moved to the secret store
+    s.write("tests/fixtures/sample.py", f'"""A fixture."""\n\nSAMPLE_TOKEN = "{_token(_ALNUM, 28)}"\n')
+    update = "check-secrets baseline update --baseline .check-secrets-baseline.json"
+    s.run(update)
+    s.run(f"{update} --accept tests/fixtures/sample.py:3")
+
+
 @scenario("migrate-detect-secrets")
 def _migrate_detect_secrets(s: Session) -> None:
     accepted = [_token(_ALNUM, 24) for _ in range(3)]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import ScanError, UsageError
 from ..scan._config import printable
-from ..scan._model import ScanConfig, ScanOptions, ScanResult, ScanStats
+from ..scan._model import Finding, ScanConfig, ScanOptions, ScanResult, ScanStats
 from ._common import EXIT_OK
 from ._scan_output import (
     DEFAULT_ARCHIVE_DEPTH,
@@ -35,6 +36,9 @@ from ._scan_output import (
     rule_catalog,
     warn_slow_matcher,
 )
+
+if TYPE_CHECKING:
+    from ..scan._fingerprint import FingerprintCache
 
 __all__ = ["register"]
 
@@ -63,20 +67,56 @@ def register(subparsers: Any) -> None:
         description="Scan like `check-secrets scan` and write every finding to a baseline file (keyed "
         "hashes, no secret), so later scans with --baseline FILE only report new findings.",
     )
-    _add_walk_options(create)
     create.add_argument(
         "--output", "-o", dest="baseline_output", metavar="FILE", required=True, help="baseline file to write"
     )
-    create.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
-    add_config_ref_option(create)
-    create.add_argument(
+    _add_baseline_scan_options(create, "record every finding of its whole history")
+    create.set_defaults(func=guarded(_cmd_baseline_create))
+    update = baseline_sub.add_parser(
+        "update",
+        help="drop the entries no longer found; accept chosen new findings",
+        description="Scan like `baseline create` and bring a baseline up to date: entries whose finding is "
+        "gone are removed (the secret is reported again should it come back), the others kept, and new "
+        "findings are accepted only when named with --accept or with --accept-new. The file keeps its key "
+        "and mode, and is written atomically.",
+    )
+    update.add_argument(
+        "--baseline", metavar="FILE", required=True, help="the baseline file to update (it must exist)"
+    )
+    update.add_argument(
+        "--accept",
+        metavar="FINDING",
+        action="append",
+        default=[],
+        help="also accept this new finding: PATH:LINE as the text report shows it, or its fingerprint from "
+        "a JSON, SARIF or CSV report (repeatable; each must name a current finding)",
+    )
+    update.add_argument(
+        "--accept-new", action="store_true", help="accept every new finding (what `baseline create` would)"
+    )
+    _add_baseline_scan_options(update, "update from every finding of its whole history")
+    update.set_defaults(func=guarded(_cmd_baseline_update))
+
+    rules = subparsers.add_parser("rules", help="list the detection rules")
+    rules.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
+    rules.add_argument("--config", metavar="FILE", help="also list this configuration's extra rules")
+    rules.set_defaults(func=guarded(_cmd_rules))
+
+
+def _add_baseline_scan_options(parser: argparse.ArgumentParser, git_all: str) -> None:
+    """What ``baseline create`` and ``baseline update`` scan: the options of ``scan``, or ``--image`` and
+    ``--git-all``."""
+    _add_walk_options(parser)
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
+    add_config_ref_option(parser)
+    parser.add_argument(
         "--schema", metavar="MODULE:CLASS", action="append", default=[], help="as for scan (repeatable)"
     )
-    add_trust_option(create)
-    create.add_argument("--enable", metavar="RULE", action="append", default=[], help="as for scan")
-    create.add_argument("--disable", metavar="RULE", action="append", default=[], help="as for scan")
-    create.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as for scan")
-    source = create.add_mutually_exclusive_group()
+    add_trust_option(parser)
+    parser.add_argument("--enable", metavar="RULE", action="append", default=[], help="as for scan")
+    parser.add_argument("--disable", metavar="RULE", action="append", default=[], help="as for scan")
+    parser.add_argument("--exclude", metavar="GLOB", action="append", default=[], help="as for scan")
+    source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--image",
         action="store_true",
@@ -85,19 +125,13 @@ def register(subparsers: Any) -> None:
     source.add_argument(
         "--git-all",
         action="store_true",
-        help="the PATH (default .) is in a git repository: record every finding of its whole history, as "
-        "`check-secrets git --all` reports them (added lines, commit and tag messages)",
+        help=f"the PATH (default .) is in a git repository: {git_all}, as `check-secrets git --all` reports "
+        "them (added lines, commit and tag messages)",
     )
-    create.set_defaults(func=guarded(_cmd_baseline_create))
-
-    rules = subparsers.add_parser("rules", help="list the detection rules")
-    rules.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
-    rules.add_argument("--config", metavar="FILE", help="also list this configuration's extra rules")
-    rules.set_defaults(func=guarded(_cmd_rules))
 
 
 def _baseline_without_command(args: argparse.Namespace) -> int:
-    raise UsageError("baseline needs a command: create (see check-secrets baseline --help)")
+    raise UsageError("baseline needs a command: create or update (see check-secrets baseline --help)")
 
 
 def _add_walk_options(parser: argparse.ArgumentParser) -> None:
@@ -314,9 +348,128 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_baseline_create(args: argparse.Namespace) -> int:
     from ..scan._baseline import create_baseline, write_baseline
-    from ._scan_output import apply_config_filters
 
     _refuse_to_clobber(Path(args.baseline_output))
+    findings = _baseline_findings(args)
+    baseline = create_baseline(findings, fingerprint_cache(args))
+    write_baseline(Path(args.baseline_output), baseline)
+    print(
+        f"check-secrets: baseline {args.baseline_output}: {len(baseline.entries)} accepted "
+        f"finding{'' if len(baseline.entries) == 1 else 's'}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_baseline_update(args: argparse.Namespace) -> int:
+    from ..scan._baseline import load_baseline, update_baseline, write_baseline
+
+    target = Path(args.baseline)
+    if not os.path.lexists(target):
+        raise UsageError(f"{_shown(target)} does not exist (make one with `check-secrets baseline create`)")
+    if args.shard is not None:
+        # a part of the files would make every entry of the other parts look gone
+        raise UsageError("baseline update scans every file: --shard does not go with it")
+    if not (args.image or args.git_all) and (
+        len(args.paths) > 1 or (args.paths and not Path(args.paths[0]).is_dir())
+    ):
+        # a part of the root would make the entries of the rest look gone (and a folder is the root: the
+        # paths of findings, and so their fingerprints, are relative to it)
+        raise UsageError(
+            "baseline update scans a whole root: one folder (default .), as the baseline's scans do"
+        )
+    old = load_baseline(target)
+    accept = _Acceptance(args.accept)
+    findings = _baseline_findings(args)
+    cache = fingerprint_cache(args)
+    unmatched = accept.unmatched(findings, cache)
+    if unmatched:
+        raise UsageError(
+            f"--accept {printable(unmatched, 80)}: no current finding is there or has that fingerprint"
+        )
+    done = update_baseline(
+        old,
+        findings,
+        cache,
+        accept=(lambda _: True) if args.accept_new else (lambda f: accept.wants(f, cache)),
+    )
+    if old.entries and not done.kept and findings and not args.accept_new:
+        # nothing of the baseline is found while something is: the paths, which fingerprints depend on,
+        # are likely relative to another folder than the one it was made in
+        raise UsageError(
+            f"none of the {len(old.entries)} entries of {_shown(target)} matches one of the {len(findings)} "
+            "current findings: was it made in another folder? Run update where it was made (finding paths "
+            "are relative to the scanned folder), or make it again with `baseline create`"
+        )
+    changed = done.baseline.to_json() != old.to_json()
+    if changed:
+        write_baseline(target, done.baseline)
+    summary = (
+        f"check-secrets: baseline {_shown(target)} {'updated' if changed else 'unchanged'}: {done.kept} "
+        f"kept, {done.removed} removed (no longer found), {done.accepted} accepted"
+    )
+    if done.not_accepted:
+        them = "it" if done.not_accepted == 1 else "them"
+        summary += (
+            f"; {done.not_accepted} new finding{'s'[: done.not_accepted != 1]} not accepted "
+            f"(`check-secrets scan --baseline {_shown(target)}` reports {them})"
+        )
+    print(summary, file=sys.stderr)
+    return EXIT_OK
+
+
+class _Acceptance:
+    """The findings ``baseline update --accept`` names: by fingerprint (32 hex digits, as JSON, SARIF and CSV
+    reports give it) or by place (``PATH:LINE``, or ``PATH:LINE:COLUMN`` as the text report starts a
+    finding)."""
+
+    def __init__(self, specs: list[str]) -> None:
+        self.fingerprints: dict[str, str] = {}  # fingerprint -> the spec as given
+        self.places: dict[tuple[str, int], str] = {}  # (path, line) -> the spec as given
+        for spec in specs:
+            text = spec.strip()
+            if _FINGERPRINT.fullmatch(text):
+                self.fingerprints[text.lower()] = spec
+                continue
+            parts = text.rstrip(":").split(":")
+            if len(parts) >= 3 and parts[-1].isdigit() and parts[-2].isdigit():
+                parts = parts[:-1]  # PATH:LINE:COLUMN
+            path, line = ":".join(parts[:-1]).replace("\\", "/").removeprefix("./"), parts[-1]
+            if not path or not line.isdigit() or int(line) < 1:
+                raise UsageError(
+                    f"--accept {printable(spec, 80)}: expected PATH:LINE (where the text report puts a "
+                    "finding) or a fingerprint (32 hex digits)"
+                )
+            self.places[(path, int(line))] = spec
+
+    def wants(self, finding: Finding, cache: FingerprintCache) -> bool:
+        return (finding.path, finding.line) in self.places or (
+            bool(self.fingerprints) and cache.get(finding) in self.fingerprints
+        )
+
+    def unmatched(self, findings: list[Finding], cache: FingerprintCache) -> str | None:
+        """The first ``--accept`` that names no finding of ``findings`` (a typo accepts nothing)."""
+        if self.fingerprints:
+            cache.prepare(findings)
+        places = {(f.path, f.line) for f in findings}
+        prints = {cache.get(f) for f in findings} if self.fingerprints else set()
+        for place, spec in self.places.items():
+            if place not in places:
+                return spec
+        for value, spec in self.fingerprints.items():
+            if value not in prints:
+                return spec
+        return None
+
+
+_FINGERPRINT = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def _baseline_findings(args: argparse.Namespace) -> list[Finding]:
+    """What ``baseline create`` or ``update`` records: the findings of the scan its options describe, after
+    the configuration's allow lists."""
+    from ._scan_output import apply_config_filters
+
     if args.stdin_name is not None and (args.image or args.git_all):
         raise UsageError("--stdin-name goes with the PATH - (standard input), not with --image or --git-all")
     if args.image:
@@ -338,14 +491,7 @@ def _cmd_baseline_create(args: argparse.Namespace) -> int:
     else:
         _, config, result = _run_scan(args)
     findings, _ = apply_config_filters(result.findings, config)
-    baseline = create_baseline(findings, fingerprint_cache(args))
-    write_baseline(Path(args.baseline_output), baseline)
-    print(
-        f"check-secrets: baseline {args.baseline_output}: {len(baseline.entries)} accepted "
-        f"finding{'' if len(baseline.entries) == 1 else 's'}",
-        file=sys.stderr,
-    )
-    return EXIT_OK
+    return findings
 
 
 def _refuse_to_clobber(target: Path) -> None:

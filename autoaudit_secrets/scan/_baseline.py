@@ -37,7 +37,7 @@ import json
 import os
 import re
 import secrets as _secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .._atomic import atomic_write_text
@@ -50,9 +50,11 @@ __all__ = [
     "BASELINE_VERSION",
     "Baseline",
     "BaselineEntry",
+    "BaselineUpdate",
     "create_baseline",
     "load_baseline",
     "parse_baseline",
+    "update_baseline",
     "write_baseline",
 ]
 
@@ -138,9 +140,14 @@ def create_baseline(
     items = list(findings)
     key = key if key is not None else _secrets.token_bytes(32)
     cache.prepare(items)
+    return Baseline(key, _entries(key, items, cache))
+
+
+def _entries(key: bytes, findings: Sequence[Finding], cache: FingerprintCache) -> tuple[BaselineEntry, ...]:
+    """One entry per distinct keyed fingerprint of ``findings``, in the order of their places."""
     seen: set[str] = set()
     entries: list[BaselineEntry] = []
-    for finding in sorted(items, key=lambda f: (f.path, f.line, f.column, f.rule_id)):
+    for finding in sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule_id)):
         digest = keyed_hash(key, cache.get(finding))
         if digest in seen:
             continue
@@ -148,7 +155,60 @@ def create_baseline(
         entries.append(
             BaselineEntry(digest, finding.rule_id, finding.path, finding.line, _message_label(finding))
         )
-    return Baseline(key, tuple(entries))
+    return tuple(entries)
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineUpdate:
+    """What :func:`update_baseline` did: entries kept (still found), removed (no longer found), accepted (new
+    findings taken in), and the new findings left out (counted once per entry they would make)."""
+
+    baseline: Baseline
+    kept: int
+    removed: int
+    accepted: int
+    not_accepted: int
+
+
+def update_baseline(
+    old: Baseline,
+    findings: Sequence[Finding],
+    cache: FingerprintCache,
+    *,
+    accept: Callable[[Finding], bool] = lambda _: False,
+) -> BaselineUpdate:
+    """``old`` brought up to date with a scan's ``findings`` (of everything the baseline covers): an entry
+    that a finding still matches is kept (with that finding's rule, path and line for readers), an entry that
+    none matches is removed — so that the secret it accepted is reported again should it come back. A new
+    finding is added when ``accept`` says so.
+
+    The key stays (entries keep their hashes); a version 1 baseline becomes version 2 (its kept entries are
+    hashed again over the current fingerprint)."""
+    legacy = old.version == 1
+    known = old.hashes()
+    cache.prepare(findings)
+    if legacy:
+        cache.prepare(findings, legacy=True)
+    matched: set[str] = set()
+    keep: list[Finding] = []
+    take: list[Finding] = []
+    left: list[Finding] = []
+    for finding in findings:
+        digest = keyed_hash(old.key, cache.get(finding, legacy=legacy))
+        if digest in known:
+            matched.add(digest)
+            keep.append(finding)
+        elif accept(finding):
+            take.append(finding)
+        else:
+            left.append(finding)
+    kept = _entries(old.key, keep, cache)
+    kept_hashes = {e.hash for e in kept}
+    accepted = tuple(e for e in _entries(old.key, take, cache) if e.hash not in kept_hashes)
+    removed = sum(1 for e in old.entries if e.hash not in matched)
+    not_accepted = len({keyed_hash(old.key, cache.get(f)) for f in left})
+    entries = sorted((*kept, *accepted), key=lambda e: (e.path, e.line, e.rule, e.git_message))
+    return BaselineUpdate(Baseline(old.key, tuple(entries)), len(kept), removed, len(accepted), not_accepted)
 
 
 def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> None:
