@@ -301,6 +301,9 @@ FIELD_NAMES = [
     ("whitespaced_password", "password1"),
     ("confirmPassword", "new_password2"),
     ("refreshToken", "token2"),
+    # a name whose word says "password" as names_password reads it (glued, or ending in pw/pass)
+    ("confirmPassword", "PASSWORDHASH"),
+    ("confirmPassword", "rootpw"),
 ]
 # (value, name): a digit or symbol, one word, no spelled-out secret word, or another secret's word
 NOT_FIELD_NAMES = [
@@ -320,6 +323,9 @@ NOT_FIELD_NAMES = [
     ("next Token", "token"),
     ("c0rrecth0rse", "password1"),
     ("accessToken", "password2"),
+    # English words ending in "pass" are not a password's name
+    ("confirmPassword", "BYPASS"),
+    ("confirmPassword", "encompass"),
 ]
 
 

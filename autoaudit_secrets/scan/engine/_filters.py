@@ -495,13 +495,8 @@ _CONCEPT_OF_WORD = {
     **dict.fromkeys(("credential", "credentials", "creds"), "credential"),
     "auth": "auth",
 }
+# (a word that says "password" is told by _says_password)
 _CONCEPT_OF_SUFFIX = (
-    ("password", "password"),
-    ("passwd", "password"),
-    ("passphrase", "password"),
-    ("pass", "password"),
-    ("pwd", "password"),
-    ("pw", "password"),
     ("token", "token"),
     ("secret", "secret"),
     ("key", "key"),
@@ -515,6 +510,9 @@ def _name_concepts(words: Sequence[str]) -> set[str]:
     concepts = set()
     for word in words:
         word = word.rstrip("0123456789") or word  # a form's second field: password2, new_password1
+        if _says_password(word):
+            concepts.add("password")
+            continue
         concept = _CONCEPT_OF_WORD.get(word)
         if concept is None and (word in _SECRET_WORDS or (len(word) > 6 and word.endswith(_SECRET_SUFFIXES))):
             concept = next((c for suffix, c in _CONCEPT_OF_SUFFIX if word.endswith(suffix)), None)
@@ -535,13 +533,15 @@ _PASS_NOT_PASSWORD = frozenset(
 def names_password(words: Sequence[str]) -> bool:
     """One of a name's ``words`` (from :func:`name_words`) says "password" (the filter ``password-name``): a
     pattern that finds ``pass`` or ``pwd`` anywhere in a name also finds it inside other words."""
-    for word in words:
-        word = word.rstrip("0123456789")
-        if any(part in word for part in _PASSWORD_PARTS):
-            return True
-        if word.endswith(_PASSWORD_ENDINGS) and word not in _PASS_NOT_PASSWORD:
-            return True
-    return False
+    return any(_says_password(word.rstrip("0123456789")) for word in words)
+
+
+def _says_password(word: str) -> bool:
+    """A name's word, its trailing number left out (``password2``), says "password": for
+    :func:`names_password` and for the concepts of :func:`names_secret_field`."""
+    if any(part in word for part in _PASSWORD_PARTS):
+        return True
+    return word.endswith(_PASSWORD_ENDINGS) and word not in _PASS_NOT_PASSWORD
 
 
 def names_secret_field(value: str, words: Sequence[str]) -> bool:
