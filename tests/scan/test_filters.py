@@ -74,8 +74,19 @@ SECRET_NAMES = [
     "ClientToken",
     "result_token",
     "RESULTS_API_KEY",
+    # "pass" after another word than an nginx module's
+    "DB_PASS",
+    "smtp_pass",
 ]
 NOT_SECRET_NAMES = [
+    # nginx's <module>_pass directives name the upstream (django-DefectDojo's DD_UWSGI_PASS)
+    "DD_UWSGI_PASS",
+    "PROXY_PASS",
+    "nginx_fastcgi_pass",
+    "GRPC_PASS",
+    # a merge key tells duplicate records apart (Coverity's reports); Django's CSRF cookie, written whole
+    "mergeKey",
+    "csrftoken",
     "password_field",
     "token_url",
     "PASSWORD_MIN_LENGTH",
@@ -230,8 +241,16 @@ PLACEHOLDERS = [
     "pass[word",
     "pass%5Bword",
     "pass word",
+    # saying what it is not (HuskyCI's reports)
+    "thisisnotapassword",
+    "is_not_a_secret",
+    "notarealsecret",
+    "NotTheToken",
 ]
 REAL_LOOKING = [
+    # "not" inside a value that says nothing about itself
+    "Knot-Tapestry-42",
+    "notebook-Gr33n!",
     # passphrases of chosen words, and phrases with one of the two kinds of words only
     "correct-horse-battery-staple",
     "tiger-lemon-window-seven",
@@ -532,6 +551,8 @@ def test_hash_uuid_doc_example() -> None:
     assert is_hash("5f2c9a1b7d4e6f8091a2b3c4d5e6f708")  # md5-length hex
     assert is_hash("sha512-q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Qs0Jd5Hf7Tg2Ue9Ia3Ko6Mz1Px4Vw8Ey5Bn0Cr2Dl7==")
     assert is_hash("sha256:" + "ab" * 32)
+    assert is_hash("rl-sha256:" + "ab" * 32)  # a tool's prefix first (ReversingLabs' reports)
+    assert not is_hash("mysecret-sha1-" + "ab" * 16)  # (there only after "sha…:")
     assert is_hash("ABCD 1234 EF56 7890 ABCD  1234 EF56 7890 ABCD 1234")  # GPG fingerprint
     assert is_hash("$2b$12$abcdefghijklmnopqrstuu8uYc6Jd0Hf5Ug2Ea9Ib3Ko7Mz1Pq4V")
     assert not is_hash("q7Zt3Xm9Lp2Wk8Rv4Yb1Nc6Q")

@@ -83,6 +83,10 @@ QUIET = [
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  postgresql-postgres-password: {v}\n",
         base64.b64encode(b"postgres-user-password").decode(),
     ),
+    # DefectDojo/django-DefectDojo: a scanner's report quoting a test value that says it is none, and one
+    # that gives a secret it found as the digest of it
+    ("report.rl.json", '{{"rule_id": "SQ34101", "secret": "{v}"}}\n', "rl-sha256:" + "f83ed414" * 8),
+    ("huskyci.json", '{{"code": "password = \'{v}\' #nohusky"}}\n', "thisisnotapassword"),
 ]
 
 
@@ -114,6 +118,7 @@ LOOKUP_KEYS = [
     "aggregation_key",  # getredash/redash: an alert destination's grouping key
     "grouping_key",
     "renderKey",  # makeplane/plane: an editor menu item's key
+    "mergeKey",  # DefectDojo/django-DefectDojo's Coverity reports: the digest that tells duplicates apart
 ]
 
 
@@ -276,3 +281,21 @@ def test_a_provider_name_then_an_ids_name_holds_an_id_not_the_providers_key(tmp_
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("constants.py", 3, "hubspot-api-key-legacy")]
+
+
+def test_an_nginx_pass_directives_address_is_quiet_and_a_password_is_reported(tmp_path: Path) -> None:
+    """DefectDojo/django-DefectDojo passes nginx's ``uwsgi_pass`` upstream in ``DD_UWSGI_PASS``: an address in
+    a Dockerfile, a .env file and a compose file, not a password."""
+    password = random_chars(_ALNUM, 20) + "9"
+    (tmp_path / "Dockerfile").write_text(
+        'FROM nginx:alpine\nENV DD_UWSGI_PASS="uwsgi_server" \\\n    DD_UWSGI_HOST=uwsgi\n', encoding="utf-8"
+    )
+    (tmp_path / ".env").write_text(
+        f"NGINX_FASTCGI_PASS=php:9000\nPROXY_PASS=backend:8000\nDB_PASS={password}\n", encoding="utf-8"
+    )
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  nginx:\n    image: nginx\n    environment:\n      DD_UWSGI_PASS: uwsgi_server\n",
+        encoding="utf-8",
+    )
+    found = _scan(tmp_path)
+    assert [(path, line) for path, line, _ in found] == [(".env", 3)], found

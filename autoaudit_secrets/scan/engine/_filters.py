@@ -217,6 +217,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "dedup",
         "dedupe",
         "deduplication",
+        "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
         "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
         "aggregate",
         "grouping",
@@ -335,6 +336,8 @@ _NOT_SECRET_WORDS = frozenset(
         # credentials: authenticity_token, csrf_token, csrfmiddlewaretoken, X-XSRF-TOKEN, Antiforgery cookies
         "csrf",
         "xsrf",
+        "csrftoken",  # Django's cookie and JSON field, written as one word
+        "xsrftoken",
         "csrfmiddlewaretoken",
         "authenticity",
         "antiforgery",
@@ -405,10 +408,17 @@ _NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
 )
 
 
+# nginx's <module>_pass directives name the upstream a request is passed to, and the settings and environment
+# variables that feed them keep the names (DD_UWSGI_PASS=uwsgi_server, NGINX_FASTCGI_PASS=php:9000)
+_UPSTREAM_PASS = frozenset({"proxy", "fastcgi", "uwsgi", "scgi", "grpc", "memcached"})
+
+
 def _word_is_secret(word: str, previous: str | None) -> bool:
     if word in {"token", "tokens"} and previous in _NOT_SECRET_TOKEN_QUALIFIERS:
         return False
     if word in _SECRET_WORDS:
+        if word == "pass" and previous in _UPSTREAM_PASS:
+            return False  # UWSGI_PASS, PROXY_PASS: where nginx passes requests to (an address)
         return not (
             word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
         )
@@ -1041,7 +1051,8 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | \bx{5,}\b                             # (a value ending in xxxxxx: see _placeholder_shape)
     | (?:^|[^a-z])change[-_ ]?(?:me|it|this)(?:[^a-z]|$)
     | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
-    | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ])?real
+    | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ]?)?real
+    | not[-_ ]?(?:a|the)[-_ ]?(?:secret|password|passwd|token|key)  # thisisnotapassword, is_not_a_secret
     | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
@@ -1051,6 +1062,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
+    r"|not"
 )
 
 
@@ -1524,7 +1536,9 @@ _HEX_DIGEST = (
     r"|^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$"
 )
 _NOT_BARE_HEX = (
-    r"(?i:^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$)"  # prefixed
+    # prefixed, also after a tool's own short prefix (ReversingLabs' reports: "secret": "rl-sha256:<hex>")
+    r"(?i:^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$"
+    r"|^[a-z][a-z0-9]{0,11}[-_.](?:sha(?:1|224|256|384|512)|md5|blake2[bs]?):[A-Za-z0-9+/=_-]{20,}$)"
     r"|^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$"  # GPG fingerprint
     # password hashes
     r"|^(?:\$(?:2[abxy]?|5|6|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt|y|sha1|apr1)\$|\{SSHA?\}|"

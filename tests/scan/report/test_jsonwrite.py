@@ -24,9 +24,9 @@ _leaves = (
 _keys = st.text() | st.integers() | st.floats() | st.booleans() | st.none()
 _documents = st.recursive(
     _leaves,
-    lambda inner: st.lists(inner, max_size=5)
-    | st.tuples(inner, inner)
-    | st.dictionaries(_keys, inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.tuples(inner, inner) | st.dictionaries(_keys, inner, max_size=5)
+    ),
     max_leaves=40,
 )
 
