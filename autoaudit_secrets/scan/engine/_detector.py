@@ -44,6 +44,7 @@ from ._filters import (
     name_words,
     names_password,
     names_secret_field,
+    reads_as_words,
     secret_name_and_words,
 )
 from ._lazyre import LazyRegex
@@ -977,6 +978,8 @@ class Detector:
             return False
         if "userpass-base64" in filters and not is_basic_credentials(secret):
             return False
+        if "identifier" in filters and reads_as_words(secret):
+            return False  # a bare run after a provider's name that reads as words: JIRAConfigEngagementBase
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return False
         if "password" not in rule.tags and _SNAKE_CASE_WORDS.fullmatch(secret) is not None:

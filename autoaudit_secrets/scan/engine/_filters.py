@@ -60,6 +60,7 @@ __all__ = [
     "name_words",
     "names_password",
     "names_secret_field",
+    "reads_as_words",
     "secret_name_and_words",
 ]
 
@@ -77,6 +78,7 @@ FILTER_NAMES = frozenset(
         "format-field",
         "prose",
         "password-name",
+        "identifier",
     }
 )
 
@@ -757,6 +759,15 @@ def is_code_identifier(value: str) -> bool:
     """
     if _DIGIT_CHARS.isdisjoint(value):
         return False
+    words = _run_words(value)
+    return words is not None and words >= 2
+
+
+def reads_as_words(value: str) -> bool:
+    """True when ``value`` is a word run of two words or more by the test of :func:`is_code_identifier`, with
+    or without digits (``JIRAConfigEngagementBase``, ``Ec2KeyName``): every word has a vowel and no four other
+    letters in a row, and so on. Stricter than splitting on case changes alone: a random run of letters
+    (``DjayBenyJrtpvydFCzAphcqc``) splits into pieces too, but not into words."""
     words = _run_words(value)
     return words is not None and words >= 2
 

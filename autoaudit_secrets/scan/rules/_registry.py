@@ -29,7 +29,10 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     value that reads as the next word of a sentence: a lower-case word ending a clause, ``options.``,
     ``(-r),``, or a conjunction such as ``and``, as in a changelog's "the new --password options."),
     ``password-name`` (drops a match whose name has no word that says password, when the pattern found
-    ``pass`` inside another word: ``COMPASS_INTRO_KEY``).
+    ``pass`` inside another word: ``COMPASS_INTRO_KEY``), ``identifier`` (drops a value that reads as an
+    identifier of code, two words or more with or without digits inside them -- ``JIRAConfigEngagementBase``
+    after ``import`` on a line naming Jira -- for rules that take a bare run of letters and digits after a
+    provider's name; see :func:`~autoaudit_secrets.scan.engine._filters.reads_as_words`).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
