@@ -87,6 +87,7 @@ NOT_SECRET_NAMES = [
     # a merge key tells duplicate records apart (Coverity's reports); Django's CSRF cookie, written whole
     "mergeKey",
     "csrftoken",
+    "ruleKey",  # a code analyser's rule (SonarQube: "Web:9876")
     "password_field",
     "token_url",
     "PASSWORD_MIN_LENGTH",
@@ -246,6 +247,10 @@ PLACEHOLDERS = [
     "is_not_a_secret",
     "notarealsecret",
     "NotTheToken",
+    "ihaveremovedmypassword",  # (a Fortify report's sample code)
+    # Swift's string interpolation (a SonarQube report's sample code)
+    "\\(getEncryptedPass())",
+    "\\(password)",
 ]
 REAL_LOOKING = [
     # "not" inside a value that says nothing about itself

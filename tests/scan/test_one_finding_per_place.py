@@ -91,3 +91,12 @@ def test_context_finding_for_yaml_names_the_secret_line_not_the_one_above(tmp_pa
     findings = _scan_json(tmp_path)
     context = [f for f in findings if f["rule"] == "docker-context-file-with-secret"]
     assert [(f["path"], f["line"]) for f in context] == [("config.yaml", 3)]
+
+
+def test_a_name_that_is_a_password_and_a_key_gives_one_finding_of_the_password_rule(tmp_path: Path) -> None:
+    """``keypassword`` (a Java keystore's password) is a password's name and holds ``key``: both generic rules
+    take it; one finding is reported, the password rule's (whose preview shows nothing of the value)."""
+    source = f'class A {{\n\tString keypassword = "{_value()}";\n}}\n'
+    (tmp_path / "A.java").write_text(source, encoding="utf-8")
+    findings = _scan_json(tmp_path)
+    assert [(f["path"], f["line"], f["rule"]) for f in findings] == [("A.java", 2, "generic-password")]

@@ -1147,11 +1147,12 @@ def _ends_line(text: str, index: int) -> bool:
 
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     """Drop repeated hits of one rule on one secret span, low-confidence hits covered by a more specific
-    one, and a context rule's hit (medium confidence and no provider: ``Authorization: Bearer``, a password
-    flag, a connection string's password) on exactly the value and span of a self-identifying format (high
-    confidence): one finding per place, at the severity of the rule that knows the value's format. (Two
-    values decoded from one base64 run share its span and are both kept.) Linear-logarithmic: a minified
-    file may hold thousands of hits."""
+    one or by another low-confidence hit on the same span (``keypassword = "…"`` is a password's name and a
+    key's: the password rule's hit is kept, whose preview shows nothing), and a context rule's hit (medium
+    confidence and no provider: ``Authorization: Bearer``, a password flag, a connection string's password)
+    on exactly the value and span of a self-identifying format (high confidence): one finding per place, at
+    the severity of the rule that knows the value's format. (Two values decoded from one base64 run share
+    its span and are both kept.) Linear-logarithmic: a minified file may hold thousands of hits."""
     hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
     # specific spans sorted by start, with the running maximum of their ends: a span [a, b) overlaps one of
     # them iff, among those starting before b, the largest end exceeds a
@@ -1166,12 +1167,23 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         for h in hits
         if h.match.rule.confidence is Confidence.HIGH
     }
+    # per span that low-confidence rules share, the one rule kept: a password rule before the others
+    low_kept: dict[tuple[int, int], Rule] = {}
+    for h in hits:
+        m = h.match
+        if m.rule.confidence is Confidence.LOW:
+            span = (m.secret_start, m.secret_end)
+            kept = low_kept.get(span)
+            if kept is None or ("password" in m.rule.tags and "password" not in kept.tags):
+                low_kept[span] = m.rule
     out: list[_Hit] = []
     seen: set[tuple[str, int, int]] = set()
     for h in hits:
         m = h.match
         key = (m.rule.id, m.secret_start, m.secret_end)
         if key in seen:
+            continue
+        if m.rule.confidence is Confidence.LOW and low_kept[(m.secret_start, m.secret_end)].id != m.rule.id:
             continue
         if (
             m.rule.confidence is Confidence.MEDIUM

@@ -219,6 +219,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "dedup",
         "dedupe",
         "deduplication",
+        "rule",  # a rule's key in a code analyser's report (SonarQube's ruleKey: "Web:9876")
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
         "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
         "aggregate",
@@ -926,6 +927,8 @@ _REFERENCE_ANYWHERE = (
     # ${name…} closed by a brace, or cut right after the name or its default operator (``${VAR:-``); an
     # unclosed ``${name:^…`` inside a random value (a WordPress salt's alphabet has $, { and :) is no hole
     r"|\$\{[A-Za-z_][^}]{0,200}\}|\$\{[A-Za-z_][\w.]*:?[-=?+]?$"
+    # Swift's string interpolation of a name or a call: "password=\\(getEncryptedPass())"
+    r"|\\\([A-Za-z_][\w.]*(?:\([^()]{0,40}\))?\)"
 )
 # both in one search (the whole-value forms are written verbose)
 _REFERENCE = LazyRegex(f"(?x:{_REFERENCE_WHOLE})|{_REFERENCE_ANYWHERE}")
@@ -1064,6 +1067,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
     | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ]?)?real
     | not[-_ ]?(?:a|the)[-_ ]?(?:secret|password|passwd|token|key)  # thisisnotapassword, is_not_a_secret
+    | removed[-_ ]?(?:my|the|a|our)?[-_ ]?(?:secret|password|passwd|token|key)  # ihaveremovedmypassword
     | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
@@ -1073,7 +1077,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
-    r"|not"
+    r"|not|removed"
 )
 
 
