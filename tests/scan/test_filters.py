@@ -88,6 +88,11 @@ NOT_SECRET_NAMES = [
     "mergeKey",
     "csrftoken",
     "ruleKey",  # a code analyser's rule (SonarQube: "Web:9876")
+    # switches, and whether checks pass (lodash/fp's allPass and anyPass)
+    "disabled-password",
+    "PASSWORD_ENABLED",
+    "allPass",
+    "anyPass",
     "password_field",
     "token_url",
     "PASSWORD_MIN_LENGTH",

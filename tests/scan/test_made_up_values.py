@@ -229,6 +229,20 @@ def test_a_dockerfile_switch_argument_is_quiet_and_a_token_argument_is_reported(
     assert _scan(tmp_path) == [("Dockerfile", 3, "docker-secret-arg-no-value")]
 
 
+def test_a_switch_that_takes_no_value_is_quiet_and_a_flags_password_is_reported(tmp_path: Path) -> None:
+    """s3rius/FastAPI-template's Dockerfile: ``adduser --disabled-password <user>`` takes no password (the
+    word after it is the user's name)."""
+    key = random_chars(_ALNUM, 20) + "9"
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim\nRUN adduser -u 1000 --disabled-password fastapi_template\n"
+        f"RUN ./deploy --api-key {key} --yes\n",
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("Dockerfile", 3, "docker-run-secret")]
+    (tmp_path / "install.sh").write_text("adduser --disabled-password --gecos '' appuser\n", encoding="utf-8")
+    assert _scan(tmp_path) == [("Dockerfile", 3, "docker-run-secret")]
+
+
 def test_a_token_shape_inside_a_base64_blob_is_quiet_and_the_token_alone_is_reported(tmp_path: Path) -> None:
     # A HAR file's response body: an image in base64, where a "+" or "/" can stand before "YC" and 38 more
     # characters (a Yandex Cloud access key's shape)

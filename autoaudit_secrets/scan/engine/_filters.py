@@ -348,7 +348,9 @@ _NOT_SECRET_WORDS = frozenset(
 )
 # Words that make a name a switch or a question about a secret, not the secret: USE_ID_TOKEN, ENABLE_API_KEY,
 # HAS_PASSWORD, REQUIRE_PASSWORD (a build argument of a frontend: VITE_AUTH_USE_ID_TOKEN=true)
-_FLAG_WORDS = frozenset({"use", "enable", "disable", "require", "allow", "has", "is", "should"})
+_FLAG_WORDS = frozenset(
+    {"use", "enable", "enabled", "disable", "disabled", "require", "allow", "has", "is", "should"}
+)  # (and adduser's --disabled-password, which takes no value: the word after it is the user's name)
 _NOT_SECRET_NAMES = frozenset({"requestverificationtoken"})  # ASP.NET's __RequestVerificationToken, joined
 # Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
 # (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
@@ -422,6 +424,8 @@ def _word_is_secret(word: str, previous: str | None) -> bool:
     if word in _SECRET_WORDS:
         if word == "pass" and previous in _UPSTREAM_PASS:
             return False  # UWSGI_PASS, PROXY_PASS: where nginx passes requests to (an address)
+        if word == "pass" and previous in {"all", "any"}:
+            return False  # allPass, anyPass: whether every or any check passes (Ramda, lodash/fp)
         return not (
             word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
         )

@@ -573,8 +573,8 @@ _MYSQL_P = re.compile(
     r"\b(?:mysql|mysqladmin|mysqldump|mariadb)\b[^\n;&|]*?\s-p(?P<v>[^\s\"';&|-][^\s\"';&|]*)"
 )
 _PASSWORD_FLAG = re.compile(
-    r"(?<![\w-])--(?:[a-z0-9]+-)*(?:password|passwd|pass|token|api-?key|secret|client-secret|auth-token|"
-    r"access-token|secret-key|access-key)(?:=|\s+)(?P<v>[\"']?[^\s\"';&|]+)",
+    r"(?<![\w-])--(?P<n>(?:[a-z0-9]+-)*(?:password|passwd|pass|token|api-?key|secret|client-secret|"
+    r"auth-token|access-token|secret-key|access-key))(?:=|\s+)(?P<v>[\"']?[^\s\"';&|]+)",
     re.I,
 )
 _OPENSSL_PASS = re.compile(r"\s-pass(?:in|out)?\s+[\"']?pass:(?P<v>[^\s\"';&|]+)")
@@ -664,6 +664,8 @@ def _scan_shell(
             start, end = _unquoted_span(m)
             if any(s < end and start < e for s, e in seen):
                 continue
+            if "n" in pattern.groupindex and not is_secret_variable(m.group("n"), ctx):
+                continue  # a switch that takes no value: adduser --disabled-password <user name>
             secret = _literal_value(m.group("v"), ctx)
             if secret is None:
                 continue
