@@ -390,3 +390,55 @@ def test_scripts_and_values_judged_once_through_a_remembering_context() -> None:
         ("ci-run-secret", 8),
     ]
     assert judged > 0 and Counting.judged == judged  # the second version's script and value: remembered
+
+
+SERVICES = f"""
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    env:
+      DB_PASSWORD: postgres
+      API_PASSWORD: {PW}
+    services:
+      postgres:
+        image: postgres:16
+        env:
+          POSTGRES_PASSWORD: postgres
+          POSTGRES_ADMIN_TOKEN: {TOKEN}
+    steps:
+      - run: pytest
+        env:
+          PGPASSWORD: postgres
+"""
+
+
+def test_a_service_containers_throwaway_password_is_not_reported_by_its_name() -> None:
+    """GitHub's guide to service containers writes ``POSTGRES_PASSWORD: postgres``: a database that lives as
+    long as the job. Its env, and the job's or a step's env handing the same value to the tests, are not
+    reported by name; a token a rule identifies is, and so is another literal of the job."""
+    assert ids_lines(run(SERVICES)) == [
+        ("ci-env-secret", *at(SERVICES, PW)),
+        ("ci-env-secret", *at(SERVICES, TOKEN)),
+    ]
+    # a job without service containers: the same literal is reported
+    alone = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    env:\n      DB_PASSWORD: postgres\n"
+    assert ids_lines(run(alone)) == [("ci-env-secret", 6, 20)]
+
+
+def test_a_strong_password_of_a_service_container_is_still_reported_by_the_generic_rule(
+    tmp_path: Path,
+) -> None:
+    from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions
+
+    workflow = tmp_path / WORKFLOW
+    workflow.parent.mkdir(parents=True)
+    text = SERVICES.replace(f"API_PASSWORD: {PW}", "API_URL: http://localhost:8000").replace(
+        f"POSTGRES_ADMIN_TOKEN: {TOKEN}", f"MYSQL_ROOT_PASSWORD: {PW}"
+    )
+    workflow.write_text(text)
+    result = Scanner(ScanConfig()).scan(ScanOptions(root=tmp_path, no_ignore=True))
+    line = text.count("\n", 0, text.index("MYSQL_ROOT_PASSWORD")) + 1
+    assert [(f.path, f.line, f.rule_id) for f in result.findings] == [
+        (WORKFLOW, line, "generic-password-config")
+    ]

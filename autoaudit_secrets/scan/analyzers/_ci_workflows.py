@@ -307,6 +307,24 @@ class WorkflowAnalyzer:
         return run.findings
 
 
+def _service_values(doc: YamlDocument, job: str) -> frozenset[str]:
+    """The literal values of the env of job ``job``'s service containers (GitHub Actions)."""
+    values: set[str] = set()
+    for root in doc.roots:
+        jobs = root.get("jobs") if isinstance(root, YMap) else None
+        spec = jobs.get(job) if isinstance(jobs, YMap) else None
+        services = spec.get("services") if isinstance(spec, YMap) else None
+        if not isinstance(services, YMap):
+            continue
+        for _, service in services.entries():
+            env = service.get("env") if isinstance(service, YMap) else None
+            if isinstance(env, YMap):
+                values.update(
+                    v.value.strip() for _, v in env.entries() if isinstance(v, YScalar) and not v.is_null
+                )
+    return frozenset(values)
+
+
 def _crumb(path: tuple[str | int, ...]) -> str:
     out = ""
     for part in path:
@@ -323,6 +341,8 @@ class _WorkflowRun:
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int]] = set()
         self._visited: set[int] = set()
+        # per GitHub Actions job: the literals its service containers' env sets (see _service_values)
+        self._services: dict[str, frozenset[str]] = {}
         gitlab = kind is CiKind.GITLAB
         self.env_fix = "define it as a masked CI/CD variable" if gitlab else "use ${{ secrets.NAME }}"
 
@@ -371,7 +391,7 @@ class _WorkflowRun:
                         self.check_scripts(value, here)
                 else:
                     if key == "env":
-                        self.check_named(value, here, CI_ENV_SECRET, "env")
+                        self.check_named(value, here, CI_ENV_SECRET, "env", self._throwaway(path))
                     elif key == "with":
                         self.check_named(value, here, CI_WITH_SECRET, "with")
                     elif key == "credentials":
@@ -383,7 +403,34 @@ class _WorkflowRun:
             if not isinstance(value, YScalar):
                 self.walk(value, (*path, key), depth + 1)
 
-    def check_named(self, node: YNode, path: tuple[str | int, ...], rule: str, block: str) -> None:
+    def _throwaway(self, path: tuple[str | int, ...]) -> frozenset[str] | None:
+        """For an ``env`` at ``path`` in a GitHub Actions job: the values that set up the job's service
+        containers (an empty set inside a service container: any value of its own), which are not reported
+        by name alone; None elsewhere.
+
+        A service container (``jobs.<id>.services.<name>``) lives as long as the job, in the job's network:
+        the password its env gives it (``POSTGRES_PASSWORD: postgres``, as GitHub's own guide writes it)
+        guards a database that exists for one run, and the job's or a step's env hands the same value to
+        the tests. A value that a token rule identifies (a cloud key passed to a service) is still
+        reported, and so is one the generic rules take for a password on their own."""
+        if len(path) < 2 or path[0] != "jobs" or not isinstance(path[1], str):
+            return None
+        if len(path) >= 4 and path[2] == "services":
+            return frozenset()
+        job = path[1]
+        known = self._services.get(job)
+        if known is None:
+            known = self._services[job] = _service_values(self.doc, job)
+        return known or None
+
+    def check_named(
+        self,
+        node: YNode,
+        path: tuple[str | int, ...],
+        rule: str,
+        block: str,
+        throwaway: frozenset[str] | None = None,
+    ) -> None:
         if not isinstance(node, YMap):
             return
         for key, value in node.entries():
@@ -393,6 +440,13 @@ class _WorkflowRun:
                 self.check_key_value_lines(value, path, key)
                 continue
             hit = judge_assignment(key, value.value, self.ctx)
+            if (
+                hit is not None
+                and throwaway is not None
+                and not hit.from_rule
+                and (not throwaway or hit.secret in throwaway)
+            ):
+                continue  # a throwaway service container's password (see _throwaway)
             if hit is not None:
                 self.add(
                     rule,
