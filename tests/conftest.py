@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -179,6 +179,26 @@ def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=True
     ).stdout
+
+
+def fast_import_history(
+    root: Path, commits: int, body: Callable[[int], str], file_of: Callable[[int], str]
+) -> None:
+    """Write ``commits`` commits on ``main`` in ``root`` with ``git fast-import`` (a thousand in a second):
+    commit ``n`` sets file ``file_of(n)`` to ``body(n)``, one second after the commit before; then check
+    ``main`` out."""
+    stream = []
+    for n in range(commits):
+        data = body(n).encode()
+        parent = "" if n == 0 else f"from :{n}\n"
+        stream.append(
+            f"commit refs/heads/main\nmark :{n + 1}\ncommitter T <t@example.test> {1700000000 + n} +0000\n"
+            f"data 2\nc\n{parent}M 100644 inline {file_of(n)}\ndata {len(data)}\n".encode()
+            + data
+            + b"\n"
+        )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
+    git(root, "checkout", "-q", "-f", "main")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ right after the first secret is found.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from autoaudit_secrets.scan.report import SCHEMA_PATH
 from autoaudit_secrets.scan.sources import _git
 from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
 from tests.cli.test_check_secrets_git import RULE_ID, Repo
-from tests.conftest import DATA_DIR, git
+from tests.conftest import DATA_DIR, fast_import_history, git
 
 _TINY = "0.000001"  # always over by the time git is asked anything
 
@@ -38,19 +37,12 @@ def repo(git_repo: Path) -> Repo:
 def _history(repo: Repo, commits: int, tokens: dict[int, str]) -> int:
     """``commits`` commits written with fast-import, one file each; commit ``n`` in ``tokens`` adds that
     token. Returns how many commits the history has."""
-    stream = []
-    for n in range(commits):
-        body = f"value = {n}\n" + (f"key = {tokens[n]}\n" if n in tokens else "")
-        data = body.encode()
-        parent = "" if n == 0 else f"from :{n}\n"
-        stream.append(
-            f"commit refs/heads/main\nmark :{n + 1}\ncommitter T <t@example.test> {1700000000 + n} +0000\n"
-            f"data 2\nc\n{parent}M 100644 inline f{n}.txt\ndata {len(data)}\n".encode()
-            + data
-            + b"\n"
-        )
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(stream), check=True)
-    git(repo.path, "checkout", "-q", "-f", "main")
+    fast_import_history(
+        repo.path,
+        commits,
+        lambda n: f"value = {n}\n" + (f"key = {tokens[n]}\n" if n in tokens else ""),
+        lambda n: f"f{n}.txt",
+    )
     return int(git(repo.path, "rev-list", "--all", "--count"))
 
 

@@ -23,7 +23,7 @@ from autoaudit_secrets.scan._model import Finding, Match, ScanConfig
 from autoaudit_secrets.scan.engine._scanner import Scanner
 from autoaudit_secrets.scan.sources._git import GitMode, GitSelection, HistoryOptions, HistoryScan
 from tests.cli.test_check_secrets_git import RULE_ID, Repo
-from tests.conftest import git, run_cli
+from tests.conftest import fast_import_history, git, run_cli
 
 
 @pytest.fixture
@@ -916,20 +916,12 @@ def test_parts_give_the_same_findings_as_one_process(repo: Repo) -> None:
 def test_cli_jobs_output_is_identical_to_jobs_1(repo: Repo) -> None:
     """A history long enough for parts (fast-import: 1,000 commits in a second)."""
     tokens = [repo.token() for _ in range(5)]
-    stream = []
-    for n in range(1000):
-        mark = n + 1
-        body = f"value = {n}\n" + (f"key = {tokens[n // 200]}\n" if n % 200 == 7 else "")
-        data = body.encode()
-        parent = "" if n == 0 else f"from :{mark - 1}\n"
-        stream.append(
-            f"commit refs/heads/main\nmark :{mark}\ncommitter T <t@example.test> {1700000000 + n} +0000\n"
-            f"data 2\nc\n{parent}M 100644 inline f{n % 37}.txt\ndata {len(data)}\n".encode()
-            + data
-            + b"\n"
-        )
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(stream), check=True)
-    git(repo.path, "checkout", "-q", "-f", "main")
+    fast_import_history(
+        repo.path,
+        1000,
+        lambda n: f"value = {n}\n" + (f"key = {tokens[n // 200]}\n" if n % 200 == 7 else ""),
+        lambda n: f"f{n % 37}.txt",
+    )
     one = repo.run("--all", "--format", "json", "--jobs", "1")
     two = repo.run("--all", "--format", "json", "--jobs", "2")
     assert one.returncode == two.returncode == 1
