@@ -52,3 +52,17 @@ def test_real_tokens_and_chosen_passwords_stay_reported(tmp_path: Path) -> None:
     result = run_cli("check-secrets", "scan", ".", "--jobs", "1", cwd=tmp_path)
     assert result.returncode == 1
     assert_no_leak(result.output, passwords + values)
+
+
+def test_a_password_kind_in_a_local_connection_uri_is_quiet_and_a_random_one_is_reported(
+    tmp_path: Path,
+) -> None:
+    """wger-project/wger's settings: an env lookup's default URI whose password names what it is for."""
+    uri = "postgres://powersync_storage:{}@db:5432/wger"
+    text = f'PS_STORAGE_PG_URI = env.str("PS_STORAGE_PG_URI", "{uri.format("powersync_password")}")\n'
+    (tmp_path / "settings.py").write_text(text, encoding="utf-8")
+    assert _scan(tmp_path) == []
+    (tmp_path / "settings.py").write_text(
+        text.replace("powersync_password", _random(16) + "7"), encoding="utf-8"
+    )
+    assert _scan(tmp_path) == [("settings.py", 1)]

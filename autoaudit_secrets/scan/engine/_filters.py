@@ -1054,7 +1054,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
     # pypi-token, gh_b2c_token; and an env var's name where its value goes: Bearer REGISTRATION_ACCESS_TOKEN
-    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?)$)
+    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?|password|passwd)$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
