@@ -1555,7 +1555,8 @@ _HEX_DIGEST = (
     r"|^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128})$"
 )
 _NOT_BARE_HEX = (
-    # prefixed, also after a tool's own short prefix (ReversingLabs' reports: "secret": "rl-sha256:<hex>")
+    # prefixed, also after a tool's own short prefix (ReversingLabs' reports give a secret they found as
+    # rl-sha256: and its digest)
     r"(?i:^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[-:=][A-Za-z0-9+/=_-]{20,}$"
     r"|^[a-z][a-z0-9]{0,11}[-_.](?:sha(?:1|224|256|384|512)|md5|blake2[bs]?):[A-Za-z0-9+/=_-]{20,}$)"
     r"|^(?:[0-9A-Fa-f]{4}\s{1,2}){9}[0-9A-Fa-f]{4}$"  # GPG fingerprint
