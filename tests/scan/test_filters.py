@@ -88,6 +88,10 @@ NOT_SECRET_NAMES = [
     "mergeKey",
     "csrftoken",
     "ruleKey",  # a code analyser's rule (SonarQube: "Web:9876")
+    # Agenta-AI/agenta: a template's, a data model relation's and an icon's names
+    "template_key",
+    "childRelationKey",
+    "iconKey",
     # switches, and whether checks pass (lodash/fp's allPass and anyPass)
     "disabled-password",
     "PASSWORD_ENABLED",
@@ -253,6 +257,8 @@ PLACEHOLDERS = [
     "notarealsecret",
     "NotTheToken",
     "ihaveremovedmypassword",  # (a Fortify report's sample code)
+    "provided-by-admin",  # saying where the real one comes from (Agenta's design docs)
+    "injected_by_vault",
     # Swift's string interpolation (a SonarQube report's sample code)
     "\\(getEncryptedPass())",
     "\\(password)",
@@ -740,3 +746,20 @@ def test_reads_as_words_takes_identifiers_and_almost_no_random_runs() -> None:
     alphabet = string.ascii_letters + string.digits
     taken = sum(reads_as_words("".join(rng.choice(alphabet) for _ in range(24))) for _ in range(20_000))
     assert taken <= 5  # measured: about 2 in 100,000 of 24 characters
+
+
+def test_a_posthog_project_key_is_public_and_a_personal_key_is_not() -> None:
+    from autoaudit_secrets.scan.engine._filters import is_public_key
+
+    assert is_public_key("phc_" + "hmVSxIjTW1REBHXgj2aw4HW9X6CXb6FzerBgP9XenC7")
+    assert not is_public_key("phx_" + "hmVSxIjTW1REBHXgj2aw4HW9X6CXb6FzerBgP9XenC7")
+    assert not is_public_key("phc_short")
+
+
+def test_storage_key_names_with_three_words_or_a_version_are_names() -> None:
+    from autoaudit_secrets.scan.engine._filters import is_namespaced_name
+
+    assert is_namespaced_name("agenta:subscription-pair-models")
+    assert is_namespaced_name("agenta:agent-type-by-app:1")
+    assert not is_namespaced_name("testcases:columns")  # (two words: may be a user and a password)
+    assert not is_namespaced_name("admin:Xk9pQ2vL7m")

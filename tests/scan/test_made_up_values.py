@@ -86,6 +86,12 @@ QUIET = [
     # DefectDojo/django-DefectDojo: a scanner's report quoting a test value that says it is none, and one
     # that gives a secret it found as the digest of it
     ("report.rl.json", '{{"rule_id": "SQ34101", "secret": "{v}"}}\n', "rl-sha256:" + "f83ed414" * 8),
+    # Agenta-AI/agenta (FastAPI + Next.js): a name after "@", a word and a test's count under "token", a
+    # capitalised word after a ternary's "pass" string, a PostHog project key (public: the browser sends it)
+    ("utils.py", 'AG_REFERENCES_KEY = "{v}"\n', "@ag.references"),
+    ("tools.test.ts", '  token: "{v}",\n', "permission-1"),
+    ("ChatTurnView.tsx", 'const label = verdict === "pass" ? "Pass" : "{v}";\n', "Done"),
+    ("env.oss.dev.example", "POSTHOG_API_KEY={v}\n", "phc_hmVSxIjTW1REBHXgj2aw4HW9X6CXb6FzerBgP9XenC7"),
     ("huskyci.json", '{{"code": "password = \'{v}\' #nohusky"}}\n', "thisisnotapassword"),
 ]
 
@@ -313,3 +319,17 @@ def test_an_nginx_pass_directives_address_is_quiet_and_a_password_is_reported(tm
     )
     found = _scan(tmp_path)
     assert [(path, line) for path, line, _ in found] == [(".env", 3)], found
+
+
+def test_an_algolia_docsearch_key_is_public_and_the_same_key_elsewhere_is_reported(tmp_path: Path) -> None:
+    """A Docusaurus site's ``themeConfig.algolia`` (Agenta-AI/agenta, DefectDojo's docsearch.js) holds the
+    search-only key Algolia issues for browsers; ``indexName`` beside it tells such a configuration."""
+    key = random_chars("0123456789abcdef", 32)
+    (tmp_path / "docusaurus.config.ts").write_text(
+        'export default {\n  themeConfig: {\n    algolia: {\n      appId: "OQPQ1J7M7Y",\n'
+        f'      apiKey: "{key}",\n      indexName: "docs",\n    }},\n  }},\n}};\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == []
+    (tmp_path / "client.ts").write_text(f'const client = new Api({{ apiKey: "{key}" }});\n', encoding="utf-8")
+    assert _scan(tmp_path) == [("client.ts", 1, "generic-secret")]

@@ -304,14 +304,31 @@ class _Hit:
 
 
 _NOT_NAME_CHARS = LazyRegex(r"[^a-z0-9]+")
+_WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
+_TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
+# a name after "@": a decorator's, a JSON-LD keyword's, a namespaced attribute's (AG_REFERENCES_KEY =
+# "@ag.references")
+_AT_NAME = LazyRegex(r"@[a-z][a-z0-9]*(?:[._-][a-z][a-z0-9]*)+")
 _VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
 _LOWER_WORDS = LazyRegex(r"^_{0,2}[a-z]+(?:[-_.][a-z]+){2,}$")
+
+
+def _in_docsearch_config(text: str, at: int) -> bool:
+    """Whether offset ``at`` (an ``apiKey``'s value) is in an Algolia DocSearch configuration: an object
+    with ``indexName`` beside it (a Docusaurus ``themeConfig.algolia``, a ``docsearch({...})`` call). Its
+    key is the search-only key Algolia issues for the browser, public by design."""
+    return "indexName" in text[max(at - _DOCSEARCH_REACH, 0) : at + _DOCSEARCH_REACH]
+
+
+_DOCSEARCH_REACH = 400
 
 
 def _looks_like_identifier(value: str) -> bool:
     """Two or more word-like parts in camel, snake, kebab or dotted case and no digits but a version suffix
     (``NextToken``, ``prod-db-credentials``, ``AWSAccessKeyId``, ``todo-app-state-v3``): an identifier or enum
     value, not a random secret."""
+    if value.startswith("@"):
+        return _AT_NAME.fullmatch(value) is not None
     value = _VERSION_SUFFIX.sub("", value)
     if not all(c.isalpha() or c in "-_." for c in value):
         return False
@@ -512,6 +529,8 @@ def _value_looks_literal(
         return False
     if not password_like and is_plain_word(v):  # strategy_wildcard_key = "relationship": a word, not a key
         return False
+    if not password_like and (counted := _WORD_AND_COUNT.fullmatch(v)) and is_plain_word(counted[1]):
+        return False  # token: "permission-1": a word and a test's count, not a key
     if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
         return False
     if locale_file and _is_ui_text(v):
@@ -526,10 +545,10 @@ def _value_looks_literal(
         return False
     if v.isdigit() and len(v) < 6:
         return False
-    if password_like and len(v) < 14 and _char_classes(v) < 2:
-        return (
-            False  # a lone dictionary word ("python", "wile"): a test fixture far more often than a password
-        )
+    if password_like and len(v) < 14 and _char_classes(v.lower() if _TITLE_WORD.fullmatch(v) else v) < 2:
+        # a lone dictionary word ("python", "wile"; an ASCII one capitalised too: "Done" in 'verdict ===
+        # "pass" ? "Pass" : "Done"'): a test fixture or a word of code far more often than a password
+        return False
     return not (not password_like and len(v) < 8)
 
 
@@ -903,6 +922,8 @@ class Detector:
                 return None
             if "password-name" in rule.filters and not names_password(words) and is_secret_name(name):
                 # COMPASS_INTRO_KEY: "pass" inside another word, a key's name (unless listed as a secret name)
+                return None
+            if words[-2:] == ("api", "key") and _in_docsearch_config(m.string, start):
                 return None
         text = m.string
         opening = text[start - 1] if start > 0 else ""

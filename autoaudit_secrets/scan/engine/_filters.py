@@ -220,6 +220,9 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "dedupe",
         "deduplication",
         "rule",  # a rule's key in a code analyser's report (SonarQube's ruleKey: "Web:9876")
+        "template",  # a template's name (template_key: "SERVICE:completion")
+        "relation",  # a relation's name in a data model (relationKey: "testset->revision")
+        "icon",  # an icon's name (iconKey: "Anthropic")
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
         "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
         "aggregate",
@@ -687,6 +690,8 @@ _SHORT_WORDS = frozenset(
 _VOWELS = frozenset("aeiou")
 # a namespace before a colon: ns, ec2, stack-name, pydantic.errors
 _LOWER_NAME = LazyRegex(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$")
+# three lower-case words or more joined by "-" (a name: two, correct-horse, may be a passphrase)
+_LOWER_WORDS_JOINED = LazyRegex(r"^[a-z]{2,}(?:-[a-z]{2,}){2,}$")
 
 
 def _run_words(run: str) -> int | None:
@@ -800,8 +805,12 @@ def is_namespaced_name(value: str) -> bool:
     segments = value.split(":")
     if len(segments) < 2:
         return False
+    if len(segments) >= 3 and segments[-1].isdigit() and len(segments[-1]) <= 4:
+        segments = segments[:-1]  # a version at the end: app:agent-type-by-app:1
     if len(segments) >= 3 and all(_LOWER_NAME.match(segment) for segment in segments):
         return True  # a cache key's path of names: onyx:celery:beat:heartbeat, debounce:test:key
+    if all(_LOWER_NAME.match(segment) for segment in segments) and _LOWER_WORDS_JOINED.match(segments[-1]):
+        return True  # a storage key's name: agenta:subscription-pair-models
     for prefix in segments[:-1]:
         if _LOWER_NAME.match(prefix) is None and _run_words(prefix) is None:
             return False
@@ -1054,7 +1063,8 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
     # pypi-token, gh_b2c_token; and an env var's name where its value goes: Bearer REGISTRATION_ACCESS_TOKEN
-    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?(?:token|key|apikey|secret|credentials?|password|passwd)$)
+    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?
+       (?:token|key|apikey|secret|credentials?|password|passwd)$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
@@ -1072,6 +1082,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ]?)?real
     | not[-_ ]?(?:a|the)[-_ ]?(?:secret|password|passwd|token|key)  # thisisnotapassword, is_not_a_secret
     | removed[-_ ]?(?:my|the|a|our)?[-_ ]?(?:secret|password|passwd|token|key)  # ihaveremovedmypassword
+    | (?:^|[-_ ])(?:provided|supplied|injected|filled|given)[-_ ](?:in[-_ ])?by[-_ ]  # provided-by-admin
     | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
@@ -1081,7 +1092,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
-    r"|not|removed"
+    r"|not|removed|by[-_ ]"
 )
 
 
@@ -1511,11 +1522,18 @@ def is_doc_example(value: str) -> bool:
 _PUBLISHABLE_KEY = LazyRegex(r"pk_(?:live|test)_(?=[0-9A-Z]*[a-z])[0-9A-Za-z]{24,247}")
 
 
+_POSTHOG_PROJECT_KEY = LazyRegex(r"phc_[0-9A-Za-z]{32,64}")
+
+
 def is_public_key(value: str) -> bool:
     """True for a key public by design, that the vendor tells you to put in client code: a Stripe publishable
     key (``pk_live_…``, ``pk_test_…``), also in base64 (``cGtf…``, as a Kubernetes Secret's ``data`` holds
-    it). Never a secret, whatever name it is given (``stripeKey``, ``STRIPE_API_KEY``)."""
+    it), or a PostHog project API key (``phc_…``, which posthog-js sends from every browser; its personal
+    API keys, ``phx_…``, are secrets). Never a secret, whatever name it is given (``stripeKey``,
+    ``STRIPE_API_KEY``, ``POSTHOG_API_KEY``)."""
     v = value.strip()
+    if v.startswith("phc_"):
+        return _POSTHOG_PROJECT_KEY.fullmatch(v) is not None
     if v.startswith("cGtf") and 40 <= len(v) <= 340:  # base64 of "pk_"
         try:
             v = base64.b64decode(v, validate=True).decode("ascii")
