@@ -333,3 +333,9 @@ def test_an_algolia_docsearch_key_is_public_and_the_same_key_elsewhere_is_report
     assert _scan(tmp_path) == []
     (tmp_path / "client.ts").write_text(f'const client = new Api({{ apiKey: "{key}" }});\n', encoding="utf-8")
     assert _scan(tmp_path) == [("client.ts", 1, "generic-secret")]
+    (tmp_path / "client.ts").unlink()
+    # an indexing script's admin key beside the same names is a secret
+    (tmp_path / "index.ts").write_text(
+        f'const cfg = {{ appId: "OQPQ1J7M7Y", adminApiKey: "{key}", indexName: "docs" }};\n', encoding="utf-8"
+    )
+    assert _scan(tmp_path) == [("index.ts", 1, "generic-secret")]

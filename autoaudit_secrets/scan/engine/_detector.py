@@ -317,10 +317,12 @@ def _in_docsearch_config(text: str, at: int) -> bool:
     """Whether offset ``at`` (an ``apiKey``'s value) is in an Algolia DocSearch configuration: an object
     with ``indexName`` beside it (a Docusaurus ``themeConfig.algolia``, a ``docsearch({...})`` call). Its
     key is the search-only key Algolia issues for the browser, public by design."""
-    return "indexName" in text[max(at - _DOCSEARCH_REACH, 0) : at + _DOCSEARCH_REACH]
+    near = text[max(at - _DOCSEARCH_REACH, 0) : at + _DOCSEARCH_REACH]
+    return "indexName" in near and "appId" in near
 
 
 _DOCSEARCH_REACH = 400
+_ADMIN_WORDS = frozenset({"admin", "write"})  # Algolia's other keys (ALGOLIA_ADMIN_API_KEY) are secrets
 
 
 def _looks_like_identifier(value: str) -> bool:
@@ -923,7 +925,11 @@ class Detector:
             if "password-name" in rule.filters and not names_password(words) and is_secret_name(name):
                 # COMPASS_INTRO_KEY: "pass" inside another word, a key's name (unless listed as a secret name)
                 return None
-            if words[-2:] == ("api", "key") and _in_docsearch_config(m.string, start):
+            if (
+                words[-2:] == ("api", "key")
+                and _ADMIN_WORDS.isdisjoint(words)
+                and _in_docsearch_config(m.string, start)
+            ):
                 return None
         text = m.string
         opening = text[start - 1] if start > 0 else ""
