@@ -92,6 +92,7 @@ NOT_SECRET_NAMES = [
     "template_key",
     "childRelationKey",
     "iconKey",
+    "websiteToken",  # Chatwoot's widget token, written into every page (khoj-ai/khoj)
     # switches, and whether checks pass (lodash/fp's allPass and anyPass)
     "disabled-password",
     "PASSWORD_ENABLED",

@@ -412,6 +412,8 @@ _NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
         "change",
         "lock",
         "creation",
+        # a token made to be put on a website (Chatwoot's websiteToken, in its widget's script)
+        "website",
     }
 )
 
