@@ -94,7 +94,7 @@ def register(subparsers: Any) -> None:
     update.add_argument(
         "--accept-new", action="store_true", help="accept every new finding (what `baseline create` would)"
     )
-    _add_baseline_scan_options(update, "update from every finding of its whole history")
+    _add_baseline_scan_options(update, "update from every finding of its whole history", whole_root=True)
     update.set_defaults(func=guarded(_cmd_baseline_update))
 
     rules = subparsers.add_parser("rules", help="list the detection rules")
@@ -103,10 +103,12 @@ def register(subparsers: Any) -> None:
     rules.set_defaults(func=guarded(_cmd_rules))
 
 
-def _add_baseline_scan_options(parser: argparse.ArgumentParser, git_all: str) -> None:
-    """What ``baseline create`` and ``baseline update`` scan: the options of ``scan``, or ``--image`` and
-    ``--git-all``."""
-    _add_walk_options(parser)
+def _add_baseline_scan_options(
+    parser: argparse.ArgumentParser, git_all: str, *, whole_root: bool = False
+) -> None:
+    """What ``baseline create`` and ``baseline update`` scan: the options of ``scan`` (for ``update``, a
+    whole folder only), or ``--image`` and ``--git-all``."""
+    _add_walk_options(parser, whole_root=whole_root)
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found at the root)")
     add_config_ref_option(parser)
     parser.add_argument(
@@ -134,16 +136,31 @@ def _baseline_without_command(args: argparse.Namespace) -> int:
     raise UsageError("baseline needs a command: create or update (see check-secrets baseline --help)")
 
 
-def _add_walk_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads standard input"
-    )
-    parser.add_argument(
-        "--stdin-name",
-        metavar="NAME",
-        help="with PATH -: the file name the input is scanned and reported as (default: stdin); its "
-        "analyzers run, e.g. .env, Dockerfile, compose.yaml",
-    )
+def _add_walk_options(parser: argparse.ArgumentParser, *, whole_root: bool = False) -> None:
+    """The options of a tree scan; ``whole_root``: only a folder to scan whole (``baseline update``: no
+    standard input, no ``--shard``)."""
+    if whole_root:
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="the folder the baseline's scans use (default: .), or with --image the images, with "
+            "--git-all a folder of the repository",
+        )
+        parser.set_defaults(stdin_name=None, shard=None)
+    else:
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help="files or directories (default: .); - reads standard input",
+        )
+        parser.add_argument(
+            "--stdin-name",
+            metavar="NAME",
+            help="with PATH -: the file name the input is scanned and reported as (default: stdin); its "
+            "analyzers run, e.g. .env, Dockerfile, compose.yaml",
+        )
     parser.add_argument("--no-ignore", action="store_true", help="do not honour .gitignore files")
     parser.add_argument(
         "--max-file-size",
@@ -156,13 +173,14 @@ def _add_walk_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs", "-j", type=parse_jobs, default=0, metavar="N", help="worker processes (default: CPU count)"
     )
-    parser.add_argument(
-        "--shard",
-        type=parse_shard,
-        default=None,
-        metavar="K/N",
-        help="scan only the K-th of N deterministic parts of the files (CI fan-out)",
-    )
+    if not whole_root:
+        parser.add_argument(
+            "--shard",
+            type=parse_shard,
+            default=None,
+            metavar="K/N",
+            help="scan only the K-th of N deterministic parts of the files (CI fan-out)",
+        )
 
 
 def _root_and_paths(args: argparse.Namespace) -> tuple[Path, tuple[Path, ...]]:
@@ -367,9 +385,6 @@ def _cmd_baseline_update(args: argparse.Namespace) -> int:
     target = Path(args.baseline)
     if not os.path.lexists(target):
         raise UsageError(f"{_shown(target)} does not exist (make one with `check-secrets baseline create`)")
-    if args.shard is not None:
-        # a part of the files would make every entry of the other parts look gone
-        raise UsageError("baseline update scans every file: --shard does not go with it")
     if not (args.image or args.git_all) and (
         len(args.paths) > 1 or (args.paths and not Path(args.paths[0]).is_dir())
     ):
