@@ -339,3 +339,45 @@ def test_an_algolia_docsearch_key_is_public_and_the_same_key_elsewhere_is_report
         f'const cfg = {{ appId: "OQPQ1J7M7Y", adminApiKey: "{key}", indexName: "docs" }};\n', encoding="utf-8"
     )
     assert _scan(tmp_path) == [("index.ts", 1, "generic-secret")]
+
+
+def _jwt(claims: str) -> str:
+    def part(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    header = part('{"typ":"JWT","alg":"HS256"}')
+    return f"{header}.{part(claims)}.{random_chars(_ALNUM, 43)}"
+
+
+def test_an_expired_jwt_in_documentation_is_an_example_and_elsewhere_or_live_is_reported(
+    tmp_path: Path,
+) -> None:
+    """fastapi-users' docs show tokens that expired in 2019 (``exp``): examples, in a documentation file."""
+    expired = _jwt('{"user_id":"9221ffc9","aud":"fastapi-users:auth","exp":1571504193}')
+    live = _jwt('{"user_id":"9221ffc9","aud":"fastapi-users:auth","exp":4102444800}')
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "bearer.md").write_text(
+        f'```json\n{{"access_token": "{expired}"}}\n```\n\n'
+        f"```sh\ncurl -H'Authorization: Bearer {expired}' http://localhost:8000/me\n```\n",
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == []
+    (tmp_path / "docs" / "live.md").write_text(
+        f'```json\n{{"access_token": "{live}"}}\n```\n', encoding="utf-8"
+    )
+    (tmp_path / "client.py").write_text(f'TOKEN = "{expired}"\n', encoding="utf-8")
+    assert [(path, line) for path, line, _ in _scan(tmp_path)] == [("client.py", 1), ("docs/live.md", 2)]
+
+
+def test_is_expired_jwt_reads_only_a_numeric_exp() -> None:
+    from autoaudit_secrets.scan.engine._filters import is_expired_jwt
+
+    assert is_expired_jwt(_jwt('{"exp":1571504193}'))
+    assert not is_expired_jwt(_jwt('{"exp":4102444800}'))
+    assert not is_expired_jwt(_jwt('{"sub":"x"}'))  # no expiry: never taken for expired
+    assert not is_expired_jwt(_jwt('{"exp":true}'))
+    assert not is_expired_jwt(_jwt('{"exp":"1571504193"}'))
+    assert not is_expired_jwt("eyJhbGciOiJIUzI1NiJ9.not-base64!.sig")
+    assert is_expired_jwt(_jwt('{"exp":1000}'), now=2000) and not is_expired_jwt(
+        _jwt('{"exp":3000}'), now=2000
+    )

@@ -28,6 +28,7 @@ from ._filters import (
     is_doc_example,
     is_doc_host,
     is_dotted_name,
+    is_expired_jwt,
     is_format_field,
     is_hash,
     is_name_path,
@@ -1005,6 +1006,8 @@ class Detector:
             return False
         if "userpass-base64" in filters and not is_basic_credentials(secret):
             return False
+        if "doc-expired" in filters and doc_file and is_expired_jwt(secret):
+            return False  # a documentation's example token, expired (fastapi-users' docs: exp in 2019)
         if "identifier" in filters and reads_as_words(secret):
             return False  # a bare run after a provider's name that reads as words: JIRAConfigEngagementBase
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:

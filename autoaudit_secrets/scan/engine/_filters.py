@@ -29,7 +29,9 @@ import base64
 import binascii
 import functools
 import itertools
+import json
 import operator
+import time
 import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -44,6 +46,7 @@ __all__ = [
     "is_doc_example",
     "is_doc_host",
     "is_dotted_name",
+    "is_expired_jwt",
     "is_format_field",
     "is_hash",
     "is_name_path",
@@ -79,6 +82,7 @@ FILTER_NAMES = frozenset(
         "prose",
         "password-name",
         "identifier",
+        "doc-expired",
     }
 )
 
@@ -1502,6 +1506,22 @@ _DOC_EXAMPLE_VALUES = frozenset(
         "9526fb8c23a90751cdd619b6cea564742e1e4bf33006ba41",  # check-secrets: allow
     )
 )
+
+
+def is_expired_jwt(value: str, now: float | None = None) -> bool:
+    """True for a JWT whose ``exp`` claim (seconds since 1970) is in the past (``now``: this moment)."""
+    parts = value.split(".")
+    if len(parts) < 3 or not value.startswith("eyJ"):
+        return False
+    body = parts[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    expiry = claims.get("exp") if isinstance(claims, dict) else None
+    if isinstance(expiry, bool) or not isinstance(expiry, int | float):
+        return False
+    return expiry < (time.time() if now is None else now)
 
 
 def is_doc_example(value: str) -> bool:

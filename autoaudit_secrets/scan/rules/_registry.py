@@ -32,7 +32,8 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     ``pass`` inside another word: ``COMPASS_INTRO_KEY``), ``identifier`` (drops a value that reads as an
     identifier of code, two words or more with or without digits inside them -- ``JIRAConfigEngagementBase``
     after ``import`` on a line naming Jira -- for rules that take a bare run of letters and digits after a
-    provider's name; see :func:`~autoaudit_secrets.scan.engine._filters.reads_as_words`).
+    provider's name; see :func:`~autoaudit_secrets.scan.engine._filters.reads_as_words`), ``doc-expired``
+    (drops, in a documentation file, a token whose own expiry has passed: a JWT's ``exp`` claim).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
