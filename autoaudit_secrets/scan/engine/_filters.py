@@ -1508,17 +1508,24 @@ _DOC_EXAMPLE_VALUES = frozenset(
 )
 
 
-def is_expired_jwt(value: str, now: float | None = None) -> bool:
-    """True for a JWT whose ``exp`` claim (seconds since 1970) is in the past (``now``: this moment)."""
+def _jwt_claims(value: str) -> dict[str, object] | None:
+    """The claims (the decoded second part) of a JWT ``header.claims.signature``; None when they do not
+    decode to a JSON object."""
     parts = value.split(".")
-    if len(parts) < 3 or not value.startswith("eyJ"):
-        return False
+    if len(parts) < 3:
+        return None
     body = parts[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
-    expiry = claims.get("exp") if isinstance(claims, dict) else None
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def is_expired_jwt(value: str, now: float | None = None) -> bool:
+    """True for a JWT whose ``exp`` claim (seconds since 1970) is in the past (``now``: this moment)."""
+    claims = _jwt_claims(value) if value.startswith("eyJ") else None
+    expiry = claims.get("exp") if claims is not None else None
     if isinstance(expiry, bool) or not isinstance(expiry, int | float):
         return False
     return expiry < (time.time() if now is None else now)
@@ -1570,19 +1577,8 @@ _TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith",
 def _is_textbook_jwt(value: str) -> bool:
     """A JWT whose claims are the made-up ones of documentation (jwt.io's sample and its copies): the subject
     is a run of consecutive digits (``1234567890``) or the name is a textbook name (``John Doe``)."""
-    import base64
-    import binascii
-    import json
-
-    parts = value.split(".")
-    if len(parts) < 3:
-        return False
-    body = parts[1]
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
-    if not isinstance(claims, dict):
+    claims = _jwt_claims(value)
+    if claims is None:
         return False
     name, sub = claims.get("name"), claims.get("sub")
     if isinstance(name, str) and name.strip().lower() in _TEXTBOOK_NAMES:
