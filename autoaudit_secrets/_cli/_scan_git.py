@@ -134,8 +134,7 @@ class _Progress:
 
 
 def _cmd_git(args: argparse.Namespace) -> int:
-    selection = _selection(args)
-    root, _, findings, stats = run_git_scan(args, selection)
+    root, _, findings, stats = run_git_scan(args, _selection(args))
     code = emit(findings, stats, args, root=root)
     if stats.commits_unscanned:
         # the report says what was found before the scan stopped; the run itself is not a pass

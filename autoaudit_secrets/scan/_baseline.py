@@ -206,7 +206,8 @@ def update_baseline(
     kept_hashes = {e.hash for e in kept}
     accepted = tuple(e for e in _entries(old.key, take, cache) if e.hash not in kept_hashes)
     removed = sum(1 for e in old.entries if e.hash not in matched)
-    not_accepted = len({keyed_hash(old.key, cache.get(f)) for f in left})
+    # (the same secret in the same file by the same rule is one entry: accepted at one place, it is at all)
+    not_accepted = len({keyed_hash(old.key, cache.get(f)) for f in left} - {e.hash for e in accepted})
     entries = sorted((*kept, *accepted), key=lambda e: (e.path, e.line, e.rule, e.git_message))
     return BaselineUpdate(Baseline(old.key, tuple(entries)), len(kept), removed, len(accepted), not_accepted)
 

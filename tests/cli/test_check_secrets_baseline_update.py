@@ -219,3 +219,13 @@ def test_git_all_updates_from_the_whole_history(tmp_path: Path) -> None:
     assert result.returncode == 0 and "1 kept, 0 removed (no longer found), 1 accepted" in result.stderr
     history = tree.run("git", "--all", "--baseline", str(tree.baseline), "--format", "json")
     assert history.returncode == 0 and json.loads(history.stdout)["findings"] == []
+
+
+def test_accepting_a_secret_at_one_place_accepts_it_at_its_other_places_in_the_file(tree: Tree) -> None:
+    tree.create()
+    token = tree.token()
+    (tree.root / "a.py").write_text(f"# a\nTOKEN = '{token}'\nAGAIN = '{token}'\n", encoding="utf-8")
+    result = tree.update("--accept", "a.py:2")
+    assert result.returncode == 0, result.stderr
+    assert "1 accepted" in result.stderr and "not accepted" not in result.stderr
+    assert tree.reported() == []
