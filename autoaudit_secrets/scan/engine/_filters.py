@@ -422,19 +422,30 @@ _NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
 )
 
 
-# nginx's <module>_pass directives name the upstream a request is passed to, and the settings and environment
-# variables that feed them keep the names (DD_UWSGI_PASS=uwsgi_server, NGINX_FASTCGI_PASS=php:9000)
-_UPSTREAM_PASS = frozenset({"proxy", "fastcgi", "uwsgi", "scgi", "grpc", "memcached"})
+# "<qualifier>_pass" names that are not passwords, as _NOT_SECRET_TOKEN_QUALIFIERS for tokens
+_NOT_PASSWORD_PASS_QUALIFIERS = frozenset(
+    {
+        # nginx's <module>_pass directives name the upstream a request is passed to, and the settings and
+        # environment variables that feed them keep the names (DD_UWSGI_PASS=uwsgi_server, PROXY_PASS)
+        "proxy",
+        "fastcgi",
+        "uwsgi",
+        "scgi",
+        "grpc",
+        "memcached",
+        # whether every or any check passes (Ramda's and lodash/fp's allPass, anyPass)
+        "all",
+        "any",
+    }
+)
 
 
 def _word_is_secret(word: str, previous: str | None) -> bool:
     if word in {"token", "tokens"} and previous in _NOT_SECRET_TOKEN_QUALIFIERS:
         return False
+    if word == "pass" and previous in _NOT_PASSWORD_PASS_QUALIFIERS:
+        return False
     if word in _SECRET_WORDS:
-        if word == "pass" and previous in _UPSTREAM_PASS:
-            return False  # UWSGI_PASS, PROXY_PASS: where nginx passes requests to (an address)
-        if word == "pass" and previous in {"all", "any"}:
-            return False  # allPass, anyPass: whether every or any check passes (Ramda, lodash/fp)
         return not (
             word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
         )
