@@ -1276,7 +1276,7 @@ class GitScanOptions:
     is the repository's top folder (the analyzers' context). ``archive_depth`` (0: none),
     ``archive_unpacked`` and ``unpacked_total`` (what all of them may still unpack together; None: no bound)
     say how archives added or changed are opened (see :meth:`_HistoryScan._archive`). Once ``deadline``
-    has passed, the scan stops (see :attr:`_HistoryScan.unscanned`)."""
+    has passed, the scan stops (see :meth:`_HistoryScan._not_reached`)."""
 
     decode: Callable[[bytes], str | None]
     might_match: Callable[[bytes], bool] | None = None
@@ -1416,10 +1416,9 @@ class _HistoryScan:
         self._pending: list[tuple[GitMessage, bool]] = []  # read, not scanned yet: (message, may match)
         self._pulled = -1  # the position of the last message read from `messages`
         self._exhausted = False  # `messages` has no more
-        #: whether the scan stopped at the options' deadline, and how many commits of its order (all of
-        #: them for the staged changes: 1) it did not finish then
+        #: whether the scan stopped at the options' deadline (the commits it did not finish then are counted
+        #: in stats.commits_unscanned)
         self.stopped = False
-        self.unscanned = 0
 
     def run(self, changes: Iterable[CommitChanges]) -> None:
         started = time.perf_counter()
@@ -1471,8 +1470,7 @@ class _HistoryScan:
             self.blobs.forget(wanted, max_size=self.options.max_file_size)
             window, wanted = upcoming, upcoming_wanted
         if self.stopped:
-            self.unscanned = self._not_reached(last_commit)
-            self.stats.commits_unscanned += self.unscanned
+            self.stats.commits_unscanned += self._not_reached(last_commit)
         elif self._messages is not None:
             # the messages of the last commit, and of those the patches left out at the end
             self._scan_messages(_END)
