@@ -53,9 +53,14 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # Programmers' hex words as filler (DEADBEEF..., a placeholder now): the one example lost in noseyparker
     # is AKIADEADBEEFDEADBEEF, an access key id filled in by hand: code 78.2% -> 78.0% (noseyparker), 66.7%
     # -> 66.6% (all); config 79.0% -> 78.7%, 68.3%; negatives unchanged (12 and 18 of 144).
+    # A key's or token's value typed in a row (ABC123DEF456, 123xyz456abc_789qrs012tuv345: runs of three in
+    # a row, which the yardstick's runs of six do not set aside) is made up in any file now, not only in
+    # documentation: the 8 examples lost are all such fills (Uclassify, Userflow, Cloverly, ...): code 61.2%
+    # -> 60.2% (kingfisher), 66.6% -> 66.0% (all), noseyparker unchanged; config 63.2% -> 63.1%, 68.3% ->
+    # 68.2%; negatives unchanged (12 and 18 of 144).
     ("code", "noseyparker"): (0.775, 0.095),
-    ("code", "kingfisher"): (0.61, 0.05),
-    ("code", "all"): (0.665, 0.09),
+    ("code", "kingfisher"): (0.60, 0.05),
+    ("code", "all"): (0.655, 0.09),
     ("config", "noseyparker"): (0.785, 0.14),
     ("config", "kingfisher"): (0.63, 0.10),
     ("config", "all"): (0.68, 0.14),

@@ -145,6 +145,12 @@ NOT_SECRET_NAMES = [
     "ChangeToken",
     "NextLockToken",
     "CreationToken",
+    # stand-ins by name (netbox's tests: DUMMY_SECRET)
+    "DUMMY_SECRET",
+    "fake_api_key",
+    "mockToken",
+    "BOGUS_PASSWORD",
+    "placeholder_secret",
 ]
 
 

@@ -93,6 +93,9 @@ QUIET = [
     ("ChatTurnView.tsx", 'const label = verdict === "pass" ? "Pass" : "{v}";\n', "Done"),
     ("env.oss.dev.example", "POSTHOG_API_KEY={v}\n", "phc_hmVSxIjTW1REBHXgj2aw4HW9X6CXb6FzerBgP9XenC7"),
     ("huskyci.json", '{{"code": "password = \'{v}\' #nohusky"}}\n', "thisisnotapassword"),
+    # netbox-community/netbox: a key's value typed in a row, in a test (not documentation)
+    ("test_api.py", "data = {{'auth_type': 'wpa-personal', 'auth_psk': '{v}'}}\n", "abc123def456"),
+    ("test_views.py", "    'auth_key': '{v}',\n", "abcd1234efgh5678"),
 ]
 
 
@@ -381,3 +384,36 @@ def test_is_expired_jwt_reads_only_a_numeric_exp() -> None:
     assert is_expired_jwt(_jwt('{"exp":1000}'), now=2000) and not is_expired_jwt(
         _jwt('{"exp":3000}'), now=2000
     )
+
+
+def test_a_name_that_says_stand_in_holds_no_secret_and_the_same_value_elsewhere_is_reported(
+    tmp_path: Path,
+) -> None:
+    """netbox's tests (``DUMMY_SECRET``) and the FastAPI template's ``DUMMY_HASH``: the hash of no one's
+    password, checked when no user matches so that a failed login takes as long as a successful one."""
+    value = random_chars(_ALNUM, 24) + "8"
+    salt, digest = random_chars(_ALNUM + "+/", 22), random_chars(_ALNUM + "+/", 43)
+    argon2 = f"$argon2id$v=19$m=65536,t=3,p=4${salt}${digest}"
+    (tmp_path / "stand_ins.py").write_text(
+        f'DUMMY_SECRET = "{value}"\n'
+        f'fake_api_key = "{value}"\n'
+        f'DUMMY_HASH = "{argon2}"\n'
+        f'fixtures = {{"mockToken": "{value}"}}\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == []
+    (tmp_path / "real.py").write_text(
+        f'SECRET = "{value}"\nADMIN_HASH = "{argon2}"\nlog("{argon2}")\n', encoding="utf-8"
+    )
+    assert _scan(tmp_path) == [
+        ("real.py", 1, "generic-secret"),
+        ("real.py", 2, "password-hash-argon2"),
+        ("real.py", 3, "password-hash-argon2"),
+    ]
+
+
+def test_a_password_typed_in_a_row_is_still_reported_in_code(tmp_path: Path) -> None:
+    """Keys are generated, so a key typed in a row is made up; a weak password in a config may be in use."""
+    typed = "abc123" + "def456"  # (built here: this file is scanned too)
+    (tmp_path / "settings.py").write_text(f'DB_PASSWORD = "{typed}"\nAPI_KEY = "{typed}"\n', encoding="utf-8")
+    assert _scan(tmp_path) == [("settings.py", 1, "generic-password")]

@@ -45,6 +45,7 @@ from ._filters import (
     name_words,
     names_password,
     names_secret_field,
+    names_standin,
     reads_as_words,
     secret_name_and_words,
 )
@@ -326,6 +327,22 @@ _DOCSEARCH_REACH = 400
 _ADMIN_WORDS = frozenset({"admin", "write"})  # Algolia's other keys (ALGOLIA_ADMIN_API_KEY) are secrets
 
 
+# The name a value on the rest of the line is assigned to: NAME = ", "name": ', name: str = ", name => '
+_ASSIGNED_NAME = LazyRegex(
+    r"""(?P<name>[A-Za-z_$][\w.$-]{0,80})["'\]]?[ \t]{0,8}"""
+    r"""(?::[^=\n]{0,40}=|:=|=>|=|:)[ \t]{0,8}[rbuRBU]?["'`]?$"""
+)
+
+
+def _assigned_to_standin(text: str, start: int) -> bool:
+    """The value at ``start`` is assigned, on its line, to a name that says it is a stand-in (see
+    :func:`names_standin`): the fastapi/full-stack-fastapi-template's ``DUMMY_HASH``, the hash of no one's
+    password, verified against when no user matches so that a login takes as long either way."""
+    line_start = text.rfind("\n", max(0, start - 200), start) + 1
+    m = _ASSIGNED_NAME.search(text, max(line_start, start - 200), start)
+    return m is not None and m.end() == start and names_standin(m["name"])
+
+
 def _looks_like_identifier(value: str) -> bool:
     """Two or more word-like parts in camel, snake, kebab or dotted case and no digits but a version suffix
     (``NextToken``, ``prod-db-credentials``, ``AWSAccessKeyId``, ``todo-app-state-v3``): an identifier or enum
@@ -534,7 +551,10 @@ def _value_looks_literal(
         return False
     if not password_like and (counted := _WORD_AND_COUNT.fullmatch(v)) and is_plain_word(counted[1]):
         return False  # token: "permission-1": a word and a test's count, not a key
-    if doc_file and is_sequential(v):  # documentation examples: "123456789012", "abcd1234efgh5678"
+    if (doc_file or not password_like) and is_sequential(v):
+        # documentation examples ("123456789012", "abcd1234efgh5678"), and a key's or a token's made-up value
+        # anywhere ('auth_key': 'abc123def456'): keys are generated, never typed in a row; a password may be
+        # (a weak one in use is still a leak: "abcd1234" in a config is reported)
         return False
     if locale_file and _is_ui_text(v):
         return False
@@ -936,6 +956,8 @@ class Detector:
         opening = text[start - 1] if start > 0 else ""
         if not named and opening in _B64_SIGNS and _inside_base64_blob(text, start, end):
             return None  # …+p4x/YC…+…: a token's shape met inside an image's or a certificate's base64
+        if "standin-name" in rule.filters and _assigned_to_standin(text, m.start()):
+            return None  # DUMMY_HASH = "$argon2id$…": a hash to compare with when no user matches
         if (
             not named
             and start > m.start()

@@ -63,6 +63,7 @@ __all__ = [
     "name_words",
     "names_password",
     "names_secret_field",
+    "names_standin",
     "reads_as_words",
     "secret_name_and_words",
 ]
@@ -83,6 +84,7 @@ FILTER_NAMES = frozenset(
         "password-name",
         "identifier",
         "doc-expired",
+        "standin-name",
     }
 )
 
@@ -358,6 +360,9 @@ _NOT_SECRET_WORDS = frozenset(
 _FLAG_WORDS = frozenset(
     {"use", "enable", "enabled", "disable", "disabled", "require", "allow", "has", "is", "should"}
 )  # (and adduser's --disabled-password, which takes no value: the word after it is the user's name)
+# Words that say the value is a stand-in, made up to take a secret's place: DUMMY_SECRET, fake_api_key,
+# mockToken, BOGUS_PASSWORD (netbox's event rule tests: DUMMY_SECRET = 'LOOKATMEIMASECRETSTRING')
+_STANDIN_NAME_WORDS = frozenset({"dummy", "fake", "mock", "bogus", "placeholder"})
 _NOT_SECRET_NAMES = frozenset({"requestverificationtoken"})  # ASP.NET's __RequestVerificationToken, joined
 # Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
 # (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
@@ -454,6 +459,11 @@ def _word_is_secret(word: str, previous: str | None) -> bool:
     return len(word) > 6 and word.endswith(_SECRET_SUFFIXES)
 
 
+def names_standin(name: str) -> bool:
+    """True when ``name`` has a word saying its value is a stand-in (``DUMMY_HASH``, ``fake_token``)."""
+    return not _STANDIN_NAME_WORDS.isdisjoint(name_words(name))
+
+
 def is_secret_name(name: str, extra: AbstractSet[str] = frozenset()) -> bool:
     """True when ``name`` (an identifier, env var, YAML/JSON key, XML tag…) says that it holds a secret.
 
@@ -508,7 +518,10 @@ def _name_verdict(name: str, words: list[str]) -> bool:
     if not words:
         return False
     if (
-        any(w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS for w in words)
+        any(
+            w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS or w in _STANDIN_NAME_WORDS
+            for w in words
+        )
         or "".join(words) in _NOT_SECRET_NAMES
     ):
         return False

@@ -33,7 +33,10 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     identifier of code, two words or more with or without digits inside them -- ``JIRAConfigEngagementBase``
     after ``import`` on a line naming Jira -- for rules that take a bare run of letters and digits after a
     provider's name; see :func:`~autoaudit_secrets.scan.engine._filters.reads_as_words`), ``doc-expired``
-    (drops, in a documentation file, a token whose own expiry has passed: a JWT's ``exp`` claim).
+    (drops, in a documentation file, a token whose own expiry has passed: a JWT's ``exp`` claim),
+    ``standin-name`` (drops a value assigned, on its line, to a name with a word saying it is a stand-in:
+    ``DUMMY_HASH = "$argon2id$…"``, ``fake_hash:``; for rules without a ``name`` group, whose names the engine
+    does not otherwise judge).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.

@@ -356,7 +356,7 @@ def test_source_files_sent_are_judged_as_source_code_and_by_what_they_hold(tmp_p
         {
             "backend/Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY ./app /app/app\nUSER 10001\n",
             "backend/app/utils.py": f"import jwt\n\n\ndef verify(token):\n{decode}",
-            "backend/app/crud.py": f'DUMMY_HASH = "{hashed}"\n',
+            "backend/app/crud.py": f'ADMIN_HASH = "{hashed}"\n',
             "backend/app/billing.py": f'STRIPE_KEY = "{stripe}"\n',
         },
     )
