@@ -417,3 +417,28 @@ def test_a_password_typed_in_a_row_is_still_reported_in_code(tmp_path: Path) -> 
     typed = "abc123" + "def456"  # (built here: this file is scanned too)
     (tmp_path / "settings.py").write_text(f'DB_PASSWORD = "{typed}"\nAPI_KEY = "{typed}"\n', encoding="utf-8")
     assert _scan(tmp_path) == [("settings.py", 1, "generic-password")]
+
+
+def test_keys_every_page_of_a_site_carries_are_public_and_the_same_values_elsewhere_are_not(
+    tmp_path: Path,
+) -> None:
+    """Saved web pages (mealie-recipes/mealie's test recipes): New Relic's browser agent configuration holds
+    the site's browser key under ``licenseKey``, and an Amazon product link's ``SubscriptionId`` parameter is
+    the associate's access key ID. A presigned URL's ``AWSAccessKeyId`` and the same key in code are
+    reported."""
+    key = random_chars(_ALNUM, 15) + "4"
+    access_key_id = "AKIA" + random_chars(string.ascii_uppercase + string.digits, 16)
+    (tmp_path / "recipe.html").write_text(
+        f';NREUM.loader_config={{accountID:"1689559",trustKey:"1689559",licenseKey:"{key}",'
+        'applicationID:"434095722"}\n'
+        '<a href="https://www.amazon.com/Chefs-Knife/dp/B0061SWV8Y?psc=1&amp;'
+        f'SubscriptionId={access_key_id}&amp;tag=undefined&amp;linkCode=xm2">knife</a>\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == []
+    (tmp_path / "client.js").write_text(
+        f'const config = {{licenseKey: "{key}"}};\n'
+        f'fetch("https://b.s3.amazonaws.com/r.csv?AWSAccessKeyId={access_key_id}&Expires=1");\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("client.js", 1, "generic-secret"), ("client.js", 2, "aws-access-key-id")]

@@ -324,9 +324,22 @@ def _in_docsearch_config(text: str, at: int) -> bool:
 
 
 _DOCSEARCH_REACH = 400
+
+
+def _in_new_relic_browser_config(text: str, at: int) -> bool:
+    """Whether offset ``at`` (a ``licenseKey``) is in New Relic's browser agent configuration
+    (``NREUM.info={…,licenseKey:"…"}``, ``NREUM.loader_config``), which every page it monitors carries: the
+    browser key, public by design (the ingest license key is another, and its own rule's)."""
+    return text.rfind("NREUM", max(0, at - _NREUM_REACH), at) >= 0
+
+
+_NREUM_REACH = 300
 _ADMIN_WORDS = frozenset({"admin", "write"})  # Algolia's other keys (ALGOLIA_ADMIN_API_KEY) are secrets
 
 
+# Amazon's Product Advertising links (the widgets of recipe and review sites) carry the associate's AWS access
+# key ID in this parameter, in every page that shows one; the secret key never travels in a link.
+_ASSOCIATE_PARAMETER = "SubscriptionId="
 # The name a value on the rest of the line is assigned to: NAME = ", "name": ', name: str = ", name => '
 _ASSIGNED_NAME = LazyRegex(
     r"""(?P<name>[A-Za-z_$][\w.$-]{0,80})["'\]]?[ \t]{0,8}"""
@@ -952,10 +965,16 @@ class Detector:
                 and _in_docsearch_config(m.string, start)
             ):
                 return None
+            if words[-2:] == ("license", "key") and _in_new_relic_browser_config(m.string, m.start()):
+                return None
         text = m.string
         opening = text[start - 1] if start > 0 else ""
         if not named and opening in _B64_SIGNS and _inside_base64_blob(text, start, end):
             return None  # …+p4x/YC…+…: a token's shape met inside an image's or a certificate's base64
+        if "associate-link" in rule.filters and text.endswith(
+            _ASSOCIATE_PARAMETER, max(0, start - 16), start
+        ):
+            return None  # …/dp/B0061SWV8Y?psc=1&SubscriptionId=AKIA…&tag=…: an Amazon product link
         if "standin-name" in rule.filters and _assigned_to_standin(text, m.start()):
             return None  # DUMMY_HASH = "$argon2id$…": a hash to compare with when no user matches
         if (

@@ -85,6 +85,7 @@ FILTER_NAMES = frozenset(
         "identifier",
         "doc-expired",
         "standin-name",
+        "associate-link",
     }
 )
 

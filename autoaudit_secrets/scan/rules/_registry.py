@@ -36,7 +36,8 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     (drops, in a documentation file, a token whose own expiry has passed: a JWT's ``exp`` claim),
     ``standin-name`` (drops a value assigned, on its line, to a name with a word saying it is a stand-in:
     ``DUMMY_HASH = "$argon2id$…"``, ``fake_hash:``; for rules without a ``name`` group, whose names the engine
-    does not otherwise judge).
+    does not otherwise judge), ``associate-link`` (drops a value that is a URL's ``SubscriptionId`` parameter:
+    an Amazon Product Advertising link, in any page showing one, carries the associate's access key ID).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
