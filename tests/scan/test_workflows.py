@@ -426,6 +426,22 @@ def test_a_service_containers_throwaway_password_is_not_reported_by_its_name() -
     assert ids_lines(run(alone)) == [("ci-env-secret", 6, 20)]
 
 
+def test_a_step_connecting_to_its_service_container_with_its_password_is_not_reported() -> None:
+    """Prefect's tests write the service's URL to $GITHUB_ENV in a run script; another password in the same
+    URL, or that URL in a job without the service, is reported."""
+    url = 'echo "DATABASE_URL=postgresql+asyncpg://app:{pw}@localhost/app" >> $GITHUB_ENV'
+    steps = f"      - run: {url.format(pw='postgres')}\n      - run: {url.format(pw=PW)}\n"
+    workflow = SERVICES.replace(f"      API_PASSWORD: {PW}\n", "").replace(
+        f"          POSTGRES_ADMIN_TOKEN: {TOKEN}\n", ""
+    )
+    workflow = workflow.replace("      - run: pytest\n", steps + "      - run: pytest\n")
+    assert [rule for rule, _, _ in ids_lines(run(workflow))] == ["ci-run-secret"]
+    line = workflow.count("\n", 0, workflow.index(PW)) + 1
+    assert [line_no for _, line_no, _ in ids_lines(run(workflow))] == [line]
+    alone = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n" + steps
+    assert [rule for rule, _, _ in ids_lines(run(alone))] == ["ci-run-secret", "ci-run-secret"]
+
+
 def test_a_strong_password_of_a_service_container_is_still_reported_by_the_generic_rule(
     tmp_path: Path,
 ) -> None:
