@@ -29,7 +29,6 @@ _ALNUM = string.ascii_letters + string.digits
 QUIET = [
     ("openapi.json", '{{"properties": {{"client_secret": "{v}"}}}}\n', "#/components/schemas/ClientSecret"),
     ("openapi.json", '{{"api_key": {{"$ref": "{v}"}}, "token": "{v}"}}\n', "#/definitions/Token"),
-    ("astro.mdx", "```ts\nconst GET = Checkout({{\n  accessToken: {v}\n}});\n```\n", "POLAR_ACCESS_TOKEN,"),
     ("settings.yaml", "webhookSecret: {v}\n", "APP_WEBHOOK_SECRET,"),
     ("test_oauth.py", 'headers = {{"Authorization": "Bearer {v}"}}\n', "REGISTRATION_ACCESS_TOKEN"),
     ("test_keys.py", 'api_key = "{v}"\n', "rk_test_123"),

@@ -113,6 +113,25 @@ def test_config_only_rules_need_a_config_file() -> None:
     assert rule.id not in {f.rule_id for f in scanner().scan_document("src/app.py", rule.examples[0])}
 
 
+@pytest.mark.parametrize(
+    "relpath",
+    ["docs/api-ref/s3.mdx", "README.markdown", "guide.adoc", "notes.asciidoc", "paper.tex", "report.qmd"],
+)
+def test_documentation_is_no_configuration_and_its_code_blocks_assign_variables(relpath: str) -> None:
+    """Prefect's .mdx API reference: ``minio_creds = MinIOCredentials(`` in a Python block was judged a
+    configuration's ``NAME=value`` line (a secret). A literal there is still reported, by the code rules."""
+    assert not is_config_path(relpath)
+    blocks = (
+        "```python\nminio_creds = MinIOCredentials(\n    endpoint=url,\n)\n"
+        "job = Job(credentials=k8s_creds)\n```\n"
+        # polarsource/polar's astro.mdx: an env var's name passed on in a JavaScript object
+        "```ts\nconst GET = Checkout({\n  accessToken: POLAR_ACCESS_TOKEN,\n});\n```\n"
+    )
+    assert scanner().scan_document(relpath, blocks) == []
+    literal = 'client_secret = "' + "Zp8Tn4Ws1Yc6" + 'Jd0Hf5Ug2Ea9"\n'
+    assert [f.rule_id for f in scanner().scan_document(relpath, literal)] == ["generic-secret"]
+
+
 def _table(**overrides: object) -> dict[str, object]:
     table: dict[str, object] = {
         "id": "acme-token",

@@ -279,8 +279,18 @@ _CODE_SUFFIXES = (
     ".scss",
     ".sql",
     ".md",
+    ".mdx",  # Markdown with JSX (Docusaurus, Mintlify, Nextra: Prefect's docs)
+    ".markdown",
+    ".qmd",
+    ".rmd",
     ".rst",
+    ".adoc",
+    ".asciidoc",
+    ".tex",
     ".ipynb",
+    ".mts",
+    ".cts",
+    ".astro",
     ".tf",
     ".hcl",
     ".nix",
@@ -436,7 +446,20 @@ def _char_classes(value: str) -> int:
     )
 
 
-_DOC_SUFFIXES = (".md", ".rst", ".adoc", ".asciidoc", ".html", ".htm", ".ipynb", ".tex")
+_DOC_SUFFIXES = (
+    ".md",
+    ".mdx",
+    ".markdown",
+    ".qmd",
+    ".rmd",
+    ".rst",
+    ".adoc",
+    ".asciidoc",
+    ".html",
+    ".htm",
+    ".ipynb",
+    ".tex",
+)
 
 
 def is_doc_path(relpath: str | None) -> bool:
