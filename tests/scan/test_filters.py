@@ -26,6 +26,11 @@ from autoaudit_secrets.scan.engine._filters import (
 )
 
 SECRET_NAMES = [
+    # a secret under a browser build prefix is sent to every visitor: reported
+    "VITE_CLIENT_SECRET",
+    "VITE_DB_PASSWORD",
+    "REACT_APP_PRIVATE_KEY",
+    "INVITE_TOKEN",
     "password",
     "DB_PASSWORD",
     "dbPassword",
@@ -145,6 +150,10 @@ NOT_SECRET_NAMES = [
     "ChangeToken",
     "NextLockToken",
     "CreationToken",
+    # inlined into the JavaScript every browser gets: a browser key by design (Prefect's UI build argument)
+    "VITE_AMPLITUDE_API_KEY",
+    "REACT_APP_MAPBOX_TOKEN",
+    "GATSBY_STRIPE_KEY",
     # stand-ins by name (netbox's tests: DUMMY_SECRET)
     "DUMMY_SECRET",
     "fake_api_key",

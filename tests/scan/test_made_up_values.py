@@ -127,6 +127,9 @@ LOOKUP_KEYS = [
     "grouping_key",
     "renderKey",  # makeplane/plane: an editor menu item's key
     "mergeKey",  # DefectDojo/django-DefectDojo's Coverity reports: the digest that tells duplicates apart
+    "accessorKey",  # PrefectHQ/prefect's UI: a TanStack Table column's field
+    "task_key",  # PrefectHQ/prefect: a task run's key, and its dynamic key
+    "dynamic_key",
 ]
 
 

@@ -230,6 +230,9 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "template",  # a template's name (template_key: "SERVICE:completion")
         "relation",  # a relation's name in a data model (relationKey: "testset->revision")
         "icon",  # an icon's name (iconKey: "Anthropic")
+        "accessor",  # a table column's field (TanStack Table's accessorKey: "deployments")
+        "task",  # a task's cache or run key (Prefect's task_key: "say_hello-8dfe6dff", dynamic_key: "0")
+        "dynamic",
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
         "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
         "aggregate",
@@ -504,6 +507,21 @@ def _upper_frozen(extra: frozenset[str]) -> frozenset[str]:
 _VERSION_WORD = LazyRegex(r"^v\d{1,3}$")  # API_SECRET_KEY_V2
 
 
+# Prefixes that build tools inline into the JavaScript they ship to every browser: Vite's VITE_, Create React
+# App's REACT_APP_, Gatsby's GATSBY_ (Next.js' NEXT_PUBLIC_ and Nuxt's NUXT_PUBLIC_ hold "public", already a
+# word of a name that holds no secret). A key or token under one is a browser key by design
+# (VITE_AMPLITUDE_API_KEY, REACT_APP_MAPBOX_TOKEN); a name that says secret, private or password is a secret
+# sent to every visitor, and is reported.
+_BROWSER_PREFIXES = (("vite",), ("react", "app"), ("gatsby",))
+_PRIVATE_WORDS = frozenset({"secret", "secrets", "private", "credential", "credentials", "creds"})
+
+
+def _exposed_to_browsers(words: Sequence[str]) -> bool:
+    return len(words) > 1 and any(
+        tuple(words[: len(p)]) == p and len(words) > len(p) for p in _BROWSER_PREFIXES
+    )
+
+
 @functools.lru_cache(maxsize=32768)
 def _name_analysis(name: str) -> tuple[bool, tuple[str, ...]]:
     """:func:`is_secret_name` without the extra names, and the name's words (cached: a file repeats its names
@@ -525,6 +543,8 @@ def _name_verdict(name: str, words: list[str]) -> bool:
         )
         or "".join(words) in _NOT_SECRET_NAMES
     ):
+        return False
+    if _exposed_to_browsers(words) and _PRIVATE_WORDS.isdisjoint(words) and not names_password(words):
         return False
     last = words[-1].rstrip("0123456789") or words[-1]
     previous = words[-2] if len(words) > 1 else None

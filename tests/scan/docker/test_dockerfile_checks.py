@@ -79,6 +79,19 @@ POSITIVE: list[tuple[str, str, dict[str, str], set[tuple[str, int]]]] = [
         {("docker-label-secret", 2)},
     ),
     ("arg-no-value", "FROM a\nARG NPM_TOKEN\n", {}, {("docker-secret-arg-no-value", 2)}),
+    (  # a frontend's browser key, which Vite inlines into the bundle every visitor gets (Prefect's UI)
+        "browser-key-arg",
+        'FROM node:20 AS ui\nARG VITE_AMPLITUDE_API_KEY=""\n'
+        "ENV VITE_AMPLITUDE_API_KEY=$VITE_AMPLITUDE_API_KEY\n",
+        {},
+        set(),
+    ),
+    (  # ... but a secret under that prefix would be sent to every visitor too
+        "browser-secret-arg",
+        "FROM node:20 AS ui\nARG VITE_CLIENT_SECRET\n",
+        {},
+        {("docker-secret-arg-no-value", 2)},
+    ),
     (
         "env-from-arg",
         "FROM a\nARG GITHUB_TOKEN\nENV GITHUB_TOKEN=$GITHUB_TOKEN\n",
