@@ -31,6 +31,11 @@ SECRET_NAMES = [
     "VITE_DB_PASSWORD",
     "REACT_APP_PRIVATE_KEY",
     "INVITE_TOKEN",
+    # ... and their secret and server keys
+    "AMPLITUDE_SECRET_KEY",
+    "MIXPANEL_API_SECRET",
+    "segment_token",
+    "fullstory_key",
     "password",
     "DB_PASSWORD",
     "dbPassword",
@@ -154,6 +159,11 @@ NOT_SECRET_NAMES = [
     "VITE_AMPLITUDE_API_KEY",
     "REACT_APP_MAPBOX_TOKEN",
     "GATSBY_STRIPE_KEY",
+    # analytics keys their browser SDKs send from every page
+    "AMPLITUDE_API_KEY",
+    "amplitudeKey",
+    "SEGMENT_WRITE_KEY",
+    "MIXPANEL_TOKEN",
     # stand-ins by name (netbox's tests: DUMMY_SECRET)
     "DUMMY_SECRET",
     "fake_api_key",

@@ -95,6 +95,24 @@ QUIET = [
     # netbox-community/netbox: a key's value typed in a row, in a test (not documentation)
     ("test_api.py", "data = {{'auth_type': 'wpa-personal', 'auth_psk': '{v}'}}\n", "abc123def456"),
     ("test_views.py", "    'auth_key': '{v}',\n", "abcd1234efgh5678"),
+    # PrefectHQ/prefect: base64 of "hello world", an environment's name and the kind, a user and a stand-in
+    # password with a count, a W3C traceparent under a label's key
+    (
+        "test_deploy.py",
+        'assert captured == {{"api_key": "{v}"}}\n',
+        base64.b64encode(b"hello world").decode(),
+    ),
+    ("test_settings.py", 'target = {{"pass": "{v}"}}\n', "prod_pass"),
+    (
+        "server-helm.sh",
+        "kubectl create secret generic a --from-literal auth-string='{v}'\n",
+        "admin:password123",
+    ),
+    (
+        "test_run_telemetry.py",
+        'labels = {{LABELS_TRACEPARENT_KEY: "{v}"}}\n',
+        "00-ec8af70b445d54387035c27eb182dd22-4a593d8fa95f1902-01",
+    ),
 ]
 
 
@@ -234,7 +252,9 @@ def test_a_switch_or_a_question_about_a_secret_is_not_a_secret_name(name: str, s
 
 def test_a_dockerfile_switch_argument_is_quiet_and_a_token_argument_is_reported(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(
-        "FROM node:22 AS build\nARG VITE_AUTH_USE_ID_TOKEN\nARG VITE_ID_TOKEN\nRUN npm run build\n",
+        # (a VITE_ token is inlined into the bundle every browser gets: a browser key, quiet as well)
+        "FROM node:22 AS build\nARG VITE_AUTH_USE_ID_TOKEN\nARG NPM_TOKEN\nARG VITE_ID_TOKEN\n"
+        "RUN npm run build\n",
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("Dockerfile", 3, "docker-secret-arg-no-value")]

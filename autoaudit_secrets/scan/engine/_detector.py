@@ -596,6 +596,8 @@ def _value_looks_literal(
         return False
     if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
         return False
+    if _TRACEPARENT.fullmatch(v) is not None:  # a W3C trace context's traceparent: ids of a trace and a span
+        return False
     if v.count(" ") >= (2 if password_like else 1):
         return False
     if password_like and " " in v and is_secret_label(v):  # "Show password", "incorrect password"
@@ -611,6 +613,8 @@ def _value_looks_literal(
     return not (not password_like and len(v) < 8)
 
 
+# A W3C trace context's traceparent header: version, trace ID, parent span ID, flags
+_TRACEPARENT = LazyRegex(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 # A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
 _VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 # Text for people: words of letters of any script, spaces and punctuation, no digit or symbol

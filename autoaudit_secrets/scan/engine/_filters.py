@@ -513,10 +513,19 @@ _VERSION_WORD = LazyRegex(r"^v\d{1,3}$")  # API_SECRET_KEY_V2
 # (VITE_AMPLITUDE_API_KEY, REACT_APP_MAPBOX_TOKEN); a name that says secret, private or password is a secret
 # sent to every visitor, and is reported.
 _BROWSER_PREFIXES = (("vite",), ("react", "app"), ("gatsby",))
-_PRIVATE_WORDS = frozenset({"secret", "secrets", "private", "credential", "credentials", "creds"})
+# Product analytics whose browser SDK sends the project's key from every page, public by design:
+# Amplitude's API key, Mixpanel's project token, Segment's write key. Their other keys are secrets
+# (Amplitude's secret key, Mixpanel's API secret, a Segment Public API token; FullStory's and Plausible's API
+# keys are server keys).
+_BROWSER_KEY_PROVIDERS = frozenset({"amplitude", "mixpanel"})
+_PRIVATE_WORDS = frozenset(
+    {"secret", "secrets", "private", "credential", "credentials", "creds", "personal", "admin", "management"}
+)
 
 
 def _exposed_to_browsers(words: Sequence[str]) -> bool:
+    if not _BROWSER_KEY_PROVIDERS.isdisjoint(words) or ("segment" in words and "write" in words):
+        return True
     return len(words) > 1 and any(
         tuple(words[: len(p)]) == p and len(words) > len(p) for p in _BROWSER_PREFIXES
     )
@@ -1243,6 +1252,11 @@ _STANDIN_WORDS = frozenset(
         "bar",
         "baz",
         "foobar",
+        "hello",  # hello world: base64 of it under api_key (Prefect's tests: "aGVsbG8gd29ybGQ=")
+        "world",
+        "prod",  # an environment's name and the secret's kind: "pass": "prod_pass"
+        "production",
+        "staging",
     }
 )
 _WORD_SPLIT = LazyRegex(r"[^a-z]+")
@@ -1355,7 +1369,7 @@ def is_sequential(value: str) -> bool:
 
 _COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_: ]){1,4}([a-z0-9]{1,12})(?:[-_: ][a-z]{1,12}){0,3}")
 _RUNS = LazyRegex(r"[a-z]+|[0-9]+")
-_FILLER_PUNCTUATION = frozenset("-_.!")
+_FILLER_PUNCTUATION = frozenset("-_.!:")  # (":": a user and a password, admin:password123)
 _BASE64_TEXT = LazyRegex(r"[A-Za-z0-9+/]+={0,2}")
 
 
