@@ -149,6 +149,51 @@ def test_hyperscan_database_is_cached_on_disk(tmp_path: Path, monkeypatch: pytes
     assert [i for i, _ in second.find("x acme_0123456789ab y")] == [0]
 
 
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "other meta", "meta of another database"])
+def test_a_damaged_cache_entry_is_compiled_again_and_matches_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """Hyperscan refuses a damaged database (its CRC); a meta file that does not name the database beside it
+    (a stale pair) is refused here: either way the database is compiled again, never trusted or crashed on."""
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    Matcher(SPECS, "hyperscan").prepare()
+    (db,) = (tmp_path / "autoaudit-secrets").glob("hs-*.db")
+    meta = db.with_suffix(".json")
+    raw = bytearray(db.read_bytes())
+    if damage == "flipped byte":
+        raw[len(raw) // 2] ^= 0xFF
+        db.write_bytes(bytes(raw))
+    elif damage == "truncated":
+        db.write_bytes(bytes(raw[: len(raw) // 2]))
+    elif damage == "other meta":
+        facts = json.loads(meta.read_text())
+        facts["missing"] = [len(SPECS) + 5]  # an index of no pattern
+        meta.write_text(json.dumps(facts))
+    else:
+        facts = json.loads(meta.read_text())
+        facts["db"] = [facts["db"][0], facts["db"][1] ^ 1]
+        meta.write_text(json.dumps(facts))
+    compiled: list[bool] = []
+    original = Matcher._compile_hyperscan
+
+    def counting(self: Matcher) -> object:
+        compiled.append(True)
+        return original(self)
+
+    monkeypatch.setattr(Matcher, "_compile_hyperscan", counting)
+    text = _corpus(1)
+    assert sorted((i, *m.span("secret")) for i, m in Matcher(SPECS, "hyperscan").find(text)) == _spans(
+        "re", text
+    )
+    assert compiled == [True]
+    # ... and the entry written again is whole: the next process loads it
+    compiled.clear()
+    Matcher(SPECS, "hyperscan").prepare()
+    assert compiled == []
+
+
 def test_unknown_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ScanError, match="unknown matcher"):
         Matcher(SPECS, "pcre")

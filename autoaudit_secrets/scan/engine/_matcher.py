@@ -56,7 +56,8 @@ MATCHER_ENV = "CHECK_SECRETS_MATCHER"
 _WINDOW_LIMIT = 8192  # patterns wider than this are confirmed over the whole text
 _MAX_CANDIDATES = 20000  # per scan call, before a document is scanned in blocks (see _find_in_blocks)
 _BLOCK_BYTES = 256 * 1024
-_CACHE_FORMAT = "3"  # 2: the meta file also holds each pattern's width and line bounds; 3: relaxed repeats
+_CACHE_FORMAT = "4"  # 2: the meta file also holds each pattern's width and line bounds; 3: relaxed repeats;
+# 4: the meta file names its database (length and CRC)
 # Hyperscan's compile time grows with bounded repeats nested in repeated groups: see relax_repeats.
 _RELAX_FROM = 64
 _REPEAT = re.compile(r"\{(\d+),(\d+)\}")
@@ -181,6 +182,14 @@ def relax_repeats(pattern: str, bound: int = _RELAX_FROM) -> str:
         last = m.end()
     out.append(pattern[last:])
     return "".join(out)
+
+
+def _db_identity(serialized: bytes) -> list[int]:
+    """A serialized Hyperscan database's bytecode length and CRC32C, as its header holds them (magic, version,
+    length, platform, CRC: little-endian words at offsets 8 and 20)."""
+    if len(serialized) < 24:
+        return []
+    return [int.from_bytes(serialized[8:12], "little"), int.from_bytes(serialized[20:24], "little")]
 
 
 def cache_dir() -> Path:
@@ -661,11 +670,20 @@ class Matcher:
 
         base = cache_dir() / f"hs-{self._cache_key()}"
         try:
-            db = hyperscan.loadb(base.with_suffix(".db").read_bytes(), hyperscan.HS_MODE_BLOCK)
+            # Hyperscan checks a serialized database itself (its length, version, platform and the CRC32C of
+            # its bytecode) and refuses a damaged one; the facts beside it must be of that same database
+            # (its header's length and CRC), or a stale pair would leave patterns unmatched. Either failing,
+            # the database is compiled again.
+            raw = base.with_suffix(".db").read_bytes()
             meta = json.loads(base.with_suffix(".json").read_text())
+            if meta.get("db") != _db_identity(raw):
+                raise ValueError("meta of another database")
+            db = hyperscan.loadb(raw, hyperscan.HS_MODE_BLOCK)
             missing, prefilter = tuple(meta["missing"]), tuple(meta["prefilter"])
             widths, bounds = meta["widths"], meta["bounds"]
             if len(widths) != len(self.specs) or len(bounds) != len(self.specs):
+                raise ValueError("stale meta")
+            if not all(0 <= int(i) < len(self.specs) for i in (*missing, *prefilter)):
                 raise ValueError("stale meta")
             self._widths = [int(w) for w in widths]
             self._bounds = [(int(head), int(tail)) for head, tail in bounds]
@@ -673,13 +691,15 @@ class Matcher:
         except Exception:
             db, missing, prefilter = self._compile_hyperscan()
             # widths and line bounds too: parsing every pattern costs more than loading the database
+            serialized = hyperscan.dumpb(db)
             meta = {
+                "db": _db_identity(serialized),
                 "missing": missing,
                 "prefilter": prefilter,
                 "widths": [self._width(i) for i in range(len(self.specs))],
                 "bounds": [self._line_bounds(i) for i in range(len(self.specs))],
             }
-            self._store(base.with_suffix(".db"), hyperscan.dumpb(db))
+            self._store(base.with_suffix(".db"), serialized)
             self._store(base.with_suffix(".json"), json.dumps(meta).encode())
             prune_cache("hs")
             # (older versions cached validated rules here; the rules ship indexed now)
