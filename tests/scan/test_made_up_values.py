@@ -108,6 +108,15 @@ QUIET = [
         "kubectl create secret generic a --from-literal auth-string='{v}'\n",
         "admin:password123",
     ),
+    # NginxProxyManager/nginx-proxy-manager: certbot DNS plugins' credentials files as JSON strings, a token
+    # elided in an API schema's example
+    (
+        "dns-plugins.json",
+        '{{"credentials": "{v}"}}\n',
+        "dns_cdmon_api_key=your-cdmon-api-token\\ndns_cdmon_domain=your_domain_is_optional",
+    ),
+    ("dns-plugins.json", '{{"credentials": "{v}"}}\n', "dns_duckdns_token=your-duckdns-token"),
+    ("post.json", '{{"token": "{v}"}}\n', "eyJhbGciOiJSUzUxMiIsInR5cCI6IkpXVCJ9.ey...xaHKYr3Kk6MvkUjcC4"),
     (
         "test_run_telemetry.py",
         'labels = {{LABELS_TRACEPARENT_KEY: "{v}"}}\n',
@@ -464,3 +473,15 @@ def test_keys_every_page_of_a_site_carries_are_public_and_the_same_values_elsewh
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("client.js", 1, "generic-secret"), ("client.js", 2, "aws-access-key-id")]
+
+
+@pytest.mark.parametrize("name", ["dns-plugins.json", "plugins.js"])
+def test_a_credentials_file_in_a_string_is_reported_by_the_value_of_one_of_its_lines(
+    tmp_path: Path, name: str
+) -> None:
+    token = random_chars(_ALNUM, 24) + "6"
+    (tmp_path / name).write_text(
+        f'{{"credentials": "dns_key_file=/etc/dns.key\\ndns_token={token}\\ndns_zone=example"}}\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [(name, 1, "generic-secret")]

@@ -549,6 +549,18 @@ def _value_looks_literal(
     v = value.strip()
     if len(v) < 4:
         return False
+    lines = _credentials_lines(v)
+    if lines is not None:
+        # a credentials file's lines as the value: a literal when the value of one of its lines' own names is
+        return any(
+            line is not None
+            and is_secret_name(line.group(1))
+            and not is_placeholder(line.group(2))
+            and _value_looks_literal(
+                rule, line.group(1), line.group(2), doc_file=doc_file, dollar_refs=dollar_refs
+            )
+            for line in lines
+        )
     # code, a format string, a path, ``$name`` (where filled in), "k=v;k2=v2" or an env var's name
     if _not_literal(v, dollar_refs):
         return False
@@ -611,6 +623,23 @@ def _value_looks_literal(
         # "pass" ? "Pass" : "Done"'): a test fixture or a word of code far more often than a password
         return False
     return not (not password_like and len(v) < 8)
+
+
+# NAME=value with a snake-case name (no "=" after it): a line of a credentials or env file
+_CREDENTIALS_LINE = LazyRegex(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=([^=]*)")
+_ESCAPED_NEWLINE = LazyRegex(r"(?:\\r)?\\n")
+
+
+def _credentials_lines(value: str) -> list[re.Match[str] | None] | None:
+    """The ``NAME=value`` lines of ``value`` when it is a credentials file's lines, one or more joined by
+    escaped newlines (nginx-proxy-manager's certbot DNS plugins: ``"credentials":
+    "dns_cdmon_api_key=your-cdmon-api-token\\ndns_cdmon_domain=…"``); None when it is no such thing. (Each
+    line's value is judged under that line's own name: a placeholder on one line does not hide a token on
+    another.)"""
+    if "=" not in value or (_CREDENTIALS_LINE.fullmatch(value) is None and "\\n" not in value):
+        return None
+    lines = [_CREDENTIALS_LINE.fullmatch(part) for part in _ESCAPED_NEWLINE.split(value)]
+    return lines if any(lines) else None
 
 
 # A W3C trace context's traceparent header: version, trace ID, parent span ID, flags
@@ -1062,7 +1091,10 @@ class Detector:
     ) -> bool:
         """The checks of :meth:`_judge` that the value alone decides (with its rule, its name and the kind of
         file), not where it stands."""
-        if is_placeholder(secret) or is_doc_example(secret) or is_public_key(secret):
+        # (a credentials file's lines are judged one by one: see _value_looks_literal)
+        if (is_placeholder(secret) or is_doc_example(secret)) and _credentials_lines(secret) is None:
+            return False
+        if is_public_key(secret):
             return False
         filters = rule.filters
         # Context over shape: under a name that says secret/token/key (checked below), hex strings and UUIDs

@@ -1452,6 +1452,8 @@ def is_placeholder(value: str) -> bool:
         return True
     if low.endswith(("...", "…")):  # truncated in documentation
         return True
+    if len(low) >= 16 and ("..." in low[2:-2] or "…" in low[2:-2]):
+        return True  # elided in documentation: "eyJhbGciOiJSUzUxMiIs…J9.ey...xaHKYr3Kk6MvkUjcC4"
     if _standin_split(low):
         return True
     if _placeholder_shape(v, v.lower()):
