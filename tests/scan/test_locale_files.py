@@ -22,7 +22,12 @@ from tests.conftest import random_chars
 LABELS = {
     "af-ZA": {"@@": "Wagwoord", "new-@@": "Nuwe wagwoord", "user-@@": "Gebruiker wagwoord"},
     "bg-BG": {"@@": "Парола"},
-    "cs-CZ": {"change-@@": "Změnit heslo", "user-@@": "Heslo uživatele"},
+    "cs-CZ": {
+        "change-@@": "Změnit heslo",
+        "user-@@": "Heslo uživatele",
+        "wrong-user-@@": "Nesprávné jméno/heslo.",
+    },
+    "fo-FO": {"@@": "Loyniorð", "change-@@": "Skift loyniorð"},  # umami-software/umami: Faroese
     "da-DK": {"reset-@@": "Nulstil adgangskoden", "forgot-@@": "Glemt adgangskode"},
     "de-DE": {"reset-@@": "Passwort zurücksetzen", "user-@@": "Benutzerpasswort"},
     "fi-FI": {"forgot-@@": "Unohditko salasanasi", "user-@@": "Käyttäjän salasana"},
@@ -52,6 +57,7 @@ def _scan(root: Path) -> list[tuple[str, int, str]]:
         "src/main/resources/messages_de.properties",
         "translations/app.po",
         "lib/l10n/app_en.arb",
+        "public/intl/messages/fo-FO.json",
     ],
 )
 def test_locale_files_are_told_by_their_folder_their_language_or_their_format(path: str) -> None:
@@ -71,6 +77,8 @@ def test_a_ui_s_translated_labels_are_not_passwords_and_chosen_ones_stay_reporte
     for locale, texts in LABELS.items():
         named = {key.replace("@@", "password"): text for key, text in texts.items()}
         (folder / f"{locale}.json").write_text(json.dumps({"user": named}, ensure_ascii=False, indent=2))
+    # umami's Khmer label: a zero-width space between the words, written as a JSON escape
+    (folder / "km-KH.json").write_text('{"new-pass' + 'word": "ពាក្យសម្ងាត់\\u200bថ្មី"}\n', encoding="utf-8")
     assert _scan(tmp_path) == []
     # in a locale file, a value with digits or symbols is still a password; outside one, a two-word value
     # is judged as before

@@ -490,7 +490,9 @@ _TRANSLATION_SUFFIXES = (".po", ".pot", ".xlf", ".xliff", ".arb", ".strings")
 _LANGUAGES = frozenset(
     "af ar az be bg bn bs ca cs cy da de el en eo es et eu fa fi fil fr ga gl gu he hi hr hu hy "  # noqa: SIM905
     "id is it ja ka kk km kn ko ku ky lo lt lv mk ml mn mr ms my nb ne nl nn no pa pl ps pt ro ru si "
-    "sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh".split()
+    "sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh "
+    # languages fewer UIs are translated into (umami's Faroese: fo-FO.json)
+    "am ast br ckb fo fy gd ha ig jv kab lb mi mt oc sd so su tg tk tt ug xh yi yo zu".split()
 )
 _LOCALE_STEM = LazyRegex(r"(?:[a-z0-9]+_)?([a-z]{2,3})(?:[-_][a-z]{2,4}){0,2}")
 
@@ -647,14 +649,21 @@ _TRACEPARENT = LazyRegex(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 # A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
 _VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 # Text for people: words of letters of any script, spaces and punctuation, no digit or symbol
-_UI_TEXT = LazyRegex(r"[^\W\d_](?:[^\W\d_]|[ '’.,!?:;…()\-])*")
+_UI_TEXT = LazyRegex(r"[^\W\d_](?:[^\W\d_]|[ '’.,!?:;…()/\-])*")
 _DIGITS = LazyRegex(r"\d")
+# A JSON escape of a character (umami's Khmer "ពាក្យសម្ងាត់\u200bថ្មី": a zero-width space between words)
+_UNICODE_ESCAPE = LazyRegex(r"\\u([0-9a-fA-F]{4})")
+_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", " "))
 
 
 def _is_ui_text(value: str) -> bool:
     """A locale file's value that is text for people: words and punctuation (``Nuwe wagwoord``,
-    ``Palavra-passe``, ``Zaporka``), or words of a script other than Latin that may hold a number
-    (``パスワードは8文字以上にしてください``)."""
+    ``Palavra-passe``, ``Zaporka``, ``Nesprávné jméno/heslo.``), or words of a script other than Latin that
+    may hold a number (``パスワードは8文字以上にしてください``). JSON escapes of characters are read as the
+    characters, and invisible word breaks as spaces."""
+    if "\\u" in value:
+        value = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    value = value.translate(_INVISIBLE)
     if _UI_TEXT.fullmatch(value) is not None:
         return True
     return not value.isascii() and is_natural_language(_DIGITS.sub("", value))
