@@ -28,6 +28,7 @@ LABELS = {
         "wrong-user-@@": "Nesprávné jméno/heslo.",
     },
     "fo-FO": {"@@": "Loyniorð", "change-@@": "Skift loyniorð"},  # umami-software/umami: Faroese
+    "fr-FR": {"forgot-@@": "Oublié\u202f?", "local-@@": "E-mail/mot de passe"},  # bram2w/baserow
     "da-DK": {"reset-@@": "Nulstil adgangskoden", "forgot-@@": "Glemt adgangskode"},
     "de-DE": {"reset-@@": "Passwort zurücksetzen", "user-@@": "Benutzerpasswort"},
     "fi-FI": {"forgot-@@": "Unohditko salasanasi", "user-@@": "Käyttäjän salasana"},

@@ -653,7 +653,8 @@ _UI_TEXT = LazyRegex(r"[^\W\d_](?:[^\W\d_]|[ '’.,!?:;…()/\-])*")
 _DIGITS = LazyRegex(r"\d")
 # A JSON escape of a character (umami's Khmer "ពាក្យសម្ងាត់\u200bថ្មី": a zero-width space between words)
 _UNICODE_ESCAPE = LazyRegex(r"\\u([0-9a-fA-F]{4})")
-_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", " "))
+# invisible word breaks and the no-break spaces of typography (French "Oublié\u202f?")
+_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00a0\u202f\u2009", " "))
 
 
 def _is_ui_text(value: str) -> bool:
