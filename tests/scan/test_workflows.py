@@ -426,6 +426,36 @@ def test_a_service_containers_throwaway_password_is_not_reported_by_its_name() -
     assert ids_lines(run(alone)) == [("ci-env-secret", 6, 20)]
 
 
+def test_a_gitlab_job_s_service_variables_are_not_reported_by_their_name() -> None:
+    """bram2w/baserow's pipeline: GitLab hands a job's variables to its services, so POSTGRES_PASSWORD beside
+    a postgres service is the service's own, as is a service's own ``variables``; the same value elsewhere in
+    the job is the tests' way in. Without the service, or under a name of no service, it is reported."""
+    text = f"""
+test:
+  services:
+    - name: postgres:13
+      alias: db
+  variables:
+    POSTGRES_USER: app
+    POSTGRES_PASSWORD: baserow
+    DATABASE_PASSWORD: baserow
+    API_PASSWORD: {PW}
+  script: [pytest]
+e2e:
+  services:
+    - name: mariadb:11
+      variables:
+        MARIADB_ROOT_PASSWORD: baserow
+  script: [pytest]
+lint:
+  variables:
+    POSTGRES_PASSWORD: baserow
+  script: [ruff check]
+"""
+    found = ids_lines(run(text, relpath=".gitlab-ci.yml"))
+    assert found == [("ci-env-secret", *at(text, PW)), ("ci-env-secret", *at(text, "baserow", 3))]
+
+
 def test_a_step_connecting_to_its_service_container_with_its_password_is_not_reported() -> None:
     """Prefect's tests write the service's URL to $GITHUB_ENV in a run script; another password in the same
     URL, or that URL in a job without the service, is reported."""

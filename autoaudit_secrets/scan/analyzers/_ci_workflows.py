@@ -325,6 +325,22 @@ def _service_values(doc: YamlDocument, job: str) -> frozenset[str]:
     return frozenset(values)
 
 
+def _service_prefixes(services: YNode | None) -> tuple[str, ...]:
+    """The env prefixes of a GitLab job's service images (``postgres:13`` -> ``POSTGRES_``,
+    ``bitnami/postgresql:15`` -> ``POSTGRESQL_``; an image named by a variable tells nothing)."""
+    if not isinstance(services, YSeq):
+        return ()
+    prefixes = []
+    for item in services.items:
+        image = item.get("name") if isinstance(item, YMap) else item
+        if not isinstance(image, YScalar) or image.is_null:
+            continue
+        name = image.value.strip().rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+        if name and "$" not in name and len(name) >= 4:
+            prefixes.append(name.upper().replace("-", "_") + "_")
+    return tuple(prefixes)
+
+
 def _sets_up_a_service(hit: LiteralSecret, throwaway: frozenset[str] | None) -> bool:
     """``hit`` is a service container's own value (``throwaway`` as :meth:`_WorkflowRun._throwaway` gives
     it: the empty set inside a service container, where any value is its own), not one a token rule
@@ -430,6 +446,32 @@ class _WorkflowRun:
             known = self._services[job] = _service_values(self.doc, job)
         return known or None
 
+    def _gitlab_throwaway(self, variables: YMap, path: tuple[str | int, ...]) -> frozenset[str] | None:
+        """For GitLab ``variables`` at ``path``: the values that set up the job's service containers, as
+        :meth:`_throwaway` gives them for GitHub Actions (an empty set inside a service's own ``variables``);
+        None elsewhere. GitLab hands a job's variables to its services too, so a job variable is a service's
+        own when its name starts with a service image's name (``POSTGRES_PASSWORD`` beside ``postgres:13``,
+        ``MARIADB_ROOT_PASSWORD`` beside ``mariadb``), as the images read them."""
+        if "services" in path:
+            return frozenset()
+        root = self.doc.roots[0] if self.doc.roots else None
+        if not isinstance(root, YMap) or len(path) > 2:
+            return None
+        job = root.get(path[0]) if len(path) == 2 and isinstance(path[0], str) else None
+        services = job.get("services") if isinstance(job, YMap) else None
+        if services is None:  # the pipeline's own: default.services, or services at the top level
+            default = root.get_map("default")
+            services = (default.get("services") if default is not None else None) or root.get("services")
+        prefixes = _service_prefixes(services)
+        if not prefixes:
+            return None
+        values = frozenset(
+            v.value.strip()
+            for k, v in variables.entries()
+            if isinstance(v, YScalar) and not v.is_null and k.upper().startswith(prefixes)
+        )
+        return values or None
+
     def check_named(
         self,
         node: YNode,
@@ -480,11 +522,14 @@ class _WorkflowRun:
     def check_variables(self, node: YNode, path: tuple[str | int, ...]) -> None:
         if not isinstance(node, YMap):
             return
+        throwaway = self._gitlab_throwaway(node, path)
         for key, value in node.entries():
             scalar = value.get_scalar("value") if isinstance(value, YMap) else value
             if not isinstance(scalar, YScalar) or scalar.is_null:
                 continue
             hit = judge_assignment(key, scalar.value, self.ctx)
+            if hit is not None and _sets_up_a_service(hit, throwaway):
+                continue  # a throwaway service container's password (see _gitlab_throwaway)
             if hit is not None:
                 self.add(
                     CI_ENV_SECRET,
