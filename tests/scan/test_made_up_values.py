@@ -117,6 +117,13 @@ QUIET = [
     ),
     ("dns-plugins.json", '{{"credentials": "{v}"}}\n', "dns_duckdns_token=your-duckdns-token"),
     ("post.json", '{{"token": "{v}"}}\n', "eyJhbGciOiJSUzUxMiIsInR5cCI6IkpXVCJ9.ey...xaHKYr3Kk6MvkUjcC4"),
+    # hatchet-dev/hatchet: a short label and a count, and a pattern of event keys
+    (
+        "durable_listener_test.go",
+        '\ttuple := listenTuple{{taskId: "task-1", signalKey: "{v}"}}\n',
+        "signal-1",
+    ),
+    ("worker.py", 'WILDCARD_KEY = "{v}"\n', "subscription:*"),
     (
         "test_run_telemetry.py",
         'labels = {{LABELS_TRACEPARENT_KEY: "{v}"}}\n',
@@ -157,6 +164,7 @@ LOOKUP_KEYS = [
     "accessorKey",  # PrefectHQ/prefect's UI: a TanStack Table column's field
     "task_key",  # PrefectHQ/prefect: a task run's key, and its dynamic key
     "dynamic_key",
+    "protobuf_key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
 ]
 
 
@@ -485,3 +493,38 @@ def test_a_credentials_file_in_a_string_is_reported_by_the_value_of_one_of_its_l
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [(name, 1, "generic-secret")]
+
+
+def test_a_local_database_whose_password_is_its_user_s_name_is_throwaway(tmp_path: Path) -> None:
+    """hatchet-dev/hatchet's CI scripts and tests: ``postgresql://hatchet:hatchet@127.0.0.1:5431/hatchet``.
+    The same credentials for another host, or another password on this machine, are reported."""
+    user = "App" + random_chars(string.ascii_lowercase, 5) + "7"  # (one character class would be a word)
+    chosen = random_chars(_ALNUM, 16) + "3"
+
+    def url(password: str, host: str) -> str:
+        return f"postgresql://{user}:{password}@{host}/{user}"
+
+    local = [url(user, "127.0.0.1:5431"), url(user, "localhost"), url(user, "[::1]:5432")]
+    (tmp_path / "settings.py").write_text("".join(f'DATABASE_URL = "{u}"\n' for u in local), encoding="utf-8")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "test.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f'      - run: export DATABASE_URL="{local[0]}"\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == []
+    (tmp_path / "prod.py").write_text(
+        f'DATABASE_URL = "{url(user, "db.internal:5432")}"\nLOCAL_URL = "{url(chosen, "localhost")}"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f'      - run: export DATABASE_URL="{url(user, "db.internal")}"\n',
+        encoding="utf-8",
+    )
+    found = _scan(tmp_path)
+    assert [(path, line) for path, line, _ in found] == [
+        (".github/workflows/deploy.yml", 6),
+        ("prod.py", 1),
+        ("prod.py", 2),
+    ], found

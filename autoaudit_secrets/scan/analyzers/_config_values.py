@@ -20,7 +20,12 @@ from typing import TypeVar
 from ..._redact import redact_preview
 from .._gitenv import harden
 from .._model import AnalysisContext, Finding, Severity
-from ..engine._filters import is_public_key, names_secret_field, secret_name_and_words
+from ..engine._filters import (
+    is_public_key,
+    local_user_as_password,
+    names_secret_field,
+    secret_name_and_words,
+)
 
 __all__ = [
     "AnalyzerCheck",
@@ -184,11 +189,14 @@ def _judge_assignment(name: str | None, value: str, ctx: AnalysisContext) -> Lit
 
 # --- shell snippets (CI `run`/`script`, compose `command`) ---
 
+_URL_CREDENTIAL = "a credential in a URL"
 _VAL = r"""(?P<val>"[^"\n]*"|'[^'\n]*'|[^\s;&|)'"]+)"""
 _SHELL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"`]*:(?P<val>[^\s/@'\"`]+)@"),
-        "a credential in a URL",
+        re.compile(
+            r"[A-Za-z][A-Za-z0-9+.\-]*://(?P<user>[^\s:/@'\"`]*):(?P<val>[^\s/@'\"`]+)@(?P<host>[A-Za-z0-9.\-]*)"
+        ),
+        _URL_CREDENTIAL,
     ),
     (
         re.compile(
@@ -335,6 +343,8 @@ def _shell_secrets(script: str, ctx: AnalysisContext) -> list[LiteralSecret]:
             value, offset = _unquote(m.group("val"), m.start("val"))
             if _BUILD_SECRET_SPEC.match(value):
                 continue  # docker build --secret id=x,src=file: a reference, not a value
+            if reason == _URL_CREDENTIAL and local_user_as_password(m.group("user"), value, m.group("host")):
+                continue  # postgresql://app:app@127.0.0.1/app: a throwaway local server's
             if is_literal(value, ctx) and not _overlaps(hits, offset):
                 hits[offset] = LiteralSecret(value, offset, reason)
     for m in _ASSIGNMENT.finditer(script) if "=" in script else ():

@@ -41,6 +41,7 @@ from ._filters import (
     is_secret_name,
     is_sequential,
     is_uuid,
+    local_user_as_password,
     may_mix_cases_and_digits,
     name_words,
     names_password,
@@ -317,6 +318,8 @@ class _Hit:
 
 _NOT_NAME_CHARS = LazyRegex(r"[^a-z0-9]+")
 _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
+_LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
+_KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
 # a name after "@": a decorator's, a JSON-LD keyword's, a namespaced attribute's (AG_REFERENCES_KEY =
 # "@ag.references")
@@ -601,6 +604,10 @@ def _value_looks_literal(
         return False
     if not password_like and (counted := _WORD_AND_COUNT.fullmatch(v)) and is_plain_word(counted[1]):
         return False  # token: "permission-1": a word and a test's count, not a key
+    if not password_like and _LABEL_AND_COUNT.fullmatch(v) is not None:
+        return False  # signalKey: "signal-1": a short label and a count; a generated key is longer, random
+    if not password_like and _KEY_PATTERN.fullmatch(v) is not None:
+        return False  # WILDCARD_KEY = "subscription:*": a pattern of keys to match, not a key
     if (doc_file or not password_like) and is_sequential(v):
         # documentation examples ("123456789012", "abcd1234efgh5678"), and a key's or a token's made-up value
         # anywhere ('auth_key': 'abc123def456'): keys are generated, never typed in a row; a password may be
@@ -670,7 +677,7 @@ def _is_ui_text(value: str) -> bool:
     return not value.isascii() and is_natural_language(_DIGITS.sub("", value))
 
 
-_HOST_CHARS = LazyRegex(r"[A-Za-z0-9.-]+")
+_HOST_CHARS = LazyRegex(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+")  # (an IPv6 address in brackets too)
 
 
 def _host_after(text: str, secret_end: int, match_end: int) -> str:
@@ -679,6 +686,14 @@ def _host_after(text: str, secret_end: int, match_end: int) -> str:
         return ""
     host = _HOST_CHARS.match(text, secret_end + 1, match_end)
     return host.group() if host is not None else ""
+
+
+def _user_before(text: str, secret_start: int) -> str:
+    """The user name of a URL's user information ending at ``secret_start`` (``""`` when there is none)."""
+    if text[secret_start - 1 : secret_start] != ":":
+        return ""
+    scheme_end = text.rfind("://", max(0, secret_start - 256), secret_start)
+    return "" if scheme_end < 0 else text[scheme_end + 3 : secret_start - 1]
 
 
 def _whole_field(text: str, start: int, end: int) -> str:
@@ -1065,8 +1080,16 @@ class Detector:
         if not verdict:
             return None
         filters = rule.filters
-        if "doc-host" in filters and is_doc_host(_host_after(text, end, m.end())):
-            return None  # https://user:…@sentry.example.com: a documentation example
+        if "doc-host" in filters or "local-throwaway" in filters:
+            host = _host_after(text, end, m.end())
+            if "doc-host" in filters and is_doc_host(host):
+                return None  # https://user:…@sentry.example.com: a documentation example
+            if (
+                "local-throwaway" in filters
+                and host
+                and local_user_as_password(_user_before(text, start), text[start:end], host)
+            ):
+                return None  # postgresql://App1:App1@localhost/app: a throwaway local server's
         if "prose" in filters and _reads_as_prose(text, start, end):
             return None  # "the new --password options.": a sentence about the option, no value given
         if "format-field" in filters and is_format_field(_whole_field(text, start, end)):

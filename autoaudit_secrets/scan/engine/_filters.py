@@ -49,6 +49,7 @@ __all__ = [
     "is_expired_jwt",
     "is_format_field",
     "is_hash",
+    "is_loopback_host",
     "is_name_path",
     "is_namespaced_name",
     "is_natural_language",
@@ -59,6 +60,7 @@ __all__ = [
     "is_secret_name",
     "is_sequential",
     "is_uuid",
+    "local_user_as_password",
     "may_mix_cases_and_digits",
     "name_words",
     "names_password",
@@ -86,6 +88,7 @@ FILTER_NAMES = frozenset(
         "doc-expired",
         "standin-name",
         "associate-link",
+        "local-throwaway",
     }
 )
 
@@ -231,6 +234,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "relation",  # a relation's name in a data model (relationKey: "testset->revision")
         "icon",  # an icon's name (iconKey: "Anthropic")
         "accessor",  # a table column's field (TanStack Table's accessorKey: "deployments")
+        "protobuf",  # a Go struct tag of generated protobuf code (protobuf_key:"bytes,1,opt,name=key,proto3")
         "task",  # a task's cache or run key (Prefect's task_key: "say_hello-8dfe6dff", dynamic_key: "0")
         "dynamic",
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
@@ -2025,6 +2029,23 @@ _DOC_DOMAINS = ("example.com", "example.net", "example.org")
 _DOC_TLDS = frozenset({"test", "invalid"})
 # Address blocks reserved for documentation (RFC 5737: TEST-NET-1, -2, -3).
 _DOC_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when ``host`` (a port allowed) is this machine: ``localhost`` (and names under it), an address of
+    127.0.0.0/8 or ``[::1]``."""
+    name = host.strip().lower()
+    name = name[1:].split("]", 1)[0] if name.startswith("[") else name.split(":", 1)[0]
+    if name in ("localhost", "::1") or name.endswith(".localhost"):
+        return True
+    return name.startswith("127.") and name.count(".") == 3 and name.replace(".", "").isdigit()
+
+
+def local_user_as_password(user: str, password: str, host: str) -> bool:
+    """A URL's credentials for a database on this machine whose password is its user's name
+    (``postgresql://hatchet:hatchet@127.0.0.1:5431/hatchet`` in a CI script or a test): a throwaway local
+    server's, not a credential anyone can use elsewhere. Another host, or another password, is reported."""
+    return bool(password) and user == password and is_loopback_host(host)
 
 
 def is_doc_host(host: str) -> bool:
