@@ -528,3 +528,12 @@ def test_a_local_database_whose_password_is_its_user_s_name_is_throwaway(tmp_pat
         ("prod.py", 1),
         ("prod.py", 2),
     ], found
+
+
+def test_a_token_holding_an_equals_sign_is_no_credentials_line(tmp_path: Path) -> None:
+    """A GoCardless access token may hold "=" and "_" (live_…=…_…): under a token's name it is a token, not a
+    credentials file's ``NAME=value`` line (a line is taken so only under a name that says secret)."""
+    low = string.ascii_lowercase + string.digits
+    token = f"live_{random_chars(low, 16)}={random_chars(low, 8)}_{random_chars(low, 12)}"
+    (tmp_path / "billing.py").write_text(f'gocardless_token = "{token}"\n', encoding="utf-8")
+    assert _scan(tmp_path) == [("billing.py", 1, "generic-secret")]

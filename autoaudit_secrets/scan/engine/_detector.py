@@ -645,8 +645,12 @@ def _credentials_lines(value: str) -> list[re.Match[str] | None] | None:
     "dns_cdmon_api_key=your-cdmon-api-token\\ndns_cdmon_domain=…"``); None when it is no such thing. (Each
     line's value is judged under that line's own name: a placeholder on one line does not hide a token on
     another.)"""
-    if "=" not in value or (_CREDENTIALS_LINE.fullmatch(value) is None and "\\n" not in value):
+    if "=" not in value:
         return None
+    if "\\n" not in value:
+        # one line: only under a name that says secret (a token may hold "=" and "_": live_cpo0…=tga45…)
+        line = _CREDENTIALS_LINE.fullmatch(value)
+        return [line] if line is not None and is_secret_name(line.group(1)) else None
     lines = [_CREDENTIALS_LINE.fullmatch(part) for part in _ESCAPED_NEWLINE.split(value)]
     return lines if any(lines) else None
 
