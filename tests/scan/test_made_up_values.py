@@ -117,6 +117,9 @@ QUIET = [
     ),
     ("dns-plugins.json", '{{"credentials": "{v}"}}\n', "dns_duckdns_token=your-duckdns-token"),
     ("post.json", '{{"token": "{v}"}}\n', "eyJhbGciOiJSUzUxMiIsInR5cCI6IkpXVCJ9.ey...xaHKYr3Kk6MvkUjcC4"),
+    # umami-software/umami's history: a Yarn 2+ lockfile's dependency ranges under packages named like keys
+    ("yarn.lock", '"umami@workspace:.":\n  dependencies:\n    path-key: "{v}"\n', "npm:^3.1.0"),
+    ("package.json", '{{"dependencies": {{"jwt-token": "{v}"}}}}\n', "npm:@scope/jwt-token@2.0.0-rc.1"),
     # hatchet-dev/hatchet: a short label and a count, and a pattern of event keys
     (
         "durable_listener_test.go",

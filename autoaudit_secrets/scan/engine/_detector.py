@@ -617,6 +617,8 @@ def _value_looks_literal(
         return False
     if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
         return False
+    if v.startswith("npm:") and _NPM_ALIAS.fullmatch(v) is not None:  # yarn.lock: path-key: "npm:^3.1.0"
+        return False
     if _TRACEPARENT.fullmatch(v) is not None:  # a W3C trace context's traceparent: ids of a trace and a span
         return False
     if v.count(" ") >= (2 if password_like else 1):
@@ -659,6 +661,10 @@ def _credentials_lines(value: str) -> list[re.Match[str] | None] | None:
 _TRACEPARENT = LazyRegex(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 # A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
 _VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+# A dependency's range as Yarn 2+ lockfiles and package aliases write it: npm:^3.1.0, npm:@scope/name@1.2.3
+_NPM_ALIAS = LazyRegex(
+    r"npm:(?:@?[a-z0-9][\w.-]*(?:/[\w.-]+)?@)?[v^~=<>]{0,2}\d+(?:\.(?:\d+|x|\*)){0,2}(?:-[0-9A-Za-z.-]+)?"
+)
 # Text for people: words of letters of any script, spaces and punctuation, no digit or symbol
 _UI_TEXT = LazyRegex(r"[^\W\d_](?:[^\W\d_]|[ '’.,!?:;…()/\-])*")
 _DIGITS = LazyRegex(r"\d")
