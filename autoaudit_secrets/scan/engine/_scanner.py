@@ -31,6 +31,7 @@ from .._model import (
     ScanStats,
     TreeAnalyzer,
 )
+from ..sources._pdf import PDF_MAGIC, blank_encoded_streams
 from ..sources._tree import (
     UNICODE_BOMS,
     WalkResult,
@@ -533,6 +534,8 @@ class Scanner:
         if not unicode_bom and b"\x00" in data[:8192]:  # binary: only the analyzers' by-name checks
             stats.files_skipped += count
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
+        if data.startswith(PDF_MAGIC):
+            data = blank_encoded_streams(data)  # (a PDF's encoded stream data is no text: see _pdf)
         prescan = None if unicode_bom else self.detector.prescan(data)
         if (
             prescan is not None
