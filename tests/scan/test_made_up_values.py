@@ -120,6 +120,11 @@ QUIET = [
     # umami-software/umami's history: a Yarn 2+ lockfile's dependency ranges under packages named like keys
     ("yarn.lock", '"umami@workspace:.":\n  dependencies:\n    path-key: "{v}"\n', "npm:^3.1.0"),
     ("package.json", '{{"dependencies": {{"jwt-token": "{v}"}}}}\n', "npm:@scope/jwt-token@2.0.0-rc.1"),
+    # coollabsio/coolify (Laravel): validation rules, a stand-in password; its Monaco editor's token types
+    ("GithubController.php", "$request->validate(['client_secret' => '{v}']);\n", "required|string|max:255"),
+    ("ModelFillableCreationTest.php", "        'mysql_root_password' => '{v}',\n", "rootpass123"),
+    ("apex.js", 'x={{root:[[/[a-z_$][\\w$]*/,{{cases:{{"@keywords":{{token:"{v}"}}}}}}]]}}\n', "keyword.$0"),
+    ("razor.js", 'x=[[/<\\/script/,{{token:"{v}",next:"@pop"}}]]\n', "@rematch"),
     # hatchet-dev/hatchet: a short label and a count, and a pattern of event keys
     (
         "durable_listener_test.go",
@@ -167,7 +172,9 @@ LOOKUP_KEYS = [
     "accessorKey",  # PrefectHQ/prefect's UI: a TanStack Table column's field
     "task_key",  # PrefectHQ/prefect: a task run's key, and its dynamic key
     "dynamic_key",
-    "protobuf_key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
+    "protobuf_key",
+    "CACHE_REDIS_PREFIX_KEY",  # a prefix of keys (coolify; rust-cache's prefix-key in vaultwarden)
+    "prefix-key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
 ]
 
 
@@ -540,3 +547,16 @@ def test_a_token_holding_an_equals_sign_is_no_credentials_line(tmp_path: Path) -
     token = f"live_{random_chars(low, 16)}={random_chars(low, 8)}_{random_chars(low, 12)}"
     (tmp_path / "billing.py").write_text(f'gocardless_token = "{token}"\n', encoding="utf-8")
     assert _scan(tmp_path) == [("billing.py", 1, "generic-secret")]
+
+
+def test_a_php_concatenation_s_first_part_is_no_value_and_the_same_literal_alone_is(tmp_path: Path) -> None:
+    """coollabsio/coolify: rate limiter keys built with PHP's "." ('email-change:user:'.Auth::id()); the
+    literal alone, or followed by a method of a string in another language, is the whole value."""
+    value = random_chars(_ALNUM, 20) + "2"
+    (tmp_path / "Index.php").write_text(
+        f"$userEmailKey = '{value}'.Auth::id();\n$limiterKey = '{value}' . $this->server->id;\n",
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == []
+    (tmp_path / "Index.php").write_text(f"$userEmailKey = '{value}';\n", encoding="utf-8")
+    assert _scan(tmp_path) == [("Index.php", 1, "generic-secret")]

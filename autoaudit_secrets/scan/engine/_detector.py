@@ -186,6 +186,9 @@ _QUOTES = frozenset("\"'")
 _UNION_NEXT = LazyRegex(r"[ \t]{0,2}\|[ \t]{0,2}[\"']")
 _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
 _CONCATENATION_STARTS = frozenset(" \t+")
+_DOT_STARTS = frozenset(" \t.")
+# PHP's and Perl's concatenation: 'email-change:user:'.Auth::id(), 'server-reachable:'.$this->server->id
+_DOT_CONCATENATED = LazyRegex(r"[ \t]{0,4}\.[ \t]{0,4}(?:\$|[A-Za-z_]\w*[ \t]{0,2}(?:\(|::))")
 # the *name* of an env var holding the secret; with a comma or semicolon after it, code that passes the
 # variable on (``accessToken: POLAR_ACCESS_TOKEN,`` in a JavaScript object: YAML would not end a literal so)
 _ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[,;]?$"
@@ -205,8 +208,18 @@ _OPTION_PAIRS = r"^[A-Za-z_][\w.-]*=[^,;\s=]*,[A-Za-z_][\w.-]*="
 # A type written as a string, a forward reference in a Python annotation (otp_secret: "Optional[str]"):
 # a name, then brackets that open on a name
 _TYPE_EXPRESSION = r"^[A-Za-z_][\w.]*\[[A-Za-z_][\w., |\[\]]*\]$"
+# Laravel's validation rules joined by "|" ('client_secret' => 'required|string|max:255'): what a field may
+# hold, not its value
+_RULE_WORD = (
+    r"(?:required|nullable|sometimes|string|integer|numeric|boolean|bool|email|url|active_url|array|present"
+    r"|filled|confirmed|uuid|ulid|json|date|file|image|alpha|alpha_num|alpha_dash|ascii|min|max|size|between"
+    r"|in|not_in|exists|unique|regex|digits|digits_between|starts_with|ends_with|prohibited|exclude|bail"
+    r"|accepted|current_password|password|different|same|lowercase|uppercase|hex_color|ip|ipv4|ipv6)"
+    r"(?::[^|\s]{0,200})?"
+)
+_VALIDATION_RULES = rf"^{_RULE_WORD}(?:\|{_RULE_WORD})+$"
 _NOT_LITERAL_AT_START = LazyRegex(
-    "|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP, _OPTION_PAIRS, _TYPE_EXPRESSION))
+    "|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP, _OPTION_PAIRS, _TYPE_EXPRESSION, _VALIDATION_RULES))
 )
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
@@ -323,7 +336,8 @@ _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
 # a name after "@": a decorator's, a JSON-LD keyword's, a namespaced attribute's (AG_REFERENCES_KEY =
 # "@ag.references")
-_AT_NAME = LazyRegex(r"@[a-z][a-z0-9]*(?:[._-][a-z][a-z0-9]*)+")
+# (or one word of letters: a Monaco tokenizer's state or action, "@rematch", "@brackets")
+_AT_NAME = LazyRegex(r"@(?:[a-z]+|[a-z][a-z0-9]*(?:[._-][a-z][a-z0-9]*)+)")
 _VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
 _LOWER_WORDS = LazyRegex(r"^_{0,2}[a-z]+(?:[-_.][a-z]+){2,}$")
 
@@ -1108,6 +1122,8 @@ class Detector:
             after = text[m.end() : m.end() + 1]
             if after in _CONCATENATION_STARTS and _CONCATENATED.match(text, m.end()):
                 return None  # "prefix-" + more: not the whole value
+            if after in _DOT_STARTS and _DOT_CONCATENATED.match(text, m.end()):
+                return None  # 'prefix:'.$id: not the whole value
             name_start = m.start("name")
             if text[max(0, name_start - 2) : name_start] == "::":  # a type path (AWS::ApiGateway::ApiKey)
                 return None

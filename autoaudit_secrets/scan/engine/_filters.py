@@ -235,6 +235,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "icon",  # an icon's name (iconKey: "Anthropic")
         "accessor",  # a table column's field (TanStack Table's accessorKey: "deployments")
         "protobuf",  # a Go struct tag of generated protobuf code (protobuf_key:"bytes,1,opt,name=key,proto3")
+        "prefix",  # a prefix of keys (CACHE_REDIS_PREFIX_KEY, rust-cache's prefix-key: "v2025.09-rust")
         "task",  # a task's cache or run key (Prefect's task_key: "say_hello-8dfe6dff", dynamic_key: "0")
         "dynamic",
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
@@ -657,6 +658,7 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
 
 
 _DOTTED = LazyRegex(r"^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$")
+_GROUP_SEGMENT = LazyRegex(r"\.\$\d{1,2}(?=\.|$)")
 # A version or width closing a word (TLSv1, Int32, PKCS12_; not the 4 inside Slf4j): set aside before a
 # segment's pieces are weighed.
 _VERSION_END = LazyRegex(r"[vV]?\d+(?=_|$)")
@@ -683,8 +685,11 @@ def is_dotted_name(value: str) -> bool:
     segments holding all three kinds of characters, about a third at 6 to 10 characters, a quarter at 12,
     one in fifteen at 16, fewer beyond -- and a random value none of whose segments holds all three. Lost
     knowingly (taken for random): names built of letter-digit abbreviations (``adB2C``,
-    ``readBigUInt64BE``, OpenSSL's ``BN_bn2hex``).
+    ``readBigUInt64BE``, OpenSSL's ``BN_bn2hex``). A segment that is a regex group's substitution (``$0``,
+    ``$1``) counts as a name: Monaco's token types (``keyword.$0``, ``string.$1.delim``) are names filled in.
     """
+    if "$" in value:
+        value = _GROUP_SEGMENT.sub(".n", value)
     if _DOTTED.match(value) is None:
         return False
     if may_mix_cases_and_digits(value):
@@ -1242,6 +1247,7 @@ _STANDIN_WORDS = frozenset(
         "client",
         "user",
         "admin",
+        "root",
         "db",
         "database",
         "app",
