@@ -120,6 +120,13 @@ QUIET = [
     # umami-software/umami's history: a Yarn 2+ lockfile's dependency ranges under packages named like keys
     ("yarn.lock", '"umami@workspace:.":\n  dependencies:\n    path-key: "{v}"\n', "npm:^3.1.0"),
     ("package.json", '{{"dependencies": {{"jwt-token": "{v}"}}}}\n', "npm:@scope/jwt-token@2.0.0-rc.1"),
+    # docker/awesome-compose: a healthcheck reading the password from its secret ("$$": compose's "$")
+    (
+        "compose.yaml",
+        "services:\n  db:\n    image: mariadb\n    healthcheck:\n      test: ['CMD-SHELL', 'mysqladmin ping"
+        ' -h 127.0.0.1 --password="{v}" --silent\']\n',
+        "$$(cat /run/secrets/db-password)",
+    ),
     # coollabsio/coolify (Laravel): validation rules, a stand-in password; its Monaco editor's token types
     ("GithubController.php", "$request->validate(['client_secret' => '{v}']);\n", "required|string|max:255"),
     ("ModelFillableCreationTest.php", "        'mysql_root_password' => '{v}',\n", "rootpass123"),

@@ -981,6 +981,7 @@ _REFERENCE_WHOLE = r"""
     | ^\$\{\{.*\}\}$                         # ${{ secrets.X }}
     | ^\$[A-Za-z_][A-Za-z0-9_]*$             # $VAR
     | ^\$\([^)]*\)?$                         # $(command)
+    | ^\$\$(?:\([^)]*\)?|\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)$  # $$(command), $${VAR}, $$VAR: compose's "$"
     | ^\{\{.*\}\}$                           # {{ x }} templates
     | ^\{%.*%\}$ | ^<%=?.*%>$ | ^\#\{.*\}$   # jinja/erb/ruby interpolation
     | ^\#\{[A-Za-z_@$][\w.@$]*(?:[\[(][^}]*)?$  # ruby interpolation cut at a quote: #{opts['db_pass
