@@ -240,6 +240,20 @@ def _not_literal(value: str, dollar_refs: bool) -> bool:
     return (_NOT_LITERAL_INSIDE_DOLLAR if dollar_refs else _NOT_LITERAL_INSIDE).search(value) is not None
 
 
+_DOC_SUFFIXES = (
+    ".md",
+    ".mdx",  # Markdown with JSX (Docusaurus, Mintlify, Nextra: Prefect's docs)
+    ".markdown",
+    ".qmd",
+    ".rmd",
+    ".rst",
+    ".adoc",
+    ".asciidoc",
+    ".html",
+    ".htm",
+    ".ipynb",
+    ".tex",
+)
 _CODE_SUFFIXES = (
     ".py",
     ".pyi",
@@ -287,21 +301,10 @@ _CODE_SUFFIXES = (
     ".gradle",
     ".vue",
     ".svelte",
-    ".html",
-    ".htm",
     ".css",
     ".scss",
     ".sql",
-    ".md",
-    ".mdx",  # Markdown with JSX (Docusaurus, Mintlify, Nextra: Prefect's docs)
-    ".markdown",
-    ".qmd",
-    ".rmd",
-    ".rst",
-    ".adoc",
-    ".asciidoc",
-    ".tex",
-    ".ipynb",
+    *_DOC_SUFFIXES,  # (documentation is judged as code: an example's code block assigns variables)
     ".mts",
     ".cts",
     ".astro",
@@ -461,22 +464,6 @@ def _char_classes(value: str) -> int:
         + any(c.isdigit() for c in value)
         + any(not c.isalnum() for c in value)
     )
-
-
-_DOC_SUFFIXES = (
-    ".md",
-    ".mdx",
-    ".markdown",
-    ".qmd",
-    ".rmd",
-    ".rst",
-    ".adoc",
-    ".asciidoc",
-    ".html",
-    ".htm",
-    ".ipynb",
-    ".tex",
-)
 
 
 def is_doc_path(relpath: str | None) -> bool:
