@@ -566,4 +566,5 @@ def test_a_php_concatenation_s_first_part_is_no_value_and_the_same_literal_alone
     )
     assert _scan(tmp_path) == []
     (tmp_path / "Index.php").write_text(f"$userEmailKey = '{value}';\n", encoding="utf-8")
-    assert _scan(tmp_path) == [("Index.php", 1, "generic-secret")]
+    (tmp_path / "client.js").write_text(f"const apiKey = '{value}'.trim();\n", encoding="utf-8")
+    assert _scan(tmp_path) == [("Index.php", 1, "generic-secret"), ("client.js", 1, "generic-secret")]

@@ -188,7 +188,11 @@ _CONCATENATED = LazyRegex(r"[ \t]{0,4}\+")
 _CONCATENATION_STARTS = frozenset(" \t+")
 _DOT_STARTS = frozenset(" \t.")
 # PHP's and Perl's concatenation: 'email-change:user:'.Auth::id(), 'server-reachable:'.$this->server->id
-_DOT_CONCATENATED = LazyRegex(r"[ \t]{0,4}\.[ \t]{0,4}(?:\$|[A-Za-z_]\w*[ \t]{0,2}(?:\(|::))")
+# (not a string method that keeps the literal whole: "Xk9…".trim(), b"…".decode())
+_DOT_CONCATENATED = LazyRegex(
+    r"[ \t]{0,4}\.[ \t]{0,4}(?:\$|(?!(?:trim|strip|lstrip|rstrip|encode|decode|toString|lower|upper"
+    r"|toLowerCase|toUpperCase)\b)[A-Za-z_]\w*[ \t]{0,2}(?:\(|::))"
+)
 # the *name* of an env var holding the secret; with a comma or semicolon after it, code that passes the
 # variable on (``accessToken: POLAR_ACCESS_TOKEN,`` in a JavaScript object: YAML would not end a literal so)
 _ENV_NAME = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[,;]?$"
@@ -557,7 +561,8 @@ def _value_looks_literal(
         return False
     lines = _credentials_lines(v)
     if lines is not None:
-        # a credentials file's lines as the value: a literal when the value of one of its lines' own names is
+        # a credentials file's lines as the value: a literal when one of its lines holds one under that line's
+        # own name
         return any(
             line is not None
             and is_secret_name(line.group(1))
@@ -612,7 +617,7 @@ def _value_looks_literal(
     if (doc_file or not password_like) and is_sequential(v):
         # documentation examples ("123456789012", "abcd1234efgh5678"), and a key's or a token's made-up value
         # anywhere ('auth_key': 'abc123def456'): keys are generated, never typed in a row; a password may be
-        # (a weak one in use is still a leak: "abcd1234" in a config is reported)
+        # (a weak one in use is still a leak: "abc123def456" under a password's name in code is reported)
         return False
     if locale_file and _is_ui_text(v):
         return False
