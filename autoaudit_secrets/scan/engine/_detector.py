@@ -475,6 +475,66 @@ def is_doc_path(relpath: str | None) -> bool:
     return relpath is not None and relpath.lower().endswith(_DOC_SUFFIXES)
 
 
+# Languages of a documentation's code block that is a configuration file's text
+_CONFIG_LANGUAGES = frozenset(
+    {"env", "dotenv", "ini", "cfg", "conf", "properties", "toml", "yaml", "yml", "sh", "bash", "shell", "zsh"}
+)
+_FENCE = LazyRegex(r"[ \t]{0,3}(`{3,}|~{3,})[ \t]*\{?\.?([\w+-]*)")
+_ASCIIDOC_SOURCE = LazyRegex(r"\[source,[ \t]*([\w+-]+)")
+_ENV_LINE = LazyRegex(r"[ \t]*(?:export[ \t]+)?[A-Za-z_][\w.-]*=\S*[ \t]*")
+_BLOCK_HINTS = ("```", "~~~", "[source")
+
+
+def config_blocks(text: str) -> list[tuple[int, int]]:
+    """The spans of a documentation's code blocks that hold a configuration file's text: a fenced block
+    (Markdown's ```` ``` ```` or ``~~~``, also in AsciiDoc and MDX) or an AsciiDoc ``[source,lang]`` block
+    delimited by ``----``, whose language is one of a configuration's or a shell's (``env``, ``yaml``,
+    ``ini``, ``bash``, …) -- or, without a language, whose lines are all ``NAME=value`` (two or more; comments
+    and blank lines aside): an env file shown in the docs (WrongSecrets' ``DB_PASS=…`` in an ``.adoc``). In
+    these the configuration rules read unquoted ``NAME=value`` lines, as in a ``.env`` file. One pass over
+    the lines; an unclosed block runs to the end."""
+    if not any(hint in text for hint in _BLOCK_HINTS):
+        return []
+    spans: list[tuple[int, int]] = []
+    fence = ""  # the open block's closing line ("" when none is open)
+    language = ""
+    body = 0
+    pos = 0
+    pending = ""  # an AsciiDoc [source,lang] line's language, waiting for its "----"
+    for line in text.splitlines(keepends=True):
+        bare = line.strip()
+        if fence:
+            if bare == fence or (fence[0] in "`~" and bare.startswith(fence) and not bare.strip(fence[0])):
+                _close_block(text, body, pos, language, spans)
+                fence = ""
+        elif (m := _FENCE.match(line)) is not None:
+            fence, language, body = m.group(1), m.group(2).lower(), pos + len(line)
+        elif pending and bare.startswith("----") and not bare.strip("-"):
+            fence, language, body = bare, pending, pos + len(line)
+            pending = ""
+        else:
+            source = _ASCIIDOC_SOURCE.match(bare)
+            pending = source.group(1).lower() if source is not None else ""
+        pos += len(line)
+    if fence:
+        _close_block(text, body, pos, language, spans)
+    return spans
+
+
+def _close_block(text: str, start: int, end: int, language: str, spans: list[tuple[int, int]]) -> None:
+    if language in _CONFIG_LANGUAGES:
+        spans.append((start, end))
+    elif not language:
+        lines = [ln for ln in text[start:end].splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        if len(lines) >= 2 and all(_ENV_LINE.fullmatch(ln) for ln in lines):
+            spans.append((start, end))
+
+
+def _inside(spans: Sequence[tuple[int, int]], offset: int) -> bool:
+    index = bisect.bisect_right(spans, (offset, 1 << 62)) - 1
+    return index >= 0 and spans[index][0] <= offset < spans[index][1]
+
+
 # Locale files: a folder of translations (frontend/lang/messages/de-DE.json, src/locales/fr.ts,
 # config/locales/nl.yml), a file named by its language (de.json, pt-BR.yml, zh_Hans.json), a Java resource
 # bundle (messages_de.properties) or a translation format (.po, .xliff, .arb, .strings)
@@ -848,7 +908,9 @@ class Detector:
         doc_file = is_doc_path(relpath)
         locale_file = is_locale_path(relpath)
         dollar_refs = interpolates_dollar(relpath)
-        skip = frozenset() if config_file else self._config_only
+        # (in documentation, the code blocks that show a configuration file's text are read as one)
+        blocks = config_blocks(text) if doc_file and not config_file and depth == 0 else []
+        skip = frozenset() if config_file or blocks else self._config_only
         if prescan is None and self._no_rule_applies(text):
             return hits
         found = self.matcher.find(text, skip, prescan)
@@ -863,7 +925,7 @@ class Detector:
                     runs.append((*m.span("secret"), index != self._b64_index))
                 continue
             rule = self.rules[index]
-            if "config-only" in rule.tags and not config_file:
+            if "config-only" in rule.tags and not config_file and not _inside(blocks, m.start()):
                 continue
             hit = self._judge(rule, m, doc_file, dollar_refs, locale_file)
             if hit is not None:

@@ -1610,7 +1610,13 @@ def is_doc_example(value: str) -> bool:
     low = value.lower()
     if low in _DOC_EXAMPLE_VALUES or "example" in low:
         return True
+    if len(low) >= 12 and low.startswith(_CUT_EXAMPLE_STARTS) and _AWS_EXAMPLE_SECRET.startswith(low):
+        return True  # AWS's example secret key cut short (AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI in a guide)
     return value.startswith("eyJ") and _is_textbook_jwt(value)
+
+
+_AWS_EXAMPLE_SECRET = "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey"
+_CUT_EXAMPLE_STARTS = ("wjalrx",)
 
 
 # A Stripe publishable key: pk_live_ or pk_test_, then letters and digits (24 in the older keys, about 99 in
