@@ -1546,12 +1546,13 @@ def _hex_words_inside(low: str) -> bool:
 
 
 # Values published as examples, exactly as published (compared lower-cased).
+_AWS_EXAMPLE_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 _DOC_EXAMPLE_VALUES = frozenset(
     value.lower()
     for value in (
         # AWS documentation's example access key id and secret key (the "EXAMPLE" suffix marks them).
         "AKIAIOSFODNN7EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        _AWS_EXAMPLE_SECRET_KEY,
         # Password hashes frameworks publish with a demo password (each checked to verify it): copied into
         # countless seeds and fixtures, they protect a password everybody knows, so reporting them is noise.
         # The published value first, then under the other bcrypt prefixes, which verify alike ($2a$, $2b$,
@@ -1610,13 +1611,9 @@ def is_doc_example(value: str) -> bool:
     low = value.lower()
     if low in _DOC_EXAMPLE_VALUES or "example" in low:
         return True
-    if len(low) >= 12 and low.startswith(_CUT_EXAMPLE_STARTS) and _AWS_EXAMPLE_SECRET.startswith(low):
+    if len(value) >= 12 and _AWS_EXAMPLE_SECRET_KEY.startswith(value):
         return True  # AWS's example secret key cut short (AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI in a guide)
     return value.startswith("eyJ") and _is_textbook_jwt(value)
-
-
-_AWS_EXAMPLE_SECRET = "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey"
-_CUT_EXAMPLE_STARTS = ("wjalrx",)
 
 
 # A Stripe publishable key: pk_live_ or pk_test_, then letters and digits (24 in the older keys, about 99 in
