@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, is_secret_name
+from autoaudit_secrets.scan.engine._detector import _looks_like_identifier
 from autoaudit_secrets.scan.engine._filters import (
     is_namespaced_name,
     is_placeholder,
@@ -144,6 +145,11 @@ QUIET = [
         'labels = {{LABELS_TRACEPARENT_KEY: "{v}"}}\n',
         "00-ec8af70b445d54387035c27eb182dd22-4a593d8fa95f1902-01",
     ),
+    # polarsource/polar: lower-case word runs with a shorthand holding digits (a period, "e2e", a count)
+    ("test_service.py", '        org_key="{v}",\n', "mrr_interval_count_3mo"),
+    ("seeds_load.py", 'Link(client_secret="{v}")\n', "polar_cl_e2e_seed_checkout_link_subscription"),
+    ("test_oauth2_token.py", 'Token(access_token="{v}")\n', "polar_at_u_sso1"),
+    ("test_oauth2_token.py", 'Token(refresh_token="{v}")\n', "k8s_i18n_refresh_token_fixture"),
 ]
 
 
@@ -247,6 +253,23 @@ def test_names_password(name: str, says_password: bool) -> None:
 )
 def test_the_counter_and_env_name_shapes_end_where_made_up_values_end(value: str) -> None:
     assert not is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "identifier"),
+    [
+        ("mrr_interval_count_3mo", True),
+        ("polar_at_u_sso1", True),
+        ("cache-release-notes-v2-24h", True),
+        ("xq7_4kz_m9p_r2", False),  # shorthand-like parts only: no words around them
+        ("tok_live_8f3k2m9x7q", False),  # one long generated part
+        ("ab_cd_e2e", False),  # too little left besides the shorthand
+        ("ab_cd_ef_3mo_4wk_5yr", False),  # three shorthands
+        ("Mrr_interval_count_3mo", False),  # not lower case
+    ],
+)
+def test_a_lower_case_word_run_may_hold_a_short_part_with_digits(value: str, identifier: bool) -> None:
+    assert _looks_like_identifier(value) is identifier
 
 
 def test_a_literal_type_of_a_union_is_quiet_and_a_value_beside_or_is_reported(tmp_path: Path) -> None:

@@ -347,6 +347,9 @@ _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
 _AT_NAME = LazyRegex(r"@(?:[a-z]+|[a-z][a-z0-9]*(?:[._-][a-z][a-z0-9]*)+)")
 _VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
 _LOWER_WORDS = LazyRegex(r"^_{0,2}[a-z]+(?:[-_.][a-z]+){2,}$")
+# a lower-case word run's shorthand holding digits: a period ("3mo", "24h"), "e2e", "k8s", "i18n", "v2", "sso1"
+_SHORTHAND = LazyRegex(r"\d{1,3}[a-z]{1,3}|[a-z]{1,3}\d{1,3}|[a-z]\d{1,2}[a-z]")
+_LOWER_PARTS = LazyRegex(r"[-_.]")
 
 
 def _in_docsearch_config(text: str, at: int) -> bool:
@@ -392,17 +395,29 @@ def _assigned_to_standin(text: str, start: int) -> bool:
 
 def _looks_like_identifier(value: str) -> bool:
     """Two or more word-like parts in camel, snake, kebab or dotted case and no digits but a version suffix
-    (``NextToken``, ``prod-db-credentials``, ``AWSAccessKeyId``, ``todo-app-state-v3``): an identifier or enum
-    value, not a random secret."""
+    (``NextToken``, ``prod-db-credentials``, ``AWSAccessKeyId``, ``todo-app-state-v3``) or, in lower case, one
+    or two shorthand parts (``mrr_interval_count_3mo``): an identifier or enum value, not a random secret."""
     if value.startswith("@"):
         return _AT_NAME.fullmatch(value) is not None
     value = _VERSION_SUFFIX.sub("", value)
     if not all(c.isalpha() or c in "-_." for c in value):
-        return False
+        # mrr_interval_count_3mo, polar_cl_e2e_seed_checkout_link, polar_at_u_sso1
+        return value.islower() and _LOWER_WORDS.match(_without_shorthands(value)) is not None
     if _LOWER_WORDS.match(value):  # _auth_user_id, orders.created
         return True
     words = name_words(value)
     return len(words) >= 2 and sum(len(w) for w in words) >= 3.5 * len(words)
+
+
+def _without_shorthands(value: str) -> str:
+    """``value`` without one or two shorthand parts holding digits (see :data:`_SHORTHAND`) when it is a
+    lower-case word run of three parts or more besides them; else ``""``. (A generated value is one long
+    part, not letters-only words around a short one.)"""
+    parts = _LOWER_PARTS.split(value)
+    kept = [p for p in parts if _SHORTHAND.fullmatch(p) is None]
+    if not 1 <= len(parts) - len(kept) <= 2 or len(kept) < 3 or sum(map(len, kept)) < 8:
+        return ""
+    return "_".join(kept)
 
 
 _CREDENTIAL_WORDS = frozenset({"auth", "credential", "credentials", "creds", "login", "basic", "userpass"})
