@@ -58,6 +58,12 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # documentation: the 8 examples lost are all such fills (Uclassify, Userflow, Cloverly, ...): code 61.2%
     # -> 60.2% (kingfisher), 66.6% -> 66.0% (all), noseyparker unchanged; config 63.2% -> 63.1%, 68.3% ->
     # 68.2%; negatives unchanged (12 and 18 of 144).
+    # The UUID documentation writes for any UUID (123e4567-e89b-12d3-a456-426614174000) is a placeholder now,
+    # in the engine and in the yardstick (the 29 kingfisher examples hand-filled with it, Moosend, Postmark,
+    # Snyk, ..., are set aside as the other fills, 27 of them newly; kingfisher's placeholders 41.2% ->
+    # 43.1%): the 17 examples lost are all of them, so the shares hardly move: code 60.2% -> 60.1%
+    # (kingfisher), 66.0% -> 66.1% (all); config 63.1% -> 63.1%, 68.2% -> 68.3%; negatives unchanged (12 and
+    # 18 of 144).
     ("code", "noseyparker"): (0.775, 0.095),
     ("code", "kingfisher"): (0.60, 0.05),
     ("code", "all"): (0.655, 0.09),

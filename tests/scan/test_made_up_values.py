@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import string
+import uuid
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,18 @@ QUIET = [
     ("seeds_load.py", 'Link(client_secret="{v}")\n', "polar_cl_e2e_seed_checkout_link_subscription"),
     ("test_oauth2_token.py", 'Token(access_token="{v}")\n', "polar_at_u_sso1"),
     ("test_oauth2_token.py", 'Token(refresh_token="{v}")\n', "k8s_i18n_refresh_token_fixture"),
+    # localstack/localstack: snapshot tests' stand-ins, an S3 object key, the UUID of documentation's
+    # examples, an API Gateway mapping template's variable, a word and a count
+    ("test_callback.snapshot.json", '{{"TaskToken": "{v}"}}\n', "<<task_token>:1>"),
+    ("test_misfits.snapshot.json", '{{"ApiKey": "{v}"}}\n', "<physical-resource-id:1>Name"),
+    (
+        "serverless-apigw-lambda.json",
+        '{{"Code": {{"S3Key": "{v}"}}}}\n',
+        "serverless/test-service/local/1708076358388-2024-02-16T09:39:18.388Z/api.zip",
+    ),
+    ("test_apigateway.snapshot.json", '{{"secret": "{v}"}}\n', "123e4567-e89b-12d3-a456-426614174000"),
+    ("test_apigateway_basic.py", 'template = \'{{"api-key" : "{v}"}}\'\n', "$context.identity.apiKey"),
+    ("test_secretsmanager.py", 'client.create_secret(Name=name, SecretString="{v}")\n', "Something1"),
 ]
 
 
@@ -187,6 +200,8 @@ LOOKUP_KEYS = [
     "dynamic_key",
     "protobuf_key",
     "CACHE_REDIS_PREFIX_KEY",  # a prefix of keys (coolify; rust-cache's prefix-key in vaultwarden)
+    "OutputKey",  # localstack/localstack: a CloudFormation stack output's and parameter's names
+    "ParameterKey",
     "prefix-key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
 ]
 
@@ -270,6 +285,15 @@ def test_the_counter_and_env_name_shapes_end_where_made_up_values_end(value: str
 )
 def test_a_lower_case_word_run_may_hold_a_short_part_with_digits(value: str, identifier: bool) -> None:
     assert _looks_like_identifier(value) is identifier
+
+
+def test_a_random_uuid_and_a_made_up_word_with_a_count_stay_reported(tmp_path: Path) -> None:
+    """Beside the UUID of documentation's examples and a word with a test's count (``Something1``)."""
+    made_up_word = "Q" + random_chars("bcdfghjklmnpqrstvwxz", 8) + "2"  # (no vowel: never a word)
+    (tmp_path / "s.json").write_text(
+        f'{{"secret": "{uuid.uuid4()}",\n"token": "{made_up_word}"}}\n', encoding="utf-8"
+    )
+    assert _scan(tmp_path) == [("s.json", 1, "generic-secret"), ("s.json", 2, "generic-secret")]
 
 
 def test_a_literal_type_of_a_union_is_quiet_and_a_value_beside_or_is_reported(tmp_path: Path) -> None:

@@ -180,7 +180,8 @@ _PATHLIKE = (
 # A CSS selector (#login-form, .password-field, #pwInput): not a literal, unless its name mixes lower case,
 # upper case and digits, as a random value does and a selector hardly ever (#Joq1lsWm2Bsao is a password).
 _CSS_SELECTOR = LazyRegex(r"[#.][A-Za-z][\w-]*$")
-_FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx)$"
+# (archives and data files too: an object key, "serverless/app/local/1708076358388-2024-02-16T09:39Z/api.zip")
+_FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx|zip|jar|war|whl|tgz|gz|csv|log)$"
 _QUOTES = frozenset("\"'")
 # after a string literal, another member of a union type: type ProviderKey = "anthropic" | "openai"
 _UNION_NEXT = LazyRegex(r"[ \t]{0,2}\|[ \t]{0,2}[\"']")
@@ -341,13 +342,14 @@ _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
+_TITLE_COUNTED = LazyRegex(r"[A-Z][a-z]+[-_.]?\d{1,3}")
 # a name after "@": a decorator's, a JSON-LD keyword's, a namespaced attribute's (AG_REFERENCES_KEY =
 # "@ag.references")
 # (or one word of letters: a Monaco tokenizer's state or action, "@rematch", "@brackets")
 _AT_NAME = LazyRegex(r"@(?:[a-z]+|[a-z][a-z0-9]*(?:[._-][a-z][a-z0-9]*)+)")
 _VERSION_SUFFIX = LazyRegex(r"[-_.]v?\d{1,3}$")
 _LOWER_WORDS = LazyRegex(r"^_{0,2}[a-z]+(?:[-_.][a-z]+){2,}$")
-# a lower-case word run's shorthand holding digits: a period ("3mo", "24h"), "e2e", "k8s", "i18n", "v2", "sso1"
+# a lower-case word run's shorthand holding digits: a period ("3mo", "24h"), "e2e", "k8s", "i18n", "sso1"
 _SHORTHAND = LazyRegex(r"\d{1,3}[a-z]{1,3}|[a-z]{1,3}\d{1,3}|[a-z]\d{1,2}[a-z]")
 _LOWER_PARTS = LazyRegex(r"[-_.]")
 
@@ -683,8 +685,12 @@ def _value_looks_literal(
         return False
     if not password_like and is_plain_word(v):  # strategy_wildcard_key = "relationship": a word, not a key
         return False
-    if not password_like and (counted := _WORD_AND_COUNT.fullmatch(v)) and is_plain_word(counted[1]):
-        return False  # token: "permission-1": a word and a test's count, not a key
+    if (
+        not password_like
+        and (counted := _WORD_AND_COUNT.fullmatch(v.lower() if _TITLE_COUNTED.fullmatch(v) else v))
+        and is_plain_word(counted[1])
+    ):
+        return False  # token: "permission-1", SecretString="Something1": a word and a test's count, not a key
     if not password_like and _LABEL_AND_COUNT.fullmatch(v) is not None:
         return False  # signalKey: "signal-1": a short label and a count; a generated key is longer, random
     if not password_like and _KEY_PATTERN.fullmatch(v) is not None:

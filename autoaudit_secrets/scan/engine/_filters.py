@@ -238,6 +238,8 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "prefix",  # a prefix of keys (CACHE_REDIS_PREFIX_KEY, rust-cache's prefix-key: "v2025.09-rust")
         "task",  # a task's cache or run key (Prefect's task_key: "say_hello-8dfe6dff", dynamic_key: "0")
         "dynamic",
+        "output",  # a stack output's name (CloudFormation's OutputKey: "GraphQLApiArn")
+        "parameter",  # a stack parameter's name (CloudFormation's ParameterKey)
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
         "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
         "aggregate",
@@ -980,6 +982,8 @@ _REFERENCE_WHOLE = r"""
     ^\$\{[^}]*\}?$                           # ${VAR} / ${VAR:-default}
     | ^\$\{\{.*\}\}$                         # ${{ secrets.X }}
     | ^\$[A-Za-z_][A-Za-z0-9_]*$             # $VAR
+    # $context.identity.apiKey: a Velocity template's variable (API Gateway's mapping templates)
+    | ^\$[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+$
     | ^\$\([^)]*\)?$                         # $(command)
     | ^\$\$(?:\([^)]*\)?|\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)$  # $$(command), $${VAR}, $$VAR: compose's "$"
     | ^\{\{.*\}\}$                           # {{ x }} templates
@@ -1056,6 +1060,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "baz",
         "foobar",
         "minioadmin",  # MinIO's published default user and password, a local server's in CI and compose
+        "123e4567-e89b-12d3-a456-426614174000",  # the UUID of documentation's examples (Wikipedia, OpenAPI)
         "test",
         "testing",
         "dummy",
@@ -1116,6 +1121,7 @@ _PLACEHOLDER_WORDS = frozenset(
 _PLACEHOLDER_AT_START = LazyRegex(
     r"""(?ix)
     ^<[^<>]{1,80}>$                          # <your-key>
+    | ^<(?:[^<>]|<[^<>]{1,80}>){1,80}>[\w.-]{0,40}$  # a snapshot's stand-ins: <<task_token>:1>, <id:1>Name
     | ^&lt;.{1,80}&gt;$                      # &lt;your-key&gt; (HTML-escaped)
     | ^\[[^\[\]]{1,80}\]$                    # [TOKEN]
     | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
