@@ -163,6 +163,9 @@ QUIET = [
     ("test_apigateway.snapshot.json", '{{"secret": "{v}"}}\n', "123e4567-e89b-12d3-a456-426614174000"),
     ("test_apigateway_basic.py", 'template = \'{{"api-key" : "{v}"}}\'\n', "$context.identity.apiKey"),
     ("test_secretsmanager.py", 'client.create_secret(Name=name, SecretString="{v}")\n', "Something1"),
+    # fief-dev/fief: a value that asks to be changed
+    (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
+    ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),
 ]
 
 

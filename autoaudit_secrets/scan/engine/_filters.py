@@ -1162,6 +1162,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
+    | (?:should|must|needs?[-_ ]?to)[-_ ]?be[-_ ]?changed  # ThisShouldBeChangedInProduction
     | [-_](?:dummy|fake|placeholder|redacted)$
     """
 )
