@@ -163,6 +163,9 @@ QUIET = [
     ("test_apigateway.snapshot.json", '{{"secret": "{v}"}}\n', "123e4567-e89b-12d3-a456-426614174000"),
     ("test_apigateway_basic.py", 'template = \'{{"api-key" : "{v}"}}\'\n', "$context.identity.apiKey"),
     ("test_secretsmanager.py", 'client.create_secret(Name=name, SecretString="{v}")\n', "Something1"),
+    # sqlalchemy/sqlalchemy: a capitalised label and a count; redis/redis-py: a keyspace event's channel
+    ("test_relationship_criteria.py", 'orange2 = Room(token="{v}", color=orange)\n', "Orange-2"),
+    ("test_keyspace_notifications.py", 'channel_key = "{v}"\n', "__keyspace@0__:mykey"),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),
@@ -456,6 +459,28 @@ def _jwt(claims: str) -> str:
 
     header = part('{"typ":"JWT","alg":"HS256"}')
     return f"{header}.{part(claims)}.{random_chars(_ALNUM, 43)}"
+
+
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def test_the_azure_storage_emulator_s_published_key_is_quiet_and_another_key_is_reported(
+    tmp_path: Path,
+) -> None:
+    """celery/celery's compose file and tox.ini: Azurite's account key, which Microsoft publishes."""
+    text = (
+        "services:\n  app:\n    image: app\n    environment:\n      AZUREBLOCKBLOB_URL: azureblockblob://"
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};"
+        "BlobEndpoint=http://azurite:10000/devstoreaccount1;\n"
+    )
+    (tmp_path / "docker-compose.yml").write_text(text.format(key=AZURITE_KEY), encoding="utf-8")
+    (tmp_path / "settings.py").write_text(f'AZURE_STORAGE_KEY = "{AZURITE_KEY}"\n', encoding="utf-8")
+    assert _scan(tmp_path) == []
+    other = random_chars(_ALNUM + "+/", 86) + "=="
+    (tmp_path / "docker-compose.yml").write_text(text.format(key=other), encoding="utf-8")
+    (tmp_path / "settings.py").write_text(f'AZURE_STORAGE_KEY = "{other}"\n', encoding="utf-8")
+    found = _scan(tmp_path)
+    assert {path for path, _, _ in found} == {"docker-compose.yml", "settings.py"}, found
 
 
 def test_an_expired_jwt_in_documentation_is_an_example_and_elsewhere_or_live_is_reported(

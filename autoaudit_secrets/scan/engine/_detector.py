@@ -223,8 +223,21 @@ _RULE_WORD = (
     r"(?::[^|\s]{0,200})?"
 )
 _VALIDATION_RULES = rf"^{_RULE_WORD}(?:\|{_RULE_WORD})+$"
+# A Redis keyspace or keyevent notification's channel (channel_key = "__keyspace@0__:mykey")
+_REDIS_CHANNEL = r"^__key(?:space|event)@\d{1,5}__:"
 _NOT_LITERAL_AT_START = LazyRegex(
-    "|".join((_CODE_CALL, _PATHLIKE, _ENV_NAME, _MARKUP, _OPTION_PAIRS, _TYPE_EXPRESSION, _VALIDATION_RULES))
+    "|".join(
+        (
+            _CODE_CALL,
+            _PATHLIKE,
+            _ENV_NAME,
+            _MARKUP,
+            _OPTION_PAIRS,
+            _TYPE_EXPRESSION,
+            _VALIDATION_RULES,
+            _REDIS_CHANNEL,
+        )
+    )
 )
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
@@ -685,13 +698,11 @@ def _value_looks_literal(
         return False
     if not password_like and is_plain_word(v):  # strategy_wildcard_key = "relationship": a word, not a key
         return False
-    if (
-        not password_like
-        and (counted := _WORD_AND_COUNT.fullmatch(v.lower() if _TITLE_COUNTED.fullmatch(v) else v))
-        and is_plain_word(counted[1])
-    ):
-        return False  # token: "permission-1", SecretString="Something1": a word and a test's count, not a key
-    if not password_like and _LABEL_AND_COUNT.fullmatch(v) is not None:
+    # (a capitalised word too: SecretString="Something1", Room(token="Orange-2"))
+    counted_v = v.lower() if not password_like and _TITLE_COUNTED.fullmatch(v) else v
+    if not password_like and (counted := _WORD_AND_COUNT.fullmatch(counted_v)) and is_plain_word(counted[1]):
+        return False  # token: "permission-1": a word and a test's count, not a key
+    if not password_like and _LABEL_AND_COUNT.fullmatch(counted_v) is not None:
         return False  # signalKey: "signal-1": a short label and a count; a generated key is longer, random
     if not password_like and _KEY_PATTERN.fullmatch(v) is not None:
         return False  # WILDCARD_KEY = "subscription:*": a pattern of keys to match, not a key

@@ -1581,6 +1581,9 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # training notes, cheat sheets and decoder tests. Other type 7 values stay reported.
         "07362E590E1B1C041B1E124C0A2F2E206832752E1A01134D",  # check-secrets: allow
         "$1$iUjJ$cDZ03KKGh7mHfX2RSbDqP.",  # check-secrets: allow
+        # The account key of Azure's storage emulator (Azurite; account devstoreaccount1), which Microsoft
+        # publishes for local development and CI (learn.microsoft.com: "Use the Azurite emulator").
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
         # hashcat's example hash of NetNTLMv1 (mode 5500, user u4-netntlm): its NT response, the part
         # reported.
         "9526fb8c23a90751cdd619b6cea564742e1e4bf33006ba41",  # check-secrets: allow
