@@ -113,7 +113,8 @@ _EXAMPLE_UUID = "123e4567-e89b-12d3-a456-426614174000"
 def is_placeholder_example(text: str) -> bool:
     """A corpus string filled in by hand: among its letters and digits, a run of six or more consecutive
     characters (ascending or descending, case-insensitive: ``123456``, ``abcdef``, ``aBcDeF``) or six repeats
-    of one character; or the UUID that documentation writes for any UUID (``123e4567-e89b-12d3-a456-…``, of
+    of one character; two such rows typed in turn, seven characters of each (``1a2b3c4d5e6f7g``); or the UUID
+    that documentation writes for any UUID (``123e4567-e89b-12d3-a456-…``, of
     Wikipedia's and OpenAPI's examples: 29 kingfisher examples use it as a key). Random tokens practically
     never hold any of these. (Kept independent of the engine's own placeholder filter, so that changes of the
     engine cannot move this yardstick.)"""
@@ -130,6 +131,19 @@ def is_placeholder_example(text: str) -> bool:
         down = down + 1 if step == -1 else 1
         same = same + 1 if step == 0 else 1
         if max(up, down, same) >= 6:
+            return True
+    return _two_rows_in_turn(low)
+
+
+def _two_rows_in_turn(low: str) -> bool:
+    """Two ascending rows typed in turn (``1a2b3c4d5e6f7g``): seven characters of each, every other one."""
+    rows = [0, 0]  # the current run of ascending steps of each row, by the parity of the position
+    for i in range(2, len(low)):
+        a, b = low[i - 2], low[i]
+        row = i % 2
+        step_ok = a.isalnum() and b.isalnum() and low[i - 1].isalnum() and ord(b) - ord(a) in (1, -9)
+        rows[row] = rows[row] + 1 if step_ok else 0
+        if min(rows) >= 6:
             return True
     return False
 

@@ -89,6 +89,9 @@ SECRET_NAMES = [
     "smtp_pass",
 ]
 NOT_SECRET_NAMES = [
+    # AWS's idempotency tokens (Secrets Manager's, CloudFormation's ClientRequestToken)
+    "ClientRequestToken",
+    "client_request_token",
     # nginx's <module>_pass directives name the upstream (django-DefectDojo's DD_UWSGI_PASS)
     "DD_UWSGI_PASS",
     "PROXY_PASS",

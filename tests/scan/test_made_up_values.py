@@ -166,6 +166,9 @@ QUIET = [
     # sqlalchemy/sqlalchemy: a capitalised label and a count; redis/redis-py: a keyspace event's channel
     ("test_relationship_criteria.py", 'orange2 = Room(token="{v}", color=orange)\n', "Orange-2"),
     ("test_keyspace_notifications.py", 'channel_key = "{v}"\n', "__keyspace@0__:mykey"),
+    # getmoto/moto: two rows typed in turn, an AWS idempotency token, a metadata entry's name
+    ("test_ds.py", 'self.update_token = "{v}"\n', "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"),
+    ("test_ds.py", 'update_token = "{v}"\n', "a1b2c3d4e5f6g7h8i9j0"),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),
@@ -206,6 +209,7 @@ LOOKUP_KEYS = [
     "dynamic_key",
     "protobuf_key",
     "CACHE_REDIS_PREFIX_KEY",  # a prefix of keys (coolify; rust-cache's prefix-key in vaultwarden)
+    "MetadataKey",  # getmoto/moto: an AWS resource's metadata entry
     "OutputKey",  # localstack/localstack: a CloudFormation stack output's and parameter's names
     "ParameterKey",
     "prefix-key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
@@ -270,6 +274,7 @@ def test_names_password(name: str, says_password: bool) -> None:
         "Rk_test_123",  # upper case: not lower-case words
         "refresh_9f3k2",
         "Registration_Access_Token",  # not an env var's name
+        "3f2a9c1b-7d4e-4f80-91a2-b3c4d5e6f708",  # two rows in turn in its last part only
     ],
 )
 def test_the_counter_and_env_name_shapes_end_where_made_up_values_end(value: str) -> None:

@@ -180,6 +180,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "map",
         "object",
         "bucket",
+        "metadata",  # a metadata entry's name (an AWS resource's MetadataKey)
         "file",
         "column",
         "field",
@@ -407,6 +408,7 @@ _NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
         "cancel",
         "purchase",
         "idempotency",
+        "request",  # an idempotency token (AWS's ClientRequestToken)
         "resume",
         "start",
         "end",
@@ -1536,7 +1538,24 @@ def _filler_inside(low: str) -> bool:
                 runs += 1
     if longest_seq >= 9 or longest_same + 1 >= max(6, 0.3 * n):
         return True
-    return 2 * covered > n or (2 * covered == n and runs > 1)
+    return 2 * covered > n or (2 * covered == n and runs > 1) or _interleaved_rows(codes)
+
+
+# Steps of a row that starts again: "9" to "0", "f" to "a" (hex digits), "z" to "a"
+_ROW_STEPS = frozenset({1, ord("0") - ord("9"), ord("a") - ord("f"), ord("a") - ord("z")})
+
+
+def _interleaved_rows(codes: list[int]) -> bool:
+    """Two rows typed in turn, every other character (``1a2b3c4d-5e6f-7a8b-9c0d-…``): 16 characters or more,
+    each half stepping along its row (four in five steps at least). A random value's halves step so about once
+    in 16 times per step."""
+    if len(codes) < 16:
+        return False
+    for half in (codes[0::2], codes[1::2]):
+        steps = sum(1 for a, b in itertools.pairwise(half) if b - a in _ROW_STEPS)
+        if 5 * steps < 4 * (len(half) - 1):
+            return False
+    return True
 
 
 # Hex words programmers write for a made-up value (0xDEADBEEF, CAFEBABE, FEEDFACE, 0xC0FFEE)
