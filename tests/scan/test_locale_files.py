@@ -36,6 +36,9 @@ LABELS = {
     "hu-HU": {"change-@@": "Jelszó megváltoztatása", "user-@@": "Felhasználó jelszava"},
     "ja-JP": {"use-8-characters-or-more-for-your-@@": "パスワードは8文字以上にしてください"},
     "lt-LT": {"change-@@": "Pakeisti slaptažodį"},
+    # authelia/authelia: combining marks (Devanagari's vowel signs, Hebrew's points) in a hyphenated word
+    "ne-NP": {"one-time-@@": "एक-समयको पासवर्ड"},
+    "yi-DE": {"one-time-@@": "איין-מאָל פּאַראָל"},
     "pt-PT": {"@@": "Palavra-passe", "confirm-@@": "Confirmar Palavra-passe"},
     "tr-TR": {"confirm-@@": "Parolayı Onaylayın", "reset-@@": "Şifreyi Sıfırla"},
 }

@@ -15,6 +15,7 @@ import binascii
 import bisect
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -776,12 +777,17 @@ def _is_ui_text(value: str) -> bool:
     """A locale file's value that is text for people: words and punctuation (``Nuwe wagwoord``,
     ``Palavra-passe``, ``Zaporka``, ``Nesprávné jméno/heslo.``), or words of a script other than Latin that
     may hold a number (``パスワードは8文字以上にしてください``). JSON escapes of characters are read as the
-    characters, and invisible word breaks as spaces."""
+    characters, and invisible word breaks as spaces; the combining marks of a script (Devanagari's vowel
+    signs, Hebrew's points: ``एक-समयको पासवर्ड``) belong to the letter before them."""
     if "\\u" in value:
         value = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
     value = value.translate(_INVISIBLE)
     if _UI_TEXT.fullmatch(value) is not None:
         return True
+    if not value.isascii():
+        unmarked = "".join(c for c in value if not unicodedata.category(c).startswith("M"))
+        if unmarked and unmarked[0] == value[0] and _UI_TEXT.fullmatch(unmarked) is not None:
+            return True
     return not value.isascii() and is_natural_language(_DIGITS.sub("", value))
 
 
