@@ -169,6 +169,15 @@ QUIET = [
     # getmoto/moto: two rows typed in turn, an AWS idempotency token, a metadata entry's name
     ("test_ds.py", 'self.update_token = "{v}"\n', "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"),
     ("test_ds.py", 'update_token = "{v}"\n', "a1b2c3d4e5f6g7h8i9j0"),
+    # authelia/authelia: the name said again, a value saying what it is or that it is not secure (base64 of
+    # "a_not_so_secure_encryption_key"), a configuration key's path through a list, Google Authenticator's
+    # example TOTP secret repeated
+    ("config.template.yml", "redis:\n  # sentinel_password: '{v}'\n", "sentinel_specific_pass"),
+    ("settings.py", 'DB_PASSWORD = "{v}"\n', "db_pass"),
+    ("configuration.yml", "oidc:\n  hmac_secret: '{v}'\n", "this_is_a_secret_abc123abc123abc"),
+    ("authelia.yml", "storage:\n  encryption_key: {v}\n", "YV9ub3Rfc29fc2VjdXJlX2VuY3J5cHRpb25fa2V5"),
+    ("deprecation.go", '\t\tNewKey:  "{v}",\n', "identity_providers.oidc.clients[].client_secret"),
+    ("suite_pam.go", 'const pamTOTPSecret = "{v}"\n', "JBSWY3DPEHPK3PXP" * 3),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),

@@ -647,9 +647,12 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
     name a token, ``apiKey`` a key). So any digit or symbol keeps a value (``Tr0ub4dor&3``, ``hunter2``,
     ``NewPassw0rd``), as does one word (``Passepartout``), a value without such a word
     (``CorrectHorseBatteryStaple``) or with only ``pass``/``pw`` in it (``BoardingPass``: English words in
-    chosen passwords), or another secret's word (``password: "accessToken"``). Dropped knowingly: a chosen
-    password of letter-only words one of which is "password" (``SwordfishPassword``); and a random value of
-    letters only, about once in 3,000 to 10,000 (a word "Key" between its case changes).
+    chosen passwords), or another secret's word (``password: "accessToken"``) -- unless the value also
+    repeats a word of the name that is not a secret's (``sentinel_password: 'sentinel_specific_pass'``,
+    ``DB_PASSWORD=db_pass``: the name said again). Dropped knowingly: a chosen password of letter-only words
+    one of which is "password" (``SwordfishPassword``) or of a word of its name and ``pass``
+    (``RedisSentinelPass`` under ``redis_sentinel_password``); and a random value of letters only, about once
+    in 3,000 to 10,000 (a word "Key" between its case changes).
     """
     if not _FIELD_NAME_SHAPE.match(value):
         return False
@@ -658,11 +661,20 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
         return False
     concepts = {_CONCEPT_OF_WORD.get(w) for w in value_words}
     concepts.discard(None)
-    return bool(concepts) and not concepts.isdisjoint(_name_concepts(words))
+    name_concepts = _name_concepts(words)
+    if concepts:
+        return not concepts.isdisjoint(name_concepts)
+    return (
+        "password" in name_concepts
+        and not {"pass", "pw"}.isdisjoint(value_words)
+        and any(w in words and w not in _SECRET_WORDS for w in value_words)
+    )
 
 
 _DOTTED = LazyRegex(r"^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$")
 _GROUP_SEGMENT = LazyRegex(r"\.\$\d{1,2}(?=\.|$)")
+# a list index closing a segment of a dotted path: clients[].client_id, items[0].key, rules[*].id
+_LIST_INDEX = LazyRegex(r"(?<=\w)\[(?:\d{0,6}|\*)\](?=\.|$)")
 # A version or width closing a word (TLSv1, Int32, PKCS12_; not the 4 inside Slf4j): set aside before a
 # segment's pieces are weighed.
 _VERSION_END = LazyRegex(r"[vV]?\d+(?=_|$)")
@@ -691,9 +703,13 @@ def is_dotted_name(value: str) -> bool:
     knowingly (taken for random): names built of letter-digit abbreviations (``adB2C``,
     ``readBigUInt64BE``, OpenSSL's ``BN_bn2hex``). A segment that is a regex group's substitution (``$0``,
     ``$1``) counts as a name: Monaco's token types (``keyword.$0``, ``string.$1.delim``) are names filled in.
+    A segment may end in a list's index, any or every one (``clients[].client_secret``, ``items[0].key``,
+    ``rules[*].id``): a configuration key's path.
     """
     if "$" in value:
         value = _GROUP_SEGMENT.sub(".n", value)
+    if "[" in value:
+        value = _LIST_INDEX.sub("", value)
     if _DOTTED.match(value) is None:
         return False
     if may_mix_cases_and_digits(value):
@@ -1165,13 +1181,17 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | (?:should|must|needs?[-_ ]?to)[-_ ]?be[-_ ]?changed  # ThisShouldBeChangedInProduction
+    # this_is_a_secret_abc123 (a password so written, thisismypassword, is a chosen one: reported)
+    | ^this[-_ ]?is[-_ ]?(?:a|an|the|our)[-_ ]?(?:very[-_ ]?|super[-_ ]?)?(?:secret|key|token)
+    # a_not_so_secure_encryption_key (not "insecure": Django's generated keys begin "django-insecure-")
+    | not[-_ ]?(?:so[-_ ]?|very[-_ ]?)?secure
     | [-_](?:dummy|fake|placeholder|redacted)$
     """
 )
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
-    r"|not|removed|by[-_ ]"
+    r"|not|removed|by[-_ ]|this"
 )
 
 
@@ -1573,6 +1593,7 @@ def _hex_words_inside(low: str) -> bool:
 
 # Values published as examples, exactly as published (compared lower-cased).
 _AWS_EXAMPLE_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+_TOTP_EXAMPLE_SECRET = "JBSWY3DPEHPK3PXP"
 _DOC_EXAMPLE_VALUES = frozenset(
     value.lower()
     for value in (
@@ -1603,6 +1624,9 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The account key of Azure's storage emulator (Azurite; account devstoreaccount1), which Microsoft
         # publishes for local development and CI (learn.microsoft.com: "Use the Azurite emulator").
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+        # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
+        # (repeated too, for a longer secret: see is_doc_example).
+        _TOTP_EXAMPLE_SECRET,
         # hashcat's example hash of NetNTLMv1 (mode 5500, user u4-netntlm): its NT response, the part
         # reported.
         "9526fb8c23a90751cdd619b6cea564742e1e4bf33006ba41",  # check-secrets: allow
@@ -1642,6 +1666,8 @@ def is_doc_example(value: str) -> bool:
         return True
     if len(value) >= 12 and _AWS_EXAMPLE_SECRET_KEY.startswith(value):
         return True  # AWS's example secret key cut short (AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI in a guide)
+    if value.startswith(_TOTP_EXAMPLE_SECRET) and value == _TOTP_EXAMPLE_SECRET * (len(value) // 16):
+        return True  # a longer TOTP secret made of the example (authelia's test suites)
     return value.startswith("eyJ") and _is_textbook_jwt(value)
 
 
