@@ -226,6 +226,14 @@ _RULE_WORD = (
 _VALIDATION_RULES = rf"^{_RULE_WORD}(?:\|{_RULE_WORD})+$"
 # A Redis keyspace or keyevent notification's channel (channel_key = "__keyspace@0__:mykey")
 _REDIS_CHANNEL = r"^__key(?:space|event)@\d{1,5}__:"
+# A string closed and concatenated where the value goes: `{"session_token": "`+sess.Token+`"}`,
+# "…&access_token="+exchange.AccessToken+"&v=5.103"
+# (or the opening quote taken for the value's: +exchange.AccessToken+, + token +; a dot, a call or spaces
+# tell it from base64)
+_REOPENED = (
+    r"^[\"'`][ \t]{0,2}\+"
+    r"|^\+(?=[^+]*[.( ])[ \t]{0,2}[A-Za-z_][\w.]*(?:\([^()]{0,40}\))?[ \t]{0,2}\+?$"
+)
 _NOT_LITERAL_AT_START = LazyRegex(
     "|".join(
         (
@@ -237,6 +245,7 @@ _NOT_LITERAL_AT_START = LazyRegex(
             _TYPE_EXPRESSION,
             _VALIDATION_RULES,
             _REDIS_CHANNEL,
+            _REOPENED,
         )
     )
 )
@@ -356,6 +365,7 @@ _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
+_EMAIL = LazyRegex(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
 _TITLE_COUNTED = LazyRegex(r"[A-Z][a-z]+[-_.]?\d{1,3}")
 # a name after "@": a decorator's, a JSON-LD keyword's, a namespaced attribute's (AG_REFERENCES_KEY =
 # "@ag.references")
@@ -705,6 +715,8 @@ def _value_looks_literal(
         return False  # token: "permission-1": a word and a test's count, not a key
     if not password_like and _LABEL_AND_COUNT.fullmatch(counted_v) is not None:
         return False  # signalKey: "signal-1": a short label and a count; a generated key is longer, random
+    if not password_like and "@" in v and _EMAIL.fullmatch(v) is not None:
+        return False  # "email_creds": "baz@ory.sh": an address, a user's name at most
     if not password_like and _KEY_PATTERN.fullmatch(v) is not None:
         return False  # WILDCARD_KEY = "subscription:*": a pattern of keys to match, not a key
     if (doc_file or not password_like) and is_sequential(v):
@@ -792,6 +804,35 @@ def _is_ui_text(value: str) -> bool:
 
 
 _HOST_CHARS = LazyRegex(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+")  # (an IPv6 address in brackets too)
+
+
+# What comes right before a URL that a browser requests: an HTML attribute, a Markdown link or image, CSS
+_PAGE_URL_BEFORE = LazyRegex(
+    r"(?:\b(?:src|href|action|data|poster)\s{0,2}=\s{0,2}[\"']?|\]\(|\burl\(\s{0,2}[\"']?)$"
+)
+_PAGE_MARKERS = ("<!doctype html", "<html", "<head", "<script")
+
+
+def _public_page_url(text: str, query_start: int) -> bool:
+    """The URL whose query starts at ``query_start`` is a documentation host's (``https://example.com/?…``)
+    or one a web page makes every visitor's browser request -- in an HTML attribute (``<script
+    src="…?apikey=…">``), a Markdown link or image, CSS ``url(…)``, or anywhere in a saved web page: what
+    its query holds is public by design (Sentry's, Tag Manager's, Gigya's browser keys) or has been sent to
+    every visitor already. (Known secret kinds are their own rules' findings there.)"""
+    line_start = text.rfind("\n", 0, query_start) + 1
+    scheme = text.rfind("://", line_start, query_start)
+    if scheme < 0:
+        return False
+    host = _HOST_CHARS.match(text, scheme + 3, query_start)
+    if host is not None and is_doc_host(host.group()):
+        return True
+    url_start = scheme
+    while url_start > line_start and (text[url_start - 1].isalnum() or text[url_start - 1] in "+.-"):
+        url_start -= 1  # back over the scheme's name
+    if _PAGE_URL_BEFORE.search(text, max(line_start, url_start - 24), url_start) is not None:
+        return True
+    head = text[:4096].lower()
+    return any(marker in head for marker in _PAGE_MARKERS)
 
 
 def _host_after(text: str, secret_end: int, match_end: int) -> str:
@@ -1206,6 +1247,8 @@ class Detector:
                 and local_user_as_password(_user_before(text, start), text[start:end], host)
             ):
                 return None  # postgresql://App1:App1@localhost/app: a throwaway local server's
+        if "page-url" in filters and _public_page_url(text, m.start()):
+            return None  # ?apikey=… in <script src="…">, a saved web page's, https://example.com/?token=…
         if "prose" in filters and _reads_as_prose(text, start, end):
             return None  # "the new --password options.": a sentence about the option, no value given
         if "format-field" in filters and is_format_field(_whole_field(text, start, end)):

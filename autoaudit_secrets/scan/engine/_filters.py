@@ -89,6 +89,7 @@ FILTER_NAMES = frozenset(
         "standin-name",
         "associate-link",
         "local-throwaway",
+        "page-url",
     }
 )
 
