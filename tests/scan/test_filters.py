@@ -26,6 +26,7 @@ from autoaudit_secrets.scan.engine._filters import (
 )
 
 SECRET_NAMES = [
+    "last_password",  # (beside LastPass, a password manager's name)
     # a secret under a browser build prefix is sent to every visitor: reported
     "VITE_CLIENT_SECRET",
     "VITE_DB_PASSWORD",
@@ -89,6 +90,13 @@ SECRET_NAMES = [
     "smtp_pass",
 ]
 NOT_SECRET_NAMES = [
+    # password managers' names (outline/outline: passkey providers' AAGUIDs)
+    "LastPass",
+    "NordPass",
+    "ProtonPass",
+    "KeePass",
+    "OnePassword",
+    "lastpass",
     # AWS's idempotency tokens (Secrets Manager's, CloudFormation's ClientRequestToken)
     "ClientRequestToken",
     "client_request_token",

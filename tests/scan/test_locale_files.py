@@ -39,6 +39,8 @@ LABELS = {
     # authelia/authelia: combining marks (Devanagari's vowel signs, Hebrew's points) in a hyphenated word
     "ne-NP": {"one-time-@@": "एक-समयको पासवर्ड"},
     "yi-DE": {"one-time-@@": "איין-מאָל פּאַראָל"},
+    # hoppscotch/hoppscotch: Chinese around a technical term
+    "zh-CN": {"@@-base64-encoded": "密码Base64编码"},
     "pt-PT": {"@@": "Palavra-passe", "confirm-@@": "Confirmar Palavra-passe"},
     "tr-TR": {"confirm-@@": "Parolayı Onaylayın", "reset-@@": "Şifreyi Sıfırla"},
 }

@@ -188,6 +188,10 @@ QUIET = [
     ),
     ("client.py", 'payload = \'{{"api_key": "{v}"}}\'\n', "' + api_key + '"),
     ("manager_test.go", 't := `{{"email":"baz@ory.sh","email_creds":"{v}"}}`\n', "baz@ory.sh"),
+    # hoppscotch/hoppscotch: what a test calls the password it changes, a Vue binding's expression
+    ("request.spec.ts", '        password: "{v}",\n', "original-pass"),
+    ("pre-request.spec.ts", '      password: "{v}",\n', "existing-pass"),
+    ("RequestPreview.vue", '<Auth\n        :inherited-auth="{v}"\n/>\n', "inheritedProperties?.auth"),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),

@@ -50,6 +50,7 @@ from ._filters import (
     names_standin,
     reads_as_words,
     secret_name_and_words,
+    writes_without_spaces,
 )
 from ._lazyre import LazyRegex
 from ._matcher import Matcher, MatcherBackend, PatternSpec, Prescan
@@ -252,6 +253,10 @@ _NOT_LITERAL_AT_START = LazyRegex(
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
 _INSIDE_CHARS = frozenset("%#{$.;")
+# JavaScript's optional chaining: props?.auth, user?.settings?.apiKey
+_OPTIONAL_CHAIN = LazyRegex(
+    r"[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*\?\.[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*"
+)
 
 
 def _not_literal(value: str, dollar_refs: bool) -> bool:
@@ -265,6 +270,8 @@ def _not_literal(value: str, dollar_refs: bool) -> bool:
         return False
     if "." in value and is_dotted_name(value):  # (a dot is one of _INSIDE_CHARS)
         return True
+    if "?." in value and _OPTIONAL_CHAIN.fullmatch(value) is not None:
+        return True  # :inherited-auth="inheritedProperties?.auth": a Vue binding's expression
     return (_NOT_LITERAL_INSIDE_DOLLAR if dollar_refs else _NOT_LITERAL_INSIDE).search(value) is not None
 
 
@@ -800,6 +807,8 @@ def _is_ui_text(value: str) -> bool:
         unmarked = "".join(c for c in value if not unicodedata.category(c).startswith("M"))
         if unmarked and unmarked[0] == value[0] and _UI_TEXT.fullmatch(unmarked) is not None:
             return True
+        if sum(map(writes_without_spaces, value)) >= 2:
+            return True  # 密钥Base64编码: words of Chinese or Japanese around a technical term
     return not value.isascii() and is_natural_language(_DIGITS.sub("", value))
 
 

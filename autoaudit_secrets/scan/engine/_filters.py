@@ -68,6 +68,7 @@ __all__ = [
     "names_standin",
     "reads_as_words",
     "secret_name_and_words",
+    "writes_without_spaces",
 ]
 
 # The fixed set of filter names a rule record may list (see the rule format in ``rules/_registry.py``).
@@ -455,6 +456,11 @@ _NOT_PASSWORD_PASS_QUALIFIERS = frozenset(
         # whether every or any check passes (Ramda's and lodash/fp's allPass, anyPass)
         "all",
         "any",
+        # password managers' names (a passkey provider's AAGUID under LastPass, NordPass, ProtonPass, KeePass)
+        "last",
+        "nord",
+        "proton",
+        "kee",
     }
 )
 
@@ -464,6 +470,8 @@ def _word_is_secret(word: str, previous: str | None) -> bool:
         return False
     if word == "pass" and previous in _NOT_PASSWORD_PASS_QUALIFIERS:
         return False
+    if word == "password" and previous == "one":
+        return False  # OnePassword: 1Password, a password manager's name
     if word in _SECRET_WORDS:
         return not (
             word in {"pass", "pw", "pat", "psk", "auth"} and previous in {"by", "no", "skip", "bypass"}
@@ -616,7 +624,22 @@ def _name_concepts(words: Sequence[str]) -> set[str]:
 _PASSWORD_PARTS = ("password", "passwd", "passwort", "passphrase")
 _PASSWORD_ENDINGS = ("pass", "pwd", "pw")
 _PASS_NOT_PASSWORD = frozenset(
-    {"compass", "encompass", "bypass", "surpass", "trespass", "overpass", "underpass"}
+    {
+        "compass",
+        "encompass",
+        "bypass",
+        "surpass",
+        "trespass",
+        "overpass",
+        "underpass",
+        # password managers
+        "lastpass",
+        "nordpass",
+        "protonpass",
+        "keepass",
+        "enpass",
+        "onepassword",
+    }
 )
 
 
@@ -1273,6 +1296,14 @@ _STANDIN_WORDS = frozenset(
         "here",
         "new",
         "old",
+        # what a test calls the secret it changes: "original-pass", "existing-pass", "updated_secret"
+        "original",
+        "existing",
+        "current",
+        "updated",
+        "initial",
+        "other",
+        "another",
         "private",
         "access",
         "client",
@@ -1855,7 +1886,9 @@ _UNSPACED_SCRIPTS = (
 )
 
 
-def _unspaced_script(c: str) -> bool:
+def writes_without_spaces(c: str) -> bool:
+    """``c`` is a letter of a script written without spaces between words (Han, kana, Hangul, Thai, Lao,
+    Khmer, Myanmar)."""
     code = ord(c)
     return any(low <= code <= high for low, high in _UNSPACED_SCRIPTS)
 
@@ -1885,7 +1918,7 @@ def is_natural_language(value: str) -> bool:
                 return False
             if joined:
                 return False  # words joined by - or _ (Медведь-Лиса-Сова): a passphrase's or a name's style
-            unspaced = unspaced or _unspaced_script(c)
+            unspaced = unspaced or writes_without_spaces(c)
             if not in_word:
                 words += 1
                 in_word = True
