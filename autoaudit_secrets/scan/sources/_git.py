@@ -998,6 +998,10 @@ def _read_to_nul(stream: IO[bytes]) -> bytes:
     return bytes(out)
 
 
+# At most this many blob requests of a BlobReader wait for their answers (see BlobReader.prefetch)
+_PENDING_MAX = 256
+
+
 class BlobReader:
     """Blob contents by id, from one long-lived ``git cat-file --batch`` process (and, when asked, blob
     sizes from ``cat-file --batch-check`` and ``diff`` attributes from ``check-attr``, see :meth:`sizes` and
@@ -1030,11 +1034,15 @@ class BlobReader:
             for key in dict.fromkeys((b, max_size) for b in blob_ids)
             if key not in self._ready and key not in self._pending
         ]
-        if len(self._pending) + len(wanted) > 256:
-            self._drain()  # requests waiting for their answers are kept few: the pipes never fill up
-        if wanted:
-            self._send([b for b, _ in wanted])
-            self._pending.extend(wanted)
+        # Requests waiting for their answers are kept few (256 at most), so the pipes never fill up: git
+        # stops reading requests while its answers wait to be read, and a write of many requests at once
+        # would wait for it forever (a merge of thousands of files asks for that many blobs).
+        for start in range(0, len(wanted), _PENDING_MAX):
+            chunk = wanted[start : start + _PENDING_MAX]
+            if len(self._pending) + len(chunk) > _PENDING_MAX:
+                self._drain()
+            self._send([b for b, _ in chunk])
+            self._pending.extend(chunk)
 
     def forget(self, blob_ids: Iterable[str], *, max_size: int | None = None) -> None:
         """Drop the prefetched contents of these blobs if they were not read."""

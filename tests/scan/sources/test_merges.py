@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,45 @@ def test_listing_and_changes_of_a_conflicted_merge(git_repo: Path) -> None:
         "conf\tfile.txt": ([3], b"resolved\n", False, 2),
         "only-in-merge.txt": ([1], b"new\n", True, 0),
     }
+
+
+def test_a_merge_of_thousands_of_files_is_scanned_to_its_end(git_repo: Path) -> None:
+    """A merge resolving conflicts in 700 files asks for 2,100 blobs (each file's version and its parents').
+    Asked all at once while none of the answers was read, git filled its output pipe, stopped reading the
+    requests, and the scan waited forever (celery/celery's history). Now the requests wait in small batches:
+    the run ends, and a line written in the merge is found. Run as the CLI in a subprocess, with a timeout:
+    a hang fails the test instead of the suite."""
+    rng = random.Random(7)
+    filler = "".join(rng.choice("abcdefghij klmnop\n") for _ in range(6000))  # 6 kB per version
+
+    def version(n: int, side: str) -> str:
+        return f"{filler}\nfile {n}: {side}\n"
+
+    for n in range(700):
+        write(git_repo, f"src/f{n:03}.txt", version(n, "base"))
+    commit_all(git_repo, "base")
+    git(git_repo, "checkout", "-q", "-b", "topic")
+    for n in range(700):
+        write(git_repo, f"src/f{n:03}.txt", version(n, "topic"))
+    commit_all(git_repo, "topic")
+    git(git_repo, "checkout", "-q", "main")
+    for n in range(700):
+        write(git_repo, f"src/f{n:03}.txt", version(n, "main"))
+    commit_all(git_repo, "main")
+    with pytest.raises(subprocess.CalledProcessError):  # every file conflicts
+        git(git_repo, "merge", "-q", "topic")
+    for n in range(700):
+        write(git_repo, f"src/f{n:03}.txt", version(n, "resolved"))
+    password = "".join(rng.choice("bcdfghjkmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ23456789") for _ in range(18))
+    write(git_repo, "src/f350.txt", version(350, "resolved") + f'db_password = "{password}"\n')
+    commit_all(git_repo, "merge")
+    run = subprocess.run(
+        [sys.executable, "-m", "autoaudit_secrets._cli.scan_main", "git", "--all", "--format", "json", "."],
+        cwd=git_repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1, run.stderr
+    findings = json.loads(run.stdout)["findings"]
+    assert [(f["path"], f["rule"]) for f in findings] == [("src/f350.txt", "generic-password")]
