@@ -404,6 +404,24 @@ def test_a_token_shape_inside_a_base64_blob_is_quiet_and_the_token_alone_is_repo
     assert [rule for _, _, rule in _scan(tmp_path)] == ["yandex-cloud-access-key"]
 
 
+def test_a_token_shape_inside_wrapped_base64_is_quiet_and_the_token_on_its_own_line_is_reported(
+    tmp_path: Path,
+) -> None:
+    """celery/celery's OmniGraffle files: a plist's <data>, base64 wrapped into indented lines of 68, where
+    a "/" near a line's start stood before a Yandex Cloud key's shape."""
+    b64 = string.ascii_letters + string.digits + "+/"
+    key = "YC" + random_chars(_ALNUM, 38)
+    lines = [random_chars(b64, 68) for _ in range(3)]
+    lines.append(random_chars(b64, 9) + "/" + key + "+" + random_chars(b64, 68 - 51))
+    lines.extend(random_chars(b64, 68) for _ in range(2))
+    data = "".join(f"\t{line}\n" for line in lines)
+    (tmp_path / "diagram.graffle").write_text(f"<data>\n{data}</data>\n", encoding="utf-8")
+    assert _scan(tmp_path) == []
+    # the same lines, but the key stands on a line of its own after them: a token, not part of the data
+    (tmp_path / "diagram.graffle").write_text(f"<data>\n{data}</data>\n<key>{key}</key>\n", encoding="utf-8")
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["yandex-cloud-access-key"]
+
+
 def test_snake_case_words_after_a_provider_name_are_an_identifier_not_its_key(tmp_path: Path) -> None:
     # CTFd/CTFd: a syntax highlighter's keyword list in a vendor bundle holds
     # "physics_particle_group_polygon physics_particle_group_add_point", 32 characters of a key's alphabet

@@ -16,7 +16,7 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -904,12 +904,53 @@ def _names_an_identifier(lead: str) -> bool:
 def _inside_base64_blob(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` lies inside a run of base64 (a ``data:`` URI's image, a HAR file's body, a
     certificate), which the format's ``+`` or ``/`` before it cut: 32 base64 characters or more stand right
-    before and right after it. A token is never written so: before it stands a quote, a blank, ``=`` or a
-    URL's punctuation, and base64 around a token it was pasted next to has no ``+``/``/`` at its edge."""
-    if start < _BLOB_SIDE or end + _BLOB_SIDE > len(text):
-        return False
-    before, after = text[start - _BLOB_SIDE : start], text[end : end + _BLOB_SIDE]
-    return _B64_BODY_CHARS.issuperset(before) and _B64_BODY_CHARS.issuperset(after)
+    before and right after it -- on its line, or on its line and the one before or after when the base64 is
+    wrapped into lines (a PEM body, a plist's ``<data>``: celery's OmniGraffle files). A token is never
+    written so: before it stands a quote, a blank, ``=`` or a URL's punctuation, and base64 around a token it
+    was pasted next to has no ``+``/``/`` at its edge."""
+    return _base64_before(text, start) >= _BLOB_SIDE and _base64_after(text, end) >= _BLOB_SIDE
+
+
+def _base64_before(text: str, start: int) -> int:
+    """How many base64 characters (:data:`_BLOB_SIDE` at most on this line) stand right before ``start``,
+    the line before counted too when this line is base64 from its indentation to ``start`` and that line is
+    base64 of 40 characters or more (wrapped base64)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    part = text[max(line_start, start - _BLOB_SIDE) : start]
+    run = _b64_run(reversed(part))
+    if run >= _BLOB_SIDE or run < len(part.lstrip(" \t")) or line_start == 0:
+        return run
+    previous = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1].strip()
+    return run + (len(previous) if _is_b64_line(previous) else 0)
+
+
+def _base64_after(text: str, end: int) -> int:
+    """The same after ``end``: this line's rest, then the next line when the rest is all base64."""
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        line_end = len(text)
+    part = text[end : min(line_end, end + _BLOB_SIDE)]
+    run = _b64_run(part)
+    if run >= _BLOB_SIDE or run < len(part.rstrip(" \t\r")) or line_end >= len(text) - 1:
+        return run
+    next_end = text.find("\n", line_end + 1)
+    following = text[line_end + 1 : next_end if next_end >= 0 else len(text)].strip()
+    return run + (len(following) if _is_b64_line(following) else 0)
+
+
+def _b64_run(chars: Iterable[str]) -> int:
+    """How many of ``chars``, from the first, are base64 characters."""
+    count = 0
+    for c in chars:
+        if c not in _B64_BODY_CHARS:
+            break
+        count += 1
+    return count
+
+
+def _is_b64_line(line: str) -> bool:
+    """A line of wrapped base64: 40 characters or more, padding at its end at most."""
+    return len(line) >= 40 and _B64_BODY_CHARS.issuperset(line.rstrip("="))
 
 
 def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
