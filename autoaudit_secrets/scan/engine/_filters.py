@@ -1185,6 +1185,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
        (?:token|key|apikey|secret|credentials?|password|passwd)$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
+    | (?-i:^(?:dummy|fake|mock|bogus)[a-z]{0,30}(?:key|token|secret|credentials?|password|passwd)$)  # fakekey
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
     | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
