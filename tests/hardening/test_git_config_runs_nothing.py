@@ -77,3 +77,18 @@ def test_a_partial_clone_never_fetches_a_missing_object(tmp_path: Path) -> None:
     [line] = result.stderr.strip().splitlines()
     assert "partial clone" in line and blob in line and "Traceback" not in line
     assert not marker.exists()
+
+
+def test_a_repository_that_lacks_an_object_is_an_error_that_says_so(tmp_path: Path) -> None:
+    """A copy without a promisor remote that lacks a blob (objects lost, or left out by a mirror): one line
+    naming the object and what to run, exit 2 -- never a clean report."""
+    repo = _repo(tmp_path / "repo")
+    (repo / "config.py").write_text("DEBUG = True\n")
+    git(repo, "add", "config.py")
+    git(repo, "commit", "-q", "-m", "config")
+    blob = git(repo, "rev-parse", "HEAD:config.py").strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    result = run_cli("check-secrets", "git", "--all", cwd=repo)
+    assert result.returncode == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert blob in line and "git fsck" in line and "Traceback" not in line

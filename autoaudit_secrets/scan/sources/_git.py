@@ -262,6 +262,9 @@ def _first_line(text: str) -> str:
             " (a partial clone lacks this object and a scan never fetches: clone without --filter, or fetch"
             " the missing objects, first)"
         )
+    elif "unable to read" in first or "missing blob object" in first or "bad object" in first:
+        # an incomplete or damaged copy (objects left out or lost): nothing of it may be taken for clean
+        first += " (this copy of the repository lacks an object: `git fsck` lists what is missing)"
     return first
 
 
