@@ -194,6 +194,9 @@ QUIET = [
     ("RequestPreview.vue", '<Auth\n        :inherited-auth="{v}"\n/>\n', "inheritedProperties?.auth"),
     # sqlalchemy/sqlalchemy's history: a stand-in word, then words run together up to the secret's kind
     ("test_pyodbc.py", 'BACKEND_APP_CREDENTIAL = "{v}"\n', "fakebackendappcredential"),
+    # encode/httpx, aio-libs/aiohttp: RFC 2617's example password, RFC 6455's GUID
+    ("test_auth.py", 'auth = httpx.DigestAuth(username="Mufasa", password="{v}")\n', "CircleOfLife"),
+    ("helpers.py", 'WS_KEY: Final[bytes] = b"{v}"\n', "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),

@@ -41,6 +41,13 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("netrc-windows", "_netrc", None, "sensitive-file-netrc"),
     ("netrc-no-password", ".netrc", "machine api.example.org login bot\n", None),
     ("netrc-reference", ".netrc", "machine api.example.org login bot password ${NETRC_PASSWORD}\n", None),
+    # encode/httpx's test fixture: a placeholder password
+    (
+        "netrc-placeholder",
+        ".netrc",
+        "machine netrcexample.org\nlogin example-username\npassword example-password\n",
+        None,
+    ),
     (
         "git-credentials",
         ".git-credentials",

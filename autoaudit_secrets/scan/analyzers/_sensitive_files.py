@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..._redact import MASK
 from .._model import AnalysisContext, Finding, Severity
+from ..engine._filters import says_placeholder
 from ._sensitive_names import SHELL_HISTORIES as _SHELL_HISTORIES
 from ._sensitive_names import SSH_KEY_NAMES as _SSH_KEY_NAMES
 
@@ -176,11 +177,12 @@ _LITERAL_SKIP = re.compile(
 
 
 def _literal(value: str | None) -> bool:
-    """A value that is present and not an obvious reference or placeholder."""
+    """A value that is present and not an obvious reference or placeholder (``example-password`` in a
+    fixture's ``.netrc``; a stand-in word, ``root``, is a real password in a credentials file)."""
     if value is None:
         return False
     stripped = value.strip().strip("\"'")
-    return bool(stripped) and not _LITERAL_SKIP.match(stripped)
+    return bool(stripped) and not _LITERAL_SKIP.match(stripped) and not says_placeholder(stripped)
 
 
 def _line(text: str, offset: int) -> int:

@@ -67,6 +67,7 @@ __all__ = [
     "names_secret_field",
     "names_standin",
     "reads_as_words",
+    "says_placeholder",
     "secret_name_and_words",
     "writes_without_spaces",
 ]
@@ -1220,6 +1221,14 @@ _INSIDE_HINTS = LazyRegex(
 )
 
 
+def says_placeholder(value: str) -> bool:
+    """``value`` has a placeholder's shape (``example-password``, ``<your-token>``, ``xxxxxx``,
+    ``changeme``): narrower than :func:`is_placeholder`, whose stand-in words (``root``, ``admin``) are real,
+    weak passwords in a credentials file (``.pgpass``, ``.netrc``)."""
+    v = value.strip()
+    return _placeholder_shape(v, v.lower())
+
+
 def _placeholder_shape(value: str, low: str) -> bool:
     """``value`` (``low`` lower-cased) has one of the placeholder shapes. Linear in the value's length: a
     candidate can be kilobytes long (a key body, a base64 run), and a pattern such as ``[a-z0-9]*x{6,}$``
@@ -1660,6 +1669,12 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
         # (repeated too, for a longer secret: see is_doc_example).
         _TOTP_EXAMPLE_SECRET,
+        # RFC 2617's example credentials for Digest authentication (user Mufasa), in HTTP libraries' tests.
+        "Circle Of Life",
+        "CircleOfLife",
+        # The GUID of RFC 6455 (WebSocket) that every server appends to a client's key: a constant of the
+        # protocol, under names like WS_KEY.
+        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
         # hashcat's example hash of NetNTLMv1 (mode 5500, user u4-netntlm): its NT response, the part
         # reported.
         "9526fb8c23a90751cdd619b6cea564742e1e4bf33006ba41",  # check-secrets: allow
@@ -1855,8 +1870,9 @@ def is_basic_credentials(value: str) -> bool:
     """True when ``value`` can be HTTP Basic credentials: base64 (padding optional) of ``user-id ":"
     password`` (RFC 7617), which decodes to printable text (UTF-8, or ISO-8859-1 as older clients send it)
     holding a colon. ``Basic notabase64token``, a word or a random run that is not base64 of such text, is a
-    test's stand-in or a fragment, not credentials. Either part may be empty (an API key sent as the user
-    name, ``key:``)."""
+    test's stand-in or a fragment, not credentials; so is a pair whose password is a placeholder
+    (``dXNlcm5hbWU6cGFzc3dvcmQ=``, "username:password": the examples of HTTP clients' documentation and
+    tests). Either part may be empty (an API key sent as the user name, ``key:``)."""
     v = value.strip()
     if len(v) % 4 == 1:
         return False
@@ -1870,7 +1886,10 @@ def is_basic_credentials(value: str) -> bool:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    return text.isprintable()
+    if not text.isprintable():
+        return False
+    password = text.partition(":")[2]
+    return not password or not is_placeholder(password)
 
 
 # Letters of scripts written without spaces between words (Han ideographs and their extensions, kana, Hangul,
