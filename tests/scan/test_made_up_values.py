@@ -134,6 +134,8 @@ QUIET = [
     ("GithubController.php", "$request->validate(['client_secret' => '{v}']);\n", "required|string|max:255"),
     ("ModelFillableCreationTest.php", "        'mysql_root_password' => '{v}',\n", "rootpass123"),
     ("apex.js", 'x={{root:[[/[a-z_$][\\w$]*/,{{cases:{{"@keywords":{{token:"{v}"}}}}}}]]}}\n', "keyword.$0"),
+    ("html.js", 'x=[[/(<)(\\w+)/,{{token:"{v}",next:"@tag"}}]]\n', "keyword.$S2"),
+    ("xml.js", 'x=[[/(<\\/)(\\w+)/,{{token:"{v}"}}]]\n', "keyword.tag-$1"),
     ("razor.js", 'x=[[/<\\/script/,{{token:"{v}",next:"@pop"}}]]\n', "@rematch"),
     # hatchet-dev/hatchet: a short label and a count, and a pattern of event keys
     (

@@ -697,7 +697,9 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
 
 
 _DOTTED = LazyRegex(r"^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$")
-_GROUP_SEGMENT = LazyRegex(r"\.\$\d{1,2}(?=\.|$)")
+# a regex group's substitution as a segment or a segment's end: Monaco's keyword.$0, keyword.$S2 (a state's
+# part), keyword.tag-$1
+_GROUP_SEGMENT = LazyRegex(r"(?:\.|-)\$S?\d{1,2}(?=\.|$)")
 # a list index closing a segment of a dotted path: clients[].client_id, items[0].key, rules[*].id
 _LIST_INDEX = LazyRegex(r"(?<=\w)\[(?:\d{0,6}|\*)\](?=\.|$)")
 # A version or width closing a word (TLSv1, Int32, PKCS12_; not the 4 inside Slf4j): set aside before a
@@ -727,12 +729,13 @@ def is_dotted_name(value: str) -> bool:
     one in fifteen at 16, fewer beyond -- and a random value none of whose segments holds all three. Lost
     knowingly (taken for random): names built of letter-digit abbreviations (``adB2C``,
     ``readBigUInt64BE``, OpenSSL's ``BN_bn2hex``). A segment that is a regex group's substitution (``$0``,
-    ``$1``) counts as a name: Monaco's token types (``keyword.$0``, ``string.$1.delim``) are names filled in.
+    ``$1``, ``$S2``, also after a ``-``) counts as a name: Monaco's token types (``keyword.$0``,
+    ``string.$1.delim``, ``keyword.$S2``, ``keyword.tag-$1``) are names filled in.
     A segment may end in a list's index, any or every one (``clients[].client_secret``, ``items[0].key``,
     ``rules[*].id``): a configuration key's path.
     """
     if "$" in value:
-        value = _GROUP_SEGMENT.sub(".n", value)
+        value = _GROUP_SEGMENT.sub(lambda m: ".n" if m.group().startswith(".") else "_n", value)
     if "[" in value:
         value = _LIST_INDEX.sub("", value)
     if _DOTTED.match(value) is None:
