@@ -456,6 +456,25 @@ lint:
     assert found == [("ci-env-secret", *at(text, PW)), ("ci-env-secret", *at(text, "baserow", 3))]
 
 
+def test_an_image_that_reads_another_image_s_variables_gives_their_prefix() -> None:
+    """PostGIS reads POSTGRES_*, MariaDB MYSQL_* too: beside such a service, those are its own. A name of
+    no service the job has stays reported."""
+    text = f"""
+gis:
+  services: [postgis/postgis:16-3.4]
+  variables:
+    POSTGRES_PASSWORD: geodata
+    REDIS_PASSWORD: {PW}
+  script: [pytest]
+maria:
+  services: [mariadb:11]
+  variables:
+    MYSQL_ROOT_PASSWORD: maria
+  script: [pytest]
+"""
+    assert ids_lines(run(text, relpath=".gitlab-ci.yml")) == [("ci-env-secret", *at(text, PW))]
+
+
 def test_a_step_connecting_to_its_service_container_with_its_password_is_not_reported() -> None:
     """Prefect's tests write the service's URL to $GITHUB_ENV in a run script; another password in the same
     URL, or that URL in a job without the service, is reported."""

@@ -325,9 +325,24 @@ def _service_values(doc: YamlDocument, job: str) -> frozenset[str]:
     return frozenset(values)
 
 
+# Images that read another image's variables: PostgreSQL's extensions and forks read POSTGRES_*, MariaDB
+# also MYSQL_*, Percona MYSQL_*, SQL Server (mcr.microsoft.com/mssql/server) MSSQL_* and SA_PASSWORD
+_IMAGE_PREFIXES = {
+    "postgis": ("POSTGRES_",),
+    "pgvector": ("POSTGRES_",),
+    "timescaledb": ("POSTGRES_",),
+    "timescaledb-ha": ("POSTGRES_",),
+    "mariadb": ("MARIADB_", "MYSQL_"),
+    "percona": ("MYSQL_",),
+    "percona-server": ("MYSQL_",),
+    "server": ("MSSQL_", "SA_"),
+}
+
+
 def _service_prefixes(services: YNode | None) -> tuple[str, ...]:
     """The env prefixes of a GitLab job's service images (``postgres:13`` -> ``POSTGRES_``,
-    ``bitnami/postgresql:15`` -> ``POSTGRESQL_``; an image named by a variable tells nothing)."""
+    ``bitnami/postgresql:15`` -> ``POSTGRESQL_``, ``postgis/postgis:16`` -> ``POSTGRES_`` (see
+    :data:`_IMAGE_PREFIXES`); an image named by a variable tells nothing)."""
     if not isinstance(services, YSeq):
         return ()
     prefixes = []
@@ -337,7 +352,7 @@ def _service_prefixes(services: YNode | None) -> tuple[str, ...]:
             continue
         name = image.value.strip().rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
         if name and "$" not in name and len(name) >= 4:
-            prefixes.append(name.upper().replace("-", "_") + "_")
+            prefixes.extend(_IMAGE_PREFIXES.get(name.lower(), (name.upper().replace("-", "_") + "_",)))
     return tuple(prefixes)
 
 
