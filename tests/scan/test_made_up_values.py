@@ -199,6 +199,8 @@ QUIET = [
     # encode/httpx, aio-libs/aiohttp: RFC 2617's example password, RFC 6455's GUID
     ("test_auth.py", 'auth = httpx.DigestAuth(username="Mufasa", password="{v}")\n', "CircleOfLife"),
     ("helpers.py", 'WS_KEY: Final[bytes] = b"{v}"\n', "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+    # karakeep-app/karakeep: a key a test says is invalid
+    ("apiKeys.test.ts", '          apiKey: "{v}",\n', "ak2_invalid"),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),

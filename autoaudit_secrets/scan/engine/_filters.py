@@ -1214,13 +1214,13 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | ^this[-_ ]?is[-_ ]?(?:a|an|the|our)[-_ ]?(?:very[-_ ]?|super[-_ ]?)?(?:secret|key|token)
     # a_not_so_secure_encryption_key (not "insecure": Django's generated keys begin "django-insecure-")
     | not[-_ ]?(?:so[-_ ]?|very[-_ ]?)?secure
-    | [-_](?:dummy|fake|placeholder|redacted)$
+    | [-_](?:dummy|fake|placeholder|redacted|invalid|wrong|expired|revoked)$  # a test's ak2_invalid
     """
 )
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
-    r"|not|removed|by[-_ ]|this"
+    r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked"
 )
 
 
