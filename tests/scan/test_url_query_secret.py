@@ -44,6 +44,10 @@ def test_a_random_token_in_a_url_query_is_reported(tmp_path: Path, name: str, te
         # public by design or sent to every visitor: a page's URLs, a documentation host's
         ("page.html", '<script src="https://cdn.acme.io/js/widget.js?apikey={v}"></script>\n'),
         ("saved.html", "<html><script>fetch('https://o1.ingest.acme.io/api/6/store/?sentry_key={v}')\n"),
+        (
+            "base.html",
+            '<!DOCTYPE html>\n<script>fetch("https:\\u002F\\u002Fo1.acme.io\\u002Fstore?sentry_key={v}")\n',
+        ),
         ("guide.md", "![setup](https://storage.acme.io/o/setup.png?alt=media&token={v})\n"),
         ("client.py", 'URL = "https://api.example.com/v1/items?api_key={v}"\n'),
         # not the secret kinds: a page's, a forgery guard's
@@ -65,3 +69,15 @@ def test_a_url_a_browser_loads_or_a_documentation_host_s_or_a_page_token_is_quie
 def test_a_reference_or_a_placeholder_in_the_query_is_quiet(tmp_path: Path, value: str) -> None:
     (tmp_path / "client.py").write_text(f'URL = "https://api.acme.io/v1/items?api_key={value}"\n')
     assert _scan(tmp_path) == []
+
+
+def test_a_file_that_only_mentions_a_page_s_markup_is_still_judged(tmp_path: Path) -> None:
+    """Only an HTML document (from its first line) is a saved web page: a module whose docstring shows a
+    ``<script>`` tag keeps its hard-coded URL's token reported."""
+    token = random_chars(_ALNUM, 32)
+    (tmp_path / "embed.py").write_text(
+        f'"""Renders <script src="/widget.js"></script> into the page."""\n'
+        f'API = "https://api.acme.io/v1/render?access_token={token}"\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("embed.py", 2, "url-query-secret")]
