@@ -345,7 +345,7 @@ def _service_prefixes(services: YNode | None) -> tuple[str, ...]:
     :data:`_IMAGE_PREFIXES`); an image named by a variable tells nothing)."""
     if not isinstance(services, YSeq):
         return ()
-    prefixes = []
+    prefixes: list[str] = []
     for item in services.items:
         image = item.get("name") if isinstance(item, YMap) else item
         if not isinstance(image, YScalar) or image.is_null:
