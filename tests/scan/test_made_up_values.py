@@ -201,6 +201,13 @@ QUIET = [
     ("helpers.py", 'WS_KEY: Final[bytes] = b"{v}"\n', "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
     # karakeep-app/karakeep: a key a test says is invalid
     ("apiKeys.test.ts", '          apiKey: "{v}",\n', "ak2_invalid"),
+    # louislam/uptime-kuma: FreeRADIUS's default client secret, a URL template's names of its parts
+    ("test-radius.js", '    const secret = "{v}";\n', "testing123"),
+    (
+        "Apprise.vue",
+        '<p>{{{{ $t("Example:", ["twilio://AccountSid:{v}@FromPhoneNo"]) }}}}</p>\n',
+        "AuthToken",
+    ),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),

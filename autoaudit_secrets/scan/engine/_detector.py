@@ -372,6 +372,10 @@ _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
+# A published port, as docker's and podman's -p take it: 27017:27017, 127.0.0.1:8080:80/tcp
+_PORT_MAPPING = LazyRegex(
+    r"(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{1,5}(?:-\d{1,5})?:\d{1,5}(?:-\d{1,5})?(?:/(?:tcp|udp))?"
+)
 _EMAIL = LazyRegex(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
 _TITLE_COUNTED = LazyRegex(r"[A-Z][a-z]+[-_.]?\d{1,3}")
 # a name after "@": a decorator's, a JSON-LD keyword's, a namespaced attribute's (AG_REFERENCES_KEY =
@@ -1341,6 +1345,8 @@ class Detector:
             return False
         if is_public_key(secret):
             return False
+        if "cmdline" in rule.tags and _PORT_MAPPING.fullmatch(secret) is not None:
+            return False  # "simple-mongo": "docker run -p 27017:27017 mongo": docker's -p publishes a port
         filters = rule.filters
         # Context over shape: under a name that says secret/token/key (checked below), hex strings and UUIDs
         # are credentials (many services issue them so); only where nothing names the value are they

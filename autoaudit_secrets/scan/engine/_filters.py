@@ -1192,8 +1192,10 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | (?-i:^(?:dummy|fake|mock|bogus)[a-z]{0,30}(?:key|token|secret|credentials?|password|passwd)$)  # fakekey
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
-    | ^(?:test|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
-       [-_.]?\d{0,6}!?$
+    | ^(?:test|testing|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
+       [-_.]?\d{0,6}!?$                                                  # FreeRADIUS's testing123 too
+    # a template's names of the parts (twilio://AccountSid:AuthToken@FromPhoneNo)
+    | (?-i:^(?:[A-Z][a-z0-9]{1,11}){1,3}(?:Token|Key|Secret|Password|Credentials?)$)
     """
 )
 _PLACEHOLDER_INSIDE = LazyRegex(
