@@ -208,6 +208,9 @@ QUIET = [
         '<p>{{{{ $t("Example:", ["twilio://AccountSid:{v}@FromPhoneNo"]) }}}}</p>\n',
         "AuthToken",
     ),
+    # docker-mailserver/docker-mailserver: base64 of "access_token" after a prefix, an LDAP search filter
+    ("mail_with_oauth2.bats", "  local ACCESS_TOKEN='{v}'\n", "DMS_YWNjZXNzX3Rva2Vu"),
+    ("replace_by_env.bats", "  export TEST_KEY_1='{v}'\n", "(&(objectClass=mailAccount)(uid=%n))"),
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),

@@ -225,6 +225,8 @@ _RULE_WORD = (
     r"(?::[^|\s]{0,200})?"
 )
 _VALIDATION_RULES = rf"^{_RULE_WORD}(?:\|{_RULE_WORD})+$"
+# An LDAP search filter: (uid=%n), (&(objectClass=mailAccount)(uid=%n))
+_LDAP_FILTER = r"^\((?:[&|!]\()?[A-Za-z][\w.-]{0,40}[~<>]?="
 # A Redis keyspace or keyevent notification's channel (channel_key = "__keyspace@0__:mykey")
 _REDIS_CHANNEL = r"^__key(?:space|event)@\d{1,5}__:"
 # A string closed and concatenated where the value goes: `{"session_token": "`+sess.Token+`"}`,
@@ -247,6 +249,7 @@ _NOT_LITERAL_AT_START = LazyRegex(
             _VALIDATION_RULES,
             _REDIS_CHANNEL,
             _REOPENED,
+            _LDAP_FILTER,
         )
     )
 )

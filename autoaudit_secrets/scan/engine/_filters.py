@@ -1553,6 +1553,9 @@ def is_placeholder(value: str) -> bool:
     return _encoded_placeholder(v)
 
 
+_SHORT_PREFIX = LazyRegex(r"[A-Za-z]{2,8}[_-]")
+
+
 def decoded_base64_text(value: str) -> str | None:
     """The text ``value`` is base64 of, as a Kubernetes Secret's ``data`` holds one: padded base64 of 12 to 88
     characters that decodes to printable ASCII (64 characters at most); else None."""
@@ -1567,8 +1570,11 @@ def decoded_base64_text(value: str) -> str | None:
 
 def _encoded_placeholder(value: str) -> bool:
     """``value`` is base64 of a placeholder's words (``ZmFrZWtleWZha2V…``, "fakekeyfake…"; a Kubernetes
-    Secret's ``changeme``): see :func:`decoded_base64_text`."""
+    Secret's ``changeme``), after a short prefix too (``DMS_YWNjZXNzX3Rva2Vu``, "access_token": a made-up
+    token in a format's shape): see :func:`decoded_base64_text`."""
     text = decoded_base64_text(value)
+    if text is None and (prefixed := _SHORT_PREFIX.match(value)) is not None:
+        text = decoded_base64_text(value[prefixed.end() :])
     if text is None:
         return False
     low = text.lower()  # the word checks only: a long made-up alphabet inside data is not this
