@@ -39,7 +39,7 @@ bench: $(STAMP)
 docs: rules-index
 	$(BIN)/python -m autoaudit_secrets.scan.rules._docgen > docs/rules.md
 
-# The packaged index of the built-in rules (scan/rules/data/index.json), after a rule file is edited.
+# The packaged index of the built-in rules (scan/rules/data/index.py), after a rule file is edited.
 rules-index: $(STAMP)
 	$(BIN)/python -m autoaudit_secrets.scan.rules._index
 

@@ -5,8 +5,8 @@ Each run is a new Python process of a plain ``pip install .`` of this checkout (
 ``benchmarks/.peers/default-venv``, as ``bench_scan.py --default-install`` uses), after the imports a scan
 needs, timing with ``time.perf_counter``:
 
-* **rules**: ``load_rules()`` — the packaged rule index (``scan/rules/data/index.json``) read, checked against
-  the rule data files' digest and turned into ``Rule`` records;
+* **rules**: ``load_rules()`` — the packaged rule index (``scan/rules/data/index.py``, from the bytecode pip
+  compiled at install) loaded, checked against the rule data files' digest and turned into ``Rule`` records;
 * **database**: the Hyperscan database of those rules loaded from ``~/.cache/autoaudit-secrets`` (the first
   run compiles it; that run is not counted), with its scratch space;
 * **detector**: building the ``Detector`` between the two (not a cache load; shown for completeness).

@@ -364,7 +364,9 @@ def test_a_planted_rule_cache_cannot_weaken_a_rule(tmp_path: Path, tamper: str) 
     repo = tmp_path / "repo"  # HOME is tmp_path: the cache is outside the scanned tree
     repo.mkdir()
     (repo / "app.py").write_text(f'GITHUB = "{token}"\n')
-    rows = json.loads(_registry.INDEX_FILE.read_text(encoding="utf-8").partition("\n")[2])
+    loaded = _registry.index_rows()
+    assert loaded is not None
+    rows = [list(row) for row in loaded[1]]
     if tamper == "drop-a-row":
         rows = [row for row in rows if row[0] != "github-pat-classic"]
     else:

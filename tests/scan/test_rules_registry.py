@@ -4,7 +4,6 @@ values."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -185,7 +184,7 @@ def test_duplicate_ids_are_refused() -> None:
 
 
 def test_the_packaged_index_is_current_and_holds_every_field_of_every_rule() -> None:
-    """The rules load from ``data/index.json``; it must be what parsing and validating the data files gives
+    """The rules load from ``data/index.py``; it must be what parsing and validating the data files gives
     (run ``make rules-index`` after editing a rule file), with every field's type."""
     from autoaudit_secrets.scan.rules import _registry
 
@@ -193,7 +192,7 @@ def test_the_packaged_index_is_current_and_holds_every_field_of_every_rule() -> 
     parsed = _registry.parse_data_files(signature)
     source = _registry._source_digest(_registry._data_blobs(signature))
     assert _registry.INDEX_FILE.read_text(encoding="utf-8") == _registry.render_index(parsed, source), (
-        "scan/rules/data/index.json is stale: run `make rules-index`"
+        "scan/rules/data/index.py is stale: run `make rules-index`"
     )
     indexed = _registry._read_index(source)
     assert indexed is not None and len(indexed) == len(parsed)
@@ -211,20 +210,31 @@ def test_an_index_made_from_other_data_files_is_not_used(
     from autoaudit_secrets.scan.rules import _registry
 
     signature = _registry._signature()
-    real = _registry.INDEX_FILE.read_text(encoding="utf-8")
-    head, _, body = real.partition("\n")
-    rows = [row for row in json.loads(body) if row[0] != "github-pat-classic"]
-    stale = tmp_path / "index.json"
+    loaded = _registry.index_rows()
+    assert loaded is not None
+    rows = [row for row in loaded[1] if row[0] != "github-pat-classic"]
+    stale = tmp_path / "index.py"
     # what an index written before a rule file was edited looks like: another source digest
-    stale.write_text(json.dumps({"format": "rules-index-1", "source": "0" * 64}) + "\n" + json.dumps(rows))
+    stale.write_text(f"FORMAT = 'rules-index-2'\nSOURCE = {'0' * 64!r}\nROWS = {tuple(rows)!r}\n")
     monkeypatch.setattr(_registry, "INDEX_FILE", stale)
     _registry._load_builtin.cache_clear()
     try:
         assert "github-pat-classic" in {r.id for r in _registry._load_builtin(signature)}
-        for broken in ("", "not json\n[]", head + "\n[[1, 2]]"):
-            stale.write_text(broken)
+        head = f"FORMAT = 'rules-index-2'\nSOURCE = {loaded[0]!r}\n"
+        listed = tuple(tuple(list(v) if isinstance(v, tuple) else v for v in row) for row in loaded[1])
+        broken = (
+            "",  # (no FORMAT)
+            "not python(\n",
+            "raise RuntimeError('half-written')\n",
+            head + "ROWS = ((1, 2),)\n",  # a row of another shape
+            head.replace("index-2", "index-1") + f"ROWS = {loaded[1]!r}\n",  # another format
+            head + f"ROWS = {listed!r}\n",  # lists where tuples belong
+        )
+        for text in broken:
+            stale.write_text(text)
             _registry._load_builtin.cache_clear()
             assert len(_registry._load_builtin(signature)) == len(RULES)
+            assert _registry._read_index(None) is None
     finally:
         _registry._load_builtin.cache_clear()
 

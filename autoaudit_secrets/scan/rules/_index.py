@@ -1,4 +1,4 @@
-"""Rewrite the packaged rule index, ``scan/rules/data/index.json``, from the rule data files:
+"""Rewrite the packaged rule index, ``scan/rules/data/index.py``, from the rule data files:
 
     python -m autoaudit_secrets.scan.rules._index
 

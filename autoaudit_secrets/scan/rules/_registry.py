@@ -46,7 +46,7 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
 
-The rules are loaded from ``data/index.json``, the records of these files validated (see :data:`INDEX_FILE`);
+The rules are loaded from ``data/index.py``, the records of these files validated (see :data:`INDEX_FILE`);
 after editing a file, rewrite it with ``make rules-index``.
 """
 
@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
+import importlib.util
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -242,16 +242,18 @@ def _check_unique(rules: Iterable[Rule]) -> None:
         seen.add(rule.id)
 
 
-# The packaged index of the built-in rules: every record of the data files, validated, one JSON array per
-# rule, positional in the order of Rule's fields (no per-rule dict: loading 500 rules this way costs about
-# half as much as keyword construction, which counts at pre-commit start-up). Its first line records the
-# digest of the data files it was made from. It ships beside them and is as trusted as the code: nothing of
-# it is read from a user cache (a cache restored by CI from another branch could otherwise weaken a rule's
-# pattern). When the data files differ from what it was made from (a checkout whose rule files were
-# edited), they are parsed and validated instead, on every run, until `make rules-index` rewrites it; a test
-# fails meanwhile.
-INDEX_FILE = DATA_DIR / "index.json"
-_INDEX_FORMAT = "rules-index-1"
+# The packaged index of the built-in rules: every record of the data files, validated, one tuple per rule,
+# positional in the order of Rule's fields (no per-rule dict: loading 500 rules this way costs about half as
+# much as keyword construction, which counts at pre-commit start-up), as a generated Python module of
+# literals. Python caches a module's compiled form (pip writes it at install), so loading the index is
+# unmarshalling one constant: about half of what parsing the same rows as JSON costs in a fresh process
+# (their patterns are full of backslash escapes). It records the digest of the data files it was made from.
+# It ships beside them and is as trusted as the code: nothing of it is read from a user cache (a cache
+# restored by CI from another branch could otherwise weaken a rule's pattern). When the data files differ
+# from what it was made from (a checkout whose rule files were edited), they are parsed and validated
+# instead, on every run, until `make rules-index` rewrites it; a test fails meanwhile.
+INDEX_FILE = DATA_DIR / "index.py"
+_INDEX_FORMAT = "rules-index-2"
 _SEVERITIES = {s.value: s for s in Severity}
 _CONFIDENCES = {c.value: c for c in Confidence}
 _FIELDS = tuple(Rule.__dataclass_fields__)
@@ -264,14 +266,15 @@ _TUPLES_AT = tuple(
 )
 
 
-def _rule_to_json(rule: Rule) -> list[object]:
+def _rule_to_row(rule: Rule) -> tuple[object, ...]:
     row: list[object] = [getattr(rule, f) for f in _FIELDS]
     row[_SEVERITY_AT] = rule.severity.value
     row[_CONFIDENCE_AT] = rule.confidence.value
-    return row
+    return tuple(row)
 
 
-def _rule_from_json(row: list[Any]) -> Rule:
+def _rule_from_row(values: Sequence[Any]) -> Rule:
+    row = list(values)
     if len(row) != len(_FIELDS):
         raise ValueError("stale rule index")
     severity, confidence = _SEVERITIES.get(row[_SEVERITY_AT]), _CONFIDENCES.get(row[_CONFIDENCE_AT])
@@ -279,7 +282,8 @@ def _rule_from_json(row: list[Any]) -> Rule:
         raise ValueError("stale rule index")
     row[_SEVERITY_AT], row[_CONFIDENCE_AT] = severity, confidence
     for i in _TUPLES_AT:
-        row[i] = tuple(row[i])
+        if not isinstance(row[i], tuple):
+            raise ValueError("stale rule index")
     return Rule(*row)
 
 
@@ -293,20 +297,49 @@ def _source_digest(blobs: Iterable[tuple[str, bytes]]) -> str:
 
 def render_index(rules: Sequence[Rule], source: str) -> str:
     """The text of :data:`INDEX_FILE` for ``rules`` parsed from data files whose digest is ``source``."""
-    rows = json.dumps([_rule_to_json(r) for r in rules], ensure_ascii=False)
-    return f"{json.dumps({'format': _INDEX_FORMAT, 'source': source})}\n{rows}\n"
+    lines = [
+        '"""The built-in rules, validated: generated from the rule data files of this folder by',
+        '``make rules-index`` (see ``autoaudit_secrets/scan/rules/_registry.py``). Do not edit."""',
+        "",
+        f"FORMAT = {_INDEX_FORMAT!r}",
+        f"SOURCE = {source!r}",
+        "ROWS = (",
+        *(f"    {_rule_to_row(rule)!r}," for rule in rules),
+        ")",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def index_rows(path: Path | None = None) -> tuple[str, tuple[tuple[Any, ...], ...]] | None:
+    """The source digest and rows of the index module at ``path`` (default :data:`INDEX_FILE`), or ``None``
+    when it cannot be loaded or is of another format."""
+    path = INDEX_FILE if path is None else path
+    try:
+        spec = importlib.util.spec_from_file_location("autoaudit_secrets._rules_index", path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if getattr(module, "FORMAT", None) != _INDEX_FORMAT:
+            return None
+        source, rows = module.SOURCE, module.ROWS
+    except Exception:  # (a broken or half-written file: the data files are parsed instead)
+        return None
+    if not isinstance(source, str) or not isinstance(rows, tuple):
+        return None
+    return source, rows
 
 
 def _read_index(source: str | None) -> tuple[Rule, ...] | None:
     """The rules of the packaged index when it was made from data files whose digest is ``source`` (``None``:
     known to be; see :func:`_checked_mark`)."""
+    loaded = index_rows()
+    if loaded is None or (source is not None and loaded[0] != source):
+        return None
     try:
-        head, _, body = INDEX_FILE.read_text(encoding="utf-8").partition("\n")
-        header = json.loads(head)
-        if not isinstance(header, dict) or (source is not None and header.get("source") != source):
-            return None
-        return tuple(_rule_from_json(row) for row in json.loads(body))
-    except (OSError, ValueError, TypeError, KeyError):  # (a JSON or UTF-8 decoding error is a ValueError)
+        return tuple(_rule_from_row(row) for row in loaded[1])
+    except (ValueError, TypeError):
         return None
 
 
