@@ -214,6 +214,20 @@ QUIET = [
     # fief-dev/fief: a value that asks to be changed
     (".env.dist", "SECRET={v}\n", "ThisShouldBeChangedInProduction"),
     ("settings.py", 'SECRET_KEY = "{v}"\n', "this-must-be-changed-before-deploying"),
+    # langfuse/langfuse: a keyboard shortcut, a CSS variable as a design token's name, a key elided for
+    # display, a licence key that is its name's words and "test"
+    ("jsonMagicPaste.ts", 'const PASTE_RAW_KEY = "{v}";\n', "Mod-Shift-v"),
+    ("Layout.tsx", '  {{ token: "{v}", label: "app canvas" }},\n', "--background"),
+    ("ApiKeyList.test.tsx", '      displaySecretKey: "{v}",\n', "sk-lf-...5678"),
+    # MagicStack/asyncpg: password cut short and a count
+    ("test_connect.py", "            'password': '{v}',\n", "passw2"),
+    ("api-auth.test.ts", '      displaySecretKey: "{v}",\n', "sk-lf-\u2026cret"),
+    (
+        ".github/workflows/pipeline.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        '      - run: echo "LANGFUSE_EE_LICENSE_KEY={v}" >> .env\n',
+        "langfuse_ee_test",
+    ),
 ]
 
 
@@ -255,6 +269,8 @@ LOOKUP_KEYS = [
     "OutputKey",  # localstack/localstack: a CloudFormation stack output's and parameter's names
     "ParameterKey",
     "prefix-key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
+    "SIDEBAR_STORAGE_KEY",  # langfuse/langfuse: a localStorage entry's name, a UI activity's key
+    "activityKey",
 ]
 
 
@@ -533,20 +549,30 @@ AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1
 def test_the_azure_storage_emulator_s_published_key_is_quiet_and_another_key_is_reported(
     tmp_path: Path,
 ) -> None:
-    """celery/celery's compose file and tox.ini: Azurite's account key, which Microsoft publishes."""
+    """celery/celery's compose file and tox.ini: Azurite's account key, which Microsoft publishes; langfuse's
+    ``.env.dev-azure.example`` gives it under S3-style names (judged by name, not by a rule's format)."""
     text = (
         "services:\n  app:\n    image: app\n    environment:\n      AZUREBLOCKBLOB_URL: azureblockblob://"
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};"
         "BlobEndpoint=http://azurite:10000/devstoreaccount1;\n"
+        "      LANGFUSE_S3_SECRET_ACCESS_KEY: {key}\n"
     )
+    example = "LANGFUSE_S3_MEDIA_UPLOAD_SECRET_ACCESS_KEY={key}\n"
     (tmp_path / "docker-compose.yml").write_text(text.format(key=AZURITE_KEY), encoding="utf-8")
     (tmp_path / "settings.py").write_text(f'AZURE_STORAGE_KEY = "{AZURITE_KEY}"\n', encoding="utf-8")
+    (tmp_path / ".env.dev-azure.example").write_text(example.format(key=AZURITE_KEY), encoding="utf-8")
     assert _scan(tmp_path) == []
     other = random_chars(_ALNUM + "+/", 86) + "=="
     (tmp_path / "docker-compose.yml").write_text(text.format(key=other), encoding="utf-8")
     (tmp_path / "settings.py").write_text(f'AZURE_STORAGE_KEY = "{other}"\n', encoding="utf-8")
+    (tmp_path / ".env.dev-azure.example").write_text(example.format(key=other), encoding="utf-8")
     found = _scan(tmp_path)
-    assert {path for path, _, _ in found} == {"docker-compose.yml", "settings.py"}, found
+    assert sorted((path, line) for path, line, _ in found) == [
+        (".env.dev-azure.example", 1),
+        ("docker-compose.yml", 5),
+        ("docker-compose.yml", 6),
+        ("settings.py", 1),
+    ], found
 
 
 def test_an_expired_jwt_in_documentation_is_an_example_and_elsewhere_or_live_is_reported(
@@ -709,3 +735,25 @@ def test_a_php_concatenation_s_first_part_is_no_value_and_the_same_literal_alone
     (tmp_path / "Index.php").write_text(f"$userEmailKey = '{value}';\n", encoding="utf-8")
     (tmp_path / "client.js").write_text(f"const apiKey = '{value}'.trim();\n", encoding="utf-8")
     assert _scan(tmp_path) == [("Index.php", 1, "generic-secret"), ("client.js", 1, "generic-secret")]
+
+
+def test_a_ci_key_spelling_its_own_name_and_test_is_quiet_and_a_password_so_made_is_reported(
+    tmp_path: Path,
+) -> None:
+    """langfuse/langfuse's CI: ``echo "LANGFUSE_EE_LICENSE_KEY=langfuse_ee_test"``. A password of its name's
+    words and "test" is a weak password that works; a key with one part that is not its name's is no
+    stand-in."""
+    own = random_chars(string.ascii_lowercase + string.digits, 16) + "7"
+    lines = [
+        "LANGFUSE_EE_LICENSE_KEY=langfuse_ee_test",
+        "STRIPE_API_KEY=stripe-demo",
+        "POSTGRES_PASSWORD=postgres_test",  # a password: reported
+        f"STRIPE_KEY=stripe_test_{own}",  # a part of its own: reported
+    ]
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        + "".join(f'      - run: echo "{line}" >> .env\n' for line in lines),
+        encoding="utf-8",
+    )
+    assert [(line, rule) for _, line, rule in _scan(tmp_path)] == [(8, "ci-run-secret"), (9, "ci-run-secret")]

@@ -21,8 +21,11 @@ from ..._redact import redact_preview
 from .._gitenv import harden
 from .._model import AnalysisContext, Finding, Severity
 from ..engine._filters import (
+    is_doc_example,
     is_public_key,
     local_user_as_password,
+    names_itself_as_stand_in,
+    names_password,
     names_secret_field,
     secret_name_and_words,
 )
@@ -140,15 +143,19 @@ def _is_boring(name: str, value: str) -> bool:
         userinfo = _URL_USERINFO.match(v)
         return userinfo is None or ":" not in userinfo.group(1)
     # (the name's words: remembered from the question whether it is a secret name)
-    return names_secret_field(v, secret_name_and_words(name)[1])
+    words = secret_name_and_words(name)[1]
+    if not names_password(words) and names_itself_as_stand_in(v, words):
+        return True  # LANGFUSE_EE_LICENSE_KEY=langfuse_ee_test
+    return names_secret_field(v, words)
 
 
 def is_literal(value: str, ctx: AnalysisContext) -> bool:
-    """True when ``value`` is a hard-coded value (not empty, not a reference, not a placeholder)."""
+    """True when ``value`` is a hard-coded value (not empty, not a reference, not a placeholder, not a value
+    vendors publish as an example: Azurite's account key in an ``.env.example``)."""
     v = value.strip()
     if not v or v == "-" or has_reference(v):
         return False
-    return not ctx.is_placeholder(v)
+    return not ctx.is_placeholder(v) and not is_doc_example(v)
 
 
 def _token_hit(value: str, ctx: AnalysisContext) -> LiteralSecret | None:

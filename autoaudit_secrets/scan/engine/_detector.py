@@ -374,6 +374,13 @@ _NOT_NAME_CHARS = LazyRegex(r"[^a-z0-9]+")
 _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
+# a keyboard shortcut as editors and Electron write one (CodeMirror's "Mod-Shift-v", "Ctrl+Alt+Delete")
+_KEY_COMBO = LazyRegex(
+    r"(?i:(?:mod|ctrl|control|shift|alt|option|opt|meta|cmd|command|super|win|cmdorctrl|commandorcontrol)"
+    r"[-+])+(?:[A-Za-z0-9]|[Ff]\d{1,2}|[A-Za-z]{3,10}|[^\sA-Za-z0-9])"
+)
+# a CSS custom property's or a command-line option's name (a design token's name: token: "--background")
+_DASHED_NAME = LazyRegex(r"--[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
 # A published port, as docker's and podman's -p take it: 27017:27017, 127.0.0.1:8080:80/tcp
 _PORT_MAPPING = LazyRegex(
@@ -431,6 +438,13 @@ def _assigned_to_standin(text: str, start: int) -> bool:
     line_start = text.rfind("\n", max(0, start - 200), start) + 1
     m = _ASSIGNED_NAME.search(text, max(line_start, start - 200), start)
     return m is not None and m.end() == start and names_standin(m["name"])
+
+
+def _shortcut_or_css_name(value: str) -> bool:
+    """A CSS custom property's name or a keyboard shortcut (see :data:`_DASHED_NAME`, :data:`_KEY_COMBO`)."""
+    if value.startswith("--"):
+        return _DASHED_NAME.fullmatch(value) is not None
+    return _KEY_COMBO.fullmatch(value) is not None
 
 
 def _looks_like_identifier(value: str) -> bool:
@@ -733,6 +747,8 @@ def _value_looks_literal(
         return False  # "email_creds": "baz@ory.sh": an address, a user's name at most
     if not password_like and _KEY_PATTERN.fullmatch(v) is not None:
         return False  # WILDCARD_KEY = "subscription:*": a pattern of keys to match, not a key
+    if not password_like and v[0] in "-CcSsAaMmOoWw" and _shortcut_or_css_name(v):
+        return False  # PASTE_RAW_KEY = "Mod-Shift-v", { token: "--background" }: a shortcut, a CSS variable
     if (doc_file or not password_like) and is_sequential(v):
         # documentation examples ("123456789012", "abcd1234efgh5678"), and a key's or a token's made-up value
         # anywhere ('auth_key': 'abc123def456'): keys are generated, never typed in a row; a password may be

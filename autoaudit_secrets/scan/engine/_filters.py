@@ -255,6 +255,10 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "context",
         "correlation",
         "request",
+        # a browser's localStorage/sessionStorage entry's name (SIDEBAR_STORAGE_KEY = "sidebar:state"); an
+        # Azure storage account key under such a name has its own rule, which judges the value's format
+        "storage",
+        "activity",  # an activity's or a run's key in a UI's state (activityKey: "run-1:AWAITING_APPROVAL")
         "cursor",
         "page",
         "next",
@@ -694,6 +698,31 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
         and not {"pass", "pw"}.isdisjoint(value_words)
         and any(w in words and w not in _SECRET_WORDS for w in value_words)
     )
+
+
+# Words a value built of its own name's words adds to say it is a stand-in (langfuse_ee_test)
+_STAND_IN_PARTS = frozenset(
+    {"test", "testing", "tests", "dummy", "fake", "mock", "example", "sample", "demo", "placeholder"}
+)
+_LOWER_PARTS = LazyRegex(r"[-_.]")
+_LOWER_RUN = LazyRegex(r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+")
+
+
+def names_itself_as_stand_in(value: str, words: Sequence[str]) -> bool:
+    """True when ``value``, under a name of words ``words`` (:func:`name_words`), is that name's words said
+    again with a stand-in word: ``LANGFUSE_EE_LICENSE_KEY=langfuse_ee_test``, ``stripe_key: stripe-demo``.
+
+    The exact boundary. ``value`` is a lower-case run of two parts or more joined by ``-``, ``_`` or ``.``;
+    every part is either a word of the name that does not itself say secret, or one of
+    :data:`_STAND_IN_PARTS`; and there is at least one of each. A generated key or token never spells its own
+    name. Not asked for password names: a password made of its name's words and "test" (``postgres_test``)
+    is a weak password that works."""
+    if not _LOWER_RUN.fullmatch(value):
+        return False
+    parts = _LOWER_PARTS.split(value)
+    own = [p for p in parts if p in words and p not in _SECRET_WORDS]
+    stand_in = [p for p in parts if p in _STAND_IN_PARTS]
+    return bool(own) and bool(stand_in) and len(own) + len(stand_in) == len(parts)
 
 
 _DOTTED = LazyRegex(r"^(?:[A-Za-z_]\w*|\d+)(?:\.\w+)+$")
@@ -1192,8 +1221,8 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | (?-i:^(?:dummy|fake|mock|bogus)[a-z]{0,30}(?:key|token|secret|credentials?|password|passwd)$)  # fakekey
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
-    | ^(?:test|testing|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|password|secret|qwerty|abc)
-       [-_.]?\d{0,6}!?$                                                  # FreeRADIUS's testing123 too
+    | ^(?:test|testing|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|passw|passwd|password|secret
+       |qwerty|abc)[-_.]?\d{0,6}!?$                                     # FreeRADIUS's testing123 too
     # a template's names of the parts (twilio://AccountSid:AuthToken@FromPhoneNo)
     | (?-i:^(?:[A-Z][a-z0-9]{1,11}){1,3}(?:Token|Key|Secret|Password|Credentials?)$)
     """
@@ -1210,6 +1239,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | (?:^|[-_ ])(?:provided|supplied|injected|filled|given)[-_ ](?:in[-_ ])?by[-_ ]  # provided-by-admin
     | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
+    | [^.](?:\.{3}|…)[a-z0-9]{0,8}$          # elided for display: sk-lf-...7890, ghp_…
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
     | (?:should|must|needs?[-_ ]?to)[-_ ]?be[-_ ]?changed  # ThisShouldBeChangedInProduction
     # this_is_a_secret_abc123 (a password so written, thisismypassword, is a chosen one: reported)
@@ -1222,7 +1252,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
-    r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked"
+    r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked|\.\.\.|…"
 )
 
 
