@@ -47,9 +47,10 @@ def test_an_encoded_stream_is_not_scanned_and_the_rest_of_the_pdf_is(tmp_path: P
     ]
     assert len(expected) == 2
     assert _scan(tmp_path) == expected
-    # the same file without the PDF header is some other text: every token is reported
+    # the same file without the PDF header is some other text: every token is reported (counted alone: the
+    # random noise, now scanned too, can take another rule's shape, about once in a thousand runs)
     (tmp_path / "scan.pdf").write_text(text.replace("%PDF-1.3", "%XYZ-1.3", 1))
-    assert len(_scan(tmp_path)) == 3
+    assert [rule for _, _, rule in _scan(tmp_path)].count("github-pat-classic") == 3
 
 
 def test_blanking_keeps_offsets_and_lines_and_leaves_unencoded_streams() -> None:
