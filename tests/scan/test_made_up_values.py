@@ -219,6 +219,11 @@ QUIET = [
     ("jsonMagicPaste.ts", 'const PASTE_RAW_KEY = "{v}";\n', "Mod-Shift-v"),
     ("Layout.tsx", '  {{ token: "{v}", label: "app canvas" }},\n', "--background"),
     ("ApiKeyList.test.tsx", '      displaySecretKey: "{v}",\n', "sk-lf-...5678"),
+    # getsentry/sentry-python: a dependency with its version, base64 of "admin", a token's prefix and XXXX
+    ("tox.ini", "[testenv]\ndeps =\n    auth-token-v2.0: {v}\n", "aiohttp==3.13.5"),
+    ("tox.ini", "[testenv]\ndeps =\n    auth-token-v2.0: {v}\n", "httpx[http2]>=0.27,<0.29"),
+    ("secret.yaml", "data:\n  password: {v}  # 'admin' base64 encoded\n", "YWRtaW4="),
+    ("supply-chain.md", "//registry.npmjs.org/:_authToken={v}\n", "npm_XXXX"),
     # MagicStack/asyncpg: password cut short and a count
     ("test_connect.py", "            'password': '{v}',\n", "passw2"),
     ("api-auth.test.ts", '      displaySecretKey: "{v}",\n', "sk-lf-\u2026cret"),
@@ -271,6 +276,11 @@ LOOKUP_KEYS = [
     "prefix-key",  # hatchet-dev/hatchet: generated Go code's struct tag (protobuf_key:"bytes,1,opt,...")
     "SIDEBAR_STORAGE_KEY",  # langfuse/langfuse: a localStorage entry's name, a UI activity's key
     "activityKey",
+    "upgrade_token",  # sqlalchemy/alembic: the template slots a migration's steps go in
+    "downgrade_token",
+    "forward_key",  # tortoise/tortoise-orm: a relation's columns in a model's description
+    "backward_key",
+    "Sec-WebSocket-Key",  # encode/uvicorn: a WebSocket handshake's nonce (RFC 6455), sent in clear
 ]
 
 
@@ -395,6 +405,10 @@ def test_three_lower_case_names_make_a_key_path_and_two_may_be_credentials() -> 
         ("USER_PASSWORD", True),
         ("ISSUER_KEY", True),
         ("ID_TOKEN", True),
+        # getsentry/sentry-python's tox.ini: a factor naming OpenAI's tokenizer library
+        ("py3.9-langchain-notiktoken-v0.1.20", False),
+        ("TIKTOKEN", False),
+        ("PYPI_TOKEN", True),
     ],
 )
 def test_a_switch_or_a_question_about_a_secret_is_not_a_secret_name(name: str, secret: bool) -> None:

@@ -758,6 +758,8 @@ def _value_looks_literal(
         return False
     if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
         return False
+    if _REQUIREMENT.fullmatch(v) is not None:  # a tox factor's dependency: notiktoken-v0.1: aiohttp==3.13.5
+        return False
     if v.startswith("npm:") and _NPM_ALIAS.fullmatch(v) is not None:  # yarn.lock: path-key: "npm:^3.1.0"
         return False
     if _TRACEPARENT.fullmatch(v) is not None:  # a W3C trace context's traceparent: ids of a trace and a span
@@ -802,6 +804,11 @@ def _credentials_lines(value: str) -> list[re.Match[str] | None] | None:
 _TRACEPARENT = LazyRegex(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 # A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
 _VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+# A Python requirement with a version (PEP 508's name, extras, comparisons): aiohttp==3.13.5, a[b]>=1,<2
+_REQUIREMENT = LazyRegex(
+    r"[A-Za-z0-9][\w.-]*(?:\[[\w,.-]+\])?[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*\d[\w.*+!-]*"
+    r"(?:[ \t]*,[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*\d[\w.*+!-]*)*"
+)
 # A dependency's range as Yarn 2+ lockfiles and package aliases write it: npm:^3.1.0, npm:@scope/name@1.2.3
 _NPM_ALIAS = LazyRegex(
     r"npm:(?:@?[a-z0-9][\w.-]*(?:/[\w.-]+)?@)?[v^~=<>]{0,2}\d+(?:\.(?:\d+|x|\*)){0,2}(?:-[0-9A-Za-z.-]+)?"

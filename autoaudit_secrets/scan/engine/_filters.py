@@ -236,6 +236,12 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "rule",  # a rule's key in a code analyser's report (SonarQube's ruleKey: "Web:9876")
         "template",  # a template's name (template_key: "SERVICE:completion")
         "relation",  # a relation's name in a data model (relationKey: "testset->revision")
+        # a relation's column in an ORM's description of a model (Tortoise's forward_key, backward_key)
+        "forward",
+        "backward",
+        # a WebSocket handshake's nonce (Sec-WebSocket-Key, RFC 6455): random per connection, sent in clear
+        "websocket",
+        "socket",
         "icon",  # an icon's name (iconKey: "Anthropic")
         "accessor",  # a table column's field (TanStack Table's accessorKey: "deployments")
         "protobuf",  # a Go struct tag of generated protobuf code (protobuf_key:"bytes,1,opt,name=key,proto3")
@@ -416,6 +422,9 @@ _NOT_SECRET_TOKEN_QUALIFIERS = frozenset(
         "purchase",
         "idempotency",
         "request",  # an idempotency token (AWS's ClientRequestToken)
+        # the names of the template slots Alembic fills with a migration's steps (upgrade_token="upgrades")
+        "upgrade",
+        "downgrade",
         "resume",
         "start",
         "end",
@@ -483,7 +492,8 @@ def _word_is_secret(word: str, previous: str | None) -> bool:
         )
     if word == "key":
         return previous is not None and not previous.isdigit() and previous not in _NOT_SECRET_KEY_QUALIFIERS
-    return len(word) > 6 and word.endswith(_SECRET_SUFFIXES)
+    # (tiktoken is OpenAI's tokenizer library: tox factors like langchain-notiktoken name it)
+    return len(word) > 6 and word.endswith(_SECRET_SUFFIXES) and not word.endswith("tiktoken")
 
 
 def names_standin(name: str) -> bool:
@@ -1218,6 +1228,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
        (?:token|key|apikey|secret|credentials?|password|passwd)$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
+    | (?-i:^[A-Za-z]{2,10}[-_]X{4,}$)                                 # npm_XXXX, ghp_XXXX
     | (?-i:^(?:dummy|fake|mock|bogus)[a-z]{0,30}(?:key|token|secret|credentials?|password|passwd)$)  # fakekey
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
@@ -1587,9 +1598,9 @@ _SHORT_PREFIX = LazyRegex(r"[A-Za-z]{2,8}[_-]")
 
 
 def decoded_base64_text(value: str) -> str | None:
-    """The text ``value`` is base64 of, as a Kubernetes Secret's ``data`` holds one: padded base64 of 12 to 88
+    """The text ``value`` is base64 of, as a Kubernetes Secret's ``data`` holds one: padded base64 of 8 to 88
     characters that decodes to printable ASCII (64 characters at most); else None."""
-    if not 12 <= len(value) <= 88 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
+    if not 8 <= len(value) <= 88 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
         return None
     try:
         text = base64.b64decode(value, validate=True).decode("ascii")
