@@ -74,6 +74,7 @@ GITLEAKS_RULE_IDS: Mapping[str, tuple[str, ...]] = {
     "age-secret-key": ("age-secret-key",),
     "doppler-api-token": ("doppler-token",),
     "vault-service-token": ("vault-service-token",),
+    "kubernetes-secret-yaml": ("kubernetes-secret-manifest",),
 }
 
 _MAX_PEER_FILE = 16 * 1024 * 1024

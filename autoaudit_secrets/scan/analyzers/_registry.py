@@ -34,6 +34,7 @@ FILE_ANALYZERS: tuple[str, ...] = (
     "._ci_workflows:WorkflowAnalyzer",
     "._dotenv_files:DotenvFileAnalyzer",
     "._credential_files:CredentialFileAnalyzer",
+    "._kubernetes:KubernetesSecretAnalyzer",
 )
 
 TREE_ANALYZERS: tuple[str, ...] = (".docker._context:BuildContextAnalyzer",)
@@ -117,6 +118,7 @@ NAME_HINTS: dict[str, Callable[[str], bool]] = {
     "._ci_workflows:WorkflowAnalyzer": _yaml_hint,
     "._dotenv_files:DotenvFileAnalyzer": _dotenv_hint,
     "._credential_files:CredentialFileAnalyzer": _credential_file_hint,
+    "._kubernetes:KubernetesSecretAnalyzer": _yaml_hint,
 }
 
 # The rare analyzer whose files are not all recognisable by base name has a test on the whole relative path

@@ -1,0 +1,210 @@
+"""Kubernetes Secret manifests committed with their values.
+
+A ``kind: Secret`` manifest holds its values under ``data`` (base64: an encoding anyone can undo, not
+encryption) and ``stringData`` (plain text). Committed, every value is readable by whoever reads the
+repository, its forks and its history (``kubernetes-secret-manifest``). Also read:
+
+* lists of objects (``kind: List`` or ``SecretList``, as ``kubectl get secrets -o yaml`` writes them);
+* kubectl's ``kubectl.kubernetes.io/last-applied-configuration`` annotation, which ``kubectl apply`` stores
+  on every object it applies: the whole manifest as JSON, values included. It stays in a dump of the object
+  even when its ``data`` was blanked, so the value is reported at the annotation.
+
+A value is judged by its entry's name, as the other analyzers judge an assignment: under a secret's name
+(``password``, ``api-key``, ``tls.key``) any literal that is not a placeholder counts; under another name
+(``username``, ``host``, ``answer``) only a value that matches a token rule or looks generated. A ``data``
+value is judged on what it decodes to. Quiet: empty values; templates and references (Helm's
+``{{ .Values.db.password | b64enc }}``, ``${DB_PASSWORD}``); placeholders, also in base64 (``Y2hhbmdlbWU=``,
+"changeme"); certificates and public keys (``ca.crt``, ``tls.crt``); encrypted manifests (SOPS: ``ENC[...]``
+values and a ``sops`` section; Bitnami's ``SealedSecret`` is another kind).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .._model import AnalysisContext, Finding, Severity
+from ..engine._lazyre import LazyRegex
+from ._config_values import AnalyzerCheck, judge_assignment, looks_random, make_finding
+from ._yaml_lines import YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
+
+__all__ = ["KUBERNETES_CHECKS", "KUBERNETES_SECRET_MANIFEST", "KubernetesSecretAnalyzer"]
+
+KUBERNETES_SECRET_MANIFEST = "kubernetes-secret-manifest"
+
+KUBERNETES_CHECKS: tuple[AnalyzerCheck, ...] = (
+    AnalyzerCheck(
+        KUBERNETES_SECRET_MANIFEST,
+        Severity.ERROR,
+        "Secret value in a committed Kubernetes Secret manifest",
+        "Keep Secret values out of the repository: commit a SealedSecret, a SOPS-encrypted manifest or an "
+        "ExternalSecret instead (or create the Secret from CI with `kubectl create secret`), and rotate the "
+        "exposed value; base64 in `data` is an encoding, not encryption.",
+    ),
+)
+
+# A manifest of a Secret, or a list that may hold one, as a YAML or JSON line: asked before parsing anything.
+_SECRET_KIND = LazyRegex(
+    r"""(?m)^[ \t-]*["']?kind["']?[ \t]*:[ \t]*["']?(?:Secret|SecretList|List)["']?[ \t]*,?[ \t]*(?:\#.*)?$"""
+)
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# What a certificate or a public key decodes to: public by design (ca.crt, tls.crt, a JWKS's public half)
+_PUBLIC_STARTS = ("-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN X509 CRL", "ssh-", "ecdsa-")
+_MAX_ANNOTATION = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """One entry of a Secret: its name, the value as written, the text it stands for (decoded for ``data``)
+    and where it is written (the scalar, and the written value's offset in it)."""
+
+    key: str
+    written: str
+    text: str
+    scalar: YScalar
+    offset: int
+    encoded: bool
+    via_annotation: bool = False
+
+
+class KubernetesSecretAnalyzer:
+    """Values of committed Kubernetes Secret manifests (see the module docstring)."""
+
+    id = "kubernetes-secrets"
+
+    def applies_to(self, relpath: str) -> bool:
+        return relpath.lower().endswith((".yml", ".yaml"))
+
+    def may_change(self, added: str, ctx: AnalysisContext, text: str, lines: Iterable[int]) -> bool:
+        """Only a file that holds a Secret (or a list) can have a finding: history scans skip the rest."""
+        return _SECRET_KIND.search(text) is not None
+
+    def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
+        if "Secret" not in text and "List" not in text:
+            return []
+        if _SECRET_KIND.search(text) is None:
+            return []
+        doc = load_yaml(text)
+        if doc is None:
+            return []  # (not YAML, a Helm template: the token rules still read it)
+        findings: list[Finding] = []
+        for root in doc.roots:
+            for secret in _secrets(root):
+                for value in _values(secret):
+                    finding = _judge(value, secret, doc, relpath, ctx)
+                    if finding is not None:
+                        findings.append(finding)
+        return findings
+
+
+def _secrets(root: YNode) -> Iterator[YMap]:
+    """The Secret objects of one document: the document itself, or the items of a list."""
+    if not isinstance(root, YMap):
+        return
+    kind = root.get_scalar("kind")
+    kind_name = kind.value if kind is not None else ""
+    if kind_name == "Secret" and root.get("sops") is None:
+        yield root
+    elif kind_name in {"List", "SecretList"}:
+        items = root.get("items")
+        if isinstance(items, YSeq):
+            for item in items.items:
+                if not isinstance(item, YMap) or item.get("sops") is not None:
+                    continue
+                item_kind = item.get_scalar("kind")
+                # (the items of a SecretList may leave their kind out)
+                if item_kind.value == "Secret" if item_kind is not None else kind_name == "SecretList":
+                    yield item
+
+
+def _values(secret: YMap) -> Iterator[_Value]:
+    for section, encoded in (("data", True), ("stringData", False)):
+        entries = secret.get_map(section)
+        if entries is None:
+            continue
+        for key, node in entries.items:
+            if not isinstance(node, YScalar) or node.is_null:
+                continue
+            text = _decoded(node.value) if encoded else node.value
+            if text is not None:
+                yield _Value(key.value, node.value, text, node, 0, encoded)
+    yield from _annotated_values(secret)
+
+
+def _annotated_values(secret: YMap) -> Iterator[_Value]:
+    """The values of the manifest kubectl stored in the last-applied-configuration annotation."""
+    metadata = secret.get_map("metadata")
+    annotations = metadata.get_map("annotations") if metadata is not None else None
+    stored = annotations.get_scalar(_LAST_APPLIED) if annotations is not None else None
+    if stored is None or len(stored.value) > _MAX_ANNOTATION:
+        return
+    try:
+        manifest = json.loads(stored.value)
+    except (ValueError, RecursionError):
+        return
+    if not isinstance(manifest, dict) or manifest.get("kind") != "Secret":
+        return
+    for section, encoded in (("data", True), ("stringData", False)):
+        entries = manifest.get(section)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if not isinstance(key, str) or not isinstance(value, str) or not value:
+                continue
+            text = _decoded(value) if encoded else value
+            if text is None:
+                continue
+            written = json.dumps(value)[1:-1]  # (as the JSON text holds it, escapes included)
+            found = stored.value.find(written)
+            yield _Value(key, value, text, stored, max(found, 0), encoded, via_annotation=True)
+
+
+def _decoded(value: str) -> str | None:
+    """The text a ``data`` value is base64 of (whitespace and line breaks ignored), or the value itself when
+    it is not base64 (an invalid manifest, or a placeholder written in its place); None for bytes that are
+    not text (a keystore, an image: the token rules read what they can)."""
+    compact = "".join(value.split())
+    try:
+        raw = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return value
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _judge(
+    value: _Value, secret: YMap, doc: YamlDocument, relpath: str, ctx: AnalysisContext
+) -> Finding | None:
+    text = value.text.strip()
+    if not text or text.startswith(_PUBLIC_STARTS) or value.written.strip().startswith("ENC["):
+        return None
+    if "{{" in value.written or "{{" in text or ctx.is_placeholder(value.written.strip()):
+        return None
+    name = value.key.replace(".", "_")
+    hit = judge_assignment(name, text, ctx)
+    if hit is None and not ctx.is_placeholder(text) and looks_random(text):
+        hit = judge_assignment("secret", text, ctx)  # (a generated value under any name)
+    if hit is None or hit.from_rule:
+        return None  # (a token rule's format: its own finding names it, on the value or what it decodes to)
+    metadata = secret.get_map("metadata")
+    named = metadata.get_scalar("name") if metadata is not None else None
+    what = f"Secret {named.value[:80]!r}" if named is not None else "a Secret"
+    how = "base64, an encoding, not encryption" if value.encoded else "plain text"
+    if value.via_annotation:
+        how += ", in kubectl's last-applied-configuration annotation"
+    needle = json.dumps(value.written)[1:-1] if value.via_annotation else value.written
+    span = doc.locate(value.scalar, value.offset, needle)
+    return make_finding(
+        KUBERNETES_SECRET_MANIFEST,
+        hit.severity_or(Severity.ERROR),
+        relpath,
+        (span.line, span.column, span.end_line, span.end_column),
+        f"{value.key[:80]!r} of {what} is committed ({how}); keep the value out of the repository "
+        "(SealedSecret, SOPS, ExternalSecret) and rotate it",
+        value.written,
+    )
