@@ -224,6 +224,12 @@ QUIET = [
     ("tox.ini", "[testenv]\ndeps =\n    auth-token-v2.0: {v}\n", "httpx[http2]>=0.27,<0.29"),
     ("secret.yaml", "data:\n  password: {v}  # 'admin' base64 encoded\n", "YWRtaW4="),
     ("supply-chain.md", "//registry.npmjs.org/:_authToken={v}\n", "npm_XXXX"),
+    # bitnami/charts: a reference escaped for the shell a template's script runs in
+    (
+        "scripts-configmap.yaml",
+        'data:\n  ping.sh: |\n    echo "{{{{- if .Values.auth }}}}REDISCLI_AUTH="{v}" {{{{ end }}}} $c"\n',
+        "\\$REDIS_PASSWORD",
+    ),
     # MagicStack/asyncpg: password cut short and a count
     ("test_connect.py", "            'password': '{v}',\n", "passw2"),
     ("api-auth.test.ts", '      displaySecretKey: "{v}",\n', "sk-lf-\u2026cret"),
@@ -281,6 +287,7 @@ LOOKUP_KEYS = [
     "forward_key",  # tortoise/tortoise-orm: a relation's columns in a model's description
     "backward_key",
     "Sec-WebSocket-Key",  # encode/uvicorn: a WebSocket handshake's nonce (RFC 6455), sent in clear
+    "annotationKey",  # bitnami/charts: a Kubernetes annotation's prefix (external-dns.alpha.kubernetes.io/)
 ]
 
 

@@ -236,6 +236,7 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "rule",  # a rule's key in a code analyser's report (SonarQube's ruleKey: "Web:9876")
         "template",  # a template's name (template_key: "SERVICE:completion")
         "relation",  # a relation's name in a data model (relationKey: "testset->revision")
+        "annotation",  # a Kubernetes annotation's name (annotationKey: external-dns.alpha.kubernetes.io/)
         # a relation's column in an ORM's description of a model (Tortoise's forward_key, backward_key)
         "forward",
         "backward",
@@ -1067,6 +1068,8 @@ _REFERENCE_WHOLE = r"""
     ^\$\{[^}]*\}?$                           # ${VAR} / ${VAR:-default}
     | ^\$\{\{.*\}\}$                         # ${{ secrets.X }}
     | ^\$[A-Za-z_][A-Za-z0-9_]*$             # $VAR
+    # \$VAR, \${VAR}: escaped for an outer shell or template
+    | ^\\{1,2}\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$
     # $context.identity.apiKey: a Velocity template's variable (API Gateway's mapping templates)
     | ^\$[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+$
     | ^\$\([^)]*\)?$                         # $(command)
