@@ -170,6 +170,17 @@ class MessageOrigin:
 
 
 @dataclass(frozen=True, slots=True)
+class AnalyzerCheck:
+    """A format analyzer's check: its catalog record (stable id, severity, title, how to fix it) for reports
+    and ``rules``."""
+
+    id: str
+    severity: Severity
+    title: str
+    remediation: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One reported problem. ``secret`` stays in memory (for fingerprints and baselines) and is never printed,
     serialised or shown by ``repr``; reports use ``preview``."""
@@ -262,7 +273,12 @@ class FileAnalyzer(Protocol):
     An analyzer may also have ``may_change(added, ctx, text, lines) -> bool``: whether the lines a commit
     added (``added``, numbered ``lines`` in ``text``, the file as of the commit) could give the file a finding
     it did not have. A history scan may skip the analyzer on a change it answers False for; an analyzer
-    without it always runs."""
+    without it always runs.
+
+    And ``wants(data: bytes) -> bool``: whether a file of these (undecoded, not UTF-16) bytes could give it a
+    finding at all -- a cheap question for an analyzer of a common file type whose findings need a marker
+    (a Kubernetes Secret's ``kind``). A scan of files skips the analyzer on a file it answers False for, so
+    the file keeps the fast path of one no token rule matches; ``analyze`` must still judge on its own."""
 
     id: str
 

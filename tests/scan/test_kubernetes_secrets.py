@@ -131,6 +131,20 @@ def test_a_list_of_secrets_and_kubectl_s_annotation_are_read(tmp_path: Path) -> 
     assert found == [("applied.yaml", 7, column, RULE), ("dump.yaml", 9, 20, RULE)]
 
 
+def test_a_json_manifest_is_read_as_kubectl_writes_it(tmp_path: Path) -> None:
+    """``kubectl get secret db -o json > secret.json``: under a name no rule reads as a secret's."""
+    value = _b64(_random())
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db"},
+        "data": {"answer": value, "region": _b64("eu-west-1")},
+    }
+    _write(tmp_path, "secret.json", json.dumps(manifest, indent=4))
+    _write(tmp_path, "package.json", json.dumps({"name": "app", "kind": "Secret", "answer": value}))
+    assert _scan(tmp_path) == [("secret.json", 8, 20, RULE)]
+
+
 def test_a_broken_or_templated_file_is_left_to_the_token_rules(tmp_path: Path) -> None:
     token = _random()
     _write(
@@ -185,3 +199,21 @@ def test_history_reports_a_value_added_to_a_secret_manifest_at_its_commit(git_re
         (RULE, "deploy/secret.yaml", 7, commits[1])
     ]
     assert_no_leak(result.output, [password, _b64(password)], prefixes=True)
+
+
+def test_only_files_that_declare_a_secret_are_wanted_and_a_utf16_manifest_is_still_read(
+    tmp_path: Path,
+) -> None:
+    """The analyzer applies to every YAML and JSON file; ``wants`` leaves those that declare no Secret to the
+    scan's fast path (not decoded when no token rule matches)."""
+    from autoaudit_secrets.scan.analyzers._kubernetes import KubernetesSecretAnalyzer
+
+    wants = KubernetesSecretAnalyzer().wants
+    assert not wants(b'{"name": "app", "version": "1.0.0", "items": ["ListBuckets"]}')
+    assert not wants(b"apiVersion: apps/v1\nkind: Deployment\nspec:\n  secretName: Secret\n")
+    assert wants(b"apiVersion: v1\nkind: Secret\n")
+    assert wants(b'{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": []\n}')
+    password = _random()
+    text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {_b64(password)}\n"
+    (tmp_path / "secret.yaml").write_bytes(text.encode("utf-16"))
+    assert _scan(tmp_path) == [("secret.yaml", 6, 13, RULE)]

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from ..._redact import redact_preview
 from .._gitenv import harden
-from .._model import AnalysisContext, Finding, Severity
+from .._model import AnalysisContext, AnalyzerCheck, Finding, Severity
 from ..engine._filters import (
     is_doc_example,
     is_public_key,
@@ -44,16 +44,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class AnalyzerCheck:
-    """A check's catalog record (stable id, severity, title, how to fix it) for reports and ``rules``."""
-
-    id: str
-    severity: Severity
-    title: str
-    remediation: str
 
 
 @dataclass(frozen=True, slots=True)

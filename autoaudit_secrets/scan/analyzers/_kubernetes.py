@@ -1,8 +1,9 @@
 """Kubernetes Secret manifests committed with their values.
 
-A ``kind: Secret`` manifest holds its values under ``data`` (base64: an encoding anyone can undo, not
-encryption) and ``stringData`` (plain text). Committed, every value is readable by whoever reads the
-repository, its forks and its history (``kubernetes-secret-manifest``). Also read:
+A ``kind: Secret`` manifest (YAML, or JSON as ``kubectl get -o json`` writes it) holds its values under
+``data`` (base64: an encoding anyone can undo, not encryption) and ``stringData`` (plain text). Committed,
+every value is readable by whoever reads the repository, its forks and its history
+(``kubernetes-secret-manifest``). Also read:
 
 * lists of objects (``kind: List`` or ``SecretList``, as ``kubectl get secrets -o yaml`` writes them);
 * kubectl's ``kubectl.kubernetes.io/last-applied-configuration`` annotation, which ``kubectl apply`` stores
@@ -22,14 +23,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .._model import AnalysisContext, Finding, Severity
+from .._model import AnalysisContext, AnalyzerCheck, Finding, Severity
 from ..engine._lazyre import LazyRegex
-from ._config_values import AnalyzerCheck, judge_assignment, looks_random, make_finding
-from ._yaml_lines import YamlDocument, YMap, YNode, YScalar, YSeq, load_yaml
+
+if TYPE_CHECKING:
+    from ._yaml_lines import YamlDocument, YMap, YNode, YScalar
 
 __all__ = ["KUBERNETES_CHECKS", "KUBERNETES_SECRET_MANIFEST", "KubernetesSecretAnalyzer"]
 
@@ -47,10 +52,20 @@ KUBERNETES_CHECKS: tuple[AnalyzerCheck, ...] = (
 )
 
 # A manifest of a Secret, or a list that may hold one, as a YAML or JSON line: asked before parsing anything.
-_SECRET_KIND = LazyRegex(
+_SECRET_KIND_PATTERN = (
     r"""(?m)^[ \t-]*["']?kind["']?[ \t]*:[ \t]*["']?(?:Secret|SecretList|List)["']?[ \t]*,?[ \t]*(?:\#.*)?$"""
 )
+_SECRET_KIND = LazyRegex(_SECRET_KIND_PATTERN)
+
+
+@functools.cache
+def _secret_kind_bytes() -> re.Pattern[bytes]:
+    return re.compile(_SECRET_KIND_PATTERN.encode())
+
+
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# YAML, and JSON as `kubectl get -o json` writes it (the YAML loader reads JSON, with positions)
+_MANIFEST_SUFFIXES = (".yml", ".yaml", ".json")
 # What a certificate or a public key decodes to: public by design (ca.crt, tls.crt, a JWKS's public half)
 _PUBLIC_STARTS = ("-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN X509 CRL", "ssh-", "ecdsa-")
 _MAX_ANNOTATION = 1 << 20
@@ -76,17 +91,27 @@ class KubernetesSecretAnalyzer:
     id = "kubernetes-secrets"
 
     def applies_to(self, relpath: str) -> bool:
-        return relpath.lower().endswith((".yml", ".yaml"))
+        return relpath.lower().endswith(_MANIFEST_SUFFIXES)
+
+    def wants(self, data: bytes) -> bool:
+        """Only a file that declares a Secret (or a list) can have a finding: most YAML and JSON files are
+        left to the scan's fast path."""
+        if b"kind" not in data or (b"Secret" not in data and b"List" not in data):
+            return False  # (substring tests run at memory speed; the regular expression reads line by line)
+        return _secret_kind_bytes().search(data) is not None
 
     def may_change(self, added: str, ctx: AnalysisContext, text: str, lines: Iterable[int]) -> bool:
         """Only a file that holds a Secret (or a list) can have a finding: history scans skip the rest."""
         return _SECRET_KIND.search(text) is not None
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
-        if "Secret" not in text and "List" not in text:
+        if "kind" not in text or ("Secret" not in text and "List" not in text):
             return []
         if _SECRET_KIND.search(text) is None:
             return []
+        # (imported here: every JSON and YAML file of a pre-commit run loads this module, few are manifests)
+        from ._yaml_lines import load_yaml
+
         doc = load_yaml(text)
         if doc is None:
             return []  # (not YAML, a Helm template: the token rules still read it)
@@ -102,6 +127,8 @@ class KubernetesSecretAnalyzer:
 
 def _secrets(root: YNode) -> Iterator[YMap]:
     """The Secret objects of one document: the document itself, or the items of a list."""
+    from ._yaml_lines import YMap, YSeq
+
     if not isinstance(root, YMap):
         return
     kind = root.get_scalar("kind")
@@ -121,6 +148,8 @@ def _secrets(root: YNode) -> Iterator[YMap]:
 
 
 def _values(secret: YMap) -> Iterator[_Value]:
+    from ._yaml_lines import YScalar
+
     for section, encoded in (("data", True), ("stringData", False)):
         entries = secret.get_map(section)
         if entries is None:
@@ -180,6 +209,8 @@ def _decoded(value: str) -> str | None:
 def _judge(
     value: _Value, secret: YMap, doc: YamlDocument, relpath: str, ctx: AnalysisContext
 ) -> Finding | None:
+    from ._config_values import judge_assignment, looks_random, make_finding
+
     text = value.text.strip()
     if not text or text.startswith(_PUBLIC_STARTS) or value.written.strip().startswith("ENC["):
         return None

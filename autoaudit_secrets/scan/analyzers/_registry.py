@@ -52,6 +52,10 @@ def _yaml_hint(name: str) -> bool:
     return name.endswith((".yml", ".yaml"))
 
 
+def _manifest_hint(name: str) -> bool:
+    return name.endswith((".yml", ".yaml", ".json"))
+
+
 def _dotenv_hint(name: str) -> bool:
     return ".env" in name
 
@@ -118,7 +122,7 @@ NAME_HINTS: dict[str, Callable[[str], bool]] = {
     "._ci_workflows:WorkflowAnalyzer": _yaml_hint,
     "._dotenv_files:DotenvFileAnalyzer": _dotenv_hint,
     "._credential_files:CredentialFileAnalyzer": _credential_file_hint,
-    "._kubernetes:KubernetesSecretAnalyzer": _yaml_hint,
+    "._kubernetes:KubernetesSecretAnalyzer": _manifest_hint,
 }
 
 # The rare analyzer whose files are not all recognisable by base name has a test on the whole relative path

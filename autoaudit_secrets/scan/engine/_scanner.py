@@ -536,6 +536,8 @@ class Scanner:
             return self._scan_text(relpath, "", None, None, analyzers) if analyzers else []
         if data.startswith(PDF_MAGIC):
             data = blank_encoded_streams(data)  # (a PDF's encoded stream data is no text: see _pdf)
+        if analyzers and not unicode_bom:
+            analyzers = _wanting(analyzers, data)
         prescan = None if unicode_bom else self.detector.prescan(data)
         if (
             prescan is not None
@@ -811,6 +813,14 @@ class _Dispatch:
         finally:
             self.pool.shutdown(cancel_futures=True)
         return findings
+
+
+def _wanting(analyzers: list[FileAnalyzer], data: bytes) -> list[FileAnalyzer]:
+    """The analyzers that may find something in a file of these bytes: those without a ``wants(data)``
+    question, and those whose answer is yes (see :class:`FileAnalyzer`). A file none of them wants keeps the
+    fast path of a file no token rule matches (it is not even decoded)."""
+    kept = [a for a in analyzers if (wants := getattr(a, "wants", None)) is None or wants(data)]
+    return kept if len(kept) < len(analyzers) else analyzers
 
 
 def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str]) -> list[Finding]:
