@@ -778,3 +778,28 @@ def test_a_ci_key_spelling_its_own_name_and_test_is_quiet_and_a_password_so_made
         encoding="utf-8",
     )
     assert [(line, rule) for _, line, rule in _scan(tmp_path)] == [(8, "ci-run-secret"), (9, "ci-run-secret")]
+
+
+def test_a_client_s_password_variable_assigned_in_code_is_no_command_line_and_a_shell_s_is(
+    tmp_path: Path,
+) -> None:
+    """GoogleCloudPlatform/microservices-demo: ``PGPASSWORD = secret_response.payload.data.decode("UTF-8")``
+    assigns a Python variable named like libpq's. A command line never holds an unquoted parenthesis, and a
+    shell assignment has no blanks around ``=``; the same names in a shell line inside a string, or in a
+    Makefile, hold literals."""
+    password = random_chars(_ALNUM, 14) + "5"
+    (tmp_path / "service.py").write_text(
+        'PGPASSWORD = secret_response.payload.data.decode("UTF-8").strip()\n'
+        "MYSQL_PWD = cfg.db.password\n"
+        "env = dict(os.environ, PGPASSWORD=pw)\n"
+        f'subprocess.run("PGPASSWORD={password} psql -h db", shell=True)\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "Makefile").write_text(
+        f"dump:\n\tPGPASSWORD={password} pg_dump -h db app\nMYSQL_PWD = {password}\n", encoding="utf-8"
+    )
+    assert _scan(tmp_path) == [
+        ("Makefile", 2, "cli-password-env"),
+        ("Makefile", 3, "cli-password-env"),
+        ("service.py", 4, "cli-password-env"),
+    ]

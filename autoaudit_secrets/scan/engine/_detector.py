@@ -921,6 +921,20 @@ _LEAD_SEPARATORS = LazyRegex(r"[^A-Za-z0-9]+")
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "identifier"})
 
 
+_SPACED_ASSIGNMENT = LazyRegex(r"[ \t]=|=[ \t]")
+
+
+def _no_shell_word(text: str, match_start: int, start: int, secret: str, config_file: bool) -> bool:
+    """Whether an unquoted value a command-line rule found cannot be a word of a shell command line: it holds
+    a parenthesis (shell syntax, so a call or a command substitution: ``get_password()``, ``$(cat pw)``), or,
+    in source code, it follows ``NAME = `` with blanks around ``=`` (an assignment of an expression: a shell
+    assignment has none; ``MYSQL_PWD = cfg.db.password``). In configuration (a Makefile's ``PGPASSWORD =
+    value``) the spaced form stays a literal."""
+    if "(" in secret or ")" in secret:
+        return True
+    return not config_file and _SPACED_ASSIGNMENT.search(text, match_start, start) is not None
+
+
 def _names_an_identifier(lead: str) -> bool:
     """The text a context rule matched before its secret (``HUBSPOT_FORM_ID_SAAS = "``) names an identifier
     (``id``, ``uuid``, ``guid``) and no secret (``key``, ``token``, ``secret``): asked for a UUID-shaped
@@ -1087,7 +1101,7 @@ class Detector:
             rule = self.rules[index]
             if "config-only" in rule.tags and not config_file and not _inside(blocks, m.start()):
                 continue
-            hit = self._judge(rule, m, doc_file, dollar_refs, locale_file)
+            hit = self._judge(rule, m, doc_file, dollar_refs, locale_file, config_file)
             if hit is not None:
                 hits.append(hit)
         if runs:
@@ -1258,6 +1272,7 @@ class Detector:
         doc_file: bool = False,
         dollar_refs: bool = True,
         locale_file: bool = False,
+        config_file: bool = True,
     ) -> _Hit | None:
         group = rule.secret_group
         start, end = m.span(group)
@@ -1332,6 +1347,12 @@ class Detector:
             return None  # ?apikey=… in <script src="…">, a saved web page's, https://example.com/?token=…
         if "prose" in filters and _reads_as_prose(text, start, end):
             return None  # "the new --password options.": a sentence about the option, no value given
+        if (
+            "cmdline" in rule.tags
+            and opening not in _QUOTES
+            and _no_shell_word(text, m.start(), start, secret, config_file)
+        ):
+            return None  # PGPASSWORD = secret_response.payload.data.decode("UTF-8"): code, not a command line
         if "format-field" in filters and is_format_field(_whole_field(text, start, end)):
             return None  # f"…PWD={args.password!r}": the hole an f-string or str.format fills
         if named:
