@@ -230,6 +230,8 @@ QUIET = [
         'data:\n  ping.sh: |\n    echo "{{{{- if .Values.auth }}}}REDISCLI_AUTH="{v}" {{{{ end }}}} $c"\n',
         "\\$REDIS_PASSWORD",
     ),
+    # nginx-proxy/acme-companion: an acme.sh configuration key's name and its sign, for grep
+    ("run.sh", 'acme_pre_hook_key="{v}"\n', "Le_PreHook="),
     # MagicStack/asyncpg: password cut short and a count
     ("test_connect.py", "            'password': '{v}',\n", "passw2"),
     ("api-auth.test.ts", '      displaySecretKey: "{v}",\n', "sk-lf-\u2026cret"),

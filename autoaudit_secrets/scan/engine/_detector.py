@@ -379,6 +379,8 @@ _KEY_COMBO = LazyRegex(
     r"(?i:(?:mod|ctrl|control|shift|alt|option|opt|meta|cmd|command|super|win|cmdorctrl|commandorcontrol)"
     r"[-+])+(?:[A-Za-z0-9]|[Ff]\d{1,2}|[A-Za-z]{3,10}|[^\sA-Za-z0-9])"
 )
+# a configuration key's name and its sign, as a script greps for it (acme.sh's Le_PreHook=, Le_RenewalDays=)
+_TITLE_KEY_AND_SIGN = LazyRegex(r"(?:[A-Z][a-z]+)+(?:_(?:[A-Z][a-z]+)+)+[=:]")
 # a CSS custom property's or a command-line option's name (a design token's name: token: "--background")
 _DASHED_NAME = LazyRegex(r"--[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _TITLE_WORD = LazyRegex(r"[A-Z][a-z]+")
@@ -747,6 +749,8 @@ def _value_looks_literal(
         return False  # "email_creds": "baz@ory.sh": an address, a user's name at most
     if not password_like and _KEY_PATTERN.fullmatch(v) is not None:
         return False  # WILDCARD_KEY = "subscription:*": a pattern of keys to match, not a key
+    if not password_like and v[-1] in "=:" and _TITLE_KEY_AND_SIGN.fullmatch(v) is not None:
+        return False  # acme_pre_hook_key="Le_PreHook=": the name of a key of a file, with its sign
     if not password_like and v[0] in "-CcSsAaMmOoWw" and _shortcut_or_css_name(v):
         return False  # PASTE_RAW_KEY = "Mod-Shift-v", { token: "--background" }: a shortcut, a CSS variable
     if (doc_file or not password_like) and is_sequential(v):
