@@ -232,6 +232,14 @@ QUIET = [
     ),
     # nginx-proxy/acme-companion: an acme.sh configuration key's name and its sign, for grep
     ("run.sh", 'acme_pre_hook_key="{v}"\n', "Le_PreHook="),
+    # ansible/awx: its API's stand-in for a stored secret, a route's regular expression, tests' stand-ins
+    ("serializers.py", "        ret['password'] = '{v}'\n", "$encrypted$"),
+    ("resources.py", "    _credential = r'{v}'\n", "credentials/\\d+/"),
+    ("resources.py", "    _related_credentials = r'{v}'\n", "\\w+/\\d+/credentials/"),
+    ("test_runtime_params.py", "        'credential_passwords': {{'vault_password': '{v}'}},\n", "vault-me"),
+    ("test_tasks.py", "pws = build_passwords(job, {{'vault_password': '{v}'}})\n", "provided-at-launch"),
+    ("test_core.py", "                'SUBSCRIPTIONS_PASSWORD': '{v}',  # NOSONAR\n", "subs_pass"),
+    ("main.yml", '      bearer_token: "{v}"\n', "asdf1234"),
     # MagicStack/asyncpg: password cut short and a count
     ("test_connect.py", "            'password': '{v}',\n", "passw2"),
     ("api-auth.test.ts", '      displaySecretKey: "{v}",\n', "sk-lf-\u2026cret"),
@@ -805,3 +813,17 @@ def test_a_client_s_password_variable_assigned_in_code_is_no_command_line_and_a_
         ("Makefile", 3, "cli-password-env"),
         ("service.py", 4, "cli-password-env"),
     ]
+
+
+def test_a_secret_s_name_inside_a_sentence_string_is_no_assignment(tmp_path: Path) -> None:
+    """ansible/awx's bundled swagger-ui: Babel's parser messages, minified, one of them ending in "token ="
+    (DefaultRestParameter). The sentence ends there; what the pattern took for a quoted value is code between
+    two strings. A value given to ``token =`` in its own string is reported."""
+    token = random_chars(_ALNUM, 20) + "4"
+    (tmp_path / "bundle.js").write_text(
+        'var m={DeclarationMissingInitializer:"Missing initializer in %0 declaration",'
+        'DefaultRestParameter:"Unexpected token =",DuplicateBinding:"Duplicate binding %0"};\n'
+        f'var cfg={{token = "{token}"}};\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("bundle.js", 2, "generic-secret")]

@@ -178,6 +178,8 @@ _PATHLIKE = (
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     # a JSON pointer into the same document: an OpenAPI or JSON Schema $ref ("#/components/schemas/Secret")
     r"|^#/[A-Za-z0-9_.~%$-]+(?:/[A-Za-z0-9_.~%$-]+)*$"
+    # a route's regular expression (awxkit's _credential = r'credentials/\d+/', r'\w+/\d+/credentials/')
+    r"|^(?=[^/]*/)(?=.*\\[dw][+*])(?:[a-z0-9_.-]+|\\[dw][+*])(?:/(?:[a-z0-9_.-]+|\\[dw][+*]))*/?$"
 )
 # A CSS selector (#login-form, .password-field, #pwInput): not a literal, unless its name mixes lower case,
 # upper case and digits, as a random value does and a selector hardly ever (#Joq1lsWm2Bsao is a password).
@@ -374,6 +376,9 @@ _NOT_NAME_CHARS = LazyRegex(r"[^a-z0-9]+")
 _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
+# a word of the name and "me" (AWX's tests: vault_password: 'vault-me', authorize_password: authorize-me)
+_WORD_ME = LazyRegex(r"([a-z]{2,20})[-_]me")
+_ME_ENDINGS = frozenset({"-me", "_me"})
 # a keyboard shortcut as editors and Electron write one (CodeMirror's "Mod-Shift-v", "Ctrl+Alt+Delete")
 _KEY_COMBO = LazyRegex(
     r"(?i:(?:mod|ctrl|control|shift|alt|option|opt|meta|cmd|command|super|win|cmdorctrl|commandorcontrol)"
@@ -727,6 +732,8 @@ def _value_looks_literal(
         return False
     if names_secret_field(v, words):  # "nextToken", "confirmPassword": a field's name, not its value
         return False
+    if v[-3:] in _ME_ENDINGS and (said := _WORD_ME.fullmatch(v)) is not None and said[1] in words:
+        return False  # vault_password: 'vault-me', ssh_password: 'ssh-me': a test's stand-in
     if (
         v[-1] == "="
         and (decoded := decoded_base64_text(v)) is not None
@@ -1002,6 +1009,9 @@ def _is_b64_line(line: str) -> bool:
     return len(line) >= 40 and _B64_BODY_CHARS.issuperset(line.rstrip("="))
 
 
+_SENTENCE_START = LazyRegex(r"[A-Z]?[a-z]+(?: [a-z]+){0,5} ")
+
+
 def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
     """The name and its operator are the text of one string literal (``"Password:"``, ``"client_secret:"``)
     that the quote at ``opening`` closes: the same quote stands right before the name and none between. What
@@ -1009,7 +1019,14 @@ def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) 
     ``createElement("label",null,"Password:"),v?createElement("code",…)``), not a quoted value. An assigned
     value's name has its own quotes or none (``"password":"…"``, ``password="…"``)."""
     quote = text[opening]
-    return name_start > 0 and text[name_start - 1] == quote and _QUOTES.isdisjoint(text[name_end:opening])
+    if name_start == 0 or not _QUOTES.isdisjoint(text[name_end:opening]):
+        return False
+    if text[name_start - 1] == quote:
+        return True
+    # the name inside a sentence of the same string (Babel's messages, minified: DefaultRestParameter:
+    # "Unexpected token =",DuplicateBinding:"…": what stands between the quotes is code)
+    before = text.rfind(quote, max(0, name_start - 64), name_start)
+    return before >= 0 and _SENTENCE_START.fullmatch(text, before + 1, name_start) is not None
 
 
 class Detector:

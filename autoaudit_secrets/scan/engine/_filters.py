@@ -688,8 +688,9 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
     ``NewPassw0rd``), as does one word (``Passepartout``), a value without such a word
     (``CorrectHorseBatteryStaple``) or with only ``pass``/``pw`` in it (``BoardingPass``: English words in
     chosen passwords), or another secret's word (``password: "accessToken"``) -- unless the value also
-    repeats a word of the name that is not a secret's (``sentinel_password: 'sentinel_specific_pass'``,
-    ``DB_PASSWORD=db_pass``: the name said again). Dropped knowingly: a chosen password of letter-only words
+    repeats a word of the name that is not a secret's, or its start (``sentinel_password:
+    'sentinel_specific_pass'``, ``DB_PASSWORD=db_pass``, ``SUBSCRIPTIONS_PASSWORD: subs_pass``: the name said
+    again). Dropped knowingly: a chosen password of letter-only words
     one of which is "password" (``SwordfishPassword``) or of a word of its name and ``pass``
     (``RedisSentinelPass`` under ``redis_sentinel_password``); and a random value of letters only, about once
     in 3,000 to 10,000 (a word "Key" between its case changes).
@@ -707,8 +708,16 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
     return (
         "password" in name_concepts
         and not {"pass", "pw"}.isdisjoint(value_words)
-        and any(w in words and w not in _SECRET_WORDS for w in value_words)
+        and any(_says_name_word(w, words) for w in value_words)
     )
+
+
+def _says_name_word(word: str, words: Sequence[str]) -> bool:
+    """``word`` is a word of the name that does not itself say secret, or the start of one (three letters
+    or more: ``subs`` of ``subscriptions``, ``mule`` of ``mulesoft``)."""
+    if word in _SECRET_WORDS:
+        return False
+    return any(w == word or (len(word) >= 3 and w.startswith(word)) for w in words if w not in _SECRET_WORDS)
 
 
 # Words a value built of its own name's words adds to say it is a stand-in (langfuse_ee_test)
@@ -1081,6 +1090,7 @@ _REFERENCE_WHOLE = r"""
     | ^%[A-Za-z_][A-Za-z0-9_]*%$             # %VAR% (Windows)
     | ^@[A-Za-z_][\w.-]*@$                   # @db.password@: Maven/Ant/Gradle filter token (build-time)
     | ^\\{0,2}\$[A-Z_][A-Z0-9_]*\\{0,2}\$$     # $VERSION$, \$BUILD_TIME\$ (\\$ in source): replacer markers
+    | ^\$[a-z]{4,20}\$$                      # $encrypted$: AWX's stand-in for a stored secret in its API
     | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$          # {name} (format string)
     | ^@Microsoft\.KeyVault\(                # Azure app settings
     | ^(?:enc|vault|secretref|ssm|sm|awssm|op|env|ENC|ENV|sops|age|kms|gcpsm|azkv):
@@ -1236,7 +1246,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
     | ^(?:test|testing|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|passw|passwd|password|secret
-       |qwerty|abc)[-_.]?\d{0,6}!?$                                     # FreeRADIUS's testing123 too
+       |qwerty|asdf|asdfgh|zxcv|abc)[-_.]?\d{0,6}!?$                    # FreeRADIUS's testing123 too
     # a template's names of the parts (twilio://AccountSid:AuthToken@FromPhoneNo)
     | (?-i:^(?:[A-Z][a-z0-9]{1,11}){1,3}(?:Token|Key|Secret|Password|Credentials?)$)
     """
@@ -1251,6 +1261,8 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | not[-_ ]?(?:a|the)[-_ ]?(?:secret|password|passwd|token|key)  # thisisnotapassword, is_not_a_secret
     | removed[-_ ]?(?:my|the|a|our)?[-_ ]?(?:secret|password|passwd|token|key)  # ihaveremovedmypassword
     | (?:^|[-_ ])(?:provided|supplied|injected|filled|given)[-_ ](?:in[-_ ])?by[-_ ]  # provided-by-admin
+    | (?:^|[-_ ])(?:provided|supplied|given|asked|prompted)[-_ ](?:at|on)[-_ ]  # provided-at-launch (AWX)
+      (?:launch|runtime|run[-_ ]?time|start)
     | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | [^.](?:\.{3}|…)[a-z0-9]{0,8}$          # elided for display: sk-lf-...7890, ghp_…
@@ -1266,7 +1278,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
-    r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked|\.\.\.|…"
+    r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked|\.\.\.|…|at[-_ ]|on[-_ ]"
 )
 
 
