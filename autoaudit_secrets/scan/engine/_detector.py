@@ -769,7 +769,8 @@ def _value_looks_literal(
         return False
     if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
         return False
-    if _REQUIREMENT.fullmatch(v) is not None:  # a tox factor's dependency: notiktoken-v0.1: aiohttp==3.13.5
+    if not _COMPARISONS.isdisjoint(v) and _REQUIREMENT.fullmatch(v) is not None:
+        # a tox factor's dependency: py3.9-langchain-notiktoken-v0.1.20: aiohttp==3.13.5
         return False
     if v.startswith("npm:") and _NPM_ALIAS.fullmatch(v) is not None:  # yarn.lock: path-key: "npm:^3.1.0"
         return False
@@ -820,6 +821,7 @@ _REQUIREMENT = LazyRegex(
     r"[A-Za-z0-9][\w.-]*(?:\[[\w,.-]+\])?[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*\d[\w.*+!-]*"
     r"(?:[ \t]*,[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*\d[\w.*+!-]*)*"
 )
+_COMPARISONS = frozenset("=<>")
 # A dependency's range as Yarn 2+ lockfiles and package aliases write it: npm:^3.1.0, npm:@scope/name@1.2.3
 _NPM_ALIAS = LazyRegex(
     r"npm:(?:@?[a-z0-9][\w.-]*(?:/[\w.-]+)?@)?[v^~=<>]{0,2}\d+(?:\.(?:\d+|x|\*)){0,2}(?:-[0-9A-Za-z.-]+)?"
