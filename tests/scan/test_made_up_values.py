@@ -827,3 +827,19 @@ def test_a_secret_s_name_inside_a_sentence_string_is_no_assignment(tmp_path: Pat
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("bundle.js", 2, "generic-secret")]
+
+
+def test_a_requirement_is_no_password_and_a_chosen_password_with_a_comparison_sign_is(tmp_path: Path) -> None:
+    """sentry-python's tox.ini gives requirements under token-named factors; netbox's API docs give the
+    password "I<3C3H8" (a sign, then no version): that one stays reported."""
+    chosen = "I<3" + "C3H8"
+    (tmp_path / "tox.ini").write_text(
+        "[testenv]\ndeps =\n    auth-token-v2.0: httpx[http2]>=0.27,<0.29\n"
+        "    auth-token-v2.1: pkg==2.0.post1\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "rest-api.md").write_text(
+        f"```\ncurl --data '{{\n    \"username\": \"hankhill\",\n    \"password\": \"{chosen}\"\n}}'\n```\n",
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("rest-api.md", 4, "generic-password")]

@@ -816,10 +816,12 @@ def _credentials_lines(value: str) -> list[re.Match[str] | None] | None:
 _TRACEPARENT = LazyRegex(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 # A semantic version (a package manifest's dependency, an image tag), a prerelease or build part included
 _VERSION_STRING = LazyRegex(r"[v^~=<>]{0,2}\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
-# A Python requirement with a version (PEP 508's name, extras, comparisons): aiohttp==3.13.5, a[b]>=1,<2
+# A Python requirement with a version (PEP 508's name, extras; PEP 440 versions): aiohttp==3.13.5,
+# httpx[http2]>=0.27,<0.29, django~=4.2.0 (a chosen password such as "I<3C3H8" has no version after "<")
+_VERSION_440 = r"\d+(?:\.\d+)*(?:\.\*|(?:a|b|rc)\d+|\.post\d+|\.dev\d+|\+[A-Za-z0-9.]+)*"
 _REQUIREMENT = LazyRegex(
-    r"[A-Za-z0-9][\w.-]*(?:\[[\w,.-]+\])?[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*\d[\w.*+!-]*"
-    r"(?:[ \t]*,[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*\d[\w.*+!-]*)*"
+    rf"[A-Za-z0-9][\w.-]+(?:\[[\w,.-]+\])?[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*{_VERSION_440}"
+    rf"(?:[ \t]*,[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*{_VERSION_440})*"
 )
 _COMPARISONS = frozenset("=<>")
 # A dependency's range as Yarn 2+ lockfiles and package aliases write it: npm:^3.1.0, npm:@scope/name@1.2.3
