@@ -278,7 +278,11 @@ class FileAnalyzer(Protocol):
     And ``wants(data: bytes) -> bool``: whether a file of these (undecoded, not UTF-16) bytes could give it a
     finding at all -- a cheap question for an analyzer of a common file type whose findings need a marker
     (a Kubernetes Secret's ``kind``). A scan of files skips the analyzer on a file it answers False for, so
-    the file keeps the fast path of one no token rule matches; ``analyze`` must still judge on its own."""
+    the file keeps the fast path of one no token rule matches; ``analyze`` must still judge on its own.
+
+    And ``applies_to_history(relpath) -> bool``: whether it runs on the changes a history scan reads (default:
+    where ``applies_to`` says). A history scan reads the file as of each commit that changes it for every
+    analyzer that applies, so an analyzer of a common, often large file type may narrow it there."""
 
     id: str
 

@@ -217,3 +217,19 @@ def test_only_files_that_declare_a_secret_are_wanted_and_a_utf16_manifest_is_sti
     text = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {_b64(password)}\n"
     (tmp_path / "secret.yaml").write_bytes(text.encode("utf-16"))
     assert _scan(tmp_path) == [("secret.yaml", 6, 13, RULE)]
+
+
+def test_history_reads_yaml_manifests_and_leaves_json_ones_to_the_tree_scan(git_repo: Path) -> None:
+    """A history scan reads every change of a file an analyzer applies to whole, as of its commit; JSON files
+    (lock files above all) change in most commits, so the analyzer keeps to YAML there. The tree scan of
+    the checkout still reads the JSON manifest."""
+    value = _b64(_random())
+    manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": {"answer": value}}
+    _write(git_repo, "secret.json", json.dumps(manifest, indent=2))
+    _write(git_repo, "secret.yaml", f"apiVersion: v1\nkind: Secret\ndata:\n  answer: {value}\n")
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "manifests")
+    history = json_report(run_cli("check-secrets", "git", "--all", "--format", "json", cwd=git_repo))
+    assert [(f["rule"], f["path"]) for f in history["findings"]] == [(RULE, "secret.yaml")]  # type: ignore[index]
+    tree = [(path, rule) for path, _, _, rule in _scan(git_repo)]
+    assert tree == [("secret.json", RULE), ("secret.yaml", RULE)]

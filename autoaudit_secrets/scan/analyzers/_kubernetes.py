@@ -93,6 +93,12 @@ class KubernetesSecretAnalyzer:
     def applies_to(self, relpath: str) -> bool:
         return relpath.lower().endswith(_MANIFEST_SUFFIXES)
 
+    def applies_to_history(self, relpath: str) -> bool:
+        """YAML only: in a history scan every change of an applying file is read whole as of its commit, and
+        JSON files are often large and change in most commits (package-lock.json: +45% of the whole
+        history scan of WrongSecrets). A JSON dump of a Secret stays found by the tree scan."""
+        return relpath.lower().endswith((".yml", ".yaml"))
+
     def wants(self, data: bytes) -> bool:
         """Only a file that declares a Secret (or a list) can have a finding: most YAML and JSON files are
         left to the scan's fast path."""

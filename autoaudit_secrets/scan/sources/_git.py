@@ -1207,6 +1207,13 @@ class BlobReader:
 # -------------------------------------------------------------------------------------------------- scanning
 
 
+def _in_history(analyzer: FileAnalyzer, path: str) -> bool:
+    """Whether ``analyzer`` runs on ``path`` in a history scan: its optional ``applies_to_history`` says so
+    (see :class:`~autoaudit_secrets.scan._model.FileAnalyzer`); an analyzer without it does."""
+    applies: Callable[[str], bool] | None = getattr(analyzer, "applies_to_history", None)
+    return applies is None or bool(applies(path))
+
+
 class HistoryScanner(Protocol):
     """What git modes need from the engine (:class:`~autoaudit_secrets.scan.engine._scanner.Scanner`)."""
 
@@ -1652,7 +1659,9 @@ class _HistoryScan:
     def _analyzers_of(self, path: str) -> list[FileAnalyzer]:
         analyzers = self._analyzers.get(path)
         if analyzers is None:
-            analyzers = self._analyzers[path] = self.scanner.analyzers_for(path)
+            analyzers = self._analyzers[path] = [
+                a for a in self.scanner.analyzers_for(path) if _in_history(a, path)
+            ]
         return analyzers
 
     def _wanted(self, window: list[CommitChanges]) -> list[str]:
