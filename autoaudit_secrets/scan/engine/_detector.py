@@ -1017,9 +1017,10 @@ _SENTENCE_START = LazyRegex(r"[A-Z]?[a-z]+(?: [a-z]+){0,5} ")
 
 
 def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) -> bool:
-    """The name and its operator are the text of one string literal (``"Password:"``, ``"client_secret:"``)
-    that the quote at ``opening`` closes: the same quote stands right before the name and none between. What
-    the pattern took for a value is then code between two strings (minified JavaScript:
+    """The name and its operator end one string literal (``"Password:"``, ``"client_secret:"``, ``"Unexpected
+    token ="``) that the quote at ``opening`` closes: no quote stands between them, and the same quote stands
+    right before the name or before a few lower-case words leading to it (a sentence). What the pattern took
+    for a value is then code between two strings (minified JavaScript:
     ``createElement("label",null,"Password:"),v?createElement("code",…)``), not a quoted value. An assigned
     value's name has its own quotes or none (``"password":"…"``, ``password="…"``)."""
     quote = text[opening]
@@ -1027,8 +1028,7 @@ def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) 
         return False
     if text[name_start - 1] == quote:
         return True
-    # the name inside a sentence of the same string (Babel's messages, minified: DefaultRestParameter:
-    # "Unexpected token =",DuplicateBinding:"…": what stands between the quotes is code)
+    # (Babel's parser messages, minified: DefaultRestParameter:"Unexpected token =",DuplicateBinding:"…")
     before = text.rfind(quote, max(0, name_start - 64), name_start)
     return before >= 0 and _SENTENCE_START.fullmatch(text, before + 1, name_start) is not None
 
