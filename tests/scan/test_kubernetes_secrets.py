@@ -233,3 +233,23 @@ def test_history_reads_yaml_manifests_and_leaves_json_ones_to_the_tree_scan(git_
     assert [(f["rule"], f["path"]) for f in history["findings"]] == [(RULE, "secret.yaml")]  # type: ignore[index]
     tree = [(path, rule) for path, _, _, rule in _scan(git_repo)]
     assert tree == [("secret.json", RULE), ("secret.yaml", RULE)]
+
+
+def test_a_host_a_path_or_an_identifier_under_an_ordinary_name_is_configuration(tmp_path: Path) -> None:
+    """feast-dev/feast's operator samples: a Secret that also holds the database's host and a CA file's
+    path. High in entropy, but of one case and no digits: not generated. A generated value under the same
+    names is reported."""
+    quiet = {
+        "POSTGRES_HOST": "postgresql.feast.svc.cluster.local",
+        "FEAST_CA_CERT_FILE_PATH": "/var/lib/postgresql/certs/ca.crt",
+        "auth_discovery_url": "auth_discovery_url",
+    }
+
+    def manifest(values: dict[str, str]) -> str:
+        entries = "".join(f"  {k}: {v}\n" for k, v in values.items())
+        return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: feast-data-stores\nstringData:\n{entries}"
+
+    _write(tmp_path, "secret.yaml", manifest(quiet))
+    assert _scan(tmp_path) == []
+    _write(tmp_path, "secret.yaml", manifest({k: _random() for k in quiet}))
+    assert [line for _, line, _, rule in _scan(tmp_path) if rule == RULE] == [6, 7, 8]

@@ -843,3 +843,17 @@ def test_a_requirement_is_no_password_and_a_chosen_password_with_a_comparison_si
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("rest-api.md", 4, "generic-password")]
+
+
+def test_an_arm_template_s_expression_is_no_password_and_a_literal_beside_it_is(tmp_path: Path) -> None:
+    """feast-dev/feast's Azure deployment templates build a Redis connection string in an Azure Resource
+    Manager expression: concat(…,',password=',listKeys(…).primaryKey, …). The pattern takes the quote that
+    closes ',password=' for the value's opening one; what follows is the next argument, a call."""
+    password = random_chars(_ALNUM, 18) + "2"
+    (tmp_path / "azuredeploy.json").write_text(
+        '{"value": "[concat(variables(\'redisCacheName\'),\'.redis.cache.windows.net:6380,password=\','
+        "listKeys(concat('Microsoft.Cache/redis/', variables('redis')), '2020-06-01').primaryKey)]\",\n"
+        f' "password": "{password}"}}\n',
+        encoding="utf-8",
+    )
+    assert _scan(tmp_path) == [("azuredeploy.json", 2, "generic-password")]

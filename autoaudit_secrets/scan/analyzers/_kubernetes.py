@@ -26,7 +26,7 @@ import binascii
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -212,6 +212,21 @@ def _decoded(value: str) -> str | None:
         return None
 
 
+def _looks_generated(text: str, looks_random: Callable[[str], bool]) -> bool:
+    """A value under an ordinary name counts when it looks generated: long, without blanks, high in entropy
+    and mixing lower case, upper case and digits (a random password, base64 of one), or long hex. A host
+    (``postgresql.feast.svc.cluster.local``), a path or an identifier under ``POSTGRES_HOST`` or
+    ``CA_CERT_FILE_PATH`` is high in entropy too, but of one case and no digits."""
+    if len(text) < 16 or "://" in text or text[0] in "/~.":
+        return False
+    if len(text) >= 32 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return looks_random(text)
+    mixed = (
+        any(c.islower() for c in text) and any(c.isupper() for c in text) and any(c.isdigit() for c in text)
+    )
+    return mixed and looks_random(text)
+
+
 def _judge(
     value: _Value, secret: YMap, doc: YamlDocument, relpath: str, ctx: AnalysisContext
 ) -> Finding | None:
@@ -224,7 +239,7 @@ def _judge(
         return None
     name = value.key.replace(".", "_")
     hit = judge_assignment(name, text, ctx)
-    if hit is None and not ctx.is_placeholder(text) and looks_random(text):
+    if hit is None and not ctx.is_placeholder(text) and _looks_generated(text, looks_random):
         hit = judge_assignment("secret", text, ctx)  # (a generated value under any name)
     if hit is None or hit.from_rule:
         return None  # (a token rule's format: its own finding names it, on the value or what it decodes to)

@@ -237,6 +237,9 @@ _REDIS_CHANNEL = r"^__key(?:space|event)@\d{1,5}__:"
 # tell it from base64)
 _REOPENED = (
     r"^[\"'`][ \t]{0,2}\+"
+    # a string closed, then a call as the next argument: concat('…,password=',listKeys(…)) (an Azure Resource
+    # Manager template's expression; the pattern took the closing quote for the value's opening one)
+    r"|^[\"'`]?[ \t]{0,2},[ \t]{0,2}[A-Za-z_][\w.]*\("
     r"|^\+(?=[^+]*[.( ])[ \t]{0,2}[A-Za-z_][\w.]*(?:\([^()]{0,40}\))?[ \t]{0,2}\+?$"
 )
 _NOT_LITERAL_AT_START = LazyRegex(
