@@ -26,7 +26,7 @@ import binascii
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,18 @@ _SECRET_KIND = LazyRegex(_SECRET_KIND_PATTERN)
 @functools.cache
 def _secret_kind_bytes() -> re.Pattern[bytes]:
     return re.compile(_SECRET_KIND_PATTERN.encode())
+
+
+def _declares_secret(text: str) -> bool:
+    """``text`` has a kind line of a Secret or a list (substring tests first: they run at memory speed, the
+    regular expression line by line); :meth:`KubernetesSecretAnalyzer.wants` asks the same of bytes."""
+    if "kind" not in text or ("Secret" not in text and "List" not in text):
+        return False
+    return _SECRET_KIND.search(text) is not None
+
+
+# The sections of a Secret that hold values, and whether they hold them in base64
+_SECTIONS = (("data", True), ("stringData", False))
 
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -108,12 +120,10 @@ class KubernetesSecretAnalyzer:
 
     def may_change(self, added: str, ctx: AnalysisContext, text: str, lines: Iterable[int]) -> bool:
         """Only a file that holds a Secret (or a list) can have a finding: history scans skip the rest."""
-        return _SECRET_KIND.search(text) is not None
+        return _declares_secret(text)
 
     def analyze(self, relpath: str, text: str, ctx: AnalysisContext) -> Iterable[Finding]:
-        if "kind" not in text or ("Secret" not in text and "List" not in text):
-            return []
-        if _SECRET_KIND.search(text) is None:
+        if not _declares_secret(text):
             return []
         # (imported here: every JSON and YAML file of a pre-commit run loads this module, few are manifests)
         from ._yaml_lines import load_yaml
@@ -156,7 +166,7 @@ def _secrets(root: YNode) -> Iterator[YMap]:
 def _values(secret: YMap) -> Iterator[_Value]:
     from ._yaml_lines import YScalar
 
-    for section, encoded in (("data", True), ("stringData", False)):
+    for section, encoded in _SECTIONS:
         entries = secret.get_map(section)
         if entries is None:
             continue
@@ -182,7 +192,7 @@ def _annotated_values(secret: YMap) -> Iterator[_Value]:
         return
     if not isinstance(manifest, dict) or manifest.get("kind") != "Secret":
         return
-    for section, encoded in (("data", True), ("stringData", False)):
+    for section, encoded in _SECTIONS:
         entries = manifest.get(section)
         if not isinstance(entries, dict):
             continue
@@ -212,11 +222,13 @@ def _decoded(value: str) -> str | None:
         return None
 
 
-def _looks_generated(text: str, looks_random: Callable[[str], bool]) -> bool:
+def _looks_generated(text: str) -> bool:
     """A value under an ordinary name counts when it looks generated: long, without blanks, high in entropy
     and mixing lower case, upper case and digits (a random password, base64 of one), or long hex. A host
     (``postgresql.feast.svc.cluster.local``), a path or an identifier under ``POSTGRES_HOST`` or
     ``CA_CERT_FILE_PATH`` is high in entropy too, but of one case and no digits."""
+    from ._config_values import looks_random
+
     if len(text) < 16 or "://" in text or text[0] in "/~.":
         return False
     if len(text) >= 32 and all(c in "0123456789abcdefABCDEF" for c in text):
@@ -230,7 +242,7 @@ def _looks_generated(text: str, looks_random: Callable[[str], bool]) -> bool:
 def _judge(
     value: _Value, secret: YMap, doc: YamlDocument, relpath: str, ctx: AnalysisContext
 ) -> Finding | None:
-    from ._config_values import judge_assignment, looks_random, make_finding
+    from ._config_values import judge_assignment, make_finding
 
     text = value.text.strip()
     if not text or text.startswith(_PUBLIC_STARTS) or value.written.strip().startswith("ENC["):
@@ -239,7 +251,7 @@ def _judge(
         return None
     name = value.key.replace(".", "_")
     hit = judge_assignment(name, text, ctx)
-    if hit is None and not ctx.is_placeholder(text) and _looks_generated(text, looks_random):
+    if hit is None and not ctx.is_placeholder(text) and _looks_generated(text):
         hit = judge_assignment("secret", text, ctx)  # (a generated value under any name)
     if hit is None or hit.from_rule:
         return None  # (a token rule's format: its own finding names it, on the value or what it decodes to)

@@ -819,8 +819,7 @@ def _wanting(analyzers: list[FileAnalyzer], data: bytes) -> list[FileAnalyzer]:
     """The analyzers that may find something in a file of these bytes: those without a ``wants(data)``
     question, and those whose answer is yes (see :class:`FileAnalyzer`). A file none of them wants keeps the
     fast path of a file no token rule matches (it is not even decoded)."""
-    kept = [a for a in analyzers if (wants := getattr(a, "wants", None)) is None or wants(data)]
-    return kept if len(kept) < len(analyzers) else analyzers
+    return [a for a in analyzers if (wants := getattr(a, "wants", None)) is None or wants(data)]
 
 
 def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str]) -> list[Finding]:
