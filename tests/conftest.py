@@ -49,11 +49,23 @@ _MADE_UP = re.compile(r"^xxxx|dummy|sample|example|placeholder|redacted|fake|tes
 
 def random_chars(alphabet: str, count: int) -> str:
     """``count`` characters drawn at random from ``alphabet`` (with ``secrets``), drawn again while they
-    spell a word that makes a value read as made up (rare: a few draws in 100,000 for 36 alphanumerics)."""
-    while True:
+    spell a word that makes a value read as made up (rare: a few draws in 100,000 for 36 alphanumerics).
+
+    Drawn again too, from 8 characters, while the draw, alone or with a digit after it (as most tests add
+    one), reads as a code identifier (``gv27MkiMGASWeaTidvZjwern7``): the scanner knowingly takes some random
+    values for names and leaves them quiet (see ``is_code_identifier``): of 62 alphanumerics, about 1 draw
+    in 2,000 at 16 characters, 1 in 100,000 at 24; a stress run of 800,000 draws of 24 met six. After 50
+    such draws the last one is returned: a change that takes every random value for an identifier still
+    fails the tests instead of hanging them."""
+    from autoaudit_secrets.scan.engine._filters import is_code_identifier
+
+    for _ in range(50):
         text = "".join(secrets.choice(alphabet) for _ in range(count))
-        if _MADE_UP.search(text) is None:
+        if _MADE_UP.search(text) is not None:
+            continue
+        if count < 8 or not (is_code_identifier(text) or is_code_identifier(text + "7")):
             return text
+    return text
 
 
 def assert_no_leak(
