@@ -249,6 +249,12 @@ QUIET = [
         '      - run: echo "LANGFUSE_EE_LICENSE_KEY={v}" >> .env\n',
         "langfuse_ee_test",
     ),
+    # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
+    (
+        "middlewares.yml",
+        "http:\n  middlewares:\n    limit:\n      redis:\n        password: {v}\n",
+        "urn:k8s:secret:redis:password",
+    ),
 ]
 
 

@@ -1102,6 +1102,7 @@ _REFERENCE_WHOLE = r"""
     | ^CiQA[A-Za-z0-9+/]{60}                  # Google Cloud KMS ciphertext (protobuf field 1, 36 bytes)
     | ^-----BEGIN\ (?:AGE\ ENCRYPTED\ FILE|PGP\ MESSAGE)-----
     | ^arn:aws:(?:secretsmanager|ssm|kms):
+    | ^urn:k8s:secret:[\w.-]+:[\w.-]+$     # Traefik's reference: urn:k8s:secret:[name]:[valueKey]
     | ^!vault | ^!secret
     """
 # an f-string/format hole anywhere: {name}, {call(args)}, {cfg["key"]}, {x!r}, {x:>8}
