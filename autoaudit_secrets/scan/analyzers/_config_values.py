@@ -22,6 +22,7 @@ from .._gitenv import harden
 from .._model import AnalysisContext, AnalyzerCheck, Finding, Severity
 from ..engine._filters import (
     is_doc_example,
+    is_encoded_pem,
     is_public_key,
     local_user_as_password,
     names_itself_as_stand_in,
@@ -117,12 +118,13 @@ def looks_random(value: str) -> bool:
 
 def _is_boring(name: str, value: str) -> bool:
     """Values that are not secrets whatever the name says: flags, small numbers, paths for *_FILE names, URLs
-    without credentials, keys public by design (a Stripe publishable key, ``is_public_key``), and the name of
-    a field holding the same secret (``SMTP_PASSWORD=smtp_password``, ``DB_PASSWORD=current-password``: the
-    generic rules' judgement, ``names_secret_field``)."""
+    without credentials, keys public by design (a Stripe publishable key, ``is_public_key``), PEM blocks in
+    base64 (``is_encoded_pem``), and the name of a field holding the same secret
+    (``SMTP_PASSWORD=smtp_password``, ``DB_PASSWORD=current-password``: the generic rules' judgement,
+    ``names_secret_field``)."""
     v = value.strip()
-    if v.lower() in _BOOLEANISH or is_public_key(v):
-        return True
+    if v.lower() in _BOOLEANISH or is_public_key(v) or is_encoded_pem(v):
+        return True  # (a PEM block in base64: the PEM rules judge what it decodes to)
     if re.fullmatch(r"-?\d{1,6}", v):
         return True
     upper = name.upper()

@@ -15,8 +15,9 @@ A value is judged by its entry's name, as the other analyzers judge an assignmen
 (``username``, ``host``, ``answer``) only a value that matches a token rule or looks generated. A ``data``
 value is judged on what it decodes to. Quiet: empty values; templates and references (Helm's
 ``{{ .Values.db.password | b64enc }}``, ``${DB_PASSWORD}``); placeholders, also in base64 (``Y2hhbmdlbWU=``,
-"changeme"); certificates and public keys (``ca.crt``, ``tls.crt``); encrypted manifests (SOPS: ``ENC[...]``
-values and a ``sops`` section; Bitnami's ``SealedSecret`` is another kind).
+"changeme"); PEM blocks, left to the PEM rules, which report a private key and nothing else (a
+certificate, a public key, an empty block); SSH public keys; encrypted manifests (SOPS: ``ENC[...]`` values
+and a ``sops`` section; Bitnami's ``SealedSecret`` is another kind).
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ _SECTIONS = (("data", True), ("stringData", False))
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # YAML, and JSON as `kubectl get -o json` writes it (the YAML loader reads JSON, with positions)
 _MANIFEST_SUFFIXES = (".yml", ".yaml", ".json")
-# What a certificate or a public key decodes to: public by design (ca.crt, tls.crt, a JWKS's public half)
-_PUBLIC_STARTS = ("-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN X509 CRL", "ssh-", "ecdsa-")
+# What a value judged by its format, never by its entry's name, decodes to: a PEM block (the PEM rules
+# report a private key in it, on the base64 layer; a certificate, a public key or an empty block, as in
+# traefik's fixtures, is no secret) and an SSH public key (public by design)
+_FORMAT_STARTS = ("-----BEGIN", "ssh-", "ecdsa-")
 _MAX_ANNOTATION = 1 << 20
 
 
@@ -245,7 +248,7 @@ def _judge(
     from ._config_values import judge_assignment, make_finding
 
     text = value.text.strip()
-    if not text or text.startswith(_PUBLIC_STARTS) or value.written.strip().startswith("ENC["):
+    if not text or text.startswith(_FORMAT_STARTS) or value.written.strip().startswith("ENC["):
         return None
     if "{{" in value.written or "{{" in text or ctx.is_placeholder(value.written.strip()):
         return None

@@ -29,6 +29,7 @@ from ._filters import (
     is_doc_example,
     is_doc_host,
     is_dotted_name,
+    is_encoded_pem,
     is_expired_jwt,
     is_format_field,
     is_hash,
@@ -1418,8 +1419,8 @@ class Detector:
         # (a credentials file's lines are judged one by one: see _value_looks_literal)
         if (is_placeholder(secret) or is_doc_example(secret)) and _credentials_lines(secret) is None:
             return False
-        if is_public_key(secret):
-            return False
+        if is_public_key(secret) or (named and is_encoded_pem(secret)):
+            return False  # (a PEM block in base64 is judged by its format's rules, not by a name)
         if "cmdline" in rule.tags and _PORT_MAPPING.fullmatch(secret) is not None:
             return False  # "simple-mongo": "docker run -p 27017:27017 mongo": docker's -p publishes a port
         filters = rule.filters

@@ -17,6 +17,7 @@ reference
 * :func:`is_natural_language`, :func:`is_secret_label` — is a value text for people (a UI string in a
   script other than Latin, ``用户名或密码错误``; a label naming the secret, ``Show password``)?
 * :func:`is_public_key` — is a value a key its vendor publishes in client code (a Stripe publishable key)?
+* :func:`is_encoded_pem` — is a value a PEM block in base64, which the PEM rules judge by what it decodes to?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials`,
   :func:`is_doc_host`, :func:`is_format_field` — the optional per-rule filters.
 
@@ -46,6 +47,7 @@ __all__ = [
     "is_doc_example",
     "is_doc_host",
     "is_dotted_name",
+    "is_encoded_pem",
     "is_expired_jwt",
     "is_format_field",
     "is_hash",
@@ -1818,6 +1820,17 @@ def is_public_key(value: str) -> bool:
         except (binascii.Error, ValueError):
             return False
     return v.startswith("pk_") and _PUBLISHABLE_KEY.fullmatch(v) is not None
+
+
+def is_encoded_pem(value: str) -> bool:
+    """True for a PEM block written in base64 (``LS0tLS1CRUdJT…`` is ``-----BEGIN``: a Kubernetes Secret's
+    ``tls.key``, a chart's ``values.yaml``, a CI variable). Such a value is judged by what it decodes to,
+    never by the name it stands under: the engine's base64 layer decodes it and the PEM rules report a
+    private key in it (``private-key-pem``, or ``private-key-pem-base64`` for one cut short); a certificate,
+    a public key or an empty block (``-----BEGIN PRIVATE KEY-----`` right before its END line, as fixtures
+    write one) is no secret. Name-based rules and analyzers leave it alone, so a key is reported once, by
+    its format."""
+    return value.lstrip().startswith("LS0tLS1CRUdJT")
 
 
 _TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith", "max mustermann"})

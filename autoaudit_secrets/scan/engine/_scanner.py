@@ -831,7 +831,8 @@ def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str])
 
     "The very value" is judged on the line and the value, whatever the quoting: the two findings share a line,
     their column spans overlap, and the token's secret is the analyzer's value or lies inside it (an analyzer
-    may report ``"value"`` with its quotes, or a whole ``user:password`` pair around the token)."""
+    may report ``"value"`` with its quotes, or a whole ``user:password`` pair around the token). A token found
+    in what a value decodes to (a PEM key in base64) spans the very value: the same span is the same value."""
     analyzers_on: dict[int, list[int]] = {}
     for index, f in enumerate(findings):
         if f.secret and f.line >= 1 and f.rule_id not in token_rule_ids:
@@ -864,7 +865,12 @@ def _merge_same_place(findings: list[Finding], token_rule_ids: AbstractSet[str])
 def _same_value(analyzer: Finding, token: Finding) -> bool:
     """Whether an analyzer's finding and a token rule's finding on the same line are about one value."""
     if token.secret not in analyzer.secret:
-        return False
+        # (a token of a decoded layer: its secret is the decoded text, its span the encoded value's)
+        return (analyzer.column, analyzer.end_line, analyzer.end_column) == (
+            token.column,
+            token.end_line,
+            token.end_column,
+        )
     a_end = (
         analyzer.end_column if analyzer.end_line == analyzer.line else analyzer.column + len(analyzer.secret)
     )

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ...._redact import MASK, redact_preview
 from ..._model import AnalysisContext, Finding, Match, Severity
-from ...engine._filters import is_public_key
+from ...engine._filters import is_encoded_pem, is_public_key
 from ...engine._suppress import line_allows
 from .._sensitive_files import classify_sensitive_file
 from ._dockerfile import Dockerfile, Instruction, KeyValue, is_dockerfile_path, parse_dockerfile
@@ -172,9 +172,9 @@ def _refs(value: str) -> list[tuple[str, str]]:
 def _harmless_value(name: str, value: str) -> bool:
     """Values that are not secrets whatever the name: booleans, URLs without credentials, absolute paths, GPG
     fingerprints under a GPG name (official images publish them), keys public by design (a Stripe publishable
-    key)."""
+    key), PEM blocks in base64 (the PEM rules judge what they decode to)."""
     stripped = value.strip()
-    if stripped.lower() in _BOOLISH or is_public_key(stripped):
+    if stripped.lower() in _BOOLISH or is_public_key(stripped) or is_encoded_pem(stripped):
         return True
     url = _URL.match(stripped)
     if url and not url.group("auth"):
