@@ -249,6 +249,13 @@ QUIET = [
         '      - run: echo "LANGFUSE_EE_LICENSE_KEY={v}" >> .env\n',
         "langfuse_ee_test",
     ),
+    # lepture/authlib: the OAuth RFCs' examples, quoted in docstrings and documentation
+    ("token.py", '    {{"access_token":"{v}", "token_type":"Bearer"}}\n', "2YotnFZFEjr1zCsicMWpAA"),
+    ("refresh_token.py", "        grant_type=refresh_token&refresh_token={v}\n", "tGzv3JOkF0XG5Qx2TlKWIA"),
+    ("clients.py", 'client_secret = "{v}"\n', "7Fjfp0ZBr1KtDRbnfVdmIw"),
+    ("intro.rst", '        oauth_consumer_key="{v}",\n', "dpf43f3p2l4k3l03"),
+    ("intro.rst", "    oauth_token=hh5s93j4hdidpola&oauth_token_secret={v}\n", "hdhd0244k9j7ao03"),
+    ("signature.py", 'consumer_secret, token_secret = "kd94hf93k423kf44", "{v}"\n', "pfkkdhi9sl3r4s00"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",
@@ -863,3 +870,17 @@ def test_an_arm_template_s_expression_is_no_password_and_a_literal_beside_it_is(
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("azuredeploy.json", 2, "generic-password")]
+
+
+def test_the_oauth_rfc_s_basic_credentials_are_quiet_and_another_secret_for_its_client_is_reported(
+    tmp_path: Path,
+) -> None:
+    # RFC 6749's client s6BhdRkqt3 with its published secrets, as authlib's docstrings quote it
+    doc = tmp_path / "grants.py"
+    for secret in ("gX1fBat3bV", "7Fjfp0ZBr1KtDRbnfVdmIw"):
+        basic = base64.b64encode(f"s6BhdRkqt3:{secret}".encode()).decode()
+        doc.write_text(f'    """\n        Authorization: Basic {basic}\n    """\n', encoding="utf-8")
+        assert _scan(tmp_path) == []
+    other = base64.b64encode(f"s6BhdRkqt3:{random_chars(_ALNUM, 20)}5".encode()).decode()
+    doc.write_text(f'    """\n        Authorization: Basic {other}\n    """\n', encoding="utf-8")
+    assert _scan(tmp_path) == [("grants.py", 2, "http-basic-auth")]

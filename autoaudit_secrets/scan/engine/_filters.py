@@ -1745,6 +1745,31 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # RFC 2617's example credentials for Digest authentication (user Mufasa), in HTTP libraries' tests.
         "Circle Of Life",
         "CircleOfLife",
+        # The example credentials and tokens of the OAuth RFCs, which OAuth libraries quote in docstrings,
+        # documentation and tests (authlib, django-oauth-toolkit, OpenIddict, HTTP clients' signing tests).
+        # RFC 6749 (OAuth 2.0): client s6BhdRkqt3's secrets and their Basic credentials, the code, access
+        # and refresh tokens, the MAC token id, johndoe's password; RFC 6750 (bearer tokens): its token.
+        "7Fjfp0ZBr1KtDRbnfVdmIw",
+        "czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3",
+        "gX1fBat3bV",
+        "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+        "SplxlOBeZQQYbYS6WxSbIA",
+        "2YotnFZFEjr1zCsicMWpAA",
+        "tGzv3JOkF0XG5Qx2TlKWIA",
+        "h480djs93hd8",
+        "A3ddj3w",
+        "mF_9.B5f-4.1JqM",
+        # RFC 5849 (OAuth 1.0): the printer example's client, temporary and token credentials and verifier
+        # (photos.example.net), and the signature example's client key and token (section 3.4.1).
+        "dpf43f3p2l4k3l03",
+        "kd94hf93k423kf44",
+        "hh5s93j4hdidpola",
+        "hdhd0244k9j7ao03",
+        "hfdp7dh39dks9884",
+        "nnch734d00sl2jdk",
+        "pfkkdhi9sl3r4s00",
+        "9djdj82h48djs9d2",
+        "kkk9d7dh3k39sjv7",
         # The GUID of RFC 6455 (WebSocket) that every server appends to a client's key: a constant of the
         # protocol, under names like WS_KEY.
         "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
