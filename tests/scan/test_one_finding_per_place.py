@@ -100,3 +100,16 @@ def test_a_name_that_is_a_password_and_a_key_gives_one_finding_of_the_password_r
     (tmp_path / "A.java").write_text(source, encoding="utf-8")
     findings = _scan_json(tmp_path)
     assert [(f["path"], f["line"], f["rule"]) for f in findings] == [("A.java", 2, "generic-password")]
+
+
+def test_a_provider_s_name_rule_and_its_format_rule_on_one_key_give_one_finding(tmp_path: Path) -> None:
+    # jazzband/django-oauth-toolkit's settings: Django's SECRET_KEY rule (by name, medium confidence) and its
+    # django-insecure- format rule (high) both matched the one key
+    alphabet = string.ascii_lowercase + string.digits + "!@#%^&*(-_=+)"
+    key = "django-insecure-" + "".join(secrets.choice(alphabet) for _ in range(50))
+    (tmp_path / "settings.py").write_text(f'SECRET_KEY = "{key}"\n', encoding="utf-8")
+    assert [(f["rule"], f["line"]) for f in _scan_json(tmp_path)] == [("django-insecure-secret-key", 1)]
+    # a key without the prefix is still the name rule's
+    plain = _value(50).lower()
+    (tmp_path / "settings.py").write_text(f'SECRET_KEY = "{plain}"\n', encoding="utf-8")
+    assert [(f["rule"], f["line"]) for f in _scan_json(tmp_path)] == [("django-secret-key", 1)]

@@ -1606,9 +1606,10 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     """Drop repeated hits of one rule on one secret span, low-confidence hits covered by a more specific
     one or by another low-confidence hit on the same span (``keypassword = "…"`` is a password's name and a
     key's: the password rule's hit is kept, whose preview shows nothing), and a context rule's hit (medium
-    confidence and no provider: ``Authorization: Bearer``, a password flag, a connection string's password)
-    on exactly the value and span of a self-identifying format (high confidence): one finding per place, at
-    the severity of the rule that knows the value's format. (Two values decoded from one base64 run share
+    confidence and no provider: ``Authorization: Bearer``, a password flag, a connection string's password;
+    or of the same provider: Django's ``SECRET_KEY = "…"`` on a ``django-insecure-`` key) on exactly the
+    value and span of a self-identifying format (high confidence): one finding per place, at the severity of
+    the rule that knows the value's format. (Two values decoded from one base64 run share
     its span and are both kept.) Linear-logarithmic: a minified file may hold thousands of hits."""
     hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
     # specific spans sorted by start, with the running maximum of their ends: a span [a, b) overlaps one of
@@ -1619,11 +1620,12 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         if h.match.rule.confidence is not Confidence.LOW:
             starts.append(h.match.secret_start)
             max_ends.append(max(h.match.secret_end, max_ends[-1] if max_ends else -1))
-    formats = {
-        (h.match.secret_start, h.match.secret_end, h.secret)
-        for h in hits
-        if h.match.rule.confidence is Confidence.HIGH
-    }
+    # per value and span of a self-identifying format: the providers of the rules that found it there
+    formats: dict[tuple[int, int, str], set[str]] = {}
+    for h in hits:
+        if h.match.rule.confidence is Confidence.HIGH:
+            place = (h.match.secret_start, h.match.secret_end, h.secret)
+            formats.setdefault(place, set()).add(h.match.rule.provider)
     # per span that low-confidence rules share, the one rule kept: a password rule before the others
     low_kept: dict[tuple[int, int], Rule] = {}
     for h in hits:
@@ -1642,10 +1644,9 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
             continue
         if m.rule.confidence is Confidence.LOW and low_kept[(m.secret_start, m.secret_end)].id != m.rule.id:
             continue
-        if (
-            m.rule.confidence is Confidence.MEDIUM
-            and not m.rule.provider
-            and (m.secret_start, m.secret_end, h.secret) in formats
+        if m.rule.confidence is Confidence.MEDIUM and (
+            (providers := formats.get((m.secret_start, m.secret_end, h.secret))) is not None
+            and (not m.rule.provider or m.rule.provider in providers)
         ):
             continue
         if m.rule.confidence is Confidence.LOW:
