@@ -19,6 +19,7 @@ import pytest
 from autoaudit_secrets.scan import ScanConfig, Scanner, ScanOptions, is_secret_name
 from autoaudit_secrets.scan.engine._detector import _looks_like_identifier
 from autoaudit_secrets.scan.engine._filters import (
+    is_keyboard_mash,
     is_namespaced_name,
     is_placeholder,
     name_words,
@@ -256,6 +257,11 @@ QUIET = [
     ("intro.rst", '        oauth_consumer_key="{v}",\n', "dpf43f3p2l4k3l03"),
     ("intro.rst", "    oauth_token=hh5s93j4hdidpola&oauth_token_secret={v}\n", "hdhd0244k9j7ao03"),
     ("signature.py", 'consumer_secret, token_secret = "kd94hf93k423kf44", "{v}"\n', "pfkkdhi9sl3r4s00"),
+    # oauthlib, requests-oauthlib: tokens typed on a keyboard's home row in docstrings and tests
+    ("oauth1_session.py", "        'oauth_token_secret': '{v}',\n", "2kjshdfp92i34asdasd"),
+    ("test_oauth2_session.py", '            "access_token": "{v}",\n', "asdfoiw37850234lkjsdfsdf"),
+    ("oauth1_session.py", "    'https://api.twitter.com/oauth/authorize?oauth_token={v}'\n", "sdf0o9823sjdf"),
+    ("token.rst", "            'access_token': '{v}',\n", "sldafh309sdf"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",
@@ -884,3 +890,27 @@ def test_the_oauth_rfc_s_basic_credentials_are_quiet_and_another_secret_for_its_
     other = base64.b64encode(f"s6BhdRkqt3:{random_chars(_ALNUM, 20)}5".encode()).decode()
     doc.write_text(f'    """\n        Authorization: Basic {other}\n    """\n', encoding="utf-8")
     assert _scan(tmp_path) == [("grants.py", 2, "http-basic-auth")]
+
+
+def test_a_home_row_mash_is_a_made_up_token_but_a_password_typed_so_is_reported(tmp_path: Path) -> None:
+    mash = "lsdkfhj230"
+    (tmp_path / "test_api.py").write_text(f'api_token = "{mash}"\npassword = "{mash}"\n', encoding="utf-8")
+    # a keyboard pattern is a weak password that works
+    assert _scan(tmp_path) == [("test_api.py", 2, "generic-password")]
+
+
+@pytest.mark.parametrize(
+    ("value", "mash"),
+    [
+        ("sdf0o9823sjdfsdf", True),
+        ("2kjshdfp92i34asdasd", True),
+        ("lsdkfhj230", True),
+        ("dad0fa3ddfaa0dfad9fadd0f", False),  # hex: its letters are a-f, no other home-row key
+        ("Lsdkfhj230", False),  # upper case: not this
+        ("sdf12345", False),  # three letters: too few to tell
+        ("kjerht2309u", False),  # four of seven letters off the home row
+        ("qwe7rty9uio", False),
+    ],
+)
+def test_is_keyboard_mash_boundary(value: str, mash: bool) -> None:
+    assert is_keyboard_mash(value) is mash

@@ -33,6 +33,7 @@ from ._filters import (
     is_expired_jwt,
     is_format_field,
     is_hash,
+    is_keyboard_mash,
     is_name_path,
     is_namespaced_name,
     is_natural_language,
@@ -1441,6 +1442,8 @@ class Detector:
             return False
         if "password" not in rule.tags and _SNAKE_CASE_WORDS.fullmatch(secret) is not None:
             return False  # physics_particle_group_add_point: an identifier, where a key's alphabet has "_"
+        if named and "password" not in rule.tags and is_keyboard_mash(secret):
+            return False  # 'access_token': 'sdf0o9823sjdfsdf': a test's token typed on the home row
         if (
             "password" in rule.tags
             and rule.confidence is not Confidence.HIGH

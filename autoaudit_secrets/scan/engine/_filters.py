@@ -18,6 +18,7 @@ reference
   script other than Latin, ``用户名或密码错误``; a label naming the secret, ``Show password``)?
 * :func:`is_public_key` — is a value a key its vendor publishes in client code (a Stripe publishable key)?
 * :func:`is_encoded_pem` — is a value a PEM block in base64, which the PEM rules judge by what it decodes to?
+* :func:`is_keyboard_mash` — is a value letters typed on a keyboard's home row, as tests write a token?
 * :func:`is_doc_example`, :func:`is_hash`, :func:`is_uuid`, :func:`is_basic_credentials`,
   :func:`is_doc_host`, :func:`is_format_field` — the optional per-rule filters.
 
@@ -51,6 +52,7 @@ __all__ = [
     "is_expired_jwt",
     "is_format_field",
     "is_hash",
+    "is_keyboard_mash",
     "is_loopback_host",
     "is_name_path",
     "is_namespaced_name",
@@ -1501,6 +1503,30 @@ def _standin_run(word: str) -> bool:
                 reached.add(j)
                 starts.append(j)
     return False
+
+
+_HOME_ROW = frozenset("asdfghjkl")
+_HOME_ROW_NOT_HEX = frozenset("ghjkls")
+_LOWER_ALNUM = LazyRegex(r"[a-z0-9]{8,64}")
+
+
+def is_keyboard_mash(value: str) -> bool:
+    """True when ``value`` is what a person types for a made-up token: lower-case letters and digits whose
+    letters come mostly from a keyboard's home row (``sdf0o9823sjdfsdf``, ``lsdkfhj230``,
+    ``2kjshdfp92i34asdasd``, as OAuth libraries' docs and tests write access tokens).
+
+    The exact boundary: 8 to 64 lower-case letters and digits, six letters or more, at least three quarters
+    of them of ``asdfghjkl``, among them two or more of ``ghjkls`` (so that no hex digest, whose letters
+    are a-f, counts). Of random values of lower-case letters and digits, this takes about 1 in 100 of 8 to
+    12 characters, 1 in 250 of 16, 1 in 650 of 20, 1 in 2,000 of 24 and 1 in 20,000 of 32; values of
+    other alphabets never. Not asked for passwords: a keyboard pattern is a weak password people use."""
+    if _LOWER_ALNUM.fullmatch(value) is None:
+        return False
+    letters = [c for c in value if c.isalpha()]
+    if len(letters) < 6:
+        return False
+    home = sum(c in _HOME_ROW for c in letters)
+    return 4 * home >= 3 * len(letters) and len(_HOME_ROW_NOT_HEX.intersection(letters)) >= 2
 
 
 def is_sequential(value: str) -> bool:
