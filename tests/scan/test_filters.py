@@ -620,6 +620,10 @@ def test_textbook_jwts_are_documentation() -> None:
     real = header + ".eyJzdWIiOiI4NzIxMzQ1IiwibmFtZSI6IkFsZXggUml2ZXIifQ.sig"
     assert is_doc_example(textbook) and not is_doc_example(real)
     assert not is_doc_example(header + ".not-base64!.sig")
+    # PyJWT's README: {"some": "payload"}, exactly; one claim more is someone's token
+    pyjwt = header + ".eyJzb21lIjoicGF5bG9hZCJ9.sig"
+    more = header + ".eyJzb21lIjoicGF5bG9hZCIsInN1YiI6Ijg3MjEzNDUifQ.sig"  # and "sub": "8721345"
+    assert is_doc_example(pyjwt) and not is_doc_example(more)
 
 
 def test_entropy() -> None:

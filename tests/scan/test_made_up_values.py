@@ -258,6 +258,7 @@ QUIET = [
     ("intro.rst", "    oauth_token=hh5s93j4hdidpola&oauth_token_secret={v}\n", "hdhd0244k9j7ao03"),
     ("signature.py", 'consumer_secret, token_secret = "kd94hf93k423kf44", "{v}"\n', "pfkkdhi9sl3r4s00"),
     # oauthlib, requests-oauthlib: tokens typed on a keyboard's home row in docstrings and tests
+    ("test_http.py", '        assert a.password == "{v}"\n', "open sesame"),  # RFC 7617's (werkzeug)
     ("oauth1_session.py", "        'oauth_token_secret': '{v}',\n", "2kjshdfp92i34asdasd"),
     ("test_oauth2_session.py", '            "access_token": "{v}",\n', "asdfoiw37850234lkjsdfsdf"),
     ("oauth1_session.py", "    'https://api.twitter.com/oauth/authorize?oauth_token={v}'\n", "sdf0o9823sjdf"),
@@ -878,16 +879,22 @@ def test_an_arm_template_s_expression_is_no_password_and_a_literal_beside_it_is(
     assert _scan(tmp_path) == [("azuredeploy.json", 2, "generic-password")]
 
 
-def test_the_oauth_rfc_s_basic_credentials_are_quiet_and_another_secret_for_its_client_is_reported(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("user", "published"),
+    [
+        ("s6BhdRkqt3", "gX1fBat3bV"),  # RFC 6749's client and its secrets, as authlib's docstrings quote them
+        ("s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw"),
+        ("Aladdin", "open sesame"),  # RFC 7617's example, in werkzeug's tests
+    ],
+)
+def test_the_rfcs_basic_credentials_are_quiet_and_another_password_for_the_user_is_reported(
+    tmp_path: Path, user: str, published: str
 ) -> None:
-    # RFC 6749's client s6BhdRkqt3 with its published secrets, as authlib's docstrings quote it
     doc = tmp_path / "grants.py"
-    for secret in ("gX1fBat3bV", "7Fjfp0ZBr1KtDRbnfVdmIw"):
-        basic = base64.b64encode(f"s6BhdRkqt3:{secret}".encode()).decode()
-        doc.write_text(f'    """\n        Authorization: Basic {basic}\n    """\n', encoding="utf-8")
-        assert _scan(tmp_path) == []
-    other = base64.b64encode(f"s6BhdRkqt3:{random_chars(_ALNUM, 20)}5".encode()).decode()
+    basic = base64.b64encode(f"{user}:{published}".encode()).decode()
+    doc.write_text(f'    """\n        Authorization: Basic {basic}\n    """\n', encoding="utf-8")
+    assert _scan(tmp_path) == []
+    other = base64.b64encode(f"{user}:{random_chars(_ALNUM, 20)}5".encode()).decode()
     doc.write_text(f'    """\n        Authorization: Basic {other}\n    """\n', encoding="utf-8")
     assert _scan(tmp_path) == [("grants.py", 2, "http-basic-auth")]
 

@@ -1768,6 +1768,10 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
         # (repeated too, for a longer secret: see is_doc_example).
         _TOTP_EXAMPLE_SECRET,
+        # RFC 7617's (and RFC 2617's) example of Basic authentication, user Aladdin: its password and the
+        # header's credentials, in HTTP libraries' tests and docs.
+        "open sesame",
+        "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
         # RFC 2617's example credentials for Digest authentication (user Mufasa), in HTTP libraries' tests.
         "Circle Of Life",
         "CircleOfLife",
@@ -1889,10 +1893,14 @@ _TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith",
 
 def _is_textbook_jwt(value: str) -> bool:
     """A JWT whose claims are the made-up ones of documentation (jwt.io's sample and its copies): the subject
-    is a run of consecutive digits (``1234567890``) or the name is a textbook name (``John Doe``)."""
+    is a run of consecutive digits (``1234567890``) or the name is a textbook name (``John Doe``); or whose
+    claims are exactly PyJWT's example, ``{"some": "payload"}``, which its README and docs encode and
+    tutorials copy (it names no one and grants nothing)."""
     claims = _jwt_claims(value)
     if claims is None:
         return False
+    if claims == {"some": "payload"}:
+        return True
     name, sub = claims.get("name"), claims.get("sub")
     if isinstance(name, str) and name.strip().lower() in _TEXTBOOK_NAMES:
         return True
