@@ -558,3 +558,31 @@ def test_column_points_at_the_secret_inside_a_value(
     (finding,) = _analyze(tmp_path, ctx, text)
     assert (finding.rule_id, finding.line, finding.column) == ("docker-env-secret", 3, 28)
     assert finding.end_column - finding.column == len(stripe)
+
+
+def test_a_copy_source_is_read_where_the_build_context_is_and_never_outside_the_repository(
+    tmp_path: Path, make_ctx: Callable[[Path], AnalysisContext]
+) -> None:
+    # jenkinsci/docker: debian/Dockerfile is built from the repository's root (a bake file says so) and
+    # copies the root's PGP public key, whose name ends in .key, to a .pub name
+    root = tmp_path / "repo"
+    (root / "debian").mkdir(parents=True)
+    public = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGlJ\n-----END PGP PUBLIC KEY BLOCK-----\n"
+    (root / "jenkins.io-2026.key").write_text(public)
+    (root / "deploy.key").write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    (tmp_path / "outside.pem").write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    text = (
+        "FROM a\n"
+        "COPY jenkins.io-2026.key /war/jenkins-key.pub\n"  # read at the root: a public key
+        "COPY deploy.key /etc/keys/\n"  # read at the root: a private key
+        "COPY signing.key /etc/keys/signing.pub\n"  # nowhere: by name, but copied to a public key's name
+        "COPY release.key /etc/keys/\n"  # nowhere: by name, a private key file
+        "COPY ../../outside.pem /x\n"  # outside the repository: never read, judged by name
+    )
+    (root / "debian" / "Dockerfile").write_text(text)
+    findings = list(DockerfileAnalyzer().analyze("debian/Dockerfile", text, make_ctx(root)))
+    got = {f.line: f.message for f in findings if f.rule_id == "docker-copy-secret-file"}
+    assert sorted(got) == [3, 5, 6], got
+    assert "copies a private key into" in got[3]
+    assert "copies a private key file into" in got[5]
+    assert "copies a private key file into" in got[6]  # (read, it would say "a private key")

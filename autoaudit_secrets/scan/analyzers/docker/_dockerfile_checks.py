@@ -370,6 +370,10 @@ def _is_env_file(name: str) -> bool:
     return lower.startswith(".env.") and not lower.endswith(_ENV_OK_SUFFIXES)
 
 
+# What a .key or .pem file is taken for when only its name is known
+_KEY_BY_NAME = "a private key file"
+
+
 def copy_source_secret_reason(path: str, text: str | None) -> str | None:
     """Why copying the file ``path`` (``/``-separated, relative to the context) into an image leaks a secret,
     or
@@ -396,7 +400,7 @@ def copy_source_secret_reason(path: str, text: str | None) -> str | None:
             return "a private key" if _PRIVATE_KEY.search(text) or "PuTTY-User-Key" in text else None
         if suffix == ".pem" and _CERT_HINT.search(lower):
             return None
-        return "a private key file"
+        return _KEY_BY_NAME
     if lower.startswith("id_") and "." not in lower:
         if text is None or _PRIVATE_KEY.search(text) or "PuTTY-User-Key" in text:
             return "an SSH private key"
@@ -522,7 +526,9 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
                 )
             continue
         line, column = ins.position_at(offset)
-        reason = _copy_reason_for_source(context_dir, source)
+        reason = _copy_reason_for_source(ctx.root, context_dir, source)
+        if reason == _KEY_BY_NAME and dest.lower().endswith(".pub"):
+            reason = None  # judged by its name only, and copied to a public key's name (jenkins-key.pub)
         if reason:
             yield _finding(
                 COPY_SECRET_FILE,
@@ -533,10 +539,36 @@ def _check_copy(relpath: str, ins: Instruction, ctx: AnalysisContext) -> Iterato
             )
 
 
-def _copy_reason_for_source(context_dir: Path, source: str) -> str | None:
-    """Look at the real files when the context is present; else judge the source by its name."""
+def _context_dirs(root: Path, context_dir: Path) -> list[Path]:
+    """Where a Dockerfile's build context may be: its folder, then each folder above it up to the scanned
+    root (``docker build -f debian/Dockerfile .``, as a bake file or compose names the root; a COPY source
+    found in a lower folder wins, as the build would fail without it)."""
+    try:
+        rel = context_dir.relative_to(root)
+    except ValueError:
+        return [context_dir]
+    return [root / PurePosixPath(*rel.parts[:n]) for n in range(len(rel.parts), -1, -1)]
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """``path`` resolves inside ``root``: a COPY source of ``..`` segments or a symlink never makes the
+    scan read a file outside the repository."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _copy_reason_for_source(root: Path, context_dir: Path, source: str) -> str | None:
+    """Look at the real files when the context is present (the Dockerfile's folder or a folder above it, see
+    :func:`_context_dirs`); else judge the source by its name."""
     name_only = source.rstrip("/")
-    found = _resolve_in_dir(context_dir, source) if context_dir.is_dir() else []
+    found: list[Path] = []
+    for directory in _context_dirs(root, context_dir) if context_dir.is_dir() else []:
+        found = [path for path in _resolve_in_dir(directory, source) if _inside(root, path)]
+        if found:
+            context_dir = directory
+            break
     if not found:
         if _has_glob(name_only):
             return None
