@@ -1768,9 +1768,9 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
         # (repeated too, for a longer secret: see is_doc_example).
         _TOTP_EXAMPLE_SECRET,
-        # RFC 7617's (and RFC 2617's) example of Basic authentication, user Aladdin: its password and the
-        # header's credentials, in HTTP libraries' tests and docs.
-        "open sesame",
+        # RFC 7617's (and RFC 2617's) example of Basic authentication, Aladdin:open sesame, as the header's
+        # credentials, in HTTP libraries' tests and docs. ("open sesame" alone is a cliché password, like
+        # hunter2, and stays reported.)
         "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
         # RFC 2617's example credentials for Digest authentication (user Mufasa), in HTTP libraries' tests.
         "Circle Of Life",
