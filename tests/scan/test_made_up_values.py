@@ -262,6 +262,9 @@ QUIET = [
     ("test_oauth2_session.py", '            "access_token": "{v}",\n', "asdfoiw37850234lkjsdfsdf"),
     ("oauth1_session.py", "    'https://api.twitter.com/oauth/authorize?oauth_token={v}'\n", "sdf0o9823sjdf"),
     ("token.rst", "            'access_token': '{v}',\n", "sldafh309sdf"),
+    # SigNoz/signoz: a query's storage key, an identifier spelling Kubernetes as k8s
+    ("hooks.ts", "export const K8S_ENTITY_LOGS_EXPRESSION_KEY = '{v}';\n", "k8sEntityLogsExpression"),
+    ("i18n.ts", "const I18N_KEY = '{v}';\n", "i18nLanguagePreference"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",

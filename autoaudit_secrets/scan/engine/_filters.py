@@ -825,6 +825,9 @@ _WORD_RUN = LazyRegex(r"^_{0,2}[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$")
 _PART_SPLIT = LazyRegex(r"[-_.]")
 _PIECES = LazyRegex(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]|[0-9]+")
 _DIGIT_THEN_LOWER = LazyRegex(r"[0-9][a-z]")
+# Numeronyms identifiers spell as words (k8sEntityLogsExpression, i18nNamespace, a11yLabel, o11yConfig): each
+# is read as a word of four letters (a random run holds one of them about once in 40,000 places)
+_NUMERONYM = LazyRegex(r"(?i:k8s|k3s|i18n|l10n|a11y|o11y)(?![0-9])")
 _CONSONANT_RUN = LazyRegex(r"[^aeiou]{4}")
 # English words of one or two letters common in identifiers (``createdBy``, ``SubnetId``, ``isEnabled``).
 _SHORT_WORDS = frozenset(
@@ -867,6 +870,8 @@ _LOWER_WORDS_JOINED = LazyRegex(r"^[a-z]{2,}(?:-[a-z]{2,}){2,}$")
 def _run_words(run: str) -> int | None:
     """How many words the word run ``run`` holds (see :func:`is_code_identifier`), or None when it does not
     read as words."""
+    if "1" in run or "8" in run or "3" in run:
+        run = _NUMERONYM.sub(lambda m: "Word" if m.group()[0].isupper() else "word", run)
     if _DIGIT_THEN_LOWER.search(run) is not None or _WORD_RUN.match(run) is None:
         return None  # (a digit run followed by lower case, no word boundary: the quickest rejection)
     words = word_letters = long_words = long_letters = digit_runs = acronyms = 0
