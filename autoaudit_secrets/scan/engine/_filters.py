@@ -826,7 +826,7 @@ _PART_SPLIT = LazyRegex(r"[-_.]")
 _PIECES = LazyRegex(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]|[0-9]+")
 _DIGIT_THEN_LOWER = LazyRegex(r"[0-9][a-z]")
 # Numeronyms identifiers spell as words (k8sEntityLogsExpression, i18nNamespace, a11yLabel, o11yConfig): each
-# is read as a word of four letters (a random run holds one of them about once in 40,000 places)
+# is read as a word of four letters (a random alphanumeric run holds one about once in 30,000 places)
 _NUMERONYM = LazyRegex(r"(?i:k8s|k3s|i18n|l10n|a11y|o11y)(?![0-9])")
 _CONSONANT_RUN = LazyRegex(r"[^aeiou]{4}")
 # English words of one or two letters common in identifiers (``createdBy``, ``SubnetId``, ``isEnabled``).

@@ -30,6 +30,7 @@ from ._dockerfile_checks import (
     allowed_instruction_lines,
     copy_source_secret_reason,
     detect_in,
+    is_inside,
     is_secret_variable,
 )
 from ._dockerignore import DockerIgnore, load_dockerignore
@@ -77,14 +78,6 @@ def _walk_discovery(root: Path) -> Iterator[Path]:
             lower = name.lower()
             if "dockerfile" in lower or "containerfile" in lower or "compose" in lower:
                 yield Path(dirpath) / name
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
-        return False
-    return True
 
 
 def discover_builds(root: Path) -> list[Build]:
@@ -153,10 +146,10 @@ def _compose_builds(root: Path, compose: Path) -> list[Build]:
         if "://" in context_s or context_s.startswith("git@") or "$" in context_s:
             continue
         context = (base / context_s).resolve()
-        if not context.is_dir() or not _inside(context, root):
+        if not context.is_dir() or not is_inside(context, root):
             continue
         dockerfile = (context / dockerfile_s).resolve()
-        if inline is None and (not dockerfile.is_file() or not _inside(dockerfile, root)):
+        if inline is None and (not dockerfile.is_file() or not is_inside(dockerfile, root)):
             continue
         out.append(Build(dockerfile, context, rel_compose, inline))
     return out
@@ -273,9 +266,9 @@ def _path_build(root: Path, context: str, dockerfile: str, origin: str) -> list[
     """Paths relative to the repository root (the workflow's working directory)."""
     context_dir = (root / context).resolve()
     dockerfile_path = (root / dockerfile).resolve()
-    if not context_dir.is_dir() or not _inside(context_dir, root):
+    if not context_dir.is_dir() or not is_inside(context_dir, root):
         return []
-    if not dockerfile_path.is_file() or not _inside(dockerfile_path, root):
+    if not dockerfile_path.is_file() or not is_inside(dockerfile_path, root):
         return []
     return [Build(dockerfile_path, context_dir, origin)]
 

@@ -550,9 +550,9 @@ def _context_dirs(root: Path, context_dir: Path) -> list[Path]:
     return [root / PurePosixPath(*rel.parts[:n]) for n in range(len(rel.parts), -1, -1)]
 
 
-def _inside(root: Path, path: Path) -> bool:
-    """``path`` resolves inside ``root``: a COPY source of ``..`` segments or a symlink never makes the
-    scan read a file outside the repository."""
+def is_inside(path: Path, root: Path) -> bool:
+    """``path`` resolves inside ``root``: a path read from the repository (a COPY source of ``..``
+    segments, a build's context, a symlink) never makes the scan read a file outside it."""
     try:
         return path.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError):
@@ -565,7 +565,7 @@ def _copy_reason_for_source(root: Path, context_dir: Path, source: str) -> str |
     name_only = source.rstrip("/")
     found: list[Path] = []
     for directory in _context_dirs(root, context_dir) if context_dir.is_dir() else []:
-        found = [path for path in _resolve_in_dir(directory, source) if _inside(root, path)]
+        found = [path for path in _resolve_in_dir(directory, source) if is_inside(path, root)]
         if found:
             context_dir = directory
             break
