@@ -69,6 +69,11 @@ FLOORS: dict[tuple[str, str], tuple[float, float]] = {
     # examples set aside (Ubidots' BBFF-1A2B3C4D5E6F7G8H9I0J…, ...), 33 of them flagged before: code 60.1%
     # -> 59.7% (kingfisher), 66.1% -> 66.0% (all); config 63.1% -> 62.8%, 68.3% -> 68.3%; negatives
     # unchanged.
+    # A token typed on the home row is made up (kingfisher's Bitbucket example repeats one such run three
+    # times) and RFC 7617's Basic header (Aladdin:open sesame, noseyparker's HTTP Basic example) is a
+    # published example: code 455 -> 454 (kingfisher, 59.8% -> 59.7%), 316 -> 315 (noseyparker, 78.2% ->
+    # 78.0%), 771 -> 769 (all); config 319 -> 318 (noseyparker, 79.0% -> 78.7%), 798 -> 797 (all);
+    # negatives unchanged.
     ("code", "noseyparker"): (0.775, 0.095),
     ("code", "kingfisher"): (0.595, 0.05),
     ("code", "all"): (0.655, 0.09),
