@@ -1896,15 +1896,35 @@ def is_encoded_pem(value: str) -> bool:
 _TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith", "max mustermann"})
 
 
+# Words a test or a README writes as the whole claims of a JWT ({"some": "payload"}, {"foo": "bar"})
+_STAND_IN_CLAIM_WORDS = frozenset(
+    {"some", "payload", "foo", "bar", "baz", "qux", "hello", "world", "test", "key", "value", "data"}
+)
+
+
+def _stand_in_claims(claims: dict[str, object]) -> bool:
+    """Claims made only of stand-in words (keys and string values) and numbers: PyJWT's README example
+    ``{"some": "payload"}``, a test's ``{"foo": "bar"}`` or ``{"test": 1234}``. Such a token names no one
+    and no issuer, audience or expiry: nothing accepts it as anyone's credential."""
+    return bool(claims) and all(
+        key in _STAND_IN_CLAIM_WORDS
+        and (
+            (isinstance(value, str) and value.lower() in _STAND_IN_CLAIM_WORDS)
+            or (isinstance(value, int) and not isinstance(value, bool))
+        )
+        for key, value in claims.items()
+    )
+
+
 def _is_textbook_jwt(value: str) -> bool:
     """A JWT whose claims are the made-up ones of documentation (jwt.io's sample and its copies): the subject
     is a run of consecutive digits (``1234567890``) or the name is a textbook name (``John Doe``); or whose
-    claims are exactly PyJWT's example, ``{"some": "payload"}``, which its README and docs encode and
-    tutorials copy (it names no one and grants nothing)."""
+    claims are stand-in words only (:func:`_stand_in_claims`: PyJWT's ``{"some": "payload"}``, which its
+    README and docs encode and tutorials copy, a test's ``{"foo": "bar"}``)."""
     claims = _jwt_claims(value)
     if claims is None:
         return False
-    if claims == {"some": "payload"}:
+    if _stand_in_claims(claims):
         return True
     name, sub = claims.get("name"), claims.get("sub")
     if isinstance(name, str) and name.strip().lower() in _TEXTBOOK_NAMES:
