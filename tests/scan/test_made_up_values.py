@@ -24,6 +24,7 @@ from autoaudit_secrets.scan.engine._filters import (
     is_placeholder,
     name_words,
     names_password,
+    reads_as_words,
 )
 from tests.conftest import random_chars
 
@@ -265,6 +266,13 @@ QUIET = [
     # SigNoz/signoz: a query's storage key, an identifier spelling Kubernetes as k8s
     ("hooks.ts", "export const K8S_ENTITY_LOGS_EXPRESSION_KEY = '{v}';\n", "k8sEntityLogsExpression"),
     ("i18n.ts", "const I18N_KEY = '{v}';\n", "i18nLanguagePreference"),
+    # casdoor/casdoor, SAML libraries: a standards body's URN under a key's name
+    (
+        "group_handler.go",
+        'const GroupExtensionKey = "{v}"\n',
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:Group",
+    ),
+    ("saml.py", 'SAML_NAMEID_KEY = "{v}"\n', "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",
@@ -923,3 +931,17 @@ def test_a_home_row_mash_is_a_made_up_token_but_a_password_typed_so_is_reported(
 )
 def test_is_keyboard_mash_boundary(value: str, mash: bool) -> None:
     assert is_keyboard_mash(value) is mash
+
+
+def test_an_identifier_with_a_vowelless_abbreviation_is_no_provider_s_key(tmp_path: Path) -> None:
+    # logto-io/logto: alibaba-access-key-secret took an imported name of 30 letters after "aliyun…" for a key
+    imported = "sendSmsVerifyCodeResponseGuard"
+    assert len(imported) == 30 and reads_as_words(imported)
+    assert reads_as_words("parseHtmlDnsRecord") and reads_as_words("JwtConfig")
+    (tmp_path / "index.ts").write_text(
+        f"import {{ aliyunSmsMasConfigGuard, {imported} }} from './types.js';\n", encoding="utf-8"
+    )
+    assert _scan(tmp_path) == []
+    key = random_chars(_ALNUM, 29) + "7"
+    (tmp_path / "index.ts").write_text(f"const aliyunSecret = '{key}';\n", encoding="utf-8")
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["alibaba-access-key-secret"]
