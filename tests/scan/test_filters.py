@@ -377,6 +377,9 @@ FIELD_NAMES = [
     # a name whose word says "password" as names_password reads it (glued, or ending in pw/pass)
     ("confirmPassword", "PASSWORDHASH"),
     ("confirmPassword", "rootpw"),
+    # the name's words in a row, run together (supertokens-core's default configuration)
+    ("clientsecretencryptionkey", "oauth_client_secret_encryption_key"),
+    ("encryptionkey", "oauth_client_secret_encryption_key"),
 ]
 # (value, name): a digit or symbol, one word, no spelled-out secret word, or another secret's word
 NOT_FIELD_NAMES = [
@@ -399,6 +402,11 @@ NOT_FIELD_NAMES = [
     # English words ending in "pass" are not a password's name
     ("confirmPassword", "BYPASS"),
     ("confirmPassword", "encompass"),
+    # run together: words of the name not in a row, no secret word among them, or more than the name says
+    ("clientencryption", "oauth_client_secret_encryption_key"),
+    ("oauthclient", "oauth_client_secret_encryption_key"),
+    ("secretencryptionkeys", "oauth_client_secret_encryption_key"),
+    ("passwordx", "db_password"),
 ]
 
 

@@ -698,10 +698,16 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
     one of which is "password" (``SwordfishPassword``) or of a word of its name and ``pass``
     (``RedisSentinelPass`` under ``redis_sentinel_password``); and a random value of letters only, about once
     in 3,000 to 10,000 (a word "Key" between its case changes).
+
+    Written as one lower-case run (``oauth_client_secret_encryption_key = "clientsecretencryptionkey"``),
+    the value counts when it is two words or more of the name in a row, run together, one of them a secret
+    word: the name said again without its separators.
     """
     if not _FIELD_NAME_SHAPE.match(value):
         return False
     value_words = name_words(value)
+    if len(value_words) == 1 and value.islower() and len(words) >= 2:
+        return _runs_name_words_together(value, words)
     if len(value_words) < 2:
         return False
     concepts = {_CONCEPT_OF_WORD.get(w) for w in value_words}
@@ -714,6 +720,21 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
         and not {"pass", "pw"}.isdisjoint(value_words)
         and any(_says_name_word(w, words) for w in value_words)
     )
+
+
+def _runs_name_words_together(value: str, words: Sequence[str]) -> bool:
+    """``value`` is two or more consecutive words of ``words`` run together, one of them a secret word."""
+    for first in range(len(words) - 1):
+        if not value.startswith(words[first]):
+            continue
+        joined = words[first]
+        for last in range(first + 1, len(words)):
+            joined += words[last]
+            if len(joined) > len(value):
+                break
+            if joined == value:
+                return any(_CONCEPT_OF_WORD.get(w) for w in words[first : last + 1])
+    return False
 
 
 def _says_name_word(word: str, words: Sequence[str]) -> bool:
