@@ -219,6 +219,7 @@ QUIET = [
     # langfuse/langfuse: a keyboard shortcut, a CSS variable as a design token's name, a key elided for
     # display, a licence key that is its name's words and "test"
     ("jsonMagicPaste.ts", 'const PASTE_RAW_KEY = "{v}";\n', "Mod-Shift-v"),
+    ("editor.js", 'autocomplete: {{ bindKey: "{v}" }},\n', "Ctrl-Space|Ctrl-Shift-Space|Alt-Space"),  # Ace
     ("Layout.tsx", '  {{ token: "{v}", label: "app canvas" }},\n', "--background"),
     ("ApiKeyList.test.tsx", '      displaySecretKey: "{v}",\n', "sk-lf-...5678"),
     # getsentry/sentry-python: a dependency with its version, base64 of "admin", a token's prefix and XXXX
@@ -273,6 +274,16 @@ QUIET = [
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:Group",
     ),
     ("saml.py", 'SAML_NAMEID_KEY = "{v}"\n', "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
+    # frankie567/httpx-oauth, fastapi-users: Google's documented example tokens, a stand-in in braces, a JWT
+    # cut short after its header in an OpenAPI example
+    ("google_success_access_token.json", '{{\n    "access_token": "{v}",\n}}\n', "1/fFAGRNJru1FTz70BzhT3Zg"),
+    (
+        "google_success_access_token.json",
+        '{{\n    "refresh_token": "{v}"\n}}\n',
+        "1/xEoDL4iW3cxlI7yDbSRFYNG01kVKM2C-259HOF2aQbI",
+    ),
+    ("facebook_token.json", '{{\n    "access_token": "{v}",\n}}\n', "{long-lived-user-access-token}"),
+    ("bearer.py", '    "access_token": "{v}",\n', "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ1"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",

@@ -384,11 +384,13 @@ _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 # a word of the name and "me" (AWX's tests: vault_password: 'vault-me', authorize_password: authorize-me)
 _WORD_ME = LazyRegex(r"([a-z]{2,20})[-_]me")
 _ME_ENDINGS = frozenset({"-me", "_me"})
-# a keyboard shortcut as editors and Electron write one (CodeMirror's "Mod-Shift-v", "Ctrl+Alt+Delete")
-_KEY_COMBO = LazyRegex(
+# a keyboard shortcut as editors and Electron write one (CodeMirror's "Mod-Shift-v", "Ctrl+Alt+Delete"), or
+# its alternatives (Ace's bindKey "Ctrl-Space|Ctrl-Shift-Space|Alt-Space")
+_ONE_COMBO = (
     r"(?i:(?:mod|ctrl|control|shift|alt|option|opt|meta|cmd|command|super|win|cmdorctrl|commandorcontrol)"
     r"[-+])+(?:[A-Za-z0-9]|[Ff]\d{1,2}|[A-Za-z]{3,10}|[^\sA-Za-z0-9])"
 )
+_KEY_COMBO = LazyRegex(f"{_ONE_COMBO}(?:\\|{_ONE_COMBO}){{0,7}}")
 # a configuration key's name and its sign, as a script greps for it (acme.sh's Le_PreHook=, Le_RenewalDays=)
 _TITLE_KEY_AND_SIGN = LazyRegex(r"(?:[A-Z][a-z]+)+(?:_(?:[A-Z][a-z]+)+)+[=:]")
 # a CSS custom property's or a command-line option's name (a design token's name: token: "--background")

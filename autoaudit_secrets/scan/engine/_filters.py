@@ -1318,6 +1318,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^<(?:[^<>]|<[^<>]{1,80}>){1,80}>[\w.-]{0,40}$  # a snapshot's stand-ins: <<task_token>:1>, <id:1>Name
     | ^&lt;.{1,80}&gt;$                      # &lt;your-key&gt; (HTML-escaped)
     | ^\[[^\[\]]{1,80}\]$                    # [TOKEN]
+    | (?-i:^\{[a-z]{2,}(?:[-\ ][a-z]{2,}){1,8}\}$)  # {long-lived-user-access-token}: words in braces
     | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
        (?:your|the|a|an|own)?[-_ .]?
        [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|here|value|credentials?)\b
@@ -1333,7 +1334,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
     # pypi-token, gh_b2c_token; and an env var's name where its value goes: Bearer REGISTRATION_ACCESS_TOKEN
-    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,3}(?:api[-_]?)?
+    | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,5}(?:api[-_]?)?
        (?:token|key|apikey|secret|credentials?|password|passwd)$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
@@ -1859,6 +1860,10 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
         # (repeated too, for a longer secret: see is_doc_example).
         _TOTP_EXAMPLE_SECRET,
+        # Google's OAuth 2.0 documentation (installed and web server applications): the example access and
+        # refresh tokens of its token response, copied into OAuth clients' tests and mocks.
+        "1/fFAGRNJru1FTz70BzhT3Zg",
+        "1/xEoDL4iW3cxlI7yDbSRFYNG01kVKM2C-259HOF2aQbI",
         # RFC 7617's (and RFC 2617's) example of Basic authentication, Aladdin:open sesame, as the header's
         # credentials, in HTTP libraries' tests and docs. ("open sesame" alone is a cliché password, like
         # hunter2, and stays reported.)
@@ -1926,8 +1931,10 @@ def is_expired_jwt(value: str, now: float | None = None) -> bool:
 
 def is_doc_example(value: str) -> bool:
     """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the
-    like, the bcrypt hashes of demo passwords Laravel and Spring Security ship) and for textbook JWTs (see
-    :func:`_is_textbook_jwt`)."""
+    like, the bcrypt hashes of demo passwords Laravel and Spring Security ship), for textbook JWTs (see
+    :func:`_is_textbook_jwt`) and for a JWT cut short after its header (its header, a stub of claims of 15
+    characters at most and no signature: nothing accepts it; longer claims may be a token wrapped over lines,
+    and stay judged)."""
     low = value.lower()
     if low in _DOC_EXAMPLE_VALUES or "example" in low:
         return True
@@ -1935,6 +1942,8 @@ def is_doc_example(value: str) -> bool:
         return True  # AWS's example secret key cut short (AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI in a guide)
     if value.startswith(_TOTP_EXAMPLE_SECRET) and value == _TOTP_EXAMPLE_SECRET * (len(value) // 16):
         return True  # a longer TOTP secret made of the example (authelia's test suites)
+    if value.startswith("eyJ") and value.count(".") == 1 and len(value) - value.index(".") <= 16:
+        return True  # a JWT's header and a stub of claims, no signature (an OpenAPI example: "eyJ0eX….eyJ1")
     return value.startswith("eyJ") and _is_textbook_jwt(value)
 
 
