@@ -284,6 +284,12 @@ QUIET = [
     ),
     ("facebook_token.json", '{{\n    "access_token": "{v}",\n}}\n', "{long-lived-user-access-token}"),
     ("bearer.py", '    "access_token": "{v}",\n', "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ1"),
+    # woodpecker-ci/woodpecker, gogs/gogs: a translation call in a template's attribute, a stand-in, the
+    # start of SHA-256 of nothing, GitHub's fixed word for token authentication in the password's place
+    ("RegistryEdit.vue", '<TextField password="{v}" :required="!isEditing" />\n', "$t('password')"),
+    ("combined_test.go", '{{Address: "docker.io", Username: "user", Password: "{v}"}},\n', "your-pw"),
+    ("gitlab_test.go", '\t\tAccessToken:   "{v}",\n', "e3b0c44298fc1c149afbf4c8996fb"),
+    ("security.tmpl", "<p>git clone https://{{token}}:{v}@try.gogs.io/user/repo.git</p>\n", "x-oauth-basic"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",

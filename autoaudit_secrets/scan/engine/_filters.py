@@ -1177,6 +1177,8 @@ _REFERENCE_WHOLE = r"""
     # $context.identity.apiKey: a Velocity template's variable (API Gateway's mapping templates)
     | ^\$[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+$
     | ^\$\([^)]*\)?$                         # $(command)
+    # a call with one quoted word argument, in a template's attribute: Vue's :placeholder="$t('password')"
+    | ^\$?[A-Za-z_][\w.$]{0,30}\(\s?'[A-Za-z][a-z0-9_.:\ -]{0,59}'\s?\)$
     | ^\$\$(?:\([^)]*\)?|\{[^}]*\}?|[A-Za-z_][A-Za-z0-9_]*)$  # $$(command), $${VAR}, $$VAR: compose's "$"
     | ^\{\{.*\}\}$                           # {{ x }} templates
     | ^\{%.*%\}$ | ^<%=?.*%>$ | ^\#\{.*\}$   # jinja/erb/ruby interpolation
@@ -1218,6 +1220,10 @@ _PLACEHOLDER_WORDS = frozenset(
         "",
         "changeme",
         "change_me",
+        # GitHub's fixed words for token authentication over HTTPS (https://<token>:x-oauth-basic@github.com,
+        # x-access-token:<token>): in a password's place the token is the user part, judged by its own rule
+        "x-oauth-basic",
+        "x-access-token",
         "change-me",
         "changeit",
         "change_it",
@@ -1321,7 +1327,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | (?-i:^\{[a-z]{2,}(?:[-\ ][a-z]{2,}){1,8}\}$)  # {long-lived-user-access-token}: words in braces
     | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
        (?:your|the|a|an|own)?[-_ .]?
-       [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|here|value|credentials?)\b
+       [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|pw|here|value|credentials?)\b
     | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
     | ^x{4,}+[-_a-z0-9]*+$                   # (possessive: linear in the value's length)
     | ^\([a-z][a-z _-]{0,40}\)$               # (hidden), (not set)
@@ -1929,12 +1935,20 @@ def is_expired_jwt(value: str, now: float | None = None) -> bool:
     return expiry < (time.time() if now is None else now)
 
 
+# MD5, SHA-1 and SHA-256 of the empty string: constants every hashing library documents and tests
+_EMPTY_DIGESTS = (
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+)
+
+
 def is_doc_example(value: str) -> bool:
     """True for values vendors publish in their documentation as examples (AWS's ``…EXAMPLE`` keys and the
-    like, the bcrypt hashes of demo passwords Laravel and Spring Security ship), for textbook JWTs (see
-    :func:`_is_textbook_jwt`) and for a JWT cut short after its header (its header, a stub of claims of 15
-    characters at most and no signature: nothing accepts it; longer claims may be a token wrapped over lines,
-    and stay judged)."""
+    like, the bcrypt hashes of demo passwords Laravel and Spring Security ship), for the digests of the empty
+    string (or their first 16 characters or more), for textbook JWTs (see :func:`_is_textbook_jwt`) and for
+    a JWT cut short after its header (its header, a stub of claims of 15 characters at most and no
+    signature: nothing accepts it; longer claims may be a token wrapped over lines, and stay judged)."""
     low = value.lower()
     if low in _DOC_EXAMPLE_VALUES or "example" in low:
         return True
@@ -1942,6 +1956,8 @@ def is_doc_example(value: str) -> bool:
         return True  # AWS's example secret key cut short (AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI in a guide)
     if value.startswith(_TOTP_EXAMPLE_SECRET) and value == _TOTP_EXAMPLE_SECRET * (len(value) // 16):
         return True  # a longer TOTP secret made of the example (authelia's test suites)
+    if len(value) >= 16 and any(digest.startswith(low) for digest in _EMPTY_DIGESTS):
+        return True  # the digest of nothing, or its start: a test's stand-in token (e3b0c44298fc1c149afb…)
     if value.startswith("eyJ") and value.count(".") == 1 and len(value) - value.index(".") <= 16:
         return True  # a JWT's header and a stub of claims, no signature (an OpenAPI example: "eyJ0eX….eyJ1")
     return value.startswith("eyJ") and _is_textbook_jwt(value)
