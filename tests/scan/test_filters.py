@@ -379,6 +379,9 @@ FIELD_NAMES = [
     ("confirmPassword", "rootpw"),
     # the name's words in a row, run together (supertokens-core's default configuration)
     ("clientsecretencryptionkey", "oauth_client_secret_encryption_key"),
+    # words with spaces: an enum's reason, a test's label (pypi/warehouse)
+    ("password compromised", "CompromisedPassword"),
+    ("correct password", "confirm_password"),
     ("encryptionkey", "oauth_client_secret_encryption_key"),
 ]
 # (value, name): a digit or symbol, one word, no spelled-out secret word, or another secret's word
@@ -407,6 +410,8 @@ NOT_FIELD_NAMES = [
     ("oauthclient", "oauth_client_secret_encryption_key"),
     ("secretencryptionkeys", "oauth_client_secret_encryption_key"),
     ("passwordx", "db_password"),
+    ("correct horse battery staple", "password"),  # no secret word among the words
+    ("correct  password", "password"),  # (two spaces: not a label's words)
 ]
 
 

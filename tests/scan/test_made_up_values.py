@@ -290,6 +290,8 @@ QUIET = [
     ("combined_test.go", '{{Address: "docker.io", Username: "user", Password: "{v}"}},\n', "your-pw"),
     ("gitlab_test.go", '\t\tAccessToken:   "{v}",\n', "e3b0c44298fc1c149afbf4c8996fb"),
     ("security.tmpl", "<p>git clone https://{{token}}:{v}@try.gogs.io/user/repo.git</p>\n", "x-oauth-basic"),
+    # pypi/warehouse: reCAPTCHA's test secret key (Google's FAQ) in a development environment file
+    ("dev/environment", "RECAPTCHA_SECRET_KEY={v}\n", "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",

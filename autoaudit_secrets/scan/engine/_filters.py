@@ -621,7 +621,7 @@ _CONCEPT_OF_SUFFIX = (
     ("creds", "credential"),
     ("auth", "auth"),
 )
-_FIELD_NAME_SHAPE = LazyRegex(r"^_{0,2}[A-Za-z]+(?:[-_.][A-Za-z]+)*$")
+_FIELD_NAME_SHAPE = LazyRegex(r"^_{0,2}[A-Za-z]+(?:[-_.][A-Za-z]+)*$|^[a-z]+(?: [a-z]+){1,3}$")
 
 
 def _name_concepts(words: Sequence[str]) -> set[str]:
@@ -684,7 +684,9 @@ def names_secret_field(value: str, words: Sequence[str]) -> bool:
     field, a JSON member, a header).
 
     The exact boundary. ``value`` is letters only, two words or more joined by camel/Pascal case or by single
-    ``-``, ``_`` or ``.`` (up to two leading underscores); and one of its words is a secret word spelled out
+    ``-``, ``_`` or ``.`` (up to two leading underscores), or two to four lower-case words apart by single
+    spaces (a label or an enum's reason: ``"password compromised"``, ``"correct password"``); and one of its
+    words is a secret word spelled out
     -- ``password``/``passwd``/``passwort``/``passphrase``/``pwd``, ``token(s)``, ``secret(s)``, ``key(s)``,
     ``credential(s)``/``creds``, ``auth`` -- that names what one of the name's secret words names (any of
     those spellings of password for a password name, also ``pass``/``pw``; ``accessToken``/``githubtoken``
@@ -1866,6 +1868,10 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
         # (repeated too, for a longer secret: see is_doc_example).
         _TOTP_EXAMPLE_SECRET,
+        # reCAPTCHA's test keys (v2), which Google's FAQ gives for automated tests: every verification
+        # passes. Development settings and CI copy them.
+        "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
+        "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
         # Google's OAuth 2.0 documentation (installed and web server applications): the example access and
         # refresh tokens of its token response, copied into OAuth clients' tests and mocks.
         "1/fFAGRNJru1FTz70BzhT3Zg",
