@@ -259,6 +259,9 @@ QUIET = [
     ("intro.rst", '        oauth_consumer_key="{v}",\n', "dpf43f3p2l4k3l03"),
     ("intro.rst", "    oauth_token=hh5s93j4hdidpola&oauth_token_secret={v}\n", "hdhd0244k9j7ao03"),
     ("signature.py", 'consumer_secret, token_secret = "kd94hf93k423kf44", "{v}"\n', "pfkkdhi9sl3r4s00"),
+    ("parameters.py", '            oauth_consumer_key="{v}",\n', "0685bd9184jfhq22"),
+    ("endpoint.py", '                "client_secret": "{v}",\n', "cf136dc3c1fc93f31185e5885805d"),
+    ("endpoint.py", "            Authorization: Bearer {v}\n", "reg-23410913-abewfq.123483"),
     # oauthlib, requests-oauthlib: tokens typed on a keyboard's home row in docstrings and tests
     ("oauth1_session.py", "        'oauth_token_secret': '{v}',\n", "2kjshdfp92i34asdasd"),
     ("test_oauth2_session.py", '            "access_token": "{v}",\n', "asdfoiw37850234lkjsdfsdf"),

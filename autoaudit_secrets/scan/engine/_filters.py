@@ -1908,6 +1908,15 @@ _DOC_EXAMPLE_VALUES = frozenset(
         "pfkkdhi9sl3r4s00",
         "9djdj82h48djs9d2",
         "kkk9d7dh3k39sjv7",
+        # RFC 5849's Authorization header example (section 3.5.1, from OAuth Core 1.0)
+        "0685bd9184jfhq22",
+        "ad180jjd733klru7",
+        # RFC 7591/7592 (dynamic client registration): the client secret and registration access tokens of
+        # their examples; RFC 7662 (token introspection): its protected resource's bearer token.
+        "cf136dc3c1fc93f31185e5885805d",
+        "reg-23410913-abewfq.123483",
+        "this.is.an.access.token.value.ffx83",
+        "23410913-abewfq.123483",
         # The GUID of RFC 6455 (WebSocket) that every server appends to a client's key: a constant of the
         # protocol, under names like WS_KEY.
         "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
