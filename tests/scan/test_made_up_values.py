@@ -540,6 +540,24 @@ def test_a_token_shape_inside_wrapped_base64_is_quiet_and_the_token_on_its_own_l
     assert [rule for _, _, rule in _scan(tmp_path)] == ["yandex-cloud-access-key"]
 
 
+def test_a_token_shape_starting_a_line_of_wrapped_base64_is_quiet_and_alone_it_is_reported(
+    tmp_path: Path,
+) -> None:
+    """pypa/pip's contrib/get-pip.py: a zip in base64, wrapped at 76 columns in a Python string; one line
+    began with a Yandex Cloud key's shape, cut from the line before by the line break."""
+    b64 = string.ascii_letters + string.digits + "+/"
+    key = "YC" + random_chars(_ALNUM, 38)
+    lines = [random_chars(b64, 76) for _ in range(3)]
+    lines.append(key + "+" + random_chars(b64, 76 - 41))
+    lines.extend(random_chars(b64, 76) for _ in range(2))
+    data = "\n".join(lines)
+    (tmp_path / "get-pip.py").write_text(f'DATA = b"""\n{data}\n"""\n', encoding="utf-8")
+    assert _scan(tmp_path) == []
+    # the key on a line of its own after the data: a token
+    (tmp_path / "get-pip.py").write_text(f'DATA = b"""\n{data}\n"""\n\n{key}\n', encoding="utf-8")
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["yandex-cloud-access-key"]
+
+
 def test_snake_case_words_after_a_provider_name_are_an_identifier_not_its_key(tmp_path: Path) -> None:
     # CTFd/CTFd: a syntax highlighter's keyword list in a vendor bundle holds
     # "physics_particle_group_polygon physics_particle_group_add_point", 32 characters of a key's alphabet

@@ -1335,8 +1335,10 @@ class Detector:
                 return None
         text = m.string
         opening = text[start - 1] if start > 0 else ""
-        if not named and opening in _B64_SIGNS and _inside_base64_blob(text, start, end):
-            return None  # …+p4x/YC…+…: a token's shape met inside an image's or a certificate's base64
+        if not named and (opening in _B64_SIGNS or opening == "\n") and _inside_base64_blob(text, start, end):
+            # …+p4x/YC…+…: a token's shape met inside an image's or a certificate's base64; at a line's start,
+            # the line break of base64 wrapped into lines cut it (get-pip.py's embedded zip)
+            return None
         if "associate-link" in rule.filters and text.endswith(
             _ASSOCIATE_PARAMETER, max(0, start - 16), start
         ):
