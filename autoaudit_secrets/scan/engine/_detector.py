@@ -1616,8 +1616,8 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     confidence and no provider: ``Authorization: Bearer``, a password flag, a connection string's password;
     or of the same provider: Django's ``SECRET_KEY = "…"`` on a ``django-insecure-`` key) on exactly the
     value and span of a self-identifying format (high confidence): one finding per place, at the severity of
-    the rule that knows the value's format. (Two values decoded from one base64 run share
-    its span and are both kept.) Linear-logarithmic: a minified file may hold thousands of hits."""
+    the rule that knows the value's format. (Two values decoded from one base64 run share its span and are
+    both kept.) Linear-logarithmic: a minified file may hold thousands of hits."""
     hits.sort(key=lambda h: (h.match.secret_start, -h.match.secret_end, h.match.rule.id))
     # specific spans sorted by start, with the running maximum of their ends: a span [a, b) overlaps one of
     # them iff, among those starting before b, the largest end exceeds a
