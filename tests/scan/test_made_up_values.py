@@ -295,6 +295,19 @@ QUIET = [
     ("security.tmpl", "<p>git clone https://{{token}}:{v}@try.gogs.io/user/repo.git</p>\n", "x-oauth-basic"),
     # pypi/warehouse: reCAPTCHA's test secret key (Google's FAQ) in a development environment file
     ("dev/environment", "RECAPTCHA_SECRET_KEY={v}\n", "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe"),
+    # dotnet/eShop and SQL Server's container documentation: its stand-in passwords
+    (
+        "appsettings.Development.json",
+        '{{"ConnectionStrings": {{"CatalogDB": "Host=localhost;Database=CatalogDB;Username=postgres;'
+        'Password={v}"}}}}\n',
+        "yourWeak(!)Password",
+    ),
+    (
+        "docker-compose.yml",
+        "services:\n  sql:\n    image: mcr.microsoft.com/mssql/server:2022-latest\n    environment:\n"
+        '      MSSQL_SA_PASSWORD: "{v}"\n',
+        "YourStrong@Passw0rd",
+    ),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",

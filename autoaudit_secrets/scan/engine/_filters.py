@@ -1330,6 +1330,8 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^\(?(?:your|my|insert|enter|put|paste|add|replace|set|fill)[-_ .]?(?:in[-_ .]?)?
        (?:your|the|a|an|own)?[-_ .]?
        [a-z0-9_ .-]{0,40}(?:key|token|secret|pass|password|pwd|pw|here|value|credentials?)\b
+    # SQL Server's container documentation: yourStrong(!)Password, YourStrong@Passw0rd (and their copies)
+    | ^your[a-z]{2,12}(?:\(!\)|@|!|_|-)?(?:password|passw0rd|p@ssw0rd|pass)!?$
     | ^(?:x|\*|\.|-|_|\#|0|•|=|\?){3,}$     # xxxx, ****, ....
     | ^x{4,}+[-_a-z0-9]*+$                   # (possessive: linear in the value's length)
     | ^\([a-z][a-z _-]{0,40}\)$               # (hidden), (not set)
