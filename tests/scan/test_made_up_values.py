@@ -308,6 +308,13 @@ QUIET = [
         '      MSSQL_SA_PASSWORD: "{v}"\n',
         "YourStrong@Passw0rd",
     ),
+    # sequelize/sequelize: a validator's test cases, where "pass" is the value that should pass
+    (
+        "validation.test.js",
+        "      {{\n        fail: 'not-a-date',\n        pass: '{v}',\n      }},\n",
+        "2011-02-04",
+    ),
+    ("api.test.js", '    session_token: "{v}",\n', "2024-07-08T10:15:30.123Z"),
     # traefik/traefik: a reference to a Kubernetes Secret's value, urn:k8s:secret:[name]:[valueKey]
     (
         "middlewares.yml",

@@ -776,6 +776,8 @@ def _value_looks_literal(
         return False
     if _VERSION_STRING.fullmatch(v) is not None:  # "@nuxtjs/auth-next": "5.0.0-1667386184.dfbbb54"
         return False
+    if v[:1].isdigit() and _ISO_DATE.fullmatch(v) is not None:
+        return False  # a validator's test case, pass: '2011-02-04': a calendar date (and time), not a secret
     if not _COMPARISONS.isdisjoint(v) and _REQUIREMENT.fullmatch(v) is not None:
         # a tox factor's dependency: py3.9-langchain-notiktoken-v0.1.20: aiohttp==3.13.5
         return False
@@ -831,6 +833,11 @@ _REQUIREMENT = LazyRegex(
     rf"(?:[ \t]*,[ \t]*(?:===?|>=|<=|~=|!=|<|>)[ \t]*{_VERSION_440})*"
 )
 _COMPARISONS = frozenset("=<>")
+# An ISO 8601 calendar date, with a time and a zone or not: 2011-02-04, 2024-07-08T10:15:30.123Z
+_ISO_DATE = LazyRegex(
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-][0-2]\d:?[0-5]\d)?)?"
+)
 # A dependency's range as Yarn 2+ lockfiles and package aliases write it: npm:^3.1.0, npm:@scope/name@1.2.3
 _NPM_ALIAS = LazyRegex(
     r"npm:(?:@?[a-z0-9][\w.-]*(?:/[\w.-]+)?@)?[v^~=<>]{0,2}\d+(?:\.(?:\d+|x|\*)){0,2}(?:-[0-9A-Za-z.-]+)?"
