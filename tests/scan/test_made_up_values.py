@@ -308,6 +308,8 @@ QUIET = [
         '      MSSQL_SA_PASSWORD: "{v}"\n',
         "YourStrong@Passw0rd",
     ),
+    # parse-community/parse-server: a wrong password a login test sends
+    ("LdapAuth.spec.js", "await ldap.validateAuthData({{ id: 'testuser', password: '{v}' }});\n", "wrong!"),
     # sequelize/sequelize: a validator's test cases, where "pass" is the value that should pass
     (
         "validation.test.js",

@@ -1353,7 +1353,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:wrong|incorrect|bad|expired|revoked)[-_](?:[a-z]+[-_])*      # a test's wrong_refresh_token_cookie
        (?:secret|password|passwd|pwd|token|key|apikey|credentials?|cookie|auth)(?:[-_][a-z]+)*$
     | ^(?:test|testing|demo|dummy|sample|fake|foo|bar|admin|user|guest|pass|passw|passwd|password|secret
-       |qwerty|asdf|asdfgh|zxcv|abc)[-_.]?\d{0,6}!?$                    # FreeRADIUS's testing123 too
+       |qwerty|asdf|asdfgh|zxcv|abc|wrong|incorrect|invalid|bogus)[-_.]?\d{0,6}!?$  # FreeRADIUS's testing123
     # a template's names of the parts (twilio://AccountSid:AuthToken@FromPhoneNo)
     | (?-i:^(?:[A-Z][a-z0-9]{1,11}){1,3}(?:Token|Key|Secret|Password|Credentials?)$)
     """
