@@ -308,6 +308,20 @@ QUIET = [
         '      MSSQL_SA_PASSWORD: "{v}"\n',
         "YourStrong@Passw0rd",
     ),
+    # Helm charts (prometheus-community, argo-helm), grafana's workflows, terraform-aws-modules: stand-ins,
+    # base64 of a stand-in with echo's newline, a secret store's item and field, a sentence about the
+    # value
+    ("values.yaml", 'modules:\n  default:\n    user: "another"\n    pass: "{v}"\n', "another_pw"),
+    ("extra-objects-values.yaml", "    data:\n      api-key: {v} # test-api-key\n", "dGVzdC1hcGkta2V5Cg=="),
+    (
+        ".github/workflows/update-helm-repo.yaml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: grafana/shared-workflows/actions/get-vault-secrets@main\n"
+        "        with:\n          repo_secrets: |\n"
+        "            GPG_KEY_NAME=helm-chart-signing-key:key_name\n            GPG_PASSPHRASE={v}\n",
+        "helm-chart-signing-key:passphrase",
+    ),
+    ("README.md", "CREATE USER 's3'@'localhost' IDENTIFIED BY '{v}';\n", "YourPwdShouldBeLongAndSecure!"),
     # parse-community/parse-server: a wrong password a login test sends
     ("LdapAuth.spec.js", "await ldap.validateAuthData({{ id: 'testuser', password: '{v}' }});\n", "wrong!"),
     # sequelize/sequelize: a validator's test cases, where "pass" is the value that should pass

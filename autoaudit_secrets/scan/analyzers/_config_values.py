@@ -141,12 +141,23 @@ def _is_boring(name: str, value: str) -> bool:
     return names_secret_field(v, words)
 
 
+# NAME=value, an environment variable's name in upper case (so that base64 or base32 with its padding,
+# QWxhZGRp=, JBSWY3DP====, never reads as one)
+_ASSIGNMENT_LINE = re.compile(r"[A-Z_][A-Z0-9_]*=([^=\s].*)")
+
+
 def is_literal(value: str, ctx: AnalysisContext) -> bool:
     """True when ``value`` is a hard-coded value (not empty, not a reference, not a placeholder, not a value
-    vendors publish as an example: Azurite's account key in an ``.env.example``)."""
+    vendors publish as an example: Azurite's account key in an ``.env.example``). ``NAME=value`` lines (an
+    action's input listing what to fetch: ``GPG_PASSPHRASE=signing-key:passphrase``) are one when one of
+    their values is."""
     v = value.strip()
     if not v or v == "-" or has_reference(v):
         return False
+    if "=" in v and v[:1].isupper():
+        values = [_ASSIGNMENT_LINE.fullmatch(line.strip()) for line in v.splitlines() if line.strip()]
+        if values and all(values):
+            return any(is_literal(m.group(1), ctx) for m in values if m is not None)
     return not ctx.is_placeholder(v) and not is_doc_example(v)
 
 

@@ -1336,9 +1336,15 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^x{4,}+[-_a-z0-9]*+$                   # (possessive: linear in the value's length)
     | ^\([a-z][a-z _-]{0,40}\)$               # (hidden), (not set)
     | ^(?:some|any|a|the|sample|example|dummy|fake|test|testing|my|your|default|secret|super|random
-       |wrong|invalid|incorrect|bad|expired|revoked)
-       [-_ ]?(?:secret|password|passwd|pass|pwd|token|key|api[-_ ]?key|value|string|credential)s?
+       |wrong|invalid|incorrect|bad|expired|revoked|another|other|custom)
+       [-_ ]?(?:secret|password|passwd|pass|pwd|pw|token|key|api[-_ ]?key|value|string|credential)s?
        [-_ ]?\d{0,3}$
+    # a sentence in camel case about the value: YourPwdShouldBeLongAndSecure!, YourSecretKeyHere
+    | (?-i:^Your(?:[A-Z][a-z]+){0,3}(?:Pwd|Password|Passphrase|Pass|Secret|Token|Key)(?:[A-Z][a-z]+){0,6}!?$)
+    # a secret store's item and field, as a workflow names one to fetch (grafana's Vault action:
+    # GPG_PASSPHRASE=helm-chart-signing-key:passphrase); a user:password pair's second part is no field name
+    | (?-i:^[a-z][a-z0-9]*(?:-[a-z0-9]+)+:(?:[a-z]+_)*(?:password|passphrase|token|secret|key|name|id|value
+       |username|user|cert|certificate)$)
     | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
@@ -1752,6 +1758,7 @@ def decoded_base64_text(value: str) -> str | None:
         text = base64.b64decode(value, validate=True).decode("ascii")
     except (binascii.Error, ValueError):
         return None
+    text = text.removesuffix("\n")  # (echo without -n: "test-api-key\n" | base64)
     return text if text.isprintable() else None
 
 
