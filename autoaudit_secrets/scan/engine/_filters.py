@@ -1222,10 +1222,6 @@ _PLACEHOLDER_WORDS = frozenset(
         "",
         "changeme",
         "change_me",
-        # GitHub's fixed words for token authentication over HTTPS (https://<token>:x-oauth-basic@github.com,
-        # x-access-token:<token>): in a password's place the token is the user part, judged by its own rule
-        "x-oauth-basic",
-        "x-access-token",
         "change-me",
         "changeit",
         "change_it",
@@ -1316,6 +1312,10 @@ _PLACEHOLDER_WORDS = frozenset(
         "ok",
         "off",
         "on",
+        # GitHub's fixed words for token authentication over HTTPS (https://<token>:x-oauth-basic@github.com,
+        # x-access-token:<token>): in a password's place the token is the user part, judged by its own rule
+        "x-oauth-basic",
+        "x-access-token",
     }
 )
 # Placeholder shapes, in two parts: those anchored at the start (one attempt, ``match``) and those found
