@@ -247,6 +247,19 @@ def test_env_file_with_plaintext_secret_is_reported_on_the_env_file_line(
     assert findings[0].related == "config/app.env"
 
 
+def test_an_env_file_beyond_the_read_limit_is_not_read(tmp_path: Path) -> None:
+    # hostile input: a committed file of many megabytes named as an env_file is left unread (over 10 MiB,
+    # the tree scan's default limit for a file), never read whole into memory; the same secret in a small
+    # file is reported
+    (tmp_path / "config").mkdir()
+    padding = "# " + "x" * 1022 + "\n"
+    (tmp_path / "config" / "app.env").write_text(ENV_FILE_BODY + padding * (11 * 1024))
+    assert run(tmp_path, "services:\n  api:\n    env_file: config/app.env\n") == []
+    (tmp_path / "config" / "app.env").write_text(ENV_FILE_BODY + padding * 16)
+    findings = run(tmp_path, "services:\n  api:\n    env_file: config/app.env\n")
+    assert ids_lines(findings) == [("compose-env-file-plaintext", 3, 15)]
+
+
 def test_env_file_is_resolved_next_to_the_compose_file(tmp_path: Path) -> None:
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "prod.env").write_text(ENV_FILE_BODY)

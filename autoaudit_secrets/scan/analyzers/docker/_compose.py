@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+from ...._safe_read import read_text
 from ..._model import AnalysisContext, Finding, Severity
 from .._config_values import (
     AnalyzerCheck,
@@ -298,9 +299,10 @@ class _ComposeRun:
             absolute, rel = resolved
             if not self.files.is_committed(absolute):
                 continue
-            try:
-                content = absolute.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            # (bounded: a committed file of gigabytes named as an env_file is left unread, as the tree scan
+            # leaves a file over 10 MiB; never read whole into memory)
+            content = read_text(absolute)
+            if content is None:
                 continue
             hits = _env_file_secrets(content, self.ctx)
             if not hits:
