@@ -26,7 +26,10 @@ Prints per input and tool the best and median wall, the median CPU and the findi
 check-secrets to each peer and to the faster one (goal: <= 0.5x the faster of gitleaks and betterleaks).
 Beside the tools, "git alone" (``_git_floor.py``) times the patches check-secrets asks git for, written by
 two git processes with nobody reading them: the floor of any scanner that reads ``git log -p``. The last
-line says how that floor compares with the 0.5x target and how much check-secrets spends above it.
+lines say how that floor compares with the 0.5x target and how much check-secrets spends above it, and the
+same for "blob floor" (``_blob_floor.py``): every text blob of the history read once and run through
+check-secrets' Hyperscan database by two processes, the floor of scanning each file version once instead of
+each commit's patch.
 
 Usage: ``python benchmarks/bench_git.py [--real PATH | --prepare-real SRC] [--runs 3] [--default-install]
 [--format text|json] [--commits 10000] [--regenerate] [--no-generated] [--json FILE]``
@@ -55,6 +58,7 @@ WORK = HERE / ".work"
 DEFAULT_REAL = WORK / "wrongsecrets"
 GOAL = 0.5
 FLOOR = "git alone"
+BLOB_FLOOR = "blob floor"
 
 # ------------------------------------------------------------------------------------------------ inputs
 
@@ -145,11 +149,13 @@ def commands(ours: Path, fmt: str, report_dir: Path) -> dict[str, list[str]]:
                         "--exit-code", "0", "--output", str(report_dir / "bl.json")],
         # git alone, as check-secrets runs it, its patches thrown away: the floor of any git-log-p reader
         FLOOR: [str(ours.parent / "python"), str(HERE / "_git_floor.py")],
+        # every text blob read once and prescanned: the floor of scanning file versions, not patches
+        BLOB_FLOOR: [str(ours.parent / "python"), str(HERE / "_blob_floor.py")],
     }  # fmt: skip
 
 
 def count_findings(tool: str, report_dir: Path, fmt: str) -> int | None:
-    if tool == FLOOR:
+    if tool in (FLOOR, BLOB_FLOOR):
         return None
     try:
         if tool == "check-secrets":
@@ -208,15 +214,20 @@ def bench(repo: Path, ours: Path, fmt: str, runs: int) -> dict[str, Any]:
     )
     ratios["faster peer"] = faster
     floor = statistics.median(v["wall"] for v in times[FLOOR])
+    blob_floor = statistics.median(v["wall"] for v in times[BLOB_FLOOR])
     target = GOAL * statistics.median(
         min(b["wall"], c["wall"]) for b, c in zip(times["gitleaks"], times["betterleaks"], strict=True)
     )
     ours_wall = statistics.median(v["wall"] for v in times["check-secrets"])
-    ratios["floor"], ratios["target"] = floor, target
+    ratios["floor"], ratios["blob floor"], ratios["target"] = floor, blob_floor, target
     print(
         f"  git alone (check-secrets' git log -p, 2 processes, output thrown away) {floor:.2f} s: "
         f"{floor / target:.0%} of the {GOAL}x target ({target:.2f} s); check-secrets spends "
         f"{ours_wall - floor:.2f} s above it"
+    )
+    print(
+        f"  blob floor (each text blob once, check-secrets' prescan only, 2 processes) {blob_floor:.2f} s: "
+        f"{blob_floor / target:.0%} of the target; {blob_floor - ours_wall:+.2f} s against check-secrets"
     )
     print(
         f"  ratio check-secrets / gitleaks {ratios['gitleaks']:.2f}x (cpu {ratios['gitleaks cpu']:.2f}x), "
