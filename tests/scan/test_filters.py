@@ -804,6 +804,10 @@ def test_reads_as_words_takes_identifiers_and_almost_no_random_runs() -> None:
     # a run of letters that splits on its case changes, but not into words (the corpus's Atlassian key)
     for value in ("DjayBenyJrtpvydFCzAphcqc", "zhchuPQ2u68pbS7AfwkjZKUP", "Config"):
         assert not reads_as_words(value), value
+    # a y after a word's first letter is a vowel there (not in is_code_identifier's shorter values)
+    for identifier in ("AsyncSQLAlchemyInstallationStore", "PythonSystemStyle", "CryptoSymbolTable"):
+        assert reads_as_words(identifier), identifier
+    assert not reads_as_words("YbxqTmrw") and not is_code_identifier("Sync2Style")
     rng = random.Random(20261204)
     alphabet = string.ascii_letters + string.digits
     taken = sum(reads_as_words("".join(rng.choice(alphabet) for _ in range(24))) for _ in range(20_000))

@@ -1047,6 +1047,10 @@ def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) 
     return before >= 0 and _SENTENCE_START.fullmatch(text, before + 1, name_start) is not None
 
 
+# Rules that judge their values by the names given to them (see _value_looks_literal), not by the words test
+_NAME_JUDGED_TAGS = frozenset({"generic", "password"})
+
+
 class Detector:
     """Rules + matcher + filters. One per scanner (and per worker process)."""
 
@@ -1447,8 +1451,11 @@ class Detector:
             return False
         if "doc-expired" in filters and doc_file and is_expired_jwt(secret):
             return False  # a documentation's example token, expired (fastapi-users' docs: exp in 2019)
-        if "identifier" in filters and reads_as_words(secret):
-            return False  # a bare run after a provider's name that reads as words: JIRAConfigEngagementBase
+        if ("identifier" in filters or _NAME_JUDGED_TAGS.isdisjoint(rule.tags)) and reads_as_words(secret):
+            # a key, token or provider's value that reads as words is code: JIRAConfigEngagementBase after
+            # "jira", AsyncSQLAlchemyInstallationStore after "sqlalchemy import" (32 characters after
+            # "alchemy")
+            return False
         if rule.min_entropy is not None and shannon_entropy(secret) < rule.min_entropy:
             return False
         if "password" not in rule.tags and _SNAKE_CASE_WORDS.fullmatch(secret) is not None:

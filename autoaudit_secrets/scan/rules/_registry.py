@@ -31,8 +31,10 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     ``password-name`` (drops a match whose name has no word that says password, when the pattern found
     ``pass`` inside another word: ``COMPASS_INTRO_KEY``), ``identifier`` (drops a value that reads as an
     identifier of code, two words or more with or without digits inside them -- ``JIRAConfigEngagementBase``
-    after ``import`` on a line naming Jira -- for rules that take a bare run of letters and digits after a
-    provider's name; see :func:`~autoaudit_secrets.scan.engine._filters.reads_as_words`), ``doc-expired``
+    after ``import`` on a line naming Jira; see
+    :func:`~autoaudit_secrets.scan.engine._filters.reads_as_words`. The engine applies it to every rule not
+    tagged ``generic`` or ``password``, whose values it judges by their names instead: listing it matters
+    only there), ``doc-expired``
     (drops, in a documentation file, a token whose own expiry has passed: a JWT's ``exp`` claim),
     ``standin-name`` (drops a value assigned, on its line, to a name with a word saying it is a stand-in:
     ``DUMMY_HASH = "$argon2id$…"``, ``fake_hash:``; for rules without a ``name`` group, whose names the engine
