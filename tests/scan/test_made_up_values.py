@@ -337,6 +337,25 @@ QUIET = [
         "http:\n  middlewares:\n    limit:\n      redis:\n        password: {v}\n",
         "urn:k8s:secret:redis:password",
     ),
+    # a token format's prefix on a value too short to be one, nothing random after it: a stand-in
+    # (slackapi/python-slack-sdk's and anthropics/anthropic-sdk-python's tests)
+    ("test_socket_mode.py", 'client = SocketModeClient(app_token="{v}")\n', "xapp-A111-222-xyz"),
+    (
+        "test_credentials.py",
+        'creds = {{"access_token": "{v}", "expires_at": 1775000000}}\n',
+        "sk-ant-oat01-x",
+    ),
+    (
+        "test_credentials.py",
+        'tok = AccessToken(token="{v}", expires_at=123)\n',
+        "sk-ant-oat01-SECRETMATERIAL",
+    ),
+    ("test_web.py", 'client = WebClient(token="{v}")\n', "xoxp-111-222-333-abc"),
+    (
+        "docker-compose.yml",
+        "services:\n  bot:\n    environment:\n      SLACK_BOT_TOKEN: {v}\n",
+        "xoxb-111-222-xyz",
+    ),
 ]
 
 
@@ -945,7 +964,7 @@ def test_a_requirement_is_no_password_and_a_chosen_password_with_a_comparison_si
         encoding="utf-8",
     )
     (tmp_path / "rest-api.md").write_text(
-        f"```\ncurl --data '{{\n    \"username\": \"hankhill\",\n    \"password\": \"{chosen}\"\n}}'\n```\n",
+        f'```\ncurl --data \'{{\n    "username": "hankhill",\n    "password": "{chosen}"\n}}\'\n```\n',
         encoding="utf-8",
     )
     assert _scan(tmp_path) == [("rest-api.md", 4, "generic-password")]
@@ -957,7 +976,7 @@ def test_an_arm_template_s_expression_is_no_password_and_a_literal_beside_it_is(
     closes ',password=' for the value's opening one; what follows is the next argument, a call."""
     password = random_chars(_ALNUM, 18) + "2"
     (tmp_path / "azuredeploy.json").write_text(
-        '{"value": "[concat(variables(\'redisCacheName\'),\'.redis.cache.windows.net:6380,password=\','
+        "{\"value\": \"[concat(variables('redisCacheName'),'.redis.cache.windows.net:6380,password=',"
         "listKeys(concat('Microsoft.Cache/redis/', variables('redis')), '2020-06-01').primaryKey)]\",\n"
         f' "password": "{password}"}}\n',
         encoding="utf-8",
@@ -1021,3 +1040,30 @@ def test_an_identifier_with_a_vowelless_abbreviation_is_no_provider_s_key(tmp_pa
     key = random_chars(_ALNUM, 29) + "7"
     (tmp_path / "index.ts").write_text(f"const aliyunSecret = '{key}';\n", encoding="utf-8")
     assert [rule for _, _, rule in _scan(tmp_path)] == ["alibaba-access-key-secret"]
+
+
+def test_a_token_prefix_on_a_random_or_a_word_stem_value_stays_reported(tmp_path: Path) -> None:
+    # a stand-in has nothing random after a token format's prefix; a token of an older or undocumented shape
+    # does (Nosey Parker's Slack app token of 2021), and a prefix whose stem is a word (mailgun's "key-")
+    # begins values of any kind
+    random_part = random_chars(_ALNUM, 20) + "9a"
+    (tmp_path / "settings.py").write_text(
+        f'SLACK_TOKEN = "xapp-083452001657-{random_part}"\n'
+        f'MAILER_API_KEY = "key-{random_chars(_ALNUM, 14)}7"\n'
+        'BOT_TOKEN = "xoxb-1234-5678-abcd"\n',
+        encoding="utf-8",
+    )
+    assert [(line, rule) for _, line, rule in _scan(tmp_path)] == [
+        (1, "generic-secret"),
+        (2, "generic-secret"),
+    ]
+
+
+def test_a_token_stand_in_needs_a_distinctive_prefix_and_a_length_short_of_the_format() -> None:
+    detector = Scanner(ScanConfig()).detector
+    assert detector.is_token_stand_in("sk_test_123") and detector.is_token_stand_in("ghp_xxx")
+    # as long as the format's tokens (ghp_ and 36 characters): the format's own rule judges it
+    assert not detector.is_token_stand_in("ghp_" + "a1" * 18)
+    # "sk-" alone is too short to name a provider; "key-" and "live_" have words as stems
+    assert not detector.is_token_stand_in("sk-abc") and not detector.is_token_stand_in("key-abc")
+    assert not detector.is_token_stand_in("live_abc") and not detector.is_token_stand_in("abcd")

@@ -377,3 +377,16 @@ def test_relaxed_patterns_match_whatever_their_rule_matches() -> None:
                 assert loose.fullmatch(m.group(0)), rule.id
                 checked += 1
     assert checked >= len(relaxed)
+
+
+def test_secret_prefixes_reads_the_literal_a_secret_group_begins_with() -> None:
+    from autoaudit_secrets.scan.engine._matcher import secret_prefixes
+
+    assert secret_prefixes(r"\b(?P<secret>ghp_[A-Za-z0-9]{36})\b") == (("ghp_",), 40)
+    # one choice of single characters is spelled out
+    assert secret_prefixes(r"\b(?P<secret>xox[pe]-[0-9]{8,14})\b") == (("xoxp-", "xoxe-"), 13)
+    assert secret_prefixes(r"(?P<secret>[sr]k_test_[0-9A-Za-z]{24,247})") == (("sk_test_", "rk_test_"), 32)
+    # a group that begins with a class of many characters, or a name before the group
+    assert secret_prefixes(r"(?i:alchemy)[ =]{1,3}(?P<secret>[A-Za-z0-9_\-]{32})")[0] == ()
+    assert secret_prefixes(r"token=(?P<secret>[a-z0-9]{20})")[0] == ()
+    assert secret_prefixes(r"abc(?P<other>d)", "secret") == ((), 0)

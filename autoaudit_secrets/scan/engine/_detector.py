@@ -1047,6 +1047,36 @@ def _inside_one_string(text: str, name_start: int, name_end: int, opening: int) 
     return before >= 0 and _SENTENCE_START.fullmatch(text, before + 1, name_start) is not None
 
 
+# A value that may begin with a token format's prefix: letters and digits, then "-" or "_"
+_PREFIX_SHAPE = LazyRegex(r"[A-Za-z0-9]{2,20}[-_]")
+# Prefixes whose stem is a word (mailgun's key-, Twitch's live_, HubSpot's pat-): any value may begin so
+_WORD_STEMS = frozenset({"key", "pat", "api", "live", "access"})
+# What may be a random part of a token (base64's "+" and "/" included)
+_RANDOM_RUN = LazyRegex(r"[A-Za-z0-9+/]{12,}")
+
+
+def _token_prefixes(rules: Sequence[Rule]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The prefixes of the token formats among ``rules`` (high confidence, neither generic nor password, case
+    sensitive; see :meth:`Detector.is_token_stand_in`), with the width of their shortest token, by the
+    prefixes' first two characters."""
+    from ._matcher import secret_prefixes
+
+    table: dict[str, list[tuple[str, int]]] = {}
+    for rule in rules:
+        if (
+            rule.confidence is not Confidence.HIGH
+            or rule.case_insensitive
+            or not _NAME_JUDGED_TAGS.isdisjoint(rule.tags)
+        ):
+            continue
+        prefixes, width = secret_prefixes(rule.pattern, rule.secret_group)
+        for prefix in prefixes:
+            separator = min((i for i in (prefix.find("-"), prefix.find("_")) if i > 0), default=-1)
+            if len(prefix) >= 4 and separator > 0 and prefix[:separator].lower() not in _WORD_STEMS:
+                table.setdefault(prefix[:2], []).append((prefix, width))
+    return {pair: tuple(entries) for pair, entries in table.items()}
+
+
 # Rules that judge their values by the names given to them (see _value_looks_literal), not by the words test
 _NAME_JUDGED_TAGS = frozenset({"generic", "password"})
 
@@ -1083,12 +1113,36 @@ class Detector:
         keywords = [k for r in self.rules for k in r.keywords]
         self._keyword_chars: frozenset[str] = frozenset(k for k in keywords if len(k) == 1)
         self._keyword_pairs: dict[str, tuple[str, ...]] | None = None
+        # the token formats' prefixes by their first two characters, with their widths (see
+        # is_token_stand_in; worked out when first asked)
+        self._token_prefixes: dict[str, tuple[tuple[str, int], ...]] | None = None
         if all(spec.keywords for spec in specs[: len(self.rules)]):
             pairs: dict[str, set[str]] = {}
             for k in keywords:
                 if len(k) > 1:
                     pairs.setdefault(k[:2], set()).add(k)
             self._keyword_pairs = {pair: tuple(sorted(ks)) for pair, ks in pairs.items()}
+
+    def is_token_stand_in(self, value: str) -> bool:
+        """Whether ``value`` has a token format's own prefix (``xoxb-``, ``sk-ant-``, ``ghp_``: the literal
+        its rule's secret begins with, four characters or more holding a ``-`` or ``_``) but is shorter than
+        any real token of the kinds that begin so, and holds nothing random after it (no run of 12 letters
+        and digits of two kinds): a test's or a document's stand-in (``xoxb-111-222-xyz``,
+        ``sk-ant-oat01-x``, ``sk-ant-oat01-SECRETMATERIAL``), not a secret under a generic rule. (A token of
+        an older or undocumented shape keeps its random part: ``xapp-083452001657-ShAYwge/87H4lC3j7lZ48pAL``
+        is still a secret.) A prefix whose stem is a word (``key-``, ``live_``) says nothing."""
+        if len(value) < 5 or _PREFIX_SHAPE.match(value) is None:
+            return False
+        prefixes = self._token_prefixes
+        if prefixes is None:
+            prefixes = self._token_prefixes = _token_prefixes(self.rules)
+        matching = [
+            (prefix, width) for prefix, width in prefixes.get(value[:2], ()) if value.startswith(prefix)
+        ]
+        if not matching or len(value) >= min(width for _, width in matching):
+            return False
+        body = value[max(len(prefix) for prefix, _ in matching) :]
+        return not any(_char_classes(run) >= 2 for run in _RANDOM_RUN.findall(body))
 
     @property
     def backend(self) -> MatcherBackend:
@@ -1371,7 +1425,7 @@ class Detector:
         if verdict is None:
             verdict = self._value_passes(
                 rule, named, name, words, secret, doc_file, literal_dollars, locale_file
-            )
+            ) and not (named and self.is_token_stand_in(secret))
             if len(self._verdicts) >= _VERDICTS:
                 self._verdicts.clear()
             self._verdicts[key] = verdict

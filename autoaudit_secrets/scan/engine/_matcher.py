@@ -210,6 +210,55 @@ def max_width(pattern: str, flags: int = 0) -> int:
     return width
 
 
+def secret_prefixes(pattern: str, group: str | int = "secret") -> tuple[tuple[str, ...], int]:
+    """``(prefixes, width)``: the literal texts every match of ``pattern``'s secret group begins with
+    (``ghp_``; ``xoxp-`` and ``xoxe-`` for ``xox[pe]-``: one choice of single characters is spelled out) and
+    the fewest characters that group matches; no prefixes when the group begins with something else (a class
+    of many characters, a repetition, a choice of words) or cannot be found. Parsing only, as
+    :func:`max_width`."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern, 0)
+        index = parsed.state.groupdict[group] if isinstance(group, str) else group
+    except (re.error, KeyError):  # (validated patterns parse; a pattern may lack the group)
+        return (), 0
+
+    def find(items: Any) -> Any:
+        for op, av in items:
+            if op is c.SUBPATTERN:
+                if av[0] == index:
+                    return av[3]
+                found = find(av[3])
+            elif op is c.BRANCH:
+                found = next((f for branch in av[1] if (f := find(branch)) is not None), None)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                found = find(av[2])
+            elif op is c.ATOMIC_GROUP:
+                found = find(av)
+            else:
+                continue
+            if found is not None:
+                return found
+        return None
+
+    sub = parsed if index == 0 else find(parsed.data)
+    if sub is None:
+        return (), 0
+    prefixes = [""]
+    chose = False
+    for op, av in sub.data:
+        if op is c.LITERAL:
+            prefixes = [prefix + chr(av) for prefix in prefixes]
+        elif op is c.IN and not chose and 1 < len(av) <= 8 and all(o is c.LITERAL for o, _ in av):
+            chose = True
+            prefixes = [prefix + chr(v) for prefix in prefixes for _, v in av]
+        else:
+            break
+    return tuple(p for p in prefixes if p), int(sub.getwidth()[0])
+
+
 def _line_bounds(pattern: str, flags: int) -> tuple[int, int]:
     """``(head, tail)``: a match of ``pattern`` holds line feeds only in its first ``head`` and its last
     ``tail`` characters. Found by splitting the top-level elements around the widest run of elements that

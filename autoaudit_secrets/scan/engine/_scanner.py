@@ -79,7 +79,8 @@ class _Context:
         return _is_secret_name(name, self._scanner.config.secret_names)
 
     def is_placeholder(self, value: str) -> bool:
-        return _is_placeholder(value)
+        # (a token format's prefix on a value too short to be one: xoxb-111-222-xyz)
+        return _is_placeholder(value) or self._scanner.detector.is_token_stand_in(value)
 
 
 class Scanner:
