@@ -356,6 +356,18 @@ QUIET = [
         "services:\n  bot:\n    environment:\n      SLACK_BOT_TOKEN: {v}\n",
         "xoxb-111-222-xyz",
     ),
+    # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
+    (
+        "test_auth.py",
+        'auth_config_json = \'{{"auths": {{"https://index.docker.io/v1/": {{"auth": "{v}"}}}}}}\'\n',
+        "dXNlcm5hbWU6cGFzc3dvcmQ=",
+    ),
+    # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
+    (
+        "test_jws.py",
+        'token = "{v}"\n',
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhIjoiYiJ9.jiMyrsmD8AoHWeQgmxZ5yq8z0lXS67_QGs52AzC8Ru8",
+    ),
 ]
 
 
@@ -1067,3 +1079,17 @@ def test_a_token_stand_in_needs_a_distinctive_prefix_and_a_length_short_of_the_f
     # "sk-" alone is too short to name a provider; "key-" and "live_" have words as stems
     assert not detector.is_token_stand_in("sk-abc") and not detector.is_token_stand_in("key-abc")
     assert not detector.is_token_stand_in("live_abc") and not detector.is_token_stand_in("abcd")
+
+
+def test_a_user_password_pair_is_a_placeholder_only_when_its_password_is_one() -> None:
+    assert is_placeholder("username:password") and is_placeholder("user1:pass1")
+    assert not is_placeholder("deploy:SummerTime") and not is_placeholder("admin:hunter2")
+    encoded = base64.b64encode(b"admin:" + random_chars(_ALNUM, 14).encode() + b"7").decode()
+    assert is_placeholder(base64.b64encode(b"username:password").decode()) and not is_placeholder(encoded)
+
+
+def test_one_letter_claims_make_a_stand_in_token_and_a_compact_tokens_ids_do_not() -> None:
+    from autoaudit_secrets.scan.engine._filters import _stand_in_claims
+
+    assert _stand_in_claims({"a": "b"}) and _stand_in_claims({"x": "y", "foo": "bar"})
+    assert not _stand_in_claims({"u": 1042, "e": 1767225600}) and not _stand_in_claims({"a": "bc"})

@@ -1748,7 +1748,25 @@ def is_placeholder(value: str) -> bool:
     v = v.strip("\"'`")  # what is_reference would look at
     if bool(v) and _REFERENCE.search(v) is not None:
         return True
-    return _encoded_placeholder(v)
+    return _placeholder_pair(v) or _encoded_placeholder(v)
+
+
+# The user's part of a user:password pair
+_USER_PART = LazyRegex(r"[A-Za-z0-9._@-]{1,64}")
+
+
+def _placeholder_pair(text: str) -> bool:
+    """``text`` is a ``user:password`` pair whose password is a placeholder (``username:password``,
+    ``user1:pass1``: a Docker registry's ``auth`` in a document, decoded); a real password beside a
+    made-up user (``deploy:SummerTime``) is not."""
+    user, colon, password = text.partition(":")
+    return (
+        bool(colon)
+        and bool(password)
+        and ":" not in password
+        and _USER_PART.fullmatch(user) is not None
+        and is_placeholder(password)
+    )
 
 
 _SHORT_PREFIX = LazyRegex(r"[A-Za-z]{2,8}[_-]")
@@ -1782,6 +1800,7 @@ def _encoded_placeholder(value: str) -> bool:
         or _only_standin_words(low)
         or _standin_and_filler(low)
         or _placeholder_shape(text, low)
+        or _placeholder_pair(text)
     )
 
 
@@ -2044,14 +2063,19 @@ _STAND_IN_CLAIM_WORDS = frozenset(
 
 def _stand_in_claims(claims: dict[str, object]) -> bool:
     """Claims made only of stand-in words (keys and string values) and numbers: PyJWT's README example
-    ``{"some": "payload"}``, a test's ``{"foo": "bar"}`` or ``{"test": 1234}``. Such a token names no one
-    and no issuer, audience or expiry: nothing accepts it as anyone's credential."""
+    ``{"some": "payload"}``, a test's ``{"foo": "bar"}`` or ``{"test": 1234}``; or of single letters
+    (python-jose's tests: ``{"a": "b"}``). Such a token names no one and no issuer, audience or expiry:
+    nothing accepts it as anyone's credential. (A compact token's one-letter claims hold ids and times, not
+    letters: ``{"u": 1042, "e": 1767225600}`` is not this.)"""
     return bool(claims) and all(
-        key in _STAND_IN_CLAIM_WORDS
-        and (
-            (isinstance(value, str) and value.lower() in _STAND_IN_CLAIM_WORDS)
-            or (isinstance(value, int) and not isinstance(value, bool))
+        (
+            key in _STAND_IN_CLAIM_WORDS
+            and (
+                (isinstance(value, str) and value.lower() in _STAND_IN_CLAIM_WORDS)
+                or (isinstance(value, int) and not isinstance(value, bool))
+            )
         )
+        or (len(key) == 1 and isinstance(value, str) and len(value) == 1)
         for key, value in claims.items()
     )
 
