@@ -356,6 +356,12 @@ QUIET = [
         "services:\n  bot:\n    environment:\n      SLACK_BOT_TOKEN: {v}\n",
         "xoxb-111-222-xyz",
     ),
+    # octokit's auth-token README (vendored in nektos/act's test data): words naming the kind, then digits
+    ("auth.test.js", 'const TOKEN = "{v}";\n', "ghp_PersonalAccessToken01245678900000000"),
+    ("auth.test.js", 'const TOKEN = "{v}";\n', "ghs_InstallallationOrActionToken00000000"),
+    ("core.test.js", '  auth: "{v}",\n', "personal-access-token123"),
+    # pymongo's SASLprep tests (RFC 4013): a password of one character, written as its escape
+    ("test_auth.py", 'client = MongoClient(username="\\u2168", password="{v}", authSource="s")\n', "\\u2163"),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",
@@ -1093,3 +1099,20 @@ def test_one_letter_claims_make_a_stand_in_token_and_a_compact_tokens_ids_do_not
 
     assert _stand_in_claims({"a": "b"}) and _stand_in_claims({"x": "y", "foo": "bar"})
     assert not _stand_in_claims({"u": 1042, "e": 1767225600}) and not _stand_in_claims({"a": "bc"})
+
+
+def test_a_docker_auth_whose_password_is_a_placeholder_and_an_escaped_newline_is_quiet(
+    tmp_path: Path,
+) -> None:
+    # nektos/act's test: base64 of the JSON Docker keeps for a registry, {"password":"password\n"} (echo's
+    # newline, escaped); the same JSON with a random password stays reported
+    def auth(password: str) -> str:
+        text = '{"username":"username","password":"%s\\n","serveraddress":"https://index.docker.io/v1/"}'
+        return base64.b64encode((text % password).encode()).decode()
+
+    line = '\tassert.Equal(t, "{}", options.RegistryAuth)\n'
+    (tmp_path / "docker_pull_test.go").write_text(line.format(auth("password")), encoding="utf-8")
+    assert _scan(tmp_path) == []
+    real = random_chars(_ALNUM, 16) + "7"
+    (tmp_path / "docker_pull_test.go").write_text(line.format(auth(real)), encoding="utf-8")
+    assert [rule for _, _, rule in _scan(tmp_path)] == ["generic-password"]

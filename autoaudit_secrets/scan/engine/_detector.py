@@ -700,8 +700,8 @@ def _value_looks_literal(
     prose? ``dollar_refs``: ``$name`` in the value is a reference to be filled in (see
     :func:`interpolates_dollar`). ``words``: ``name_words(name)`` when the caller has them."""
     v = value.strip()
-    if len(v) < 4:
-        return False
+    if len(v) < 4 or ("\\" in v and len(_ESCAPE.sub("?", v)) < 4):
+        return False  # (escapes count as the characters they write: SASLprep's tests, password="\u2163")
     lines = _credentials_lines(v)
     if lines is not None:
         # a credentials file's lines as the value: a literal when one of its lines holds one under that line's
@@ -800,6 +800,8 @@ def _value_looks_literal(
     return not (not password_like and len(v) < 8)
 
 
+# An escape of one character in a string literal: \u2163, \x41, \U0001F600
+_ESCAPE = LazyRegex(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2})")
 # NAME=value with a snake-case name (no "=" after it): a line of a credentials or env file
 _CREDENTIALS_LINE = LazyRegex(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=([^=]*)")
 _ESCAPED_NEWLINE = LazyRegex(r"(?:\\r)?\\n")
@@ -1053,6 +1055,8 @@ _PREFIX_SHAPE = LazyRegex(r"[A-Za-z0-9]{2,20}[-_]")
 _WORD_STEMS = frozenset({"key", "pat", "api", "live", "access"})
 # What may be a random part of a token (base64's "+" and "/" included)
 _RANDOM_RUN = LazyRegex(r"[A-Za-z0-9+/]{12,}")
+# A token's part after its prefix made of words, then digits or nothing
+_WORDS_THEN_DIGITS = LazyRegex(r"([A-Za-z]{12,})[0-9]*")
 
 
 def _token_prefixes(rules: Sequence[Rule]) -> dict[str, tuple[tuple[str, int], ...]]:
@@ -1125,12 +1129,13 @@ class Detector:
 
     def is_token_stand_in(self, value: str) -> bool:
         """Whether ``value`` has a token format's own prefix (``xoxb-``, ``sk-ant-``, ``ghp_``: the literal
-        its rule's secret begins with, four characters or more holding a ``-`` or ``_``) but is shorter than
-        any real token of the kinds that begin so, and holds nothing random after it (no run of 12 letters
-        and digits of two kinds): a test's or a document's stand-in (``xoxb-111-222-xyz``,
-        ``sk-ant-oat01-x``, ``sk-ant-oat01-SECRETMATERIAL``), not a secret under a generic rule. (A token of
-        an older or undocumented shape keeps its random part: ``xapp-083452001657-ShAYwge/87H4lC3j7lZ48pAL``
-        is still a secret.) A prefix whose stem is a word (``key-``, ``live_``) says nothing."""
+        its rule's secret begins with, four characters or more holding a ``-`` or ``_``) and is a test's or a
+        document's stand-in rather than a token: shorter than any real token of the kinds that begin so,
+        with nothing random after the prefix (no run of 12 letters and digits of two kinds:
+        ``xoxb-111-222-xyz``, ``sk-ant-oat01-x``, ``sk-ant-oat01-SECRETMATERIAL``); or, at any length,
+        words and then digits after it (octokit's ``ghp_PersonalAccessToken01245678900000000``). A token of
+        an older or undocumented shape keeps its random part (``xapp-083452001657-ShAYwge/87H4lC3j7lZ48pAL``
+        is still a secret); a prefix whose stem is a word (``key-``, ``live_``) says nothing."""
         if len(value) < 5 or _PREFIX_SHAPE.match(value) is None:
             return False
         prefixes = self._token_prefixes
@@ -1139,9 +1144,13 @@ class Detector:
         matching = [
             (prefix, width) for prefix, width in prefixes.get(value[:2], ()) if value.startswith(prefix)
         ]
-        if not matching or len(value) >= min(width for _, width in matching):
+        if not matching:
             return False
         body = value[max(len(prefix) for prefix, _ in matching) :]
+        if (words := _WORDS_THEN_DIGITS.fullmatch(body)) is not None and reads_as_words(words[1]):
+            return True  # words naming the kind, then digits: ghp_PersonalAccessToken01245678900000000
+        if len(value) >= min(width for _, width in matching):
+            return False
         return not any(_char_classes(run) >= 2 for run in _RANDOM_RUN.findall(body))
 
     @property
@@ -1425,7 +1434,7 @@ class Detector:
         if verdict is None:
             verdict = self._value_passes(
                 rule, named, name, words, secret, doc_file, literal_dollars, locale_file
-            ) and not (named and self.is_token_stand_in(secret))
+            ) and not self.is_token_stand_in(secret)
             if len(self._verdicts) >= _VERDICTS:
                 self._verdicts.clear()
             self._verdicts[key] = verdict

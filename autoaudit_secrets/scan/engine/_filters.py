@@ -1354,9 +1354,10 @@ _PLACEHOLDER_AT_START = LazyRegex(
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
     | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
-    # pypi-token, gh_b2c_token; and an env var's name where its value goes: Bearer REGISTRATION_ACCESS_TOKEN
+    # pypi-token, gh_b2c_token, octokit's personal-access-token123; and an env var's name where its value
+    # goes: Bearer REGISTRATION_ACCESS_TOKEN
     | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,5}(?:api[-_]?)?
-       (?:token|key|apikey|secret|credentials?|password|passwd)$)
+       (?:token|key|apikey|secret|credentials?|password|passwd)\d{0,3}$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | (?-i:^[A-Za-z]{2,10}[-_]X{4,}$)                                 # npm_XXXX, ghp_XXXX
@@ -1719,6 +1720,8 @@ def is_placeholder(value: str) -> bool:
     ``os.environ[...]``,
     ``enc:`` envelopes)."""
     v = value.strip().strip("\"'`").strip()
+    if v.endswith("\\n"):
+        v = v[:-2]  # an escaped newline that `echo` left in JSON (Docker's auth: {"password":"password\n"})
     if not v:
         return True
     low = v.lower()
