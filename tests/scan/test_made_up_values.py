@@ -362,6 +362,11 @@ QUIET = [
     ("core.test.js", '  auth: "{v}",\n', "personal-access-token123"),
     # pymongo's SASLprep tests (RFC 4013): a password of one character, written as its escape
     ("test_auth.py", 'client = MongoClient(username="\\u2168", password="{v}", authSource="s")\n', "\\u2163"),
+    # OpenTelemetry's B3 propagator: the names of HTTP headers under *_KEY constants
+    ("b3_format.py", 'TRACE_ID_KEY = "{v}"\n', "x-b3-traceid"),
+    ("b3_format.py", 'FLAGS_KEY = "{v}"\n', "x-b3-flags"),
+    # oauth2-proxy's tests: a word of the name and a count
+    ("google_test.go", '\t\tRefreshToken: "{v}",\n', "refresh12345"),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",
@@ -1116,3 +1121,18 @@ def test_a_docker_auth_whose_password_is_a_placeholder_and_an_escaped_newline_is
     real = random_chars(_ALNUM, 16) + "7"
     (tmp_path / "docker_pull_test.go").write_text(line.format(auth(real)), encoding="utf-8")
     assert [rule for _, _, rule in _scan(tmp_path)] == ["generic-password"]
+
+
+def test_a_random_value_after_x_or_a_year_after_a_name_word_stays_reported(tmp_path: Path) -> None:
+    # a header's name has short lower-case parts, one a word; a token after "x-" is one random part; a year
+    # is no count (summer_2024 keeps a value); a password may be typed as a word and a count
+    token = "x-" + random_chars(string.ascii_lowercase + string.digits, 18) + "7"
+    (tmp_path / "settings.py").write_text(
+        f'TOKEN = "{token}"\nCLIENT_SECRET = "client1987"\nMINIO_ROOT_PASSWORD = "minio123"\n',
+        encoding="utf-8",
+    )
+    assert [(line, rule) for _, line, rule in _scan(tmp_path)] == [
+        (1, "generic-secret"),
+        (2, "generic-secret"),
+        (3, "generic-password"),
+    ]

@@ -14,6 +14,7 @@ import base64
 import binascii
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -379,6 +380,17 @@ class _Hit:
 
 _NOT_NAME_CHARS = LazyRegex(r"[^a-z0-9]+")
 _WORD_AND_COUNT = LazyRegex(r"([a-z]{8,})[-_.]?\d{1,3}")
+_NAME_WORD_COUNTED = LazyRegex(r"([a-z]{3,20})[-_.]?(\d{1,9})")
+
+
+def _counted(digits: str) -> bool:
+    """A test's count: three digits at most, or digits in a row up or down (12345, 98765); not a year."""
+    if len(digits) <= 3:
+        return True
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(digits)}
+    return steps == {1} or steps == {-1}
+
+
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
 # a word of the name and "me" (AWX's tests: vault_password: 'vault-me', authorize_password: authorize-me)
@@ -739,6 +751,15 @@ def _value_looks_literal(
         return False
     if names_secret_field(v, words):  # "nextToken", "confirmPassword": a field's name, not its value
         return False
+    if (
+        not password_like
+        and (said := _NAME_WORD_COUNTED.fullmatch(v.lower())) is not None
+        and said[1] in words
+        and _counted(said[2])
+    ):
+        # RefreshToken: "refresh12345": a word of the name and a count, a test's stand-in (a token is
+        # generated; a password may be typed so, MINIO_ROOT_PASSWORD=minio123, and stays reported)
+        return False
     if v[-3:] in _ME_ENDINGS and (said := _WORD_ME.fullmatch(v)) is not None and said[1] in words:
         return False  # vault_password: 'vault-me', ssh_password: 'ssh-me': a test's stand-in
     if (
@@ -785,6 +806,8 @@ def _value_looks_literal(
         return False
     if _TRACEPARENT.fullmatch(v) is not None:  # a W3C trace context's traceparent: ids of a trace and a span
         return False
+    if not password_like and v[:2] in ("x-", "X-") and _header_name(v):
+        return False  # TRACE_ID_KEY = "x-b3-traceid": the name of an HTTP header, not its value
     if v.count(" ") >= (2 if password_like else 1):
         return False
     if password_like and " " in v and is_secret_label(v):  # "Show password", "incorrect password"
@@ -821,6 +844,19 @@ def _credentials_lines(value: str) -> list[re.Match[str] | None] | None:
         return [line] if line is not None and is_secret_name(line.group(1)) else None
     lines = [_CREDENTIALS_LINE.fullmatch(part) for part in _ESCAPED_NEWLINE.split(value)]
     return lines if any(lines) else None
+
+
+# An HTTP extension header's name: x-b3-traceid, x-request-id (short lower-case parts)
+_HEADER_PARTS = LazyRegex(r"[xX](?:-[a-z0-9]{1,12}){1,5}")
+
+
+def _header_name(value: str) -> bool:
+    """``value`` is the name of an ``x-`` HTTP header (OpenTelemetry's B3 propagator: ``x-b3-traceid``,
+    ``x-b3-flags``): short lower-case parts, one of them a word of four letters or more. A token after
+    ``x-`` is one long random part (``x-8f3k2m9x7q4w1e5r6t0y``)."""
+    return _HEADER_PARTS.fullmatch(value) is not None and any(
+        len(part) >= 4 and part.isalpha() for part in value.split("-")[1:]
+    )
 
 
 # A W3C trace context's traceparent header: version, trace ID, parent span ID, flags
@@ -873,6 +909,8 @@ def _is_ui_text(value: str) -> bool:
     return not value.isascii() and is_natural_language(_DIGITS.sub("", value))
 
 
+# A port, then a fragment's or a query's start: what URL syntax makes of "host:80#@other"
+_PORT_THEN_DELIMITER = LazyRegex(r"\d{1,5}[#?]")
 _HOST_CHARS = LazyRegex(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+")  # (an IPv6 address in brackets too)
 
 
@@ -1451,6 +1489,8 @@ class Detector:
                 and local_user_as_password(_user_before(text, start), text[start:end], host)
             ):
                 return None  # postgresql://App1:App1@localhost/app: a throwaway local server's
+        if "userinfo" in filters and (secret[0] == "@" or _PORT_THEN_DELIMITER.match(secret) is not None):
+            return None  # http://google.com:80#@evil.tld/, https://:@google.com\@evil.tld: no password
         if "page-url" in filters and _public_page_url(text, m.start()):
             return None  # ?apikey=… in <script src="…">, a saved web page's, https://example.com/?token=…
         if "prose" in filters and _reads_as_prose(text, start, end):

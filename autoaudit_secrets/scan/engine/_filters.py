@@ -96,6 +96,7 @@ FILTER_NAMES = frozenset(
         "associate-link",
         "local-throwaway",
         "page-url",
+        "userinfo",
     }
 )
 

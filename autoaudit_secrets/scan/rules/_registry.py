@@ -43,7 +43,10 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     ``local-throwaway`` (drops a URL's password that is its user's name when the host is this machine:
     ``postgresql://App1:App1@127.0.0.1:5431/app``, a local test server's), ``page-url`` (drops a value in
     the query of a URL that a web page makes browsers request -- an HTML attribute's, a Markdown link's, CSS
-    ``url(…)``, any URL of a saved web page -- or of a documentation host's).
+    ``url(…)``, any URL of a saved web page -- or of a documentation host's), ``userinfo`` (drops what URL
+    syntax says is no password: a port before a fragment or a query, ``http://google.com:80#@evil.tld/``,
+    or an empty password before a second ``@``, ``https://:@google.com\\@evil.tld``: open-redirect test
+    payloads).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
