@@ -367,6 +367,10 @@ QUIET = [
     ("b3_format.py", 'FLAGS_KEY = "{v}"\n', "x-b3-flags"),
     # oauth2-proxy's tests: a word of the name and a count
     ("google_test.go", '\t\tRefreshToken: "{v}",\n', "refresh12345"),
+    # dex's connector tests: a JWT's header alone given as an access token
+    ("gitlab_test.go", '\t\t\t"access_token": "{v}",\n', "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9"),
+    # GitHub's documentation of GitHub Apps: the REST API's example installation token, in mocks
+    ("github_test.go", '\t\t"token": "{v}",\n', "ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",
@@ -428,6 +432,7 @@ LOOKUP_KEYS = [
     "backward_key",
     "Sec-WebSocket-Key",  # encode/uvicorn: a WebSocket handshake's nonce (RFC 6455), sent in clear
     "annotationKey",  # bitnami/charts: a Kubernetes annotation's prefix (external-dns.alpha.kubernetes.io/)
+    "remoteKey",  # external-secrets: where a PushSecret puts a value in the remote store
 ]
 
 

@@ -271,6 +271,9 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         # Azure storage account key under such a name has its own rule, which judges the value's format
         "storage",
         "activity",  # an activity's or a run's key in a UI's state (activityKey: "run-1:AWAITING_APPROVAL")
+        # where a secret lives in a remote store (External Secrets' PushSecret remoteKey: "folderId:73/db-pw",
+        # "my/path/($1)", "1pw-item-name")
+        "remote",
         "cursor",
         "page",
         "next",
@@ -1905,6 +1908,12 @@ _DOC_EXAMPLE_VALUES = frozenset(
         # The TOTP secret of Google Authenticator's documentation (base32), in most TOTP libraries' examples
         # (repeated too, for a longer secret: see is_doc_example).
         _TOTP_EXAMPLE_SECRET,
+        # GitHub's documentation of GitHub Apps: the installation token of the REST API's example response
+        # (expiring 2016-07-11T22:14:10Z), and the user access and refresh tokens of "Generating a user access
+        # token", copied into API mocks and token-kind tests.
+        "ghs_16C7e42F292c6912E7710c838347Ae178B4a",
+        "ghu_16C7e42F292c6912E7710c838347Ae178B4a",
+        "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498",
         # reCAPTCHA's test keys (v2), which Google's FAQ gives for automated tests: every verification
         # passes. Development settings and CI copy them.
         "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
@@ -2012,7 +2021,29 @@ def is_doc_example(value: str) -> bool:
         return True  # the digest of nothing, or its start: a test's stand-in token (e3b0c44298fc1c149afb…)
     if value.startswith("eyJ") and value.count(".") == 1 and len(value) - value.index(".") <= 16:
         return True  # a JWT's header and a stub of claims, no signature (an OpenAPI example: "eyJ0eX….eyJ1")
+    if value.startswith("eyJ") and "." not in value and _jose_header(value):
+        return (
+            True  # a JWT's header alone: dex's tests give "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9" as a token
+        )
     return value.startswith("eyJ") and _is_textbook_jwt(value)
+
+
+# The parameters of a JOSE header (RFC 7515, 7516): what a JWT's first part says of the token
+_JOSE_PARAMETERS = frozenset(
+    {"alg", "typ", "kid", "cty", "enc", "zip", "jku", "x5u", "x5t", "x5t#S256", "crit"}
+)
+
+
+def _jose_header(value: str) -> bool:
+    """``value`` is base64url of a JWT's header alone (``{"alg":"RS256","typ":"JWT"}``): it names an
+    algorithm and holds nothing but header parameters -- no claims, no signature."""
+    if len(value) > 400:
+        return False
+    try:
+        header = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and "alg" in header and header.keys() <= _JOSE_PARAMETERS
 
 
 # A Stripe publishable key: pk_live_ or pk_test_, then letters and digits (24 in the older keys, about 99 in
