@@ -371,6 +371,8 @@ QUIET = [
     ("gitlab_test.go", '\t\t\t"access_token": "{v}",\n', "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9"),
     # GitHub's documentation of GitHub Apps: the REST API's example installation token, in mocks
     ("github_test.go", '\t\t"token": "{v}",\n', "ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
+    # Slack's documentation of request signing: its example signing secret, in the Slack SDKs' tests
+    ("test_signature_verifier.py", 'signing_secret = "{v}"\n', "8f742231b10e8888abcd99yyyzzz85a5"),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",

@@ -1914,6 +1914,9 @@ _DOC_EXAMPLE_VALUES = frozenset(
         "ghs_16C7e42F292c6912E7710c838347Ae178B4a",
         "ghu_16C7e42F292c6912E7710c838347Ae178B4a",
         "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498",
+        # Slack's "Verifying requests from Slack": the example signing secret its walk-through signs with,
+        # in Slack's SDKs' tests and their copies.
+        "8f742231b10e8888abcd99yyyzzz85a5",
         # reCAPTCHA's test keys (v2), which Google's FAQ gives for automated tests: every verification
         # passes. Development settings and CI copy them.
         "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
