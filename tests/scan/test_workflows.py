@@ -147,6 +147,25 @@ def test_literal_secret_passed_to_a_reusable_workflow() -> None:
     assert ids_lines(run(text)) == [("ci-secrets-literal", *at(text, PW))]
 
 
+def test_jobs_named_like_workflow_keys_are_jobs() -> None:
+    # CrunchyData/postgres-operator's trivy.yaml has a job named `secrets`: its runs-on is no secret passed
+    # to a reusable workflow; a job named `env` is no env mapping. What they hold is still read.
+    text = f"""    on: push
+    jobs:
+      secrets:
+        runs-on: ubuntu-24.04
+        steps:
+          - uses: actions/checkout@v4
+      env:
+        runs-on: ubuntu-24.04
+        env:
+          DEPLOY_TOKEN: {PW}
+        steps:
+          - run: make
+    """
+    assert ids_lines(run(text)) == [("ci-env-secret", *at(text, PW))]
+
+
 RUN_MISTAKES = [
     ("url-credentials", f"git clone https://deploy:{PW}@github.com/acme/app.git"),
     ("docker-login-p", f"docker login -u bot -p {PW} ghcr.io"),

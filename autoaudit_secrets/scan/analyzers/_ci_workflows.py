@@ -418,9 +418,12 @@ class _WorkflowRun:
         if not isinstance(node, YMap):
             return
         gitlab = self.kind is CiKind.GITLAB
+        # the keys of a GitHub workflow's `jobs` are job ids, whatever they spell: a job named `secrets` or
+        # `env` is no secrets or env mapping
+        job_ids = not gitlab and path == ("jobs",)
         for k, value in node.items:
             key = k.value
-            if key in _WALK_KEYS:
+            if key in _WALK_KEYS and not job_ids:
                 here = (*path, key)
                 if gitlab:
                     if key == "variables":
@@ -436,7 +439,9 @@ class _WorkflowRun:
                         self.check_named(value, here, CI_CREDENTIALS_SECRET, "credentials")
                     elif key == "run" and isinstance(value, YScalar):
                         self.check_scripts(value, here)
-                    elif key == "secrets" and isinstance(value, YMap) and "jobs" in path:
+                    elif (
+                        key == "secrets" and isinstance(value, YMap) and len(path) == 2 and path[0] == "jobs"
+                    ):
                         self.check_passed_secrets(value, here)
             if not isinstance(value, YScalar):
                 self.walk(value, (*path, key), depth + 1)
