@@ -911,6 +911,8 @@ def _is_ui_text(value: str) -> bool:
 
 # A port, then a fragment's or a query's start: what URL syntax makes of "host:80#@other"
 _PORT_THEN_DELIMITER = LazyRegex(r"\d{1,5}[#?]")
+# An image digest after "@" (docker://docker:29.3@sha256:…, an image reference read as a URL's userinfo)
+_DIGEST_AFTER = LazyRegex(r"sha(?:256|384|512):[0-9a-f]{32}")
 _HOST_CHARS = LazyRegex(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+")  # (an IPv6 address in brackets too)
 
 
@@ -1489,8 +1491,14 @@ class Detector:
                 and local_user_as_password(_user_before(text, start), text[start:end], host)
             ):
                 return None  # postgresql://App1:App1@localhost/app: a throwaway local server's
-        if "userinfo" in filters and (secret[0] == "@" or _PORT_THEN_DELIMITER.match(secret) is not None):
-            return None  # http://google.com:80#@evil.tld/, https://:@google.com\@evil.tld: no password
+        if "userinfo" in filters and (
+            secret[0] == "@"
+            or _PORT_THEN_DELIMITER.match(secret) is not None
+            or _DIGEST_AFTER.match(text, end + 1) is not None
+        ):
+            # http://google.com:80#@evil.tld/, https://:@google.com\@evil.tld: no password; docker://docker:29.3
+            # @sha256:4d90…: an image's tag and digest
+            return None
         if "page-url" in filters and _public_page_url(text, m.start()):
             return None  # ?apikey=… in <script src="…">, a saved web page's, https://example.com/?token=…
         if "prose" in filters and _reads_as_prose(text, start, end):
