@@ -911,8 +911,10 @@ def _is_ui_text(value: str) -> bool:
 
 # A port, then a fragment's or a query's start: what URL syntax makes of "host:80#@other"
 _PORT_THEN_DELIMITER = LazyRegex(r"\d{1,5}[#?]")
-# An image digest after "@" (docker://docker:29.3@sha256:…, an image reference read as a URL's userinfo)
-_DIGEST_AFTER = LazyRegex(r"sha(?:256|384|512):[0-9a-f]{32}")
+# An image digest after "@" (docker://docker:29.3@sha256:4d90…, an image reference read as a URL's userinfo)
+# (hex with a letter: a host named so before a numeric port, sha256:8080, is a host; an elided digest in a
+# document, sha256:4d90…, is still a digest)
+_DIGEST_AFTER = LazyRegex(r"sha(?:256|384|512):[0-9]*[a-f]")
 _HOST_CHARS = LazyRegex(r"\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+")  # (an IPv6 address in brackets too)
 
 

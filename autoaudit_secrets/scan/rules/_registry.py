@@ -46,7 +46,7 @@ Rules live in TOML files ``scan/rules/data/*.toml``, each an array ``[[rules]]``
     ``url(…)``, any URL of a saved web page -- or of a documentation host's), ``userinfo`` (drops what URL
     syntax says is no password: a port before a fragment or a query, ``http://google.com:80#@evil.tld/``,
     or an empty password before a second ``@``, ``https://:@google.com\\@evil.tld``: open-redirect test
-    payloads; nor an image's tag before its digest, ``docker://docker:29.3@sha256:…``).
+    payloads; nor an image's tag before its digest, ``docker://docker:29.3@sha256:4d90…``).
     The engine always applies ``placeholder``, ``reference`` and ``doc-example``.
 ``examples`` (required, at least one), ``negative_examples``
     strings that must (must not) yield a finding of this rule; the test suite runs all of them.
