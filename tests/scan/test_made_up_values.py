@@ -373,6 +373,8 @@ QUIET = [
     ("github_test.go", '\t\t"token": "{v}",\n', "ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
     # Slack's documentation of request signing: its example signing secret, in the Slack SDKs' tests
     ("test_signature_verifier.py", 'signing_secret = "{v}"\n', "8f742231b10e8888abcd99yyyzzz85a5"),
+    # Patroni's sample configuration: the replication role's password named for the role
+    ("postgres0.yml", "postgresql:\n  authentication:\n    replication:\n      password: {v}\n", "rep-pass"),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",
@@ -1144,3 +1146,10 @@ def test_a_random_value_after_x_or_a_year_after_a_name_word_stays_reported(tmp_p
         (2, "generic-secret"),
         (3, "generic-password"),
     ]
+
+
+def test_etcds_initial_cluster_token_is_no_secret_name_and_a_clusters_join_token_is() -> None:
+    # etcd's initial cluster token keeps clusters apart at bootstrap and grants nothing (Patroni's compose
+    # files: ETCD_INITIAL_CLUSTER_TOKEN: tutorial); k3s' and other clusters' tokens let a node join
+    assert not is_secret_name("ETCD_INITIAL_CLUSTER_TOKEN") and not is_secret_name("initial-cluster-token")
+    assert is_secret_name("K3S_TOKEN") and is_secret_name("CLUSTER_TOKEN")

@@ -397,7 +397,10 @@ _FLAG_WORDS = frozenset(
 # Words that say the value is a stand-in, made up to take a secret's place: DUMMY_SECRET, fake_api_key,
 # mockToken, BOGUS_PASSWORD (netbox's event rule tests: DUMMY_SECRET = 'LOOKATMEIMASECRETSTRING')
 _STANDIN_NAME_WORDS = frozenset({"dummy", "fake", "mock", "bogus", "placeholder"})
-_NOT_SECRET_NAMES = frozenset({"requestverificationtoken"})  # ASP.NET's __RequestVerificationToken, joined
+# Names (their words joined; a name ending so counts too) that hold no secret whatever their last word:
+# ASP.NET's __RequestVerificationToken (an anti-forgery token), etcd's initial cluster token (a bootstrap
+# label that keeps clusters apart: ETCD_INITIAL_CLUSTER_TOKEN, --initial-cluster-token; no access)
+_NOT_SECRET_NAMES = ("requestverificationtoken", "initialclustertoken")
 # Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
 # (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
 _TRANSFORMED_WORDS = frozenset(
@@ -592,7 +595,7 @@ def _name_verdict(name: str, words: list[str]) -> bool:
             w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS or w in _STANDIN_NAME_WORDS
             for w in words
         )
-        or "".join(words) in _NOT_SECRET_NAMES
+        or "".join(words).endswith(_NOT_SECRET_NAMES)
     ):
         return False
     if _exposed_to_browsers(words) and _PRIVATE_WORDS.isdisjoint(words) and not names_password(words):
@@ -1504,6 +1507,11 @@ _STANDIN_WORDS = frozenset(
         "user",
         "admin",
         "root",
+        # a database's replication role (Patroni's sample configuration and tests: "rep-pass")
+        "replication",
+        "replicator",
+        "repl",
+        "rep",
         "db",
         "database",
         "app",
