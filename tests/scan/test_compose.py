@@ -247,6 +247,25 @@ def test_env_file_with_plaintext_secret_is_reported_on_the_env_file_line(
     assert findings[0].related == "config/app.env"
 
 
+def test_an_env_file_loaded_by_many_services_is_one_finding_that_names_them(tmp_path: Path) -> None:
+    # zalando/patroni's compose file loads docker/patroni.env from eight services: one finding, where the
+    # first loads it; another file with secrets is its own finding
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "app.env").write_text(ENV_FILE_BODY)
+    (tmp_path / "config" / "worker.env").write_text(ENV_FILE_BODY)
+    services = "".join(f"  node{n}:\n    env_file: config/app.env\n" for n in range(1, 6))
+    text = "services:\n" + services + "  worker:\n    env_file: config/worker.env\n"
+    findings = run(tmp_path, text)
+    assert ids_lines(findings) == [
+        ("compose-env-file-plaintext", 3, 15),
+        ("compose-env-file-plaintext", 13, 15),
+    ]
+    assert "service 'node1' loads env_file config/app.env (so do 'node2', 'node3', 'node4' and 1 more)" in (
+        findings[0].message
+    )
+    assert "so do" not in findings[1].message
+
+
 def test_an_env_file_beyond_the_read_limit_is_not_read(tmp_path: Path) -> None:
     # hostile input: a committed file of many megabytes named as an env_file is left unread (over 10 MiB,
     # the tree scan's default limit for a file), never read whole into memory; the same secret in a small

@@ -590,13 +590,10 @@ def _name_verdict(name: str, words: list[str]) -> bool:
         words.pop()
     if not words:
         return False
-    if (
-        any(
-            w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS or w in _STANDIN_NAME_WORDS
-            for w in words
-        )
-        or "".join(words).endswith(_NOT_SECRET_NAMES)
-    ):
+    if any(
+        w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS or w in _STANDIN_NAME_WORDS
+        for w in words
+    ) or "".join(words).endswith(_NOT_SECRET_NAMES):
         return False
     if _exposed_to_browsers(words) and _PRIVATE_WORDS.isdisjoint(words) and not names_password(words):
         return False

@@ -151,6 +151,10 @@ class _ComposeRun:
         self.files = CommittedFiles(ctx.root)
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int]] = set()
+        # committed env files with plaintext secrets, by path: where the first service loads each, what it
+        # holds, and every service that loads it (one finding per file: see emit_env_files)
+        self._env_files: dict[str, tuple[Span, list[tuple[str, LiteralSecret]], list[str]]] = {}
+        self._clean_env_files: set[str] = set()
 
     def add(
         self,
@@ -178,6 +182,7 @@ class _ComposeRun:
             for name, service in services.entries():
                 if isinstance(service, YMap):
                     self.check_service(name, service, top_secrets)
+            self.emit_env_files()
         if top_secrets is not None:
             self.check_secret_sources(top_secrets)
 
@@ -297,30 +302,47 @@ class _ComposeRun:
             if resolved is None:
                 continue
             absolute, rel = resolved
-            if not self.files.is_committed(absolute):
+            known = self._env_files.get(rel)
+            if known is not None:
+                if service_name not in known[2]:
+                    known[2].append(service_name)
+                continue
+            if rel in self._clean_env_files or not self.files.is_committed(absolute):
                 continue
             # (bounded: a committed file of gigabytes named as an env_file is left unread, as the tree scan
             # leaves a file over 10 MiB; never read whole into memory)
             content = read_text(absolute)
-            if content is None:
-                continue
-            hits = _env_file_secrets(content, self.ctx)
+            hits = _env_file_secrets(content, self.ctx) if content is not None else []
             if not hits:
+                self._clean_env_files.add(rel)
                 continue
+            self._env_files[rel] = (self.doc.locate(path_node, 0, path_node.value), hits, [service_name])
+
+    def emit_env_files(self) -> None:
+        """One finding per committed env file with plaintext secrets, where the first service loads it; the
+        message names the services that load it (patroni's compose file loads one from twelve services)."""
+        for rel, (span, hits, services) in self._env_files.items():
             names = ", ".join(dict.fromkeys(name for name, _ in hits))
             # as bad as the worst of its values (each at its token rule's severity, if one matched)
             severity = max((hit.severity_or(Severity.ERROR) for _, hit in hits), key=lambda s: s.rank)
+            others = services[1:]
+            also = ""
+            if others:
+                listed = ", ".join(f"'{name}'" for name in others[:3])
+                more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+                also = f" (so do {listed}{more})"
             self.add(
                 COMPOSE_ENV_FILE_PLAINTEXT,
                 severity,
-                self.doc.locate(path_node, 0, path_node.value),
-                f"service '{service_name}' loads env_file {rel}, a committed file holding "
+                span,
+                f"service '{services[0]}' loads env_file {rel}{also}, a committed file holding "
                 f"{len(hits)} plaintext "
                 f"secret(s) ({names}); keep it out of the repository or encrypt the values (enc:)",
                 hits[0][1].secret,
                 related=rel,
                 keep=hits[0][1].preview_keep,
             )
+        self._env_files.clear()
 
     # --- top-level secrets ---
 
