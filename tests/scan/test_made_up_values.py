@@ -375,6 +375,24 @@ QUIET = [
     ("test_signature_verifier.py", 'signing_secret = "{v}"\n', "8f742231b10e8888abcd99yyyzzz85a5"),
     # Patroni's sample configuration: the replication role's password named for the role
     ("postgres0.yml", "postgresql:\n  authentication:\n    replication:\n      password: {v}\n", "rep-pass"),
+    # better-auth's tests: a stand-in word before the credential's kind inside a format's shape, and a token
+    # saying it is not valid
+    ("oauth.test.ts", 'const plainToken = "{v}";\n', "ya29.a0ARW5m7hQ_some_oauth_token"),
+    ("oauth.test.ts", 'headers = {{ authorization: "Bearer {v}" }}\n', "this-is-not-a-valid-access-token"),
+    # auth0/node-jsonwebtoken's tests: {"foo": "bar"} with the times it was issued and expires
+    (
+        "verify.tests.js",
+        "const token = '{v}';\n",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJmb28iOiJiYXIiLCJpYXQiOjE0MzcwMTg1ODIsImV4cCI6MTQzNzAxODU5Mn0"
+        ".3aR3vocmgRpG05rsI9MpR6z2T_BGtMQaPq2YR6QaroU",
+    ),
+    # Supabase's local development keys (iss supabase-demo), the same in every local stack
+    (
+        ".env.local",
+        "SUPABASE_SERVICE_ROLE_KEY={v}\n",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSJ9"
+        ".vI9obAHOGyVVKa3pD--kJlyxp-Z2zV9UUMAhKpNLAcU",
+    ),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",

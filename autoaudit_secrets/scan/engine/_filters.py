@@ -1380,7 +1380,9 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | \bx{5,}\b                             # (a value ending in xxxxxx: see _placeholder_shape)
     | (?:^|[^a-z])change[-_ ]?(?:me|it|this)(?:[^a-z]|$)
     | (?:^|[^a-z])replace[-_ ]?(?:me|this|with)(?:[^a-z]|$)
-    | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ]?)?real
+    | example | sample | dummy | placeholder | redacted | not[-_ ]?(?:a[-_ ]?)?(?:real|valid)
+    # a stand-in word before the credential's kind inside a format's shape: ya29.a0ARW5m7hQ_some_oauth_token
+    | [-_.](?:some|fake|test|my|your)[-_](?:[a-z]+[-_])?(?:token|key|secret|password)s?(?:[-_]|$)
     | not[-_ ]?(?:a|the)[-_ ]?(?:secret|password|passwd|token|key)  # thisisnotapassword, is_not_a_secret
     | removed[-_ ]?(?:my|the|a|our)?[-_ ]?(?:secret|password|passwd|token|key)  # ihaveremovedmypassword
     | (?:^|[-_ ])(?:provided|supplied|injected|filled|given)[-_ ](?:in[-_ ])?by[-_ ]  # provided-by-admin
@@ -1402,6 +1404,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
     r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked|\.\.\.|…|at[-_ ]|on[-_ ]"
+    r"|[-_.](?:some|test|my|your)[-_]"
 )
 
 
@@ -2100,8 +2103,25 @@ _TEXTBOOK_NAMES = frozenset({"john doe", "jane doe", "john smith", "jane smith",
 
 # Words a test or a README writes as the whole claims of a JWT ({"some": "payload"}, {"foo": "bar"})
 _STAND_IN_CLAIM_WORDS = frozenset(
-    {"some", "payload", "foo", "bar", "baz", "qux", "hello", "world", "test", "key", "value", "data"}
+    {
+        "some",
+        "payload",
+        "pay",
+        "load",
+        "foo",
+        "bar",
+        "baz",
+        "qux",
+        "hello",
+        "world",
+        "test",
+        "key",
+        "value",
+        "data",
+    }
 )
+# Registered claims of times (RFC 7519): beside stand-in claims they name no one either
+_TIME_CLAIMS = frozenset({"iat", "exp", "nbf"})
 
 
 def _stand_in_claims(claims: dict[str, object]) -> bool:
@@ -2110,6 +2130,9 @@ def _stand_in_claims(claims: dict[str, object]) -> bool:
     (python-jose's tests: ``{"a": "b"}``). Such a token names no one and no issuer, audience or expiry:
     nothing accepts it as anyone's credential. (A compact token's one-letter claims hold ids and times, not
     letters: ``{"u": 1042, "e": 1767225600}`` is not this.)"""
+    claims = {
+        key: value for key, value in claims.items() if key not in _TIME_CLAIMS or not isinstance(value, int)
+    }
     return bool(claims) and all(
         (
             key in _STAND_IN_CLAIM_WORDS
@@ -2132,6 +2155,10 @@ def _is_textbook_jwt(value: str) -> bool:
     if claims is None:
         return False
     if _stand_in_claims(claims):
+        return True
+    if claims.get("iss") == "supabase-demo":
+        # the keys of Supabase's local development stack (anon, service_role), the same in every install
+        # and published in its CLI's documentation and output: supabase start prints them
         return True
     name, sub = claims.get("name"), claims.get("sub")
     if isinstance(name, str) and name.strip().lower() in _TEXTBOOK_NAMES:
