@@ -65,22 +65,9 @@ def part() -> int:
 
 
 def main() -> int:
-    ids = _blob_ids()
-    half = -(-len(ids) // 2)
-    procs = [
-        (
-            subprocess.Popen(
-                [sys.executable, __file__, "--part"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
-            ),
-            b"".join(blob + b"\n" for blob in chunk),
-        )
-        for chunk in (ids[:half], ids[half:])
-    ]
-    for proc, stdin in procs:
-        assert proc.stdin is not None
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    return max(proc.wait() for proc, _ in procs)
+    from _git_floor import run_halves  # (this script's folder is first on sys.path)
+
+    return run_halves(_blob_ids(), [sys.executable, __file__, "--part"])
 
 
 if __name__ == "__main__":

@@ -14,26 +14,28 @@ import subprocess
 from autoaudit_secrets.scan.sources._git import _GIT_CONFIG, _LOG
 
 
+def run_halves(ids: list[bytes], command: list[str]) -> int:
+    """Start ``command`` twice at once, the first half of ``ids`` on one's standard input and the second half
+    on the other's (one per line), output thrown away; the worse exit status."""
+    half = -(-len(ids) // 2)
+    procs = []
+    for part in (ids[:half], ids[half:]):
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        procs.append((proc, b"".join(line + b"\n" for line in part)))
+    for proc, stdin in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    return max(proc.wait() for proc, _ in procs)
+
+
 def main() -> int:
     ids = subprocess.run(
         ["git", *_GIT_CONFIG, "rev-list", "--topo-order", "--reverse", "--no-merges", "--all"],
         capture_output=True,
         check=True,
     ).stdout.split()
-    half = -(-len(ids) // 2)
-    procs = []
-    for part in (ids[:half], ids[half:]):
-        proc = subprocess.Popen(
-            ["git", *_GIT_CONFIG, *_LOG, "--no-walk=unsorted", "--stdin"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-        )
-        procs.append((proc, b"".join(sha + b"\n" for sha in part)))
-    for proc, stdin in procs:
-        assert proc.stdin is not None
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    return max(proc.wait() for proc, _ in procs)
+    return run_halves(ids, ["git", *_GIT_CONFIG, *_LOG, "--no-walk=unsorted", "--stdin"])
 
 
 if __name__ == "__main__":
