@@ -2032,10 +2032,9 @@ def is_doc_example(value: str) -> bool:
         return True  # the digest of nothing, or its start: a test's stand-in token (e3b0c44298fc1c149afb…)
     if value.startswith("eyJ") and value.count(".") == 1 and len(value) - value.index(".") <= 16:
         return True  # a JWT's header and a stub of claims, no signature (an OpenAPI example: "eyJ0eX….eyJ1")
+    # a JWT's header alone: dex's tests give "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9" as a token
     if value.startswith("eyJ") and "." not in value and _jose_header(value):
-        return (
-            True  # a JWT's header alone: dex's tests give "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9" as a token
-        )
+        return True
     return value.startswith("eyJ") and _is_textbook_jwt(value)
 
 
@@ -2127,9 +2126,10 @@ _TIME_CLAIMS = frozenset({"iat", "exp", "nbf"})
 def _stand_in_claims(claims: dict[str, object]) -> bool:
     """Claims made only of stand-in words (keys and string values) and numbers: PyJWT's README example
     ``{"some": "payload"}``, a test's ``{"foo": "bar"}`` or ``{"test": 1234}``; or of single letters
-    (python-jose's tests: ``{"a": "b"}``). Such a token names no one and no issuer, audience or expiry:
-    nothing accepts it as anyone's credential. (A compact token's one-letter claims hold ids and times, not
-    letters: ``{"u": 1042, "e": 1767225600}`` is not this.)"""
+    (python-jose's tests: ``{"a": "b"}``); the times it was issued, starts or expires may stand beside them
+    (node-jsonwebtoken's tests: ``{"foo": "bar", "iat": …, "exp": …}``). Such a token names no one and no
+    issuer or audience: nothing accepts it as anyone's credential. (A compact token's one-letter claims hold
+    ids and times, not letters: ``{"u": 1042, "e": 1767225600}`` is not this.)"""
     claims = {
         key: value for key, value in claims.items() if key not in _TIME_CLAIMS or not isinstance(value, int)
     }
