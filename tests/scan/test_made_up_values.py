@@ -393,6 +393,9 @@ QUIET = [
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSJ9"
         ".vI9obAHOGyVVKa3pD--kJlyxp-Z2zV9UUMAhKpNLAcU",
     ),
+    # rq's Redis keys: a key's name in its namespace under a *_KEY constant
+    ("keys.py", "SUSPENDED_KEY = '{v}'\n", "rq:suspended"),
+    ("test_queue.py", "q_past_jobs_key = '{v}'\n", "rq:queue:_pastjobs:default"),
     # testcontainers-python's and its docs' Docker registry auth: base64 of "username:password"
     (
         "test_auth.py",
@@ -1171,3 +1174,17 @@ def test_etcds_initial_cluster_token_is_no_secret_name_and_a_clusters_join_token
     # files: ETCD_INITIAL_CLUSTER_TOKEN: tutorial); k3s' and other clusters' tokens let a node join
     assert not is_secret_name("ETCD_INITIAL_CLUSTER_TOKEN") and not is_secret_name("initial-cluster-token")
     assert is_secret_name("K3S_TOKEN") and is_secret_name("CLUSTER_TOKEN")
+
+
+def test_a_namespaced_value_under_a_secret_keys_name_stays_reported(tmp_path: Path) -> None:
+    # an API or signing key's value is no Redis key's name, whatever its shape (built here: this file is
+    # scanned too)
+    pair = "admin:" + "hunter" + str(2)
+    (tmp_path / "settings.py").write_text(
+        f"API_KEY = '{pair}'\nSIGNING_KEY = 'app:{random_chars(string.ascii_lowercase, 15)}7'\n",
+        encoding="utf-8",
+    )
+    assert [(line, rule) for _, line, rule in _scan(tmp_path)] == [
+        (1, "generic-secret"),
+        (2, "generic-secret"),
+    ]

@@ -393,6 +393,13 @@ def _counted(digits: str) -> bool:
 
 _LABEL_AND_COUNT = LazyRegex(r"[a-z]{2,12}[-_]\d{1,3}")
 _KEY_PATTERN = LazyRegex(r"[a-z][\w.-]*(?::[\w.-]+)*:\*")
+# A store's key name in its namespace, lower case: rq:suspended, rq:queue:_pastjobs:default (a Redis key's)
+_STORE_KEY_NAME = LazyRegex(r"[a-z][a-z0-9_-]{0,30}(?::[a-z_][a-z0-9_.-]{0,60}){1,6}")
+# Words before a name's "key" that make it a secret key, whatever its value's shape
+_SECRET_KEY_WORDS = frozenset(
+    {"api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt", "auth", "master",
+     "license", "client", "app", "service", "account", "admin", "root", "hmac", "jwt", "session", "crypto"}
+)  # fmt: skip
 # a word of the name and "me" (AWX's tests: vault_password: 'vault-me', authorize_password: authorize-me)
 _WORD_ME = LazyRegex(r"([a-z]{2,20})[-_]me")
 _ME_ENDINGS = frozenset({"-me", "_me"})
@@ -784,6 +791,15 @@ def _value_looks_literal(
         return False  # "email_creds": "baz@ory.sh": an address, a user's name at most
     if not password_like and _KEY_PATTERN.fullmatch(v) is not None:
         return False  # WILDCARD_KEY = "subscription:*": a pattern of keys to match, not a key
+    if (
+        not password_like
+        and ":" in v
+        and len(words) >= 2
+        and words[-1] == "key"
+        and _SECRET_KEY_WORDS.isdisjoint(words)
+        and _STORE_KEY_NAME.fullmatch(v) is not None
+    ):
+        return False  # SUSPENDED_KEY = 'rq:suspended': a Redis or cache key's name in its namespace
     if not password_like and v[-1] in "=:" and _TITLE_KEY_AND_SIGN.fullmatch(v) is not None:
         return False  # acme_pre_hook_key="Le_PreHook=": the name of a key of a file, with its sign
     if not password_like and v[0] in "-CcSsAaMmOoWw" and _shortcut_or_css_name(v):
