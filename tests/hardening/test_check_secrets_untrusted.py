@@ -263,6 +263,16 @@ def test_constructs_without_a_linear_engine_are_one_line_errors(
     assert "acme-key" in result.stderr
 
 
+def test_a_rule_pattern_nested_too_deep_is_a_one_line_error(tmp_path: Path) -> None:
+    # 990 groups inside one another made Python's regex compiler exceed its recursion limit: an internal
+    # error, not a message about the configuration
+    pattern = "acme_(?P<secret>" + "(" * 990 + "[a-z]{8}" + ")" * 990 + ")"
+    config = _RULE + f"pattern = '{pattern}'\nexamples = [\"acme_abcdefgh\"]\n"
+    result = _run_hostile(tmp_path, config, "x\n")
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert "acme-key" in result.stderr and "nests groups more than 64 deep" in result.stderr
+
+
 def test_without_a_linear_engine_configured_regexes_are_refused(tmp_path: Path) -> None:
     blocked = tmp_path / "blocked"
     blocked.mkdir()

@@ -390,3 +390,5 @@ def test_secret_prefixes_reads_the_literal_a_secret_group_begins_with() -> None:
     assert secret_prefixes(r"(?i:alchemy)[ =]{1,3}(?P<secret>[A-Za-z0-9_\-]{32})")[0] == ()
     assert secret_prefixes(r"token=(?P<secret>[a-z0-9]{20})")[0] == ()
     assert secret_prefixes(r"abc(?P<other>d)", "secret") == ((), 0)
+    # a pattern no validation bounded (groups 900 deep) gives no prefix rather than an error
+    assert secret_prefixes("(?P<secret>" + "(" * 900 + "ab_c" + ")" * 900 + ")") == ((), 0)

@@ -222,7 +222,7 @@ def secret_prefixes(pattern: str, group: str | int = "secret") -> tuple[tuple[st
     try:
         parsed = _parser.parse(pattern, 0)
         index = parsed.state.groupdict[group] if isinstance(group, str) else group
-    except (re.error, KeyError):  # (validated patterns parse; a pattern may lack the group)
+    except Exception:  # (validated patterns parse; a pattern may lack the group)
         return (), 0
 
     def find(items: Any) -> Any:
@@ -243,7 +243,10 @@ def secret_prefixes(pattern: str, group: str | int = "secret") -> tuple[tuple[st
                 return found
         return None
 
-    sub = parsed if index == 0 else find(parsed.data)
+    try:
+        sub = parsed if index == 0 else find(parsed.data)
+    except RecursionError:  # (validation bounds the nesting; an unvalidated pattern gets no prefix)
+        return (), 0
     if sub is None:
         return (), 0
     prefixes = [""]
@@ -256,7 +259,11 @@ def secret_prefixes(pattern: str, group: str | int = "secret") -> tuple[tuple[st
             prefixes = [prefix + chr(v) for prefix in prefixes for _, v in av]
         else:
             break
-    return tuple(p for p in prefixes if p), int(sub.getwidth()[0])
+    try:
+        width = int(sub.getwidth()[0])
+    except Exception:  # pragma: no cover - (as max_width: validated patterns have a width)
+        return (), 0
+    return tuple(p for p in prefixes if p), width
 
 
 def _line_bounds(pattern: str, flags: int) -> tuple[int, int]:

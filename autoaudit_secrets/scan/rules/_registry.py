@@ -67,6 +67,7 @@ from typing import Any
 
 from ..._errors import RuleError
 from .._model import Confidence, Rule, Severity
+from .._regex_source import syntax_chars
 from ..engine._filters import FILTER_NAMES
 from ..engine._lazyre import LazyRegex
 
@@ -106,11 +107,26 @@ _FORBIDDEN = (
 _ESCAPED = LazyRegex(r"\\\\|\\[^\\]")
 _REPEAT = LazyRegex(r"\{(\d+)(?:,(\d*))?\}")
 _MAX_REPEAT = 1000  # RE2's limit on a counted repetition
+# Groups inside groups, at most: far above any rule's (the built-in ones nest 3 deep), far below what makes
+# Python's regex parser (and the parsing that reads a pattern's prefix and widths) exceed its recursion limit
+_MAX_NESTING = 64
 
 
 def _fail(source: str, rule_id: object, message: str) -> RuleError:
     ident = rule_id if isinstance(rule_id, str) and RULE_ID_RE.match(rule_id) else "?"
     return RuleError(f"{source}: rule {ident}: {message}")
+
+
+def _nesting(pattern: str) -> int:
+    """How deep ``pattern``'s groups nest (parentheses that are syntax, outside classes and escapes)."""
+    depth = deepest = 0
+    for _, char in syntax_chars(pattern):
+        if char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
 
 
 def validate_pattern(pattern: str, *, case_insensitive: bool = False) -> re.Pattern[str]:
@@ -126,10 +142,14 @@ def validate_pattern(pattern: str, *, case_insensitive: bool = False) -> re.Patt
     for m in _REPEAT.finditer(_ESCAPED.sub("", pattern)):
         if max(int(m.group(1)), int(m.group(2) or 0)) > _MAX_REPEAT:
             raise ValueError(f"pattern has a counted repetition above {_MAX_REPEAT} (RE2's limit)")
+    if _nesting(pattern) > _MAX_NESTING:
+        raise ValueError(f"pattern nests groups more than {_MAX_NESTING} deep")
     try:
         compiled = re.compile(pattern, re.IGNORECASE if case_insensitive else 0)
     except re.error as exc:
         raise ValueError(f"pattern does not compile: {exc.msg}") from None
+    except RecursionError:  # (a construct nested some other way than groups)
+        raise ValueError("pattern nests too deeply to compile") from None
     if compiled.match(""):
         raise ValueError("pattern matches the empty string")
     if compiled.groupindex and set(compiled.groupindex) - {"secret", "name"}:
