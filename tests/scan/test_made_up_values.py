@@ -386,13 +386,6 @@ QUIET = [
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJmb28iOiJiYXIiLCJpYXQiOjE0MzcwMTg1ODIsImV4cCI6MTQzNzAxODU5Mn0"
         ".3aR3vocmgRpG05rsI9MpR6z2T_BGtMQaPq2YR6QaroU",
     ),
-    # Supabase's local development keys (iss supabase-demo), the same in every local stack
-    (
-        ".env.local",
-        "SUPABASE_SERVICE_ROLE_KEY={v}\n",
-        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSJ9"
-        ".vI9obAHOGyVVKa3pD--kJlyxp-Z2zV9UUMAhKpNLAcU",
-    ),
     # rq's Redis keys: a key's name in its namespace under a *_KEY constant
     ("keys.py", "SUSPENDED_KEY = '{v}'\n", "rq:suspended"),
     ("test_queue.py", "q_past_jobs_key = '{v}'\n", "rq:queue:_pastjobs:default"),
@@ -1188,3 +1181,14 @@ def test_a_namespaced_value_under_a_secret_keys_name_stays_reported(tmp_path: Pa
         (1, "generic-secret"),
         (2, "generic-secret"),
     ]
+
+
+def test_the_default_keys_of_a_published_stack_stay_reported(tmp_path: Path) -> None:
+    # Supabase's demo keys (iss supabase-demo) are the defaults of its self-hosted stack too: a deployment
+    # that keeps them lets anyone forge a service_role token, as a published image's default password
+    # (Harbor12345) lets anyone in. Reported, like those.
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+    claims = base64.urlsafe_b64encode(b'{"iss":"supabase-demo","role":"service_role"}').rstrip(b"=").decode()
+    token = f"{header}.{claims}.{random_chars(_ALNUM, 42)}7"
+    (tmp_path / "docker.env").write_text(f"SERVICE_ROLE_KEY={token}\n", encoding="utf-8")
+    assert [(path, line) for path, line, _ in _scan(tmp_path)] == [("docker.env", 1)]

@@ -2156,10 +2156,6 @@ def _is_textbook_jwt(value: str) -> bool:
         return False
     if _stand_in_claims(claims):
         return True
-    if claims.get("iss") == "supabase-demo":
-        # the keys of Supabase's local development stack (anon, service_role), the same in every install
-        # and published in its CLI's documentation and output: supabase start prints them
-        return True
     name, sub = claims.get("name"), claims.get("sub")
     if isinstance(name, str) and name.strip().lower() in _TEXTBOOK_NAMES:
         return True
