@@ -1990,12 +1990,16 @@ def _jwt_claims(value: str) -> dict[str, object] | None:
     parts = value.split(".")
     if len(parts) < 3:
         return None
-    body = parts[1]
+    return _json_object_part(parts[1])
+
+
+def _json_object_part(part: str) -> dict[str, object] | None:
+    """A JWT's part (base64url, unpadded) decoded to a JSON object; None when it is not one."""
     try:
-        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        decoded = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
-    return claims if isinstance(claims, dict) else None
+    return decoded if isinstance(decoded, dict) else None
 
 
 def is_expired_jwt(value: str, now: float | None = None) -> bool:
@@ -2049,11 +2053,8 @@ def _jose_header(value: str) -> bool:
     algorithm and holds nothing but header parameters -- no claims, no signature."""
     if len(value) > 400:
         return False
-    try:
-        header = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(header, dict) and "alg" in header and header.keys() <= _JOSE_PARAMETERS
+    header = _json_object_part(value)
+    return header is not None and "alg" in header and header.keys() <= _JOSE_PARAMETERS
 
 
 # A Stripe publishable key: pk_live_ or pk_test_, then letters and digits (24 in the older keys, about 99 in
