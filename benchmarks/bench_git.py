@@ -29,7 +29,9 @@ two git processes with nobody reading them: the floor of any scanner that reads 
 lines say how that floor compares with the 0.5x target and how much check-secrets spends above it, and the
 same for "blob floor" (``_blob_floor.py``): every text blob of the history read once and run through
 check-secrets' Hyperscan database by two processes, the floor of scanning each file version once instead of
-each commit's patch.
+each commit's patch. Last, "pipeline floor" (``_pipeline_floor.py``): check-secrets itself, as installed,
+with its per-file scanning and its commit messages replaced by nothing — the cost of the way it reads a
+history (start-up, git, reading and parsing the patches, merges) before any rule runs.
 
 Usage: ``python benchmarks/bench_git.py [--real PATH | --prepare-real SRC] [--runs 3] [--default-install]
 [--format text|json] [--commits 10000] [--regenerate] [--no-generated] [--json FILE]``
@@ -59,6 +61,7 @@ DEFAULT_REAL = WORK / "wrongsecrets"
 GOAL = 0.5
 FLOOR = "git alone"
 BLOB_FLOOR = "blob floor"
+PIPELINE_FLOOR = "pipeline floor"
 
 # ------------------------------------------------------------------------------------------------ inputs
 
@@ -151,11 +154,13 @@ def commands(ours: Path, fmt: str, report_dir: Path) -> dict[str, list[str]]:
         FLOOR: [str(ours.parent / "python"), str(HERE / "_git_floor.py")],
         # every text blob read once and prescanned: the floor of scanning file versions, not patches
         BLOB_FLOOR: [str(ours.parent / "python"), str(HERE / "_blob_floor.py")],
+        # check-secrets' own pipeline (git, reading, parsing, merges), nothing scanned
+        PIPELINE_FLOOR: [str(ours.parent / "python"), str(HERE / "_pipeline_floor.py")],
     }  # fmt: skip
 
 
 def count_findings(tool: str, report_dir: Path, fmt: str) -> int | None:
-    if tool in (FLOOR, BLOB_FLOOR):
+    if tool in (FLOOR, BLOB_FLOOR, PIPELINE_FLOOR):
         return None
     try:
         if tool == "check-secrets":
@@ -215,11 +220,13 @@ def bench(repo: Path, ours: Path, fmt: str, runs: int) -> dict[str, Any]:
     ratios["faster peer"] = faster
     floor = statistics.median(v["wall"] for v in times[FLOOR])
     blob_floor = statistics.median(v["wall"] for v in times[BLOB_FLOOR])
+    pipeline_floor = statistics.median(v["wall"] for v in times[PIPELINE_FLOOR])
     target = GOAL * statistics.median(
         min(b["wall"], c["wall"]) for b, c in zip(times["gitleaks"], times["betterleaks"], strict=True)
     )
     ours_wall = statistics.median(v["wall"] for v in times["check-secrets"])
     ratios["floor"], ratios["blob floor"], ratios["target"] = floor, blob_floor, target
+    ratios["pipeline floor"] = pipeline_floor
     print(
         f"  git alone (check-secrets' git log -p, 2 processes, output thrown away) {floor:.2f} s: "
         f"{floor / target:.0%} of the {GOAL}x target ({target:.2f} s); check-secrets spends "
@@ -228,6 +235,11 @@ def bench(repo: Path, ours: Path, fmt: str, runs: int) -> dict[str, Any]:
     print(
         f"  blob floor (each text blob once, check-secrets' prescan only, 2 processes) {blob_floor:.2f} s: "
         f"{blob_floor / target:.0%} of the target; {blob_floor - ours_wall:+.2f} s against check-secrets"
+    )
+    print(
+        f"  pipeline floor (check-secrets with nothing scanned: start-up, git, parsing, merges) "
+        f"{pipeline_floor:.2f} s: {pipeline_floor / target:.0%} of the target; the scanning costs "
+        f"{ours_wall - pipeline_floor:.2f} s above it"
     )
     print(
         f"  ratio check-secrets / gitleaks {ratios['gitleaks']:.2f}x (cpu {ratios['gitleaks cpu']:.2f}x), "
