@@ -247,6 +247,7 @@ def _run_scan(args: argparse.Namespace) -> tuple[Path, ScanConfig, ScanResult]:
         max_archive_depth=getattr(args, "max_archive_depth", DEFAULT_ARCHIVE_DEPTH),
         max_unpacked=getattr(args, "max_unpacked", DEFAULT_UNPACKED),
         max_unpacked_total=getattr(args, "max_unpacked_total", DEFAULT_UNPACKED_TOTAL),
+        own_files=own_files,
     )
     result: ScanResult = _scanner(config).scan(options)
     fingerprint_cache(args).add(result.fingerprints)  # the slow ones, computed by the worker processes

@@ -209,6 +209,10 @@ class Finding:
 class ScanStats:
     files_scanned: int = 0
     files_skipped: int = 0  # binary, unreadable or special files (named on the command line: an error)
+    # What ``exclude`` globs (the configuration's and --exclude) left out, never read: files and folders of a
+    # tree (a folder counts once: what it holds is not listed), paths in an image, changed files in a history
+    # (each time a commit changes one). check-secrets' own files (a baseline inside the root) do not count.
+    paths_excluded: int = 0
     files_truncated: int = 0  # larger than max_file_size: only their first and last parts were scanned
     # Archives in the tree not read whole: damaged, encrypted or unsupported members, nested deeper than
     # max_archive_depth, or more unpacked bytes or members than allowed.
@@ -233,6 +237,7 @@ class ScanStats:
         """Add what ``other`` (a worker's part of the same run) read, skipped and could not read."""
         self.files_scanned += other.files_scanned
         self.files_skipped += other.files_skipped
+        self.paths_excluded += other.paths_excluded
         self.files_truncated += other.files_truncated
         self.archives_incomplete += other.archives_incomplete
         self.messages_truncated.extend(other.messages_truncated)
@@ -345,6 +350,9 @@ class ScanOptions:
     max_archive_depth: int = 2
     max_unpacked: int = 256 * 1024 * 1024
     max_unpacked_total: int = DEFAULT_UNPACKED_TOTAL
+    # Anchored globs of check-secrets' own files inside the root (the baseline, the cache folder): left out of
+    # the scan (the CLI also puts them in the configuration's ``exclude``), not counted in paths_excluded.
+    own_files: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -174,7 +174,7 @@ def test_baseline_survives_a_line_move_and_catches_a_new_secret(tree: Path) -> N
     old = acme_key()
     plant(tree, "src/pkg/client.py", old, line=3)
     baseline = tree.parent / "baseline.json"
-    created = cli("baseline", "create", "--output", str(baseline), cwd=tree)
+    created = cli("baseline", "create", "-o", str(baseline), cwd=tree)
     check_clean_output(created)
     assert created.returncode == 0, created.output
     content = baseline.read_text(encoding="utf-8")
@@ -346,6 +346,42 @@ def test_exclude_gitignore_and_max_file_size(tree: Path) -> None:
     # Over the limit only the first and last 50k are read: the key on big.txt's first line is found, the one
     # in the middle of huge.txt is not.
     assert found("--max-file-size", "100k") == {"vendor/lib.py", "data/big.txt"}
+
+
+def test_what_exclude_leaves_out_is_counted_never_a_bare_no_findings(tree: Path) -> None:
+    plant(tree, "vendor/lib.py", acme_key())
+    plant(tree, "vendor/deep/more.py", acme_key())
+    plant(tree, "src/pkg/app.min.js", acme_key())
+
+    def stats(*args: str) -> dict[str, Any]:
+        data = report(scan(tree, "--format", "json", *args))["stats"]
+        assert isinstance(data, dict)
+        return data
+
+    # the configuration's own exclude: .check-secrets.toml, one path
+    assert stats()["paths_excluded"] == 1
+    # a folder counts once (what it holds is never listed); a glob matching files counts each
+    assert stats("--exclude", "vendor/", "--exclude", "*.min.js")["paths_excluded"] == 3
+    # a named file left out by exclude (the pre-commit hook names the staged files) is counted too
+    named = scan(tree, "--exclude", "*.min.js", "src/pkg/app.min.js")
+    assert named.returncode == 0
+    summary = named.stdout.strip().splitlines()[-1]
+    assert summary.startswith("check-secrets: no findings (0 files scanned in ")
+    assert summary.endswith(" s, 1 excluded by exclude globs)")
+    # a repository's configuration that leaves everything out: the summary says what was not read
+    (tree / ".check-secrets.toml").write_text(CONFIG.replace('[".check-secrets.toml"]', '["*"]'))
+    everything = scan(tree)
+    assert everything.returncode == 0
+    summary = everything.stdout.strip().splitlines()[-1]
+    assert summary.startswith("check-secrets: no findings (0 files scanned in ")
+    assert summary.endswith(", 4 excluded by exclude globs)")  # .check-secrets.toml, README.md, src/, vendor/
+    # check-secrets' own baseline inside the tree is left out without being counted
+    (tree / ".check-secrets.toml").write_text(CONFIG)
+    baseline = tree / "secrets.baseline.json"
+    created = cli("baseline", "create", "-o", str(baseline), cwd=tree)
+    assert created.returncode == 0, created.stderr
+    assert baseline.is_file()
+    assert stats("--baseline", str(baseline))["paths_excluded"] == 1
 
 
 def test_root_is_the_single_directory_or_the_current_directory(tree: Path) -> None:

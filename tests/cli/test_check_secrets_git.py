@@ -354,6 +354,29 @@ def test_configuration_applies_in_git_modes(repo: Repo) -> None:
     assert repo.run("--all", "--disable", RULE_ID).returncode == 0
 
 
+def test_changed_files_left_out_by_exclude_are_counted_not_called_skipped(repo: Repo) -> None:
+    repo.write("vendor/lib.py", f'k = "{repo.token()}"\n')
+    repo.write("app.py", "print('hello')\n")
+    repo.commit("vendored")
+    repo.write("vendor/lib.py", "k = 'gone'\n")
+    repo.commit("vendored again")
+
+    def stats(*args: str) -> dict[str, Any]:
+        result = repo.run("--all", "--format", "json", *args)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)["stats"]
+        assert isinstance(data, dict)
+        return data
+
+    excluded = stats("--exclude", "vendor/**")
+    # each time a commit changes an excluded file: twice here; not "skipped" (binary, unreadable, special)
+    assert (excluded["paths_excluded"], excluded["files_skipped"], excluded["files_scanned"]) == (2, 0, 1)
+    text = repo.run("--all", "--exclude", "vendor/**").stdout.strip().splitlines()[-1]
+    assert text.endswith(", 2 excluded by exclude globs)"), text
+    everything = stats("--exclude", "*")
+    assert (everything["paths_excluded"], everything["files_scanned"]) == (3, 0)
+
+
 def test_baseline_from_a_scan_survives_a_line_move_in_git_mode(repo: Repo) -> None:
     token = repo.token()
     repo.write("app.py", lines_with(f'K = "{token}"', filler=3))

@@ -115,6 +115,7 @@ def ctx(tmp_path: Path, *, color: bool = False) -> ReportContext:
 STATS = ScanStats(
     files_scanned=12,
     files_skipped=1,
+    paths_excluded=4,
     bytes_scanned=4096,
     seconds=0.25,
     findings_suppressed=2,
@@ -153,6 +154,7 @@ def test_json_report_is_valid_against_our_schema(tmp_path: Path) -> None:
         "warnings": 1,
         "files_scanned": 12,
         "files_skipped": 1,
+        "paths_excluded": 4,
         "files_truncated": 0,
         "archives_incomplete": 0,
         "messages_truncated": 0,
@@ -210,6 +212,8 @@ def test_sarif_has_what_github_code_scanning_needs(tmp_path: Path) -> None:
     (run,) = data["runs"]
     driver = run["tool"]["driver"]
     assert driver["name"] == "check-secrets" and driver["semanticVersion"] == "0.1.0"
+    # what was not read is said in SARIF too, as in JSON and on the text summary line
+    assert (run["properties"]["filesSkipped"], run["properties"]["pathsExcluded"]) == (1, 4)
     rules = driver["rules"]
     assert [r["id"] for r in rules] == ["acme-api-key", "docker-secret-build-arg", "generic-password"]
     for rule in rules:
@@ -293,7 +297,8 @@ def test_text_report_lines(tmp_path: Path) -> None:
     assert any(line.startswith("    commit: abababababab dev@example.test") for line in lines)
     assert lines[-1] == (
         "check-secrets: 3 findings (2 errors, 1 warning); "
-        "12 files scanned in 0.25 s, 1 baselined, 2 suppressed, 1 skipped (binary, unreadable or special)"
+        "12 files scanned in 0.25 s, 1 baselined, 2 suppressed, 1 skipped (binary, unreadable or special), "
+        "4 excluded by exclude globs"
     )
 
 

@@ -637,11 +637,13 @@ class Scanner:
                 max_file_size=options.max_file_size,
                 shard=options.shard,
                 on_file=dispatch.add,
+                uncounted=options.own_files,
             )
         except BaseException:
             dispatch.abort()
             raise
         stats.files_skipped += walked.skipped
+        stats.paths_excluded += walked.excluded
         findings: list[Finding] = dispatch.finish()
         if options.paths and stats.unreadable:
             # A file named explicitly that could not be read is an error, never "no findings".

@@ -12,7 +12,7 @@
          "date": ...}, "related": "Dockerfile"}
       ],
       "stats": {"findings": 1, "errors": 1, "warnings": 0, "files_scanned": 10, "files_skipped": 0,
-                "files_truncated": 0, "archives_incomplete": 0, "messages_truncated": 0,
+                "paths_excluded": 0, "files_truncated": 0, "archives_incomplete": 0, "messages_truncated": 0,
                 "commits_unscanned": 0, "bytes_scanned": 1234, "seconds": 0.05, "findings_suppressed": 0,
                 "findings_baselined": 0,
                 "matcher": "hyperscan", "matcher_fallback": null}
@@ -106,6 +106,7 @@ def stats_to_dict(findings: Sequence[Finding], stats: ScanStats) -> dict[str, An
         "warnings": len(findings) - errors,
         "files_scanned": stats.files_scanned,
         "files_skipped": stats.files_skipped,
+        "paths_excluded": stats.paths_excluded,
         "files_truncated": stats.files_truncated,
         "archives_incomplete": stats.archives_incomplete,
         "messages_truncated": len(stats.messages_truncated),

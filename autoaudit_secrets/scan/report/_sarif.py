@@ -225,6 +225,8 @@ def render_sarif(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
         "results": [_result(f, index[f.rule_id], ctx) for f in findings],
         "properties": {
             "filesScanned": stats.files_scanned,
+            "filesSkipped": stats.files_skipped,
+            "pathsExcluded": stats.paths_excluded,
             "filesTruncated": stats.files_truncated,
             "archivesIncomplete": stats.archives_incomplete,
             "messagesTruncated": len(stats.messages_truncated),

@@ -144,6 +144,8 @@ def summary_line(findings: Sequence[Finding], stats: ScanStats, ctx: ReportConte
     # tree must not hide the files nobody looked at.
     if stats.files_skipped:
         extra.append(f"{stats.files_skipped} skipped (binary, unreadable or special)")
+    if stats.paths_excluded:
+        extra.append(f"{stats.paths_excluded} excluded by exclude globs")
     if stats.files_truncated:
         extra.append(f"{stats.files_truncated} over --max-file-size scanned partly")
     if stats.archives_incomplete:

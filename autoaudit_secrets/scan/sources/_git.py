@@ -1694,7 +1694,7 @@ class _HistoryScan:
             self._removals(commit, file)
             return
         if options.skip_path is not None and options.skip_path(path):
-            stats.files_skipped += 1
+            stats.paths_excluded += 1
             return
         self.files_done += 1
         analyzers = self._analyzers_of(path)

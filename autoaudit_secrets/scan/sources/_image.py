@@ -165,6 +165,7 @@ def _scan_layer(
             stats.files_skipped += 1  # links (never followed), devices, FIFOs, sparse files
             continue
         if excluded(name):
+            stats.paths_excluded += 1
             continue
         head = reader.read(_HEAD)
         if is_binary_magic(head):

@@ -130,11 +130,13 @@ def in_shard(relpath: str, shard: tuple[int, int] | None) -> bool:
 
 @dataclass(slots=True)
 class WalkResult:
-    """Files to scan (relative ``/`` paths, absolute paths, sizes) and how many were skipped; ``ignored``: the
-    files and folders (these with a trailing ``/``) left out because a ``.gitignore`` ignores them."""
+    """Files to scan (relative ``/`` paths, absolute paths, sizes) and how many were skipped; ``excluded``:
+    how many files and folders ``exclude`` left out (see ``ScanStats.paths_excluded``); ``ignored``: the files
+    and folders (these with a trailing ``/``) left out because a ``.gitignore`` ignores them."""
 
     files: list[tuple[str, str, int]] = field(default_factory=list)
     skipped: int = 0
+    excluded: int = 0
     too_large: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
@@ -320,10 +322,13 @@ def walk(
     max_file_size: int = 10 * 1024 * 1024,
     shard: tuple[int, int] | None = None,
     on_file: Callable[[str, str, int], None] | None = None,
+    uncounted: Sequence[str] = (),
 ) -> WalkResult:
     """List the files to scan under ``root`` (or only ``paths``: files or directories, relative to the root
     or absolute inside it). Explicitly named files are scanned even when a ``.gitignore`` ignores them, but
-    not when ``exclude`` does. Raises :class:`UsageError` for a missing root or a path outside it.
+    not when ``exclude`` does. What ``exclude`` leaves out is counted (:attr:`WalkResult.excluded`) unless
+    an ``uncounted`` glob matches it too (check-secrets' own files). Raises :class:`UsageError` for a missing
+    root or a path outside it.
 
     With ``on_file``, each file is handed over as soon as it is found (``(relpath, abspath, size)``, in walk
     order) instead of being collected in ``files``: scanning starts while the walk goes on."""
@@ -334,6 +339,7 @@ def walk(
     except OSError as exc:
         raise ScanError(f"cannot read {root}: {exc.strerror}") from None
     exclude_spec = _exclude_spec(exclude)
+    own_spec = _exclude_spec(uncounted)
     tracked = _Tracked(root_real)
     result = WalkResult()
     visited: set[tuple[int, int]] = set()
@@ -355,6 +361,14 @@ def walk(
             on_file(rel, abs_path, st.st_size)
         else:
             result.files.append((rel, abs_path, st.st_size))
+
+    def left_out(rel: str, is_dir: bool) -> bool:
+        """Whether ``exclude`` leaves the path out (counted, when it is not one of our own files)."""
+        if not _excluded(exclude_spec, rel, is_dir):
+            return False
+        if in_shard(rel, shard):  # (each counted by one shard)
+            result.excluded += not _excluded(own_spec, rel, is_dir)
+        return True
 
     def inside(real: str) -> bool:
         return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
@@ -419,7 +433,7 @@ def walk(
                 if name == ".git":  # the repository (or a worktree's gitdir pointer)
                     continue
                 rel = prefix + name
-                if exclude_spec is not None and _excluded(exclude_spec, rel, is_dir):
+                if exclude_spec is not None and left_out(rel, is_dir):
                     continue
                 if check_ignores and ignores.ignored(rel, is_dir) and not tracked.covers(rel, is_dir):
                     result.ignored.append(rel + "/" if is_dir else rel)
@@ -457,14 +471,14 @@ def walk(
         if os.path.isdir(real):
             _check_readable(real, target, directory=True)
             if rel and (
-                _excluded(exclude_spec, rel, True)
+                left_out(rel, True)
                 or (not no_ignore and ignores_for(rel).ignored(rel, True) and not tracked.covers(rel, True))
             ):
                 continue
             parent_ignores = ignores_for(rel) if rel else _Ignores()
             walk_dir(real, rel, parent_ignores)
         else:
-            if _excluded(exclude_spec, rel, False):
+            if left_out(rel, False):
                 continue
             st = os.stat(real)
             if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device: never opened (it could block)

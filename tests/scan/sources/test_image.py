@@ -201,3 +201,7 @@ def test_exclude_skips_paths_in_the_image(scanner: Scanner, built_images: BuiltI
     paths = {f.path for f in result.findings}
     assert "app/.env" not in paths and "app/credentials" not in paths
     assert "root/.ssh/id_ed25519" in paths
+    # what was left out is counted, never read: each excluded file would have been scanned
+    whole = _scan(scanner, built_images.leaky_docker)
+    assert result.stats.paths_excluded > 1 and whole.stats.paths_excluded == 0
+    assert result.stats.files_scanned + result.stats.paths_excluded == whole.stats.files_scanned
