@@ -395,6 +395,29 @@ QUIET = [
         'auth_config_json = \'{{"auths": {{"https://index.docker.io/v1/": {{"auth": "{v}"}}}}}}\'\n',
         "dXNlcm5hbWU6cGFzc3dvcmQ=",
     ),
+    # session 36's real trees (cloudnative-pg, dragonfly, paperless-ngx, pgbouncer, supabase/auth, temporal,
+    # zalando/postgres-operator): a key's file, a command's output, a protocol frame, a statement's keywords,
+    # a count, a registry key, a format's slots
+    (
+        "docker-compose.yml",
+        "services:\n  es:\n    image: elasticsearch\n    environment:\n"
+        "      - xpack.security.http.ssl.key={v}\n",
+        "certs/elasticsearch-key.pem",
+    ),
+    (
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: PASS={v}\n",
+        "`jq -r .passed results.json`",
+    ),
+    ("connection_test.py", 'message_token = b"{v}"\n', "$7\\r\\nmessage\\r\\n"),
+    ("users.go", 'userPassword = "{v}"\n', "PASSWORD NULL"),
+    ("profile.spec.ts", "const newToken = '{v}'\n", "789101112hijk"),
+    ("pgbevent.c", '#define APP_KEY "{v}"\n', "SYSTEM\\\\CurrentControlSet\\\\Services\\\\pgbouncer"),
+    (
+        "config.md",
+        "ALTER USER app PASSWORD '{v}'\n",
+        "SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>",
+    ),
     # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
     (
         "test_jws.py",
@@ -451,6 +474,10 @@ LOOKUP_KEYS = [
     "Sec-WebSocket-Key",  # encode/uvicorn: a WebSocket handshake's nonce (RFC 6455), sent in clear
     "annotationKey",  # bitnami/charts: a Kubernetes annotation's prefix (external-dns.alpha.kubernetes.io/)
     "remoteKey",  # external-secrets: where a PushSecret puts a value in the remote store
+    "existingSecret",  # n8n-io/n8n-hosting's chart: the name of a Kubernetes Secret the release reads
+    "existingSecretPasswordKey",  # (bitnami's charts: the key in that Secret)
+    "catalogKey",  # cloudnative-pg: an image catalog's entry, a list of startup parameters' names
+    "ignoreStartupParametersKey",
 ]
 
 

@@ -23,6 +23,7 @@ from .._model import AnalysisContext, AnalyzerCheck, Finding, Severity
 from ..engine._filters import (
     is_doc_example,
     is_encoded_pem,
+    is_file_path,
     is_public_key,
     local_user_as_password,
     names_itself_as_stand_in,
@@ -130,6 +131,8 @@ def _is_boring(name: str, value: str) -> bool:
     upper = name.upper()
     if upper.endswith(_PATHY_SUFFIXES) and ("/" in v or "\\" in v or v.startswith(("~", "."))):
         return True
+    if is_file_path(v):  # SSL_KEY=/certs/key.pem, xpack.security.http.ssl.key=certs/es-key.pem: a file
+        return True
     url = re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", v)
     if url:
         userinfo = _URL_USERINFO.match(v)
@@ -200,7 +203,8 @@ def _judge_assignment(name: str | None, value: str, ctx: AnalysisContext) -> Lit
 # --- shell snippets (CI `run`/`script`, compose `command`) ---
 
 _URL_CREDENTIAL = "a credential in a URL"
-_VAL = r"""(?P<val>"[^"\n]*"|'[^'\n]*'|[^\s;&|)'"]+)"""
+# (a command substitution in backquotes is taken whole: PASS=`jq -r .passed results.json` is a reference)
+_VAL = r"""(?P<val>"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|[^\s;&|)'"`]+)"""
 _SHELL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(

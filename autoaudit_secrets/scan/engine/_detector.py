@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from .._model import Confidence, Match, Rule
 from ._entropy import shannon_entropy
 from ._filters import (
+    FILE_SUFFIX,
     decoded_base64_text,
     is_basic_credentials,
     is_code_identifier,
@@ -178,6 +179,8 @@ _LITERAL_DOLLAR_SUFFIXES = (
 _PATHLIKE = (
     # (HKLM:\ and the like: PowerShell's registry drives; HKEY_LOCAL_MACHINE\...: a registry key's full name)
     r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|(?:HKLM|HKCU|HKCR|HKU|HKCC):\\|HKEY_[A-Z_]+\\|file:|https?://|arn:)"
+    # a registry key under a hive, as a C string writes it (pgbouncer: "SYSTEM\\CurrentControlSet\\…")
+    r"|^(?:SYSTEM|SOFTWARE|HARDWARE|SECURITY)\\{1,2}[A-Za-z]"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     # a JSON pointer into the same document: an OpenAPI or JSON Schema $ref ("#/components/schemas/Secret")
     r"|^#/[A-Za-z0-9_.~%$-]+(?:/[A-Za-z0-9_.~%$-]+)*$"
@@ -187,8 +190,6 @@ _PATHLIKE = (
 # A CSS selector (#login-form, .password-field, #pwInput): not a literal, unless its name mixes lower case,
 # upper case and digits, as a random value does and a selector hardly ever (#Joq1lsWm2Bsao is a password).
 _CSS_SELECTOR = LazyRegex(r"[#.][A-Za-z][\w-]*$")
-# (archives and data files too: an object key, "serverless/app/local/1708076358388-2024-02-16T09:39Z/api.zip")
-_FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx|zip|jar|war|whl|tgz|gz|csv|log)$"
 _QUOTES = frozenset("\"'")
 # after a string literal, another member of a union type: type ProviderKey = "anthropic" | "openai"
 _UNION_NEXT = LazyRegex(r"[ \t]{0,2}\|[ \t]{0,2}[\"']")
@@ -261,8 +262,8 @@ _NOT_LITERAL_AT_START = LazyRegex(
         )
     )
 )
-_NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST)))
-_NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, _FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
+_NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, FILE_SUFFIX, _KEY_VALUE_LIST)))
+_NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
 _INSIDE_CHARS = frozenset("%#{$.;")
 # JavaScript's optional chaining: props?.auth, user?.settings?.apiKey
 _OPTIONAL_CHAIN = LazyRegex(
@@ -721,6 +722,8 @@ def _value_looks_literal(
     v = value.strip()
     if len(v) < 4 or ("\\" in v and len(_ESCAPE.sub("?", v)) < 4):
         return False  # (escapes count as the characters they write: SASLprep's tests, password="\u2163")
+    if "\\r\\n" in v and _RESP_FRAME.fullmatch(v) is not None:
+        return False  # message_token = b"$7\r\nmessage\r\n": a Redis protocol frame, lengths and words
     lines = _credentials_lines(v)
     if lines is not None:
         # a credentials file's lines as the value: a literal when one of its lines holds one under that line's
@@ -826,6 +829,8 @@ def _value_looks_literal(
         return False  # TRACE_ID_KEY = "x-b3-traceid": the name of an HTTP header, not its value
     if v.count(" ") >= (2 if password_like else 1):
         return False
+    if " " in v and _KEYWORD_PHRASE.fullmatch(v) is not None:
+        return False  # userPassword = "PASSWORD NULL": upper-case keywords, a statement's part (SQL)
     if password_like and " " in v and is_secret_label(v):  # "Show password", "incorrect password"
         return False
     if not v.isascii() and is_natural_language(v):  # UI text of a locale: "用户名或密码错误"
@@ -841,6 +846,11 @@ def _value_looks_literal(
 
 # An escape of one character in a string literal: \u2163, \x41, \U0001F600
 _ESCAPE = LazyRegex(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2})")
+# A Redis protocol (RESP) frame in a string literal: a type's sign and a length or a word between escaped
+# line breaks ("$7\r\nmessage\r\n", "*2\r\n$3\r\nget\r\n")
+_RESP_FRAME = LazyRegex(r"(?:[$*:+-]?\d{0,6}[A-Za-z]{0,24}\\r\\n)+[$*:+-]?\d{0,6}[A-Za-z]{0,24}")
+# Upper-case keywords and a space between each: a statement's part, not a value ("PASSWORD NULL")
+_KEYWORD_PHRASE = LazyRegex(r"[A-Z]{2,}(?: [A-Z]{2,})+")
 # NAME=value with a snake-case name (no "=" after it): a line of a credentials or env file
 _CREDENTIALS_LINE = LazyRegex(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=([^=]*)")
 _ESCAPED_NEWLINE = LazyRegex(r"(?:\\r)?\\n")

@@ -33,6 +33,7 @@ import functools
 import itertools
 import json
 import operator
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ __all__ = [
     "is_dotted_name",
     "is_encoded_pem",
     "is_expired_jwt",
+    "is_file_path",
     "is_format_field",
     "is_hash",
     "is_keyboard_mash",
@@ -256,6 +258,10 @@ _NOT_SECRET_KEY_QUALIFIERS = frozenset(
         "dynamic",
         "output",  # a stack output's name (CloudFormation's OutputKey: "GraphQLApiArn")
         "parameter",  # a stack parameter's name (CloudFormation's ParameterKey)
+        # a configuration's list of parameter names (cloudnative-pg's ignoreStartupParametersKey:
+        # "extra_float_digits,options")
+        "parameters",
+        "catalog",  # a catalog entry's key (cloudnative-pg's image catalog: catalogKey = "pgbouncer")
         "merge",  # a finding's or record's merge key (Coverity's mergeKey: a digest that tells duplicates)
         "aggregation",  # an alert's or event's grouping key (Datadog, PagerDuty)
         "aggregate",
@@ -401,6 +407,10 @@ _STANDIN_NAME_WORDS = frozenset({"dummy", "fake", "mock", "bogus", "placeholder"
 # ASP.NET's __RequestVerificationToken (an anti-forgery token), etcd's initial cluster token (a bootstrap
 # label that keeps clusters apart: ETCD_INITIAL_CLUSTER_TOKEN, --initial-cluster-token; no access)
 _NOT_SECRET_NAMES = ("requestverificationtoken", "initialclustertoken")
+# Names (their words joined; a name beginning so counts too) that refer to a secret kept elsewhere by its
+# name: Helm charts' existingSecret (the name of a Kubernetes Secret the release reads, and
+# existingSecretPasswordKey, the key in it: n8n's existingSecret: "n8n-core-secrets")
+_REFERENCE_NAMES = ("existingsecret",)
 # Words that, anywhere before the secret word, say the value is not the secret itself but a transformed copy
 # (``encrypted_password``, ``hashed_password``, ``wrapped_key``): ciphertexts and digests grant nothing alone.
 _TRANSFORMED_WORDS = frozenset(
@@ -590,10 +600,15 @@ def _name_verdict(name: str, words: list[str]) -> bool:
         words.pop()
     if not words:
         return False
-    if any(
-        w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS or w in _STANDIN_NAME_WORDS
-        for w in words
-    ) or "".join(words).endswith(_NOT_SECRET_NAMES):
+    joined = "".join(words)
+    if (
+        any(
+            w in _NOT_SECRET_WORDS or w in _TRANSFORMED_WORDS or w in _FLAG_WORDS or w in _STANDIN_NAME_WORDS
+            for w in words
+        )
+        or joined.endswith(_NOT_SECRET_NAMES)
+        or joined.startswith(_REFERENCE_NAMES)
+    ):
         return False
     if _exposed_to_browsers(words) and _PRIVATE_WORDS.isdisjoint(words) and not names_password(words):
         return False
@@ -1120,6 +1135,21 @@ def is_name_path(value: str) -> bool:
     return words >= 2
 
 
+# A key's, a certificate's or a data file's suffix, as a value's end (archives and data files too: an object
+# key, "serverless/app/local/1708076358388-2024-02-16T09:39Z/api.zip"). Base64, hex and random tokens have no
+# "." before such a suffix.
+FILE_SUFFIX = r"\.(?:pem|key|crt|txt|json|ya?ml|p12|pfx|zip|jar|war|whl|tgz|gz|csv|log)$"
+_FILE_PATH = LazyRegex(r"^(?:~|\.{1,2})?/?(?:[\w@+-][\w.@+-]*/)*[\w@+-][\w.@+-]*" + FILE_SUFFIX)
+
+
+def is_file_path(value: str) -> bool:
+    """True when ``value`` is a file's path or name ending in such a suffix (``/certs/key.pem``,
+    ``certs/elasticsearch-key.pem``, ``./tls/server.key``, ``server.crt``): where a key or a certificate is
+    read from -- an environment variable's usual value under ``SSL_KEY``, ``TLS_KEY`` or Elasticsearch's
+    ``xpack.security.http.ssl.key`` -- not the key."""
+    return _FILE_PATH.match(value) is not None
+
+
 # Which letter may follow which in an English word: the letter pairs that make 0.03% or more of the pairs in
 # the distinct lower-case words of 8 to 24 letters in Python 3.11's standard library (its docstrings,
 # comments and names; 331 of the 676 pairs). Random lower-case letters seldom keep to them.
@@ -1398,13 +1428,15 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     # a_not_so_secure_encryption_key (not "insecure": Django's generated keys begin "django-insecure-")
     | not[-_ ]?(?:so[-_ ]?|very[-_ ]?)?secure
     | [-_](?:dummy|fake|placeholder|redacted|invalid|wrong|expired|revoked)$  # a test's ak2_invalid
+    # a slot to fill in inside a format's shape: SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>
+    | <[a-z][a-z_ -]{2,30}>
     """
 )
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
 _INSIDE_HINTS = LazyRegex(
     r"here|xxxxx|change|replace|example|sample|dummy|placeholder|redacted|use|real|\*|\#|be|fake|leak|commit|share"
     r"|not|removed|by[-_ ]|this|invalid|wrong|expired|revoked|\.\.\.|…|at[-_ ]|on[-_ ]"
-    r"|[-_.](?:some|test|my|your)[-_]"
+    r"|[-_.](?:some|test|my|your)[-_]|<"
 )
 
 
@@ -1657,12 +1689,35 @@ def is_keyboard_mash(value: str) -> bool:
 
 def is_sequential(value: str) -> bool:
     """Mostly runs of consecutive characters (``1234567890``, ``abcd1234efgh``): a made-up value. Used for
-    values of generic assignments only (provider-format examples are often written this way on purpose)."""
+    values of generic assignments only (provider-format examples are often written this way on purpose).
+    Digits counting up past 9 count as a run too (``789101112hijk``: 7, 8, … 12, then h, i, j, k)."""
     low = value.lower()
     if len(low) < 8:
         return False
+    if any(c.isdigit() for c in low):
+        low = _DIGIT_RUN.sub(_as_run, low)
     steps = sum(1 for a, b in itertools.pairwise(low) if ord(b) - ord(a) == 1 or (a, b) == ("9", "0"))
     return steps >= 0.6 * (len(low) - 1)
+
+
+_DIGIT_RUN = LazyRegex(r"[0-9]{4,}")
+
+
+def _as_run(match: re.Match[str]) -> str:
+    """A run of digits that counts up by one through three numbers or more (``8910111213``: 8, 9, 10, …;
+    ``418419420``) written as consecutive digits of its length, so that each of its characters counts as a
+    step; any other run as it is."""
+    digits = match.group()
+    for width in (1, 2, 3):
+        number, at, count = int(digits[:width]), width, 1
+        while at < len(digits) and digits.startswith(str(number + 1), at):
+            number += 1
+            at += len(str(number))
+            count += 1
+        if at == len(digits) and count >= 3:
+            start = int(digits[0])
+            return "".join(str((start + i) % 10) for i in range(len(digits)))
+    return digits
 
 
 _COUNTER_WORDS = LazyRegex(r"(?:[a-z]{1,12}[-_: ]){1,4}([a-z0-9]{1,12})(?:[-_: ][a-z]{1,12}){0,3}")
