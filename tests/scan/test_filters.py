@@ -300,6 +300,9 @@ PLACEHOLDERS = [
     # Swift's string interpolation (a SonarQube report's sample code)
     "\\(getEncryptedPass())",
     "\\(password)",
+    # slots to fill in between a format's separators (pgbouncer's documentation)
+    "SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>",
+    "user:<password>@db",
 ]
 REAL_LOOKING = [
     # "not" inside a value that says nothing about itself
@@ -343,6 +346,10 @@ REAL_LOOKING = [
     "horse battery",
     "Kettle#Garden",
     "Secret!2024",
+    # markup is no slot: a committed secret file of HTML or XML is judged as any other content
+    "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Docker Nginx</title>",
+    "<credentials><pass" + "word>Kx9pQ2vL7mN4</pass" + "word></credentials>",  # (joined: the self-scan)
+    "abc<password>def",
 ]
 
 

@@ -418,6 +418,21 @@ QUIET = [
         "ALTER USER app PASSWORD '{v}'\n",
         "SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>",
     ),
+    # PostgREST and supabase/postgres: a default that is another variable, a JSONPath, a file
+    # to read the value from, a registry key under a hive written in another case, pgjwt's {"name": "Foo"}
+    ("schema.sql", '\\set auth_pass `echo "${{SUPABASE_AUTH_ADMIN_PASSWORD:-{v}}}"`\n', "$POSTGRES_PASSWORD"),
+    ("postgrest.conf", 'jwt-role-claim-key = "{v}"\n', "$$.postgrest.roles[1]"),
+    ("test_config.py", 'env = {{"PGRST_JWT_SECRET": "{v}"}}\n', "@/dev/stdin"),
+    (
+        "installer.iss",
+        "  sUnInstRegKey := '{v}';\n",
+        "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
+    ),
+    (
+        "pgjwt.sql",
+        "    token := '{v}'\n",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJuYW1lIjoiRm9vIn0.Q8hKjuadCEhnCPuqIj9bfLhTh_9QSxshTRsA5Aq4IuM",
+    ),
     # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
     (
         "test_jws.py",
@@ -1219,3 +1234,13 @@ def test_the_default_keys_of_a_published_stack_stay_reported(tmp_path: Path) -> 
     token = f"{header}.{claims}.{random_chars(_ALNUM, 42)}7"
     (tmp_path / "docker.env").write_text(f"SERVICE_ROLE_KEY={token}\n", encoding="utf-8")
     assert [(path, line) for path, line, _ in _scan(tmp_path)] == [("docker.env", 1)]
+
+
+def test_a_psql_variable_is_no_password_and_the_same_text_as_a_literal_is(tmp_path: Path) -> None:
+    value = random_chars(_ALNUM, 20) + "7"
+    (tmp_path / "roles.sql").write_text(
+        f"ALTER USER authenticator WITH PASSWORD :'{value}';\n"  # psql fills in the variable so named
+        f"ALTER USER authenticator WITH PASSWORD '{value}';\n",
+        encoding="utf-8",
+    )
+    assert [(path, line) for path, line, _ in _scan(tmp_path)] == [("roles.sql", 2)]

@@ -180,7 +180,9 @@ _PATHLIKE = (
     # (HKLM:\ and the like: PowerShell's registry drives; HKEY_LOCAL_MACHINE\...: a registry key's full name)
     r"^(?:/|~/|\./|\.\./|[A-Za-z]:\\|(?:HKLM|HKCU|HKCR|HKU|HKCC):\\|HKEY_[A-Z_]+\\|file:|https?://|arn:)"
     # a registry key under a hive, as a C string writes it (pgbouncer: "SYSTEM\\CurrentControlSet\\…")
-    r"|^(?:SYSTEM|SOFTWARE|HARDWARE|SECURITY)\\{1,2}[A-Za-z]"
+    r"|^(?i:SYSTEM|SOFTWARE|HARDWARE|SECURITY)\\{1,2}[A-Za-z]"
+    # a file to read the value from (PostgREST's PGRST_JWT_SECRET: "@/dev/stdin", curl's -d @./body.json)
+    r"|^@(?:/|\./|~/)[\w.-]"
     r"|^[a-z0-9_.-]+(?:/[a-z0-9_.:#-]+)+$"  # a route or relative path
     # a JSON pointer into the same document: an OpenAPI or JSON Schema $ref ("#/components/schemas/Secret")
     r"|^#/[A-Za-z0-9_.~%$-]+(?:/[A-Za-z0-9_.~%$-]+)*$"
@@ -235,6 +237,9 @@ _VALIDATION_RULES = rf"^{_RULE_WORD}(?:\|{_RULE_WORD})+$"
 _LDAP_FILTER = r"^\((?:[&|!]\()?[A-Za-z][\w.-]{0,40}[~<>]?="
 # A Redis keyspace or keyevent notification's channel (channel_key = "__keyspace@0__:mykey")
 _REDIS_CHANNEL = r"^__key(?:space|event)@\d{1,5}__:"
+# A JSONPath into a document (PostgREST's jwt-role-claim-key = "$$.postgrest.roles[1]",
+# '$.user[0].real_role'): where a claim is found, not a key
+_JSON_PATH = r"^\$\$?(?:\.[A-Za-z_][\w-]*|\[(?:\d{1,6}|\*)\])+$"
 # A string closed and concatenated where the value goes: `{"session_token": "`+sess.Token+`"}`,
 # "…&access_token="+exchange.AccessToken+"&v=5.103"
 # (or the opening quote taken for the value's: +exchange.AccessToken+, + token +; a dot, a call or spaces
@@ -257,6 +262,7 @@ _NOT_LITERAL_AT_START = LazyRegex(
             _TYPE_EXPRESSION,
             _VALIDATION_RULES,
             _REDIS_CHANNEL,
+            _JSON_PATH,
             _REOPENED,
             _LDAP_FILTER,
         )
@@ -1554,6 +1560,8 @@ class Detector:
                 return None  # "…'…": cut at a quote of the other kind, so not the whole value
             if opening in _QUOTES and _UNION_NEXT.match(text, end + 1):
                 return None  # type ProviderKey = "anthropic" | "openai": a TypeScript union of literal types
+            if opening in _QUOTES and text[start - 3 : start - 1] in (" :", "\t:"):
+                return None  # ALTER USER app PASSWORD :'app_pass': psql's variable, filled in at run time
             if opening in _QUOTES and _inside_one_string(text, name_start, m.end("name"), start - 1):
                 return None  # "Password:"),v?e.createElement(": code between two strings, not a value
         return _Hit(Match(rule, m.start(), m.end(), start, end), secret)

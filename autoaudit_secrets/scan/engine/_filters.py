@@ -1428,8 +1428,9 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     # a_not_so_secure_encryption_key (not "insecure": Django's generated keys begin "django-insecure-")
     | not[-_ ]?(?:so[-_ ]?|very[-_ ]?)?secure
     | [-_](?:dummy|fake|placeholder|redacted|invalid|wrong|expired|revoked)$  # a test's ak2_invalid
-    # a slot to fill in inside a format's shape: SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>
-    | <[a-z][a-z_ -]{2,30}>
+    # a slot to fill in between separators: SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>
+    # (not markup: a tag stands after ">", a space or a line break, <head><title>)
+    | (?:^|[$:=@/_-])<[a-z][a-z_ -]{2,30}>(?:$|[$:=@/_.-])
     """
 )
 # Each alternative of _PLACEHOLDER_INSIDE needs one of these in a lower-cased ASCII value.
@@ -2191,7 +2192,7 @@ def _stand_in_claims(claims: dict[str, object]) -> bool:
     }
     return bool(claims) and all(
         (
-            key in _STAND_IN_CLAIM_WORDS
+            (key in _STAND_IN_CLAIM_WORDS or key == "name")  # (pgjwt's tests: {"name": "Foo"})
             and (
                 (isinstance(value, str) and value.lower() in _STAND_IN_CLAIM_WORDS)
                 or (isinstance(value, int) and not isinstance(value, bool))
