@@ -347,7 +347,7 @@ REAL_LOOKING = [
     "Kettle#Garden",
     "Secret!2024",
     # markup is no slot: a committed secret file of HTML or XML is judged as any other content
-    "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Docker Nginx</title>",
+    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Docker Nginx</title>',
     "<credentials><pass" + "word>Kx9pQ2vL7mN4</pass" + "word></credentials>",  # (joined: the self-scan)
     "abc<password>def",
 ]

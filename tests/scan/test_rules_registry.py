@@ -109,6 +109,12 @@ def test_config_only_rules_need_a_config_file() -> None:
     rule = next(r for r in RULES if r.id == "generic-password-config")
     assert is_config_path("deploy/.env.production") and is_config_path("conf/app.yaml")
     assert not is_config_path("src/app.py")
+    # a patch's or an editor's leftover copy is judged as the file it copies (pgbouncer's src/loader.c.orig)
+    assert not is_config_path("src/loader.c.orig") and not is_config_path("app.py~")
+    assert is_config_path("conf/app.yaml.bak") and is_config_path("notes.orig")
+    assert rule.id not in {
+        f.rule_id for f in scanner().scan_document("src/loader.c.orig", "password = val;\n")
+    }
     assert rule.id not in {f.rule_id for f in scanner().scan_document("src/app.py", rule.examples[0])}
 
 

@@ -367,6 +367,10 @@ _CODE_SUFFIXES = (
 )
 
 
+# What a patch or an editor leaves beside a file it changed (pgbouncer's history: src/loader.c.orig, C code)
+_LEFTOVER_SUFFIXES = (".orig", ".rej", ".bak", ".old", "~")
+
+
 def is_config_path(relpath: str | None) -> bool:
     """True where unquoted ``NAME=value`` lines are data: configuration files (``.env``, YAML, INI,
     properties, shell-style env files) and files of no known programming language. False for source code and
@@ -374,6 +378,8 @@ def is_config_path(relpath: str | None) -> bool:
     if relpath is None:
         return True
     name = relpath.rsplit("/", 1)[-1].lower()
+    if name.endswith(_LEFTOVER_SUFFIXES):  # a patch's or an editor's copy is the kind of file it copies
+        name = name[: name.rindex(".")] if name[-1] != "~" else name[:-1]
     if name.startswith(".env") or ".env." in name or name.endswith(_CONFIG_SUFFIXES):
         return True
     return not name.endswith(_CODE_SUFFIXES)
