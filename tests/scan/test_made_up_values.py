@@ -433,6 +433,16 @@ QUIET = [
         "    token := '{v}'\n",
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJuYW1lIjoiRm9vIn0.Q8hKjuadCEhnCPuqIj9bfLhTh_9QSxshTRsA5Aq4IuM",
     ),
+    # citus's expected output (a join's condition), prometheus-community's chart CI values (a token's name
+    # as a password), outline's .env.test (a private key's stub: the PEM rules judge PEM blocks)
+    ("join.out", "\tmv1.key = {v}\n", "citus_local.key;"),
+    ("join.out", "\tfoo.key = {v}\n", "table_2.value::int;"),
+    ("test-values.yaml", "config:\n  password: {v}\n", "jiraToken"),
+    (
+        ".env.test",
+        'GITHUB_APP_PRIVATE_KEY="{v}"\n',
+        "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----",
+    ),
     # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
     (
         "test_jws.py",

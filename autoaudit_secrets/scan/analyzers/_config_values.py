@@ -124,8 +124,10 @@ def _is_boring(name: str, value: str) -> bool:
     (``SMTP_PASSWORD=smtp_password``, ``DB_PASSWORD=current-password``: the generic rules' judgement,
     ``names_secret_field``)."""
     v = value.strip()
-    if v.lower() in _BOOLEANISH or is_public_key(v) or is_encoded_pem(v):
-        return True  # (a PEM block in base64: the PEM rules judge what it decodes to)
+    if v.lower() in _BOOLEANISH or is_public_key(v) or is_encoded_pem(v) or v.startswith("-----BEGIN "):
+        # (a PEM block, in base64 or not: the PEM rules judge it -- a private key is reported by them, a
+        # certificate or a stub is not: outline's "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n…")
+        return True
     if re.fullmatch(r"-?\d{1,6}", v):
         return True
     upper = name.upper()

@@ -271,6 +271,8 @@ _NOT_LITERAL_AT_START = LazyRegex(
 _NOT_LITERAL_INSIDE = LazyRegex("|".join((_FORMAT_HOLE, FILE_SUFFIX, _KEY_VALUE_LIST)))
 _NOT_LITERAL_INSIDE_DOLLAR = LazyRegex("|".join((_FORMAT_HOLE, FILE_SUFFIX, _KEY_VALUE_LIST, _DOLLAR_NAME)))
 _INSIDE_CHARS = frozenset("%#{$.;")
+# A statement's end after a name: a cast (PostgreSQL's ::int) and a semicolon
+_STATEMENT_END = LazyRegex(r"(?:::[A-Za-z_]\w*(?:\[\])?)?;$")
 # JavaScript's optional chaining: props?.auth, user?.settings?.apiKey
 _OPTIONAL_CHAIN = LazyRegex(
     r"[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*\?\.[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*"
@@ -286,8 +288,8 @@ def _not_literal(value: str, dollar_refs: bool) -> bool:
         return True
     if _INSIDE_CHARS.isdisjoint(value):
         return False
-    if "." in value and is_dotted_name(value):  # (a dot is one of _INSIDE_CHARS)
-        return True
+    if "." in value and is_dotted_name(_STATEMENT_END.sub("", value)):  # (a dot is one of _INSIDE_CHARS)
+        return True  # (ended as a statement: citus's expected output, mv1.key = citus_local.key;)
     if "?." in value and _OPTIONAL_CHAIN.fullmatch(value) is not None:
         return True  # :inherited-auth="inheritedProperties?.auth": a Vue binding's expression
     return (_NOT_LITERAL_INSIDE_DOLLAR if dollar_refs else _NOT_LITERAL_INSIDE).search(value) is not None

@@ -1392,6 +1392,9 @@ _PLACEHOLDER_AT_START = LazyRegex(
     # goes: Bearer REGISTRATION_ACCESS_TOKEN
     | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,5}(?:api[-_]?)?
        (?:token|key|apikey|secret|credentials?|password|passwd)\d{0,3}$)
+    # the same in camel case: a chart's CI values, password: jiraToken; slackBotToken
+    | (?-i:^[a-z][a-z0-9]{1,11}(?:[A-Z][a-z0-9]{1,11}){0,4}(?:Api)?
+       (?:Token|Key|ApiKey|Secret|Credentials?|Password|Passwd)\d{0,3}$)
     | (?-i:^(?:[A-Z][A-Z0-9]{1,11}_){1,4}(?:API_?)?(?:TOKEN|KEY|APIKEY|SECRET|PASSWORD|CREDENTIALS?)$)
     | ^(?:dummy|fake|test|mock|sample|example|placeholder|invalid)[-_]
     | (?-i:^[A-Za-z]{2,10}[-_]X{4,}$)                                 # npm_XXXX, ghp_XXXX
