@@ -350,6 +350,9 @@ REAL_LOOKING = [
     '<!doctype html>\n<html lang="en">\n<head>\n  <title>Docker Nginx</title>',
     "<credentials><pass" + "word>Kx9pQ2vL7mN4</pass" + "word></credentials>",  # (joined: the self-scan)
     "abc<password>def",
+    # base64 of a longer text that is data, not a phrase: its words (a registry at example.com) say nothing
+    # of the value; a phrase up to 132 characters is read (JHipster's secret that asks to be changed)
+    base64.b64encode(b'{"auths":{"registry.example.com":{"auth":"' + b"k" * 40 + b'"}}}').decode(),
 ]
 
 

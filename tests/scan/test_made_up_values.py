@@ -443,6 +443,20 @@ QUIET = [
         'GITHUB_APP_PRIVATE_KEY="{v}"\n',
         "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----",
     ),
+    # a pnpm lockfile's version with its peers (shadcn-ui/taxonomy), JHipster's generated tests and its
+    # base64 JWT secret that asks to be changed, anonymous FTP's password (thingsboard-gateway)
+    (
+        "pnpm-lock.yaml",
+        "importers:\n  .:\n    dependencies:\n      next-auth: {v}\n",
+        "4.22.1(next@13.3.2)(react@18.2.0)",
+    ),
+    ("register.spec.ts", "      confirmPassword: '{v}',\n", "non-matching"),
+    ("ftp_connector.py", "config = {{'username': 'anonymous', 'password': '{v}'}}\n", "anonymous@"),
+    (
+        "application.yml",
+        "jhipster:\n  security:\n    base64-secret: {v}\n",
+        "bXktc2VjcmV0LWtleS13aGljaC1zaG91bGQtYmUtY2hhbmdlZC1pbi1wcm9kdWN0aW9uLWFuZC1iZS1iYXNlNjQtZW5jb2RlZAo=",
+    ),
     # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
     (
         "test_jws.py",

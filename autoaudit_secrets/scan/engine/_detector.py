@@ -237,6 +237,8 @@ _VALIDATION_RULES = rf"^{_RULE_WORD}(?:\|{_RULE_WORD})+$"
 _LDAP_FILTER = r"^\((?:[&|!]\()?[A-Za-z][\w.-]{0,40}[~<>]?="
 # A Redis keyspace or keyevent notification's channel (channel_key = "__keyspace@0__:mykey")
 _REDIS_CHANNEL = r"^__key(?:space|event)@\d{1,5}__:"
+# A version with its peer dependencies, as pnpm's lockfile writes one: next-auth: 4.22.1(next@13.3.2)(…)
+_PNPM_VERSION = r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?\([@\w./-]+@"
 # A JSONPath into a document (PostgREST's jwt-role-claim-key = "$$.postgrest.roles[1]",
 # '$.user[0].real_role'): where a claim is found, not a key
 _JSON_PATH = r"^\$\$?(?:\.[A-Za-z_][\w-]*|\[(?:\d{1,6}|\*)\])+$"
@@ -263,6 +265,7 @@ _NOT_LITERAL_AT_START = LazyRegex(
             _VALIDATION_RULES,
             _REDIS_CHANNEL,
             _JSON_PATH,
+            _PNPM_VERSION,
             _REOPENED,
             _LDAP_FILTER,
         )

@@ -1387,7 +1387,7 @@ _PLACEHOLDER_AT_START = LazyRegex(
     | ^(?:secret|password|passwd|token|key|api[-_ ]?key)[-_ ]?
        (?:goes[-_ ]?here|here|value|placeholder|\d{0,3})$
     | ^(?:not|no)[-_ ]?(?:a|the)?[-_ ]?(?:real|valid|actual)?[-_ ]?(?:secret|password|pass|token|key)
-    | ^not[-_ ][a-z]{3,20}$                  # not sent, not_set, not-used: says there is no value
+    | ^no[nt][-_ ][a-z]{3,20}$               # not sent, not_set, not-used, non-matching: none, or a wrong one
     # pypi-token, gh_b2c_token, octokit's personal-access-token123; and an env var's name where its value
     # goes: Bearer REGISTRATION_ACCESS_TOKEN
     | (?-i:^(?:[a-z][a-z0-9]{1,11}[-_]){1,5}(?:api[-_]?)?
@@ -1562,6 +1562,7 @@ _STANDIN_WORDS = frozenset(
         "bar",
         "baz",
         "foobar",
+        "anonymous",  # anonymous FTP's password: by convention "anonymous" or an address (thingsboard)
         "hello",  # hello world: base64 of it under api_key (Prefect's tests: "aGVsbG8gd29ybGQ=")
         "world",
         "prod",  # an environment's name and the secret's kind: "pass": "prod_pass"
@@ -1847,16 +1848,24 @@ _SHORT_PREFIX = LazyRegex(r"[A-Za-z]{2,8}[_-]")
 
 
 def decoded_base64_text(value: str) -> str | None:
-    """The text ``value`` is base64 of, as a Kubernetes Secret's ``data`` holds one: padded base64 of 8 to 88
-    characters that decodes to printable ASCII (64 characters at most); else None."""
-    if not 8 <= len(value) <= 88 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
+    """The text ``value`` is base64 of, as a Kubernetes Secret's ``data`` holds one: padded base64 of 8 to 176
+    characters that decodes to printable ASCII, 64 characters at most -- or up to 132 of a phrase, letters,
+    digits, spaces and ``-_.`` only (JHipster's generated JWT secret,
+    "my-secret-key-which-should-be-changed-in-production-and-be-base64-encoded", is 74; a longer JSON or URL
+    text is data, whose words say nothing of the value); else None."""
+    if not 8 <= len(value) <= 176 or len(value) % 4 or _BASE64_TEXT.fullmatch(value) is None:
         return None
     try:
         text = base64.b64decode(value, validate=True).decode("ascii")
     except (binascii.Error, ValueError):
         return None
     text = text.removesuffix("\n")  # (echo without -n: "test-api-key\n" | base64)
+    if len(text) > 64 and _PHRASE_TEXT.fullmatch(text) is None:
+        return None
     return text if text.isprintable() else None
+
+
+_PHRASE_TEXT = LazyRegex(r"[A-Za-z0-9 _.-]+")
 
 
 def _encoded_placeholder(value: str) -> bool:
