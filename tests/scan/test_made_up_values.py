@@ -457,6 +457,12 @@ QUIET = [
         "jhipster:\n  security:\n    base64-secret: {v}\n",
         "bXktc2VjcmV0LWtleS13aGljaC1zaG91bGQtYmUtY2hhbmdlZC1pbi1wcm9kdWN0aW9uLWFuZC1iZS1iYXNlNjQtZW5jb2RlZAo=",
     ),
+    # changedetection.io's SSRF tests (a port before a backslash, markup as a hostile header, a canary) and
+    # searxng's settings ("ultra" like "super")
+    ("test_validate_url.py", "urls = ['http://INTERNAL:{v}@PUBLIC/']\n", "8888\\\\"),
+    ("test_api_security.py", 'headers = {{"x-api-key": "{v}"}}\n', "key<script>alert(1)</script>"),
+    ("test_llm_api_key_security.py", "CANARY_KEY = '{v}'\n", "sk-CANARY-SECRET-DO-NOT-EXPOSE-12345"),
+    ("settings.yml", 'server:\n  secret_key: "{v}"  # change this!\n', "ultrasecretkey"),
     # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
     (
         "test_jws.py",
@@ -517,6 +523,7 @@ LOOKUP_KEYS = [
     "existingSecretPasswordKey",  # (bitnami's charts: the key in that Secret)
     "catalogKey",  # cloudnative-pg: an image catalog's entry, a list of startup parameters' names
     "ignoreStartupParametersKey",
+    "SYNCHRONIZER_TOKEN",  # searxng's bangs: OWASP's synchronizer token, a per-session anti-CSRF token
 ]
 
 

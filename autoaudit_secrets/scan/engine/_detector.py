@@ -846,6 +846,8 @@ def _value_looks_literal(
         return False  # TRACE_ID_KEY = "x-b3-traceid": the name of an HTTP header, not its value
     if v.count(" ") >= (2 if password_like else 1):
         return False
+    if "</" in v and _CLOSING_TAG.search(v) is not None:
+        return False  # {'x-api-key': "key<script>alert(1)</script>"}: markup, a test's hostile input
     if " " in v and _KEYWORD_PHRASE.fullmatch(v) is not None:
         return False  # userPassword = "PASSWORD NULL": upper-case keywords, a statement's part (SQL)
     if password_like and " " in v and is_secret_label(v):  # "Show password", "incorrect password"
@@ -866,6 +868,8 @@ _ESCAPE = LazyRegex(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2})")
 # A Redis protocol (RESP) frame in a string literal: a type's sign and a length or a word between escaped
 # line breaks ("$7\r\nmessage\r\n", "*2\r\n$3\r\nget\r\n")
 _RESP_FRAME = LazyRegex(r"(?:[$*:+-]?\d{0,6}[A-Za-z]{0,24}\\r\\n)+[$*:+-]?\d{0,6}[A-Za-z]{0,24}")
+# A closing tag of markup inside a value
+_CLOSING_TAG = LazyRegex(r"</[A-Za-z][\w-]{0,20}>")
 # Upper-case keywords and a space between each: a statement's part, not a value ("PASSWORD NULL")
 _KEYWORD_PHRASE = LazyRegex(r"[A-Z]{2,}(?: [A-Z]{2,})+")
 # NAME=value with a snake-case name (no "=" after it): a line of a credentials or env file
@@ -953,7 +957,8 @@ def _is_ui_text(value: str) -> bool:
 
 
 # A port, then a fragment's or a query's start: what URL syntax makes of "host:80#@other"
-_PORT_THEN_DELIMITER = LazyRegex(r"\d{1,5}[#?]")
+# (or a backslash: http://INTERNAL:8888\@PUBLIC/, a parser-differential SSRF payload in changedetection.io)
+_PORT_THEN_DELIMITER = LazyRegex(r"\d{1,5}[#?\\]")
 # An image digest after "@" (docker://docker:29.3@sha256:4d90…, an image reference read as a URL's userinfo)
 # (hex with a letter: a host named so before a numeric port, sha256:8080, is a host; an elided digest in a
 # document, sha256:4d90…, is still a digest)

@@ -393,6 +393,7 @@ _NOT_SECRET_WORDS = frozenset(
         "csrfmiddlewaretoken",
         "authenticity",
         "antiforgery",
+        "synchronizer",  # the synchronizer token pattern (OWASP's name for a per-session anti-CSRF token)
     }
 )
 # Words that make a name a switch or a question about a secret, not the secret: USE_ID_TOKEN, ENABLE_API_KEY,
@@ -1421,7 +1422,7 @@ _PLACEHOLDER_INSIDE = LazyRegex(
     | (?:^|[-_ ])(?:provided|supplied|injected|filled|given)[-_ ](?:in[-_ ])?by[-_ ]  # provided-by-admin
     | (?:^|[-_ ])(?:provided|supplied|given|asked|prompted)[-_ ](?:at|on)[-_ ]  # provided-at-launch (AWX)
       (?:launch|runtime|run[-_ ]?time|start)
-    | do[-_ ]?not[-_ ]?(?:use|leak|commit|share)  # a canary a test writes to check it is never logged
+    | do[-_ ]?not[-_ ]?(?:use|leak|commit|share|expose|log|print|reveal)  # a canary, never to be logged
     | [*\#•]{3}                              # masked inside a token: sk_live_****1234, ghp_####
     | [^.](?:\.{3}|…)[a-z0-9]{0,8}$          # elided for display: sk-lf-...7890, ghp_…
     | \bto[-_]?be[-_]?(?:set|replaced|filled)\b
@@ -1515,6 +1516,7 @@ _STANDIN_WORDS = frozenset(
         "the",
         "a",
         "super",
+        "ultra",  # searxng's settings: secret_key: "ultrasecretkey"  # change this!
         "top",
         "very",
         "really",
