@@ -463,6 +463,12 @@ QUIET = [
     ("test_api_security.py", 'headers = {{"x-api-key": "{v}"}}\n', "key<script>alert(1)</script>"),
     ("test_llm_api_key_security.py", "CANARY_KEY = '{v}'\n", "sk-CANARY-SECRET-DO-NOT-EXPOSE-12345"),
     ("settings.yml", 'server:\n  secret_key: "{v}"  # change this!\n', "ultrasecretkey"),
+    # lib/pq's compose file: a password the tests never use
+    (
+        "compose.yaml",
+        "services:\n  pg:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: '{v}'\n",
+        "unused",
+    ),
     # mpdavis/python-jose's tests: an HS256 token whose claims are {"a": "b"}
     (
         "test_jws.py",
@@ -645,6 +651,10 @@ def test_three_lower_case_names_make_a_key_path_and_two_may_be_credentials() -> 
         ("HAS_PASSWORD", False),
         ("REQUIRE_PASSWORD", False),
         ("isPassword", False),
+        ("uriNoPassword", False),  # sqlc's tests: a URI without a password
+        ("DB_URL_WITHOUT_PASSWORD", False),
+        ("ERRCODE_INVALID_PASSWORD", False),  # jackc/pgx: PostgreSQL's SQLSTATE for a wrong password
+        ("SMTP_NO_REPLY_PASSWORD", True),  # a no-reply mailbox's password
         ("USER_PASSWORD", True),
         ("ISSUER_KEY", True),
         ("ID_TOKEN", True),

@@ -393,13 +393,31 @@ _NOT_SECRET_WORDS = frozenset(
         "csrfmiddlewaretoken",
         "authenticity",
         "antiforgery",
+        # a database's error code about the secret: pgx's ERRCODE_INVALID_PASSWORD = "28P01" (SQLSTATE)
+        "errcode",
         "synchronizer",  # the synchronizer token pattern (OWASP's name for a per-session anti-CSRF token)
     }
 )
 # Words that make a name a switch or a question about a secret, not the secret: USE_ID_TOKEN, ENABLE_API_KEY,
 # HAS_PASSWORD, REQUIRE_PASSWORD (a build argument of a frontend: VITE_AUTH_USE_ID_TOKEN=true)
 _FLAG_WORDS = frozenset(
-    {"use", "enable", "enabled", "disable", "disabled", "require", "allow", "has", "is", "should"}
+    {
+        "use",
+        "enable",
+        "enabled",
+        "disable",
+        "disabled",
+        "require",
+        "allow",
+        "has",
+        "is",
+        "should",
+    }
+)
+# Words that, right before the secret word, say the value goes without one: sqlc's uriNoPassword =
+# "root@tcp(localhost:3306)/mysql?…" (not further away: SMTP_NO_REPLY_PASSWORD is a no-reply box's password)
+_WITHOUT_WORDS = frozenset(
+    {"no", "without"}
 )  # (and adduser's --disabled-password, which takes no value: the word after it is the user's name)
 # Words that say the value is a stand-in, made up to take a secret's place: DUMMY_SECRET, fake_api_key,
 # mockToken, BOGUS_PASSWORD (netbox's event rule tests: DUMMY_SECRET = 'LOOKATMEIMASECRETSTRING')
@@ -615,6 +633,8 @@ def _name_verdict(name: str, words: list[str]) -> bool:
         return False
     last = words[-1].rstrip("0123456789") or words[-1]
     previous = words[-2] if len(words) > 1 else None
+    if previous in _WITHOUT_WORDS:
+        return False
     if last == "pass" and previous is None and name.islower() and len(name) == 4:
         # a bare ``pass`` is more often a keyword/flag than a password field; still accept PASS=…
         return True
@@ -1261,6 +1281,7 @@ _PLACEHOLDER_WORDS = frozenset(
     {
         "",
         "changeme",
+        "unused",  # lib/pq's compose file: 'POSTGRES_PASSWORD': 'unused' (the tests connect otherwise)
         "change_me",
         "change-me",
         "changeit",
