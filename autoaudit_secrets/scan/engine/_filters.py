@@ -401,24 +401,11 @@ _NOT_SECRET_WORDS = frozenset(
 # Words that make a name a switch or a question about a secret, not the secret: USE_ID_TOKEN, ENABLE_API_KEY,
 # HAS_PASSWORD, REQUIRE_PASSWORD (a build argument of a frontend: VITE_AUTH_USE_ID_TOKEN=true)
 _FLAG_WORDS = frozenset(
-    {
-        "use",
-        "enable",
-        "enabled",
-        "disable",
-        "disabled",
-        "require",
-        "allow",
-        "has",
-        "is",
-        "should",
-    }
-)
+    {"use", "enable", "enabled", "disable", "disabled", "require", "allow", "has", "is", "should"}
+)  # (and adduser's --disabled-password, which takes no value: the word after it is the user's name)
 # Words that, right before the secret word, say the value goes without one: sqlc's uriNoPassword =
 # "root@tcp(localhost:3306)/mysql?…" (not further away: SMTP_NO_REPLY_PASSWORD is a no-reply box's password)
-_WITHOUT_WORDS = frozenset(
-    {"no", "without"}
-)  # (and adduser's --disabled-password, which takes no value: the word after it is the user's name)
+_WITHOUT_WORDS = frozenset({"no", "without"})
 # Words that say the value is a stand-in, made up to take a secret's place: DUMMY_SECRET, fake_api_key,
 # mockToken, BOGUS_PASSWORD (netbox's event rule tests: DUMMY_SECRET = 'LOOKATMEIMASECRETSTRING')
 _STANDIN_NAME_WORDS = frozenset({"dummy", "fake", "mock", "bogus", "placeholder"})
